@@ -1,0 +1,8 @@
+//! Chains: specs loaded from `chains/*.toml` (data, one file a chain); code per chain family lives in
+//! submodules (`evm`, `cosmos`).
+
+pub mod spec;
+
+pub use spec::{
+    ChainFamily, ChainId, ChainSpec, ChainSpecError, ChainSpecs, FeeModel, NativeAsset, TokenSpec,
+};

@@ -1,0 +1,782 @@
+//! Chain specs: `chains/<name>.toml`. Each file is validated field by field, and a bad file is an error
+//! that names the file, the key and what is wrong with it.
+//!
+//! The specs shipped in `chains/` are compiled into the binary; a directory given by the user
+//! (`SLUICE_CHAINS_DIR`, or `--chains-dir`) adds chains or replaces shipped ones by name.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::Address;
+use serde::Serialize;
+use toml::{Table, Value};
+
+/// The specs compiled in, as (file name, contents).
+const BUILTIN: &[(&str, &str)] = &[
+    ("anvil.toml", include_str!("../../chains/anvil.toml")),
+    ("celo.toml", include_str!("../../chains/celo.toml")),
+    ("ethereum.toml", include_str!("../../chains/ethereum.toml")),
+    ("terra.toml", include_str!("../../chains/terra.toml")),
+    (
+        "terra_classic.toml",
+        include_str!("../../chains/terra_classic.toml"),
+    ),
+    ("xdai.toml", include_str!("../../chains/xdai.toml")),
+];
+
+/// A chain spec that could not be loaded: which file, which key, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}{problem}", file.display(), key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default())]
+pub struct ChainSpecError {
+    pub file: PathBuf,
+    pub key: Option<String>,
+    pub problem: String,
+}
+
+/// Code family: decides address format, signing and transaction encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChainFamily {
+    Evm,
+    Cosmos,
+}
+
+/// An EVM chain id, or a Cosmos chain id string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ChainId {
+    Evm(u64),
+    Cosmos(String),
+}
+
+impl fmt::Display for ChainId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainId::Evm(id) => write!(f, "{id}"),
+            ChainId::Cosmos(id) => f.write_str(id),
+        }
+    }
+}
+
+/// How transactions pay for gas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeeModel {
+    /// EIP-1559 base fee + priority fee.
+    Eip1559,
+    /// A single gas price.
+    Legacy,
+    /// EIP-1559, plus CIP-64 fee-currency transactions (type 0x7b).
+    Celo,
+    /// Cosmos SDK fees in a denom.
+    Cosmos,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NativeAsset {
+    pub symbol: String,
+    pub decimals: u8,
+    /// Cosmos bank denom (`uluna`).
+    pub denom: Option<String>,
+}
+
+/// A well-known token: an ERC-20 address, a CW20 contract, or a bank denom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenSpec {
+    pub symbol: String,
+    pub decimals: u8,
+    /// EVM address (checksummed) or CW20 contract (bech32).
+    pub address: Option<String>,
+    /// Cosmos bank denom.
+    pub denom: Option<String>,
+}
+
+impl TokenSpec {
+    /// The token's EVM address (validated when the spec was loaded).
+    pub fn evm_address(&self) -> Option<Address> {
+        self.address.as_deref().and_then(|a| a.parse().ok())
+    }
+}
+
+/// One chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainSpec {
+    pub name: String,
+    pub display_name: String,
+    pub family: ChainFamily,
+    pub chain_id: ChainId,
+    /// BIP-44 path up to the account index (`m/44'/60'/0'/0`); the index is appended.
+    pub key_path: String,
+    pub fee_model: FeeModel,
+    pub block_time_ms: u64,
+    pub rpc_urls: Vec<String>,
+    pub ws_urls: Vec<String>,
+    pub lcd_urls: Vec<String>,
+    pub bech32_prefix: Option<String>,
+    pub explorer: Option<String>,
+    pub native: NativeAsset,
+    pub tokens: Vec<TokenSpec>,
+    /// protocol → contract role → address.
+    pub protocols: BTreeMap<String, BTreeMap<String, String>>,
+    /// Where it was loaded from (`builtin:ethereum.toml` or a path).
+    pub source: String,
+}
+
+impl ChainSpec {
+    /// The EVM chain id, if this is an EVM chain.
+    pub fn evm_chain_id(&self) -> Option<u64> {
+        match self.chain_id {
+            ChainId::Evm(id) => Some(id),
+            ChainId::Cosmos(_) => None,
+        }
+    }
+
+    /// A token by symbol (case-insensitive).
+    pub fn token(&self, symbol: &str) -> Option<&TokenSpec> {
+        self.tokens
+            .iter()
+            .find(|t| t.symbol.eq_ignore_ascii_case(symbol))
+    }
+
+    /// A protocol contract address as an EVM address.
+    pub fn protocol_address(&self, protocol: &str, role: &str) -> Option<Address> {
+        self.protocols.get(protocol)?.get(role)?.parse().ok()
+    }
+
+    /// Parses and validates one spec. `file` names it in errors.
+    pub fn parse(file: &Path, text: &str) -> Result<Self, ChainSpecError> {
+        let err = |key: Option<&str>, problem: String| ChainSpecError {
+            file: file.to_path_buf(),
+            key: key.map(str::to_string),
+            problem,
+        };
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| err(None, format!("not valid TOML: {}", e.message())))?;
+        let mut r = Reader {
+            table: &table,
+            prefix: String::new(),
+            err: &err,
+        };
+
+        let name = r.string("name")?;
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(err(
+                Some("name"),
+                format!("{name:?} must be lower-case letters, digits or '_'"),
+            ));
+        }
+        if let Some(stem) = file.file_stem().and_then(|s| s.to_str())
+            && stem != name
+        {
+            return Err(err(
+                Some("name"),
+                format!("{name:?} differs from the file name {stem:?}"),
+            ));
+        }
+        let family = match r.string("family")?.as_str() {
+            "evm" => ChainFamily::Evm,
+            "cosmos" => ChainFamily::Cosmos,
+            other => {
+                return Err(err(
+                    Some("family"),
+                    format!("{other:?} is not one of evm, cosmos"),
+                ));
+            }
+        };
+        let chain_id = match (family, table.get("chain_id")) {
+            (ChainFamily::Evm, Some(Value::Integer(i))) if *i > 0 => ChainId::Evm(*i as u64),
+            (ChainFamily::Evm, Some(v)) => {
+                return Err(err(
+                    Some("chain_id"),
+                    format!("an EVM chain id must be a positive integer, got {v}"),
+                ));
+            }
+            (ChainFamily::Cosmos, Some(Value::String(s))) if !s.is_empty() => {
+                ChainId::Cosmos(s.clone())
+            }
+            (ChainFamily::Cosmos, Some(v)) => {
+                return Err(err(
+                    Some("chain_id"),
+                    format!("a Cosmos chain id must be a string, got {v}"),
+                ));
+            }
+            (_, None) => return Err(err(Some("chain_id"), "missing".into())),
+        };
+        let key_path = r.string("key_path")?;
+        check_key_path(&key_path).map_err(|p| err(Some("key_path"), p))?;
+        let fee_model = match r.string("fee_model")?.as_str() {
+            "eip1559" => FeeModel::Eip1559,
+            "legacy" => FeeModel::Legacy,
+            "celo" => FeeModel::Celo,
+            "cosmos" => FeeModel::Cosmos,
+            other => {
+                return Err(err(
+                    Some("fee_model"),
+                    format!("{other:?} is not one of eip1559, legacy, celo, cosmos"),
+                ));
+            }
+        };
+        if (family == ChainFamily::Cosmos) != (fee_model == FeeModel::Cosmos) {
+            return Err(err(
+                Some("fee_model"),
+                format!("{fee_model:?} does not fit the {family:?} family"),
+            ));
+        }
+        let block_time_ms = r.integer("block_time_ms")?;
+        let rpc_urls = r.urls("rpc_urls", true)?;
+        let ws_urls = r.urls("ws_urls", false)?;
+        let lcd_urls = r.urls("lcd_urls", false)?;
+        let bech32_prefix = r.opt_string("bech32_prefix")?;
+        if family == ChainFamily::Cosmos {
+            if lcd_urls.is_empty() {
+                return Err(err(
+                    Some("lcd_urls"),
+                    "a Cosmos chain needs at least one LCD endpoint".into(),
+                ));
+            }
+            if bech32_prefix.is_none() {
+                return Err(err(
+                    Some("bech32_prefix"),
+                    "missing (a Cosmos chain needs its address prefix)".into(),
+                ));
+            }
+        }
+        let explorer = r.opt_string("explorer")?;
+
+        let native_table = r.table("native")?;
+        let mut nr = Reader {
+            table: native_table,
+            prefix: "native.".into(),
+            err: &err,
+        };
+        let native = NativeAsset {
+            symbol: nr.string("symbol")?,
+            decimals: nr.decimals("decimals")?,
+            denom: nr.opt_string("denom")?,
+        };
+        if family == ChainFamily::Cosmos && native.denom.is_none() {
+            return Err(err(
+                Some("native.denom"),
+                "missing (a Cosmos native asset needs its denom)".into(),
+            ));
+        }
+
+        let addr_check = |key: &str, value: &str| -> Result<(), ChainSpecError> {
+            match family {
+                ChainFamily::Evm => check_evm_address(value),
+                ChainFamily::Cosmos => check_bech32(value, bech32_prefix.as_deref().unwrap_or("")),
+            }
+            .map_err(|p| err(Some(key), p))
+        };
+
+        let mut tokens = Vec::new();
+        match table.get("tokens") {
+            None => {}
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let key = format!("tokens[{i}]");
+                    let t = item
+                        .as_table()
+                        .ok_or_else(|| err(Some(&key), "must be a table ([[tokens]])".into()))?;
+                    let mut tr = Reader {
+                        table: t,
+                        prefix: format!("{key}."),
+                        err: &err,
+                    };
+                    let token = TokenSpec {
+                        symbol: tr.string("symbol")?,
+                        decimals: tr.decimals("decimals")?,
+                        address: tr.opt_string("address")?,
+                        denom: tr.opt_string("denom")?,
+                    };
+                    match (&token.address, &token.denom) {
+                        (Some(a), None) => addr_check(&format!("{key}.address"), a)?,
+                        (None, Some(_)) if family == ChainFamily::Cosmos => {}
+                        (None, Some(_)) => {
+                            return Err(err(
+                                Some(&format!("{key}.denom")),
+                                "an EVM token needs an address, not a denom".into(),
+                            ));
+                        }
+                        _ => {
+                            return Err(err(
+                                Some(&key),
+                                "needs exactly one of `address` or `denom`".into(),
+                            ));
+                        }
+                    }
+                    if tokens
+                        .iter()
+                        .any(|o: &TokenSpec| o.symbol.eq_ignore_ascii_case(&token.symbol))
+                    {
+                        return Err(err(
+                            Some(&format!("{key}.symbol")),
+                            format!("{} is listed twice", token.symbol),
+                        ));
+                    }
+                    tokens.push(token);
+                }
+            }
+            Some(_) => {
+                return Err(err(
+                    Some("tokens"),
+                    "must be an array of tables ([[tokens]])".into(),
+                ));
+            }
+        }
+
+        let mut protocols = BTreeMap::new();
+        match table.get("protocols") {
+            None => {}
+            Some(Value::Table(ps)) => {
+                for (proto, roles) in ps {
+                    let roles = roles.as_table().ok_or_else(|| {
+                        err(
+                            Some(&format!("protocols.{proto}")),
+                            "must be a table of addresses".into(),
+                        )
+                    })?;
+                    let mut out = BTreeMap::new();
+                    for (role, v) in roles {
+                        let key = format!("protocols.{proto}.{role}");
+                        let s = v.as_str().ok_or_else(|| {
+                            err(Some(&key), format!("must be an address string, got {v}"))
+                        })?;
+                        addr_check(&key, s)?;
+                        out.insert(role.clone(), s.to_string());
+                    }
+                    protocols.insert(proto.clone(), out);
+                }
+            }
+            Some(_) => return Err(err(Some("protocols"), "must be a table".into())),
+        }
+
+        const KNOWN: &[&str] = &[
+            "name",
+            "display_name",
+            "family",
+            "chain_id",
+            "key_path",
+            "fee_model",
+            "block_time_ms",
+            "rpc_urls",
+            "ws_urls",
+            "lcd_urls",
+            "bech32_prefix",
+            "explorer",
+            "native",
+            "tokens",
+            "protocols",
+        ];
+        if let Some(unknown) = table.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(err(Some(unknown), "unknown key (a typo?)".into()));
+        }
+
+        Ok(ChainSpec {
+            display_name: r
+                .opt_string("display_name")?
+                .unwrap_or_else(|| name.clone()),
+            name,
+            family,
+            chain_id,
+            key_path,
+            fee_model,
+            block_time_ms,
+            rpc_urls,
+            ws_urls,
+            lcd_urls,
+            bech32_prefix,
+            explorer,
+            native,
+            tokens,
+            protocols,
+            source: file.display().to_string(),
+        })
+    }
+}
+
+/// Reads typed keys from a TOML table, naming the key in errors.
+struct Reader<'a, F: Fn(Option<&str>, String) -> ChainSpecError> {
+    table: &'a Table,
+    prefix: String,
+    err: &'a F,
+}
+
+impl<'a, F: Fn(Option<&str>, String) -> ChainSpecError> Reader<'a, F> {
+    fn fail(&self, key: &str, problem: String) -> ChainSpecError {
+        (self.err)(Some(&format!("{}{key}", self.prefix)), problem)
+    }
+
+    fn opt_string(&mut self, key: &str) -> Result<Option<String>, ChainSpecError> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+            Some(Value::String(_)) => Err(self.fail(key, "must not be empty".into())),
+            Some(v) => Err(self.fail(key, format!("must be a string, got {}", v.type_str()))),
+        }
+    }
+
+    fn string(&mut self, key: &str) -> Result<String, ChainSpecError> {
+        self.opt_string(key)?
+            .ok_or_else(|| self.fail(key, "missing".into()))
+    }
+
+    fn integer(&mut self, key: &str) -> Result<u64, ChainSpecError> {
+        match self.table.get(key) {
+            Some(Value::Integer(i)) if *i >= 0 => Ok(*i as u64),
+            Some(v) => Err(self.fail(key, format!("must be a non-negative integer, got {v}"))),
+            None => Err(self.fail(key, "missing".into())),
+        }
+    }
+
+    fn decimals(&mut self, key: &str) -> Result<u8, ChainSpecError> {
+        let d = self.integer(key)?;
+        u8::try_from(d)
+            .ok()
+            .filter(|d| *d <= 36)
+            .ok_or_else(|| self.fail(key, format!("{d} is out of range (0 to 36)")))
+    }
+
+    fn table(&mut self, key: &str) -> Result<&'a Table, ChainSpecError> {
+        match self.table.get(key) {
+            Some(Value::Table(t)) => Ok(t),
+            Some(v) => Err(self.fail(key, format!("must be a table, got {}", v.type_str()))),
+            None => Err(self.fail(key, "missing".into())),
+        }
+    }
+
+    fn urls(&mut self, key: &str, required: bool) -> Result<Vec<String>, ChainSpecError> {
+        let items = match self.table.get(key) {
+            None if required => {
+                return Err(self.fail(key, "missing (at least one endpoint)".into()));
+            }
+            None => return Ok(Vec::new()),
+            Some(Value::Array(a)) => a,
+            Some(v) => {
+                return Err(self.fail(
+                    key,
+                    format!("must be an array of URLs, got {}", v.type_str()),
+                ));
+            }
+        };
+        if required && items.is_empty() {
+            return Err(self.fail(key, "must list at least one endpoint".into()));
+        }
+        let mut out = Vec::new();
+        for (i, v) in items.iter().enumerate() {
+            let s = v.as_str().ok_or_else(|| {
+                self.fail(
+                    &format!("{key}[{i}]"),
+                    format!("must be a URL string, got {v}"),
+                )
+            })?;
+            let url = url::Url::parse(s).map_err(|e| {
+                self.fail(&format!("{key}[{i}]"), format!("{s:?} is not a URL: {e}"))
+            })?;
+            if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
+                return Err(self.fail(
+                    &format!("{key}[{i}]"),
+                    format!("{s:?}: scheme must be http(s) or ws(s)"),
+                ));
+            }
+            out.push(s.to_string());
+        }
+        Ok(out)
+    }
+}
+
+fn check_key_path(path: &str) -> Result<(), String> {
+    let mut parts = path.split('/');
+    if parts.next() != Some("m") {
+        return Err(format!("{path:?} must start with m/"));
+    }
+    let mut n = 0;
+    for p in parts {
+        let digits = p.strip_suffix('\'').unwrap_or(p);
+        if digits.is_empty()
+            || !digits.chars().all(|c| c.is_ascii_digit())
+            || digits.parse::<u32>().is_err()
+        {
+            return Err(format!("{path:?}: {p:?} is not a path component"));
+        }
+        n += 1;
+    }
+    if n != 4 {
+        return Err(format!(
+            "{path:?} must have 4 components (purpose/coin/account/change); the index is appended"
+        ));
+    }
+    Ok(())
+}
+
+fn check_evm_address(s: &str) -> Result<(), String> {
+    let hex = s
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("{s:?} is not an EVM address (no 0x)"))?;
+    if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "{s:?} is not an EVM address (40 hex digits expected)"
+        ));
+    }
+    let mixed =
+        hex.chars().any(|c| c.is_ascii_lowercase()) && hex.chars().any(|c| c.is_ascii_uppercase());
+    if mixed {
+        Address::parse_checksummed(s, None)
+            .map_err(|_| format!("{s:?} fails its EIP-55 checksum"))?;
+    }
+    Ok(())
+}
+
+fn check_bech32(s: &str, prefix: &str) -> Result<(), String> {
+    let (hrp, _data) =
+        bech32::decode(s).map_err(|e| format!("{s:?} is not a bech32 address: {e}"))?;
+    if hrp.as_str() != prefix {
+        return Err(format!(
+            "{s:?} has prefix {:?}, expected {prefix:?}",
+            hrp.as_str()
+        ));
+    }
+    Ok(())
+}
+
+/// A set of chain specs by name.
+#[derive(Debug, Clone)]
+pub struct ChainSpecs {
+    specs: BTreeMap<String, ChainSpec>,
+}
+
+impl ChainSpecs {
+    /// The specs compiled into the binary.
+    pub fn builtin() -> Result<Self, ChainSpecError> {
+        let mut specs = BTreeMap::new();
+        for (file, text) in BUILTIN {
+            let spec = ChainSpec::parse(Path::new(&format!("chains/{file}")), text)?;
+            specs.insert(spec.name.clone(), spec);
+        }
+        Ok(Self { specs })
+    }
+
+    /// Built-in specs, then every `*.toml` in `dir` (adding or replacing by name).
+    pub fn builtin_and_dir(dir: &Path) -> Result<Self, ChainSpecError> {
+        let mut set = Self::builtin()?;
+        set.load_dir(dir)?;
+        Ok(set)
+    }
+
+    /// Loads every `*.toml` of a directory into the set.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<(), ChainSpecError> {
+        let io_err = |file: &Path, e: std::io::Error| ChainSpecError {
+            file: file.to_path_buf(),
+            key: None,
+            problem: format!("cannot read: {e}"),
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| io_err(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).map_err(|e| io_err(&file, e))?;
+            let spec = ChainSpec::parse(&file, &text)?;
+            self.specs.insert(spec.name.clone(), spec);
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ChainSpec> {
+        self.specs.get(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ChainSpec> {
+        self.specs.values()
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.specs.keys().map(String::as_str).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_specs_load() {
+        let s = ChainSpecs::builtin().unwrap();
+        assert_eq!(
+            s.names(),
+            [
+                "anvil",
+                "celo",
+                "ethereum",
+                "terra",
+                "terra_classic",
+                "xdai"
+            ]
+        );
+        let eth = s.get("ethereum").unwrap();
+        assert_eq!(eth.chain_id, ChainId::Evm(1));
+        assert_eq!(eth.token("usdc").unwrap().decimals, 6);
+        assert!(eth.protocol_address("uniswap_v3", "quoter_v2").is_some());
+        assert_eq!(s.get("xdai").unwrap().evm_chain_id(), Some(100));
+        assert_eq!(s.get("celo").unwrap().evm_chain_id(), Some(42220));
+        assert_eq!(s.get("anvil").unwrap().evm_chain_id(), Some(31337));
+        assert_eq!(
+            s.get("terra").unwrap().chain_id,
+            ChainId::Cosmos("phoenix-1".into())
+        );
+        assert_eq!(
+            s.get("terra_classic").unwrap().chain_id,
+            ChainId::Cosmos("columbus-5".into())
+        );
+        assert_eq!(s.get("celo").unwrap().key_path, "m/44'/52752'/0'/0");
+    }
+
+    fn base() -> String {
+        include_str!("../../chains/ethereum.toml").to_string()
+    }
+
+    fn parse(text: &str) -> Result<ChainSpec, ChainSpecError> {
+        ChainSpec::parse(Path::new("chains/ethereum.toml"), text)
+    }
+
+    /// Each bad input gives an error naming file, key and problem.
+    #[test]
+    fn bad_inputs_are_named() {
+        let cases: Vec<(String, Option<&str>, &str)> = vec![
+            ("name = ".into(), None, "not valid TOML"),
+            (
+                base().replace("chain_id = 1\n", ""),
+                Some("chain_id"),
+                "missing",
+            ),
+            (
+                base().replace("chain_id = 1", "chain_id = \"one\""),
+                Some("chain_id"),
+                "positive integer",
+            ),
+            (
+                base().replace("family = \"evm\"", "family = \"solana\""),
+                Some("family"),
+                "not one of",
+            ),
+            (
+                base().replace("name = \"ethereum\"", "name = \"eth\""),
+                Some("name"),
+                "differs from the file name",
+            ),
+            (
+                base().replace(
+                    "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+                    "0xa0B86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+                ),
+                Some("tokens[1].address"),
+                "checksum",
+            ),
+            (
+                base().replace("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "0x1234"),
+                Some("tokens[1].address"),
+                "40 hex",
+            ),
+            (
+                base().replace("decimals = 6\n", "decimals = 300\n"),
+                Some("tokens[1].decimals"),
+                "out of range",
+            ),
+            (
+                base().replace("decimals = 6\n", "decimals = \"6\"\n"),
+                Some("tokens[1].decimals"),
+                "integer",
+            ),
+            (
+                base().replace("https://eth.llamarpc.com", "not a url"),
+                Some("rpc_urls[1]"),
+                "not a URL",
+            ),
+            (
+                base().replace("rpc_urls = [", "rpc_urlz = ["),
+                Some("rpc_urls"),
+                "missing",
+            ),
+            (
+                base().replace("m/44'/60'/0'/0", "m/44'/60'"),
+                Some("key_path"),
+                "4 components",
+            ),
+            (
+                base().replace("fee_model = \"eip1559\"", "fee_model = \"cosmos\""),
+                Some("fee_model"),
+                "does not fit",
+            ),
+            (
+                base().replace("[native]\nsymbol = \"ETH\"\n", "[native]\n"),
+                Some("native.symbol"),
+                "missing",
+            ),
+            (
+                format!("block_tme_ms = 3\n{}", base()),
+                Some("block_tme_ms"),
+                "unknown key",
+            ),
+            (
+                base().replace("symbol = \"DAI\"", "symbol = \"usdc\""),
+                Some("tokens[3].symbol"),
+                "listed twice",
+            ),
+            (
+                base().replace(
+                    "vault = \"0xBA12222222228d8Ba445958a75a0704d566BF2C8\"",
+                    "vault = 5",
+                ),
+                Some("protocols.balancer_v2.vault"),
+                "must be an address",
+            ),
+        ];
+        for (text, key, needle) in cases {
+            let e = parse(&text).expect_err(needle);
+            assert_eq!(e.file, PathBuf::from("chains/ethereum.toml"));
+            assert_eq!(e.key.as_deref(), key, "{e}");
+            assert!(e.problem.contains(needle), "{e} should mention {needle}");
+            assert!(e.to_string().starts_with("chains/ethereum.toml: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn cosmos_rules() {
+        let terra = include_str!("../../chains/terra.toml");
+        let p = |t: &str| ChainSpec::parse(Path::new("terra.toml"), t);
+        assert!(p(terra).is_ok());
+        let e = p(&terra.replace(
+            "terra1466nf3zuxpya8q9emxukd7vftaf6h4psr0a07srl5zw74zh84yjqxl5qul",
+            "terra1xyz",
+        ))
+        .unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("protocols.terraswap.factory"));
+        let e = p(&terra.replace("bech32_prefix = \"terra\"\n", "")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("bech32_prefix"));
+        let e = p(&terra.replace("chain_id = \"phoenix-1\"", "chain_id = 1")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("chain_id"));
+    }
+
+    #[test]
+    fn a_directory_overrides_and_reports_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let custom = base()
+            .replace("name = \"ethereum\"", "name = \"mainnet_fork\"")
+            .replace("chain_id = 1", "chain_id = 1337");
+        std::fs::write(dir.path().join("mainnet_fork.toml"), custom).unwrap();
+        let set = ChainSpecs::builtin_and_dir(dir.path()).unwrap();
+        assert_eq!(set.get("mainnet_fork").unwrap().evm_chain_id(), Some(1337));
+        std::fs::write(dir.path().join("broken.toml"), "name = \"broken\"\n").unwrap();
+        let e = ChainSpecs::builtin_and_dir(dir.path()).unwrap_err();
+        assert!(e.file.ends_with("broken.toml"));
+        assert_eq!(e.key.as_deref(), Some("family"));
+    }
+}

@@ -1,0 +1,8 @@
+//! sluice: one interface over on-chain AMMs, L2 order books and centralized exchanges, so that one
+//! strategy can trade between them. See `DESIGN.md` in the shared folder for the architecture.
+
+pub mod chain;
+pub mod core;
+pub mod venue;
+
+pub use venue::{Venue, VenueError, VenueId, VenueKind};

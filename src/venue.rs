@@ -1,0 +1,226 @@
+//! The one interface every connector implements, whatever the venue: a centralized exchange, an
+//! order book on a layer 2, or an AMM on chain. See DESIGN.md §3.
+
+mod catalog;
+mod events;
+mod registry;
+
+use std::fmt;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::core::{
+    Balance, ClientOrderId, CoreError, MarketRules, Order, OrderRequest, Pair, Quote, QuoteRequest,
+    RuleViolation,
+};
+
+pub use catalog::{CATALOG, VenueInfo, VenueStatus};
+pub use events::{EventHub, EventReceiver};
+pub use registry::{ConnectorDescriptor, ImplState, Registry, RegistryEntry};
+
+/// What kind of market a venue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VenueKind {
+    /// A centralized exchange's spot order book.
+    Cex,
+    /// An automated market maker on chain.
+    Amm,
+    /// An order book on a layer 2 or an app chain.
+    Clob,
+    /// Perpetual futures.
+    Perp,
+}
+
+impl VenueKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VenueKind::Cex => "cex",
+            VenueKind::Amm => "amm",
+            VenueKind::Clob => "clob",
+            VenueKind::Perp => "perp",
+        }
+    }
+}
+
+impl fmt::Display for VenueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A venue instance: a connector name, plus the chain for chain venues
+/// (`binance`, `uniswap_v3@ethereum`, `mento@celo`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct VenueId {
+    pub connector: String,
+    pub chain: Option<String>,
+}
+
+impl VenueId {
+    pub fn new(connector: &str, chain: Option<&str>) -> Self {
+        Self {
+            connector: connector.to_string(),
+            chain: chain.map(str::to_string),
+        }
+    }
+}
+
+impl FromStr for VenueId {
+    type Err = VenueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let valid = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        };
+        let (connector, chain) = match s.split_once('@') {
+            Some((c, ch)) => (c, Some(ch)),
+            None => (s, None),
+        };
+        if !valid(connector) || chain.is_some_and(|c| !valid(c)) {
+            return Err(VenueError::InvalidRequest(format!(
+                "invalid venue id {s:?}: expected name or name@chain in lower case"
+            )));
+        }
+        Ok(Self::new(connector, chain))
+    }
+}
+
+impl TryFrom<String> for VenueId {
+    type Error = VenueError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<VenueId> for String {
+    fn from(v: VenueId) -> String {
+        v.to_string()
+    }
+}
+
+impl fmt::Display for VenueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.chain {
+            Some(c) => write!(f, "{}@{}", self.connector, c),
+            None => f.write_str(&self.connector),
+        }
+    }
+}
+
+/// What can go wrong talking to a venue. `is_retryable` tells transient from fatal.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VenueError {
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("rate limited{}", retry_after_ms.map(|ms| format!(", retry after {ms} ms")).unwrap_or_default())]
+    RateLimited { retry_after_ms: Option<u64> },
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    #[error("rejected by the venue{}: {reason}", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default())]
+    Rejected {
+        code: Option<String>,
+        reason: String,
+    },
+    #[error("order breaks a market rule: {0}")]
+    Rule(#[from] RuleViolation),
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("unknown pair {pair} at {venue}")]
+    UnknownPair { venue: String, pair: Pair },
+    #[error("unknown order {0}")]
+    UnknownOrder(ClientOrderId),
+    #[error("not enough liquidity: {0}")]
+    InsufficientLiquidity(String),
+    #[error("insufficient balance: need {needed} {asset}, have {available}")]
+    InsufficientBalance {
+        asset: String,
+        needed: Decimal,
+        available: Decimal,
+    },
+    #[error("malformed data from the venue: {0}")]
+    Protocol(String),
+    #[error("chain error: {0}")]
+    Chain(String),
+    #[error("not supported by this venue: {0}")]
+    NotSupported(String),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+impl VenueError {
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            VenueError::Network(_)
+                | VenueError::RateLimited { .. }
+                | VenueError::Timeout(_)
+                | VenueError::Protocol(_)
+        )
+    }
+}
+
+/// Every connector: async, object-safe, `Send + Sync`.
+///
+/// `submit` and `cancel` return as soon as the request is on its way; the outcome arrives as
+/// [`crate::core::VenueEvent`]s from [`Venue::events`].
+#[async_trait]
+pub trait Venue: Send + Sync {
+    fn id(&self) -> &VenueId;
+    fn kind(&self) -> VenueKind;
+    /// Tradable pairs and their rules.
+    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError>;
+    /// The executable price for a size, fees included; for chain venues the gas too.
+    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError>;
+    async fn balances(&self) -> Result<Vec<Balance>, VenueError>;
+    /// Sends an order (a swap on an AMM). Returns its client id at once.
+    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError>;
+    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError>;
+    /// Asks the venue for an order's current state (to reconcile what a stream missed).
+    async fn order_status(&self, id: &ClientOrderId) -> Result<Order, VenueError>;
+    /// A new subscription to this venue's events; every subscriber sees every event, in order.
+    fn events(&self) -> EventReceiver;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_ids() {
+        let v: VenueId = "uniswap_v3@ethereum".parse().unwrap();
+        assert_eq!(v.connector, "uniswap_v3");
+        assert_eq!(v.chain.as_deref(), Some("ethereum"));
+        assert_eq!(v.to_string(), "uniswap_v3@ethereum");
+        assert_eq!("binance".parse::<VenueId>().unwrap().chain, None);
+        for bad in ["", "Binance", "a@", "@b", "a b", "a@b@c"] {
+            assert!(bad.parse::<VenueId>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn retryable_errors() {
+        assert!(
+            VenueError::RateLimited {
+                retry_after_ms: Some(5)
+            }
+            .is_retryable()
+        );
+        assert!(!VenueError::Auth("bad key".into()).is_retryable());
+        assert_eq!(
+            VenueError::RateLimited {
+                retry_after_ms: Some(5)
+            }
+            .to_string(),
+            "rate limited, retry after 5 ms"
+        );
+    }
+}
