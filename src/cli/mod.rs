@@ -1,0 +1,103 @@
+//! Subcommands. Each lives in its own file with an `Args` struct and a `run` function; this file only
+//! lists them. Output: `--json` prints one JSON document on stdout; otherwise a readable table.
+//! Errors go to stderr with a non-zero exit code.
+
+mod chains;
+mod output;
+mod venues;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use sluice::chain::ChainSpecs;
+
+pub use output::{Table, print_json};
+
+/// Errors of the CLI layer: anything displayable, with its sources printed by `main`.
+pub type CliError = Box<dyn std::error::Error + Send + Sync>;
+
+/// sluice trades across on-chain AMMs, layer-2 order books and centralized exchanges behind one
+/// interface.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Where wallets, keys and the journal live.
+    #[arg(long, global = true, env = "SLUICE_HOME")]
+    pub home: Option<PathBuf>,
+    /// A folder of extra chain specs (*.toml) that add to or replace the built-in ones.
+    #[arg(long, global = true, env = "SLUICE_CHAINS_DIR")]
+    pub chains_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the chain specs.
+    Chains(chains::Args),
+    /// List every venue with its kind, chain and the state of its connector.
+    Venues(venues::Args),
+}
+
+/// What every subcommand gets: resolved paths and loaded chain specs.
+#[allow(dead_code)] // `home` and `chain` serve the wallet, exchange and chain subcommands
+pub struct Context {
+    pub home: PathBuf,
+    pub chains: ChainSpecs,
+}
+
+#[allow(dead_code)]
+impl Context {
+    fn new(global: &GlobalArgs) -> Result<Self, CliError> {
+        let chains = match &global.chains_dir {
+            Some(dir) => ChainSpecs::builtin_and_dir(dir)?,
+            None => ChainSpecs::builtin()?,
+        };
+        let home = match &global.home {
+            Some(h) => h.clone(),
+            None => default_home()?,
+        };
+        Ok(Self { home, chains })
+    }
+
+    /// A chain spec by name, or an error listing the known ones.
+    pub fn chain(&self, name: &str) -> Result<&sluice::chain::ChainSpec, CliError> {
+        self.chains.get(name).ok_or_else(|| {
+            format!(
+                "unknown chain {name:?}; known chains: {}",
+                self.chains.names().join(", ")
+            )
+            .into()
+        })
+    }
+}
+
+fn default_home() -> Result<PathBuf, CliError> {
+    let base = std::env::var_os("HOME").ok_or("HOME is not set; pass --home or set SLUICE_HOME")?;
+    Ok(PathBuf::from(base).join(".sluice"))
+}
+
+/// Logs go to stderr; `RUST_LOG` sets the level (default: warnings).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let ctx = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Chains(a) => chains::run(a, &ctx),
+        Command::Venues(a) => venues::run(a, &ctx),
+    }
+}
