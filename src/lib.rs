@@ -4,6 +4,7 @@
 pub mod chain;
 pub mod core;
 pub mod store;
+pub mod strategy;
 pub mod venue;
 
 pub use venue::{Venue, VenueError, VenueId, VenueKind};

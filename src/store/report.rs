@@ -1,6 +1,7 @@
 //! The `history` report: per run, the trades, fees, gas and realized PnL read from the journal.
 //! Realized PnL is reported as the net flow of each asset (what the run's fills, fees and gas added to or
-//! took from the accounts), so it can be compared directly with balance changes.
+//! took from the accounts), so it can be compared directly with balance changes. A swap's fill carries its
+//! gas as its fee; other transactions' gas is counted from the transactions table.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -8,7 +9,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::journal::{Journal, RunId, StoreError};
+use super::journal::{Journal, RunId, StoreError, TxStatus};
 use crate::core::{Pair, Side};
 
 /// One fill as the report shows it.
@@ -155,10 +156,15 @@ impl Journal {
                 });
             }
             let mut gas: BTreeMap<String, Decimal> = BTreeMap::new();
+            // A mined swap's gas is already the fee of its fill; every other transaction (approvals,
+            // reverted swaps, replacements, cancellations) costs gas with no fill to carry it.
             for tx in self.transactions_of_run(id)? {
                 if let Some(fee) = tx.fee_native {
                     *gas.entry(tx.native_asset.clone()).or_default() += fee;
-                    *pnl.entry(tx.native_asset).or_default() -= fee;
+                    let carried_by_fill = tx.status == TxStatus::Mined && tx.client_id.is_some();
+                    if !carried_by_fill {
+                        *pnl.entry(tx.native_asset).or_default() -= fee;
+                    }
                 }
             }
             let orders = self.orders_of_run(id)?;

@@ -282,6 +282,24 @@ fn history_nets_trades_fees_and_gas_per_asset() {
         },
     )
     .unwrap();
+    // An approval costs gas with no fill.
+    j.record_tx(
+        run,
+        &TxRecord {
+            hash: "0xapprove".into(),
+            chain: "anvil".into(),
+            from: "0x1".into(),
+            nonce: 1,
+            client_id: None,
+            status: TxStatus::Mined,
+            gas_used: Some(46_000),
+            effective_gas_price: Some("1000000000".into()),
+            fee_native: Some(dec!(0.000046)),
+            native_asset: "ETH".into(),
+            block: Some(6),
+        },
+    )
+    .unwrap();
     j.end_run(run, "done").unwrap();
     let r = &j.history(None).unwrap().runs[0];
     assert_eq!(r.trades.len(), 2);
@@ -290,11 +308,11 @@ fn history_nets_trades_fees_and_gas_per_asset() {
     assert_eq!(get(&r.pnl, "USDT"), Some(dec!(4.6)));
     assert_eq!(
         get(&r.pnl, "ETH"),
-        Some(dec!(-0.0001)),
-        "base nets to zero, gas remains"
+        Some(dec!(-0.000046)),
+        "base nets to zero; the swap's gas is its fill's fee; the approval's gas remains"
     );
     assert_eq!(get(&r.fees, "USDT"), Some(dec!(0.4)));
-    assert_eq!(get(&r.gas, "ETH"), Some(dec!(0.0001)));
+    assert_eq!(get(&r.gas, "ETH"), Some(dec!(0.000146)));
     assert_eq!(r.outcome.as_deref(), Some("done"));
     assert!(j.history(Some(99)).unwrap().runs.is_empty());
 }
