@@ -5,6 +5,7 @@ pub mod chain;
 pub mod core;
 pub mod store;
 pub mod strategy;
+pub mod testkit;
 pub mod venue;
 
 pub use venue::{Venue, VenueError, VenueId, VenueKind};
