@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::core::{
     Balance, ClientOrderId, Fill, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce,
+    TxInfo, TxState,
 };
 
 /// A run of a strategy (or of a single command).
@@ -39,64 +40,6 @@ pub enum StoreError {
     Overfill { id: String, trade_id: String },
     #[error("corrupt journal row: {0}")]
     Corrupt(String),
-}
-
-/// Status of an on-chain transaction as the journal knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TxStatus {
-    Pending,
-    Mined,
-    Reverted,
-    Dropped,
-    Replaced,
-}
-
-impl TxStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            TxStatus::Pending => "pending",
-            TxStatus::Mined => "mined",
-            TxStatus::Reverted => "reverted",
-            TxStatus::Dropped => "dropped",
-            TxStatus::Replaced => "replaced",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::Mined,
-            Self::Reverted,
-            Self::Dropped,
-            Self::Replaced,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
-    }
-
-    pub fn is_final(self) -> bool {
-        !matches!(self, TxStatus::Pending)
-    }
-}
-
-/// A transaction sent for an order (a swap, an approval, a replacement).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TxRecord {
-    pub hash: String,
-    pub chain: String,
-    pub from: String,
-    pub nonce: u64,
-    pub client_id: Option<ClientOrderId>,
-    pub status: TxStatus,
-    pub gas_used: Option<u64>,
-    /// Wei per gas, as a decimal string of an integer.
-    pub effective_gas_price: Option<String>,
-    /// Native-asset cost (gas used × effective price), in whole units of `native_asset`.
-    pub fee_native: Option<Decimal>,
-    /// Symbol of the chain's native asset (`ETH`).
-    pub native_asset: String,
-    pub block: Option<u64>,
 }
 
 /// An order as the journal holds it.
@@ -449,7 +392,7 @@ impl Journal {
     }
 
     /// Inserts or updates a transaction.
-    pub fn record_tx(&self, run: RunId, tx: &TxRecord) -> Result<(), StoreError> {
+    pub fn record_tx(&self, run: RunId, tx: &TxInfo) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO transactions (hash, run_id, chain, sender, nonce, client_id, status, gas_used,
                  effective_gas_price, fee_native, native_asset, block, updated_ms)
@@ -504,11 +447,11 @@ impl Journal {
     }
 
     /// Transactions not yet final.
-    pub fn pending_transactions(&self) -> Result<Vec<TxRecord>, StoreError> {
+    pub fn pending_transactions(&self) -> Result<Vec<TxInfo>, StoreError> {
         self.query_txs("WHERE status = 'pending' ORDER BY nonce", [])
     }
 
-    pub fn transactions_of_run(&self, run: RunId) -> Result<Vec<TxRecord>, StoreError> {
+    pub fn transactions_of_run(&self, run: RunId) -> Result<Vec<TxInfo>, StoreError> {
         self.query_txs("WHERE run_id = ?1 ORDER BY nonce", [run])
     }
 
@@ -611,7 +554,7 @@ impl Journal {
         &self,
         filter: &str,
         p: P,
-    ) -> Result<Vec<TxRecord>, StoreError> {
+    ) -> Result<Vec<TxInfo>, StoreError> {
         let sql = format!(
             "SELECT hash, chain, sender, nonce, client_id, status, gas_used, effective_gas_price, fee_native, block,
                  native_asset FROM transactions {filter}"
@@ -636,8 +579,8 @@ impl Journal {
         rows.into_iter()
             .map(
                 |(hash, chain, from, nonce, cid, status, gas, egp, fee, (block, native_asset))| {
-                    Ok(TxRecord {
-                        status: TxStatus::parse(&status).ok_or_else(|| {
+                    Ok(TxInfo {
+                        status: TxState::parse(&status).ok_or_else(|| {
                             StoreError::Corrupt(format!("tx {hash}: status {status:?}"))
                         })?,
                         client_id: cid.as_deref().and_then(|c| ClientOrderId::new(c).ok()),

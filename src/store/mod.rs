@@ -5,7 +5,7 @@
 mod journal;
 mod report;
 
-pub use journal::{Journal, JournalOrder, RunId, StoreError, TxRecord, TxStatus};
+pub use journal::{Journal, JournalOrder, RunId, StoreError};
 pub use report::{AssetFlow, HistoryReport, RunReport, TradeRow};
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::journal::{Journal, RunId, StoreError, TxStatus};
+use super::journal::{Journal, RunId, StoreError};
+use crate::core::TxState;
 use crate::core::{Pair, Side};
 
 /// One fill as the report shows it.
@@ -161,7 +162,7 @@ impl Journal {
             for tx in self.transactions_of_run(id)? {
                 if let Some(fee) = tx.fee_native {
                     *gas.entry(tx.native_asset.clone()).or_default() += fee;
-                    let carried_by_fill = tx.status == TxStatus::Mined && tx.client_id.is_some();
+                    let carried_by_fill = tx.status == TxState::Mined && tx.client_id.is_some();
                     if !carried_by_fill {
                         *pnl.entry(tx.native_asset).or_default() -= fee;
                     }

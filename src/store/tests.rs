@@ -8,6 +8,7 @@ use super::*;
 use crate::core::{
     Asset, Balance, ClientOrderId, Fill, OrderRequest, OrderState, OrderType, Side, TimeInForce,
 };
+use crate::core::{TxInfo, TxState};
 
 fn order(id: &str, side: Side, amount: Decimal, price: Decimal) -> OrderRequest {
     OrderRequest {
@@ -188,13 +189,13 @@ fn reopen_reloads_what_was_in_flight() {
         .unwrap();
         j.record_tx(
             run,
-            &TxRecord {
+            &TxInfo {
                 hash: "0xabc".into(),
                 chain: "anvil".into(),
                 from: "0x1".into(),
                 nonce: 7,
                 client_id: Some(ClientOrderId::new("b").unwrap()),
-                status: TxStatus::Pending,
+                status: TxState::Pending,
                 gas_used: None,
                 effective_gas_price: None,
                 fee_native: None,
@@ -223,7 +224,7 @@ fn reopen_reloads_what_was_in_flight() {
     assert_eq!(pending[0].nonce, 7);
     // the tx is confirmed: an upsert, not a second row
     let mut mined = pending[0].clone();
-    mined.status = TxStatus::Reverted;
+    mined.status = TxState::Reverted;
     mined.gas_used = Some(21000);
     mined.fee_native = Some(dec!(0.000021));
     j.record_tx(1, &mined).unwrap();
@@ -267,13 +268,13 @@ fn history_nets_trades_fees_and_gas_per_asset() {
     .unwrap();
     j.record_tx(
         run,
-        &TxRecord {
+        &TxInfo {
             hash: "0xh".into(),
             chain: "anvil".into(),
             from: "0x1".into(),
             nonce: 0,
             client_id: Some(ClientOrderId::new("sell").unwrap()),
-            status: TxStatus::Mined,
+            status: TxState::Mined,
             gas_used: Some(100_000),
             effective_gas_price: Some("1000000000".into()),
             fee_native: Some(dec!(0.0001)),
@@ -285,13 +286,13 @@ fn history_nets_trades_fees_and_gas_per_asset() {
     // An approval costs gas with no fill.
     j.record_tx(
         run,
-        &TxRecord {
+        &TxInfo {
             hash: "0xapprove".into(),
             chain: "anvil".into(),
             from: "0x1".into(),
             nonce: 1,
             client_id: None,
-            status: TxStatus::Mined,
+            status: TxState::Mined,
             gas_used: Some(46_000),
             effective_gas_price: Some("1000000000".into()),
             fee_native: Some(dec!(0.000046)),

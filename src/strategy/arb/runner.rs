@@ -453,6 +453,7 @@ impl ArbRunner {
                     self.evaluate().await?;
                 }
             }
+            VenueEvent::Transaction(tx) => self.journal.record_tx(self.run_id, &tx)?,
             VenueEvent::Balance(_) => {}
         }
         Ok(())
