@@ -1,0 +1,5 @@
+//! Exchange connectors: each supplies only what differs (URLs, signing, message parsing, symbol
+//! mapping, rules) on top of the shared framework.
+
+pub mod binance_depth;
+pub mod binance_sign;
