@@ -104,6 +104,9 @@ impl<const BID: bool> BookSide<BID> {
     }
 }
 
+/// A level as (price, size).
+pub type DecimalLevel = (Decimal, Decimal);
+
 /// The result of walking the book for a size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookQuote {
@@ -177,8 +180,8 @@ impl OrderBook {
         self.size_grid.to_decimal(lots)
     }
 
-    /// Levels best first as decimals, at most `depth` per side: (bids, asks).
-    pub fn top(&self, depth: usize) -> (Vec<(Decimal, Decimal)>, Vec<(Decimal, Decimal)>) {
+    /// Levels best first as (price, size) decimals, at most `depth` per side: (bids, asks).
+    pub fn top(&self, depth: usize) -> (Vec<DecimalLevel>, Vec<DecimalLevel>) {
         let conv = |l: Level| (self.price(l.ticks), self.size(l.lots));
         (
             self.bids.iter_best_first().take(depth).map(conv).collect(),

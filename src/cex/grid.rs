@@ -129,7 +129,7 @@ impl Grid {
         if self.unit == 1 {
             return Ok(value);
         }
-        if value % self.unit != 0 {
+        if !value.is_multiple_of(self.unit) {
             return Err(GridError::OffGrid {
                 value: lossy(s),
                 step: self.step,
