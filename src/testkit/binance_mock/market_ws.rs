@@ -45,8 +45,9 @@ pub async fn run(
     streams: Vec<String>,
     combined: bool,
 ) {
-    shared.market_connections.fetch_add(1, Ordering::SeqCst);
+    // Subscribe before counting the connection: once it is counted, it receives every event.
     let mut rx = shared.exchange().publisher.subscribe_market();
+    shared.market_connections.fetch_add(1, Ordering::SeqCst);
     let mut kill = shared.market_kill.subscribe();
     let mut shutdown = shared.shutdown.subscribe();
     let mut names: Vec<String> = streams;
@@ -55,7 +56,14 @@ pub async fn run(
     let mut ping = tokio::time::interval(shared.ping_interval);
     ping.tick().await;
     loop {
+        // A drop fault wins over anything queued: nothing is sent after it fired.
+        if kill.has_changed().unwrap_or(true) {
+            break;
+        }
         tokio::select! {
+            biased;
+            _ = kill.changed() => break, // dropped without a close frame
+            _ = shutdown.changed() => break,
             msg = rx.recv() => {
                 let sent = match msg {
                     Ok(MarketMsg::Event { symbol, kind, data }) => {
@@ -98,8 +106,6 @@ pub async fn run(
                     break;
                 }
             }
-            _ = kill.changed() => break, // dropped without a close frame
-            _ = shutdown.changed() => break,
         }
     }
     shared.market_connections.fetch_sub(1, Ordering::SeqCst);

@@ -58,7 +58,14 @@ pub async fn run(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>) {
     let mut ping = tokio::time::interval(shared.ping_interval);
     ping.tick().await;
     loop {
+        // A drop fault wins over anything queued: nothing is sent after it fired.
+        if kill.has_changed().unwrap_or(true) {
+            break;
+        }
         tokio::select! {
+            biased;
+            _ = kill.changed() => break, // dropped without a close frame
+            _ = shutdown.changed() => break,
             incoming = ws.next() => {
                 match incoming {
                     Some(Ok(Message::Text(text))) => {
@@ -81,8 +88,6 @@ pub async fn run(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>) {
                     break;
                 }
             }
-            _ = kill.changed() => break, // dropped without a close frame
-            _ = shutdown.changed() => break,
         }
     }
     drop(session);
