@@ -144,6 +144,33 @@ impl RateLimiter {
         }
     }
 
+    /// Replaces the limits (e.g. with those an exchange publishes), keeping what was already
+    /// counted in windows that stay.
+    pub fn set_limits(&self, limits: &[RateLimit]) {
+        let mut st = self.lock();
+        let mut old = std::mem::take(&mut st.windows);
+        st.windows = limits
+            .iter()
+            .map(|l| {
+                match old
+                    .iter()
+                    .position(|w| w.limit.counter == l.counter && w.limit.window == l.window)
+                {
+                    Some(i) => {
+                        let mut w = old.swap_remove(i);
+                        w.limit = l.clone();
+                        w
+                    }
+                    None => WindowState {
+                        limit: l.clone(),
+                        log: VecDeque::new(),
+                        used: 0,
+                    },
+                }
+            })
+            .collect();
+    }
+
     /// Blocks every request for `d` (after a 429 or 418 with `Retry-After`).
     pub fn block_for(&self, d: Duration) {
         let until = Instant::now() + d;
@@ -237,6 +264,9 @@ mod tests {
         l.block_for(MS * 150);
         let w = l.acquire(&[("W", 1)]).await;
         assert!(w >= MS * 140, "{w:?}");
+        l.set_limits(&[RateLimit::new("W", MS * 400, 100)]);
+        assert_eq!(l.used("W", MS * 400), Some(1), "kept across set_limits");
+        assert_eq!(l.used("O", MS * 200), None);
         l.observe_used("W", MS * 400, 99);
         assert_eq!(l.used("W", MS * 400), Some(99));
         let w = l.acquire(&[("W", 2)]).await;

@@ -203,6 +203,10 @@ impl BinanceSpot {
             .cost(RAW_REQUESTS, 1);
         let body = self.inner.rest.request(&req).await?;
         let info: ExchangeInfo = decode("exchangeInfo", &body)?;
+        let limits = info.limits();
+        if !limits.is_empty() {
+            self.inner.rest.limiter.set_limits(&limits);
+        }
         let mut m = Markets::default();
         for s in &info.symbols {
             let Some(rules) =

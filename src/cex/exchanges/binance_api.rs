@@ -32,13 +32,14 @@ pub mod code {
     pub const NO_SUCH_ORDER: i64 = -2013;
 }
 
-/// Binance spot's documented limits (used until `exchangeInfo` says otherwise).
+/// Binance spot's documented limits (spot API docs, 2026), used until `exchangeInfo` publishes
+/// the account's own.
 pub fn default_limits() -> Vec<RateLimit> {
     vec![
         RateLimit::new(REQUEST_WEIGHT, Duration::from_secs(60), 6000),
-        RateLimit::new(ORDERS, Duration::from_secs(10), 100),
-        RateLimit::new(ORDERS, Duration::from_secs(86_400), 200_000),
-        RateLimit::new(RAW_REQUESTS, Duration::from_secs(300), 61_000),
+        RateLimit::new(ORDERS, Duration::from_secs(10), 50),
+        RateLimit::new(ORDERS, Duration::from_secs(86_400), 160_000),
+        RateLimit::new(RAW_REQUESTS, Duration::from_secs(300), 300_000),
     ]
 }
 

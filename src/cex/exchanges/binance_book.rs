@@ -1,5 +1,6 @@
 //! A live Binance book: a task that follows `<symbol>@depth@100ms`, fetches the REST snapshot when
-//! the book is not synced (at start, after a gap, after a reconnect, after a malformed message), and
+//! the book is not synced (after each connect — diffs are buffered meanwhile —, after a gap, after
+//! a malformed message), and
 //! publishes `BookChanged`, `ConnectionLost` and `Resynced` events. Readers take the book under a
 //! read lock.
 
@@ -141,8 +142,9 @@ async fn run(
                 let Some(ev) = ev else { return };
                 match ev {
                     StreamEvent::Connected { reconnect } => {
+                        // Diffs are buffered from now on; the snapshot is taken after that.
                         write(&book).reset();
-                        snapshot = None;
+                        snapshot = Some(start_snapshot(Duration::ZERO));
                         if reconnect {
                             tracing::info!(%pair, "depth stream reconnected; resyncing the book");
                         }
@@ -163,7 +165,7 @@ async fn run(
                             }
                             FrameOutcome::Resync => {
                                 hub.publish(VenueEvent::ConnectionLost { reason: format!("depth {pair}: book out of sequence") });
-                                snapshot = None;
+                                snapshot = Some(start_snapshot(Duration::ZERO));
                             }
                             FrameOutcome::Ignored => {}
                         }
@@ -193,6 +195,7 @@ async fn run(
                     }
                     Ok(SnapshotOutcome::Gap { expected, got }) => {
                         tracing::warn!(%pair, expected, got, "gap in buffered diffs; resyncing");
+                        snapshot = Some(start_snapshot(Duration::from_millis(50)));
                     }
                     Err(e) => {
                         tracing::error!(%pair, error = %e, "bad depth snapshot; retrying");
