@@ -212,6 +212,16 @@ async fn html_pages_and_malformed_json_are_errors_not_panics() {
     }
     // and the connector still works
     assert!(v.balances().await.is_ok());
+    let markets = v.markets().await.unwrap();
+    let btc = markets
+        .iter()
+        .find(|m| m.venue_symbol == "BTCUSDT")
+        .unwrap();
+    assert_eq!(
+        (btc.tick_size, btc.step_size, btc.min_notional),
+        (dec!(0.01), dec!(0.00001), dec!(5))
+    );
+    assert_eq!(markets.len(), 3);
     let pair: Pair = "BTC-USDT".parse().unwrap();
     let q = v
         .quote(&QuoteRequest {

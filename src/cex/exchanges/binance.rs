@@ -40,10 +40,7 @@ use super::binance_user::{self, UserMessage};
 pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "binance",
     module: "cex::exchanges::binance",
-    state: ImplState::Partial(
-        "markets, book sync, quotes, balances, orders, cancels, status and the WS-API user stream \
-         are implemented; integration tests against the mock exchange are pending",
-    ),
+    state: ImplState::Ready,
 };
 
 /// Binance US: the same code with its own URLs.
