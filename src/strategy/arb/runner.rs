@@ -316,10 +316,10 @@ impl ArbRunner {
                 continue;
             };
             let id = jo.request.client_id.clone();
-            match self.venues[i].order_status(&id).await {
+            match self.venues[i].order_status(&jo.request).await {
                 Ok(order) => {
                     for f in self.venues[i]
-                        .order_fills(&id)
+                        .order_fills(&jo.request)
                         .await
                         .map_err(|e| self.venue_err(i, e))?
                     {
@@ -643,21 +643,22 @@ impl ArbRunner {
     /// Polls legs that have not reached a final state (a stream may have missed their updates).
     async fn poll_active(&mut self) -> Result<(), ArbError> {
         let Some(t) = &self.active else { return Ok(()) };
-        let due: Vec<(usize, usize, ClientOrderId)> = t
+        let due: Vec<(usize, usize, OrderRequest)> = t
             .legs
             .iter()
             .enumerate()
             .filter(|(_, l)| l.sent && !l.terminal() && l.last_poll.elapsed() >= self.poll_every)
-            .map(|(k, l)| (k, l.venue, l.order.client_id.clone()))
+            .map(|(k, l)| (k, l.venue, l.order.clone()))
             .collect();
-        for (k, v, id) in due {
+        for (k, v, req) in due {
+            let id = req.client_id.clone();
             if let Some(l) = self.active.as_mut().and_then(|t| t.legs.get_mut(k)) {
                 l.last_poll = Instant::now();
             }
-            match self.venues[v].order_status(&id).await {
+            match self.venues[v].order_status(&req).await {
                 Ok(o) => {
                     if o.state.is_terminal() {
-                        for f in self.venues[v].order_fills(&id).await.unwrap_or_default() {
+                        for f in self.venues[v].order_fills(&req).await.unwrap_or_default() {
                             if self.journal.record_fill(self.run_id, &f)? {
                                 self.emit(ArbEvent::Fill { fill: f });
                             }

@@ -322,15 +322,21 @@ impl Venue for SimVenue {
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
         Err(VenueError::UnknownOrder(id.clone()))
     }
-    async fn order_status(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        let id = &order.client_id;
         self.st()
             .orders
             .get(id)
             .cloned()
             .ok_or_else(|| VenueError::UnknownOrder(id.clone()))
     }
-    async fn order_fills(&self, id: &ClientOrderId) -> Result<Vec<Fill>, VenueError> {
-        Ok(self.st().fills.get(id).cloned().unwrap_or_default())
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        Ok(self
+            .st()
+            .fills
+            .get(&order.client_id)
+            .cloned()
+            .unwrap_or_default())
     }
     fn events(&self) -> EventReceiver {
         self.hub.subscribe()
