@@ -4,5 +4,6 @@
 pub mod chain;
 pub mod core;
 pub mod venue;
+pub mod wallet;
 
 pub use venue::{Venue, VenueError, VenueId, VenueKind};
