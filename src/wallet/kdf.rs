@@ -50,6 +50,13 @@ impl ScryptParams {
         p: 1,
     };
 
+    /// geth's "standard" keystore parameters: N=2^18, r=8, p=1.
+    pub const GETH_STANDARD: ScryptParams = ScryptParams {
+        log_n: 18,
+        r: 8,
+        p: 1,
+    };
+
     /// Checked constructor: `log_n` in 1..=30, `r`, `p` ≥ 1, memory and work within the limits above.
     pub fn new(log_n: u8, r: u32, p: u32) -> Result<Self, KdfError> {
         let err = |reason| KdfError::ScryptParams {
