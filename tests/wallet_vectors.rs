@@ -209,3 +209,30 @@ fn keystore_export_round_trip_standard_params() {
     let back = decrypt_keystore(&json, b"pw").unwrap();
     assert_eq!(*back.to_bytes(), *key.to_bytes());
 }
+
+#[test]
+fn celo_and_terra_keys_match_cast_and_a_python_bech32() {
+    let doc: Value = serde_json::from_str(&fixture("cast_reference.json")).unwrap();
+    let d = &doc["derived_addresses"];
+    let seed = Mnemonic::parse(d["mnemonic"].as_str().unwrap())
+        .unwrap()
+        .to_seed(&SecretString::default());
+    let evm = d["evm"].as_object().unwrap();
+    assert_eq!(evm.len(), 3);
+    for (path, want) in evm {
+        let key = derive_key(&seed, &path.parse().unwrap()).unwrap();
+        assert_eq!(
+            key.evm_address().to_checksum(None),
+            want.as_str().unwrap(),
+            "{path}"
+        );
+    }
+    for (path, want) in d["terra"].as_object().unwrap() {
+        let key = derive_key(&seed, &path.parse().unwrap()).unwrap();
+        assert_eq!(
+            key.cosmos_address("terra").unwrap(),
+            want.as_str().unwrap(),
+            "{path}"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 mod chains;
 mod output;
 mod venues;
+mod wallet;
 
 use std::path::PathBuf;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
     Venues(venues::Args),
+    /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
+    Wallet(wallet::Args),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -99,5 +102,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
+        Command::Wallet(a) => wallet::run(a, &ctx),
     }
 }

@@ -31,12 +31,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("a wallet named {0:?} already exists")]
     Exists(String),
-    #[error("wallet {name:?}: {source}")]
-    Sealed {
-        name: String,
-        #[source]
-        source: SealError,
-    },
+    #[error("wallet {name:?}: {cause}")]
+    Sealed { name: String, cause: SealError },
     #[error("wallet file {path}: {problem}")]
     Corrupt { path: PathBuf, problem: String },
     #[error("wallet {0:?} holds a single private key: account indexes and paths do not apply")]
@@ -225,10 +221,10 @@ impl WalletStore {
             }
         })?);
         let sealed =
-            SealedBox::seal_with(password.as_bytes(), &plain, self.params).map_err(|source| {
+            SealedBox::seal_with(password.as_bytes(), &plain, self.params).map_err(|cause| {
                 StoreError::Sealed {
                     name: name.clone(),
-                    source,
+                    cause,
                 }
             })?;
         let file = WalletFile {
@@ -258,9 +254,9 @@ impl WalletStore {
         let plain = file
             .sealed
             .open(password.as_bytes())
-            .map_err(|source| StoreError::Sealed {
+            .map_err(|cause| StoreError::Sealed {
                 name: name.to_string(),
-                source,
+                cause,
             })?;
         let payload: SecretPayload =
             serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt {
