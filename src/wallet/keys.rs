@@ -156,9 +156,9 @@ mod tests {
     }
 
     #[test]
-    fn cosmos_address_known_vector() {
-        // Compressed key 02 + 32 bytes of 0x00..: any fixed input; the hash chain is checked against
-        // an independently computed RIPEMD160(SHA256(.)) below.
+    fn cosmos_address_is_bech32_of_hash160() {
+        // The address decodes back to RIPEMD160(SHA256(compressed key)) under the given prefix
+        // (a fixed Terra vector is checked in tests/wallet_vectors.rs).
         let k = PrivateKey::from_hex(KEY).unwrap();
         let pk = k.public_key_compressed();
         let hash = Ripemd160::digest(Sha256::digest(pk));

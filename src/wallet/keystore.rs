@@ -99,7 +99,9 @@ pub fn decrypt_keystore(json: &str, password: &[u8]) -> Result<PrivateKey, Keyst
         return Err(malformed("kdfparams.dklen must be at least 32"));
     }
     let salt = hex_field(params, "salt")?;
-    let derived = match str_field(crypto, "kdf")? {
+    let kdf_name = str_field(crypto, "kdf")?;
+    tracing::trace!(kdf = kdf_name, dklen, "decrypting keystore v3");
+    let derived = match kdf_name {
         "scrypt" => {
             let sp = ScryptParams::from_n(
                 u64_field(params, "n")?,

@@ -70,8 +70,8 @@ impl Mnemonic {
 
     /// Parses a phrase: NFKD-normalized, case-insensitive, any whitespace between words.
     pub fn parse(phrase: &str) -> Result<Self, MnemonicError> {
-        let normalized: Zeroizing<String> =
-            Zeroizing::new(phrase.nfkd().collect::<String>().to_lowercase());
+        let decomposed: Zeroizing<String> = Zeroizing::new(phrase.nfkd().collect());
+        let normalized: Zeroizing<String> = Zeroizing::new(decomposed.to_lowercase());
         let words: Vec<&str> = normalized.split_whitespace().collect();
         if ![12, 15, 18, 21, 24].contains(&words.len()) {
             return Err(MnemonicError::WordCount(words.len()));

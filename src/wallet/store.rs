@@ -241,6 +241,7 @@ impl WalletStore {
             Err(SecureFileError::AlreadyExists(_)) => Err(StoreError::Exists(name)),
             other => other.map_err(StoreError::from),
         }?;
+        tracing::debug!(wallet = %info.name, kind = info.kind.as_str(), path = %path.display(), "wallet saved");
         Ok(info)
     }
 
@@ -258,6 +259,7 @@ impl WalletStore {
                 name: name.to_string(),
                 cause,
             })?;
+        tracing::debug!(wallet = name, path = %path.display(), "wallet unlocked");
         let payload: SecretPayload =
             serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt {
                 path: path.clone(),
