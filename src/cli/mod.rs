@@ -6,6 +6,7 @@ mod chains;
 mod history;
 mod output;
 mod venues;
+mod wallet;
 
 use std::path::PathBuf;
 
@@ -45,6 +46,8 @@ pub enum Command {
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
     Venues(venues::Args),
+    /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
+    Wallet(wallet::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
 }
@@ -107,6 +110,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
+        Command::Wallet(a) => wallet::run(a, &ctx),
         Command::History(a) => history::run(a, &ctx),
     }
 }
