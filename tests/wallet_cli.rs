@@ -261,6 +261,45 @@ fn documented_commands_work() {
     let raw: Value = serde_json::from_str(&raw.stdout).unwrap();
     assert_eq!(raw["address"], "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
     assert_eq!(raw["path"], Value::Null);
+    let raw1 = sluice(
+        &home,
+        &[
+            "wallet", "address", "--name", "raw", "--chain", "ethereum", "--index", "1",
+        ],
+        "",
+        &[],
+    );
+    assert!(
+        !raw1.ok && raw1.stderr.contains("single private key"),
+        "{}",
+        raw1.stderr
+    );
+
+    // A custom path for experts, on export too.
+    let ks3 = tmp.path().join("custom.json");
+    ok(
+        &home,
+        &[
+            "wallet",
+            "export-keystore",
+            "--name",
+            "dev",
+            "--chain",
+            "ethereum",
+            "--path",
+            "m/44'/330'/0'/0/1",
+            "--out",
+            ks3.to_str().unwrap(),
+        ],
+        "",
+        &[],
+    );
+    let key3 =
+        decrypt_keystore(&std::fs::read_to_string(&ks3).unwrap(), PASSWORD.as_bytes()).unwrap();
+    assert_eq!(
+        key3.evm_address().to_checksum(None),
+        "0x8859D3718f14e9a0f5bA76AD6CB3535B203AF4be"
+    );
 
     let list = ok(&home, &["wallet", "list", "--json"], "", &[]);
     let list: Value = serde_json::from_str(&list.stdout).unwrap();

@@ -12,8 +12,8 @@ use serde::Serialize;
 use sluice::chain::{ChainFamily, ChainSpec};
 use sluice::wallet::keystore::EXPORT_SCRYPT;
 use sluice::wallet::{
-    DerivationPath, Mnemonic, PrivateKey, SecretString, UnlockedWallet, WalletStore, WordCount,
-    WriteMode, account_path, decrypt_keystore, encrypt_keystore, write_private_file,
+    ChainAccount, DerivationPath, Mnemonic, PrivateKey, SecretString, UnlockedWallet, WalletStore,
+    WordCount, WriteMode, decrypt_keystore, encrypt_keystore, write_private_file,
 };
 use zeroize::Zeroizing;
 
@@ -123,6 +123,9 @@ struct ExportKeystoreArgs {
     chain: String,
     #[arg(long, default_value_t = 0)]
     index: u64,
+    /// A custom derivation path instead of the chain's (experts).
+    #[arg(long, conflicts_with = "index")]
+    path: Option<String>,
     /// Where to write the keystore (must not exist yet).
     #[arg(long)]
     out: PathBuf,
@@ -254,27 +257,17 @@ struct AddressOut {
 fn address(a: AddressArgs, ctx: &Context, store: &WalletStore) -> Result<(), CliError> {
     let chain = ctx.chain(&a.chain)?;
     let wallet = store.unlock(&a.name, &password("Wallet password: ", false)?)?;
-    let path = wallet_path(&wallet, chain, a.index, a.path.as_deref())?;
-    let key = wallet.key_at(path.as_ref())?;
-    let address = match chain.family {
-        ChainFamily::Evm => key.evm_address().to_checksum(None),
-        ChainFamily::Cosmos => {
-            let hrp = chain
-                .bech32_prefix
-                .as_deref()
-                .ok_or_else(|| format!("chain {:?} has no bech32_prefix", chain.name))?;
-            key.cosmos_address(hrp)?
-        }
-    };
-    tracing::debug!(wallet = %a.name, chain = %chain.name, path = ?path.as_ref().map(ToString::to_string), "address derived");
+    let account = chosen_account(&wallet, chain, a.index, a.path.as_deref())?;
+    let path = account.path.as_ref().map(ToString::to_string);
+    tracing::debug!(wallet = %a.name, chain = %chain.name, path = ?path, "address derived");
     if a.json {
         return print_json(&AddressOut {
             chain: chain.name.clone(),
-            path: path.map(|p| p.to_string()),
-            address,
+            path,
+            address: account.address,
         });
     }
-    println!("{address}");
+    println!("{}", account.address);
     Ok(())
 }
 
@@ -296,52 +289,48 @@ fn export_keystore(
     }
     let wallet_password = password("Wallet password: ", false)?;
     let wallet = store.unlock(&a.name, &wallet_password)?;
-    let path = wallet_path(&wallet, chain, a.index, None)?;
-    let key = wallet.key_at(path.as_ref())?;
+    let account = chosen_account(&wallet, chain, a.index, a.path.as_deref())?;
     let keystore_password = match &a.keystore_password_env {
         Some(var) => secret_from_env(var)?,
         None => wallet_password,
     };
     let json = Zeroizing::new(encrypt_keystore(
-        &key,
+        &account.key,
         keystore_password.as_bytes(),
         EXPORT_SCRYPT,
     )?);
     write_private_file(&a.out, json.as_bytes(), WriteMode::CreateNew)?;
     println!(
         "Wrote the keystore of {} ({}) to {}.",
-        key.evm_address().to_checksum(None),
-        path.map(|p| p.to_string())
+        account.address,
+        account
+            .path
+            .map(|p| p.to_string())
             .unwrap_or_else(|| "single key".into()),
         a.out.display()
     );
     Ok(())
 }
 
-/// The derivation path to use: a custom one, or the chain's key path + index; none for a
-/// single-key wallet (where an index other than 0 or a custom path is an error).
-fn wallet_path(
+/// The account chosen by `--index` or `--path` (a custom path is refused for single-key wallets).
+fn chosen_account(
     wallet: &UnlockedWallet,
     chain: &ChainSpec,
     index: u64,
     custom: Option<&str>,
-) -> Result<Option<DerivationPath>, CliError> {
-    let path = match custom {
-        Some(p) => p.parse::<DerivationPath>()?,
-        None => account_path(&chain.key_path, index)?,
-    };
-    match wallet {
-        UnlockedWallet::Mnemonic { .. } => Ok(Some(path)),
-        UnlockedWallet::PrivateKey { name, .. } => {
-            if index != 0 || custom.is_some() {
-                return Err(format!(
-                    "wallet {name:?} holds a single private key: --index and --path do not apply"
-                )
-                .into());
-            }
-            Ok(None)
+) -> Result<ChainAccount, CliError> {
+    Ok(match (custom, wallet) {
+        (Some(p), UnlockedWallet::Mnemonic { .. }) => {
+            wallet.account_at(chain, Some(p.parse::<DerivationPath>()?))?
         }
-    }
+        (Some(_), UnlockedWallet::PrivateKey { name, .. }) => {
+            return Err(format!(
+                "wallet {name:?} holds a single private key: --path does not apply"
+            )
+            .into());
+        }
+        (None, _) => wallet.account(chain, index)?,
+    })
 }
 
 fn parse_word_count(s: &str) -> Result<WordCount, String> {

@@ -75,6 +75,44 @@ mod tests {
         }
     }
 
+    /// RFC 6979 secp256k1 / SHA-256 vectors (bitcointalk topic 285142, used by libsecp256k1-based
+    /// libraries), in their low-s form: the first one's raw s (dbbd31…) is high and must be
+    /// normalized to 2442ce….
+    #[test]
+    fn rfc6979_reference_vectors_low_s() {
+        let n_minus_1 = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140";
+        let cases = [
+            (
+                format!("{:064x}", 1),
+                "Satoshi Nakamoto",
+                "934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d8\
+                 2442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5",
+            ),
+            (
+                format!("{:064x}", 1),
+                "All those moments will be lost in time, like tears in rain. Time to die...",
+                "8600dbd41e348fe5c9465ab92d23e3db8b98b873beecd930736488696438cb6b\
+                 547fe64427496db33bf66019dacbf0039c04199abb0122918601db38a72cfc21",
+            ),
+            (
+                n_minus_1.to_string(),
+                "Satoshi Nakamoto",
+                "fd567d121db66e382991534ada77a6bd3106f0a1098c231e47993447cd6af2d0\
+                 6b39cd0eb1bc8603e159ef5c20a5c8ad685a45b06ce9bebed3f153d10d93bed5",
+            ),
+        ];
+        for (key, msg, want) in cases {
+            let signer = PrivateKey::from_hex(&key).unwrap().cosmos_signer();
+            let sig = signer.sign(msg.as_bytes());
+            assert_eq!(hex::encode(sig), want, "{msg}");
+            assert!(verify_cosmos_signature(
+                &signer.public_key(),
+                msg.as_bytes(),
+                &sig
+            ));
+        }
+    }
+
     #[test]
     fn high_s_is_refused() {
         let key = PrivateKey::from_hex(

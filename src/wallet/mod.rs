@@ -8,10 +8,12 @@
 //! - [`cosmos_signer`]: secp256k1 over SHA-256 of sign bytes, 64-byte compact, low-s;
 //! - [`keystore`]: Ethereum keystore v3 import (scrypt, PBKDF2) and export;
 //! - [`store`]: wallet files under the sluice home;
+//! - [`account`]: a wallet's account `index` on a chain: address and ready signers;
 //! - [`kdf`], [`sealed`], [`secure_file`], [`secret`]: the secret-at-rest building blocks —
 //!   [`SealedBox`] (scrypt + AES-256-GCM, versioned JSON) and atomic 0600 files are also used for
 //!   exchange API keys.
 
+pub mod account;
 pub mod cosmos_signer;
 pub mod derivation;
 pub mod kdf;
@@ -23,6 +25,7 @@ pub mod secret;
 pub mod secure_file;
 pub mod store;
 
+pub use account::{AccountError, ChainAccount};
 pub use cosmos_signer::{CosmosSigner, verify_cosmos_signature};
 pub use derivation::{DerivationError, DerivationPath, account_path, derive_key};
 pub use kdf::{KdfError, ScryptParams};
