@@ -574,3 +574,43 @@ async fn order_filled_while_user_streams_are_down_is_only_visible_by_polling() {
     let first = next_json(&mut ws).await;
     assert_eq!(first["event"]["e"], "balanceUpdate");
 }
+
+#[tokio::test]
+async fn ten_thousand_paced_and_batched_updates_keep_stream_and_book_in_step() {
+    let mock = MockBinance::start().await.unwrap();
+    mock.seed_book("BTCUSDT", dec!(100), 30, 1, dec!(2))
+        .unwrap();
+    let mut ws = market(&mock, "/ws/btcusdt@depth@100ms").await;
+    let mut local = LocalBook::from_snapshot(&snapshot(&mock, "BTCUSDT").await);
+    let started = std::time::Instant::now();
+    for batch in 0..10 {
+        mock.random_book_updates("BTCUSDT", 1_000 + batch, 990)
+            .unwrap();
+    }
+    mock.random_book_updates_paced("BTCUSDT", 99, 100, Duration::from_millis(1))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    let target = mock.book("BTCUSDT").unwrap();
+    while local.update_id < target.last_update_id {
+        let d = next_json(&mut ws).await;
+        assert_eq!(d["U"].as_u64().unwrap(), local.update_id + 1);
+        local.apply(&d);
+    }
+    assert!(local.matches(&target));
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "10 000 updates took {elapsed:?}"
+    );
+    eprintln!(
+        "10 000 random updates in {elapsed:?}; book has {} bids, {} asks",
+        target.bids.len(),
+        target.asks.len()
+    );
+}
+
+#[test]
+fn handle_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<MockBinance>();
+}

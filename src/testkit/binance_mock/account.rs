@@ -82,8 +82,16 @@ impl Account {
             .unwrap_or(Decimal::ZERO)
     }
 
+    /// Whether a user-data subscription listens to this account.
+    pub fn has_listeners(&self) -> bool {
+        self.user_tx.receiver_count() > 0
+    }
+
     /// Sends a user-data event (dropped when nobody listens).
     pub fn emit(&self, event: &Value) {
+        if !self.has_listeners() {
+            return;
+        }
         let _ = self.user_tx.send(Arc::from(event.to_string()));
     }
 
@@ -94,6 +102,9 @@ impl Account {
         }
         self.update_time = now;
         let touched = std::mem::take(&mut self.touched);
+        if !self.has_listeners() {
+            return;
+        }
         let balances: Vec<Value> = touched
             .iter()
             .map(|a| {

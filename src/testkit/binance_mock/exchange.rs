@@ -46,6 +46,8 @@ pub struct Exchange {
     pub publisher: Publisher,
     /// Accounts whose counted orders got their first fill (drained by the rate limiter).
     pub first_fills: Vec<usize>,
+    /// Latest order id per (account, client order id), to reject duplicates among open orders.
+    client_ids: HashMap<(usize, String), u64>,
     next_order_id: u64,
     next_trade_id: u64,
     next_execution_id: u64,
@@ -79,6 +81,7 @@ impl Exchange {
             keys,
             publisher: Publisher::new(),
             first_fills: Vec::new(),
+            client_ids: HashMap::new(),
             next_order_id: 1,
             next_trade_id: 1,
             next_execution_id: 1,
@@ -123,6 +126,13 @@ impl Exchange {
         let Some(order) = self.orders.get(&order_id) else {
             return;
         };
+        let Some(acct) = self
+            .accounts
+            .get(order.account)
+            .filter(|a| a.has_listeners())
+        else {
+            return;
+        };
         let ex = Execution {
             exec_type,
             cancel_client_id,
@@ -130,10 +140,7 @@ impl Exchange {
             execution_id,
             time: now,
         };
-        let event = execution_report(order, &ex);
-        if let Some(acct) = self.accounts.get(order.account) {
-            acct.emit(&event);
-        }
+        acct.emit(&execution_report(order, &ex));
     }
 
     /// Emits the pending `outboundAccountPosition` events and the symbol's depth diff.
@@ -194,9 +201,11 @@ impl Exchange {
             Some(c) => c,
             None => self.generated_client_id(),
         };
-        let duplicate = self.orders.values().any(|o| {
-            o.account == account && o.status.is_open() && o.client_order_id == client_order_id
-        });
+        let duplicate = self
+            .client_ids
+            .get(&(account, client_order_id.clone()))
+            .and_then(|id| self.orders.get(id))
+            .is_some_and(|o| o.status.is_open());
         if duplicate {
             return Err(ApiError::new_order_rejected("Duplicate order sent."));
         }
@@ -266,6 +275,8 @@ impl Exchange {
             locked: need,
             counted_unfilled: count_unfilled,
         };
+        self.client_ids
+            .insert((account, order.client_order_id.clone()), id);
         self.orders.insert(id, order);
         self.report(id, "NEW", None, None, now);
 
@@ -551,11 +562,10 @@ impl Exchange {
                 ok.then_some(id)
             }
             (None, Some(c)) => self
-                .orders
-                .values()
-                .rev()
-                .find(|o| o.account == account && o.symbol == symbol && o.client_order_id == c)
-                .map(|o| o.id),
+                .client_ids
+                .get(&(account, c.to_string()))
+                .copied()
+                .filter(|id| self.orders.get(id).is_some_and(|o| o.symbol == symbol)),
             (None, None) => None,
         }
     }
