@@ -614,3 +614,27 @@ fn handle_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<MockBinance>();
 }
+
+#[tokio::test]
+async fn a_swapped_diff_without_a_partner_is_released() {
+    let mock = MockBinance::start().await.unwrap();
+    let mut ws = market(&mock, "/ws/btcusdt@depth").await;
+    mock.swap_next_diffs("BTCUSDT");
+    mock.fill_order(0, None); // no such order: no diff
+    mock.seed_book("BTCUSDT", dec!(100), 1, 1, dec!(1)).unwrap(); // two diffs: swapped
+    let a = next_json(&mut ws).await;
+    let b = next_json(&mut ws).await;
+    assert_eq!(a["U"].as_u64().unwrap(), b["u"].as_u64().unwrap() + 1);
+    mock.swap_next_diffs("BTCUSDT");
+    let (status, o) = rest_signed(
+        &mock,
+        Method::POST,
+        "/api/v3/order",
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=90",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    let lone = next_json(&mut ws).await;
+    assert_eq!(lone["U"].as_u64().unwrap(), a["u"].as_u64().unwrap() + 1);
+    assert_eq!(lone["b"], json!([["90.00000000", "1.00000000"]]));
+}

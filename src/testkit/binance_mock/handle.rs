@@ -190,8 +190,9 @@ impl MockBinance {
     fn spawn(&self, http: TcpListener, wsl: TcpListener) {
         let shared = self.shared.clone();
         let http_task = tokio::spawn(serve_http(http, shared.clone()));
-        let ws_task = tokio::spawn(ws::serve(wsl, shared));
-        lock(&self.tasks).extend([http_task, ws_task]);
+        let ws_task = tokio::spawn(ws::serve(wsl, shared.clone()));
+        let release_task = tokio::spawn(release_held_diffs(shared));
+        lock(&self.tasks).extend([http_task, ws_task, release_task]);
     }
 
     /// Stops the servers and closes every connection; state is kept for [`MockBinance::restart`].
@@ -430,7 +431,8 @@ impl MockBinance {
         self.shared.exchange().publisher.duplicate_next_diff(symbol);
     }
 
-    /// Sends the next two depth diffs of `symbol` in reverse order.
+    /// Sends the next two depth diffs of `symbol` in reverse order (a diff still waiting for its
+    /// partner after 50 ms goes out alone).
     pub fn swap_next_diffs(&self, symbol: &str) {
         self.shared.exchange().publisher.swap_next_diffs(symbol);
     }
@@ -488,6 +490,20 @@ impl MockBinance {
 impl Drop for MockBinance {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// How long a diff held by the swap fault waits for a second one before it goes out alone.
+const HELD_DIFF_MAX_AGE: Duration = Duration::from_millis(50);
+
+async fn release_held_diffs(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(HELD_DIFF_MAX_AGE / 2);
+    loop {
+        tick.tick().await;
+        shared
+            .exchange()
+            .publisher
+            .release_stale_held(HELD_DIFF_MAX_AGE);
     }
 }
 

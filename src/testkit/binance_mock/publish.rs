@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
@@ -46,7 +47,7 @@ struct DepthFaults {
     skip: u32,
     duplicate: u32,
     swap: u32,
-    held: Option<MarketMsg>,
+    held: Option<(MarketMsg, Instant)>,
 }
 
 /// Sends market events; applies depth faults.
@@ -108,14 +109,14 @@ impl Publisher {
             faults.skip -= 1;
             return;
         }
-        if let Some(held) = faults.held.take() {
+        if let Some((held, _)) = faults.held.take() {
             let _ = self.market_tx.send(msg);
             let _ = self.market_tx.send(held);
             return;
         }
         if faults.swap > 0 {
             faults.swap -= 1;
-            faults.held = Some(msg);
+            faults.held = Some((msg, Instant::now()));
             return;
         }
         if faults.duplicate > 0 {
@@ -138,6 +139,21 @@ impl Publisher {
     /// Swaps the next two depth diffs of `symbol` (the second is sent first).
     pub fn swap_next_diffs(&mut self, symbol: &str) {
         self.faults.entry(symbol.to_string()).or_default().swap += 1;
+    }
+
+    /// Sends a diff held for a swap when no second diff came within `max_age`, so that a swap
+    /// never withholds the book's last change for good.
+    pub fn release_stale_held(&mut self, max_age: Duration) {
+        for faults in self.faults.values_mut() {
+            if faults
+                .held
+                .as_ref()
+                .is_some_and(|(_, at)| at.elapsed() >= max_age)
+                && let Some((held, _)) = faults.held.take()
+            {
+                let _ = self.market_tx.send(held);
+            }
+        }
     }
 }
 
