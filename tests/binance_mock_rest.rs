@@ -903,3 +903,40 @@ async fn stop_and_restart_keep_state_and_ports() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(depth["asks"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn huge_values_are_rejected_without_breaking_the_server() {
+    let mut symbols = default_symbols();
+    for s in &mut symbols {
+        s.max_price = Decimal::ZERO; // PRICE_FILTER maxPrice disabled
+        s.max_notional = Decimal::MAX;
+    }
+    let api = Api::with(MockConfig {
+        symbols,
+        ..MockConfig::default()
+    })
+    .await;
+    api.mock
+        .seed_book("BTCUSDT", dec!(100), 2, 1, dec!(1))
+        .unwrap();
+    let (s, _, b) = api.signed(Method::POST, "/api/v3/order",
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5000&price=79228162514264337593543950").await;
+    assert_eq!(error_of(s, &b).1, -1013);
+    let (s, _, b) = api
+        .signed(
+            Method::POST,
+            "/api/v3/order",
+            "symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=79228162514264337593543950335",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["status"], "FILLED",
+        "spends what the book offers within the balance: {b}"
+    );
+    let (s, _, b) = api.signed(Method::POST, "/api/v3/order",
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=99999999999999999999999999999999&price=1").await;
+    assert_eq!(error_of(s, &b).1, -1102);
+    let (s, _, _) = api.public("/api/v3/ping").await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -104,6 +104,7 @@ mod book;
 mod error;
 mod exchange;
 mod market_ws;
+mod matching;
 mod order;
 mod params;
 mod publish;
