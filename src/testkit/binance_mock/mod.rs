@@ -116,6 +116,9 @@ mod spec;
 mod ws;
 mod ws_api;
 
+#[cfg(test)]
+mod engine_tests;
+
 pub mod handle;
 
 pub use account::Balance;
