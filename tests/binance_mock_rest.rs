@@ -940,3 +940,15 @@ async fn huge_values_are_rejected_without_breaking_the_server() {
     let (s, _, _) = api.public("/api/v3/ping").await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn debug_output_never_shows_the_secret() {
+    let config = MockConfig {
+        api_secret: Some(Zeroizing::new("super-secret-value".to_string())),
+        ..MockConfig::default()
+    };
+    assert!(!format!("{config:?}").contains("super-secret-value"));
+    let mock = MockBinance::start_with(config).await.unwrap();
+    assert_eq!(mock.api_secret(), "super-secret-value");
+    assert!(!format!("{mock:?}").contains("super-secret-value"));
+}

@@ -1,6 +1,7 @@
 //! The test-facing handle of the mock Binance: start/stop, URLs, credentials, and the controls
 //! (liquidity, balances, inspection, faults). See the module doc of `binance_mock` for the list.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -52,7 +53,7 @@ impl From<ApiError> for MockError {
 }
 
 /// Configuration of a mock exchange.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MockConfig {
     /// Listed symbols (default: BTCUSDT, ETHUSDT, ETHBTC).
     pub symbols: Vec<SymbolSpec>,
@@ -66,6 +67,22 @@ pub struct MockConfig {
     pub balances: Vec<(String, Decimal)>,
     /// Interval of the servers' websocket pings (Binance: 20 s).
     pub ping_interval: Duration,
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("symbols", &self.symbols)
+            .field("limits", &self.limits)
+            .field("api_key", &self.api_key)
+            .field(
+                "api_secret",
+                &self.api_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("balances", &self.balances)
+            .field("ping_interval", &self.ping_interval)
+            .finish()
+    }
 }
 
 impl Default for MockConfig {
@@ -121,7 +138,6 @@ pub struct OrderView {
 }
 
 /// A running mock Binance. Dropping it stops the servers.
-#[derive(Debug)]
 pub struct MockBinance {
     shared: Arc<Shared>,
     http_addr: SocketAddr,
@@ -130,6 +146,17 @@ pub struct MockBinance {
     api_key: String,
     api_secret: Zeroizing<String>,
     account: AccountId,
+}
+
+impl fmt::Debug for MockBinance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockBinance")
+            .field("rest_url", &self.rest_url())
+            .field("ws_url", &self.ws_url())
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 fn random_token() -> String {
@@ -184,6 +211,7 @@ impl MockBinance {
             account,
         };
         mock.spawn(http, wsl);
+        tracing::info!(rest = %mock.rest_url(), ws = %mock.ws_url(), "mock Binance started");
         Ok(mock)
     }
 
@@ -444,6 +472,7 @@ impl MockBinance {
 
     /// Serves `fault` instead of the next REST response (faults queue up, one per request).
     pub fn inject_http_fault(&self, fault: HttpFault) {
+        tracing::debug!(?fault, "mock Binance: HTTP fault queued");
         lock(&self.shared.http_faults).push_back(fault);
     }
 
