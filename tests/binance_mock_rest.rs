@@ -952,3 +952,44 @@ async fn debug_output_never_shows_the_secret() {
     assert_eq!(mock.api_secret(), "super-secret-value");
     assert!(!format!("{mock:?}").contains("super-secret-value"));
 }
+
+#[tokio::test]
+async fn cancel_all_and_unfilled_order_count() {
+    let api = Api::start().await;
+    api.mock
+        .seed_book("BTCUSDT", dec!(100), 3, 1, dec!(1))
+        .unwrap();
+    let (s, _, b) = api
+        .signed(Method::DELETE, "/api/v3/openOrders", "symbol=BTCUSDT")
+        .await;
+    assert_eq!(error_of(s, &b), (400, -2011, "Unknown order sent.".into()));
+    for price in ["90", "91"] {
+        api.place(&format!(
+            "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.1&price={price}"
+        ))
+        .await;
+    }
+    let (_, _, counts) = api.signed(Method::GET, "/api/v3/rateLimit/order", "").await;
+    assert_eq!(
+        counts[0],
+        serde_json::json!({"rateLimitType": "ORDERS", "interval": "SECOND",
+        "intervalNum": 10, "limit": 50, "count": 2})
+    );
+    assert_eq!(counts[1]["limit"], 160000);
+    let (s, _, b) = api
+        .signed(Method::DELETE, "/api/v3/openOrders", "symbol=BTCUSDT")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let list = b.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(
+        list.iter()
+            .all(|o| o["status"] == "CANCELED" && o["origClientOrderId"].is_string())
+    );
+    assert_eq!(
+        api.mock.balance(api.mock.account(), "USDT").unwrap().locked,
+        Decimal::ZERO
+    );
+    let (_, _, open) = api.signed(Method::GET, "/api/v3/openOrders", "").await;
+    assert_eq!(open, serde_json::json!([]));
+}

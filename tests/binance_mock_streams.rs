@@ -638,3 +638,23 @@ async fn a_swapped_diff_without_a_partner_is_released() {
     assert_eq!(lone["U"].as_u64().unwrap(), a["u"].as_u64().unwrap() + 1);
     assert_eq!(lone["b"], json!([["90.00000000", "1.00000000"]]));
 }
+
+#[tokio::test]
+async fn server_shutdown_is_announced_in_each_shape() {
+    let mock = MockBinance::start().await.unwrap();
+    let mut raw = market(&mock, "/ws/btcusdt@depth").await;
+    let mut combined = market(&mock, "/stream?streams=btcusdt@depth").await;
+    let mut api = user_stream(&mock).await;
+    mock.announce_server_shutdown();
+    let r = next_json(&mut raw).await;
+    assert_eq!(r["e"], "serverShutdown");
+    assert!(r["E"].as_u64().unwrap() > 0);
+    let c = next_json(&mut combined).await;
+    assert_eq!(
+        (c["stream"].as_str(), c["data"]["e"].as_str()),
+        (Some("!serverShutdown"), Some("serverShutdown"))
+    );
+    let a = next_json(&mut api).await;
+    assert_eq!(a["event"]["e"], "serverShutdown");
+    assert!(a.get("subscriptionId").is_none());
+}

@@ -365,6 +365,33 @@ impl Exchange {
         Ok(o.cancel_json(&cancel_id, now))
     }
 
+    /// Cancels every open order of `account` on `symbol` (`DELETE /api/v3/openOrders`).
+    pub fn cancel_all(
+        &mut self,
+        account: usize,
+        symbol: &str,
+        now: u64,
+    ) -> Result<Value, ApiError> {
+        self.spec(symbol)?;
+        let ids: Vec<u64> = self
+            .open_orders(account, Some(symbol))
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        if ids.is_empty() {
+            return Err(ApiError::cancel_rejected(MSG_UNKNOWN_ORDER));
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            let cancel_id = self.generated_client_id();
+            self.cancel_by_id(id, Some(cancel_id.clone()), now);
+            if let Some(o) = self.orders.get(&id) {
+                out.push(o.cancel_json(&cancel_id, now));
+            }
+        }
+        Ok(Value::Array(out))
+    }
+
     /// Cancels an open order by id (no ownership check); emits its events.
     pub fn cancel_by_id(&mut self, id: u64, cancel_client_id: Option<String>, now: u64) {
         let Some(o) = self.orders.get_mut(&id) else {

@@ -437,6 +437,14 @@ impl MockBinance {
         self.shared.user_kill.send_modify(|g| *g += 1);
     }
 
+    /// Sends Binance's `serverShutdown` event on every websocket connection (raw, combined and
+    /// WebSocket API shapes); the connections stay open until dropped or stopped.
+    pub fn announce_server_shutdown(&self) {
+        self.shared
+            .shutdown_notice
+            .send_replace(self.shared.now_ms());
+    }
+
     /// While `true`, new market-stream connections are refused with 503.
     pub fn set_market_streams_down(&self, down: bool) {
         self.shared

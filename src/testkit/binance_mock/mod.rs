@@ -31,8 +31,9 @@
 //! `lastUpdateId`), `/api/v3/trades` (25); signed: `POST /api/v3/order` (LIMIT GTC/IOC/FOK,
 //! LIMIT_MAKER, MARKET by `quantity` or `quoteOrderQty`; ACK/RESULT/FULL), `DELETE /api/v3/order`
 //! (weight 0 when they succeed, 1 when they fail, as since 2026-04-02), `GET /api/v3/order` (4),
-//! `GET /api/v3/openOrders` (6, or 80 without `symbol`), `GET /api/v3/account` (20),
-//! `GET /api/v3/myTrades` (20, or 5 with `orderId`).
+//! `GET /api/v3/openOrders` (6, or 80 without `symbol`), `DELETE /api/v3/openOrders` (0/1),
+//! `GET /api/v3/account` (20), `GET /api/v3/myTrades` (20, or 5 with `orderId`),
+//! `GET /api/v3/rateLimit/order` (40).
 //!
 //! Signed requests are authenticated as Binance does: `X-MBX-APIKEY` (missing → 401 -2014,
 //! unknown → 401 -2015); `timestamp` in ms or µs and `recvWindow` (default 5000, max 60000,
@@ -87,7 +88,8 @@
 //!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::push_raw_market_message`]
 //!   (malformed JSON, unknown event types);
 //! - connection faults: [`MockBinance::drop_market_streams`], [`MockBinance::drop_user_streams`],
-//!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`];
+//!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`],
+//!   [`MockBinance::announce_server_shutdown`] (`serverShutdown` events);
 //! - HTTP faults: [`MockBinance::inject_http_fault`] (429 / 418 with `Retry-After`, HTML error page,
 //!   malformed JSON), [`MockBinance::set_ack_delay`] (slow order/cancel acks: the order executes
 //!   at once, the response waits);

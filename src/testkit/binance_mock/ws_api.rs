@@ -55,6 +55,7 @@ pub async fn run(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>) {
     };
     let mut kill = shared.user_kill.subscribe();
     let mut shutdown = shared.shutdown.subscribe();
+    let mut notice = shared.shutdown_notice.subscribe();
     let mut ping = tokio::time::interval(shared.ping_interval);
     ping.tick().await;
     loop {
@@ -79,6 +80,13 @@ pub async fn run(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>) {
                 }
             }
             Some(event) = events_rx.recv() => {
+                if ws.send(Message::text(event)).await.is_err() {
+                    break;
+                }
+            }
+            _ = notice.changed() => {
+                let time = *notice.borrow_and_update();
+                let event = format!("{{\"event\":{{\"e\":\"serverShutdown\",\"E\":{time}}}}}");
                 if ws.send(Message::text(event)).await.is_err() {
                     break;
                 }
