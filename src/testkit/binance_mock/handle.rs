@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
-use super::account::{Account, Balance};
+use super::account::{Account, AccountKey, Balance};
 use super::book::PriceLevel;
 use super::error::ApiError;
 use super::exchange::{Exchange, MARKET_MAKER};
@@ -280,6 +280,17 @@ impl MockBinance {
     /// Adds a trading account with these credentials and no balances.
     pub fn add_account(&self, api_key: &str, api_secret: &str) -> AccountId {
         let acct = Account::new(api_key.to_string(), Zeroizing::new(api_secret.to_string()));
+        AccountId(self.shared.exchange().add_account(acct))
+    }
+
+    /// Adds a trading account whose requests are signed with an Ed25519 key (base64 signatures;
+    /// REST signatures percent-encoded; `session.logon` works for it), with no balances.
+    pub fn add_ed25519_account(
+        &self,
+        api_key: &str,
+        public_key: ed25519_dalek::VerifyingKey,
+    ) -> AccountId {
+        let acct = Account::with_key(api_key.to_string(), AccountKey::Ed25519(public_key));
         AccountId(self.shared.exchange().add_account(acct))
     }
 

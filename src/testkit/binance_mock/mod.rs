@@ -61,8 +61,10 @@
 //! [recvWindow], signature}, signed as Binance's WebSocket API: HMAC over the parameters sorted
 //! by name, `k=v&...`. Then `executionReport`, `outboundAccountPosition` and `balanceUpdate`
 //! events arrive as `{"subscriptionId":N,"event":{..}}`. Also `userDataStream.unsubscribe`,
-//! `session.status`, `session.subscriptions`, `ping`, `time`. `session.logon` is refused (-1002):
-//! Binance accepts only Ed25519 keys there and the mock's keys are HMAC.
+//! `session.status`, `session.subscriptions`, `ping`, `time`, and for Ed25519 accounts
+//! `session.logon` / `session.logout` with `userDataStream.subscribe` (no parameters) on the
+//! logged-on session; `session.logon` with an HMAC key is refused (-1002), as Binance accepts
+//! only Ed25519 keys there.
 //!
 //! # Rate limits (Binance spot, as documented in binance-spot-api-docs, July 2026)
 //!
@@ -83,7 +85,8 @@
 //!   `lastUpdateId`), [`MockBinance::order`], [`MockBinance::balance`],
 //!   [`MockBinance::used_weight`], [`MockBinance::market_connections`],
 //!   [`MockBinance::user_connections`];
-//! - accounts: [`MockBinance::add_account`], [`MockBinance::set_balance`];
+//! - accounts: [`MockBinance::add_account`] (HMAC), [`MockBinance::add_ed25519_account`] (Ed25519:
+//!   base64 signatures, percent-encoded on REST; enables `session.logon`), [`MockBinance::set_balance`];
 //! - depth-stream faults: [`MockBinance::skip_next_diff`] (gap), [`MockBinance::duplicate_next_diff`],
 //!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::push_raw_market_message`]
 //!   (malformed JSON, unknown event types);

@@ -315,12 +315,11 @@ fn authenticate(
     let signature = signature
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::mandatory("signature"))?;
-    let secret = ex
+    let verified = ex
         .accounts
         .get(account)
-        .map(|a| a.secret())
-        .unwrap_or_default();
-    if !auth::verify_hmac_hex(secret, payload.as_bytes(), &signature) {
+        .is_some_and(|a| a.key().verify(payload.as_bytes(), &signature, true));
+    if !verified {
         return Err(ApiError::bad_signature());
     }
     Ok(account)
