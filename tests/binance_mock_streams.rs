@@ -11,7 +11,7 @@ use reqwest::{Client, Method, StatusCode};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
-use sluice::testkit::binance_mock::{BookSnapshot, MockBinance, hmac_sha256_hex};
+use sluice::testkit::binance_mock::{BookSnapshot, MockBinance, MockConfig, hmac_sha256_hex};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
@@ -657,4 +657,36 @@ async fn server_shutdown_is_announced_in_each_shape() {
     let a = next_json(&mut api).await;
     assert_eq!(a["event"]["e"], "serverShutdown");
     assert!(a.get("subscriptionId").is_none());
+}
+
+#[tokio::test]
+async fn batched_diffs_span_many_updates_and_straddle_the_snapshot() {
+    let config = MockConfig {
+        depth_batch_interval: Some(Duration::from_millis(100)),
+        ..MockConfig::default()
+    };
+    let mock = MockBinance::start_with(config).await.unwrap();
+    mock.seed_book("BTCUSDT", dec!(100), 20, 1, dec!(1))
+        .unwrap();
+    let mut ws = market(&mock, "/ws/btcusdt@depth@100ms").await;
+    let first = next_json(&mut ws).await; // the seeding, in one event
+    assert!(first["u"].as_u64().unwrap() - first["U"].as_u64().unwrap() >= 39);
+    mock.random_book_updates("BTCUSDT", 3, 50).unwrap();
+    let snap = snapshot(&mock, "BTCUSDT").await; // inside the pending batch
+    mock.random_book_updates("BTCUSDT", 4, 50).unwrap();
+    let mut local = LocalBook::from_snapshot(&snap);
+    let target = mock.book("BTCUSDT").unwrap();
+    let mut straddled = false;
+    while local.update_id < target.last_update_id {
+        let d = next_json(&mut ws).await;
+        let (u_first, u_last) = (d["U"].as_u64().unwrap(), d["u"].as_u64().unwrap());
+        if u_last <= local.update_id {
+            continue;
+        }
+        assert!(u_first <= local.update_id + 1, "no gap");
+        straddled |= u_first < local.update_id + 1;
+        local.apply(&d);
+    }
+    assert!(straddled, "the snapshot fell inside a batched diff");
+    assert!(local.matches(&target));
 }

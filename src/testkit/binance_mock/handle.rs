@@ -67,6 +67,11 @@ pub struct MockConfig {
     pub balances: Vec<(String, Decimal)>,
     /// Interval of the servers' websocket pings (Binance: 20 s).
     pub ping_interval: Duration,
+    /// `None` (default): one depth diff per engine operation. `Some(interval)`: changes are
+    /// batched and sent every `interval` as one diff per symbol spanning all their update ids,
+    /// a level changed twice listed once with its final quantity (Binance's 100 ms behaviour;
+    /// a snapshot then usually falls inside a diff's `[U; u]`).
+    pub depth_batch_interval: Option<Duration>,
 }
 
 impl fmt::Debug for MockConfig {
@@ -81,6 +86,7 @@ impl fmt::Debug for MockConfig {
             )
             .field("balances", &self.balances)
             .field("ping_interval", &self.ping_interval)
+            .field("depth_batch_interval", &self.depth_batch_interval)
             .finish()
     }
 }
@@ -103,6 +109,7 @@ impl Default for MockConfig {
             api_secret: None,
             balances,
             ping_interval: Duration::from_secs(20),
+            depth_batch_interval: None,
         }
     }
 }
@@ -143,6 +150,7 @@ pub struct MockBinance {
     http_addr: SocketAddr,
     ws_addr: SocketAddr,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    depth_batch_interval: Option<Duration>,
     api_key: String,
     api_secret: Zeroizing<String>,
     account: AccountId,
@@ -182,6 +190,9 @@ impl MockBinance {
         }
         mm.touched.clear();
         let mut exchange = Exchange::new(config.symbols.clone(), mm);
+        if config.depth_batch_interval.is_some() {
+            exchange.publisher.batch_depth();
+        }
         let api_key = config.api_key.clone().unwrap_or_else(random_token);
         let api_secret = config
             .api_secret
@@ -206,6 +217,7 @@ impl MockBinance {
             http_addr,
             ws_addr,
             tasks: Mutex::new(Vec::new()),
+            depth_batch_interval: config.depth_batch_interval,
             api_key,
             api_secret,
             account,
@@ -219,8 +231,12 @@ impl MockBinance {
         let shared = self.shared.clone();
         let http_task = tokio::spawn(serve_http(http, shared.clone()));
         let ws_task = tokio::spawn(ws::serve(wsl, shared.clone()));
-        let release_task = tokio::spawn(release_held_diffs(shared));
-        lock(&self.tasks).extend([http_task, ws_task, release_task]);
+        let release_task = tokio::spawn(release_held_diffs(shared.clone()));
+        let mut tasks = lock(&self.tasks);
+        tasks.extend([http_task, ws_task, release_task]);
+        if let Some(interval) = self.depth_batch_interval {
+            tasks.push(tokio::spawn(flush_depth_batches(shared, interval)));
+        }
     }
 
     /// Stops the servers and closes every connection; state is kept for [`MockBinance::restart`].
@@ -484,6 +500,12 @@ impl MockBinance {
         self.shared.exchange().publisher.swap_next_diffs(symbol);
     }
 
+    /// Sends the batched depth changes now (with [`MockConfig::depth_batch_interval`] set).
+    pub fn flush_depth_batches(&self) {
+        let now = self.shared.now_ms();
+        self.shared.exchange().publisher.flush_batches(now);
+    }
+
     /// Sends `text` as is to every market-stream connection (malformed JSON, unknown events).
     pub fn push_raw_market_message(&self, text: &str) {
         self.shared.exchange().publisher.raw(text);
@@ -552,6 +574,15 @@ async fn release_held_diffs(shared: Arc<Shared>) {
             .exchange()
             .publisher
             .release_stale_held(HELD_DIFF_MAX_AGE);
+    }
+}
+
+async fn flush_depth_batches(shared: Arc<Shared>, interval: Duration) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    loop {
+        tick.tick().await;
+        let now = shared.now_ms();
+        shared.exchange().publisher.flush_batches(now);
     }
 }
 

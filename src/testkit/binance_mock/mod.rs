@@ -50,12 +50,14 @@
 //! -1106, -1111, -1115/-1116/-1117, -1101, -1100.
 //!
 //! Market streams: `<symbol>@depth`, `<symbol>@depth@100ms`, `<symbol>@depth@1000ms`
-//! (`depthUpdate` with `e,E,s,U,u,b,a`, pushed on every book change; consecutive diffs have
-//! `U = previous u + 1`, and `GET /api/v3/depth`'s `lastUpdateId` is the `u` of the last diff
-//! applied to the book it shows) and `<symbol>@trade`; raw on `/ws/<stream>[/<stream>..]`,
+//! (`depthUpdate` with `e,E,s,U,u,b,a`, pushed on every book change, or batched every
+//! [`MockConfig::depth_batch_interval`]; consecutive diffs have `U = previous u + 1`, and
+//! `GET /api/v3/depth`'s `lastUpdateId` is the update id of the book it shows) and
+//! `<symbol>@trade`; raw on `/ws/<stream>[/<stream>..]`,
 //! combined (`{"stream":..,"data":..}`) on `/stream?streams=a/b`; live `SUBSCRIBE`,
 //! `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`/`GET_PROPERTY combined`. The server pings
-//! every [`MockConfig::ping_interval`].
+//! every [`MockConfig::ping_interval`]. Market events go through a channel of 65 536 messages; a
+//! connection that falls further behind is closed, as Binance drops slow consumers.
 //!
 //! WebSocket API (`/ws-api/v3`): `userDataStream.subscribe.signature` {apiKey, timestamp,
 //! [recvWindow], signature}, signed as Binance's WebSocket API: HMAC over the parameters sorted
@@ -88,7 +90,8 @@
 //! - accounts: [`MockBinance::add_account`] (HMAC), [`MockBinance::add_ed25519_account`] (Ed25519:
 //!   base64 signatures, percent-encoded on REST; enables `session.logon`), [`MockBinance::set_balance`];
 //! - depth-stream faults: [`MockBinance::skip_next_diff`] (gap), [`MockBinance::duplicate_next_diff`],
-//!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::push_raw_market_message`]
+//!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::flush_depth_batches`] (in
+//!   batched mode), [`MockBinance::push_raw_market_message`]
 //!   (malformed JSON, unknown event types);
 //! - connection faults: [`MockBinance::drop_market_streams`], [`MockBinance::drop_user_streams`],
 //!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`],
