@@ -902,6 +902,10 @@ async fn stop_and_restart_keep_state_and_ports() {
     let (s, _, depth) = api.public("/api/v3/depth?symbol=BTCUSDT").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(depth["asks"].as_array().unwrap().len(), 2);
+    // Straight back to back as well.
+    api.mock.restart().await.unwrap();
+    let (s, _, _) = api.public("/api/v3/ping").await;
+    assert_eq!(s, StatusCode::OK);
 }
 
 #[tokio::test]

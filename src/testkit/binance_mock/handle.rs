@@ -251,8 +251,8 @@ impl MockBinance {
     pub async fn restart(&self) -> Result<(), MockError> {
         self.stop();
         self.shared.shutdown.send_replace(false);
-        let http = TcpListener::bind(self.http_addr).await?;
-        let wsl = TcpListener::bind(self.ws_addr).await?;
+        let http = bind_again(self.http_addr).await?;
+        let wsl = bind_again(self.ws_addr).await?;
         self.spawn(http, wsl);
         Ok(())
     }
@@ -560,6 +560,22 @@ impl MockBinance {
 impl Drop for MockBinance {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Binds `addr` again; the aborted listener may take a moment to be dropped, so a busy address
+/// is retried for up to half a second.
+async fn bind_again(addr: SocketAddr) -> Result<TcpListener, MockError> {
+    let mut attempts = 0;
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 

@@ -142,7 +142,7 @@ pub async fn handle(
             &[],
         ));
     };
-    let outcome = serve(&shared, endpoint, &query, &body, api_key).await;
+    let outcome = serve(&shared, endpoint, &query, &body, api_key);
     let now = shared.now_ms();
     let mut headers = Vec::new();
     let response = match outcome {
@@ -191,7 +191,7 @@ impl From<ApiError> for Failure {
 
 type Served = Result<(Value, Option<(u64, u64)>), Failure>;
 
-async fn serve(
+fn serve(
     shared: &Shared,
     endpoint: Endpoint,
     query: &str,
