@@ -40,8 +40,13 @@
 //! three decimals; above → -1102) under the rule `timestamp < serverTime + 1 s && serverTime -
 //! timestamp <= recvWindow` (else 400 -1021); then the hex HMAC-SHA256 `signature` over
 //! `totalParams` = query string + body concatenated with no separator, the `signature` pair
-//! removed (else 400 -1022; hex case ignored). Parameters may be split between query and body;
-//! the query's value wins for a name in both.
+//! removed (else 400 -1022; hex case ignored), or for Ed25519 accounts the base64 Ed25519
+//! signature of the same payload, percent-encoded. Parameters may be split between query and
+//! body; the query's value wins for a name in both.
+//!
+//! Matching is price-time priority at the maker's price; fees (0.1 % maker and taker by default,
+//! [`SymbolSpec::maker_fee`]) are taken from the asset received and rounded up to 8 decimals;
+//! IOC/FOK/MARKET remainders end `EXPIRED`; every amount prints with 8 decimals.
 //!
 //! Errors carry Binance's codes and messages: -1013 `Filter failure: PRICE_FILTER | LOT_SIZE |
 //! NOTIONAL | MIN_NOTIONAL`, -1121 `Invalid symbol.`, -2010 (insufficient balance, `Order would
@@ -49,10 +54,10 @@
 //! order sent.` for a cancel of an unknown or closed order, -2013 `Order does not exist.`, -1102,
 //! -1106, -1111, -1115/-1116/-1117, -1101, -1100.
 //!
-//! Market streams: `<symbol>@depth`, `<symbol>@depth@100ms`, `<symbol>@depth@1000ms`
-//! (`depthUpdate` with `e,E,s,U,u,b,a`, pushed on every book change, or batched every
-//! [`MockConfig::depth_batch_interval`]; consecutive diffs have `U = previous u + 1`, and
-//! `GET /api/v3/depth`'s `lastUpdateId` is the update id of the book it shows) and
+//! Market streams: `<symbol>@depth`, `<symbol>@depth@100ms`, `<symbol>@depth@1000ms` (all three
+//! carry the same events: `depthUpdate` with `e,E,s,U,u,b,a`, pushed on every book change, or
+//! batched every [`MockConfig::depth_batch_interval`]; consecutive diffs have `U = previous u + 1`, and
+//! `GET /api/v3/depth`'s `lastUpdateId` is the update id of the book it shows), and
 //! `<symbol>@trade`; raw on `/ws/<stream>[/<stream>..]`,
 //! combined (`{"stream":..,"data":..}`) on `/stream?streams=a/b`; live `SUBSCRIBE`,
 //! `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`/`GET_PROPERTY combined`. The server pings
