@@ -3,6 +3,8 @@
 
 pub mod chain;
 pub mod core;
+pub mod store;
+pub mod strategy;
 pub mod testkit;
 pub mod venue;
 
