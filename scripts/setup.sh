@@ -95,4 +95,8 @@ log "compiling contracts-test (forge + solcjs)"
 # 4. Build everything the tests use.
 log "building (cargo build --all-targets)"
 cargo build --all-targets --locked
+
+# 5. The deployment snapshot every chain test starts from (built once per change of its inputs; a second
+#    run finds it in .sluice-cache/anvil/ and returns at once).
+log "deployment snapshot: $(target/debug/sluice anvil snapshot)"
 log "done"

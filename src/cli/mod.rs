@@ -2,6 +2,7 @@
 //! lists them. Output: `--json` prints one JSON document on stdout; otherwise a readable table.
 //! Errors go to stderr with a non-zero exit code.
 
+mod anvil;
 mod chains;
 mod history;
 mod output;
@@ -42,6 +43,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a local anvil, optionally with every protocol deployed (`sluice anvil up --deploy`).
+    Anvil(anvil::Args),
     /// List the chain specs.
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
@@ -108,6 +111,7 @@ pub fn init_tracing() {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Context::new(&cli.global)?;
     match cli.command {
+        Command::Anvil(a) => anvil::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Wallet(a) => wallet::run(a, &ctx),

@@ -99,6 +99,10 @@ pub struct AnvilOptions {
     pub timestamp: Option<u64>,
     /// Any further anvil arguments, passed as given.
     pub extra_args: Vec<String>,
+    /// Start anvil in its own process group, so a Ctrl-C in the terminal reaches only this process
+    /// (which can then dump the state before stopping the node). Tests leave it off: then an
+    /// interrupted test run takes its nodes down with it.
+    pub own_process_group: bool,
 }
 
 impl AnvilOptions {
@@ -201,7 +205,12 @@ impl Anvil {
     }
 
     async fn start(binary: &Path, options: &AnvilOptions, port: u16) -> Result<Self, AnvilError> {
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if options.own_process_group {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let mut child = command
             .args(options.args(port))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -279,9 +288,16 @@ impl Anvil {
     }
 
     /// A provider that signs with the ten dev accounts (account 0 by default; any other one when it
-    /// is the transaction's `from`), with alloy's recommended fillers (nonce, gas, chain id).
+    /// is the transaction's `from`) and fills gas, chain id and nonce. The nonce is read from the
+    /// node's pending count on every send, not cached: with alloy's cached nonces a send that fails in
+    /// gas estimation can still consume a nonce and leave every later transaction stuck behind a gap.
+    /// (Concurrent sends from one account need a real nonce manager.)
     pub fn provider(&self) -> DynProvider {
         ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .with_chain_id(self.chain_id)
             .wallet(dev_wallet())
             .connect_http(self.url.clone())
             .erased()

@@ -2,7 +2,7 @@
 //!
 //! The snapshot (anvil's JSON state + `manifest.json`) lives in `.sluice-cache/anvil/<key>/`, where the
 //! key hashes every input of the deployment: `package-lock.json` (anvil and the light artifact packages),
-//! the stamps of the packed heavy packages, our test token's build, and [`DEPLOY_CODE_VERSION`]. It is
+//! the stamps of the packed heavy packages, our test contracts' builds, and [`DEPLOY_CODE_VERSION`]. It is
 //! built once (about ten seconds) by the first caller, or by `scripts/setup.sh`, and rebuilt only when
 //! the key changes. Starting from it takes well under a second.
 
@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::artifacts::{PACKED_DIR, project_root};
 use super::deployer::DeployError;
 use super::manifest::{MANIFEST_FORMAT, Manifest};
-use super::tokens::TEST_TOKEN_ARTIFACT;
+use super::test_contracts::{self, CONTRACTS};
 use super::{DEPLOY_CODE_VERSION, deploy_all};
 use crate::testkit::anvil::{Anvil, AnvilOptions};
 
@@ -163,8 +163,12 @@ pub fn snapshot_key() -> Result<String, DeployError> {
     h.update(format!(
         "deploy-code-v{DEPLOY_CODE_VERSION};manifest-v{MANIFEST_FORMAT}\n"
     ));
-    for rel in ["package-lock.json", TEST_TOKEN_ARTIFACT] {
-        let p = root.join(rel);
+    test_contracts::ensure_built()?;
+    let ours = CONTRACTS
+        .iter()
+        .map(|(src, name)| test_contracts::artifact_path(src, name));
+    for rel in std::iter::once("package-lock.json".to_string()).chain(ours) {
+        let p = root.join(&rel);
         let bytes = std::fs::read(&p).map_err(|e| file_err(&p, e))?;
         h.update(rel.as_bytes());
         h.update(Sha256::digest(&bytes));

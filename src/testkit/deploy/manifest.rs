@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use alloy::primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 
+pub use super::test_contracts::HostileTokens;
+
 /// Bumped when the manifest's shape changes.
-pub const MANIFEST_FORMAT: u32 = 1;
+pub const MANIFEST_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -27,6 +29,9 @@ pub struct Manifest {
     pub perp: Option<Perp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mento: Option<Mento>,
+    /// Tokens that misbehave on purpose (`contracts-test/src/hostile/`), funded for every dev account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostile_tokens: Option<HostileTokens>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +94,8 @@ pub struct V3Position {
     pub token_id: U256,
     pub tick_lower: i32,
     pub tick_upper: i32,
+    /// Written as a decimal string: JSON readers lose precision on numbers above 2^53.
+    #[serde(with = "u128_as_string")]
     pub liquidity: u128,
 }
 
@@ -186,9 +193,108 @@ impl Manifest {
             .find(|p| p.fee == fee && same_pair(p.token0, p.token1, x, y))
     }
 
+    /// Every deployed contract as `(name, address)`, in a stable order (for tables and logs).
+    pub fn contracts(&self) -> Vec<(String, Address)> {
+        let mut out: Vec<(String, Address)> = Vec::new();
+        let mut add = |name: String, a: Address| out.push((name, a));
+        for t in self.tokens.values() {
+            add(
+                format!("token {} ({} decimals)", t.symbol, t.decimals),
+                t.address,
+            );
+        }
+        let (v2, v3) = (&self.uniswap_v2, &self.uniswap_v3);
+        add("uniswap_v2 factory".into(), v2.factory);
+        add("uniswap_v2 router02".into(), v2.router02);
+        for p in &v2.pairs {
+            add(
+                format!(
+                    "uniswap_v2 pair {}/{}",
+                    self.symbol(p.token0),
+                    self.symbol(p.token1)
+                ),
+                p.address,
+            );
+        }
+        add("uniswap_v3 factory".into(), v3.factory);
+        add("uniswap_v3 position_manager".into(), v3.position_manager);
+        add("uniswap_v3 swap_router".into(), v3.swap_router);
+        add("uniswap_v3 quoter_v2".into(), v3.quoter_v2);
+        add("uniswap_v3 tick_lens".into(), v3.tick_lens);
+        for p in &v3.pools {
+            let name = format!(
+                "{}/{} {}",
+                self.symbol(p.token0),
+                self.symbol(p.token1),
+                p.fee
+            );
+            add(format!("uniswap_v3 pool {name}"), p.address);
+        }
+        if let Some(b) = &self.balancer {
+            add("balancer authorizer".into(), b.authorizer);
+            add("balancer vault".into(), b.vault);
+            add(
+                "balancer weighted_pool_factory".into(),
+                b.weighted_pool_factory,
+            );
+            add("balancer queries".into(), b.queries);
+            for p in &b.pools {
+                let names: Vec<String> = p.tokens.iter().map(|t| self.symbol(*t)).collect();
+                add(format!("balancer pool {}", names.join("/")), p.address);
+            }
+        }
+        if let Some(p) = &self.perp {
+            add("perp clearing_house".into(), p.clearing_house);
+            add("perp insurance_fund".into(), p.insurance_fund);
+            add("perp clearing_house_viewer".into(), p.clearing_house_viewer);
+            add("perp amm_reader".into(), p.amm_reader);
+            add("perp price_feed".into(), p.price_feed);
+            for a in &p.amms {
+                add(format!("perp amm {}", a.pair), a.address);
+            }
+        }
+        if let Some(m) = &self.mento {
+            add("mento broker".into(), m.broker);
+            add("mento bi_pool_manager".into(), m.bi_pool_manager);
+            add("mento pricing_module".into(), m.pricing_module);
+            add("mento reserve".into(), m.reserve);
+            add("mento sorted_oracles".into(), m.sorted_oracles);
+            add("mento breaker_box".into(), m.breaker_box);
+        }
+        if let Some(h) = &self.hostile_tokens {
+            add("hostile fee_on_transfer".into(), h.fee_on_transfer);
+            add("hostile no_bool".into(), h.no_bool);
+            add("hostile reverting".into(), h.reverting);
+            add("hostile two_decimals".into(), h.two_decimals);
+        }
+        out
+    }
+
+    /// The symbol of a manifest token, or its address.
+    fn symbol(&self, address: Address) -> String {
+        self.tokens
+            .values()
+            .find(|t| t.address == address)
+            .map(|t| t.symbol.clone())
+            .unwrap_or_else(|| address.to_string())
+    }
+
     pub fn to_json_pretty(&self) -> String {
         // Serializing plain data with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+mod u128_as_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

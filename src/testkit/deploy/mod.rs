@@ -11,6 +11,7 @@ pub mod environment;
 pub mod manifest;
 pub mod mento;
 pub mod perp;
+pub mod test_contracts;
 pub mod tokens;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
@@ -30,7 +31,7 @@ use crate::testkit::anvil::{Anvil, dev_addresses};
 use tokens::units;
 
 /// Bumped whenever the deployment code changes what gets deployed, so cached snapshots are rebuilt.
-pub const DEPLOY_CODE_VERSION: u32 = 2;
+pub const DEPLOY_CODE_VERSION: u32 = 3;
 
 /// The ETH price in USD used for every seeded pool.
 pub const ETH_PRICE_USD: u64 = 3000;
@@ -127,6 +128,7 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
     .await?;
     let perp = perp::deploy(&d, usdc.address, ETH_PRICE_USD).await?;
     let mento = mento::deploy(&d, &cusd, &celo, CELO_PRICE_CENTS).await?;
+    let hostile_tokens = test_contracts::deploy_hostile_tokens(&d, &accounts, 1_000_000).await?;
 
     let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
     let block = provider
@@ -148,6 +150,7 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
         balancer: Some(balancer),
         perp: Some(perp),
         mento: Some(mento),
+        hostile_tokens: Some(hostile_tokens),
     })
 }
 

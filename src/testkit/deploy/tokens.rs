@@ -8,9 +8,9 @@ use alloy::sol_types::SolValue;
 use super::artifacts::Artifact;
 use super::deployer::{DeployError, Deployer};
 use super::manifest::TokenInfo;
+use super::test_contracts;
 
 pub const WETH9_ARTIFACT: &str = "node_modules/canonical-weth/build/contracts/WETH9.json";
-pub const TEST_TOKEN_ARTIFACT: &str = "contracts-test/out/TestToken.sol/TestToken.json";
 
 sol! {
     interface IWETH9 {
@@ -56,7 +56,7 @@ pub async fn deploy_test_token(
     let address = d
         .deploy(
             &format!("TestToken {symbol}"),
-            &Artifact::load(TEST_TOKEN_ARTIFACT)?,
+            &test_contracts::load("TestToken")?,
             &args,
         )
         .await?;
