@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod core;
+pub mod testkit;
 pub mod venue;
 
 pub use venue::{Venue, VenueError, VenueId, VenueKind};
