@@ -320,7 +320,8 @@ impl EvmClient {
             .map_err(|e| self.rpc_error("eth_getTransactionCount(latest)", e))
     }
 
-    pub(crate) fn cached_token(&self, token: Address) -> Option<TokenMetadata> {
+    /// Token metadata already read by [`super::Erc20::metadata`], if any.
+    pub fn cached_token(&self, token: Address) -> Option<TokenMetadata> {
         self.inner
             .tokens
             .lock()
