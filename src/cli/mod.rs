@@ -2,6 +2,7 @@
 //! lists them. Output: `--json` prints one JSON document on stdout; otherwise a readable table.
 //! Errors go to stderr with a non-zero exit code.
 
+mod balance;
 mod chains;
 mod output;
 mod venues;
@@ -40,6 +41,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The native or ERC-20 balance of an address on an EVM chain.
+    Balance(balance::Args),
     /// List the chain specs.
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
@@ -97,6 +100,7 @@ pub fn init_tracing() {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Context::new(&cli.global)?;
     match cli.command {
+        Command::Balance(a) => balance::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
     }
