@@ -329,9 +329,61 @@ impl EvmClient {
             .and_then(|m| m.get(&token).cloned())
     }
 
+    /// Nonces of `account` queued in the node's pool behind a missing nonce, from
+    /// `txpool_contentFrom` (geth) or `txpool_content` (anvil). Empty when the node offers neither.
+    pub async fn queued_nonces(&self, account: Address) -> Vec<u64> {
+        let p = self.provider();
+        let from: Result<serde_json::Value, _> =
+            p.raw_request("txpool_contentFrom".into(), (account,)).await;
+        let queued = match from {
+            Ok(v) => v.get("queued").cloned(),
+            Err(_) => {
+                let all: Result<serde_json::Value, _> = p
+                    .raw_request("txpool_content".into(), NoParams::default())
+                    .await;
+                match all {
+                    Ok(v) => v.get("queued").and_then(|q| q.as_object()).and_then(|q| {
+                        q.iter()
+                            .find(|(k, _)| k.parse::<Address>().ok() == Some(account))
+                            .map(|(_, v)| v.clone())
+                    }),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "the node does not show its pool");
+                        None
+                    }
+                }
+            }
+        };
+        let mut nonces: Vec<u64> = queued
+            .as_ref()
+            .and_then(|q| q.as_object())
+            .map(|q| q.keys().filter_map(|k| parse_quantity(k)).collect())
+            .unwrap_or_default();
+        nonces.sort_unstable();
+        nonces
+    }
+
     pub(crate) fn cache_token(&self, meta: TokenMetadata) {
         if let Ok(mut m) = self.inner.tokens.lock() {
             m.insert(meta.address, meta);
         }
+    }
+}
+
+/// A JSON-RPC quantity written in decimal or as 0x-hex.
+fn parse_quantity(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quantities() {
+        assert_eq!(super::parse_quantity("12"), Some(12));
+        assert_eq!(super::parse_quantity("0x1f"), Some(31));
+        assert_eq!(super::parse_quantity("x"), None);
     }
 }

@@ -20,12 +20,22 @@ use super::error::EvmError;
 pub trait NonceSource: Send + Sync {
     /// The number of transactions of `account`, counting the node's pending pool.
     async fn pending_count(&self, account: Address) -> Result<u64, EvmError>;
+
+    /// Nonces of `account` waiting in the node's pool behind a missing one ("queued"), if the
+    /// node tells (`txpool_contentFrom`); empty when it does not.
+    async fn queued_nonces(&self, _account: Address) -> Vec<u64> {
+        Vec::new()
+    }
 }
 
 #[async_trait]
 impl NonceSource for EvmClient {
     async fn pending_count(&self, account: Address) -> Result<u64, EvmError> {
         self.pending_nonce(account).await
+    }
+
+    async fn queued_nonces(&self, account: Address) -> Vec<u64> {
+        self.queued_nonces(account).await
     }
 }
 
@@ -90,7 +100,8 @@ impl NonceManager {
     }
 
     /// The one manager of this process for (the client's chain, `account`). A chain is its chain
-    /// id plus its genesis hash.
+    /// id plus its genesis hash, so two clients of the same chain (other RPC URLs, HTTP and
+    /// websocket) share it. A fork shares its parent's genesis: give it its own [`Self::new`].
     pub fn shared(client: &EvmClient, account: Address) -> Arc<Self> {
         let key = (client.chain_id(), client.genesis_hash(), account);
         let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
@@ -152,15 +163,23 @@ impl NonceManager {
 
     async fn resync_now(&self) -> Result<SyncReport, EvmError> {
         let pending = self.source.pending_count(self.account).await?;
+        let queued: BTreeSet<u64> = self
+            .source
+            .queued_nonces(self.account)
+            .await
+            .into_iter()
+            .filter(|n| *n >= pending)
+            .collect();
         let mut s = self.lock();
-        let first = !s.synced && s.last_report.is_none();
-        if first || pending > s.next {
-            s.next = s.next.max(pending);
-        }
+        // Past the node's pending count and whatever waits queued behind a hole.
+        let floor = queued.last().map_or(pending, |q| pending.max(q + 1));
+        s.next = s.next.max(floor);
         s.sent.retain(|n| *n >= pending);
-        s.free.retain(|n| *n >= pending);
+        s.free.retain(|n| *n >= pending && !queued.contains(n));
         let next = s.next;
-        let gaps: Vec<u64> = (pending..next).filter(|n| !s.held.contains(n)).collect();
+        let gaps: Vec<u64> = (pending..next)
+            .filter(|n| !s.held.contains(n) && !queued.contains(n))
+            .collect();
         for g in &gaps {
             // A tracked transaction re-broadcasts itself; the rest are reused.
             if !s.sent.contains(g) {
@@ -252,6 +271,7 @@ mod tests {
     struct FakeNode {
         pending: AtomicU64,
         calls: AtomicU64,
+        queued: Mutex<Vec<u64>>,
     }
 
     #[async_trait]
@@ -261,12 +281,17 @@ mod tests {
             tokio::task::yield_now().await;
             Ok(self.pending.load(Ordering::SeqCst))
         }
+
+        async fn queued_nonces(&self, _account: Address) -> Vec<u64> {
+            self.queued.lock().unwrap().clone()
+        }
     }
 
     fn manager(pending: u64) -> (Arc<FakeNode>, Arc<NonceManager>) {
         let node = Arc::new(FakeNode {
             pending: AtomicU64::new(pending),
             calls: AtomicU64::new(0),
+            queued: Mutex::new(Vec::new()),
         });
         let m = NonceManager::new(node.clone(), Address::repeat_byte(1));
         (node, m)
@@ -359,5 +384,26 @@ mod tests {
         assert_eq!(l.nonce(), 9);
         assert_eq!(node.calls.load(Ordering::SeqCst), 2);
         assert!(m.last_report().unwrap().gaps.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_gap_found_at_start_is_reported_and_filled() {
+        // After a restart: the node mined up to 4, and holds 6 and 8 queued behind holes.
+        let (node, m) = manager(5);
+        *node.queued.lock().unwrap() = vec![8, 6, 2];
+        let r = m.resync().await.unwrap();
+        assert_eq!(
+            r,
+            SyncReport {
+                node_pending: 5,
+                next: 9,
+                gaps: vec![5, 7]
+            }
+        );
+        assert_eq!(m.allocate().await.unwrap().nonce(), 5);
+        let a = m.allocate().await.unwrap();
+        let b = m.allocate().await.unwrap();
+        assert_eq!((a.nonce(), b.nonce()), (5, 7));
+        assert_eq!(m.allocate().await.unwrap().nonce(), 9);
     }
 }
