@@ -89,6 +89,7 @@ async fn transient_errors_are_retried_with_backoff() {
         max: Duration::from_millis(100),
         factor: 2,
         max_retries: 3,
+        attempt_timeout: Duration::from_secs(5),
     };
     let started = Instant::now();
     let err = EvmClient::connect_with(&anvil_spec(), &format!("http://127.0.0.1:{dead}"), options)
@@ -102,6 +103,40 @@ async fn transient_errors_are_retried_with_backoff() {
     );
     assert!(err.is_retryable(), "{err}");
     assert!(matches!(err, EvmError::Rpc { .. }), "{err}");
+
+    // A node that accepts connections and never answers: each attempt times out, then retries.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let _holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in silent.incoming().take(8) {
+            held.push(conn);
+        }
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let mut options = ClientOptions::for_spec(&anvil_spec());
+    options.backoff = Backoff {
+        initial: Duration::from_millis(10),
+        max: Duration::from_millis(10),
+        factor: 1,
+        max_retries: 2,
+        attempt_timeout: Duration::from_millis(150),
+    };
+    let started = Instant::now();
+    let err = EvmClient::connect_with(
+        &anvil_spec(),
+        &format!("http://127.0.0.1:{silent_port}"),
+        options,
+    )
+    .await
+    .unwrap_err();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(450), "{waited:?}");
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    assert!(
+        err.is_retryable() && err.to_string().contains("no answer within"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

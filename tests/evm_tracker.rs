@@ -37,7 +37,20 @@ async fn fifty_concurrent_transfers_get_consecutive_nonces() {
     nonces.sort_unstable();
     assert_eq!(nonces, (0..50).collect::<Vec<u64>>());
 
-    let outcomes = within("50 finalized", join_all(txs.iter().map(|t| t.finalized()))).await;
+    let all = join_all(txs.iter().map(|t| t.finalized()));
+    let Ok(outcomes) = tokio::time::timeout(Duration::from_secs(20), all).await else {
+        let open: Vec<_> = txs
+            .iter()
+            .map(|t| t.report())
+            .filter(|r| r.phase != TxPhase::Final)
+            .collect();
+        let pool: serde_json::Value = client
+            .provider()
+            .raw_request("txpool_content".into(), ())
+            .await
+            .unwrap();
+        panic!("not final after 20 s: {open:#?}\npool: {pool:#}");
+    };
     let mut mined_nonces = Vec::new();
     for (tx, outcome) in txs.iter().zip(outcomes) {
         let outcome = outcome.unwrap();

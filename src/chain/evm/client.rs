@@ -54,6 +54,8 @@ struct Inner {
     chain_id: u64,
     genesis: B256,
     endpoint: String,
+    /// The full URL (may hold an API key): used only to scrub it out of error messages.
+    url: String,
     options: ClientOptions,
     tokens: Mutex<HashMap<Address, TokenMetadata>>,
 }
@@ -93,16 +95,10 @@ impl EvmClient {
         let builder = ClientBuilder::default().layer(RetryLayer::new(options.backoff));
         let client = match parsed.scheme() {
             "http" | "https" => builder.http(parsed),
-            "ws" | "wss" => {
-                builder
-                    .ws(WsConnect::new(url))
-                    .await
-                    .map_err(|source| EvmError::Rpc {
-                        method: "websocket connect".into(),
-                        endpoint: endpoint.clone(),
-                        source,
-                    })?
-            }
+            "ws" | "wss" => builder
+                .ws(WsConnect::new(url))
+                .await
+                .map_err(|source| EvmError::rpc("websocket connect", url, &source))?,
             other => {
                 return Err(bad(format!(
                     "RPC URL scheme {other:?} is not http(s) or ws(s)"
@@ -112,14 +108,8 @@ impl EvmClient {
         .with_poll_interval(options.poll_interval);
         let provider = RootProvider::<Ethereum>::new(client).erased();
 
-        let rpc = |method: &str| {
-            let endpoint = endpoint.clone();
-            let method = method.to_string();
-            move |source: TransportError| EvmError::Rpc {
-                method,
-                endpoint,
-                source,
-            }
+        let rpc = |method: &'static str| {
+            move |source: TransportError| EvmError::rpc(method, url, &source)
         };
         let mut batch = BatchRequest::new(provider.client());
         let id_call = batch
@@ -160,6 +150,7 @@ impl EvmClient {
                 chain_id: actual,
                 genesis,
                 endpoint,
+                url: url.to_string(),
                 options,
                 tokens: Mutex::new(HashMap::new()),
             }),
@@ -196,11 +187,7 @@ impl EvmClient {
 
     /// Maps a transport error of `method` to an [`EvmError`].
     pub fn rpc_error(&self, method: &str, source: TransportError) -> EvmError {
-        EvmError::Rpc {
-            method: method.to_string(),
-            endpoint: self.inner.endpoint.clone(),
-            source,
-        }
+        EvmError::rpc(method, &self.inner.url, &source)
     }
 
     /// Like [`Self::rpc_error`], but a revert answer becomes [`EvmError::Reverted`].

@@ -12,13 +12,14 @@ use crate::core::CoreError;
 /// An error of the EVM layer.
 #[derive(Debug, thiserror::Error)]
 pub enum EvmError {
-    /// A JSON-RPC call failed (after the transport's own retries).
-    #[error("{method} on {endpoint} failed: {source}")]
+    /// A JSON-RPC call failed (after the transport's own retries). `detail` is the transport's
+    /// message with the full URL scrubbed out (see [`EvmError::rpc`]).
+    #[error("{method} on {endpoint} failed: {detail}")]
     Rpc {
         method: String,
         endpoint: String,
-        #[source]
-        source: TransportError,
+        detail: String,
+        retryable: bool,
     },
     /// The node serves another chain than the spec describes.
     #[error(
@@ -73,11 +74,36 @@ pub enum EvmError {
 }
 
 impl EvmError {
+    /// An RPC failure of `method` against `url`. The HTTP client quotes the URL it failed on, and
+    /// URLs may carry API keys: every form of it is replaced by its redacted form.
+    pub fn rpc(method: &str, url: &str, source: &TransportError) -> Self {
+        let endpoint = redact_url(url);
+        let mut detail = source.to_string();
+        let mut forms = vec![url.to_string()];
+        if let Ok(u) = url::Url::parse(url) {
+            forms.push(u.to_string());
+            forms.extend(u.query().map(str::to_string));
+            if u.path().len() > 1 {
+                forms.push(u.path().to_string());
+            }
+        }
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        for f in forms.iter().filter(|f| !f.is_empty()) {
+            detail = detail.replace(f.as_str(), &endpoint);
+        }
+        EvmError::Rpc {
+            method: method.to_string(),
+            endpoint,
+            detail,
+            retryable: is_transient(source),
+        }
+    }
+
     /// True when the same request may succeed later (network trouble, rate limits, a node that is
     /// briefly behind); false when it would fail the same way again.
     pub fn is_retryable(&self) -> bool {
         match self {
-            EvmError::Rpc { source, .. } => is_transient(source),
+            EvmError::Rpc { retryable, .. } => *retryable,
             EvmError::TrackerStopped { .. } => false,
             EvmError::Rejected { message, .. } => {
                 let m = message.to_ascii_lowercase();
@@ -192,6 +218,23 @@ mod tests {
             "wss://node.example/…"
         );
         assert_eq!(redact_url("not a url"), "<invalid url>");
+    }
+
+    #[test]
+    fn rpc_errors_never_quote_the_url() {
+        let url = "https://node.example/v3/SECRETKEY?apikey=OTHER";
+        let inner = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            format!("error sending request for url ({url}) and /v3/SECRETKEY"),
+        );
+        let e = EvmError::rpc("eth_call", url, &TransportErrorKind::custom(inner));
+        let text = e.to_string();
+        assert!(
+            !text.contains("SECRETKEY") && !text.contains("OTHER"),
+            "{text}"
+        );
+        assert!(text.contains("https://node.example/…"), "{text}");
+        assert!(e.is_retryable());
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! resync it reports gaps (nonces handed out that the node does not have) and reuses the ones no
 //! tracker will re-broadcast, so the account's queue is never stuck behind a hole.
 //!
+//! Senders take a [`NonceManager::send_turn`] from allocation to broadcast, so nonces also reach
+//! the node in order.
+//!
 //! The node is reached through the small [`NonceSource`] trait, so the logic is tested without one.
 
 use std::collections::{BTreeSet, HashMap};
@@ -70,6 +73,8 @@ pub struct NonceManager {
     state: Mutex<State>,
     /// Serializes resyncs (they await the node; the state lock is never held across an await).
     sync_gate: tokio::sync::Mutex<()>,
+    /// Held from allocation to broadcast by senders, so the node receives nonces in order.
+    send_order: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for NonceManager {
@@ -96,6 +101,7 @@ impl NonceManager {
             source,
             state: Mutex::new(State::default()),
             sync_gate: tokio::sync::Mutex::new(()),
+            send_order: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -146,6 +152,14 @@ impl NonceManager {
                 self.resync_now().await?;
             }
         }
+    }
+
+    /// A turn to allocate, sign and broadcast: holding it from [`Self::allocate`] until the
+    /// transaction is sent makes the node receive this account's nonces in order (some nodes
+    /// refuse a nonce above their pending count, and a local anvil may leave one unmined). Only
+    /// signing and the broadcast itself are serialized; callers estimate gas and fees before.
+    pub async fn send_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.send_order.lock().await
     }
 
     /// Forces a resync before the next allocation (call after a send failed in a way that may

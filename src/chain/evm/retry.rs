@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use alloy::rpc::json_rpc::{RequestPacket, ResponsePacket};
-use alloy::transports::{TransportError, TransportFut};
+use alloy::transports::{TransportError, TransportErrorKind, TransportFut};
 use tower::{Layer, Service};
 
 use super::error::is_transient;
@@ -21,6 +21,8 @@ pub struct Backoff {
     pub factor: u32,
     /// Retries after the first attempt; 0 disables retrying.
     pub max_retries: u32,
+    /// An attempt without an answer after this long counts as a transient failure.
+    pub attempt_timeout: Duration,
 }
 
 impl Default for Backoff {
@@ -30,6 +32,7 @@ impl Default for Backoff {
             max: Duration::from_secs(5),
             factor: 2,
             max_retries: 5,
+            attempt_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -110,7 +113,18 @@ where
         Box::pin(async move {
             let mut attempt = 0;
             loop {
-                let result = inner.call(request.clone()).await;
+                let result = match tokio::time::timeout(
+                    backoff.attempt_timeout,
+                    inner.call(request.clone()),
+                )
+                .await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err(TransportErrorKind::custom(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer within {:?}", backoff.attempt_timeout),
+                    ))),
+                };
                 let err = match result {
                     Ok(resp) => match resp.as_error() {
                         Some(payload) => {
@@ -148,6 +162,7 @@ mod tests {
             max: Duration::from_millis(1000),
             factor: 2,
             max_retries: 6,
+            attempt_timeout: Duration::from_secs(1),
         };
         // Without jitter: half of 100, 200, 400, 800, then capped at 1000.
         let low: Vec<u128> = (0..6).map(|a| b.delay(a, 0).as_millis()).collect();

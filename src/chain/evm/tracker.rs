@@ -252,6 +252,7 @@ impl TxTracker {
             _ => inner.client.suggest_fees().await?,
         };
         tx.chain_id = Some(inner.client.chain_id());
+        let turn = inner.nonces.send_turn().await;
         let lease = inner.nonces.allocate().await?;
         let nonce = lease.nonce();
         tx.nonce = Some(nonce);
@@ -269,6 +270,7 @@ impl TxTracker {
             return Err(e);
         }
         lease.sent();
+        drop(turn);
         tracing::debug!(%hash, nonce, "transaction sent");
 
         let report = TxReport {
