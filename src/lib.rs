@@ -1,9 +1,13 @@
 //! sluice: one interface over on-chain AMMs, L2 order books and centralized exchanges, so that one
 //! strategy can trade between them. See `DESIGN.md` in the shared folder for the architecture.
 
+pub mod cex;
 pub mod chain;
 pub mod core;
+pub mod store;
+pub mod strategy;
 pub mod testkit;
 pub mod venue;
+pub mod wallet;
 
 pub use venue::{Venue, VenueError, VenueId, VenueKind};

@@ -4,8 +4,10 @@
 
 mod balance;
 mod chains;
+mod history;
 mod output;
 mod venues;
+mod wallet;
 
 use std::path::PathBuf;
 
@@ -47,6 +49,10 @@ pub enum Command {
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
     Venues(venues::Args),
+    /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
+    Wallet(wallet::Args),
+    /// Trades, fees, gas and realized PnL per run, from the journal.
+    History(history::Args),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -68,6 +74,11 @@ impl Context {
             None => default_home()?,
         };
         Ok(Self { home, chains })
+    }
+
+    /// The journal of this home.
+    pub fn journal_path(&self) -> PathBuf {
+        self.home.join("journal.sqlite")
     }
 
     /// A chain spec by name, or an error listing the known ones.
@@ -103,5 +114,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Balance(a) => balance::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
+        Command::Wallet(a) => wallet::run(a, &ctx),
+        Command::History(a) => history::run(a, &ctx),
     }
 }

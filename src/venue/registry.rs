@@ -55,7 +55,10 @@ pub struct Registry {
 
 /// Connectors compiled into this build. A new connector adds its descriptor here.
 fn builtin_connectors() -> Vec<ConnectorDescriptor> {
-    Vec::new()
+    vec![
+        crate::cex::exchanges::binance::DESCRIPTOR,
+        crate::cex::exchanges::binance::DESCRIPTOR_US,
+    ]
 }
 
 impl Registry {

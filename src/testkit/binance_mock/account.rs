@@ -1,0 +1,199 @@
+//! Accounts of the mock exchange: API key and its verification key (HMAC secret or Ed25519
+//! public key), balances (free / locked), and the channel their user-data events go out on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+use zeroize::Zeroizing;
+
+use super::spec::fmt8;
+
+/// Capacity of one account's user-event channel.
+const USER_CHANNEL_CAPACITY: usize = 4_096;
+
+/// How an account's requests are signed.
+#[derive(Clone)]
+pub enum AccountKey {
+    /// HMAC-SHA256 with this secret; hex signatures.
+    Hmac(Zeroizing<String>),
+    /// Ed25519 with this public key; base64 signatures.
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+impl AccountKey {
+    /// Verifies `signature` over `payload`. `url_encoded` is set for REST, where an Ed25519
+    /// (base64) signature arrives percent-encoded.
+    pub fn verify(&self, payload: &[u8], signature: &str, url_encoded: bool) -> bool {
+        match self {
+            AccountKey::Hmac(secret) => {
+                super::auth::verify_hmac_hex(secret.as_bytes(), payload, signature)
+            }
+            AccountKey::Ed25519(key) => {
+                let decoded = if url_encoded {
+                    url::form_urlencoded::parse(format!("s={signature}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default()
+                } else {
+                    signature.to_string()
+                };
+                super::auth::verify_ed25519_base64(key, payload, &decoded)
+            }
+        }
+    }
+}
+
+/// A balance of one asset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Balance {
+    /// Available.
+    pub free: Decimal,
+    /// Locked in open orders.
+    pub locked: Decimal,
+}
+
+/// One account.
+pub struct Account {
+    /// API key (public identifier).
+    pub api_key: String,
+    key: AccountKey,
+    /// Balances by asset.
+    pub balances: BTreeMap<String, Balance>,
+    /// Time of the last balance change (ms).
+    pub update_time: u64,
+    /// User-data events (`executionReport`, `outboundAccountPosition`, `balanceUpdate`) as JSON.
+    pub user_tx: broadcast::Sender<Arc<str>>,
+    /// Assets changed by the operation in progress.
+    pub touched: BTreeSet<String>,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("api_key", &self.api_key)
+            .field("key", &"<redacted>")
+            .field("balances", &self.balances)
+            .finish()
+    }
+}
+
+impl Account {
+    /// A new HMAC account without balances.
+    pub fn new(api_key: String, secret: Zeroizing<String>) -> Self {
+        Self::with_key(api_key, AccountKey::Hmac(secret))
+    }
+
+    /// A new account with this key, without balances.
+    pub fn with_key(api_key: String, key: AccountKey) -> Self {
+        let (user_tx, _) = broadcast::channel(USER_CHANNEL_CAPACITY);
+        Self {
+            api_key,
+            key,
+            balances: BTreeMap::new(),
+            update_time: 0,
+            user_tx,
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// The key that verifies this account's signatures.
+    pub fn key(&self) -> &AccountKey {
+        &self.key
+    }
+
+    /// Mutable balance of an asset (created at zero), marked as changed.
+    pub fn balance_mut(&mut self, asset: &str) -> &mut Balance {
+        self.touched.insert(asset.to_string());
+        self.balances.entry(asset.to_string()).or_default()
+    }
+
+    /// Free balance of an asset.
+    pub fn free(&self, asset: &str) -> Decimal {
+        self.balances
+            .get(asset)
+            .map(|b| b.free)
+            .unwrap_or(Decimal::ZERO)
+    }
+
+    /// Whether a user-data subscription listens to this account.
+    pub fn has_listeners(&self) -> bool {
+        self.user_tx.receiver_count() > 0
+    }
+
+    /// Sends a user-data event (dropped when nobody listens).
+    pub fn emit(&self, event: &Value) {
+        if !self.has_listeners() {
+            return;
+        }
+        let _ = self.user_tx.send(Arc::from(event.to_string()));
+    }
+
+    /// Emits `outboundAccountPosition` for the assets changed since the last call.
+    pub fn flush_position(&mut self, now: u64) {
+        if self.touched.is_empty() {
+            return;
+        }
+        self.update_time = now;
+        let touched = std::mem::take(&mut self.touched);
+        if !self.has_listeners() {
+            return;
+        }
+        let balances: Vec<Value> = touched
+            .iter()
+            .map(|a| {
+                let b = self.balances.get(a).copied().unwrap_or_default();
+                json!({ "a": a, "f": fmt8(b.free), "l": fmt8(b.locked) })
+            })
+            .collect();
+        self.emit(&json!({
+            "e": "outboundAccountPosition",
+            "E": now,
+            "u": now,
+            "B": balances
+        }));
+    }
+
+    /// `GET /api/v3/account` document.
+    pub fn account_json(
+        &self,
+        now: u64,
+        omit_zero: bool,
+        maker_fee: Decimal,
+        taker_fee: Decimal,
+    ) -> Value {
+        let balances: Vec<Value> = self
+            .balances
+            .iter()
+            .filter(|(_, b)| !(omit_zero && b.free.is_zero() && b.locked.is_zero()))
+            .map(|(a, b)| json!({ "asset": a, "free": fmt8(b.free), "locked": fmt8(b.locked) }))
+            .collect();
+        let bps = |r: Decimal| (r * Decimal::from(10_000)).trunc().to_string();
+        json!({
+            "makerCommission": bps(maker_fee).parse::<i64>().unwrap_or(0),
+            "takerCommission": bps(taker_fee).parse::<i64>().unwrap_or(0),
+            "buyerCommission": 0,
+            "sellerCommission": 0,
+            "commissionRates": {
+                "maker": fmt8(maker_fee),
+                "taker": fmt8(taker_fee),
+                "buyer": fmt8(Decimal::ZERO),
+                "seller": fmt8(Decimal::ZERO)
+            },
+            "canTrade": true,
+            "canWithdraw": true,
+            "canDeposit": true,
+            "brokered": false,
+            "requireSelfTradePrevention": false,
+            "preventSor": false,
+            "updateTime": if self.update_time == 0 { now } else { self.update_time },
+            "accountType": "SPOT",
+            "balances": balances,
+            "permissions": ["SPOT"],
+            "uid": 0
+        })
+    }
+}
