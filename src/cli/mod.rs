@@ -3,6 +3,7 @@
 //! Errors go to stderr with a non-zero exit code.
 
 mod anvil;
+mod balance;
 mod chains;
 mod history;
 mod output;
@@ -45,6 +46,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Run a local anvil, optionally with every protocol deployed (`sluice anvil up --deploy`).
     Anvil(anvil::Args),
+    /// The native or ERC-20 balance of an address on an EVM chain.
+    Balance(balance::Args),
     /// List the chain specs.
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
@@ -112,6 +115,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Context::new(&cli.global)?;
     match cli.command {
         Command::Anvil(a) => anvil::run(a, &ctx).await,
+        Command::Balance(a) => balance::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Wallet(a) => wallet::run(a, &ctx),

@@ -1,0 +1,184 @@
+//! `sluice balance --chain CHAIN [--rpc-url URL] --address ADDR [--token SYMBOL|ADDRESS] [--json]`:
+//! the native or ERC-20 balance of an address, read from a node of the chain. A token is named by
+//! its address or by a symbol from the chain spec; its decimals and symbol are read from the chain.
+
+use alloy::primitives::{Address, U256};
+use serde::Serialize;
+use sluice::chain::evm::{Erc20, EvmClient};
+use sluice::core::from_units;
+
+use super::{CliError, Context, Table, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Chain name (see `sluice chains`).
+    #[arg(long)]
+    chain: String,
+    /// RPC endpoint, http(s):// or ws(s)://; defaults to the chain spec's first.
+    #[arg(long, env = "SLUICE_RPC_URL")]
+    rpc_url: Option<String>,
+    /// The account to look at (0x…).
+    #[arg(long)]
+    address: Address,
+    /// An ERC-20 token: its 0x address or a symbol listed in the chain spec. Without it, the
+    /// native asset.
+    #[arg(long)]
+    token: Option<String>,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct BalanceReport {
+    chain: String,
+    address: Address,
+    asset: String,
+    /// The token contract; absent for the native asset.
+    token: Option<Address>,
+    decimals: u8,
+    /// Integer units, in decimal.
+    raw: String,
+    /// Whole units, exact.
+    amount: String,
+}
+
+pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let spec = ctx.chain(&args.chain)?;
+    let url = match &args.rpc_url {
+        Some(u) => u.clone(),
+        None => spec
+            .rpc_urls
+            .first()
+            .cloned()
+            .ok_or_else(|| format!("chain {:?} lists no RPC URL; pass --rpc-url", spec.name))?,
+    };
+    let client = EvmClient::connect(spec, &url).await?;
+    let native = &spec.native;
+    let token = match args.token.as_deref() {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case(&native.symbol) => None,
+        Some(t) => Some(resolve_token(spec, t)?),
+    };
+    let report = match token {
+        None => {
+            let raw = client.native_balance(args.address).await?;
+            report(
+                spec.name.clone(),
+                args.address,
+                native.symbol.clone(),
+                None,
+                native.decimals,
+                raw,
+            )
+        }
+        Some(address) => {
+            let token = Erc20::new(client.clone(), address);
+            let (raw, meta) = tokio::try_join!(token.balance_of(args.address), token.metadata())?;
+            report(
+                spec.name.clone(),
+                args.address,
+                meta.symbol,
+                Some(address),
+                meta.decimals,
+                raw,
+            )
+        }
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    let mut t = Table::new(&["chain", "address", "asset", "amount"]);
+    t.row(vec![
+        report.chain,
+        report.address.to_string(),
+        report.asset,
+        report.amount,
+    ]);
+    t.print()
+}
+
+fn resolve_token(spec: &sluice::chain::ChainSpec, token: &str) -> Result<Address, CliError> {
+    if token.starts_with("0x") {
+        return token
+            .parse()
+            .map_err(|e| format!("--token {token:?} is not an address: {e}").into());
+    }
+    spec.token(token)
+        .and_then(|t| t.evm_address())
+        .ok_or_else(|| {
+            let known: Vec<&str> = spec.tokens.iter().map(|t| t.symbol.as_str()).collect();
+            format!(
+                "unknown token {token:?} on {}; give its address, or one of: {}",
+                spec.name,
+                if known.is_empty() {
+                    "(the spec lists none)".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )
+            .into()
+        })
+}
+
+fn report(
+    chain: String,
+    address: Address,
+    asset: String,
+    token: Option<Address>,
+    decimals: u8,
+    raw: U256,
+) -> BalanceReport {
+    BalanceReport {
+        chain,
+        address,
+        asset,
+        token,
+        decimals,
+        raw: raw.to_string(),
+        amount: exact_amount(raw, decimals),
+    }
+}
+
+/// `raw / 10^decimals` written out exactly, without trailing zeros (a `Decimal` when it fits,
+/// otherwise digit by digit).
+fn exact_amount(raw: U256, decimals: u8) -> String {
+    if let Ok(d) = from_units(raw, decimals) {
+        return d.normalize().to_string();
+    }
+    let digits = raw.to_string();
+    let d = usize::from(decimals);
+    let (int, frac) = if digits.len() > d {
+        let (i, f) = digits.split_at(digits.len() - d);
+        (i.to_string(), f.to_string())
+    } else {
+        ("0".to_string(), format!("{digits:0>d$}"))
+    };
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        int
+    } else {
+        format!("{int}.{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_exact() {
+        assert_eq!(exact_amount(U256::from(1_500_000u64), 6), "1.5");
+        assert_eq!(exact_amount(U256::ZERO, 18), "0");
+        assert_eq!(exact_amount(U256::from(12_345u64), 2), "123.45");
+        // Beyond a Decimal's 28 places: written out digit by digit.
+        assert_eq!(
+            exact_amount(U256::from(1u8), 36),
+            format!("0.{}1", "0".repeat(35))
+        );
+        assert_eq!(
+            exact_amount(U256::MAX, 18),
+            "115792089237316195423570985008687907853269984665640564039457.584007913129639935"
+        );
+    }
+}
