@@ -4,6 +4,8 @@
 pub mod cex;
 pub mod chain;
 pub mod core;
+pub mod store;
+pub mod strategy;
 pub mod testkit;
 pub mod venue;
 

@@ -3,6 +3,7 @@
 //! Errors go to stderr with a non-zero exit code.
 
 mod chains;
+mod history;
 mod output;
 mod venues;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
     Venues(venues::Args),
+    /// Trades, fees, gas and realized PnL per run, from the journal.
+    History(history::Args),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -65,6 +68,11 @@ impl Context {
             None => default_home()?,
         };
         Ok(Self { home, chains })
+    }
+
+    /// The journal of this home.
+    pub fn journal_path(&self) -> PathBuf {
+        self.home.join("journal.sqlite")
     }
 
     /// A chain spec by name, or an error listing the known ones.
@@ -99,5 +107,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
+        Command::History(a) => history::run(a, &ctx),
     }
 }
