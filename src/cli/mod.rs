@@ -6,6 +6,7 @@ mod chains;
 mod history;
 mod output;
 mod venues;
+mod wallet;
 
 use std::path::PathBuf;
 
@@ -47,6 +48,8 @@ pub enum Command {
     Venues(venues::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
+    /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
+    Wallet(wallet::Args),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -108,5 +111,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
         Command::History(a) => history::run(a, &ctx),
+        Command::Wallet(a) => wallet::run(a, &ctx),
     }
 }
