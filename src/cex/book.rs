@@ -29,6 +29,28 @@ impl<const BID: bool> BookSide<BID> {
         if BID { a < b } else { a > b }
     }
 
+    /// The index of the first level not worse than `ticks` (a branchless binary search: the
+    /// comparison feeds a conditional move, not a jump the CPU must guess).
+    #[inline(always)]
+    fn lower_bound(v: &[Level], ticks: u64) -> usize {
+        let mut base = 0usize;
+        let mut size = v.len();
+        if size == 0 {
+            return 0;
+        }
+        while size > 1 {
+            let half = size / 2;
+            let mid = base + half;
+            base = if Self::worse(v[mid].ticks, ticks) {
+                mid
+            } else {
+                base
+            };
+            size -= half;
+        }
+        base + usize::from(Self::worse(v[base].ticks, ticks))
+    }
+
     /// Sets a level; `lots == 0` removes it (removing a missing level is a no-op).
     #[inline]
     pub fn set(&mut self, ticks: u64, lots: u64) {
@@ -36,7 +58,7 @@ impl<const BID: bool> BookSide<BID> {
         // Most updates hit the top of the book: look at the last few levels first, then bisect.
         let n = v.len();
         let mut idx = n;
-        let scan = n.min(8);
+        let scan = n.min(16);
         let mut found = false;
         for k in 1..=scan {
             let l = v[n - k].ticks;
@@ -52,8 +74,7 @@ impl<const BID: bool> BookSide<BID> {
             }
         }
         if !found {
-            let limit = n - scan;
-            idx = v[..limit].partition_point(|l| Self::worse(l.ticks, ticks));
+            idx = Self::lower_bound(&v[..n - scan], ticks);
         }
         match v.get(idx) {
             Some(l) if l.ticks == ticks => {

@@ -11,6 +11,7 @@ pub mod exchanges;
 pub mod grid;
 pub mod http;
 pub mod json_scan;
+pub mod key_store;
 pub mod order_tracker;
 pub mod rate_limit;
 pub mod stream;

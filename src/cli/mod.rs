@@ -2,8 +2,11 @@
 //! lists them. Output: `--json` prints one JSON document on stdout; otherwise a readable table.
 //! Errors go to stderr with a non-zero exit code.
 
+mod book;
 mod chains;
 mod history;
+mod keys;
+mod order;
 mod output;
 mod venues;
 mod wallet;
@@ -50,6 +53,14 @@ pub enum Command {
     History(history::Args),
     /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
     Wallet(wallet::Args),
+    /// A live order book from an exchange (`--once --json` prints one synced snapshot).
+    Book(book::Args),
+    /// Place, cancel and list orders at an exchange.
+    #[command(subcommand)]
+    Order(order::OrderCommand),
+    /// Exchange API keys, encrypted with the wallet password.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -112,5 +123,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Venues(a) => venues::run(a, &ctx),
         Command::History(a) => history::run(a, &ctx),
         Command::Wallet(a) => wallet::run(a, &ctx),
+        Command::Book(a) => book::run(a, &ctx).await,
+        Command::Order(c) => order::run(order::Args { command: c }, &ctx).await,
+        Command::Keys(c) => keys::run(keys::Args { command: c }, &ctx),
     }
 }
