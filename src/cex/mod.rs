@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod book;
+pub mod book_side;
 pub mod clock;
 pub mod error;
 pub mod exchanges;
