@@ -107,6 +107,19 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
         1e6 / med
     );
 
+    // parse only: raw bytes through the parser, nothing applied
+    let mut parser = new_book(snapshot).parser;
+    let mut per_event = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        for line in &lines {
+            black_box(parser.parse_diff(black_box(line)).expect("parse"));
+        }
+        per_event.push(t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    }
+    let (med, min, max) = stats(per_event);
+    println!("{name} parse only: median {med:.3} us/event (min {min:.3}, max {max:.3})");
+
     // apply only: events pre-parsed (untimed)
     let mut parser = new_book(snapshot).parser;
     let parsed: Vec<(DiffHeader, Vec<Level>, Vec<Level>)> = lines

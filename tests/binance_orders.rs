@@ -198,6 +198,50 @@ async fn place_partial_fill_fill_cancel_reject() {
     assert_eq!(filled_by_events, dec!(0.5) + dec!(1.5));
     let mo = mock.order(venue_order_id(&v, &mid)).unwrap();
     assert_eq!(mo.executed_qty, dec!(1.5));
+    // the venue's record of the fills agrees
+    let fills = v.order_fills(&mid).await.unwrap();
+    assert_eq!(fills.iter().map(|f| f.amount).sum::<Decimal>(), dec!(1.5));
+    assert!(
+        fills
+            .iter()
+            .all(|f| f.venue == "binance" && f.client_id.as_ref() == Some(&mid))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_connector_adopts_its_open_orders() {
+    let (mock, v, _events) = setup().await;
+    let id = v
+        .submit(limit(
+            &v,
+            Side::Buy,
+            OrderType::Limit,
+            dec!(0.3),
+            Some(dec!(99.5)),
+        ))
+        .await
+        .unwrap();
+    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let oid = venue_order_id(&v, &id);
+    mock.fill_order(oid, Some(dec!(0.1)));
+    // a new connector (a restart) knows nothing of the order, yet finds it and its fill
+    let fresh = BinanceSpot::new(
+        config(&mock),
+        Some(ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap()),
+    )
+    .unwrap();
+    let o = fresh.order_status(&id).await.unwrap();
+    assert_eq!(
+        (o.state, o.filled),
+        (OrderState::PartiallyFilled, dec!(0.1))
+    );
+    assert_eq!(o.request.price, Some(dec!(99.5)));
+    assert_eq!(fresh.order_fills(&id).await.unwrap().len(), 1);
+    let unknown = ClientOrderId::new("never-sent").unwrap();
+    assert!(matches!(
+        fresh.order_status(&unknown).await,
+        Err(VenueError::UnknownOrder(_))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,6 @@
 //! A local order book keyed by integer ticks (price / tick size) with sizes in integer lots (size /
-//! step size). Each side is a `Vec` sorted from the worst level to the best, so the best level is
-//! the last element (O(1) best bid/ask) and the frequent updates near the top move only the few
-//! levels above them. `quote(side, size)` walks the levels for an executable price.
+//! step size). Each side is a tick ladder ([`BookSide`]): O(1) updates, the best bid/ask kept at
+//! hand. `quote(side, size)` walks the levels for an executable price.
 
 use rust_decimal::Decimal;
 
@@ -15,94 +14,7 @@ pub struct Level {
     pub lots: u64,
 }
 
-/// One side of the book. `BID` orders levels by ascending price (best = highest = last); asks by
-/// descending price (best = lowest = last).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BookSide<const BID: bool> {
-    levels: Vec<Level>,
-}
-
-impl<const BID: bool> BookSide<BID> {
-    /// `true` if `a` is strictly worse than `b` on this side.
-    #[inline(always)]
-    fn worse(a: u64, b: u64) -> bool {
-        if BID { a < b } else { a > b }
-    }
-
-    /// Sets a level; `lots == 0` removes it (removing a missing level is a no-op).
-    #[inline]
-    pub fn set(&mut self, ticks: u64, lots: u64) {
-        let v = &mut self.levels;
-        // Most updates hit the top of the book: look at the last few levels first, then bisect.
-        let n = v.len();
-        let mut idx = n;
-        let scan = n.min(8);
-        let mut found = false;
-        for k in 1..=scan {
-            let l = v[n - k].ticks;
-            if l == ticks {
-                idx = n - k;
-                found = true;
-                break;
-            }
-            if Self::worse(l, ticks) {
-                idx = n - k + 1;
-                found = true;
-                break;
-            }
-        }
-        if !found {
-            let limit = n - scan;
-            idx = v[..limit].partition_point(|l| Self::worse(l.ticks, ticks));
-        }
-        match v.get(idx) {
-            Some(l) if l.ticks == ticks => {
-                if lots == 0 {
-                    v.remove(idx);
-                } else {
-                    v[idx].lots = lots;
-                }
-            }
-            _ => {
-                if lots != 0 {
-                    v.insert(idx, Level { ticks, lots });
-                }
-            }
-        }
-    }
-
-    /// The best level.
-    #[inline]
-    pub fn best(&self) -> Option<Level> {
-        self.levels.last().copied()
-    }
-
-    pub fn len(&self) -> usize {
-        self.levels.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.levels.is_empty()
-    }
-
-    pub fn clear(&mut self) {
-        self.levels.clear();
-    }
-
-    /// Levels from the best to the worst.
-    pub fn iter_best_first(&self) -> impl Iterator<Item = Level> + '_ {
-        self.levels.iter().rev().copied()
-    }
-
-    /// Size at a price, if there is a level there.
-    pub fn lots_at(&self, ticks: u64) -> Option<u64> {
-        let i = self.levels.partition_point(|l| Self::worse(l.ticks, ticks));
-        self.levels
-            .get(i)
-            .filter(|l| l.ticks == ticks)
-            .map(|l| l.lots)
-    }
-}
+pub use super::book_side::BookSide;
 
 /// A level as (price, size).
 pub type DecimalLevel = (Decimal, Decimal);
@@ -222,9 +134,9 @@ impl OrderBook {
         if size <= Decimal::ZERO {
             return Err(QuoteError::NonPositiveSize(size));
         }
-        let levels: Box<dyn Iterator<Item = Level> + '_> = match side {
-            Side::Buy => Box::new(self.asks.iter_best_first()),
-            Side::Sell => Box::new(self.bids.iter_best_first()),
+        let levels = match side {
+            Side::Buy => self.asks.iter_best_first(),
+            Side::Sell => self.bids.iter_best_first(),
         };
         let mut left = size;
         let mut gross = Decimal::ZERO;
@@ -341,7 +253,63 @@ mod tests {
         );
     }
 
+    fn check_side_against_model(ops: &[(u64, u64, bool)]) -> Result<(), TestCaseError> {
+        let mut b = book();
+        let mut bids = BTreeMap::new();
+        let mut asks = BTreeMap::new();
+        for &(t, q, bid) in ops {
+            let m = if bid { &mut bids } else { &mut asks };
+            if q == 0 {
+                m.remove(&t);
+            } else {
+                m.insert(t, q);
+            }
+            if bid {
+                b.bids.set(t, q)
+            } else {
+                b.asks.set(t, q)
+            }
+            // best levels stay right after every single change
+            prop_assert_eq!(
+                b.best_bid().map(|l| (l.ticks, l.lots)),
+                bids.iter().next_back().map(|(t, q)| (*t, *q))
+            );
+            prop_assert_eq!(
+                b.best_ask().map(|l| (l.ticks, l.lots)),
+                asks.iter().next().map(|(t, q)| (*t, *q))
+            );
+            prop_assert_eq!(b.bids.len(), bids.len());
+        }
+        let got_b: Vec<_> = b
+            .bids
+            .iter_best_first()
+            .map(|l| (l.ticks, l.lots))
+            .collect();
+        let want_b: Vec<_> = bids.iter().rev().map(|(t, q)| (*t, *q)).collect();
+        prop_assert_eq!(got_b, want_b);
+        let got_a: Vec<_> = b
+            .asks
+            .iter_best_first()
+            .map(|l| (l.ticks, l.lots))
+            .collect();
+        let want_a: Vec<_> = asks.iter().map(|(t, q)| (*t, *q)).collect();
+        prop_assert_eq!(got_a, want_a);
+        for &(t, _, _) in ops {
+            prop_assert_eq!(b.bids.lots_at(t), bids.get(&t).copied());
+        }
+        Ok(())
+    }
+
     proptest! {
+        /// Levels spread over several ladder chunks, chunk edges and a far-away price.
+        #[test]
+        fn ladder_matches_a_map_across_chunks(ops in proptest::collection::vec(
+            (prop_oneof![1000u64..1100, 2040u64..2060, 0u64..4096, 5_000_000u64..5_000_003], 0u64..3, any::<bool>()),
+            0..400,
+        )) {
+            check_side_against_model(&ops)?;
+        }
+
         /// The book matches a BTreeMap model after any sequence of sets.
         #[test]
         fn matches_a_map(ops in proptest::collection::vec((0u64..60, 0u64..4, any::<bool>()), 0..300)) {

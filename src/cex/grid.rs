@@ -138,6 +138,64 @@ impl Grid {
         Ok(value / self.unit)
     }
 
+    /// The hot-path variant of [`Grid::parse`] for a value that ends with a closing quote: reads
+    /// `buf[start..]` up to the `"` in one pass and returns the grid count and the position after
+    /// the quote. `None` for anything unusual (a sign, an exponent, too many digits, off the grid,
+    /// no closing quote); the caller then runs [`Grid::parse`] on the string for the exact error.
+    #[inline(always)]
+    pub fn parse_quoted(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
+        let mut i = start;
+        let mut v: u64 = 0;
+        // integer part: at most 18 digits, so that v * 10^scale cannot overflow (checked below)
+        loop {
+            let d = buf.get(i)?.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v * 10 + u64::from(d);
+            i += 1;
+            if i - start > 18 {
+                return None;
+            }
+        }
+        let int_digits = i - start;
+        if int_digits == 0 {
+            return None;
+        }
+        let mut frac = 0u32;
+        if buf.get(i) == Some(&b'.') {
+            i += 1;
+            let frac_start = i;
+            loop {
+                let d = buf.get(i)?.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                if frac < self.scale {
+                    v = v * 10 + u64::from(d);
+                    frac += 1;
+                } else if d != 0 {
+                    return None;
+                }
+                i += 1;
+            }
+            if i == frac_start {
+                return None;
+            }
+        }
+        if *buf.get(i)? != b'"' || int_digits as u32 + self.scale > 19 {
+            return None;
+        }
+        v = v.checked_mul(POW10[(self.scale - frac) as usize])?;
+        if self.unit != 1 {
+            if !v.is_multiple_of(self.unit) {
+                return None;
+            }
+            v /= self.unit;
+        }
+        Some((v, i + 1))
+    }
+
     /// A decimal onto the grid; `None` if it is off the grid or negative.
     pub fn from_decimal(&self, d: Decimal) -> Option<u64> {
         if d.is_sign_negative() {
@@ -196,6 +254,37 @@ mod tests {
         assert!(lots.parse(b"0.00824001").is_err());
         assert!(Grid::new(dec!(0)).is_err());
         assert!(Grid::new(dec!(-1)).is_err());
+    }
+
+    #[test]
+    fn quoted_fast_path_agrees_with_parse() {
+        for step in [dec!(0.01), dec!(0.00001), dec!(0.05), dec!(10), dec!(1)] {
+            let g = Grid::new(step).unwrap();
+            for s in [
+                "60000.01",
+                "0.00824000",
+                "5",
+                "1.05",
+                "120",
+                "0.0",
+                "1.",
+                ".5",
+                "1e5",
+                "-1",
+                "1.001",
+                "99999999999999999999",
+                "0.00824001",
+                "",
+            ] {
+                let quoted = format!("{s}\"");
+                let fast = g.parse_quoted(quoted.as_bytes(), 0).map(|(v, _)| v);
+                let slow = g.parse(s.as_bytes()).ok();
+                assert_eq!(fast, slow, "{s} on {step}");
+            }
+        }
+        let g = Grid::new(dec!(0.01)).unwrap();
+        assert_eq!(g.parse_quoted(b"1.5\",", 0), Some((150, 4)));
+        assert_eq!(g.parse_quoted(b"1.5", 0), None, "no closing quote");
     }
 
     #[test]

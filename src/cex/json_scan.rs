@@ -23,8 +23,21 @@ impl<'a> Scanner<'a> {
     }
 
     /// Byte offset of the next unread byte.
+    #[inline(always)]
     pub fn position(&self) -> usize {
         self.pos
+    }
+
+    /// Moves the cursor (after the caller read bytes itself).
+    #[inline(always)]
+    pub fn set_position(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
+    /// The whole input.
+    #[inline(always)]
+    pub fn input(&self) -> &'a [u8] {
+        self.buf
     }
 
     pub fn error(&self, what: &'static str) -> ScanError {

@@ -5,12 +5,14 @@
 
 pub mod auth;
 pub mod book;
+pub mod book_side;
 pub mod clock;
 pub mod error;
 pub mod exchanges;
 pub mod grid;
 pub mod http;
 pub mod json_scan;
+pub mod key_store;
 pub mod order_tracker;
 pub mod rate_limit;
 pub mod stream;

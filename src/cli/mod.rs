@@ -4,8 +4,11 @@
 
 mod anvil;
 mod balance;
+mod book;
 mod chains;
 mod history;
+mod keys;
+mod order;
 mod output;
 mod venues;
 mod wallet;
@@ -52,10 +55,18 @@ pub enum Command {
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
     Venues(venues::Args),
-    /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
-    Wallet(wallet::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
+    /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
+    Wallet(wallet::Args),
+    /// A live order book from an exchange (`--once --json` prints one synced snapshot).
+    Book(book::Args),
+    /// Place, cancel and list orders at an exchange.
+    #[command(subcommand)]
+    Order(order::OrderCommand),
+    /// Exchange API keys, encrypted with the wallet password.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -118,7 +129,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Balance(a) => balance::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
-        Command::Wallet(a) => wallet::run(a, &ctx),
         Command::History(a) => history::run(a, &ctx),
+        Command::Wallet(a) => wallet::run(a, &ctx),
+        Command::Book(a) => book::run(a, &ctx).await,
+        Command::Order(c) => order::run(order::Args { command: c }, &ctx).await,
+        Command::Keys(c) => keys::run(keys::Args { command: c }, &ctx),
     }
 }

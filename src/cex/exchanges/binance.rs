@@ -21,8 +21,8 @@ use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, ch
 use crate::cex::rate_limit::RateLimiter;
 use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
 use crate::core::{
-    Balance, ClientOrderId, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair, Quote,
-    QuoteRequest, Side, TimeInForce, VenueEvent,
+    Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair,
+    Quote, QuoteRequest, Side, TimeInForce, VenueEvent,
 };
 use crate::venue::{
     ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
@@ -384,8 +384,9 @@ impl BinanceSpot {
     /// Asks the exchange about one tracked order and applies what it says, fetching its trades if
     /// the exchange reports more filled than we counted.
     pub async fn reconcile_order(&self, id: &ClientOrderId) -> Result<(), VenueError> {
-        let Some(order) = self.tracked(id) else {
-            return Err(VenueError::UnknownOrder(id.clone()));
+        let order = match self.tracked(id) {
+            Some(o) => o,
+            None => self.adopt_open_order(id).await?,
         };
         let pair = order.request.pair.clone();
         let market = self.market(&pair).await?;
@@ -433,6 +434,35 @@ impl BinanceSpot {
             cumulative_filled: Some(executed),
         });
         Ok(())
+    }
+
+    /// Starts tracking an order sent earlier (by a previous run): its outcome is then reconciled
+    /// like any other. The pair tells which symbol to ask about.
+    pub fn adopt(&self, request: OrderRequest) -> Result<(), VenueError> {
+        let mut t = lock(&self.inner.tracker);
+        if t.get(&request.client_id).is_none() {
+            t.track(request)?;
+        }
+        Ok(())
+    }
+
+    /// An order this process does not track: looked up among the account's open orders (every
+    /// symbol) and adopted. A closed order cannot be found without its pair: `UnknownOrder`.
+    async fn adopt_open_order(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
+        let markets = self.load_markets().await?;
+        for o in self.open_orders(None).await? {
+            if o.client_order_id != id.as_str() {
+                continue;
+            }
+            let Some(pair) = markets.by_symbol.get(&o.symbol) else {
+                break;
+            };
+            self.adopt(o.to_request(pair)?)?;
+            if let Some(order) = self.tracked(id) {
+                return Ok(order);
+            }
+        }
+        Err(VenueError::UnknownOrder(id.clone()))
     }
 
     /// Polls every order whose outcome is not final.

@@ -12,7 +12,10 @@ use crate::cex::auth::RequestSigner;
 use crate::cex::error::CexError;
 use crate::cex::http::HttpProtocol;
 use crate::cex::rate_limit::{RateLimit, RateLimiter};
-use crate::core::{Asset, Balance, ClientOrderId, Fill, MarketRules, OrderState, Pair, Side};
+use crate::core::{
+    Asset, Balance, ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, Pair,
+    Side, TimeInForce,
+};
 
 use super::binance_sign::sign_rest;
 
@@ -271,7 +274,53 @@ pub struct OrderResponse {
     #[serde(default)]
     pub executed_qty: Option<Decimal>,
     #[serde(default)]
+    pub orig_qty: Option<Decimal>,
+    #[serde(default)]
+    pub price: Option<Decimal>,
+    #[serde(default)]
+    pub side: Option<String>,
+    #[serde(default, rename = "type")]
+    pub order_type: Option<String>,
+    #[serde(default)]
+    pub time_in_force: Option<String>,
+    #[serde(default)]
     pub fills: Vec<ResponseFill>,
+}
+
+impl OrderResponse {
+    /// The request this order answers, rebuilt from the exchange's record (to adopt an order this
+    /// process did not send, e.g. after a restart).
+    pub fn to_request(&self, pair: &Pair) -> Result<OrderRequest, CexError> {
+        let bad = |what: &str| CexError::decode("order", format!("missing or unknown {what}"));
+        let side = match self.side.as_deref() {
+            Some("BUY") => Side::Buy,
+            Some("SELL") => Side::Sell,
+            _ => return Err(bad("side")),
+        };
+        let order_type = match self.order_type.as_deref() {
+            Some("LIMIT") => OrderType::Limit,
+            Some("LIMIT_MAKER") => OrderType::LimitMaker,
+            Some("MARKET") => OrderType::Market,
+            _ => return Err(bad("type")),
+        };
+        let time_in_force = match self.time_in_force.as_deref() {
+            Some("IOC") => TimeInForce::Ioc,
+            Some("FOK") => TimeInForce::Fok,
+            _ => TimeInForce::Gtc,
+        };
+        Ok(OrderRequest {
+            client_id: ClientOrderId::new(&self.client_order_id)?,
+            pair: pair.clone(),
+            side,
+            order_type,
+            amount: self.orig_qty.ok_or_else(|| bad("origQty"))?,
+            price: (order_type != OrderType::Market)
+                .then_some(self.price)
+                .flatten(),
+            time_in_force,
+            deadline: None,
+        })
+    }
 }
 
 /// A fill inside a FULL order response.

@@ -72,19 +72,49 @@ impl DepthParser {
             return Ok(());
         }
         loop {
-            s.expect(b'[', "expected a [price, qty] level")?;
-            let p = s.string()?;
-            s.expect(b',', "expected ',' in a level")?;
-            let q = s.string()?;
-            s.expect(b']', "expected ']' after a level")?;
-            out.push(Level {
-                ticks: self.price.parse(p)?,
-                lots: self.size.parse(q)?,
-            });
+            let level = match self.level_fast(s) {
+                Some(l) => l,
+                None => self.level_checked(s)?,
+            };
+            out.push(level);
             if !s.next_or_close(b']')? {
                 return Ok(());
             }
         }
+    }
+
+    /// `["price","qty"]` exactly as Binance writes it (no blanks), read in one pass; `None` (cursor
+    /// unmoved) for anything else.
+    #[inline(always)]
+    fn level_fast(&self, s: &mut Scanner<'_>) -> Option<Level> {
+        let buf = s.input();
+        let i = s.position();
+        if buf.get(i..i + 2)? != b"[\"" {
+            return None;
+        }
+        let (ticks, i) = self.price.parse_quoted(buf, i + 2)?;
+        if buf.get(i..i + 2)? != b",\"" {
+            return None;
+        }
+        let (lots, i) = self.size.parse_quoted(buf, i + 2)?;
+        if *buf.get(i)? != b']' {
+            return None;
+        }
+        s.set_position(i + 1);
+        Some(Level { ticks, lots })
+    }
+
+    /// Any level the fast path refused: full JSON rules and a precise error.
+    fn level_checked(&self, s: &mut Scanner<'_>) -> Result<Level, DepthError> {
+        s.expect(b'[', "expected a [price, qty] level")?;
+        let p = s.string()?;
+        s.expect(b',', "expected ',' in a level")?;
+        let q = s.string()?;
+        s.expect(b']', "expected ']' after a level")?;
+        Ok(Level {
+            ticks: self.price.parse(p)?,
+            lots: self.size.parse(q)?,
+        })
     }
 
     /// Parses one diff event (`{"e":"depthUpdate","E":…,"s":…,"U":…,"u":…,"b":[…],"a":[…]}`, any

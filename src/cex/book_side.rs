@@ -1,0 +1,213 @@
+//! One side of an order book as a tick ladder: sizes stored in arrays indexed by price tick, in
+//! chunks of 1,024 consecutive ticks that exist only where there are levels (so a stray order far
+//! from the market costs one chunk, not a ladder across the whole price range). Setting a level is
+//! O(1) (find the chunk — almost always the one at the top —, write the slot); the best level is
+//! kept up to date, and when it is removed the next one is found by scanning the few slots below
+//! it. Levels are read best first by walking the chunks.
+
+use super::book::Level;
+
+const CHUNK_BITS: u32 = 10;
+const CHUNK: usize = 1 << CHUNK_BITS;
+const MASK: u64 = (CHUNK as u64) - 1;
+
+#[derive(Debug, Clone)]
+struct Chunk {
+    /// `tick >> CHUNK_BITS` of every slot in it.
+    id: u64,
+    lots: Box<[u64; CHUNK]>,
+    count: u32,
+}
+
+impl Chunk {
+    fn new(id: u64) -> Self {
+        Self {
+            id,
+            lots: Box::new([0; CHUNK]),
+            count: 0,
+        }
+    }
+}
+
+/// One side of the book. `BID`: the best level is the highest price; else the lowest.
+#[derive(Debug, Clone, Default)]
+pub struct BookSide<const BID: bool> {
+    /// Sorted by id, ascending.
+    chunks: Vec<Chunk>,
+    /// Number of levels.
+    count: usize,
+    /// Tick of the best level (meaningful when `count > 0`).
+    best: u64,
+    /// Index in `chunks` of the chunk used last (most updates hit the same chunk).
+    hot: usize,
+}
+
+impl<const BID: bool> PartialEq for BookSide<BID> {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count && self.iter_best_first().eq(other.iter_best_first())
+    }
+}
+
+impl<const BID: bool> Eq for BookSide<BID> {}
+
+impl<const BID: bool> BookSide<BID> {
+    /// `true` if `a` is strictly better than `b` on this side.
+    #[inline(always)]
+    fn better(a: u64, b: u64) -> bool {
+        if BID { a > b } else { a < b }
+    }
+
+    /// Index of the chunk `id`, or where it would go.
+    #[inline(always)]
+    fn find(&self, id: u64) -> Result<usize, usize> {
+        if let Some(c) = self.chunks.get(self.hot)
+            && c.id == id
+        {
+            return Ok(self.hot);
+        }
+        self.chunks.binary_search_by_key(&id, |c| c.id)
+    }
+
+    /// Sets a level; `lots == 0` removes it (removing a missing level is a no-op).
+    #[inline]
+    pub fn set(&mut self, ticks: u64, lots: u64) {
+        let id = ticks >> CHUNK_BITS;
+        let off = (ticks & MASK) as usize;
+        if lots == 0 {
+            let Ok(ci) = self.find(id) else { return };
+            self.hot = ci;
+            let c = &mut self.chunks[ci];
+            if c.lots[off] == 0 {
+                return;
+            }
+            c.lots[off] = 0;
+            c.count -= 1;
+            self.count -= 1;
+            let emptied = c.count == 0;
+            if emptied {
+                self.chunks.remove(ci);
+                self.hot = 0;
+            }
+            if self.count > 0 && ticks == self.best {
+                self.best = self.next_best(ticks, emptied.then_some(ci));
+            }
+            return;
+        }
+        let ci = match self.find(id) {
+            Ok(ci) => ci,
+            Err(at) => {
+                self.chunks.insert(at, Chunk::new(id));
+                at
+            }
+        };
+        self.hot = ci;
+        let c = &mut self.chunks[ci];
+        if c.lots[off] == 0 {
+            c.count += 1;
+            self.count += 1;
+        }
+        c.lots[off] = lots;
+        if self.count == 1 || Self::better(ticks, self.best) {
+            self.best = ticks;
+        }
+    }
+
+    /// The best level after the best (`old`) was removed; `removed_chunk` is the index its chunk
+    /// had if that chunk was dropped. Only called with levels left.
+    fn next_best(&self, old: u64, removed_chunk: Option<usize>) -> u64 {
+        let id = old >> CHUNK_BITS;
+        let off = (old & MASK) as usize;
+        // the rest of the old chunk, scanning away from the top
+        let start_chunk = match removed_chunk {
+            Some(ci) => ci,
+            None => match self.chunks.binary_search_by_key(&id, |c| c.id) {
+                Ok(ci) => {
+                    let c = &self.chunks[ci];
+                    let found = if BID {
+                        c.lots[..off].iter().rposition(|&q| q != 0)
+                    } else {
+                        c.lots[off + 1..]
+                            .iter()
+                            .position(|&q| q != 0)
+                            .map(|p| p + off + 1)
+                    };
+                    if let Some(o) = found {
+                        return (c.id << CHUNK_BITS) | o as u64;
+                    }
+                    if BID { ci } else { ci + 1 }
+                }
+                Err(ci) => ci,
+            },
+        };
+        // the next non-empty chunk away from the top (bids: lower ids; asks: higher ids)
+        let c = if BID {
+            start_chunk.checked_sub(1).and_then(|i| self.chunks.get(i))
+        } else {
+            self.chunks.get(start_chunk)
+        };
+        c.and_then(|c| {
+            let o = if BID {
+                c.lots.iter().rposition(|&q| q != 0)
+            } else {
+                c.lots.iter().position(|&q| q != 0)
+            }?;
+            Some((c.id << CHUNK_BITS) | o as u64)
+        })
+        .unwrap_or(old)
+    }
+
+    /// The best level.
+    #[inline]
+    pub fn best(&self) -> Option<Level> {
+        if self.count == 0 {
+            return None;
+        }
+        let id = self.best >> CHUNK_BITS;
+        let ci = self.find(id).ok()?;
+        Some(Level {
+            ticks: self.best,
+            lots: self.chunks[ci].lots[(self.best & MASK) as usize],
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn clear(&mut self) {
+        self.chunks.clear();
+        self.count = 0;
+        self.hot = 0;
+    }
+
+    /// Levels from the best to the worst.
+    pub fn iter_best_first(&self) -> Box<dyn Iterator<Item = Level> + '_> {
+        fn slots<const BID: bool>(c: &Chunk) -> impl Iterator<Item = Level> + '_ {
+            let base = c.id << CHUNK_BITS;
+            (0..CHUNK).filter_map(move |k| {
+                let o = if BID { CHUNK - 1 - k } else { k };
+                let q = c.lots[o];
+                (q != 0).then_some(Level {
+                    ticks: base | o as u64,
+                    lots: q,
+                })
+            })
+        }
+        if BID {
+            Box::new(self.chunks.iter().rev().flat_map(slots::<BID>))
+        } else {
+            Box::new(self.chunks.iter().flat_map(slots::<BID>))
+        }
+    }
+
+    /// Size at a price, if there is a level there.
+    pub fn lots_at(&self, ticks: u64) -> Option<u64> {
+        let ci = self.find(ticks >> CHUNK_BITS).ok()?;
+        let q = self.chunks[ci].lots[(ticks & MASK) as usize];
+        (q != 0).then_some(q)
+    }
+}

@@ -1,0 +1,127 @@
+//! `sluice keys add --venue binance` stores an exchange API key and secret sealed with the wallet
+//! password (`SLUICE_PASSWORD`, else a prompt); the key and secret come from a no-echo prompt or,
+//! with `--stdin`, from two lines on standard input. `sluice keys list` shows what is stored
+//! (venue, the key's first characters, when), never a secret.
+
+use std::io::BufRead;
+
+use serde::Serialize;
+use sluice::cex::ApiCredentials;
+use sluice::cex::key_store::{ApiKeyStore, KeyInfo};
+use zeroize::Zeroizing;
+
+use super::{CliError, Context, Table, print_json};
+
+/// Where the wallet password comes from when it is not prompted for.
+pub const PASSWORD_ENV: &str = "SLUICE_PASSWORD";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum KeysCommand {
+    /// Store the API key and secret of an exchange account, encrypted.
+    Add(AddArgs),
+    /// List stored API keys (no secrets).
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// Exchange: binance, binance_us, …
+    #[arg(long)]
+    pub venue: String,
+    /// Read the key and the secret from standard input (two lines) instead of prompting.
+    #[arg(long)]
+    pub stdin: bool,
+    /// Overwrite keys already stored for this venue.
+    #[arg(long)]
+    pub replace: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    keys: &'a [KeyInfo],
+}
+
+pub fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let store = ApiKeyStore::new(&ctx.home);
+    match args.command {
+        KeysCommand::Add(a) => add(a, &store),
+        KeysCommand::List(a) => list(a, &store),
+    }
+}
+
+fn add(a: AddArgs, store: &ApiKeyStore) -> Result<(), CliError> {
+    let (key, secret) = if a.stdin {
+        let stdin = std::io::stdin();
+        let mut lines = stdin.lock().lines();
+        let mut next = |what: &str| -> Result<Zeroizing<String>, CliError> {
+            let line = lines
+                .next()
+                .ok_or_else(|| format!("standard input ended before the {what}"))??;
+            Ok(Zeroizing::new(line.trim().to_string()))
+        };
+        (next("API key")?, next("secret")?)
+    } else {
+        (
+            Zeroizing::new(rpassword::prompt_password("API key: ")?.trim().to_string()),
+            Zeroizing::new(
+                rpassword::prompt_password("API secret: ")?
+                    .trim()
+                    .to_string(),
+            ),
+        )
+    };
+    let creds = ApiCredentials::new(key.as_str(), secret.as_str())?;
+    let password = password("Wallet password: ")?;
+    let info = store.add(&a.venue, &creds, password.as_bytes(), a.replace)?;
+    if a.json {
+        print_json(&info)
+    } else {
+        println!("stored API key {}… for {}", info.key_hint, info.venue);
+        Ok(())
+    }
+}
+
+fn list(a: ListArgs, store: &ApiKeyStore) -> Result<(), CliError> {
+    let keys = store.list()?;
+    if a.json {
+        return print_json(&Listing { keys: &keys });
+    }
+    let mut t = Table::new(&["venue", "key", "added (unix s)"]);
+    for k in &keys {
+        t.row(vec![
+            k.venue.clone(),
+            format!("{}…", k.key_hint),
+            k.added_at.to_string(),
+        ]);
+    }
+    t.print()
+}
+
+/// The wallet password: `SLUICE_PASSWORD` if set, else a prompt.
+pub fn password(prompt: &str) -> Result<Zeroizing<String>, CliError> {
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(Zeroizing::new(p));
+    }
+    Ok(Zeroizing::new(rpassword::prompt_password(prompt)?))
+}
+
+/// The stored credentials of a venue, opened with the wallet password.
+pub fn load_credentials(ctx: &Context, venue: &str) -> Result<ApiCredentials, CliError> {
+    let store = ApiKeyStore::new(&ctx.home);
+    let password = password("Wallet password: ")?;
+    Ok(store.load(venue, password.as_bytes())?)
+}

@@ -1,0 +1,229 @@
+//! `sluice order place|cancel|list --venue binance …`: orders at an exchange with the API keys
+//! stored by `sluice keys add`. Rules (tick, step, minimum size and notional) are checked before
+//! anything is sent. `--base-url` / `--ws-url` point it at a mock exchange.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sluice::Venue;
+use sluice::cex::exchanges::binance::BinanceSpot;
+use sluice::core::{ClientOrderId, Order, OrderRequest, OrderType, Pair, Side, TimeInForce};
+
+use super::book::ExchangeArgs;
+use super::keys::load_credentials;
+use super::{CliError, Context, Table, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: OrderCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum OrderCommand {
+    /// Place a limit, post-only or market order.
+    Place(PlaceArgs),
+    /// Cancel an open order by its client order id.
+    Cancel(CancelArgs),
+    /// List open orders.
+    List(ListArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TypeArg {
+    Limit,
+    LimitMaker,
+    Market,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TifArg {
+    Gtc,
+    Ioc,
+    Fok,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlaceArgs {
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+    /// Pair as BASE-QUOTE.
+    #[arg(long)]
+    pub pair: Pair,
+    /// buy or sell.
+    #[arg(long)]
+    pub side: Side,
+    #[arg(long = "type", value_enum, default_value = "limit")]
+    pub order_type: TypeArg,
+    /// Base-asset amount.
+    #[arg(long)]
+    pub amount: Decimal,
+    /// Limit price (not for market orders).
+    #[arg(long)]
+    pub price: Option<Decimal>,
+    #[arg(long, value_enum, default_value = "gtc")]
+    pub tif: TifArg,
+    /// Client order id (generated if absent; at most 36 characters for Binance).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CancelArgs {
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+    /// Client order id of the order.
+    #[arg(long)]
+    pub id: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+    /// Only this pair.
+    #[arg(long)]
+    pub pair: Option<Pair>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct OrderView {
+    client_id: String,
+    venue_order_id: Option<String>,
+    pair: String,
+    side: String,
+    state: String,
+    amount: Decimal,
+    price: Option<Decimal>,
+    filled: Decimal,
+    average_price: Option<Decimal>,
+    reason: Option<String>,
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        Self {
+            client_id: o.client_id().to_string(),
+            venue_order_id: o.venue_order_id.clone(),
+            pair: o.request.pair.to_string(),
+            side: o.request.side.to_string(),
+            state: o.state.to_string(),
+            amount: o.request.amount,
+            price: o.request.price,
+            filled: o.filled,
+            average_price: o.average_price(),
+            reason: o.reason.clone(),
+        }
+    }
+}
+
+fn connect(ctx: &Context, exchange: &ExchangeArgs) -> Result<BinanceSpot, CliError> {
+    let cfg = exchange.config()?;
+    let creds = load_credentials(ctx, &exchange.venue)?;
+    Ok(BinanceSpot::new(cfg, Some(creds))?)
+}
+
+fn show(orders: &[OrderView], json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(orders);
+    }
+    let mut t = Table::new(&[
+        "client id",
+        "order id",
+        "pair",
+        "side",
+        "state",
+        "amount",
+        "price",
+        "filled",
+    ]);
+    for o in orders {
+        t.row(vec![
+            o.client_id.clone(),
+            o.venue_order_id.clone().unwrap_or_default(),
+            o.pair.clone(),
+            o.side.clone(),
+            o.state.clone(),
+            o.amount.to_string(),
+            o.price.map(|p| p.to_string()).unwrap_or_default(),
+            o.filled.to_string(),
+        ]);
+    }
+    t.print()
+}
+
+pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    match args.command {
+        OrderCommand::Place(a) => place(a, ctx).await,
+        OrderCommand::Cancel(a) => cancel(a, ctx).await,
+        OrderCommand::List(a) => list(a, ctx).await,
+    }
+}
+
+async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
+    let venue = connect(ctx, &a.exchange)?;
+    let client_id = match &a.client_id {
+        Some(c) => ClientOrderId::new(c)?,
+        None => venue.new_client_id()?,
+    };
+    let request = OrderRequest {
+        client_id: client_id.clone(),
+        pair: a.pair.clone(),
+        side: a.side,
+        order_type: match a.order_type {
+            TypeArg::Limit => OrderType::Limit,
+            TypeArg::LimitMaker => OrderType::LimitMaker,
+            TypeArg::Market => OrderType::Market,
+        },
+        amount: a.amount,
+        price: a.price,
+        time_in_force: match a.tif {
+            TifArg::Gtc => TimeInForce::Gtc,
+            TifArg::Ioc => TimeInForce::Ioc,
+            TifArg::Fok => TimeInForce::Fok,
+        },
+        deadline: None,
+    };
+    venue.submit(request).await?;
+    let order = venue
+        .tracked(&client_id)
+        .ok_or("the order was sent but is not tracked")?;
+    show(&[OrderView::from(&order)], a.json)
+}
+
+async fn cancel(a: CancelArgs, ctx: &Context) -> Result<(), CliError> {
+    let venue = connect(ctx, &a.exchange)?;
+    let id = ClientOrderId::new(&a.id)?;
+    // finds the open order at the exchange and tracks it, then cancels it
+    venue.order_status(&id).await?;
+    venue.cancel(&id).await?;
+    let order = venue.tracked(&id).ok_or("the order is no longer tracked")?;
+    show(&[OrderView::from(&order)], a.json)
+}
+
+async fn list(a: ListArgs, ctx: &Context) -> Result<(), CliError> {
+    let venue = connect(ctx, &a.exchange)?;
+    let markets = venue.markets().await?;
+    let open = venue.open_orders(a.pair.as_ref()).await?;
+    let mut views = Vec::new();
+    for o in open {
+        let Some(m) = markets.iter().find(|m| m.venue_symbol == o.symbol) else {
+            continue;
+        };
+        let mut order = Order::new(o.to_request(&m.pair)?);
+        order.venue_order_id = Some(o.order_id.to_string());
+        order.filled = o.executed_qty.unwrap_or_default();
+        if let Some(state) = sluice::cex::exchanges::binance_api::order_state(&o.status) {
+            order.state = state;
+        }
+        let mut view = OrderView::from(&order);
+        view.average_price = None; // the list carries no fill prices
+        views.push(view);
+    }
+    show(&views, a.json)
+}
