@@ -1,0 +1,5 @@
+//! Uniswap v2: constant-product pairs, one per token pair, and paths through several of them.
+//!
+//! - [`math`]: `getAmountOut` / `getAmountIn` of the Router02 library, single pair and multi-hop.
+
+pub mod math;
