@@ -4,6 +4,7 @@
 pub mod amm;
 pub mod chain;
 pub mod core;
+pub mod testkit;
 pub mod venue;
 
 pub use venue::{Venue, VenueError, VenueId, VenueKind};

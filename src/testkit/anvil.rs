@@ -1,0 +1,416 @@
+//! A local `anvil` node for tests, the demo and `sluice anvil`: starts the pinned binary from the setup
+//! script (never one found on `PATH`) on a free loopback port, waits until its RPC answers, and kills it
+//! when dropped.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), sluice::testkit::anvil::AnvilError> {
+//! use sluice::testkit::anvil::{Anvil, AnvilOptions};
+//! let node = Anvil::spawn(AnvilOptions::default()).await?;
+//! let provider = node.provider(); // signs with the ten dev accounts
+//! # Ok(()) }
+//! ```
+
+pub mod accounts;
+pub mod state;
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::transports::TransportError;
+use url::Url;
+
+pub use accounts::{DEV_MNEMONIC, dev_addresses, dev_signer, dev_signers, dev_wallet};
+
+/// Where the setup script installs anvil, relative to the crate root.
+pub const PINNED_ANVIL: &str = "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
+
+/// Environment variable that overrides the anvil binary's path.
+pub const ANVIL_ENV: &str = "SLUICE_ANVIL";
+
+/// How long a node may take to answer its first RPC call.
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How often readiness is polled.
+const READY_POLL: Duration = Duration::from_millis(5);
+
+/// How many times a start is retried when the chosen free port was taken in the meantime.
+const PORT_RETRIES: usize = 5;
+
+/// Errors of the anvil harness.
+#[derive(Debug, thiserror::Error)]
+pub enum AnvilError {
+    #[error("anvil binary not found at {} (run scripts/setup.sh, or set SLUICE_ANVIL)", path.display())]
+    BinaryNotFound { path: PathBuf },
+    #[error("could not start anvil at {}: {source}", path.display())]
+    Spawn {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no free loopback port: {0}")]
+    Port(std::io::Error),
+    #[error("anvil exited before its RPC answered ({status}); its stderr: {stderr}")]
+    Exited { status: String, stderr: String },
+    #[error("anvil did not answer on {url} within {waited:?}")]
+    NotReady { url: String, waited: Duration },
+    #[error("anvil RPC {method} failed: {source}")]
+    Rpc {
+        method: &'static str,
+        source: TransportError,
+    },
+    #[error("state file {}: {source}", path.display())]
+    StateFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("anvil state dump could not be decoded: {0}")]
+    StateDecode(String),
+}
+
+impl AnvilError {
+    pub(crate) fn rpc(method: &'static str) -> impl FnOnce(TransportError) -> Self {
+        move |source| Self::Rpc { method, source }
+    }
+}
+
+/// How to start a node. The defaults: chain id 31337, a free port, automine, anvil's default limits.
+#[derive(Debug, Clone, Default)]
+pub struct AnvilOptions {
+    /// Listen on this port instead of a free one.
+    pub port: Option<u16>,
+    pub chain_id: Option<u64>,
+    /// Fork the chain at this RPC URL.
+    pub fork_url: Option<String>,
+    /// Fork at this block (only with `fork_url`).
+    pub fork_block: Option<u64>,
+    /// Start from this state file (anvil's JSON dump, see [`state`]).
+    pub load_state: Option<PathBuf>,
+    /// Maximum runtime code size in bytes (EIP-170 is 24 576; Perp v1's ClearingHouse needs more).
+    pub code_size_limit: Option<u64>,
+    /// Mine a block every this many seconds instead of one per transaction.
+    pub block_time: Option<u64>,
+    /// Do not mine at all until asked (`evm_mine`, `anvil_setAutomine`).
+    pub no_mining: bool,
+    /// Timestamp of the genesis block.
+    pub timestamp: Option<u64>,
+    /// Any further anvil arguments, passed as given.
+    pub extra_args: Vec<String>,
+}
+
+impl AnvilOptions {
+    /// The command-line arguments for these options, on `port`.
+    fn args(&self, port: u16) -> Vec<String> {
+        let mut a: Vec<String> = vec![
+            "--host".into(),
+            "127.0.0.1".into(),
+            "--port".into(),
+            port.to_string(),
+            "--silent".into(),
+        ];
+        let mut push = |flag: &str, value: String| {
+            a.push(flag.into());
+            a.push(value);
+        };
+        if let Some(id) = self.chain_id {
+            push("--chain-id", id.to_string());
+        }
+        if let Some(url) = &self.fork_url {
+            push("--fork-url", url.clone());
+        }
+        if let Some(b) = self.fork_block {
+            push("--fork-block-number", b.to_string());
+        }
+        if let Some(p) = &self.load_state {
+            push("--load-state", p.display().to_string());
+        }
+        if let Some(n) = self.code_size_limit {
+            push("--code-size-limit", n.to_string());
+        }
+        if let Some(s) = self.block_time {
+            push("--block-time", s.to_string());
+        }
+        if let Some(t) = self.timestamp {
+            push("--timestamp", t.to_string());
+        }
+        if self.no_mining {
+            a.push("--no-mining".into());
+        }
+        a.extend(self.extra_args.iter().cloned());
+        a
+    }
+}
+
+/// A running anvil process. Dropping it kills the process.
+pub struct Anvil {
+    child: Child,
+    port: u16,
+    url: Url,
+    chain_id: u64,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl std::fmt::Debug for Anvil {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Anvil")
+            .field("pid", &self.child.id())
+            .field("url", &self.url.as_str())
+            .field("chain_id", &self.chain_id)
+            .finish()
+    }
+}
+
+impl Anvil {
+    /// The anvil binary: `$SLUICE_ANVIL` if set, else the pinned npm binary under the crate root.
+    pub fn binary() -> Result<PathBuf, AnvilError> {
+        let path = match std::env::var_os(ANVIL_ENV) {
+            Some(p) => PathBuf::from(p),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join(PINNED_ANVIL),
+        };
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(AnvilError::BinaryNotFound { path })
+        }
+    }
+
+    /// Starts a node and waits until its RPC answers.
+    pub async fn spawn(options: AnvilOptions) -> Result<Self, AnvilError> {
+        let binary = Self::binary()?;
+        let mut last = None;
+        for _ in 0..PORT_RETRIES {
+            let port = match options.port {
+                Some(p) => p,
+                None => free_port()?,
+            };
+            match Self::start(&binary, &options, port).await {
+                Ok(node) => return Ok(node),
+                // Another process took the port between our probe and anvil's bind: try another one.
+                Err(AnvilError::Exited { stderr, status })
+                    if options.port.is_none() && stderr.contains("in use") =>
+                {
+                    last = Some(AnvilError::Exited { status, stderr });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or(AnvilError::Port(std::io::Error::other("no port"))))
+    }
+
+    async fn start(binary: &Path, options: &AnvilOptions, port: u16) -> Result<Self, AnvilError> {
+        let mut child = Command::new(binary)
+            .args(options.args(port))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| AnvilError::Spawn {
+                path: binary.to_path_buf(),
+                source,
+            })?;
+        let stderr = Arc::new(Mutex::new(String::new()));
+        if let Some(pipe) = child.stderr.take() {
+            spawn_stderr_reader(pipe, stderr.clone());
+        }
+        let url = Url::parse(&format!("http://127.0.0.1:{port}"))
+            .map_err(|e| AnvilError::StateDecode(e.to_string()))?;
+        let mut node = Self {
+            child,
+            port,
+            url,
+            chain_id: 0,
+            stderr,
+        };
+        node.chain_id = node.wait_ready().await?;
+        Ok(node)
+    }
+
+    /// Polls `eth_chainId` until it answers; fails early if the process exits.
+    async fn wait_ready(&mut self) -> Result<u64, AnvilError> {
+        let provider = ProviderBuilder::new().connect_http(self.url.clone());
+        let started = Instant::now();
+        loop {
+            if let Ok(id) = provider.get_chain_id().await {
+                return Ok(id);
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Give the reader thread a moment to collect the last message.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                return Err(AnvilError::Exited {
+                    status: status.to_string(),
+                    stderr: self.stderr_text(),
+                });
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                return Err(AnvilError::NotReady {
+                    url: self.url.to_string(),
+                    waited: started.elapsed(),
+                });
+            }
+            tokio::time::sleep(READY_POLL).await;
+        }
+    }
+
+    /// The node's HTTP RPC URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The node's websocket URL (`ws://127.0.0.1:PORT`).
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The chain id the node reported.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The process id (e.g. for logs).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A provider that signs with the ten dev accounts (account 0 by default; any other one when it
+    /// is the transaction's `from`), with alloy's recommended fillers (nonce, gas, chain id).
+    pub fn provider(&self) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(dev_wallet())
+            .connect_http(self.url.clone())
+            .erased()
+    }
+
+    /// A provider without a wallet (reads, `eth_call`, anvil's RPC extensions).
+    pub fn read_provider(&self) -> DynProvider {
+        ProviderBuilder::new()
+            .connect_http(self.url.clone())
+            .erased()
+    }
+
+    /// What the node wrote on stderr so far (its last 16 KiB).
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+fn free_port() -> Result<u16, AnvilError> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(AnvilError::Port)?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(AnvilError::Port)
+}
+
+/// Keeps the last 16 KiB of the child's stderr, so the pipe never fills and a failure can say why.
+fn spawn_stderr_reader(mut pipe: std::process::ChildStderr, sink: Arc<Mutex<String>>) {
+    const KEEP: usize = 16 * 1024;
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut s) = sink.lock() {
+                s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                if s.len() > KEEP {
+                    let mut cut = s.len() - KEEP;
+                    while !s.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    s.drain(..cut);
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{Address, U256};
+
+    #[test]
+    fn options_become_anvil_flags() {
+        let o = AnvilOptions {
+            chain_id: Some(100),
+            fork_url: Some("http://127.0.0.1:1".into()),
+            fork_block: Some(7),
+            code_size_limit: Some(32768),
+            no_mining: true,
+            ..Default::default()
+        };
+        let args = o.args(9999).join(" ");
+        assert!(args.starts_with("--host 127.0.0.1 --port 9999 --silent"));
+        assert!(args.contains("--chain-id 100"));
+        assert!(args.contains("--fork-url http://127.0.0.1:1 --fork-block-number 7"));
+        assert!(args.contains("--code-size-limit 32768"));
+        assert!(args.ends_with("--no-mining"));
+    }
+
+    #[tokio::test]
+    async fn starts_answers_and_stops_on_drop() {
+        let node = Anvil::spawn(AnvilOptions {
+            chain_id: Some(4242),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(node.chain_id(), 4242);
+        let p = node.provider();
+        let bal = p.get_balance(dev_addresses()[3]).await.unwrap();
+        assert_eq!(
+            bal,
+            U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64))
+        );
+        let url = node.url().clone();
+        drop(node);
+        let after = ProviderBuilder::new()
+            .connect_http(url)
+            .get_chain_id()
+            .await;
+        assert!(after.is_err(), "the node must be gone after drop");
+    }
+
+    #[tokio::test]
+    async fn a_bad_flag_reports_anvils_message() {
+        let err = Anvil::spawn(AnvilOptions {
+            extra_args: vec!["--no-such-flag".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+        match err {
+            AnvilError::Exited { stderr, .. } => {
+                assert!(stderr.contains("no-such-flag"), "{stderr}")
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn dev_addresses_are_distinct() {
+        let a = dev_addresses();
+        let unique: std::collections::HashSet<Address> = a.iter().copied().collect();
+        assert_eq!(unique.len(), a.len());
+    }
+}
