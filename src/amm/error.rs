@@ -18,7 +18,10 @@ pub enum AmmError {
     #[error("unknown token {0:?}: not in the chain spec, the deployment manifest, nor an address")]
     UnknownToken(String),
     #[error("no {protocol} pool for {pair}")]
-    NoPool { protocol: &'static str, pair: String },
+    NoPool {
+        protocol: &'static str,
+        pair: String,
+    },
     #[error("no {protocol} deployment configured on chain {chain} (missing `{role}` address)")]
     NotDeployed {
         protocol: &'static str,
@@ -45,7 +48,9 @@ impl From<AmmError> for VenueError {
     fn from(e: AmmError) -> Self {
         match e {
             AmmError::Rpc(m) => VenueError::Network(m),
-            AmmError::Call { .. } | AmmError::Inconsistent { .. } => VenueError::Chain(e.to_string()),
+            AmmError::Call { .. } | AmmError::Inconsistent { .. } => {
+                VenueError::Chain(e.to_string())
+            }
             AmmError::Decode { .. } => VenueError::Protocol(e.to_string()),
             AmmError::UnknownToken(_) | AmmError::InvalidAmount(_) => {
                 VenueError::InvalidRequest(e.to_string())

@@ -60,7 +60,11 @@ pub async fn next_logs(
     match still {
         Ok(b) if b.hash == cursor.hash => {}
         // Our block is gone or replaced.
-        _ => return Ok(SyncStep::Reorged { head: head(provider).await? }),
+        _ => {
+            return Ok(SyncStep::Reorged {
+                head: head(provider).await?,
+            });
+        }
     }
     let head = head(provider).await?;
     if head.number <= cursor.number {
@@ -123,9 +127,14 @@ pub struct Tracked<S> {
 pub enum SyncOutcome {
     UpToDate,
     /// Applied this many logs up to this block.
-    Advanced { logs: usize, block: u64 },
+    Advanced {
+        logs: usize,
+        block: u64,
+    },
     /// Reloaded everything at this block after a reorg (or an inconsistent log).
-    Reloaded { block: u64 },
+    Reloaded {
+        block: u64,
+    },
 }
 
 /// Brings `tracked` to the chain head: logs since its cursor, or a full reload after a reorg or a

@@ -41,7 +41,9 @@ pub async fn batch_call(
         let mut batch = BatchRequest::new(provider.client());
         let mut waiters = Vec::with_capacity(chunk.len());
         for c in chunk {
-            let tx = TransactionRequest::default().to(c.to).input(c.data.clone().into());
+            let tx = TransactionRequest::default()
+                .to(c.to)
+                .input(c.data.clone().into());
             let params = (tx, BlockId::number(block));
             waiters.push(
                 batch

@@ -83,7 +83,11 @@ pub async fn load_pairs(
     let mut results = batch_call(provider, &calls, block).await?.into_iter();
     let mut out = Vec::with_capacity(pairs.len());
     for &p in pairs {
-        let mut next = || results.next().unwrap_or_else(|| Err("missing batch result".into()));
+        let mut next = || {
+            results
+                .next()
+                .unwrap_or_else(|| Err("missing batch result".into()))
+        };
         let token0 = decode::<IUniswapV2Pair::token0Call>(next(), p, "token0")?;
         let token1 = decode::<IUniswapV2Pair::token1Call>(next(), p, "token1")?;
         let reserves = decode::<IUniswapV2Pair::getReservesCall>(next(), p, "getReserves")?;
@@ -108,9 +112,9 @@ pub struct V2Pairs {
 impl V2Pairs {
     /// The pair of two tokens, in either order.
     pub fn between(&self, a: Address, b: Address) -> Option<&PairState> {
-        self.pairs.values().find(|p| {
-            (p.token0 == a && p.token1 == b) || (p.token0 == b && p.token1 == a)
-        })
+        self.pairs
+            .values()
+            .find(|p| (p.token0 == a && p.token1 == b) || (p.token0 == b && p.token1 == a))
     }
 }
 

@@ -13,7 +13,7 @@ use alloy::providers::DynProvider;
 use alloy::rpc::types::Log;
 use alloy::sol_types::SolEvent;
 
-use super::abi::{IUniswapV3Factory, IUniswapV3Pool, ITickLens};
+use super::abi::{ITickLens, IUniswapV3Factory, IUniswapV3Pool};
 use super::math::{MAX_TICK, MIN_TICK};
 use super::pool::{FEE_TIERS, PoolState};
 use super::ticks::{TickInfo, TickSet};
@@ -81,7 +81,11 @@ pub async fn load_pools(
     let mut results = batch_call(provider, &calls, block).await?.into_iter();
     let mut states = Vec::with_capacity(pools.len());
     for &p in pools {
-        let mut next = || results.next().unwrap_or_else(|| Err("missing batch result".into()));
+        let mut next = || {
+            results
+                .next()
+                .unwrap_or_else(|| Err("missing batch result".into()))
+        };
         let slot0 = decode::<IUniswapV3Pool::slot0Call>(next(), p, "slot0")?;
         let liquidity = decode::<IUniswapV3Pool::liquidityCall>(next(), p, "liquidity")?;
         let token0 = decode::<IUniswapV3Pool::token0Call>(next(), p, "token0")?;
@@ -232,13 +236,25 @@ pub fn apply_log(pool: &mut PoolState, log: &Log) -> Result<(), AmmError> {
         }
         Some(&IUniswapV3Pool::Mint::SIGNATURE_HASH) => {
             let e = IUniswapV3Pool::Mint::decode_log(&log.inner).map_err(decode_err)?;
-            change_position(pool, from_i24(e.tickLower), from_i24(e.tickUpper), e.amount, true)
-                .map_err(inconsistent)?;
+            change_position(
+                pool,
+                from_i24(e.tickLower),
+                from_i24(e.tickUpper),
+                e.amount,
+                true,
+            )
+            .map_err(inconsistent)?;
         }
         Some(&IUniswapV3Pool::Burn::SIGNATURE_HASH) => {
             let e = IUniswapV3Pool::Burn::decode_log(&log.inner).map_err(decode_err)?;
-            change_position(pool, from_i24(e.tickLower), from_i24(e.tickUpper), e.amount, false)
-                .map_err(inconsistent)?;
+            change_position(
+                pool,
+                from_i24(e.tickLower),
+                from_i24(e.tickUpper),
+                e.amount,
+                false,
+            )
+            .map_err(inconsistent)?;
         }
         _ => {}
     }
@@ -279,9 +295,9 @@ pub struct V3Pools {
 impl V3Pools {
     /// The pools between two tokens, in either order.
     pub fn between(&self, a: Address, b: Address) -> impl Iterator<Item = &PoolState> {
-        self.pools.values().filter(move |p| {
-            (p.token0 == a && p.token1 == b) || (p.token0 == b && p.token1 == a)
-        })
+        self.pools
+            .values()
+            .filter(move |p| (p.token0 == a && p.token1 == b) || (p.token0 == b && p.token1 == a))
     }
 }
 
