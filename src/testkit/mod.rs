@@ -2,3 +2,4 @@
 //! deployed (`anvil`), used by the integration tests, `sluice anvil` and `sluice demo`.
 
 pub mod anvil;
+pub mod deploy;

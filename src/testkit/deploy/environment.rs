@@ -1,0 +1,177 @@
+//! A ready local environment: an anvil loaded from the cached deployment snapshot, plus its manifest.
+//!
+//! The snapshot (anvil's JSON state + `manifest.json`) lives in `.sluice-cache/anvil/<key>/`, where the
+//! key hashes every input of the deployment: `package-lock.json` (anvil and the light artifact packages),
+//! the stamps of the packed heavy packages, our test token's build, and [`DEPLOY_CODE_VERSION`]. It is
+//! built once (about ten seconds) by the first caller, or by `scripts/setup.sh`, and rebuilt only when
+//! the key changes. Starting from it takes well under a second.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use super::artifacts::{PACKED_DIR, project_root};
+use super::deployer::DeployError;
+use super::manifest::{MANIFEST_FORMAT, Manifest};
+use super::tokens::TEST_TOKEN_ARTIFACT;
+use super::{DEPLOY_CODE_VERSION, deploy_all};
+use crate::testkit::anvil::{Anvil, AnvilOptions};
+
+/// Runtime code size limit of the node the deployment runs on: Perp v1's ClearingHouse (25 386 B) is
+/// above EIP-170's 24 576 B.
+pub const DEPLOY_CODE_SIZE_LIMIT: u64 = 32_768;
+
+const STATE_FILE: &str = "state.json";
+const MANIFEST_FILE: &str = "manifest.json";
+
+/// A cached deployment: the state file to load and what it contains.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub state: PathBuf,
+    pub manifest: Manifest,
+}
+
+/// A running anvil with every protocol deployed, and the manifest describing it.
+#[derive(Debug)]
+pub struct LocalEnv {
+    pub anvil: Anvil,
+    pub manifest: Manifest,
+}
+
+impl LocalEnv {
+    /// Starts a node from the cached snapshot (building the snapshot first if its inputs changed).
+    pub async fn start() -> Result<Self, DeployError> {
+        Self::start_with(AnvilOptions::default()).await
+    }
+
+    /// Like [`LocalEnv::start`] with further node options (`load_state` is set to the snapshot).
+    pub async fn start_with(mut options: AnvilOptions) -> Result<Self, DeployError> {
+        let snapshot = Snapshot::ensure().await?;
+        let started = Instant::now();
+        options.load_state = Some(snapshot.state.clone());
+        let anvil = Anvil::spawn(options).await?;
+        anvil.resume_clock().await?;
+        tracing::info!(elapsed = ?started.elapsed(), url = %anvil.url(), "local environment ready from snapshot");
+        Ok(Self {
+            anvil,
+            manifest: snapshot.manifest,
+        })
+    }
+
+    /// Deploys everything on a new node without touching the cache (slow: seconds).
+    pub async fn deploy_fresh(mut options: AnvilOptions) -> Result<Self, DeployError> {
+        options
+            .code_size_limit
+            .get_or_insert(DEPLOY_CODE_SIZE_LIMIT);
+        let anvil = Anvil::spawn(options).await?;
+        let manifest = deploy_all(&anvil).await?;
+        Ok(Self { anvil, manifest })
+    }
+}
+
+impl Snapshot {
+    /// The cached snapshot for the current inputs, built if missing.
+    pub async fn ensure() -> Result<Self, DeployError> {
+        let dir = cache_dir()?;
+        if let Some(s) = Self::read(&dir)? {
+            return Ok(s);
+        }
+        Self::build(&dir).await
+    }
+
+    /// Reads a complete snapshot from `dir`, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<Self>, DeployError> {
+        let (state, manifest_path) = (dir.join(STATE_FILE), dir.join(MANIFEST_FILE));
+        if !state.is_file() || !manifest_path.is_file() {
+            return Ok(None);
+        }
+        let text =
+            std::fs::read_to_string(&manifest_path).map_err(|e| file_err(&manifest_path, e))?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|e| file_err(&manifest_path, e))?;
+        if manifest.format != MANIFEST_FORMAT {
+            return Ok(None);
+        }
+        Ok(Some(Self { state, manifest }))
+    }
+
+    /// Deploys on a fresh node, dumps its state and writes both files into `dir`. Concurrent builders
+    /// each work in their own folder and the first to finish publishes it with one rename.
+    pub async fn build(dir: &Path) -> Result<Self, DeployError> {
+        let started = Instant::now();
+        let env = LocalEnv::deploy_fresh(AnvilOptions::default()).await?;
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let tmp = dir.with_extension(format!("building-{}-{nonce}", std::process::id()));
+        std::fs::create_dir_all(&tmp).map_err(|e| file_err(&tmp, e))?;
+        env.anvil.dump_state_to(&tmp.join(STATE_FILE)).await?;
+        let manifest_path = tmp.join(MANIFEST_FILE);
+        std::fs::write(&manifest_path, env.manifest.to_json_pretty())
+            .map_err(|e| file_err(&manifest_path, e))?;
+        drop(env);
+        if std::fs::rename(&tmp, dir).is_err() {
+            // Another builder published first; its snapshot is equivalent.
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        tracing::info!(elapsed = ?started.elapsed(), dir = %dir.display(), "deployment snapshot built");
+        Self::read(dir)?.ok_or_else(|| DeployError::File {
+            path: dir.display().to_string(),
+            reason: "snapshot missing right after it was built".into(),
+        })
+    }
+}
+
+/// `.sluice-cache/anvil/<key>` for the current inputs.
+pub fn cache_dir() -> Result<PathBuf, DeployError> {
+    Ok(project_root()
+        .join(".sluice-cache")
+        .join("anvil")
+        .join(snapshot_key()?))
+}
+
+/// A hash of everything the deployment's result depends on.
+pub fn snapshot_key() -> Result<String, DeployError> {
+    let root = project_root();
+    let mut h = Sha256::new();
+    h.update(format!(
+        "deploy-code-v{DEPLOY_CODE_VERSION};manifest-v{MANIFEST_FORMAT}\n"
+    ));
+    for rel in ["package-lock.json", TEST_TOKEN_ARTIFACT] {
+        let p = root.join(rel);
+        let bytes = std::fs::read(&p).map_err(|e| file_err(&p, e))?;
+        h.update(rel.as_bytes());
+        h.update(Sha256::digest(&bytes));
+    }
+    // The heavy packages: each extraction's stamp holds its pinned sha512 and file list.
+    let packed = root.join(PACKED_DIR);
+    let mut stamps: Vec<PathBuf> = std::fs::read_dir(&packed)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join(".stamp"))
+                .collect()
+        })
+        .unwrap_or_default();
+    stamps.sort();
+    for s in stamps {
+        if let Ok(bytes) = std::fs::read(&s) {
+            h.update(
+                s.parent()
+                    .and_then(Path::file_name)
+                    .map(|n| n.as_encoded_bytes())
+                    .unwrap_or_default(),
+            );
+            h.update(bytes);
+        }
+    }
+    Ok(hex::encode(&h.finalize()[..8]))
+}
+
+fn file_err(path: &Path, e: impl std::fmt::Display) -> DeployError {
+    DeployError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}

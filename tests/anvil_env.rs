@@ -1,0 +1,80 @@
+//! The deployed local environment: the snapshot starts a ready node in well under a second, and a swap
+//! through each deployed protocol's own router receives exactly what the protocol's own quote said.
+
+#[path = "anvil_support/mod.rs"]
+mod anvil_support;
+
+use std::time::{Duration, Instant};
+
+use alloy::primitives::U256;
+use sluice::testkit::anvil::dev_addresses;
+use sluice::testkit::deploy::{LocalEnv, Snapshot};
+
+use anvil_support::trades;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_starts_fast_and_every_protocol_trades_at_its_quote() {
+    // Build (or find) the snapshot first, so the timing below is only the start.
+    Snapshot::ensure().await.unwrap();
+    let started = Instant::now();
+    let env = LocalEnv::start().await.unwrap();
+    let elapsed = started.elapsed();
+    println!(
+        "local environment ready from snapshot in {elapsed:?} (url {})",
+        env.anvil.url()
+    );
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "snapshot start took {elapsed:?}"
+    );
+
+    let m = &env.manifest;
+    assert_eq!(m.chain_id, 31337);
+    assert_eq!(
+        m.uniswap_v2.pair_init_code_hash.to_string(),
+        "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
+    );
+    assert_eq!(
+        m.uniswap_v3.pool_init_code_hash.to_string(),
+        "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+    );
+    assert_eq!(m.token("USDC").unwrap().decimals, 6);
+    assert!(m.uniswap_v3.pools.iter().all(|p| p.positions.len() >= 4));
+
+    let trader = dev_addresses()[1];
+    let p = env.anvil.provider();
+
+    let v2 = trades::uniswap_v2_swap(
+        &p,
+        m,
+        trader,
+        "WETH",
+        "USDC",
+        U256::from(10u64).pow(U256::from(18u64)),
+    )
+    .await
+    .unwrap();
+    println!("uniswap v2: {v2:?}");
+    assert_eq!(v2.received, v2.quoted);
+    // 1 WETH at ~3000 USDC, minus the 0.3 % fee and a little price impact.
+    assert!(
+        v2.received > U256::from(2_980_000_000u64) && v2.received < U256::from(2_992_000_000u64)
+    );
+
+    let v3 = trades::uniswap_v3_swap(
+        &p,
+        m,
+        trader,
+        "WETH",
+        "USDC",
+        500,
+        U256::from(30u64) * U256::from(10u64).pow(U256::from(18u64)),
+    )
+    .await
+    .unwrap();
+    println!("uniswap v3: {v3:?}");
+    assert!(
+        v3.ticks_crossed >= 1,
+        "a 30 WETH swap must cross initialized ticks"
+    );
+}
