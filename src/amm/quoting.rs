@@ -16,10 +16,23 @@ pub struct SwapQuote {
     /// Fee paid, in the input token.
     pub fee_in: U256,
     pub gas_units: u64,
-    /// Marginal price after the swap as a ratio of raw units: `quote_raw / base_raw`.
+    /// Marginal price of the last unit swapped, fees included, as a ratio of raw units:
+    /// `quote_raw / base_raw` (see [`marginal_with_fee`]).
     pub price_after: (U256, U256),
     /// Human-readable route (pool, fee tier, path).
     pub route: String,
+}
+
+/// The pool's marginal price `num / den` (quote per base, raw units) with the fee of `fee_ppm`
+/// millionths applied the way the trade pays it: a seller gets `(1 - fee)` of it, a buyer pays it
+/// divided by `(1 - fee)`.
+pub fn marginal_with_fee(num: U256, den: U256, fee_ppm: u32, side: Side) -> (U256, U256) {
+    let million = U256::from(1_000_000u32);
+    let kept = U256::from(1_000_000u32.saturating_sub(fee_ppm));
+    match side {
+        Side::Sell => (num.saturating_mul(kept), den.saturating_mul(million)),
+        Side::Buy => (num.saturating_mul(million), den.saturating_mul(kept)),
+    }
 }
 
 /// A request's base amount in raw units of `token`: positive, and no finer than its decimals.

@@ -11,6 +11,7 @@ use super::AmmError;
 use super::rpc::{ReadCall, batch_call, decode};
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, Token};
+use crate::testkit::deploy::Manifest;
 
 sol! {
     interface IErc20Metadata {
@@ -50,6 +51,25 @@ impl TokenBook {
         }
         book.native_symbol = Some(spec.native.symbol.to_ascii_uppercase());
         book
+    }
+
+    /// Adds the tokens of a local deployment manifest (`sluice anvil`, the test environment).
+    pub fn add_manifest(&mut self, manifest: &Manifest) {
+        for t in manifest.tokens.values() {
+            if let Ok(symbol) = Asset::new(&t.symbol) {
+                self.insert(Token {
+                    symbol,
+                    decimals: t.decimals,
+                    chain: self.chain.clone(),
+                    address: Some(t.address),
+                });
+            }
+        }
+    }
+
+    /// Sets the chain's native asset symbol (it then resolves to `W<symbol>`).
+    pub fn set_native(&mut self, symbol: &str) {
+        self.native_symbol = Some(symbol.to_ascii_uppercase());
     }
 
     pub fn chain(&self) -> &str {

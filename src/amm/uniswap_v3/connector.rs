@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use super::math::{Q96, mul_div};
 use super::pool::{PoolState, SwapAmount, SwapOutcome};
 use super::state::{V3Pools, discover_pools, load_pools};
-use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
+use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
 use crate::amm::tokens::TokenBook;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
 use crate::chain::spec::ChainSpec;
@@ -23,6 +23,7 @@ use crate::core::{
     Asset, Balance, ClientOrderId, MarketRules, Order, OrderRequest, Pair, Quote, QuoteRequest,
     Side, Token, VenueEvent,
 };
+use crate::testkit::deploy::Manifest;
 use crate::venue::{
     ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
 };
@@ -66,6 +67,17 @@ impl V3Contracts {
             quoter_v2: spec.protocol_address("uniswap_v3", "quoter_v2"),
             swap_router: spec.protocol_address("uniswap_v3", "swap_router"),
         })
+    }
+}
+
+impl From<&Manifest> for V3Contracts {
+    fn from(m: &Manifest) -> Self {
+        Self {
+            factory: m.uniswap_v3.factory,
+            tick_lens: Some(m.uniswap_v3.tick_lens),
+            quoter_v2: Some(m.uniswap_v3.quoter_v2),
+            swap_router: Some(m.uniswap_v3.swap_router),
+        }
     }
 }
 
@@ -364,11 +376,12 @@ impl UniswapV3Venue {
             Side::Sell => best.zero_for_one,
             Side::Buy => !best.zero_for_one,
         };
-        let price_after = if base_is_token0 {
+        let (num, den) = if base_is_token0 {
             (price1_per0_x96, Q96)
         } else {
             (Q96, price1_per0_x96)
         };
+        let price_after = marginal_with_fee(num, den, best.fee, request.side);
         let swap = SwapQuote {
             amount_in: o.amount_in,
             amount_out: o.amount_out,
