@@ -20,6 +20,8 @@ use sluice::amm::uniswap_v3::connector::UniswapV3Venue;
 use sluice::amm::uniswap_v3::state::load_pools;
 use sluice::amm::uniswap_v3::{PoolState, SwapAmount};
 use sluice::core::{QuoteRequest, Side};
+use sluice::testkit::deploy::Deployer;
+use sluice::testkit::deploy::tokens::deploy_test_token;
 use sluice::venue::{Venue, VenueError};
 use uniswap_support::*;
 
@@ -397,9 +399,17 @@ async fn bad_input_is_a_clear_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, VenueError::InsufficientLiquidity(_)), "{err}");
-    // USDC/DAI has a v3 pool (500) in the manifest, but DAI/WETH only at 3000; a pair without any
-    // pool: a fresh token address with no pool at all.
-    let fake = e.manifest().uniswap_v2.router02; // a contract that is not a token
+    // A real token with no pool at all.
+    let d = Deployer::new(e.env.anvil.provider(), e.manifest().deployer);
+    let lonely = deploy_test_token(&d, "Lonely", "LONE", 18).await.unwrap();
+    v.resolve_token(&lonely.address.to_string()).await.unwrap();
+    let err = v
+        .quote(&q("LONE-USDC", Side::Buy, dec!(1)))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no uniswap_v3 pool"), "{err}");
+    // An address that is not a token.
+    let fake = e.manifest().uniswap_v2.router02;
     let err = v.resolve_token(&fake.to_string()).await.unwrap_err();
     assert!(err.to_string().contains("unknown token"), "{err}");
 }

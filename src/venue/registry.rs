@@ -55,7 +55,10 @@ pub struct Registry {
 
 /// Connectors compiled into this build. A new connector adds its descriptor here.
 fn builtin_connectors() -> Vec<ConnectorDescriptor> {
-    Vec::new()
+    vec![
+        crate::amm::uniswap_v2::connector::DESCRIPTOR,
+        crate::amm::uniswap_v3::connector::DESCRIPTOR,
+    ]
 }
 
 impl Registry {

@@ -4,5 +4,6 @@
 //! - [`state`]: pairs discovered through the factory, reserves kept current from `Sync` logs.
 
 pub mod abi;
+pub mod connector;
 pub mod math;
 pub mod state;
