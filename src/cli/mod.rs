@@ -4,6 +4,7 @@
 
 mod chains;
 mod output;
+mod quote;
 mod venues;
 
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ pub enum Command {
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
     Venues(venues::Args),
+    /// The executable price of a size on an AMM (local exact swap math on the pools' state).
+    Quote(quote::Args),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -99,5 +102,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
+        Command::Quote(a) => quote::run(a, &ctx).await,
     }
 }
