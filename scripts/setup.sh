@@ -81,10 +81,11 @@ packed_artifacts @mento-protocol/mento-core-ts 0.2.3 \
   $mento/Broker__factory.js $mento/BiPoolManager__factory.js \
   $mento/ConstantProductPricingModule__factory.js $mento/Reserve__factory.js \
   $mento/SortedOracles__factory.js $mento/BreakerBox__factory.js
-# Mento's SortedOracles links AddressSortedLinkedListWithMedian, built only in Celo's devchain package.
+# Mento's SortedOracles links AddressSortedLinkedListWithMedian, and its Reserve looks contracts up in a Celo
+# Registry: both are built only in Celo's devchain package (22 MB tarball, two files used).
 packed_artifacts @celo/celo-devchain 7.0.0 \
   'sha512-fVn6in1u06RnSpZemyk4dJb6Rqn/QUVfgbJakp0ebhYswiKpw9zVQp4eb6HD2TIh/10vkbnO4X6y9+n9EzgtnQ==' \
-  contracts/contracts-mento/AddressSortedLinkedListWithMedian.json
+  contracts/contracts-mento/AddressSortedLinkedListWithMedian.json contracts/contracts-mento/Registry.json
 
 # 3. Our own test contracts (contracts-test/), compiled offline by the pinned forge with the npm solc package
 #    through contracts-test/solc. forge's cache makes a second run instant.

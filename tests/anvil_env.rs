@@ -77,4 +77,35 @@ async fn snapshot_starts_fast_and_every_protocol_trades_at_its_quote() {
         v3.ticks_crossed >= 1,
         "a 30 WETH swap must cross initialized ticks"
     );
+
+    let bal = trades::balancer_swap(&p, m, trader, "WETH", "USDC", e18())
+        .await
+        .unwrap();
+    println!("balancer: {bal:?}");
+    // 1 WETH into a 100 WETH / 300k USDC 50/50 pool: 300k × 0.997 / 100.997 ≈ 2961.5 USDC.
+    assert!(
+        bal.received > U256::from(2_961_000_000u64) && bal.received < U256::from(2_962_000_000u64)
+    );
+
+    // 100 USDC at 5x: about 0.1666 ETH at 3000, less the 0.1 % spread taken from the margin.
+    let perp = trades::perp_open_long(&p, m, trader, 100, 5).await.unwrap();
+    println!("perp: {perp:?}");
+    assert!(
+        perp.received > U256::from(166_000_000_000_000_000u64)
+            && perp.received < U256::from(167_000_000_000_000_000u64)
+    );
+
+    // 100 CELO at 0.50 cUSD, less the 0.25 % spread.
+    let mento = trades::mento_swap(&p, m, trader, "CELO", "cUSD", U256::from(100u64) * e18())
+        .await
+        .unwrap();
+    println!("mento: {mento:?}");
+    assert!(
+        mento.received > U256::from(49_800_000_000_000_000_000u128)
+            && mento.received < U256::from(49_900_000_000_000_000_000u128)
+    );
+}
+
+fn e18() -> U256 {
+    U256::from(10u64).pow(U256::from(18u64))
 }

@@ -59,6 +59,30 @@ impl LocalEnv {
         })
     }
 
+    /// A second node forking this one (`--fork-url`) at its current head, with the same manifest: trades
+    /// on the fork leave this node unchanged.
+    pub async fn fork(&self, mut options: AnvilOptions) -> Result<Self, DeployError> {
+        options.fork_url = Some(self.anvil.url().to_string());
+        let anvil = Anvil::spawn(options).await?;
+        Ok(Self {
+            anvil,
+            manifest: self.manifest.clone(),
+        })
+    }
+
+    /// A node forking the chain at `url` (optionally at `block`), described by `manifest`.
+    pub async fn fork_of(
+        url: &str,
+        block: Option<u64>,
+        manifest: Manifest,
+        mut options: AnvilOptions,
+    ) -> Result<Self, DeployError> {
+        options.fork_url = Some(url.to_string());
+        options.fork_block = block;
+        let anvil = Anvil::spawn(options).await?;
+        Ok(Self { anvil, manifest })
+    }
+
     /// Deploys everything on a new node without touching the cache (slow: seconds).
     pub async fn deploy_fresh(mut options: AnvilOptions) -> Result<Self, DeployError> {
         options

@@ -2,12 +2,15 @@
 //! process with alloy, seeds pools at realistic prices, and describes the result in a [`Manifest`].
 //! [`LocalEnv`] starts a ready environment from a cached state snapshot in well under a second.
 //!
-//! Prices: 1 WETH = 3000 USDC = 3000 DAI; USDC = DAI.
+//! Prices: 1 WETH = 3000 USDC = 3000 DAI; USDC = DAI; 1 CELO = 0.50 cUSD.
 
 pub mod artifacts;
+pub mod balancer;
 pub mod deployer;
 pub mod environment;
 pub mod manifest;
+pub mod mento;
+pub mod perp;
 pub mod tokens;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
@@ -27,10 +30,13 @@ use crate::testkit::anvil::{Anvil, dev_addresses};
 use tokens::units;
 
 /// Bumped whenever the deployment code changes what gets deployed, so cached snapshots are rebuilt.
-pub const DEPLOY_CODE_VERSION: u32 = 1;
+pub const DEPLOY_CODE_VERSION: u32 = 2;
 
 /// The ETH price in USD used for every seeded pool.
 pub const ETH_PRICE_USD: u64 = 3000;
+
+/// The CELO price in US cents used for the Mento exchange.
+pub const CELO_PRICE_CENTS: u64 = 50;
 
 /// Deploys and seeds everything on `anvil` from dev account 0; returns the manifest.
 pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
@@ -53,12 +59,16 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
     let weth = tokens::deploy_weth(&d).await?;
     let usdc = tokens::deploy_test_token(&d, "USD Coin", "USDC", 6).await?;
     let dai = tokens::deploy_test_token(&d, "Dai Stablecoin", "DAI", 18).await?;
+    let celo = tokens::deploy_test_token(&d, "Celo native asset", "CELO", 18).await?;
+    let cusd = tokens::deploy_test_token(&d, "Celo Dollar", "cUSD", 18).await?;
     tokens::wrap(&d, weth.address, units(20_000, 18)).await?;
     tokens::mint(&d, &usdc, deployer_addr, units(1_000_000_000, 6)).await?;
     tokens::mint(&d, &dai, deployer_addr, units(1_000_000_000, 18)).await?;
     for &a in accounts.iter().skip(1) {
         tokens::mint(&d, &usdc, a, units(1_000_000, 6)).await?;
         tokens::mint(&d, &dai, a, units(1_000_000, 18)).await?;
+        tokens::mint(&d, &celo, a, units(1_000_000, 18)).await?;
+        tokens::mint(&d, &cusd, a, units(1_000_000, 18)).await?;
     }
 
     let eth = |n: u64| units(n, 18);
@@ -101,13 +111,29 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
         ],
     )
     .await?;
+    let balancer = balancer::deploy(
+        &d,
+        weth.address,
+        &balancer::WeightedSeed {
+            token_a: weth.address,
+            amount_a: eth(100),
+            weight_a: units(5, 17),
+            token_b: usdc.address,
+            amount_b: usd6(100 * ETH_PRICE_USD),
+            weight_b: units(5, 17),
+            swap_fee: units(3, 15),
+        },
+    )
+    .await?;
+    let perp = perp::deploy(&d, usdc.address, ETH_PRICE_USD).await?;
+    let mento = mento::deploy(&d, &cusd, &celo, CELO_PRICE_CENTS).await?;
 
     let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
     let block = provider
         .get_block_number()
         .await
         .map_err(rpc("eth_blockNumber"))?;
-    let tokens: BTreeMap<String, TokenInfo> = [weth, usdc, dai]
+    let tokens: BTreeMap<String, TokenInfo> = [weth, usdc, dai, celo, cusd]
         .into_iter()
         .map(|t| (t.symbol.clone(), t))
         .collect();
@@ -119,9 +145,9 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
         tokens,
         uniswap_v2: v2,
         uniswap_v3: v3,
-        balancer: None,
-        perp: None,
-        mento: None,
+        balancer: Some(balancer),
+        perp: Some(perp),
+        mento: Some(mento),
     })
 }
 
