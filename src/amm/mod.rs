@@ -6,6 +6,7 @@ mod error;
 mod log_sync;
 pub mod quoting;
 pub mod rpc;
+pub mod swap;
 pub mod tokens;
 pub mod uniswap_v2;
 pub mod uniswap_v3;

@@ -7,17 +7,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, U160, U256};
 use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::Log;
+use alloy::sol_types::{SolCall, SolEvent};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
+use super::abi::{ISwapRouter, IUniswapV3Pool};
 use super::math::{Q96, mul_div};
 use super::pool::{PoolState, SwapAmount, SwapOutcome};
 use super::state::{V3Pools, discover_pools, load_pools};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
+use crate::amm::swap::{
+    DEFAULT_SLIPPAGE_BPS, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound, with_slippage,
+};
 use crate::amm::tokens::TokenBook;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
+use crate::chain::evm::{ApprovalPolicy, TxTracker};
 use crate::chain::spec::ChainSpec;
 use crate::core::{
     Asset, Balance, ClientOrderId, MarketRules, Order, OrderRequest, Pair, Quote, QuoteRequest,
@@ -33,7 +40,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v3",
     module: "amm::uniswap_v3",
     state: ImplState::Partial(
-        "quotes exact to the wei from local state synced by logs; swaps not wired (needs the EVM tx layer)",
+        "quotes exact to the wei from local state synced by logs; swaps through SwapRouter (single pool, ERC-20 legs; native ETH legs not wrapped automatically)",
     ),
 };
 
@@ -101,6 +108,7 @@ pub struct UniswapV3Venue {
     gas_price_wei: AtomicU64,
     account: Option<Address>,
     events: Arc<EventHub>,
+    executor: Option<Arc<SwapExecutor>>,
 }
 
 impl std::fmt::Debug for UniswapV3Venue {
@@ -143,6 +151,103 @@ impl UniswapV3Venue {
             gas_price_wei: AtomicU64::new(u64::try_from(gas).unwrap_or(u64::MAX)),
             account: None,
             events: Arc::new(EventHub::new()),
+            executor: None,
+        })
+    }
+
+    /// Enables swaps, signed and sent by `tracker`'s account (which also becomes the balances'
+    /// account). Approvals of the router follow `policy`.
+    pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
+        self.account = Some(tracker.account());
+        self.executor = Some(Arc::new(SwapExecutor::new(
+            tracker,
+            &self.id.to_string(),
+            policy,
+            Arc::clone(&self.events),
+        )));
+        self
+    }
+
+    /// The swap executor, when swaps are enabled (approvals and receipts are read from it).
+    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
+        self.executor.as_ref()
+    }
+
+    /// The swap transaction for an order, from local state: exactInputSingle for a sell,
+    /// exactOutputSingle for a buy, bounded by the order's price (or the default slippage) and its
+    /// deadline.
+    pub async fn plan_swap(
+        &self,
+        order: &OrderRequest,
+        recipient: Address,
+    ) -> Result<SwapPlan, AmmError> {
+        let router = self
+            .contracts
+            .swap_router
+            .ok_or_else(|| AmmError::NotDeployed {
+                protocol: "uniswap_v3",
+                chain: self.id.chain.clone().unwrap_or_default(),
+                role: "swap_router",
+            })?;
+        let base = self.token_for(&order.pair.base)?;
+        let quote = self.token_for(&order.pair.quote)?;
+        let (base_addr, quote_addr) = token_addresses(&base, &quote)?;
+        let best = self
+            .best_swap(&base, &quote, order.side, order.amount)
+            .await?;
+        let o = best.outcome;
+        let bound = quote_bound(order, &quote)?;
+        let deadline = deadline(order.deadline, 600);
+        let fee = alloy::primitives::aliases::U24::from(best.fee);
+        let (token_in, max_in, calldata) = match order.side {
+            Side::Sell => {
+                let min_out = bound
+                    .unwrap_or_else(|| with_slippage(o.amount_out, DEFAULT_SLIPPAGE_BPS, true));
+                let call = ISwapRouter::exactInputSingleCall {
+                    params: ISwapRouter::ExactInputSingleParams {
+                        tokenIn: base_addr,
+                        tokenOut: quote_addr,
+                        fee,
+                        recipient,
+                        deadline,
+                        amountIn: o.amount_in,
+                        amountOutMinimum: min_out,
+                        sqrtPriceLimitX96: U160::ZERO,
+                    },
+                };
+                (base_addr, o.amount_in, call.abi_encode())
+            }
+            Side::Buy => {
+                let max_in = bound
+                    .unwrap_or_else(|| with_slippage(o.amount_in, DEFAULT_SLIPPAGE_BPS, false));
+                let call = ISwapRouter::exactOutputSingleCall {
+                    params: ISwapRouter::ExactOutputSingleParams {
+                        tokenIn: quote_addr,
+                        tokenOut: base_addr,
+                        fee,
+                        recipient,
+                        deadline,
+                        amountOut: o.amount_out,
+                        amountInMaximum: max_in,
+                        sqrtPriceLimitX96: U160::ZERO,
+                    },
+                };
+                (quote_addr, max_in, call.abi_encode())
+            }
+        };
+        Ok(SwapPlan {
+            pair: order.pair.clone(),
+            side: order.side,
+            base,
+            quote,
+            token_in,
+            max_in,
+            router,
+            calldata: calldata.into(),
+            gas_limit: 300_000 + 60_000 * u64::from(o.ticks_crossed),
+            decode_fill: decode_v3_fill,
+            pools: vec![best.pool],
+            fees_ppm: vec![best.fee],
         })
     }
 
@@ -474,10 +579,12 @@ impl Venue for UniswapV3Venue {
     }
 
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
-        Err(VenueError::NotSupported(format!(
-            "{}: swap submission for order {} needs the EVM transaction layer, not wired yet",
-            self.id, order.client_id
-        )))
+        order.check_shape()?;
+        let executor = self.executor.as_ref().ok_or_else(|| {
+            VenueError::NotSupported(format!("{}: no signer configured (with_executor)", self.id))
+        })?;
+        let plan = self.plan_swap(&order, executor.account()).await?;
+        Ok(executor.submit(order, plan)?)
     }
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
@@ -487,10 +594,38 @@ impl Venue for UniswapV3Venue {
     }
 
     async fn order_status(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
-        Err(VenueError::UnknownOrder(id.clone()))
+        self.executor
+            .as_ref()
+            .and_then(|e| e.order(id))
+            .ok_or_else(|| VenueError::UnknownOrder(id.clone()))
     }
 
     fn events(&self) -> EventReceiver {
         self.events.subscribe()
     }
+}
+
+/// (amount in, amount out, LP fee) from the pool's Swap log: the positive delta went in, the
+/// negative one came out.
+fn decode_v3_fill(logs: &[Log], plan: &SwapPlan) -> Result<(U256, U256, U256), AmmError> {
+    let pool = plan.pools.first().copied().unwrap_or_default();
+    let swap = logs
+        .iter()
+        .filter(|l| l.address() == pool)
+        .find_map(|l| IUniswapV3Pool::Swap::decode_log(&l.inner).ok())
+        .ok_or_else(|| AmmError::Decode {
+            what: "Swap log",
+            reason: format!("no Swap log of pool {pool} in the receipt"),
+        })?;
+    let (a0, a1) = (swap.amount0, swap.amount1);
+    let (amount_in, amount_out) = if a0.is_positive() {
+        (a0.unsigned_abs(), a1.unsigned_abs())
+    } else {
+        (a1.unsigned_abs(), a0.unsigned_abs())
+    };
+    let fee = lp_fee(
+        amount_in,
+        plan.fees_ppm.first().copied().unwrap_or_default(),
+    );
+    Ok((amount_in, amount_out, fee))
 }
