@@ -20,6 +20,12 @@ use crate::core::{
 };
 use crate::venue::EventHub;
 
+/// (amount in, amount out, LP fee in the input token) of a mined swap.
+pub type FillAmounts = (U256, U256, U256);
+
+/// Reads a mined swap's amounts from its receipt's logs.
+pub type FillDecoder = fn(&[Log], &SwapPlan) -> Result<FillAmounts, AmmError>;
+
 /// Everything needed to send one swap, computed by the connector from its local state.
 #[derive(Debug, Clone)]
 pub struct SwapPlan {
@@ -36,7 +42,7 @@ pub struct SwapPlan {
     /// on chain (with its reason) instead of failing in the estimate.
     pub gas_limit: u64,
     /// Decodes (amount in, amount out, LP fee in the input token) from the receipt's logs.
-    pub decode_fill: fn(&[Log], &SwapPlan) -> Result<(U256, U256, U256), AmmError>,
+    pub decode_fill: FillDecoder,
     /// Pools the swap goes through, in order.
     pub pools: Vec<Address>,
     /// Fee of each pool in millionths.

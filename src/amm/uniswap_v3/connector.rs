@@ -20,7 +20,8 @@ use super::pool::{PoolState, SwapAmount, SwapOutcome};
 use super::state::{V3Pools, discover_pools, load_pools};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
 use crate::amm::swap::{
-    DEFAULT_SLIPPAGE_BPS, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound, with_slippage,
+    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
+    with_slippage,
 };
 use crate::amm::tokens::TokenBook;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
@@ -607,7 +608,7 @@ impl Venue for UniswapV3Venue {
 
 /// (amount in, amount out, LP fee) from the pool's Swap log: the positive delta went in, the
 /// negative one came out.
-fn decode_v3_fill(logs: &[Log], plan: &SwapPlan) -> Result<(U256, U256, U256), AmmError> {
+fn decode_v3_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
     let pool = plan.pools.first().copied().unwrap_or_default();
     let swap = logs
         .iter()
