@@ -2,8 +2,11 @@
 //! strategy can trade between them. See `DESIGN.md` in the shared folder for the architecture.
 
 pub mod amm;
+pub mod cex;
 pub mod chain;
 pub mod core;
+pub mod store;
+pub mod strategy;
 pub mod testkit;
 pub mod venue;
 

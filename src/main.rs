@@ -12,6 +12,13 @@ async fn main() -> ExitCode {
     cli::init_tracing();
     match cli::run(args).await {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`sluice venues | head`): stop quietly.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {e}");
             let mut source = e.source();

@@ -13,8 +13,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{
-    Balance, ClientOrderId, CoreError, MarketRules, Order, OrderRequest, Pair, Quote, QuoteRequest,
-    RuleViolation,
+    Balance, ClientOrderId, CoreError, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
+    QuoteRequest, RuleViolation,
 };
 
 pub use catalog::{CATALOG, VenueInfo, VenueStatus};
@@ -184,8 +184,13 @@ pub trait Venue: Send + Sync {
     /// Sends an order (a swap on an AMM). Returns its client id at once.
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError>;
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError>;
-    /// Asks the venue for an order's current state (to reconcile what a stream missed).
-    async fn order_status(&self, id: &ClientOrderId) -> Result<Order, VenueError>;
+    /// Asks the venue for an order's current state (to reconcile what a stream missed). The whole
+    /// request is passed so that a connector can adopt an order sent before a restart; an order the
+    /// venue never received is `VenueError::UnknownOrder`.
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError>;
+    /// Every fill of an order as the venue records it (exchange trades, or the swap decoded from the
+    /// receipt), so that a restart can journal fills that happened while it was down.
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError>;
     /// A new subscription to this venue's events; every subscriber sees every event, in order.
     fn events(&self) -> EventReceiver;
 }

@@ -51,15 +51,19 @@ fn order(id: &str, side: Side, amount: Decimal, price: Decimal) -> OrderRequest 
     }
 }
 
-async fn wait_final(v: &UniswapV3Venue, id: &ClientOrderId) -> Order {
+async fn wait_final(v: &dyn Venue, req: &OrderRequest) -> Order {
     for _ in 0..200 {
-        let o = v.order_status(id).await.unwrap();
+        let o = v.order_status(req).await.unwrap();
         if o.state.is_terminal() {
             return o;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("order {id} not final: {:?}", v.order_status(id).await);
+    panic!(
+        "order {} not final: {:?}",
+        req.client_id,
+        v.order_status(req).await
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,16 +78,9 @@ async fn buy_and_sell_fill_from_the_receipt_with_one_visible_approval() {
         base_amount: dec!(2),
     };
     let q = v.quote(&req).await.unwrap();
-    let id = v
-        .submit(order(
-            "buy-1",
-            Side::Buy,
-            dec!(2),
-            q.average_price * dec!(1.01),
-        ))
-        .await
-        .unwrap();
-    let o = wait_final(&v, &id).await;
+    let ord = order("buy-1", Side::Buy, dec!(2), q.average_price * dec!(1.01));
+    v.submit(ord.clone()).await.unwrap();
+    let o = wait_final(&v, &ord).await;
     assert_eq!(o.state, OrderState::Filled, "{o:?}");
     assert_eq!(o.filled, dec!(2));
     assert_eq!(
@@ -102,16 +99,9 @@ async fn buy_and_sell_fill_from_the_receipt_with_one_visible_approval() {
         base_amount: dec!(1),
     };
     let q = v.quote(&req).await.unwrap();
-    let id = v
-        .submit(order(
-            "sell-1",
-            Side::Sell,
-            dec!(1),
-            q.average_price * dec!(0.99),
-        ))
-        .await
-        .unwrap();
-    let o = wait_final(&v, &id).await;
+    let ord = order("sell-1", Side::Sell, dec!(1), q.average_price * dec!(0.99));
+    v.submit(ord.clone()).await.unwrap();
+    let o = wait_final(&v, &ord).await;
     assert_eq!(o.state, OrderState::Filled, "{o:?}");
     assert_eq!(o.filled_quote, q.quote_amount);
     v.refresh().await.unwrap();
@@ -121,16 +111,9 @@ async fn buy_and_sell_fill_from_the_receipt_with_one_visible_approval() {
         base_amount: dec!(0.5),
     };
     let q = v.quote(&req).await.unwrap();
-    let id = v
-        .submit(order(
-            "buy-2",
-            Side::Buy,
-            dec!(0.5),
-            q.average_price * dec!(1.01),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(wait_final(&v, &id).await.state, OrderState::Filled);
+    let ord = order("buy-2", Side::Buy, dec!(0.5), q.average_price * dec!(1.01));
+    v.submit(ord.clone()).await.unwrap();
+    assert_eq!(wait_final(&v, &ord).await.state, OrderState::Filled);
     assert_eq!(
         ex.approvals().len(),
         2,
@@ -204,16 +187,14 @@ async fn price_moved_beyond_tolerance_reverts_and_fails_the_order() {
         .await
         .unwrap();
     }
-    let id = v
-        .submit(order(
-            "late-buy",
-            Side::Buy,
-            dec!(1),
-            q.average_price * dec!(1.002),
-        ))
-        .await
-        .unwrap();
-    let o = wait_final(&v, &id).await;
+    let ord = order(
+        "late-buy",
+        Side::Buy,
+        dec!(1),
+        q.average_price * dec!(1.002),
+    );
+    v.submit(ord.clone()).await.unwrap();
+    let o = wait_final(&v, &ord).await;
     assert_eq!(o.state, OrderState::Failed, "{o:?}");
     let reason = o.reason.clone().unwrap();
     assert!(

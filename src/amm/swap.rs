@@ -80,6 +80,7 @@ pub struct SwapExecutor {
     orders: Mutex<HashMap<ClientOrderId, Order>>,
     approvals: Mutex<Vec<ApprovalRecord>>,
     receipts: Mutex<Vec<SwapReceipt>>,
+    fills: Mutex<HashMap<ClientOrderId, Vec<Fill>>>,
 }
 
 impl std::fmt::Debug for SwapExecutor {
@@ -110,6 +111,7 @@ impl SwapExecutor {
             orders: Mutex::new(HashMap::new()),
             approvals: Mutex::new(Vec::new()),
             receipts: Mutex::new(Vec::new()),
+            fills: Mutex::new(HashMap::new()),
         }
     }
 
@@ -119,6 +121,11 @@ impl SwapExecutor {
 
     pub fn order(&self, id: &ClientOrderId) -> Option<Order> {
         lock(&self.orders).get(id).cloned()
+    }
+
+    /// The fills of an order (one for a mined swap, none otherwise).
+    pub fn fills(&self, id: &ClientOrderId) -> Vec<Fill> {
+        lock(&self.fills).get(id).cloned().unwrap_or_default()
     }
 
     /// Approvals sent so far, oldest first.
@@ -324,6 +331,10 @@ impl SwapExecutor {
             o.apply_fill(&fill).map_err(|e| e.to_string())?;
             o.state
         };
+        lock(&self.fills)
+            .entry(id.clone())
+            .or_default()
+            .push(fill.clone());
         self.events.publish(VenueEvent::Fill(fill));
         self.publish_state(id, Some(outcome.hash.to_string()), state, None);
         Ok(())

@@ -3,6 +3,7 @@
 //! Errors go to stderr with a non-zero exit code.
 
 mod chains;
+mod history;
 mod output;
 mod quote;
 mod venues;
@@ -47,6 +48,8 @@ pub enum Command {
     Venues(venues::Args),
     /// The executable price of a size on an AMM (local exact swap math on the pools' state).
     Quote(quote::Args),
+    /// Trades, fees, gas and realized PnL per run, from the journal.
+    History(history::Args),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -68,6 +71,11 @@ impl Context {
             None => default_home()?,
         };
         Ok(Self { home, chains })
+    }
+
+    /// The journal of this home.
+    pub fn journal_path(&self) -> PathBuf {
+        self.home.join("journal.sqlite")
     }
 
     /// A chain spec by name, or an error listing the known ones.
@@ -103,5 +111,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Quote(a) => quote::run(a, &ctx).await,
+        Command::History(a) => history::run(a, &ctx),
     }
 }

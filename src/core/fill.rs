@@ -18,6 +18,8 @@ pub struct Fill {
     pub price: Decimal,
     /// Base amount.
     pub amount: Decimal,
+    /// What the venue charged on top of `price × amount`. For an AMM swap the pool fee is inside the
+    /// price, and the fee is the transaction's gas in the chain's native asset.
     pub fee_asset: Asset,
     pub fee_amount: Decimal,
     pub is_maker: bool,

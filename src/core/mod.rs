@@ -15,7 +15,7 @@ pub mod units;
 pub use asset::{Asset, Token};
 pub use balance::Balance;
 pub use error::CoreError;
-pub use event::VenueEvent;
+pub use event::{TxInfo, TxState, VenueEvent};
 pub use fill::Fill;
 pub use order::{ClientOrderId, Order, OrderRequest, OrderState, OrderType, TimeInForce};
 pub use pair::{Pair, Side};

@@ -1,5 +1,7 @@
-//! Test and demo infrastructure that ships in the binary: a local anvil harness with the real protocols
-//! deployed (`anvil`), used by the integration tests, `sluice anvil` and `sluice demo`.
+//! Test and demo infrastructure that ships in the binary (`sluice demo` and `sluice anvil` use it): a local
+//! anvil harness with the real protocols deployed (`anvil`, `deploy`), and in-process mock exchange servers
+//! that speak the exchanges' documented protocols on 127.0.0.1 (`binance_mock`).
 
 pub mod anvil;
+pub mod binance_mock;
 pub mod deploy;

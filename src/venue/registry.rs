@@ -58,6 +58,8 @@ fn builtin_connectors() -> Vec<ConnectorDescriptor> {
     vec![
         crate::amm::uniswap_v2::connector::DESCRIPTOR,
         crate::amm::uniswap_v3::connector::DESCRIPTOR,
+        crate::cex::exchanges::binance::DESCRIPTOR,
+        crate::cex::exchanges::binance::DESCRIPTOR_US,
     ]
 }
 

@@ -8,19 +8,27 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::Log;
+use alloy::sol_types::{SolCall, SolEvent};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
+use super::abi::{IUniswapV2Pair, IUniswapV2Router02};
 use super::math::{HopReserves, get_amounts_in, get_amounts_out};
 use super::state::{PairState, V2Pairs, discover_pairs, load_pairs};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
+use crate::amm::swap::{
+    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
+    with_slippage,
+};
 use crate::amm::tokens::TokenBook;
 use crate::amm::uniswap_v3::connector::token_addresses;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
+use crate::chain::evm::{ApprovalPolicy, TxTracker};
 use crate::chain::spec::ChainSpec;
 use crate::core::{
-    Asset, Balance, ClientOrderId, MarketRules, Order, OrderRequest, Pair, Quote, QuoteRequest,
-    Side, Token, VenueEvent,
+    Asset, Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
+    QuoteRequest, Side, Token, VenueEvent,
 };
 use crate::testkit::deploy::Manifest;
 use crate::venue::{
@@ -32,7 +40,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v2",
     module: "amm::uniswap_v2",
     state: ImplState::Partial(
-        "quotes exact to the wei from local reserves synced by logs (direct or via WETH); swaps not wired (needs the EVM tx layer)",
+        "quotes exact to the wei from local reserves synced by logs (direct or via WETH); swaps through Router02 (ERC-20 legs; native ETH legs not wrapped automatically)",
     ),
 };
 
@@ -92,6 +100,7 @@ pub struct UniswapV2Venue {
     gas_price_wei: AtomicU64,
     account: Option<Address>,
     events: Arc<EventHub>,
+    executor: Option<Arc<SwapExecutor>>,
 }
 
 impl std::fmt::Debug for UniswapV2Venue {
@@ -131,6 +140,104 @@ impl UniswapV2Venue {
             gas_price_wei: AtomicU64::new(u64::try_from(gas).unwrap_or(u64::MAX)),
             account: None,
             events: Arc::new(EventHub::new()),
+            executor: None,
+        })
+    }
+
+    /// Enables swaps, signed and sent by `tracker`'s account (which also becomes the balances'
+    /// account). Approvals of Router02 follow `policy`.
+    pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
+        self.account = Some(tracker.account());
+        self.executor = Some(Arc::new(SwapExecutor::new(
+            tracker,
+            &self.id.to_string(),
+            policy,
+            Arc::clone(&self.events),
+        )));
+        self
+    }
+
+    /// The swap executor, when swaps are enabled.
+    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
+        self.executor.as_ref()
+    }
+
+    /// The Router02 transaction for an order, from local reserves: swapExactTokensForTokens for a
+    /// sell, swapTokensForExactTokens for a buy, over the best path, bounded by the order's price
+    /// (or the default slippage) and its deadline.
+    pub async fn plan_swap(
+        &self,
+        order: &OrderRequest,
+        recipient: Address,
+    ) -> Result<SwapPlan, AmmError> {
+        let router = self
+            .contracts
+            .router02
+            .ok_or_else(|| AmmError::NotDeployed {
+                protocol: "uniswap_v2",
+                chain: self.id.chain.clone().unwrap_or_default(),
+                role: "router02",
+            })?;
+        let base = self.token_for(&order.pair.base)?;
+        let quote = self.token_for(&order.pair.quote)?;
+        let (base_addr, quote_addr) = token_addresses(&base, &quote)?;
+        let units = amount_units(order.amount, &base)?;
+        self.track_pair(base_addr, quote_addr).await?;
+        let bound = quote_bound(order, &quote)?;
+        let deadline = deadline(order.deadline, 600);
+        let (pq, token_in, max_in, calldata) = match order.side {
+            Side::Sell => {
+                let pq = self.best_path(base_addr, quote_addr, true, units)?;
+                let out = pq.amounts.last().copied().unwrap_or_default();
+                let min_out =
+                    bound.unwrap_or_else(|| with_slippage(out, DEFAULT_SLIPPAGE_BPS, true));
+                let call = IUniswapV2Router02::swapExactTokensForTokensCall {
+                    amountIn: units,
+                    amountOutMin: min_out,
+                    path: pq.path.clone(),
+                    to: recipient,
+                    deadline,
+                };
+                (pq, base_addr, units, call.abi_encode())
+            }
+            Side::Buy => {
+                let pq = self.best_path(quote_addr, base_addr, false, units)?;
+                let input = pq.amounts.first().copied().unwrap_or_default();
+                let max_in =
+                    bound.unwrap_or_else(|| with_slippage(input, DEFAULT_SLIPPAGE_BPS, false));
+                let call = IUniswapV2Router02::swapTokensForExactTokensCall {
+                    amountOut: units,
+                    amountInMax: max_in,
+                    path: pq.path.clone(),
+                    to: recipient,
+                    deadline,
+                };
+                (pq, quote_addr, max_in, call.abi_encode())
+            }
+        };
+        let pools = {
+            let t = self.state.read().map_err(lock_err)?;
+            pq.path
+                .windows(2)
+                .filter_map(|w| match w {
+                    [x, y] => t.set.between(*x, *y).map(|p| p.address),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        Ok(SwapPlan {
+            pair: order.pair.clone(),
+            side: order.side,
+            base,
+            quote,
+            token_in,
+            max_in,
+            router,
+            calldata: calldata.into(),
+            gas_limit: 250_000 * pq.hops.len() as u64,
+            decode_fill: decode_v2_fill,
+            fees_ppm: pq.hops.iter().map(|h| h.fee_bps * 100).collect(),
+            pools,
         })
     }
 
@@ -490,10 +597,12 @@ impl Venue for UniswapV2Venue {
     }
 
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
-        Err(VenueError::NotSupported(format!(
-            "{}: swap submission for order {} needs the EVM transaction layer, not wired yet",
-            self.id, order.client_id
-        )))
+        order.check_shape()?;
+        let executor = self.executor.as_ref().ok_or_else(|| {
+            VenueError::NotSupported(format!("{}: no signer configured (with_executor)", self.id))
+        })?;
+        let plan = self.plan_swap(&order, executor.account()).await?;
+        Ok(executor.submit(order, plan)?)
     }
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
@@ -502,11 +611,55 @@ impl Venue for UniswapV2Venue {
         )))
     }
 
-    async fn order_status(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
-        Err(VenueError::UnknownOrder(id.clone()))
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        // Orders are known to the executor of this process; one sent before a restart is not.
+        self.executor
+            .as_ref()
+            .and_then(|e| e.order(&order.client_id))
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        let executor = self
+            .executor
+            .as_ref()
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
+        if executor.order(&order.client_id).is_none() {
+            return Err(VenueError::UnknownOrder(order.client_id.clone()));
+        }
+        Ok(executor.fills(&order.client_id))
     }
 
     fn events(&self) -> EventReceiver {
         self.events.subscribe()
     }
+}
+
+/// (amount in, amount out, LP fee) from the pairs' Swap logs: what went into the first pair and
+/// what came out of the last one.
+fn decode_v2_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
+    let swap_of = |pair: Address| {
+        logs.iter()
+            .filter(|l| l.address() == pair)
+            .find_map(|l| IUniswapV2Pair::Swap::decode_log(&l.inner).ok())
+            .ok_or_else(|| AmmError::Decode {
+                what: "Swap log",
+                reason: format!("no Swap log of pair {pair} in the receipt"),
+            })
+    };
+    let (Some(first), Some(last)) = (plan.pools.first(), plan.pools.last()) else {
+        return Err(AmmError::Decode {
+            what: "Swap log",
+            reason: "the plan names no pair".into(),
+        });
+    };
+    let a = swap_of(*first)?;
+    let b = swap_of(*last)?;
+    let amount_in = a.amount0In + a.amount1In;
+    let amount_out = b.amount0Out + b.amount1Out;
+    let fee = lp_fee(
+        amount_in,
+        plan.fees_ppm.first().copied().unwrap_or_default(),
+    );
+    Ok((amount_in, amount_out, fee))
 }

@@ -28,8 +28,8 @@ use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
 use crate::chain::evm::{ApprovalPolicy, TxTracker};
 use crate::chain::spec::ChainSpec;
 use crate::core::{
-    Asset, Balance, ClientOrderId, MarketRules, Order, OrderRequest, Pair, Quote, QuoteRequest,
-    Side, Token, VenueEvent,
+    Asset, Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
+    QuoteRequest, Side, Token, VenueEvent,
 };
 use crate::testkit::deploy::Manifest;
 use crate::venue::{
@@ -594,11 +594,23 @@ impl Venue for UniswapV3Venue {
         )))
     }
 
-    async fn order_status(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        // Orders are known to the executor of this process; one sent before a restart is not.
         self.executor
             .as_ref()
-            .and_then(|e| e.order(id))
-            .ok_or_else(|| VenueError::UnknownOrder(id.clone()))
+            .and_then(|e| e.order(&order.client_id))
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        let executor = self
+            .executor
+            .as_ref()
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
+        if executor.order(&order.client_id).is_none() {
+            return Err(VenueError::UnknownOrder(order.client_id.clone()));
+        }
+        Ok(executor.fills(&order.client_id))
     }
 
     fn events(&self) -> EventReceiver {

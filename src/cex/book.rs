@@ -1,0 +1,364 @@
+//! A local order book keyed by integer ticks (price / tick size) with sizes in integer lots (size /
+//! step size). Each side is a `Vec` sorted from the worst level to the best, so the best level is
+//! the last element (O(1) best bid/ask) and the frequent updates near the top move only the few
+//! levels above them. `quote(side, size)` walks the levels for an executable price.
+
+use rust_decimal::Decimal;
+
+use super::grid::Grid;
+use crate::core::Side;
+
+/// One price level: a price in ticks and a size in lots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    pub ticks: u64,
+    pub lots: u64,
+}
+
+/// One side of the book. `BID` orders levels by ascending price (best = highest = last); asks by
+/// descending price (best = lowest = last).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookSide<const BID: bool> {
+    levels: Vec<Level>,
+}
+
+impl<const BID: bool> BookSide<BID> {
+    /// `true` if `a` is strictly worse than `b` on this side.
+    #[inline(always)]
+    fn worse(a: u64, b: u64) -> bool {
+        if BID { a < b } else { a > b }
+    }
+
+    /// Sets a level; `lots == 0` removes it (removing a missing level is a no-op).
+    #[inline]
+    pub fn set(&mut self, ticks: u64, lots: u64) {
+        let v = &mut self.levels;
+        // Most updates hit the top of the book: look at the last few levels first, then bisect.
+        let n = v.len();
+        let mut idx = n;
+        let scan = n.min(8);
+        let mut found = false;
+        for k in 1..=scan {
+            let l = v[n - k].ticks;
+            if l == ticks {
+                idx = n - k;
+                found = true;
+                break;
+            }
+            if Self::worse(l, ticks) {
+                idx = n - k + 1;
+                found = true;
+                break;
+            }
+        }
+        if !found {
+            let limit = n - scan;
+            idx = v[..limit].partition_point(|l| Self::worse(l.ticks, ticks));
+        }
+        match v.get(idx) {
+            Some(l) if l.ticks == ticks => {
+                if lots == 0 {
+                    v.remove(idx);
+                } else {
+                    v[idx].lots = lots;
+                }
+            }
+            _ => {
+                if lots != 0 {
+                    v.insert(idx, Level { ticks, lots });
+                }
+            }
+        }
+    }
+
+    /// The best level.
+    #[inline]
+    pub fn best(&self) -> Option<Level> {
+        self.levels.last().copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.levels.clear();
+    }
+
+    /// Levels from the best to the worst.
+    pub fn iter_best_first(&self) -> impl Iterator<Item = Level> + '_ {
+        self.levels.iter().rev().copied()
+    }
+
+    /// Size at a price, if there is a level there.
+    pub fn lots_at(&self, ticks: u64) -> Option<u64> {
+        let i = self.levels.partition_point(|l| Self::worse(l.ticks, ticks));
+        self.levels
+            .get(i)
+            .filter(|l| l.ticks == ticks)
+            .map(|l| l.lots)
+    }
+}
+
+/// A level as (price, size).
+pub type DecimalLevel = (Decimal, Decimal);
+
+/// The result of walking the book for a size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookQuote {
+    pub side: Side,
+    /// Base size asked for.
+    pub size: Decimal,
+    /// Base size the book can fill (less than `size` when the book is too thin).
+    pub filled: Decimal,
+    /// Quote amount before fees.
+    pub gross: Decimal,
+    /// Fee in the quote asset.
+    pub fee: Decimal,
+    /// Quote paid (buy: gross + fee) or received (sell: gross − fee).
+    pub net: Decimal,
+    /// `net / filled`: fees included.
+    pub average_price: Decimal,
+    /// Price of the deepest level touched.
+    pub worst_price: Decimal,
+}
+
+/// Why a book cannot quote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    #[error("size {0} must be positive")]
+    NonPositiveSize(Decimal),
+    #[error("the {0} side of the book is empty")]
+    EmptySide(&'static str),
+    #[error("arithmetic overflow while walking the book")]
+    Overflow,
+}
+
+/// A two-sided book on a price grid (ticks) and a size grid (lots).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderBook {
+    pub price_grid: Grid,
+    pub size_grid: Grid,
+    pub bids: BookSide<true>,
+    pub asks: BookSide<false>,
+}
+
+impl OrderBook {
+    pub fn new(price_grid: Grid, size_grid: Grid) -> Self {
+        Self {
+            price_grid,
+            size_grid,
+            bids: BookSide::default(),
+            asks: BookSide::default(),
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.bids.clear();
+        self.asks.clear();
+    }
+
+    #[inline]
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids.best()
+    }
+
+    #[inline]
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks.best()
+    }
+
+    pub fn price(&self, ticks: u64) -> Decimal {
+        self.price_grid.to_decimal(ticks)
+    }
+
+    pub fn size(&self, lots: u64) -> Decimal {
+        self.size_grid.to_decimal(lots)
+    }
+
+    /// Levels best first as (price, size) decimals, at most `depth` per side: (bids, asks).
+    pub fn top(&self, depth: usize) -> (Vec<DecimalLevel>, Vec<DecimalLevel>) {
+        let conv = |l: Level| (self.price(l.ticks), self.size(l.lots));
+        (
+            self.bids.iter_best_first().take(depth).map(conv).collect(),
+            self.asks.iter_best_first().take(depth).map(conv).collect(),
+        )
+    }
+
+    /// The whole book as text, one line per level, bids best to worst then asks best to worst:
+    /// `b <price> <qty>` / `a <price> <qty>` with the given decimals (the bench's canonical dump).
+    pub fn canonical_dump(&self, price_decimals: u32, size_decimals: u32) -> String {
+        let mut out = String::with_capacity(32 * (self.bids.len() + self.asks.len()));
+        let mut line = |tag: char, l: Level| {
+            let p = self.price(l.ticks).round_dp(price_decimals);
+            let q = self.size(l.lots).round_dp(size_decimals);
+            out.push_str(&format!(
+                "{tag} {p:.pd$} {q:.sd$}\n",
+                pd = price_decimals as usize,
+                sd = size_decimals as usize
+            ));
+        };
+        for l in self.bids.iter_best_first() {
+            line('b', l);
+        }
+        for l in self.asks.iter_best_first() {
+            line('a', l);
+        }
+        out
+    }
+
+    /// Walks the levels a taker of `size` would hit: a buy walks the asks, a sell the bids.
+    /// `fee_rate` is the taker fee as a fraction.
+    pub fn quote(
+        &self,
+        side: Side,
+        size: Decimal,
+        fee_rate: Decimal,
+    ) -> Result<BookQuote, QuoteError> {
+        if size <= Decimal::ZERO {
+            return Err(QuoteError::NonPositiveSize(size));
+        }
+        let levels: Box<dyn Iterator<Item = Level> + '_> = match side {
+            Side::Buy => Box::new(self.asks.iter_best_first()),
+            Side::Sell => Box::new(self.bids.iter_best_first()),
+        };
+        let mut left = size;
+        let mut gross = Decimal::ZERO;
+        let mut worst = None;
+        for l in levels {
+            if left <= Decimal::ZERO {
+                break;
+            }
+            let price = self.price(l.ticks);
+            let take = left.min(self.size(l.lots));
+            gross = take
+                .checked_mul(price)
+                .and_then(|x| x.checked_add(gross))
+                .ok_or(QuoteError::Overflow)?;
+            left -= take;
+            worst = Some(price);
+        }
+        let Some(worst_price) = worst else {
+            return Err(QuoteError::EmptySide(match side {
+                Side::Buy => "ask",
+                Side::Sell => "bid",
+            }));
+        };
+        let filled = size - left;
+        let fee = gross.checked_mul(fee_rate).ok_or(QuoteError::Overflow)?;
+        let net = match side {
+            Side::Buy => gross + fee,
+            Side::Sell => gross - fee,
+        };
+        Ok(BookQuote {
+            side,
+            size,
+            filled,
+            gross,
+            fee,
+            net,
+            average_price: net / filled,
+            worst_price,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+    use std::collections::BTreeMap;
+
+    fn book() -> OrderBook {
+        OrderBook::new(
+            Grid::new(dec!(0.01)).unwrap(),
+            Grid::new(dec!(0.001)).unwrap(),
+        )
+    }
+
+    #[test]
+    fn best_levels_and_removal() {
+        let mut b = book();
+        b.bids.set(100, 5);
+        b.bids.set(102, 1);
+        b.bids.set(101, 2);
+        b.asks.set(105, 3);
+        b.asks.set(103, 4);
+        assert_eq!(
+            b.best_bid(),
+            Some(Level {
+                ticks: 102,
+                lots: 1
+            })
+        );
+        assert_eq!(
+            b.best_ask(),
+            Some(Level {
+                ticks: 103,
+                lots: 4
+            })
+        );
+        b.bids.set(102, 0);
+        b.asks.set(103, 0);
+        b.asks.set(999, 0);
+        assert_eq!(b.best_bid().unwrap().ticks, 101);
+        assert_eq!(b.best_ask().unwrap().ticks, 105);
+        b.bids.set(101, 7);
+        assert_eq!(b.bids.lots_at(101), Some(7));
+        assert_eq!(b.bids.len(), 2);
+        assert_eq!(
+            b.canonical_dump(2, 3),
+            "b 1.01 0.007\nb 1.00 0.005\na 1.05 0.003\n"
+        );
+    }
+
+    #[test]
+    fn quote_walks_levels_with_fees() {
+        let mut b = book();
+        b.asks.set(10_000, 1_000); // 100.00 x 1.000
+        b.asks.set(10_100, 2_000); // 101.00 x 2.000
+        b.bids.set(9_900, 500);
+        let q = b.quote(Side::Buy, dec!(2), dec!(0.001)).unwrap();
+        assert_eq!(q.gross, dec!(201));
+        assert_eq!(q.fee, dec!(0.201));
+        assert_eq!(q.net, dec!(201.201));
+        assert_eq!(q.average_price, dec!(100.6005));
+        assert_eq!(q.worst_price, dec!(101));
+        assert_eq!(q.filled, dec!(2));
+        let q = b.quote(Side::Sell, dec!(1), dec!(0)).unwrap();
+        assert_eq!(q.filled, dec!(0.5), "thin book fills partly");
+        assert_eq!(q.average_price, dec!(99));
+        assert!(b.quote(Side::Sell, dec!(0), dec!(0)).is_err());
+        b.bids.clear();
+        assert_eq!(
+            b.quote(Side::Sell, dec!(1), dec!(0)),
+            Err(QuoteError::EmptySide("bid"))
+        );
+    }
+
+    proptest! {
+        /// The book matches a BTreeMap model after any sequence of sets.
+        #[test]
+        fn matches_a_map(ops in proptest::collection::vec((0u64..60, 0u64..4, any::<bool>()), 0..300)) {
+            let mut b = book();
+            let mut bids = BTreeMap::new();
+            let mut asks = BTreeMap::new();
+            for (t, q, bid) in ops {
+                let (side_map, tick) = if bid { (&mut bids, t) } else { (&mut asks, t + 100) };
+                if q == 0 { side_map.remove(&tick); } else { side_map.insert(tick, q); }
+                if bid { b.bids.set(tick, q) } else { b.asks.set(tick, q) }
+            }
+            let got_b: Vec<_> = b.bids.iter_best_first().map(|l| (l.ticks, l.lots)).collect();
+            let want_b: Vec<_> = bids.iter().rev().map(|(t, q)| (*t, *q)).collect();
+            prop_assert_eq!(got_b, want_b);
+            let got_a: Vec<_> = b.asks.iter_best_first().map(|l| (l.ticks, l.lots)).collect();
+            let want_a: Vec<_> = asks.iter().map(|(t, q)| (*t, *q)).collect();
+            prop_assert_eq!(got_a, want_a);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Errors of the exchange framework, converted to [`VenueError`] at the connector boundary.
+
+use crate::cex::auth::AuthError;
+use crate::cex::exchanges::binance_depth::DepthError;
+use crate::cex::json_scan::ScanError;
+use crate::core::{CoreError, RuleViolation};
+use crate::venue::VenueError;
+
+/// What went wrong talking to an exchange. Never carries a secret.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CexError {
+    #[error("network error talking to {url}: {detail}")]
+    Network { url: String, detail: String },
+    #[error("request to {0} timed out")]
+    Timeout(String),
+    #[error("rate limited by the exchange (HTTP 429), retry after {retry_after_ms} ms")]
+    RateLimited { retry_after_ms: u64 },
+    #[error("IP banned by the exchange (HTTP 418), retry after {retry_after_ms} ms")]
+    Banned { retry_after_ms: u64 },
+    #[error("exchange error {code} (HTTP {status}): {msg}")]
+    Api { status: u16, code: i64, msg: String },
+    #[error("unexpected response from {url} (HTTP {status}): {snippet}")]
+    UnexpectedResponse {
+        url: String,
+        status: u16,
+        snippet: String,
+    },
+    #[error("cannot decode {what}: {detail}")]
+    Decode { what: String, detail: String },
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Depth(#[from] DepthError),
+    #[error(transparent)]
+    Json(#[from] ScanError),
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error("unknown symbol {0}")]
+    UnknownSymbol(String),
+    #[error("websocket: {0}")]
+    WebSocket(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl CexError {
+    /// A short, printable piece of a body that was not what we expected (an HTML error page).
+    pub fn snippet(body: &[u8]) -> String {
+        let s = String::from_utf8_lossy(&body[..body.len().min(120)]);
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn decode(what: impl Into<String>, detail: impl ToString) -> Self {
+        CexError::Decode {
+            what: what.into(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl From<CexError> for VenueError {
+    fn from(e: CexError) -> Self {
+        match e {
+            CexError::Network { .. } | CexError::WebSocket(_) => VenueError::Network(e.to_string()),
+            CexError::Timeout(u) => VenueError::Timeout(u),
+            CexError::RateLimited { retry_after_ms } | CexError::Banned { retry_after_ms } => {
+                VenueError::RateLimited {
+                    retry_after_ms: Some(retry_after_ms),
+                }
+            }
+            CexError::Api { code, msg, status }
+                if status == 401 || matches!(code, -2014 | -2015 | -1022) =>
+            {
+                VenueError::Auth(format!("code {code}: {msg}"))
+            }
+            CexError::Api { code, msg, .. } => VenueError::Rejected {
+                code: Some(code.to_string()),
+                reason: msg,
+            },
+            CexError::Auth(a) => VenueError::Auth(a.to_string()),
+            CexError::Rule(r) => VenueError::Rule(r),
+            CexError::Core(c) => VenueError::Core(c),
+            CexError::UnknownSymbol(s) => VenueError::InvalidRequest(format!("unknown symbol {s}")),
+            CexError::Invalid(s) => VenueError::InvalidRequest(s),
+            CexError::UnexpectedResponse { .. }
+            | CexError::Decode { .. }
+            | CexError::Depth(_)
+            | CexError::Json(_) => VenueError::Protocol(e.to_string()),
+        }
+    }
+}

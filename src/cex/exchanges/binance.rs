@@ -1,0 +1,848 @@
+//! Binance spot (and Binance US, the same protocol on its own domain) as a [`Venue`]: markets and
+//! rules from `exchangeInfo`, live books from the depth stream, quotes walking the book, balances,
+//! LIMIT / LIMIT_MAKER / MARKET orders, cancels, order status and account trades over signed REST,
+//! and order and balance events from the WebSocket API user stream, with REST polling to reconcile
+//! whatever the stream missed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::Method;
+use rust_decimal::Decimal;
+use tokio::task::JoinHandle;
+
+use crate::cex::auth::{ApiCredentials, HmacSha256Signer, RequestSigner};
+use crate::cex::error::CexError;
+use crate::cex::grid::Grid;
+use crate::cex::http::{ApiRequest, RestClient};
+use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, check_client_id};
+use crate::cex::rate_limit::RateLimiter;
+use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
+use crate::core::{
+    Balance, ClientOrderId, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair, Quote,
+    QuoteRequest, Side, TimeInForce, VenueEvent,
+};
+use crate::venue::{
+    ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
+};
+
+use super::binance_api::{
+    self as api, Account, AccountTrade, BinanceProtocol, ExchangeInfo, ORDERS, OrderResponse,
+    RAW_REQUESTS, REQUEST_WEIGHT, code, decode, order_state,
+};
+use super::binance_book::{LiveBook, SNAPSHOT_LIMIT, fetch_snapshot, spawn_live_book};
+use super::binance_depth::{SnapshotOutcome, SyncedBook};
+use super::binance_user::{self, UserMessage};
+
+/// Binance spot in the registry.
+pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
+    name: "binance",
+    module: "cex::exchanges::binance",
+    state: ImplState::Ready,
+};
+
+/// Binance US: the same code with its own URLs.
+pub const DESCRIPTOR_US: ConnectorDescriptor = ConnectorDescriptor {
+    name: "binance_us",
+    module: "cex::exchanges::binance",
+    state: ImplState::Partial(
+        "same connector as binance with Binance US URLs; whether Binance US serves the WS-API user \
+         stream is unverified",
+    ),
+};
+
+/// Where a Binance deployment lives, and the account's trading parameters.
+#[derive(Debug, Clone)]
+pub struct BinanceConfig {
+    /// Venue name: `binance` or `binance_us`.
+    pub name: String,
+    pub rest_url: String,
+    /// Market streams base (`/ws/<stream>` is appended).
+    pub ws_url: String,
+    /// WebSocket API endpoint (user data stream).
+    pub ws_api_url: String,
+    pub recv_window_ms: u64,
+    pub maker_fee: Decimal,
+    pub taker_fee: Decimal,
+    /// Prefix of generated client order ids.
+    pub client_id_prefix: String,
+}
+
+impl BinanceConfig {
+    pub fn binance() -> Self {
+        Self {
+            name: "binance".into(),
+            rest_url: "https://api.binance.com".into(),
+            ws_url: "wss://stream.binance.com:9443".into(),
+            ws_api_url: "wss://ws-api.binance.com:443/ws-api/v3".into(),
+            recv_window_ms: 5000,
+            maker_fee: Decimal::new(1, 3),
+            taker_fee: Decimal::new(1, 3),
+            client_id_prefix: "sluice-".into(),
+        }
+    }
+
+    pub fn binance_us() -> Self {
+        Self {
+            name: "binance_us".into(),
+            rest_url: "https://api.binance.us".into(),
+            ws_url: "wss://stream.binance.us:9443".into(),
+            ws_api_url: "wss://ws-api.binance.us:443/ws-api/v3".into(),
+            ..Self::binance()
+        }
+    }
+
+    /// The configuration of a venue by name.
+    pub fn for_venue(name: &str) -> Option<Self> {
+        match name {
+            "binance" => Some(Self::binance()),
+            "binance_us" => Some(Self::binance_us()),
+            _ => None,
+        }
+    }
+}
+
+/// One tradable symbol: its rules and the grids its book is kept on.
+#[derive(Debug, Clone)]
+pub struct Market {
+    pub rules: MarketRules,
+    pub price: Grid,
+    pub size: Grid,
+}
+
+#[derive(Debug, Default)]
+struct Markets {
+    by_pair: HashMap<Pair, Market>,
+    by_symbol: HashMap<String, Pair>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    id: VenueId,
+    cfg: BinanceConfig,
+    rest: RestClient,
+    hub: Arc<EventHub>,
+    markets: tokio::sync::Mutex<Option<Arc<Markets>>>,
+    tracker: Mutex<OrderTracker>,
+    books: Mutex<HashMap<Pair, Arc<LiveBook>>>,
+    user_stream: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// The connector. Cheap to clone (shared state).
+#[derive(Debug, Clone)]
+pub struct BinanceSpot {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl BinanceSpot {
+    /// A connector; without credentials only public data (markets, books, quotes) works.
+    pub fn new(cfg: BinanceConfig, creds: Option<ApiCredentials>) -> Result<Self, CexError> {
+        let signer: Option<Arc<dyn RequestSigner>> =
+            creds.map(|c| Arc::new(HmacSha256Signer::new(c)) as Arc<dyn RequestSigner>);
+        Self::with_signer(cfg, signer)
+    }
+
+    /// A connector with any signer (HMAC or Ed25519 keys).
+    pub fn with_signer(
+        cfg: BinanceConfig,
+        signer: Option<Arc<dyn RequestSigner>>,
+    ) -> Result<Self, CexError> {
+        let id: VenueId = cfg
+            .name
+            .parse()
+            .map_err(|e: VenueError| CexError::Invalid(e.to_string()))?;
+        let limiter = Arc::new(RateLimiter::new(&api::default_limits()));
+        let protocol = Arc::new(BinanceProtocol {
+            recv_window_ms: cfg.recv_window_ms,
+        });
+        let rest = RestClient::new(&cfg.rest_url, protocol, signer, limiter)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                tracker: Mutex::new(OrderTracker::new(&cfg.name)),
+                id,
+                cfg,
+                rest,
+                hub: Arc::new(EventHub::new()),
+                markets: tokio::sync::Mutex::new(None),
+                books: Mutex::new(HashMap::new()),
+                user_stream: Mutex::new(None),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &BinanceConfig {
+        &self.inner.cfg
+    }
+
+    /// The REST client (its limiter and clock), for tests and tools.
+    pub fn rest(&self) -> &RestClient {
+        &self.inner.rest
+    }
+
+    /// Syncs the clock offset with the exchange.
+    pub async fn sync_clock(&self) -> Result<i64, CexError> {
+        self.inner.rest.sync_clock().await
+    }
+
+    async fn load_markets(&self) -> Result<Arc<Markets>, CexError> {
+        let mut guard = self.inner.markets.lock().await;
+        if let Some(m) = guard.as_ref() {
+            return Ok(m.clone());
+        }
+        let req = ApiRequest::new(Method::GET, "/api/v3/exchangeInfo")
+            .cost(REQUEST_WEIGHT, 20)
+            .cost(RAW_REQUESTS, 1);
+        let body = self.inner.rest.request(&req).await?;
+        let info: ExchangeInfo = decode("exchangeInfo", &body)?;
+        let limits = info.limits();
+        if !limits.is_empty() {
+            self.inner.rest.limiter.set_limits(&limits);
+        }
+        let mut m = Markets::default();
+        for s in &info.symbols {
+            let Some(rules) =
+                api::symbol_rules(s, self.inner.cfg.maker_fee, self.inner.cfg.taker_fee)
+            else {
+                continue;
+            };
+            let (Ok(price), Ok(size)) = (Grid::new(rules.tick_size), Grid::new(rules.step_size))
+            else {
+                tracing::warn!(symbol = %s.symbol, "unusable tick or step size; symbol skipped");
+                continue;
+            };
+            m.by_symbol.insert(s.symbol.clone(), rules.pair.clone());
+            m.by_pair
+                .insert(rules.pair.clone(), Market { rules, price, size });
+        }
+        let m = Arc::new(m);
+        *guard = Some(m.clone());
+        Ok(m)
+    }
+
+    /// The market of a pair, or `UnknownPair`.
+    pub async fn market(&self, pair: &Pair) -> Result<Market, VenueError> {
+        let m = self.load_markets().await?;
+        m.by_pair
+            .get(pair)
+            .cloned()
+            .ok_or_else(|| VenueError::UnknownPair {
+                venue: self.inner.id.to_string(),
+                pair: pair.clone(),
+            })
+    }
+
+    /// Starts (or returns) the live book of a pair.
+    pub async fn watch_book(&self, pair: &Pair) -> Result<Arc<LiveBook>, VenueError> {
+        if let Some(b) = lock(&self.inner.books).get(pair) {
+            return Ok(b.clone());
+        }
+        let market = self.market(pair).await?;
+        let book = SyncedBook::new(&market.rules.venue_symbol, market.price, market.size);
+        let live = Arc::new(spawn_live_book(
+            pair.clone(),
+            book,
+            self.inner.rest.clone(),
+            &self.inner.cfg.ws_url,
+            self.inner.hub.clone(),
+        ));
+        let mut books = lock(&self.inner.books);
+        Ok(books.entry(pair.clone()).or_insert(live).clone())
+    }
+
+    /// A one-off book from a REST snapshot.
+    pub async fn snapshot_book(&self, pair: &Pair, limit: u32) -> Result<SyncedBook, VenueError> {
+        let market = self.market(pair).await?;
+        let body = fetch_snapshot(&self.inner.rest, &market.rules.venue_symbol, limit).await?;
+        let mut book = SyncedBook::new(&market.rules.venue_symbol, market.price, market.size);
+        match book.on_snapshot(&body).map_err(CexError::from)? {
+            SnapshotOutcome::Synced { .. } => Ok(book),
+            other => Err(VenueError::Protocol(format!(
+                "snapshot not applied: {other:?}"
+            ))),
+        }
+    }
+
+    /// Recent public trades of a pair: (trade id, price, size, buyer is maker).
+    pub async fn recent_trades(
+        &self,
+        pair: &Pair,
+        limit: u32,
+    ) -> Result<Vec<(i64, Decimal, Decimal, bool)>, VenueError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct T {
+            id: i64,
+            price: Decimal,
+            qty: Decimal,
+            is_buyer_maker: bool,
+        }
+        let market = self.market(pair).await?;
+        let req = ApiRequest::new(Method::GET, "/api/v3/trades")
+            .param("symbol", &market.rules.venue_symbol)
+            .param("limit", limit)
+            .cost(REQUEST_WEIGHT, 25)
+            .cost(RAW_REQUESTS, 1);
+        let body = self.inner.rest.request(&req).await?;
+        let t: Vec<T> = decode("trades", &body)?;
+        Ok(t.into_iter()
+            .map(|t| (t.id, t.price, t.qty, t.is_buyer_maker))
+            .collect())
+    }
+
+    /// Orders open at the exchange (all symbols, or one pair).
+    pub async fn open_orders(&self, pair: Option<&Pair>) -> Result<Vec<OrderResponse>, VenueError> {
+        let mut req = ApiRequest::new(Method::GET, "/api/v3/openOrders").signed();
+        match pair {
+            Some(p) => {
+                let m = self.market(p).await?;
+                req = req
+                    .param("symbol", &m.rules.venue_symbol)
+                    .cost(REQUEST_WEIGHT, 6);
+            }
+            None => req = req.cost(REQUEST_WEIGHT, 80),
+        }
+        let body = self.inner.rest.request(&req.cost(RAW_REQUESTS, 1)).await?;
+        Ok(decode("openOrders", &body)?)
+    }
+
+    /// The account's trades on a pair (of one order, if given).
+    pub async fn account_trades(
+        &self,
+        pair: &Pair,
+        order_id: Option<i64>,
+    ) -> Result<Vec<AccountTrade>, VenueError> {
+        let m = self.market(pair).await?;
+        let mut req = ApiRequest::new(Method::GET, "/api/v3/myTrades")
+            .param("symbol", &m.rules.venue_symbol)
+            .signed()
+            .cost(RAW_REQUESTS, 1);
+        req = match order_id {
+            Some(id) => req.param("orderId", id).cost(REQUEST_WEIGHT, 5),
+            None => req.cost(REQUEST_WEIGHT, 20),
+        };
+        let body = self.inner.rest.request(&req).await?;
+        Ok(decode("myTrades", &body)?)
+    }
+
+    /// A tracked order as known now (no request).
+    pub fn tracked(&self, id: &ClientOrderId) -> Option<Order> {
+        lock(&self.inner.tracker).get(id).cloned()
+    }
+
+    /// Whether a tracked order was marked lost.
+    pub fn is_lost(&self, id: &ClientOrderId) -> bool {
+        lock(&self.inner.tracker).is_lost(id)
+    }
+
+    /// A client order id that fits Binance's limits.
+    pub fn new_client_id(&self) -> Result<ClientOrderId, VenueError> {
+        Ok(crate::cex::order_tracker::new_client_id(
+            &self.inner.cfg.client_id_prefix,
+            MAX_CLIENT_ID_LEN,
+        )?)
+    }
+
+    fn publish_all(&self, events: Vec<VenueEvent>) {
+        for e in events {
+            self.inner.hub.publish(e);
+        }
+    }
+
+    fn apply_report(&self, report: OrderReport) {
+        let r = lock(&self.inner.tracker).apply(report);
+        match r {
+            Ok(ev) => self.publish_all(ev),
+            Err(e) => tracing::error!(error = %e, "order report not applied"),
+        }
+    }
+
+    /// The exchange's record of an order by client id (`GET /api/v3/order`); `None` if it has none.
+    async fn query_order(&self, order: &OrderRequest) -> Result<Option<OrderResponse>, VenueError> {
+        let market = self.market(&order.pair).await?;
+        let req = ApiRequest::new(Method::GET, "/api/v3/order")
+            .param("symbol", &market.rules.venue_symbol)
+            .param("origClientOrderId", &order.client_id)
+            .signed()
+            .cost(REQUEST_WEIGHT, 4)
+            .cost(RAW_REQUESTS, 1);
+        match self.inner.rest.request(&req).await {
+            Ok(body) => Ok(Some(decode("order", &body)?)),
+            Err(CexError::Api {
+                code: code::NO_SUCH_ORDER,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Asks the exchange about one tracked order and applies what it says, fetching its trades if
+    /// the exchange reports more filled than we counted.
+    pub async fn reconcile_order(&self, id: &ClientOrderId) -> Result<(), VenueError> {
+        let Some(order) = self.tracked(id) else {
+            return Err(VenueError::UnknownOrder(id.clone()));
+        };
+        let pair = order.request.pair.clone();
+        let market = self.market(&pair).await?;
+        let req = ApiRequest::new(Method::GET, "/api/v3/order")
+            .param("symbol", &market.rules.venue_symbol)
+            .param("origClientOrderId", id)
+            .signed()
+            .cost(REQUEST_WEIGHT, 4)
+            .cost(RAW_REQUESTS, 1);
+        let body = match self.inner.rest.request(&req).await {
+            Ok(b) => b,
+            Err(CexError::Api {
+                code: code::NO_SUCH_ORDER,
+                ..
+            }) => {
+                let ev = lock(&self.inner.tracker).not_found(id);
+                self.publish_all(ev);
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let resp: OrderResponse = decode("order", &body)?;
+        let state = order_state(&resp.status)
+            .ok_or_else(|| VenueError::Protocol(format!("unknown order status {}", resp.status)))?;
+        let executed = resp.executed_qty.unwrap_or_default();
+        if lock(&self.inner.tracker).missing_fills(id, executed) {
+            for t in self.account_trades(&pair, Some(resp.order_id)).await? {
+                let fill = t.to_fill(id, &pair)?;
+                self.apply_report(OrderReport {
+                    client_id: id.clone(),
+                    venue_order_id: Some(resp.order_id.to_string()),
+                    state,
+                    reason: None,
+                    fill: Some(fill),
+                    cumulative_filled: Some(executed),
+                });
+            }
+        }
+        self.apply_report(OrderReport {
+            client_id: id.clone(),
+            venue_order_id: Some(resp.order_id.to_string()),
+            state,
+            reason: (state == OrderState::Failed).then(|| resp.status.clone()),
+            fill: None,
+            cumulative_filled: Some(executed),
+        });
+        Ok(())
+    }
+
+    /// Polls every order whose outcome is not final.
+    pub async fn reconcile(&self) -> Result<(), VenueError> {
+        let ids = lock(&self.inner.tracker).to_reconcile();
+        for id in ids {
+            if let Err(e) = self.reconcile_order(&id).await {
+                tracing::warn!(order = %id, error = %e, "reconcile failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Polls open orders every `every` in the background.
+    pub fn spawn_reconciler(&self, every: Duration) -> JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(every);
+            loop {
+                t.tick().await;
+                let _ = me.reconcile().await;
+            }
+        })
+    }
+
+    /// Starts the private user stream (needs credentials). Idempotent.
+    pub async fn start_user_stream(&self) -> Result<(), VenueError> {
+        let signer = self
+            .inner
+            .rest
+            .signer()
+            .cloned()
+            .ok_or_else(|| VenueError::Auth("the user stream needs API keys".into()))?;
+        if lock(&self.inner.user_stream).is_some() {
+            return Ok(());
+        }
+        let markets = self.load_markets().await?;
+        let (handle, mut rx) = stream::spawn(
+            StreamConfig::new("binance user stream", &self.inner.cfg.ws_api_url),
+            binance_user::subscriber(signer, self.inner.rest.clock.clone()),
+        );
+        let me = self.clone();
+        let task = tokio::spawn(async move {
+            let _keep: StreamHandle = handle;
+            while let Some(ev) = rx.recv().await {
+                match ev {
+                    StreamEvent::Connected { reconnect } => {
+                        if reconnect {
+                            let _ = me.reconcile().await;
+                            me.inner.hub.publish(VenueEvent::Resynced {
+                                what: "orders".into(),
+                            });
+                        }
+                    }
+                    StreamEvent::Disconnected { reason } => {
+                        me.inner.hub.publish(VenueEvent::ConnectionLost {
+                            reason: format!("user stream: {reason}"),
+                        });
+                    }
+                    StreamEvent::Message(m) => me.on_user_message(&markets, &m).await,
+                }
+            }
+        });
+        *lock(&self.inner.user_stream) = Some(task);
+        Ok(())
+    }
+
+    async fn on_user_message(&self, markets: &Markets, m: &[u8]) {
+        let msg = match binance_user::parse(m) {
+            Ok(msg) => msg,
+            Err(e) => {
+                tracing::error!(error = %e, "unreadable user stream frame; ignored");
+                return;
+            }
+        };
+        match msg {
+            UserMessage::Execution(e) => {
+                let Some(pair) = markets.by_symbol.get(&e.symbol) else {
+                    tracing::warn!(symbol = %e.symbol, "execution report for an unknown symbol");
+                    return;
+                };
+                let Ok(id) = ClientOrderId::new(e.order_client_id()) else {
+                    tracing::warn!("execution report with an invalid client order id");
+                    return;
+                };
+                if self.tracked(&id).is_none() {
+                    tracing::debug!(order = %id, "execution report for an order not sent by this process");
+                    return;
+                }
+                let Some(state) = order_state(&e.status) else {
+                    tracing::warn!(status = %e.status, "unknown order status in an execution report");
+                    return;
+                };
+                let fill = match e.fill(&id, pair) {
+                    Ok(f) => f,
+                    Err(err) => {
+                        tracing::error!(error = %err, "bad fill in an execution report");
+                        None
+                    }
+                };
+                self.apply_report(OrderReport {
+                    client_id: id.clone(),
+                    venue_order_id: Some(e.order_id.to_string()),
+                    state,
+                    reason: e.reject_reason.clone().filter(|r| r != "NONE"),
+                    fill,
+                    cumulative_filled: Some(e.cumulative_qty),
+                });
+                if lock(&self.inner.tracker).missing_fills(&id, e.cumulative_qty)
+                    && let Err(err) = self.reconcile_order(&id).await
+                {
+                    tracing::warn!(order = %id, error = %err, "reconcile after a missed fill failed");
+                }
+            }
+            UserMessage::Account(a) => {
+                for b in a.balances {
+                    match crate::core::Asset::new(&b.asset) {
+                        Ok(asset) => self.inner.hub.publish(VenueEvent::Balance(Balance::new(
+                            asset,
+                            b.free + b.locked,
+                            b.free,
+                        ))),
+                        Err(e) => tracing::warn!(error = %e, "balance of an unreadable asset"),
+                    }
+                }
+            }
+            UserMessage::Subscribed => tracing::debug!("user stream subscribed"),
+            UserMessage::Refused { status, code, msg } => {
+                tracing::error!(status, code, %msg, "user stream subscription refused");
+            }
+            UserMessage::Other(kind) => tracing::debug!(%kind, "user stream message ignored"),
+        }
+    }
+
+    fn order_params(&self, order: &OrderRequest, symbol: &str) -> ApiRequest {
+        let side = match order.side {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        };
+        let mut req = ApiRequest::new(Method::POST, "/api/v3/order")
+            .param("symbol", symbol)
+            .param("side", side);
+        req = match order.order_type {
+            OrderType::Limit => req.param("type", "LIMIT").param(
+                "timeInForce",
+                match order.time_in_force {
+                    TimeInForce::Gtc => "GTC",
+                    TimeInForce::Ioc => "IOC",
+                    TimeInForce::Fok => "FOK",
+                },
+            ),
+            OrderType::LimitMaker => req.param("type", "LIMIT_MAKER"),
+            _ => req.param("type", "MARKET"),
+        };
+        req = req.param("quantity", order.amount.normalize());
+        if let Some(p) = order.price
+            && order.order_type != OrderType::Market
+        {
+            req = req.param("price", p.normalize());
+        }
+        req.param("newClientOrderId", &order.client_id)
+            .param("newOrderRespType", "FULL")
+            .signed()
+            .cost(REQUEST_WEIGHT, 1)
+            .cost(ORDERS, 1)
+            .cost(RAW_REQUESTS, 1)
+    }
+
+    fn reference_price(&self, pair: &Pair, side: Side) -> Option<Decimal> {
+        let books = lock(&self.inner.books);
+        let live = books.get(pair)?;
+        let b = live.read();
+        if !b.is_synced() {
+            return None;
+        }
+        let l = match side {
+            Side::Buy => b.book.best_ask()?,
+            Side::Sell => b.book.best_bid()?,
+        };
+        Some(b.book.price(l.ticks))
+    }
+}
+
+#[async_trait]
+impl Venue for BinanceSpot {
+    fn id(&self) -> &VenueId {
+        &self.inner.id
+    }
+
+    fn kind(&self) -> VenueKind {
+        VenueKind::Cex
+    }
+
+    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
+        let m = self.load_markets().await?;
+        let mut v: Vec<_> = m.by_pair.values().map(|m| m.rules.clone()).collect();
+        v.sort_by(|a, b| a.pair.cmp(&b.pair));
+        Ok(v)
+    }
+
+    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
+        let market = self.market(&request.pair).await?;
+        let live = lock(&self.inner.books).get(&request.pair).cloned();
+        let book_quote = match live {
+            Some(live) if live.read().is_synced() => {
+                live.read()
+                    .book
+                    .quote(request.side, request.base_amount, market.rules.taker_fee)
+            }
+            _ => self
+                .snapshot_book(&request.pair, SNAPSHOT_LIMIT)
+                .await?
+                .book
+                .quote(request.side, request.base_amount, market.rules.taker_fee),
+        }
+        .map_err(|e| VenueError::InsufficientLiquidity(e.to_string()))?;
+        if book_quote.filled < request.base_amount {
+            return Err(VenueError::InsufficientLiquidity(format!(
+                "the book holds only {} of {} {}",
+                book_quote.filled, request.base_amount, request.pair.base
+            )));
+        }
+        Ok(Quote {
+            venue: self.inner.id.to_string(),
+            pair: request.pair.clone(),
+            side: request.side,
+            base_amount: request.base_amount,
+            quote_amount: book_quote.net,
+            average_price: book_quote.average_price,
+            worst_price: book_quote.worst_price,
+            fee_asset: request.pair.quote.clone(),
+            fee_amount: book_quote.fee,
+            gas: None,
+        })
+    }
+
+    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        let req = ApiRequest::new(Method::GET, "/api/v3/account")
+            .param("omitZeroBalances", "true")
+            .signed()
+            .cost(REQUEST_WEIGHT, 20)
+            .cost(RAW_REQUESTS, 1);
+        let body = self.inner.rest.request(&req).await?;
+        let acct: Account = decode("account", &body)?;
+        let mut out = Vec::new();
+        for b in acct.balances {
+            let bal = b.to_balance()?;
+            if !bal.total.is_zero() {
+                out.push(bal);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
+        let market = self.market(&order.pair).await?;
+        check_client_id(&order.client_id, MAX_CLIENT_ID_LEN)?;
+        if order.order_type == OrderType::Swap {
+            return Err(VenueError::NotSupported("swaps at a CEX".into()));
+        }
+        let reference = self.reference_price(&order.pair, order.side);
+        market.rules.validate(&order, reference)?;
+        let id = order.client_id.clone();
+        let req = self.order_params(&order, &market.rules.venue_symbol);
+        lock(&self.inner.tracker).track(order.clone())?;
+        match self.inner.rest.request(&req).await {
+            Ok(body) => {
+                let resp: OrderResponse = match decode("new order", &body) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let ev = lock(&self.inner.tracker).mark_unknown(&id, &e.to_string());
+                        self.publish_all(ev);
+                        return Err(e.into());
+                    }
+                };
+                let state = order_state(&resp.status).unwrap_or(OrderState::Unknown);
+                let pair = order.pair.clone();
+                for f in &resp.fills {
+                    let fill = crate::core::Fill {
+                        venue: String::new(),
+                        trade_id: f.trade_id.to_string(),
+                        client_id: Some(id.clone()),
+                        venue_order_id: Some(resp.order_id.to_string()),
+                        pair: pair.clone(),
+                        side: order.side,
+                        price: f.price,
+                        amount: f.qty,
+                        fee_asset: crate::core::Asset::new(&f.commission_asset)?,
+                        fee_amount: f.commission,
+                        is_maker: false,
+                        timestamp_ms: 0,
+                    };
+                    self.apply_report(OrderReport {
+                        client_id: id.clone(),
+                        venue_order_id: Some(resp.order_id.to_string()),
+                        state,
+                        reason: None,
+                        fill: Some(fill),
+                        cumulative_filled: resp.executed_qty,
+                    });
+                }
+                self.apply_report(OrderReport {
+                    client_id: id.clone(),
+                    venue_order_id: Some(resp.order_id.to_string()),
+                    state,
+                    reason: None,
+                    fill: None,
+                    cumulative_filled: resp.executed_qty,
+                });
+                Ok(id)
+            }
+            Err(CexError::Api { status, code, msg }) if status < 500 => {
+                let ev = lock(&self.inner.tracker).set_state(&id, OrderState::Failed, Some(&msg));
+                self.publish_all(ev);
+                Err(CexError::Api { status, code, msg }.into())
+            }
+            Err(e @ (CexError::RateLimited { .. } | CexError::Banned { .. })) => {
+                let ev = lock(&self.inner.tracker).set_state(
+                    &id,
+                    OrderState::Failed,
+                    Some(&e.to_string()),
+                );
+                self.publish_all(ev);
+                Err(e.into())
+            }
+            Err(e) => {
+                // No answer: the order may exist. Polling resolves it.
+                let ev = lock(&self.inner.tracker).mark_unknown(&id, &e.to_string());
+                self.publish_all(ev);
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
+        let order = self
+            .tracked(id)
+            .ok_or_else(|| VenueError::UnknownOrder(id.clone()))?;
+        let market = self.market(&order.request.pair).await?;
+        let prior = order.state;
+        let ev = lock(&self.inner.tracker).set_state(id, OrderState::PendingCancel, None);
+        self.publish_all(ev);
+        let req = ApiRequest::new(Method::DELETE, "/api/v3/order")
+            .param("symbol", &market.rules.venue_symbol)
+            .param("origClientOrderId", id)
+            .signed()
+            .cost(REQUEST_WEIGHT, 1)
+            .cost(RAW_REQUESTS, 1);
+        match self.inner.rest.request(&req).await {
+            Ok(body) => {
+                let resp: OrderResponse = decode("cancel", &body)?;
+                let state = order_state(&resp.status).unwrap_or(OrderState::Cancelled);
+                self.apply_report(OrderReport {
+                    client_id: id.clone(),
+                    venue_order_id: Some(resp.order_id.to_string()),
+                    state,
+                    reason: None,
+                    fill: None,
+                    cumulative_filled: resp.executed_qty,
+                });
+                Ok(())
+            }
+            Err(e) => {
+                // The cancel was refused or got no answer: ask the exchange where the order is.
+                if prior.is_live() {
+                    let ev = lock(&self.inner.tracker).set_state(id, prior, None);
+                    self.publish_all(ev);
+                }
+                if let Err(re) = self.reconcile_order(id).await {
+                    tracing::warn!(order = %id, error = %re, "reconcile after a failed cancel failed");
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        let id = &order.client_id;
+        if self.tracked(id).is_none() {
+            // An order sent before a restart: adopt it only if the exchange knows it.
+            if self.query_order(order).await?.is_none() {
+                return Err(VenueError::UnknownOrder(id.clone()));
+            }
+            lock(&self.inner.tracker).track(order.clone())?;
+        }
+        self.reconcile_order(id).await?;
+        self.tracked(id)
+            .ok_or_else(|| VenueError::UnknownOrder(id.clone()))
+    }
+
+    async fn order_fills(
+        &self,
+        order: &OrderRequest,
+    ) -> Result<Vec<crate::core::Fill>, VenueError> {
+        let Some(resp) = self.query_order(order).await? else {
+            return Err(VenueError::UnknownOrder(order.client_id.clone()));
+        };
+        let trades = self
+            .account_trades(&order.pair, Some(resp.order_id))
+            .await?;
+        let mut fills = Vec::with_capacity(trades.len());
+        for t in trades {
+            let mut f = t.to_fill(&order.client_id, &order.pair)?;
+            f.venue = self.inner.id.to_string();
+            fills.push(f);
+        }
+        Ok(fills)
+    }
+
+    fn events(&self) -> EventReceiver {
+        self.inner.hub.subscribe()
+    }
+}

@@ -1,0 +1,568 @@
+//! Binance spot depth: the `<symbol>@depth@100ms` diff and the REST snapshot parsed from raw bytes
+//! straight into integer ticks and lots (no `serde_json::Value`, no `Decimal`, no allocation once
+//! the buffers are warm), and the documented update-id rules that keep a local book in sync:
+//!
+//! 1. buffer diffs while the snapshot (`GET /api/v3/depth`) is fetched;
+//! 2. if the snapshot's `lastUpdateId` is older than the first buffered `U`, fetch it again;
+//! 3. drop diffs with `u <= lastUpdateId`; the first applied has `U <= lastUpdateId + 1 <= u`;
+//! 4. then each diff must continue where the last ended (`U == previous u + 1`): an older diff
+//!    (`u <= local`) is ignored, a later one (`U > local + 1`) is a gap and forces a resync;
+//! 5. a quantity of 0 removes the level.
+
+use crate::cex::book::{Level, OrderBook};
+use crate::cex::grid::{Grid, GridError};
+use crate::cex::json_scan::{ScanError, Scanner};
+
+/// Why a depth message could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DepthError {
+    #[error(transparent)]
+    Json(#[from] ScanError),
+    #[error("bad level: {0}")]
+    Level(#[from] GridError),
+    #[error("depth message is missing field {0}")]
+    Missing(&'static str),
+    #[error("not a depth update (event type {0:?})")]
+    NotDepth(String),
+    #[error("depth update for {got} on the {want} book")]
+    WrongSymbol { want: String, got: String },
+    #[error("depth update has U {first} > u {last}")]
+    BadRange { first: u64, last: u64 },
+}
+
+/// A parsed diff; its levels are in the parser's buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiffHeader {
+    pub first_update_id: u64,
+    pub final_update_id: u64,
+    pub event_time: u64,
+}
+
+/// Parses depth messages into reusable level buffers.
+#[derive(Debug, Clone)]
+pub struct DepthParser {
+    price: Grid,
+    size: Grid,
+    symbol: String,
+    pub bids: Vec<Level>,
+    pub asks: Vec<Level>,
+}
+
+impl DepthParser {
+    /// A parser for one symbol (`BTCUSDT`) on its price and size grids.
+    pub fn new(symbol: &str, price: Grid, size: Grid) -> Self {
+        Self {
+            price,
+            size,
+            symbol: symbol.to_string(),
+            bids: Vec::with_capacity(64),
+            asks: Vec::with_capacity(64),
+        }
+    }
+
+    pub fn symbol(&self) -> &str {
+        &self.symbol
+    }
+
+    fn levels(&self, s: &mut Scanner<'_>, out: &mut Vec<Level>) -> Result<(), DepthError> {
+        out.clear();
+        s.expect(b'[', "expected a list of levels")?;
+        if s.peek() == Some(b']') {
+            s.expect(b']', "")?;
+            return Ok(());
+        }
+        loop {
+            s.expect(b'[', "expected a [price, qty] level")?;
+            let p = s.string()?;
+            s.expect(b',', "expected ',' in a level")?;
+            let q = s.string()?;
+            s.expect(b']', "expected ']' after a level")?;
+            out.push(Level {
+                ticks: self.price.parse(p)?,
+                lots: self.size.parse(q)?,
+            });
+            if !s.next_or_close(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Parses one diff event (`{"e":"depthUpdate","E":…,"s":…,"U":…,"u":…,"b":[…],"a":[…]}`, any
+    /// field order; also inside a combined-stream `{"stream":…,"data":{…}}` envelope).
+    pub fn parse_diff(&mut self, buf: &[u8]) -> Result<DiffHeader, DepthError> {
+        let mut bids = std::mem::take(&mut self.bids);
+        let mut asks = std::mem::take(&mut self.asks);
+        let r = self.parse_diff_into(buf, &mut bids, &mut asks);
+        self.bids = bids;
+        self.asks = asks;
+        r
+    }
+
+    fn parse_diff_into(
+        &self,
+        buf: &[u8],
+        bids: &mut Vec<Level>,
+        asks: &mut Vec<Level>,
+    ) -> Result<DiffHeader, DepthError> {
+        let mut s = Scanner::new(buf);
+        let (mut first, mut last, mut time) = (None, None, 0);
+        let (mut has_b, mut has_a, mut has_e) = (false, false, false);
+        s.expect(b'{', "expected an object")?;
+        if s.peek() != Some(b'}') {
+            loop {
+                let key = s.string()?;
+                s.expect(b':', "expected ':'")?;
+                match key {
+                    b"e" => {
+                        let e = s.string()?;
+                        if e != b"depthUpdate" {
+                            return Err(DepthError::NotDepth(
+                                String::from_utf8_lossy(e).into_owned(),
+                            ));
+                        }
+                        has_e = true;
+                    }
+                    b"E" => time = s.u64()?,
+                    b"s" => {
+                        let sym = s.string()?;
+                        if sym != self.symbol.as_bytes() {
+                            return Err(DepthError::WrongSymbol {
+                                want: self.symbol.clone(),
+                                got: String::from_utf8_lossy(sym).into_owned(),
+                            });
+                        }
+                    }
+                    b"U" => first = Some(s.u64()?),
+                    b"u" => last = Some(s.u64()?),
+                    b"b" => {
+                        self.levels(&mut s, bids)?;
+                        has_b = true;
+                    }
+                    b"a" => {
+                        self.levels(&mut s, asks)?;
+                        has_a = true;
+                    }
+                    b"data" if s.peek() == Some(b'{') => {
+                        // combined-stream envelope: the event is the `data` object
+                        let start = s_pos(&s);
+                        s.skip_value()?;
+                        let end = s_pos(&s);
+                        return self.parse_diff_into(&buf[start..end], bids, asks);
+                    }
+                    _ => s.skip_value()?,
+                }
+                if !s.next_or_close(b'}')? {
+                    break;
+                }
+            }
+        } else {
+            s.expect(b'}', "")?;
+        }
+        s.finish()?;
+        if !has_e {
+            return Err(DepthError::Missing("e"));
+        }
+        let first = first.ok_or(DepthError::Missing("U"))?;
+        let last = last.ok_or(DepthError::Missing("u"))?;
+        if !has_b {
+            return Err(DepthError::Missing("b"));
+        }
+        if !has_a {
+            return Err(DepthError::Missing("a"));
+        }
+        if first > last {
+            return Err(DepthError::BadRange { first, last });
+        }
+        Ok(DiffHeader {
+            first_update_id: first,
+            final_update_id: last,
+            event_time: time,
+        })
+    }
+
+    /// Parses a REST snapshot (`{"lastUpdateId":…,"bids":[…],"asks":[…]}`) into the buffers and
+    /// returns its `lastUpdateId`.
+    pub fn parse_snapshot(&mut self, buf: &[u8]) -> Result<u64, DepthError> {
+        let mut bids = std::mem::take(&mut self.bids);
+        let mut asks = std::mem::take(&mut self.asks);
+        let r = self.parse_snapshot_into(buf, &mut bids, &mut asks);
+        self.bids = bids;
+        self.asks = asks;
+        r
+    }
+
+    fn parse_snapshot_into(
+        &self,
+        buf: &[u8],
+        bids: &mut Vec<Level>,
+        asks: &mut Vec<Level>,
+    ) -> Result<u64, DepthError> {
+        let mut s = Scanner::new(buf);
+        let mut id = None;
+        let (mut has_b, mut has_a) = (false, false);
+        s.expect(b'{', "expected an object")?;
+        loop {
+            let key = s.string()?;
+            s.expect(b':', "expected ':'")?;
+            match key {
+                b"lastUpdateId" => id = Some(s.u64()?),
+                b"bids" => {
+                    self.levels(&mut s, bids)?;
+                    has_b = true;
+                }
+                b"asks" => {
+                    self.levels(&mut s, asks)?;
+                    has_a = true;
+                }
+                _ => s.skip_value()?,
+            }
+            if !s.next_or_close(b'}')? {
+                break;
+            }
+        }
+        s.finish()?;
+        if !has_b {
+            return Err(DepthError::Missing("bids"));
+        }
+        if !has_a {
+            return Err(DepthError::Missing("asks"));
+        }
+        id.ok_or(DepthError::Missing("lastUpdateId"))
+    }
+}
+
+fn s_pos(s: &Scanner<'_>) -> usize {
+    s.position()
+}
+
+/// What happened to one diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffOutcome {
+    /// Applied to the book.
+    Applied,
+    /// Older than the book (`u <= local`): a duplicate or a late message, ignored.
+    Stale,
+    /// No snapshot yet: kept until one arrives.
+    Buffered,
+    /// A diff is missing between the book and this one: the book is unusable until resynced.
+    Gap { expected: u64, got: u64 },
+}
+
+/// What applying a snapshot found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotOutcome {
+    /// The book is live at this update id (buffered diffs applied).
+    Synced { last_update_id: u64 },
+    /// The snapshot is older than the buffered diffs: fetch a newer one.
+    TooOld {
+        last_update_id: u64,
+        first_buffered: u64,
+    },
+    /// The buffered diffs do not connect to the snapshot: start over.
+    Gap { expected: u64, got: u64 },
+}
+
+#[derive(Debug, Clone)]
+struct BufferedDiff {
+    header: DiffHeader,
+    bids: Vec<Level>,
+    asks: Vec<Level>,
+}
+
+/// A Binance book kept in sync: the parser, the book, and the update-id state.
+#[derive(Debug, Clone)]
+pub struct SyncedBook {
+    pub parser: DepthParser,
+    pub book: OrderBook,
+    /// `Some(id)` once synced: the `u` of the last applied diff (or the snapshot's id).
+    last_update_id: Option<u64>,
+    buffer: Vec<BufferedDiff>,
+    /// Upper bound on buffered diffs while waiting for a snapshot.
+    max_buffer: usize,
+}
+
+impl SyncedBook {
+    pub fn new(symbol: &str, price: Grid, size: Grid) -> Self {
+        Self {
+            parser: DepthParser::new(symbol, price, size),
+            book: OrderBook::new(price, size),
+            last_update_id: None,
+            buffer: Vec::new(),
+            max_buffer: 10_000,
+        }
+    }
+
+    pub fn is_synced(&self) -> bool {
+        self.last_update_id.is_some()
+    }
+
+    pub fn last_update_id(&self) -> Option<u64> {
+        self.last_update_id
+    }
+
+    /// Forgets the book and starts buffering diffs for a new snapshot.
+    pub fn reset(&mut self) {
+        self.last_update_id = None;
+        self.buffer.clear();
+        self.book.clear();
+    }
+
+    /// One websocket frame: raw bytes → parser → book. This is the hot path.
+    #[inline]
+    pub fn on_frame(&mut self, frame: &[u8]) -> Result<DiffOutcome, DepthError> {
+        let h = self.parser.parse_diff(frame)?;
+        Ok(self.on_parsed(h))
+    }
+
+    /// Applies the diff currently in the parser's buffers.
+    #[inline]
+    pub fn on_parsed(&mut self, h: DiffHeader) -> DiffOutcome {
+        let bids = std::mem::take(&mut self.parser.bids);
+        let asks = std::mem::take(&mut self.parser.asks);
+        let out = self.on_levels(h, &bids, &asks);
+        self.parser.bids = bids;
+        self.parser.asks = asks;
+        out
+    }
+
+    /// Applies a diff given as a header and its levels (already parsed).
+    #[inline]
+    pub fn on_levels(&mut self, h: DiffHeader, bids: &[Level], asks: &[Level]) -> DiffOutcome {
+        let Some(local) = self.last_update_id else {
+            if self.buffer.len() >= self.max_buffer {
+                self.buffer.remove(0);
+            }
+            self.buffer.push(BufferedDiff {
+                header: h,
+                bids: bids.to_vec(),
+                asks: asks.to_vec(),
+            });
+            return DiffOutcome::Buffered;
+        };
+        if h.final_update_id <= local {
+            return DiffOutcome::Stale;
+        }
+        if h.first_update_id > local + 1 {
+            self.reset();
+            return DiffOutcome::Gap {
+                expected: local + 1,
+                got: h.first_update_id,
+            };
+        }
+        apply(&mut self.book, bids, asks);
+        self.last_update_id = Some(h.final_update_id);
+        DiffOutcome::Applied
+    }
+
+    /// Applies a REST snapshot (raw bytes) and then the buffered diffs that follow it.
+    pub fn on_snapshot(&mut self, body: &[u8]) -> Result<SnapshotOutcome, DepthError> {
+        let id = self.parser.parse_snapshot(body)?;
+        if let Some(first) = self.buffer.first()
+            && id + 1 < first.header.first_update_id
+        {
+            return Ok(SnapshotOutcome::TooOld {
+                last_update_id: id,
+                first_buffered: first.header.first_update_id,
+            });
+        }
+        self.book.clear();
+        apply(&mut self.book, &self.parser.bids, &self.parser.asks);
+        let mut local = id;
+        for d in std::mem::take(&mut self.buffer) {
+            if d.header.final_update_id <= local {
+                continue;
+            }
+            if d.header.first_update_id > local + 1 {
+                self.reset();
+                return Ok(SnapshotOutcome::Gap {
+                    expected: local + 1,
+                    got: d.header.first_update_id,
+                });
+            }
+            apply(&mut self.book, &d.bids, &d.asks);
+            local = d.header.final_update_id;
+        }
+        self.last_update_id = Some(local);
+        Ok(SnapshotOutcome::Synced {
+            last_update_id: local,
+        })
+    }
+}
+
+/// Bids first, then asks, as Binance sends them; a zero size removes the level.
+#[inline]
+fn apply(book: &mut OrderBook, bids: &[Level], asks: &[Level]) {
+    for l in bids {
+        book.bids.set(l.ticks, l.lots);
+    }
+    for l in asks {
+        book.asks.set(l.ticks, l.lots);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn synced() -> SyncedBook {
+        SyncedBook::new(
+            "BTCUSDT",
+            Grid::new(dec!(0.01)).unwrap(),
+            Grid::new(dec!(0.00001)).unwrap(),
+        )
+    }
+
+    fn diff(first: u64, last: u64, bid: &str, ask: &str) -> String {
+        format!(
+            r#"{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":{first},"u":{last},"b":[{bid}],"a":[{ask}]}}"#
+        )
+    }
+
+    const SNAP: &str = r#"{"lastUpdateId":100,"bids":[["10.00","1.0"],["9.99","2"]],"asks":[["10.01","3.00000"]]}"#;
+
+    #[test]
+    fn parses_in_any_field_order() {
+        let mut p = DepthParser::new(
+            "BTCUSDT",
+            Grid::new(dec!(0.01)).unwrap(),
+            Grid::new(dec!(0.00001)).unwrap(),
+        );
+        let msg = br#" { "a" : [ ["1.02", "0.5"] ], "b":[], "u": 9, "extra": {"x":[1,2]}, "U" : 7, "s":"BTCUSDT", "e":"depthUpdate", "E":5 } "#;
+        let h = p.parse_diff(msg).unwrap();
+        assert_eq!(
+            h,
+            DiffHeader {
+                first_update_id: 7,
+                final_update_id: 9,
+                event_time: 5
+            }
+        );
+        assert!(p.bids.is_empty());
+        assert_eq!(
+            p.asks,
+            vec![Level {
+                ticks: 102,
+                lots: 50_000
+            }]
+        );
+        let wrapped = format!(
+            r#"{{"stream":"btcusdt@depth@100ms","data":{}}}"#,
+            diff(1, 2, r#"["1.00","1"]"#, "")
+        );
+        assert_eq!(p.parse_diff(wrapped.as_bytes()).unwrap().final_update_id, 2);
+        assert_eq!(p.bids.len(), 1);
+    }
+
+    #[test]
+    fn rejects_bad_messages() {
+        let mut p = synced().parser;
+        let cases: [(&[u8], &str); 8] = [
+            (b"<html><body>502 Bad Gateway</body></html>", "malformed"),
+            (br#"{"e":"trade","s":"BTCUSDT"}"#, "not a depth"),
+            (
+                br#"{"e":"depthUpdate","s":"ETHUSDT","U":1,"u":2,"b":[],"a":[]}"#,
+                "ETHUSDT",
+            ),
+            (
+                br#"{"e":"depthUpdate","s":"BTCUSDT","u":2,"b":[],"a":[]}"#,
+                "missing field U",
+            ),
+            (
+                br#"{"e":"depthUpdate","s":"BTCUSDT","U":3,"u":2,"b":[],"a":[]}"#,
+                "U 3 > u 2",
+            ),
+            (
+                br#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[["1.001","1"]],"a":[]}"#,
+                "multiple of",
+            ),
+            (
+                br#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[["1.00"]],"a":[]}"#,
+                "malformed",
+            ),
+            (
+                br#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]} x"#,
+                "trailing",
+            ),
+        ];
+        for (msg, want) in cases {
+            let e = p.parse_diff(msg).unwrap_err().to_string();
+            assert!(e.contains(want), "{e} should mention {want}");
+        }
+    }
+
+    #[test]
+    fn follows_the_update_id_rules() {
+        let mut b = synced();
+        // diffs arrive before the snapshot: buffered; one is older than the snapshot
+        assert_eq!(
+            b.on_frame(diff(90, 95, r#"["10.00","9"]"#, "").as_bytes())
+                .unwrap(),
+            DiffOutcome::Buffered
+        );
+        assert_eq!(
+            b.on_frame(diff(96, 102, r#"["10.00","5"]"#, "").as_bytes())
+                .unwrap(),
+            DiffOutcome::Buffered
+        );
+        assert_eq!(
+            b.on_frame(diff(103, 104, "", r#"["10.01","0"]"#).as_bytes())
+                .unwrap(),
+            DiffOutcome::Buffered
+        );
+        assert_eq!(
+            b.on_snapshot(SNAP.as_bytes()).unwrap(),
+            SnapshotOutcome::Synced {
+                last_update_id: 104
+            }
+        );
+        assert_eq!(b.book.bids.lots_at(1000), Some(500_000));
+        assert!(b.book.asks.is_empty());
+        // a duplicate is ignored, the next one applies, a skipped one is a gap
+        assert_eq!(
+            b.on_frame(diff(103, 104, "", r#"["10.05","1"]"#).as_bytes())
+                .unwrap(),
+            DiffOutcome::Stale
+        );
+        assert_eq!(
+            b.on_frame(diff(105, 105, "", r#"["10.02","1"]"#).as_bytes())
+                .unwrap(),
+            DiffOutcome::Applied
+        );
+        assert_eq!(b.book.best_ask().unwrap().ticks, 1002);
+        assert_eq!(
+            b.on_frame(diff(107, 108, "", "").as_bytes()).unwrap(),
+            DiffOutcome::Gap {
+                expected: 106,
+                got: 107
+            }
+        );
+        assert!(!b.is_synced());
+        assert!(b.book.bids.is_empty(), "a gapped book is not kept");
+    }
+
+    #[test]
+    fn snapshot_older_than_the_buffer_is_refetched() {
+        let mut b = synced();
+        b.on_frame(diff(150, 160, "", "").as_bytes()).unwrap();
+        assert_eq!(
+            b.on_snapshot(SNAP.as_bytes()).unwrap(),
+            SnapshotOutcome::TooOld {
+                last_update_id: 100,
+                first_buffered: 150
+            }
+        );
+        assert!(!b.is_synced());
+        // a gap inside the buffer after the snapshot
+        let mut b = synced();
+        b.on_frame(diff(99, 101, "", "").as_bytes()).unwrap();
+        b.on_frame(diff(105, 106, "", "").as_bytes()).unwrap();
+        assert_eq!(
+            b.on_snapshot(SNAP.as_bytes()).unwrap(),
+            SnapshotOutcome::Gap {
+                expected: 102,
+                got: 105
+            }
+        );
+    }
+}

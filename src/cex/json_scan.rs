@@ -1,0 +1,272 @@
+//! A small borrowed JSON scanner for the hot path: walks raw websocket bytes without allocating,
+//! so a connector can read the few fields of a high-rate message (a depth diff) directly. It accepts
+//! standard JSON (any field order, whitespace, unknown fields skipped) and rejects malformed input
+//! with an error that says where.
+
+/// Malformed input, with the byte offset where the scanner gave up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed JSON at byte {at}: {what}")]
+pub struct ScanError {
+    pub at: usize,
+    pub what: &'static str,
+}
+
+/// A cursor over JSON bytes.
+pub struct Scanner<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    /// Byte offset of the next unread byte.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub fn error(&self, what: &'static str) -> ScanError {
+        ScanError { at: self.pos, what }
+    }
+
+    #[inline(always)]
+    pub fn skip_ws(&mut self) {
+        while let Some(&c) = self.buf.get(self.pos) {
+            if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The next non-blank byte, not consumed.
+    #[inline(always)]
+    pub fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.buf.get(self.pos).copied()
+    }
+
+    #[inline(always)]
+    pub fn expect(&mut self, c: u8, what: &'static str) -> Result<(), ScanError> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error(what))
+        }
+    }
+
+    /// After a value inside an object or array: `true` if a `,` follows, `false` at `close`.
+    #[inline(always)]
+    pub fn next_or_close(&mut self, close: u8) -> Result<bool, ScanError> {
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(self.error("expected ',' or a closing bracket")),
+        }
+    }
+
+    /// A string's raw bytes between the quotes. Strings with escapes are returned raw (escapes not
+    /// decoded); callers that need exact text treat a backslash as an error.
+    #[inline]
+    pub fn string(&mut self) -> Result<&'a [u8], ScanError> {
+        self.expect(b'"', "expected a string")?;
+        let start = self.pos;
+        while let Some(&c) = self.buf.get(self.pos) {
+            match c {
+                b'"' => {
+                    let s = &self.buf[start..self.pos];
+                    self.pos += 1;
+                    return Ok(s);
+                }
+                b'\\' => self.pos += 2,
+                0..=0x1f => return Err(self.error("control character in a string")),
+                _ => self.pos += 1,
+            }
+        }
+        Err(self.error("unterminated string"))
+    }
+
+    /// A non-negative integer.
+    #[inline]
+    pub fn u64(&mut self) -> Result<u64, ScanError> {
+        self.skip_ws();
+        let start = self.pos;
+        let mut v: u64 = 0;
+        while let Some(&c) = self.buf.get(self.pos) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c - b'0')))
+                .ok_or_else(|| self.error("integer overflow"))?;
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return Err(self.error("expected an unsigned integer"));
+        }
+        Ok(v)
+    }
+
+    /// Skips any value (object, array, string, number, literal), checking its shape.
+    pub fn skip_value(&mut self) -> Result<(), ScanError> {
+        self.skip_value_depth(0)
+    }
+
+    fn skip_value_depth(&mut self, depth: u32) -> Result<(), ScanError> {
+        if depth > 64 {
+            return Err(self.error("nesting too deep"));
+        }
+        match self.peek() {
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b'{') => {
+                self.pos += 1;
+                if self.peek() == Some(b'}') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.string()?;
+                    self.expect(b':', "expected ':'")?;
+                    self.skip_value_depth(depth + 1)?;
+                    if !self.next_or_close(b'}')? {
+                        return Ok(());
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.pos += 1;
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_value_depth(depth + 1)?;
+                    if !self.next_or_close(b']')? {
+                        return Ok(());
+                    }
+                }
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(c) if c == b'-' || c.is_ascii_digit() => {
+                let start = self.pos;
+                while let Some(&c) = self.buf.get(self.pos) {
+                    if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
+                        self.pos += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if self.pos == start {
+                    Err(self.error("expected a number"))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Err(self.error("expected a value")),
+        }
+    }
+
+    fn literal(&mut self, lit: &'static [u8]) -> Result<(), ScanError> {
+        if self.buf[self.pos..].starts_with(lit) {
+            self.pos += lit.len();
+            Ok(())
+        } else {
+            Err(self.error("bad literal"))
+        }
+    }
+
+    /// Requires that only whitespace is left.
+    pub fn finish(&mut self) -> Result<(), ScanError> {
+        if self.peek().is_some() {
+            return Err(self.error("trailing characters"));
+        }
+        Ok(())
+    }
+}
+
+/// The top-level `"e"` (event type) of a JSON object, if it has one, found without parsing the
+/// rest: lets a stream dispatch a message to the right parser. Also looks inside a combined-stream
+/// or WS-API envelope (`{"stream":…,"data":{…}}`, `{"subscriptionId":…,"event":{…}}`).
+pub fn event_type(buf: &[u8]) -> Result<Option<&[u8]>, ScanError> {
+    let mut s = Scanner::new(buf);
+    s.expect(b'{', "expected an object")?;
+    if s.peek() == Some(b'}') {
+        return Ok(None);
+    }
+    loop {
+        let key = s.string()?;
+        s.expect(b':', "expected ':'")?;
+        match key {
+            b"e" => {
+                let v = s.string()?;
+                return Ok(Some(v));
+            }
+            b"data" | b"event" if s.peek() == Some(b'{') => {
+                let start = s.pos;
+                s.skip_value()?;
+                if let Some(v) = event_type(&buf[start..s.pos])? {
+                    return Ok(Some(v));
+                }
+            }
+            _ => s.skip_value()?,
+        }
+        if !s.next_or_close(b'}')? {
+            return Ok(None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_any_value() {
+        let doc = br#" {"a": [1, -2.5e3, "x\"y", {"b": null}, true, false], "c": {}} "#;
+        let mut s = Scanner::new(doc);
+        s.skip_value().unwrap();
+        s.finish().unwrap();
+        for bad in [
+            &br#"{"a" 1}"#[..],
+            br#"[1,]"#,
+            br#"{"a":tru}"#,
+            br#""abc"#,
+            b"{",
+            b"",
+        ] {
+            let mut s = Scanner::new(bad);
+            assert!(
+                s.skip_value().and_then(|_| s.finish()).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn finds_event_types() {
+        assert_eq!(
+            event_type(br#"{"E":1,"e":"depthUpdate"}"#).unwrap(),
+            Some(&b"depthUpdate"[..])
+        );
+        assert_eq!(
+            event_type(br#"{"subscriptionId":0,"event":{"e":"executionReport"}}"#).unwrap(),
+            Some(&b"executionReport"[..])
+        );
+        assert_eq!(event_type(br#"{"result":null,"id":1}"#).unwrap(), None);
+        assert!(event_type(b"<html>").is_err());
+    }
+}

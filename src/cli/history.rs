@@ -1,0 +1,78 @@
+//! `sluice history [--run ID] [--json]`: trades, fees, gas and realized PnL per run, from the journal.
+
+use sluice::store::{AssetFlow, Journal};
+
+use super::{CliError, Context, Table, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this run.
+    #[arg(long)]
+    run: Option<i64>,
+    /// Print one JSON document instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+fn flows(v: &[AssetFlow]) -> String {
+    if v.is_empty() {
+        return "-".into();
+    }
+    v.iter()
+        .map(|f| format!("{} {}", f.net, f.asset))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let path = ctx.journal_path();
+    if !path.exists() {
+        return Err(format!(
+            "no journal at {} yet: nothing has traded with this home",
+            path.display()
+        )
+        .into());
+    }
+    let journal = Journal::open(&path)?;
+    let report = journal.history(args.run)?;
+    if let Some(id) = args.run
+        && report.runs.is_empty()
+    {
+        return Err(format!("no run {id} in {}", path.display()).into());
+    }
+    if args.json {
+        return print_json(&report);
+    }
+    for r in &report.runs {
+        println!(
+            "run {} ({}) — {} orders, {} failed, outcome: {}",
+            r.run_id,
+            r.label,
+            r.orders,
+            r.failed_orders,
+            r.outcome.as_deref().unwrap_or("running or interrupted")
+        );
+        let mut t = Table::new(&[
+            "venue", "trade id", "pair", "side", "price", "amount", "fee",
+        ]);
+        for tr in &r.trades {
+            t.row(vec![
+                tr.venue.clone(),
+                tr.trade_id.clone(),
+                tr.pair.clone(),
+                tr.side.clone(),
+                tr.price.to_string(),
+                tr.amount.to_string(),
+                format!("{} {}", tr.fee_amount, tr.fee_asset),
+            ]);
+        }
+        t.print()?;
+        println!(
+            "fees: {}\ngas: {}\nrealized PnL: {}\n",
+            flows(&r.fees),
+            flows(&r.gas),
+            flows(&r.pnl)
+        );
+    }
+    Ok(())
+}

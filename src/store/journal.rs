@@ -1,0 +1,602 @@
+//! The journal proper. Every write is one SQLite transaction in WAL mode with `synchronous=FULL`, so a
+//! process killed at any point leaves either the whole record or none of it.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::core::{
+    Balance, ClientOrderId, Fill, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce,
+    TxInfo, TxState,
+};
+
+/// A run of a strategy (or of a single command).
+pub type RunId = i64;
+
+/// What can go wrong with the journal.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("journal database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create the journal folder {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("order {0} is already in the journal")]
+    DuplicateOrder(ClientOrderId),
+    #[error("order {0} is not in the journal")]
+    UnknownOrder(String),
+    #[error("order {id}: illegal transition {from} -> {to}")]
+    IllegalTransition {
+        id: String,
+        from: OrderState,
+        to: OrderState,
+    },
+    #[error("order {id}: fill {trade_id} would exceed the order amount")]
+    Overfill { id: String, trade_id: String },
+    #[error("corrupt journal row: {0}")]
+    Corrupt(String),
+}
+
+/// An order as the journal holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalOrder {
+    pub run_id: RunId,
+    pub venue: String,
+    pub request: OrderRequest,
+    pub state: OrderState,
+    pub venue_order_id: Option<String>,
+    pub filled: Decimal,
+    pub filled_quote: Decimal,
+    pub reason: Option<String>,
+}
+
+/// The journal: one SQLite file.
+pub struct Journal {
+    conn: Connection,
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_ms INTEGER NOT NULL,
+    ended_ms INTEGER,
+    label TEXT NOT NULL,
+    config TEXT NOT NULL,
+    outcome TEXT
+);
+CREATE TABLE IF NOT EXISTS orders (
+    client_id TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    venue TEXT NOT NULL,
+    pair TEXT NOT NULL,
+    side TEXT NOT NULL,
+    order_type TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    price TEXT,
+    time_in_force TEXT NOT NULL,
+    deadline INTEGER,
+    state TEXT NOT NULL,
+    venue_order_id TEXT,
+    filled TEXT NOT NULL,
+    filled_quote TEXT NOT NULL,
+    reason TEXT,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_state ON orders(state);
+CREATE TABLE IF NOT EXISTS order_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT NOT NULL REFERENCES orders(client_id),
+    state TEXT NOT NULL,
+    reason TEXT,
+    at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fills (
+    venue TEXT NOT NULL,
+    trade_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    client_id TEXT,
+    venue_order_id TEXT,
+    pair TEXT NOT NULL,
+    side TEXT NOT NULL,
+    price TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    fee_asset TEXT NOT NULL,
+    fee_amount TEXT NOT NULL,
+    is_maker INTEGER NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    PRIMARY KEY (venue, trade_id)
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    hash TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    chain TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    client_id TEXT,
+    status TEXT NOT NULL,
+    gas_used INTEGER,
+    effective_gas_price TEXT,
+    fee_native TEXT,
+    native_asset TEXT NOT NULL,
+    block INTEGER,
+    updated_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS balances (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    venue TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    total TEXT NOT NULL,
+    available TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+"#;
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn dec(s: &str, what: &str) -> Result<Decimal, StoreError> {
+    Decimal::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} {s:?}: {e}")))
+}
+
+fn order_type_str(t: OrderType) -> &'static str {
+    match t {
+        OrderType::Limit => "limit",
+        OrderType::LimitMaker => "limit_maker",
+        OrderType::Market => "market",
+        OrderType::Swap => "swap",
+    }
+}
+
+fn tif_str(t: TimeInForce) -> &'static str {
+    match t {
+        TimeInForce::Gtc => "gtc",
+        TimeInForce::Ioc => "ioc",
+        TimeInForce::Fok => "fok",
+    }
+}
+
+impl Journal {
+    /// Opens (creating if needed) the journal at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    /// A journal in memory (tests, dry runs).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    /// Starts a run; `config` is stored as given (e.g. the strategy's TOML).
+    pub fn start_run(&self, label: &str, config: &str) -> Result<RunId, StoreError> {
+        self.conn.execute(
+            "INSERT INTO runs (started_ms, label, config) VALUES (?1, ?2, ?3)",
+            params![now_ms(), label, config],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn end_run(&self, run: RunId, outcome: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE runs SET ended_ms = ?1, outcome = ?2 WHERE id = ?3",
+            params![now_ms(), outcome, run],
+        )?;
+        Ok(())
+    }
+
+    /// Records an order intent, state `PendingSubmit`. Call this **before** sending the order.
+    pub fn record_intent(
+        &self,
+        run: RunId,
+        venue: &str,
+        order: &OrderRequest,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let r = self.conn.execute(
+            "INSERT INTO orders (client_id, run_id, venue, pair, side, order_type, amount, price, time_in_force,
+                 deadline, state, filled, filled_quote, created_ms, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '0', '0', ?12, ?12)",
+            params![
+                order.client_id.as_str(),
+                run,
+                venue,
+                order.pair.to_string(),
+                order.side.as_str(),
+                order_type_str(order.order_type),
+                order.amount.to_string(),
+                order.price.map(|p| p.to_string()),
+                tif_str(order.time_in_force),
+                order.deadline.map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
+                OrderState::PendingSubmit.as_str(),
+                now,
+            ],
+        );
+        match r {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::DuplicateOrder(order.client_id.clone()))
+            }
+            Err(e) => Err(e.into()),
+            Ok(_) => {
+                self.conn.execute(
+                    "INSERT INTO order_events (client_id, state, at_ms) VALUES (?1, ?2, ?3)",
+                    params![
+                        order.client_id.as_str(),
+                        OrderState::PendingSubmit.as_str(),
+                        now
+                    ],
+                )?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Records a state change after checking it against the order state machine. Re-recording the
+    /// current state is a no-op (events can repeat), except where the state machine allows a
+    /// self-transition.
+    pub fn record_state(
+        &mut self,
+        client_id: &ClientOrderId,
+        to: OrderState,
+        venue_order_id: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let from: String = tx
+            .query_row(
+                "SELECT state FROM orders WHERE client_id = ?1",
+                [client_id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownOrder(client_id.to_string()))?;
+        let from = OrderState::parse(&from)
+            .ok_or_else(|| StoreError::Corrupt(format!("order state {from:?}")))?;
+        if from == to && !from.can_transition_to(to) {
+            return Ok(());
+        }
+        // A cancel confirmation can arrive after the last fill already completed the order.
+        if from == OrderState::Filled && to == OrderState::Cancelled {
+            return Ok(());
+        }
+        if !from.can_transition_to(to) {
+            return Err(StoreError::IllegalTransition {
+                id: client_id.to_string(),
+                from,
+                to,
+            });
+        }
+        let now = now_ms();
+        tx.execute(
+            "UPDATE orders SET state = ?1, venue_order_id = COALESCE(?2, venue_order_id),
+                 reason = COALESCE(?3, reason), updated_ms = ?4 WHERE client_id = ?5",
+            params![to.as_str(), venue_order_id, reason, now, client_id.as_str()],
+        )?;
+        tx.execute(
+            "INSERT INTO order_events (client_id, state, reason, at_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![client_id.as_str(), to.as_str(), reason, now],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a fill once: returns `false` if (venue, trade id) was already recorded. The fill and the
+    /// order's filled amounts and state are written in one transaction.
+    pub fn record_fill(&mut self, run: RunId, fill: &Fill) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO fills (venue, trade_id, run_id, client_id, venue_order_id, pair, side, price,
+                 amount, fee_asset, fee_amount, is_maker, ts_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                fill.venue,
+                fill.trade_id,
+                run,
+                fill.client_id.as_ref().map(ClientOrderId::as_str),
+                fill.venue_order_id,
+                fill.pair.to_string(),
+                fill.side.as_str(),
+                fill.price.to_string(),
+                fill.amount.to_string(),
+                fill.fee_asset.as_str(),
+                fill.fee_amount.to_string(),
+                fill.is_maker,
+                i64::try_from(fill.timestamp_ms).unwrap_or(i64::MAX),
+            ],
+        )?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        if let Some(cid) = &fill.client_id {
+            let row: Option<(String, String, String, String)> = tx
+                .query_row(
+                    "SELECT amount, filled, filled_quote, state FROM orders WHERE client_id = ?1",
+                    [cid.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            if let Some((amount, filled, filled_quote, state)) = row {
+                let amount = dec(&amount, "amount")?;
+                let filled = dec(&filled, "filled")? + fill.amount;
+                let filled_quote = dec(&filled_quote, "filled_quote")? + fill.price * fill.amount;
+                if filled > amount {
+                    return Err(StoreError::Overfill {
+                        id: cid.to_string(),
+                        trade_id: fill.trade_id.clone(),
+                    });
+                }
+                let from = OrderState::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("order state {state:?}")))?;
+                let to = if filled == amount {
+                    OrderState::Filled
+                } else {
+                    OrderState::PartiallyFilled
+                };
+                // A late fill on a cancelled order counts; it completes the order if it fills it.
+                let next = match from {
+                    OrderState::Cancelled if to == OrderState::PartiallyFilled => {
+                        OrderState::Cancelled
+                    }
+                    OrderState::Cancelled => OrderState::Filled,
+                    f if f.can_transition_to(to) => to,
+                    f => {
+                        return Err(StoreError::IllegalTransition {
+                            id: cid.to_string(),
+                            from: f,
+                            to,
+                        });
+                    }
+                };
+                let now = now_ms();
+                tx.execute(
+                    "UPDATE orders SET filled = ?1, filled_quote = ?2, state = ?3, updated_ms = ?4 WHERE client_id = ?5",
+                    params![filled.to_string(), filled_quote.to_string(), next.as_str(), now, cid.as_str()],
+                )?;
+                if next != from || next == OrderState::PartiallyFilled {
+                    tx.execute(
+                        "INSERT INTO order_events (client_id, state, reason, at_ms) VALUES (?1, ?2, ?3, ?4)",
+                        params![cid.as_str(), next.as_str(), format!("fill {}", fill.trade_id), now],
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Inserts or updates a transaction.
+    pub fn record_tx(&self, run: RunId, tx: &TxInfo) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO transactions (hash, run_id, chain, sender, nonce, client_id, status, gas_used,
+                 effective_gas_price, fee_native, native_asset, block, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT(hash) DO UPDATE SET status = excluded.status, gas_used = excluded.gas_used,
+                 effective_gas_price = excluded.effective_gas_price, fee_native = excluded.fee_native,
+                 block = excluded.block, updated_ms = excluded.updated_ms",
+            params![
+                tx.hash,
+                run,
+                tx.chain,
+                tx.from,
+                i64::try_from(tx.nonce).unwrap_or(i64::MAX),
+                tx.client_id.as_ref().map(ClientOrderId::as_str),
+                tx.status.as_str(),
+                tx.gas_used.map(|g| i64::try_from(g).unwrap_or(i64::MAX)),
+                tx.effective_gas_price,
+                tx.fee_native.map(|f| f.to_string()),
+                tx.native_asset,
+                tx.block.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+                now_ms(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_balance(&self, run: RunId, venue: &str, b: &Balance) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO balances (run_id, venue, asset, total, available, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![run, venue, b.asset.as_str(), b.total.to_string(), b.available.to_string(), now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// One order by client id.
+    pub fn order(&self, client_id: &ClientOrderId) -> Result<Option<JournalOrder>, StoreError> {
+        let mut rows = self.query_orders("WHERE client_id = ?1", [client_id.as_str()])?;
+        Ok(rows.pop())
+    }
+
+    /// Orders not in a terminal state: what a restart must reconcile with the venues.
+    pub fn in_flight_orders(&self) -> Result<Vec<JournalOrder>, StoreError> {
+        self.query_orders(
+            "WHERE state NOT IN ('filled', 'cancelled', 'failed') ORDER BY created_ms",
+            [],
+        )
+    }
+
+    /// Every order of a run, oldest first.
+    pub fn orders_of_run(&self, run: RunId) -> Result<Vec<JournalOrder>, StoreError> {
+        self.query_orders("WHERE run_id = ?1 ORDER BY created_ms, rowid", [run])
+    }
+
+    /// Transactions not yet final.
+    pub fn pending_transactions(&self) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs("WHERE status = 'pending' ORDER BY nonce", [])
+    }
+
+    pub fn transactions_of_run(&self, run: RunId) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs("WHERE run_id = ?1 ORDER BY nonce", [run])
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn query_orders<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        p: P,
+    ) -> Result<Vec<JournalOrder>, StoreError> {
+        let sql = format!(
+            "SELECT client_id, run_id, venue, pair, side, order_type, amount, price, time_in_force, deadline, state,
+                 venue_order_id, filled, filled_quote, reason FROM orders {filter}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let raw = stmt
+            .query_map(p, |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                    (
+                        r.get::<_, String>(12)?,
+                        r.get::<_, String>(13)?,
+                        r.get::<_, Option<String>>(14)?,
+                    ),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        raw.into_iter()
+            .map(
+                |(
+                    cid,
+                    run_id,
+                    venue,
+                    pair,
+                    side,
+                    ot,
+                    amount,
+                    price,
+                    tif,
+                    deadline,
+                    state,
+                    void,
+                    (f, fq, reason),
+                )| {
+                    let corrupt = |what: &str, v: &str| {
+                        StoreError::Corrupt(format!("order {cid}: {what} {v:?}"))
+                    };
+                    let order_type = match ot.as_str() {
+                        "limit" => OrderType::Limit,
+                        "limit_maker" => OrderType::LimitMaker,
+                        "market" => OrderType::Market,
+                        "swap" => OrderType::Swap,
+                        other => return Err(corrupt("order type", other)),
+                    };
+                    let time_in_force = match tif.as_str() {
+                        "gtc" => TimeInForce::Gtc,
+                        "ioc" => TimeInForce::Ioc,
+                        "fok" => TimeInForce::Fok,
+                        other => return Err(corrupt("time in force", other)),
+                    };
+                    Ok(JournalOrder {
+                        run_id,
+                        venue,
+                        request: OrderRequest {
+                            client_id: ClientOrderId::new(&cid)
+                                .map_err(|_| corrupt("client id", &cid))?,
+                            pair: Pair::from_str(&pair).map_err(|_| corrupt("pair", &pair))?,
+                            side: Side::from_str(&side).map_err(|_| corrupt("side", &side))?,
+                            order_type,
+                            amount: dec(&amount, "amount")?,
+                            price: price.as_deref().map(|p| dec(p, "price")).transpose()?,
+                            time_in_force,
+                            deadline: deadline.and_then(|d| u64::try_from(d).ok()),
+                        },
+                        state: OrderState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+                        venue_order_id: void,
+                        filled: dec(&f, "filled")?,
+                        filled_quote: dec(&fq, "filled_quote")?,
+                        reason,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn query_txs<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        p: P,
+    ) -> Result<Vec<TxInfo>, StoreError> {
+        let sql = format!(
+            "SELECT hash, chain, sender, nonce, client_id, status, gas_used, effective_gas_price, fee_native, block,
+                 native_asset FROM transactions {filter}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(p, |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    (r.get::<_, Option<i64>>(9)?, r.get::<_, String>(10)?),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(
+                |(hash, chain, from, nonce, cid, status, gas, egp, fee, (block, native_asset))| {
+                    Ok(TxInfo {
+                        status: TxState::parse(&status).ok_or_else(|| {
+                            StoreError::Corrupt(format!("tx {hash}: status {status:?}"))
+                        })?,
+                        client_id: cid.as_deref().and_then(|c| ClientOrderId::new(c).ok()),
+                        nonce: u64::try_from(nonce)
+                            .map_err(|_| StoreError::Corrupt(format!("tx {hash}: nonce")))?,
+                        gas_used: gas.and_then(|g| u64::try_from(g).ok()),
+                        effective_gas_price: egp,
+                        fee_native: fee.as_deref().map(|f| dec(f, "fee_native")).transpose()?,
+                        block: block.and_then(|b| u64::try_from(b).ok()),
+                        native_asset,
+                        hash,
+                        chain,
+                        from,
+                    })
+                },
+            )
+            .collect()
+    }
+}

@@ -1,0 +1,12 @@
+//! The SQLite journal: runs, order intents (written before they are sent), every order state change,
+//! fills unique by (venue, trade id), transactions and balance snapshots. It is what a restart reloads
+//! and what the `history` report reads.
+
+mod journal;
+mod report;
+
+pub use journal::{Journal, JournalOrder, RunId, StoreError};
+pub use report::{AssetFlow, HistoryReport, RunReport, TradeRow};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,191 @@
+//! The `history` report: per run, the trades, fees, gas and realized PnL read from the journal.
+//! Realized PnL is reported as the net flow of each asset (what the run's fills, fees and gas added to or
+//! took from the accounts), so it can be compared directly with balance changes. A swap's fill carries its
+//! gas as its fee; other transactions' gas is counted from the transactions table.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::journal::{Journal, RunId, StoreError};
+use crate::core::TxState;
+use crate::core::{Pair, Side};
+
+/// One fill as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TradeRow {
+    pub venue: String,
+    pub trade_id: String,
+    pub client_id: Option<String>,
+    pub pair: String,
+    pub side: String,
+    pub price: Decimal,
+    pub amount: Decimal,
+    pub fee_asset: String,
+    pub fee_amount: Decimal,
+    pub ts_ms: i64,
+}
+
+/// Net change of one asset over a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssetFlow {
+    pub asset: String,
+    pub net: Decimal,
+}
+
+/// One run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunReport {
+    pub run_id: RunId,
+    pub label: String,
+    pub started_ms: i64,
+    pub ended_ms: Option<i64>,
+    pub outcome: Option<String>,
+    pub trades: Vec<TradeRow>,
+    /// Fees paid, by asset.
+    pub fees: Vec<AssetFlow>,
+    /// Gas paid, by native asset.
+    pub gas: Vec<AssetFlow>,
+    /// Realized PnL: net flow per asset, fees and gas included.
+    pub pnl: Vec<AssetFlow>,
+    pub orders: usize,
+    pub failed_orders: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryReport {
+    pub runs: Vec<RunReport>,
+}
+
+fn flows(map: BTreeMap<String, Decimal>) -> Vec<AssetFlow> {
+    map.into_iter()
+        .filter(|(_, v)| !v.is_zero())
+        .map(|(asset, net)| AssetFlow {
+            asset,
+            net: net.normalize(),
+        })
+        .collect()
+}
+
+fn dec(s: &str) -> Result<Decimal, StoreError> {
+    Decimal::from_str(s).map_err(|e| StoreError::Corrupt(format!("amount {s:?}: {e}")))
+}
+
+impl Journal {
+    /// The report for one run, or for every run.
+    pub fn history(&self, run: Option<RunId>) -> Result<HistoryReport, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, label, started_ms, ended_ms, outcome FROM runs WHERE (?1 IS NULL OR id = ?1) ORDER BY id",
+        )?;
+        let runs = stmt
+            .query_map([run], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<(i64, String, i64, Option<i64>, Option<String>)>, _>>()?;
+        let mut out = Vec::new();
+        for (id, label, started_ms, ended_ms, outcome) in runs {
+            let mut fstmt = conn.prepare(
+                "SELECT venue, trade_id, client_id, pair, side, price, amount, fee_asset, fee_amount, ts_ms
+                 FROM fills WHERE run_id = ?1 ORDER BY ts_ms, rowid",
+            )?;
+            let raw = fstmt
+                .query_map([id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                        r.get::<_, i64>(9)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut trades = Vec::new();
+            let mut pnl: BTreeMap<String, Decimal> = BTreeMap::new();
+            let mut fees: BTreeMap<String, Decimal> = BTreeMap::new();
+            for (
+                venue,
+                trade_id,
+                client_id,
+                pair,
+                side,
+                price,
+                amount,
+                fee_asset,
+                fee_amount,
+                ts_ms,
+            ) in raw
+            {
+                let p = Pair::from_str(&pair)
+                    .map_err(|_| StoreError::Corrupt(format!("fill {trade_id}: pair {pair:?}")))?;
+                let s = Side::from_str(&side)
+                    .map_err(|_| StoreError::Corrupt(format!("fill {trade_id}: side {side:?}")))?;
+                let (price, amount, fee_amount) = (dec(&price)?, dec(&amount)?, dec(&fee_amount)?);
+                let notional = price * amount;
+                let (base_sign, quote_sign) = match s {
+                    Side::Buy => (Decimal::ONE, Decimal::NEGATIVE_ONE),
+                    Side::Sell => (Decimal::NEGATIVE_ONE, Decimal::ONE),
+                };
+                *pnl.entry(p.base.to_string()).or_default() += base_sign * amount;
+                *pnl.entry(p.quote.to_string()).or_default() += quote_sign * notional;
+                *pnl.entry(fee_asset.clone()).or_default() -= fee_amount;
+                *fees.entry(fee_asset.clone()).or_default() += fee_amount;
+                trades.push(TradeRow {
+                    venue,
+                    trade_id,
+                    client_id,
+                    pair,
+                    side,
+                    price,
+                    amount,
+                    fee_asset,
+                    fee_amount,
+                    ts_ms,
+                });
+            }
+            let mut gas: BTreeMap<String, Decimal> = BTreeMap::new();
+            // A mined swap's gas is already the fee of its fill; every other transaction (approvals,
+            // reverted swaps, replacements, cancellations) costs gas with no fill to carry it.
+            for tx in self.transactions_of_run(id)? {
+                if let Some(fee) = tx.fee_native {
+                    *gas.entry(tx.native_asset.clone()).or_default() += fee;
+                    let carried_by_fill = tx.status == TxState::Mined && tx.client_id.is_some();
+                    if !carried_by_fill {
+                        *pnl.entry(tx.native_asset).or_default() -= fee;
+                    }
+                }
+            }
+            let orders = self.orders_of_run(id)?;
+            out.push(RunReport {
+                run_id: id,
+                label,
+                started_ms,
+                ended_ms,
+                outcome,
+                trades,
+                fees: flows(fees),
+                gas: flows(gas),
+                pnl: flows(pnl),
+                failed_orders: orders
+                    .iter()
+                    .filter(|o| o.state == crate::core::OrderState::Failed)
+                    .count(),
+                orders: orders.len(),
+            });
+        }
+        Ok(HistoryReport { runs: out })
+    }
+}

@@ -1,0 +1,319 @@
+//! Journal tests: intents, state changes checked against the state machine, fills counted once,
+//! transactions, reload after reopening, and the history report.
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use super::*;
+use crate::core::{
+    Asset, Balance, ClientOrderId, Fill, OrderRequest, OrderState, OrderType, Side, TimeInForce,
+};
+use crate::core::{TxInfo, TxState};
+
+fn order(id: &str, side: Side, amount: Decimal, price: Decimal) -> OrderRequest {
+    OrderRequest {
+        client_id: ClientOrderId::new(id).unwrap(),
+        pair: "ETH-USDT".parse().unwrap(),
+        side,
+        order_type: OrderType::Limit,
+        amount,
+        price: Some(price),
+        time_in_force: TimeInForce::Gtc,
+        deadline: None,
+    }
+}
+
+fn fill(
+    venue: &str,
+    trade: &str,
+    id: &str,
+    side: Side,
+    amount: Decimal,
+    price: Decimal,
+    fee: Decimal,
+) -> Fill {
+    Fill {
+        venue: venue.into(),
+        trade_id: trade.into(),
+        client_id: Some(ClientOrderId::new(id).unwrap()),
+        venue_order_id: None,
+        pair: "ETH-USDT".parse().unwrap(),
+        side,
+        price,
+        amount,
+        fee_asset: Asset::new("USDT").unwrap(),
+        fee_amount: fee,
+        is_maker: false,
+        timestamp_ms: 1,
+    }
+}
+
+#[test]
+fn intent_then_states_then_fills() {
+    let mut j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    let o = order("o1", Side::Buy, dec!(2), dec!(100));
+    j.record_intent(run, "binance", &o).unwrap();
+    assert!(matches!(
+        j.record_intent(run, "binance", &o),
+        Err(StoreError::DuplicateOrder(_))
+    ));
+    let id = o.client_id.clone();
+    assert_eq!(
+        j.order(&id).unwrap().unwrap().state,
+        OrderState::PendingSubmit
+    );
+    j.record_state(&id, OrderState::Open, Some("123"), None)
+        .unwrap();
+    j.record_state(&id, OrderState::Open, None, None).unwrap(); // repeated event: no-op
+    assert!(matches!(
+        j.record_state(&id, OrderState::PendingSubmit, None, None),
+        Err(StoreError::IllegalTransition { .. })
+    ));
+    assert!(
+        j.record_fill(
+            run,
+            &fill(
+                "binance",
+                "t1",
+                "o1",
+                Side::Buy,
+                dec!(1),
+                dec!(100),
+                dec!(0.1)
+            )
+        )
+        .unwrap()
+    );
+    assert!(
+        !j.record_fill(
+            run,
+            &fill(
+                "binance",
+                "t1",
+                "o1",
+                Side::Buy,
+                dec!(1),
+                dec!(100),
+                dec!(0.1)
+            )
+        )
+        .unwrap()
+    );
+    let jo = j.order(&id).unwrap().unwrap();
+    assert_eq!(
+        (jo.state, jo.filled, jo.venue_order_id.as_deref()),
+        (OrderState::PartiallyFilled, dec!(1), Some("123"))
+    );
+    assert!(matches!(
+        j.record_fill(
+            run,
+            &fill(
+                "binance",
+                "t2",
+                "o1",
+                Side::Buy,
+                dec!(5),
+                dec!(100),
+                dec!(0)
+            )
+        ),
+        Err(StoreError::Overfill { .. })
+    ));
+    // the refused fill left nothing behind
+    assert_eq!(j.history(Some(run)).unwrap().runs[0].trades.len(), 1);
+    assert!(
+        j.record_fill(
+            run,
+            &fill(
+                "binance",
+                "t2",
+                "o1",
+                Side::Buy,
+                dec!(1),
+                dec!(101),
+                dec!(0.1)
+            )
+        )
+        .unwrap()
+    );
+    let jo = j.order(&id).unwrap().unwrap();
+    assert_eq!(jo.state, OrderState::Filled);
+    assert_eq!(jo.filled_quote, dec!(201));
+    // a cancel confirmation racing the last fill is ignored
+    j.record_state(&id, OrderState::Cancelled, None, None)
+        .unwrap();
+    assert_eq!(j.order(&id).unwrap().unwrap().state, OrderState::Filled);
+    assert!(j.in_flight_orders().unwrap().is_empty());
+    // the same trade id at another venue is another fill
+    j.record_intent(run, "kraken", &order("o2", Side::Sell, dec!(1), dec!(100)))
+        .unwrap();
+    assert!(
+        j.record_fill(
+            run,
+            &fill(
+                "kraken",
+                "t1",
+                "o2",
+                Side::Sell,
+                dec!(1),
+                dec!(110),
+                dec!(0)
+            )
+        )
+        .unwrap()
+    );
+}
+
+#[test]
+fn reopen_reloads_what_was_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/journal.sqlite");
+    {
+        let mut j = Journal::open(&path).unwrap();
+        let run = j.start_run("arb", "cfg").unwrap();
+        j.record_intent(run, "binance", &order("a", Side::Buy, dec!(1), dec!(100)))
+            .unwrap();
+        j.record_intent(
+            run,
+            "uniswap_v3@anvil",
+            &order("b", Side::Sell, dec!(1), dec!(100)),
+        )
+        .unwrap();
+        j.record_state(
+            &ClientOrderId::new("b").unwrap(),
+            OrderState::Failed,
+            None,
+            Some("reverted: STF"),
+        )
+        .unwrap();
+        j.record_tx(
+            run,
+            &TxInfo {
+                hash: "0xabc".into(),
+                chain: "anvil".into(),
+                from: "0x1".into(),
+                nonce: 7,
+                client_id: Some(ClientOrderId::new("b").unwrap()),
+                status: TxState::Pending,
+                gas_used: None,
+                effective_gas_price: None,
+                fee_native: None,
+                native_asset: "ETH".into(),
+                block: None,
+            },
+        )
+        .unwrap();
+        j.record_balance(
+            run,
+            "binance",
+            &Balance::new(Asset::new("USDT").unwrap(), dec!(10), dec!(9)),
+        )
+        .unwrap();
+    }
+    let j = Journal::open(&path).unwrap();
+    let in_flight = j.in_flight_orders().unwrap();
+    assert_eq!(in_flight.len(), 1);
+    assert_eq!(in_flight[0].request.client_id.as_str(), "a");
+    assert_eq!(in_flight[0].venue, "binance");
+    assert_eq!(in_flight[0].request.price, Some(dec!(100)));
+    let failed = j.order(&ClientOrderId::new("b").unwrap()).unwrap().unwrap();
+    assert_eq!(failed.reason.as_deref(), Some("reverted: STF"));
+    let pending = j.pending_transactions().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].nonce, 7);
+    // the tx is confirmed: an upsert, not a second row
+    let mut mined = pending[0].clone();
+    mined.status = TxState::Reverted;
+    mined.gas_used = Some(21000);
+    mined.fee_native = Some(dec!(0.000021));
+    j.record_tx(1, &mined).unwrap();
+    assert!(j.pending_transactions().unwrap().is_empty());
+    assert_eq!(j.transactions_of_run(1).unwrap().len(), 1);
+}
+
+#[test]
+fn history_nets_trades_fees_and_gas_per_asset() {
+    let mut j = Journal::in_memory().unwrap();
+    let run = j.start_run("arb", "").unwrap();
+    j.record_intent(run, "binance", &order("buy", Side::Buy, dec!(1), dec!(100)))
+        .unwrap();
+    j.record_intent(run, "uni", &order("sell", Side::Sell, dec!(1), dec!(105)))
+        .unwrap();
+    j.record_fill(
+        run,
+        &fill(
+            "binance",
+            "1",
+            "buy",
+            Side::Buy,
+            dec!(1),
+            dec!(100),
+            dec!(0.1),
+        ),
+    )
+    .unwrap();
+    j.record_fill(
+        run,
+        &fill(
+            "uni",
+            "0xh:3",
+            "sell",
+            Side::Sell,
+            dec!(1),
+            dec!(105),
+            dec!(0.3),
+        ),
+    )
+    .unwrap();
+    j.record_tx(
+        run,
+        &TxInfo {
+            hash: "0xh".into(),
+            chain: "anvil".into(),
+            from: "0x1".into(),
+            nonce: 0,
+            client_id: Some(ClientOrderId::new("sell").unwrap()),
+            status: TxState::Mined,
+            gas_used: Some(100_000),
+            effective_gas_price: Some("1000000000".into()),
+            fee_native: Some(dec!(0.0001)),
+            native_asset: "ETH".into(),
+            block: Some(5),
+        },
+    )
+    .unwrap();
+    // An approval costs gas with no fill.
+    j.record_tx(
+        run,
+        &TxInfo {
+            hash: "0xapprove".into(),
+            chain: "anvil".into(),
+            from: "0x1".into(),
+            nonce: 1,
+            client_id: None,
+            status: TxState::Mined,
+            gas_used: Some(46_000),
+            effective_gas_price: Some("1000000000".into()),
+            fee_native: Some(dec!(0.000046)),
+            native_asset: "ETH".into(),
+            block: Some(6),
+        },
+    )
+    .unwrap();
+    j.end_run(run, "done").unwrap();
+    let r = &j.history(None).unwrap().runs[0];
+    assert_eq!(r.trades.len(), 2);
+    assert_eq!(r.orders, 2);
+    let get = |v: &[AssetFlow], a: &str| v.iter().find(|f| f.asset == a).map(|f| f.net);
+    assert_eq!(get(&r.pnl, "USDT"), Some(dec!(4.6)));
+    assert_eq!(
+        get(&r.pnl, "ETH"),
+        Some(dec!(-0.000046)),
+        "base nets to zero; the swap's gas is its fill's fee; the approval's gas remains"
+    );
+    assert_eq!(get(&r.fees, "USDT"), Some(dec!(0.4)));
+    assert_eq!(get(&r.gas, "ETH"), Some(dec!(0.000146)));
+    assert_eq!(r.outcome.as_deref(), Some("done"));
+    assert!(j.history(Some(99)).unwrap().runs.is_empty());
+}

@@ -1,0 +1,907 @@
+//! The event loop: re-evaluates on every book update and every pool event, sends both legs by the
+//! configured mode, follows them to the end, handles a failed leg by policy, and journals everything —
+//! each order intent before it is sent. On start it reconciles what the journal has in flight.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tracing::{info, warn};
+
+use super::config::{ExecutionMode, FailurePolicy};
+use super::decision::{Decision, DirectionEdge, Evaluator, Proposal, SkipReason};
+use crate::core::{
+    ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, QuoteRequest, Rounding,
+    Side, TimeInForce, VenueEvent,
+};
+use crate::store::{AssetFlow, Journal, RunId, StoreError};
+use crate::venue::{Venue, VenueError, VenueKind};
+
+/// What the runner reports as it goes (for a live display or a log).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ArbEvent {
+    Edges {
+        edges: Vec<DirectionEdge>,
+    },
+    Skipped {
+        reason: String,
+    },
+    OrderSent {
+        venue: String,
+        order: OrderRequest,
+    },
+    OrderUpdate {
+        venue: String,
+        client_id: ClientOrderId,
+        state: OrderState,
+        reason: Option<String>,
+    },
+    Fill {
+        fill: Fill,
+    },
+    TradeDone {
+        trade: u32,
+        expected_profit: Decimal,
+    },
+    LegFailed {
+        trade: u32,
+        detail: String,
+    },
+    Reconciled {
+        orders: usize,
+    },
+    Stopped {
+        outcome: RunOutcome,
+    },
+}
+
+/// Why the run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Asked to stop (Ctrl-C); in-flight orders were followed to the end.
+    Stopped,
+    /// The configured number of trades was reached.
+    MaxTrades,
+    /// Too many failed trades.
+    TooManyFailures(String),
+    /// The failure policy is `stop` and a leg failed.
+    PolicyStop(String),
+    /// A venue's event stream ended.
+    VenueGone(String),
+}
+
+/// The end of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: RunId,
+    pub trades: u32,
+    pub failures: u32,
+    pub outcome: RunOutcome,
+    pub pnl: Vec<AssetFlow>,
+}
+
+/// Errors that stop the runner outright.
+#[derive(Debug, thiserror::Error)]
+pub enum ArbError {
+    #[error("journal: {0}")]
+    Journal(#[from] StoreError),
+    #[error("{venue}: {source}")]
+    Venue { venue: String, source: VenueError },
+    #[error("{venue} has no market {pair}")]
+    NoMarket { venue: String, pair: String },
+    #[error("order size {size} is below what {venue} can trade after rounding to its step size")]
+    SizeTooSmall { venue: String, size: Decimal },
+}
+
+#[derive(Debug, Clone)]
+struct Leg {
+    venue: usize,
+    order: OrderRequest,
+    state: OrderState,
+    filled: Decimal,
+    sent: bool,
+    last_poll: Instant,
+}
+
+impl Leg {
+    fn terminal(&self) -> bool {
+        self.state.is_terminal()
+    }
+}
+
+#[derive(Debug)]
+struct ActiveTrade {
+    number: u32,
+    proposal: Proposal,
+    legs: Vec<Leg>,
+    /// Corrective orders (unwind or hedge) already sent.
+    corrected: bool,
+}
+
+/// Runs the arbitrage between two venues.
+pub struct ArbRunner {
+    venues: [Arc<dyn Venue>; 2],
+    names: [String; 2],
+    eval: Evaluator,
+    journal: Journal,
+    run_id: RunId,
+    rules: [MarketRules; 2],
+    is_amm: [bool; 2],
+    events: mpsc::UnboundedSender<ArbEvent>,
+    active: Option<ActiveTrade>,
+    trades: u32,
+    failures: u32,
+    outcome: Option<RunOutcome>,
+    cooldown_until: Option<Instant>,
+    stale: [bool; 2],
+    last_skip: Option<String>,
+    poll_every: Duration,
+    /// A trade just ended: evaluate again once the cooldown is over (our own trade moved the market).
+    reevaluate: bool,
+}
+
+async fn sleep_until_opt(t: Option<Instant>) {
+    if let Some(t) = t {
+        tokio::time::sleep_until(t.into()).await;
+    }
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl ArbRunner {
+    /// Prepares a run: loads both venues' rules, quantizes the size, opens a journal run.
+    pub async fn new(
+        venues: [Arc<dyn Venue>; 2],
+        eval: Evaluator,
+        journal: Journal,
+        label: &str,
+        config_text: &str,
+        events: mpsc::UnboundedSender<ArbEvent>,
+    ) -> Result<Self, ArbError> {
+        let names = [venues[0].id().to_string(), venues[1].id().to_string()];
+        let pairs = [
+            eval.config().venue_a.pair.clone(),
+            eval.config().venue_b.pair.clone(),
+        ];
+        let mut rules = Vec::with_capacity(2);
+        for i in 0..2 {
+            let markets = venues[i]
+                .markets()
+                .await
+                .map_err(|source| ArbError::Venue {
+                    venue: names[i].clone(),
+                    source,
+                })?;
+            let r = markets
+                .into_iter()
+                .find(|m| m.pair == pairs[i])
+                .ok_or_else(|| ArbError::NoMarket {
+                    venue: names[i].clone(),
+                    pair: pairs[i].to_string(),
+                })?;
+            rules.push(r);
+        }
+        let rules: [MarketRules; 2] = [rules[0].clone(), rules[1].clone()];
+        let mut eval = eval;
+        let mut amounts = eval.base_amounts();
+        for i in 0..2 {
+            let q = rules[i].quantize_size(amounts[i], Rounding::Down);
+            if q <= Decimal::ZERO || q < rules[i].min_size {
+                return Err(ArbError::SizeTooSmall {
+                    venue: names[i].clone(),
+                    size: amounts[i],
+                });
+            }
+            amounts[i] = q;
+        }
+        eval.set_base_amounts(amounts);
+        let is_amm = [
+            venues[0].kind() == VenueKind::Amm,
+            venues[1].kind() == VenueKind::Amm,
+        ];
+        let run_id = journal.start_run(label, config_text)?;
+        Ok(Self {
+            venues,
+            names,
+            eval,
+            journal,
+            run_id,
+            rules,
+            is_amm,
+            events,
+            active: None,
+            trades: 0,
+            failures: 0,
+            outcome: None,
+            cooldown_until: None,
+            stale: [false; 2],
+            last_skip: None,
+            poll_every: Duration::from_secs(2),
+            reevaluate: false,
+        })
+    }
+
+    pub fn run_id(&self) -> RunId {
+        self.run_id
+    }
+
+    /// How often a leg that has not reached a final state is polled.
+    pub fn set_poll_interval(&mut self, every: Duration) {
+        self.poll_every = every;
+    }
+
+    fn emit(&self, e: ArbEvent) {
+        let _ = self.events.send(e);
+    }
+
+    fn venue_err(&self, i: usize, source: VenueError) -> ArbError {
+        ArbError::Venue {
+            venue: self.names[i].clone(),
+            source,
+        }
+    }
+
+    /// Runs until the outcome is decided or `stop` turns true; then follows in-flight orders to the end.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) -> Result<RunSummary, ArbError> {
+        let (mut rx_a, mut rx_b) = (self.venues[0].events(), self.venues[1].events());
+        self.reconcile().await?;
+        self.evaluate().await?;
+        let mut stopping = *stop.borrow();
+        let mut tick = tokio::time::interval(self.poll_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            if (stopping || self.outcome.is_some()) && self.active.is_none() {
+                break;
+            }
+            tokio::select! {
+                changed = stop.changed(), if !stopping => {
+                    // A dropped sender also means stop.
+                    if changed.is_err() || *stop.borrow() {
+                        info!("stop requested: no new orders; following in-flight ones to the end");
+                        stopping = true;
+                    }
+                }
+                ev = rx_a.recv() => self.on_event(0, ev, stopping).await?,
+                ev = rx_b.recv() => self.on_event(1, ev, stopping).await?,
+                _ = tick.tick(), if self.active.is_some() => self.poll_active().await?,
+                _ = sleep_until_opt(self.cooldown_until), if self.reevaluate && self.active.is_none() && !stopping => {
+                    self.reevaluate = false;
+                    self.evaluate().await?;
+                }
+            }
+        }
+        let outcome = self.outcome.clone().unwrap_or(RunOutcome::Stopped);
+        let label = match &outcome {
+            RunOutcome::Stopped => "stopped".to_string(),
+            RunOutcome::MaxTrades => "max_trades".to_string(),
+            RunOutcome::TooManyFailures(d) => format!("too_many_failures: {d}"),
+            RunOutcome::PolicyStop(d) => format!("policy_stop: {d}"),
+            RunOutcome::VenueGone(d) => format!("venue_gone: {d}"),
+        };
+        self.journal.end_run(self.run_id, &label)?;
+        self.emit(ArbEvent::Stopped {
+            outcome: outcome.clone(),
+        });
+        let pnl = self
+            .journal
+            .history(Some(self.run_id))?
+            .runs
+            .pop()
+            .map(|r| r.pnl)
+            .unwrap_or_default();
+        Ok(RunSummary {
+            run_id: self.run_id,
+            trades: self.trades,
+            failures: self.failures,
+            outcome,
+            pnl,
+        })
+    }
+
+    /// Brings the journal's in-flight orders at our venues up to date with what the venues say.
+    async fn reconcile(&mut self) -> Result<(), ArbError> {
+        let in_flight = self.journal.in_flight_orders()?;
+        let mut n = 0;
+        for jo in in_flight {
+            let Some(i) = self.names.iter().position(|v| v == &jo.venue) else {
+                continue;
+            };
+            let id = jo.request.client_id.clone();
+            match self.venues[i].order_status(&jo.request).await {
+                Ok(order) => {
+                    for f in self.venues[i]
+                        .order_fills(&jo.request)
+                        .await
+                        .map_err(|e| self.venue_err(i, e))?
+                    {
+                        self.journal.record_fill(jo.run_id, &f)?;
+                    }
+                    if order.state != jo.state {
+                        self.record_state_lenient(
+                            &id,
+                            order.state,
+                            order.venue_order_id.as_deref(),
+                            order.reason.as_deref(),
+                        );
+                    }
+                }
+                // Never reached the venue (killed between the intent and the send): it failed.
+                Err(VenueError::UnknownOrder(_)) if jo.state == OrderState::PendingSubmit => {
+                    self.record_state_lenient(
+                        &id,
+                        OrderState::Failed,
+                        None,
+                        Some("never reached the venue"),
+                    );
+                }
+                Err(VenueError::UnknownOrder(_)) => {
+                    self.record_state_lenient(
+                        &id,
+                        OrderState::Unknown,
+                        None,
+                        Some("the venue does not know it"),
+                    );
+                }
+                Err(e) => return Err(self.venue_err(i, e)),
+            }
+            n += 1;
+        }
+        if n > 0 {
+            self.emit(ArbEvent::Reconciled { orders: n });
+        }
+        Ok(())
+    }
+
+    fn record_state_lenient(
+        &mut self,
+        id: &ClientOrderId,
+        to: OrderState,
+        vid: Option<&str>,
+        reason: Option<&str>,
+    ) {
+        if let Err(e) = self.journal.record_state(id, to, vid, reason) {
+            warn!(order = %id, error = %e, "journal refused a state change");
+        }
+    }
+
+    async fn on_event(
+        &mut self,
+        i: usize,
+        ev: Option<VenueEvent>,
+        stopping: bool,
+    ) -> Result<(), ArbError> {
+        let Some(ev) = ev else {
+            self.outcome
+                .get_or_insert(RunOutcome::VenueGone(self.names[i].clone()));
+            // Nothing more will arrive for the active legs of this venue.
+            if let Some(t) = &mut self.active {
+                for leg in t.legs.iter_mut().filter(|l| l.venue == i && !l.terminal()) {
+                    leg.state = OrderState::Unknown;
+                }
+                if t.legs
+                    .iter()
+                    .all(|l| l.terminal() || l.state == OrderState::Unknown)
+                {
+                    self.active = None;
+                }
+            }
+            return Ok(());
+        };
+        match ev {
+            VenueEvent::Order {
+                client_id,
+                venue_order_id,
+                state,
+                reason,
+            } => {
+                if self.journal.order(&client_id)?.is_some() {
+                    self.record_state_lenient(
+                        &client_id,
+                        state,
+                        venue_order_id.as_deref(),
+                        reason.as_deref(),
+                    );
+                }
+                if let Some(leg) = self.leg_mut(&client_id) {
+                    leg.state = state;
+                }
+                self.emit(ArbEvent::OrderUpdate {
+                    venue: self.names[i].clone(),
+                    client_id,
+                    state,
+                    reason,
+                });
+                self.progress().await?;
+            }
+            VenueEvent::Fill(f) => {
+                if self.journal.record_fill(self.run_id, &f)? {
+                    if let Some(cid) = f.client_id.clone()
+                        && let Some(leg) = self.leg_mut(&cid)
+                    {
+                        leg.filled += f.amount;
+                        if leg.filled >= leg.order.amount {
+                            leg.state = OrderState::Filled;
+                        } else if !leg.state.is_terminal() {
+                            leg.state = OrderState::PartiallyFilled;
+                        }
+                    }
+                    self.emit(ArbEvent::Fill { fill: f });
+                    self.progress().await?;
+                }
+            }
+            VenueEvent::ConnectionLost { reason } => {
+                warn!(venue = %self.names[i], %reason, "connection lost: not trading until resynced");
+                self.stale[i] = true;
+            }
+            VenueEvent::Resynced { .. } => {
+                self.stale[i] = false;
+                if !stopping {
+                    self.evaluate().await?;
+                }
+            }
+            VenueEvent::BookChanged { .. } | VenueEvent::PoolChanged { .. } => {
+                if !stopping {
+                    self.evaluate().await?;
+                }
+            }
+            VenueEvent::Transaction(tx) => self.journal.record_tx(self.run_id, &tx)?,
+            VenueEvent::Balance(_) => {}
+        }
+        Ok(())
+    }
+
+    fn leg_mut(&mut self, id: &ClientOrderId) -> Option<&mut Leg> {
+        self.active
+            .as_mut()?
+            .legs
+            .iter_mut()
+            .find(|l| &l.order.client_id == id)
+    }
+
+    /// Re-evaluates both directions and trades if it pays.
+    async fn evaluate(&mut self) -> Result<(), ArbError> {
+        if self.active.is_some() || self.outcome.is_some() || self.stale.iter().any(|s| *s) {
+            return Ok(());
+        }
+        if self.cooldown_until.is_some_and(|t| Instant::now() < t) {
+            return Ok(());
+        }
+        let amounts = self.eval.base_amounts();
+        let pairs = [
+            self.eval.config().venue_a.pair.clone(),
+            self.eval.config().venue_b.pair.clone(),
+        ];
+        let req = |i: usize, side: Side| QuoteRequest {
+            pair: pairs[i].clone(),
+            side,
+            base_amount: amounts[i],
+        };
+        let reqs = [
+            req(0, Side::Buy),
+            req(0, Side::Sell),
+            req(1, Side::Buy),
+            req(1, Side::Sell),
+        ];
+        let (ba, sa, bb, sb) = tokio::join!(
+            self.venues[0].quote(&reqs[0]),
+            self.venues[0].quote(&reqs[1]),
+            self.venues[1].quote(&reqs[2]),
+            self.venues[1].quote(&reqs[3]),
+        );
+        for (i, r) in [(0, &ba), (0, &sa), (1, &bb), (1, &sb)] {
+            if let Err(e) = r {
+                info!(venue = %self.names[i], error = %e, "no quote");
+            }
+        }
+        let decision = self.eval.decide(
+            [ba.as_ref().ok(), bb.as_ref().ok()],
+            [sa.as_ref().ok(), sb.as_ref().ok()],
+        );
+        match decision {
+            Decision::Hold { edges } => {
+                self.emit(ArbEvent::Edges { edges });
+                Ok(())
+            }
+            Decision::Skip { reason, edges } => {
+                self.emit(ArbEvent::Edges { edges });
+                self.skip(reason);
+                Ok(())
+            }
+            Decision::Trade { proposal, edges } => {
+                self.emit(ArbEvent::Edges { edges });
+                self.try_trade(*proposal).await
+            }
+        }
+    }
+
+    fn skip(&mut self, reason: SkipReason) {
+        let text = reason.to_string();
+        if self.last_skip.as_deref() != Some(text.as_str()) {
+            info!(reason = %text, "profitable edge skipped");
+            self.last_skip = Some(text.clone());
+        }
+        self.emit(ArbEvent::Skipped { reason: text });
+    }
+
+    async fn try_trade(&mut self, proposal: Proposal) -> Result<(), ArbError> {
+        let cfg = self.eval.config().clone();
+        let size = cfg.order_size;
+        if size > cfg.max_open_exposure {
+            self.skip(SkipReason::Exposure {
+                current: Decimal::ZERO,
+                limit: cfg.max_open_exposure,
+            });
+            return Ok(());
+        }
+        let (ba, bb) = tokio::join!(self.venues[0].balances(), self.venues[1].balances());
+        let ba = ba.map_err(|e| self.venue_err(0, e))?;
+        let bb = bb.map_err(|e| self.venue_err(1, e))?;
+        if let Err(r) = self.eval.check_balances(&proposal, [&ba, &bb]) {
+            self.skip(r);
+            return Ok(());
+        }
+        let ids = [
+            ClientOrderId::generate("sla"),
+            ClientOrderId::generate("slb"),
+        ];
+        let orders = match self.eval.orders(
+            &proposal,
+            self.is_amm,
+            [&self.rules[0], &self.rules[1]],
+            ids,
+            now_unix(),
+        ) {
+            Ok(o) => o,
+            Err(r) => {
+                self.skip(r);
+                return Ok(());
+            }
+        };
+        self.last_skip = None;
+        let number = self.trades + self.failures + 1;
+        let legs: Vec<Leg> = orders
+            .into_iter()
+            .enumerate()
+            .map(|(i, order)| Leg {
+                venue: i,
+                order,
+                state: OrderState::PendingSubmit,
+                filled: Decimal::ZERO,
+                sent: false,
+                last_poll: Instant::now(),
+            })
+            .collect();
+        self.active = Some(ActiveTrade {
+            number,
+            proposal,
+            legs,
+            corrected: false,
+        });
+        let first: Vec<usize> = match cfg.execution {
+            ExecutionMode::Concurrent => vec![0, 1],
+            ExecutionMode::AmmFirst => match self.is_amm.iter().position(|a| *a) {
+                Some(amm) => vec![amm],
+                None => vec![0, 1],
+            },
+        };
+        for i in first {
+            self.send_leg(i).await?;
+        }
+        self.progress().await
+    }
+
+    /// Journals the intent of leg `i` of the active trade, then sends it.
+    async fn send_leg(&mut self, i: usize) -> Result<(), ArbError> {
+        let Some(t) = &self.active else { return Ok(()) };
+        let Some(leg) = t.legs.get(i).cloned() else {
+            return Ok(());
+        };
+        self.journal
+            .record_intent(self.run_id, &self.names[leg.venue], &leg.order)?;
+        if let Some(l) = self.active.as_mut().and_then(|t| t.legs.get_mut(i)) {
+            l.sent = true;
+        }
+        self.emit(ArbEvent::OrderSent {
+            venue: self.names[leg.venue].clone(),
+            order: leg.order.clone(),
+        });
+        match self.venues[leg.venue].submit(leg.order.clone()).await {
+            Ok(_) => {}
+            Err(e) => {
+                let reason = e.to_string();
+                warn!(venue = %self.names[leg.venue], order = %leg.order.client_id, error = %reason, "order not accepted");
+                // A timeout means it may have reached the venue: unknown, resolved by polling.
+                let state = if matches!(e, VenueError::Timeout(_) | VenueError::Network(_)) {
+                    OrderState::Unknown
+                } else {
+                    OrderState::Failed
+                };
+                self.record_state_lenient(&leg.order.client_id, state, None, Some(&reason));
+                if let Some(l) = self.active.as_mut().and_then(|t| t.legs.get_mut(i)) {
+                    l.state = state;
+                }
+                self.emit(ArbEvent::OrderUpdate {
+                    venue: self.names[leg.venue].clone(),
+                    client_id: leg.order.client_id.clone(),
+                    state,
+                    reason: Some(reason),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Polls legs that have not reached a final state (a stream may have missed their updates).
+    async fn poll_active(&mut self) -> Result<(), ArbError> {
+        let Some(t) = &self.active else { return Ok(()) };
+        let due: Vec<(usize, usize, OrderRequest)> = t
+            .legs
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.sent && !l.terminal() && l.last_poll.elapsed() >= self.poll_every)
+            .map(|(k, l)| (k, l.venue, l.order.clone()))
+            .collect();
+        for (k, v, req) in due {
+            let id = req.client_id.clone();
+            if let Some(l) = self.active.as_mut().and_then(|t| t.legs.get_mut(k)) {
+                l.last_poll = Instant::now();
+            }
+            match self.venues[v].order_status(&req).await {
+                Ok(o) => {
+                    if o.state.is_terminal() {
+                        for f in self.venues[v].order_fills(&req).await.unwrap_or_default() {
+                            if self.journal.record_fill(self.run_id, &f)? {
+                                self.emit(ArbEvent::Fill { fill: f });
+                            }
+                        }
+                        self.record_state_lenient(
+                            &id,
+                            o.state,
+                            o.venue_order_id.as_deref(),
+                            o.reason.as_deref(),
+                        );
+                        if let Some(l) = self.active.as_mut().and_then(|t| t.legs.get_mut(k)) {
+                            l.state = o.state;
+                            l.filled = o.filled;
+                        }
+                    }
+                }
+                Err(e) => info!(venue = %self.names[v], order = %id, error = %e, "poll failed"),
+            }
+        }
+        self.progress().await
+    }
+
+    /// Moves the active trade on: sends the second leg in AMM-first mode, then settles.
+    async fn progress(&mut self) -> Result<(), ArbError> {
+        let cfg = self.eval.config().clone();
+        let Some(t) = &self.active else { return Ok(()) };
+        let number = t.number;
+        // AMM first: the exchange leg goes only once the AMM leg is filled (mined).
+        if cfg.execution == ExecutionMode::AmmFirst && !t.corrected {
+            let unsent: Vec<usize> = t
+                .legs
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !l.sent)
+                .map(|(k, _)| k)
+                .collect();
+            if !unsent.is_empty() {
+                let amm_done = t.legs.iter().filter(|l| l.sent).all(|l| l.terminal());
+                let amm_filled = t
+                    .legs
+                    .iter()
+                    .filter(|l| l.sent)
+                    .all(|l| l.state == OrderState::Filled);
+                if amm_done && amm_filled {
+                    for k in unsent {
+                        self.send_leg(k).await?;
+                    }
+                    return Ok(());
+                }
+                if amm_done {
+                    let detail = "AMM leg did not fill: the exchange leg was not sent".to_string();
+                    self.emit(ArbEvent::LegFailed {
+                        trade: number,
+                        detail: detail.clone(),
+                    });
+                    self.finish_failure(detail);
+                    return Ok(());
+                }
+                return Ok(());
+            }
+        }
+        if !t
+            .legs
+            .iter()
+            .all(|l| l.terminal() || (!l.sent && t.corrected))
+        {
+            return Ok(());
+        }
+        // Net base exposure in canonical units: bought minus sold.
+        let exposure = self.exposure(t);
+        if exposure.is_zero() {
+            if t.corrected {
+                self.finish_failure("a leg failed; the exposure was closed by policy".into());
+            } else {
+                self.trades += 1;
+                let profit = t.proposal.edge.profit;
+                self.emit(ArbEvent::TradeDone {
+                    trade: number,
+                    expected_profit: profit,
+                });
+                self.active = None;
+                self.after_trade();
+            }
+            return Ok(());
+        }
+        if t.corrected {
+            let detail = format!("exposure of {exposure} remains after the corrective order");
+            self.emit(ArbEvent::LegFailed {
+                trade: number,
+                detail: detail.clone(),
+            });
+            self.outcome = Some(RunOutcome::PolicyStop(detail));
+            self.active = None;
+            return Ok(());
+        }
+        let detail = format!("legs ended unbalanced: net base exposure {exposure}");
+        self.emit(ArbEvent::LegFailed {
+            trade: number,
+            detail: detail.clone(),
+        });
+        match cfg.on_leg_failure {
+            FailurePolicy::Stop => {
+                self.failures += 1;
+                self.outcome = Some(RunOutcome::PolicyStop(detail));
+                self.active = None;
+                Ok(())
+            }
+            FailurePolicy::Unwind | FailurePolicy::Hedge => {
+                self.correct(exposure, cfg.on_leg_failure).await
+            }
+        }
+    }
+
+    fn exposure(&self, t: &ActiveTrade) -> Decimal {
+        let cfg = self.eval.config();
+        let rates = [
+            cfg.canonical(&cfg.venue_a.pair.base).1,
+            cfg.canonical(&cfg.venue_b.pair.base).1,
+        ];
+        t.legs
+            .iter()
+            .map(|l| {
+                let sign = if l.order.side == Side::Buy {
+                    Decimal::ONE
+                } else {
+                    Decimal::NEGATIVE_ONE
+                };
+                sign * l.filled * rates[l.venue]
+            })
+            .sum()
+    }
+
+    /// Sends the corrective order: unwind trades back on the venue that filled; hedge completes the
+    /// missing side on the venue that failed.
+    async fn correct(&mut self, exposure: Decimal, policy: FailurePolicy) -> Result<(), ArbError> {
+        let Some(t) = &self.active else { return Ok(()) };
+        // exposure > 0: long base, so sell; < 0: short, so buy.
+        let side = if exposure > Decimal::ZERO {
+            Side::Sell
+        } else {
+            Side::Buy
+        };
+        let long_leg_side = side.opposite();
+        // The leg that filled is the one on the exposure's side.
+        let filled_venue = t
+            .legs
+            .iter()
+            .find(|l| l.order.side == long_leg_side && !l.filled.is_zero())
+            .map(|l| l.venue);
+        let venue = match (policy, filled_venue) {
+            (FailurePolicy::Unwind, Some(v)) => v,
+            (FailurePolicy::Unwind, None) => t.legs.first().map_or(0, |l| l.venue),
+            (_, Some(v)) => 1 - v,
+            (_, None) => t.legs.first().map_or(0, |l| l.venue),
+        };
+        let cfg = self.eval.config().clone();
+        let rate = if venue == 0 {
+            cfg.canonical(&cfg.venue_a.pair.base).1
+        } else {
+            cfg.canonical(&cfg.venue_b.pair.base).1
+        };
+        let leg_cfg = if venue == 0 {
+            &cfg.venue_a
+        } else {
+            &cfg.venue_b
+        };
+        let amount = self.rules[venue].quantize_size(exposure.abs() / rate, Rounding::Nearest);
+        let id = ClientOrderId::generate("slx");
+        let order = if self.is_amm[venue] {
+            let q = self.venues[venue]
+                .quote(&QuoteRequest {
+                    pair: leg_cfg.pair.clone(),
+                    side,
+                    base_amount: amount,
+                })
+                .await
+                .map_err(|e| self.venue_err(venue, e))?;
+            let slip =
+                (leg_cfg.slippage_pct * Decimal::TWO).max(Decimal::ONE) / Decimal::ONE_HUNDRED;
+            let bound = match side {
+                Side::Buy => q.average_price * (Decimal::ONE + slip),
+                Side::Sell => q.average_price * (Decimal::ONE - slip),
+            };
+            OrderRequest {
+                client_id: id,
+                pair: leg_cfg.pair.clone(),
+                side,
+                order_type: OrderType::Swap,
+                amount,
+                price: Some(bound),
+                time_in_force: TimeInForce::Gtc,
+                deadline: Some(now_unix() + cfg.swap_deadline_secs),
+            }
+        } else {
+            OrderRequest {
+                client_id: id,
+                pair: leg_cfg.pair.clone(),
+                side,
+                order_type: OrderType::Market,
+                amount,
+                price: None,
+                time_in_force: TimeInForce::Ioc,
+                deadline: None,
+            }
+        };
+        info!(venue = %self.names[venue], %side, %amount, ?policy, "correcting a failed leg");
+        if let Some(t) = self.active.as_mut() {
+            t.corrected = true;
+            t.legs.push(Leg {
+                venue,
+                order,
+                state: OrderState::PendingSubmit,
+                filled: Decimal::ZERO,
+                sent: false,
+                last_poll: Instant::now(),
+            });
+        }
+        let k = self.active.as_ref().map_or(0, |t| t.legs.len() - 1);
+        self.send_leg(k).await?;
+        Box::pin(self.progress()).await
+    }
+
+    fn finish_failure(&mut self, detail: String) {
+        self.failures += 1;
+        self.active = None;
+        let max = self.eval.config().max_failures;
+        if self.failures >= max {
+            let msg = format!(
+                "{} failed trades (limit {max}); last: {detail}",
+                self.failures
+            );
+            warn!("{msg}");
+            self.outcome = Some(RunOutcome::TooManyFailures(msg));
+        }
+        self.after_trade();
+    }
+
+    fn after_trade(&mut self) {
+        self.reevaluate = true;
+        let cfg = self.eval.config();
+        self.cooldown_until = Some(Instant::now() + Duration::from_millis(cfg.cooldown_ms));
+        if cfg.max_trades.is_some_and(|m| self.trades >= m) {
+            self.outcome.get_or_insert(RunOutcome::MaxTrades);
+        }
+    }
+}

@@ -1,0 +1,865 @@
+//! Strategy tests against two simulated venues: an exchange-like book venue and a constant-product AMM
+//! venue with gas. They check the decisions (trade, hold, skip), both execution modes, failure
+//! policies, the failure limit, restart reconciliation, and that the journal's PnL equals the balance
+//! change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use tokio::sync::{mpsc, watch};
+
+use super::*;
+use crate::core::{
+    Asset, Balance, ClientOrderId, Fill, GasCost, MarketRules, Order, OrderRequest, OrderState,
+    OrderType, Pair, Quote, QuoteRequest, Side, VenueEvent,
+};
+use crate::store::Journal;
+use crate::venue::{EventHub, EventReceiver, Venue, VenueError, VenueId, VenueKind};
+
+/// How a simulated venue prices.
+#[derive(Clone)]
+enum Pricing {
+    /// A book with a fixed bid/ask and unlimited depth.
+    Book { bid: Decimal, ask: Decimal },
+    /// x*y = k with reserves (base, quote).
+    Pool { base: Decimal, quote: Decimal },
+}
+
+struct SimState {
+    pricing: Pricing,
+    balances: HashMap<Asset, Decimal>,
+    orders: HashMap<ClientOrderId, Order>,
+    fills: HashMap<ClientOrderId, Vec<Fill>>,
+    /// Reject the next submit with this reason.
+    reject_next: Option<String>,
+    /// Make the next swap revert (slippage).
+    revert_next: bool,
+    trade_seq: u64,
+    submitted: Vec<OrderRequest>,
+}
+
+struct SimVenue {
+    id: VenueId,
+    kind: VenueKind,
+    rules: MarketRules,
+    fee: Decimal,
+    gas_native: Option<Decimal>,
+    state: Mutex<SimState>,
+    hub: EventHub,
+}
+
+impl SimVenue {
+    fn new(
+        id: &str,
+        kind: VenueKind,
+        pair: &str,
+        pricing: Pricing,
+        fee: Decimal,
+        balances: &[(&str, Decimal)],
+    ) -> Arc<Self> {
+        let pair: Pair = pair.parse().unwrap();
+        let mut rules = MarketRules::unrestricted(pair, "SIM", fee);
+        if kind == VenueKind::Cex {
+            rules.tick_size = dec!(0.01);
+            rules.step_size = dec!(0.0001);
+            rules.min_notional = dec!(5);
+        }
+        Arc::new(Self {
+            id: id.parse().unwrap(),
+            kind,
+            rules,
+            fee,
+            gas_native: (kind == VenueKind::Amm).then_some(dec!(0.002)),
+            state: Mutex::new(SimState {
+                pricing,
+                balances: balances
+                    .iter()
+                    .map(|(a, v)| (Asset::new(a).unwrap(), *v))
+                    .collect(),
+                orders: HashMap::new(),
+                fills: HashMap::new(),
+                reject_next: None,
+                revert_next: false,
+                trade_seq: 0,
+                submitted: Vec::new(),
+            }),
+            hub: EventHub::new(),
+        })
+    }
+
+    fn st(&self) -> std::sync::MutexGuard<'_, SimState> {
+        self.state.lock().unwrap()
+    }
+
+    fn balance(&self, a: &str) -> Decimal {
+        self.st()
+            .balances
+            .get(&Asset::new(a).unwrap())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Quote amount (fees included) and worst price for `size` on `side`.
+    fn price(
+        pricing: &Pricing,
+        side: Side,
+        size: Decimal,
+        fee: Decimal,
+    ) -> Result<(Decimal, Decimal), VenueError> {
+        // Quote amounts have 6 decimals, like USDT and USDC; rounded against the trader.
+        let r = |(q, w): (Decimal, Decimal), side: Side| {
+            let strategy = match side {
+                Side::Buy => rust_decimal::RoundingStrategy::AwayFromZero,
+                Side::Sell => rust_decimal::RoundingStrategy::ToZero,
+            };
+            (q.round_dp_with_strategy(6, strategy), w)
+        };
+        Self::price_exact(pricing, side, size, fee).map(|x| r(x, side))
+    }
+
+    fn price_exact(
+        pricing: &Pricing,
+        side: Side,
+        size: Decimal,
+        fee: Decimal,
+    ) -> Result<(Decimal, Decimal), VenueError> {
+        match pricing {
+            Pricing::Book { bid, ask } => Ok(match side {
+                Side::Buy => (size * ask * (Decimal::ONE + fee), *ask),
+                Side::Sell => (size * bid * (Decimal::ONE - fee), *bid),
+            }),
+            Pricing::Pool { base, quote } => match side {
+                Side::Buy => {
+                    if size >= *base {
+                        return Err(VenueError::InsufficientLiquidity("pool too small".into()));
+                    }
+                    let q_in = quote * size / (base - size) / (Decimal::ONE - fee);
+                    Ok((q_in, (quote + q_in) / (base - size)))
+                }
+                Side::Sell => {
+                    let eff = size * (Decimal::ONE - fee);
+                    let q_out = quote * eff / (base + eff);
+                    Ok((q_out, (quote - q_out) / (base + size)))
+                }
+            },
+        }
+    }
+
+    fn gas(&self) -> Option<GasCost> {
+        self.gas_native.map(|g| GasCost {
+            gas_units: 150_000,
+            native_asset: Asset::new("ETH").unwrap(),
+            native_amount: g,
+            quote_amount: None,
+        })
+    }
+
+    fn settle(&self, st: &mut SimState, order: &OrderRequest, quote_amount: Decimal) -> Fill {
+        let (base, quote) = (order.pair.base.clone(), order.pair.quote.clone());
+        let sign = if order.side == Side::Buy {
+            Decimal::ONE
+        } else {
+            Decimal::NEGATIVE_ONE
+        };
+        *st.balances.entry(base).or_default() += sign * order.amount;
+        *st.balances.entry(quote.clone()).or_default() -= sign * quote_amount;
+        if let Some(g) = self.gas_native {
+            *st.balances.entry(Asset::new("ETH").unwrap()).or_default() -= g;
+        }
+        if let Pricing::Pool { base: b, quote: q } = &mut st.pricing {
+            // Fees stay in the pool.
+            *b -= sign * order.amount;
+            *q += sign * quote_amount;
+        }
+        st.trade_seq += 1;
+        // An exchange reports its fee separately and the price net of it; a swap's pool fee is inside
+        // its price and its fee is the gas, in the native asset.
+        let (price, fee_asset, fee_amount) = match self.gas_native {
+            Some(g) => (quote_amount / order.amount, Asset::new("ETH").unwrap(), g),
+            None => {
+                let gross = quote_amount / (Decimal::ONE + sign * self.fee);
+                (
+                    gross / order.amount,
+                    quote.clone(),
+                    sign * (quote_amount - gross),
+                )
+            }
+        };
+        Fill {
+            venue: self.id.to_string(),
+            trade_id: format!("{}-{}", self.id, st.trade_seq),
+            client_id: Some(order.client_id.clone()),
+            venue_order_id: Some(st.trade_seq.to_string()),
+            pair: order.pair.clone(),
+            side: order.side,
+            price,
+            amount: order.amount,
+            fee_asset,
+            fee_amount,
+            is_maker: false,
+            timestamp_ms: st.trade_seq,
+        }
+    }
+
+    fn publish_state(&self, id: &ClientOrderId, state: OrderState, reason: Option<String>) {
+        self.hub.publish(VenueEvent::Order {
+            client_id: id.clone(),
+            venue_order_id: None,
+            state,
+            reason,
+        });
+    }
+
+    fn set_pricing(&self, p: Pricing) {
+        self.st().pricing = p;
+        self.hub.publish(VenueEvent::BookChanged {
+            pair: self.rules.pair.clone(),
+        });
+    }
+}
+
+#[async_trait]
+impl Venue for SimVenue {
+    fn id(&self) -> &VenueId {
+        &self.id
+    }
+    fn kind(&self) -> VenueKind {
+        self.kind
+    }
+    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
+        Ok(vec![self.rules.clone()])
+    }
+    async fn quote(&self, r: &QuoteRequest) -> Result<Quote, VenueError> {
+        let (quote_amount, worst) =
+            Self::price(&self.st().pricing, r.side, r.base_amount, self.fee)?;
+        Ok(Quote {
+            venue: self.id.to_string(),
+            pair: r.pair.clone(),
+            side: r.side,
+            base_amount: r.base_amount,
+            quote_amount,
+            average_price: quote_amount / r.base_amount,
+            worst_price: worst,
+            fee_asset: r.pair.quote.clone(),
+            fee_amount: Decimal::ZERO,
+            gas: self.gas(),
+        })
+    }
+    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        Ok(self
+            .st()
+            .balances
+            .iter()
+            .map(|(a, v)| Balance::new(a.clone(), *v, *v))
+            .collect())
+    }
+    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
+        let id = order.client_id.clone();
+        let mut st = self.st();
+        st.submitted.push(order.clone());
+        if let Some(reason) = st.reject_next.take() {
+            return Err(VenueError::Rejected {
+                code: Some("-2010".into()),
+                reason,
+            });
+        }
+        let mut o = Order::new(order.clone());
+        o.transition(OrderState::Open).unwrap();
+        let priced = Self::price(&st.pricing, order.side, order.amount, self.fee);
+        let acceptable = |qa: Decimal| match (order.order_type, order.price) {
+            (OrderType::Market, _) => true,
+            (_, None) => true,
+            (OrderType::Swap, Some(bound)) => match order.side {
+                Side::Buy => qa / order.amount <= bound,
+                Side::Sell => qa / order.amount >= bound,
+            },
+            (_, Some(limit)) => match order.side {
+                Side::Buy => qa / order.amount <= limit * (Decimal::ONE + self.fee),
+                Side::Sell => qa / order.amount >= limit * (Decimal::ONE - self.fee),
+            },
+        };
+        let revert = std::mem::take(&mut st.revert_next);
+        let outcome = match priced {
+            Ok((qa, _)) if !revert && acceptable(qa) => {
+                let f = self.settle(&mut st, &order, qa);
+                o.apply_fill(&f).unwrap();
+                st.fills.entry(id.clone()).or_default().push(f.clone());
+                Ok(f)
+            }
+            _ if order.order_type == OrderType::Swap => {
+                o.transition(OrderState::Failed).unwrap();
+                Err((
+                    OrderState::Failed,
+                    "execution reverted: Too little received".to_string(),
+                ))
+            }
+            _ => {
+                o.transition(OrderState::Cancelled).unwrap();
+                Err((OrderState::Cancelled, "IOC expired".to_string()))
+            }
+        };
+        st.orders.insert(id.clone(), o);
+        drop(st);
+        self.publish_state(&id, OrderState::Open, None);
+        match outcome {
+            Ok(f) => {
+                self.hub.publish(VenueEvent::Fill(f));
+                self.publish_state(&id, OrderState::Filled, None);
+                if self.kind == VenueKind::Amm {
+                    self.hub.publish(VenueEvent::PoolChanged {
+                        pair: self.rules.pair.clone(),
+                        block: 1,
+                    });
+                }
+            }
+            Err((state, reason)) => self.publish_state(&id, state, Some(reason)),
+        }
+        Ok(id)
+    }
+    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
+        Err(VenueError::UnknownOrder(id.clone()))
+    }
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        let id = &order.client_id;
+        self.st()
+            .orders
+            .get(id)
+            .cloned()
+            .ok_or_else(|| VenueError::UnknownOrder(id.clone()))
+    }
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        Ok(self
+            .st()
+            .fills
+            .get(&order.client_id)
+            .cloned()
+            .unwrap_or_default())
+    }
+    fn events(&self) -> EventReceiver {
+        self.hub.subscribe()
+    }
+}
+
+fn config(extra: &str) -> ArbConfig {
+    let text = format!(
+        r#"
+order_size = "1"
+min_profit_pct = "0.5"
+execution = "concurrent"
+cooldown_ms = 0
+max_open_exposure = "2"
+on_leg_failure = "unwind"
+max_failures = 2
+max_trades = 1
+{extra}
+
+[venue_a]
+venue = "binance"
+pair = "ETH-USDT"
+slippage_pct = "0.2"
+
+[venue_b]
+venue = "uniswap_v3@anvil"
+pair = "WETH-USDC"
+slippage_pct = "0.5"
+
+[gas]
+source = "market"
+
+[[assets]]
+asset = "WETH"
+same_as = "ETH"
+
+[[assets]]
+asset = "USDC"
+same_as = "USDT"
+"#
+    );
+    text.parse().unwrap()
+}
+
+fn cex(bid: Decimal, ask: Decimal) -> Arc<SimVenue> {
+    SimVenue::new(
+        "binance",
+        VenueKind::Cex,
+        "ETH-USDT",
+        Pricing::Book { bid, ask },
+        dec!(0.001),
+        &[("ETH", dec!(10)), ("USDT", dec!(50000))],
+    )
+}
+
+/// A pool at `price` USDC per WETH with 1000 WETH of depth; the wallet also holds ETH for gas.
+fn amm(price: Decimal) -> Arc<SimVenue> {
+    SimVenue::new(
+        "uniswap_v3@anvil",
+        VenueKind::Amm,
+        "WETH-USDC",
+        Pricing::Pool {
+            base: dec!(1000),
+            quote: dec!(1000) * price,
+        },
+        dec!(0.003),
+        &[("WETH", dec!(10)), ("USDC", dec!(50000)), ("ETH", dec!(1))],
+    )
+}
+
+struct Run {
+    summary: RunSummary,
+    events: Vec<ArbEvent>,
+    journal_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn run_arb(
+    cfg: ArbConfig,
+    a: Arc<SimVenue>,
+    b: Arc<SimVenue>,
+    dir: Option<tempfile::TempDir>,
+) -> Run {
+    let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+    let journal_path = dir.path().join("journal.sqlite");
+    let journal = Journal::open(&journal_path).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let venues: [Arc<dyn Venue>; 2] = [a, b];
+    let runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "test", "cfg", tx)
+        .await
+        .unwrap();
+    // Stop once the runner has been quiet for a while (it reports every evaluation and order).
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let handle = tokio::spawn(runner.run(stop_rx));
+    let mut events = Vec::new();
+    let quiet = std::time::Duration::from_millis(200);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(quiet, rx.recv()).await {
+            Ok(Some(e)) => events.push(e),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let _ = stop_tx.send(true);
+    let summary = tokio::time::timeout(std::time::Duration::from_secs(10), handle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    Run {
+        summary,
+        events,
+        journal_path,
+        _dir: dir,
+    }
+}
+
+fn sent(v: &SimVenue) -> usize {
+    v.st().submitted.len()
+}
+
+fn pnl(run: &Run, asset: &str) -> Decimal {
+    run.summary
+        .pnl
+        .iter()
+        .find(|f| f.asset == asset)
+        .map(|f| f.net)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn profitable_buy_on_exchange_sell_on_amm() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let before = [
+        a.balance("USDT"),
+        a.balance("ETH"),
+        b.balance("USDC"),
+        b.balance("WETH"),
+        b.balance("ETH"),
+    ];
+    let run = run_arb(config(""), a.clone(), b.clone(), None).await;
+    assert_eq!(run.summary.trades, 1, "{:?}", run.events);
+    assert_eq!(run.summary.outcome, RunOutcome::MaxTrades);
+    assert_eq!((sent(&a), sent(&b)), (1, 1));
+    assert_eq!(a.st().submitted[0].side, Side::Buy);
+    assert_eq!(b.st().submitted[0].order_type, OrderType::Swap);
+    // The journal's PnL equals the balance change, asset by asset (aliases are separate assets here).
+    assert_eq!(pnl(&run, "USDT"), a.balance("USDT") - before[0]);
+    assert_eq!(
+        pnl(&run, "ETH"),
+        a.balance("ETH") - before[1] + b.balance("ETH") - before[4]
+    );
+    assert_eq!(pnl(&run, "USDC"), b.balance("USDC") - before[2]);
+    assert_eq!(pnl(&run, "WETH"), b.balance("WETH") - before[3]);
+    assert!(
+        pnl(&run, "USDC") + pnl(&run, "USDT") > dec!(50),
+        "the gap was earned"
+    );
+}
+
+#[tokio::test]
+async fn profitable_buy_on_amm_sell_on_exchange() {
+    let (a, b) = (cex(dec!(2100), dec!(2101)), amm(dec!(2000)));
+    let run = run_arb(config(""), a.clone(), b.clone(), None).await;
+    assert_eq!(run.summary.trades, 1);
+    assert_eq!(a.st().submitted[0].side, Side::Sell);
+    assert_eq!(b.st().submitted[0].side, Side::Buy);
+    assert!(pnl(&run, "USDT") > Decimal::ZERO);
+}
+
+#[tokio::test]
+async fn unprofitable_sends_nothing() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2000)));
+    let run = run_arb(config(""), a.clone(), b.clone(), None).await;
+    assert_eq!((sent(&a), sent(&b)), (0, 0));
+    assert_eq!(run.summary.trades, 0);
+    assert!(
+        run.events
+            .iter()
+            .any(|e| matches!(e, ArbEvent::Edges { edges } if edges.len() == 2))
+    );
+    let j = Journal::open(&run.journal_path).unwrap();
+    assert!(j.orders_of_run(run.summary.run_id).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn fees_and_gas_turn_a_marginal_gap_unprofitable() {
+    // 0.6 % gross gap: above the 0.5 % threshold before costs, below it after 0.1 % + 0.3 % fees and gas.
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2014)));
+    let run = run_arb(config(""), a.clone(), b.clone(), None).await;
+    assert_eq!((sent(&a), sent(&b)), (0, 0));
+    let edge = run
+        .events
+        .iter()
+        .find_map(|e| match e {
+            ArbEvent::Edges { edges } => edges
+                .iter()
+                .find(|x| x.direction == Direction::BuyASellB)
+                .cloned(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        edge.profit_pct < dec!(0.5) && edge.gas > Decimal::ZERO,
+        "{edge:?}"
+    );
+}
+
+#[tokio::test]
+async fn insufficient_balance_is_skipped_with_the_reason() {
+    let a = SimVenue::new(
+        "binance",
+        VenueKind::Cex,
+        "ETH-USDT",
+        Pricing::Book {
+            bid: dec!(1999),
+            ask: dec!(2000),
+        },
+        dec!(0.001),
+        &[("USDT", dec!(100))],
+    );
+    let b = amm(dec!(2100));
+    let run = run_arb(config(""), a.clone(), b.clone(), None).await;
+    assert_eq!((sent(&a), sent(&b)), (0, 0));
+    let reason = run
+        .events
+        .iter()
+        .find_map(|e| match e {
+            ArbEvent::Skipped { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(reason.contains("insufficient USDT at binance"), "{reason}");
+}
+
+#[tokio::test]
+async fn amm_first_revert_sends_no_exchange_order() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    b.st().revert_next = true;
+    let cfg = config("").clone_with(|c| {
+        c.execution = ExecutionMode::AmmFirst;
+        c.max_failures = 1;
+    });
+    let run = run_arb(cfg, a.clone(), b.clone(), None).await;
+    assert_eq!(sent(&b), 1, "the AMM leg went first");
+    assert_eq!(sent(&a), 0, "no exchange order after the revert");
+    assert_eq!(run.summary.failures, 1);
+    let j = Journal::open(&run.journal_path).unwrap();
+    let orders = j.orders_of_run(run.summary.run_id).unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].state, OrderState::Failed);
+    assert!(
+        orders[0]
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("Too little received")
+    );
+}
+
+#[tokio::test]
+async fn amm_first_success_sends_the_exchange_leg_after() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let cfg = config("").clone_with(|c| c.execution = ExecutionMode::AmmFirst);
+    let run = run_arb(cfg, a.clone(), b.clone(), None).await;
+    assert_eq!(run.summary.trades, 1);
+    let sent_events: Vec<String> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ArbEvent::OrderSent { venue, .. } => Some(venue.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent_events, ["uniswap_v3@anvil", "binance"]);
+}
+
+#[tokio::test]
+async fn concurrent_amm_revert_unwinds_the_exchange_leg() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    b.st().revert_next = true;
+    let eth_before = a.balance("ETH");
+    let run = run_arb(
+        config("").clone_with(|c| c.max_failures = 1),
+        a.clone(),
+        b.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(sent(&a), 2, "the buy, then the unwinding sell");
+    let unwind = a.st().submitted[1].clone();
+    assert_eq!(
+        (unwind.side, unwind.order_type),
+        (Side::Sell, OrderType::Market)
+    );
+    assert_eq!(a.balance("ETH"), eth_before, "no exposure left");
+    assert_eq!(run.summary.failures, 1);
+}
+
+#[tokio::test]
+async fn exchange_rejection_is_hedged_on_the_exchange_by_policy() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    a.st().reject_next = Some("Account has insufficient balance for requested action.".into());
+    let cfg = config("").clone_with(|c| {
+        c.on_leg_failure = FailurePolicy::Hedge;
+        c.max_failures = 1;
+    });
+    let run = run_arb(cfg, a.clone(), b.clone(), None).await;
+    // The AMM sold 1 WETH; the hedge buys 1 ETH at market on the exchange.
+    assert_eq!(sent(&a), 2);
+    assert_eq!(a.st().submitted[1].order_type, OrderType::Market);
+    assert_eq!(a.st().submitted[1].side, Side::Buy);
+    assert_eq!(run.summary.failures, 1);
+    let j = Journal::open(&run.journal_path).unwrap();
+    let rejected = j
+        .orders_of_run(run.summary.run_id)
+        .unwrap()
+        .into_iter()
+        .find(|o| o.venue == "binance")
+        .unwrap();
+    assert_eq!(rejected.state, OrderState::Failed);
+    assert!(rejected.reason.unwrap().contains("-2010"));
+}
+
+#[tokio::test]
+async fn stop_policy_stops_with_the_exposure_recorded() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    b.st().revert_next = true;
+    let cfg = config("").clone_with(|c| c.on_leg_failure = FailurePolicy::Stop);
+    let run = run_arb(cfg, a.clone(), b.clone(), None).await;
+    assert!(
+        matches!(run.summary.outcome, RunOutcome::PolicyStop(ref d) if d.contains("exposure 1")),
+        "{:?}",
+        run.summary.outcome
+    );
+    assert_eq!(sent(&a), 1);
+}
+
+#[tokio::test]
+async fn too_many_failures_stop_with_a_clear_message() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let cfg = config("").clone_with(|c| {
+        c.execution = ExecutionMode::AmmFirst;
+        c.max_trades = None;
+        c.max_failures = 2;
+    });
+    // Every swap reverts: the AMM venue rejects slippage twice in a row.
+    let b2 = b.clone();
+    let reverter = tokio::spawn(async move {
+        for _ in 0..50 {
+            b2.st().revert_next = true;
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    });
+    b.st().revert_next = true;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let venues: [Arc<dyn Venue>; 2] = [a.clone(), b.clone()];
+    let runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "t", "", tx)
+        .await
+        .unwrap();
+    let (_stop_tx, stop_rx) = watch::channel(false);
+    let handle = tokio::spawn(runner.run(stop_rx));
+    // Price events make it retry.
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        b.st().revert_next = true;
+        a.set_pricing(Pricing::Book {
+            bid: dec!(1999),
+            ask: dec!(2000),
+        });
+        if handle.is_finished() {
+            break;
+        }
+    }
+    let summary = tokio::time::timeout(std::time::Duration::from_secs(5), handle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    reverter.abort();
+    match summary.outcome {
+        RunOutcome::TooManyFailures(msg) => {
+            assert!(msg.contains("2 failed trades (limit 2)"), "{msg}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sent(&a), 0);
+}
+
+#[tokio::test]
+async fn trades_until_the_gap_is_closed() {
+    let a = cex(dec!(1999), dec!(2000));
+    let b = SimVenue::new(
+        "uniswap_v3@anvil",
+        VenueKind::Amm,
+        "WETH-USDC",
+        Pricing::Pool {
+            base: dec!(1000),
+            quote: dec!(2100000),
+        },
+        dec!(0.003),
+        &[("WETH", dec!(100)), ("USDC", dec!(50000)), ("ETH", dec!(1))],
+    );
+    let cfg = config("").clone_with(|c| c.max_trades = Some(100));
+    let run = run_arb(cfg, a.clone(), b.clone(), None).await;
+    assert!(run.summary.trades >= 2, "{}", run.summary.trades);
+    assert!(run.summary.trades < 100, "stopped when the edge was gone");
+    // The pool price moved toward the exchange's.
+    let q = b
+        .quote(&QuoteRequest {
+            pair: "WETH-USDC".parse().unwrap(),
+            side: Side::Sell,
+            base_amount: dec!(1),
+        })
+        .await
+        .unwrap();
+    assert!(q.average_price < dec!(2030), "{}", q.average_price);
+}
+
+#[tokio::test]
+async fn trades_until_a_balance_runs_out() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let cfg = config("").clone_with(|c| c.max_trades = Some(100));
+    let run = run_arb(cfg, a.clone(), b.clone(), None).await;
+    assert_eq!(run.summary.trades, 10, "the AMM wallet holds 10 WETH");
+    let last_skip = run.events.iter().rev().find_map(|e| match e {
+        ArbEvent::Skipped { reason } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(
+        last_skip
+            .unwrap_or_default()
+            .contains("insufficient WETH at uniswap_v3@anvil")
+    );
+}
+
+#[tokio::test]
+async fn restart_reconciles_what_was_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2000)));
+    // A previous run journaled two intents and died: one reached the venue and filled, one never left.
+    let filled_id = ClientOrderId::new("prev-filled").unwrap();
+    let lost_id = ClientOrderId::new("prev-lost").unwrap();
+    {
+        let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        let run = j.start_run("crashed", "").unwrap();
+        let mk = |id: &ClientOrderId| OrderRequest {
+            client_id: id.clone(),
+            pair: "ETH-USDT".parse().unwrap(),
+            side: Side::Buy,
+            order_type: OrderType::Limit,
+            amount: dec!(1),
+            price: Some(dec!(2010)),
+            time_in_force: crate::core::TimeInForce::Ioc,
+            deadline: None,
+        };
+        j.record_intent(run, "binance", &mk(&filled_id)).unwrap();
+        j.record_intent(run, "binance", &mk(&lost_id)).unwrap();
+        a.submit(mk(&filled_id)).await.unwrap();
+    }
+    let run = run_arb(config(""), a.clone(), b.clone(), Some(dir)).await;
+    assert!(
+        run.events
+            .iter()
+            .any(|e| matches!(e, ArbEvent::Reconciled { orders: 2 }))
+    );
+    let j = Journal::open(&run.journal_path).unwrap();
+    assert_eq!(
+        j.order(&filled_id).unwrap().unwrap().state,
+        OrderState::Filled
+    );
+    assert_eq!(j.order(&filled_id).unwrap().unwrap().filled, dec!(1));
+    assert_eq!(
+        j.order(&lost_id).unwrap().unwrap().state,
+        OrderState::Failed
+    );
+    assert!(j.in_flight_orders().unwrap().is_empty());
+    let report = j.history(Some(1)).unwrap();
+    assert_eq!(
+        report.runs[0].trades.len(),
+        1,
+        "the fill made while down is journaled once"
+    );
+}
+
+#[test]
+fn config_errors_name_the_key() {
+    let base = "order_size = \"1\"\nmin_profit_pct = \"0.5\"\nexecution = \"concurrent\"\nmax_open_exposure = \"2\"\non_leg_failure = \"unwind\"\nmax_failures = 2\n[gas]\nsource = \"market\"\n[venue_a]\nvenue = \"binance\"\npair = \"ETH-USDT\"\n[venue_b]\nvenue = \"uniswap_v3@anvil\"\npair = \"WETH-USDC\"\n";
+    let e = base.parse::<ArbConfig>().unwrap_err();
+    assert_eq!(e.key, "venue_b.pair", "{e}");
+    let ok = format!(
+        "{base}[[assets]]\nasset = \"WETH\"\nsame_as = \"ETH\"\n[[assets]]\nasset = \"USDC\"\nsame_as = \"USDT\"\n"
+    );
+    assert!(ok.parse::<ArbConfig>().is_ok());
+    let e = ok
+        .replace("order_size = \"1\"", "order_size = \"0\"")
+        .parse::<ArbConfig>()
+        .unwrap_err();
+    assert_eq!(e.key, "order_size");
+    let e = ok
+        .replace("execution = \"concurrent\"", "execution = \"yolo\"")
+        .parse::<ArbConfig>()
+        .unwrap_err();
+    assert!(e.key.starts_with("line"), "{e}");
+    let e = ok
+        .replace("max_failures = 2", "max_failures = 0")
+        .parse::<ArbConfig>()
+        .unwrap_err();
+    assert_eq!(e.key, "max_failures");
+}
+
+trait CloneWith {
+    fn clone_with(self, f: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl CloneWith for ArbConfig {
+    fn clone_with(mut self, f: impl FnOnce(&mut Self)) -> Self {
+        f(&mut self);
+        self
+    }
+}

@@ -1,0 +1,151 @@
+//! Accounts of the mock exchange: API key and secret, balances (free / locked), and the channel
+//! their user-data events go out on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+use zeroize::Zeroizing;
+
+use super::spec::fmt8;
+
+/// Capacity of one account's user-event channel.
+const USER_CHANNEL_CAPACITY: usize = 4_096;
+
+/// A balance of one asset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Balance {
+    /// Available.
+    pub free: Decimal,
+    /// Locked in open orders.
+    pub locked: Decimal,
+}
+
+/// One account.
+pub struct Account {
+    /// API key (public identifier).
+    pub api_key: String,
+    secret: Zeroizing<String>,
+    /// Balances by asset.
+    pub balances: BTreeMap<String, Balance>,
+    /// Time of the last balance change (ms).
+    pub update_time: u64,
+    /// User-data events (`executionReport`, `outboundAccountPosition`, `balanceUpdate`) as JSON.
+    pub user_tx: broadcast::Sender<Arc<str>>,
+    /// Assets changed by the operation in progress.
+    pub touched: BTreeSet<String>,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("api_key", &self.api_key)
+            .field("secret", &"<redacted>")
+            .field("balances", &self.balances)
+            .finish()
+    }
+}
+
+impl Account {
+    /// A new account without balances.
+    pub fn new(api_key: String, secret: Zeroizing<String>) -> Self {
+        let (user_tx, _) = broadcast::channel(USER_CHANNEL_CAPACITY);
+        Self {
+            api_key,
+            secret,
+            balances: BTreeMap::new(),
+            update_time: 0,
+            user_tx,
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// The HMAC secret.
+    pub fn secret(&self) -> &[u8] {
+        self.secret.as_bytes()
+    }
+
+    /// Mutable balance of an asset (created at zero), marked as changed.
+    pub fn balance_mut(&mut self, asset: &str) -> &mut Balance {
+        self.touched.insert(asset.to_string());
+        self.balances.entry(asset.to_string()).or_default()
+    }
+
+    /// Free balance of an asset.
+    pub fn free(&self, asset: &str) -> Decimal {
+        self.balances
+            .get(asset)
+            .map(|b| b.free)
+            .unwrap_or(Decimal::ZERO)
+    }
+
+    /// Sends a user-data event (dropped when nobody listens).
+    pub fn emit(&self, event: &Value) {
+        let _ = self.user_tx.send(Arc::from(event.to_string()));
+    }
+
+    /// Emits `outboundAccountPosition` for the assets changed since the last call.
+    pub fn flush_position(&mut self, now: u64) {
+        if self.touched.is_empty() {
+            return;
+        }
+        self.update_time = now;
+        let touched = std::mem::take(&mut self.touched);
+        let balances: Vec<Value> = touched
+            .iter()
+            .map(|a| {
+                let b = self.balances.get(a).copied().unwrap_or_default();
+                json!({ "a": a, "f": fmt8(b.free), "l": fmt8(b.locked) })
+            })
+            .collect();
+        self.emit(&json!({
+            "e": "outboundAccountPosition",
+            "E": now,
+            "u": now,
+            "B": balances
+        }));
+    }
+
+    /// `GET /api/v3/account` document.
+    pub fn account_json(
+        &self,
+        now: u64,
+        omit_zero: bool,
+        maker_fee: Decimal,
+        taker_fee: Decimal,
+    ) -> Value {
+        let balances: Vec<Value> = self
+            .balances
+            .iter()
+            .filter(|(_, b)| !(omit_zero && b.free.is_zero() && b.locked.is_zero()))
+            .map(|(a, b)| json!({ "asset": a, "free": fmt8(b.free), "locked": fmt8(b.locked) }))
+            .collect();
+        let bps = |r: Decimal| (r * Decimal::from(10_000)).trunc().to_string();
+        json!({
+            "makerCommission": bps(maker_fee).parse::<i64>().unwrap_or(0),
+            "takerCommission": bps(taker_fee).parse::<i64>().unwrap_or(0),
+            "buyerCommission": 0,
+            "sellerCommission": 0,
+            "commissionRates": {
+                "maker": fmt8(maker_fee),
+                "taker": fmt8(taker_fee),
+                "buyer": fmt8(Decimal::ZERO),
+                "seller": fmt8(Decimal::ZERO)
+            },
+            "canTrade": true,
+            "canWithdraw": true,
+            "canDeposit": true,
+            "brokered": false,
+            "requireSelfTradePrevention": false,
+            "preventSor": false,
+            "updateTime": if self.update_time == 0 { now } else { self.update_time },
+            "accountType": "SPOT",
+            "balances": balances,
+            "permissions": ["SPOT"],
+            "uid": 0
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! An in-process mock of the Binance spot exchange for tests and the demo: REST and websocket
+//! servers on 127.0.0.1 (random ports) speaking Binance's documented protocol, backed by an
+//! in-memory matching engine, with the controls a test needs (liquidity, balances, faults).
+//!
+//! # Starting it
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), sluice::testkit::binance_mock::MockError> {
+//! use rust_decimal_macros::dec;
+//! use sluice::testkit::binance_mock::MockBinance;
+//!
+//! let mock = MockBinance::start().await?;            // or MockBinance::start_with(MockConfig { .. })
+//! mock.seed_book("BTCUSDT", dec!(100), 10, 1, dec!(1))?; // market-maker liquidity
+//! let rest = mock.rest_url();       // "http://127.0.0.1:<port>"  → GET {rest}/api/v3/depth?symbol=BTCUSDT
+//! let ws = mock.ws_url();           // "ws://127.0.0.1:<port>"    → {ws}/ws/btcusdt@depth@100ms
+//!                                   //                              {ws}/stream?streams=btcusdt@depth/btcusdt@trade
+//! let ws_api = mock.ws_api_url();   // "ws://127.0.0.1:<port>/ws-api/v3"
+//! let (key, secret) = (mock.api_key(), mock.api_secret()); // the default trading account
+//! mock.stop();
+//! # Ok(()) }
+//! ```
+//!
+//! The default trading account holds 10 000 of every quote asset and 100 of every base asset
+//! (see [`MockConfig::balances`]); more accounts come from [`MockBinance::add_account`].
+//!
+//! # Protocol served
+//!
+//! REST (weights as Binance documents them): `GET /api/v3/ping` (1), `/api/v3/time` (1),
+//! `/api/v3/exchangeInfo` (20; `symbol` / `symbols`; filters PRICE_FILTER, LOT_SIZE, NOTIONAL or
+//! MIN_NOTIONAL, MAX_NUM_ORDERS; `rateLimits`), `/api/v3/depth` (5/25/50/250 by `limit`;
+//! `lastUpdateId`), `/api/v3/trades` (25); signed: `POST /api/v3/order` (LIMIT GTC/IOC/FOK,
+//! LIMIT_MAKER, MARKET by `quantity` or `quoteOrderQty`; ACK/RESULT/FULL), `DELETE /api/v3/order`
+//! (weight 0 when they succeed, 1 when they fail, as since 2026-04-02), `GET /api/v3/order` (4),
+//! `GET /api/v3/openOrders` (6, or 80 without `symbol`), `GET /api/v3/account` (20),
+//! `GET /api/v3/myTrades` (20, or 5 with `orderId`).
+//!
+//! Signed requests are authenticated as Binance does: `X-MBX-APIKEY` (missing → 401 -2014,
+//! unknown → 401 -2015); `timestamp` in ms or µs and `recvWindow` (default 5000, max 60000,
+//! three decimals; above → -1102) under the rule `timestamp < serverTime + 1 s && serverTime -
+//! timestamp <= recvWindow` (else 400 -1021); then the hex HMAC-SHA256 `signature` over
+//! `totalParams` = query string + body concatenated with no separator, the `signature` pair
+//! removed (else 400 -1022; hex case ignored). Parameters may be split between query and body;
+//! the query's value wins for a name in both.
+//!
+//! Errors carry Binance's codes and messages: -1013 `Filter failure: PRICE_FILTER | LOT_SIZE |
+//! NOTIONAL | MIN_NOTIONAL`, -1121 `Invalid symbol.`, -2010 (insufficient balance, `Order would
+//! immediately match and take.` for a crossing LIMIT_MAKER, duplicate client id), -2011 `Unknown
+//! order sent.` for a cancel of an unknown or closed order, -2013 `Order does not exist.`, -1102,
+//! -1106, -1111, -1115/-1116/-1117, -1101, -1100.
+//!
+//! Market streams: `<symbol>@depth`, `<symbol>@depth@100ms`, `<symbol>@depth@1000ms`
+//! (`depthUpdate` with `e,E,s,U,u,b,a`, pushed on every book change; consecutive diffs have
+//! `U = previous u + 1`, and `GET /api/v3/depth`'s `lastUpdateId` is the `u` of the last diff
+//! applied to the book it shows) and `<symbol>@trade`; raw on `/ws/<stream>[/<stream>..]`,
+//! combined (`{"stream":..,"data":..}`) on `/stream?streams=a/b`; live `SUBSCRIBE`,
+//! `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`/`GET_PROPERTY combined`. The server pings
+//! every [`MockConfig::ping_interval`].
+//!
+//! WebSocket API (`/ws-api/v3`): `userDataStream.subscribe.signature` {apiKey, timestamp,
+//! [recvWindow], signature}, signed as Binance's WebSocket API: HMAC over the parameters sorted
+//! by name, `k=v&...`. Then `executionReport`, `outboundAccountPosition` and `balanceUpdate`
+//! events arrive as `{"subscriptionId":N,"event":{..}}`. Also `userDataStream.unsubscribe`,
+//! `session.status`, `session.subscriptions`, `ping`, `time`. `session.logon` is refused (-1002):
+//! Binance accepts only Ed25519 keys there and the mock's keys are HMAC.
+//!
+//! # Rate limits (Binance spot, as documented in binance-spot-api-docs, July 2026)
+//!
+//! REQUEST_WEIGHT 6000 per minute per IP (shared by REST and the WebSocket API); RAW_REQUESTS
+//! 300 000 per 5 minutes; ORDERS (unfilled order count) 50 per 10 s and 160 000 per day per
+//! account, an order's slot given back on its first fill. Windows are fixed and aligned to the
+//! interval. A breach is HTTP 429 with `Retry-After` (seconds to the window's end) and -1003 or
+//! -1015; after [`RateLimits::ban_after_429s`] rejections in one minute the IP is banned: 418
+//! with `Retry-After` for [`RateLimits::ban_seconds`]. Every REST response carries
+//! `X-MBX-USED-WEIGHT-1M`; successful orders carry `X-MBX-ORDER-COUNT-10S` and
+//! `X-MBX-ORDER-COUNT-1D`. Limits are configurable through [`MockConfig::limits`].
+//!
+//! # Controls
+//!
+//! - liquidity: [`MockBinance::seed_book`], [`MockBinance::random_book_updates`] (deterministic
+//!   from a seed), [`MockBinance::random_book_updates_paced`];
+//! - inspection: [`MockBinance::book`] (the mock's own book, level by level, with its
+//!   `lastUpdateId`), [`MockBinance::order`], [`MockBinance::balance`],
+//!   [`MockBinance::used_weight`], [`MockBinance::market_connections`],
+//!   [`MockBinance::user_connections`];
+//! - accounts: [`MockBinance::add_account`], [`MockBinance::set_balance`];
+//! - depth-stream faults: [`MockBinance::skip_next_diff`] (gap), [`MockBinance::duplicate_next_diff`],
+//!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::push_raw_market_message`]
+//!   (malformed JSON, unknown event types);
+//! - connection faults: [`MockBinance::drop_market_streams`], [`MockBinance::drop_user_streams`],
+//!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`];
+//! - HTTP faults: [`MockBinance::inject_http_fault`] (429 / 418 with `Retry-After`, HTML error page,
+//!   malformed JSON), [`MockBinance::set_ack_delay`] (slow order/cancel acks: the order executes
+//!   at once, the response waits);
+//! - fills behind the client's back: [`MockBinance::fill_order`],
+//!   [`MockBinance::fill_order_while_user_streams_down`] (drops the user-data sockets, refuses new
+//!   ones, fills; the client must reconcile by polling; [`MockBinance::set_user_streams_down`]
+//!   `(false)` ends the outage);
+//! - clock: [`MockBinance::set_clock_offset_ms`], [`MockBinance::server_time_ms`];
+//! - lifecycle: [`MockBinance::stop`], [`MockBinance::restart`] (same ports, same state).
+
+mod account;
+mod auth;
+mod book;
+mod error;
+mod exchange;
+mod market_ws;
+mod order;
+mod params;
+mod publish;
+mod random;
+mod rate_limit;
+mod rest;
+mod shared;
+mod spec;
+mod ws;
+mod ws_api;
+
+pub mod handle;
+
+pub use account::Balance;
+pub use auth::{hmac_sha256_hex, split_signature, verify_hmac_hex, ws_api_payload};
+pub use book::PriceLevel;
+pub use error::ApiError;
+pub use handle::{AccountId, BookSnapshot, MockBinance, MockConfig, MockError, OrderView};
+pub use shared::HttpFault;
+pub use spec::{NotionalFilter, RateLimits, SymbolSpec, default_symbols};

@@ -1,0 +1,162 @@
+//! Fan-out of market and user events to the mock's websocket connections, with the depth-stream
+//! faults (skip one diff, duplicate one, swap two) applied on the way out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use super::book::{BookDiff, PriceLevel};
+use super::spec::fmt8;
+
+/// Capacity of the market broadcast channel; a connection that falls further behind is closed
+/// (as Binance drops slow consumers).
+pub const MARKET_CHANNEL_CAPACITY: usize = 1 << 16;
+
+/// Which stream family a market message belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    /// `<symbol>@depth`, `<symbol>@depth@100ms`, `<symbol>@depth@1000ms`.
+    Depth,
+    /// `<symbol>@trade`.
+    Trade,
+}
+
+/// A message for the market-stream connections.
+#[derive(Debug, Clone)]
+pub enum MarketMsg {
+    /// A stream event for a symbol (lower-case), with its JSON payload.
+    Event {
+        /// Lower-case symbol.
+        symbol: Arc<str>,
+        /// Stream family.
+        kind: StreamKind,
+        /// Payload JSON text.
+        data: Arc<str>,
+    },
+    /// Raw text pushed to every market connection as is (fault injection: malformed JSON,
+    /// unknown event types).
+    Raw(Arc<str>),
+}
+
+/// Pending depth faults for one symbol.
+#[derive(Debug, Default, Clone)]
+struct DepthFaults {
+    skip: u32,
+    duplicate: u32,
+    swap: u32,
+    held: Option<MarketMsg>,
+}
+
+/// Sends market events; applies depth faults.
+#[derive(Debug)]
+pub struct Publisher {
+    market_tx: broadcast::Sender<MarketMsg>,
+    faults: HashMap<String, DepthFaults>,
+}
+
+impl Publisher {
+    /// A publisher with its own channel.
+    pub fn new() -> Self {
+        let (market_tx, _) = broadcast::channel(MARKET_CHANNEL_CAPACITY);
+        Self {
+            market_tx,
+            faults: HashMap::new(),
+        }
+    }
+
+    /// A receiver for a new market connection.
+    pub fn subscribe_market(&self) -> broadcast::Receiver<MarketMsg> {
+        self.market_tx.subscribe()
+    }
+
+    /// Publishes a trade stream event.
+    pub fn trade(&self, symbol: &str, payload: &Value) {
+        let msg = MarketMsg::Event {
+            symbol: Arc::from(symbol.to_ascii_lowercase()),
+            kind: StreamKind::Trade,
+            data: Arc::from(payload.to_string()),
+        };
+        // No receiver is not an error: nobody is listening.
+        let _ = self.market_tx.send(msg);
+    }
+
+    /// Publishes a raw text frame to every market connection.
+    pub fn raw(&self, text: &str) {
+        let _ = self.market_tx.send(MarketMsg::Raw(Arc::from(text)));
+    }
+
+    /// Publishes a depth diff, applying pending faults for the symbol.
+    pub fn depth(&mut self, symbol: &str, diff: &BookDiff, event_time: u64) {
+        let payload = json!({
+            "e": "depthUpdate",
+            "E": event_time,
+            "s": symbol,
+            "U": diff.first_update_id,
+            "u": diff.final_update_id,
+            "b": levels_json(&diff.bids),
+            "a": levels_json(&diff.asks),
+        });
+        let msg = MarketMsg::Event {
+            symbol: Arc::from(symbol.to_ascii_lowercase()),
+            kind: StreamKind::Depth,
+            data: Arc::from(payload.to_string()),
+        };
+        let faults = self.faults.entry(symbol.to_string()).or_default();
+        if faults.skip > 0 {
+            faults.skip -= 1;
+            return;
+        }
+        if let Some(held) = faults.held.take() {
+            let _ = self.market_tx.send(msg);
+            let _ = self.market_tx.send(held);
+            return;
+        }
+        if faults.swap > 0 {
+            faults.swap -= 1;
+            faults.held = Some(msg);
+            return;
+        }
+        if faults.duplicate > 0 {
+            faults.duplicate -= 1;
+            let _ = self.market_tx.send(msg.clone());
+        }
+        let _ = self.market_tx.send(msg);
+    }
+
+    /// Drops the next depth diff of `symbol` (a sequence gap for the client).
+    pub fn skip_next_diff(&mut self, symbol: &str) {
+        self.faults.entry(symbol.to_string()).or_default().skip += 1;
+    }
+
+    /// Sends the next depth diff of `symbol` twice.
+    pub fn duplicate_next_diff(&mut self, symbol: &str) {
+        self.faults.entry(symbol.to_string()).or_default().duplicate += 1;
+    }
+
+    /// Swaps the next two depth diffs of `symbol` (the second is sent first).
+    pub fn swap_next_diffs(&mut self, symbol: &str) {
+        self.faults.entry(symbol.to_string()).or_default().swap += 1;
+    }
+}
+
+impl Default for Publisher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn levels_json(levels: &[PriceLevel]) -> Value {
+    Value::Array(
+        levels
+            .iter()
+            .map(|(p, q)| json!([fmt8(*p), fmt8(*q)]))
+            .collect(),
+    )
+}
+
+/// `[["price","qty"],...]` for snapshots.
+pub fn snapshot_levels_json(levels: &[PriceLevel]) -> Value {
+    levels_json(levels)
+}
