@@ -413,3 +413,23 @@ async fn bad_input_is_a_clear_error() {
     let err = v.resolve_token(&fake.to_string()).await.unwrap_err();
     assert!(err.to_string().contains("unknown token"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_gap_is_backfilled_in_chunks() {
+    let e = start(4, 8).await.unwrap();
+    let v = venue(&e).await.unwrap();
+    v.track_pair(e.weth, e.usdc).await.unwrap();
+    let other = sluice::testkit::anvil::dev_addresses()[7];
+    let (fee, addr) = e.pools[3];
+    // Swaps separated by more blocks than one eth_getLogs request covers.
+    swap_from(&e, other, fee, e.usdc, e.weth, units(30_000, 6)).await;
+    e.provider.anvil_mine(Some(2_100), None).await.unwrap();
+    swap_from(&e, other, fee, e.usdc, e.weth, units(10_000, 6)).await;
+    let before = v.synced_block().unwrap();
+    let outcome = v.refresh().await.unwrap();
+    assert!(
+        matches!(outcome, SyncOutcome::Advanced { logs: 2, block } if block > before + 2_100),
+        "{outcome:?}"
+    );
+    assert_eq!(pool_of(&v, addr), fresh(&e, &v, addr).await);
+}
