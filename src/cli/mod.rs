@@ -10,6 +10,7 @@ mod history;
 mod keys;
 mod order;
 mod output;
+mod quote;
 mod venues;
 mod wallet;
 
@@ -55,6 +56,8 @@ pub enum Command {
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
     Venues(venues::Args),
+    /// The executable price of a size on an AMM (local exact swap math on the pools' state).
+    Quote(quote::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
     /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
@@ -129,6 +132,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Balance(a) => balance::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
+        Command::Quote(a) => quote::run(a, &ctx).await,
         Command::History(a) => history::run(a, &ctx),
         Command::Wallet(a) => wallet::run(a, &ctx),
         Command::Book(a) => book::run(a, &ctx).await,
