@@ -3,9 +3,11 @@
 //! Errors go to stderr with a non-zero exit code.
 
 mod anvil;
+mod arb;
 mod balance;
 mod book;
 mod chains;
+mod demo;
 mod history;
 mod keys;
 mod order;
@@ -52,6 +54,10 @@ pub enum Command {
     Anvil(anvil::Args),
     /// The native or ERC-20 balance of an address on an EVM chain.
     Balance(balance::Args),
+    /// Run the arbitrage strategy of a config file until Ctrl-C.
+    Arb(arb::Args),
+    /// Run the arbitrage end to end on a local anvil and a mock Binance (no keys, no internet).
+    Demo(demo::Args),
     /// List the chain specs.
     Chains(chains::Args),
     /// List every venue with its kind, chain and the state of its connector.
@@ -130,7 +136,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Anvil(a) => anvil::run(a, &ctx).await,
         Command::Balance(a) => balance::run(a, &ctx).await,
+        Command::Arb(a) => arb::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
+        Command::Demo(a) => demo::run(a, &ctx).await,
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Quote(a) => quote::run(a, &ctx).await,
         Command::History(a) => history::run(a, &ctx),

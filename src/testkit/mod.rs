@@ -4,4 +4,5 @@
 
 pub mod anvil;
 pub mod binance_mock;
+pub mod demo;
 pub mod deploy;

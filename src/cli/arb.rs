@@ -1,0 +1,232 @@
+//! `sluice arb --config FILE`: runs the arbitrage strategy until Ctrl-C (then no new orders; in-flight
+//! ones are followed to the end), showing the edge in each direction, actions, fills and PnL.
+//!
+//! The file is the strategy's TOML (see `strategy::arb::ArbConfig`) plus a `[connect]` table saying
+//! how to reach each venue:
+//!
+//! ```toml
+//! [connect.binance]                 # optional: the production URLs are the default
+//! rest_url = "http://127.0.0.1:9000"
+//! ws_url = "ws://127.0.0.1:9001"
+//! ws_api_url = "ws://127.0.0.1:9001/ws-api/v3"
+//!
+//! [connect."uniswap_v3@anvil"]
+//! rpc_url = "http://127.0.0.1:8545"
+//! wallet = "main"                   # sluice wallet name; password from SLUICE_PASSWORD or a prompt
+//! account_index = 0
+//! manifest = "manifest.json"        # local deployments: addresses and tokens (else the chain spec)
+//! ```
+//! API keys come from `sluice keys add --venue binance`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use serde::Deserialize;
+use sluice::amm::tokens::TokenBook;
+use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
+use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
+use sluice::cex::key_store::ApiKeyStore;
+use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
+use sluice::core::Asset;
+use sluice::store::Journal;
+use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator, LegConfig};
+use sluice::testkit::deploy::Manifest;
+use sluice::venue::{Venue, VenueId};
+use sluice::wallet::{SecretString, WalletStore};
+use tokio::sync::{mpsc, watch};
+
+use super::{CliError, Context};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The strategy and connection file (TOML).
+    #[arg(long)]
+    config: PathBuf,
+    /// Print every event as one JSON line on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Connect {
+    rest_url: Option<String>,
+    ws_url: Option<String>,
+    ws_api_url: Option<String>,
+    rpc_url: Option<String>,
+    wallet: Option<String>,
+    #[serde(default)]
+    account_index: u64,
+    manifest: Option<PathBuf>,
+}
+
+fn password() -> Result<SecretString, CliError> {
+    if let Some(v) = std::env::var_os("SLUICE_PASSWORD") {
+        return Ok(SecretString::new(v.into_string().map_err(|_| "SLUICE_PASSWORD is not UTF-8")?));
+    }
+    let p = rpassword::prompt_password("wallet password: ")
+        .map_err(|e| format!("cannot read the password ({e}); set SLUICE_PASSWORD"))?;
+    Ok(SecretString::new(p))
+}
+
+async fn connect_venue(
+    leg: &LegConfig,
+    c: &Connect,
+    ctx: &Context,
+    pw: &mut Option<SecretString>,
+) -> Result<Arc<dyn Venue>, CliError> {
+    let id: &VenueId = &leg.venue;
+    match (id.connector.as_str(), id.chain.as_deref()) {
+        (name @ ("binance" | "binance_us"), None) => {
+            let base = BinanceConfig::for_venue(name).ok_or("unknown Binance venue")?;
+            let cfg = BinanceConfig {
+                rest_url: c.rest_url.clone().unwrap_or(base.rest_url.clone()),
+                ws_url: c.ws_url.clone().unwrap_or(base.ws_url.clone()),
+                ws_api_url: c.ws_api_url.clone().unwrap_or(base.ws_api_url.clone()),
+                ..base
+            };
+            if pw.is_none() {
+                *pw = Some(password()?);
+            }
+            let p = pw.as_ref().ok_or("no password")?;
+            let creds = ApiKeyStore::new(&ctx.home).load(name, p.as_bytes())?;
+            let v = BinanceSpot::new(cfg, Some(creds))?;
+            v.watch_book(&leg.pair).await?;
+            v.start_user_stream().await?;
+            let _ = v.spawn_reconciler(Duration::from_secs(5));
+            Ok(Arc::new(v))
+        }
+        ("uniswap_v3", Some(chain)) => {
+            let spec = ctx.chain(chain)?;
+            let url = c
+                .rpc_url
+                .clone()
+                .or_else(|| spec.rpc_urls.first().cloned())
+                .ok_or("no rpc_url")?;
+            let wallet_name = c
+                .wallet
+                .as_deref()
+                .ok_or_else(|| format!("[connect.\"{id}\"] needs `wallet`"))?;
+            if pw.is_none() {
+                *pw = Some(password()?);
+            }
+            let p = pw.as_ref().ok_or("no password")?;
+            let signer = WalletStore::new(&ctx.home)
+                .unlock(wallet_name, p)?
+                .evm_signer(spec, c.account_index)?;
+            let client = EvmClient::connect(spec, &url).await?;
+            let tracker = TxTracker::new(
+                client.clone(),
+                EthereumWallet::from(signer),
+                TrackerConfig::for_client(&client),
+            );
+            let mut book = TokenBook::from_chain_spec(spec);
+            let contracts = match &c.manifest {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    let m: Manifest = serde_json::from_str(&text)
+                        .map_err(|e| format!("{}: not a deployment manifest: {e}", path.display()))?;
+                    book.add_manifest(&m);
+                    V3Contracts::from(&m)
+                }
+                None => V3Contracts::from_chain_spec(spec)?,
+            };
+            let native = Asset::new(&spec.native.symbol)?;
+            let v = UniswapV3Venue::connect(chain, native, client.provider().clone(), contracts, book)
+                .await?
+                .with_executor(tracker, ApprovalPolicy::Exact);
+            let base = v.resolve_token(leg.pair.base.as_str()).await?;
+            let quote = v.resolve_token(leg.pair.quote.as_str()).await?;
+            let (Some(a), Some(b)) = (base.address, quote.address) else {
+                return Err("both tokens of an AMM pair must be contracts".into());
+            };
+            v.track_pair(a, b).await?;
+            let v = Arc::new(v);
+            let _ = v.spawn_sync(Duration::from_millis(500));
+            Ok(v)
+        }
+        _ => Err(format!("`sluice arb` cannot connect to {id} yet (binance, binance_us, uniswap_v3@<chain>)").into()),
+    }
+}
+
+pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(&args.config)
+        .map_err(|e| format!("cannot read {}: {e}", args.config.display()))?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("{}: {}", args.config.display(), e.message()))?;
+    let connect: BTreeMap<String, Connect> = match table.remove("connect") {
+        Some(v) => v
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{}: [connect]: {}", args.config.display(), e.message()))?,
+        None => BTreeMap::new(),
+    };
+    let strategy_text = toml::to_string(&table)?;
+    let cfg: ArbConfig = strategy_text
+        .parse()
+        .map_err(|e: sluice::strategy::arb::ConfigError| format!("{}: {e}", args.config.display()))?;
+    let mut pw = None;
+    let none = Connect::default();
+    let mut venues = Vec::new();
+    for leg in [&cfg.venue_a, &cfg.venue_b] {
+        let c = connect.get(&leg.venue.to_string()).unwrap_or(&none);
+        venues.push(connect_venue(leg, c, ctx, &mut pw).await?);
+    }
+    drop(pw);
+    let venues: [Arc<dyn Venue>; 2] = [venues[0].clone(), venues[1].clone()];
+    let journal = Journal::open(&ctx.journal_path())?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "arb", &text, tx).await?;
+    let run_id = runner.run_id();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let handle = tokio::spawn(runner.run(stop_rx));
+    eprintln!("arb run {run_id} started; Ctrl-C stops (no new orders, in-flight ones followed to the end)");
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    loop {
+        tokio::select! {
+            _ = &mut ctrl_c, if !*stop_tx.borrow() => {
+                eprintln!("stopping: no new orders; following in-flight ones");
+                let _ = stop_tx.send(true);
+            }
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                print_event(&ev, args.json)?;
+                if matches!(ev, ArbEvent::Stopped { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    let summary = handle.await.map_err(|e| format!("strategy task: {e}"))??;
+    let pnl: Vec<String> = summary.pnl.iter().map(|f| format!("{} {}", f.net, f.asset)).collect();
+    eprintln!(
+        "run {}: {} trades, {} failures, {:?}; realized PnL: {}",
+        summary.run_id,
+        summary.trades,
+        summary.failures,
+        summary.outcome,
+        if pnl.is_empty() { "-".into() } else { pnl.join(", ") }
+    );
+    Ok(())
+}
+
+fn print_event(ev: &ArbEvent, json: bool) -> Result<(), CliError> {
+    if json {
+        println!("{}", serde_json::to_string(ev)?);
+        return Ok(());
+    }
+    let line = match ev {
+        ArbEvent::Edges { edges } => edges
+            .iter()
+            .map(|e| format!("{}: {}%", e.direction, e.profit_pct.round_dp(3)))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        other => serde_json::to_string(other)?,
+    };
+    println!("{line}");
+    Ok(())
+}

@@ -1,0 +1,298 @@
+//! `sluice demo`: the arbitrage strategy end to end on a local machine, with nothing but the setup
+//! script run. It starts an anvil from the deployment snapshot (real Uniswap v3 bytecode, WETH/USDC
+//! pools at 3000 USDC per ETH), a mock Binance whose ETH/USDT book is priced above the pool, a wallet
+//! from the anvil dev mnemonic and the mock's API keys; then it runs the arbitrage between
+//! `binance` ETH-USDT and `uniswap_v3@anvil` WETH-USDC until the gap is closed or a bound is hit.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy::network::EthereumWallet;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+
+use crate::amm::AmmError;
+use crate::amm::tokens::TokenBook;
+use crate::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
+use crate::cex::CexError;
+use crate::cex::auth::ApiCredentials;
+use crate::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
+use crate::chain::ChainSpecs;
+use crate::chain::evm::{ApprovalPolicy, EvmClient, EvmError, TrackerConfig, TxTracker};
+use crate::core::{Asset, Balance, Pair};
+use crate::store::{Journal, StoreError, TradeRow};
+use crate::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator, RunSummary};
+use crate::testkit::binance_mock::{MockBinance, MockConfig, MockError};
+use crate::testkit::deploy::{DeployError, LocalEnv};
+use crate::venue::{Venue, VenueError};
+use crate::wallet::{Mnemonic, SecretString, UnlockedWallet};
+
+/// The mnemonic of anvil's dev accounts (public; never for real funds).
+pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+/// How the demo runs.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// The journal to write (the home's journal, so `sluice history` shows the run).
+    pub journal: PathBuf,
+    /// ETH per trade.
+    pub order_size: Decimal,
+    /// Where the mock exchange's book is centred (the pool is at 3000).
+    pub exchange_mid: Decimal,
+    pub max_trades: u32,
+    /// The run stops after this long whatever happens.
+    pub timeout: Duration,
+    /// Dev account that trades on chain.
+    pub account_index: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            journal: PathBuf::from("journal.sqlite"),
+            order_size: Decimal::ONE,
+            exchange_mid: Decimal::from(3100),
+            max_trades: 12,
+            timeout: Duration::from_secs(60),
+            account_index: 1,
+        }
+    }
+}
+
+/// Why the demo could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("local chain: {0}")]
+    Deploy(#[from] DeployError),
+    #[error("mock exchange: {0}")]
+    Mock(#[from] MockError),
+    #[error("exchange connector: {0}")]
+    Cex(#[from] CexError),
+    #[error("AMM connector: {0}")]
+    Amm(#[from] AmmError),
+    #[error("chain client: {0}")]
+    Evm(#[from] EvmError),
+    #[error("venue: {0}")]
+    Venue(#[from] VenueError),
+    #[error("journal: {0}")]
+    Journal(#[from] StoreError),
+    #[error("strategy: {0}")]
+    Strategy(String),
+    #[error("wallet: {0}")]
+    Wallet(String),
+}
+
+/// What the demo did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub summary: RunSummary,
+    pub trades: Vec<TradeRow>,
+    /// Why it stopped, in words.
+    pub stopped_because: String,
+    pub balances_before: Vec<(String, Balance)>,
+    pub balances_after: Vec<(String, Balance)>,
+    pub elapsed_ms: u128,
+}
+
+fn config_text(o: &DemoOptions) -> String {
+    format!(
+        r#"# sluice demo: Binance (mock) against Uniswap v3 on a local anvil.
+order_size = "{size}"
+min_profit_pct = "0.3"
+execution = "amm_first"
+cooldown_ms = 0
+max_open_exposure = "{exposure}"
+on_leg_failure = "unwind"
+max_failures = 3
+max_trades = {max_trades}
+
+[venue_a]
+venue = "binance"
+pair = "ETH-USDT"
+slippage_pct = "0.2"
+
+[venue_b]
+venue = "uniswap_v3@anvil"
+pair = "WETH-USDC"
+slippage_pct = "0.5"
+
+[gas]
+source = "market"
+
+[[assets]]
+asset = "WETH"
+same_as = "ETH"
+
+[[assets]]
+asset = "USDC"
+same_as = "USDT"
+"#,
+        size = o.order_size,
+        exposure = o.order_size * Decimal::TWO,
+        max_trades = o.max_trades,
+    )
+}
+
+async fn snapshot(venues: &[(String, Arc<dyn Venue>)], assets: &[&str]) -> Vec<(String, Balance)> {
+    let mut out = Vec::new();
+    for (name, v) in venues {
+        if let Ok(bals) = v.balances().await {
+            for b in bals.into_iter().filter(|b| assets.contains(&b.asset.as_str())) {
+                out.push((name.clone(), b));
+            }
+        }
+    }
+    out
+}
+
+/// Runs the demo; `on_event` sees every strategy event as it happens (for printing).
+pub async fn run(
+    options: DemoOptions,
+    mut on_event: impl FnMut(&ArbEvent),
+) -> Result<DemoReport, DemoError> {
+    let started = Instant::now();
+    // 1. The chain: anvil from the snapshot, with the real Uniswap v3 deployed.
+    let env = LocalEnv::start().await?;
+    let specs = ChainSpecs::builtin().map_err(|e| DemoError::Strategy(e.to_string()))?;
+    let spec = specs
+        .get("anvil")
+        .ok_or_else(|| DemoError::Strategy("no anvil chain spec".into()))?;
+
+    // 2. The exchange: a mock Binance with an ETH/USDT book above the pool's price.
+    let mock = MockBinance::start_with(MockConfig::default()).await?;
+    mock.seed_book("ETHUSDT", options.exchange_mid, 20, 100, Decimal::new(5, 1))?;
+
+    // 3. The wallet: anvil's dev mnemonic, account `account_index`.
+    let mnemonic = Mnemonic::parse(DEV_MNEMONIC).map_err(|e| DemoError::Wallet(e.to_string()))?;
+    let wallet = UnlockedWallet::Mnemonic {
+        name: "demo".into(),
+        mnemonic,
+        passphrase: SecretString::new(String::new()),
+    };
+    let signer = wallet
+        .evm_signer(spec, options.account_index)
+        .map_err(|e| DemoError::Wallet(e.to_string()))?;
+
+    // 4. The venues.
+    let cfg = BinanceConfig {
+        rest_url: mock.rest_url(),
+        ws_url: mock.ws_url(),
+        ws_api_url: mock.ws_api_url(),
+        ..BinanceConfig::binance()
+    };
+    let creds = ApiCredentials::new(mock.api_key(), mock.api_secret().to_string())
+        .map_err(|e| DemoError::Strategy(e.to_string()))?;
+    let binance = BinanceSpot::new(cfg, Some(creds))?;
+    let eth_usdt: Pair = "ETH-USDT"
+        .parse()
+        .map_err(|e: crate::core::CoreError| DemoError::Strategy(e.to_string()))?;
+    binance.watch_book(&eth_usdt).await?;
+    binance.start_user_stream().await?;
+    let _reconciler = binance.spawn_reconciler(Duration::from_secs(2));
+
+    let client = EvmClient::connect(spec, env.anvil.url().as_str()).await?;
+    let tracker = TxTracker::new(
+        client.clone(),
+        EthereumWallet::from(signer),
+        TrackerConfig::for_client(&client),
+    );
+    let mut book = TokenBook::new("anvil");
+    book.set_native("ETH");
+    book.add_manifest(&env.manifest);
+    let native = Asset::new("ETH").map_err(|e| DemoError::Strategy(e.to_string()))?;
+    let uniswap = UniswapV3Venue::connect(
+        "anvil",
+        native,
+        env.anvil.read_provider(),
+        V3Contracts::from(&env.manifest),
+        book,
+    )
+    .await?
+    .with_executor(tracker, ApprovalPolicy::Unlimited);
+    let token = |s: &str| {
+        env.manifest
+            .tokens
+            .get(s)
+            .map(|t| t.address)
+            .ok_or_else(|| DemoError::Strategy(format!("{s} is not in the deployment manifest")))
+    };
+    uniswap.track_pair(token("WETH")?, token("USDC")?).await?;
+    let uniswap = Arc::new(uniswap);
+    let _sync = uniswap.spawn_sync(Duration::from_millis(200));
+
+    let venues: [Arc<dyn Venue>; 2] = [Arc::new(binance.clone()), uniswap.clone()];
+    let named: Vec<(String, Arc<dyn Venue>)> =
+        venues.iter().map(|v| (v.id().to_string(), v.clone())).collect();
+    let assets = ["ETH", "USDT", "WETH", "USDC"];
+    let balances_before = snapshot(&named, &assets).await;
+
+    // 5. The strategy.
+    let text = config_text(&options);
+    let arb: ArbConfig = text.parse().map_err(|e: crate::strategy::arb::ConfigError| DemoError::Strategy(e.to_string()))?;
+    let min_profit = arb.min_profit_pct;
+    let journal = Journal::open(&options.journal)?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let runner = ArbRunner::new(venues, Evaluator::new(arb), journal, "demo", &text, tx)
+        .await
+        .map_err(|e| DemoError::Strategy(e.to_string()))?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let handle = tokio::spawn(runner.run(stop_rx));
+
+    // Stop when the gap is closed (an evaluation after a trade shows no edge above the
+    // threshold), or at the time bound; the runner stops itself at max_trades.
+    let deadline = tokio::time::Instant::now() + options.timeout;
+    let mut trades = 0u32;
+    let mut stopped_because = String::from("the strategy ended");
+    loop {
+        let ev = tokio::select! {
+            ev = rx.recv() => ev,
+            _ = tokio::time::sleep_until(deadline) => {
+                stopped_because = format!("time bound of {:?} reached", options.timeout);
+                break;
+            }
+        };
+        let Some(ev) = ev else { break };
+        on_event(&ev);
+        match &ev {
+            ArbEvent::TradeDone { .. } => trades += 1,
+            ArbEvent::Edges { edges } if trades > 0 => {
+                if edges.iter().all(|e| e.profit_pct < min_profit) {
+                    stopped_because = "the gap is closed: no direction beats the threshold".into();
+                    break;
+                }
+            }
+            ArbEvent::Stopped { outcome } => {
+                stopped_because = format!("{outcome:?}");
+            }
+            _ => {}
+        }
+    }
+    let _ = stop_tx.send(true);
+    let summary = tokio::time::timeout(Duration::from_secs(30), handle)
+        .await
+        .map_err(|_| DemoError::Strategy("in-flight orders did not finish within 30 s".into()))?
+        .map_err(|e| DemoError::Strategy(e.to_string()))?
+        .map_err(|e| DemoError::Strategy(e.to_string()))?;
+    while let Ok(ev) = rx.try_recv() {
+        on_event(&ev);
+    }
+    let balances_after = snapshot(&named, &assets).await;
+    let journal = Journal::open(&options.journal)?;
+    let trades = journal
+        .history(Some(summary.run_id))?
+        .runs
+        .pop()
+        .map(|r| r.trades)
+        .unwrap_or_default();
+    mock.stop();
+    Ok(DemoReport {
+        summary,
+        trades,
+        stopped_because,
+        balances_before,
+        balances_after,
+        elapsed_ms: started.elapsed().as_millis(),
+    })
+}
