@@ -98,5 +98,6 @@ cargo build --all-targets --locked
 
 # 5. The deployment snapshot every chain test starts from (built once per change of its inputs; a second
 #    run finds it in .sluice-cache/anvil/ and returns at once).
-log "deployment snapshot: $(target/debug/sluice anvil snapshot)"
+snapshot=$(target/debug/sluice anvil snapshot)
+log "$snapshot"
 log "done"

@@ -205,6 +205,12 @@ impl Anvil {
     }
 
     async fn start(binary: &Path, options: &AnvilOptions, port: u16) -> Result<Self, AnvilError> {
+        // Parsed before the process exists, so a failure cannot leave an orphan behind.
+        let url =
+            Url::parse(&format!("http://127.0.0.1:{port}")).map_err(|e| AnvilError::NotReady {
+                url: format!("{e}: http://127.0.0.1:{port}"),
+                waited: Duration::ZERO,
+            })?;
         let mut command = Command::new(binary);
         if options.own_process_group {
             use std::os::unix::process::CommandExt;
@@ -224,8 +230,6 @@ impl Anvil {
         if let Some(pipe) = child.stderr.take() {
             spawn_stderr_reader(pipe, stderr.clone());
         }
-        let url = Url::parse(&format!("http://127.0.0.1:{port}"))
-            .map_err(|e| AnvilError::StateDecode(e.to_string()))?;
         let mut node = Self {
             child,
             port,

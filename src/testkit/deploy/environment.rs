@@ -53,10 +53,10 @@ impl LocalEnv {
         let anvil = Anvil::spawn(options).await?;
         anvil.resume_clock().await?;
         tracing::info!(elapsed = ?started.elapsed(), url = %anvil.url(), "local environment ready from snapshot");
-        Ok(Self {
-            anvil,
-            manifest: snapshot.manifest,
-        })
+        let mut manifest = snapshot.manifest;
+        // A node started with another chain id serves the same contracts under that id.
+        manifest.chain_id = anvil.chain_id();
+        Ok(Self { anvil, manifest })
     }
 
     /// A second node forking this one (`--fork-url`) at its current head, with the same manifest: trades
@@ -140,6 +140,7 @@ impl Snapshot {
             // Another builder published first; its snapshot is equivalent.
             let _ = std::fs::remove_dir_all(&tmp);
         }
+        remove_outdated_snapshots(dir);
         tracing::info!(elapsed = ?started.elapsed(), dir = %dir.display(), "deployment snapshot built");
         Self::read(dir)?.ok_or_else(|| DeployError::File {
             path: dir.display().to_string(),
@@ -197,9 +198,98 @@ pub fn snapshot_key() -> Result<String, DeployError> {
     Ok(hex::encode(&h.finalize()[..8]))
 }
 
+/// Deletes the snapshots of older inputs next to `current` (a few MB each), leaving builds in progress.
+fn remove_outdated_snapshots(current: &Path) {
+    let (Some(parent), Some(name)) = (current.parent(), current.file_name()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name();
+        if n != name && !n.to_string_lossy().contains(".building-") {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn file_err(path: &Path, e: impl std::fmt::Display) -> DeployError {
     DeployError::File {
         path: path.display().to_string(),
         reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_stable_for_unchanged_inputs() {
+        if test_contracts::ensure_built().is_err() {
+            return; // not set up (no forge): nothing to hash
+        }
+        let a = snapshot_key().unwrap();
+        assert_eq!(a, snapshot_key().unwrap());
+        assert_eq!(a.len(), 16);
+    }
+
+    fn empty_manifest(format: u32) -> Manifest {
+        use super::super::manifest::{UniswapV2, UniswapV3};
+        use alloy::primitives::{Address, B256};
+        Manifest {
+            format,
+            chain_id: 31337,
+            deployer: Address::ZERO,
+            block: 0,
+            tokens: Default::default(),
+            uniswap_v2: UniswapV2 {
+                factory: Address::ZERO,
+                router02: Address::ZERO,
+                pair_init_code_hash: B256::ZERO,
+                pairs: vec![],
+            },
+            uniswap_v3: UniswapV3 {
+                factory: Address::ZERO,
+                position_manager: Address::ZERO,
+                swap_router: Address::ZERO,
+                quoter_v2: Address::ZERO,
+                tick_lens: Address::ZERO,
+                pool_init_code_hash: B256::ZERO,
+                pools: vec![],
+            },
+            balancer: None,
+            perp: None,
+            mento: None,
+            hostile_tokens: None,
+        }
+    }
+
+    #[test]
+    fn only_a_complete_snapshot_of_the_current_format_is_used() {
+        let dir = std::env::temp_dir().join(format!("sluice-snapshot-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(Snapshot::read(&dir).unwrap().is_none(), "empty folder");
+        std::fs::write(
+            dir.join(MANIFEST_FILE),
+            empty_manifest(MANIFEST_FORMAT).to_json_pretty(),
+        )
+        .unwrap();
+        assert!(Snapshot::read(&dir).unwrap().is_none(), "no state file");
+        std::fs::write(dir.join(STATE_FILE), "{}").unwrap();
+        assert!(Snapshot::read(&dir).unwrap().is_some());
+        std::fs::write(
+            dir.join(MANIFEST_FILE),
+            empty_manifest(MANIFEST_FORMAT - 1).to_json_pretty(),
+        )
+        .unwrap();
+        assert!(
+            Snapshot::read(&dir).unwrap().is_none(),
+            "older manifest format"
+        );
+        std::fs::write(dir.join(MANIFEST_FILE), "not json").unwrap();
+        assert!(Snapshot::read(&dir).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
