@@ -187,7 +187,7 @@ async fn place_partial_fill_fill_cancel_reject() {
 
     // a market order fills at once; its fills arrive in the response and on the stream
     let m = limit(&v, Side::Buy, OrderType::Market, dec!(1.5), None);
-    let mid = v.submit(m).await.unwrap();
+    let mid = v.submit(m.clone()).await.unwrap();
     wait_state(&v, &mid, OrderState::Filled, dec!(1.5)).await;
     tokio::time::sleep(Duration::from_millis(300)).await; // let the stream's copies arrive
     let o = v.tracked(&mid).unwrap();
@@ -199,7 +199,7 @@ async fn place_partial_fill_fill_cancel_reject() {
     let mo = mock.order(venue_order_id(&v, &mid)).unwrap();
     assert_eq!(mo.executed_qty, dec!(1.5));
     // the venue's record of the fills agrees
-    let fills = v.order_fills(&mid).await.unwrap();
+    let fills = v.order_fills(&m).await.unwrap();
     assert_eq!(fills.iter().map(|f| f.amount).sum::<Decimal>(), dec!(1.5));
     assert!(
         fills
@@ -211,16 +211,8 @@ async fn place_partial_fill_fill_cancel_reject() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_connector_adopts_its_open_orders() {
     let (mock, v, _events) = setup().await;
-    let id = v
-        .submit(limit(
-            &v,
-            Side::Buy,
-            OrderType::Limit,
-            dec!(0.3),
-            Some(dec!(99.5)),
-        ))
-        .await
-        .unwrap();
+    let req = limit(&v, Side::Buy, OrderType::Limit, dec!(0.3), Some(dec!(99.5)));
+    let id = v.submit(req.clone()).await.unwrap();
     wait_state(&v, &id, OrderState::Open, dec!(0)).await;
     let oid = venue_order_id(&v, &id);
     mock.fill_order(oid, Some(dec!(0.1)));
@@ -230,14 +222,17 @@ async fn a_restarted_connector_adopts_its_open_orders() {
         Some(ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap()),
     )
     .unwrap();
-    let o = fresh.order_status(&id).await.unwrap();
+    let o = fresh.order_status(&req).await.unwrap();
     assert_eq!(
         (o.state, o.filled),
         (OrderState::PartiallyFilled, dec!(0.1))
     );
     assert_eq!(o.request.price, Some(dec!(99.5)));
-    assert_eq!(fresh.order_fills(&id).await.unwrap().len(), 1);
-    let unknown = ClientOrderId::new("never-sent").unwrap();
+    assert_eq!(fresh.order_fills(&req).await.unwrap().len(), 1);
+    let unknown = OrderRequest {
+        client_id: ClientOrderId::new("never-sent").unwrap(),
+        ..req.clone()
+    };
     assert!(matches!(
         fresh.order_status(&unknown).await,
         Err(VenueError::UnknownOrder(_))

@@ -43,5 +43,8 @@ fn sluice_demo_trades_the_gap_and_exits_zero() {
         .unwrap();
     assert!(hist.status.success());
     let h: serde_json::Value = serde_json::from_slice(&hist.stdout).unwrap();
-    assert_eq!(h["runs"][0]["trades"].as_array().unwrap().len(), fills.len());
+    assert_eq!(
+        h["runs"][0]["trades"].as_array().unwrap().len(),
+        fills.len()
+    );
 }

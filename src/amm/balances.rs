@@ -1,7 +1,8 @@
-//! ERC-20 balances of one account, read in one batched round trip.
+//! Balances of one account: every ERC-20 token in one batched round trip, plus the chain's native
+//! asset (a token without an address), which pays the gas.
 
 use alloy::primitives::Address;
-use alloy::providers::DynProvider;
+use alloy::providers::{DynProvider, Provider};
 use alloy::sol;
 
 use super::AmmError;
@@ -14,7 +15,7 @@ sol! {
     }
 }
 
-/// The balance of each token (tokens without an address are skipped).
+/// The balance of each token; a token without an address is the native asset (`eth_getBalance`).
 pub async fn erc20_balances(
     provider: &DynProvider,
     account: Address,
@@ -30,7 +31,18 @@ pub async fn erc20_balances(
         .map(|(_, a)| ReadCall::new(*a, &IErc20Balance::balanceOfCall { owner: account }))
         .collect();
     let results = batch_call(provider, &calls, block).await?;
-    with_addr
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in tokens.iter().filter(|t| t.address.is_none()) {
+        let raw = provider
+            .get_balance(account)
+            .block_id(block.into())
+            .await
+            .map_err(AmmError::rpc)?;
+        let amount = from_units(raw, t.decimals)
+            .map_err(|e| AmmError::Math(format!("{} balance: {e}", t.symbol)))?;
+        out.push(Balance::new(t.symbol.clone(), amount, amount));
+    }
+    let erc20: Vec<Balance> = with_addr
         .into_iter()
         .zip(results)
         .map(|((t, a), r)| {
@@ -39,5 +51,7 @@ pub async fn erc20_balances(
                 .map_err(|e| AmmError::Math(format!("{} balance: {e}", t.symbol)))?;
             Ok(Balance::new(t.symbol.clone(), amount, amount))
         })
-        .collect()
+        .collect::<Result<_, AmmError>>()?;
+    out.extend(erc20);
+    Ok(out)
 }

@@ -16,7 +16,8 @@ use serde::Serialize;
 use super::AmmError;
 use crate::chain::evm::{ApprovalPolicy, Erc20, TxTracker};
 use crate::core::{
-    ClientOrderId, Fill, Order, OrderRequest, OrderState, Pair, Side, Token, VenueEvent, from_units,
+    Asset, ClientOrderId, Fill, Order, OrderRequest, OrderState, Pair, Side, Token, TxInfo,
+    TxState, VenueEvent, from_units,
 };
 use crate::venue::EventHub;
 
@@ -75,6 +76,8 @@ pub struct SwapReceipt {
 pub struct SwapExecutor {
     tracker: TxTracker,
     venue: String,
+    /// The chain's native asset: gas is paid in it, and a swap's fill carries its gas as its fee.
+    native: Asset,
     policy: ApprovalPolicy,
     events: Arc<EventHub>,
     orders: Mutex<HashMap<ClientOrderId, Order>>,
@@ -100,12 +103,14 @@ impl SwapExecutor {
     pub fn new(
         tracker: TxTracker,
         venue: &str,
+        native: Asset,
         policy: ApprovalPolicy,
         events: Arc<EventHub>,
     ) -> Self {
         Self {
             tracker,
             venue: venue.to_string(),
+            native,
             policy,
             events,
             orders: Mutex::new(HashMap::new()),
@@ -180,6 +185,28 @@ impl SwapExecutor {
         });
     }
 
+    /// Reports a transaction (hash, nonce, status, gas) to consumers, who journal it.
+    fn publish_tx(&self, id: Option<&ClientOrderId>, o: &TxOutcomeView) {
+        let chain = self
+            .venue
+            .split_once('@')
+            .map(|(_, c)| c)
+            .unwrap_or_default();
+        self.events.publish(VenueEvent::Transaction(TxInfo {
+            chain: chain.to_string(),
+            hash: o.hash.to_string(),
+            from: self.tracker.account().to_string(),
+            nonce: o.nonce,
+            client_id: id.cloned(),
+            status: o.status,
+            gas_used: o.gas_used,
+            effective_gas_price: o.effective_gas_price.map(|p| p.to_string()),
+            fee_native: o.fee_native,
+            native_asset: self.native.to_string(),
+            block: o.block,
+        }));
+    }
+
     fn set_state(
         &self,
         id: &ClientOrderId,
@@ -212,6 +239,9 @@ impl SwapExecutor {
             .ensure_allowance(&self.tracker, plan.router, plan.max_in, self.policy)
             .await
             .map_err(|e| format!("approval of {} for {}: {e}", plan.token_in, plan.router))?;
+        for a in &approvals {
+            self.publish_tx(None, &TxOutcomeView::mined(a));
+        }
         if !approvals.is_empty() {
             let record = ApprovalRecord {
                 token: plan.token_in,
@@ -230,6 +260,18 @@ impl SwapExecutor {
             .send(tx)
             .await
             .map_err(|e| format!("send: {e}"))?;
+        self.publish_tx(
+            Some(id),
+            &TxOutcomeView {
+                hash: sent.hash(),
+                nonce: sent.nonce(),
+                status: TxState::Pending,
+                gas_used: None,
+                effective_gas_price: None,
+                fee_native: None,
+                block: None,
+            },
+        );
         self.set_state(id, OrderState::Open, Some(sent.hash()), None);
         let outcome = match sent.mined().await {
             Ok(o) => o,
@@ -244,6 +286,7 @@ impl SwapExecutor {
                 return Ok(());
             }
         };
+        self.publish_tx(Some(id), &TxOutcomeView::mined(&outcome));
         if !outcome.success {
             let reason = outcome
                 .revert
@@ -278,7 +321,7 @@ impl SwapExecutor {
             .map_err(|e| format!("receipt of {}: {e}", outcome.hash))?
             .ok_or_else(|| format!("receipt of {} not found", outcome.hash))?;
         let logs = receipt.inner.logs().to_vec();
-        let (amount_in, amount_out, lp_fee) =
+        let (amount_in, amount_out, _lp_fee) =
             (plan.decode_fill)(&logs, plan).map_err(|e| format!("decoding swap logs: {e}"))?;
         lock(&self.receipts).push(SwapReceipt {
             client_id: id.clone(),
@@ -291,9 +334,9 @@ impl SwapExecutor {
             gas_cost_native: outcome.cost_native,
             revert_reason: None,
         });
-        let (base_raw, quote_raw, fee_token) = match plan.side {
-            Side::Sell => (amount_in, amount_out, &plan.base),
-            Side::Buy => (amount_out, amount_in, &plan.quote),
+        let (base_raw, quote_raw) = match plan.side {
+            Side::Sell => (amount_in, amount_out),
+            Side::Buy => (amount_out, amount_in),
         };
         let conv = |raw: U256, t: &Token| {
             from_units(raw, t.decimals).map_err(|e| format!("{}: {e}", t.symbol))
@@ -317,8 +360,9 @@ impl SwapExecutor {
             side: plan.side,
             price: quote_amount / base_amount,
             amount: base_amount,
-            fee_asset: fee_token.symbol.clone(),
-            fee_amount: conv(lp_fee, fee_token)?,
+            // The pool's fee is inside the price; what is paid on top is the gas.
+            fee_asset: self.native.clone(),
+            fee_amount: outcome.cost_native,
             is_maker: false,
             timestamp_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -385,5 +429,34 @@ pub fn with_slippage(amount: U256, bps: u32, minimum: bool) -> U256 {
         amount * U256::from(10_000u32.saturating_sub(bps)) / ten_k
     } else {
         (amount * U256::from(10_000 + bps)).div_ceil(ten_k)
+    }
+}
+
+/// The parts of a transaction's outcome that consumers journal.
+struct TxOutcomeView {
+    hash: B256,
+    nonce: u64,
+    status: TxState,
+    gas_used: Option<u64>,
+    effective_gas_price: Option<u128>,
+    fee_native: Option<Decimal>,
+    block: Option<u64>,
+}
+
+impl TxOutcomeView {
+    fn mined(o: &crate::chain::evm::TxOutcome) -> Self {
+        Self {
+            hash: o.hash,
+            nonce: o.nonce,
+            status: if o.success {
+                TxState::Mined
+            } else {
+                TxState::Reverted
+            },
+            gas_used: Some(o.gas_used),
+            effective_gas_price: Some(o.effective_gas_price),
+            fee_native: Some(o.cost_native),
+            block: Some(o.block_number),
+        }
     }
 }

@@ -65,7 +65,10 @@ struct Connect {
 
 fn password() -> Result<SecretString, CliError> {
     if let Some(v) = std::env::var_os("SLUICE_PASSWORD") {
-        return Ok(SecretString::new(v.into_string().map_err(|_| "SLUICE_PASSWORD is not UTF-8")?));
+        return Ok(SecretString::new(
+            v.into_string()
+                .map_err(|_| "SLUICE_PASSWORD is not UTF-8")?,
+        ));
     }
     let p = rpassword::prompt_password("wallet password: ")
         .map_err(|e| format!("cannot read the password ({e}); set SLUICE_PASSWORD"))?;
@@ -128,17 +131,19 @@ async fn connect_venue(
                 Some(path) => {
                     let text = std::fs::read_to_string(path)
                         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    let m: Manifest = serde_json::from_str(&text)
-                        .map_err(|e| format!("{}: not a deployment manifest: {e}", path.display()))?;
+                    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+                        format!("{}: not a deployment manifest: {e}", path.display())
+                    })?;
                     book.add_manifest(&m);
                     V3Contracts::from(&m)
                 }
                 None => V3Contracts::from_chain_spec(spec)?,
             };
             let native = Asset::new(&spec.native.symbol)?;
-            let v = UniswapV3Venue::connect(chain, native, client.provider().clone(), contracts, book)
-                .await?
-                .with_executor(tracker, ApprovalPolicy::Exact);
+            let v =
+                UniswapV3Venue::connect(chain, native, client.provider().clone(), contracts, book)
+                    .await?
+                    .with_executor(tracker, ApprovalPolicy::Exact);
             let base = v.resolve_token(leg.pair.base.as_str()).await?;
             let quote = v.resolve_token(leg.pair.quote.as_str()).await?;
             let (Some(a), Some(b)) = (base.address, quote.address) else {
@@ -149,7 +154,10 @@ async fn connect_venue(
             let _ = v.spawn_sync(Duration::from_millis(500));
             Ok(v)
         }
-        _ => Err(format!("`sluice arb` cannot connect to {id} yet (binance, binance_us, uniswap_v3@<chain>)").into()),
+        _ => Err(format!(
+            "`sluice arb` cannot connect to {id} yet (binance, binance_us, uniswap_v3@<chain>)"
+        )
+        .into()),
     }
 }
 
@@ -160,15 +168,18 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         .parse()
         .map_err(|e: toml::de::Error| format!("{}: {}", args.config.display(), e.message()))?;
     let connect: BTreeMap<String, Connect> = match table.remove("connect") {
-        Some(v) => v
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("{}: [connect]: {}", args.config.display(), e.message()))?,
+        Some(v) => v.try_into().map_err(|e: toml::de::Error| {
+            format!("{}: [connect]: {}", args.config.display(), e.message())
+        })?,
         None => BTreeMap::new(),
     };
     let strategy_text = toml::to_string(&table)?;
-    let cfg: ArbConfig = strategy_text
-        .parse()
-        .map_err(|e: sluice::strategy::arb::ConfigError| format!("{}: {e}", args.config.display()))?;
+    let cfg: ArbConfig =
+        strategy_text
+            .parse()
+            .map_err(|e: sluice::strategy::arb::ConfigError| {
+                format!("{}: {e}", args.config.display())
+            })?;
     let mut pw = None;
     let none = Connect::default();
     let mut venues = Vec::new();
@@ -184,7 +195,9 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let run_id = runner.run_id();
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(runner.run(stop_rx));
-    eprintln!("arb run {run_id} started; Ctrl-C stops (no new orders, in-flight ones followed to the end)");
+    eprintln!(
+        "arb run {run_id} started; Ctrl-C stops (no new orders, in-flight ones followed to the end)"
+    );
     let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
     loop {
         tokio::select! {
@@ -202,14 +215,22 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         }
     }
     let summary = handle.await.map_err(|e| format!("strategy task: {e}"))??;
-    let pnl: Vec<String> = summary.pnl.iter().map(|f| format!("{} {}", f.net, f.asset)).collect();
+    let pnl: Vec<String> = summary
+        .pnl
+        .iter()
+        .map(|f| format!("{} {}", f.net, f.asset))
+        .collect();
     eprintln!(
         "run {}: {} trades, {} failures, {:?}; realized PnL: {}",
         summary.run_id,
         summary.trades,
         summary.failures,
         summary.outcome,
-        if pnl.is_empty() { "-".into() } else { pnl.join(", ") }
+        if pnl.is_empty() {
+            "-".into()
+        } else {
+            pnl.join(", ")
+        }
     );
     Ok(())
 }

@@ -36,7 +36,10 @@ fn describe(e: &ArbEvent) -> Option<String> {
             order.amount,
             order.pair,
             format!("{:?}", order.order_type).to_lowercase(),
-            order.price.map(|p| format!(" bound {}", p.round_dp(4))).unwrap_or_default()
+            order
+                .price
+                .map(|p| format!(" bound {}", p.round_dp(4)))
+                .unwrap_or_default()
         )),
         ArbEvent::Fill { fill } => Some(format!(
             "  fill at {}: {} {} {} at {} (fee {} {})",
@@ -48,16 +51,26 @@ fn describe(e: &ArbEvent) -> Option<String> {
             fill.fee_amount.round_dp(8),
             fill.fee_asset
         )),
-        ArbEvent::OrderUpdate { venue, client_id, state, reason } => reason
+        ArbEvent::OrderUpdate {
+            venue,
+            client_id,
+            state,
+            reason,
+        } => reason
             .as_ref()
             .map(|r| format!("  {venue} order {client_id} {state}: {r}")),
-        ArbEvent::TradeDone { trade, expected_profit } => Some(format!(
+        ArbEvent::TradeDone {
+            trade,
+            expected_profit,
+        } => Some(format!(
             "✓ trade {trade} complete (expected profit {} USDT)",
             expected_profit.round_dp(2)
         )),
         ArbEvent::LegFailed { trade, detail } => Some(format!("✗ trade {trade}: {detail}")),
         ArbEvent::Skipped { reason } => Some(format!("  skipped: {reason}")),
-        ArbEvent::Reconciled { orders } => Some(format!("  reconciled {orders} orders from the journal")),
+        ArbEvent::Reconciled { orders } => {
+            Some(format!("  reconciled {orders} orders from the journal"))
+        }
         ArbEvent::Stopped { outcome } => Some(format!("strategy stopped: {outcome:?}")),
         ArbEvent::Edges { .. } => None,
     }
@@ -120,6 +133,9 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         .map(|f| format!("{} {}", f.net.round_dp(8), f.asset))
         .collect();
     println!("realized PnL (net flow per asset): {}", pnl.join(", "));
-    println!("journal: {} (see `sluice history`)", ctx.journal_path().display());
+    println!(
+        "journal: {} (see `sluice history`)",
+        ctx.journal_path().display()
+    );
     Ok(())
 }

@@ -200,7 +200,9 @@ async fn cancel(a: CancelArgs, ctx: &Context) -> Result<(), CliError> {
     let venue = connect(ctx, &a.exchange)?;
     let id = ClientOrderId::new(&a.id)?;
     // finds the open order at the exchange and tracks it, then cancels it
-    venue.order_status(&id).await?;
+    if venue.tracked(&id).is_none() {
+        venue.adopt_open_order(&id).await?;
+    }
     venue.cancel(&id).await?;
     let order = venue.tracked(&id).ok_or("the order is no longer tracked")?;
     show(&[OrderView::from(&order)], a.json)

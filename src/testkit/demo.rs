@@ -139,7 +139,10 @@ async fn snapshot(venues: &[(String, Arc<dyn Venue>)], assets: &[&str]) -> Vec<(
     let mut out = Vec::new();
     for (name, v) in venues {
         if let Ok(bals) = v.balances().await {
-            for b in bals.into_iter().filter(|b| assets.contains(&b.asset.as_str())) {
+            for b in bals
+                .into_iter()
+                .filter(|b| assets.contains(&b.asset.as_str()))
+            {
                 out.push((name.clone(), b));
             }
         }
@@ -223,14 +226,18 @@ pub async fn run(
     let _sync = uniswap.spawn_sync(Duration::from_millis(200));
 
     let venues: [Arc<dyn Venue>; 2] = [Arc::new(binance.clone()), uniswap.clone()];
-    let named: Vec<(String, Arc<dyn Venue>)> =
-        venues.iter().map(|v| (v.id().to_string(), v.clone())).collect();
+    let named: Vec<(String, Arc<dyn Venue>)> = venues
+        .iter()
+        .map(|v| (v.id().to_string(), v.clone()))
+        .collect();
     let assets = ["ETH", "USDT", "WETH", "USDC"];
     let balances_before = snapshot(&named, &assets).await;
 
     // 5. The strategy.
     let text = config_text(&options);
-    let arb: ArbConfig = text.parse().map_err(|e: crate::strategy::arb::ConfigError| DemoError::Strategy(e.to_string()))?;
+    let arb: ArbConfig = text
+        .parse()
+        .map_err(|e: crate::strategy::arb::ConfigError| DemoError::Strategy(e.to_string()))?;
     let min_profit = arb.min_profit_pct;
     let journal = Journal::open(&options.journal)?;
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -279,6 +286,7 @@ pub async fn run(
         on_event(&ev);
     }
     let balances_after = snapshot(&named, &assets).await;
+    binance.close();
     let journal = Journal::open(&options.journal)?;
     let trades = journal
         .history(Some(summary.run_id))?

@@ -151,6 +151,7 @@ impl UniswapV2Venue {
         self.executor = Some(Arc::new(SwapExecutor::new(
             tracker,
             &self.id.to_string(),
+            self.native.clone(),
             policy,
             Arc::clone(&self.events),
         )));
@@ -593,6 +594,14 @@ impl Venue for UniswapV2Venue {
             .iter()
             .cloned()
             .collect();
+        // The native asset pays the gas: it is listed too (no address: read with eth_getBalance).
+        let mut tokens = tokens;
+        tokens.push(Token {
+            symbol: self.native.clone(),
+            decimals: 18,
+            chain: self.id.chain.clone().unwrap_or_default(),
+            address: None,
+        });
         Ok(crate::amm::balances::erc20_balances(&self.provider, account, &tokens).await?)
     }
 

@@ -163,6 +163,7 @@ impl UniswapV3Venue {
         self.executor = Some(Arc::new(SwapExecutor::new(
             tracker,
             &self.id.to_string(),
+            self.native.clone(),
             policy,
             Arc::clone(&self.events),
         )));
@@ -576,6 +577,14 @@ impl Venue for UniswapV3Venue {
             .iter()
             .cloned()
             .collect();
+        // The native asset pays the gas: it is listed too (no address: read with eth_getBalance).
+        let mut tokens = tokens;
+        tokens.push(Token {
+            symbol: self.native.clone(),
+            decimals: 18,
+            chain: self.id.chain.clone().unwrap_or_default(),
+            address: None,
+        });
         Ok(crate::amm::balances::erc20_balances(&self.provider, account, &tokens).await?)
     }
 

@@ -21,8 +21,8 @@ use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, ch
 use crate::cex::rate_limit::RateLimiter;
 use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
 use crate::core::{
-    Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair,
-    Quote, QuoteRequest, Side, TimeInForce, VenueEvent,
+    Balance, ClientOrderId, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair, Quote,
+    QuoteRequest, Side, TimeInForce, VenueEvent,
 };
 use crate::venue::{
     ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
@@ -340,6 +340,15 @@ impl BinanceSpot {
         lock(&self.inner.tracker).is_lost(id)
     }
 
+    /// Stops this connector's background streams (live books and the user-data stream), e.g.
+    /// before the exchange it talks to goes away. Public calls keep working over REST.
+    pub fn close(&self) {
+        lock(&self.inner.books).clear();
+        if let Some(task) = lock(&self.inner.user_stream).take() {
+            task.abort();
+        }
+    }
+
     /// A client order id that fits Binance's limits.
     pub fn new_client_id(&self) -> Result<ClientOrderId, VenueError> {
         Ok(crate::cex::order_tracker::new_client_id(
@@ -448,7 +457,7 @@ impl BinanceSpot {
 
     /// An order this process does not track: looked up among the account's open orders (every
     /// symbol) and adopted. A closed order cannot be found without its pair: `UnknownOrder`.
-    async fn adopt_open_order(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
+    pub async fn adopt_open_order(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
         let markets = self.load_markets().await?;
         for o in self.open_orders(None).await? {
             if o.client_order_id != id.as_str() {
