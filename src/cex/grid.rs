@@ -40,6 +40,47 @@ const POW10: [u64; 20] = {
     t
 };
 
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Eight bytes from `at`, little-endian (first byte lowest).
+#[inline(always)]
+fn load8(buf: &[u8], at: usize) -> Option<u64> {
+    let b: [u8; 8] = buf.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+/// Index of the first byte of `t` (input XOR `'0'` in every byte) that is not a digit; 8 if all
+/// are. A digit byte is 0..=9; `t + 0x76` sets bit 7 of bytes 10..=0x89, `| t` catches the rest.
+/// A carry out of a non-digit byte can only disturb bytes after it, never the first one.
+#[inline(always)]
+fn first_non_digit(t: u64) -> usize {
+    let nd = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
+    (nd.trailing_zeros() / 8) as usize
+}
+
+/// A mask of the low `n` bytes (`n` in 1..=8).
+#[inline(always)]
+fn low_bytes(n: usize) -> u64 {
+    if n >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    }
+}
+
+/// The number written by the first `n` digit bytes of `t` (values 0..=9, first digit lowest).
+#[inline(always)]
+fn swar_value(t: u64, n: usize) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    // keep the n digits and move them to the top: the freed low bytes read as leading zeros
+    let y = (t & low_bytes(n)) << (8 * (8 - n));
+    let y = (y.wrapping_mul(10) + (y >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let y = (y.wrapping_mul(100) + (y >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (y.wrapping_mul(10_000) + (y >> 32)) & 0xFFFF_FFFF
+}
+
 impl Grid {
     /// The grid of multiples of `step` (e.g. a tick size of `0.01` or a step size of `0.00001`).
     pub fn new(step: Decimal) -> Result<Self, GridError> {
@@ -144,6 +185,53 @@ impl Grid {
     /// no closing quote); the caller then runs [`Grid::parse`] on the string for the exact error.
     #[inline(always)]
     pub fn parse_quoted(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
+        self.parse_quoted_swar(buf, start)
+            .or_else(|| self.parse_quoted_scalar(buf, start))
+    }
+
+    /// The common case read 8 bytes at a time (SWAR): an integer part of 1 to 7 digits and a
+    /// fraction of 1 to 7 digits, each found and converted with a few word operations instead of
+    /// a loop over the digits. `None` for anything else (the scalar path decides).
+    #[inline(always)]
+    fn parse_quoted_swar(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
+        let t = load8(buf, start)? ^ ASCII_ZEROS;
+        let int_digits = first_non_digit(t);
+        if int_digits == 0 || int_digits == 8 {
+            return None;
+        }
+        let mut v = swar_value(t, int_digits);
+        let mut i = start + int_digits;
+        let mut frac = 0usize;
+        if *buf.get(i)? == b'.' {
+            i += 1;
+            let t = load8(buf, i)? ^ ASCII_ZEROS;
+            let k = first_non_digit(t);
+            if k == 0 || k == 8 {
+                return None;
+            }
+            let take = k.min(self.scale as usize);
+            if take < k && (t >> (8 * take)) & low_bytes(k - take) != 0 {
+                return None; // a non-zero digit beyond the grid's decimals
+            }
+            v = v * POW10[take] + swar_value(t, take);
+            frac = take;
+            i += k;
+        }
+        if *buf.get(i)? != b'"' {
+            return None;
+        }
+        v = v.checked_mul(POW10[self.scale as usize - frac])?;
+        if self.unit != 1 {
+            if !v.is_multiple_of(self.unit) {
+                return None;
+            }
+            v /= self.unit;
+        }
+        Some((v, i + 1))
+    }
+
+    #[inline(always)]
+    fn parse_quoted_scalar(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
         let mut i = start;
         let mut v: u64 = 0;
         // integer part: at most 18 digits, so that v * 10^scale cannot overflow (checked below)
@@ -159,7 +247,8 @@ impl Grid {
             }
         }
         let int_digits = i - start;
-        if int_digits == 0 {
+        // at most 19 significant digits: v stays below 10^19 < 2^64
+        if int_digits == 0 || int_digits as u32 + self.scale > 19 {
             return None;
         }
         let mut frac = 0u32;
@@ -183,7 +272,7 @@ impl Grid {
                 return None;
             }
         }
-        if *buf.get(i)? != b'"' || int_digits as u32 + self.scale > 19 {
+        if *buf.get(i)? != b'"' {
             return None;
         }
         v = v.checked_mul(POW10[(self.scale - frac) as usize])?;
@@ -276,15 +365,42 @@ mod tests {
                 "0.00824001",
                 "",
             ] {
-                let quoted = format!("{s}\"");
-                let fast = g.parse_quoted(quoted.as_bytes(), 0).map(|(v, _)| v);
-                let slow = g.parse(s.as_bytes()).ok();
-                assert_eq!(fast, slow, "{s} on {step}");
+                // also with a long tail, so that the 8-byte loads happen
+                for tail in ["\"", "\",\"0.5\"]]]}"] {
+                    let quoted = format!("{s}{tail}");
+                    let fast = g.parse_quoted(quoted.as_bytes(), 0);
+                    let slow = g.parse(s.as_bytes()).ok();
+                    assert_eq!(fast.map(|(v, _)| v), slow, "{s}{tail} on {step}");
+                    if let Some((_, end)) = fast {
+                        assert_eq!(end, s.len() + 1);
+                    }
+                }
             }
         }
         let g = Grid::new(dec!(0.01)).unwrap();
         assert_eq!(g.parse_quoted(b"1.5\",", 0), Some((150, 4)));
         assert_eq!(g.parse_quoted(b"1.5", 0), None, "no closing quote");
+    }
+
+    proptest::proptest! {
+        /// The 8-byte path and the scalar path agree on any decimal-looking string.
+        #[test]
+        fn fast_and_exact_paths_agree(
+            int in "[0-9]{0,12}",
+            frac in proptest::option::of("[0-9]{0,12}"),
+            step in proptest::sample::select(vec![dec!(0.01), dec!(0.00001), dec!(0.05), dec!(1), dec!(0.00000001)]),
+        ) {
+            let g = Grid::new(step).unwrap();
+            let s = match &frac { Some(f) => format!("{int}.{f}"), None => int.clone() };
+            let quoted = format!("{s}\",\"123.456\"]");
+            let fast = g.parse_quoted(quoted.as_bytes(), 0).map(|(v, _)| v);
+            let exact = g.parse(s.as_bytes()).ok();
+            if fast.is_some() || s.len() <= 10 {
+                // the fast path may decline huge numbers (the exact path then decides), never
+                // answer differently
+                proptest::prop_assert_eq!(fast, exact, "{}", s);
+            }
+        }
     }
 
     #[test]
