@@ -190,7 +190,7 @@ impl Grid {
     }
 
     /// The common case read 8 bytes at a time (SWAR): an integer part of 1 to 7 digits and a
-    /// fraction of 1 to 7 digits, each found and converted with a few word operations instead of
+    /// fraction of 1 to 8 digits, each found and converted with a few word operations instead of
     /// a loop over the digits. `None` for anything else (the scalar path decides).
     #[inline(always)]
     fn parse_quoted_swar(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
@@ -206,7 +206,8 @@ impl Grid {
             i += 1;
             let t = load8(buf, i)? ^ ASCII_ZEROS;
             let k = first_non_digit(t);
-            if k == 0 || k == 8 {
+            // 8 digits (Binance prints 8 decimals) are fine if a non-digit follows
+            if k == 0 || (k == 8 && buf.get(i + 8)?.is_ascii_digit()) {
                 return None;
             }
             let take = k.min(self.scale as usize);
