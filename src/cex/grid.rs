@@ -40,47 +40,6 @@ const POW10: [u64; 20] = {
     t
 };
 
-const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
-
-/// Eight bytes from `at`, little-endian (first byte lowest).
-#[inline(always)]
-fn load8(buf: &[u8], at: usize) -> Option<u64> {
-    let b: [u8; 8] = buf.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(b))
-}
-
-/// Index of the first byte of `t` (input XOR `'0'` in every byte) that is not a digit; 8 if all
-/// are. A digit byte is 0..=9; `t + 0x76` sets bit 7 of bytes 10..=0x89, `| t` catches the rest.
-/// A carry out of a non-digit byte can only disturb bytes after it, never the first one.
-#[inline(always)]
-fn first_non_digit(t: u64) -> usize {
-    let nd = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
-    (nd.trailing_zeros() / 8) as usize
-}
-
-/// A mask of the low `n` bytes (`n` in 1..=8).
-#[inline(always)]
-fn low_bytes(n: usize) -> u64 {
-    if n >= 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * n)) - 1
-    }
-}
-
-/// The number written by the first `n` digit bytes of `t` (values 0..=9, first digit lowest).
-#[inline(always)]
-fn swar_value(t: u64, n: usize) -> u64 {
-    if n == 0 {
-        return 0;
-    }
-    // keep the n digits and move them to the top: the freed low bytes read as leading zeros
-    let y = (t & low_bytes(n)) << (8 * (8 - n));
-    let y = (y.wrapping_mul(10) + (y >> 8)) & 0x00FF_00FF_00FF_00FF;
-    let y = (y.wrapping_mul(100) + (y >> 16)) & 0x0000_FFFF_0000_FFFF;
-    (y.wrapping_mul(10_000) + (y >> 32)) & 0xFFFF_FFFF
-}
-
 impl Grid {
     /// The grid of multiples of `step` (e.g. a tick size of `0.01` or a step size of `0.00001`).
     pub fn new(step: Decimal) -> Result<Self, GridError> {
@@ -185,54 +144,6 @@ impl Grid {
     /// no closing quote); the caller then runs [`Grid::parse`] on the string for the exact error.
     #[inline(always)]
     pub fn parse_quoted(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
-        self.parse_quoted_swar(buf, start)
-            .or_else(|| self.parse_quoted_scalar(buf, start))
-    }
-
-    /// The common case read 8 bytes at a time (SWAR): an integer part of 1 to 7 digits and a
-    /// fraction of 1 to 8 digits, each found and converted with a few word operations instead of
-    /// a loop over the digits. `None` for anything else (the scalar path decides).
-    #[inline(always)]
-    fn parse_quoted_swar(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
-        let t = load8(buf, start)? ^ ASCII_ZEROS;
-        let int_digits = first_non_digit(t);
-        if int_digits == 0 || int_digits == 8 {
-            return None;
-        }
-        let mut v = swar_value(t, int_digits);
-        let mut i = start + int_digits;
-        let mut frac = 0usize;
-        if *buf.get(i)? == b'.' {
-            i += 1;
-            let t = load8(buf, i)? ^ ASCII_ZEROS;
-            let k = first_non_digit(t);
-            // 8 digits (Binance prints 8 decimals) are fine if a non-digit follows
-            if k == 0 || (k == 8 && buf.get(i + 8)?.is_ascii_digit()) {
-                return None;
-            }
-            let take = k.min(self.scale as usize);
-            if take < k && (t >> (8 * take)) & low_bytes(k - take) != 0 {
-                return None; // a non-zero digit beyond the grid's decimals
-            }
-            v = v * POW10[take] + swar_value(t, take);
-            frac = take;
-            i += k;
-        }
-        if *buf.get(i)? != b'"' {
-            return None;
-        }
-        v = v.checked_mul(POW10[self.scale as usize - frac])?;
-        if self.unit != 1 {
-            if !v.is_multiple_of(self.unit) {
-                return None;
-            }
-            v /= self.unit;
-        }
-        Some((v, i + 1))
-    }
-
-    #[inline(always)]
-    fn parse_quoted_scalar(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
         let mut i = start;
         let mut v: u64 = 0;
         // integer part: at most 18 digits, so that v * 10^scale cannot overflow (checked below)
