@@ -36,8 +36,9 @@ pub struct BookSide<const BID: bool> {
     chunks: Vec<Chunk>,
     /// Number of levels.
     count: usize,
-    /// Tick of the best level (meaningful when `count > 0`).
+    /// Tick and size of the best level (meaningful when `count > 0`).
     best: u64,
+    best_lots: u64,
     /// Index in `chunks` of the chunk used last (most updates hit the same chunk).
     hot: usize,
 }
@@ -90,6 +91,7 @@ impl<const BID: bool> BookSide<BID> {
             }
             if self.count > 0 && ticks == self.best {
                 self.best = self.next_best(ticks, emptied.then_some(ci));
+                self.best_lots = self.lots_at(self.best).unwrap_or(0);
             }
             return;
         }
@@ -107,8 +109,10 @@ impl<const BID: bool> BookSide<BID> {
             self.count += 1;
         }
         c.lots[off] = lots;
-        if self.count == 1 || Self::better(ticks, self.best) {
+        // a new best, or the best level's size changed
+        if self.count == 1 || !Self::better(self.best, ticks) {
             self.best = ticks;
+            self.best_lots = lots;
         }
     }
 
@@ -156,17 +160,12 @@ impl<const BID: bool> BookSide<BID> {
         .unwrap_or(old)
     }
 
-    /// The best level.
+    /// The best level: O(1), no lookup.
     #[inline]
     pub fn best(&self) -> Option<Level> {
-        if self.count == 0 {
-            return None;
-        }
-        let id = self.best >> CHUNK_BITS;
-        let ci = self.find(id).ok()?;
-        Some(Level {
+        (self.count > 0).then_some(Level {
             ticks: self.best,
-            lots: self.chunks[ci].lots[(self.best & MASK) as usize],
+            lots: self.best_lots,
         })
     }
 
