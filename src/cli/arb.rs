@@ -99,7 +99,8 @@ async fn connect_venue(
             let v = BinanceSpot::new(cfg, Some(creds))?;
             v.watch_book(&leg.pair).await?;
             v.start_user_stream().await?;
-            let _ = v.spawn_reconciler(Duration::from_secs(5));
+            // Detached: it polls for the life of the process.
+            drop(v.spawn_reconciler(Duration::from_secs(5)));
             Ok(Arc::new(v))
         }
         ("uniswap_v3", Some(chain)) => {
@@ -151,7 +152,8 @@ async fn connect_venue(
             };
             v.track_pair(a, b).await?;
             let v = Arc::new(v);
-            let _ = v.spawn_sync(Duration::from_millis(500));
+            // Detached: it follows the chain for the life of the process.
+            drop(v.spawn_sync(Duration::from_millis(500)));
             Ok(v)
         }
         _ => Err(format!(

@@ -264,11 +264,11 @@ pub async fn run(
         on_event(&ev);
         match &ev {
             ArbEvent::TradeDone { .. } => trades += 1,
-            ArbEvent::Edges { edges } if trades > 0 => {
-                if edges.iter().all(|e| e.profit_pct < min_profit) {
-                    stopped_because = "the gap is closed: no direction beats the threshold".into();
-                    break;
-                }
+            ArbEvent::Edges { edges }
+                if trades > 0 && edges.iter().all(|e| e.profit_pct < min_profit) =>
+            {
+                stopped_because = "the gap is closed: no direction beats the threshold".into();
+                break;
             }
             ArbEvent::Stopped { outcome } => {
                 stopped_because = format!("{outcome:?}");
