@@ -1,6 +1,7 @@
 //! sluice: one interface over on-chain AMMs, L2 order books and centralized exchanges, so that one
 //! strategy can trade between them. See `DESIGN.md` in the shared folder for the architecture.
 
+pub mod amm;
 pub mod cex;
 pub mod chain;
 pub mod core;

@@ -1,6 +1,7 @@
 //! Chains: specs loaded from `chains/*.toml` (data, one file a chain); code per chain family lives in
 //! submodules (`evm`, `cosmos`).
 
+pub mod evm;
 pub mod spec;
 
 pub use spec::{

@@ -5,6 +5,7 @@
 mod chains;
 mod history;
 mod output;
+mod quote;
 mod venues;
 mod wallet;
 
@@ -48,6 +49,8 @@ pub enum Command {
     Venues(venues::Args),
     /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
     Wallet(wallet::Args),
+    /// The executable price of a size on an AMM (local exact swap math on the pools' state).
+    Quote(quote::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
 }
@@ -111,6 +114,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Wallet(a) => wallet::run(a, &ctx),
+        Command::Quote(a) => quote::run(a, &ctx).await,
         Command::History(a) => history::run(a, &ctx),
     }
 }

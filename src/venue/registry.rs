@@ -56,6 +56,8 @@ pub struct Registry {
 /// Connectors compiled into this build. A new connector adds its descriptor here.
 fn builtin_connectors() -> Vec<ConnectorDescriptor> {
     vec![
+        crate::amm::uniswap_v2::connector::DESCRIPTOR,
+        crate::amm::uniswap_v3::connector::DESCRIPTOR,
         crate::cex::exchanges::binance::DESCRIPTOR,
         crate::cex::exchanges::binance::DESCRIPTOR_US,
     ]

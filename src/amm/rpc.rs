@@ -1,0 +1,77 @@
+//! Read calls in JSON-RPC batches: many `eth_call`s pinned to one block in one HTTP round trip, so a
+//! pool snapshot is consistent and loads in a few round trips however many ticks it has.
+
+use alloy::eips::BlockId;
+use alloy::primitives::{Address, Bytes};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::client::BatchRequest;
+use alloy::rpc::types::TransactionRequest;
+use alloy::sol_types::SolCall;
+
+use super::AmmError;
+
+/// Calls per JSON-RPC batch (nodes cap batch sizes; 500 is accepted by anvil, geth and most providers).
+const BATCH_SIZE: usize = 500;
+
+/// One read call: a contract and its ABI-encoded input.
+#[derive(Debug, Clone)]
+pub struct ReadCall {
+    pub to: Address,
+    pub data: Bytes,
+}
+
+impl ReadCall {
+    pub fn new<C: SolCall>(to: Address, call: &C) -> Self {
+        Self {
+            to,
+            data: call.abi_encode().into(),
+        }
+    }
+}
+
+/// Runs `calls` at `block`, in batches; each result is the return data or the node's error text
+/// (a revert is a per-call result, not a failure of the whole batch).
+pub async fn batch_call(
+    provider: &DynProvider,
+    calls: &[ReadCall],
+    block: u64,
+) -> Result<Vec<Result<Bytes, String>>, AmmError> {
+    let mut out = Vec::with_capacity(calls.len());
+    for chunk in calls.chunks(BATCH_SIZE) {
+        let mut batch = BatchRequest::new(provider.client());
+        let mut waiters = Vec::with_capacity(chunk.len());
+        for c in chunk {
+            let tx = TransactionRequest::default()
+                .to(c.to)
+                .input(c.data.clone().into());
+            let params = (tx, BlockId::number(block));
+            waiters.push(
+                batch
+                    .add_call::<_, Bytes>("eth_call", &params)
+                    .map_err(AmmError::rpc)?,
+            );
+        }
+        batch.send().await.map_err(AmmError::rpc)?;
+        for w in waiters {
+            out.push(w.await.map_err(|e| e.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes one call's result, naming the contract and call in the error.
+pub fn decode<C: SolCall>(
+    result: Result<Bytes, String>,
+    contract: Address,
+    what: &'static str,
+) -> Result<C::Return, AmmError> {
+    let data = result.map_err(|reason| AmmError::Call {
+        contract: contract.to_string(),
+        what,
+        reason,
+    })?;
+    C::abi_decode_returns(&data).map_err(|e| AmmError::Decode {
+        what,
+        reason: e.to_string(),
+    })
+}

@@ -1,0 +1,389 @@
+//! Executing an AMM swap as a transaction: the order is registered, the router is approved for the
+//! input token once (and the approval recorded, so it is visible), the swap is sent with its slippage
+//! bound and deadline through the [`TxTracker`], and the outcome comes back as venue events: the
+//! order `Open` with its transaction hash, then `Filled` with a fill decoded from the receipt's Swap
+//! logs (actual amounts, actual gas), or `Failed` with the revert reason. Nothing is left pending.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::{Log, TransactionRequest};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::AmmError;
+use crate::chain::evm::{ApprovalPolicy, Erc20, TxTracker};
+use crate::core::{
+    ClientOrderId, Fill, Order, OrderRequest, OrderState, Pair, Side, Token, VenueEvent, from_units,
+};
+use crate::venue::EventHub;
+
+/// (amount in, amount out, LP fee in the input token) of a mined swap.
+pub type FillAmounts = (U256, U256, U256);
+
+/// Reads a mined swap's amounts from its receipt's logs.
+pub type FillDecoder = fn(&[Log], &SwapPlan) -> Result<FillAmounts, AmmError>;
+
+/// Everything needed to send one swap, computed by the connector from its local state.
+#[derive(Debug, Clone)]
+pub struct SwapPlan {
+    pub pair: Pair,
+    pub side: Side,
+    pub base: Token,
+    pub quote: Token,
+    pub token_in: Address,
+    /// The most the swap may take: what is approved for the router.
+    pub max_in: U256,
+    pub router: Address,
+    pub calldata: Bytes,
+    /// Gas limit set explicitly, so a swap that would break its bound is still sent and reverts
+    /// on chain (with its reason) instead of failing in the estimate.
+    pub gas_limit: u64,
+    /// Decodes (amount in, amount out, LP fee in the input token) from the receipt's logs.
+    pub decode_fill: FillDecoder,
+    /// Pools the swap goes through, in order.
+    pub pools: Vec<Address>,
+    /// Fee of each pool in millionths.
+    pub fees_ppm: Vec<u32>,
+}
+
+/// An approval sent for a swap: shown to the user, never silent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApprovalRecord {
+    pub token: Address,
+    pub spender: Address,
+    pub tx_hashes: Vec<B256>,
+}
+
+/// The on-chain result of a swap order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SwapReceipt {
+    pub client_id: ClientOrderId,
+    pub tx_hash: B256,
+    pub block_number: u64,
+    pub success: bool,
+    pub amount_in: U256,
+    pub amount_out: U256,
+    pub gas_used: u64,
+    pub gas_cost_native: Decimal,
+    pub revert_reason: Option<String>,
+}
+
+/// Sends swaps for one account and keeps their orders.
+pub struct SwapExecutor {
+    tracker: TxTracker,
+    venue: String,
+    policy: ApprovalPolicy,
+    events: Arc<EventHub>,
+    orders: Mutex<HashMap<ClientOrderId, Order>>,
+    approvals: Mutex<Vec<ApprovalRecord>>,
+    receipts: Mutex<Vec<SwapReceipt>>,
+    fills: Mutex<HashMap<ClientOrderId, Vec<Fill>>>,
+}
+
+impl std::fmt::Debug for SwapExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SwapExecutor")
+            .field("venue", &self.venue)
+            .field("account", &self.tracker.account())
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SwapExecutor {
+    pub fn new(
+        tracker: TxTracker,
+        venue: &str,
+        policy: ApprovalPolicy,
+        events: Arc<EventHub>,
+    ) -> Self {
+        Self {
+            tracker,
+            venue: venue.to_string(),
+            policy,
+            events,
+            orders: Mutex::new(HashMap::new()),
+            approvals: Mutex::new(Vec::new()),
+            receipts: Mutex::new(Vec::new()),
+            fills: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn account(&self) -> Address {
+        self.tracker.account()
+    }
+
+    pub fn order(&self, id: &ClientOrderId) -> Option<Order> {
+        lock(&self.orders).get(id).cloned()
+    }
+
+    /// The fills of an order (one for a mined swap, none otherwise).
+    pub fn fills(&self, id: &ClientOrderId) -> Vec<Fill> {
+        lock(&self.fills).get(id).cloned().unwrap_or_default()
+    }
+
+    /// Approvals sent so far, oldest first.
+    pub fn approvals(&self) -> Vec<ApprovalRecord> {
+        lock(&self.approvals).clone()
+    }
+
+    /// Swap receipts so far, oldest first.
+    pub fn receipts(&self) -> Vec<SwapReceipt> {
+        lock(&self.receipts).clone()
+    }
+
+    /// Registers the order and runs the swap in the background; returns at once.
+    pub fn submit(
+        self: &Arc<Self>,
+        request: OrderRequest,
+        plan: SwapPlan,
+    ) -> Result<ClientOrderId, AmmError> {
+        let id = request.client_id.clone();
+        {
+            let mut orders = lock(&self.orders);
+            if orders.contains_key(&id) {
+                return Err(AmmError::InvalidAmount(format!(
+                    "order {id} was already submitted"
+                )));
+            }
+            orders.insert(id.clone(), Order::new(request));
+        }
+        self.publish_state(&id, None, OrderState::PendingSubmit, None);
+        let me = Arc::clone(self);
+        let task_id = id.clone();
+        tokio::spawn(async move {
+            if let Err(reason) = me.run(&task_id, &plan).await {
+                me.set_state(&task_id, OrderState::Failed, None, Some(reason));
+            }
+        });
+        Ok(id)
+    }
+
+    fn publish_state(
+        &self,
+        id: &ClientOrderId,
+        venue_id: Option<String>,
+        state: OrderState,
+        reason: Option<String>,
+    ) {
+        self.events.publish(VenueEvent::Order {
+            client_id: id.clone(),
+            venue_order_id: venue_id,
+            state,
+            reason,
+        });
+    }
+
+    fn set_state(
+        &self,
+        id: &ClientOrderId,
+        state: OrderState,
+        tx: Option<B256>,
+        reason: Option<String>,
+    ) {
+        let venue_id = tx.map(|h| h.to_string());
+        {
+            let mut orders = lock(&self.orders);
+            if let Some(o) = orders.get_mut(id) {
+                if o.transition(state).is_err() {
+                    return;
+                }
+                if venue_id.is_some() {
+                    o.venue_order_id = venue_id.clone();
+                }
+                if reason.is_some() {
+                    o.reason = reason.clone();
+                }
+            }
+        }
+        self.publish_state(id, venue_id, state, reason);
+    }
+
+    /// Approval, send, wait, decode. An `Err` is the failure reason of the order.
+    async fn run(&self, id: &ClientOrderId, plan: &SwapPlan) -> Result<(), String> {
+        let token = Erc20::new(self.tracker.client().clone(), plan.token_in);
+        let approvals = token
+            .ensure_allowance(&self.tracker, plan.router, plan.max_in, self.policy)
+            .await
+            .map_err(|e| format!("approval of {} for {}: {e}", plan.token_in, plan.router))?;
+        if !approvals.is_empty() {
+            let record = ApprovalRecord {
+                token: plan.token_in,
+                spender: plan.router,
+                tx_hashes: approvals.iter().map(|o| o.hash).collect(),
+            };
+            tracing::info!(token = %record.token, spender = %record.spender, txs = ?record.tx_hashes, "approved router for input token");
+            lock(&self.approvals).push(record);
+        }
+        let tx = TransactionRequest::default()
+            .to(plan.router)
+            .input(plan.calldata.clone().into())
+            .gas_limit(plan.gas_limit);
+        let sent = self
+            .tracker
+            .send(tx)
+            .await
+            .map_err(|e| format!("send: {e}"))?;
+        self.set_state(id, OrderState::Open, Some(sent.hash()), None);
+        let outcome = match sent.mined().await {
+            Ok(o) => o,
+            Err(e) => {
+                // Sent, outcome unknown: resolved later by polling, never assumed.
+                self.set_state(
+                    id,
+                    OrderState::Unknown,
+                    Some(sent.hash()),
+                    Some(e.to_string()),
+                );
+                return Ok(());
+            }
+        };
+        if !outcome.success {
+            let reason = outcome
+                .revert
+                .as_ref()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "reverted".into());
+            lock(&self.receipts).push(SwapReceipt {
+                client_id: id.clone(),
+                tx_hash: outcome.hash,
+                block_number: outcome.block_number,
+                success: false,
+                amount_in: U256::ZERO,
+                amount_out: U256::ZERO,
+                gas_used: outcome.gas_used,
+                gas_cost_native: outcome.cost_native,
+                revert_reason: Some(reason.clone()),
+            });
+            self.set_state(
+                id,
+                OrderState::Failed,
+                Some(outcome.hash),
+                Some(format!("swap reverted: {reason}")),
+            );
+            return Ok(());
+        }
+        let receipt = self
+            .tracker
+            .client()
+            .provider()
+            .get_transaction_receipt(outcome.hash)
+            .await
+            .map_err(|e| format!("receipt of {}: {e}", outcome.hash))?
+            .ok_or_else(|| format!("receipt of {} not found", outcome.hash))?;
+        let logs = receipt.inner.logs().to_vec();
+        let (amount_in, amount_out, lp_fee) =
+            (plan.decode_fill)(&logs, plan).map_err(|e| format!("decoding swap logs: {e}"))?;
+        lock(&self.receipts).push(SwapReceipt {
+            client_id: id.clone(),
+            tx_hash: outcome.hash,
+            block_number: outcome.block_number,
+            success: true,
+            amount_in,
+            amount_out,
+            gas_used: outcome.gas_used,
+            gas_cost_native: outcome.cost_native,
+            revert_reason: None,
+        });
+        let (base_raw, quote_raw, fee_token) = match plan.side {
+            Side::Sell => (amount_in, amount_out, &plan.base),
+            Side::Buy => (amount_out, amount_in, &plan.quote),
+        };
+        let conv = |raw: U256, t: &Token| {
+            from_units(raw, t.decimals).map_err(|e| format!("{}: {e}", t.symbol))
+        };
+        let base_amount = conv(base_raw, &plan.base)?;
+        let quote_amount = conv(quote_raw, &plan.quote)?;
+        if base_amount.is_zero() {
+            return Err("the swap moved no base token".into());
+        }
+        let last_index = logs
+            .iter()
+            .filter_map(|l| l.log_index)
+            .max()
+            .unwrap_or_default();
+        let fill = Fill {
+            venue: self.venue.clone(),
+            trade_id: format!("{}:{last_index}", outcome.hash),
+            client_id: Some(id.clone()),
+            venue_order_id: Some(outcome.hash.to_string()),
+            pair: plan.pair.clone(),
+            side: plan.side,
+            price: quote_amount / base_amount,
+            amount: base_amount,
+            fee_asset: fee_token.symbol.clone(),
+            fee_amount: conv(lp_fee, fee_token)?,
+            is_maker: false,
+            timestamp_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or_default(),
+        };
+        let state = {
+            let mut orders = lock(&self.orders);
+            let o = orders.get_mut(id).ok_or("order vanished")?;
+            o.apply_fill(&fill).map_err(|e| e.to_string())?;
+            o.state
+        };
+        lock(&self.fills)
+            .entry(id.clone())
+            .or_default()
+            .push(fill.clone());
+        self.events.publish(VenueEvent::Fill(fill));
+        self.publish_state(id, Some(outcome.hash.to_string()), state, None);
+        Ok(())
+    }
+}
+
+/// The LP fee of an input amount at `fee_ppm`, rounded up as pools charge it.
+pub fn lp_fee(amount_in: U256, fee_ppm: u32) -> U256 {
+    let num = amount_in * U256::from(fee_ppm);
+    let den = U256::from(1_000_000u32);
+    num.div_ceil(den)
+}
+
+/// The deadline for a swap: the order's, or `seconds` from now.
+pub fn deadline(order_deadline: Option<u64>, seconds: u64) -> U256 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    U256::from(order_deadline.unwrap_or(now + seconds))
+}
+
+/// The slippage bound of an order in raw quote units: the least quote a sell accepts (rounded up),
+/// or the most a buy pays (rounded down), from the order's worst acceptable average price.
+pub fn quote_bound(request: &OrderRequest, quote: &Token) -> Result<Option<U256>, AmmError> {
+    let Some(price) = request.price else {
+        return Ok(None);
+    };
+    let total = request.amount.checked_mul(price).ok_or_else(|| {
+        AmmError::InvalidAmount(format!("{} x {price} overflows", request.amount))
+    })?;
+    let rounding = match request.side {
+        Side::Sell => crate::core::Rounding::Up,
+        Side::Buy => crate::core::Rounding::Down,
+    };
+    crate::core::to_units(total, quote.decimals, rounding)
+        .map(Some)
+        .map_err(|e| AmmError::InvalidAmount(format!("slippage bound: {e}")))
+}
+
+/// A venue's default slippage tolerance when an order has no price: 0.5 %.
+pub const DEFAULT_SLIPPAGE_BPS: u32 = 50;
+
+/// `amount` moved against the trader by `bps`: down for a minimum output, up for a maximum input.
+pub fn with_slippage(amount: U256, bps: u32, minimum: bool) -> U256 {
+    let ten_k = U256::from(10_000u32);
+    if minimum {
+        amount * U256::from(10_000u32.saturating_sub(bps)) / ten_k
+    } else {
+        (amount * U256::from(10_000 + bps)).div_ceil(ten_k)
+    }
+}

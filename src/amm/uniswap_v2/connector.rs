@@ -1,0 +1,665 @@
+//! `uniswap_v2@<chain>`: the [`Venue`] over v2 pairs. Quotes run `getAmountsOut` / `getAmountsIn` on
+//! local reserves, over the direct pair or a two-hop path through the wrapped native token,
+//! whichever is better; reserves are loaded on first use of a pair and then follow `Sync` logs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::Log;
+use alloy::sol_types::{SolCall, SolEvent};
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+
+use super::abi::{IUniswapV2Pair, IUniswapV2Router02};
+use super::math::{HopReserves, get_amounts_in, get_amounts_out};
+use super::state::{PairState, V2Pairs, discover_pairs, load_pairs};
+use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
+use crate::amm::swap::{
+    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
+    with_slippage,
+};
+use crate::amm::tokens::TokenBook;
+use crate::amm::uniswap_v3::connector::token_addresses;
+use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
+use crate::chain::evm::{ApprovalPolicy, TxTracker};
+use crate::chain::spec::ChainSpec;
+use crate::core::{
+    Asset, Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
+    QuoteRequest, Side, Token, VenueEvent,
+};
+use crate::testkit::deploy::Manifest;
+use crate::venue::{
+    ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
+};
+
+/// What this connector declares to the registry.
+pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
+    name: "uniswap_v2",
+    module: "amm::uniswap_v2",
+    state: ImplState::Partial(
+        "quotes exact to the wei from local reserves synced by logs (direct or via WETH); swaps through Router02 (ERC-20 legs; native ETH legs not wrapped automatically)",
+    ),
+};
+
+/// Gas estimates for a Router02 swap: the first hop and each further one.
+const GAS_FIRST_HOP: u64 = 90_000;
+const GAS_PER_EXTRA_HOP: u64 = 60_000;
+
+/// The v2 contracts of one chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct V2Contracts {
+    pub factory: Address,
+    pub router02: Option<Address>,
+}
+
+impl V2Contracts {
+    /// From the chain spec's `[protocols.uniswap_v2]`.
+    pub fn from_chain_spec(spec: &ChainSpec) -> Result<Self, AmmError> {
+        let factory = spec
+            .protocol_address("uniswap_v2", "factory")
+            .ok_or_else(|| AmmError::NotDeployed {
+                protocol: "uniswap_v2",
+                chain: spec.name.clone(),
+                role: "factory",
+            })?;
+        Ok(Self {
+            factory,
+            router02: spec.protocol_address("uniswap_v2", "router02"),
+        })
+    }
+}
+
+impl From<&Manifest> for V2Contracts {
+    fn from(m: &Manifest) -> Self {
+        Self {
+            factory: m.uniswap_v2.factory,
+            router02: Some(m.uniswap_v2.router02),
+        }
+    }
+}
+
+/// A priced path: the tokens from input to output and the amount at each step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathQuote {
+    pub path: Vec<Address>,
+    pub amounts: Vec<U256>,
+    pub hops: Vec<HopReserves>,
+}
+
+/// The v2 venue on one chain.
+pub struct UniswapV2Venue {
+    id: VenueId,
+    provider: DynProvider,
+    contracts: V2Contracts,
+    native: Asset,
+    tokens: RwLock<TokenBook>,
+    state: Arc<RwLock<Tracked<V2Pairs>>>,
+    gas_price_wei: AtomicU64,
+    account: Option<Address>,
+    events: Arc<EventHub>,
+    executor: Option<Arc<SwapExecutor>>,
+}
+
+impl std::fmt::Debug for UniswapV2Venue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UniswapV2Venue")
+            .field("id", &self.id)
+            .field("contracts", &self.contracts)
+            .finish()
+    }
+}
+
+fn lock_err<T>(_: T) -> AmmError {
+    AmmError::Rpc("pair state lock poisoned".into())
+}
+
+impl UniswapV2Venue {
+    /// A venue at the chain's current head with no pair loaded yet.
+    pub async fn connect(
+        chain: &str,
+        native: Asset,
+        provider: DynProvider,
+        contracts: V2Contracts,
+        tokens: TokenBook,
+    ) -> Result<Self, AmmError> {
+        let cursor = head(&provider).await?;
+        let gas = provider.get_gas_price().await.map_err(AmmError::rpc)?;
+        Ok(Self {
+            id: VenueId::new("uniswap_v2", Some(chain)),
+            provider,
+            contracts,
+            native,
+            tokens: RwLock::new(tokens),
+            state: Arc::new(RwLock::new(Tracked {
+                set: V2Pairs::default(),
+                cursor,
+            })),
+            gas_price_wei: AtomicU64::new(u64::try_from(gas).unwrap_or(u64::MAX)),
+            account: None,
+            events: Arc::new(EventHub::new()),
+            executor: None,
+        })
+    }
+
+    /// Enables swaps, signed and sent by `tracker`'s account (which also becomes the balances'
+    /// account). Approvals of Router02 follow `policy`.
+    pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
+        self.account = Some(tracker.account());
+        self.executor = Some(Arc::new(SwapExecutor::new(
+            tracker,
+            &self.id.to_string(),
+            policy,
+            Arc::clone(&self.events),
+        )));
+        self
+    }
+
+    /// The swap executor, when swaps are enabled.
+    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
+        self.executor.as_ref()
+    }
+
+    /// The Router02 transaction for an order, from local reserves: swapExactTokensForTokens for a
+    /// sell, swapTokensForExactTokens for a buy, over the best path, bounded by the order's price
+    /// (or the default slippage) and its deadline.
+    pub async fn plan_swap(
+        &self,
+        order: &OrderRequest,
+        recipient: Address,
+    ) -> Result<SwapPlan, AmmError> {
+        let router = self
+            .contracts
+            .router02
+            .ok_or_else(|| AmmError::NotDeployed {
+                protocol: "uniswap_v2",
+                chain: self.id.chain.clone().unwrap_or_default(),
+                role: "router02",
+            })?;
+        let base = self.token_for(&order.pair.base)?;
+        let quote = self.token_for(&order.pair.quote)?;
+        let (base_addr, quote_addr) = token_addresses(&base, &quote)?;
+        let units = amount_units(order.amount, &base)?;
+        self.track_pair(base_addr, quote_addr).await?;
+        let bound = quote_bound(order, &quote)?;
+        let deadline = deadline(order.deadline, 600);
+        let (pq, token_in, max_in, calldata) = match order.side {
+            Side::Sell => {
+                let pq = self.best_path(base_addr, quote_addr, true, units)?;
+                let out = pq.amounts.last().copied().unwrap_or_default();
+                let min_out =
+                    bound.unwrap_or_else(|| with_slippage(out, DEFAULT_SLIPPAGE_BPS, true));
+                let call = IUniswapV2Router02::swapExactTokensForTokensCall {
+                    amountIn: units,
+                    amountOutMin: min_out,
+                    path: pq.path.clone(),
+                    to: recipient,
+                    deadline,
+                };
+                (pq, base_addr, units, call.abi_encode())
+            }
+            Side::Buy => {
+                let pq = self.best_path(quote_addr, base_addr, false, units)?;
+                let input = pq.amounts.first().copied().unwrap_or_default();
+                let max_in =
+                    bound.unwrap_or_else(|| with_slippage(input, DEFAULT_SLIPPAGE_BPS, false));
+                let call = IUniswapV2Router02::swapTokensForExactTokensCall {
+                    amountOut: units,
+                    amountInMax: max_in,
+                    path: pq.path.clone(),
+                    to: recipient,
+                    deadline,
+                };
+                (pq, quote_addr, max_in, call.abi_encode())
+            }
+        };
+        let pools = {
+            let t = self.state.read().map_err(lock_err)?;
+            pq.path
+                .windows(2)
+                .filter_map(|w| match w {
+                    [x, y] => t.set.between(*x, *y).map(|p| p.address),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        Ok(SwapPlan {
+            pair: order.pair.clone(),
+            side: order.side,
+            base,
+            quote,
+            token_in,
+            max_in,
+            router,
+            calldata: calldata.into(),
+            gas_limit: 250_000 * pq.hops.len() as u64,
+            decode_fill: decode_v2_fill,
+            fees_ppm: pq.hops.iter().map(|h| h.fee_bps * 100).collect(),
+            pools,
+        })
+    }
+
+    /// Sets the account whose balances [`Venue::balances`] reports.
+    pub fn with_account(mut self, account: Address) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    pub fn contracts(&self) -> &V2Contracts {
+        &self.contracts
+    }
+
+    /// Resolves a symbol or address to a token.
+    pub async fn resolve_token(&self, text: &str) -> Result<Token, AmmError> {
+        let mut book = self.tokens.read().map_err(lock_err)?.clone();
+        let token = book.resolve(&self.provider, text).await?;
+        *self.tokens.write().map_err(lock_err)? = book;
+        Ok(token)
+    }
+
+    fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
+        self.tokens
+            .read()
+            .map_err(lock_err)?
+            .by_symbol(asset.as_str())
+            .cloned()
+            .ok_or_else(|| AmmError::UnknownToken(asset.to_string()))
+    }
+
+    fn hub(&self) -> Option<Address> {
+        self.tokens
+            .read()
+            .ok()?
+            .wrapped_native()
+            .and_then(|t| t.address)
+    }
+
+    /// Loads the direct pair of two tokens and both pairs through the wrapped native token (at the
+    /// state's block), those that exist and are not tracked yet.
+    pub async fn track_pair(&self, a: Address, b: Address) -> Result<(), AmmError> {
+        let mut wanted = vec![(a, b)];
+        if let Some(h) = self.hub()
+            && h != a
+            && h != b
+        {
+            wanted.push((a, h));
+            wanted.push((h, b));
+        }
+        for _ in 0..5 {
+            let (cursor, missing) = {
+                let t = self.state.read().map_err(lock_err)?;
+                let missing: Vec<(Address, Address)> = wanted
+                    .iter()
+                    .copied()
+                    .filter(|(x, y)| t.set.between(*x, *y).is_none())
+                    .collect();
+                (t.cursor, missing)
+            };
+            if missing.is_empty() {
+                return Ok(());
+            }
+            let found = discover_pairs(
+                &self.provider,
+                self.contracts.factory,
+                &missing,
+                cursor.number,
+            )
+            .await?;
+            let addresses: Vec<Address> = found.into_iter().flatten().collect();
+            let pairs = load_pairs(&self.provider, &addresses, cursor.number).await?;
+            let mut t = self.state.write().map_err(lock_err)?;
+            if t.cursor == cursor {
+                for p in pairs {
+                    t.set.pairs.insert(p.address, p);
+                }
+                return Ok(());
+            }
+        }
+        Err(AmmError::Rpc(
+            "the chain kept moving while pairs were loading".into(),
+        ))
+    }
+
+    /// Brings the tracked pairs to the chain head from their logs (or reloads after a reorg).
+    pub async fn refresh(&self) -> Result<SyncOutcome, AmmError> {
+        let outcome = sync(&self.provider, &self.state).await?;
+        if let Ok(gas) = self.provider.get_gas_price().await {
+            self.gas_price_wei
+                .store(u64::try_from(gas).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+        let block = match outcome {
+            SyncOutcome::Advanced { logs, block } if logs > 0 => Some(block),
+            SyncOutcome::Reloaded { block } => {
+                self.events.publish(VenueEvent::Resynced {
+                    what: format!("{} pairs at block {block} after a reorg", self.id),
+                });
+                Some(block)
+            }
+            _ => None,
+        };
+        if let Some(block) = block {
+            for pair in self.tracked_pairs() {
+                self.events.publish(VenueEvent::PoolChanged { pair, block });
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn tracked_pairs(&self) -> Vec<Pair> {
+        match (self.state.read(), self.tokens.read()) {
+            (Ok(t), Ok(book)) => t
+                .set
+                .pairs
+                .values()
+                .filter_map(|p| {
+                    let a = book.by_address(p.token0)?;
+                    let b = book.by_address(p.token1)?;
+                    Some(Pair::new(a.symbol.clone(), b.symbol.clone()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Refreshes every `interval` until the returned task is aborted; errors are logged and retried.
+    pub fn spawn_sync(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            loop {
+                tick.tick().await;
+                if let Err(e) = me.refresh().await {
+                    tracing::warn!(venue = %me.id, error = %e, "pair sync failed");
+                    me.events.publish(VenueEvent::ConnectionLost {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        })
+    }
+
+    /// The block the local state is current at.
+    pub fn synced_block(&self) -> Result<u64, AmmError> {
+        Ok(self.state.read().map_err(lock_err)?.cursor.number)
+    }
+
+    /// A copy of the tracked pair of two tokens.
+    pub fn pair(&self, a: Address, b: Address) -> Result<Option<PairState>, AmmError> {
+        Ok(self
+            .state
+            .read()
+            .map_err(lock_err)?
+            .set
+            .between(a, b)
+            .cloned())
+    }
+
+    /// Candidate paths from `token_in` to `token_out` over tracked pairs.
+    fn paths(
+        &self,
+        token_in: Address,
+        token_out: Address,
+    ) -> Result<Vec<Vec<HopReserves>>, AmmError> {
+        let t = self.state.read().map_err(lock_err)?;
+        let hop = |x: Address, y: Address| {
+            let p = t.set.between(x, y)?;
+            let (reserve_in, reserve_out) = p.reserves_from(x)?;
+            Some(HopReserves {
+                reserve_in,
+                reserve_out,
+                fee_bps: p.fee_bps,
+            })
+        };
+        let mut out = Vec::new();
+        if let Some(h) = hop(token_in, token_out) {
+            out.push(vec![h]);
+        }
+        if let Some(hub) = self.hub()
+            && hub != token_in
+            && hub != token_out
+            && let (Some(h1), Some(h2)) = (hop(token_in, hub), hop(hub, token_out))
+        {
+            out.push(vec![h1, h2]);
+        }
+        Ok(out)
+    }
+
+    /// The best path for an exact input (most output) or exact output (least input), from local
+    /// reserves.
+    pub fn best_path(
+        &self,
+        token_in: Address,
+        token_out: Address,
+        exact_in: bool,
+        amount: U256,
+    ) -> Result<PathQuote, AmmError> {
+        let hub = self.hub();
+        let candidates = self.paths(token_in, token_out)?;
+        if candidates.is_empty() {
+            return Err(AmmError::NoPool {
+                protocol: "uniswap_v2",
+                pair: format!("{token_in}/{token_out}"),
+            });
+        }
+        let mut best: Option<PathQuote> = None;
+        let mut last_err = None;
+        for hops in candidates {
+            let path = match (hops.len(), hub) {
+                (2, Some(h)) => vec![token_in, h, token_out],
+                _ => vec![token_in, token_out],
+            };
+            let amounts = if exact_in {
+                get_amounts_out(amount, &hops)
+            } else {
+                get_amounts_in(amount, &hops)
+            };
+            let amounts = match amounts {
+                Ok(a) => a,
+                Err(e) => {
+                    last_err = Some(e.to_string());
+                    continue;
+                }
+            };
+            let better = match &best {
+                None => true,
+                Some(b) if exact_in => amounts.last() > b.amounts.last(),
+                Some(b) => amounts.first() < b.amounts.first(),
+            };
+            if better {
+                best = Some(PathQuote {
+                    path,
+                    amounts,
+                    hops,
+                });
+            }
+        }
+        best.ok_or_else(|| {
+            AmmError::InsufficientLiquidity(format!(
+                "no path can fill {amount}: {}",
+                last_err.unwrap_or_default()
+            ))
+        })
+    }
+
+    /// A quote for explicit tokens.
+    pub async fn quote_tokens(
+        &self,
+        request: &QuoteRequest,
+        base: &Token,
+        quote: &Token,
+    ) -> Result<Quote, AmmError> {
+        let (base_addr, quote_addr) = token_addresses(base, quote)?;
+        let units = amount_units(request.base_amount, base)?;
+        self.track_pair(base_addr, quote_addr).await?;
+        let pq = match request.side {
+            Side::Sell => self.best_path(base_addr, quote_addr, true, units)?,
+            Side::Buy => self.best_path(quote_addr, base_addr, false, units)?,
+        };
+        let amount_in = pq.amounts.first().copied().unwrap_or_default();
+        let amount_out = pq.amounts.last().copied().unwrap_or_default();
+        // The fee of each hop is taken from that hop's input; expressed in the path's input token it
+        // is the input times 1 - prod(1 - fee).
+        let mut kept_num = U256::from(1u8);
+        let mut kept_den = U256::from(1u8);
+        for h in &pq.hops {
+            kept_num *= U256::from(10_000 - h.fee_bps.min(10_000));
+            kept_den *= U256::from(10_000u32);
+        }
+        let fee_in = amount_in - amount_in * kept_num / kept_den;
+        // Marginal price after the swap, fees included: the product over hops of
+        // reserve_out' / reserve_in' * (1 - fee), oriented quote per base.
+        let (mut num, mut den) = (kept_num, kept_den);
+        for (i, h) in pq.hops.iter().enumerate() {
+            let a_in = pq.amounts.get(i).copied().unwrap_or_default();
+            let a_out = pq.amounts.get(i + 1).copied().unwrap_or_default();
+            num = num.saturating_mul(h.reserve_out - a_out.min(h.reserve_out));
+            den = den.saturating_mul(h.reserve_in + a_in);
+        }
+        // num/den is output per input at the margin; make it quote per base.
+        let price_after = match request.side {
+            Side::Sell => (num, den),
+            Side::Buy => (den, num),
+        };
+        let swap = SwapQuote {
+            amount_in,
+            amount_out,
+            fee_in,
+            gas_units: GAS_FIRST_HOP + GAS_PER_EXTRA_HOP * (pq.hops.len() as u64 - 1),
+            price_after,
+            route: format!("uniswap_v2 path {:?}", pq.path),
+        };
+        build_quote(
+            &self.id.to_string(),
+            request,
+            base,
+            quote,
+            &swap,
+            &self.native,
+            u128::from(self.gas_price_wei.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+#[async_trait]
+impl Venue for UniswapV2Venue {
+    fn id(&self) -> &VenueId {
+        &self.id
+    }
+
+    fn kind(&self) -> VenueKind {
+        VenueKind::Amm
+    }
+
+    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
+        let t = self.state.read().map_err(lock_err)?;
+        let book = self.tokens.read().map_err(lock_err)?;
+        let mut out = Vec::new();
+        for p in t.set.pairs.values() {
+            let (Some(a), Some(b)) = (book.by_address(p.token0), book.by_address(p.token1)) else {
+                continue;
+            };
+            let fee = Decimal::new(i64::from(p.fee_bps), 4);
+            out.push(MarketRules {
+                pair: Pair::new(a.symbol.clone(), b.symbol.clone()),
+                venue_symbol: p.address.to_string(),
+                tick_size: Decimal::ZERO,
+                step_size: Decimal::new(1, u32::from(a.decimals.min(28))),
+                min_size: Decimal::ZERO,
+                max_size: None,
+                min_notional: Decimal::ZERO,
+                maker_fee: fee,
+                taker_fee: fee,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
+        let base = self.token_for(&request.pair.base)?;
+        let quote = self.token_for(&request.pair.quote)?;
+        Ok(self.quote_tokens(request, &base, &quote).await?)
+    }
+
+    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        let account = self.account.ok_or_else(|| {
+            VenueError::InvalidRequest("no account set for this venue (with_account)".into())
+        })?;
+        let tokens: Vec<Token> = self
+            .tokens
+            .read()
+            .map_err(lock_err)?
+            .iter()
+            .cloned()
+            .collect();
+        Ok(crate::amm::balances::erc20_balances(&self.provider, account, &tokens).await?)
+    }
+
+    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
+        order.check_shape()?;
+        let executor = self.executor.as_ref().ok_or_else(|| {
+            VenueError::NotSupported(format!("{}: no signer configured (with_executor)", self.id))
+        })?;
+        let plan = self.plan_swap(&order, executor.account()).await?;
+        Ok(executor.submit(order, plan)?)
+    }
+
+    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{id}: a swap is one transaction; it cannot be cancelled once sent"
+        )))
+    }
+
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        // Orders are known to the executor of this process; one sent before a restart is not.
+        self.executor
+            .as_ref()
+            .and_then(|e| e.order(&order.client_id))
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        let executor = self
+            .executor
+            .as_ref()
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
+        if executor.order(&order.client_id).is_none() {
+            return Err(VenueError::UnknownOrder(order.client_id.clone()));
+        }
+        Ok(executor.fills(&order.client_id))
+    }
+
+    fn events(&self) -> EventReceiver {
+        self.events.subscribe()
+    }
+}
+
+/// (amount in, amount out, LP fee) from the pairs' Swap logs: what went into the first pair and
+/// what came out of the last one.
+fn decode_v2_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
+    let swap_of = |pair: Address| {
+        logs.iter()
+            .filter(|l| l.address() == pair)
+            .find_map(|l| IUniswapV2Pair::Swap::decode_log(&l.inner).ok())
+            .ok_or_else(|| AmmError::Decode {
+                what: "Swap log",
+                reason: format!("no Swap log of pair {pair} in the receipt"),
+            })
+    };
+    let (Some(first), Some(last)) = (plan.pools.first(), plan.pools.last()) else {
+        return Err(AmmError::Decode {
+            what: "Swap log",
+            reason: "the plan names no pair".into(),
+        });
+    };
+    let a = swap_of(*first)?;
+    let b = swap_of(*last)?;
+    let amount_in = a.amount0In + a.amount1In;
+    let amount_out = b.amount0Out + b.amount1Out;
+    let fee = lp_fee(
+        amount_in,
+        plan.fees_ppm.first().copied().unwrap_or_default(),
+    );
+    Ok((amount_in, amount_out, fee))
+}

@@ -1,0 +1,644 @@
+//! `uniswap_v3@<chain>`: the [`Venue`] over v3 pools. Quotes run the exact swap loop on local state
+//! (every fee tier of the pair, the best one for the size); the state is loaded on first use of a
+//! pair and then follows the chain from the pools' logs ([`UniswapV3Venue::refresh`], or the
+//! background task of [`UniswapV3Venue::spawn_sync`]).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use alloy::primitives::{Address, U160};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::Log;
+use alloy::sol_types::{SolCall, SolEvent};
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+
+use super::abi::{ISwapRouter, IUniswapV3Pool};
+use super::math::{Q96, mul_div};
+use super::pool::{PoolState, SwapAmount, SwapOutcome};
+use super::state::{V3Pools, discover_pools, load_pools};
+use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
+use crate::amm::swap::{
+    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
+    with_slippage,
+};
+use crate::amm::tokens::TokenBook;
+use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
+use crate::chain::evm::{ApprovalPolicy, TxTracker};
+use crate::chain::spec::ChainSpec;
+use crate::core::{
+    Asset, Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
+    QuoteRequest, Side, Token, VenueEvent,
+};
+use crate::testkit::deploy::Manifest;
+use crate::venue::{
+    ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
+};
+
+/// What this connector declares to the registry.
+pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
+    name: "uniswap_v3",
+    module: "amm::uniswap_v3",
+    state: ImplState::Partial(
+        "quotes exact to the wei from local state synced by logs; swaps through SwapRouter (single pool, ERC-20 legs; native ETH legs not wrapped automatically)",
+    ),
+};
+
+/// Gas of a single-pool swap through SwapRouter, and per initialized tick crossed: estimates for
+/// the quote's gas cost (the fill reports the actual gas).
+const GAS_BASE: u64 = 110_000;
+const GAS_PER_TICK: u64 = 25_000;
+
+/// The v3 contracts of one chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct V3Contracts {
+    pub factory: Address,
+    pub tick_lens: Option<Address>,
+    pub quoter_v2: Option<Address>,
+    pub swap_router: Option<Address>,
+}
+
+impl V3Contracts {
+    /// From the chain spec's `[protocols.uniswap_v3]`.
+    pub fn from_chain_spec(spec: &ChainSpec) -> Result<Self, AmmError> {
+        let factory = spec
+            .protocol_address("uniswap_v3", "factory")
+            .ok_or_else(|| AmmError::NotDeployed {
+                protocol: "uniswap_v3",
+                chain: spec.name.clone(),
+                role: "factory",
+            })?;
+        Ok(Self {
+            factory,
+            tick_lens: spec.protocol_address("uniswap_v3", "tick_lens"),
+            quoter_v2: spec.protocol_address("uniswap_v3", "quoter_v2"),
+            swap_router: spec.protocol_address("uniswap_v3", "swap_router"),
+        })
+    }
+}
+
+impl From<&Manifest> for V3Contracts {
+    fn from(m: &Manifest) -> Self {
+        Self {
+            factory: m.uniswap_v3.factory,
+            tick_lens: Some(m.uniswap_v3.tick_lens),
+            quoter_v2: Some(m.uniswap_v3.quoter_v2),
+            swap_router: Some(m.uniswap_v3.swap_router),
+        }
+    }
+}
+
+/// The best pool for one swap and its exact outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BestSwap {
+    pub pool: Address,
+    pub fee: u32,
+    pub zero_for_one: bool,
+    pub outcome: SwapOutcome,
+}
+
+/// The v3 venue on one chain.
+pub struct UniswapV3Venue {
+    id: VenueId,
+    provider: DynProvider,
+    contracts: V3Contracts,
+    native: Asset,
+    tokens: RwLock<TokenBook>,
+    state: Arc<RwLock<Tracked<V3Pools>>>,
+    gas_price_wei: AtomicU64,
+    account: Option<Address>,
+    events: Arc<EventHub>,
+    executor: Option<Arc<SwapExecutor>>,
+}
+
+impl std::fmt::Debug for UniswapV3Venue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UniswapV3Venue")
+            .field("id", &self.id)
+            .field("contracts", &self.contracts)
+            .finish()
+    }
+}
+
+fn lock_err<T>(_: T) -> AmmError {
+    AmmError::Rpc("pool state lock poisoned".into())
+}
+
+impl UniswapV3Venue {
+    /// A venue at the chain's current head with no pool loaded yet.
+    pub async fn connect(
+        chain: &str,
+        native: Asset,
+        provider: DynProvider,
+        contracts: V3Contracts,
+        tokens: TokenBook,
+    ) -> Result<Self, AmmError> {
+        let cursor = head(&provider).await?;
+        let gas = provider.get_gas_price().await.map_err(AmmError::rpc)?;
+        Ok(Self {
+            id: VenueId::new("uniswap_v3", Some(chain)),
+            provider,
+            contracts,
+            native,
+            tokens: RwLock::new(tokens),
+            state: Arc::new(RwLock::new(Tracked {
+                set: V3Pools {
+                    tick_lens: contracts.tick_lens,
+                    ..V3Pools::default()
+                },
+                cursor,
+            })),
+            gas_price_wei: AtomicU64::new(u64::try_from(gas).unwrap_or(u64::MAX)),
+            account: None,
+            events: Arc::new(EventHub::new()),
+            executor: None,
+        })
+    }
+
+    /// Enables swaps, signed and sent by `tracker`'s account (which also becomes the balances'
+    /// account). Approvals of the router follow `policy`.
+    pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
+        self.account = Some(tracker.account());
+        self.executor = Some(Arc::new(SwapExecutor::new(
+            tracker,
+            &self.id.to_string(),
+            policy,
+            Arc::clone(&self.events),
+        )));
+        self
+    }
+
+    /// The swap executor, when swaps are enabled (approvals and receipts are read from it).
+    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
+        self.executor.as_ref()
+    }
+
+    /// The swap transaction for an order, from local state: exactInputSingle for a sell,
+    /// exactOutputSingle for a buy, bounded by the order's price (or the default slippage) and its
+    /// deadline.
+    pub async fn plan_swap(
+        &self,
+        order: &OrderRequest,
+        recipient: Address,
+    ) -> Result<SwapPlan, AmmError> {
+        let router = self
+            .contracts
+            .swap_router
+            .ok_or_else(|| AmmError::NotDeployed {
+                protocol: "uniswap_v3",
+                chain: self.id.chain.clone().unwrap_or_default(),
+                role: "swap_router",
+            })?;
+        let base = self.token_for(&order.pair.base)?;
+        let quote = self.token_for(&order.pair.quote)?;
+        let (base_addr, quote_addr) = token_addresses(&base, &quote)?;
+        let best = self
+            .best_swap(&base, &quote, order.side, order.amount)
+            .await?;
+        let o = best.outcome;
+        let bound = quote_bound(order, &quote)?;
+        let deadline = deadline(order.deadline, 600);
+        let fee = alloy::primitives::aliases::U24::from(best.fee);
+        let (token_in, max_in, calldata) = match order.side {
+            Side::Sell => {
+                let min_out = bound
+                    .unwrap_or_else(|| with_slippage(o.amount_out, DEFAULT_SLIPPAGE_BPS, true));
+                let call = ISwapRouter::exactInputSingleCall {
+                    params: ISwapRouter::ExactInputSingleParams {
+                        tokenIn: base_addr,
+                        tokenOut: quote_addr,
+                        fee,
+                        recipient,
+                        deadline,
+                        amountIn: o.amount_in,
+                        amountOutMinimum: min_out,
+                        sqrtPriceLimitX96: U160::ZERO,
+                    },
+                };
+                (base_addr, o.amount_in, call.abi_encode())
+            }
+            Side::Buy => {
+                let max_in = bound
+                    .unwrap_or_else(|| with_slippage(o.amount_in, DEFAULT_SLIPPAGE_BPS, false));
+                let call = ISwapRouter::exactOutputSingleCall {
+                    params: ISwapRouter::ExactOutputSingleParams {
+                        tokenIn: quote_addr,
+                        tokenOut: base_addr,
+                        fee,
+                        recipient,
+                        deadline,
+                        amountOut: o.amount_out,
+                        amountInMaximum: max_in,
+                        sqrtPriceLimitX96: U160::ZERO,
+                    },
+                };
+                (quote_addr, max_in, call.abi_encode())
+            }
+        };
+        Ok(SwapPlan {
+            pair: order.pair.clone(),
+            side: order.side,
+            base,
+            quote,
+            token_in,
+            max_in,
+            router,
+            calldata: calldata.into(),
+            gas_limit: 300_000 + 60_000 * u64::from(o.ticks_crossed),
+            decode_fill: decode_v3_fill,
+            pools: vec![best.pool],
+            fees_ppm: vec![best.fee],
+        })
+    }
+
+    /// Sets the account whose balances [`Venue::balances`] reports.
+    pub fn with_account(mut self, account: Address) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    pub fn contracts(&self) -> &V3Contracts {
+        &self.contracts
+    }
+
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// Resolves a symbol or address to a token.
+    pub async fn resolve_token(&self, text: &str) -> Result<Token, AmmError> {
+        let mut book = self.tokens.read().map_err(lock_err)?.clone();
+        let token = book.resolve(&self.provider, text).await?;
+        *self.tokens.write().map_err(lock_err)? = book;
+        Ok(token)
+    }
+
+    fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
+        self.tokens
+            .read()
+            .map_err(lock_err)?
+            .by_symbol(asset.as_str())
+            .cloned()
+            .ok_or_else(|| AmmError::UnknownToken(asset.to_string()))
+    }
+
+    /// Loads every fee tier's pool of a token pair (at the state's current block) unless already
+    /// tracked. Returns the number of pools of the pair.
+    pub async fn track_pair(&self, a: Address, b: Address) -> Result<usize, AmmError> {
+        // Retry when the state moved to a newer block while the pools were loading, so that
+        // everything tracked is always at the same block.
+        for _ in 0..5 {
+            let (cursor, known) = {
+                let t = self.state.read().map_err(lock_err)?;
+                (t.cursor, t.set.between(a, b).count())
+            };
+            if known > 0 {
+                return Ok(known);
+            }
+            let found =
+                discover_pools(&self.provider, self.contracts.factory, a, b, cursor.number).await?;
+            let addresses: Vec<Address> = found.iter().map(|(_, p)| *p).collect();
+            let states = load_pools(
+                &self.provider,
+                &addresses,
+                self.contracts.tick_lens,
+                cursor.number,
+            )
+            .await?;
+            let mut t = self.state.write().map_err(lock_err)?;
+            if t.cursor == cursor {
+                for s in states {
+                    t.set.pools.insert(s.address, s);
+                }
+                return Ok(t.set.between(a, b).count());
+            }
+        }
+        Err(AmmError::Rpc(
+            "the chain kept moving while pools were loading".into(),
+        ))
+    }
+
+    /// Brings the tracked pools to the chain head from their logs (or reloads after a reorg).
+    pub async fn refresh(&self) -> Result<SyncOutcome, AmmError> {
+        let outcome = sync(&self.provider, &self.state).await?;
+        if let Ok(gas) = self.provider.get_gas_price().await {
+            self.gas_price_wei
+                .store(u64::try_from(gas).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+        match outcome {
+            SyncOutcome::Advanced { logs, block } if logs > 0 => self.publish_pool_changes(block),
+            SyncOutcome::Reloaded { block } => {
+                self.events.publish(VenueEvent::Resynced {
+                    what: format!("{} pools at block {block} after a reorg", self.id),
+                });
+                self.publish_pool_changes(block);
+            }
+            _ => {}
+        }
+        Ok(outcome)
+    }
+
+    fn publish_pool_changes(&self, block: u64) {
+        let pairs: Vec<Pair> = match (self.state.read(), self.tokens.read()) {
+            (Ok(t), Ok(book)) => t
+                .set
+                .pools
+                .values()
+                .filter_map(|p| {
+                    let a = book.by_address(p.token0)?;
+                    let b = book.by_address(p.token1)?;
+                    Some(Pair::new(a.symbol.clone(), b.symbol.clone()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for pair in pairs {
+            self.events.publish(VenueEvent::PoolChanged { pair, block });
+        }
+    }
+
+    /// Refreshes every `interval` until the returned task is aborted; errors are logged and retried.
+    pub fn spawn_sync(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            loop {
+                tick.tick().await;
+                if let Err(e) = me.refresh().await {
+                    tracing::warn!(venue = %me.id, error = %e, "pool sync failed");
+                    me.events.publish(VenueEvent::ConnectionLost {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        })
+    }
+
+    /// The block the local state is current at.
+    pub fn synced_block(&self) -> Result<u64, AmmError> {
+        Ok(self.state.read().map_err(lock_err)?.cursor.number)
+    }
+
+    /// A copy of one tracked pool.
+    pub fn pool(&self, address: Address) -> Result<Option<PoolState>, AmmError> {
+        Ok(self
+            .state
+            .read()
+            .map_err(lock_err)?
+            .set
+            .pools
+            .get(&address)
+            .cloned())
+    }
+
+    /// The exact outcome of a swap on each tracked pool between the tokens, best first (most output
+    /// for an exact input, least input for an exact output). Only complete swaps are returned.
+    pub fn simulate(
+        &self,
+        token_in: Address,
+        token_out: Address,
+        amount: SwapAmount,
+    ) -> Result<Vec<BestSwap>, AmmError> {
+        let t = self.state.read().map_err(lock_err)?;
+        let mut results = Vec::new();
+        let mut any_pool = false;
+        let mut last_err = None;
+        for pool in t.set.between(token_in, token_out) {
+            any_pool = true;
+            let zero_for_one = pool.token0 == token_in;
+            match pool.simulate_swap(zero_for_one, amount, None) {
+                Ok(outcome) if outcome.complete => results.push(BestSwap {
+                    pool: pool.address,
+                    fee: pool.fee,
+                    zero_for_one,
+                    outcome,
+                }),
+                Ok(outcome) => {
+                    last_err = Some(format!(
+                        "the {} pool {} can only fill {} in / {} out",
+                        pool.fee, pool.address, outcome.amount_in, outcome.amount_out
+                    ))
+                }
+                Err(e) => last_err = Some(format!("pool {}: {e}", pool.address)),
+            }
+        }
+        if !any_pool {
+            return Err(AmmError::NoPool {
+                protocol: "uniswap_v3",
+                pair: format!("{token_in}/{token_out}"),
+            });
+        }
+        if results.is_empty() {
+            return Err(AmmError::InsufficientLiquidity(
+                last_err.unwrap_or_default(),
+            ));
+        }
+        match amount {
+            SwapAmount::ExactIn(_) => {
+                results.sort_by_key(|r| std::cmp::Reverse(r.outcome.amount_out))
+            }
+            SwapAmount::ExactOut(_) => results.sort_by_key(|r| r.outcome.amount_in),
+        }
+        Ok(results)
+    }
+
+    /// The best exact swap for a base amount: selling it (exact input) or buying it (exact output).
+    pub async fn best_swap(
+        &self,
+        base: &Token,
+        quote: &Token,
+        side: Side,
+        base_amount: Decimal,
+    ) -> Result<BestSwap, AmmError> {
+        let (base_addr, quote_addr) = token_addresses(base, quote)?;
+        let units = amount_units(base_amount, base)?;
+        self.track_pair(base_addr, quote_addr).await?;
+        let (token_in, token_out, amount) = match side {
+            Side::Sell => (base_addr, quote_addr, SwapAmount::ExactIn(units)),
+            Side::Buy => (quote_addr, base_addr, SwapAmount::ExactOut(units)),
+        };
+        let all = self.simulate(token_in, token_out, amount)?;
+        all.into_iter()
+            .next()
+            .ok_or_else(|| AmmError::InsufficientLiquidity("no pool can fill the amount".into()))
+    }
+
+    /// A quote for explicit tokens (symbols or addresses resolved by the caller).
+    pub async fn quote_tokens(
+        &self,
+        request: &QuoteRequest,
+        base: &Token,
+        quote: &Token,
+    ) -> Result<Quote, AmmError> {
+        let best = self
+            .best_swap(base, quote, request.side, request.base_amount)
+            .await?;
+        let o = best.outcome;
+        // The pool price after the swap is token1 per token0 = sqrtP^2 / 2^192.
+        let p = o.sqrt_price_after;
+        let price1_per0_x96 = mul_div(p, p, Q96).map_err(|e| AmmError::Math(e.to_string()))?;
+        let base_is_token0 = match request.side {
+            Side::Sell => best.zero_for_one,
+            Side::Buy => !best.zero_for_one,
+        };
+        let (num, den) = if base_is_token0 {
+            (price1_per0_x96, Q96)
+        } else {
+            (Q96, price1_per0_x96)
+        };
+        let price_after = marginal_with_fee(num, den, best.fee, request.side);
+        let swap = SwapQuote {
+            amount_in: o.amount_in,
+            amount_out: o.amount_out,
+            fee_in: o.fee_amount,
+            gas_units: GAS_BASE + GAS_PER_TICK * u64::from(o.ticks_crossed),
+            price_after,
+            route: format!("uniswap_v3 pool {} fee {}", best.pool, best.fee),
+        };
+        build_quote(
+            &self.id.to_string(),
+            request,
+            base,
+            quote,
+            &swap,
+            &self.native,
+            u128::from(self.gas_price_wei.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+/// Both tokens' addresses; the native asset has none and must be given as its wrapped token.
+pub(crate) fn token_addresses(base: &Token, quote: &Token) -> Result<(Address, Address), AmmError> {
+    let addr = |t: &Token| {
+        t.address.ok_or_else(|| {
+            AmmError::UnknownToken(format!("{} (native; use its wrapped token)", t.symbol))
+        })
+    };
+    let (b, q) = (addr(base)?, addr(quote)?);
+    if b == q {
+        return Err(AmmError::InvalidAmount(format!(
+            "{} and {} are the same token",
+            base.symbol, quote.symbol
+        )));
+    }
+    Ok((b, q))
+}
+
+#[async_trait]
+impl Venue for UniswapV3Venue {
+    fn id(&self) -> &VenueId {
+        &self.id
+    }
+
+    fn kind(&self) -> VenueKind {
+        VenueKind::Amm
+    }
+
+    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
+        let t = self.state.read().map_err(lock_err)?;
+        let book = self.tokens.read().map_err(lock_err)?;
+        let mut out = Vec::new();
+        for p in t.set.pools.values() {
+            let (Some(a), Some(b)) = (book.by_address(p.token0), book.by_address(p.token1)) else {
+                continue;
+            };
+            let fee = Decimal::new(i64::from(p.fee), 6);
+            out.push(MarketRules {
+                pair: Pair::new(a.symbol.clone(), b.symbol.clone()),
+                venue_symbol: p.address.to_string(),
+                tick_size: Decimal::ZERO,
+                step_size: Decimal::new(1, u32::from(a.decimals.min(28))),
+                min_size: Decimal::ZERO,
+                max_size: None,
+                min_notional: Decimal::ZERO,
+                maker_fee: fee,
+                taker_fee: fee,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
+        let base = self.token_for(&request.pair.base)?;
+        let quote = self.token_for(&request.pair.quote)?;
+        Ok(self.quote_tokens(request, &base, &quote).await?)
+    }
+
+    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        let account = self.account.ok_or_else(|| {
+            VenueError::InvalidRequest("no account set for this venue (with_account)".into())
+        })?;
+        let tokens: Vec<Token> = self
+            .tokens
+            .read()
+            .map_err(lock_err)?
+            .iter()
+            .cloned()
+            .collect();
+        Ok(crate::amm::balances::erc20_balances(&self.provider, account, &tokens).await?)
+    }
+
+    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
+        order.check_shape()?;
+        let executor = self.executor.as_ref().ok_or_else(|| {
+            VenueError::NotSupported(format!("{}: no signer configured (with_executor)", self.id))
+        })?;
+        let plan = self.plan_swap(&order, executor.account()).await?;
+        Ok(executor.submit(order, plan)?)
+    }
+
+    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{id}: a swap is one transaction; it cannot be cancelled once sent"
+        )))
+    }
+
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        // Orders are known to the executor of this process; one sent before a restart is not.
+        self.executor
+            .as_ref()
+            .and_then(|e| e.order(&order.client_id))
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        let executor = self
+            .executor
+            .as_ref()
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
+        if executor.order(&order.client_id).is_none() {
+            return Err(VenueError::UnknownOrder(order.client_id.clone()));
+        }
+        Ok(executor.fills(&order.client_id))
+    }
+
+    fn events(&self) -> EventReceiver {
+        self.events.subscribe()
+    }
+}
+
+/// (amount in, amount out, LP fee) from the pool's Swap log: the positive delta went in, the
+/// negative one came out.
+fn decode_v3_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
+    let pool = plan.pools.first().copied().unwrap_or_default();
+    let swap = logs
+        .iter()
+        .filter(|l| l.address() == pool)
+        .find_map(|l| IUniswapV3Pool::Swap::decode_log(&l.inner).ok())
+        .ok_or_else(|| AmmError::Decode {
+            what: "Swap log",
+            reason: format!("no Swap log of pool {pool} in the receipt"),
+        })?;
+    let (a0, a1) = (swap.amount0, swap.amount1);
+    let (amount_in, amount_out) = if a0.is_positive() {
+        (a0.unsigned_abs(), a1.unsigned_abs())
+    } else {
+        (a1.unsigned_abs(), a0.unsigned_abs())
+    };
+    let fee = lp_fee(
+        amount_in,
+        plan.fees_ppm.first().copied().unwrap_or_default(),
+    );
+    Ok((amount_in, amount_out, fee))
+}

@@ -1,0 +1,173 @@
+//! `SwapMath.computeSwapStep`: one step of a swap inside a range of constant liquidity, towards a
+//! target price, with the fee taken from the input.
+
+use alloy::primitives::U256;
+
+use super::{
+    MathError, get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
+    get_next_sqrt_price_from_output, mul_div, mul_div_rounding_up,
+};
+
+const FEE_DENOMINATOR: u32 = 1_000_000;
+
+/// The outcome of one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SwapStep {
+    pub sqrt_price_next: U256,
+    pub amount_in: U256,
+    pub amount_out: U256,
+    pub fee_amount: U256,
+}
+
+/// Swaps within one range. `remaining` is the amount still to swap: an input for an exact-input
+/// swap (`exact_in`), an output otherwise; `fee_pips` is in millionths.
+#[inline]
+pub fn compute_swap_step(
+    sqrt_current: U256,
+    sqrt_target: U256,
+    liquidity: u128,
+    remaining: U256,
+    exact_in: bool,
+    fee_pips: u32,
+) -> Result<SwapStep, MathError> {
+    let zero_for_one = sqrt_current >= sqrt_target;
+    let fee = U256::from(fee_pips);
+    let fee_complement = U256::from(FEE_DENOMINATOR.saturating_sub(fee_pips));
+    let million = U256::from(FEE_DENOMINATOR);
+
+    let mut amount_in = U256::ZERO;
+    let mut amount_out = U256::ZERO;
+    let sqrt_next;
+    if exact_in {
+        let remaining_less_fee = mul_div(remaining, fee_complement, million)?;
+        amount_in = if zero_for_one {
+            get_amount0_delta(sqrt_target, sqrt_current, liquidity, true)?
+        } else {
+            get_amount1_delta(sqrt_current, sqrt_target, liquidity, true)?
+        };
+        sqrt_next = if remaining_less_fee >= amount_in {
+            sqrt_target
+        } else {
+            get_next_sqrt_price_from_input(
+                sqrt_current,
+                liquidity,
+                remaining_less_fee,
+                zero_for_one,
+            )?
+        };
+    } else {
+        amount_out = if zero_for_one {
+            get_amount1_delta(sqrt_target, sqrt_current, liquidity, false)?
+        } else {
+            get_amount0_delta(sqrt_current, sqrt_target, liquidity, false)?
+        };
+        sqrt_next = if remaining >= amount_out {
+            sqrt_target
+        } else {
+            get_next_sqrt_price_from_output(sqrt_current, liquidity, remaining, zero_for_one)?
+        };
+    }
+
+    let reached_target = sqrt_next == sqrt_target;
+    // The amount computed above towards the target stays exact when the target was reached; the
+    // other side is recomputed from the actual new price.
+    let keep_in = reached_target && exact_in;
+    let keep_out = reached_target && !exact_in;
+    if zero_for_one {
+        if !keep_in {
+            amount_in = get_amount0_delta(sqrt_next, sqrt_current, liquidity, true)?;
+        }
+        if !keep_out {
+            amount_out = get_amount1_delta(sqrt_next, sqrt_current, liquidity, false)?;
+        }
+    } else {
+        if !keep_in {
+            amount_in = get_amount1_delta(sqrt_current, sqrt_next, liquidity, true)?;
+        }
+        if !keep_out {
+            amount_out = get_amount0_delta(sqrt_current, sqrt_next, liquidity, false)?;
+        }
+    }
+
+    // The output never exceeds what was asked for.
+    if !exact_in && amount_out > remaining {
+        amount_out = remaining;
+    }
+
+    let fee_amount = if exact_in && sqrt_next != sqrt_target {
+        // The whole remaining input was used: what is not swapped is the fee.
+        remaining - amount_in
+    } else {
+        mul_div_rounding_up(amount_in, fee, fee_complement)?
+    };
+
+    Ok(SwapStep {
+        sqrt_price_next: sqrt_next,
+        amount_in,
+        amount_out,
+        fee_amount,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amm::uniswap_v3::math::Q96;
+
+    fn e18(x: u64) -> U256 {
+        U256::from(x) * U256::from(10u64).pow(U256::from(18))
+    }
+
+    #[test]
+    fn exact_in_capped_at_target_one_for_zero() {
+        // price 1 -> 101/100, L = 2e18, 1 token1 in, 0.06% fee (v3-core test case).
+        let current = Q96;
+        let target = U256::from_str_radix("79623317895830914510639640423", 10).unwrap();
+        let step =
+            compute_swap_step(current, target, 2 * 10u128.pow(18), e18(1), true, 600).unwrap();
+        assert_eq!(step.sqrt_price_next, target);
+        assert_eq!(step.amount_in.to_string(), "9975124224178055");
+        assert_eq!(step.fee_amount.to_string(), "5988667735148");
+        assert_eq!(step.amount_out.to_string(), "9925619580021728");
+        assert!(step.amount_in + step.fee_amount < e18(1));
+    }
+
+    #[test]
+    fn exact_in_fully_spent_gets_the_rest_as_fee() {
+        let current = Q96;
+        let target = U256::from_str_radix("250541448375047931186413801569", 10).unwrap();
+        let step =
+            compute_swap_step(current, target, 2 * 10u128.pow(18), e18(1), true, 600).unwrap();
+        assert!(step.sqrt_price_next < target);
+        assert_eq!(step.amount_in + step.fee_amount, e18(1));
+    }
+
+    #[test]
+    fn exact_out_never_exceeds_the_request() {
+        let current = Q96;
+        let target = U256::from_str_radix("250541448375047931186413801569", 10).unwrap();
+        let want = e18(1);
+        let step =
+            compute_swap_step(current, target, 2 * 10u128.pow(18), want, false, 600).unwrap();
+        assert_eq!(step.amount_out, want);
+        assert!(step.sqrt_price_next < target);
+    }
+
+    #[test]
+    fn one_wei_in_is_all_fee() {
+        // From the v3-core tests: 1 wei in at a huge price pays the whole wei as fee.
+        let step = compute_swap_step(
+            U256::from_str_radix("2413", 10).unwrap(),
+            U256::from_str_radix("79887613182836312", 10).unwrap(),
+            1985041575832132834610021537970,
+            U256::from(10u8),
+            true,
+            1872,
+        )
+        .unwrap();
+        assert_eq!(step.amount_in, U256::ZERO);
+        assert_eq!(step.fee_amount, U256::from(10u8));
+        assert_eq!(step.amount_out, U256::ZERO);
+        assert_eq!(step.sqrt_price_next, U256::from(2413u32));
+    }
+}

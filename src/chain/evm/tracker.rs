@@ -1,0 +1,843 @@
+//! The transaction tracker: signs and sends a transaction with a nonce from the account's
+//! [`NonceManager`], then follows it in a background task until it is final:
+//!
+//! - **mined**: receipt, status, gas used, effective gas price and cost in the native asset;
+//!   **reverted** transactions carry their decoded revert reason (replayed on the parent block);
+//! - **dropped** from the node's pool: re-broadcast (same signed bytes);
+//! - **stuck** longer than `stuck_after`: replaced with the same nonce and bumped fees
+//!   ([`super::fees::Fees::bumped`]); [`TrackedTx::cancel`] replaces it with a zero-value transfer to
+//!   oneself;
+//! - **reorged out** after inclusion: noticed (the receipt disappears or moves to another block), and
+//!   the transaction is followed again (re-broadcast if the node forgot it).
+//!
+//! Everything that happens is appended to the [`TxReport`] that [`TrackedTx::watch`] streams.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::eips::{BlockId, Encodable2718};
+use alloy::network::{EthereumWallet, NetworkTransactionBuilder, NetworkWallet};
+use alloy::primitives::{Address, B256, Bytes, U64, U256};
+use alloy::providers::Provider;
+use alloy::rpc::client::{BatchRequest, NoParams};
+use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
+use alloy::transports::{RpcError, TransportError};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use super::client::EvmClient;
+use super::error::EvmError;
+use super::fees::{Fees, cost_wei, wei_to_native};
+use super::nonce::NonceManager;
+use super::revert::RevertReason;
+
+/// How the tracker follows transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackerConfig {
+    pub poll_interval: Duration,
+    /// A transaction pending this long (since its last broadcast) is replaced with bumped fees.
+    pub stuck_after: Duration,
+    /// Blocks (the including one counts) after which a transaction is final and no longer followed.
+    pub confirmations: u64,
+    /// Consecutive polls in which the node does not know the transaction before it is re-broadcast.
+    pub drop_after_misses: u32,
+    /// Automatic replacements at most (manual `speed_up`/`cancel` are not counted).
+    pub max_replacements: u32,
+}
+
+impl TrackerConfig {
+    /// Defaults for a client's chain: at least 100 ms between polls, stuck after 20 blocks (30 s
+    /// minimum), final after 1 block on an instant-mining local chain and 3 elsewhere.
+    pub fn for_client(client: &EvmClient) -> Self {
+        let block_ms = client.spec().block_time_ms;
+        Self {
+            poll_interval: client
+                .options()
+                .poll_interval
+                .max(Duration::from_millis(100)),
+            stuck_after: Duration::from_millis((block_ms * 20).max(30_000)),
+            confirmations: if block_ms == 0 { 1 } else { 3 },
+            drop_after_misses: 2,
+            max_replacements: 5,
+        }
+    }
+}
+
+/// Where a transaction is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum TxPhase {
+    /// Sent, not in a block.
+    Pending,
+    /// In a block (successful or reverted), not yet final.
+    Included { confirmations: u64 },
+    /// Enough confirmations: no longer followed.
+    Final,
+    /// Given up (the nonce was consumed by an unknown transaction, or a fatal node error).
+    Failed { error: String },
+}
+
+/// Something that happened to a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TxEvent {
+    Sent {
+        hash: B256,
+        fees: Fees,
+    },
+    /// The node no longer knows the transaction.
+    Dropped {
+        hash: B256,
+    },
+    Rebroadcast {
+        hash: B256,
+    },
+    /// Same nonce, bumped fees (automatic when stuck, or [`TrackedTx::speed_up`]).
+    Replaced {
+        old: B256,
+        new: B256,
+        fees: Fees,
+    },
+    /// Same nonce, a zero-value transfer to oneself with bumped fees.
+    CancelSent {
+        old: B256,
+        new: B256,
+        fees: Fees,
+    },
+    /// A replacement was not sent (fee cap reached, or the node refused it).
+    ReplacementSkipped {
+        reason: String,
+    },
+    Included {
+        hash: B256,
+        block_number: u64,
+        success: bool,
+    },
+    /// The block that held the transaction is no longer canonical.
+    RemovedByReorg {
+        hash: B256,
+        block_number: u64,
+        block_hash: B256,
+    },
+    Final {
+        hash: B256,
+        block_number: u64,
+    },
+}
+
+/// The result of a mined transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TxOutcome {
+    /// The hash that was mined (a replacement's, if one won).
+    pub hash: B256,
+    pub nonce: u64,
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub success: bool,
+    pub gas_used: u64,
+    pub effective_gas_price: u128,
+    pub cost_wei: U256,
+    /// The cost in the native asset (exact).
+    pub cost_native: Decimal,
+    pub revert: Option<RevertReason>,
+    /// A replacement (speed-up or cancel) was mined instead of the original.
+    pub replaced: bool,
+    /// The zero-value cancel transfer was mined.
+    pub cancelled: bool,
+}
+
+/// Everything known about one transaction; streamed by [`TrackedTx::watch`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TxReport {
+    pub nonce: u64,
+    /// The hash of the latest broadcast (original or replacement).
+    pub hash: B256,
+    pub phase: TxPhase,
+    pub events: Vec<TxEvent>,
+    pub outcome: Option<TxOutcome>,
+}
+
+enum Command {
+    SpeedUp(oneshot::Sender<Result<B256, EvmError>>),
+    Cancel(oneshot::Sender<Result<B256, EvmError>>),
+}
+
+/// Sends transactions of one account and follows them. Cheap to clone.
+#[derive(Clone)]
+pub struct TxTracker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: EvmClient,
+    wallet: EthereumWallet,
+    account: Address,
+    nonces: Arc<NonceManager>,
+    config: TrackerConfig,
+}
+
+impl std::fmt::Debug for TxTracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxTracker")
+            .field("account", &self.inner.account)
+            .field("client", &self.inner.client)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl TxTracker {
+    /// A tracker for the wallet's default account, with the process's shared nonce manager of
+    /// (chain, account).
+    pub fn new(client: EvmClient, wallet: EthereumWallet, config: TrackerConfig) -> Self {
+        let account = NetworkWallet::<alloy::network::Ethereum>::default_signer_address(&wallet);
+        let nonces = NonceManager::shared(&client, account);
+        Self::with_nonce_manager(client, wallet, nonces, config)
+    }
+
+    /// A tracker with a given nonce manager (which must be for the wallet's default account).
+    pub fn with_nonce_manager(
+        client: EvmClient,
+        wallet: EthereumWallet,
+        nonces: Arc<NonceManager>,
+        config: TrackerConfig,
+    ) -> Self {
+        let account = nonces.account();
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                wallet,
+                account,
+                nonces,
+                config,
+            }),
+        }
+    }
+
+    pub fn account(&self) -> Address {
+        self.inner.account
+    }
+
+    pub fn client(&self) -> &EvmClient {
+        &self.inner.client
+    }
+
+    pub fn nonces(&self) -> &Arc<NonceManager> {
+        &self.inner.nonces
+    }
+
+    /// Fills in what is missing (sender, gas limit with margin, fees, chain id, nonce), signs,
+    /// sends, and starts following. A transaction that would revert fails here with its reason
+    /// (unless the caller set the gas limit, which skips the estimate).
+    pub async fn send(&self, tx: TransactionRequest) -> Result<TrackedTx, EvmError> {
+        let inner = &self.inner;
+        let mut tx = tx.from(inner.account);
+        tx.nonce = None;
+        if tx.gas.is_none() {
+            let gas = inner.client.estimate_gas(&tx).await?;
+            tx.gas = Some(gas);
+        }
+        let fees = match (
+            tx.max_fee_per_gas,
+            tx.max_priority_fee_per_gas,
+            tx.gas_price,
+        ) {
+            (Some(max), Some(tip), _) => Fees::Eip1559 {
+                max_fee_per_gas: max,
+                max_priority_fee_per_gas: tip,
+            },
+            (_, _, Some(price)) => Fees::Legacy { gas_price: price },
+            _ => inner.client.suggest_fees().await?,
+        };
+        tx.chain_id = Some(inner.client.chain_id());
+        let lease = inner.nonces.allocate().await?;
+        let nonce = lease.nonce();
+        tx.nonce = Some(nonce);
+        let (hash, raw) = match sign(inner, &tx, fees).await {
+            Ok(signed) => signed,
+            Err(e) => {
+                lease.release();
+                return Err(e);
+            }
+        };
+        if let Err(e) = broadcast(inner, &raw, nonce).await {
+            // The node may or may not have it: give the nonce back and learn the truth next time.
+            lease.release();
+            inner.nonces.invalidate();
+            return Err(e);
+        }
+        lease.sent();
+        tracing::debug!(%hash, nonce, "transaction sent");
+
+        let report = TxReport {
+            nonce,
+            hash,
+            phase: TxPhase::Pending,
+            events: vec![TxEvent::Sent { hash, fees }],
+            outcome: None,
+        };
+        let (report_tx, report_rx) = watch::channel(report);
+        let (cmd_tx, cmd_rx) = mpsc::channel(4);
+        let follow = Follow {
+            inner: Arc::clone(inner),
+            nonce,
+            request: tx,
+            attempts: vec![Attempt {
+                hash,
+                raw,
+                fees,
+                cancel: false,
+            }],
+            report: report_tx,
+            last_broadcast: Instant::now(),
+            misses: 0,
+            consumed_polls: 0,
+            replacements: 0,
+            included: None,
+        };
+        tokio::spawn(follow.run(cmd_rx));
+        Ok(TrackedTx {
+            nonce,
+            first_hash: hash,
+            report: report_rx,
+            commands: cmd_tx,
+        })
+    }
+}
+
+async fn sign(
+    inner: &Inner,
+    tx: &TransactionRequest,
+    fees: Fees,
+) -> Result<(B256, Bytes), EvmError> {
+    let mut tx = tx.clone();
+    apply_fees(&mut tx, fees);
+    let envelope = tx
+        .build(&inner.wallet)
+        .await
+        .map_err(|e| EvmError::Signing {
+            from: inner.account,
+            reason: e.to_string(),
+        })?;
+    Ok((*envelope.tx_hash(), Bytes::from(envelope.encoded_2718())))
+}
+
+fn apply_fees(tx: &mut TransactionRequest, fees: Fees) {
+    match fees {
+        Fees::Eip1559 {
+            max_fee_per_gas,
+            max_priority_fee_per_gas,
+        } => {
+            tx.gas_price = None;
+            tx.max_fee_per_gas = Some(max_fee_per_gas);
+            tx.max_priority_fee_per_gas = Some(max_priority_fee_per_gas);
+        }
+        Fees::Legacy { gas_price } => {
+            tx.gas_price = Some(gas_price);
+            tx.max_fee_per_gas = None;
+            tx.max_priority_fee_per_gas = None;
+        }
+    }
+}
+
+/// Sends signed bytes; a node refusal becomes [`EvmError::Rejected`].
+async fn broadcast(inner: &Inner, raw: &Bytes, nonce: u64) -> Result<(), EvmError> {
+    match inner.client.provider().send_raw_transaction(raw).await {
+        Ok(_) => Ok(()),
+        Err(RpcError::ErrorResp(p)) => Err(EvmError::Rejected {
+            from: inner.account,
+            nonce,
+            message: p.message.to_string(),
+        }),
+        Err(e) => Err(inner.client.rpc_error("eth_sendRawTransaction", e)),
+    }
+}
+
+/// A sent transaction being followed. Dropping it does not stop the following.
+#[derive(Debug)]
+pub struct TrackedTx {
+    nonce: u64,
+    first_hash: B256,
+    report: watch::Receiver<TxReport>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl TrackedTx {
+    pub fn nonce(&self) -> u64 {
+        self.nonce
+    }
+
+    /// The hash of the first broadcast.
+    pub fn hash(&self) -> B256 {
+        self.first_hash
+    }
+
+    /// The current report.
+    pub fn report(&self) -> TxReport {
+        self.report.borrow().clone()
+    }
+
+    /// A stream of reports: `changed().await`, then `borrow()`.
+    pub fn watch(&self) -> watch::Receiver<TxReport> {
+        self.report.clone()
+    }
+
+    /// Waits until `pred` holds for the report. Fails if the transaction failed first.
+    pub async fn wait_for(
+        &self,
+        mut pred: impl FnMut(&TxReport) -> bool,
+    ) -> Result<TxReport, EvmError> {
+        let mut rx = self.report.clone();
+        loop {
+            {
+                let r = rx.borrow_and_update();
+                if pred(&r) {
+                    return Ok(r.clone());
+                }
+                if let TxPhase::Failed { error } = &r.phase {
+                    return Err(EvmError::TrackerStopped {
+                        hash: r.hash,
+                        reason: error.clone(),
+                    });
+                }
+            }
+            if rx.changed().await.is_err() {
+                let r = rx.borrow().clone();
+                if pred(&r) {
+                    return Ok(r);
+                }
+                return Err(EvmError::TrackerStopped {
+                    hash: r.hash,
+                    reason: "the tracker task ended".into(),
+                });
+            }
+        }
+    }
+
+    /// Waits for the first inclusion in a block (successful or reverted).
+    pub async fn mined(&self) -> Result<TxOutcome, EvmError> {
+        let r = self
+            .wait_for(|r| matches!(r.phase, TxPhase::Included { .. } | TxPhase::Final))
+            .await?;
+        outcome_of(r)
+    }
+
+    /// Waits until the transaction has its confirmations.
+    pub async fn finalized(&self) -> Result<TxOutcome, EvmError> {
+        let r = self.wait_for(|r| r.phase == TxPhase::Final).await?;
+        outcome_of(r)
+    }
+
+    /// Replaces the pending transaction now with bumped fees; returns the new hash.
+    pub async fn speed_up(&self) -> Result<B256, EvmError> {
+        self.command(Command::SpeedUp).await
+    }
+
+    /// Replaces the pending transaction with a zero-value transfer to oneself (same nonce, bumped
+    /// fees); returns the cancel transaction's hash. The outcome says whether it won.
+    pub async fn cancel(&self) -> Result<B256, EvmError> {
+        self.command(Command::Cancel).await
+    }
+
+    async fn command(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<B256, EvmError>>) -> Command,
+    ) -> Result<B256, EvmError> {
+        let stopped = || EvmError::TrackerStopped {
+            hash: self.first_hash,
+            reason: "the transaction is no longer pending".into(),
+        };
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(make(tx)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+}
+
+fn outcome_of(r: TxReport) -> Result<TxOutcome, EvmError> {
+    r.outcome.ok_or_else(|| EvmError::BadResponse {
+        what: format!("transaction {}", r.hash),
+        problem: "included without an outcome".into(),
+    })
+}
+
+struct Attempt {
+    hash: B256,
+    raw: Bytes,
+    fees: Fees,
+    cancel: bool,
+}
+
+struct Inclusion {
+    hash: B256,
+    block_number: u64,
+    block_hash: B256,
+}
+
+/// The background task of one transaction.
+struct Follow {
+    inner: Arc<Inner>,
+    nonce: u64,
+    request: TransactionRequest,
+    attempts: Vec<Attempt>,
+    report: watch::Sender<TxReport>,
+    last_broadcast: Instant,
+    misses: u32,
+    consumed_polls: u32,
+    replacements: u32,
+    included: Option<Inclusion>,
+}
+
+enum Step {
+    Continue,
+    Done,
+}
+
+impl Follow {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let poll = self.inner.config.poll_interval;
+        let mut commands_open = true;
+        let mut errors = 0u32;
+        loop {
+            tokio::select! {
+                cmd = commands.recv(), if commands_open => match cmd {
+                    Some(Command::SpeedUp(reply)) => {
+                        let _ = reply.send(self.replace(false).await);
+                        continue;
+                    }
+                    Some(Command::Cancel(reply)) => {
+                        let _ = reply.send(self.replace(true).await);
+                        continue;
+                    }
+                    None => commands_open = false,
+                },
+                _ = tokio::time::sleep(poll) => {}
+            }
+            match self.step().await {
+                Ok(Step::Continue) => errors = 0,
+                Ok(Step::Done) => break,
+                Err(e) if e.is_retryable() && errors < 50 => {
+                    errors += 1;
+                    tracing::warn!(nonce = self.nonce, error = %e, "tracker poll failed; will retry");
+                }
+                Err(e) => {
+                    self.fail(e.to_string());
+                    break;
+                }
+            }
+        }
+        self.inner.nonces.settle(self.nonce);
+    }
+
+    fn update(&self, f: impl FnOnce(&mut TxReport)) {
+        self.report.send_modify(f);
+    }
+
+    fn event(&self, e: TxEvent) {
+        tracing::debug!(nonce = self.nonce, event = ?e, "transaction event");
+        self.update(|r| r.events.push(e));
+    }
+
+    fn fail(&self, error: String) {
+        tracing::warn!(nonce = self.nonce, %error, "transaction tracking failed");
+        self.update(|r| r.phase = TxPhase::Failed { error });
+    }
+
+    fn current(&self) -> Option<&Attempt> {
+        self.attempts.last()
+    }
+
+    /// One poll, in one JSON-RPC batch: the head, and a receipt for every attempt.
+    async fn poll_receipts(&self) -> Result<(u64, Option<TransactionReceipt>), EvmError> {
+        let client = &self.inner.client;
+        let rpc = |e: TransportError| client.rpc_error("batch(eth_blockNumber, receipts)", e);
+        let mut batch = BatchRequest::new(client.provider().client());
+        let head = batch
+            .add_call::<_, U64>("eth_blockNumber", &NoParams::default())
+            .map_err(rpc)?;
+        let mut waiters = Vec::new();
+        for a in self.attempts.iter().rev() {
+            waiters.push(
+                batch
+                    .add_call::<_, Option<TransactionReceipt>>(
+                        "eth_getTransactionReceipt",
+                        &(a.hash,),
+                    )
+                    .map_err(rpc)?,
+            );
+        }
+        batch.send().await.map_err(rpc)?;
+        let head = head.await.map_err(rpc)?.to::<u64>();
+        let mut found = None;
+        for w in waiters {
+            if let Some(r) = w.await.map_err(rpc)?
+                && r.block_hash.is_some()
+                && found.is_none()
+            {
+                found = Some(r);
+            }
+        }
+        Ok((head, found))
+    }
+
+    async fn step(&mut self) -> Result<Step, EvmError> {
+        let (head, receipt) = self.poll_receipts().await?;
+        match receipt {
+            Some(r) => self.on_receipt(head, r).await,
+            None => {
+                if let Some(inc) = self.included.take() {
+                    self.event(TxEvent::RemovedByReorg {
+                        hash: inc.hash,
+                        block_number: inc.block_number,
+                        block_hash: inc.block_hash,
+                    });
+                    self.update(|r| {
+                        r.phase = TxPhase::Pending;
+                        r.outcome = None;
+                    });
+                    self.last_broadcast = Instant::now();
+                }
+                self.on_pending().await
+            }
+        }
+    }
+
+    async fn on_receipt(&mut self, head: u64, r: TransactionReceipt) -> Result<Step, EvmError> {
+        let bad = |p: &str| EvmError::BadResponse {
+            what: format!("receipt of {}", r.transaction_hash),
+            problem: p.into(),
+        };
+        let block_number = r.block_number.ok_or_else(|| bad("no block number"))?;
+        let block_hash = r.block_hash.ok_or_else(|| bad("no block hash"))?;
+        let same = self
+            .included
+            .as_ref()
+            .is_some_and(|i| i.hash == r.transaction_hash && i.block_hash == block_hash);
+        if !same {
+            if let Some(old) = self.included.take() {
+                self.event(TxEvent::RemovedByReorg {
+                    hash: old.hash,
+                    block_number: old.block_number,
+                    block_hash: old.block_hash,
+                });
+            }
+            let outcome = self.outcome(&r, block_number, block_hash).await?;
+            self.event(TxEvent::Included {
+                hash: r.transaction_hash,
+                block_number,
+                success: outcome.success,
+            });
+            self.included = Some(Inclusion {
+                hash: r.transaction_hash,
+                block_number,
+                block_hash,
+            });
+            self.update(|rep| {
+                rep.hash = r.transaction_hash;
+                rep.outcome = Some(outcome);
+            });
+        }
+        let confirmations = head.saturating_sub(block_number) + 1;
+        if confirmations >= self.inner.config.confirmations {
+            self.event(TxEvent::Final {
+                hash: r.transaction_hash,
+                block_number,
+            });
+            self.update(|rep| rep.phase = TxPhase::Final);
+            return Ok(Step::Done);
+        }
+        self.update(|rep| rep.phase = TxPhase::Included { confirmations });
+        Ok(Step::Continue)
+    }
+
+    async fn outcome(
+        &self,
+        r: &TransactionReceipt,
+        block_number: u64,
+        block_hash: B256,
+    ) -> Result<TxOutcome, EvmError> {
+        let success = r.status();
+        let attempt = self.attempts.iter().find(|a| a.hash == r.transaction_hash);
+        let cancelled = attempt.is_some_and(|a| a.cancel);
+        let revert = if success {
+            None
+        } else {
+            Some(self.revert_reason(block_number, cancelled).await)
+        };
+        let cost = cost_wei(r.gas_used, r.effective_gas_price);
+        Ok(TxOutcome {
+            hash: r.transaction_hash,
+            nonce: self.nonce,
+            block_number,
+            block_hash,
+            success,
+            gas_used: r.gas_used,
+            effective_gas_price: r.effective_gas_price,
+            cost_wei: cost,
+            cost_native: wei_to_native(cost, self.inner.client.spec().native.decimals)?,
+            revert,
+            replaced: self
+                .attempts
+                .first()
+                .is_some_and(|a| a.hash != r.transaction_hash),
+            cancelled,
+        })
+    }
+
+    /// Replays the call on the parent block to learn why it reverted.
+    async fn revert_reason(&self, block_number: u64, cancelled: bool) -> RevertReason {
+        if cancelled {
+            return RevertReason::Unknown {
+                message: "the cancel transfer reverted".into(),
+            };
+        }
+        let mut call = self.request.clone();
+        call.nonce = None;
+        call.gas_price = None;
+        call.max_fee_per_gas = None;
+        call.max_priority_fee_per_gas = None;
+        let at = BlockId::number(block_number.saturating_sub(1));
+        match self.inner.client.provider().call(call).block(at).await {
+            Ok(_) => RevertReason::Unknown {
+                message: "reverted on chain, but the call succeeds on the parent block".into(),
+            },
+            Err(e) => RevertReason::from_rpc_error(&e).unwrap_or(RevertReason::Unknown {
+                message: format!("replay failed: {e}"),
+            }),
+        }
+    }
+
+    async fn on_pending(&mut self) -> Result<Step, EvmError> {
+        let Some(current) = self.current() else {
+            return Ok(Step::Done);
+        };
+        let hash = current.hash;
+        let client = &self.inner.client;
+        let known = client
+            .provider()
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(|e| client.rpc_error("eth_getTransactionByHash", e))?
+            .is_some();
+        if known {
+            self.misses = 0;
+            self.consumed_polls = 0;
+        } else {
+            self.misses += 1;
+            if self.misses >= self.inner.config.drop_after_misses {
+                let mined_count = client.latest_nonce(self.inner.account).await?;
+                if mined_count > self.nonce {
+                    // Our nonce is in a block, but none of our hashes is: give receipts a few polls
+                    // (a node may lag), then report it.
+                    self.consumed_polls += 1;
+                    if self.consumed_polls >= 5 {
+                        self.fail(
+                            EvmError::NonceConsumed {
+                                from: self.inner.account,
+                                nonce: self.nonce,
+                            }
+                            .to_string(),
+                        );
+                        return Ok(Step::Done);
+                    }
+                    return Ok(Step::Continue);
+                }
+                self.event(TxEvent::Dropped { hash });
+                self.rebroadcast().await?;
+                return Ok(Step::Continue);
+            }
+        }
+        let cfg = self.inner.config;
+        if self.last_broadcast.elapsed() >= cfg.stuck_after
+            && self.replacements < cfg.max_replacements
+        {
+            self.replacements += 1;
+            if let Err(e) = self.replace(false).await {
+                self.event(TxEvent::ReplacementSkipped {
+                    reason: e.to_string(),
+                });
+                self.last_broadcast = Instant::now();
+            }
+        }
+        Ok(Step::Continue)
+    }
+
+    async fn rebroadcast(&mut self) -> Result<(), EvmError> {
+        let Some(current) = self.current() else {
+            return Ok(());
+        };
+        let hash = current.hash;
+        match broadcast(&self.inner, &current.raw, self.nonce).await {
+            Ok(()) => {}
+            // Already back in the pool, or already mined: the next poll sees which.
+            Err(EvmError::Rejected { message, .. }) => {
+                tracing::debug!(%hash, %message, "re-broadcast refused");
+            }
+            Err(e) => return Err(e),
+        }
+        self.misses = 0;
+        self.last_broadcast = Instant::now();
+        self.event(TxEvent::Rebroadcast { hash });
+        Ok(())
+    }
+
+    /// Sends a replacement with the same nonce and bumped fees: the same transaction (speed-up) or
+    /// a zero-value transfer to oneself (cancel).
+    async fn replace(&mut self, cancel: bool) -> Result<B256, EvmError> {
+        if self.included.is_some() || !matches!(self.report.borrow().phase, TxPhase::Pending) {
+            return Err(EvmError::TrackerStopped {
+                hash: self.report.borrow().hash,
+                reason: "already mined; nothing to replace".into(),
+            });
+        }
+        let Some(current) = self.current() else {
+            return Err(EvmError::TrackerStopped {
+                hash: B256::ZERO,
+                reason: "nothing was sent".into(),
+            });
+        };
+        let (old, old_fees) = (current.hash, current.fees);
+        let client = &self.inner.client;
+        let market = client.suggest_fees().await.ok();
+        let policy = client.options().fees;
+        let fees = old_fees.bumped(policy.replacement_bump_percent, market, policy.cap_wei)?;
+        let tx = if cancel {
+            let mut t = TransactionRequest::default()
+                .from(self.inner.account)
+                .to(self.inner.account)
+                .value(U256::ZERO)
+                .gas_limit(21_000);
+            t.chain_id = Some(client.chain_id());
+            t.nonce = Some(self.nonce);
+            t
+        } else {
+            self.request.clone()
+        };
+        let (hash, raw) = sign(&self.inner, &tx, fees).await?;
+        broadcast(&self.inner, &raw, self.nonce).await?;
+        self.attempts.push(Attempt {
+            hash,
+            raw,
+            fees,
+            cancel,
+        });
+        self.last_broadcast = Instant::now();
+        self.misses = 0;
+        self.event(if cancel {
+            TxEvent::CancelSent {
+                old,
+                new: hash,
+                fees,
+            }
+        } else {
+            TxEvent::Replaced {
+                old,
+                new: hash,
+                fees,
+            }
+        });
+        self.update(|r| r.hash = hash);
+        Ok(hash)
+    }
+}

@@ -1,0 +1,217 @@
+//! `sluice quote --venue uniswap_v2|uniswap_v3 --chain CHAIN [--rpc-url URL] PAIR buy|sell AMOUNT`:
+//! the executable price of a size on an AMM, from the pools' state read once from the node and the
+//! exact swap math run locally. Tokens are symbols (chain spec or deployment manifest) or addresses.
+
+use std::path::PathBuf;
+
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use rust_decimal::Decimal;
+use sluice::amm::AmmError;
+use sluice::amm::tokens::TokenBook;
+use sluice::amm::uniswap_v2::connector::{UniswapV2Venue, V2Contracts};
+use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
+use sluice::chain::ChainSpec;
+use sluice::core::{Asset, Pair, Quote, QuoteRequest, Side, Token};
+use sluice::testkit::deploy::Manifest;
+use sluice::testkit::deploy::environment::{Snapshot, cache_dir};
+
+use super::{CliError, Context, Table, print_json};
+
+/// The AMM connectors these commands drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AmmVenueName {
+    #[value(name = "uniswap_v2")]
+    UniswapV2,
+    #[value(name = "uniswap_v3")]
+    UniswapV3,
+}
+
+/// Where the venue is and what it trades: shared by `quote` and `swap`.
+#[derive(Debug, clap::Args)]
+pub struct VenueArgs {
+    /// The AMM.
+    #[arg(long)]
+    pub venue: AmmVenueName,
+    /// The chain (a name from `sluice chains`).
+    #[arg(long)]
+    pub chain: String,
+    /// The node's JSON-RPC URL; default: the chain spec's first.
+    #[arg(long)]
+    pub rpc_url: Option<String>,
+    /// A deployment manifest (from `sluice anvil`) giving token symbols and protocol addresses;
+    /// on the `anvil` chain the cached test deployment's manifest is used when none is given.
+    #[arg(long, env = "SLUICE_MANIFEST")]
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub venue: VenueArgs,
+    /// BASE-QUOTE, each a symbol or a 0x address (e.g. WETH-USDC).
+    pub pair: String,
+    /// buy or sell the base token.
+    pub side: Side,
+    /// Base amount, in whole tokens (e.g. 1.5).
+    pub amount: Decimal,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A connected AMM venue of either kind.
+pub enum AmmVenue {
+    V2(UniswapV2Venue),
+    V3(UniswapV3Venue),
+}
+
+impl AmmVenue {
+    pub async fn resolve_token(&self, text: &str) -> Result<Token, AmmError> {
+        match self {
+            AmmVenue::V2(v) => v.resolve_token(text).await,
+            AmmVenue::V3(v) => v.resolve_token(text).await,
+        }
+    }
+
+    pub async fn quote_tokens(
+        &self,
+        request: &QuoteRequest,
+        base: &Token,
+        quote: &Token,
+    ) -> Result<Quote, AmmError> {
+        match self {
+            AmmVenue::V2(v) => v.quote_tokens(request, base, quote).await,
+            AmmVenue::V3(v) => v.quote_tokens(request, base, quote).await,
+        }
+    }
+}
+
+fn load_manifest(args: &VenueArgs) -> Result<Option<Manifest>, CliError> {
+    if let Some(path) = &args.manifest {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("manifest {}: {e}", path.display()))?;
+        return Ok(Some(
+            serde_json::from_str(&text).map_err(|e| format!("manifest {}: {e}", path.display()))?,
+        ));
+    }
+    if args.chain == "anvil" {
+        return Ok(cache_dir()
+            .ok()
+            .and_then(|d| Snapshot::read(&d).ok().flatten())
+            .map(|s| s.manifest));
+    }
+    Ok(None)
+}
+
+/// Connects the chosen venue: provider, tokens and contract addresses.
+pub async fn open_venue(
+    args: &VenueArgs,
+    ctx: &Context,
+) -> Result<(AmmVenue, DynProvider, &'static str), CliError> {
+    let spec: &ChainSpec = ctx.chain(&args.chain)?;
+    let url = match &args.rpc_url {
+        Some(u) => u.clone(),
+        None => spec
+            .rpc_urls
+            .first()
+            .cloned()
+            .ok_or_else(|| format!("chain {} has no RPC URL; pass --rpc-url", spec.name))?,
+    };
+    let provider = ProviderBuilder::new()
+        .connect(&url)
+        .await
+        .map_err(|e| format!("cannot connect to {url}: {e}"))?
+        .erased();
+    let manifest = load_manifest(args)?;
+    let mut tokens = TokenBook::from_chain_spec(spec);
+    if let Some(m) = &manifest {
+        tokens.add_manifest(m);
+    }
+    let native = Asset::new(&spec.native.symbol)?;
+    let venue = match args.venue {
+        AmmVenueName::UniswapV2 => {
+            let contracts = match &manifest {
+                Some(m) => V2Contracts::from(m),
+                None => V2Contracts::from_chain_spec(spec)?,
+            };
+            AmmVenue::V2(
+                UniswapV2Venue::connect(&spec.name, native, provider.clone(), contracts, tokens)
+                    .await?,
+            )
+        }
+        AmmVenueName::UniswapV3 => {
+            let contracts = match &manifest {
+                Some(m) => V3Contracts::from(m),
+                None => V3Contracts::from_chain_spec(spec)?,
+            };
+            AmmVenue::V3(
+                UniswapV3Venue::connect(&spec.name, native, provider.clone(), contracts, tokens)
+                    .await?,
+            )
+        }
+    };
+    let name = match args.venue {
+        AmmVenueName::UniswapV2 => "uniswap_v2",
+        AmmVenueName::UniswapV3 => "uniswap_v3",
+    };
+    Ok((venue, provider, name))
+}
+
+/// Resolves `BASE-QUOTE` (symbols or addresses) to tokens and a pair of their symbols.
+pub async fn resolve_pair(venue: &AmmVenue, text: &str) -> Result<(Token, Token, Pair), CliError> {
+    let (b, q) = text
+        .split_once('-')
+        .ok_or_else(|| format!("invalid pair {text:?}: expected BASE-QUOTE, e.g. WETH-USDC"))?;
+    let base = venue.resolve_token(b).await?;
+    let quote = venue.resolve_token(q).await?;
+    if base.address == quote.address {
+        return Err(format!("invalid pair {text:?}: base and quote are the same token").into());
+    }
+    let pair = Pair::new(base.symbol.clone(), quote.symbol.clone());
+    Ok((base, quote, pair))
+}
+
+pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let (venue, _provider, _) = open_venue(&args.venue, ctx).await?;
+    let (base, quote, pair) = resolve_pair(&venue, &args.pair).await?;
+    let request = QuoteRequest {
+        pair,
+        side: args.side,
+        base_amount: args.amount,
+    };
+    let q = venue.quote_tokens(&request, &base, &quote).await?;
+    if args.json {
+        return print_json(&q);
+    }
+    let mut t = Table::new(&["field", "value"]);
+    let gas = q
+        .gas
+        .as_ref()
+        .map(|g| {
+            format!(
+                "~{} gas = {} {}",
+                g.gas_units, g.native_amount, g.native_asset
+            )
+        })
+        .unwrap_or_else(|| "-".into());
+    for (k, v) in [
+        ("venue", q.venue.clone()),
+        ("pair", q.pair.to_string()),
+        ("side", q.side.to_string()),
+        ("base amount", format!("{} {}", q.base_amount, q.pair.base)),
+        (
+            match q.side {
+                Side::Buy => "quote paid",
+                Side::Sell => "quote received",
+            },
+            format!("{} {}", q.quote_amount, q.pair.quote),
+        ),
+        ("average price", q.average_price.round_dp(12).to_string()),
+        ("last-unit price", q.worst_price.round_dp(12).to_string()),
+        ("fee", format!("{} {}", q.fee_amount, q.fee_asset)),
+        ("gas (estimate)", gas),
+    ] {
+        t.row(vec![k.to_string(), v]);
+    }
+    t.print()
+}
