@@ -606,40 +606,6 @@ impl BinanceSpot {
         }
     }
 
-    fn order_params(&self, order: &OrderRequest, symbol: &str) -> ApiRequest {
-        let side = match order.side {
-            Side::Buy => "BUY",
-            Side::Sell => "SELL",
-        };
-        let mut req = ApiRequest::new(Method::POST, "/api/v3/order")
-            .param("symbol", symbol)
-            .param("side", side);
-        req = match order.order_type {
-            OrderType::Limit => req.param("type", "LIMIT").param(
-                "timeInForce",
-                match order.time_in_force {
-                    TimeInForce::Gtc => "GTC",
-                    TimeInForce::Ioc => "IOC",
-                    TimeInForce::Fok => "FOK",
-                },
-            ),
-            OrderType::LimitMaker => req.param("type", "LIMIT_MAKER"),
-            _ => req.param("type", "MARKET"),
-        };
-        req = req.param("quantity", order.amount.normalize());
-        if let Some(p) = order.price
-            && order.order_type != OrderType::Market
-        {
-            req = req.param("price", p.normalize());
-        }
-        req.param("newClientOrderId", &order.client_id)
-            .param("newOrderRespType", "FULL")
-            .signed()
-            .cost(REQUEST_WEIGHT, 1)
-            .cost(ORDERS, 1)
-            .cost(RAW_REQUESTS, 1)
-    }
-
     fn reference_price(&self, pair: &Pair, side: Side) -> Option<Decimal> {
         let books = lock(&self.inner.books);
         let live = books.get(pair)?;
@@ -653,6 +619,42 @@ impl BinanceSpot {
         };
         Some(b.book.price(l.ticks))
     }
+}
+
+/// The unsigned `POST /api/v3/order` request for `order` on the exchange's `symbol`: the parameters
+/// in the order `submit` sends them (signing adds `recvWindow`, `timestamp` and `signature`).
+pub fn order_request(order: &OrderRequest, symbol: &str) -> ApiRequest {
+    let side = match order.side {
+        Side::Buy => "BUY",
+        Side::Sell => "SELL",
+    };
+    let mut req = ApiRequest::new(Method::POST, "/api/v3/order")
+        .param("symbol", symbol)
+        .param("side", side);
+    req = match order.order_type {
+        OrderType::Limit => req.param("type", "LIMIT").param(
+            "timeInForce",
+            match order.time_in_force {
+                TimeInForce::Gtc => "GTC",
+                TimeInForce::Ioc => "IOC",
+                TimeInForce::Fok => "FOK",
+            },
+        ),
+        OrderType::LimitMaker => req.param("type", "LIMIT_MAKER"),
+        _ => req.param("type", "MARKET"),
+    };
+    req = req.param("quantity", order.amount.normalize());
+    if let Some(p) = order.price
+        && order.order_type != OrderType::Market
+    {
+        req = req.param("price", p.normalize());
+    }
+    req.param("newClientOrderId", &order.client_id)
+        .param("newOrderRespType", "FULL")
+        .signed()
+        .cost(REQUEST_WEIGHT, 1)
+        .cost(ORDERS, 1)
+        .cost(RAW_REQUESTS, 1)
 }
 
 #[async_trait]
@@ -735,7 +737,7 @@ impl Venue for BinanceSpot {
         let reference = self.reference_price(&order.pair, order.side);
         market.rules.validate(&order, reference)?;
         let id = order.client_id.clone();
-        let req = self.order_params(&order, &market.rules.venue_symbol);
+        let req = order_request(&order, &market.rules.venue_symbol);
         lock(&self.inner.tracker).track(order.clone())?;
         match self.inner.rest.request(&req).await {
             Ok(body) => {
@@ -883,5 +885,42 @@ impl Venue for BinanceSpot {
 
     fn events(&self) -> EventReceiver {
         self.inner.hub.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_request_lists_the_parameters_in_submit_order() {
+        let order = OrderRequest {
+            client_id: ClientOrderId::new("arb-7").unwrap(),
+            pair: "ETH-USDT".parse().unwrap(),
+            side: Side::Sell,
+            order_type: OrderType::Limit,
+            amount: Decimal::new(1500, 3),
+            price: Some(Decimal::new(301_250, 2)),
+            time_in_force: TimeInForce::Ioc,
+            deadline: None,
+        };
+        let req = order_request(&order, "ETHUSDT");
+        assert_eq!(req.method, Method::POST);
+        assert_eq!(req.path, "/api/v3/order");
+        assert!(req.signed);
+        let q = crate::cex::http::encode_query(&req.params);
+        assert_eq!(
+            q,
+            "symbol=ETHUSDT&side=SELL&type=LIMIT&timeInForce=IOC&quantity=1.5&price=3012.5&newClientOrderId=arb-7&newOrderRespType=FULL"
+        );
+        let market = OrderRequest {
+            order_type: OrderType::Market,
+            ..order
+        };
+        let q = crate::cex::http::encode_query(&order_request(&market, "ETHUSDT").params);
+        assert_eq!(
+            q,
+            "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=1.5&newClientOrderId=arb-7&newOrderRespType=FULL"
+        );
     }
 }
