@@ -9,5 +9,6 @@ pub mod store;
 pub mod strategy;
 pub mod testkit;
 pub mod venue;
+pub mod wallet;
 
 pub use venue::{Venue, VenueError, VenueId, VenueKind};

@@ -902,4 +902,98 @@ async fn stop_and_restart_keep_state_and_ports() {
     let (s, _, depth) = api.public("/api/v3/depth?symbol=BTCUSDT").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(depth["asks"].as_array().unwrap().len(), 2);
+    // Straight back to back as well.
+    api.mock.restart().await.unwrap();
+    let (s, _, _) = api.public("/api/v3/ping").await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn huge_values_are_rejected_without_breaking_the_server() {
+    let mut symbols = default_symbols();
+    for s in &mut symbols {
+        s.max_price = Decimal::ZERO; // PRICE_FILTER maxPrice disabled
+        s.max_notional = Decimal::MAX;
+    }
+    let api = Api::with(MockConfig {
+        symbols,
+        ..MockConfig::default()
+    })
+    .await;
+    api.mock
+        .seed_book("BTCUSDT", dec!(100), 2, 1, dec!(1))
+        .unwrap();
+    let (s, _, b) = api.signed(Method::POST, "/api/v3/order",
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5000&price=79228162514264337593543950").await;
+    assert_eq!(error_of(s, &b).1, -1013);
+    let (s, _, b) = api
+        .signed(
+            Method::POST,
+            "/api/v3/order",
+            "symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=79228162514264337593543950335",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["status"], "FILLED",
+        "spends what the book offers within the balance: {b}"
+    );
+    let (s, _, b) = api.signed(Method::POST, "/api/v3/order",
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=99999999999999999999999999999999&price=1").await;
+    assert_eq!(error_of(s, &b).1, -1102);
+    let (s, _, _) = api.public("/api/v3/ping").await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_the_secret() {
+    let config = MockConfig {
+        api_secret: Some(Zeroizing::new("super-secret-value".to_string())),
+        ..MockConfig::default()
+    };
+    assert!(!format!("{config:?}").contains("super-secret-value"));
+    let mock = MockBinance::start_with(config).await.unwrap();
+    assert_eq!(mock.api_secret(), "super-secret-value");
+    assert!(!format!("{mock:?}").contains("super-secret-value"));
+}
+
+#[tokio::test]
+async fn cancel_all_and_unfilled_order_count() {
+    let api = Api::start().await;
+    api.mock
+        .seed_book("BTCUSDT", dec!(100), 3, 1, dec!(1))
+        .unwrap();
+    let (s, _, b) = api
+        .signed(Method::DELETE, "/api/v3/openOrders", "symbol=BTCUSDT")
+        .await;
+    assert_eq!(error_of(s, &b), (400, -2011, "Unknown order sent.".into()));
+    for price in ["90", "91"] {
+        api.place(&format!(
+            "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.1&price={price}"
+        ))
+        .await;
+    }
+    let (_, _, counts) = api.signed(Method::GET, "/api/v3/rateLimit/order", "").await;
+    assert_eq!(
+        counts[0],
+        serde_json::json!({"rateLimitType": "ORDERS", "interval": "SECOND",
+        "intervalNum": 10, "limit": 50, "count": 2})
+    );
+    assert_eq!(counts[1]["limit"], 160000);
+    let (s, _, b) = api
+        .signed(Method::DELETE, "/api/v3/openOrders", "symbol=BTCUSDT")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let list = b.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(
+        list.iter()
+            .all(|o| o["status"] == "CANCELED" && o["origClientOrderId"].is_string())
+    );
+    assert_eq!(
+        api.mock.balance(api.mock.account(), "USDT").unwrap().locked,
+        Decimal::ZERO
+    );
+    let (_, _, open) = api.signed(Method::GET, "/api/v3/openOrders", "").await;
+    assert_eq!(open, serde_json::json!([]));
 }

@@ -11,7 +11,7 @@ use reqwest::{Client, Method, StatusCode};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
-use sluice::testkit::binance_mock::{BookSnapshot, MockBinance, hmac_sha256_hex};
+use sluice::testkit::binance_mock::{BookSnapshot, MockBinance, MockConfig, hmac_sha256_hex};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
@@ -573,4 +573,120 @@ async fn order_filled_while_user_streams_are_down_is_only_visible_by_polling() {
     mock.set_balance(mock.account(), "ETH", dec!(1)).unwrap();
     let first = next_json(&mut ws).await;
     assert_eq!(first["event"]["e"], "balanceUpdate");
+}
+
+#[tokio::test]
+async fn ten_thousand_paced_and_batched_updates_keep_stream_and_book_in_step() {
+    let mock = MockBinance::start().await.unwrap();
+    mock.seed_book("BTCUSDT", dec!(100), 30, 1, dec!(2))
+        .unwrap();
+    let mut ws = market(&mock, "/ws/btcusdt@depth@100ms").await;
+    let mut local = LocalBook::from_snapshot(&snapshot(&mock, "BTCUSDT").await);
+    let started = std::time::Instant::now();
+    for batch in 0..10 {
+        mock.random_book_updates("BTCUSDT", 1_000 + batch, 990)
+            .unwrap();
+    }
+    mock.random_book_updates_paced("BTCUSDT", 99, 100, Duration::from_millis(1))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    let target = mock.book("BTCUSDT").unwrap();
+    while local.update_id < target.last_update_id {
+        let d = next_json(&mut ws).await;
+        assert_eq!(d["U"].as_u64().unwrap(), local.update_id + 1);
+        local.apply(&d);
+    }
+    assert!(local.matches(&target));
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "10 000 updates took {elapsed:?}"
+    );
+    eprintln!(
+        "10 000 random updates in {elapsed:?}; book has {} bids, {} asks",
+        target.bids.len(),
+        target.asks.len()
+    );
+}
+
+#[test]
+fn handle_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<MockBinance>();
+}
+
+#[tokio::test]
+async fn a_swapped_diff_without_a_partner_is_released() {
+    let mock = MockBinance::start().await.unwrap();
+    let mut ws = market(&mock, "/ws/btcusdt@depth").await;
+    mock.swap_next_diffs("BTCUSDT");
+    mock.fill_order(0, None); // no such order: no diff
+    mock.seed_book("BTCUSDT", dec!(100), 1, 1, dec!(1)).unwrap(); // two diffs: swapped
+    let a = next_json(&mut ws).await;
+    let b = next_json(&mut ws).await;
+    assert_eq!(a["U"].as_u64().unwrap(), b["u"].as_u64().unwrap() + 1);
+    mock.swap_next_diffs("BTCUSDT");
+    let (status, o) = rest_signed(
+        &mock,
+        Method::POST,
+        "/api/v3/order",
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=90",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    let lone = next_json(&mut ws).await;
+    assert_eq!(lone["U"].as_u64().unwrap(), a["u"].as_u64().unwrap() + 1);
+    assert_eq!(lone["b"], json!([["90.00000000", "1.00000000"]]));
+}
+
+#[tokio::test]
+async fn server_shutdown_is_announced_in_each_shape() {
+    let mock = MockBinance::start().await.unwrap();
+    let mut raw = market(&mock, "/ws/btcusdt@depth").await;
+    let mut combined = market(&mock, "/stream?streams=btcusdt@depth").await;
+    let mut api = user_stream(&mock).await;
+    mock.announce_server_shutdown();
+    let r = next_json(&mut raw).await;
+    assert_eq!(r["e"], "serverShutdown");
+    assert!(r["E"].as_u64().unwrap() > 0);
+    let c = next_json(&mut combined).await;
+    assert_eq!(
+        (c["stream"].as_str(), c["data"]["e"].as_str()),
+        (Some("!serverShutdown"), Some("serverShutdown"))
+    );
+    let a = next_json(&mut api).await;
+    assert_eq!(a["event"]["e"], "serverShutdown");
+    assert!(a.get("subscriptionId").is_none());
+}
+
+#[tokio::test]
+async fn batched_diffs_span_many_updates_and_straddle_the_snapshot() {
+    let config = MockConfig {
+        depth_batch_interval: Some(Duration::from_millis(100)),
+        ..MockConfig::default()
+    };
+    let mock = MockBinance::start_with(config).await.unwrap();
+    mock.seed_book("BTCUSDT", dec!(100), 20, 1, dec!(1))
+        .unwrap();
+    let mut ws = market(&mock, "/ws/btcusdt@depth@100ms").await;
+    let first = next_json(&mut ws).await; // the seeding, in one event
+    assert!(first["u"].as_u64().unwrap() - first["U"].as_u64().unwrap() >= 39);
+    mock.random_book_updates("BTCUSDT", 3, 50).unwrap();
+    let snap = snapshot(&mock, "BTCUSDT").await; // inside the pending batch
+    mock.random_book_updates("BTCUSDT", 4, 50).unwrap();
+    let mut local = LocalBook::from_snapshot(&snap);
+    let target = mock.book("BTCUSDT").unwrap();
+    let mut straddled = false;
+    while local.update_id < target.last_update_id {
+        let d = next_json(&mut ws).await;
+        let (u_first, u_last) = (d["U"].as_u64().unwrap(), d["u"].as_u64().unwrap());
+        if u_last <= local.update_id {
+            continue;
+        }
+        assert!(u_first <= local.update_id + 1, "no gap");
+        straddled |= u_first < local.update_id + 1;
+        local.apply(&d);
+    }
+    assert!(straddled, "the snapshot fell inside a batched diff");
+    assert!(local.matches(&target));
 }

@@ -6,7 +6,9 @@ mod chains;
 mod history;
 mod output;
 mod quote;
+mod swap;
 mod venues;
+mod wallet;
 
 use std::path::PathBuf;
 
@@ -48,6 +50,10 @@ pub enum Command {
     Venues(venues::Args),
     /// The executable price of a size on an AMM (local exact swap math on the pools' state).
     Quote(quote::Args),
+    /// Swap on an AMM with a slippage bound and a deadline, signed by a wallet.
+    Swap(swap::Args),
+    /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
+    Wallet(wallet::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
 }
@@ -111,6 +117,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Quote(a) => quote::run(a, &ctx).await,
+        Command::Swap(a) => swap::run(a, &ctx).await,
+        Command::Wallet(a) => wallet::run(a, &ctx),
         Command::History(a) => history::run(a, &ctx),
     }
 }

@@ -1,5 +1,5 @@
-//! Accounts of the mock exchange: API key and secret, balances (free / locked), and the channel
-//! their user-data events go out on.
+//! Accounts of the mock exchange: API key and its verification key (HMAC secret or Ed25519
+//! public key), balances (free / locked), and the channel their user-data events go out on.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -15,6 +15,38 @@ use super::spec::fmt8;
 /// Capacity of one account's user-event channel.
 const USER_CHANNEL_CAPACITY: usize = 4_096;
 
+/// How an account's requests are signed.
+#[derive(Clone)]
+pub enum AccountKey {
+    /// HMAC-SHA256 with this secret; hex signatures.
+    Hmac(Zeroizing<String>),
+    /// Ed25519 with this public key; base64 signatures.
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+impl AccountKey {
+    /// Verifies `signature` over `payload`. `url_encoded` is set for REST, where an Ed25519
+    /// (base64) signature arrives percent-encoded.
+    pub fn verify(&self, payload: &[u8], signature: &str, url_encoded: bool) -> bool {
+        match self {
+            AccountKey::Hmac(secret) => {
+                super::auth::verify_hmac_hex(secret.as_bytes(), payload, signature)
+            }
+            AccountKey::Ed25519(key) => {
+                let decoded = if url_encoded {
+                    url::form_urlencoded::parse(format!("s={signature}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default()
+                } else {
+                    signature.to_string()
+                };
+                super::auth::verify_ed25519_base64(key, payload, &decoded)
+            }
+        }
+    }
+}
+
 /// A balance of one asset.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Balance {
@@ -28,7 +60,7 @@ pub struct Balance {
 pub struct Account {
     /// API key (public identifier).
     pub api_key: String,
-    secret: Zeroizing<String>,
+    key: AccountKey,
     /// Balances by asset.
     pub balances: BTreeMap<String, Balance>,
     /// Time of the last balance change (ms).
@@ -43,19 +75,24 @@ impl fmt::Debug for Account {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Account")
             .field("api_key", &self.api_key)
-            .field("secret", &"<redacted>")
+            .field("key", &"<redacted>")
             .field("balances", &self.balances)
             .finish()
     }
 }
 
 impl Account {
-    /// A new account without balances.
+    /// A new HMAC account without balances.
     pub fn new(api_key: String, secret: Zeroizing<String>) -> Self {
+        Self::with_key(api_key, AccountKey::Hmac(secret))
+    }
+
+    /// A new account with this key, without balances.
+    pub fn with_key(api_key: String, key: AccountKey) -> Self {
         let (user_tx, _) = broadcast::channel(USER_CHANNEL_CAPACITY);
         Self {
             api_key,
-            secret,
+            key,
             balances: BTreeMap::new(),
             update_time: 0,
             user_tx,
@@ -63,9 +100,9 @@ impl Account {
         }
     }
 
-    /// The HMAC secret.
-    pub fn secret(&self) -> &[u8] {
-        self.secret.as_bytes()
+    /// The key that verifies this account's signatures.
+    pub fn key(&self) -> &AccountKey {
+        &self.key
     }
 
     /// Mutable balance of an asset (created at zero), marked as changed.
@@ -82,8 +119,16 @@ impl Account {
             .unwrap_or(Decimal::ZERO)
     }
 
+    /// Whether a user-data subscription listens to this account.
+    pub fn has_listeners(&self) -> bool {
+        self.user_tx.receiver_count() > 0
+    }
+
     /// Sends a user-data event (dropped when nobody listens).
     pub fn emit(&self, event: &Value) {
+        if !self.has_listeners() {
+            return;
+        }
         let _ = self.user_tx.send(Arc::from(event.to_string()));
     }
 
@@ -94,6 +139,9 @@ impl Account {
         }
         self.update_time = now;
         let touched = std::mem::take(&mut self.touched);
+        if !self.has_listeners() {
+            return;
+        }
         let balances: Vec<Value> = touched
             .iter()
             .map(|a| {

@@ -42,6 +42,22 @@ pub fn verify_hmac_hex(secret: &[u8], payload: &[u8], signature: &str) -> bool {
     mac.verify_slice(&sig).is_ok()
 }
 
+/// Verifies a base64 Ed25519 signature (Binance Ed25519 keys; case-sensitive).
+pub fn verify_ed25519_base64(
+    key: &ed25519_dalek::VerifyingKey,
+    payload: &[u8],
+    signature: &str,
+) -> bool {
+    use base64::Engine;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(signature) else {
+        return false;
+    };
+    let Ok(sig) = ed25519_dalek::Signature::from_slice(&bytes) else {
+        return false;
+    };
+    key.verify_strict(payload, &sig).is_ok()
+}
+
 /// Splits a raw REST request into the signed payload (`totalParams`) and the `signature` value.
 ///
 /// `totalParams` is the query string concatenated to the body with no separator (catalog §2.1,

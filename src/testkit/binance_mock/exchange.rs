@@ -1,19 +1,19 @@
 //! The mock's matching engine: per-symbol books with price-time priority, LIMIT (GTC/IOC/FOK),
 //! LIMIT_MAKER and MARKET (by quantity or `quoteOrderQty`) orders, partial fills, cancels,
 //! balances locked and released per order, trades with ids and fees, and the events every change
-//! produces (depth diffs, trades, `executionReport`, `outboundAccountPosition`).
+//! produces (depth diffs, trades, `executionReport`, `outboundAccountPosition`). The execution
+//! of a single fill lives in `matching.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::account::Account;
 use super::book::Book;
 use super::error::ApiError;
 use super::order::{
-    Execution, FillJson, NewOrder, Order, OrderStatus, OrderType, Side, TimeInForce, Trade,
-    execution_report,
+    Execution, NewOrder, Order, OrderStatus, OrderType, Side, TimeInForce, Trade, execution_report,
 };
 use super::publish::Publisher;
 use super::spec::SymbolSpec;
@@ -46,15 +46,12 @@ pub struct Exchange {
     pub publisher: Publisher,
     /// Accounts whose counted orders got their first fill (drained by the rate limiter).
     pub first_fills: Vec<usize>,
-    next_order_id: u64,
-    next_trade_id: u64,
+    /// Latest order id per (account, client order id), to reject duplicates among open orders.
+    client_ids: HashMap<(usize, String), u64>,
+    pub(super) next_order_id: u64,
+    pub(super) next_trade_id: u64,
     next_execution_id: u64,
     next_client_id: u64,
-}
-
-/// What one execution did, for the order's FULL response.
-struct FillOutcome {
-    taker_fill: FillJson,
 }
 
 impl Exchange {
@@ -79,6 +76,7 @@ impl Exchange {
             keys,
             publisher: Publisher::new(),
             first_fills: Vec::new(),
+            client_ids: HashMap::new(),
             next_order_id: 1,
             next_trade_id: 1,
             next_execution_id: 1,
@@ -99,19 +97,19 @@ impl Exchange {
         self.specs.get(symbol).ok_or_else(ApiError::invalid_symbol)
     }
 
-    fn generated_client_id(&mut self) -> String {
+    pub(super) fn generated_client_id(&mut self) -> String {
         let n = self.next_client_id;
         self.next_client_id += 1;
         format!("mock{n:018}")
     }
 
-    fn next_execution(&mut self) -> u64 {
+    pub(super) fn next_execution(&mut self) -> u64 {
         let id = self.next_execution_id;
         self.next_execution_id += 1;
         id
     }
 
-    fn report(
+    pub(super) fn report(
         &mut self,
         order_id: u64,
         exec_type: &'static str,
@@ -123,6 +121,13 @@ impl Exchange {
         let Some(order) = self.orders.get(&order_id) else {
             return;
         };
+        let Some(acct) = self
+            .accounts
+            .get(order.account)
+            .filter(|a| a.has_listeners())
+        else {
+            return;
+        };
         let ex = Execution {
             exec_type,
             cancel_client_id,
@@ -130,14 +135,11 @@ impl Exchange {
             execution_id,
             time: now,
         };
-        let event = execution_report(order, &ex);
-        if let Some(acct) = self.accounts.get(order.account) {
-            acct.emit(&event);
-        }
+        acct.emit(&execution_report(order, &ex));
     }
 
     /// Emits the pending `outboundAccountPosition` events and the symbol's depth diff.
-    fn finish(&mut self, symbol: &str, now: u64) {
+    pub(super) fn finish(&mut self, symbol: &str, now: u64) {
         for acct in &mut self.accounts {
             acct.flush_position(now);
         }
@@ -178,11 +180,11 @@ impl Exchange {
         }
         match (req.order_type, req.price, req.quantity, req.quote_order_qty) {
             (OrderType::Limit | OrderType::LimitMaker, Some(p), Some(q), _) => {
-                spec.check_notional(p * q)?
+                spec.check_notional(notional(p, q, &spec)?)?
             }
             (OrderType::Market, _, Some(q), _) => {
                 if let Some(p) = self.reference_price(&req.symbol, req.side) {
-                    spec.check_notional(p * q)?;
+                    spec.check_notional(notional(p, q, &spec)?)?;
                 }
             }
             (OrderType::Market, _, None, Some(quote)) if quote < spec.min_notional => {
@@ -194,9 +196,11 @@ impl Exchange {
             Some(c) => c,
             None => self.generated_client_id(),
         };
-        let duplicate = self.orders.values().any(|o| {
-            o.account == account && o.status.is_open() && o.client_order_id == client_order_id
-        });
+        let duplicate = self
+            .client_ids
+            .get(&(account, client_order_id.clone()))
+            .and_then(|id| self.orders.get(id))
+            .is_some_and(|o| o.status.is_open());
         if duplicate {
             return Err(ApiError::new_order_rejected("Duplicate order sent."));
         }
@@ -229,7 +233,10 @@ impl Exchange {
         let (fillable, fill_cost) = simulate(&prices, qty);
         let (lock_asset, need) = match (req.side, req.order_type) {
             (Side::Buy, OrderType::Market) => (spec.quote.clone(), fill_cost),
-            (Side::Buy, _) => (spec.quote.clone(), req.price.unwrap_or_default() * qty),
+            (Side::Buy, _) => (
+                spec.quote.clone(),
+                notional(req.price.unwrap_or_default(), qty, &spec)?,
+            ),
             (Side::Sell, _) => (spec.base.clone(), qty),
         };
         let acct = self
@@ -266,6 +273,8 @@ impl Exchange {
             locked: need,
             counted_unfilled: count_unfilled,
         };
+        self.client_ids
+            .insert((account, order.client_order_id.clone()), id);
         self.orders.insert(id, order);
         self.report(id, "NEW", None, None, now);
 
@@ -305,236 +314,6 @@ impl Exchange {
         Ok((order.new_order_response(req.resp_type, now, &fills), id))
     }
 
-    /// After matching: rest the remainder (LIMIT GTC, LIMIT_MAKER) or expire it, and release
-    /// what is no longer locked.
-    fn settle_taker(&mut self, id: u64, limit_ticks: Option<u64>, now: u64) {
-        let Some(o) = self.orders.get(&id) else {
-            return;
-        };
-        let remaining = o.remaining();
-        let rests = matches!(o.order_type, OrderType::Limit | OrderType::LimitMaker)
-            && o.tif == TimeInForce::Gtc;
-        if remaining > Decimal::ZERO && rests {
-            if let (Some(ticks), Some(book)) = (limit_ticks, self.books.get_mut(&o.symbol)) {
-                book.add(o.side, ticks, id, remaining);
-            }
-            if let Some(o) = self.orders.get_mut(&id) {
-                o.ticks = limit_ticks;
-                o.working_time = Some(now);
-            }
-            return;
-        }
-        let expired = remaining > Decimal::ZERO;
-        if let Some(o) = self.orders.get_mut(&id)
-            && expired
-        {
-            o.status = OrderStatus::Expired;
-            o.update_time = now;
-        }
-        self.release_lock(id);
-        if expired {
-            self.report(id, "EXPIRED", None, None, now);
-        }
-    }
-
-    /// Returns an order's remaining lock to free balance.
-    fn release_lock(&mut self, id: u64) {
-        let Some(o) = self.orders.get_mut(&id) else {
-            return;
-        };
-        let amount = o.locked;
-        o.locked = Decimal::ZERO;
-        if amount.is_zero() {
-            return;
-        }
-        let (account, asset) = (o.account, self.lock_asset(id));
-        if let (Some(asset), Some(acct)) = (asset, self.accounts.get_mut(account)) {
-            let b = acct.balance_mut(&asset);
-            b.locked -= amount;
-            b.free += amount;
-        }
-    }
-
-    fn lock_asset(&self, id: u64) -> Option<String> {
-        let o = self.orders.get(&id)?;
-        let spec = self.specs.get(&o.symbol)?;
-        Some(match o.side {
-            Side::Buy => spec.quote.clone(),
-            Side::Sell => spec.base.clone(),
-        })
-    }
-
-    /// One trade of `qty` between taker `taker_id` and resting maker `maker_id` at the maker's price.
-    fn execute(
-        &mut self,
-        taker_id: u64,
-        maker_id: u64,
-        ticks: u64,
-        qty: Decimal,
-        now: u64,
-    ) -> FillOutcome {
-        let (symbol, taker_side) = match self.orders.get(&taker_id) {
-            Some(t) => (t.symbol.clone(), t.side),
-            None => (String::new(), Side::Buy),
-        };
-        let spec = self
-            .specs
-            .get(&symbol)
-            .cloned()
-            .unwrap_or_else(|| SymbolSpec::new("?", "?"));
-        let price = self
-            .books
-            .get(&symbol)
-            .map(|b| b.price(ticks))
-            .unwrap_or_default();
-        let quote = price * qty;
-        let (buyer_id, seller_id) = match taker_side {
-            Side::Buy => (taker_id, maker_id),
-            Side::Sell => (maker_id, taker_id),
-        };
-        let buyer_is_maker = taker_side == Side::Sell;
-        let fee = |maker: bool| {
-            if maker {
-                spec.maker_fee
-            } else {
-                spec.taker_fee
-            }
-        };
-        let round_fee = |v: Decimal| v.round_dp_with_strategy(8, RoundingStrategy::AwayFromZero);
-        let buyer_fee = round_fee(qty * fee(buyer_is_maker));
-        let seller_fee = round_fee(quote * fee(!buyer_is_maker));
-
-        // Buyer: pays quote out of its lock (a limit buy locked at its own price: the improvement
-        // goes back to free), receives base minus fee.
-        let (buyer_acct, buyer_release) = match self.orders.get_mut(&buyer_id) {
-            Some(b) => {
-                let release = if b.order_type == OrderType::Market {
-                    quote
-                } else {
-                    b.price * qty
-                };
-                let release = release.min(b.locked);
-                b.locked -= release;
-                (b.account, release)
-            }
-            None => (MARKET_MAKER, Decimal::ZERO),
-        };
-        if let Some(acct) = self.accounts.get_mut(buyer_acct) {
-            let q = acct.balance_mut(&spec.quote);
-            q.locked -= buyer_release;
-            q.free += buyer_release - quote;
-            acct.balance_mut(&spec.base).free += qty - buyer_fee;
-        }
-        let seller_acct = match self.orders.get_mut(&seller_id) {
-            Some(s) => {
-                let release = qty.min(s.locked);
-                s.locked -= release;
-                s.account
-            }
-            None => MARKET_MAKER,
-        };
-        if let Some(acct) = self.accounts.get_mut(seller_acct) {
-            acct.balance_mut(&spec.base).locked -= qty;
-            acct.balance_mut(&spec.quote).free += quote - seller_fee;
-        }
-
-        let trade_id = self.next_trade_id;
-        self.next_trade_id += 1;
-        let mut maker_done = false;
-        for (oid, is_maker) in [(taker_id, false), (maker_id, true)] {
-            if let Some(o) = self.orders.get_mut(&oid) {
-                if o.executed_qty.is_zero() && o.counted_unfilled {
-                    o.counted_unfilled = false;
-                    self.first_fills.push(o.account);
-                }
-                o.executed_qty += qty;
-                o.cum_quote += quote;
-                o.update_time = now;
-                o.status = if o.remaining() <= Decimal::ZERO {
-                    OrderStatus::Filled
-                } else {
-                    OrderStatus::PartiallyFilled
-                };
-                if is_maker && o.status == OrderStatus::Filled {
-                    o.ticks = None;
-                    maker_done = true;
-                }
-            }
-        }
-        if let Some(book) = self.books.get_mut(&symbol) {
-            book.reduce(taker_side.opposite(), ticks, maker_id, qty, maker_done);
-        }
-        if maker_done {
-            // A filled limit buy may still hold price-improvement change; give it back.
-            self.release_lock(maker_id);
-        }
-        let trade = Trade {
-            id: trade_id,
-            symbol: symbol.clone(),
-            price,
-            qty,
-            time: now,
-            buyer: (buyer_id, buyer_acct),
-            seller: (seller_id, seller_acct),
-            buyer_is_maker,
-            commissions: (buyer_fee, seller_fee),
-            assets: (spec.base.clone(), spec.quote.clone()),
-        };
-        self.publisher.trade(&symbol, &trade.stream_json(now));
-        if let Some(list) = self.trades.get_mut(&symbol) {
-            list.push(trade);
-        }
-        let taker_fee_paid = if taker_side == Side::Buy {
-            buyer_fee
-        } else {
-            seller_fee
-        };
-        let maker_fee_paid = if taker_side == Side::Buy {
-            seller_fee
-        } else {
-            buyer_fee
-        };
-        let fee_asset = |side: Side| {
-            if side == Side::Buy {
-                spec.base.clone()
-            } else {
-                spec.quote.clone()
-            }
-        };
-        let taker_asset = fee_asset(taker_side);
-        let maker_asset = fee_asset(taker_side.opposite());
-        self.report(
-            taker_id,
-            "TRADE",
-            None,
-            Some((
-                qty,
-                price,
-                taker_fee_paid,
-                taker_asset.clone(),
-                trade_id,
-                false,
-            )),
-            now,
-        );
-        self.report(
-            maker_id,
-            "TRADE",
-            None,
-            Some((qty, price, maker_fee_paid, maker_asset, trade_id, true)),
-            now,
-        );
-        FillOutcome {
-            taker_fill: FillJson {
-                price,
-                qty,
-                commission: taker_fee_paid,
-                commission_asset: taker_asset,
-                trade_id,
-            },
-        }
-    }
-
     fn find_order(
         &self,
         account: usize,
@@ -551,11 +330,10 @@ impl Exchange {
                 ok.then_some(id)
             }
             (None, Some(c)) => self
-                .orders
-                .values()
-                .rev()
-                .find(|o| o.account == account && o.symbol == symbol && o.client_order_id == c)
-                .map(|o| o.id),
+                .client_ids
+                .get(&(account, c.to_string()))
+                .copied()
+                .filter(|id| self.orders.get(id).is_some_and(|o| o.symbol == symbol)),
             (None, None) => None,
         }
     }
@@ -585,6 +363,33 @@ impl Exchange {
             .get(&id)
             .ok_or_else(|| ApiError::cancel_rejected(MSG_UNKNOWN_ORDER))?;
         Ok(o.cancel_json(&cancel_id, now))
+    }
+
+    /// Cancels every open order of `account` on `symbol` (`DELETE /api/v3/openOrders`).
+    pub fn cancel_all(
+        &mut self,
+        account: usize,
+        symbol: &str,
+        now: u64,
+    ) -> Result<Value, ApiError> {
+        self.spec(symbol)?;
+        let ids: Vec<u64> = self
+            .open_orders(account, Some(symbol))
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        if ids.is_empty() {
+            return Err(ApiError::cancel_rejected(MSG_UNKNOWN_ORDER));
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            let cancel_id = self.generated_client_id();
+            self.cancel_by_id(id, Some(cancel_id.clone()), now);
+            if let Some(o) = self.orders.get(&id) {
+                out.push(o.cancel_json(&cancel_id, now));
+            }
+        }
+        Ok(Value::Array(out))
     }
 
     /// Cancels an open order by id (no ownership check); emits its events.
@@ -631,68 +436,6 @@ impl Exchange {
             .collect()
     }
 
-    /// Fills a resting order by `qty` (all of its remainder when `None`) against the market maker,
-    /// whatever else is in the book: the "order filled while you were away" fault. Returns the
-    /// quantity filled.
-    pub fn fill_resting(&mut self, order_id: u64, qty: Option<Decimal>, now: u64) -> Decimal {
-        let Some(o) = self.orders.get(&order_id) else {
-            return Decimal::ZERO;
-        };
-        let Some(ticks) = o.ticks else {
-            return Decimal::ZERO;
-        };
-        if !o.status.is_open() {
-            return Decimal::ZERO;
-        }
-        let q = qty.unwrap_or(o.remaining()).min(o.remaining());
-        if q <= Decimal::ZERO {
-            return Decimal::ZERO;
-        }
-        let (symbol, side, price) = (o.symbol.clone(), o.side.opposite(), o.price);
-        let Some(spec) = self.specs.get(&symbol).cloned() else {
-            return Decimal::ZERO;
-        };
-        let (asset, need) = match side {
-            Side::Buy => (spec.quote.clone(), price * q),
-            Side::Sell => (spec.base.clone(), q),
-        };
-        if let Some(mm) = self.accounts.get_mut(MARKET_MAKER) {
-            // The market maker's funds are unlimited here: the lock is created, not moved from free.
-            mm.balance_mut(&asset).locked += need;
-        }
-        let taker_id = self.next_order_id;
-        self.next_order_id += 1;
-        let client_order_id = self.generated_client_id();
-        self.orders.insert(
-            taker_id,
-            Order {
-                id: taker_id,
-                client_order_id,
-                account: MARKET_MAKER,
-                symbol: symbol.clone(),
-                side,
-                order_type: OrderType::Limit,
-                tif: TimeInForce::Ioc,
-                price,
-                orig_qty: q,
-                orig_quote_qty: Decimal::ZERO,
-                executed_qty: Decimal::ZERO,
-                cum_quote: Decimal::ZERO,
-                status: OrderStatus::New,
-                time: now,
-                update_time: now,
-                working_time: None,
-                ticks: None,
-                locked: need,
-                counted_unfilled: false,
-            },
-        );
-        self.execute(taker_id, order_id, ticks, q, now);
-        self.settle_taker(taker_id, None, now);
-        self.finish(&symbol, now);
-        q
-    }
-
     /// Sets an account's free balance of an asset (locked untouched) and emits `balanceUpdate` and
     /// `outboundAccountPosition`.
     pub fn set_balance(&mut self, account: usize, asset: &str, free: Decimal, now: u64) {
@@ -710,21 +453,18 @@ impl Exchange {
     }
 }
 
-impl Side {
-    /// The other side.
-    pub fn opposite(self) -> Side {
-        match self {
-            Side::Buy => Side::Sell,
-            Side::Sell => Side::Buy,
-        }
-    }
-}
-
 fn notional_name(spec: &SymbolSpec) -> &'static str {
     match spec.notional_filter {
         super::spec::NotionalFilter::Notional => "NOTIONAL",
         super::spec::NotionalFilter::MinNotional => "MIN_NOTIONAL",
     }
+}
+
+/// `price * qty`, or the notional filter's failure when it overflows.
+fn notional(price: Decimal, qty: Decimal, spec: &SymbolSpec) -> Result<Decimal, ApiError> {
+    price
+        .checked_mul(qty)
+        .ok_or_else(|| ApiError::filter_failure(notional_name(spec)))
 }
 
 /// Quantity (`<= qty`) the crossing levels can fill and its quote cost.

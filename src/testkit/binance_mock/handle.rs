@@ -1,6 +1,7 @@
 //! The test-facing handle of the mock Binance: start/stop, URLs, credentials, and the controls
 //! (liquidity, balances, inspection, faults). See the module doc of `binance_mock` for the list.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
-use super::account::{Account, Balance};
+use super::account::{Account, AccountKey, Balance};
 use super::book::PriceLevel;
 use super::error::ApiError;
 use super::exchange::{Exchange, MARKET_MAKER};
@@ -52,7 +53,7 @@ impl From<ApiError> for MockError {
 }
 
 /// Configuration of a mock exchange.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MockConfig {
     /// Listed symbols (default: BTCUSDT, ETHUSDT, ETHBTC).
     pub symbols: Vec<SymbolSpec>,
@@ -66,6 +67,28 @@ pub struct MockConfig {
     pub balances: Vec<(String, Decimal)>,
     /// Interval of the servers' websocket pings (Binance: 20 s).
     pub ping_interval: Duration,
+    /// `None` (default): one depth diff per engine operation. `Some(interval)`: changes are
+    /// batched and sent every `interval` as one diff per symbol spanning all their update ids,
+    /// a level changed twice listed once with its final quantity (Binance's 100 ms behaviour;
+    /// a snapshot then usually falls inside a diff's `[U; u]`).
+    pub depth_batch_interval: Option<Duration>,
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("symbols", &self.symbols)
+            .field("limits", &self.limits)
+            .field("api_key", &self.api_key)
+            .field(
+                "api_secret",
+                &self.api_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("balances", &self.balances)
+            .field("ping_interval", &self.ping_interval)
+            .field("depth_batch_interval", &self.depth_batch_interval)
+            .finish()
+    }
 }
 
 impl Default for MockConfig {
@@ -86,6 +109,7 @@ impl Default for MockConfig {
             api_secret: None,
             balances,
             ping_interval: Duration::from_secs(20),
+            depth_batch_interval: None,
         }
     }
 }
@@ -121,15 +145,26 @@ pub struct OrderView {
 }
 
 /// A running mock Binance. Dropping it stops the servers.
-#[derive(Debug)]
 pub struct MockBinance {
     shared: Arc<Shared>,
     http_addr: SocketAddr,
     ws_addr: SocketAddr,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    depth_batch_interval: Option<Duration>,
     api_key: String,
     api_secret: Zeroizing<String>,
     account: AccountId,
+}
+
+impl fmt::Debug for MockBinance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockBinance")
+            .field("rest_url", &self.rest_url())
+            .field("ws_url", &self.ws_url())
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 fn random_token() -> String {
@@ -155,6 +190,9 @@ impl MockBinance {
         }
         mm.touched.clear();
         let mut exchange = Exchange::new(config.symbols.clone(), mm);
+        if config.depth_batch_interval.is_some() {
+            exchange.publisher.batch_depth();
+        }
         let api_key = config.api_key.clone().unwrap_or_else(random_token);
         let api_secret = config
             .api_secret
@@ -179,19 +217,26 @@ impl MockBinance {
             http_addr,
             ws_addr,
             tasks: Mutex::new(Vec::new()),
+            depth_batch_interval: config.depth_batch_interval,
             api_key,
             api_secret,
             account,
         };
         mock.spawn(http, wsl);
+        tracing::info!(rest = %mock.rest_url(), ws = %mock.ws_url(), "mock Binance started");
         Ok(mock)
     }
 
     fn spawn(&self, http: TcpListener, wsl: TcpListener) {
         let shared = self.shared.clone();
         let http_task = tokio::spawn(serve_http(http, shared.clone()));
-        let ws_task = tokio::spawn(ws::serve(wsl, shared));
-        lock(&self.tasks).extend([http_task, ws_task]);
+        let ws_task = tokio::spawn(ws::serve(wsl, shared.clone()));
+        let release_task = tokio::spawn(release_held_diffs(shared.clone()));
+        let mut tasks = lock(&self.tasks);
+        tasks.extend([http_task, ws_task, release_task]);
+        if let Some(interval) = self.depth_batch_interval {
+            tasks.push(tokio::spawn(flush_depth_batches(shared, interval)));
+        }
     }
 
     /// Stops the servers and closes every connection; state is kept for [`MockBinance::restart`].
@@ -206,8 +251,8 @@ impl MockBinance {
     pub async fn restart(&self) -> Result<(), MockError> {
         self.stop();
         self.shared.shutdown.send_replace(false);
-        let http = TcpListener::bind(self.http_addr).await?;
-        let wsl = TcpListener::bind(self.ws_addr).await?;
+        let http = bind_again(self.http_addr).await?;
+        let wsl = bind_again(self.ws_addr).await?;
         self.spawn(http, wsl);
         Ok(())
     }
@@ -251,6 +296,17 @@ impl MockBinance {
     /// Adds a trading account with these credentials and no balances.
     pub fn add_account(&self, api_key: &str, api_secret: &str) -> AccountId {
         let acct = Account::new(api_key.to_string(), Zeroizing::new(api_secret.to_string()));
+        AccountId(self.shared.exchange().add_account(acct))
+    }
+
+    /// Adds a trading account whose requests are signed with an Ed25519 key (base64 signatures;
+    /// REST signatures percent-encoded; `session.logon` works for it), with no balances.
+    pub fn add_ed25519_account(
+        &self,
+        api_key: &str,
+        public_key: ed25519_dalek::VerifyingKey,
+    ) -> AccountId {
+        let acct = Account::with_key(api_key.to_string(), AccountKey::Ed25519(public_key));
         AccountId(self.shared.exchange().add_account(acct))
     }
 
@@ -408,6 +464,14 @@ impl MockBinance {
         self.shared.user_kill.send_modify(|g| *g += 1);
     }
 
+    /// Sends Binance's `serverShutdown` event on every websocket connection (raw, combined and
+    /// WebSocket API shapes); the connections stay open until dropped or stopped.
+    pub fn announce_server_shutdown(&self) {
+        self.shared
+            .shutdown_notice
+            .send_replace(self.shared.now_ms());
+    }
+
     /// While `true`, new market-stream connections are refused with 503.
     pub fn set_market_streams_down(&self, down: bool) {
         self.shared
@@ -430,9 +494,16 @@ impl MockBinance {
         self.shared.exchange().publisher.duplicate_next_diff(symbol);
     }
 
-    /// Sends the next two depth diffs of `symbol` in reverse order.
+    /// Sends the next two depth diffs of `symbol` in reverse order (a diff still waiting for its
+    /// partner after 50 ms goes out alone).
     pub fn swap_next_diffs(&self, symbol: &str) {
         self.shared.exchange().publisher.swap_next_diffs(symbol);
+    }
+
+    /// Sends the batched depth changes now (with [`MockConfig::depth_batch_interval`] set).
+    pub fn flush_depth_batches(&self) {
+        let now = self.shared.now_ms();
+        self.shared.exchange().publisher.flush_batches(now);
     }
 
     /// Sends `text` as is to every market-stream connection (malformed JSON, unknown events).
@@ -442,6 +513,7 @@ impl MockBinance {
 
     /// Serves `fault` instead of the next REST response (faults queue up, one per request).
     pub fn inject_http_fault(&self, fault: HttpFault) {
+        tracing::debug!(?fault, "mock Binance: HTTP fault queued");
         lock(&self.shared.http_faults).push_back(fault);
     }
 
@@ -488,6 +560,45 @@ impl MockBinance {
 impl Drop for MockBinance {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Binds `addr` again; the aborted listener may take a moment to be dropped, so a busy address
+/// is retried for up to half a second.
+async fn bind_again(addr: SocketAddr) -> Result<TcpListener, MockError> {
+    let mut attempts = 0;
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// How long a diff held by the swap fault waits for a second one before it goes out alone.
+const HELD_DIFF_MAX_AGE: Duration = Duration::from_millis(50);
+
+async fn release_held_diffs(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(HELD_DIFF_MAX_AGE / 2);
+    loop {
+        tick.tick().await;
+        shared
+            .exchange()
+            .publisher
+            .release_stale_held(HELD_DIFF_MAX_AGE);
+    }
+}
+
+async fn flush_depth_batches(shared: Arc<Shared>, interval: Duration) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    loop {
+        tick.tick().await;
+        let now = shared.now_ms();
+        shared.exchange().publisher.flush_batches(now);
     }
 }
 

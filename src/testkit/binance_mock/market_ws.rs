@@ -1,7 +1,7 @@
 //! One market-stream connection: forwards `depthUpdate` and `trade` events for its subscribed
 //! streams (raw payloads on `/ws`, `{"stream":..,"data":..}` on `/stream`), answers the live
 //! `SUBSCRIBE` / `UNSUBSCRIBE` / `LIST_SUBSCRIPTIONS` / `SET_PROPERTY` / `GET_PROPERTY` requests,
-//! pings, and dies abruptly when the drop fault fires.
+//! pings, announces `serverShutdown` on demand, and dies abruptly when the drop fault fires.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -50,6 +50,7 @@ pub async fn run(
     shared.market_connections.fetch_add(1, Ordering::SeqCst);
     let mut kill = shared.market_kill.subscribe();
     let mut shutdown = shared.shutdown.subscribe();
+    let mut notice = shared.shutdown_notice.subscribe();
     let mut names: Vec<String> = streams;
     let mut subs: Vec<Subscription> = names.iter().filter_map(|n| parse_stream(n)).collect();
     let mut combined = combined;
@@ -99,6 +100,18 @@ pub async fn run(
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
+                }
+            }
+            _ = notice.changed() => {
+                let time = *notice.borrow_and_update();
+                let event = format!("{{\"e\":\"serverShutdown\",\"E\":{time}}}");
+                let text = if combined {
+                    format!("{{\"stream\":\"!serverShutdown\",\"data\":{event}}}")
+                } else {
+                    event
+                };
+                if ws.send(Message::text(text)).await.is_err() {
+                    break;
                 }
             }
             _ = ping.tick() => {

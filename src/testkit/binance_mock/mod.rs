@@ -31,16 +31,22 @@
 //! `lastUpdateId`), `/api/v3/trades` (25); signed: `POST /api/v3/order` (LIMIT GTC/IOC/FOK,
 //! LIMIT_MAKER, MARKET by `quantity` or `quoteOrderQty`; ACK/RESULT/FULL), `DELETE /api/v3/order`
 //! (weight 0 when they succeed, 1 when they fail, as since 2026-04-02), `GET /api/v3/order` (4),
-//! `GET /api/v3/openOrders` (6, or 80 without `symbol`), `GET /api/v3/account` (20),
-//! `GET /api/v3/myTrades` (20, or 5 with `orderId`).
+//! `GET /api/v3/openOrders` (6, or 80 without `symbol`), `DELETE /api/v3/openOrders` (0/1),
+//! `GET /api/v3/account` (20), `GET /api/v3/myTrades` (20, or 5 with `orderId`),
+//! `GET /api/v3/rateLimit/order` (40).
 //!
 //! Signed requests are authenticated as Binance does: `X-MBX-APIKEY` (missing → 401 -2014,
 //! unknown → 401 -2015); `timestamp` in ms or µs and `recvWindow` (default 5000, max 60000,
 //! three decimals; above → -1102) under the rule `timestamp < serverTime + 1 s && serverTime -
 //! timestamp <= recvWindow` (else 400 -1021); then the hex HMAC-SHA256 `signature` over
 //! `totalParams` = query string + body concatenated with no separator, the `signature` pair
-//! removed (else 400 -1022; hex case ignored). Parameters may be split between query and body;
-//! the query's value wins for a name in both.
+//! removed (else 400 -1022; hex case ignored), or for Ed25519 accounts the base64 Ed25519
+//! signature of the same payload, percent-encoded. Parameters may be split between query and
+//! body; the query's value wins for a name in both.
+//!
+//! Matching is price-time priority at the maker's price; fees (0.1 % maker and taker by default,
+//! [`SymbolSpec::maker_fee`]) are taken from the asset received and rounded up to 8 decimals;
+//! IOC/FOK/MARKET remainders end `EXPIRED`; every amount prints with 8 decimals.
 //!
 //! Errors carry Binance's codes and messages: -1013 `Filter failure: PRICE_FILTER | LOT_SIZE |
 //! NOTIONAL | MIN_NOTIONAL`, -1121 `Invalid symbol.`, -2010 (insufficient balance, `Order would
@@ -48,20 +54,24 @@
 //! order sent.` for a cancel of an unknown or closed order, -2013 `Order does not exist.`, -1102,
 //! -1106, -1111, -1115/-1116/-1117, -1101, -1100.
 //!
-//! Market streams: `<symbol>@depth`, `<symbol>@depth@100ms`, `<symbol>@depth@1000ms`
-//! (`depthUpdate` with `e,E,s,U,u,b,a`, pushed on every book change; consecutive diffs have
-//! `U = previous u + 1`, and `GET /api/v3/depth`'s `lastUpdateId` is the `u` of the last diff
-//! applied to the book it shows) and `<symbol>@trade`; raw on `/ws/<stream>[/<stream>..]`,
+//! Market streams: `<symbol>@depth`, `<symbol>@depth@100ms`, `<symbol>@depth@1000ms` (all three
+//! carry the same events: `depthUpdate` with `e,E,s,U,u,b,a`, pushed on every book change, or
+//! batched every [`MockConfig::depth_batch_interval`]; consecutive diffs have `U = previous u + 1`, and
+//! `GET /api/v3/depth`'s `lastUpdateId` is the update id of the book it shows), and
+//! `<symbol>@trade`; raw on `/ws/<stream>[/<stream>..]`,
 //! combined (`{"stream":..,"data":..}`) on `/stream?streams=a/b`; live `SUBSCRIBE`,
 //! `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`/`GET_PROPERTY combined`. The server pings
-//! every [`MockConfig::ping_interval`].
+//! every [`MockConfig::ping_interval`]. Market events go through a channel of 65 536 messages; a
+//! connection that falls further behind is closed, as Binance drops slow consumers.
 //!
 //! WebSocket API (`/ws-api/v3`): `userDataStream.subscribe.signature` {apiKey, timestamp,
 //! [recvWindow], signature}, signed as Binance's WebSocket API: HMAC over the parameters sorted
 //! by name, `k=v&...`. Then `executionReport`, `outboundAccountPosition` and `balanceUpdate`
 //! events arrive as `{"subscriptionId":N,"event":{..}}`. Also `userDataStream.unsubscribe`,
-//! `session.status`, `session.subscriptions`, `ping`, `time`. `session.logon` is refused (-1002):
-//! Binance accepts only Ed25519 keys there and the mock's keys are HMAC.
+//! `session.status`, `session.subscriptions`, `ping`, `time`, and for Ed25519 accounts
+//! `session.logon` / `session.logout` with `userDataStream.subscribe` (no parameters) on the
+//! logged-on session; `session.logon` with an HMAC key is refused (-1002), as Binance accepts
+//! only Ed25519 keys there.
 //!
 //! # Rate limits (Binance spot, as documented in binance-spot-api-docs, July 2026)
 //!
@@ -82,12 +92,15 @@
 //!   `lastUpdateId`), [`MockBinance::order`], [`MockBinance::balance`],
 //!   [`MockBinance::used_weight`], [`MockBinance::market_connections`],
 //!   [`MockBinance::user_connections`];
-//! - accounts: [`MockBinance::add_account`], [`MockBinance::set_balance`];
+//! - accounts: [`MockBinance::add_account`] (HMAC), [`MockBinance::add_ed25519_account`] (Ed25519:
+//!   base64 signatures, percent-encoded on REST; enables `session.logon`), [`MockBinance::set_balance`];
 //! - depth-stream faults: [`MockBinance::skip_next_diff`] (gap), [`MockBinance::duplicate_next_diff`],
-//!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::push_raw_market_message`]
+//!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::flush_depth_batches`] (in
+//!   batched mode), [`MockBinance::push_raw_market_message`]
 //!   (malformed JSON, unknown event types);
 //! - connection faults: [`MockBinance::drop_market_streams`], [`MockBinance::drop_user_streams`],
-//!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`];
+//!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`],
+//!   [`MockBinance::announce_server_shutdown`] (`serverShutdown` events);
 //! - HTTP faults: [`MockBinance::inject_http_fault`] (429 / 418 with `Retry-After`, HTML error page,
 //!   malformed JSON), [`MockBinance::set_ack_delay`] (slow order/cancel acks: the order executes
 //!   at once, the response waits);
@@ -104,6 +117,7 @@ mod book;
 mod error;
 mod exchange;
 mod market_ws;
+mod matching;
 mod order;
 mod params;
 mod publish;
@@ -114,6 +128,9 @@ mod shared;
 mod spec;
 mod ws;
 mod ws_api;
+
+#[cfg(test)]
+mod engine_tests;
 
 pub mod handle;
 

@@ -24,6 +24,14 @@ impl Side {
         }
     }
 
+    /// The other side.
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+
     /// Parses Binance's name.
     pub fn parse(s: &str) -> Option<Self> {
         match s {

@@ -1,11 +1,14 @@
 //! Fan-out of market and user events to the mock's websocket connections, with the depth-stream
 //! faults (skip one diff, duplicate one, swap two) applied on the way out.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
+
+use rust_decimal::Decimal;
 
 use super::book::{BookDiff, PriceLevel};
 use super::spec::fmt8;
@@ -46,7 +49,16 @@ struct DepthFaults {
     skip: u32,
     duplicate: u32,
     swap: u32,
-    held: Option<MarketMsg>,
+    held: Option<(MarketMsg, Instant)>,
+}
+
+/// Depth changes accumulated for one symbol while diffs are batched.
+#[derive(Debug, Clone)]
+struct PendingDiff {
+    first_update_id: u64,
+    final_update_id: u64,
+    bids: BTreeMap<Decimal, Decimal>,
+    asks: BTreeMap<Decimal, Decimal>,
 }
 
 /// Sends market events; applies depth faults.
@@ -54,6 +66,8 @@ struct DepthFaults {
 pub struct Publisher {
     market_tx: broadcast::Sender<MarketMsg>,
     faults: HashMap<String, DepthFaults>,
+    /// `Some` when depth diffs are batched (flushed by [`Publisher::flush_batches`]).
+    pending: Option<BTreeMap<String, PendingDiff>>,
 }
 
 impl Publisher {
@@ -63,6 +77,33 @@ impl Publisher {
         Self {
             market_tx,
             faults: HashMap::new(),
+            pending: None,
+        }
+    }
+
+    /// Batches depth diffs: changes accumulate until [`Publisher::flush_batches`] sends one
+    /// event per symbol spanning all their update ids (as Binance's 100 ms / 1000 ms streams).
+    pub fn batch_depth(&mut self) {
+        self.pending.get_or_insert_with(BTreeMap::new);
+    }
+
+    /// Sends the accumulated depth changes, one event per symbol.
+    pub fn flush_batches(&mut self, event_time: u64) {
+        let Some(pending) = self.pending.as_mut() else {
+            return;
+        };
+        let ready = std::mem::take(pending);
+        for (symbol, p) in ready {
+            let bids: Vec<PriceLevel> = p.bids.into_iter().rev().collect();
+            let asks: Vec<PriceLevel> = p.asks.into_iter().collect();
+            self.emit_depth(
+                &symbol,
+                p.first_update_id,
+                p.final_update_id,
+                &bids,
+                &asks,
+                event_time,
+            );
         }
     }
 
@@ -87,16 +128,49 @@ impl Publisher {
         let _ = self.market_tx.send(MarketMsg::Raw(Arc::from(text)));
     }
 
-    /// Publishes a depth diff, applying pending faults for the symbol.
+    /// Publishes a depth diff (or adds it to the symbol's batch), applying pending faults.
     pub fn depth(&mut self, symbol: &str, diff: &BookDiff, event_time: u64) {
+        if let Some(pending) = self.pending.as_mut() {
+            let p = pending
+                .entry(symbol.to_string())
+                .or_insert_with(|| PendingDiff {
+                    first_update_id: diff.first_update_id,
+                    final_update_id: diff.final_update_id,
+                    bids: BTreeMap::new(),
+                    asks: BTreeMap::new(),
+                });
+            p.final_update_id = diff.final_update_id;
+            p.bids.extend(diff.bids.iter().copied());
+            p.asks.extend(diff.asks.iter().copied());
+            return;
+        }
+        self.emit_depth(
+            symbol,
+            diff.first_update_id,
+            diff.final_update_id,
+            &diff.bids,
+            &diff.asks,
+            event_time,
+        );
+    }
+
+    fn emit_depth(
+        &mut self,
+        symbol: &str,
+        first: u64,
+        last: u64,
+        bids: &[PriceLevel],
+        asks: &[PriceLevel],
+        event_time: u64,
+    ) {
         let payload = json!({
             "e": "depthUpdate",
             "E": event_time,
             "s": symbol,
-            "U": diff.first_update_id,
-            "u": diff.final_update_id,
-            "b": levels_json(&diff.bids),
-            "a": levels_json(&diff.asks),
+            "U": first,
+            "u": last,
+            "b": levels_json(bids),
+            "a": levels_json(asks),
         });
         let msg = MarketMsg::Event {
             symbol: Arc::from(symbol.to_ascii_lowercase()),
@@ -108,14 +182,14 @@ impl Publisher {
             faults.skip -= 1;
             return;
         }
-        if let Some(held) = faults.held.take() {
+        if let Some((held, _)) = faults.held.take() {
             let _ = self.market_tx.send(msg);
             let _ = self.market_tx.send(held);
             return;
         }
         if faults.swap > 0 {
             faults.swap -= 1;
-            faults.held = Some(msg);
+            faults.held = Some((msg, Instant::now()));
             return;
         }
         if faults.duplicate > 0 {
@@ -138,6 +212,21 @@ impl Publisher {
     /// Swaps the next two depth diffs of `symbol` (the second is sent first).
     pub fn swap_next_diffs(&mut self, symbol: &str) {
         self.faults.entry(symbol.to_string()).or_default().swap += 1;
+    }
+
+    /// Sends a diff held for a swap when no second diff came within `max_age`, so that a swap
+    /// never withholds the book's last change for good.
+    pub fn release_stale_held(&mut self, max_age: Duration) {
+        for faults in self.faults.values_mut() {
+            if faults
+                .held
+                .as_ref()
+                .is_some_and(|(_, at)| at.elapsed() >= max_age)
+                && let Some((held, _)) = faults.held.take()
+            {
+                let _ = self.market_tx.send(held);
+            }
+        }
     }
 }
 

@@ -134,9 +134,15 @@ impl RandomUpdater {
             )?;
             self.open.push(id);
         } else if roll < 92 {
-            let idx = self.rng.gen_range(0..self.open.len());
-            let id = self.open.swap_remove(idx);
-            ex.cancel_by_id(id, None, now);
+            // Orders filled by takes since are dropped from the list on the way.
+            while !self.open.is_empty() {
+                let idx = self.rng.gen_range(0..self.open.len());
+                let id = self.open.swap_remove(idx);
+                if ex.orders.get(&id).is_some_and(|o| o.status.is_open()) {
+                    ex.cancel_by_id(id, None, now);
+                    break;
+                }
+            }
         } else {
             let side = if self.rng.gen_bool(0.5) {
                 Side::Buy
@@ -162,8 +168,6 @@ impl RandomUpdater {
                 return Ok(false);
             }
         }
-        self.open
-            .retain(|id| ex.orders.get(id).is_some_and(|o| o.status.is_open()));
         let after = ex
             .books
             .get(&self.symbol)

@@ -27,7 +27,9 @@ enum Endpoint {
     Trades,
     NewOrder,
     CancelOrder,
+    CancelAll,
     QueryOrder,
+    OrderRateLimit,
     OpenOrders,
     Account,
     MyTrades,
@@ -43,6 +45,8 @@ impl Endpoint {
             ("GET", "/api/v3/trades") => Endpoint::Trades,
             ("POST", "/api/v3/order") => Endpoint::NewOrder,
             ("DELETE", "/api/v3/order") => Endpoint::CancelOrder,
+            ("DELETE", "/api/v3/openOrders") => Endpoint::CancelAll,
+            ("GET", "/api/v3/rateLimit/order") => Endpoint::OrderRateLimit,
             ("GET", "/api/v3/order") => Endpoint::QueryOrder,
             ("GET", "/api/v3/openOrders") => Endpoint::OpenOrders,
             ("GET", "/api/v3/account") => Endpoint::Account,
@@ -56,6 +60,8 @@ impl Endpoint {
             self,
             Endpoint::NewOrder
                 | Endpoint::CancelOrder
+                | Endpoint::CancelAll
+                | Endpoint::OrderRateLimit
                 | Endpoint::QueryOrder
                 | Endpoint::OpenOrders
                 | Endpoint::Account
@@ -66,7 +72,10 @@ impl Endpoint {
     /// Order placement and cancel: weight 0 when they succeed, 1 when they fail (Binance,
     /// 2026-04-02).
     fn weight_on_success_only(self) -> bool {
-        matches!(self, Endpoint::NewOrder | Endpoint::CancelOrder)
+        matches!(
+            self,
+            Endpoint::NewOrder | Endpoint::CancelOrder | Endpoint::CancelAll
+        )
     }
 
     /// Request weight (Binance's documented values).
@@ -85,7 +94,8 @@ impl Endpoint {
                 _ => 250,
             },
             Endpoint::Trades => 25,
-            Endpoint::NewOrder | Endpoint::CancelOrder => 0,
+            Endpoint::NewOrder | Endpoint::CancelOrder | Endpoint::CancelAll => 0,
+            Endpoint::OrderRateLimit => 40,
             Endpoint::QueryOrder => 4,
             Endpoint::OpenOrders => {
                 if params.get("symbol").is_some() {
@@ -132,7 +142,7 @@ pub async fn handle(
             &[],
         ));
     };
-    let outcome = serve(&shared, endpoint, &query, &body, api_key).await;
+    let outcome = serve(&shared, endpoint, &query, &body, api_key);
     let now = shared.now_ms();
     let mut headers = Vec::new();
     let response = match outcome {
@@ -181,7 +191,7 @@ impl From<ApiError> for Failure {
 
 type Served = Result<(Value, Option<(u64, u64)>), Failure>;
 
-async fn serve(
+fn serve(
     shared: &Shared,
     endpoint: Endpoint,
     query: &str,
@@ -222,6 +232,23 @@ async fn serve(
                 new_client,
                 now,
             )?;
+            Ok((value, None))
+        }
+        (Endpoint::CancelAll, Some(acct)) => {
+            let symbol = params.symbol()?;
+            let mut ex = shared.exchange();
+            Ok((ex.cancel_all(acct, &symbol, now)?, None))
+        }
+        (Endpoint::OrderRateLimit, Some(acct)) => {
+            let mut limiter = shared.limiter();
+            let (c10, cday) = limiter.order_counts(acct, now);
+            let l = limiter.limits();
+            let value = json!([
+                { "rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10,
+                  "limit": l.orders_per_10s, "count": c10 },
+                { "rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1,
+                  "limit": l.orders_per_day, "count": cday }
+            ]);
             Ok((value, None))
         }
         (Endpoint::QueryOrder, Some(acct)) => {
@@ -288,12 +315,11 @@ fn authenticate(
     let signature = signature
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::mandatory("signature"))?;
-    let secret = ex
+    let verified = ex
         .accounts
         .get(account)
-        .map(|a| a.secret())
-        .unwrap_or_default();
-    if !auth::verify_hmac_hex(secret, payload.as_bytes(), &signature) {
+        .is_some_and(|a| a.key().verify(payload.as_bytes(), &signature, true));
+    if !verified {
         return Err(ApiError::bad_signature());
     }
     Ok(account)

@@ -52,6 +52,8 @@ pub struct Shared {
     pub user_kill: watch::Sender<u64>,
     /// Set to stop the servers.
     pub shutdown: watch::Sender<bool>,
+    /// Set (to the event time) to send a `serverShutdown` event on every websocket connection.
+    pub shutdown_notice: watch::Sender<u64>,
     /// While set, new WebSocket API connections are refused (503) and user events are lost.
     pub user_streams_down: AtomicBool,
     /// While set, new market-stream connections are refused (503).
@@ -76,6 +78,7 @@ impl Shared {
             market_kill: watch::channel(0).0,
             user_kill: watch::channel(0).0,
             shutdown: watch::channel(false).0,
+            shutdown_notice: watch::channel(0).0,
             user_streams_down: AtomicBool::new(false),
             market_streams_down: AtomicBool::new(false),
             market_connections: AtomicUsize::new(0),

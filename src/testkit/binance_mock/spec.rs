@@ -255,7 +255,17 @@ pub fn default_symbols() -> Vec<SymbolSpec> {
 
 /// Formats a decimal with 8 decimals, as Binance prints prices and quantities.
 pub fn fmt8(d: Decimal) -> String {
-    format!("{:.8}", d.round_dp(8))
+    // Padding by hand: rust_decimal's `{:.8}` overflows its buffer on values near Decimal::MAX.
+    let text = d
+        .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .to_string();
+    let decimals = text.split_once('.').map(|(_, f)| f.len()).unwrap_or(0);
+    let mut out = text;
+    if decimals == 0 {
+        out.push('.');
+    }
+    out.extend(std::iter::repeat_n('0', 8 - decimals.min(8)));
+    out
 }
 
 #[cfg(test)]
@@ -279,5 +289,8 @@ mod tests {
             "Filter failure: NOTIONAL"
         );
         assert_eq!(fmt8(dec!(0.1)), "0.10000000");
+        assert_eq!(fmt8(dec!(12)), "12.00000000");
+        assert_eq!(fmt8(dec!(-1.123456789)), "-1.12345679");
+        assert_eq!(fmt8(Decimal::MAX), "79228162514264337593543950335.00000000");
     }
 }

@@ -1,7 +1,8 @@
 //! One WebSocket API connection (`/ws-api/v3`): `ping`, `time`, `session.status`,
-//! `session.subscriptions`, `session.logon` (refused: Binance only accepts Ed25519 keys there and
-//! the mock's keys are HMAC), `userDataStream.subscribe.signature` and
-//! `userDataStream.unsubscribe`; user-data events go out as `{"subscriptionId":N,"event":{..}}`.
+//! `session.subscriptions`, `session.logon` / `session.logout` (Ed25519 keys only, as Binance),
+//! `userDataStream.subscribe` (on a logged-on session), `userDataStream.subscribe.signature`
+//! (any key) and `userDataStream.unsubscribe`; user-data events go out as
+//! `{"subscriptionId":N,"event":{..}}`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -15,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::account::AccountKey;
 use super::auth;
 use super::error::ApiError;
 use super::shared::Shared;
@@ -26,10 +28,14 @@ struct UserSubscription {
     id: u64,
     account: usize,
     forwarder: JoinHandle<()>,
+    /// Opened by `userDataStream.subscribe` on a logged-on session (closed by `session.logout`).
+    through_logon: bool,
 }
 
 struct Session {
     connected_since: u64,
+    /// Account and API key authenticated by `session.logon`, and since when.
+    logon: Option<(usize, String, u64)>,
     subs: Vec<UserSubscription>,
     next_sub_id: u64,
     events_tx: mpsc::UnboundedSender<String>,
@@ -49,12 +55,14 @@ pub async fn run(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>) {
     let (events_tx, mut events_rx) = mpsc::unbounded_channel::<String>();
     let mut session = Session {
         connected_since: shared.now_ms(),
+        logon: None,
         subs: Vec::new(),
         next_sub_id: 0,
         events_tx,
     };
     let mut kill = shared.user_kill.subscribe();
     let mut shutdown = shared.shutdown.subscribe();
+    let mut notice = shared.shutdown_notice.subscribe();
     let mut ping = tokio::time::interval(shared.ping_interval);
     ping.tick().await;
     loop {
@@ -79,6 +87,13 @@ pub async fn run(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>) {
                 }
             }
             Some(event) = events_rx.recv() => {
+                if ws.send(Message::text(event)).await.is_err() {
+                    break;
+                }
+            }
+            _ = notice.changed() => {
+                let time = *notice.borrow_and_update();
+                let event = format!("{{\"event\":{{\"e\":\"serverShutdown\",\"E\":{time}}}}}");
                 if ws.send(Message::text(event)).await.is_err() {
                     break;
                 }
@@ -120,14 +135,7 @@ fn request(shared: &Arc<Shared>, session: &mut Session, text: &str) -> Value {
     let result = match method {
         "ping" => Ok(json!({})),
         "time" => Ok(json!({ "serverTime": now })),
-        "session.status" => Ok(json!({
-            "apiKey": null,
-            "authorizedSince": null,
-            "connectedSince": session.connected_since,
-            "returnRateLimits": true,
-            "serverTime": now,
-            "userDataStream": !session.subs.is_empty()
-        })),
+        "session.status" => Ok(session_status(session, now)),
         "session.subscriptions" => Ok(Value::Array(
             session
                 .subs
@@ -135,12 +143,33 @@ fn request(shared: &Arc<Shared>, session: &mut Session, text: &str) -> Value {
                 .map(|s| json!({ "subscriptionId": s.id }))
                 .collect(),
         )),
-        "session.logon" => Err(ApiError::new(
-            400,
-            -1002,
-            "You are not authorized to execute this request. (session.logon requires an Ed25519 key)",
-        )),
-        "userDataStream.subscribe.signature" => subscribe(shared, session, params),
+        "session.logon" => logon(shared, params).map(|(account, key)| {
+            session.logon = Some((account, key, now));
+            session_status(session, now)
+        }),
+        "session.logout" => {
+            // Only the subscription opened through the logged-on session closes.
+            if let Some((account, _, _)) = session.logon.take() {
+                session.subs.retain(|s| {
+                    let close = s.through_logon && s.account == account;
+                    if close {
+                        s.forwarder.abort();
+                    }
+                    !close
+                });
+            }
+            Ok(session_status(session, now))
+        }
+        "userDataStream.subscribe.signature" => verify_signed(shared, params)
+            .and_then(|account| start_subscription(shared, session, account, false)),
+        "userDataStream.subscribe" => match session.logon.as_ref().map(|l| l.0) {
+            Some(account) => start_subscription(shared, session, account, true),
+            None => Err(ApiError::new(
+                401,
+                -1002,
+                "You are not authorized to execute this request.",
+            )),
+        },
         "userDataStream.unsubscribe" => {
             let which = params.get("subscriptionId").and_then(Value::as_u64);
             session.subs.retain(|s| {
@@ -152,11 +181,6 @@ fn request(shared: &Arc<Shared>, session: &mut Session, text: &str) -> Value {
             });
             Ok(json!({}))
         }
-        "userDataStream.subscribe" => Err(ApiError::new(
-            400,
-            -1002,
-            "You are not authorized to execute this request. (log on with session.logon first)",
-        )),
         _ => Err(ApiError::unsupported()),
     };
     match result {
@@ -165,11 +189,27 @@ fn request(shared: &Arc<Shared>, session: &mut Session, text: &str) -> Value {
     }
 }
 
-fn subscribe(
-    shared: &Arc<Shared>,
-    session: &mut Session,
+fn session_status(session: &Session, now: u64) -> Value {
+    let (key, since) = match &session.logon {
+        Some((_, key, since)) => (json!(key), json!(since)),
+        None => (Value::Null, Value::Null),
+    };
+    json!({
+        "apiKey": key,
+        "authorizedSince": since,
+        "connectedSince": session.connected_since,
+        "returnRateLimits": true,
+        "serverTime": now,
+        "userDataStream": !session.subs.is_empty()
+    })
+}
+
+/// Checks `apiKey`, `timestamp` / `recvWindow` and `signature` of a signed request; returns the
+/// account.
+fn verify_signed(
+    shared: &Shared,
     params: &serde_json::Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<usize, ApiError> {
     let api_key = params
         .get("apiKey")
         .and_then(Value::as_str)
@@ -191,23 +231,53 @@ fn subscribe(
         .get(api_key)
         .ok_or_else(ApiError::rejected_api_key)?;
     auth::check_timing(timestamp, recv_window, shared.now_us())?;
-    let secret = ex
+    let payload = auth::ws_api_payload(params);
+    let verified = ex
         .accounts
         .get(account)
-        .map(|a| a.secret())
-        .unwrap_or_default();
-    if !auth::verify_hmac_hex(secret, auth::ws_api_payload(params).as_bytes(), signature) {
+        .is_some_and(|a| a.key().verify(payload.as_bytes(), signature, false));
+    if !verified {
         return Err(ApiError::bad_signature());
     }
+    Ok(account)
+}
+
+/// `session.logon`: a signed request from an Ed25519 key (Binance accepts no other kind here).
+fn logon(
+    shared: &Shared,
+    params: &serde_json::Map<String, Value>,
+) -> Result<(usize, String), ApiError> {
+    let account = verify_signed(shared, params)?;
+    let ex = shared.exchange();
+    let acct = ex
+        .accounts
+        .get(account)
+        .ok_or_else(ApiError::rejected_api_key)?;
+    if !matches!(acct.key(), AccountKey::Ed25519(_)) {
+        return Err(ApiError::new(
+            400,
+            -1002,
+            "You are not authorized to execute this request.",
+        ));
+    }
+    Ok((account, acct.api_key.clone()))
+}
+
+fn start_subscription(
+    shared: &Arc<Shared>,
+    session: &mut Session,
+    account: usize,
+    through_logon: bool,
+) -> Result<Value, ApiError> {
     if session.subs.iter().any(|s| s.account == account) {
         return Err(ApiError::subscription_active());
     }
-    let mut rx = ex
+    let mut rx = shared
+        .exchange()
         .accounts
         .get(account)
         .map(|a| a.user_tx.subscribe())
         .ok_or_else(ApiError::rejected_api_key)?;
-    drop(ex);
     let id = session.next_sub_id;
     session.next_sub_id += 1;
     let tx = session.events_tx.clone();
@@ -231,6 +301,7 @@ fn subscribe(
         id,
         account,
         forwarder,
+        through_logon,
     });
     Ok(json!({ "subscriptionId": id }))
 }

@@ -1,0 +1,210 @@
+//! BIP-39 mnemonics (English word list): generation from the OS RNG, validation that names the bad
+//! word or reports a bad checksum, and the seed with an optional passphrase. Input and passphrase
+//! are normalized to NFKD as BIP-39 requires.
+
+use std::fmt;
+
+use rand::rngs::OsRng;
+use thiserror::Error;
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+
+use super::secret::SecretString;
+
+/// Why a phrase is not a valid mnemonic. `UnknownWord` names the offending word (it is not in the
+/// word list, so it is not part of any valid phrase); no other variant carries phrase content.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum MnemonicError {
+    #[error("mnemonic has {0} words; expected 12, 15, 18, 21 or 24")]
+    WordCount(usize),
+    #[error("word {position} ({word:?}) is not in the BIP-39 English word list")]
+    UnknownWord { position: usize, word: String },
+    #[error("the mnemonic's checksum is wrong (a word is mistyped or the words are out of order)")]
+    BadChecksum,
+    #[error("could not generate a mnemonic: {0}")]
+    Generate(String),
+}
+
+/// Number of words of a generated mnemonic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordCount {
+    Twelve,
+    TwentyFour,
+}
+
+impl WordCount {
+    pub fn words(self) -> usize {
+        match self {
+            WordCount::Twelve => 12,
+            WordCount::TwentyFour => 24,
+        }
+    }
+}
+
+/// A valid BIP-39 mnemonic. Zeroized on drop; `Debug` is redacted.
+#[derive(Clone)]
+pub struct Mnemonic(bip39::Mnemonic);
+
+/// A 64-byte BIP-39 seed, zeroized on drop.
+pub struct Seed(Zeroizing<[u8; 64]>);
+
+impl Seed {
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Seed([redacted])")
+    }
+}
+
+impl Mnemonic {
+    /// A fresh mnemonic from the operating system's RNG.
+    pub fn generate(count: WordCount) -> Result<Self, MnemonicError> {
+        bip39::Mnemonic::generate_in_with(&mut OsRng, bip39::Language::English, count.words())
+            .map(Self)
+            .map_err(|e| MnemonicError::Generate(e.to_string()))
+    }
+
+    /// Parses a phrase: NFKD-normalized, case-insensitive, any whitespace between words.
+    pub fn parse(phrase: &str) -> Result<Self, MnemonicError> {
+        let decomposed: Zeroizing<String> = Zeroizing::new(phrase.nfkd().collect());
+        let normalized: Zeroizing<String> = Zeroizing::new(decomposed.to_lowercase());
+        let words: Vec<&str> = normalized.split_whitespace().collect();
+        if ![12, 15, 18, 21, 24].contains(&words.len()) {
+            return Err(MnemonicError::WordCount(words.len()));
+        }
+        let language = bip39::Language::English;
+        for (i, word) in words.iter().enumerate() {
+            if language.find_word(word).is_none() {
+                return Err(MnemonicError::UnknownWord {
+                    position: i + 1,
+                    word: (*word).to_string(),
+                });
+            }
+        }
+        let joined = Zeroizing::new(words.join(" "));
+        bip39::Mnemonic::parse_in_normalized(language, &joined)
+            .map(Self)
+            .map_err(|e| match e {
+                bip39::Error::BadWordCount(n) => MnemonicError::WordCount(n),
+                bip39::Error::UnknownWord(i) => MnemonicError::UnknownWord {
+                    position: i + 1,
+                    word: String::new(),
+                },
+                _ => MnemonicError::BadChecksum,
+            })
+    }
+
+    /// Builds the mnemonic of given entropy (16 to 32 bytes, a multiple of 4).
+    pub fn from_entropy(entropy: &[u8]) -> Result<Self, MnemonicError> {
+        bip39::Mnemonic::from_entropy_in(bip39::Language::English, entropy)
+            .map(Self)
+            .map_err(|e| MnemonicError::Generate(e.to_string()))
+    }
+
+    /// The phrase, words separated by single spaces.
+    pub fn phrase(&self) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::new());
+        for (i, w) in self.0.words().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+        out
+    }
+
+    pub fn word_count(&self) -> usize {
+        self.0.word_count()
+    }
+
+    /// The BIP-39 seed: PBKDF2-HMAC-SHA512(phrase, "mnemonic" + NFKD(passphrase), 2048).
+    pub fn to_seed(&self, passphrase: &SecretString) -> Seed {
+        let normalized = Zeroizing::new(passphrase.expose().nfkd().collect::<String>());
+        Seed(Zeroizing::new(self.0.to_seed_normalized(&normalized)))
+    }
+}
+
+impl fmt::Debug for Mnemonic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mnemonic([redacted], {} words)", self.word_count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = "test test test test test test test test test test test junk";
+
+    #[test]
+    fn generates_valid_phrases_of_both_lengths() {
+        for count in [WordCount::Twelve, WordCount::TwentyFour] {
+            let m = Mnemonic::generate(count).unwrap();
+            assert_eq!(m.word_count(), count.words());
+            let again = Mnemonic::parse(&m.phrase()).unwrap();
+            assert_eq!(again.phrase(), m.phrase());
+        }
+        let a = Mnemonic::generate(WordCount::Twelve).unwrap();
+        let b = Mnemonic::generate(WordCount::Twelve).unwrap();
+        assert_ne!(a.phrase(), b.phrase());
+    }
+
+    #[test]
+    fn parse_normalizes_case_and_spacing() {
+        let m =
+            Mnemonic::parse("  Test TEST test\ttest test test test test test test test\n junk ")
+                .unwrap();
+        assert_eq!(&*m.phrase(), VALID);
+    }
+
+    #[test]
+    fn unknown_word_is_named() {
+        let err = Mnemonic::parse("test test test test tset test test test test test test junk")
+            .unwrap_err();
+        assert_eq!(
+            err,
+            MnemonicError::UnknownWord {
+                position: 5,
+                word: "tset".into()
+            }
+        );
+        assert!(err.to_string().contains("\"tset\""));
+    }
+
+    #[test]
+    fn bad_checksum_and_count() {
+        let err = Mnemonic::parse("test test test test test test test test test test test test")
+            .unwrap_err();
+        assert_eq!(err, MnemonicError::BadChecksum);
+        assert!(err.to_string().contains("checksum"));
+        assert_eq!(
+            Mnemonic::parse("test test test").unwrap_err(),
+            MnemonicError::WordCount(3)
+        );
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let m = Mnemonic::parse(VALID).unwrap();
+        let s = format!("{m:?} {:?}", m.to_seed(&SecretString::default()));
+        assert!(!s.contains("test"), "{s}");
+        assert!(!s.contains("junk"), "{s}");
+    }
+
+    #[test]
+    fn passphrase_is_nfkd_normalized() {
+        let m = Mnemonic::parse(VALID).unwrap();
+        // "é" precomposed (NFC) and decomposed (NFD) give the same seed.
+        let nfc = m.to_seed(&SecretString::from("caf\u{e9}"));
+        let nfd = m.to_seed(&SecretString::from("cafe\u{301}"));
+        assert_eq!(nfc.as_bytes(), nfd.as_bytes());
+        assert_ne!(
+            nfc.as_bytes(),
+            m.to_seed(&SecretString::default()).as_bytes()
+        );
+    }
+}

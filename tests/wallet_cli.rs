@@ -1,0 +1,773 @@
+//! The `sluice wallet` CLI end to end, run as the built binary with a temporary `SLUICE_HOME`:
+//! the documented command forms, bad input (clear error, non-zero exit, no file left behind), and
+//! secret hygiene at `RUST_LOG=trace` (no mnemonic, key or password in any output or file).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use sluice::wallet::{
+    Mnemonic, PrivateKey, SecretString, WordCount, account_path, decrypt_keystore, derive_key,
+};
+
+const ANVIL: &str = "test test test test test test test test test test test junk";
+const PASSWORD: &str = "correct horse battery staple 42";
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn sluice(home: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    cmd.args(args)
+        .env("SLUICE_HOME", home)
+        .env("SLUICE_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "trace")
+        .env_remove("SLUICE_CHAINS_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        ok: status.success(),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn ok(home: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let r = sluice(home, args, stdin, env);
+    assert!(r.ok, "{args:?} failed: {}", r.stderr);
+    r
+}
+
+/// Every file under `dir` with its contents.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn documented_commands_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let out = ok(
+        &home,
+        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
+        ANVIL,
+        &[],
+    );
+    assert!(
+        out.stdout
+            .contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+    );
+
+    let addr = |chain: &str, index: &str| -> Value {
+        let r = ok(
+            &home,
+            &[
+                "wallet", "address", "--name", "dev", "--chain", chain, "--index", index, "--json",
+            ],
+            "",
+            &[],
+        );
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let a = addr("ethereum", "0");
+    assert_eq!(a["chain"], "ethereum");
+    assert_eq!(a["path"], "m/44'/60'/0'/0/0");
+    assert_eq!(a["address"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    assert_eq!(
+        addr("ethereum", "1")["address"],
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    );
+    assert_eq!(
+        addr("xdai", "2")["address"],
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    );
+    let celo = addr("celo", "0");
+    assert_eq!(celo["path"], "m/44'/52752'/0'/0/0");
+    assert_eq!(
+        celo["address"],
+        "0xf73d7f5A890a131f12E4fB03E50277c49748Cf5E"
+    );
+    let terra = addr("terra", "0");
+    assert_eq!(terra["path"], "m/44'/330'/0'/0/0");
+    assert_eq!(
+        terra["address"],
+        "terra1a72m2f0c7dayav5ly4zkzwafkdn3fmkmvwv47f"
+    );
+
+    let plain = ok(
+        &home,
+        &["wallet", "address", "--name", "dev", "--chain", "ethereum"],
+        "",
+        &[],
+    );
+    assert_eq!(
+        plain.stdout.trim(),
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    );
+    let custom = ok(
+        &home,
+        &[
+            "wallet",
+            "address",
+            "--name",
+            "dev",
+            "--chain",
+            "ethereum",
+            "--path",
+            "m/44'/330'/0'/0/1",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(
+        custom.stdout.trim(),
+        "0x8859D3718f14e9a0f5bA76AD6CB3535B203AF4be"
+    );
+
+    // Export index 1 as a keystore that another wallet (here: our decoder) opens.
+    let ks = tmp.path().join("dev1.json");
+    ok(
+        &home,
+        &[
+            "wallet",
+            "export-keystore",
+            "--name",
+            "dev",
+            "--chain",
+            "ethereum",
+            "--index",
+            "1",
+            "--out",
+            ks.to_str().unwrap(),
+        ],
+        "",
+        &[("EXPORT_PW", "export password")],
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&ks), 0o600);
+    let text = std::fs::read_to_string(&ks).unwrap();
+    let key = decrypt_keystore(&text, PASSWORD.as_bytes()).unwrap();
+    assert_eq!(
+        key.evm_address().to_checksum(None),
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    );
+
+    // …with its own password via --keystore-password-env.
+    let ks2 = tmp.path().join("dev2.json");
+    ok(
+        &home,
+        &[
+            "wallet",
+            "export-keystore",
+            "--name",
+            "dev",
+            "--chain",
+            "celo",
+            "--out",
+            ks2.to_str().unwrap(),
+            "--keystore-password-env",
+            "EXPORT_PW",
+        ],
+        "",
+        &[("EXPORT_PW", "export password")],
+    );
+    let key2 =
+        decrypt_keystore(&std::fs::read_to_string(&ks2).unwrap(), b"export password").unwrap();
+    assert_eq!(
+        key2.evm_address().to_checksum(None),
+        "0xf73d7f5A890a131f12E4fB03E50277c49748Cf5E"
+    );
+
+    // Import it back, and a raw key.
+    ok(
+        &home,
+        &[
+            "wallet",
+            "import-keystore",
+            "--name",
+            "celo-ks",
+            ks2.to_str().unwrap(),
+            "--keystore-password-env",
+            "EXPORT_PW",
+        ],
+        "",
+        &[("EXPORT_PW", "export password")],
+    );
+    ok(
+        &home,
+        &[
+            "wallet",
+            "import-keystore",
+            "--name",
+            "eth-ks",
+            ks.to_str().unwrap(),
+        ],
+        "",
+        &[],
+    );
+    ok(
+        &home,
+        &["wallet", "import-key", "--name", "raw", "--key-stdin"],
+        "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a\n",
+        &[],
+    );
+    let raw = ok(
+        &home,
+        &[
+            "wallet", "address", "--name", "raw", "--chain", "ethereum", "--json",
+        ],
+        "",
+        &[],
+    );
+    let raw: Value = serde_json::from_str(&raw.stdout).unwrap();
+    assert_eq!(raw["address"], "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
+    assert_eq!(raw["path"], Value::Null);
+    let raw1 = sluice(
+        &home,
+        &[
+            "wallet", "address", "--name", "raw", "--chain", "ethereum", "--index", "1",
+        ],
+        "",
+        &[],
+    );
+    assert!(
+        !raw1.ok && raw1.stderr.contains("single private key"),
+        "{}",
+        raw1.stderr
+    );
+
+    // A custom path for experts, on export too.
+    let ks3 = tmp.path().join("custom.json");
+    ok(
+        &home,
+        &[
+            "wallet",
+            "export-keystore",
+            "--name",
+            "dev",
+            "--chain",
+            "ethereum",
+            "--path",
+            "m/44'/330'/0'/0/1",
+            "--out",
+            ks3.to_str().unwrap(),
+        ],
+        "",
+        &[],
+    );
+    let key3 =
+        decrypt_keystore(&std::fs::read_to_string(&ks3).unwrap(), PASSWORD.as_bytes()).unwrap();
+    assert_eq!(
+        key3.evm_address().to_checksum(None),
+        "0x8859D3718f14e9a0f5bA76AD6CB3535B203AF4be"
+    );
+
+    let list = ok(&home, &["wallet", "list", "--json"], "", &[]);
+    let list: Value = serde_json::from_str(&list.stdout).unwrap();
+    let names: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["celo-ks", "dev", "eth-ks", "raw"]);
+    assert_eq!(list[2]["kind"], "private-key");
+    assert_eq!(
+        list[2]["evm_address"],
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    );
+    let table = ok(&home, &["wallet", "list"], "", &[]);
+    assert!(table.stdout.contains("dev") && table.stdout.contains("mnemonic"));
+
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&home.join("wallets")), 0o700);
+        for f in files(&home.join("wallets")).keys() {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+        }
+    }
+}
+
+#[test]
+fn new_prints_the_mnemonic_once_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    for (name, words) in [("w12", "12"), ("w24", "24")] {
+        let r = ok(
+            &home,
+            &["wallet", "new", "--name", name, "--words", words],
+            "",
+            &[],
+        );
+        assert!(r.stdout.contains("WRITE DOWN"));
+        let phrase = r.stdout.lines().last().unwrap();
+        assert_eq!(phrase.split(' ').count(), words.parse::<usize>().unwrap());
+        let m = Mnemonic::parse(phrase).unwrap();
+        assert_eq!(r.stdout.matches(phrase).count(), 1);
+        assert!(!r.stderr.contains(phrase));
+        for (path, bytes) in files(&home) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(phrase),
+                "{}",
+                path.display()
+            );
+        }
+        // The stored wallet is that mnemonic.
+        let seed = m.to_seed(&SecretString::default());
+        let want = derive_key(&seed, &account_path("m/44'/60'/0'/0", 0).unwrap()).unwrap();
+        let got = ok(
+            &home,
+            &["wallet", "address", "--name", name, "--chain", "ethereum"],
+            "",
+            &[],
+        );
+        assert_eq!(got.stdout.trim(), want.evm_address().to_checksum(None));
+    }
+    let bad = sluice(
+        &home,
+        &["wallet", "new", "--name", "w13", "--words", "13"],
+        "",
+        &[],
+    );
+    assert!(!bad.ok);
+    let dup = sluice(&home, &["wallet", "new", "--name", "w12"], "", &[]);
+    assert!(
+        !dup.ok && dup.stderr.contains("already exists"),
+        "{}",
+        dup.stderr
+    );
+}
+
+#[test]
+fn secrets_never_appear_in_output_logs_or_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let mnemonic = Mnemonic::generate(WordCount::Twelve).unwrap();
+    let phrase = mnemonic.phrase().to_string();
+    let passphrase = "bip39 extra words";
+    let raw_key = PrivateKey::from_hex(&"17".repeat(32)).unwrap();
+    let raw_hex = hex::encode(*raw_key.to_bytes());
+    let seed = mnemonic.to_seed(&SecretString::from(passphrase));
+    let derived: Vec<String> = (0..2)
+        .map(|i| {
+            hex::encode(
+                *derive_key(&seed, &account_path("m/44'/60'/0'/0", i).unwrap())
+                    .unwrap()
+                    .to_bytes(),
+            )
+        })
+        .collect();
+    let ks = tmp.path().join("out.json");
+    let env = [
+        ("PASSPHRASE_VAR", passphrase),
+        ("EXPORT_PW", "export-secret-pw"),
+    ];
+
+    let mut runs = vec![
+        ok(
+            &home,
+            &[
+                "wallet",
+                "import",
+                "--name",
+                "m",
+                "--mnemonic-stdin",
+                "--bip39-passphrase-env",
+                "PASSPHRASE_VAR",
+            ],
+            &phrase,
+            &env,
+        ),
+        ok(
+            &home,
+            &["wallet", "import-key", "--name", "k", "--key-stdin"],
+            &raw_hex,
+            &env,
+        ),
+        ok(&home, &["wallet", "list"], "", &env),
+        ok(&home, &["wallet", "list", "--json"], "", &env),
+        ok(
+            &home,
+            &[
+                "wallet", "address", "--name", "m", "--chain", "terra", "--index", "1", "--json",
+            ],
+            "",
+            &env,
+        ),
+        ok(
+            &home,
+            &["wallet", "address", "--name", "k", "--chain", "ethereum"],
+            "",
+            &env,
+        ),
+        ok(
+            &home,
+            &[
+                "wallet",
+                "export-keystore",
+                "--name",
+                "m",
+                "--chain",
+                "ethereum",
+                "--index",
+                "1",
+                "--out",
+                ks.to_str().unwrap(),
+                "--keystore-password-env",
+                "EXPORT_PW",
+            ],
+            "",
+            &env,
+        ),
+        ok(
+            &home,
+            &[
+                "wallet",
+                "import-keystore",
+                "--name",
+                "ks",
+                ks.to_str().unwrap(),
+                "--keystore-password-env",
+                "EXPORT_PW",
+            ],
+            "",
+            &env,
+        ),
+    ];
+    // Failures too: wrong password, wrong keystore password, bad key.
+    runs.push(sluice(
+        &home,
+        &["wallet", "address", "--name", "m", "--chain", "ethereum"],
+        "",
+        &[("SLUICE_PASSWORD", "not it")],
+    ));
+    runs.push(sluice(
+        &home,
+        &[
+            "wallet",
+            "import-keystore",
+            "--name",
+            "ks2",
+            ks.to_str().unwrap(),
+            "--keystore-password-env",
+            "EXPORT_PW",
+        ],
+        "",
+        &[("EXPORT_PW", "wrong-export-pw")],
+    ));
+    runs.push(sluice(
+        &home,
+        &["wallet", "import-key", "--name", "k2", "--key-stdin"],
+        &format!("{raw_hex}ff"),
+        &env,
+    ));
+    assert!(runs.iter().rev().take(3).all(|r| !r.ok));
+
+    let words: Vec<&str> = phrase.split(' ').collect();
+    let mut needles: Vec<String> = vec![
+        phrase.clone(),
+        raw_hex.clone(),
+        raw_hex.to_uppercase(),
+        PASSWORD.to_string(),
+        passphrase.to_string(),
+        "export-secret-pw".to_string(),
+        hex::encode(seed.as_bytes()),
+    ];
+    needles.extend(derived.iter().cloned());
+    // Any three consecutive words of the mnemonic.
+    needles.extend(words.windows(3).map(|w| w.join(" ")));
+
+    let mut haystacks: Vec<(String, String)> = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        haystacks.push((format!("run {i} stdout"), r.stdout.clone()));
+        haystacks.push((format!("run {i} stderr"), r.stderr.clone()));
+    }
+    for (path, bytes) in files(tmp.path()) {
+        haystacks.push((
+            path.display().to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    // The trace level is really on: the address command logs at debug.
+    assert!(
+        runs[4].stderr.contains("address derived"),
+        "{}",
+        runs[4].stderr
+    );
+    for (label, text) in &haystacks {
+        for needle in &needles {
+            assert!(
+                !text.contains(needle.as_str()),
+                "a secret appears in {label}"
+            );
+        }
+    }
+    assert!(haystacks.len() > 20);
+}
+
+/// Files under `dir`, to check that a failed command left nothing behind.
+fn snapshot(dir: &Path) -> Vec<PathBuf> {
+    files(dir).into_keys().collect()
+}
+
+fn fails_cleanly(
+    dir: &Path,
+    home: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+    message: &str,
+) {
+    let before = snapshot(dir);
+    let r = sluice(home, args, stdin, env);
+    assert!(!r.ok, "{args:?} succeeded");
+    assert!(
+        r.stderr.contains(message),
+        "{args:?}: stderr {:?} lacks {message:?}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_eq!(snapshot(dir), before, "{args:?} left files behind");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_and_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let home = dir.join("home");
+    ok(
+        &home,
+        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
+        ANVIL,
+        &[],
+    );
+    let import = ["wallet", "import", "--name", "x", "--mnemonic-stdin"];
+
+    fails_cleanly(
+        dir,
+        &home,
+        &import,
+        &ANVIL.replace("junk", "junq"),
+        &[],
+        "word 12 (\"junq\") is not in the BIP-39",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &import,
+        &ANVIL.replace("junk", "test"),
+        &[],
+        "checksum",
+    );
+    fails_cleanly(dir, &home, &import, "test test", &[], "2 words");
+    fails_cleanly(
+        dir,
+        &home,
+        &import,
+        ANVIL,
+        &[("SLUICE_PASSWORD", "")],
+        "must not be empty",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
+        ANVIL,
+        &[],
+        "already exists",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &["wallet", "import", "--name", "../evil", "--mnemonic-stdin"],
+        ANVIL,
+        &[],
+        "invalid wallet name",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &["wallet", "import-key", "--name", "x", "--key-stdin"],
+        "0x1234",
+        &[],
+        "64 hex digits",
+    );
+
+    let addr = |extra: &[&'static str]| {
+        let mut a = vec!["wallet", "address", "--name", "dev"];
+        a.extend_from_slice(extra);
+        a
+    };
+    fails_cleanly(
+        dir,
+        &home,
+        &addr(&["--chain", "ethereum"]),
+        "",
+        &[("SLUICE_PASSWORD", "wrong")],
+        "wrong password",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &addr(&["--chain", "solana"]),
+        "",
+        &[],
+        "unknown chain \"solana\"",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &addr(&["--chain", "ethereum", "--index", "2147483648"]),
+        "",
+        &[],
+        "out of range",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &addr(&["--chain", "ethereum", "--path", "m/44'/60'/x"]),
+        "",
+        &[],
+        "invalid derivation path",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &[
+            "wallet", "address", "--name", "ghost", "--chain", "ethereum",
+        ],
+        "",
+        &[],
+        "no wallet named \"ghost\"",
+    );
+
+    let out = dir.join("export.json");
+    let out_s = out.to_str().unwrap();
+    let export = |extra: &[&'static str]| {
+        let mut a = vec!["wallet", "export-keystore", "--name", "dev", "--out", out_s];
+        a.extend_from_slice(extra);
+        a
+    };
+    fails_cleanly(
+        dir,
+        &home,
+        &export(&["--chain", "terra"]),
+        "",
+        &[],
+        "not an EVM chain",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &export(&["--chain", "nowhere"]),
+        "",
+        &[],
+        "unknown chain",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &export(&["--chain", "ethereum", "--index", "4294967296"]),
+        "",
+        &[],
+        "out of range",
+    );
+    fails_cleanly(
+        dir,
+        &home,
+        &export(&["--chain", "ethereum"]),
+        "",
+        &[("SLUICE_PASSWORD", "wrong")],
+        "wrong password",
+    );
+
+    // A good keystore, then damaged copies of it.
+    let key = PrivateKey::from_hex(&"42".repeat(32)).unwrap();
+    let good = sluice::wallet::encrypt_keystore(
+        &key,
+        PASSWORD.as_bytes(),
+        sluice::wallet::ScryptParams::new(12, 8, 1).unwrap(),
+    )
+    .unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let truncated = write("truncated.json", &good[..good.len() / 2]);
+    let doc: Value = serde_json::from_str(&good).unwrap();
+    let ct = doc["crypto"]["ciphertext"].as_str().unwrap();
+    let flipped = format!(
+        "{}{}",
+        if ct.starts_with('0') { "1" } else { "0" },
+        &ct[1..]
+    );
+    let tampered = write("tampered.json", &good.replace(ct, &flipped));
+    for (file, msg) in [
+        (&truncated, "not a keystore v3 file"),
+        (&tampered, "MAC mismatch"),
+    ] {
+        fails_cleanly(
+            dir,
+            &home,
+            &["wallet", "import-keystore", "--name", "imp", file],
+            "",
+            &[],
+            msg,
+        );
+    }
+    let good_path = write("good.json", &good);
+    fails_cleanly(
+        dir,
+        &home,
+        &["wallet", "import-keystore", "--name", "imp", &good_path],
+        "",
+        &[("SLUICE_PASSWORD", "wrong")],
+        "MAC mismatch",
+    );
+    ok(
+        &home,
+        &["wallet", "import-keystore", "--name", "imp", &good_path],
+        "",
+        &[],
+    );
+}
