@@ -123,15 +123,22 @@ async fn setup() -> Setup {
                 lo = mid
             }
         }
-        // Half-way into the range after the k-th tick, so the swap ends inside a range.
-        let next = {
-            let mut h = hi;
-            while crossed(h) == k {
-                h *= U256::from(2u8);
+        // Half-way between the first amount crossing k ticks and the first crossing k + 1, so the
+        // swap ends inside the range after the k-th tick.
+        let mut top = hi;
+        while crossed(top) <= k {
+            top *= U256::from(2u8);
+        }
+        let mut low = hi;
+        while top - low > U256::from(1u8) {
+            let mid = (low + top) / U256::from(2u8);
+            if crossed(mid) > k {
+                top = mid
+            } else {
+                low = mid
             }
-            h
-        };
-        let amount = hi + (next - hi) / U256::from(4u8);
+        }
+        let amount = hi + (top - hi) / U256::from(2u8);
         assert_eq!(crossed(amount), k);
         cases.push((k, amount));
     }

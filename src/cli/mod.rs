@@ -13,6 +13,7 @@ mod keys;
 mod order;
 mod output;
 mod quote;
+mod swap;
 mod venues;
 mod wallet;
 
@@ -64,6 +65,8 @@ pub enum Command {
     Venues(venues::Args),
     /// The executable price of a size on an AMM (local exact swap math on the pools' state).
     Quote(quote::Args),
+    /// Swap on an AMM with a slippage bound and a deadline, signed by a wallet.
+    Swap(swap::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
     /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
@@ -141,6 +144,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(a) => demo::run(a, &ctx).await,
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Quote(a) => quote::run(a, &ctx).await,
+        Command::Swap(a) => swap::run(a, &ctx).await,
         Command::History(a) => history::run(a, &ctx),
         Command::Wallet(a) => wallet::run(a, &ctx),
         Command::Book(a) => book::run(a, &ctx).await,

@@ -4,16 +4,21 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use rust_decimal::Decimal;
 use sluice::amm::AmmError;
+use sluice::amm::swap::SwapExecutor;
 use sluice::amm::tokens::TokenBook;
 use sluice::amm::uniswap_v2::connector::{UniswapV2Venue, V2Contracts};
 use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
 use sluice::chain::ChainSpec;
+use sluice::chain::evm::{ApprovalPolicy, TxTracker};
 use sluice::core::{Asset, Pair, Quote, QuoteRequest, Side, Token};
 use sluice::testkit::deploy::Manifest;
 use sluice::testkit::deploy::environment::{Snapshot, cache_dir};
+use sluice::venue::Venue;
 
 use super::{CliError, Context, Table, print_json};
 
@@ -66,6 +71,28 @@ pub enum AmmVenue {
 }
 
 impl AmmVenue {
+    /// Enables swaps signed by `tracker`'s account.
+    pub fn with_executor(self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
+        match self {
+            AmmVenue::V2(v) => AmmVenue::V2(v.with_executor(tracker, policy)),
+            AmmVenue::V3(v) => AmmVenue::V3(v.with_executor(tracker, policy)),
+        }
+    }
+
+    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
+        match self {
+            AmmVenue::V2(v) => v.executor(),
+            AmmVenue::V3(v) => v.executor(),
+        }
+    }
+
+    pub fn as_venue(&self) -> &dyn Venue {
+        match self {
+            AmmVenue::V2(v) => v,
+            AmmVenue::V3(v) => v,
+        }
+    }
+
     pub async fn resolve_token(&self, text: &str) -> Result<Token, AmmError> {
         match self {
             AmmVenue::V2(v) => v.resolve_token(text).await,

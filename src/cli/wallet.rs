@@ -349,7 +349,7 @@ fn ensure_free(store: &WalletStore, name: &str) -> Result<(), CliError> {
 }
 
 /// The wallet password: `SLUICE_PASSWORD` if set, else a prompt.
-fn password(prompt: &str, confirm: bool) -> Result<SecretString, CliError> {
+pub(super) fn password(prompt: &str, confirm: bool) -> Result<SecretString, CliError> {
     if let Some(value) = std::env::var_os(PASSWORD_ENV) {
         let value = value
             .into_string()

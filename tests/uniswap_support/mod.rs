@@ -36,6 +36,9 @@ sol! {
         function enableFeeAmount(uint24 fee, int24 tickSpacing) external;
         function feeAmountTickSpacing(uint24 fee) external view returns (int24);
     }
+    interface IWeth {
+        function deposit() external payable;
+    }
     interface IErc20 {
         function approve(address spender, uint256 value) external returns (bool);
         function balanceOf(address owner) external view returns (uint256);
@@ -260,7 +263,9 @@ pub async fn start(positions: usize, seed: u64) -> TestResult<Env> {
             }
             let weth_amt = units(rng.gen_range(1..8), 18);
             let usdc_amt = units(rng.gen_range(3_000..24_000), 6);
-            add_position(&e, fee, lo, hi, weth_amt, usdc_amt).await?;
+            add_position(&e, fee, lo, hi, weth_amt, usdc_amt)
+                .await
+                .map_err(|err| format!("position fee {fee} [{lo}, {hi}] at tick {tick}: {err}"))?;
         }
     }
     Ok(e)

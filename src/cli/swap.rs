@@ -1,0 +1,209 @@
+//! `sluice swap --venue uniswap_v2|uniswap_v3 --chain CHAIN --wallet NAME PAIR buy|sell AMOUNT
+//! --slippage PCT`: quotes locally, then sends the swap with a bound at the quote moved by the
+//! slippage tolerance and a deadline; approves the router first when needed (shown); waits for the
+//! receipt and prints the fill decoded from its logs, or the revert reason.
+
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sluice::amm::swap::{ApprovalRecord, SwapReceipt};
+use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
+use sluice::core::{
+    ClientOrderId, Order, OrderRequest, OrderType, Quote, QuoteRequest, Side, TimeInForce,
+};
+use sluice::venue::Venue;
+use sluice::wallet::WalletStore;
+
+use super::quote::{VenueArgs, open_venue, resolve_pair};
+use super::wallet::password;
+use super::{CliError, Context, Table, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub venue: VenueArgs,
+    /// The wallet that signs (see `sluice wallet list`); its password comes from SLUICE_PASSWORD or
+    /// a prompt.
+    #[arg(long)]
+    pub wallet: String,
+    /// Account index within the wallet.
+    #[arg(long, default_value_t = 0)]
+    pub account: u64,
+    /// BASE-QUOTE, each a symbol or a 0x address.
+    pub pair: String,
+    /// buy or sell the base token.
+    pub side: Side,
+    /// Base amount, in whole tokens.
+    pub amount: Decimal,
+    /// Slippage tolerance in percent of the quoted price (0.5 = 0.5 %).
+    #[arg(long)]
+    pub slippage: Decimal,
+    /// Seconds until the swap's deadline.
+    #[arg(long, default_value_t = 300)]
+    pub deadline_secs: u64,
+    /// Approve exactly the amount needed instead of an unlimited allowance.
+    #[arg(long)]
+    pub exact_approval: bool,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct SwapReport {
+    quote: Quote,
+    order: Order,
+    approvals: Vec<ApprovalRecord>,
+    receipt: Option<SwapReceipt>,
+}
+
+pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    if args.slippage < Decimal::ZERO || args.slippage >= Decimal::ONE_HUNDRED {
+        return Err(format!("--slippage {} must be in [0, 100)", args.slippage).into());
+    }
+    let spec = ctx.chain(&args.venue.chain)?;
+    let url = args
+        .venue
+        .rpc_url
+        .clone()
+        .or_else(|| spec.rpc_urls.first().cloned())
+        .ok_or_else(|| format!("chain {} has no RPC URL; pass --rpc-url", spec.name))?;
+    let store = WalletStore::new(&ctx.home);
+    let wallet = store.unlock(&args.wallet, &password("Wallet password: ", false)?)?;
+    let signer = wallet.evm_signer(spec, args.account)?;
+    let client = EvmClient::connect(spec, &url).await?;
+    let config = TrackerConfig::for_client(&client);
+    let tracker = TxTracker::new(client, EthereumWallet::from(signer), config);
+    let policy = if args.exact_approval {
+        ApprovalPolicy::Exact
+    } else {
+        ApprovalPolicy::Unlimited
+    };
+
+    let (venue, _provider, _) = open_venue(&args.venue, ctx).await?;
+    let venue = venue.with_executor(tracker, policy);
+    let (base, quote_token, pair) = resolve_pair(&venue, &args.pair).await?;
+    let request = QuoteRequest {
+        pair: pair.clone(),
+        side: args.side,
+        base_amount: args.amount,
+    };
+    let quote = venue.quote_tokens(&request, &base, &quote_token).await?;
+    let tolerance = args.slippage / Decimal::ONE_HUNDRED;
+    let worst = match args.side {
+        Side::Sell => quote.average_price * (Decimal::ONE - tolerance),
+        Side::Buy => quote.average_price * (Decimal::ONE + tolerance),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())?;
+    let order = OrderRequest {
+        client_id: ClientOrderId::generate("swap-"),
+        pair,
+        side: args.side,
+        order_type: OrderType::Swap,
+        amount: args.amount,
+        price: Some(worst),
+        time_in_force: TimeInForce::Fok,
+        deadline: Some(now + args.deadline_secs),
+    };
+    let v: &dyn Venue = venue.as_venue();
+    v.submit(order.clone()).await?;
+    let final_order = wait_final(v, &order, Duration::from_secs(args.deadline_secs + 60)).await?;
+    let executor = venue
+        .executor()
+        .ok_or("the venue has no executor after with_executor")?;
+    let report = SwapReport {
+        quote,
+        approvals: executor.approvals(),
+        receipt: executor
+            .receipts()
+            .into_iter()
+            .find(|r| r.client_id == order.client_id),
+        order: final_order,
+    };
+    if args.json {
+        print_json(&report)?;
+    } else {
+        print_table(&report)?;
+    }
+    if report.order.state == sluice::core::OrderState::Filled {
+        Ok(())
+    } else {
+        Err(format!(
+            "swap {} ended {}: {}",
+            report.order.request.client_id,
+            report.order.state.as_str(),
+            report.order.reason.clone().unwrap_or_default()
+        )
+        .into())
+    }
+}
+
+async fn wait_final(
+    v: &dyn Venue,
+    order: &OrderRequest,
+    limit: Duration,
+) -> Result<Order, CliError> {
+    let started = std::time::Instant::now();
+    loop {
+        let o = v.order_status(order).await?;
+        if o.state.is_terminal() || o.state == sluice::core::OrderState::Unknown {
+            return Ok(o);
+        }
+        if started.elapsed() > limit {
+            return Ok(o);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn print_table(r: &SwapReport) -> Result<(), CliError> {
+    let mut t = Table::new(&["field", "value"]);
+    for a in &r.approvals {
+        t.row(vec![
+            "approval".into(),
+            format!("token {} for {} (tx {:?})", a.token, a.spender, a.tx_hashes),
+        ]);
+    }
+    t.row(vec!["order".into(), r.order.request.client_id.to_string()]);
+    t.row(vec!["state".into(), r.order.state.as_str().to_string()]);
+    t.row(vec![
+        "transaction".into(),
+        r.order.venue_order_id.clone().unwrap_or_else(|| "-".into()),
+    ]);
+    t.row(vec![
+        "quoted".into(),
+        format!(
+            "{} {} for {} {}",
+            r.quote.quote_amount, r.quote.pair.quote, r.quote.base_amount, r.quote.pair.base
+        ),
+    ]);
+    t.row(vec![
+        "bound (worst average price)".into(),
+        r.order
+            .request
+            .price
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+    ]);
+    t.row(vec![
+        "filled".into(),
+        format!(
+            "{} {} for {} {}",
+            r.order.filled, r.quote.pair.base, r.order.filled_quote, r.quote.pair.quote
+        ),
+    ]);
+    if let Some(rc) = &r.receipt {
+        t.row(vec![
+            "gas".into(),
+            format!("{} used, {} native", rc.gas_used, rc.gas_cost_native),
+        ]);
+    }
+    if let Some(reason) = &r.order.reason {
+        t.row(vec!["reason".into(), reason.clone()]);
+    }
+    t.print()
+}
