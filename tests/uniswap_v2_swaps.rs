@@ -96,10 +96,12 @@ async fn sell_fills_from_the_receipt_and_a_bound_beyond_the_pool_fails() {
     );
     let fills = v.order_fills(&ord).await.unwrap();
     assert_eq!(fills.len(), 1);
-    assert_eq!(fills[0].fee_asset.as_str(), "USDC");
+    // The pool's fee is inside the price; the fill's fee is the gas, in the native asset.
     let ex = v.executor().unwrap();
     assert_eq!(ex.approvals().len(), 1);
     assert!(ex.receipts()[0].gas_used > 50_000);
+    assert_eq!(fills[0].fee_asset.as_str(), "ETH");
+    assert_eq!(fills[0].fee_amount, ex.receipts()[0].gas_cost_native);
     // A buy of 1 WETH paying at most 1 % under the current price: Router02 reverts on chain.
     v.refresh().await.unwrap();
     let q = v

@@ -82,13 +82,27 @@ pub async fn send<C: SolCall>(
         .with_from(from)
         .with_to(to)
         .with_input(call.abi_encode());
+    // A margin over the node's estimate: a mint that initializes ticks was seen to run out of gas
+    // now and then on the bare estimate.
+    let estimate = p
+        .estimate_gas(tx.clone())
+        .await
+        .map_err(|e| format!("{} to {to}: {e}", C::SIGNATURE))?;
+    let tx = tx.with_gas_limit(estimate * 3 / 2);
     let pending = p
-        .send_transaction(tx)
+        .send_transaction(tx.clone())
         .await
         .map_err(|e| format!("{} to {to}: {e}", C::SIGNATURE))?;
     let receipt = pending.get_receipt().await?;
     if !receipt.status() {
-        return Err(format!("transaction {} reverted", receipt.transaction_hash).into());
+        // Replay it on the parent block to learn why.
+        let at = receipt.block_number.unwrap_or(1).saturating_sub(1);
+        let why = p.call(tx).block(at.into()).await;
+        return Err(format!(
+            "transaction {} reverted (gas used {} of limit?; replay: {why:?})",
+            receipt.transaction_hash, receipt.gas_used
+        )
+        .into());
     }
     Ok(())
 }
