@@ -37,6 +37,8 @@ struct SimState {
     reject_next: Option<String>,
     /// Make the next swap revert (slippage).
     revert_next: bool,
+    /// Make every swap revert.
+    revert_all: bool,
     trade_seq: u64,
     submitted: Vec<OrderRequest>,
 }
@@ -83,6 +85,7 @@ impl SimVenue {
                 fills: HashMap::new(),
                 reject_next: None,
                 revert_next: false,
+                revert_all: false,
                 trade_seq: 0,
                 submitted: Vec::new(),
             }),
@@ -281,7 +284,7 @@ impl Venue for SimVenue {
                 Side::Sell => qa / order.amount >= limit * (Decimal::ONE - self.fee),
             },
         };
-        let revert = std::mem::take(&mut st.revert_next);
+        let revert = std::mem::take(&mut st.revert_next) || st.revert_all;
         let outcome = match priced {
             Ok((qa, _)) if !revert && acceptable(qa) => {
                 let f = self.settle(&mut st, &order, qa);
@@ -432,7 +435,7 @@ async fn run_arb(
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(runner.run(stop_rx));
     let mut events = Vec::new();
-    let quiet = std::time::Duration::from_millis(200);
+    let quiet = std::time::Duration::from_millis(600);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while tokio::time::Instant::now() < deadline {
         match tokio::time::timeout(quiet, rx.recv()).await {
@@ -686,15 +689,8 @@ async fn too_many_failures_stop_with_a_clear_message() {
         c.max_trades = None;
         c.max_failures = 2;
     });
-    // Every swap reverts: the AMM venue rejects slippage twice in a row.
-    let b2 = b.clone();
-    let reverter = tokio::spawn(async move {
-        for _ in 0..50 {
-            b2.st().revert_next = true;
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
-    });
-    b.st().revert_next = true;
+    // Every swap reverts; the runner retries after each failure until the limit.
+    b.st().revert_all = true;
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
     let (tx, _rx) = mpsc::unbounded_channel();
@@ -703,25 +699,10 @@ async fn too_many_failures_stop_with_a_clear_message() {
         .await
         .unwrap();
     let (_stop_tx, stop_rx) = watch::channel(false);
-    let handle = tokio::spawn(runner.run(stop_rx));
-    // Price events make it retry.
-    for _ in 0..20 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        b.st().revert_next = true;
-        a.set_pricing(Pricing::Book {
-            bid: dec!(1999),
-            ask: dec!(2000),
-        });
-        if handle.is_finished() {
-            break;
-        }
-    }
-    let summary = tokio::time::timeout(std::time::Duration::from_secs(5), handle)
+    let summary = tokio::time::timeout(std::time::Duration::from_secs(20), runner.run(stop_rx))
         .await
         .unwrap()
-        .unwrap()
         .unwrap();
-    reverter.abort();
     match summary.outcome {
         RunOutcome::TooManyFailures(msg) => {
             assert!(msg.contains("2 failed trades (limit 2)"), "{msg}")
