@@ -215,13 +215,6 @@ impl SimVenue {
             reason,
         });
     }
-
-    fn set_pricing(&self, p: Pricing) {
-        self.st().pricing = p;
-        self.hub.publish(VenueEvent::BookChanged {
-            pair: self.rules.pair.clone(),
-        });
-    }
 }
 
 #[async_trait]
