@@ -460,3 +460,90 @@ impl TxOutcomeView {
         }
     }
 }
+
+/// The `Venue` methods every AMM connector answers the same way, from its executor and token book:
+/// balances (the native asset included), submit through a plan, no cancel, order state and fills.
+pub(crate) mod venue_parts {
+    use std::sync::{Arc, RwLock};
+
+    use alloy::primitives::Address;
+    use alloy::providers::DynProvider;
+
+    use super::{SwapExecutor, SwapPlan};
+    use crate::amm::AmmError;
+    use crate::amm::tokens::TokenBook;
+    use crate::core::{Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, Token};
+    use crate::venue::{VenueError, VenueId};
+
+    /// Every token of the book plus the native asset (which pays the gas; read with eth_getBalance).
+    pub async fn balances(
+        id: &VenueId,
+        provider: &DynProvider,
+        account: Option<Address>,
+        tokens: &RwLock<TokenBook>,
+        native: &Asset,
+    ) -> Result<Vec<Balance>, VenueError> {
+        let account = account.ok_or_else(|| {
+            VenueError::InvalidRequest("no account set for this venue (with_account)".into())
+        })?;
+        let mut list: Vec<Token> = tokens
+            .read()
+            .map_err(|_| AmmError::Rpc("token book lock poisoned".into()))?
+            .iter()
+            .cloned()
+            .collect();
+        list.push(Token {
+            symbol: native.clone(),
+            decimals: 18,
+            chain: id.chain.clone().unwrap_or_default(),
+            address: None,
+        });
+        Ok(crate::amm::balances::erc20_balances(provider, account, &list).await?)
+    }
+
+    /// The executor, or why swaps cannot be sent.
+    pub fn executor<'a>(
+        id: &VenueId,
+        executor: Option<&'a Arc<SwapExecutor>>,
+    ) -> Result<&'a Arc<SwapExecutor>, VenueError> {
+        executor.ok_or_else(|| {
+            VenueError::NotSupported(format!("{id}: no signer configured (with_executor)"))
+        })
+    }
+
+    /// Sends a planned swap.
+    pub fn submit(
+        executor: &Arc<SwapExecutor>,
+        order: OrderRequest,
+        plan: SwapPlan,
+    ) -> Result<ClientOrderId, VenueError> {
+        Ok(executor.submit(order, plan)?)
+    }
+
+    pub fn cannot_cancel(id: &ClientOrderId) -> VenueError {
+        VenueError::NotSupported(format!(
+            "{id}: a swap is one transaction; it cannot be cancelled once sent"
+        ))
+    }
+
+    /// Orders are known to the executor of this process; one sent before a restart is not.
+    pub fn order_status(
+        executor: Option<&Arc<SwapExecutor>>,
+        order: &OrderRequest,
+    ) -> Result<Order, VenueError> {
+        executor
+            .and_then(|e| e.order(&order.client_id))
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    pub fn order_fills(
+        executor: Option<&Arc<SwapExecutor>>,
+        order: &OrderRequest,
+    ) -> Result<Vec<Fill>, VenueError> {
+        let executor = executor.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
+        if executor.order(&order.client_id).is_none() {
+            return Err(VenueError::UnknownOrder(order.client_id.clone()));
+        }
+        Ok(executor.fills(&order.client_id))
+    }
+}

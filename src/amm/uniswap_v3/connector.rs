@@ -19,6 +19,7 @@ use super::math::{Q96, mul_div};
 use super::pool::{PoolState, SwapAmount, SwapOutcome};
 use super::state::{V3Pools, discover_pools, load_pools};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
+use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
     DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
     with_slippage,
@@ -567,59 +568,33 @@ impl Venue for UniswapV3Venue {
     }
 
     async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
-        let account = self.account.ok_or_else(|| {
-            VenueError::InvalidRequest("no account set for this venue (with_account)".into())
-        })?;
-        let tokens: Vec<Token> = self
-            .tokens
-            .read()
-            .map_err(lock_err)?
-            .iter()
-            .cloned()
-            .collect();
-        // The native asset pays the gas: it is listed too (no address: read with eth_getBalance).
-        let mut tokens = tokens;
-        tokens.push(Token {
-            symbol: self.native.clone(),
-            decimals: 18,
-            chain: self.id.chain.clone().unwrap_or_default(),
-            address: None,
-        });
-        Ok(crate::amm::balances::erc20_balances(&self.provider, account, &tokens).await?)
+        venue_parts::balances(
+            &self.id,
+            &self.provider,
+            self.account,
+            &self.tokens,
+            &self.native,
+        )
+        .await
     }
 
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
         order.check_shape()?;
-        let executor = self.executor.as_ref().ok_or_else(|| {
-            VenueError::NotSupported(format!("{}: no signer configured (with_executor)", self.id))
-        })?;
+        let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
         let plan = self.plan_swap(&order, executor.account()).await?;
-        Ok(executor.submit(order, plan)?)
+        venue_parts::submit(executor, order, plan)
     }
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
-        Err(VenueError::NotSupported(format!(
-            "{id}: a swap is one transaction; it cannot be cancelled once sent"
-        )))
+        Err(venue_parts::cannot_cancel(id))
     }
 
     async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
-        // Orders are known to the executor of this process; one sent before a restart is not.
-        self.executor
-            .as_ref()
-            .and_then(|e| e.order(&order.client_id))
-            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+        venue_parts::order_status(self.executor.as_ref(), order)
     }
 
     async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
-        let executor = self
-            .executor
-            .as_ref()
-            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
-        if executor.order(&order.client_id).is_none() {
-            return Err(VenueError::UnknownOrder(order.client_id.clone()));
-        }
-        Ok(executor.fills(&order.client_id))
+        venue_parts::order_fills(self.executor.as_ref(), order)
     }
 
     fn events(&self) -> EventReceiver {
