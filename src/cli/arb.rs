@@ -63,18 +63,6 @@ struct Connect {
     manifest: Option<PathBuf>,
 }
 
-fn password() -> Result<SecretString, CliError> {
-    if let Some(v) = std::env::var_os("SLUICE_PASSWORD") {
-        return Ok(SecretString::new(
-            v.into_string()
-                .map_err(|_| "SLUICE_PASSWORD is not UTF-8")?,
-        ));
-    }
-    let p = rpassword::prompt_password("wallet password: ")
-        .map_err(|e| format!("cannot read the password ({e}); set SLUICE_PASSWORD"))?;
-    Ok(SecretString::new(p))
-}
-
 async fn connect_venue(
     leg: &LegConfig,
     c: &Connect,
@@ -92,7 +80,7 @@ async fn connect_venue(
                 ..base
             };
             if pw.is_none() {
-                *pw = Some(password()?);
+                *pw = Some(super::wallet::password("wallet password: ", false)?);
             }
             let p = pw.as_ref().ok_or("no password")?;
             let creds = ApiKeyStore::new(&ctx.home).load(name, p.as_bytes())?;
@@ -115,7 +103,7 @@ async fn connect_venue(
                 .as_deref()
                 .ok_or_else(|| format!("[connect.\"{id}\"] needs `wallet`"))?;
             if pw.is_none() {
-                *pw = Some(password()?);
+                *pw = Some(super::wallet::password("wallet password: ", false)?);
             }
             let p = pw.as_ref().ok_or("no password")?;
             let signer = WalletStore::new(&ctx.home)

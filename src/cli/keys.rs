@@ -12,9 +12,6 @@ use zeroize::Zeroizing;
 
 use super::{CliError, Context, Table, print_json};
 
-/// Where the wallet password comes from when it is not prompted for.
-pub const PASSWORD_ENV: &str = "SLUICE_PASSWORD";
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -85,7 +82,7 @@ fn add(a: AddArgs, store: &ApiKeyStore) -> Result<(), CliError> {
         )
     };
     let creds = ApiCredentials::new(key.as_str(), secret.as_str())?;
-    let password = password("Wallet password: ")?;
+    let password = super::wallet::password("Wallet password: ", false)?;
     let info = store.add(&a.venue, &creds, password.as_bytes(), a.replace)?;
     if a.json {
         print_json(&info)
@@ -111,17 +108,9 @@ fn list(a: ListArgs, store: &ApiKeyStore) -> Result<(), CliError> {
     t.print()
 }
 
-/// The wallet password: `SLUICE_PASSWORD` if set, else a prompt.
-pub fn password(prompt: &str) -> Result<Zeroizing<String>, CliError> {
-    if let Ok(p) = std::env::var(PASSWORD_ENV) {
-        return Ok(Zeroizing::new(p));
-    }
-    Ok(Zeroizing::new(rpassword::prompt_password(prompt)?))
-}
-
 /// The stored credentials of a venue, opened with the wallet password.
 pub fn load_credentials(ctx: &Context, venue: &str) -> Result<ApiCredentials, CliError> {
     let store = ApiKeyStore::new(&ctx.home);
-    let password = password("Wallet password: ")?;
+    let password = super::wallet::password("Wallet password: ", false)?;
     Ok(store.load(venue, password.as_bytes())?)
 }
