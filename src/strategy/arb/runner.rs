@@ -533,15 +533,9 @@ impl ArbRunner {
     }
 
     async fn try_trade(&mut self, proposal: Proposal) -> Result<(), ArbError> {
-        let cfg = self.eval.config().clone();
-        let size = cfg.order_size;
-        if size > cfg.max_open_exposure {
-            self.skip(SkipReason::Exposure {
-                current: Decimal::ZERO,
-                limit: cfg.max_open_exposure,
-            });
-            return Ok(());
-        }
+        // One trade is in flight at a time, so the open exposure is at most one order size, which
+        // the config's validation keeps within `max_open_exposure`.
+        let execution = self.eval.config().execution;
         let (ba, bb) = tokio::join!(self.venues[0].balances(), self.venues[1].balances());
         let ba = ba.map_err(|e| self.venue_err(0, e))?;
         let bb = bb.map_err(|e| self.venue_err(1, e))?;
@@ -586,7 +580,7 @@ impl ArbRunner {
             legs,
             corrected: false,
         });
-        let first: Vec<usize> = match cfg.execution {
+        let first: Vec<usize> = match execution {
             ExecutionMode::Concurrent => vec![0, 1],
             ExecutionMode::AmmFirst => match self.is_amm.iter().position(|a| *a) {
                 Some(amm) => vec![amm],
@@ -658,7 +652,15 @@ impl ArbRunner {
             match self.venues[v].order_status(&req).await {
                 Ok(o) => {
                     if o.state.is_terminal() {
-                        for f in self.venues[v].order_fills(&req).await.unwrap_or_default() {
+                        // Fills missed here still arrive as events or at the next reconcile.
+                        let fills = match self.venues[v].order_fills(&req).await {
+                            Ok(f) => f,
+                            Err(e) => {
+                                warn!(venue = %self.names[v], order = %id, error = %e, "fills not fetched");
+                                Vec::new()
+                            }
+                        };
+                        for f in fills {
                             if self.journal.record_fill(self.run_id, &f)? {
                                 self.emit(ArbEvent::Fill { fill: f });
                             }
@@ -683,11 +685,15 @@ impl ArbRunner {
 
     /// Moves the active trade on: sends the second leg in AMM-first mode, then settles.
     async fn progress(&mut self) -> Result<(), ArbError> {
-        let cfg = self.eval.config().clone();
+        // Runs on every order event: copy the two settings it needs, not the whole config.
+        let (execution, on_leg_failure) = {
+            let c = self.eval.config();
+            (c.execution, c.on_leg_failure)
+        };
         let Some(t) = &self.active else { return Ok(()) };
         let number = t.number;
         // AMM first: the exchange leg goes only once the AMM leg is filled (mined).
-        if cfg.execution == ExecutionMode::AmmFirst && !t.corrected {
+        if execution == ExecutionMode::AmmFirst && !t.corrected {
             let unsent: Vec<usize> = t
                 .legs
                 .iter()
@@ -759,7 +765,7 @@ impl ArbRunner {
             trade: number,
             detail: detail.clone(),
         });
-        match cfg.on_leg_failure {
+        match on_leg_failure {
             FailurePolicy::Stop => {
                 self.failures += 1;
                 self.outcome = Some(RunOutcome::PolicyStop(detail));
@@ -767,7 +773,7 @@ impl ArbRunner {
                 Ok(())
             }
             FailurePolicy::Unwind | FailurePolicy::Hedge => {
-                self.correct(exposure, cfg.on_leg_failure).await
+                self.correct(exposure, on_leg_failure).await
             }
         }
     }
