@@ -142,6 +142,8 @@ pub struct ArbRunner {
     poll_every: Duration,
     /// A trade just ended: evaluate again once the cooldown is over (our own trade moved the market).
     reevaluate: bool,
+    /// Buy and sell quotes of the trade size at venue A, then B: fixed for the run, built once.
+    quote_requests: [QuoteRequest; 4],
 }
 
 async fn sleep_until_opt(t: Option<Instant>) {
@@ -204,6 +206,17 @@ impl ArbRunner {
             amounts[i] = q;
         }
         eval.set_base_amounts(amounts);
+        let req = |i: usize, side: Side| QuoteRequest {
+            pair: pairs[i].clone(),
+            side,
+            base_amount: amounts[i],
+        };
+        let quote_requests = [
+            req(0, Side::Buy),
+            req(0, Side::Sell),
+            req(1, Side::Buy),
+            req(1, Side::Sell),
+        ];
         let is_amm = [
             venues[0].kind() == VenueKind::Amm,
             venues[1].kind() == VenueKind::Amm,
@@ -227,6 +240,7 @@ impl ArbRunner {
             last_skip: None,
             poll_every: Duration::from_secs(2),
             reevaluate: false,
+            quote_requests,
         })
     }
 
@@ -475,22 +489,7 @@ impl ArbRunner {
         if self.cooldown_until.is_some_and(|t| Instant::now() < t) {
             return Ok(());
         }
-        let amounts = self.eval.base_amounts();
-        let pairs = [
-            self.eval.config().venue_a.pair.clone(),
-            self.eval.config().venue_b.pair.clone(),
-        ];
-        let req = |i: usize, side: Side| QuoteRequest {
-            pair: pairs[i].clone(),
-            side,
-            base_amount: amounts[i],
-        };
-        let reqs = [
-            req(0, Side::Buy),
-            req(0, Side::Sell),
-            req(1, Side::Buy),
-            req(1, Side::Sell),
-        ];
+        let reqs = &self.quote_requests;
         let (ba, sa, bb, sb) = tokio::join!(
             self.venues[0].quote(&reqs[0]),
             self.venues[0].quote(&reqs[1]),
