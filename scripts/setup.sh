@@ -98,6 +98,7 @@ cargo build --all-targets --locked
 
 # 5. The deployment snapshot every chain test starts from (built once per change of its inputs; a second
 #    run finds it in .sluice-cache/anvil/ and returns at once).
-snapshot=$(target/debug/sluice anvil snapshot)
+# `cargo run` finds the binary wherever the target folder is (CARGO_TARGET_DIR included).
+snapshot=$(cargo run --quiet --locked -- anvil snapshot)
 log "$snapshot"
 log "done"
