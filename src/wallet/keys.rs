@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn cosmos_address_is_bech32_of_hash160() {
         // The address decodes back to RIPEMD160(SHA256(compressed key)) under the given prefix
-        // (a fixed Terra vector is checked in tests/wallet_vectors.rs).
+        // (a fixed Terra vector is checked in tests/it/wallet_vectors.rs).
         let k = PrivateKey::from_hex(KEY).unwrap();
         let pk = k.public_key_compressed();
         let hash = Ripemd160::digest(Sha256::digest(pk));

@@ -1,8 +1,7 @@
 //! The deployed local environment: the snapshot starts a ready node in well under a second, and a swap
 //! through each deployed protocol's own router receives exactly what the protocol's own quote said.
 
-#[path = "anvil_support/mod.rs"]
-mod anvil_support;
+use crate::anvil_support;
 
 use std::time::{Duration, Instant};
 

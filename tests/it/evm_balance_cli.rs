@@ -1,8 +1,7 @@
 //! `sluice balance` against a real anvil: native balance, a token by address and by a symbol from the
 //! chain spec, JSON and table output, and a clear failure when the node is another chain.
 
-#[path = "evm_support/mod.rs"]
-mod evm_support;
+use crate::evm_support;
 
 use std::process::Command;
 
@@ -57,7 +56,7 @@ async fn balance_of_native_and_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let spec = format!(
         "{}\n[[tokens]]\nsymbol = \"USDC\"\naddress = \"{usdc:#x}\"\ndecimals = 6\n",
-        include_str!("../chains/anvil.toml")
+        include_str!("../../chains/anvil.toml")
     );
     std::fs::write(dir.path().join("anvil.toml"), spec).unwrap();
     let url = anvil.url().to_string();

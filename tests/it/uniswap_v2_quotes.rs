@@ -2,7 +2,7 @@
 //! against Router02's, to the wei, on direct and two-hop paths with sizes from dust to beyond the
 //! reserves; reserves following another account's swap from `Sync` logs; bad input.
 
-mod uniswap_support;
+use crate::uniswap_support;
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};

@@ -1,8 +1,7 @@
 //! The transaction tracker and the nonce manager on a real anvil: concurrent sends, drops, stuck
 //! transactions, cancels, reorgs and reverts.
 
-#[path = "evm_support/mod.rs"]
-mod evm_support;
+use crate::evm_support;
 
 use std::time::Duration;
 

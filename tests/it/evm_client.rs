@@ -1,8 +1,7 @@
 //! The EVM client on a real anvil: websocket and HTTP, retries while a node comes up, JSON-RPC
 //! batches, EIP-1559 and legacy fees with their cap, gas estimates with a margin.
 
-#[path = "evm_support/mod.rs"]
-mod evm_support;
+use crate::evm_support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

@@ -2,8 +2,7 @@
 //! token (no bool return, zero-first approvals), a fee-on-transfer token, one with 2 decimals, and one
 //! that always reverts.
 
-#[path = "evm_support/mod.rs"]
-mod evm_support;
+use crate::evm_support;
 
 use alloy::primitives::{Address, U256};
 use alloy::sol_types::SolValue;

@@ -3,7 +3,7 @@
 //! directions, exact in and exact out), state following other accounts' swaps and positions from
 //! the logs, reorgs, and bad input.
 
-mod uniswap_support;
+use crate::uniswap_support;
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U160, U256, aliases::U24};

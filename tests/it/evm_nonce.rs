@@ -1,8 +1,7 @@
 //! The nonce manager on a real anvil: a gap left in the node's pool (as after a crash between two
 //! sends) is detected on start, reported, and filled by the next transaction.
 
-#[path = "evm_support/mod.rs"]
-mod evm_support;
+use crate::evm_support;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! whose price moved beyond its tolerance reverting on chain and reported as a failed order with the
 //! reason, nothing left pending.
 
-mod uniswap_support;
+use crate::uniswap_support;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! The hostile test tokens from `contracts-test/` are deployed in the environment, funded, and misbehave
 //! exactly as documented, so the EVM layer's tests can rely on them.
 
-#[path = "anvil_support/mod.rs"]
-mod anvil_support;
+use crate::anvil_support;
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};

@@ -1,8 +1,7 @@
 //! Fork mode, tested by forking one local anvil from another: the fork sees every deployed protocol
 //! and trades on it, and the parent chain is left exactly as it was.
 
-#[path = "anvil_support/mod.rs"]
-mod anvil_support;
+use crate::anvil_support;
 
 use alloy::primitives::U256;
 use alloy::providers::Provider;

@@ -1,0 +1,33 @@
+//! All integration tests in one binary: one link instead of 28, and a fraction of the disk (every
+//! test binary statically links alloy, tokio and the whole library). Each file is a module named
+//! after what it tests; `cargo test --test it <module>::` runs one of them.
+
+mod anvil_support;
+mod evm_support;
+mod uniswap_support;
+
+mod anvil_cli;
+mod anvil_env;
+mod anvil_fork;
+mod anvil_hostile;
+mod binance_book;
+mod binance_cli;
+mod binance_http;
+mod binance_mock_ed25519;
+mod binance_mock_rest;
+mod binance_mock_streams;
+mod binance_orders;
+mod cli_basics;
+mod demo;
+mod evm_balance_cli;
+mod evm_client;
+mod evm_erc20;
+mod evm_nonce;
+mod evm_tracker;
+mod uniswap_v2_quotes;
+mod uniswap_v2_swaps;
+mod uniswap_v3_quotes;
+mod uniswap_v3_swaps;
+mod wallet_cli;
+mod wallet_signing;
+mod wallet_vectors;
