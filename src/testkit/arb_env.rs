@@ -32,7 +32,9 @@ use crate::cex::CexError;
 use crate::cex::auth::ApiCredentials;
 use crate::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use crate::chain::ChainSpecs;
-use crate::chain::evm::{ApprovalPolicy, Erc20, EvmClient, EvmError, TrackerConfig, TxTracker};
+use crate::chain::evm::{
+    ApprovalPolicy, Erc20, EvmClient, EvmError, NonceManager, TrackerConfig, TxTracker,
+};
 use crate::core::{Asset, Pair, Side, from_units, to_units_exact};
 use crate::store::{Journal, StoreError};
 use crate::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
@@ -252,9 +254,14 @@ impl ArbEnv {
         let reconciler = binance.spawn_reconciler(options.reconcile_interval);
 
         let client = EvmClient::connect(spec, env.anvil.url().as_str()).await?;
-        let tracker = TxTracker::new(
+        // This node's own nonce manager, not the process's shared one: every node started from the
+        // snapshot has the same chain id and genesis, so the registry would hand an environment
+        // the manager (and the node) of an earlier one in the same process, such as another test.
+        let nonces = NonceManager::new(Arc::new(client.clone()), trader);
+        let tracker = TxTracker::with_nonce_manager(
             client.clone(),
             EthereumWallet::from(signer),
+            nonces,
             TrackerConfig::for_client(&client),
         );
         let mut book = TokenBook::new("anvil");
