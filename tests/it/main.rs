@@ -10,6 +10,7 @@ mod anvil_cli;
 mod anvil_env;
 mod anvil_fork;
 mod anvil_hostile;
+mod arb_cli;
 mod arb_e2e;
 mod binance_book;
 mod binance_cli;
