@@ -755,6 +755,8 @@ impl ArbRunner {
                 trade: number,
                 detail: detail.clone(),
             });
+            // A failed trade like any other: it counts in the summary and the limit.
+            self.failures += 1;
             self.outcome = Some(RunOutcome::PolicyStop(detail));
             self.active = None;
             return Ok(());
