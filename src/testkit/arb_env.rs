@@ -35,7 +35,10 @@ use crate::chain::ChainSpecs;
 use crate::chain::evm::{
     ApprovalPolicy, Erc20, EvmClient, EvmError, NonceManager, TrackerConfig, TxTracker,
 };
-use crate::core::{Asset, Pair, Side, from_units, to_units_exact};
+use crate::core::{
+    Asset, ClientOrderId, OrderRequest, OrderType, Pair, Side, TimeInForce, from_units,
+    to_units_exact,
+};
 use crate::store::{Journal, StoreError};
 use crate::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
 use crate::testkit::anvil::DEV_MNEMONIC;
@@ -368,6 +371,41 @@ impl ArbEnv {
     /// Sets the trader's free balance of `asset` on the exchange.
     pub fn set_exchange_balance(&self, asset: &str, free: Decimal) -> Result<(), ArbEnvError> {
         Ok(self.mock.set_balance(self.mock.account(), asset, free)?)
+    }
+
+    /// Another exchange account sells `qty` ETH at market: the best bids are taken and the book's
+    /// top moves down (what a competitor does between the strategy's decision and its order).
+    pub async fn exchange_taker_sell(&self, qty: Decimal) -> Result<(), ArbEnvError> {
+        let (key, secret) = (
+            uuid::Uuid::new_v4().simple().to_string(),
+            uuid::Uuid::new_v4().simple().to_string(),
+        );
+        let account = self.mock.add_account(&key, &secret);
+        self.mock.set_balance(account, "ETH", qty)?;
+        let cfg = BinanceConfig {
+            rest_url: self.mock.rest_url(),
+            ws_url: self.mock.ws_url(),
+            ws_api_url: self.mock.ws_api_url(),
+            ..BinanceConfig::binance()
+        };
+        let taker = BinanceSpot::new(cfg, Some(ApiCredentials::new(key, secret).map_err(setup)?))?;
+        let pair: Pair = "ETH-USDT"
+            .parse()
+            .map_err(|e: crate::core::CoreError| setup(e))?;
+        taker
+            .submit(OrderRequest {
+                client_id: ClientOrderId::generate("taker"),
+                pair,
+                side: Side::Sell,
+                order_type: OrderType::Market,
+                amount: qty,
+                price: None,
+                time_in_force: TimeInForce::Ioc,
+                deadline: None,
+            })
+            .await?;
+        taker.close();
+        Ok(())
     }
 
     /// Moves all of the trader's `symbol` tokens (WETH or USDC) to dev account 0.

@@ -866,3 +866,136 @@ fn stopped_outcome(e: &ArbEvent) -> RunOutcome {
         other => panic!("not Stopped: {other:?}"),
     }
 }
+
+/// An environment with automine off and the trader's approvals done, and a run whose AMM leg (a
+/// WETH buy, the book being above the pool) waits in the transaction pool.
+async fn swap_waiting_in_the_pool(account: u64, cfg: &Cfg) -> (ArbEnv, Holdings, Run) {
+    let env = ArbEnv::start(ArbEnvOptions {
+        exchange_mid: dec!(3100),
+        account_index: account,
+        preapprove_router: true,
+        ..ArbEnvOptions::default()
+    })
+    .await
+    .unwrap();
+    env.set_automine(false).await.unwrap();
+    let held = env.holdings().await.unwrap();
+    let mut run = Run::start(&env, cfg).await;
+    run.wait_for("the swap in the pool", is_open_at(UNISWAP))
+        .await;
+    (env, held, run)
+}
+
+async fn mine_now(env: &ArbEnv) {
+    env.set_automine(true).await.unwrap();
+    env.mine().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_leg_expiring_unfilled_is_hedged_at_market() {
+    let cfg = Cfg {
+        execution: "amm_first",
+        on_leg_failure: "hedge",
+        max_failures: 1,
+        ..Cfg::default()
+    };
+    let (env, held, mut run) = swap_waiting_in_the_pool(7, &cfg).await;
+    // A competitor takes the ten best bids: the strategy's IOC limit no longer meets a bid.
+    env.exchange_taker_sell(dec!(5)).await.unwrap();
+    mine_now(&env).await;
+    run.wait_for("the end", is_stopped).await;
+    let summary = run.finish().await;
+
+    let ex = env.exchange_orders();
+    assert_eq!(ex.len(), 2, "{ex:?}");
+    assert_eq!(
+        (
+            ex[0].side.as_str(),
+            ex[0].order_type.as_str(),
+            ex[0].status.as_str()
+        ),
+        ("SELL", "LIMIT", "EXPIRED")
+    );
+    assert_eq!(ex[0].executed_qty, Decimal::ZERO);
+    assert_eq!(
+        (
+            ex[1].side.as_str(),
+            ex[1].order_type.as_str(),
+            ex[1].status.as_str()
+        ),
+        ("SELL", "MARKET", "FILLED")
+    );
+    assert_eq!(ex[1].executed_qty, cfg.size);
+    // The ETH bought on chain is sold at the exchange after all: no net position.
+    let change = env.holdings().await.unwrap().minus(&held);
+    assert_eq!(change.chain["WETH"], cfg.size);
+    assert_eq!(change.exchange["ETH"], -cfg.size);
+    assert_pnl_matches(&summary.pnl, &change);
+    assert_eq!(summary.failures, 1);
+    assert!(
+        matches!(&summary.outcome, RunOutcome::TooManyFailures(m) if m.contains("the exposure was closed by policy")),
+        "{:?}",
+        summary.outcome
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_rejecting_its_leg_under_the_stop_policy_stops_with_the_exposure_recorded() {
+    let cfg = Cfg {
+        execution: "amm_first",
+        on_leg_failure: "stop",
+        max_failures: 3,
+        ..Cfg::default()
+    };
+    let (env, held, mut run) = swap_waiting_in_the_pool(8, &cfg).await;
+    env.set_exchange_balance("ETH", Decimal::ZERO).unwrap();
+    mine_now(&env).await;
+    run.wait_for("the end", is_stopped).await;
+    let summary = run.finish().await;
+
+    assert_eq!(
+        summary.outcome,
+        RunOutcome::PolicyStop("legs ended unbalanced: net base exposure 1".into())
+    );
+    assert_eq!((summary.trades, summary.failures), (0, 1));
+    // Nothing was corrected: the WETH bought stays on chain, and the journal accounts for it.
+    assert!(env.exchange_orders().is_empty());
+    assert_eq!(run.orders(&summary, UNISWAP).len(), 1);
+    let change = env.holdings().await.unwrap().minus(&held);
+    assert_eq!(change.chain["WETH"], cfg.size);
+    assert_eq!(flow(&summary.pnl, "WETH"), cfg.size);
+    let mut trading = change.clone();
+    trading.exchange.insert("ETH".into(), Decimal::ZERO);
+    assert_pnl_matches(&summary.pnl, &trading);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hedge_rejected_too_stops_the_run_and_counts_the_failure() {
+    let cfg = Cfg {
+        execution: "amm_first",
+        on_leg_failure: "hedge",
+        max_failures: 3,
+        ..Cfg::default()
+    };
+    let (env, held, mut run) = swap_waiting_in_the_pool(9, &cfg).await;
+    // No ETH at the exchange: the leg and its hedge are both refused (-2010).
+    env.set_exchange_balance("ETH", Decimal::ZERO).unwrap();
+    mine_now(&env).await;
+    run.wait_for("the end", is_stopped).await;
+    let summary = run.finish().await;
+
+    assert_eq!(
+        summary.outcome,
+        RunOutcome::PolicyStop("exposure of 1 remains after the corrective order".into())
+    );
+    assert_eq!((summary.trades, summary.failures), (0, 1));
+    let ex = run.orders(&summary, BINANCE);
+    assert_eq!(ex.len(), 2, "the leg and its hedge: {ex:?}");
+    assert!(ex.iter().all(|o| o.state == OrderState::Failed));
+    assert_eq!(ex[1].request.order_type, OrderType::Market);
+    let change = env.holdings().await.unwrap().minus(&held);
+    assert_eq!(change.chain["WETH"], cfg.size);
+    let mut trading = change.clone();
+    trading.exchange.insert("ETH".into(), Decimal::ZERO);
+    assert_pnl_matches(&summary.pnl, &trading);
+}
