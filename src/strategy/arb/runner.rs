@@ -737,6 +737,14 @@ impl ArbRunner {
         if exposure.is_zero() {
             if t.corrected {
                 self.finish_failure("a leg failed; the exposure was closed by policy".into());
+            } else if t.legs.iter().all(|l| l.filled.is_zero()) {
+                // Balanced because nothing executed (in concurrent mode both legs can fail).
+                let detail = "no leg executed: every order of the trade failed".to_string();
+                self.emit(ArbEvent::LegFailed {
+                    trade: number,
+                    detail: detail.clone(),
+                });
+                self.finish_failure(detail);
             } else {
                 self.trades += 1;
                 let profit = t.proposal.edge.profit;
