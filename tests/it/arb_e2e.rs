@@ -18,6 +18,7 @@ use sluice::core::{OrderState, OrderType, Side, TxState};
 use sluice::store::{AssetFlow, Journal, JournalOrder};
 use sluice::strategy::arb::{ArbEvent, DirectionEdge, RunOutcome, RunSummary};
 use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions, Holdings};
+use sluice::testkit::binance_mock::HttpFault;
 use tokio::sync::{mpsc, watch};
 
 const BINANCE: &str = "binance";
@@ -118,12 +119,18 @@ struct Run {
 
 impl Run {
     async fn start(env: &ArbEnv, cfg: &Cfg) -> Run {
+        Self::start_after(env, cfg, |_| {}).await
+    }
+
+    /// Like [`Run::start`], calling `before` once the runner is built and before it runs.
+    async fn start_after(env: &ArbEnv, cfg: &Cfg, before: impl FnOnce(&ArbEnv)) -> Run {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("journal.sqlite");
         let (runner, rx) = env
             .runner(&cfg.toml(), Journal::open(&journal).unwrap(), "e2e")
             .await
             .unwrap();
+        before(env);
         let (stop, stop_rx) = watch::channel(false);
         let handle =
             tokio::spawn(async move { runner.run(stop_rx).await.map_err(|e| e.to_string()) });
@@ -998,4 +1005,47 @@ async fn a_hedge_rejected_too_stops_the_run_and_counts_the_failure() {
     let mut trading = change.clone();
     trading.exchange.insert("ETH".into(), Decimal::ZERO);
     assert_pnl_matches(&summary.pnl, &trading);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_balance_query_skips_the_evaluation_and_the_run_goes_on() {
+    let mid = dec!(3100);
+    let env = ArbEnv::start(ArbEnvOptions {
+        exchange_mid: mid,
+        account_index: 4,
+        // No background polling: the strategy's balance query is the next REST request.
+        reconcile_interval: Duration::from_secs(600),
+        ..ArbEnvOptions::default()
+    })
+    .await
+    .unwrap();
+    let cfg = Cfg::default();
+    // The exchange answers the balance query with a gateway's error page.
+    let mut run = Run::start_after(&env, &cfg, |env| {
+        env.mock
+            .inject_http_fault(HttpFault::HtmlPage { status: 503 })
+    })
+    .await;
+    let skipped = run
+        .wait_for("a skip", |e| matches!(e, ArbEvent::Skipped { .. }))
+        .await;
+    let ArbEvent::Skipped { reason } = skipped else {
+        unreachable!()
+    };
+    assert!(
+        reason.starts_with("balances of binance unavailable"),
+        "{reason}"
+    );
+    assert!(env.exchange_orders().is_empty());
+    // The next book update is evaluated again, and this time the trade goes through.
+    env.mock
+        .seed_book("ETHUSDT", mid, 2, 100, dec!(0.1))
+        .unwrap();
+    run.wait_for("a completed trade", |e| {
+        matches!(e, ArbEvent::TradeDone { .. })
+    })
+    .await;
+    let summary = run.finish().await;
+    assert_eq!(summary.outcome, RunOutcome::MaxTrades);
+    assert_eq!((summary.trades, summary.failures), (1, 0));
 }

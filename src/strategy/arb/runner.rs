@@ -536,8 +536,23 @@ impl ArbRunner {
         // the config's validation keeps within `max_open_exposure`.
         let execution = self.eval.config().execution;
         let (ba, bb) = tokio::join!(self.venues[0].balances(), self.venues[1].balances());
-        let ba = ba.map_err(|e| self.venue_err(0, e))?;
-        let bb = bb.map_err(|e| self.venue_err(1, e))?;
+        // Balances that cannot be read now (an exchange error page, a node hiccup) skip this
+        // evaluation; the next event evaluates again. They never end the run.
+        let (ba, bb) = match (ba, bb) {
+            (Ok(a), Ok(b)) => (a, b),
+            (a, b) => {
+                let (i, e) = match (a, b) {
+                    (Err(e), _) => (0, e),
+                    (_, Err(e)) => (1, e),
+                    _ => return Ok(()),
+                };
+                self.skip(SkipReason::BalancesUnavailable {
+                    venue: self.names[i].clone(),
+                    error: e.to_string(),
+                });
+                return Ok(());
+            }
+        };
         if let Err(r) = self.eval.check_balances(&proposal, [&ba, &bb]) {
             self.skip(r);
             return Ok(());
