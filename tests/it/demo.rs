@@ -50,6 +50,22 @@ fn sluice_demo_trades_the_gap_and_exits_zero() {
     };
     // The gap was earned: the quote assets (USDT + USDC, the same by the demo's aliases) grew.
     assert!(flow("USDT") + flow("USDC") > Decimal::ZERO, "{report}");
+    // ... and the merged result says so in one line: USDT up, ETH down by the gas only.
+    let net = |a: &str| -> Decimal {
+        report["summary"]["pnl_net"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["asset"] == a)
+            .map(|f| f["net"].as_str().unwrap().parse().unwrap())
+            .unwrap_or_default()
+    };
+    assert_eq!(net("USDT"), flow("USDT") + flow("USDC"), "{report}");
+    assert_eq!(net("ETH"), flow("ETH") + flow("WETH"), "{report}");
+    assert!(
+        net("ETH") < Decimal::ZERO && net("ETH") > Decimal::new(-1, 2),
+        "{report}"
+    );
     // The journal's PnL equals the balance change on the venues, asset by asset, to the last unit
     // (exchange fees and on-chain gas included).
     let total = |key: &str, asset: &str| -> Decimal {
