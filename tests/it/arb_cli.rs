@@ -85,9 +85,9 @@ async fn until(
     }
 }
 
+/// The strategy (amm_first, 1 ETH, no trade limit) and the `[connect]` tables for `env`.
 fn config(env: &ArbEnv, manifest: &Path) -> String {
-    format!(
-        r#"order_size = "1"
+    let strategy = r#"order_size = "1"
 min_profit_pct = "0.3"
 execution = "amm_first"
 cooldown_ms = 0
@@ -115,25 +115,8 @@ same_as = "ETH"
 [[assets]]
 asset = "USDC"
 same_as = "USDT"
-
-[connect.binance]
-rest_url = "{rest}"
-ws_url = "{ws}"
-ws_api_url = "{ws_api}"
-
-[connect."uniswap_v3@anvil"]
-rpc_url = "{rpc}"
-wallet = "dev"
-account_index = {index}
-manifest = "{manifest}"
-"#,
-        rest = env.mock.rest_url(),
-        ws = env.mock.ws_url(),
-        ws_api = env.mock.ws_api_url(),
-        rpc = env.chain.anvil.url(),
-        index = env.options().account_index,
-        manifest = manifest.display(),
-    )
+"#;
+    format!("{strategy}\n{}", env.connect_toml("dev", manifest).unwrap())
 }
 
 fn event(line: &str) -> serde_json::Value {
