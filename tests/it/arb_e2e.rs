@@ -565,11 +565,7 @@ async fn insufficient_balance_on_either_venue_is_skipped_with_the_reason() {
     let ArbEvent::Skipped { reason } = skipped else {
         unreachable!()
     };
-    // (The exchange prints amounts with 8 decimals.)
-    assert_eq!(
-        reason,
-        "insufficient ETH at binance: need 1, have 0.50000000"
-    );
+    assert_eq!(reason, "insufficient ETH at binance: need 1, have 0.5");
 
     // Now the exchange holds enough, but the USDC to buy on chain is gone.
     env.drain_token("USDC").await.unwrap();
