@@ -4,6 +4,7 @@
 pub mod balances;
 mod error;
 mod log_sync;
+pub mod native;
 pub mod quoting;
 pub mod rpc;
 pub mod swap;

@@ -48,6 +48,9 @@ pub struct SwapPlan {
     pub pools: Vec<Address>,
     /// Fee of each pool in millionths.
     pub fees_ppm: Vec<u32>,
+    /// Native coin sent with the transaction: a native (ETH) input leg that the router wraps. When
+    /// non-zero the input is paid in native coin and no token approval is made.
+    pub value: U256,
 }
 
 /// An approval sent for a swap: shown to the user, never silent.
@@ -234,11 +237,15 @@ impl SwapExecutor {
 
     /// Approval, send, wait, decode. An `Err` is the failure reason of the order.
     async fn run(&self, id: &ClientOrderId, plan: &SwapPlan) -> Result<(), String> {
-        let token = Erc20::new(self.tracker.client().clone(), plan.token_in);
-        let approvals = token
-            .ensure_allowance(&self.tracker, plan.router, plan.max_in, self.policy)
-            .await
-            .map_err(|e| format!("approval of {} for {}: {e}", plan.token_in, plan.router))?;
+        let approvals = if plan.value.is_zero() {
+            let token = Erc20::new(self.tracker.client().clone(), plan.token_in);
+            token
+                .ensure_allowance(&self.tracker, plan.router, plan.max_in, self.policy)
+                .await
+                .map_err(|e| format!("approval of {} for {}: {e}", plan.token_in, plan.router))?
+        } else {
+            Vec::new()
+        };
         for a in &approvals {
             self.publish_tx(None, &TxOutcomeView::mined(a));
         }
@@ -254,7 +261,8 @@ impl SwapExecutor {
         let tx = TransactionRequest::default()
             .to(plan.router)
             .input(plan.calldata.clone().into())
-            .gas_limit(plan.gas_limit);
+            .gas_limit(plan.gas_limit)
+            .value(plan.value);
         let sent = self
             .tracker
             .send(tx)

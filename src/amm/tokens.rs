@@ -76,6 +76,20 @@ impl TokenBook {
         &self.chain
     }
 
+    /// The chain's native asset symbol (upper case), if set.
+    pub fn native_symbol(&self) -> Option<&str> {
+        self.native_symbol.as_deref()
+    }
+
+    /// Whether `symbol` names the native asset itself (ETH), which trades as its wrapped token
+    /// but is paid and received as native coin: the router wraps and unwraps it.
+    pub fn is_native(&self, symbol: &str) -> bool {
+        let upper = symbol.to_ascii_uppercase();
+        self.native_symbol.as_deref() == Some(upper.as_str())
+            && !self.by_symbol.contains_key(&upper)
+            && self.wrapped_native().is_some()
+    }
+
     /// Adds or replaces a token (by symbol). Tokens without an address are ignored: pools hold
     /// ERC-20s only.
     pub fn insert(&mut self, token: Token) {
@@ -202,5 +216,12 @@ mod tests {
             "USDC"
         );
         assert_eq!(book.wrapped_native().unwrap().symbol.as_str(), "WETH");
+        assert!(book.is_native("eth") && book.is_native("ETH"));
+        assert!(!book.is_native("WETH") && !book.is_native("USDC"));
+        assert_eq!(book.native_symbol(), Some("ETH"));
+        // Without its wrapped token the native asset cannot trade.
+        let mut bare = TokenBook::new("anvil");
+        bare.set_native("ETH");
+        assert!(!bare.is_native("ETH"));
     }
 }

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use super::abi::{IUniswapV2Pair, IUniswapV2Router02};
 use super::math::{HopReserves, get_amounts_in, get_amounts_out};
 use super::state::{PairState, V2Pairs, discover_pairs, load_pairs};
+use crate::amm::native::{NativeLeg, output_token, unwrapped_by};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
 use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
@@ -41,7 +42,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v2",
     module: "amm::uniswap_v2",
     state: ImplState::Partial(
-        "quotes exact to the wei from local reserves synced by logs (direct or via WETH); swaps through Router02 (ERC-20 legs; native ETH legs not wrapped automatically)",
+        "quotes exact to the wei from local reserves synced by logs (direct or via WETH); swaps through Router02, native ETH legs wrapped and unwrapped by the router",
     ),
 };
 
@@ -166,7 +167,8 @@ impl UniswapV2Venue {
 
     /// The Router02 transaction for an order, from local reserves: swapExactTokensForTokens for a
     /// sell, swapTokensForExactTokens for a buy, over the best path, bounded by the order's price
-    /// (or the default slippage) and its deadline.
+    /// (or the default slippage) and its deadline. A native leg (ETH-USDC) uses the ETH variants:
+    /// the input sent as value (the excess of a buy refunded by the router), the output unwrapped.
     pub async fn plan_swap(
         &self,
         order: &OrderRequest,
@@ -187,34 +189,95 @@ impl UniswapV2Venue {
         self.track_pair(base_addr, quote_addr).await?;
         let bound = quote_bound(order, &quote)?;
         let deadline = deadline(order.deadline, 600);
-        let (pq, token_in, max_in, calldata) = match order.side {
+        let leg = {
+            let book = self.tokens.read().map_err(lock_err)?;
+            NativeLeg::of(&book, &order.pair, order.side)?
+        };
+        let (pq, token_in, max_in, value, calldata) = match order.side {
             Side::Sell => {
                 let pq = self.best_path(base_addr, quote_addr, true, units)?;
                 let out = pq.amounts.last().copied().unwrap_or_default();
                 let min_out =
                     bound.unwrap_or_else(|| with_slippage(out, DEFAULT_SLIPPAGE_BPS, true));
-                let call = IUniswapV2Router02::swapExactTokensForTokensCall {
-                    amountIn: units,
-                    amountOutMin: min_out,
-                    path: pq.path.clone(),
-                    to: recipient,
-                    deadline,
+                let path = pq.path.clone();
+                let (value, calldata) = match leg {
+                    NativeLeg::In => (
+                        units,
+                        IUniswapV2Router02::swapExactETHForTokensCall {
+                            amountOutMin: min_out,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::Out => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapExactTokensForETHCall {
+                            amountIn: units,
+                            amountOutMin: min_out,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::None => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapExactTokensForTokensCall {
+                            amountIn: units,
+                            amountOutMin: min_out,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
                 };
-                (pq, base_addr, units, call.abi_encode())
+                (pq, base_addr, units, value, calldata)
             }
             Side::Buy => {
                 let pq = self.best_path(quote_addr, base_addr, false, units)?;
                 let input = pq.amounts.first().copied().unwrap_or_default();
                 let max_in =
                     bound.unwrap_or_else(|| with_slippage(input, DEFAULT_SLIPPAGE_BPS, false));
-                let call = IUniswapV2Router02::swapTokensForExactTokensCall {
-                    amountOut: units,
-                    amountInMax: max_in,
-                    path: pq.path.clone(),
-                    to: recipient,
-                    deadline,
+                let path = pq.path.clone();
+                // Router02 refunds what a native input does not use.
+                let (value, calldata) = match leg {
+                    NativeLeg::In => (
+                        max_in,
+                        IUniswapV2Router02::swapETHForExactTokensCall {
+                            amountOut: units,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::Out => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapTokensForExactETHCall {
+                            amountOut: units,
+                            amountInMax: max_in,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::None => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapTokensForExactTokensCall {
+                            amountOut: units,
+                            amountInMax: max_in,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
                 };
-                (pq, quote_addr, max_in, call.abi_encode())
+                (pq, quote_addr, max_in, value, calldata)
             }
         };
         let pools = {
@@ -236,8 +299,12 @@ impl UniswapV2Venue {
             max_in,
             router,
             calldata: calldata.into(),
-            gas_limit: 250_000 * pq.hops.len() as u64,
-            decode_fill: decode_v2_fill,
+            gas_limit: 250_000 * pq.hops.len() as u64 + 50_000,
+            decode_fill: match leg {
+                NativeLeg::Out => decode_v2_fill_native_out,
+                NativeLeg::In | NativeLeg::None => decode_v2_fill,
+            },
+            value,
             fees_ppm: pq.hops.iter().map(|h| h.fee_bps * 100).collect(),
             pools,
         })
@@ -259,6 +326,15 @@ impl UniswapV2Venue {
         let token = book.resolve(&self.provider, text).await?;
         *self.tokens.write().map_err(lock_err)? = book;
         Ok(token)
+    }
+
+    /// Whether `symbol` is the chain's native asset (ETH), traded through its wrapped token and
+    /// paid or received as native coin.
+    pub fn is_native(&self, symbol: &str) -> bool {
+        self.tokens
+            .read()
+            .map(|b| b.is_native(symbol.trim()))
+            .unwrap_or(false)
     }
 
     fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
@@ -645,5 +721,13 @@ fn decode_v2_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError
         amount_in,
         plan.fees_ppm.first().copied().unwrap_or_default(),
     );
+    Ok((amount_in, amount_out, fee))
+}
+
+/// [`decode_v2_fill`] for a native output: what came out is the WETH Router02 withdrew and paid as
+/// native coin.
+fn decode_v2_fill_native_out(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
+    let (amount_in, _, fee) = decode_v2_fill(logs, plan)?;
+    let amount_out = unwrapped_by(logs, output_token(plan)?, plan.router)?;
     Ok((amount_in, amount_out, fee))
 }
