@@ -27,6 +27,7 @@ mod evm_tracker;
 mod uniswap_native_eth;
 mod uniswap_v2_quotes;
 mod uniswap_v2_swaps;
+mod uniswap_v3_paths;
 mod uniswap_v3_quotes;
 mod uniswap_v3_swaps;
 mod wallet_cli;

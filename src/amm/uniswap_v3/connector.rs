@@ -20,7 +20,7 @@ use super::abi::{ISwapRouter, IUniswapV3Pool};
 use super::math::{Q96, mul_div};
 use super::pool::{PoolState, SwapAmount};
 pub use super::route::BestSwap;
-use super::route::{Route, best_route};
+use super::route::{Route, along, best_route};
 use super::state::{V3Pools, discover_pools, load_pools};
 use crate::amm::native::{NativeLeg, output_token, unwrapped_by};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
@@ -515,6 +515,16 @@ impl UniswapV3Venue {
     ) -> Result<Route, AmmError> {
         let mids = self.intermediates(token_in, token_out)?;
         best_route(token_in, token_out, amount, &mids, |i, o, a| {
+            self.simulate(i, o, a)?.into_iter().next().ok_or_else(|| {
+                AmmError::InsufficientLiquidity("no pool can fill the amount".into())
+            })
+        })
+    }
+
+    /// The exact swap along a given token path (input first), each hop on its best tracked pool;
+    /// the pools must be tracked already ([`UniswapV3Venue::track_pair`]).
+    pub fn route_through(&self, tokens: &[Address], amount: SwapAmount) -> Result<Route, AmmError> {
+        along(tokens, amount, |i, o, a| {
             self.simulate(i, o, a)?.into_iter().next().ok_or_else(|| {
                 AmmError::InsufficientLiquidity("no pool can fill the amount".into())
             })

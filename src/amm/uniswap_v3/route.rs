@@ -158,6 +158,45 @@ pub fn encode_path(tokens: &[Address], fees: &[u32]) -> Result<Bytes, AmmError> 
     Ok(out.into())
 }
 
+/// The best route along a given token path (two or more tokens), each hop on its best pool:
+/// forward from the input for an exact input, backward from the output for an exact output.
+pub fn along(
+    tokens: &[Address],
+    amount: SwapAmount,
+    best: impl Fn(Address, Address, SwapAmount) -> Result<BestSwap, AmmError>,
+) -> Result<Route, AmmError> {
+    if tokens.len() < 2 {
+        return Err(AmmError::InvalidAmount(format!(
+            "a route needs at least two tokens, got {}",
+            tokens.len()
+        )));
+    }
+    let mut hops = Vec::with_capacity(tokens.len() - 1);
+    match amount {
+        SwapAmount::ExactIn(mut x) => {
+            for w in tokens.windows(2) {
+                let &[i, o] = w else { continue };
+                let h = best(i, o, SwapAmount::ExactIn(x))?;
+                x = h.outcome.amount_out;
+                hops.push(h);
+            }
+        }
+        SwapAmount::ExactOut(mut y) => {
+            for w in tokens.windows(2).rev() {
+                let &[i, o] = w else { continue };
+                let h = best(i, o, SwapAmount::ExactOut(y))?;
+                y = h.outcome.amount_in;
+                hops.push(h);
+            }
+            hops.reverse();
+        }
+    }
+    Ok(Route {
+        tokens: tokens.to_vec(),
+        hops,
+    })
+}
+
 /// The best route between two tokens, direct or through one of `intermediates`, given the best
 /// single-pool swap between any two tokens (`best`, which fails when no pool can fill it).
 pub fn best_route(
@@ -167,34 +206,17 @@ pub fn best_route(
     intermediates: &[Address],
     best: impl Fn(Address, Address, SwapAmount) -> Result<BestSwap, AmmError>,
 ) -> Result<Route, AmmError> {
+    let paths = std::iter::once(vec![token_in, token_out]).chain(
+        intermediates
+            .iter()
+            .filter(|&&m| m != token_in && m != token_out)
+            .map(|&m| vec![token_in, m, token_out]),
+    );
     let mut candidates = Vec::new();
     let mut errors = Vec::new();
-    match best(token_in, token_out, amount) {
-        Ok(b) => candidates.push(Route {
-            tokens: vec![token_in, token_out],
-            hops: vec![b],
-        }),
-        Err(e) => errors.push(e),
-    }
-    for &mid in intermediates {
-        if mid == token_in || mid == token_out {
-            continue;
-        }
-        let hops = match amount {
-            SwapAmount::ExactIn(_) => best(token_in, mid, amount).and_then(|h1| {
-                best(mid, token_out, SwapAmount::ExactIn(h1.outcome.amount_out))
-                    .map(|h2| vec![h1, h2])
-            }),
-            SwapAmount::ExactOut(_) => best(mid, token_out, amount).and_then(|h2| {
-                best(token_in, mid, SwapAmount::ExactOut(h2.outcome.amount_in))
-                    .map(|h1| vec![h1, h2])
-            }),
-        };
-        match hops {
-            Ok(hops) => candidates.push(Route {
-                tokens: vec![token_in, mid, token_out],
-                hops,
-            }),
+    for tokens in paths {
+        match along(&tokens, amount, &best) {
+            Ok(r) => candidates.push(r),
             Err(e) => errors.push(e),
         }
     }
