@@ -2,8 +2,10 @@
 //! and sold (exact input and exact output, ETH in and ETH out). Each swap fills with the amounts of
 //! its receipt (equal to the local quote), the account's native balance moves by exactly the ETH
 //! paid or received plus the gas of every transaction the order sent, its WETH balance does not
-//! move, no approval is made for an ETH input, and the router keeps no ETH or WETH.
+//! move, no approval is made for an ETH input, and the router keeps no ETH or WETH. The CLI quotes
+//! and swaps `ETH-USDC` the same way.
 
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,10 +21,10 @@ use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
 use sluice::chain::ChainSpecs;
 use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
 use sluice::core::{
-    Asset, ClientOrderId, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
-    to_units_exact,
+    Asset, ClientOrderId, Order, OrderRequest, OrderState, OrderType, Quote, QuoteRequest, Side,
+    TimeInForce, to_units_exact,
 };
-use sluice::testkit::anvil::{dev_addresses, dev_signer};
+use sluice::testkit::anvil::{DEV_MNEMONIC, dev_addresses, dev_signer};
 use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::Venue;
 
@@ -284,4 +286,143 @@ async fn v3_eth_in_and_out_move_the_native_balance_exactly() {
         },
     )
     .await;
+}
+
+const PASSWORD: &str = "native eth test password";
+
+/// Runs the CLI with a temporary home and the wallet password in the environment.
+async fn sluice_cli(home: &std::path::Path, args: Vec<String>, stdin: Option<&str>) -> Output {
+    let home = home.to_path_buf();
+    let stdin = stdin.map(str::to_string);
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(&args)
+            .env("SLUICE_HOME", &home)
+            .env("SLUICE_PASSWORD", PASSWORD)
+            .env_remove("SLUICE_MANIFEST")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_quotes_and_swaps_native_eth() {
+    let env = LocalEnv::start().await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let url = env.anvil.url().to_string();
+    let imported = sluice_cli(
+        home.path(),
+        args(&["wallet", "import", "--name", "dev", "--mnemonic-stdin"]),
+        Some(DEV_MNEMONIC),
+    )
+    .await;
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let venue_args = |venue: &str| args(&["--venue", venue, "--chain", "anvil", "--rpc-url", &url]);
+    // The quote of ETH-USDC is the one of its wrapped token, under the native symbol.
+    let lib = v3_venue(&env, 3)
+        .await
+        .quote(&QuoteRequest {
+            pair: "WETH-USDC".parse().unwrap(),
+            side: Side::Sell,
+            base_amount: dec!(1),
+        })
+        .await
+        .unwrap();
+    let mut quote_args = args(&["quote"]);
+    quote_args.extend(venue_args("uniswap_v3"));
+    quote_args.extend(args(&["ETH-USDC", "sell", "1", "--json"]));
+    let q: Quote =
+        serde_json::from_value(json_of(&sluice_cli(home.path(), quote_args, None).await)).unwrap();
+    assert_eq!(q.pair.to_string(), "ETH-USDC");
+    assert_eq!(q.quote_amount, lib.quote_amount);
+    assert_eq!(q.average_price, lib.average_price);
+
+    // Swaps by account 3 of the dev mnemonic: sell 1 ETH on v3, buy 0.25 ETH on v2.
+    let p = env.anvil.read_provider();
+    let me = dev_addresses()[3];
+    for (venue, side, amount, eth_out) in [
+        ("uniswap_v3", "sell", "1", false),
+        ("uniswap_v2", "buy", "0.25", true),
+    ] {
+        let before = p.get_balance(me).await.unwrap();
+        let weth_before = erc20_balance(&p, env.manifest.tokens["WETH"].address, me).await;
+        let mut swap_args = args(&["swap"]);
+        swap_args.extend(venue_args(venue));
+        swap_args.extend(args(&[
+            "--wallet",
+            "dev",
+            "--account",
+            "3",
+            "ETH-USDC",
+            side,
+            amount,
+            "--slippage",
+            "1",
+            "--json",
+        ]));
+        let report = json_of(&sluice_cli(home.path(), swap_args, None).await);
+        let order: Order = serde_json::from_value(report["order"].clone()).unwrap();
+        assert_eq!(order.state, OrderState::Filled, "{report}");
+        assert_eq!(order.request.pair.to_string(), "ETH-USDC");
+        let receipt = &report["receipt"];
+        let hash: B256 = receipt["tx_hash"].as_str().unwrap().parse().unwrap();
+        let mut hashes = vec![hash];
+        for a in report["approvals"].as_array().unwrap() {
+            for h in a["tx_hashes"].as_array().unwrap() {
+                hashes.push(h.as_str().unwrap().parse().unwrap());
+            }
+        }
+        let gas = gas_paid(&p, &hashes).await;
+        let eth: U256 = to_units_exact(amount.parse().unwrap(), 18).unwrap();
+        let after = p.get_balance(me).await.unwrap();
+        if eth_out {
+            assert_eq!(after, before + eth - gas, "{venue} {side}");
+            let received: U256 = receipt["amount_out"].as_str().unwrap().parse().unwrap();
+            assert_eq!(received, eth);
+        } else {
+            assert!(report["approvals"].as_array().unwrap().is_empty());
+            assert_eq!(after, before - eth - gas, "{venue} {side}");
+            let paid: U256 = receipt["amount_in"].as_str().unwrap().parse().unwrap();
+            assert_eq!(paid, eth);
+        }
+        assert_eq!(
+            erc20_balance(&p, env.manifest.tokens["WETH"].address, me).await,
+            weth_before
+        );
+    }
 }
