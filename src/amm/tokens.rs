@@ -8,7 +8,7 @@ use alloy::providers::DynProvider;
 use alloy::sol;
 
 use super::AmmError;
-use super::rpc::{ReadCall, batch_call, decode};
+use super::rpc::{ReadCall, batch_read};
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, Token};
 use crate::testkit::deploy::Manifest;
@@ -157,20 +157,14 @@ pub async fn fetch_token(
         ReadCall::new(address, &IErc20Metadata::symbolCall {}),
         ReadCall::new(address, &IErc20Metadata::decimalsCall {}),
     ];
-    let mut r = batch_call(provider, &calls, block).await?.into_iter();
+    let mut r = batch_read(provider, &calls, block).await?;
     let unknown = |_| AmmError::UnknownToken(address.to_string());
-    let symbol = decode::<IErc20Metadata::symbolCall>(
-        r.next().unwrap_or_else(|| Err("missing".into())),
-        address,
-        "symbol",
-    )
-    .map_err(unknown)?;
-    let decimals = decode::<IErc20Metadata::decimalsCall>(
-        r.next().unwrap_or_else(|| Err("missing".into())),
-        address,
-        "decimals",
-    )
-    .map_err(unknown)?;
+    let symbol = r
+        .next_decoded::<IErc20Metadata::symbolCall>(address, "symbol")
+        .map_err(unknown)?;
+    let decimals = r
+        .next_decoded::<IErc20Metadata::decimalsCall>(address, "decimals")
+        .map_err(unknown)?;
     // A symbol that is not a valid asset name is replaced by the address's first bytes.
     let symbol = Asset::new(&symbol)
         .or_else(|_| Asset::new(&format!("T{}", &hex::encode(address.as_slice())[..8])))
