@@ -323,20 +323,46 @@ impl UniswapV3Venue {
     /// tracked or already looked up. Returns the number of pools of the pair. A pool created after
     /// the pair was looked up is not seen by this venue.
     pub async fn track_pair(&self, a: Address, b: Address) -> Result<usize, AmmError> {
-        let key = (a.min(b), a.max(b));
+        self.track_pairs(&[(a, b)]).await?;
+        Ok(self
+            .state
+            .read()
+            .map_err(lock_err)?
+            .set
+            .between(a, b)
+            .count())
+    }
+
+    /// [`UniswapV3Venue::track_pair`] for several pairs at once: the factory lookups of all of
+    /// them run concurrently, and their pools load in one batched snapshot.
+    pub async fn track_pairs(&self, pairs: &[(Address, Address)]) -> Result<(), AmmError> {
         // Retry when the state moved to a newer block while the pools were loading, so that
         // everything tracked is always at the same block.
         for _ in 0..5 {
-            let (cursor, known) = {
+            let (cursor, wanted) = {
                 let t = self.state.read().map_err(lock_err)?;
-                (t.cursor, t.set.between(a, b).count())
+                let looked_up = self.looked_up.read().map_err(lock_err)?;
+                let mut wanted: Vec<(Address, Address)> = pairs
+                    .iter()
+                    .map(|&(a, b)| (a.min(b), a.max(b)))
+                    .filter(|&(a, b)| {
+                        a != b
+                            && !looked_up.contains(&(a, b))
+                            && t.set.between(a, b).next().is_none()
+                    })
+                    .collect();
+                wanted.sort();
+                wanted.dedup();
+                (t.cursor, wanted)
             };
-            if known > 0 || self.looked_up.read().map_err(lock_err)?.contains(&key) {
-                return Ok(known);
+            if wanted.is_empty() {
+                return Ok(());
             }
-            let found =
-                discover_pools(&self.provider, self.contracts.factory, a, b, cursor.number).await?;
-            let addresses: Vec<Address> = found.iter().map(|(_, p)| *p).collect();
+            let lookups = wanted.iter().map(|&(a, b)| {
+                discover_pools(&self.provider, self.contracts.factory, a, b, cursor.number)
+            });
+            let found = futures::future::try_join_all(lookups).await?;
+            let addresses: Vec<Address> = found.iter().flatten().map(|(_, p)| *p).collect();
             let states = load_pools(
                 &self.provider,
                 &addresses,
@@ -349,8 +375,8 @@ impl UniswapV3Venue {
                 for s in states {
                     t.set.pools.insert(s.address, s);
                 }
-                self.looked_up.write().map_err(lock_err)?.insert(key);
-                return Ok(t.set.between(a, b).count());
+                self.looked_up.write().map_err(lock_err)?.extend(wanted);
+                return Ok(());
             }
         }
         Err(AmmError::Rpc(
@@ -497,12 +523,12 @@ impl UniswapV3Venue {
     /// Loads the pools of the direct pair and of every pair a two-hop route between the tokens
     /// may use (each pair looked up once).
     pub async fn track_routes(&self, a: Address, b: Address) -> Result<(), AmmError> {
-        self.track_pair(a, b).await?;
+        let mut pairs = vec![(a, b)];
         for mid in self.intermediates(a, b)? {
-            self.track_pair(a, mid).await?;
-            self.track_pair(mid, b).await?;
+            pairs.push((a, mid));
+            pairs.push((mid, b));
         }
-        Ok(())
+        self.track_pairs(&pairs).await
     }
 
     /// The best exact swap between two tokens on the tracked pools, direct or through one
