@@ -53,7 +53,8 @@ pub struct VenueArgs {
 pub struct Args {
     #[command(flatten)]
     pub venue: VenueArgs,
-    /// BASE-QUOTE, each a symbol or a 0x address (e.g. WETH-USDC).
+    /// BASE-QUOTE, each a symbol or a 0x address (e.g. WETH-USDC); the chain's native asset (ETH)
+    /// is priced through its wrapped token.
     pub pair: String,
     /// buy or sell the base token.
     pub side: Side,

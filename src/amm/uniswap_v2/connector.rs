@@ -42,13 +42,15 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v2",
     module: "amm::uniswap_v2",
     state: ImplState::Partial(
-        "quotes exact to the wei from local reserves synced by logs (direct or via WETH); swaps through Router02, native ETH legs wrapped and unwrapped by the router",
+        "quotes exact to the wei from local reserves synced by logs; swaps through Router02 with native ETH legs; routes only direct or through WETH",
     ),
 };
 
 /// Gas estimates for a Router02 swap: the first hop and each further one.
 const GAS_FIRST_HOP: u64 = 90_000;
 const GAS_PER_EXTRA_HOP: u64 = 60_000;
+/// Router02 wrapping a native input or unwrapping a native output.
+const GAS_NATIVE_LEG: u64 = 20_000;
 
 /// The v2 contracts of one chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,10 +191,7 @@ impl UniswapV2Venue {
         self.track_pair(base_addr, quote_addr).await?;
         let bound = quote_bound(order, &quote)?;
         let deadline = deadline(order.deadline, 600);
-        let leg = {
-            let book = self.tokens.read().map_err(lock_err)?;
-            NativeLeg::of(&book, &order.pair, order.side)?
-        };
+        let leg = self.native_leg(&order.pair, order.side)?;
         let (pq, token_in, max_in, value, calldata) = match order.side {
             Side::Sell => {
                 let pq = self.best_path(base_addr, quote_addr, true, units)?;
@@ -335,6 +334,12 @@ impl UniswapV2Venue {
             .read()
             .map(|b| b.is_native(symbol.trim()))
             .unwrap_or(false)
+    }
+
+    /// Which leg of a trade on `pair` is native coin, if any.
+    fn native_leg(&self, pair: &Pair, side: Side) -> Result<NativeLeg, AmmError> {
+        let book = self.tokens.read().map_err(lock_err)?;
+        NativeLeg::of(&book, pair, side)
     }
 
     fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
@@ -600,11 +605,15 @@ impl UniswapV2Venue {
             Side::Sell => (num, den),
             Side::Buy => (den, num),
         };
+        let native_gas = match self.native_leg(&request.pair, request.side)? {
+            NativeLeg::None => 0,
+            NativeLeg::In | NativeLeg::Out => GAS_NATIVE_LEG,
+        };
         let swap = SwapQuote {
             amount_in,
             amount_out,
             fee_in,
-            gas_units: GAS_FIRST_HOP + GAS_PER_EXTRA_HOP * (pq.hops.len() as u64 - 1),
+            gas_units: GAS_FIRST_HOP + GAS_PER_EXTRA_HOP * (pq.hops.len() as u64 - 1) + native_gas,
             price_after,
             route: format!("uniswap_v2 path {:?}", pq.path),
         };

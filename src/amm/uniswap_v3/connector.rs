@@ -47,7 +47,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v3",
     module: "amm::uniswap_v3",
     state: ImplState::Partial(
-        "quotes exact to the wei from local state synced by logs, direct or through one intermediate token; swaps through SwapRouter, native ETH legs wrapped and unwrapped by the router",
+        "quotes exact to the wei from local state synced by logs; swaps through SwapRouter with native ETH legs; routes of at most two pools, and a pool created after its pair was first looked up is not seen",
     ),
 };
 
@@ -56,6 +56,8 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
 const GAS_BASE: u64 = 110_000;
 const GAS_PER_TICK: u64 = 25_000;
 const GAS_PER_EXTRA_HOP: u64 = 80_000;
+/// Wrapping a native input or unwrapping a native output (and the multicall around it).
+const GAS_NATIVE_LEG: u64 = 30_000;
 
 /// The v3 contracts of one chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,10 +200,7 @@ impl UniswapV3Venue {
             })?;
         let base = self.token_for(&order.pair.base)?;
         let quote = self.token_for(&order.pair.quote)?;
-        let leg = {
-            let book = self.tokens.read().map_err(lock_err)?;
-            NativeLeg::of(&book, &order.pair, order.side)?
-        };
+        let leg = self.native_leg(&order.pair, order.side)?;
         let route = self
             .best_route(&base, &quote, order.side, order.amount)
             .await?;
@@ -308,6 +307,12 @@ impl UniswapV3Venue {
             .read()
             .map(|b| b.is_native(symbol.trim()))
             .unwrap_or(false)
+    }
+
+    /// Which leg of a trade on `pair` is native coin, if any.
+    fn native_leg(&self, pair: &Pair, side: Side) -> Result<NativeLeg, AmmError> {
+        let book = self.tokens.read().map_err(lock_err)?;
+        NativeLeg::of(&book, pair, side)
     }
 
     fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
@@ -596,13 +601,18 @@ impl UniswapV3Venue {
             }
         };
         let extra_hops = route.hops.len().saturating_sub(1) as u64;
+        let native_gas = match self.native_leg(&request.pair, request.side)? {
+            NativeLeg::None => 0,
+            NativeLeg::In | NativeLeg::Out => GAS_NATIVE_LEG,
+        };
         let swap = SwapQuote {
             amount_in: route.amount_in(),
             amount_out: route.amount_out(),
             fee_in: route.fee_in(),
             gas_units: GAS_BASE
                 + GAS_PER_EXTRA_HOP * extra_hops
-                + GAS_PER_TICK * u64::from(route.ticks_crossed()),
+                + GAS_PER_TICK * u64::from(route.ticks_crossed())
+                + native_gas,
             price_after,
             route: route.describe(),
         };
