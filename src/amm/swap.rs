@@ -48,8 +48,8 @@ pub struct SwapPlan {
     pub pools: Vec<Address>,
     /// Fee of each pool in millionths.
     pub fees_ppm: Vec<u32>,
-    /// Native coin sent with the transaction: a native (ETH) input leg that the router wraps. When
-    /// non-zero the input is paid in native coin and no token approval is made.
+    /// Native coin sent with the transaction: a native (ETH) input leg that the router wraps (the
+    /// plan's `max_in` is then zero: nothing is approved).
     pub value: U256,
 }
 
@@ -237,15 +237,11 @@ impl SwapExecutor {
 
     /// Approval, send, wait, decode. An `Err` is the failure reason of the order.
     async fn run(&self, id: &ClientOrderId, plan: &SwapPlan) -> Result<(), String> {
-        let approvals = if plan.value.is_zero() {
-            let token = Erc20::new(self.tracker.client().clone(), plan.token_in);
-            token
-                .ensure_allowance(&self.tracker, plan.router, plan.max_in, self.policy)
-                .await
-                .map_err(|e| format!("approval of {} for {}: {e}", plan.token_in, plan.router))?
-        } else {
-            Vec::new()
-        };
+        let token = Erc20::new(self.tracker.client().clone(), plan.token_in);
+        let approvals = token
+            .ensure_allowance(&self.tracker, plan.router, plan.max_in, self.policy)
+            .await
+            .map_err(|e| format!("approval of {} for {}: {e}", plan.token_in, plan.router))?;
         for a in &approvals {
             self.publish_tx(None, &TxOutcomeView::mined(a));
         }

@@ -295,7 +295,12 @@ impl UniswapV2Venue {
             base,
             quote,
             token_in,
-            max_in,
+            // A native input is sent as value: nothing to approve.
+            max_in: if leg == NativeLeg::In {
+                U256::ZERO
+            } else {
+                max_in
+            },
             router,
             calldata: calldata.into(),
             gas_limit: 250_000 * pq.hops.len() as u64 + 50_000,

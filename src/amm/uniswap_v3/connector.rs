@@ -261,7 +261,12 @@ impl UniswapV3Venue {
             base,
             quote,
             token_in,
-            max_in,
+            // A native input is sent as value: nothing to approve.
+            max_in: if leg == NativeLeg::In {
+                U256::ZERO
+            } else {
+                max_in
+            },
             router,
             calldata: calldata.into(),
             gas_limit: 300_000
