@@ -171,6 +171,7 @@ async fn two_hop_quotes_match_quoter_v2_to_the_wei() {
         }
         matched += 1;
     }
+    eprintln!("{matched} two-hop cases equal to QuoterV2, {beyond} beyond the liquidity");
     assert!(
         matched >= 50,
         "only {matched} cases matched ({beyond} beyond liquidity)"
