@@ -8,6 +8,7 @@ pub mod native;
 pub mod quoting;
 pub mod rpc;
 pub mod swap;
+pub mod swap_logs;
 pub mod tokens;
 pub mod uniswap_v2;
 pub mod uniswap_v3;

@@ -9,7 +9,7 @@ use alloy::sol;
 use alloy::sol_types::SolEvent;
 
 use super::AmmError;
-use super::swap::SwapPlan;
+use super::swap::{FillAmounts, SwapPlan};
 use super::tokens::TokenBook;
 use crate::core::{Pair, Side};
 
@@ -46,6 +46,17 @@ impl NativeLeg {
             (true, false, Side::Buy) | (false, true, Side::Sell) => NativeLeg::Out,
         })
     }
+}
+
+/// A mined swap's (amount in, amount out, LP fee) with the amount out replaced by what the router
+/// unwrapped and paid as native coin: what the trader's native balance received.
+pub fn with_native_output(
+    (amount_in, _, fee): FillAmounts,
+    logs: &[Log],
+    plan: &SwapPlan,
+) -> Result<FillAmounts, AmmError> {
+    let amount_out = unwrapped_by(logs, output_token(plan)?, plan.router)?;
+    Ok((amount_in, amount_out, fee))
 }
 
 /// The token a swap plan pays out: the quote token of a sell, the base token of a buy.

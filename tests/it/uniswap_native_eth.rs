@@ -7,9 +7,7 @@
 
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
-use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider};
 use rust_decimal::Decimal;
@@ -18,27 +16,16 @@ use sluice::amm::swap::SwapExecutor;
 use sluice::amm::tokens::TokenBook;
 use sluice::amm::uniswap_v2::connector::{UniswapV2Venue, V2Contracts};
 use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
-use sluice::chain::ChainSpecs;
-use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
+use sluice::chain::evm::ApprovalPolicy;
 use sluice::core::{
     Asset, ClientOrderId, Order, OrderRequest, OrderState, OrderType, Quote, QuoteRequest, Side,
     TimeInForce, to_units_exact,
 };
-use sluice::testkit::anvil::{DEV_MNEMONIC, dev_addresses, dev_signer};
+use sluice::testkit::anvil::{DEV_MNEMONIC, dev_addresses};
 use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::Venue;
 
-use crate::uniswap_support::{IErc20, read};
-
-async fn tracker(env: &LocalEnv, account: usize) -> TxTracker {
-    let specs = ChainSpecs::builtin().unwrap();
-    let client = EvmClient::connect(specs.get("anvil").unwrap(), env.anvil.url().as_str())
-        .await
-        .unwrap();
-    let wallet = EthereumWallet::from(dev_signer(account).unwrap().clone());
-    let config = TrackerConfig::for_client(&client);
-    TxTracker::new(client, wallet, config)
-}
+use crate::uniswap_support::{IErc20, dev_tracker, final_order, read};
 
 fn book(env: &LocalEnv) -> TokenBook {
     let mut book = TokenBook::new("anvil");
@@ -57,7 +44,7 @@ async fn v2_venue(env: &LocalEnv, account: usize) -> UniswapV2Venue {
     )
     .await
     .unwrap()
-    .with_executor(tracker(env, account).await, ApprovalPolicy::Exact)
+    .with_executor(dev_tracker(env, account).await, ApprovalPolicy::Exact)
 }
 
 async fn v3_venue(env: &LocalEnv, account: usize) -> UniswapV3Venue {
@@ -70,7 +57,7 @@ async fn v3_venue(env: &LocalEnv, account: usize) -> UniswapV3Venue {
     )
     .await
     .unwrap()
-    .with_executor(tracker(env, account).await, ApprovalPolicy::Exact)
+    .with_executor(dev_tracker(env, account).await, ApprovalPolicy::Exact)
 }
 
 /// The gas paid for transactions, in wei, from their receipts.
@@ -169,14 +156,7 @@ async fn run_cases(
         let weth_before = erc20_balance(&p, weth, me).await;
         let usdc_before = erc20_balance(&p, usdc, me).await;
         v.submit(req.clone()).await.unwrap();
-        let mut o = v.order_status(&req).await.unwrap();
-        for _ in 0..200 {
-            if o.state.is_terminal() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            o = v.order_status(&req).await.unwrap();
-        }
+        let o = final_order(v, &req).await;
         assert_eq!(
             o.state,
             OrderState::Filled,

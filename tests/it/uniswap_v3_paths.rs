@@ -7,9 +7,7 @@
 
 use crate::uniswap_support;
 
-use std::time::Duration;
-
-use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, Bytes, U256, aliases::I24, aliases::U24};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
@@ -22,13 +20,12 @@ use sluice::amm::uniswap_v3::abi::IQuoterV2;
 use sluice::amm::uniswap_v3::connector::UniswapV3Venue;
 use sluice::amm::uniswap_v3::math::get_tick_at_sqrt_ratio;
 use sluice::amm::uniswap_v3::route::encode_path;
-use sluice::chain::ChainSpecs;
-use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
+use sluice::chain::evm::ApprovalPolicy;
 use sluice::core::{
     ClientOrderId, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
     to_units_exact,
 };
-use sluice::testkit::anvil::{dev_addresses, dev_signer};
+use sluice::testkit::anvil::dev_addresses;
 use sluice::testkit::deploy::uniswap_v3::sqrt_price_x96;
 use sluice::venue::Venue;
 use uniswap_support::*;
@@ -272,16 +269,10 @@ async fn create_celo_weth_pool(e: &Env) -> Address {
 }
 
 async fn trading_venue(e: &Env, account: usize) -> UniswapV3Venue {
-    let specs = ChainSpecs::builtin().unwrap();
-    let client = EvmClient::connect(specs.get("anvil").unwrap(), e.env.anvil.url().as_str())
+    venue(e)
         .await
-        .unwrap();
-    let wallet = EthereumWallet::from(dev_signer(account).unwrap().clone());
-    let config = TrackerConfig::for_client(&client);
-    venue(e).await.unwrap().with_executor(
-        TxTracker::new(client, wallet, config),
-        ApprovalPolicy::Exact,
-    )
+        .unwrap()
+        .with_executor(dev_tracker(&e.env, account).await, ApprovalPolicy::Exact)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,14 +332,7 @@ async fn a_pair_without_a_direct_pool_is_quoted_and_swapped_through_weth() {
             deadline: Some(u64::MAX / 4),
         };
         v.submit(req.clone()).await.unwrap();
-        let mut o = v.order_status(&req).await.unwrap();
-        for _ in 0..200 {
-            if o.state.is_terminal() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            o = v.order_status(&req).await.unwrap();
-        }
+        let o = final_order(&v, &req).await;
         assert_eq!(o.state, OrderState::Filled, "{o:?}");
         assert_eq!(o.filled, amount);
         let r = v

@@ -9,20 +9,21 @@ use std::time::Duration;
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Log;
-use alloy::sol_types::{SolCall, SolEvent};
+use alloy::sol_types::SolCall;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
 use super::abi::{IUniswapV2Pair, IUniswapV2Router02};
 use super::math::{HopReserves, get_amounts_in, get_amounts_out};
 use super::state::{PairState, V2Pairs, discover_pairs, load_pairs};
-use crate::amm::native::{NativeLeg, output_token, unwrapped_by};
+use crate::amm::native::{NativeLeg, with_native_output};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
 use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
     DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
     with_slippage,
 };
+use crate::amm::swap_logs::first_and_last;
 use crate::amm::tokens::TokenBook;
 use crate::amm::uniswap_v3::connector::token_addresses;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
@@ -712,23 +713,7 @@ impl Venue for UniswapV2Venue {
 /// (amount in, amount out, LP fee) from the pairs' Swap logs: what went into the first pair and
 /// what came out of the last one.
 fn decode_v2_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
-    let swap_of = |pair: Address| {
-        logs.iter()
-            .filter(|l| l.address() == pair)
-            .find_map(|l| IUniswapV2Pair::Swap::decode_log(&l.inner).ok())
-            .ok_or_else(|| AmmError::Decode {
-                what: "Swap log",
-                reason: format!("no Swap log of pair {pair} in the receipt"),
-            })
-    };
-    let (Some(first), Some(last)) = (plan.pools.first(), plan.pools.last()) else {
-        return Err(AmmError::Decode {
-            what: "Swap log",
-            reason: "the plan names no pair".into(),
-        });
-    };
-    let a = swap_of(*first)?;
-    let b = swap_of(*last)?;
+    let (a, b) = first_and_last::<IUniswapV2Pair::Swap>(logs, plan)?;
     let amount_in = a.amount0In + a.amount1In;
     let amount_out = b.amount0Out + b.amount1Out;
     let fee = lp_fee(
@@ -741,7 +726,5 @@ fn decode_v2_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError
 /// [`decode_v2_fill`] for a native output: what came out is the WETH Router02 withdrew and paid as
 /// native coin.
 fn decode_v2_fill_native_out(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
-    let (amount_in, _, fee) = decode_v2_fill(logs, plan)?;
-    let amount_out = unwrapped_by(logs, output_token(plan)?, plan.router)?;
-    Ok((amount_in, amount_out, fee))
+    with_native_output(decode_v2_fill(logs, plan)?, logs, plan)
 }

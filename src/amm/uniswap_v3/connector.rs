@@ -12,7 +12,7 @@ use alloy::primitives::aliases::U24;
 use alloy::primitives::{Address, U160, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Log;
-use alloy::sol_types::{SolCall, SolEvent};
+use alloy::sol_types::SolCall;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
@@ -22,13 +22,14 @@ use super::pool::{PoolState, SwapAmount};
 pub use super::route::BestSwap;
 use super::route::{Route, along, best_route};
 use super::state::{V3Pools, discover_pools, load_pools};
-use crate::amm::native::{NativeLeg, output_token, unwrapped_by};
+use crate::amm::native::{NativeLeg, with_native_output};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
 use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
     DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
     with_slippage,
 };
+use crate::amm::swap_logs::first_and_last;
 use crate::amm::tokens::TokenBook;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
 use crate::chain::evm::{ApprovalPolicy, TxTracker};
@@ -823,22 +824,7 @@ impl Venue for UniswapV3Venue {
 /// (amount in, amount out, LP fee) from the pools' Swap logs: the positive delta of the first pool
 /// went in, the negative delta of the last pool came out.
 fn decode_v3_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
-    let swap_of = |pool: Address| {
-        logs.iter()
-            .filter(|l| l.address() == pool)
-            .find_map(|l| IUniswapV3Pool::Swap::decode_log(&l.inner).ok())
-            .ok_or_else(|| AmmError::Decode {
-                what: "Swap log",
-                reason: format!("no Swap log of pool {pool} in the receipt"),
-            })
-    };
-    let (Some(first), Some(last)) = (plan.pools.first(), plan.pools.last()) else {
-        return Err(AmmError::Decode {
-            what: "Swap log",
-            reason: "the plan names no pool".into(),
-        });
-    };
-    let (a, b) = (swap_of(*first)?, swap_of(*last)?);
+    let (a, b) = first_and_last::<IUniswapV3Pool::Swap>(logs, plan)?;
     let amount_in = if a.amount0.is_positive() {
         a.amount0.unsigned_abs()
     } else {
@@ -859,7 +845,5 @@ fn decode_v3_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError
 /// [`decode_v3_fill`] for a native output: what came out is the WETH the router unwrapped and paid
 /// as native coin.
 fn decode_v3_fill_native_out(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
-    let (amount_in, _, fee) = decode_v3_fill(logs, plan)?;
-    let amount_out = unwrapped_by(logs, output_token(plan)?, plan.router)?;
-    Ok((amount_in, amount_out, fee))
+    with_native_output(decode_v3_fill(logs, plan)?, logs, plan)
 }
