@@ -4,9 +4,11 @@
 pub mod balances;
 mod error;
 mod log_sync;
+pub mod native;
 pub mod quoting;
 pub mod rpc;
 pub mod swap;
+pub mod swap_logs;
 pub mod tokens;
 pub mod uniswap_v2;
 pub mod uniswap_v3;

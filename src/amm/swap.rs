@@ -48,6 +48,9 @@ pub struct SwapPlan {
     pub pools: Vec<Address>,
     /// Fee of each pool in millionths.
     pub fees_ppm: Vec<u32>,
+    /// Native coin sent with the transaction: a native (ETH) input leg that the router wraps (the
+    /// plan's `max_in` is then zero: nothing is approved).
+    pub value: U256,
 }
 
 /// An approval sent for a swap: shown to the user, never silent.
@@ -254,7 +257,8 @@ impl SwapExecutor {
         let tx = TransactionRequest::default()
             .to(plan.router)
             .input(plan.calldata.clone().into())
-            .gas_limit(plan.gas_limit);
+            .gas_limit(plan.gas_limit)
+            .value(plan.value);
         let sent = self
             .tracker
             .send(tx)
