@@ -11,7 +11,7 @@ pub use sqrt_price_math::{
     get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
     get_next_sqrt_price_from_output,
 };
-pub use swap_math::{SwapStep, compute_swap_step};
+pub use swap_math::{RangeAmounts, SwapStep, compute_swap_step, compute_swap_step_in};
 pub use tick_math::{
     MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, get_sqrt_ratio_at_tick,
     get_tick_at_sqrt_ratio,
