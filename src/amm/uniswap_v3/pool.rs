@@ -6,8 +6,8 @@ use alloy::primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
 use super::math::{
-    MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, MathError, compute_swap_step_in,
-    get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio,
+    MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, MathError, compute_swap_step_in, eq,
+    get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio, is_zero,
 };
 use super::ticks::TickSet;
 
@@ -126,7 +126,7 @@ impl PoolState {
         let mut ticks_crossed = 0u32;
         let mut hint = usize::MAX;
 
-        while !remaining.is_zero() && sqrt_price != limit {
+        while !is_zero(&remaining) && !eq(&sqrt_price, &limit) {
             let start = sqrt_price;
             let found = self
                 .ticks
@@ -183,7 +183,7 @@ impl PoolState {
             }
             fees += step.fee_amount;
 
-            if sqrt_price == sqrt_next {
+            if eq(&sqrt_price, &sqrt_next) {
                 if let Some(index) = found.index {
                     let net = if next_tick == found.tick {
                         self.ticks.liquidity_net_at(index).unwrap_or(0)
@@ -205,7 +205,7 @@ impl PoolState {
                 } else {
                     next_tick
                 };
-            } else if sqrt_price != start {
+            } else if !eq(&sqrt_price, &start) {
                 tick = get_tick_at_sqrt_ratio(sqrt_price)?;
             }
         }
@@ -224,7 +224,7 @@ impl PoolState {
             tick_after: tick,
             liquidity_after: liquidity,
             ticks_crossed,
-            complete: remaining.is_zero(),
+            complete: is_zero(&remaining),
         })
     }
 }

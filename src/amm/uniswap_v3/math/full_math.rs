@@ -14,13 +14,13 @@ pub(crate) fn as_u128(x: U256) -> Option<u128> {
 }
 
 /// `floor(a * b / d)` without intermediate overflow.
-#[inline]
+#[inline(always)]
 pub fn mul_div(a: U256, b: U256, d: U256) -> Result<U256, MathError> {
     mul_div_rem(a, b, d).map(|(q, _)| q)
 }
 
 /// `ceil(a * b / d)` without intermediate overflow.
-#[inline]
+#[inline(always)]
 pub fn mul_div_rounding_up(a: U256, b: U256, d: U256) -> Result<U256, MathError> {
     let (q, remainder_nonzero) = mul_div_rem(a, b, d)?;
     if remainder_nonzero {
@@ -32,13 +32,32 @@ pub fn mul_div_rounding_up(a: U256, b: U256, d: U256) -> Result<U256, MathError>
 }
 
 /// Quotient and whether a remainder is left.
-#[inline]
+///
+/// Inlined: the common case (operands and divisor of at most 128 bits, product of at most 128) is
+/// a few register operations; returning it through memory from a call cost more than computing
+/// it (store-to-load forwarding stalls on the 256-bit values), so only the rest is out of line.
+#[inline(always)]
 fn mul_div_rem(a: U256, b: U256, d: U256) -> Result<(U256, bool), MathError> {
+    if let (Some(a), Some(b), Some(d)) = (as_u128(a), as_u128(b), as_u128(d))
+        && d != 0
+    {
+        let (high, low) = mul_u128(a, b);
+        if high == 0 {
+            let q = low / d;
+            return Ok((U256::from(q), low - q * d != 0));
+        }
+    }
+    mul_div_rem_wide(a, b, d)
+}
+
+/// [`mul_div_rem`] for wider operands.
+#[inline(never)]
+fn mul_div_rem_wide(a: U256, b: U256, d: U256) -> Result<(U256, bool), MathError> {
     if d.is_zero() {
         return Err(MathError::DivisionByZero);
     }
-    // Operands of at most 128 bits (amounts, liquidity, fee factors, most price differences):
-    // one 128 × 128-bit multiply, and a u128 division when the product and divisor fit.
+    // Operands of at most 128 bits (liquidity times a price difference): one 128 × 128-bit
+    // multiply for the 256-bit product.
     if let (Some(a), Some(b)) = (as_u128(a), as_u128(b)) {
         let (high, low) = mul_u128(a, b);
         if high == 0 {

@@ -19,6 +19,22 @@ pub use tick_math::{
 
 use alloy::primitives::U256;
 
+/// `a == b` by scalar limb compares. `U256`'s own `==` and `is_zero` compile to 16-byte vector
+/// loads, which stall (no store-to-load forwarding) on a value just written limb by limb, the
+/// swap loop's usual case: profiled, those compares were a quarter of the loop's time.
+#[inline(always)]
+pub(crate) fn eq(a: &U256, b: &U256) -> bool {
+    let (x, y) = (a.as_limbs(), b.as_limbs());
+    ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0
+}
+
+/// `a == 0` by scalar limb compares (see [`eq`]).
+#[inline(always)]
+pub(crate) fn is_zero(a: &U256) -> bool {
+    let x = a.as_limbs();
+    x[0] == 0 && (x[1] | x[2] | x[3]) == 0
+}
+
 /// 2^96, the scale of a Q64.96 square-root price.
 pub const Q96: U256 = U256::from_limbs([0, 1 << 32usize, 0, 0]);
 

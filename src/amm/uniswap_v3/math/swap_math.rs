@@ -4,7 +4,7 @@
 use alloy::primitives::U256;
 
 use super::{
-    MathError, get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
+    MathError, eq, get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
     get_next_sqrt_price_from_output, mul_div, mul_div_rounding_up,
 };
 
@@ -57,8 +57,8 @@ impl RangeAmounts {
     #[inline(always)]
     fn covers(&self, a: U256, b: U256, liquidity: u128) -> bool {
         liquidity == self.liquidity
-            && ((a == self.sqrt_low && b == self.sqrt_high)
-                || (a == self.sqrt_high && b == self.sqrt_low))
+            && ((eq(&a, &self.sqrt_low) && eq(&b, &self.sqrt_high))
+                || (eq(&a, &self.sqrt_high) && eq(&b, &self.sqrt_low)))
     }
 }
 
@@ -165,7 +165,7 @@ pub fn compute_swap_step_in(
         };
     }
 
-    let reached_target = sqrt_next == sqrt_target;
+    let reached_target = eq(&sqrt_next, &sqrt_target);
     // The amount computed above towards the target stays exact when the target was reached; the
     // other side is recomputed from the actual new price.
     let keep_in = reached_target && exact_in;
@@ -191,7 +191,7 @@ pub fn compute_swap_step_in(
         amount_out = remaining;
     }
 
-    let fee_amount = if exact_in && sqrt_next != sqrt_target {
+    let fee_amount = if exact_in && !reached_target {
         // The whole remaining input was used: what is not swapped is the fee.
         remaining - amount_in
     } else {
