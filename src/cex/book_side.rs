@@ -70,49 +70,54 @@ impl<const BID: bool> BookSide<BID> {
     }
 
     /// Sets a level; `lots == 0` removes it (removing a missing level is a no-op).
+    ///
+    /// Whether a level is new, changed or removed is random in a diff stream, so the common path
+    /// has no branch on it: the counts and the best level are updated arithmetically, and only
+    /// the rare cases (a chunk to create or drop, the best level removed) branch.
     #[inline]
     pub fn set(&mut self, ticks: u64, lots: u64) {
         let id = ticks >> CHUNK_BITS;
         let off = (ticks & MASK) as usize;
-        if lots == 0 {
-            let Ok(ci) = self.find(id) else { return };
-            self.hot = ci;
-            let c = &mut self.chunks[ci];
-            if c.lots[off] == 0 {
-                return;
-            }
-            c.lots[off] = 0;
-            c.count -= 1;
-            self.count -= 1;
-            let emptied = c.count == 0;
-            if emptied {
-                self.chunks.remove(ci);
-                self.hot = 0;
-            }
-            if self.count > 0 && ticks == self.best {
-                self.best = self.next_best(ticks, emptied.then_some(ci));
-                self.best_lots = self.lots_at(self.best).unwrap_or(0);
-            }
-            return;
-        }
         let ci = match self.find(id) {
             Ok(ci) => ci,
             Err(at) => {
+                if lots == 0 {
+                    return;
+                }
                 self.chunks.insert(at, Chunk::new(id));
                 at
             }
         };
         self.hot = ci;
-        let c = &mut self.chunks[ci];
-        if c.lots[off] == 0 {
-            c.count += 1;
-            self.count += 1;
-        }
-        c.lots[off] = lots;
+        let Some(c) = self.chunks.get_mut(ci) else {
+            return;
+        };
+        let old = std::mem::replace(&mut c.lots[off], lots);
+        let (was, is) = (u32::from(old != 0), u32::from(lots != 0));
+        // `was` is 1 only for a counted level, so neither count goes below zero
+        c.count = c.count + is - was;
+        self.count = self.count + is as usize - was as usize;
+        let chunk_empty = c.count == 0;
         // a new best, or the best level's size changed
-        if self.count == 1 || !Self::better(self.best, ticks) {
-            self.best = ticks;
-            self.best_lots = lots;
+        let new_best = (lots != 0) & ((self.count == 1) | !Self::better(self.best, ticks));
+        self.best = if new_best { ticks } else { self.best };
+        self.best_lots = if new_best { lots } else { self.best_lots };
+        let removed = (old != 0) & (lots == 0);
+        if removed & (chunk_empty | (ticks == self.best)) {
+            self.after_removal(ci, ticks, chunk_empty);
+        }
+    }
+
+    /// A level was removed and either its chunk is now empty or it was the best.
+    #[cold]
+    fn after_removal(&mut self, ci: usize, ticks: u64, chunk_empty: bool) {
+        if chunk_empty {
+            self.chunks.remove(ci);
+            self.hot = 0;
+        }
+        if self.count > 0 && ticks == self.best {
+            self.best = self.next_best(ticks, chunk_empty.then_some(ci));
+            self.best_lots = self.lots_at(self.best).unwrap_or(0);
         }
     }
 

@@ -30,7 +30,7 @@ pub struct Grid {
     unit: u64,
 }
 
-const POW10: [u64; 20] = {
+pub(crate) const POW10: [u64; 20] = {
     let mut t = [1u64; 20];
     let mut i = 1;
     while i < 20 {
@@ -139,11 +139,76 @@ impl Grid {
     }
 
     /// The hot-path variant of [`Grid::parse`] for a value that ends with a closing quote: reads
-    /// `buf[start..]` up to the `"` in one pass and returns the grid count and the position after
-    /// the quote. `None` for anything unusual (a sign, an exponent, too many digits, off the grid,
-    /// no closing quote); the caller then runs [`Grid::parse`] on the string for the exact error.
+    /// `buf[start..]` up to the `"` and returns the grid count and the position after the quote.
+    /// `None` for anything unusual (a sign, an exponent, too many digits, off the grid, no closing
+    /// quote); the caller then runs [`Grid::parse`] on the string for the exact error.
+    ///
+    /// Where 8 bytes can be loaded, the integer and the fraction digits are each read 8 at a time
+    /// ([`digits8`]): no digit-by-digit multiply chain. Anything longer or shorter than that
+    /// layout goes through the byte-at-a-time reader ([`Grid::parse_quoted_scalar`]), which gives
+    /// the same answer.
     #[inline(always)]
     pub fn parse_quoted(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
+        match self.parse_quoted_words(buf, start) {
+            Some(r) => Some(r),
+            None => self.parse_quoted_scalar(buf, start),
+        }
+    }
+
+    /// [`Grid::parse_quoted`] for up to 8 integer digits and up to 8 fraction digits read a word
+    /// at a time; `None` when the layout is anything else (the scalar reader then decides).
+    #[inline(always)]
+    fn parse_quoted_words(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
+        let scale = self.scale as usize;
+        let word = load8(buf, start)?;
+        let n_int = leading_digits(word);
+        // at most 19 significant digits in all: below 10^19 < 2^64, so nothing below overflows
+        if n_int == 0 || n_int + scale > 19 {
+            return None;
+        }
+        let digits = word.wrapping_sub(ZEROS);
+        let mut end = start + n_int;
+        let v = match *buf.get(end)? {
+            b'"' => value_of_first(digits, n_int) * POW10[scale],
+            b'.' => {
+                let frac_word = load8(buf, end + 1)?;
+                let n_frac = leading_digits(frac_word);
+                end += 1 + n_frac;
+                if n_frac == 0 || *buf.get(end)? != b'"' {
+                    return None;
+                }
+                // digits beyond the grid's decimals must be zeros
+                let keep = n_frac.min(scale);
+                let frac = frac_word.wrapping_sub(ZEROS);
+                if bytes_between(frac, keep, n_frac) != 0 {
+                    return None;
+                }
+                let mantissa = if keep == 0 {
+                    value_of_first(digits, n_int)
+                } else if n_int + keep <= 8 {
+                    // the integer digits and the kept fraction digits side by side in one word
+                    // (n_int < 8 here): one conversion instead of two
+                    let int_digits = digits & ((1u64 << (8 * n_int)) - 1);
+                    value_of_first(int_digits | (frac << (8 * n_int)), n_int + keep)
+                } else {
+                    value_of_first(digits, n_int) * POW10[keep] + value_of_first(frac, keep)
+                };
+                mantissa * POW10[scale - keep]
+            }
+            _ => return None,
+        };
+        if self.unit == 1 {
+            return Some((v, end + 1));
+        }
+        if !v.is_multiple_of(self.unit) {
+            return None;
+        }
+        Some((v / self.unit, end + 1))
+    }
+
+    /// The byte-at-a-time reader behind [`Grid::parse_quoted`]: any digit counts.
+    #[inline]
+    pub fn parse_quoted_scalar(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
         let mut i = start;
         let mut v: u64 = 0;
         // integer part: at most 18 digits, so that v * 10^scale cannot overflow (checked below)
@@ -213,6 +278,62 @@ impl Grid {
     pub fn to_decimal(&self, n: u64) -> Decimal {
         Decimal::from_i128_with_scale(i128::from(n) * i128::from(self.unit), self.scale)
     }
+}
+
+/// `b'0'` in every byte.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// 8 bytes from `buf[at..]` as a little-endian word (first byte lowest), if there are 8.
+#[inline(always)]
+pub(crate) fn load8(buf: &[u8], at: usize) -> Option<u64> {
+    let b: [u8; 8] = buf.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+/// How many of the word's bytes, from the first, are ASCII digits (0..=8).
+#[inline(always)]
+fn leading_digits(word: u64) -> usize {
+    // A byte's top bit is set in `word - '0'` if it is below '0', in `word + 0x46` if above '9'
+    // (and in one of them for any byte >= 0x80). Borrows and carries only move towards later
+    // bytes, and digits create none, so the first flagged byte is the first non-digit.
+    let flags = (word.wrapping_sub(ZEROS) | word.wrapping_add(0x4646_4646_4646_4646))
+        & 0x8080_8080_8080_8080;
+    (flags.trailing_zeros() / 8) as usize
+}
+
+/// The number written by the word's leading digits: (how many, value).
+#[inline(always)]
+pub(crate) fn digits8(word: u64) -> (usize, u64) {
+    let n = leading_digits(word);
+    (n, value_of_first(word.wrapping_sub(ZEROS), n))
+}
+
+/// The value of the first `n` (0..=8) digit values (bytes 0..=9) of `digits`, first most
+/// significant.
+#[inline(always)]
+fn value_of_first(digits: u64, n: usize) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    // the n digits moved to the top bytes: the bytes below become leading zeros
+    let d = digits << (64 - 8 * n as u32);
+    // pairs: byte 2k holds 10 * d(2k) + d(2k+1)
+    let d = d.wrapping_mul(10).wrapping_add(d >> 8);
+    // the four pairs into one number (two multiplies put them at their decimal weights)
+    let even = (d & 0x0000_00ff_0000_00ff).wrapping_mul(100 + (1_000_000 << 32));
+    let odd = ((d >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(1 + (10_000 << 32));
+    even.wrapping_add(odd) >> 32
+}
+
+/// Bytes `from..to` (0 <= from <= to <= 8) of `word`, the rest cleared.
+#[inline(always)]
+fn bytes_between(word: u64, from: usize, to: usize) -> u64 {
+    let high = if to >= 8 {
+        word
+    } else {
+        word & ((1u64 << (8 * to)) - 1)
+    };
+    high.checked_shr(8 * from as u32).unwrap_or(0)
 }
 
 fn lossy(s: &[u8]) -> String {
@@ -312,6 +433,38 @@ mod tests {
                 // answer differently
                 proptest::prop_assert_eq!(fast, exact, "{}", s);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time reader never answers differently from the byte-at-a-time one, on
+        /// any bytes (digits, dots, quotes, other characters, any length, any position).
+        #[test]
+        fn word_and_scalar_readers_agree(
+            bytes in proptest::collection::vec(proptest::sample::select(b"0123456789000000.\"x,-\xff".to_vec()), 0..40),
+            start in 0usize..4,
+            step in proptest::sample::select(vec![dec!(0.01), dec!(0.00001), dec!(0.05), dec!(1), dec!(0.00000001), dec!(100), dec!(0.000000000001)]),
+        ) {
+            let g = Grid::new(step).unwrap();
+            let words = g.parse_quoted_words(&bytes, start);
+            let scalar = g.parse_quoted_scalar(&bytes, start);
+            if words.is_some() {
+                proptest::prop_assert_eq!(words, scalar);
+            }
+            proptest::prop_assert_eq!(g.parse_quoted(&bytes, start), scalar);
+        }
+
+        /// Every digit count from 0 to 8 at the start of a word, followed by any byte.
+        #[test]
+        fn eight_digit_words(n in 0usize..=8, value in 0u64..100_000_000, after in proptest::sample::select(b"\".,x/:\x00\xff".to_vec())) {
+            let digits = format!("{value:08}");
+            let mut bytes = digits.as_bytes()[8 - n..].to_vec();
+            bytes.push(after);
+            bytes.resize(8, b'z');
+            let (count, v) = digits8(load8(&bytes, 0).unwrap());
+            proptest::prop_assert_eq!(count, n);
+            let want = if n == 0 { 0 } else { digits[8 - n..].parse::<u64>().unwrap() };
+            proptest::prop_assert_eq!(v, want);
         }
     }
 

@@ -13,6 +13,8 @@ use crate::cex::book::{Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
 use crate::cex::json_scan::{ScanError, Scanner};
 
+mod layout;
+
 /// Why a depth message could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DepthError {
@@ -44,6 +46,8 @@ pub struct DepthParser {
     price: Grid,
     size: Grid,
     symbol: String,
+    /// `,"s":"<symbol>","U":` for the fast path.
+    symbol_key: Vec<u8>,
     pub bids: Vec<Level>,
     pub asks: Vec<Level>,
 }
@@ -55,6 +59,7 @@ impl DepthParser {
             price,
             size,
             symbol: symbol.to_string(),
+            symbol_key: layout::symbol_key(symbol),
             bids: Vec::with_capacity(64),
             asks: Vec::with_capacity(64),
         }
@@ -119,7 +124,27 @@ impl DepthParser {
 
     /// Parses one diff event (`{"e":"depthUpdate","E":…,"s":…,"U":…,"u":…,"b":[…],"a":[…]}`, any
     /// field order; also inside a combined-stream `{"stream":…,"data":{…}}` envelope).
+    ///
+    /// A message in Binance's exact byte layout takes the fast path (`layout`); any other, and any
+    /// the fast path declines, goes through the general parser, which accepts the same messages
+    /// with the same result and gives the precise error for the rest.
+    #[inline]
     pub fn parse_diff(&mut self, buf: &[u8]) -> Result<DiffHeader, DepthError> {
+        if let Some(h) = layout::parse_diff(
+            &self.price,
+            &self.size,
+            &self.symbol_key,
+            buf,
+            &mut self.bids,
+            &mut self.asks,
+        ) {
+            return Ok(h);
+        }
+        self.parse_diff_general(buf)
+    }
+
+    /// The general parser alone (any field order, blanks, envelope; exact errors).
+    fn parse_diff_general(&mut self, buf: &[u8]) -> Result<DiffHeader, DepthError> {
         let mut bids = std::mem::take(&mut self.bids);
         let mut asks = std::mem::take(&mut self.asks);
         let r = self.parse_diff_into(buf, &mut bids, &mut asks);

@@ -4,7 +4,7 @@
 use alloy::primitives::U256;
 
 use super::{
-    MathError, get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
+    MathError, eq, get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
     get_next_sqrt_price_from_output, mul_div, mul_div_rounding_up,
 };
 
@@ -19,6 +19,79 @@ pub struct SwapStep {
     pub fee_amount: U256,
 }
 
+/// The token amounts across a whole range between two square-root prices at one liquidity
+/// (`get_amount0_delta` and `get_amount1_delta`, rounded up and down), computed once when the
+/// pool's ticks are loaded or change, so that a swap step across the whole range reads them
+/// instead of dividing 512-bit products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeAmounts {
+    sqrt_low: U256,
+    sqrt_high: U256,
+    liquidity: u128,
+    amount0_up: U256,
+    amount0_down: U256,
+    amount1_up: U256,
+    amount1_down: U256,
+}
+
+impl RangeAmounts {
+    /// The amounts between `sqrt_low` and `sqrt_high` (in either order) for `liquidity`.
+    pub fn new(sqrt_low: U256, sqrt_high: U256, liquidity: u128) -> Result<Self, MathError> {
+        let (sqrt_low, sqrt_high) = if sqrt_low > sqrt_high {
+            (sqrt_high, sqrt_low)
+        } else {
+            (sqrt_low, sqrt_high)
+        };
+        Ok(Self {
+            sqrt_low,
+            sqrt_high,
+            liquidity,
+            amount0_up: get_amount0_delta(sqrt_low, sqrt_high, liquidity, true)?,
+            amount0_down: get_amount0_delta(sqrt_low, sqrt_high, liquidity, false)?,
+            amount1_up: get_amount1_delta(sqrt_low, sqrt_high, liquidity, true)?,
+            amount1_down: get_amount1_delta(sqrt_low, sqrt_high, liquidity, false)?,
+        })
+    }
+
+    /// Whether these are the amounts between `a` and `b` (either order) at `liquidity`.
+    #[inline(always)]
+    fn covers(&self, a: U256, b: U256, liquidity: u128) -> bool {
+        liquidity == self.liquidity
+            && ((eq(&a, &self.sqrt_low) && eq(&b, &self.sqrt_high))
+                || (eq(&a, &self.sqrt_high) && eq(&b, &self.sqrt_low)))
+    }
+}
+
+/// `get_amount0_delta`, read from `known` when it is that range.
+#[inline(always)]
+fn amount0(
+    known: Option<&RangeAmounts>,
+    a: U256,
+    b: U256,
+    liquidity: u128,
+    up: bool,
+) -> Result<U256, MathError> {
+    match known {
+        Some(k) if k.covers(a, b, liquidity) => Ok(if up { k.amount0_up } else { k.amount0_down }),
+        _ => get_amount0_delta(a, b, liquidity, up),
+    }
+}
+
+/// `get_amount1_delta`, read from `known` when it is that range.
+#[inline(always)]
+fn amount1(
+    known: Option<&RangeAmounts>,
+    a: U256,
+    b: U256,
+    liquidity: u128,
+    up: bool,
+) -> Result<U256, MathError> {
+    match known {
+        Some(k) if k.covers(a, b, liquidity) => Ok(if up { k.amount1_up } else { k.amount1_down }),
+        _ => get_amount1_delta(a, b, liquidity, up),
+    }
+}
+
 /// Swaps within one range. `remaining` is the amount still to swap: an input for an exact-input
 /// swap (`exact_in`), an output otherwise; `fee_pips` is in millionths.
 #[inline]
@@ -29,6 +102,30 @@ pub fn compute_swap_step(
     remaining: U256,
     exact_in: bool,
     fee_pips: u32,
+) -> Result<SwapStep, MathError> {
+    compute_swap_step_in(
+        sqrt_current,
+        sqrt_target,
+        liquidity,
+        remaining,
+        exact_in,
+        fee_pips,
+        None,
+    )
+}
+
+/// [`compute_swap_step`] with the precomputed amounts of a range: where the step's amounts are
+/// those of `known` (same prices, same liquidity) they are read instead of computed. The result
+/// is the same either way.
+#[inline]
+pub fn compute_swap_step_in(
+    sqrt_current: U256,
+    sqrt_target: U256,
+    liquidity: u128,
+    remaining: U256,
+    exact_in: bool,
+    fee_pips: u32,
+    known: Option<&RangeAmounts>,
 ) -> Result<SwapStep, MathError> {
     let zero_for_one = sqrt_current >= sqrt_target;
     let fee = U256::from(fee_pips);
@@ -41,9 +138,9 @@ pub fn compute_swap_step(
     if exact_in {
         let remaining_less_fee = mul_div(remaining, fee_complement, million)?;
         amount_in = if zero_for_one {
-            get_amount0_delta(sqrt_target, sqrt_current, liquidity, true)?
+            amount0(known, sqrt_target, sqrt_current, liquidity, true)?
         } else {
-            get_amount1_delta(sqrt_current, sqrt_target, liquidity, true)?
+            amount1(known, sqrt_current, sqrt_target, liquidity, true)?
         };
         sqrt_next = if remaining_less_fee >= amount_in {
             sqrt_target
@@ -57,9 +154,9 @@ pub fn compute_swap_step(
         };
     } else {
         amount_out = if zero_for_one {
-            get_amount1_delta(sqrt_target, sqrt_current, liquidity, false)?
+            amount1(known, sqrt_target, sqrt_current, liquidity, false)?
         } else {
-            get_amount0_delta(sqrt_current, sqrt_target, liquidity, false)?
+            amount0(known, sqrt_current, sqrt_target, liquidity, false)?
         };
         sqrt_next = if remaining >= amount_out {
             sqrt_target
@@ -68,24 +165,24 @@ pub fn compute_swap_step(
         };
     }
 
-    let reached_target = sqrt_next == sqrt_target;
+    let reached_target = eq(&sqrt_next, &sqrt_target);
     // The amount computed above towards the target stays exact when the target was reached; the
     // other side is recomputed from the actual new price.
     let keep_in = reached_target && exact_in;
     let keep_out = reached_target && !exact_in;
     if zero_for_one {
         if !keep_in {
-            amount_in = get_amount0_delta(sqrt_next, sqrt_current, liquidity, true)?;
+            amount_in = amount0(known, sqrt_next, sqrt_current, liquidity, true)?;
         }
         if !keep_out {
-            amount_out = get_amount1_delta(sqrt_next, sqrt_current, liquidity, false)?;
+            amount_out = amount1(known, sqrt_next, sqrt_current, liquidity, false)?;
         }
     } else {
         if !keep_in {
-            amount_in = get_amount1_delta(sqrt_current, sqrt_next, liquidity, true)?;
+            amount_in = amount1(known, sqrt_current, sqrt_next, liquidity, true)?;
         }
         if !keep_out {
-            amount_out = get_amount0_delta(sqrt_current, sqrt_next, liquidity, false)?;
+            amount_out = amount0(known, sqrt_current, sqrt_next, liquidity, false)?;
         }
     }
 
@@ -94,7 +191,7 @@ pub fn compute_swap_step(
         amount_out = remaining;
     }
 
-    let fee_amount = if exact_in && sqrt_next != sqrt_target {
+    let fee_amount = if exact_in && !reached_target {
         // The whole remaining input was used: what is not swapped is the fee.
         remaining - amount_in
     } else {

@@ -1,0 +1,336 @@
+//! The fast path for a depth diff laid out byte for byte as Binance sends it:
+//! `{"e":"depthUpdate","E":<ms>,"s":"<SYMBOL>","U":<id>,"u":<id>,"b":[["p","q"],…],"a":[…]}` with
+//! no blanks and nothing after the closing brace. Fixed keys are compared as byte strings, the
+//! integers and decimals are read 8 digits at a time, and each price and size goes straight to
+//! ticks and lots on the symbol's grids. Anything else (another key order, blanks, an envelope, a
+//! malformed or off-grid value, a wrong symbol, `U > u`) returns `None` and the general parser
+//! reads the message and reports the exact error, so both paths accept exactly the same messages
+//! with the same result (checked by the tests below).
+
+use crate::cex::book::Level;
+use crate::cex::grid::{Grid, POW10, digits8, load8};
+
+use super::DiffHeader;
+
+const HEAD: &[u8] = br#"{"e":"depthUpdate","E":"#;
+
+/// The bytes between the event time and the first update id for `symbol`: `,"s":"BTCUSDT","U":`.
+pub(super) fn symbol_key(symbol: &str) -> Vec<u8> {
+    [br#","s":""#.as_slice(), symbol.as_bytes(), br#"","U":"#].concat()
+}
+
+/// Parses a diff in Binance's exact layout into `bids` and `asks`; `None` for any other input
+/// (the buffers may then hold a partial parse, which the caller's general parser overwrites).
+#[inline]
+pub(super) fn parse_diff(
+    price: &Grid,
+    size: &Grid,
+    symbol_key: &[u8],
+    buf: &[u8],
+    bids: &mut Vec<Level>,
+    asks: &mut Vec<Level>,
+) -> Option<DiffHeader> {
+    if !buf.starts_with(HEAD) {
+        return None;
+    }
+    let (event_time, i) = uint(buf, HEAD.len())?;
+    let i = literal(buf, i, symbol_key)?;
+    let (first, i) = uint(buf, i)?;
+    let i = literal(buf, i, br#","u":"#)?;
+    let (last, i) = uint(buf, i)?;
+    let i = literal(buf, i, br#","b":["#)?;
+    let i = levels(price, size, buf, i, bids)?;
+    let i = literal(buf, i, br#","a":["#)?;
+    let i = levels(price, size, buf, i, asks)?;
+    if buf.get(i..)? != b"}" || first > last {
+        return None;
+    }
+    Some(DiffHeader {
+        first_update_id: first,
+        final_update_id: last,
+        event_time,
+    })
+}
+
+/// The position after `lit` if the input has it at `i`.
+#[inline(always)]
+fn literal(buf: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
+    let end = i.checked_add(lit.len())?;
+    (buf.get(i..end)? == lit).then_some(end)
+}
+
+/// An unsigned integer of 1 to 15 digits at `i`, and the position after it.
+#[inline(always)]
+fn uint(buf: &[u8], i: usize) -> Option<(u64, usize)> {
+    let (n, high) = digits8(load8(buf, i)?);
+    if n == 0 {
+        return None;
+    }
+    if n < 8 {
+        return Some((high, i + n));
+    }
+    let (m, low) = digits8(load8(buf, i + 8)?);
+    if m == 8 {
+        return None;
+    }
+    // high < 10^8, so high * 10^m + low < 10^15
+    Some((high * POW10[m] + low, i + 8 + m))
+}
+
+/// `["price","qty"],…]` from `i` (after the opening bracket) into `out`; the position after the
+/// closing bracket.
+#[inline(always)]
+fn levels(
+    price: &Grid,
+    size: &Grid,
+    buf: &[u8],
+    mut i: usize,
+    out: &mut Vec<Level>,
+) -> Option<usize> {
+    out.clear();
+    if *buf.get(i)? == b']' {
+        return Some(i + 1);
+    }
+    loop {
+        let j = literal(buf, i, b"[\"")?;
+        let (ticks, j) = price.parse_quoted(buf, j)?;
+        let j = literal(buf, j, b",\"")?;
+        let (lots, j) = size.parse_quoted(buf, j)?;
+        if *buf.get(j)? != b']' {
+            return None;
+        }
+        out.push(Level { ticks, lots });
+        match *buf.get(j + 1)? {
+            b',' => i = j + 2,
+            b']' => return Some(j + 2),
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DepthParser, DiffOutcome, SyncedBook};
+    use crate::cex::grid::Grid;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn parser() -> DepthParser {
+        DepthParser::new(
+            "BTCUSDT",
+            Grid::new(dec!(0.01)).unwrap(),
+            Grid::new(dec!(0.00001)).unwrap(),
+        )
+    }
+
+    /// Both parsers on the same bytes: the fast path (`None` if it declined) and the general one.
+    type Parsed = (super::DiffHeader, Vec<super::Level>, Vec<super::Level>);
+
+    fn both(msg: &[u8]) -> (Option<Parsed>, Result<Parsed, super::super::DepthError>) {
+        let mut p = parser();
+        let (mut bids, mut asks) = (Vec::new(), Vec::new());
+        let fast = super::parse_diff(&p.price, &p.size, &p.symbol_key, msg, &mut bids, &mut asks)
+            .map(|h| (h, bids, asks));
+        let general = p
+            .parse_diff_general(msg)
+            .map(|h| (h, p.bids.clone(), p.asks.clone()));
+        (fast, general)
+    }
+
+    fn msg(first: u64, last: u64, bids: &[(String, String)], asks: &[(String, String)]) -> String {
+        let side = |l: &[(String, String)]| {
+            l.iter()
+                .map(|(p, q)| format!(r#"["{p}","{q}"]"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        format!(
+            r#"{{"e":"depthUpdate","E":1764072000100,"s":"BTCUSDT","U":{first},"u":{last},"b":[{}],"a":[{}]}}"#,
+            side(bids),
+            side(asks)
+        )
+    }
+
+    #[test]
+    fn binance_layout_takes_the_fast_path() {
+        let m = msg(
+            75000000001,
+            75000000018,
+            &[("59999.49".into(), "0.00824000".into())],
+            &[
+                ("60000.24".into(), "0.02928000".into()),
+                ("60000.09".into(), "0.00000000".into()),
+            ],
+        );
+        let (fast, general) = both(m.as_bytes());
+        let fast = fast.expect("fast path");
+        assert_eq!(Ok(fast.clone()), general);
+        assert_eq!(fast.0.first_update_id, 75000000001);
+        assert_eq!(fast.0.final_update_id, 75000000018);
+        assert_eq!(fast.0.event_time, 1764072000100);
+        assert_eq!(
+            fast.1,
+            vec![super::Level {
+                ticks: 5_999_949,
+                lots: 824
+            }]
+        );
+        assert_eq!(fast.2[1].lots, 0);
+        // empty sides
+        let m = msg(1, 1, &[], &[]);
+        let (fast, general) = both(m.as_bytes());
+        assert!(fast.is_some());
+        assert_eq!(fast.ok_or(()), general.map_err(|_| ()));
+    }
+
+    #[test]
+    fn other_layouts_fall_back_with_the_same_answer_or_error() {
+        let good = msg(
+            5,
+            9,
+            &[("1.05".into(), "2".into())],
+            &[("1.06".into(), "0.5".into())],
+        );
+        let variants = [
+            good.replace(r#""E""#, r#" "E""#),                        // a blank
+            good.replace(r#"{"e":"depthUpdate","#, r#"{"#),           // no event type: an error
+            good.replace("BTCUSDT", "ETHUSDT"),                       // wrong symbol
+            good.replace(r#""U":5"#, r#""U":10"#),                    // U > u
+            good.replace("1.05", "1.055"),                            // off the grid
+            good.replace("1.05", "-1.05"),                            // a sign
+            good.replace("1.05", "1e5"),                              // an exponent
+            good.replace(r#""u":9"#, r#""u":12345678901234567"#),     // 17-digit id
+            format!("{good} "),                                       // trailing blank
+            format!(r#"{{"stream":"btcusdt@depth","data":{good}}}"#), // envelope
+            good.replace(r#","b":"#, r#","x":1,"b":"#),               // unknown key
+            good[..good.len() - 1].to_string(),                       // truncated
+        ];
+        // longer numbers than a word are still read on the fast path (digit by digit), the same
+        for v in [
+            good.replace("1.05", "123456789012.05"),
+            good.replace(r#""0.5""#, r#""0.5000000000000""#),
+        ] {
+            let (fast, general) = both(v.as_bytes());
+            assert!(fast.is_some(), "{v}");
+            assert_eq!(fast.ok_or(()), general.map_err(|_| ()), "{v}");
+        }
+        for v in variants {
+            let (fast, general) = both(v.as_bytes());
+            assert!(fast.is_none(), "fast path must decline {v}");
+            // the general parser decides; the public entry point agrees with it
+            let mut p = parser();
+            assert_eq!(
+                p.parse_diff(v.as_bytes())
+                    .map(|_| (p.bids.clone(), p.asks.clone())),
+                general.map(|(_, b, a)| (b, a)),
+                "{v}"
+            );
+        }
+    }
+
+    fn decimal(int_digits: usize, frac_digits: Option<usize>, seed: u64) -> String {
+        let mut x = seed;
+        let mut digit = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            char::from(b'0' + ((x >> 33) % 10) as u8)
+        };
+        let mut s: String = (0..int_digits).map(|_| digit()).collect();
+        if let Some(f) = frac_digits {
+            s.push('.');
+            s.extend((0..f).map(|_| digit()));
+        }
+        s
+    }
+
+    fn level() -> impl Strategy<Value = (String, String)> {
+        (
+            1usize..10,
+            proptest::option::of(0usize..5),
+            1usize..5,
+            proptest::option::of(0usize..11),
+            any::<u64>(),
+            any::<bool>(),
+        )
+            .prop_map(|(pi, pf, qi, qf, seed, zero_tail)| {
+                let p = decimal(pi, pf, seed);
+                let mut q = decimal(qi, qf, seed ^ 0x5555);
+                if zero_tail && q.contains('.') {
+                    // most real sizes: 8 decimals, the last three zero
+                    q = format!(
+                        "{}.{}000",
+                        &q[..q.find('.').unwrap_or(0)],
+                        &decimal(5, None, seed)
+                    );
+                }
+                (p, q)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Random messages in Binance's layout (prices and sizes of any length, on or off the
+        /// grid): whenever the fast path answers, the general parser gives the same header and
+        /// levels; and on-grid values of usual length always take the fast path.
+        #[test]
+        fn fast_and_general_paths_agree(
+            first in 0u64..100_000_000_000_000,
+            span in 0u64..1000,
+            bids in proptest::collection::vec(level(), 0..25),
+            asks in proptest::collection::vec(level(), 0..25),
+        ) {
+            let m = msg(first, first + span, &bids, &asks);
+            let (fast, general) = both(m.as_bytes());
+            match &fast {
+                Some(f) => prop_assert_eq!(Ok(f.clone()), general.clone()),
+                // declined: only what the general path rejects too (off the grid here)
+                None => prop_assert!(general.is_err(), "{}", m),
+            }
+        }
+
+        /// Random byte edits of a valid message never panic either path, never make the fast path
+        /// answer differently from the general one, and never change a synced book on an error.
+        #[test]
+        fn mutated_messages_never_panic_or_diverge(
+            edits in proptest::collection::vec(
+                (any::<proptest::sample::Index>(), 0u8..4, proptest::sample::select(
+                    b"0123456789.\",[]{}: -+eE\\\x00\xff".to_vec())),
+                1..4),
+        ) {
+            let mut m = msg(
+                101,
+                103,
+                &[("59999.49".into(), "0.00824000".into()), ("59999.48".into(), "0".into())],
+                &[("60000.01".into(), "1.5".into())],
+            ).into_bytes();
+            for (at, kind, byte) in edits {
+                let i = at.index(m.len().max(1));
+                match kind {
+                    0 => m[i] = byte,
+                    1 => { m.remove(i); }
+                    2 => m.insert(i, byte),
+                    _ => m.truncate(i),
+                }
+                if m.is_empty() { break; }
+            }
+            let (fast, general) = both(&m);
+            if let Some(f) = fast {
+                prop_assert_eq!(Ok(f), general);
+            }
+            let mut b = SyncedBook::new(
+                "BTCUSDT",
+                Grid::new(dec!(0.01)).unwrap(),
+                Grid::new(dec!(0.00001)).unwrap(),
+            );
+            b.on_snapshot(br#"{"lastUpdateId":100,"bids":[["59999.50","1"]],"asks":[["60000.00","2"]]}"#).unwrap();
+            let before = b.book.clone();
+            match b.on_frame(&m) {
+                Err(_) => prop_assert_eq!(&b.book, &before),
+                Ok(DiffOutcome::Applied) | Ok(DiffOutcome::Stale) | Ok(DiffOutcome::Gap { .. }) => {}
+                Ok(DiffOutcome::Buffered) => prop_assert!(false, "synced book buffered"),
+            }
+        }
+    }
+}
