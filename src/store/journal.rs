@@ -1,8 +1,12 @@
 //! The journal proper. Every write is one SQLite transaction in WAL mode with `synchronous=FULL`, so a
 //! process killed at any point leaves either the whole record or none of it.
+//!
+//! A `Journal` is a cheap handle: clones share one connection (behind a mutex), so a venue can record
+//! a transaction synchronously before broadcasting it while the strategy holds the journal too.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -55,9 +59,16 @@ pub struct JournalOrder {
     pub reason: Option<String>,
 }
 
-/// The journal: one SQLite file.
+/// The journal: one SQLite file. Clones share the connection.
+#[derive(Clone)]
 pub struct Journal {
-    conn: Connection,
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").finish_non_exhaustive()
+    }
 }
 
 const SCHEMA: &str = r#"
@@ -190,27 +201,37 @@ impl Journal {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// The connection, for one synchronous piece of work (never held across an await).
+    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (each write is a transaction).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Starts a run; `config` is stored as given (e.g. the strategy's TOML).
     pub fn start_run(&self, label: &str, config: &str) -> Result<RunId, StoreError> {
-        self.conn.execute(
+        let conn = self.db();
+        conn.execute(
             "INSERT INTO runs (started_ms, label, config) VALUES (?1, ?2, ?3)",
             params![now_ms(), label, config],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(conn.last_insert_rowid())
     }
 
     pub fn end_run(&self, run: RunId, outcome: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db().execute(
             "UPDATE runs SET ended_ms = ?1, outcome = ?2 WHERE id = ?3",
             params![now_ms(), outcome, run],
         )?;
         Ok(())
     }
 
-    /// Records an order intent, state `PendingSubmit`. Call this **before** sending the order.
+    /// Records an order intent, state `PendingSubmit`, with its first event (one transaction). Call
+    /// this **before** sending the order.
     pub fn record_intent(
         &self,
         run: RunId,
@@ -218,7 +239,9 @@ impl Journal {
         order: &OrderRequest,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        let r = self.conn.execute(
+        let mut conn = self.db();
+        let tx = conn.transaction()?;
+        let r = tx.execute(
             "INSERT INTO orders (client_id, run_id, venue, pair, side, order_type, amount, price, time_in_force,
                  deadline, state, filled, filled_quote, created_ms, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '0', '0', ?12, ?12)",
@@ -245,7 +268,7 @@ impl Journal {
             }
             Err(e) => Err(e.into()),
             Ok(_) => {
-                self.conn.execute(
+                tx.execute(
                     "INSERT INTO order_events (client_id, state, at_ms) VALUES (?1, ?2, ?3)",
                     params![
                         order.client_id.as_str(),
@@ -253,6 +276,7 @@ impl Journal {
                         now
                     ],
                 )?;
+                tx.commit()?;
                 Ok(())
             }
         }
@@ -262,13 +286,14 @@ impl Journal {
     /// current state is a no-op (events can repeat), except where the state machine allows a
     /// self-transition.
     pub fn record_state(
-        &mut self,
+        &self,
         client_id: &ClientOrderId,
         to: OrderState,
         venue_order_id: Option<&str>,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let mut conn = self.db();
+        let tx = conn.transaction()?;
         let from: String = tx
             .query_row(
                 "SELECT state FROM orders WHERE client_id = ?1",
@@ -309,8 +334,9 @@ impl Journal {
 
     /// Records a fill once: returns `false` if (venue, trade id) was already recorded. The fill and the
     /// order's filled amounts and state are written in one transaction.
-    pub fn record_fill(&mut self, run: RunId, fill: &Fill) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
+    pub fn record_fill(&self, run: RunId, fill: &Fill) -> Result<bool, StoreError> {
+        let mut conn = self.db();
+        let tx = conn.transaction()?;
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO fills (venue, trade_id, run_id, client_id, venue_order_id, pair, side, price,
                  amount, fee_asset, fee_amount, is_maker, ts_ms)
@@ -391,15 +417,18 @@ impl Journal {
         Ok(true)
     }
 
-    /// Inserts or updates a transaction.
+    /// Inserts or updates a transaction (by hash). A late "pending" never overwrites a final status
+    /// (the record made before the broadcast can be re-reported after the outcome is known).
     pub fn record_tx(&self, run: RunId, tx: &TxInfo) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO transactions (hash, run_id, chain, sender, nonce, client_id, status, gas_used,
                  effective_gas_price, fee_native, native_asset, block, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT(hash) DO UPDATE SET status = excluded.status, gas_used = excluded.gas_used,
                  effective_gas_price = excluded.effective_gas_price, fee_native = excluded.fee_native,
-                 block = excluded.block, updated_ms = excluded.updated_ms",
+                 block = excluded.block, updated_ms = excluded.updated_ms,
+                 client_id = COALESCE(transactions.client_id, excluded.client_id)
+             WHERE excluded.status != 'pending' OR transactions.status = 'pending'",
             params![
                 tx.hash,
                 run,
@@ -420,7 +449,7 @@ impl Journal {
     }
 
     pub fn record_balance(&self, run: RunId, venue: &str, b: &Balance) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO balances (run_id, venue, asset, total, available, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![run, venue, b.asset.as_str(), b.total.to_string(), b.available.to_string(), now_ms()],
         )?;
@@ -455,8 +484,32 @@ impl Journal {
         self.query_txs("WHERE run_id = ?1 ORDER BY nonce", [run])
     }
 
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
+    /// Every transaction recorded for an order (attempts and replacements), by nonce then age.
+    pub fn transactions_of_order(
+        &self,
+        client_id: &ClientOrderId,
+    ) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs(
+            "WHERE client_id = ?1 ORDER BY nonce, rowid",
+            [client_id.as_str()],
+        )
+    }
+
+    /// Pending transactions of one account on one chain, by nonce.
+    pub fn pending_transactions_of(
+        &self,
+        chain: &str,
+        from: &str,
+    ) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs(
+            "WHERE status = 'pending' AND chain = ?1 AND sender = ?2 ORDER BY nonce, rowid",
+            [chain, from],
+        )
+    }
+
+    /// Every transaction in the journal, by sender and nonce.
+    pub fn all_transactions(&self) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs("ORDER BY sender, nonce, rowid", [])
     }
 
     fn query_orders<P: rusqlite::Params>(
@@ -468,7 +521,8 @@ impl Journal {
             "SELECT client_id, run_id, venue, pair, side, order_type, amount, price, time_in_force, deadline, state,
                  venue_order_id, filled, filled_quote, reason FROM orders {filter}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let conn = self.db();
+        let mut stmt = conn.prepare(&sql)?;
         let raw = stmt
             .query_map(p, |r| {
                 Ok((
@@ -559,7 +613,8 @@ impl Journal {
             "SELECT hash, chain, sender, nonce, client_id, status, gas_used, effective_gas_price, fee_native, block,
                  native_asset FROM transactions {filter}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let conn = self.db();
+        let mut stmt = conn.prepare(&sql)?;
         let rows = stmt
             .query_map(p, |r| {
                 Ok((

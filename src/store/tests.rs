@@ -50,7 +50,7 @@ fn fill(
 
 #[test]
 fn intent_then_states_then_fills() {
-    let mut j = Journal::in_memory().unwrap();
+    let j = Journal::in_memory().unwrap();
     let run = j.start_run("test", "{}").unwrap();
     let o = order("o1", Side::Buy, dec!(2), dec!(100));
     j.record_intent(run, "binance", &o).unwrap();
@@ -170,7 +170,7 @@ fn reopen_reloads_what_was_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/journal.sqlite");
     {
-        let mut j = Journal::open(&path).unwrap();
+        let j = Journal::open(&path).unwrap();
         let run = j.start_run("arb", "cfg").unwrap();
         j.record_intent(run, "binance", &order("a", Side::Buy, dec!(1), dec!(100)))
             .unwrap();
@@ -234,7 +234,7 @@ fn reopen_reloads_what_was_in_flight() {
 
 #[test]
 fn history_nets_trades_fees_and_gas_per_asset() {
-    let mut j = Journal::in_memory().unwrap();
+    let j = Journal::in_memory().unwrap();
     let run = j.start_run("arb", "").unwrap();
     j.record_intent(run, "binance", &order("buy", Side::Buy, dec!(1), dec!(100)))
         .unwrap();
