@@ -6,6 +6,7 @@ mod anvil_support;
 mod evm_support;
 mod uniswap_support;
 
+mod amm_adoption;
 mod anvil_cli;
 mod anvil_env;
 mod anvil_fork;
