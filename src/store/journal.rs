@@ -470,6 +470,75 @@ impl Journal {
         )
     }
 
+    /// Every order of every run, oldest first.
+    pub fn all_orders(&self) -> Result<Vec<JournalOrder>, StoreError> {
+        self.query_orders("ORDER BY created_ms, rowid", [])
+    }
+
+    /// Every fill of every run, in the order they were recorded.
+    pub fn all_fills(&self) -> Result<Vec<Fill>, StoreError> {
+        let conn = self.db();
+        let mut stmt = conn.prepare(
+            "SELECT venue, trade_id, client_id, venue_order_id, pair, side, price, amount, fee_asset,
+                 fee_amount, is_maker, ts_ms FROM fills ORDER BY rowid",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ),
+                    (
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                    ),
+                    (
+                        r.get::<_, String>(8)?,
+                        r.get::<_, String>(9)?,
+                        r.get::<_, bool>(10)?,
+                        r.get::<_, i64>(11)?,
+                    ),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(
+                |(
+                    (venue, trade_id, cid, void),
+                    (pair, side, price, amount),
+                    (fee_asset, fee, is_maker, ts),
+                )| {
+                    let corrupt =
+                        |what: &str| StoreError::Corrupt(format!("fill {trade_id}: {what}"));
+                    Ok(Fill {
+                        client_id: cid
+                            .as_deref()
+                            .map(ClientOrderId::new)
+                            .transpose()
+                            .map_err(|_| corrupt("client id"))?,
+                        venue_order_id: void,
+                        pair: Pair::from_str(&pair).map_err(|_| corrupt("pair"))?,
+                        side: Side::from_str(&side).map_err(|_| corrupt("side"))?,
+                        price: dec(&price, "price")?,
+                        amount: dec(&amount, "amount")?,
+                        fee_asset: crate::core::Asset::new(&fee_asset)
+                            .map_err(|_| corrupt("fee asset"))?,
+                        fee_amount: dec(&fee, "fee")?,
+                        is_maker,
+                        timestamp_ms: u64::try_from(ts).unwrap_or_default(),
+                        venue,
+                        trade_id,
+                    })
+                },
+            )
+            .collect()
+    }
+
     /// Every order of a run, oldest first.
     pub fn orders_of_run(&self, run: RunId) -> Result<Vec<JournalOrder>, StoreError> {
         self.query_orders("WHERE run_id = ?1 ORDER BY created_ms, rowid", [run])

@@ -11,6 +11,7 @@ mod anvil_cli;
 mod anvil_env;
 mod anvil_fork;
 mod anvil_hostile;
+mod arb_crash;
 mod binance_book;
 mod binance_cli;
 mod binance_http;
