@@ -184,11 +184,21 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "arb", &text, tx).await?;
     let run_id = runner.run_id();
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Install the Ctrl-C handler before the run starts (the future registers it when first polled):
+    // otherwise a Ctrl-C that comes before the first event kills the process instead of stopping
+    // the run cleanly.
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    std::future::poll_fn(|cx| {
+        if ctrl_c.as_mut().poll(cx).is_ready() {
+            let _ = stop_tx.send(true);
+        }
+        std::task::Poll::Ready(())
+    })
+    .await;
     let handle = tokio::spawn(runner.run(stop_rx));
     eprintln!(
         "arb run {run_id} started; Ctrl-C stops (no new orders, in-flight ones followed to the end)"
     );
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
     loop {
         tokio::select! {
             _ = &mut ctrl_c, if !*stop_tx.borrow() => {
