@@ -1,7 +1,8 @@
 //! Crash safety of `sluice arb` (issue 7): the test hosts an anvil from the snapshot (one block a
 //! second, so swaps and approvals sit in the pool for a while) and a mock Binance priced above the
 //! pool; it runs the real binary against them and kills it with SIGKILL at a random moment (seeded,
-//! printed) while it trades, 20 times. After each kill a new `sluice arb` starts, reconciles what the
+//! printed) while it trades, 20 times; in half of the rounds the mock answers order placement late, so
+//! that kills also land between an exchange order's execution and its acknowledgement. After each kill a new `sluice arb` starts, reconciles what the
 //! dead one left in flight, and is stopped with Ctrl-C before it trades (its copy of the config asks
 //! for an edge no market gives). Then the journal and the venues must agree:
 //!
@@ -481,6 +482,10 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
         // Bids well above the pool (3000 and rising as we buy there): every round can trade.
         mock.seed_book("ETHUSDT", dec!(3400), 10, 100, dec!(0.15))
             .unwrap();
+        // Half of the rounds answer order placement late (the order executes at once): a kill
+        // then often finds an exchange order the venue has and the journal has only as an intent.
+        let slow_ack = rng.gen_bool(0.5);
+        mock.set_ack_delay(Duration::from_millis(if slow_ack { 1500 } else { 0 }));
         let delay = Duration::from_millis(rng.gen_range(300..4500));
         let mut child = spawn_arb(&home, &trade_cfg, &log, Stdio::null());
         tokio::time::sleep(delay).await;
@@ -493,7 +498,7 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
         signal(&child, libc::SIGKILL);
         wait_child(&mut child, Duration::from_secs(10)).await;
         let point = kill_point(&journal);
-        println!("round {round}: killed after {delay:?}: {point}");
+        println!("round {round}: killed after {delay:?} (slow acks: {slow_ack}): {point}");
         *points.entry(point).or_default() += 1;
 
         restart_and_reconcile(&home, &check_cfg, &log).await;
