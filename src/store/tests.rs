@@ -317,3 +317,127 @@ fn history_nets_trades_fees_and_gas_per_asset() {
     assert_eq!(r.outcome.as_deref(), Some("done"));
     assert!(j.history(Some(99)).unwrap().runs.is_empty());
 }
+
+fn tx(hash: &str, nonce: u64, client: Option<&str>, status: TxState) -> TxInfo {
+    TxInfo {
+        chain: "anvil".into(),
+        hash: hash.into(),
+        from: "0xabc".into(),
+        nonce,
+        client_id: client.map(|c| ClientOrderId::new(c).unwrap()),
+        status,
+        gas_used: (status != TxState::Pending).then_some(21_000),
+        effective_gas_price: None,
+        fee_native: (status != TxState::Pending).then_some(dec!(0.0001)),
+        native_asset: "ETH".into(),
+        block: (status != TxState::Pending).then_some(7),
+    }
+}
+
+#[test]
+fn a_record_made_before_the_broadcast_never_overwrites_the_outcome() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    j.record_tx(run, &tx("0x01", 3, Some("s1"), TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x01", 3, Some("s1"), TxState::Mined))
+        .unwrap();
+    // A late "pending" report of the same transaction changes nothing.
+    j.record_tx(run, &tx("0x01", 3, Some("s1"), TxState::Pending))
+        .unwrap();
+    let all = j.all_transactions().unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].status, TxState::Mined);
+    assert_eq!(all[0].gas_used, Some(21_000));
+    // A report without the order keeps the order recorded first.
+    j.record_tx(run, &tx("0x01", 3, None, TxState::Mined))
+        .unwrap();
+    assert_eq!(
+        j.all_transactions().unwrap()[0]
+            .client_id
+            .as_ref()
+            .map(|c| c.as_str()),
+        Some("s1")
+    );
+}
+
+#[test]
+fn transactions_by_order_and_pending_by_account() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    j.record_tx(run, &tx("0x01", 1, None, TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x02", 2, Some("s1"), TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x03", 2, Some("s1"), TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x04", 3, Some("s2"), TxState::Mined))
+        .unwrap();
+    let of_s1: Vec<String> = j
+        .transactions_of_order(&ClientOrderId::new("s1").unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|t| t.hash)
+        .collect();
+    assert_eq!(of_s1, ["0x02", "0x03"]);
+    assert_eq!(
+        j.pending_transactions_of("anvil", "0xabc").unwrap().len(),
+        3
+    );
+    assert!(
+        j.pending_transactions_of("anvil", "0xdef")
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        j.pending_transactions_of("other", "0xabc")
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn clones_share_the_journal_and_the_venue_view_writes_under_the_run() {
+    use crate::venue::TxJournal;
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    let view = RunTxJournal::new(j.clone(), run);
+    view.record_tx(&tx("0x05", 9, Some("s3"), TxState::Pending))
+        .unwrap();
+    assert_eq!(j.transactions_of_run(run).unwrap().len(), 1);
+    assert_eq!(
+        view.order_txs(&ClientOrderId::new("s3").unwrap())
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(view.pending_txs("anvil", "0xabc").unwrap().len(), 1);
+    // A run that does not exist is refused (and so the broadcast would be).
+    let stray = RunTxJournal::new(j.clone(), run + 100);
+    assert!(
+        stray
+            .record_tx(&tx("0x06", 10, None, TxState::Pending))
+            .is_err()
+    );
+}
+
+#[test]
+fn all_fills_reads_back_what_was_recorded() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    j.record_intent(run, "binance", &order("o9", Side::Sell, dec!(1), dec!(100)))
+        .unwrap();
+    let f = fill(
+        "binance",
+        "77",
+        "o9",
+        Side::Sell,
+        dec!(0.4),
+        dec!(101),
+        dec!(0.1),
+    );
+    assert!(j.record_fill(run, &f).unwrap());
+    assert!(!j.record_fill(run, &f).unwrap());
+    assert_eq!(j.all_fills().unwrap(), vec![f]);
+    assert_eq!(j.all_orders().unwrap()[0].filled, dec!(0.4));
+}

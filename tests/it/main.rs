@@ -22,6 +22,7 @@ mod binance_orders;
 mod cli_basics;
 mod demo;
 mod evm_balance_cli;
+mod evm_broadcast_hook;
 mod evm_client;
 mod evm_erc20;
 mod evm_nonce;
