@@ -526,7 +526,18 @@ impl SwapExecutor {
             return Ok(None);
         }
         let provider = self.tracker.client().provider();
-        let count = adoption::mined_count(provider, self.account()).await?;
+        // The account that sent them (the same for every attempt; it may not be this executor's,
+        // if the configuration changed between the runs).
+        let sender: Address = records
+            .first()
+            .map(|r| r.from.as_str())
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| AmmError::Decode {
+                what: "journaled transaction sender",
+                reason: format!("{e}"),
+            })?;
+        let count = adoption::mined_count(provider, sender).await?;
         let mut txs: Vec<ChainTx> = Vec::with_capacity(records.len());
         for r in &records {
             let c = adoption::resolve(provider, r, count, self.native_decimals()).await?;
@@ -552,8 +563,7 @@ impl SwapExecutor {
                     Side::Buy => (q, b),
                 };
                 let logs = receipt.inner.logs().to_vec();
-                let amounts =
-                    adoption::transfer_amounts(&logs, self.account(), token_in, token_out);
+                let amounts = adoption::transfer_amounts(&logs, sender, token_in, token_out);
                 let gas = c.info.fee_native.unwrap_or_default();
                 match self.swap_fill(
                     id,

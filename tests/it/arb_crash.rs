@@ -4,7 +4,8 @@
 //! printed) while it trades, 20 times; in half of the rounds the mock answers order placement late, so
 //! that kills also land between an exchange order's execution and its acknowledgement. After each kill a new `sluice arb` starts, reconciles what the
 //! dead one left in flight, and is stopped with Ctrl-C before it trades (its copy of the config asks
-//! for an edge no market gives). Then the journal and the venues must agree:
+//! for an edge no market gives); in some rounds that restart is itself killed while it reconciles and
+//! another one reconciles. Then the journal and the venues must agree:
 //!
 //! - every order the mock holds for our key is in the journal, in the same final state with the same
 //!   executed amount; every journal order the mock does not know failed without a fill;
@@ -501,6 +502,18 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
         println!("round {round}: killed after {delay:?} (slow acks: {slow_ack}): {point}");
         *points.entry(point).or_default() += 1;
 
+        // Sometimes the restart is killed too, while it reconciles: what it did must be safe to
+        // do again.
+        if rng.gen_bool(0.3) {
+            let early = Duration::from_millis(rng.gen_range(100..1500));
+            let mut again = spawn_arb(&home, &check_cfg, &log, Stdio::null());
+            tokio::time::sleep(early).await;
+            if again.try_wait().unwrap().is_none() {
+                signal(&again, libc::SIGKILL);
+            }
+            wait_child(&mut again, Duration::from_secs(10)).await;
+            println!("round {round}: the restart was killed too, after {early:?}");
+        }
         restart_and_reconcile(&home, &check_cfg, &log).await;
         scan_chain(&p, account, &mut scanned_from, &mut chain).await;
         let t = check(&journal, &mock, &p, account, first_nonce, &chain).await;
