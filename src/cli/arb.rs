@@ -215,22 +215,14 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         }
     }
     let summary = handle.await.map_err(|e| format!("strategy task: {e}"))??;
-    let pnl: Vec<String> = summary
-        .pnl
-        .iter()
-        .map(|f| format!("{} {}", f.net, f.asset))
-        .collect();
     eprintln!(
-        "run {}: {} trades, {} failures, {:?}; realized PnL: {}",
+        "run {}: {} trades, {} failures, {:?}; realized PnL: {} (per asset: {})",
         summary.run_id,
         summary.trades,
         summary.failures,
         summary.outcome,
-        if pnl.is_empty() {
-            "-".into()
-        } else {
-            pnl.join(", ")
-        }
+        super::history::flows(&summary.pnl_net, 8),
+        super::history::flows(&summary.pnl, 18),
     );
     Ok(())
 }

@@ -126,13 +126,11 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         ]);
     }
     t.print()?;
-    let pnl: Vec<String> = report
-        .summary
-        .pnl
-        .iter()
-        .map(|f| format!("{} {}", f.net.round_dp(8), f.asset))
-        .collect();
-    println!("realized PnL (net flow per asset): {}", pnl.join(", "));
+    println!(
+        "realized PnL: {} (aliases merged; per asset: {})",
+        super::history::flows(&report.summary.pnl_net, 8),
+        super::history::flows(&report.summary.pnl, 8)
+    );
     println!(
         "journal: {} (see `sluice history`)",
         ctx.journal_path().display()

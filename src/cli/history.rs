@@ -14,12 +14,19 @@ pub struct Args {
     json: bool,
 }
 
-fn flows(v: &[AssetFlow]) -> String {
+/// `1.5 ETH, -20 USDT`, each amount rounded to `dp` decimals (half away from zero, for display).
+pub(super) fn flows(v: &[AssetFlow], dp: u32) -> String {
     if v.is_empty() {
         return "-".into();
     }
     v.iter()
-        .map(|f| format!("{} {}", f.net, f.asset))
+        .map(|f| {
+            let n = f
+                .net
+                .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .normalize();
+            format!("{n} {}", f.asset)
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -69,9 +76,9 @@ pub fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         t.print()?;
         println!(
             "fees: {}\ngas: {}\nrealized PnL: {}\n",
-            flows(&r.fees),
-            flows(&r.gas),
-            flows(&r.pnl)
+            flows(&r.fees, 18),
+            flows(&r.gas, 18),
+            flows(&r.pnl, 18)
         );
     }
     Ok(())

@@ -40,6 +40,16 @@ pub enum StoreError {
         from: OrderState,
         to: OrderState,
     },
+    #[error(
+        "{venue} trade {trade_id} is already recorded for order {recorded}, and now reported for \
+         order {new}: the venue reuses trade ids (is this the same exchange account as before?)"
+    )]
+    FillIdConflict {
+        venue: String,
+        trade_id: String,
+        recorded: String,
+        new: String,
+    },
     #[error("order {id}: fill {trade_id} would exceed the order amount")]
     Overfill { id: String, trade_id: String },
     #[error("corrupt journal row: {0}")]
@@ -358,6 +368,23 @@ impl Journal {
             ],
         )?;
         if inserted == 0 {
+            // The same trade seen again (stream and poll both report it) is expected. The same id on
+            // another order is not: the venue reused an id the journal already holds, and ignoring it
+            // would silently lose this order's fill.
+            let existing: Option<String> = tx.query_row(
+                "SELECT client_id FROM fills WHERE venue = ?1 AND trade_id = ?2",
+                params![fill.venue, fill.trade_id],
+                |r| r.get(0),
+            )?;
+            let new = fill.client_id.as_ref().map(ClientOrderId::as_str);
+            if existing.is_some() && new.is_some() && existing.as_deref() != new {
+                return Err(StoreError::FillIdConflict {
+                    venue: fill.venue.clone(),
+                    trade_id: fill.trade_id.clone(),
+                    recorded: existing.unwrap_or_default(),
+                    new: new.unwrap_or_default().to_string(),
+                });
+            }
             return Ok(false);
         }
         if let Some(cid) = &fill.client_id {

@@ -105,6 +105,28 @@ fn intent_then_states_then_fills() {
         (jo.state, jo.filled, jo.venue_order_id.as_deref()),
         (OrderState::PartiallyFilled, dec!(1), Some("123"))
     );
+    // the same trade id reported for another order: a loud conflict, not a silently dropped fill
+    let other = order("o9", Side::Buy, dec!(2), dec!(100));
+    j.record_intent(run, "binance", &other).unwrap();
+    let err = j
+        .record_fill(
+            run,
+            &fill(
+                "binance",
+                "t1",
+                "o9",
+                Side::Buy,
+                dec!(1),
+                dec!(100),
+                dec!(0.1),
+            ),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::FillIdConflict { .. }), "{err}");
+    assert!(err.to_string().contains("o1") && err.to_string().contains("o9"));
+    assert_eq!(j.order(&other.client_id).unwrap().unwrap().filled, dec!(0));
+    j.record_state(&other.client_id, OrderState::Failed, None, Some("test"))
+        .unwrap();
     assert!(matches!(
         j.record_fill(
             run,

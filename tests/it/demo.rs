@@ -5,21 +5,29 @@ use std::process::Command;
 
 use rust_decimal::Decimal;
 
-#[test]
-fn sluice_demo_trades_the_gap_and_exits_zero() {
-    let home = tempfile::tempdir().unwrap();
+/// Runs `sluice demo --json` in `home`; returns the report and stderr, after checking that it
+/// exited 0 and traded without a failure.
+fn run_demo(home: &std::path::Path) -> (serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["demo", "--json", "--timeout-secs", "90"])
-        .env("SLUICE_HOME", home.path())
+        .env("SLUICE_HOME", home)
         .env("RUST_LOG", "warn")
         .output()
         .expect("run sluice demo");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "sluice demo failed:\n{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
     let trades = report["summary"]["trades"].as_u64().unwrap();
     assert!(trades >= 1, "no trade: {stderr}");
     assert_eq!(report["summary"]["failures"].as_u64(), Some(0), "{stderr}");
+    (report, stderr)
+}
+
+#[test]
+fn sluice_demo_trades_the_gap_and_exits_zero() {
+    let home = tempfile::tempdir().unwrap();
+    let (report, stderr) = run_demo(home.path());
+    let trades = report["summary"]["trades"].as_u64().unwrap();
     // Each trade bought on one venue what it sold on the other: the fills of each venue add up to
     // trades x size (1 ETH), whatever the number of levels the exchange leg took.
     let fills = report["trades"].as_array().unwrap();
@@ -42,6 +50,22 @@ fn sluice_demo_trades_the_gap_and_exits_zero() {
     };
     // The gap was earned: the quote assets (USDT + USDC, the same by the demo's aliases) grew.
     assert!(flow("USDT") + flow("USDC") > Decimal::ZERO, "{report}");
+    // ... and the merged result says so in one line: USDT up, ETH down by the gas only.
+    let net = |a: &str| -> Decimal {
+        report["summary"]["pnl_net"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["asset"] == a)
+            .map(|f| f["net"].as_str().unwrap().parse().unwrap())
+            .unwrap_or_default()
+    };
+    assert_eq!(net("USDT"), flow("USDT") + flow("USDC"), "{report}");
+    assert_eq!(net("ETH"), flow("ETH") + flow("WETH"), "{report}");
+    assert!(
+        net("ETH") < Decimal::ZERO && net("ETH") > Decimal::new(-1, 2),
+        "{report}"
+    );
     // The journal's PnL equals the balance change on the venues, asset by asset, to the last unit
     // (exchange fees and on-chain gas included).
     let total = |key: &str, asset: &str| -> Decimal {
@@ -74,4 +98,29 @@ fn sluice_demo_trades_the_gap_and_exits_zero() {
         h["runs"][0]["trades"].as_array().unwrap().len(),
         fills.len()
     );
+}
+
+/// A second demo over the same journal (a new mock exchange, a new anvil) trades as well as the
+/// first: nothing from the first run's orders or fills gets in its way.
+#[test]
+fn sluice_demo_runs_again_over_the_same_journal() {
+    let home = tempfile::tempdir().unwrap();
+    let (first, _) = run_demo(home.path());
+    let (second, stderr) = run_demo(home.path());
+    assert_eq!(
+        second["summary"]["trades"], first["summary"]["trades"],
+        "the same setup makes the same trades: {stderr}"
+    );
+    let hist = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["history", "--json"])
+        .env("SLUICE_HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(hist.status.success());
+    let h: serde_json::Value = serde_json::from_slice(&hist.stdout).unwrap();
+    let runs = h["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{h}");
+    for (run, report) in runs.iter().zip([&first, &second]) {
+        assert_eq!(run["trades"], report["trades"], "{h}");
+    }
 }

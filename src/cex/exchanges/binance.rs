@@ -754,7 +754,7 @@ impl Venue for BinanceSpot {
                 for f in &resp.fills {
                     let fill = crate::core::Fill {
                         venue: String::new(),
-                        trade_id: f.trade_id.to_string(),
+                        trade_id: super::binance_api::fill_trade_id(&pair, f.trade_id),
                         client_id: Some(id.clone()),
                         venue_order_id: Some(resp.order_id.to_string()),
                         pair: pair.clone(),

@@ -334,6 +334,13 @@ pub struct ResponseFill {
     pub trade_id: i64,
 }
 
+/// The venue-wide identity of a Binance trade. Binance numbers trades per symbol, so the bare id
+/// repeats across pairs: a journal keyed by (venue, trade id) would drop the second pair's fill as a
+/// duplicate. The pair makes it unique.
+pub fn fill_trade_id(pair: &Pair, id: i64) -> String {
+    format!("{pair}:{id}")
+}
+
 /// `GET /api/v3/myTrades`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -353,7 +360,7 @@ impl AccountTrade {
     pub fn to_fill(&self, client_id: &ClientOrderId, pair: &Pair) -> Result<Fill, CexError> {
         Ok(Fill {
             venue: String::new(),
-            trade_id: self.id.to_string(),
+            trade_id: fill_trade_id(pair, self.id),
             client_id: Some(client_id.clone()),
             venue_order_id: Some(self.order_id.to_string()),
             pair: pair.clone(),
@@ -447,7 +454,7 @@ impl ExecutionReport {
         }
         Ok(Some(Fill {
             venue: String::new(),
-            trade_id: self.trade_id.to_string(),
+            trade_id: fill_trade_id(pair, self.trade_id),
             client_id: Some(client_id.clone()),
             venue_order_id: Some(self.order_id.to_string()),
             pair: pair.clone(),
@@ -542,7 +549,7 @@ mod tests {
         let f = t.fill(&id, &pair).unwrap().unwrap();
         assert_eq!(
             (f.trade_id.as_str(), f.amount, f.price, f.side),
-            ("77", dec!(0.25), dec!(101.5), Side::Sell)
+            ("BTC-USDT:77", dec!(0.25), dec!(101.5), Side::Sell)
         );
         assert!(f.is_maker);
     }

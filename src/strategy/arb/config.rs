@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{Asset, Pair};
+use crate::store::AssetFlow;
 use crate::venue::VenueId;
 
 /// An invalid configuration, naming the key.
@@ -190,6 +191,27 @@ impl ArbConfig {
             .find(|a| &a.asset == asset)
             .map(|a| (a.same_as.clone(), a.rate))
             .unwrap_or_else(|| (asset.clone(), Decimal::ONE))
+    }
+
+    /// Per-asset flows merged through the aliases: what the run made or lost once WETH counts as ETH
+    /// and USDC as USDT (at each alias's rate). Sorted by asset; exact (no rounding).
+    pub fn merge_aliases(&self, flows: &[AssetFlow]) -> Vec<AssetFlow> {
+        let mut merged: std::collections::BTreeMap<String, Decimal> = Default::default();
+        for f in flows {
+            let (asset, rate) = match Asset::new(&f.asset) {
+                Ok(a) => self.canonical(&a),
+                // Not a parseable asset name: keep it apart rather than guess.
+                Err(_) => {
+                    *merged.entry(f.asset.clone()).or_default() += f.net;
+                    continue;
+                }
+            };
+            *merged.entry(asset.to_string()).or_default() += f.net * rate;
+        }
+        merged
+            .into_iter()
+            .map(|(asset, net)| AssetFlow { asset, net })
+            .collect()
     }
 
     pub fn canonical_pair(&self, pair: &Pair) -> Pair {

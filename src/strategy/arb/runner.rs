@@ -82,6 +82,8 @@ pub struct RunSummary {
     pub failures: u32,
     pub outcome: RunOutcome,
     pub pnl: Vec<AssetFlow>,
+    /// `pnl` with the config's aliases merged (WETH counted as ETH, USDC as USDT): the run's result.
+    pub pnl_net: Vec<AssetFlow>,
 }
 
 /// Errors that stop the runner outright.
@@ -330,6 +332,7 @@ impl ArbRunner {
             trades: self.trades,
             failures: self.failures,
             outcome,
+            pnl_net: self.eval.config().merge_aliases(&pnl),
             pnl,
         })
     }

@@ -837,3 +837,29 @@ impl CloneWith for ArbConfig {
         self
     }
 }
+
+#[test]
+fn aliased_flows_merge_into_the_runs_result() {
+    use crate::store::AssetFlow;
+    let mut cfg = config("");
+    cfg.assets[1].rate = dec!(0.999); // 1 USDC = 0.999 USDT
+    let flow = |asset: &str, net: Decimal| AssetFlow {
+        asset: asset.into(),
+        net,
+    };
+    let merged = cfg.merge_aliases(&[
+        flow("ETH", dec!(-10.0011)),
+        flow("USDC", dec!(-30000)),
+        flow("USDT", dec!(30900)),
+        flow("WETH", dec!(10)),
+        flow("DAI", dec!(1)),
+    ]);
+    assert_eq!(
+        merged,
+        vec![
+            flow("DAI", dec!(1)),
+            flow("ETH", dec!(-0.0011)),
+            flow("USDT", dec!(930)),
+        ]
+    );
+}

@@ -67,6 +67,12 @@ impl Exchange {
         }
         let mut keys = HashMap::new();
         keys.insert(market_maker.api_key.clone(), MARKET_MAKER);
+        // Ids start at the start time in milliseconds, not at 1: a journal that outlives one mock
+        // (every `sluice demo` starts a new one over the same journal) must never see a second
+        // mock's order or trade reuse an earlier one's id, as Binance's own ids never repeat.
+        let id_base = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| u64::try_from(d.as_millis()).unwrap_or(1));
         Self {
             specs: spec_map,
             books,
@@ -77,8 +83,8 @@ impl Exchange {
             publisher: Publisher::new(),
             first_fills: Vec::new(),
             client_ids: HashMap::new(),
-            next_order_id: 1,
-            next_trade_id: 1,
+            next_order_id: id_base,
+            next_trade_id: id_base,
             next_execution_id: 1,
             next_client_id: 1,
         }
