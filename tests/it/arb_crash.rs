@@ -342,7 +342,7 @@ async fn check(
     let mut mock_trades: Vec<String> = mock
         .trades_of(mock.account())
         .iter()
-        .map(|t| t.trade_id.to_string())
+        .map(|t| format!("ETH-USDT:{}", t.trade_id))
         .collect();
     let mut our_trades: Vec<String> = fills
         .iter()
