@@ -14,7 +14,6 @@ pub mod accounts;
 pub mod state;
 
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -37,9 +36,6 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How often readiness is polled.
 const READY_POLL: Duration = Duration::from_millis(5);
-
-/// How many times a start is retried when the chosen free port was taken in the meantime.
-const PORT_RETRIES: usize = 5;
 
 /// Errors of the anvil harness.
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +109,6 @@ impl AnvilOptions {
             "127.0.0.1".into(),
             "--port".into(),
             port.to_string(),
-            "--silent".into(),
         ];
         let mut push = |flag: &str, value: String| {
             a.push(flag.into());
@@ -182,35 +177,18 @@ impl Anvil {
     }
 
     /// Starts a node and waits until its RPC answers.
+    ///
+    /// Without a fixed port the node binds port 0 and the kernel picks a free one, which the node
+    /// prints on its stdout (`Listening on 127.0.0.1:PORT`): the port is read from there. Probing for
+    /// a free port first and passing it would race with every other process doing the same: a second
+    /// node given the same port fails to bind, while the readiness poll on that port is answered by
+    /// the first node, so two owners would share (and one would later kill) one node.
     pub async fn spawn(options: AnvilOptions) -> Result<Self, AnvilError> {
         let binary = Self::binary()?;
-        let mut last = None;
-        for _ in 0..PORT_RETRIES {
-            let port = match options.port {
-                Some(p) => p,
-                None => free_port()?,
-            };
-            match Self::start(&binary, &options, port).await {
-                Ok(node) => return Ok(node),
-                // Another process took the port between our probe and anvil's bind: try another one.
-                Err(AnvilError::Exited { stderr, status })
-                    if options.port.is_none() && stderr.contains("in use") =>
-                {
-                    last = Some(AnvilError::Exited { status, stderr });
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or(AnvilError::Port(std::io::Error::other("no port"))))
+        Self::start(&binary, &options, options.port.unwrap_or(0)).await
     }
 
     async fn start(binary: &Path, options: &AnvilOptions, port: u16) -> Result<Self, AnvilError> {
-        // Parsed before the process exists, so a failure cannot leave an orphan behind.
-        let url =
-            Url::parse(&format!("http://127.0.0.1:{port}")).map_err(|e| AnvilError::NotReady {
-                url: format!("{e}: http://127.0.0.1:{port}"),
-                waited: Duration::ZERO,
-            })?;
         let mut command = Command::new(binary);
         if options.own_process_group {
             use std::os::unix::process::CommandExt;
@@ -219,7 +197,7 @@ impl Anvil {
         let mut child = command
             .args(options.args(port))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|source| AnvilError::Spawn {
@@ -230,15 +208,58 @@ impl Anvil {
         if let Some(pipe) = child.stderr.take() {
             spawn_stderr_reader(pipe, stderr.clone());
         }
+        let (port_tx, mut port_rx) = tokio::sync::oneshot::channel();
+        if let Some(pipe) = child.stdout.take() {
+            spawn_stdout_reader(pipe, port_tx);
+        }
         let mut node = Self {
             child,
             port,
-            url,
+            // Replaced by the bound address below; a failure before that kills the child on drop.
+            url: Url::parse("http://127.0.0.1").map_err(|e| AnvilError::NotReady {
+                url: e.to_string(),
+                waited: Duration::ZERO,
+            })?,
             chain_id: 0,
             stderr,
         };
+        node.port = node.wait_bound(&mut port_rx).await?;
+        node.url = Url::parse(&format!("http://127.0.0.1:{}", node.port)).map_err(|e| {
+            AnvilError::NotReady {
+                url: format!("{e}: http://127.0.0.1:{}", node.port),
+                waited: Duration::ZERO,
+            }
+        })?;
         node.chain_id = node.wait_ready().await?;
         Ok(node)
+    }
+
+    /// Waits until the child says on which port it listens; fails early if it exits.
+    async fn wait_bound(
+        &mut self,
+        port_rx: &mut tokio::sync::oneshot::Receiver<u16>,
+    ) -> Result<u16, AnvilError> {
+        let started = Instant::now();
+        loop {
+            if let Ok(port) = port_rx.try_recv() {
+                return Ok(port);
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Give the reader thread a moment to collect the last message.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                return Err(AnvilError::Exited {
+                    status: status.to_string(),
+                    stderr: self.stderr_text(),
+                });
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                return Err(AnvilError::NotReady {
+                    url: format!("http://127.0.0.1:{}", self.port),
+                    waited: started.elapsed(),
+                });
+            }
+            tokio::time::sleep(READY_POLL).await;
+        }
     }
 
     /// Polls `eth_chainId` until it answers; fails early if the process exits.
@@ -332,13 +353,34 @@ impl Drop for Anvil {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> Result<u16, AnvilError> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(AnvilError::Port)?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(AnvilError::Port)
+/// Reads the child's stdout: sends the port of its `Listening on 127.0.0.1:PORT` line, then keeps
+/// draining (anvil logs every RPC method there) so that the pipe never fills.
+fn spawn_stdout_reader(pipe: std::process::ChildStdout, port: tokio::sync::oneshot::Sender<u16>) {
+    use std::io::BufRead;
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(pipe);
+        let mut line = String::new();
+        let mut port = Some(port);
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            if port.is_some()
+                && let Some(p) = listening_port(&line)
+                && let Some(tx) = port.take()
+            {
+                let _ = tx.send(p);
+            }
+        }
+    });
+}
+
+/// The port of anvil's `Listening on 127.0.0.1:PORT` line.
+fn listening_port(line: &str) -> Option<u16> {
+    let addr = line.trim().strip_prefix("Listening on ")?;
+    addr.rsplit_once(':')?.1.parse().ok()
 }
 
 /// Keeps the last 16 KiB of the child's stderr, so the pipe never fills and a failure can say why.
@@ -380,7 +422,7 @@ mod tests {
             ..Default::default()
         };
         let args = o.args(9999).join(" ");
-        assert!(args.starts_with("--host 127.0.0.1 --port 9999 --silent"));
+        assert!(args.starts_with("--host 127.0.0.1 --port 9999 "));
         assert!(args.contains("--chain-id 100"));
         assert!(args.contains("--fork-url http://127.0.0.1:1 --fork-block-number 7"));
         assert!(args.contains("--code-size-limit 32768"));
@@ -409,6 +451,28 @@ mod tests {
             .get_chain_id()
             .await;
         assert!(after.is_err(), "the node must be gone after drop");
+    }
+
+    #[test]
+    fn reads_the_port_anvil_listens_on() {
+        assert_eq!(
+            listening_port("Listening on 127.0.0.1:35035\n"),
+            Some(35035)
+        );
+        assert_eq!(listening_port("eth_chainId"), None);
+        assert_eq!(listening_port("Listening on 127.0.0.1:x"), None);
+    }
+
+    #[tokio::test]
+    async fn concurrent_nodes_get_distinct_ports_and_stay_their_own() {
+        let nodes =
+            futures::future::join_all((0..6).map(|_| Anvil::spawn(AnvilOptions::default()))).await;
+        let mut nodes: Vec<Anvil> = nodes.into_iter().map(|n| n.unwrap()).collect();
+        let ports: std::collections::HashSet<u16> = nodes.iter().map(|n| n.port()).collect();
+        assert_eq!(ports.len(), nodes.len());
+        for n in &mut nodes {
+            assert!(n.is_running());
+        }
     }
 
     #[tokio::test]

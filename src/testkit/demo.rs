@@ -3,34 +3,24 @@
 //! pools at 3000 USDC per ETH), a mock Binance whose ETH/USDT book is priced above the pool, a wallet
 //! from the anvil dev mnemonic and the mock's API keys; then it runs the arbitrage between
 //! `binance` ETH-USDT and `uniswap_v3@anvil` WETH-USDC until the gap is closed or a bound is hit.
+//! The environment is built by [`ArbEnv`], as in the end-to-end tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy::network::EthereumWallet;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-use crate::amm::AmmError;
-use crate::amm::tokens::TokenBook;
-use crate::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
-use crate::cex::CexError;
-use crate::cex::auth::ApiCredentials;
-use crate::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
-use crate::chain::ChainSpecs;
-use crate::chain::evm::{ApprovalPolicy, EvmClient, EvmError, TrackerConfig, TxTracker};
-use crate::core::{Asset, Balance, Pair};
+use crate::core::Balance;
 use crate::store::{Journal, StoreError, TradeRow};
-use crate::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator, RunSummary};
-use crate::testkit::binance_mock::{MockBinance, MockConfig, MockError};
-use crate::testkit::deploy::{DeployError, LocalEnv};
-use crate::venue::{Venue, VenueError};
-use crate::wallet::{Mnemonic, SecretString, UnlockedWallet};
+use crate::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
+use crate::testkit::arb_env::{ArbEnv, ArbEnvError, ArbEnvOptions};
+use crate::venue::Venue;
 
 /// The mnemonic of anvil's dev accounts (public; never for real funds).
-pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+pub use crate::testkit::anvil::DEV_MNEMONIC;
 
 /// How the demo runs.
 #[derive(Debug, Clone)]
@@ -64,24 +54,13 @@ impl Default for DemoOptions {
 /// Why the demo could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("local chain: {0}")]
-    Deploy(#[from] DeployError),
-    #[error("mock exchange: {0}")]
-    Mock(#[from] MockError),
-    #[error("exchange connector: {0}")]
-    Cex(#[from] CexError),
-    #[error("AMM connector: {0}")]
-    Amm(#[from] AmmError),
-    #[error("chain client: {0}")]
-    Evm(#[from] EvmError),
-    #[error("venue: {0}")]
-    Venue(#[from] VenueError),
+    /// The environment (chain, exchange, wallet, venues) could not be built.
+    #[error(transparent)]
+    Env(#[from] ArbEnvError),
     #[error("journal: {0}")]
     Journal(#[from] StoreError),
     #[error("strategy: {0}")]
     Strategy(String),
-    #[error("wallet: {0}")]
-    Wallet(String),
 }
 
 /// What the demo did.
@@ -156,76 +135,17 @@ pub async fn run(
     mut on_event: impl FnMut(&ArbEvent),
 ) -> Result<DemoReport, DemoError> {
     let started = Instant::now();
-    // 1. The chain: anvil from the snapshot, with the real Uniswap v3 deployed.
-    let env = LocalEnv::start().await?;
-    let specs = ChainSpecs::builtin().map_err(|e| DemoError::Strategy(e.to_string()))?;
-    let spec = specs
-        .get("anvil")
-        .ok_or_else(|| DemoError::Strategy("no anvil chain spec".into()))?;
+    // The chain (anvil from the snapshot, with the real Uniswap v3 deployed), the exchange (a mock
+    // Binance with an ETH/USDT book above the pool's price), the wallet (anvil's dev mnemonic,
+    // account `account_index`) and both venues.
+    let mut env = ArbEnv::start(ArbEnvOptions {
+        exchange_mid: options.exchange_mid,
+        account_index: options.account_index,
+        ..ArbEnvOptions::default()
+    })
+    .await?;
 
-    // 2. The exchange: a mock Binance with an ETH/USDT book above the pool's price.
-    let mock = MockBinance::start_with(MockConfig::default()).await?;
-    mock.seed_book("ETHUSDT", options.exchange_mid, 20, 100, Decimal::new(5, 1))?;
-
-    // 3. The wallet: anvil's dev mnemonic, account `account_index`.
-    let mnemonic = Mnemonic::parse(DEV_MNEMONIC).map_err(|e| DemoError::Wallet(e.to_string()))?;
-    let wallet = UnlockedWallet::Mnemonic {
-        name: "demo".into(),
-        mnemonic,
-        passphrase: SecretString::new(String::new()),
-    };
-    let signer = wallet
-        .evm_signer(spec, options.account_index)
-        .map_err(|e| DemoError::Wallet(e.to_string()))?;
-
-    // 4. The venues.
-    let cfg = BinanceConfig {
-        rest_url: mock.rest_url(),
-        ws_url: mock.ws_url(),
-        ws_api_url: mock.ws_api_url(),
-        ..BinanceConfig::binance()
-    };
-    let creds = ApiCredentials::new(mock.api_key(), mock.api_secret().to_string())
-        .map_err(|e| DemoError::Strategy(e.to_string()))?;
-    let binance = BinanceSpot::new(cfg, Some(creds))?;
-    let eth_usdt: Pair = "ETH-USDT"
-        .parse()
-        .map_err(|e: crate::core::CoreError| DemoError::Strategy(e.to_string()))?;
-    binance.watch_book(&eth_usdt).await?;
-    binance.start_user_stream().await?;
-    let _reconciler = binance.spawn_reconciler(Duration::from_secs(2));
-
-    let client = EvmClient::connect(spec, env.anvil.url().as_str()).await?;
-    let tracker = TxTracker::new(
-        client.clone(),
-        EthereumWallet::from(signer),
-        TrackerConfig::for_client(&client),
-    );
-    let mut book = TokenBook::new("anvil");
-    book.set_native("ETH");
-    book.add_manifest(&env.manifest);
-    let native = Asset::new("ETH").map_err(|e| DemoError::Strategy(e.to_string()))?;
-    let uniswap = UniswapV3Venue::connect(
-        "anvil",
-        native,
-        env.anvil.read_provider(),
-        V3Contracts::from(&env.manifest),
-        book,
-    )
-    .await?
-    .with_executor(tracker, ApprovalPolicy::Unlimited);
-    let token = |s: &str| {
-        env.manifest
-            .tokens
-            .get(s)
-            .map(|t| t.address)
-            .ok_or_else(|| DemoError::Strategy(format!("{s} is not in the deployment manifest")))
-    };
-    uniswap.track_pair(token("WETH")?, token("USDC")?).await?;
-    let uniswap = Arc::new(uniswap);
-    let _sync = uniswap.spawn_sync(Duration::from_millis(200));
-
-    let venues: [Arc<dyn Venue>; 2] = [Arc::new(binance.clone()), uniswap.clone()];
+    let venues = env.venues();
     let named: Vec<(String, Arc<dyn Venue>)> = venues
         .iter()
         .map(|v| (v.id().to_string(), v.clone()))
@@ -233,17 +153,14 @@ pub async fn run(
     let assets = ["ETH", "USDT", "WETH", "USDC"];
     let balances_before = snapshot(&named, &assets).await;
 
-    // 5. The strategy.
+    // The strategy.
     let text = config_text(&options);
     let arb: ArbConfig = text
         .parse()
         .map_err(|e: crate::strategy::arb::ConfigError| DemoError::Strategy(e.to_string()))?;
     let min_profit = arb.min_profit_pct;
     let journal = Journal::open(&options.journal)?;
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let runner = ArbRunner::new(venues, Evaluator::new(arb), journal, "demo", &text, tx)
-        .await
-        .map_err(|e| DemoError::Strategy(e.to_string()))?;
+    let (runner, mut rx) = env.runner(&text, journal, "demo").await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(runner.run(stop_rx));
 
@@ -286,7 +203,7 @@ pub async fn run(
         on_event(&ev);
     }
     let balances_after = snapshot(&named, &assets).await;
-    binance.close();
+    env.binance.close();
     let journal = Journal::open(&options.journal)?;
     let trades = journal
         .history(Some(summary.run_id))?
@@ -294,7 +211,7 @@ pub async fn run(
         .pop()
         .map(|r| r.trades)
         .unwrap_or_default();
-    mock.stop();
+    env.close();
     Ok(DemoReport {
         summary,
         trades,

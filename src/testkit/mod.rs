@@ -3,6 +3,7 @@
 //! that speak the exchanges' documented protocols on 127.0.0.1 (`binance_mock`).
 
 pub mod anvil;
+pub mod arb_env;
 pub mod binance_mock;
 pub mod demo;
 pub mod deploy;

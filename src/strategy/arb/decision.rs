@@ -79,6 +79,11 @@ pub enum SkipReason {
         venue: String,
         native_asset: String,
     },
+    /// A venue's balances could not be read, so the trade cannot be checked before sending.
+    BalancesUnavailable {
+        venue: String,
+        error: String,
+    },
 }
 
 impl fmt::Display for SkipReason {
@@ -107,6 +112,9 @@ impl fmt::Display for SkipReason {
                     f,
                     "cannot price gas of {venue} in {native_asset}: set [gas] source = \"fixed\""
                 )
+            }
+            SkipReason::BalancesUnavailable { venue, error } => {
+                write!(f, "balances of {venue} unavailable: {error}")
             }
         }
     }

@@ -596,8 +596,23 @@ impl ArbRunner {
         // the config's validation keeps within `max_open_exposure`.
         let execution = self.eval.config().execution;
         let (ba, bb) = tokio::join!(self.venues[0].balances(), self.venues[1].balances());
-        let ba = ba.map_err(|e| self.venue_err(0, e))?;
-        let bb = bb.map_err(|e| self.venue_err(1, e))?;
+        // Balances that cannot be read now (an exchange error page, a node hiccup) skip this
+        // evaluation; the next event evaluates again. They never end the run.
+        let (ba, bb) = match (ba, bb) {
+            (Ok(a), Ok(b)) => (a, b),
+            (a, b) => {
+                let (i, e) = match (a, b) {
+                    (Err(e), _) => (0, e),
+                    (_, Err(e)) => (1, e),
+                    _ => return Ok(()),
+                };
+                self.skip(SkipReason::BalancesUnavailable {
+                    venue: self.names[i].clone(),
+                    error: e.to_string(),
+                });
+                return Ok(());
+            }
+        };
         if let Err(r) = self.eval.check_balances(&proposal, [&ba, &bb]) {
             self.skip(r);
             return Ok(());
@@ -797,6 +812,14 @@ impl ArbRunner {
         if exposure.is_zero() {
             if t.corrected {
                 self.finish_failure("a leg failed; the exposure was closed by policy".into());
+            } else if t.legs.iter().all(|l| l.filled.is_zero()) {
+                // Balanced because nothing executed (in concurrent mode both legs can fail).
+                let detail = "no leg executed: every order of the trade failed".to_string();
+                self.emit(ArbEvent::LegFailed {
+                    trade: number,
+                    detail: detail.clone(),
+                });
+                self.finish_failure(detail);
             } else {
                 self.trades += 1;
                 let profit = t.proposal.edge.profit;
@@ -815,6 +838,8 @@ impl ArbRunner {
                 trade: number,
                 detail: detail.clone(),
             });
+            // A failed trade like any other: it counts in the summary and the limit.
+            self.failures += 1;
             self.outcome = Some(RunOutcome::PolicyStop(detail));
             self.active = None;
             return Ok(());

@@ -636,6 +636,33 @@ async fn concurrent_amm_revert_unwinds_the_exchange_leg() {
 }
 
 #[tokio::test]
+async fn concurrent_legs_both_failing_is_a_failure_not_a_trade() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    a.st().reject_next = Some("Account has insufficient balance for requested action.".into());
+    b.st().revert_next = true;
+    let run = run_arb(
+        config("").clone_with(|c| c.max_failures = 1),
+        a.clone(),
+        b.clone(),
+        None,
+    )
+    .await;
+    // Nothing executed: no exposure to correct, and no trade either.
+    assert_eq!((sent(&a), sent(&b)), (1, 1));
+    assert_eq!((run.summary.trades, run.summary.failures), (0, 1));
+    assert!(
+        !run.events
+            .iter()
+            .any(|e| matches!(e, ArbEvent::TradeDone { .. }))
+    );
+    assert!(
+        matches!(run.summary.outcome, RunOutcome::TooManyFailures(ref d) if d.contains("no leg executed")),
+        "{:?}",
+        run.summary.outcome
+    );
+}
+
+#[tokio::test]
 async fn exchange_rejection_is_hedged_on_the_exchange_by_policy() {
     let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
     a.st().reject_next = Some("Account has insufficient balance for requested action.".into());

@@ -142,6 +142,24 @@ pub struct OrderView {
     pub executed_qty: Decimal,
     /// Original quantity.
     pub orig_qty: Decimal,
+    /// Binance side name (`BUY`, `SELL`).
+    pub side: String,
+    /// Binance order type name (`LIMIT`, `LIMIT_MAKER`, `MARKET`).
+    pub order_type: String,
+}
+
+impl OrderView {
+    fn of(o: &super::order::Order) -> Self {
+        Self {
+            order_id: o.id,
+            client_order_id: o.client_order_id.clone(),
+            status: o.status.as_str().to_string(),
+            executed_qty: o.executed_qty,
+            orig_qty: o.orig_qty,
+            side: o.side.as_str().to_string(),
+            order_type: o.order_type.as_str().to_string(),
+        }
+    }
 }
 
 /// One trade of an account as the mock recorded it (tests compare it with a journal).
@@ -364,28 +382,17 @@ impl MockBinance {
     /// An order by exchange id.
     pub fn order(&self, order_id: u64) -> Option<OrderView> {
         let ex = self.shared.exchange();
-        ex.orders.get(&order_id).map(|o| OrderView {
-            order_id: o.id,
-            client_order_id: o.client_order_id.clone(),
-            status: o.status.as_str().to_string(),
-            executed_qty: o.executed_qty,
-            orig_qty: o.orig_qty,
-        })
+        ex.orders.get(&order_id).map(OrderView::of)
     }
 
-    /// Every order of `account`, oldest first.
+    /// Every order an account placed (accepted by the engine; rejected requests leave none), oldest
+    /// first.
     pub fn orders_of(&self, account: AccountId) -> Vec<OrderView> {
         let ex = self.shared.exchange();
         ex.orders
             .values()
             .filter(|o| o.account == account.0)
-            .map(|o| OrderView {
-                order_id: o.id,
-                client_order_id: o.client_order_id.clone(),
-                status: o.status.as_str().to_string(),
-                executed_qty: o.executed_qty,
-                orig_qty: o.orig_qty,
-            })
+            .map(OrderView::of)
             .collect()
     }
 
