@@ -413,11 +413,16 @@ impl Journal {
                     OrderState::PartiallyFilled
                 };
                 // A late fill on a cancelled order counts; it completes the order if it fills it.
+                // (Overfilling is refused above whatever the state.)
                 let next = match from {
                     OrderState::Cancelled if to == OrderState::PartiallyFilled => {
                         OrderState::Cancelled
                     }
                     OrderState::Cancelled => OrderState::Filled,
+                    // The venue reported the order filled before all its fills were recorded (a
+                    // report can carry the final state with the first of several fills): the
+                    // missing fills still count, and the order stays filled.
+                    OrderState::Filled => OrderState::Filled,
                     f if f.can_transition_to(to) => to,
                     f => {
                         return Err(StoreError::IllegalTransition {

@@ -463,3 +463,53 @@ fn all_fills_reads_back_what_was_recorded() {
     assert_eq!(j.all_fills().unwrap(), vec![f]);
     assert_eq!(j.all_orders().unwrap()[0].filled, dec!(0.4));
 }
+
+#[test]
+fn fills_recorded_after_the_filled_state_still_count_once() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    let o = order("o7", Side::Sell, dec!(1), dec!(100));
+    let id = o.client_id.clone();
+    j.record_intent(run, "binance", &o).unwrap();
+    let f1 = fill(
+        "binance",
+        "ETH-USDT:1",
+        "o7",
+        Side::Sell,
+        dec!(0.5),
+        dec!(101),
+        dec!(0),
+    );
+    let f2 = fill(
+        "binance",
+        "ETH-USDT:2",
+        "o7",
+        Side::Sell,
+        dec!(0.5),
+        dec!(100),
+        dec!(0),
+    );
+    assert!(j.record_fill(run, &f1).unwrap());
+    // The exchange's report says "filled" with its first fill; the second fill follows.
+    j.record_state(&id, OrderState::Filled, Some("9"), None)
+        .unwrap();
+    assert!(j.record_fill(run, &f2).unwrap());
+    assert!(!j.record_fill(run, &f2).unwrap());
+    let got = j.order(&id).unwrap().unwrap();
+    assert_eq!((got.state, got.filled), (OrderState::Filled, dec!(1)));
+    assert_eq!(got.filled_quote, dec!(100.5));
+    // Beyond the amount is still refused.
+    let f3 = fill(
+        "binance",
+        "ETH-USDT:3",
+        "o7",
+        Side::Sell,
+        dec!(0.1),
+        dec!(100),
+        dec!(0),
+    );
+    assert!(matches!(
+        j.record_fill(run, &f3),
+        Err(StoreError::Overfill { .. })
+    ));
+}
