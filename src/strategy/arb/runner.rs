@@ -485,8 +485,12 @@ impl ArbRunner {
                         reason.as_deref(),
                     );
                 }
+                let mut ended = None;
                 if let Some(leg) = self.leg_mut(&client_id) {
                     leg.state = state;
+                    if state.is_terminal() && leg.filled < leg.order.amount {
+                        ended = Some(leg.order.clone());
+                    }
                 }
                 self.emit(ArbEvent::OrderUpdate {
                     venue: self.names[i].clone(),
@@ -494,6 +498,9 @@ impl ArbRunner {
                     state,
                     reason,
                 });
+                if let Some(order) = ended {
+                    self.catch_up_fills(i, &order).await?;
+                }
                 self.progress().await?;
             }
             VenueEvent::Fill(f) => {
@@ -529,6 +536,28 @@ impl ArbRunner {
             }
             VenueEvent::Transaction(tx) => self.journal.record_tx(self.run_id, &tx)?,
             VenueEvent::Balance(_) => {}
+        }
+        Ok(())
+    }
+
+    /// A leg's final state can arrive before all its fills (an exchange report carries the final
+    /// state with the first of several fills): before the trade is settled on the leg's amounts, the
+    /// venue's fills are fetched and the missing ones journaled (each once, by trade id).
+    async fn catch_up_fills(&mut self, i: usize, order: &OrderRequest) -> Result<(), ArbError> {
+        let fills = match self.venues[i].order_fills(order).await {
+            Ok(f) => f,
+            Err(e) => {
+                warn!(venue = %self.names[i], order = %order.client_id, error = %e, "fills not fetched");
+                return Ok(());
+            }
+        };
+        for f in fills {
+            if self.journal.record_fill(self.run_id, &f)? {
+                if let Some(leg) = self.leg_mut(&order.client_id) {
+                    leg.filled += f.amount;
+                }
+                self.emit(ArbEvent::Fill { fill: f });
+            }
         }
         Ok(())
     }
