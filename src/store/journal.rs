@@ -509,13 +509,38 @@ impl Journal {
 
     /// Every fill of every run, in the order they were recorded.
     pub fn all_fills(&self) -> Result<Vec<Fill>, StoreError> {
+        self.query_fills("ORDER BY rowid", [])
+    }
+
+    /// The fills of one run, in the order they were recorded.
+    pub fn fills_of_run(&self, run: RunId) -> Result<Vec<Fill>, StoreError> {
+        self.query_fills("WHERE run_id = ?1 ORDER BY rowid", [run])
+    }
+
+    /// Runs that were started and never ended (their process was killed, or is still running),
+    /// oldest first.
+    pub fn unfinished_runs(&self) -> Result<Vec<RunId>, StoreError> {
         let conn = self.db();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare("SELECT id FROM runs WHERE ended_ms IS NULL ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids)
+    }
+
+    fn query_fills<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        p: P,
+    ) -> Result<Vec<Fill>, StoreError> {
+        let conn = self.db();
+        let sql = format!(
             "SELECT venue, trade_id, client_id, venue_order_id, pair, side, price, amount, fee_asset,
-                 fee_amount, is_maker, ts_ms FROM fills ORDER BY rowid",
-        )?;
+                 fee_amount, is_maker, ts_ms FROM fills {filter}"
+        );
+        let mut stmt = conn.prepare(&sql)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(p, |r| {
                 Ok((
                     (
                         r.get::<_, String>(0)?,

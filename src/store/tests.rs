@@ -513,3 +513,28 @@ fn fills_recorded_after_the_filled_state_still_count_once() {
         Err(StoreError::Overfill { .. })
     ));
 }
+
+#[test]
+fn unfinished_runs_and_fills_by_run() {
+    let j = Journal::in_memory().unwrap();
+    let a = j.start_run("a", "{}").unwrap();
+    let b = j.start_run("b", "{}").unwrap();
+    j.end_run(a, "stopped").unwrap();
+    assert_eq!(j.unfinished_runs().unwrap(), vec![b]);
+    j.record_intent(b, "binance", &order("o8", Side::Buy, dec!(1), dec!(100)))
+        .unwrap();
+    let f = fill(
+        "binance",
+        "ETH-USDT:8",
+        "o8",
+        Side::Buy,
+        dec!(1),
+        dec!(100),
+        dec!(0),
+    );
+    j.record_fill(b, &f).unwrap();
+    assert!(j.fills_of_run(a).unwrap().is_empty());
+    assert_eq!(j.fills_of_run(b).unwrap(), vec![f]);
+    j.end_run(b, "interrupted").unwrap();
+    assert!(j.unfinished_runs().unwrap().is_empty());
+}

@@ -13,7 +13,7 @@
 //! - every transaction the account has on chain (every nonce up to the account's count) is in the
 //!   journal, mined or reverted as on chain, with the receipt's gas and fee; nothing is left pending;
 //!   what the journal has as dropped or replaced is not on chain; each mined swap has exactly one fill;
-//! - no order is left in a non-final state.
+//! - no order is left in a non-final state, and every interrupted run is closed.
 //!
 //! `SLUICE_CRASH_SEED` replays a run; `SLUICE_CRASH_ROUNDS` changes the number of kills.
 
@@ -290,6 +290,8 @@ async fn check(
     let fills = j.all_fills().unwrap();
     let txs = j.all_transactions().unwrap();
 
+    // Every earlier run is closed (interrupted ones by the reconcile).
+    assert_eq!(j.unfinished_runs().unwrap(), Vec::<i64>::new());
     // No order left in flight.
     for o in &orders {
         assert!(
@@ -524,6 +526,17 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
         totals = Some(t);
     }
     println!("kill points: {points:#?}");
+    let runs = Journal::open(&journal).unwrap().history(None).unwrap().runs;
+    let outcomes: Vec<String> = runs.iter().filter_map(|r| r.outcome.clone()).collect();
+    println!(
+        "runs: {}, interrupted: {}, of which left a one-legged trade: {}",
+        runs.len(),
+        outcomes
+            .iter()
+            .filter(|o| o.starts_with("interrupted"))
+            .count(),
+        outcomes.iter().filter(|o| o.contains("exposure")).count()
+    );
     println!("arb_crash: {rounds} kills in {:?}", started.elapsed());
     let t = totals.unwrap();
     // The kills landed while trading, not only before the first trade.

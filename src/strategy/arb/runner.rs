@@ -356,6 +356,7 @@ impl ArbRunner {
                     .map_err(|e| self.venue_err(i, e))?;
             }
             if moving == 0 && pending == 0 {
+                self.close_interrupted_runs()?;
                 break;
             }
             if Instant::now() >= deadline {
@@ -375,6 +376,48 @@ impl ArbRunner {
         }
         if reconciled > 0 {
             self.emit(ArbEvent::Reconciled { orders: reconciled });
+        }
+        Ok(())
+    }
+
+    /// Runs of earlier processes that never ended were interrupted (killed). Once their orders are
+    /// settled, each is closed in the journal with the net base exposure it left at our venues (buys
+    /// minus sells, in the canonical base asset): a trade cut between its legs leaves one without the
+    /// other, and that is reported here rather than found later in the balances.
+    fn close_interrupted_runs(&mut self) -> Result<(), StoreError> {
+        for run in self.journal.unfinished_runs()? {
+            if run == self.run_id {
+                continue;
+            }
+            let cfg = self.eval.config();
+            let exposure: Decimal = self
+                .journal
+                .fills_of_run(run)?
+                .iter()
+                .filter(|f| self.names.contains(&f.venue))
+                .map(|f| {
+                    let sign = if f.side == Side::Buy {
+                        Decimal::ONE
+                    } else {
+                        Decimal::NEGATIVE_ONE
+                    };
+                    sign * f.amount * cfg.canonical(&f.pair.base).1
+                })
+                .sum();
+            let outcome = if exposure.is_zero() {
+                "interrupted".to_string()
+            } else {
+                let detail = format!(
+                    "run {run} was interrupted and left a net base exposure of {exposure} (not closed automatically)"
+                );
+                warn!("{detail}");
+                self.emit(ArbEvent::LegFailed {
+                    trade: 0,
+                    detail: detail.clone(),
+                });
+                format!("interrupted: net base exposure {exposure}")
+            };
+            self.journal.end_run(run, &outcome)?;
         }
         Ok(())
     }
