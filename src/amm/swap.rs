@@ -320,11 +320,15 @@ impl SwapExecutor {
             .to(plan.router)
             .input(plan.calldata.clone().into())
             .gas_limit(plan.gas_limit);
-        let sent = self
-            .recording_tracker(Some(id.clone()))
-            .send(tx)
-            .await
-            .map_err(|e| format!("send: {e}"))?;
+        let sent = match self.recording_tracker(Some(id.clone())).send(tx).await {
+            Ok(sent) => sent,
+            Err(e) => {
+                // Recorded, then refused by the node (or its answer lost): the record says what the
+                // node knows now instead of staying pending until a restart.
+                self.settle_unsent_records(id).await;
+                return Err(format!("send: {e}"));
+            }
+        };
         self.publish_tx(
             Some(id),
             &TxOutcomeView {
@@ -471,6 +475,32 @@ impl SwapExecutor {
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or_default(),
         })
+    }
+
+    /// Brings the journal's records of an order's transactions up to date with the chain after its
+    /// send failed (best effort: a restart does the same).
+    async fn settle_unsent_records(&self, id: &ClientOrderId) {
+        let Some(journal) = self.journal() else {
+            return;
+        };
+        let Ok(records) = journal.order_txs(id) else {
+            return;
+        };
+        let provider = self.tracker.client().provider();
+        let Ok(count) = adoption::mined_count(provider, self.account()).await else {
+            return;
+        };
+        for r in records.iter().filter(|r| r.status == TxState::Pending) {
+            match adoption::resolve(provider, r, count, self.native_decimals()).await {
+                Ok(c) if c.info.status != TxState::Pending => {
+                    if let Err(e) = journal.record_tx(&c.info) {
+                        tracing::warn!(order = %id, error = %e, "transaction record not updated");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(order = %id, error = %e, "transaction not checked"),
+            }
+        }
     }
 
     /// Reports the attempts a mined replacement superseded (or that the replacement superseded).

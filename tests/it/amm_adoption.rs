@@ -2,7 +2,8 @@
 //! records (made before each broadcast) and the chain: a mined swap gives the same fill and gas as it
 //! did live, a swap still in the node's pool is open and then filled once mined (its fill counted
 //! once), a reverted swap fails with its reason, and a transaction recorded but never broadcast (the
-//! process died in between) fails the order as not sent, or as superseded once its nonce is used.
+//! process died in between) fails the order as not sent, or as superseded once its nonce is used; a
+//! live process whose recorded swap the node refuses settles the record at once (dropped).
 //! "Processes" are executors with their own nonce managers over one journal.
 
 use std::sync::Arc;
@@ -100,13 +101,25 @@ async fn anvil(p: &DynProvider, method: &'static str, params: serde_json::Value)
 }
 
 /// A journal that records a transaction and then refuses it: the process "dies" between the
-/// record and the broadcast of the swap (approvals go through).
-struct DiesBeforeBroadcast(RunTxJournal);
+/// record and the broadcast of the swap (approvals go through), and writes nothing afterwards.
+struct DiesBeforeBroadcast(RunTxJournal, std::sync::atomic::AtomicBool);
+
+impl DiesBeforeBroadcast {
+    fn new(j: &Journal) -> Arc<Self> {
+        let run = j.start_run("dying", "").unwrap();
+        Arc::new(Self(RunTxJournal::new(j.clone(), run), Default::default()))
+    }
+}
 
 impl TxJournal for DiesBeforeBroadcast {
     fn record_tx(&self, tx: &TxInfo) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        if self.1.load(Ordering::SeqCst) {
+            return Err("dead".into());
+        }
         self.0.record_tx(tx)?;
         if tx.client_id.is_some() {
+            self.1.store(true, Ordering::SeqCst);
             return Err("killed".into());
         }
         Ok(())
@@ -252,15 +265,38 @@ async fn a_reverted_swap_is_adopted_as_failed_with_its_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_the_node_refuses_is_failed_and_its_record_settled_at_once() {
+    let env = LocalEnv::start().await.unwrap();
+    let (j, tj) = journal();
+    let live = process(&env, 7, tj).await;
+    let warm = buy("refused-warm", dec!(0.1), dec!(3100));
+    live.submit(warm.clone()).await.unwrap();
+    assert_eq!(wait_final(&live, &warm).await.state, OrderState::Filled);
+    // No ether left for gas: the node refuses the signed (and recorded) swap.
+    let p = env.anvil.provider();
+    let account = dev_signer(7).unwrap().address();
+    let _: serde_json::Value = p
+        .raw_request(
+            "anvil_setBalance".into(),
+            serde_json::json!([account.to_string(), "0x1"]),
+        )
+        .await
+        .unwrap();
+    let req = buy("refused", dec!(0.2), dec!(3100));
+    live.submit(req.clone()).await.unwrap();
+    let o = wait_final(&live, &req).await;
+    assert_eq!(o.state, OrderState::Failed, "{o:?}");
+    let rec = recorded(&j, &req).await;
+    assert_eq!(rec.status, TxState::Dropped, "{rec:?}");
+    assert_eq!(txs_of(&j, &req).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_but_never_broadcast_fails_as_not_sent_or_superseded() {
     let env = LocalEnv::start().await.unwrap();
     let (j, tj) = journal();
     let account: Address = dev_signer(6).unwrap().address();
-    let dying = Arc::new(DiesBeforeBroadcast(RunTxJournal::new(
-        j.clone(),
-        j.start_run("dying", "").unwrap(),
-    )));
-    let first = process(&env, 6, dying.clone()).await;
+    let first = process(&env, 6, DiesBeforeBroadcast::new(&j)).await;
     let req = buy("adopt-unsent", dec!(0.5), dec!(3100));
     first.submit(req.clone()).await.unwrap();
     // The executor of the "dead" process fails its own order: the broadcast was stopped.
@@ -271,6 +307,11 @@ async fn recorded_but_never_broadcast_fails_as_not_sent_or_superseded() {
         p.get_transaction_count(account).await.unwrap(),
         rec.nonce,
         "nothing was broadcast at the recorded nonce"
+    );
+    assert_eq!(
+        rec.status,
+        TxState::Pending,
+        "the dead process wrote nothing more"
     );
 
     let second = process(&env, 6, tj.clone()).await;
@@ -284,7 +325,7 @@ async fn recorded_but_never_broadcast_fails_as_not_sent_or_superseded() {
     assert_eq!(txs_of(&j, &req)[0].status, TxState::Dropped);
 
     // Again, and this time the next process uses the nonce for another swap first.
-    let third_dying = process(&env, 6, dying).await;
+    let third_dying = process(&env, 6, DiesBeforeBroadcast::new(&j)).await;
     // (Another amount: the same nonce, calldata and fees would sign the very same transaction.)
     let lost = buy("adopt-superseded", dec!(0.4), dec!(3100));
     third_dying.submit(lost.clone()).await.unwrap();
