@@ -59,6 +59,44 @@ pub async fn batch_call(
     Ok(out)
 }
 
+/// The results of a batch, taken in the order the calls were made and decoded one by one: how a
+/// loader reads several fields per contract from one [`batch_call`].
+#[derive(Debug)]
+pub struct BatchResults {
+    results: std::vec::IntoIter<Result<Bytes, String>>,
+}
+
+impl BatchResults {
+    pub fn new(results: Vec<Result<Bytes, String>>) -> Self {
+        Self {
+            results: results.into_iter(),
+        }
+    }
+
+    /// Decodes the next result as the return of `C` (called on `contract`); a missing result is
+    /// an error naming the call.
+    pub fn next_decoded<C: SolCall>(
+        &mut self,
+        contract: Address,
+        what: &'static str,
+    ) -> Result<C::Return, AmmError> {
+        let next = self
+            .results
+            .next()
+            .unwrap_or_else(|| Err("missing batch result".into()));
+        decode::<C>(next, contract, what)
+    }
+}
+
+/// [`batch_call`], its results to be decoded in order.
+pub async fn batch_read(
+    provider: &DynProvider,
+    calls: &[ReadCall],
+    block: u64,
+) -> Result<BatchResults, AmmError> {
+    Ok(BatchResults::new(batch_call(provider, calls, block).await?))
+}
+
 /// Decodes one call's result, naming the contract and call in the error.
 pub fn decode<C: SolCall>(
     result: Result<Bytes, String>,

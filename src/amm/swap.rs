@@ -57,6 +57,9 @@ pub struct SwapPlan {
     pub pools: Vec<Address>,
     /// Fee of each pool in millionths.
     pub fees_ppm: Vec<u32>,
+    /// Native coin sent with the transaction: a native (ETH) input leg that the router wraps (the
+    /// plan's `max_in` is then zero: nothing is approved).
+    pub value: U256,
 }
 
 /// An approval sent for a swap: shown to the user, never silent.
@@ -319,7 +322,8 @@ impl SwapExecutor {
         let tx = TransactionRequest::default()
             .to(plan.router)
             .input(plan.calldata.clone().into())
-            .gas_limit(plan.gas_limit);
+            .gas_limit(plan.gas_limit)
+            .value(plan.value);
         let sent = match self.recording_tracker(Some(id.clone())).send(tx).await {
             Ok(sent) => sent,
             Err(e) => {
@@ -582,27 +586,37 @@ impl SwapExecutor {
             let hash = receipt.transaction_hash;
             order.venue_order_id = Some(hash.to_string());
             if receipt.status() {
-                let (Some(b), Some(q)) = (base.address, quote.address) else {
-                    return Err(AmmError::UnknownToken(format!(
-                        "{}: a swap's tokens are contracts",
-                        request.pair
-                    )));
-                };
-                let (token_in, token_out) = match request.side {
-                    Side::Sell => (b, q),
-                    Side::Buy => (q, b),
+                // Amounts are read from the account's ERC-20 transfers; a native ETH leg moves no
+                // token to or from the account, so such a swap's fill is not guessed.
+                let amounts = match (base.address, quote.address) {
+                    (Some(b), Some(q)) => {
+                        let (token_in, token_out) = match request.side {
+                            Side::Sell => (b, q),
+                            Side::Buy => (q, b),
+                        };
+                        let logs = receipt.inner.logs();
+                        Ok(adoption::transfer_amounts(
+                            logs, sender, token_in, token_out,
+                        ))
+                    }
+                    _ => Err(
+                        "a native ETH leg: its amounts are not read back after a restart"
+                            .to_string(),
+                    ),
                 };
                 let logs = receipt.inner.logs().to_vec();
-                let amounts = adoption::transfer_amounts(&logs, sender, token_in, token_out);
                 let gas = c.info.fee_native.unwrap_or_default();
-                match self.swap_fill(
-                    id,
-                    (&request.pair, request.side, base, quote),
-                    amounts,
-                    hash,
-                    &logs,
-                    gas,
-                ) {
+                let made = amounts.and_then(|a| {
+                    self.swap_fill(
+                        id,
+                        (&request.pair, request.side, base, quote),
+                        a,
+                        hash,
+                        &logs,
+                        gas,
+                    )
+                });
+                match made {
                     Ok(f) => {
                         order.state = OrderState::Open;
                         order.apply_fill(&f).map_err(|e| AmmError::Decode {
@@ -611,9 +625,12 @@ impl SwapExecutor {
                         })?;
                         fill = Some(f);
                     }
+                    // Mined, so not failed; but the fill is not known: never assumed.
                     Err(reason) => {
-                        order.state = OrderState::Failed;
-                        order.reason = Some(format!("mined swap {hash}: {reason}"));
+                        order.state = OrderState::Unknown;
+                        order.reason = Some(format!(
+                            "swap {hash} was mined, but its fill could not be read: {reason}; see the receipt"
+                        ));
                     }
                 }
             } else {

@@ -8,7 +8,7 @@ use alloy::providers::DynProvider;
 use alloy::sol;
 
 use super::AmmError;
-use super::rpc::{ReadCall, batch_call, decode};
+use super::rpc::{ReadCall, batch_read};
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, Token};
 use crate::testkit::deploy::Manifest;
@@ -74,6 +74,20 @@ impl TokenBook {
 
     pub fn chain(&self) -> &str {
         &self.chain
+    }
+
+    /// The chain's native asset symbol (upper case), if set.
+    pub fn native_symbol(&self) -> Option<&str> {
+        self.native_symbol.as_deref()
+    }
+
+    /// Whether `symbol` names the native asset itself (ETH), which trades as its wrapped token
+    /// but is paid and received as native coin: the router wraps and unwraps it.
+    pub fn is_native(&self, symbol: &str) -> bool {
+        let upper = symbol.to_ascii_uppercase();
+        self.native_symbol.as_deref() == Some(upper.as_str())
+            && !self.by_symbol.contains_key(&upper)
+            && self.wrapped_native().is_some()
     }
 
     /// Adds or replaces a token (by symbol). Tokens without an address are ignored: pools hold
@@ -143,20 +157,14 @@ pub async fn fetch_token(
         ReadCall::new(address, &IErc20Metadata::symbolCall {}),
         ReadCall::new(address, &IErc20Metadata::decimalsCall {}),
     ];
-    let mut r = batch_call(provider, &calls, block).await?.into_iter();
+    let mut r = batch_read(provider, &calls, block).await?;
     let unknown = |_| AmmError::UnknownToken(address.to_string());
-    let symbol = decode::<IErc20Metadata::symbolCall>(
-        r.next().unwrap_or_else(|| Err("missing".into())),
-        address,
-        "symbol",
-    )
-    .map_err(unknown)?;
-    let decimals = decode::<IErc20Metadata::decimalsCall>(
-        r.next().unwrap_or_else(|| Err("missing".into())),
-        address,
-        "decimals",
-    )
-    .map_err(unknown)?;
+    let symbol = r
+        .next_decoded::<IErc20Metadata::symbolCall>(address, "symbol")
+        .map_err(unknown)?;
+    let decimals = r
+        .next_decoded::<IErc20Metadata::decimalsCall>(address, "decimals")
+        .map_err(unknown)?;
     // A symbol that is not a valid asset name is replaced by the address's first bytes.
     let symbol = Asset::new(&symbol)
         .or_else(|_| Asset::new(&format!("T{}", &hex::encode(address.as_slice())[..8])))
@@ -202,5 +210,12 @@ mod tests {
             "USDC"
         );
         assert_eq!(book.wrapped_native().unwrap().symbol.as_str(), "WETH");
+        assert!(book.is_native("eth") && book.is_native("ETH"));
+        assert!(!book.is_native("WETH") && !book.is_native("USDC"));
+        assert_eq!(book.native_symbol(), Some("ETH"));
+        // Without its wrapped token the native asset cannot trade.
+        let mut bare = TokenBook::new("anvil");
+        bare.set_native("ETH");
+        assert!(!bare.is_native("ETH"));
     }
 }

@@ -53,7 +53,8 @@ pub struct VenueArgs {
 pub struct Args {
     #[command(flatten)]
     pub venue: VenueArgs,
-    /// BASE-QUOTE, each a symbol or a 0x address (e.g. WETH-USDC).
+    /// BASE-QUOTE, each a symbol or a 0x address (e.g. WETH-USDC); the chain's native asset (ETH)
+    /// is priced through its wrapped token.
     pub pair: String,
     /// buy or sell the base token.
     pub side: Side,
@@ -90,6 +91,14 @@ impl AmmVenue {
         match self {
             AmmVenue::V2(v) => v,
             AmmVenue::V3(v) => v,
+        }
+    }
+
+    /// Whether `symbol` is the chain's native asset (paid or received as native coin).
+    pub fn is_native(&self, symbol: &str) -> bool {
+        match self {
+            AmmVenue::V2(v) => v.is_native(symbol),
+            AmmVenue::V3(v) => v.is_native(symbol),
         }
     }
 
@@ -184,7 +193,8 @@ pub async fn open_venue(
     Ok((venue, provider, name))
 }
 
-/// Resolves `BASE-QUOTE` (symbols or addresses) to tokens and a pair of their symbols.
+/// Resolves `BASE-QUOTE` (symbols or addresses) to tokens and a pair of their symbols; the native
+/// asset (ETH) resolves to its wrapped token and stays ETH in the pair.
 pub async fn resolve_pair(venue: &AmmVenue, text: &str) -> Result<(Token, Token, Pair), CliError> {
     let (b, q) = text
         .split_once('-')
@@ -194,7 +204,16 @@ pub async fn resolve_pair(venue: &AmmVenue, text: &str) -> Result<(Token, Token,
     if base.address == quote.address {
         return Err(format!("invalid pair {text:?}: base and quote are the same token").into());
     }
-    let pair = Pair::new(base.symbol.clone(), quote.symbol.clone());
+    // The native asset keeps its own symbol in the pair (ETH-USDC, not WETH-USDC), so the swap
+    // pays or receives native coin; it is priced through its wrapped token.
+    let symbol = |text: &str, token: &Token| -> Result<Asset, CliError> {
+        if venue.is_native(text) {
+            Ok(Asset::new(&text.trim().to_ascii_uppercase())?)
+        } else {
+            Ok(token.symbol.clone())
+        }
+    };
+    let pair = Pair::new(symbol(b, &base)?, symbol(q, &quote)?);
     Ok((base, quote, pair))
 }
 

@@ -1,7 +1,8 @@
 //! `sluice swap --venue uniswap_v2|uniswap_v3 --chain CHAIN --wallet NAME PAIR buy|sell AMOUNT
 //! --slippage PCT`: quotes locally, then sends the swap with a bound at the quote moved by the
 //! slippage tolerance and a deadline; approves the router first when needed (shown); waits for the
-//! receipt and prints the fill decoded from its logs, or the revert reason.
+//! receipt and prints the fill decoded from its logs, or the revert reason. A native leg (ETH-USDC)
+//! is paid or received as native coin.
 
 use std::time::Duration;
 
@@ -31,7 +32,8 @@ pub struct Args {
     /// Account index within the wallet.
     #[arg(long, default_value_t = 0)]
     pub account: u64,
-    /// BASE-QUOTE, each a symbol or a 0x address.
+    /// BASE-QUOTE, each a symbol or a 0x address; the chain's native asset (ETH-USDC) is paid or
+    /// received as native coin, wrapped and unwrapped by the router (no approval for ETH in).
     pub pair: String,
     /// buy or sell the base token.
     pub side: Side,

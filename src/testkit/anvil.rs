@@ -109,6 +109,13 @@ impl AnvilOptions {
             "127.0.0.1".into(),
             "--port".into(),
             port.to_string(),
+            // Anvil keeps recent states in memory and writes older ones under
+            // ~/.foundry/anvil/tmp, a folder it removes only on a clean exit: a killed node (a
+            // test's SIGKILL, a crashed run) leaves gigabytes behind. 79 GB had piled up there and
+            // filled the disk. Old states are dropped instead; the recent ones stay in memory.
+            // (Not `--silent`: the port is read from the "Listening on" line.)
+            "--max-persisted-states".into(),
+            "0".into(),
         ];
         let mut push = |flag: &str, value: String| {
             a.push(flag.into());

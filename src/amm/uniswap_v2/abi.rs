@@ -1,5 +1,5 @@
 //! The Uniswap v2 contract interfaces this connector calls (factory, pair, Router02) and the pair's
-//! `Sync` and `Swap` events.
+//! `Sync` and `Swap` events. Router02's ETH variants wrap a native input and unwrap a native output.
 
 use alloy::sol;
 
@@ -35,6 +35,32 @@ sol! {
             uint256 deadline
         ) external returns (uint256[] memory amounts);
         function swapTokensForExactTokens(
+            uint256 amountOut,
+            uint256 amountInMax,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external returns (uint256[] memory amounts);
+        function swapExactETHForTokens(
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external payable returns (uint256[] memory amounts);
+        function swapETHForExactTokens(
+            uint256 amountOut,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external payable returns (uint256[] memory amounts);
+        function swapExactTokensForETH(
+            uint256 amountIn,
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external returns (uint256[] memory amounts);
+        function swapTokensForExactETH(
             uint256 amountOut,
             uint256 amountInMax,
             address[] calldata path,

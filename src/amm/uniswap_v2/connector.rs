@@ -9,19 +9,21 @@ use std::time::Duration;
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Log;
-use alloy::sol_types::{SolCall, SolEvent};
+use alloy::sol_types::SolCall;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
 use super::abi::{IUniswapV2Pair, IUniswapV2Router02};
 use super::math::{HopReserves, get_amounts_in, get_amounts_out};
 use super::state::{PairState, V2Pairs, discover_pairs, load_pairs};
+use crate::amm::native::{NativeLeg, with_native_output};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
 use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
     DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
     with_slippage,
 };
+use crate::amm::swap_logs::first_and_last;
 use crate::amm::tokens::TokenBook;
 use crate::amm::uniswap_v3::connector::token_addresses;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
@@ -42,13 +44,15 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v2",
     module: "amm::uniswap_v2",
     state: ImplState::Partial(
-        "quotes exact to the wei from local reserves synced by logs (direct or via WETH); swaps through Router02 (ERC-20 legs; native ETH legs not wrapped automatically)",
+        "quotes exact to the wei from local reserves synced by logs; swaps through Router02 with native ETH legs; routes only direct or through WETH",
     ),
 };
 
 /// Gas estimates for a Router02 swap: the first hop and each further one.
 const GAS_FIRST_HOP: u64 = 90_000;
 const GAS_PER_EXTRA_HOP: u64 = 60_000;
+/// Router02 wrapping a native input or unwrapping a native output.
+const GAS_NATIVE_LEG: u64 = 20_000;
 
 /// The v2 contracts of one chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +171,8 @@ impl UniswapV2Venue {
 
     /// The Router02 transaction for an order, from local reserves: swapExactTokensForTokens for a
     /// sell, swapTokensForExactTokens for a buy, over the best path, bounded by the order's price
-    /// (or the default slippage) and its deadline.
+    /// (or the default slippage) and its deadline. A native leg (ETH-USDC) uses the ETH variants:
+    /// the input sent as value (the excess of a buy refunded by the router), the output unwrapped.
     pub async fn plan_swap(
         &self,
         order: &OrderRequest,
@@ -188,34 +193,92 @@ impl UniswapV2Venue {
         self.track_pair(base_addr, quote_addr).await?;
         let bound = quote_bound(order, &quote)?;
         let deadline = deadline(order.deadline, 600);
-        let (pq, token_in, max_in, calldata) = match order.side {
+        let leg = self.native_leg(&order.pair, order.side)?;
+        let (pq, token_in, max_in, value, calldata) = match order.side {
             Side::Sell => {
                 let pq = self.best_path(base_addr, quote_addr, true, units)?;
                 let out = pq.amounts.last().copied().unwrap_or_default();
                 let min_out =
                     bound.unwrap_or_else(|| with_slippage(out, DEFAULT_SLIPPAGE_BPS, true));
-                let call = IUniswapV2Router02::swapExactTokensForTokensCall {
-                    amountIn: units,
-                    amountOutMin: min_out,
-                    path: pq.path.clone(),
-                    to: recipient,
-                    deadline,
+                let path = pq.path.clone();
+                let (value, calldata) = match leg {
+                    NativeLeg::In => (
+                        units,
+                        IUniswapV2Router02::swapExactETHForTokensCall {
+                            amountOutMin: min_out,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::Out => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapExactTokensForETHCall {
+                            amountIn: units,
+                            amountOutMin: min_out,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::None => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapExactTokensForTokensCall {
+                            amountIn: units,
+                            amountOutMin: min_out,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
                 };
-                (pq, base_addr, units, call.abi_encode())
+                (pq, base_addr, units, value, calldata)
             }
             Side::Buy => {
                 let pq = self.best_path(quote_addr, base_addr, false, units)?;
                 let input = pq.amounts.first().copied().unwrap_or_default();
                 let max_in =
                     bound.unwrap_or_else(|| with_slippage(input, DEFAULT_SLIPPAGE_BPS, false));
-                let call = IUniswapV2Router02::swapTokensForExactTokensCall {
-                    amountOut: units,
-                    amountInMax: max_in,
-                    path: pq.path.clone(),
-                    to: recipient,
-                    deadline,
+                let path = pq.path.clone();
+                // Router02 refunds what a native input does not use.
+                let (value, calldata) = match leg {
+                    NativeLeg::In => (
+                        max_in,
+                        IUniswapV2Router02::swapETHForExactTokensCall {
+                            amountOut: units,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::Out => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapTokensForExactETHCall {
+                            amountOut: units,
+                            amountInMax: max_in,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
+                    NativeLeg::None => (
+                        U256::ZERO,
+                        IUniswapV2Router02::swapTokensForExactTokensCall {
+                            amountOut: units,
+                            amountInMax: max_in,
+                            path,
+                            to: recipient,
+                            deadline,
+                        }
+                        .abi_encode(),
+                    ),
                 };
-                (pq, quote_addr, max_in, call.abi_encode())
+                (pq, quote_addr, max_in, value, calldata)
             }
         };
         let pools = {
@@ -234,11 +297,20 @@ impl UniswapV2Venue {
             base,
             quote,
             token_in,
-            max_in,
+            // A native input is sent as value: nothing to approve.
+            max_in: if leg == NativeLeg::In {
+                U256::ZERO
+            } else {
+                max_in
+            },
             router,
             calldata: calldata.into(),
-            gas_limit: 250_000 * pq.hops.len() as u64,
-            decode_fill: decode_v2_fill,
+            gas_limit: 250_000 * pq.hops.len() as u64 + 50_000,
+            decode_fill: match leg {
+                NativeLeg::Out => decode_v2_fill_native_out,
+                NativeLeg::In | NativeLeg::None => decode_v2_fill,
+            },
+            value,
             fees_ppm: pq.hops.iter().map(|h| h.fee_bps * 100).collect(),
             pools,
         })
@@ -260,6 +332,21 @@ impl UniswapV2Venue {
         let token = book.resolve(&self.provider, text).await?;
         *self.tokens.write().map_err(lock_err)? = book;
         Ok(token)
+    }
+
+    /// Whether `symbol` is the chain's native asset (ETH), traded through its wrapped token and
+    /// paid or received as native coin.
+    pub fn is_native(&self, symbol: &str) -> bool {
+        self.tokens
+            .read()
+            .map(|b| b.is_native(symbol.trim()))
+            .unwrap_or(false)
+    }
+
+    /// Which leg of a trade on `pair` is native coin, if any.
+    fn native_leg(&self, pair: &Pair, side: Side) -> Result<NativeLeg, AmmError> {
+        let book = self.tokens.read().map_err(lock_err)?;
+        NativeLeg::of(&book, pair, side)
     }
 
     fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
@@ -525,11 +612,15 @@ impl UniswapV2Venue {
             Side::Sell => (num, den),
             Side::Buy => (den, num),
         };
+        let native_gas = match self.native_leg(&request.pair, request.side)? {
+            NativeLeg::None => 0,
+            NativeLeg::In | NativeLeg::Out => GAS_NATIVE_LEG,
+        };
         let swap = SwapQuote {
             amount_in,
             amount_out,
             fee_in,
-            gas_units: GAS_FIRST_HOP + GAS_PER_EXTRA_HOP * (pq.hops.len() as u64 - 1),
+            gas_units: GAS_FIRST_HOP + GAS_PER_EXTRA_HOP * (pq.hops.len() as u64 - 1) + native_gas,
             price_after,
             route: format!("uniswap_v2 path {:?}", pq.path),
         };
@@ -631,23 +722,7 @@ impl Venue for UniswapV2Venue {
 /// (amount in, amount out, LP fee) from the pairs' Swap logs: what went into the first pair and
 /// what came out of the last one.
 fn decode_v2_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
-    let swap_of = |pair: Address| {
-        logs.iter()
-            .filter(|l| l.address() == pair)
-            .find_map(|l| IUniswapV2Pair::Swap::decode_log(&l.inner).ok())
-            .ok_or_else(|| AmmError::Decode {
-                what: "Swap log",
-                reason: format!("no Swap log of pair {pair} in the receipt"),
-            })
-    };
-    let (Some(first), Some(last)) = (plan.pools.first(), plan.pools.last()) else {
-        return Err(AmmError::Decode {
-            what: "Swap log",
-            reason: "the plan names no pair".into(),
-        });
-    };
-    let a = swap_of(*first)?;
-    let b = swap_of(*last)?;
+    let (a, b) = first_and_last::<IUniswapV2Pair::Swap>(logs, plan)?;
     let amount_in = a.amount0In + a.amount1In;
     let amount_out = b.amount0Out + b.amount1Out;
     let fee = lp_fee(
@@ -655,4 +730,10 @@ fn decode_v2_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError
         plan.fees_ppm.first().copied().unwrap_or_default(),
     );
     Ok((amount_in, amount_out, fee))
+}
+
+/// [`decode_v2_fill`] for a native output: what came out is the WETH Router02 withdrew and paid as
+/// native coin.
+fn decode_v2_fill_native_out(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
+    with_native_output(decode_v2_fill(logs, plan)?, logs, plan)
 }

@@ -13,7 +13,7 @@ use super::abi::{IUniswapV2Factory, IUniswapV2Pair};
 use super::math::DEFAULT_FEE_BPS;
 use crate::amm::AmmError;
 use crate::amm::log_sync::PoolSet;
-use crate::amm::rpc::{ReadCall, batch_call, decode};
+use crate::amm::rpc::{ReadCall, batch_call, batch_read, decode};
 
 /// One pair's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,17 +80,12 @@ pub async fn load_pairs(
         calls.push(ReadCall::new(p, &IUniswapV2Pair::token1Call {}));
         calls.push(ReadCall::new(p, &IUniswapV2Pair::getReservesCall {}));
     }
-    let mut results = batch_call(provider, &calls, block).await?.into_iter();
+    let mut results = batch_read(provider, &calls, block).await?;
     let mut out = Vec::with_capacity(pairs.len());
     for &p in pairs {
-        let mut next = || {
-            results
-                .next()
-                .unwrap_or_else(|| Err("missing batch result".into()))
-        };
-        let token0 = decode::<IUniswapV2Pair::token0Call>(next(), p, "token0")?;
-        let token1 = decode::<IUniswapV2Pair::token1Call>(next(), p, "token1")?;
-        let reserves = decode::<IUniswapV2Pair::getReservesCall>(next(), p, "getReserves")?;
+        let token0 = results.next_decoded::<IUniswapV2Pair::token0Call>(p, "token0")?;
+        let token1 = results.next_decoded::<IUniswapV2Pair::token1Call>(p, "token1")?;
+        let reserves = results.next_decoded::<IUniswapV2Pair::getReservesCall>(p, "getReserves")?;
         out.push(PairState {
             address: p,
             token0,

@@ -1,5 +1,5 @@
 //! The Uniswap v3 contract interfaces this connector calls (factory, pool, TickLens, QuoterV2,
-//! SwapRouter) and the pool events it follows.
+//! SwapRouter with its path swaps, multicall and WETH9 payments) and the pool events it follows.
 
 use alloy::sol;
 
@@ -100,6 +100,18 @@ sol! {
             uint32 initializedTicksCrossed,
             uint256 gasEstimate
         );
+        function quoteExactInput(bytes memory path, uint256 amountIn) external returns (
+            uint256 amountOut,
+            uint160[] memory sqrtPriceX96AfterList,
+            uint32[] memory initializedTicksCrossedList,
+            uint256 gasEstimate
+        );
+        function quoteExactOutput(bytes memory path, uint256 amountOut) external returns (
+            uint256 amountIn,
+            uint160[] memory sqrtPriceX96AfterList,
+            uint32[] memory initializedTicksCrossedList,
+            uint256 gasEstimate
+        );
     }
 
     interface ISwapRouter {
@@ -123,7 +135,26 @@ sol! {
             uint256 amountInMaximum;
             uint160 sqrtPriceLimitX96;
         }
+        struct ExactInputParams {
+            bytes path;
+            address recipient;
+            uint256 deadline;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+        }
+        struct ExactOutputParams {
+            bytes path;
+            address recipient;
+            uint256 deadline;
+            uint256 amountOut;
+            uint256 amountInMaximum;
+        }
         function exactInputSingle(ExactInputSingleParams calldata params) external payable returns (uint256 amountOut);
         function exactOutputSingle(ExactOutputSingleParams calldata params) external payable returns (uint256 amountIn);
+        function exactInput(ExactInputParams calldata params) external payable returns (uint256 amountOut);
+        function exactOutput(ExactOutputParams calldata params) external payable returns (uint256 amountIn);
+        function multicall(bytes[] calldata data) external payable returns (bytes[] memory results);
+        function unwrapWETH9(uint256 amountMinimum, address recipient) external payable;
+        function refundETH() external payable;
     }
 }

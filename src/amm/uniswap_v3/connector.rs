@@ -3,27 +3,33 @@
 //! pair and then follows the chain from the pools' logs ([`UniswapV3Venue::refresh`], or the
 //! background task of [`UniswapV3Venue::spawn_sync`]).
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use alloy::primitives::{Address, U160};
+use alloy::primitives::aliases::U24;
+use alloy::primitives::{Address, U160, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Log;
-use alloy::sol_types::{SolCall, SolEvent};
+use alloy::sol_types::SolCall;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
 use super::abi::{ISwapRouter, IUniswapV3Pool};
 use super::math::{Q96, mul_div};
-use super::pool::{PoolState, SwapAmount, SwapOutcome};
+use super::pool::{PoolState, SwapAmount};
+pub use super::route::BestSwap;
+use super::route::{Route, along, best_route};
 use super::state::{V3Pools, discover_pools, load_pools};
+use crate::amm::native::{NativeLeg, with_native_output};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
 use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
     DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
     with_slippage,
 };
+use crate::amm::swap_logs::first_and_last;
 use crate::amm::tokens::TokenBook;
 use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
 use crate::chain::evm::{ApprovalPolicy, TxTracker};
@@ -43,7 +49,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v3",
     module: "amm::uniswap_v3",
     state: ImplState::Partial(
-        "quotes exact to the wei from local state synced by logs; swaps through SwapRouter (single pool, ERC-20 legs; native ETH legs not wrapped automatically)",
+        "quotes exact to the wei from local state synced by logs; swaps through SwapRouter with native ETH legs; routes of at most two pools, and a pool created after its pair was first looked up is not seen",
     ),
 };
 
@@ -51,6 +57,9 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
 /// the quote's gas cost (the fill reports the actual gas).
 const GAS_BASE: u64 = 110_000;
 const GAS_PER_TICK: u64 = 25_000;
+const GAS_PER_EXTRA_HOP: u64 = 80_000;
+/// Wrapping a native input or unwrapping a native output (and the multicall around it).
+const GAS_NATIVE_LEG: u64 = 30_000;
 
 /// The v3 contracts of one chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,15 +100,6 @@ impl From<&Manifest> for V3Contracts {
     }
 }
 
-/// The best pool for one swap and its exact outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BestSwap {
-    pub pool: Address,
-    pub fee: u32,
-    pub zero_for_one: bool,
-    pub outcome: SwapOutcome,
-}
-
 /// The v3 venue on one chain.
 pub struct UniswapV3Venue {
     id: VenueId,
@@ -108,6 +108,9 @@ pub struct UniswapV3Venue {
     native: Asset,
     tokens: RwLock<TokenBook>,
     state: Arc<RwLock<Tracked<V3Pools>>>,
+    /// Token pairs already looked up at the factory (sorted), so a pair without pools is not
+    /// asked for again on every quote.
+    looked_up: RwLock<BTreeSet<(Address, Address)>>,
     gas_price_wei: AtomicU64,
     account: Option<Address>,
     events: Arc<EventHub>,
@@ -151,6 +154,7 @@ impl UniswapV3Venue {
                 },
                 cursor,
             })),
+            looked_up: RwLock::new(BTreeSet::new()),
             gas_price_wei: AtomicU64::new(u64::try_from(gas).unwrap_or(u64::MAX)),
             account: None,
             events: Arc::new(EventHub::new()),
@@ -177,9 +181,12 @@ impl UniswapV3Venue {
         self.executor.as_ref()
     }
 
-    /// The swap transaction for an order, from local state: exactInputSingle for a sell,
-    /// exactOutputSingle for a buy, bounded by the order's price (or the default slippage) and its
-    /// deadline.
+    /// The swap transaction for an order, from local state, over the best route (one pool or two
+    /// through an intermediate token): exactInputSingle / exactInput for a sell, exactOutputSingle /
+    /// exactOutput (path reversed) for a buy, bounded by the order's price (or the default slippage)
+    /// and its deadline. A native input is sent as value (a buy's excess refunded by `refundETH`);
+    /// a native output is swapped to the router and unwrapped to the recipient by `unwrapWETH9`,
+    /// in one `multicall`.
     pub async fn plan_swap(
         &self,
         order: &OrderRequest,
@@ -195,63 +202,86 @@ impl UniswapV3Venue {
             })?;
         let base = self.token_for(&order.pair.base)?;
         let quote = self.token_for(&order.pair.quote)?;
-        let (base_addr, quote_addr) = token_addresses(&base, &quote)?;
-        let best = self
-            .best_swap(&base, &quote, order.side, order.amount)
+        let leg = self.native_leg(&order.pair, order.side)?;
+        let route = self
+            .best_route(&base, &quote, order.side, order.amount)
             .await?;
-        let o = best.outcome;
         let bound = quote_bound(order, &quote)?;
         let deadline = deadline(order.deadline, 600);
-        let fee = alloy::primitives::aliases::U24::from(best.fee);
-        let (token_in, max_in, calldata) = match order.side {
+        // A native output goes to the router first, which unwraps it to the recipient.
+        let swap_to = match leg {
+            NativeLeg::Out => router,
+            NativeLeg::In | NativeLeg::None => recipient,
+        };
+        let (amount_in, amount_out) = (route.amount_in(), route.amount_out());
+        let (max_in, min_out, swap_call) = match order.side {
             Side::Sell => {
-                let min_out = bound
-                    .unwrap_or_else(|| with_slippage(o.amount_out, DEFAULT_SLIPPAGE_BPS, true));
-                let call = ISwapRouter::exactInputSingleCall {
-                    params: ISwapRouter::ExactInputSingleParams {
-                        tokenIn: base_addr,
-                        tokenOut: quote_addr,
-                        fee,
-                        recipient,
-                        deadline,
-                        amountIn: o.amount_in,
-                        amountOutMinimum: min_out,
-                        sqrtPriceLimitX96: U160::ZERO,
-                    },
-                };
-                (base_addr, o.amount_in, call.abi_encode())
+                let min_out =
+                    bound.unwrap_or_else(|| with_slippage(amount_out, DEFAULT_SLIPPAGE_BPS, true));
+                (
+                    amount_in,
+                    min_out,
+                    exact_input_call(&route, swap_to, deadline, min_out)?,
+                )
             }
             Side::Buy => {
-                let max_in = bound
-                    .unwrap_or_else(|| with_slippage(o.amount_in, DEFAULT_SLIPPAGE_BPS, false));
-                let call = ISwapRouter::exactOutputSingleCall {
-                    params: ISwapRouter::ExactOutputSingleParams {
-                        tokenIn: quote_addr,
-                        tokenOut: base_addr,
-                        fee,
-                        recipient,
-                        deadline,
-                        amountOut: o.amount_out,
-                        amountInMaximum: max_in,
-                        sqrtPriceLimitX96: U160::ZERO,
-                    },
-                };
-                (quote_addr, max_in, call.abi_encode())
+                let max_in =
+                    bound.unwrap_or_else(|| with_slippage(amount_in, DEFAULT_SLIPPAGE_BPS, false));
+                (
+                    max_in,
+                    amount_out,
+                    exact_output_call(&route, swap_to, deadline, max_in)?,
+                )
             }
         };
+        let (value, calldata) = match (leg, order.side) {
+            (NativeLeg::None, _) => (U256::ZERO, swap_call),
+            // An exact input spends all the value sent.
+            (NativeLeg::In, Side::Sell) => (max_in, swap_call),
+            (NativeLeg::In, Side::Buy) => (
+                max_in,
+                multicall(vec![swap_call, ISwapRouter::refundETHCall {}.abi_encode()]),
+            ),
+            (NativeLeg::Out, _) => (
+                U256::ZERO,
+                multicall(vec![
+                    swap_call,
+                    ISwapRouter::unwrapWETH9Call {
+                        amountMinimum: min_out,
+                        recipient,
+                    }
+                    .abi_encode(),
+                ]),
+            ),
+        };
+        let token_in = route.tokens.first().copied().unwrap_or_default();
+        let extra_hops = route.hops.len().saturating_sub(1) as u64;
+        let native_gas = if leg == NativeLeg::None { 0 } else { 60_000 };
         Ok(SwapPlan {
             pair: order.pair.clone(),
             side: order.side,
             base,
             quote,
             token_in,
-            max_in,
+            // A native input is sent as value: nothing to approve.
+            max_in: if leg == NativeLeg::In {
+                U256::ZERO
+            } else {
+                max_in
+            },
             router,
             calldata: calldata.into(),
-            gas_limit: 300_000 + 60_000 * u64::from(o.ticks_crossed),
-            decode_fill: decode_v3_fill,
-            pools: vec![best.pool],
-            fees_ppm: vec![best.fee],
+            gas_limit: 300_000
+                + 60_000 * u64::from(route.ticks_crossed())
+                + 200_000 * extra_hops
+                + native_gas,
+            decode_fill: match leg {
+                NativeLeg::Out => decode_v3_fill_native_out,
+                NativeLeg::In | NativeLeg::None => decode_v3_fill,
+            },
+            pools: route.pools(),
+            fees_ppm: route.fees(),
+            value,
         })
     }
 
@@ -277,6 +307,21 @@ impl UniswapV3Venue {
         Ok(token)
     }
 
+    /// Whether `symbol` is the chain's native asset (ETH), traded through its wrapped token and
+    /// paid or received as native coin.
+    pub fn is_native(&self, symbol: &str) -> bool {
+        self.tokens
+            .read()
+            .map(|b| b.is_native(symbol.trim()))
+            .unwrap_or(false)
+    }
+
+    /// Which leg of a trade on `pair` is native coin, if any.
+    fn native_leg(&self, pair: &Pair, side: Side) -> Result<NativeLeg, AmmError> {
+        let book = self.tokens.read().map_err(lock_err)?;
+        NativeLeg::of(&book, pair, side)
+    }
+
     fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
         self.tokens
             .read()
@@ -287,21 +332,49 @@ impl UniswapV3Venue {
     }
 
     /// Loads every fee tier's pool of a token pair (at the state's current block) unless already
-    /// tracked. Returns the number of pools of the pair.
+    /// tracked or already looked up. Returns the number of pools of the pair. A pool created after
+    /// the pair was looked up is not seen by this venue.
     pub async fn track_pair(&self, a: Address, b: Address) -> Result<usize, AmmError> {
+        self.track_pairs(&[(a, b)]).await?;
+        Ok(self
+            .state
+            .read()
+            .map_err(lock_err)?
+            .set
+            .between(a, b)
+            .count())
+    }
+
+    /// [`UniswapV3Venue::track_pair`] for several pairs at once: the factory lookups of all of
+    /// them run concurrently, and their pools load in one batched snapshot.
+    pub async fn track_pairs(&self, pairs: &[(Address, Address)]) -> Result<(), AmmError> {
         // Retry when the state moved to a newer block while the pools were loading, so that
         // everything tracked is always at the same block.
         for _ in 0..5 {
-            let (cursor, known) = {
+            let (cursor, wanted) = {
                 let t = self.state.read().map_err(lock_err)?;
-                (t.cursor, t.set.between(a, b).count())
+                let looked_up = self.looked_up.read().map_err(lock_err)?;
+                let mut wanted: Vec<(Address, Address)> = pairs
+                    .iter()
+                    .map(|&(a, b)| (a.min(b), a.max(b)))
+                    .filter(|&(a, b)| {
+                        a != b
+                            && !looked_up.contains(&(a, b))
+                            && t.set.between(a, b).next().is_none()
+                    })
+                    .collect();
+                wanted.sort();
+                wanted.dedup();
+                (t.cursor, wanted)
             };
-            if known > 0 {
-                return Ok(known);
+            if wanted.is_empty() {
+                return Ok(());
             }
-            let found =
-                discover_pools(&self.provider, self.contracts.factory, a, b, cursor.number).await?;
-            let addresses: Vec<Address> = found.iter().map(|(_, p)| *p).collect();
+            let lookups = wanted.iter().map(|&(a, b)| {
+                discover_pools(&self.provider, self.contracts.factory, a, b, cursor.number)
+            });
+            let found = futures::future::try_join_all(lookups).await?;
+            let addresses: Vec<Address> = found.iter().flatten().map(|(_, p)| *p).collect();
             let states = load_pools(
                 &self.provider,
                 &addresses,
@@ -314,7 +387,8 @@ impl UniswapV3Venue {
                 for s in states {
                     t.set.pools.insert(s.address, s);
                 }
-                return Ok(t.set.between(a, b).count());
+                self.looked_up.write().map_err(lock_err)?.extend(wanted);
+                return Ok(());
             }
         }
         Err(AmmError::Rpc(
@@ -446,25 +520,70 @@ impl UniswapV3Venue {
         Ok(results)
     }
 
-    /// The best exact swap for a base amount: selling it (exact input) or buying it (exact output).
-    pub async fn best_swap(
+    /// The tokens a route may go through: every token of the book with an address.
+    fn intermediates(&self, a: Address, b: Address) -> Result<Vec<Address>, AmmError> {
+        Ok(self
+            .tokens
+            .read()
+            .map_err(lock_err)?
+            .iter()
+            .filter_map(|t| t.address)
+            .filter(|&t| t != a && t != b)
+            .collect())
+    }
+
+    /// Loads the pools of the direct pair and of every pair a two-hop route between the tokens
+    /// may use (each pair looked up once).
+    pub async fn track_routes(&self, a: Address, b: Address) -> Result<(), AmmError> {
+        let mut pairs = vec![(a, b)];
+        for mid in self.intermediates(a, b)? {
+            pairs.push((a, mid));
+            pairs.push((mid, b));
+        }
+        self.track_pairs(&pairs).await
+    }
+
+    /// The best exact swap between two tokens on the tracked pools, direct or through one
+    /// intermediate token (every fee tier of each pair considered).
+    pub fn route(
+        &self,
+        token_in: Address,
+        token_out: Address,
+        amount: SwapAmount,
+    ) -> Result<Route, AmmError> {
+        let mids = self.intermediates(token_in, token_out)?;
+        best_route(token_in, token_out, amount, &mids, |i, o, a| {
+            self.simulate(i, o, a)?.into_iter().next().ok_or_else(|| {
+                AmmError::InsufficientLiquidity("no pool can fill the amount".into())
+            })
+        })
+    }
+
+    /// The exact swap along a given token path (input first), each hop on its best tracked pool;
+    /// the pools must be tracked already ([`UniswapV3Venue::track_pair`]).
+    pub fn route_through(&self, tokens: &[Address], amount: SwapAmount) -> Result<Route, AmmError> {
+        along(tokens, amount, |i, o, a| {
+            self.simulate(i, o, a)?.into_iter().next().ok_or_else(|| {
+                AmmError::InsufficientLiquidity("no pool can fill the amount".into())
+            })
+        })
+    }
+
+    /// The best route for a base amount: selling it (exact input) or buying it (exact output).
+    pub async fn best_route(
         &self,
         base: &Token,
         quote: &Token,
         side: Side,
         base_amount: Decimal,
-    ) -> Result<BestSwap, AmmError> {
+    ) -> Result<Route, AmmError> {
         let (base_addr, quote_addr) = token_addresses(base, quote)?;
         let units = amount_units(base_amount, base)?;
-        self.track_pair(base_addr, quote_addr).await?;
-        let (token_in, token_out, amount) = match side {
-            Side::Sell => (base_addr, quote_addr, SwapAmount::ExactIn(units)),
-            Side::Buy => (quote_addr, base_addr, SwapAmount::ExactOut(units)),
-        };
-        let all = self.simulate(token_in, token_out, amount)?;
-        all.into_iter()
-            .next()
-            .ok_or_else(|| AmmError::InsufficientLiquidity("no pool can fill the amount".into()))
+        self.track_routes(base_addr, quote_addr).await?;
+        match side {
+            Side::Sell => self.route(base_addr, quote_addr, SwapAmount::ExactIn(units)),
+            Side::Buy => self.route(quote_addr, base_addr, SwapAmount::ExactOut(units)),
+        }
     }
 
     /// A quote for explicit tokens (symbols or addresses resolved by the caller).
@@ -474,30 +593,35 @@ impl UniswapV3Venue {
         base: &Token,
         quote: &Token,
     ) -> Result<Quote, AmmError> {
-        let best = self
-            .best_swap(base, quote, request.side, request.base_amount)
+        let route = self
+            .best_route(base, quote, request.side, request.base_amount)
             .await?;
-        let o = best.outcome;
-        // The pool price after the swap is token1 per token0 = sqrtP^2 / 2^192.
-        let p = o.sqrt_price_after;
-        let price1_per0_x96 = mul_div(p, p, Q96).map_err(|e| AmmError::Math(e.to_string()))?;
-        let base_is_token0 = match request.side {
-            Side::Sell => best.zero_for_one,
-            Side::Buy => !best.zero_for_one,
+        let price_after = match route.hops.as_slice() {
+            [only] => single_pool_price_after(only, request.side)?,
+            _ => {
+                // Output per input at the margin, fees included, oriented quote per base.
+                let rate = route.marginal_out_per_in_x96()?;
+                match request.side {
+                    Side::Sell => (rate, Q96),
+                    Side::Buy => (Q96, rate),
+                }
+            }
         };
-        let (num, den) = if base_is_token0 {
-            (price1_per0_x96, Q96)
-        } else {
-            (Q96, price1_per0_x96)
+        let extra_hops = route.hops.len().saturating_sub(1) as u64;
+        let native_gas = match self.native_leg(&request.pair, request.side)? {
+            NativeLeg::None => 0,
+            NativeLeg::In | NativeLeg::Out => GAS_NATIVE_LEG,
         };
-        let price_after = marginal_with_fee(num, den, best.fee, request.side);
         let swap = SwapQuote {
-            amount_in: o.amount_in,
-            amount_out: o.amount_out,
-            fee_in: o.fee_amount,
-            gas_units: GAS_BASE + GAS_PER_TICK * u64::from(o.ticks_crossed),
+            amount_in: route.amount_in(),
+            amount_out: route.amount_out(),
+            fee_in: route.fee_in(),
+            gas_units: GAS_BASE
+                + GAS_PER_EXTRA_HOP * extra_hops
+                + GAS_PER_TICK * u64::from(route.ticks_crossed())
+                + native_gas,
             price_after,
-            route: format!("uniswap_v3 pool {} fee {}", best.pool, best.fee),
+            route: route.describe(),
         };
         build_quote(
             &self.id.to_string(),
@@ -509,6 +633,101 @@ impl UniswapV3Venue {
             u128::from(self.gas_price_wei.load(Ordering::Relaxed)),
         )
     }
+}
+
+/// The marginal price (quote per base, raw units, fee included) of one pool after a swap.
+fn single_pool_price_after(best: &BestSwap, side: Side) -> Result<(U256, U256), AmmError> {
+    // The pool price after the swap is token1 per token0 = sqrtP^2 / 2^192.
+    let p = best.outcome.sqrt_price_after;
+    let price1_per0_x96 = mul_div(p, p, Q96).map_err(|e| AmmError::Math(e.to_string()))?;
+    let base_is_token0 = match side {
+        Side::Sell => best.zero_for_one,
+        Side::Buy => !best.zero_for_one,
+    };
+    let (num, den) = if base_is_token0 {
+        (price1_per0_x96, Q96)
+    } else {
+        (Q96, price1_per0_x96)
+    };
+    Ok(marginal_with_fee(num, den, best.fee, side))
+}
+
+/// `exactInputSingle` for one pool, `exactInput` with the packed path for two.
+fn exact_input_call(
+    route: &Route,
+    recipient: Address,
+    deadline: U256,
+    min_out: U256,
+) -> Result<Vec<u8>, AmmError> {
+    let (amount_in, tokens) = (route.amount_in(), &route.tokens);
+    Ok(match (route.hops.as_slice(), tokens.as_slice()) {
+        ([only], [token_in, token_out]) => ISwapRouter::exactInputSingleCall {
+            params: ISwapRouter::ExactInputSingleParams {
+                tokenIn: *token_in,
+                tokenOut: *token_out,
+                fee: U24::from(only.fee),
+                recipient,
+                deadline,
+                amountIn: amount_in,
+                amountOutMinimum: min_out,
+                sqrtPriceLimitX96: U160::ZERO,
+            },
+        }
+        .abi_encode(),
+        _ => ISwapRouter::exactInputCall {
+            params: ISwapRouter::ExactInputParams {
+                path: route.path_forward()?,
+                recipient,
+                deadline,
+                amountIn: amount_in,
+                amountOutMinimum: min_out,
+            },
+        }
+        .abi_encode(),
+    })
+}
+
+/// `exactOutputSingle` for one pool, `exactOutput` with the path from output to input for two.
+fn exact_output_call(
+    route: &Route,
+    recipient: Address,
+    deadline: U256,
+    max_in: U256,
+) -> Result<Vec<u8>, AmmError> {
+    let (amount_out, tokens) = (route.amount_out(), &route.tokens);
+    Ok(match (route.hops.as_slice(), tokens.as_slice()) {
+        ([only], [token_in, token_out]) => ISwapRouter::exactOutputSingleCall {
+            params: ISwapRouter::ExactOutputSingleParams {
+                tokenIn: *token_in,
+                tokenOut: *token_out,
+                fee: U24::from(only.fee),
+                recipient,
+                deadline,
+                amountOut: amount_out,
+                amountInMaximum: max_in,
+                sqrtPriceLimitX96: U160::ZERO,
+            },
+        }
+        .abi_encode(),
+        _ => ISwapRouter::exactOutputCall {
+            params: ISwapRouter::ExactOutputParams {
+                path: route.path_reversed()?,
+                recipient,
+                deadline,
+                amountOut: amount_out,
+                amountInMaximum: max_in,
+            },
+        }
+        .abi_encode(),
+    })
+}
+
+/// Several router calls in one transaction.
+fn multicall(calls: Vec<Vec<u8>>) -> Vec<u8> {
+    ISwapRouter::multicallCall {
+        data: calls.into_iter().map(Into::into).collect(),
+    }
+    .abi_encode()
 }
 
 /// Both tokens' addresses; the native asset has none and must be given as its wrapped token.
@@ -611,27 +830,29 @@ impl Venue for UniswapV3Venue {
     }
 }
 
-/// (amount in, amount out, LP fee) from the pool's Swap log: the positive delta went in, the
-/// negative one came out.
+/// (amount in, amount out, LP fee) from the pools' Swap logs: the positive delta of the first pool
+/// went in, the negative delta of the last pool came out.
 fn decode_v3_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
-    let pool = plan.pools.first().copied().unwrap_or_default();
-    let swap = logs
-        .iter()
-        .filter(|l| l.address() == pool)
-        .find_map(|l| IUniswapV3Pool::Swap::decode_log(&l.inner).ok())
-        .ok_or_else(|| AmmError::Decode {
-            what: "Swap log",
-            reason: format!("no Swap log of pool {pool} in the receipt"),
-        })?;
-    let (a0, a1) = (swap.amount0, swap.amount1);
-    let (amount_in, amount_out) = if a0.is_positive() {
-        (a0.unsigned_abs(), a1.unsigned_abs())
+    let (a, b) = first_and_last::<IUniswapV3Pool::Swap>(logs, plan)?;
+    let amount_in = if a.amount0.is_positive() {
+        a.amount0.unsigned_abs()
     } else {
-        (a1.unsigned_abs(), a0.unsigned_abs())
+        a.amount1.unsigned_abs()
+    };
+    let amount_out = if b.amount0.is_negative() {
+        b.amount0.unsigned_abs()
+    } else {
+        b.amount1.unsigned_abs()
     };
     let fee = lp_fee(
         amount_in,
         plan.fees_ppm.first().copied().unwrap_or_default(),
     );
     Ok((amount_in, amount_out, fee))
+}
+
+/// [`decode_v3_fill`] for a native output: what came out is the WETH the router unwrapped and paid
+/// as native coin.
+fn decode_v3_fill_native_out(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
+    with_native_output(decode_v3_fill(logs, plan)?, logs, plan)
 }

@@ -7,6 +7,7 @@ pub mod abi;
 pub mod connector;
 pub mod math;
 pub mod pool;
+pub mod route;
 pub mod state;
 pub mod ticks;
 

@@ -19,7 +19,7 @@ use super::pool::{FEE_TIERS, PoolState};
 use super::ticks::{TickInfo, TickSet};
 use crate::amm::AmmError;
 use crate::amm::log_sync::PoolSet;
-use crate::amm::rpc::{ReadCall, batch_call, decode};
+use crate::amm::rpc::{ReadCall, batch_call, batch_read, decode};
 
 /// Existing pools of a token pair, one per fee tier, from the factory.
 pub async fn discover_pools(
@@ -78,20 +78,15 @@ pub async fn load_pools(
         calls.push(ReadCall::new(p, &IUniswapV3Pool::feeCall {}));
         calls.push(ReadCall::new(p, &IUniswapV3Pool::tickSpacingCall {}));
     }
-    let mut results = batch_call(provider, &calls, block).await?.into_iter();
+    let mut results = batch_read(provider, &calls, block).await?;
     let mut states = Vec::with_capacity(pools.len());
     for &p in pools {
-        let mut next = || {
-            results
-                .next()
-                .unwrap_or_else(|| Err("missing batch result".into()))
-        };
-        let slot0 = decode::<IUniswapV3Pool::slot0Call>(next(), p, "slot0")?;
-        let liquidity = decode::<IUniswapV3Pool::liquidityCall>(next(), p, "liquidity")?;
-        let token0 = decode::<IUniswapV3Pool::token0Call>(next(), p, "token0")?;
-        let token1 = decode::<IUniswapV3Pool::token1Call>(next(), p, "token1")?;
-        let fee = decode::<IUniswapV3Pool::feeCall>(next(), p, "fee")?;
-        let spacing = decode::<IUniswapV3Pool::tickSpacingCall>(next(), p, "tickSpacing")?;
+        let slot0 = results.next_decoded::<IUniswapV3Pool::slot0Call>(p, "slot0")?;
+        let liquidity = results.next_decoded::<IUniswapV3Pool::liquidityCall>(p, "liquidity")?;
+        let token0 = results.next_decoded::<IUniswapV3Pool::token0Call>(p, "token0")?;
+        let token1 = results.next_decoded::<IUniswapV3Pool::token1Call>(p, "token1")?;
+        let fee = results.next_decoded::<IUniswapV3Pool::feeCall>(p, "fee")?;
+        let spacing = results.next_decoded::<IUniswapV3Pool::tickSpacingCall>(p, "tickSpacing")?;
         let tick_spacing = from_i24(spacing);
         if tick_spacing <= 0 {
             return Err(AmmError::Decode {

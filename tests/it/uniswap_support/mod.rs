@@ -299,3 +299,32 @@ pub async fn venue(e: &Env) -> TestResult<UniswapV3Venue> {
     )
     .await?)
 }
+
+/// A transaction tracker signing as dev account `account` on the environment's node.
+pub async fn dev_tracker(env: &LocalEnv, account: usize) -> sluice::chain::evm::TxTracker {
+    use sluice::chain::evm::{EvmClient, TrackerConfig, TxTracker};
+    let specs = sluice::chain::ChainSpecs::builtin().unwrap();
+    let client = EvmClient::connect(specs.get("anvil").unwrap(), env.anvil.url().as_str())
+        .await
+        .unwrap();
+    let wallet = alloy::network::EthereumWallet::from(
+        sluice::testkit::anvil::dev_signer(account).unwrap().clone(),
+    );
+    let config = TrackerConfig::for_client(&client);
+    TxTracker::new(client, wallet, config)
+}
+
+/// The order once it is final (filled, failed, …), polled for up to ten seconds.
+pub async fn final_order(
+    v: &dyn sluice::venue::Venue,
+    req: &sluice::core::OrderRequest,
+) -> sluice::core::Order {
+    for _ in 0..200 {
+        let o = v.order_status(req).await.unwrap();
+        if o.state.is_terminal() {
+            return o;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("order {} not final", req.client_id);
+}
