@@ -179,22 +179,16 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     }
     drop(pw);
     let venues: [Arc<dyn Venue>; 2] = [venues[0].clone(), venues[1].clone()];
+    // The Ctrl-C handler is installed before the run starts: `ctrl_c()` installs it only when first
+    // polled, and the select! below may take an event first, so until then a Ctrl-C would have
+    // killed the process outright, in-flight orders and all.
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let interrupted_early = futures::poll!(&mut ctrl_c).is_ready();
     let journal = Journal::open(&ctx.journal_path())?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "arb", &text, tx).await?;
     let run_id = runner.run_id();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    // Install the Ctrl-C handler before the run starts (the future registers it when first polled):
-    // otherwise a Ctrl-C that comes before the first event kills the process instead of stopping
-    // the run cleanly.
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
-    std::future::poll_fn(|cx| {
-        if ctrl_c.as_mut().poll(cx).is_ready() {
-            let _ = stop_tx.send(true);
-        }
-        std::task::Poll::Ready(())
-    })
-    .await;
+    let (stop_tx, stop_rx) = watch::channel(interrupted_early);
     let handle = tokio::spawn(runner.run(stop_rx));
     eprintln!(
         "arb run {run_id} started; Ctrl-C stops (no new orders, in-flight ones followed to the end)"

@@ -7,9 +7,16 @@
 //! The knobs are the ones the tests need: the exchange's mid and fee, the dev account that trades, WETH
 //! wrapped for it beforehand, router approvals done beforehand; and afterwards, controls that change
 //! the world under the strategy: exchange balances, on-chain tokens drained, the pool moved by another
-//! account's swap, anvil's automine switched off and blocks mined by hand.
+//! account's swap, the book moved by another exchange account's market sell, anvil's automine
+//! switched off and blocks mined by hand, the chain's clock moved. For `sluice arb` run as a process,
+//! [`ArbEnv::connect_toml`] gives the `[connect]` tables that point it at this environment.
+//!
+//! The trader's transactions go through a nonce manager of this environment's own: every node started
+//! from the snapshot has the same chain id and genesis, so the process-wide registry would hand a
+//! second environment in the same process (another test) the manager of the first.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -361,6 +368,28 @@ impl ArbEnv {
             .get_transaction_count(self.trader)
             .await
             .map_err(|e| setup(format!("eth_getTransactionCount: {e}")))
+    }
+
+    /// The `[connect]` tables of a `sluice arb` configuration file that point it at this environment:
+    /// the mock's URLs, and this node with the trader's account of the wallet `wallet` (the anvil
+    /// dev mnemonic imported into the sluice home) and the deployment manifest written to `manifest`.
+    /// The exchange's API keys are the mock's ([`MockBinance::api_key`], `api_secret`).
+    pub fn connect_toml(&self, wallet: &str, manifest: &Path) -> Result<String, ArbEnvError> {
+        let json = serde_json::to_vec_pretty(&self.chain.manifest).map_err(setup)?;
+        std::fs::write(manifest, json)
+            .map_err(|e| setup(format!("writing {}: {e}", manifest.display())))?;
+        let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
+        Ok(format!(
+            "[connect.binance]\nrest_url = {}\nws_url = {}\nws_api_url = {}\n\n\
+             [connect.\"uniswap_v3@anvil\"]\nrpc_url = {}\nwallet = {}\naccount_index = {}\nmanifest = {}\n",
+            quoted(&self.mock.rest_url()),
+            quoted(&self.mock.ws_url()),
+            quoted(&self.mock.ws_api_url()),
+            quoted(self.chain.anvil.url().as_str()),
+            quoted(wallet),
+            self.options.account_index,
+            quoted(&manifest.display().to_string()),
+        ))
     }
 
     /// Every order the trader's exchange account placed.

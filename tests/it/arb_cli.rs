@@ -85,9 +85,9 @@ async fn until(
     }
 }
 
+/// The strategy (amm_first, 1 ETH, no trade limit) and the `[connect]` tables for `env`.
 fn config(env: &ArbEnv, manifest: &Path) -> String {
-    format!(
-        r#"order_size = "1"
+    let strategy = r#"order_size = "1"
 min_profit_pct = "0.3"
 execution = "amm_first"
 cooldown_ms = 0
@@ -115,25 +115,8 @@ same_as = "ETH"
 [[assets]]
 asset = "USDC"
 same_as = "USDT"
-
-[connect.binance]
-rest_url = "{rest}"
-ws_url = "{ws}"
-ws_api_url = "{ws_api}"
-
-[connect."uniswap_v3@anvil"]
-rpc_url = "{rpc}"
-wallet = "dev"
-account_index = {index}
-manifest = "{manifest}"
-"#,
-        rest = env.mock.rest_url(),
-        ws = env.mock.ws_url(),
-        ws_api = env.mock.ws_api_url(),
-        rpc = env.chain.anvil.url(),
-        index = env.options().account_index,
-        manifest = manifest.display(),
-    )
+"#;
+    format!("{strategy}\n{}", env.connect_toml("dev", manifest).unwrap())
 }
 
 fn event(line: &str) -> serde_json::Value {
@@ -254,4 +237,82 @@ async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
     assert_eq!(ex.len(), 1, "{ex:?}");
     assert_eq!(ex[0].status, "FILLED");
     assert_eq!(env.nonce().await.unwrap(), nonce + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_right_after_the_start_still_stops_cleanly() {
+    let env = ArbEnv::start(ArbEnvOptions {
+        exchange_mid: dec!(3100),
+        account_index: 2,
+        ..ArbEnvOptions::default()
+    })
+    .await
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let manifest = tmp.path().join("manifest.json");
+    sluice_ok(
+        &home,
+        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
+        &format!("{DEV_MNEMONIC}\n"),
+    )
+    .await;
+    sluice_ok(
+        &home,
+        &["keys", "add", "--venue", "binance", "--stdin"],
+        &format!("{}\n{}\n", env.mock.api_key(), env.mock.api_secret()),
+    )
+    .await;
+    let config_file = tmp.path().join("arb.toml");
+    std::fs::write(&config_file, config(&env, &manifest)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["arb", "--json", "--config"])
+        .arg(&config_file)
+        .env("SLUICE_HOME", &home)
+        .env("SLUICE_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = lines(child.stdout.take().unwrap());
+    let mut err = lines(child.stderr.take().unwrap());
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    // Ctrl-C as soon as the run says it started, before it has shown anything else.
+    until(&mut err, &mut stderr, "the start", |l| {
+        l.contains("started; Ctrl-C stops")
+    })
+    .await;
+    let pid = i32::try_from(child.id().unwrap()).unwrap();
+    // SAFETY: kill(2) on the pid of a child this test spawned and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .expect("sluice arb did not exit after Ctrl-C")
+        .unwrap();
+    while let Some(l) = out.recv().await {
+        stdout.push(l);
+    }
+    while let Some(l) = err.recv().await {
+        stderr.push(l);
+    }
+    // Not killed by the signal: a clean stop, whatever was in flight followed to its end.
+    assert!(status.success(), "exit {status}: {stderr:#?}\n{stdout:#?}");
+    assert!(
+        stderr.iter().any(|l| l.contains("stopping: no new orders")),
+        "{stderr:#?}"
+    );
+    let events: Vec<serde_json::Value> = stdout.iter().map(|l| event(l)).collect();
+    assert!(
+        events.iter().any(|e| e["event"] == "stopped"),
+        "{stdout:#?}"
+    );
+    let journal = Journal::open(&home.join("journal.sqlite")).unwrap();
+    let history = journal.history(None).unwrap();
+    assert_eq!(history.runs[0].outcome.as_deref(), Some("stopped"));
+    let orders = journal.orders_of_run(history.runs[0].run_id).unwrap();
+    assert!(orders.len() <= 2, "at most the trade in flight: {orders:?}");
+    assert!(orders.iter().all(|o| o.state.is_terminal()), "{orders:?}");
 }

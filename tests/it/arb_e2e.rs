@@ -565,11 +565,7 @@ async fn insufficient_balance_on_either_venue_is_skipped_with_the_reason() {
     let ArbEvent::Skipped { reason } = skipped else {
         unreachable!()
     };
-    // (The exchange prints amounts with 8 decimals.)
-    assert_eq!(
-        reason,
-        "insufficient ETH at binance: need 1, have 0.50000000"
-    );
+    assert_eq!(reason, "insufficient ETH at binance: need 1, have 0.5");
 
     // Now the exchange holds enough, but the USDC to buy on chain is gone.
     env.drain_token("USDC").await.unwrap();
@@ -1048,4 +1044,45 @@ async fn a_failed_balance_query_skips_the_evaluation_and_the_run_goes_on() {
     let summary = run.finish().await;
     assert_eq!(summary.outcome, RunOutcome::MaxTrades);
     assert_eq!((summary.trades, summary.failures), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_leg_partially_filled_unwinds_the_rest_on_chain() {
+    let cfg = Cfg {
+        execution: "amm_first",
+        on_leg_failure: "unwind",
+        max_failures: 1,
+        ..Cfg::default()
+    };
+    let (env, held, mut run) = swap_waiting_in_the_pool(6, &cfg).await;
+    // The strategy will sell 1 ETH with a limit of 3091.80: a competitor leaves only the 0.5 ETH
+    // bid at 3092 above it.
+    env.exchange_taker_sell(dec!(3.5)).await.unwrap();
+    mine_now(&env).await;
+    run.wait_for("the end", is_stopped).await;
+    let summary = run.finish().await;
+
+    let ex = env.exchange_orders();
+    assert_eq!(ex.len(), 1, "{ex:?}");
+    assert_eq!(
+        (ex[0].status.as_str(), ex[0].executed_qty),
+        ("EXPIRED", dec!(0.5))
+    );
+    // 1 WETH bought, 0.5 ETH sold: the other 0.5 WETH is sold back on chain.
+    let swaps = run.orders(&summary, UNISWAP);
+    assert_eq!(
+        swaps
+            .iter()
+            .map(|o| (o.request.side, o.request.amount, o.state))
+            .collect::<Vec<_>>(),
+        vec![
+            (Side::Buy, Decimal::ONE, OrderState::Filled),
+            (Side::Sell, dec!(0.5), OrderState::Filled)
+        ]
+    );
+    let change = env.holdings().await.unwrap().minus(&held);
+    assert_eq!(change.chain["WETH"], dec!(0.5));
+    assert_eq!(change.exchange["ETH"], dec!(-0.5));
+    assert_pnl_matches(&summary.pnl, &change);
+    assert_eq!((summary.trades, summary.failures), (0, 1));
 }

@@ -95,9 +95,12 @@ impl fmt::Display for SkipReason {
                 needed,
                 available,
             } => {
+                // Venues print amounts with their own trailing zeros (Binance: 8 decimals).
                 write!(
                     f,
-                    "insufficient {asset} at {venue}: need {needed}, have {available}"
+                    "insufficient {asset} at {venue}: need {}, have {}",
+                    needed.normalize(),
+                    available.normalize()
                 )
             }
             SkipReason::Rule { venue, violation } => write!(f, "{venue} rule: {violation}"),
