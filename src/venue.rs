@@ -7,6 +7,7 @@ mod registry;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::{
     Balance, ClientOrderId, CoreError, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
-    QuoteRequest, RuleViolation,
+    QuoteRequest, RuleViolation, TxInfo,
 };
 
 pub use catalog::{CATALOG, VenueInfo, VenueStatus};
@@ -168,6 +169,19 @@ impl VenueError {
     }
 }
 
+/// Where a chain venue makes its transactions durable: each one is recorded (status pending) after it
+/// is signed and **before** it is broadcast, so that a process killed at any point leaves no sent
+/// transaction its journal does not name; after a restart the venue reads them back to adopt the
+/// orders a previous process sent. Implemented by the store (`store::RunTxJournal`).
+pub trait TxJournal: Send + Sync {
+    /// Inserts or updates a transaction (by hash). An error before a broadcast stops the broadcast.
+    fn record_tx(&self, tx: &TxInfo) -> Result<(), String>;
+    /// Every transaction recorded for an order (any process, any run), by nonce.
+    fn order_txs(&self, client_id: &ClientOrderId) -> Result<Vec<TxInfo>, String>;
+    /// The transactions of `from` on `chain` that the journal still has as pending.
+    fn pending_txs(&self, chain: &str, from: &str) -> Result<Vec<TxInfo>, String>;
+}
+
 /// Every connector: async, object-safe, `Send + Sync`.
 ///
 /// `submit` and `cancel` return as soon as the request is on its way; the outcome arrives as
@@ -193,6 +207,17 @@ pub trait Venue: Send + Sync {
     async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError>;
     /// A new subscription to this venue's events; every subscriber sees every event, in order.
     fn events(&self) -> EventReceiver;
+    /// Gives a chain venue the journal where it records each transaction before broadcasting it and
+    /// from which it adopts, after a restart, the orders of a previous process. Returns whether the
+    /// venue sends transactions (venues that do not ignore it).
+    fn attach_tx_journal(&self, _journal: Arc<dyn TxJournal>) -> bool {
+        false
+    }
+    /// Brings the attached journal's pending transactions of this venue's account up to date with
+    /// the chain (mined, reverted, replaced or dropped, with gas); returns how many are still pending.
+    async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
+        Ok(0)
+    }
 }
 
 #[cfg(test)]

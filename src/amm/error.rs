@@ -36,6 +36,9 @@ pub enum AmmError {
     Math(String),
     #[error("state of {pool} is inconsistent with its events: {reason}")]
     Inconsistent { pool: String, reason: String },
+    /// The journal where transactions are recorded before they are broadcast failed.
+    #[error("transaction journal: {0}")]
+    Journal(String),
 }
 
 impl AmmError {
@@ -48,7 +51,7 @@ impl From<AmmError> for VenueError {
     fn from(e: AmmError) -> Self {
         match e {
             AmmError::Rpc(m) => VenueError::Network(m),
-            AmmError::Call { .. } | AmmError::Inconsistent { .. } => {
+            AmmError::Call { .. } | AmmError::Inconsistent { .. } | AmmError::Journal(_) => {
                 VenueError::Chain(e.to_string())
             }
             AmmError::Decode { .. } => VenueError::Protocol(e.to_string()),

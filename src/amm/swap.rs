@@ -3,9 +3,17 @@
 //! bound and deadline through the [`TxTracker`], and the outcome comes back as venue events: the
 //! order `Open` with its transaction hash, then `Filled` with a fill decoded from the receipt's Swap
 //! logs (actual amounts, actual gas), or `Failed` with the revert reason. Nothing is left pending.
+//!
+//! Crash safety: with a journal attached ([`SwapExecutor::attach_journal`]), every transaction is
+//! recorded — hash, nonce, account, the order it serves — after it is signed and before it is
+//! broadcast (approvals, swaps and replacements alike). A process killed at any point therefore
+//! leaves no sent transaction unnamed, and the next process adopts the orders of the previous one
+//! ([`SwapExecutor::adopt`]) from those records and the chain: filled (the fill decoded from the
+//! receipt, with actual amounts and gas, under the same trade id as a live swap), reverted (with the
+//! reason), still pending in the node's pool, or never sent.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
@@ -14,12 +22,13 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::AmmError;
-use crate::chain::evm::{ApprovalPolicy, Erc20, TxTracker};
+use super::adoption::{self, ChainTx};
+use crate::chain::evm::{ApprovalPolicy, Erc20, SignedTx, TxEvent, TxTracker};
 use crate::core::{
     Asset, ClientOrderId, Fill, Order, OrderRequest, OrderState, Pair, Side, Token, TxInfo,
     TxState, VenueEvent, from_units,
 };
-use crate::venue::EventHub;
+use crate::venue::{EventHub, TxJournal};
 
 /// (amount in, amount out, LP fee in the input token) of a mined swap.
 pub type FillAmounts = (U256, U256, U256);
@@ -87,6 +96,10 @@ pub struct SwapExecutor {
     approvals: Mutex<Vec<ApprovalRecord>>,
     receipts: Mutex<Vec<SwapReceipt>>,
     fills: Mutex<HashMap<ClientOrderId, Vec<Fill>>>,
+    /// Where transactions are recorded before they are broadcast.
+    journal: RwLock<Option<Arc<dyn TxJournal>>>,
+    /// Orders sent by an earlier process and read back from the journal and the chain.
+    adopted: Mutex<HashSet<ClientOrderId>>,
 }
 
 impl std::fmt::Debug for SwapExecutor {
@@ -120,7 +133,59 @@ impl SwapExecutor {
             approvals: Mutex::new(Vec::new()),
             receipts: Mutex::new(Vec::new()),
             fills: Mutex::new(HashMap::new()),
+            journal: RwLock::new(None),
+            adopted: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Records every transaction in `journal` before broadcasting it from now on, and adopts the
+    /// orders it names from earlier processes.
+    pub fn attach_journal(&self, journal: Arc<dyn TxJournal>) {
+        *self.journal.write().unwrap_or_else(|p| p.into_inner()) = Some(journal);
+    }
+
+    fn journal(&self) -> Option<Arc<dyn TxJournal>> {
+        self.journal
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn chain(&self) -> &str {
+        self.venue
+            .split_once('@')
+            .map(|(_, c)| c)
+            .unwrap_or_default()
+    }
+
+    fn native_decimals(&self) -> u8 {
+        self.tracker.client().spec().native.decimals
+    }
+
+    /// The tracker, with the journal (if any) recording each signed transaction before its
+    /// broadcast, as serving `client_id` (approvals serve no order).
+    fn recording_tracker(&self, client_id: Option<ClientOrderId>) -> TxTracker {
+        let Some(journal) = self.journal() else {
+            return self.tracker.clone();
+        };
+        let chain = self.chain().to_string();
+        let native = self.native.to_string();
+        self.tracker
+            .with_before_broadcast(Arc::new(move |s: &SignedTx| {
+                journal.record_tx(&TxInfo {
+                    chain: chain.clone(),
+                    hash: s.hash.to_string(),
+                    from: s.from.to_string(),
+                    nonce: s.nonce,
+                    client_id: client_id.clone(),
+                    status: TxState::Pending,
+                    gas_used: None,
+                    effective_gas_price: None,
+                    fee_native: None,
+                    native_asset: native.clone(),
+                    block: None,
+                })
+            }))
     }
 
     pub fn account(&self) -> Address {
@@ -190,13 +255,8 @@ impl SwapExecutor {
 
     /// Reports a transaction (hash, nonce, status, gas) to consumers, who journal it.
     fn publish_tx(&self, id: Option<&ClientOrderId>, o: &TxOutcomeView) {
-        let chain = self
-            .venue
-            .split_once('@')
-            .map(|(_, c)| c)
-            .unwrap_or_default();
         self.events.publish(VenueEvent::Transaction(TxInfo {
-            chain: chain.to_string(),
+            chain: self.chain().to_string(),
             hash: o.hash.to_string(),
             from: self.tracker.account().to_string(),
             nonce: o.nonce,
@@ -239,7 +299,12 @@ impl SwapExecutor {
     async fn run(&self, id: &ClientOrderId, plan: &SwapPlan) -> Result<(), String> {
         let token = Erc20::new(self.tracker.client().clone(), plan.token_in);
         let approvals = token
-            .ensure_allowance(&self.tracker, plan.router, plan.max_in, self.policy)
+            .ensure_allowance(
+                &self.recording_tracker(None),
+                plan.router,
+                plan.max_in,
+                self.policy,
+            )
             .await
             .map_err(|e| format!("approval of {} for {}: {e}", plan.token_in, plan.router))?;
         for a in &approvals {
@@ -259,11 +324,15 @@ impl SwapExecutor {
             .input(plan.calldata.clone().into())
             .gas_limit(plan.gas_limit)
             .value(plan.value);
-        let sent = self
-            .tracker
-            .send(tx)
-            .await
-            .map_err(|e| format!("send: {e}"))?;
+        let sent = match self.recording_tracker(Some(id.clone())).send(tx).await {
+            Ok(sent) => sent,
+            Err(e) => {
+                // Recorded, then refused by the node (or its answer lost): the record says what the
+                // node knows now instead of staying pending until a restart.
+                self.settle_unsent_records(id).await;
+                return Err(format!("send: {e}"));
+            }
+        };
         self.publish_tx(
             Some(id),
             &TxOutcomeView {
@@ -291,6 +360,7 @@ impl SwapExecutor {
             }
         };
         self.publish_tx(Some(id), &TxOutcomeView::mined(&outcome));
+        self.publish_superseded(id, &sent.report().events, outcome.hash, outcome.nonce);
         if !outcome.success {
             let reason = outcome
                 .revert
@@ -338,41 +408,14 @@ impl SwapExecutor {
             gas_cost_native: outcome.cost_native,
             revert_reason: None,
         });
-        let (base_raw, quote_raw) = match plan.side {
-            Side::Sell => (amount_in, amount_out),
-            Side::Buy => (amount_out, amount_in),
-        };
-        let conv = |raw: U256, t: &Token| {
-            from_units(raw, t.decimals).map_err(|e| format!("{}: {e}", t.symbol))
-        };
-        let base_amount = conv(base_raw, &plan.base)?;
-        let quote_amount = conv(quote_raw, &plan.quote)?;
-        if base_amount.is_zero() {
-            return Err("the swap moved no base token".into());
-        }
-        let last_index = logs
-            .iter()
-            .filter_map(|l| l.log_index)
-            .max()
-            .unwrap_or_default();
-        let fill = Fill {
-            venue: self.venue.clone(),
-            trade_id: format!("{}:{last_index}", outcome.hash),
-            client_id: Some(id.clone()),
-            venue_order_id: Some(outcome.hash.to_string()),
-            pair: plan.pair.clone(),
-            side: plan.side,
-            price: quote_amount / base_amount,
-            amount: base_amount,
-            // The pool's fee is inside the price; what is paid on top is the gas.
-            fee_asset: self.native.clone(),
-            fee_amount: outcome.cost_native,
-            is_maker: false,
-            timestamp_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or_default(),
-        };
+        let fill = self.swap_fill(
+            id,
+            (&plan.pair, plan.side, &plan.base, &plan.quote),
+            (amount_in, amount_out),
+            outcome.hash,
+            &logs,
+            outcome.cost_native,
+        )?;
         let state = {
             let mut orders = lock(&self.orders);
             let o = orders.get_mut(id).ok_or("order vanished")?;
@@ -386,6 +429,264 @@ impl SwapExecutor {
         self.events.publish(VenueEvent::Fill(fill));
         self.publish_state(id, Some(outcome.hash.to_string()), state, None);
         Ok(())
+    }
+}
+
+impl SwapExecutor {
+    /// The fill of a mined swap: base and quote amounts from (amount in, amount out), the gas as its
+    /// fee, and the trade id `<hash>:<last log index>` (the same whether decoded live or adopted).
+    fn swap_fill(
+        &self,
+        id: &ClientOrderId,
+        (pair, side, base, quote): (&Pair, Side, &Token, &Token),
+        (amount_in, amount_out): (U256, U256),
+        hash: B256,
+        logs: &[Log],
+        gas_native: Decimal,
+    ) -> Result<Fill, String> {
+        let (base_raw, quote_raw) = match side {
+            Side::Sell => (amount_in, amount_out),
+            Side::Buy => (amount_out, amount_in),
+        };
+        let conv = |raw: U256, t: &Token| {
+            from_units(raw, t.decimals).map_err(|e| format!("{}: {e}", t.symbol))
+        };
+        let base_amount = conv(base_raw, base)?;
+        let quote_amount = conv(quote_raw, quote)?;
+        if base_amount.is_zero() {
+            return Err("the swap moved no base token".into());
+        }
+        let last_index = logs
+            .iter()
+            .filter_map(|l| l.log_index)
+            .max()
+            .unwrap_or_default();
+        Ok(Fill {
+            venue: self.venue.clone(),
+            trade_id: format!("{hash}:{last_index}"),
+            client_id: Some(id.clone()),
+            venue_order_id: Some(hash.to_string()),
+            pair: pair.clone(),
+            side,
+            price: quote_amount / base_amount,
+            amount: base_amount,
+            // The pool's fee is inside the price; what is paid on top is the gas.
+            fee_asset: self.native.clone(),
+            fee_amount: gas_native,
+            is_maker: false,
+            timestamp_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Brings the journal's records of an order's transactions up to date with the chain after its
+    /// send failed (best effort: a restart does the same).
+    async fn settle_unsent_records(&self, id: &ClientOrderId) {
+        let Some(journal) = self.journal() else {
+            return;
+        };
+        let Ok(records) = journal.order_txs(id) else {
+            return;
+        };
+        let provider = self.tracker.client().provider();
+        let Ok(count) = adoption::mined_count(provider, self.account()).await else {
+            return;
+        };
+        for r in records.iter().filter(|r| r.status == TxState::Pending) {
+            match adoption::resolve(provider, r, count, self.native_decimals()).await {
+                Ok(c) if c.info.status != TxState::Pending => {
+                    if let Err(e) = journal.record_tx(&c.info) {
+                        tracing::warn!(order = %id, error = %e, "transaction record not updated");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(order = %id, error = %e, "transaction not checked"),
+            }
+        }
+    }
+
+    /// Reports the attempts a mined replacement superseded (or that the replacement superseded).
+    fn publish_superseded(&self, id: &ClientOrderId, events: &[TxEvent], won: B256, nonce: u64) {
+        let mut hashes: Vec<B256> = Vec::new();
+        for e in events {
+            let h = match e {
+                TxEvent::Sent { hash, .. } => *hash,
+                TxEvent::Replaced { new, .. } | TxEvent::CancelSent { new, .. } => *new,
+                _ => continue,
+            };
+            if h != won && !hashes.contains(&h) {
+                hashes.push(h);
+            }
+        }
+        for hash in hashes {
+            self.publish_tx(
+                Some(id),
+                &TxOutcomeView {
+                    hash,
+                    nonce,
+                    status: TxState::Replaced,
+                    gas_used: None,
+                    effective_gas_price: None,
+                    fee_native: None,
+                    block: None,
+                },
+            );
+        }
+    }
+
+    /// Reads back an order sent by an earlier process from the journal's records of its
+    /// transactions and the chain. `None` when no transaction was ever recorded for it (it was
+    /// never broadcast) or no journal is attached. Orders of this process are returned as they are.
+    pub async fn adopt(
+        &self,
+        request: &OrderRequest,
+        base: &Token,
+        quote: &Token,
+    ) -> Result<Option<Order>, AmmError> {
+        let id = &request.client_id;
+        let adopted = lock(&self.adopted).contains(id);
+        if let Some(o) = self.order(id)
+            && (!adopted || o.state.is_terminal())
+        {
+            return Ok(Some(o));
+        }
+        let Some(journal) = self.journal() else {
+            return Ok(None);
+        };
+        let records = journal.order_txs(id).map_err(AmmError::Journal)?;
+        if records.is_empty() {
+            return Ok(None);
+        }
+        let provider = self.tracker.client().provider();
+        // The account that sent them (the same for every attempt; it may not be this executor's,
+        // if the configuration changed between the runs).
+        let sender: Address = records
+            .first()
+            .map(|r| r.from.as_str())
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| AmmError::Decode {
+                what: "journaled transaction sender",
+                reason: format!("{e}"),
+            })?;
+        let count = adoption::mined_count(provider, sender).await?;
+        let mut txs: Vec<ChainTx> = Vec::with_capacity(records.len());
+        for r in &records {
+            let c = adoption::resolve(provider, r, count, self.native_decimals()).await?;
+            if c.info != *r {
+                journal.record_tx(&c.info).map_err(AmmError::Journal)?;
+            }
+            txs.push(c);
+        }
+        let mut order = Order::new(request.clone());
+        let mut fill = None;
+        if let Some((c, receipt)) = txs.iter().find_map(|c| c.receipt.as_ref().map(|r| (c, r))) {
+            let hash = receipt.transaction_hash;
+            order.venue_order_id = Some(hash.to_string());
+            if receipt.status() {
+                // Amounts are read from the account's ERC-20 transfers; a native ETH leg moves no
+                // token to or from the account, so such a swap's fill is not guessed.
+                let amounts = match (base.address, quote.address) {
+                    (Some(b), Some(q)) => {
+                        let (token_in, token_out) = match request.side {
+                            Side::Sell => (b, q),
+                            Side::Buy => (q, b),
+                        };
+                        let logs = receipt.inner.logs();
+                        Ok(adoption::transfer_amounts(
+                            logs, sender, token_in, token_out,
+                        ))
+                    }
+                    _ => Err(
+                        "a native ETH leg: its amounts are not read back after a restart"
+                            .to_string(),
+                    ),
+                };
+                let logs = receipt.inner.logs().to_vec();
+                let gas = c.info.fee_native.unwrap_or_default();
+                let made = amounts.and_then(|a| {
+                    self.swap_fill(
+                        id,
+                        (&request.pair, request.side, base, quote),
+                        a,
+                        hash,
+                        &logs,
+                        gas,
+                    )
+                });
+                match made {
+                    Ok(f) => {
+                        order.state = OrderState::Open;
+                        order.apply_fill(&f).map_err(|e| AmmError::Decode {
+                            what: "adopted swap fill",
+                            reason: e.to_string(),
+                        })?;
+                        fill = Some(f);
+                    }
+                    // Mined, so not failed; but the fill is not known: never assumed.
+                    Err(reason) => {
+                        order.state = OrderState::Unknown;
+                        order.reason = Some(format!(
+                            "swap {hash} was mined, but its fill could not be read: {reason}; see the receipt"
+                        ));
+                    }
+                }
+            } else {
+                let block = receipt.block_number.unwrap_or_default();
+                let why = adoption::revert_reason(provider, hash, block).await;
+                order.state = OrderState::Failed;
+                order.reason = Some(format!("swap reverted: {why}"));
+            }
+        } else if let Some(c) = txs.iter().rev().find(|c| c.info.status == TxState::Pending) {
+            order.state = OrderState::Open;
+            order.venue_order_id = Some(c.info.hash.clone());
+        } else {
+            let nonce = records.first().map(|r| r.nonce).unwrap_or_default();
+            order.state = OrderState::Failed;
+            order.reason = Some(if nonce < count {
+                format!(
+                    "not sent: the node never mined its transaction and nonce {nonce} went to another one"
+                )
+            } else {
+                format!(
+                    "not sent: the node does not know its transaction and nonce {nonce} is unused"
+                )
+            });
+        }
+        lock(&self.adopted).insert(id.clone());
+        if let Some(f) = fill {
+            lock(&self.fills).insert(id.clone(), vec![f]);
+        }
+        lock(&self.orders).insert(id.clone(), order.clone());
+        Ok(Some(order))
+    }
+
+    /// Brings the journal's pending transactions of this account up to date with the chain;
+    /// returns how many are still pending (in the node's pool). Call it before sending anything.
+    pub async fn reconcile_pending(&self) -> Result<usize, AmmError> {
+        let Some(journal) = self.journal() else {
+            return Ok(0);
+        };
+        let pending = journal
+            .pending_txs(self.chain(), &self.account().to_string())
+            .map_err(AmmError::Journal)?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let provider = self.tracker.client().provider();
+        let count = adoption::mined_count(provider, self.account()).await?;
+        let mut still = 0;
+        for r in &pending {
+            let c = adoption::resolve(provider, r, count, self.native_decimals()).await?;
+            if c.info.status == TxState::Pending {
+                still += 1;
+            } else {
+                journal.record_tx(&c.info).map_err(AmmError::Journal)?;
+            }
+        }
+        Ok(still)
     }
 }
 
@@ -477,7 +778,7 @@ pub(crate) mod venue_parts {
     use crate::amm::AmmError;
     use crate::amm::tokens::TokenBook;
     use crate::core::{Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, Token};
-    use crate::venue::{VenueError, VenueId};
+    use crate::venue::{TxJournal, VenueError, VenueId};
 
     /// Every token of the book plus the native asset (which pays the gas; read with eth_getBalance).
     pub async fn balances(
@@ -530,24 +831,70 @@ pub(crate) mod venue_parts {
         ))
     }
 
-    /// Orders are known to the executor of this process; one sent before a restart is not.
-    pub fn order_status(
+    /// The order's base and quote tokens in the venue's token book.
+    fn pair_tokens(
+        tokens: &RwLock<TokenBook>,
+        order: &OrderRequest,
+    ) -> Result<(Token, Token), VenueError> {
+        let book = tokens
+            .read()
+            .map_err(|_| AmmError::Rpc("token book lock poisoned".into()))?;
+        let find = |a: &Asset| {
+            book.by_symbol(a.as_str())
+                .cloned()
+                .ok_or_else(|| AmmError::UnknownToken(a.to_string()))
+        };
+        Ok((find(&order.pair.base)?, find(&order.pair.quote)?))
+    }
+
+    /// An order of this process as the executor has it; one sent before a restart adopted from the
+    /// journal's records of its transactions and the chain. An order whose transaction was never
+    /// recorded (so never broadcast) is `UnknownOrder`.
+    pub async fn order_status(
         executor: Option<&Arc<SwapExecutor>>,
+        tokens: &RwLock<TokenBook>,
         order: &OrderRequest,
     ) -> Result<Order, VenueError> {
+        let executor = executor.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
+        let (base, quote) = pair_tokens(tokens, order)?;
         executor
-            .and_then(|e| e.order(&order.client_id))
+            .adopt(order, &base, &quote)
+            .await?
             .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
     }
 
-    pub fn order_fills(
+    /// The fills of an order (adopting it first if it was sent before a restart).
+    pub async fn order_fills(
         executor: Option<&Arc<SwapExecutor>>,
+        tokens: &RwLock<TokenBook>,
         order: &OrderRequest,
     ) -> Result<Vec<Fill>, VenueError> {
+        order_status(executor, tokens, order).await?;
         let executor = executor.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
-        if executor.order(&order.client_id).is_none() {
-            return Err(VenueError::UnknownOrder(order.client_id.clone()));
-        }
         Ok(executor.fills(&order.client_id))
+    }
+
+    /// Attaches the transaction journal to the executor; false when swaps are not enabled.
+    pub fn attach_tx_journal(
+        executor: Option<&Arc<SwapExecutor>>,
+        journal: Arc<dyn TxJournal>,
+    ) -> bool {
+        match executor {
+            Some(e) => {
+                e.attach_journal(journal);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Resolves the journal's pending transactions of the executor's account.
+    pub async fn reconcile_transactions(
+        executor: Option<&Arc<SwapExecutor>>,
+    ) -> Result<usize, VenueError> {
+        match executor {
+            Some(e) => Ok(e.reconcile_pending().await?),
+            None => Ok(0),
+        }
     }
 }

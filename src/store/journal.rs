@@ -1,8 +1,12 @@
 //! The journal proper. Every write is one SQLite transaction in WAL mode with `synchronous=FULL`, so a
 //! process killed at any point leaves either the whole record or none of it.
+//!
+//! A `Journal` is a cheap handle: clones share one connection (behind a mutex), so a venue can record
+//! a transaction synchronously before broadcasting it while the strategy holds the journal too.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -65,9 +69,16 @@ pub struct JournalOrder {
     pub reason: Option<String>,
 }
 
-/// The journal: one SQLite file.
+/// The journal: one SQLite file. Clones share the connection.
+#[derive(Clone)]
 pub struct Journal {
-    conn: Connection,
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").finish_non_exhaustive()
+    }
 }
 
 const SCHEMA: &str = r#"
@@ -200,27 +211,37 @@ impl Journal {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// The connection, for one synchronous piece of work (never held across an await).
+    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (each write is a transaction).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Starts a run; `config` is stored as given (e.g. the strategy's TOML).
     pub fn start_run(&self, label: &str, config: &str) -> Result<RunId, StoreError> {
-        self.conn.execute(
+        let conn = self.db();
+        conn.execute(
             "INSERT INTO runs (started_ms, label, config) VALUES (?1, ?2, ?3)",
             params![now_ms(), label, config],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(conn.last_insert_rowid())
     }
 
     pub fn end_run(&self, run: RunId, outcome: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db().execute(
             "UPDATE runs SET ended_ms = ?1, outcome = ?2 WHERE id = ?3",
             params![now_ms(), outcome, run],
         )?;
         Ok(())
     }
 
-    /// Records an order intent, state `PendingSubmit`. Call this **before** sending the order.
+    /// Records an order intent, state `PendingSubmit`, with its first event (one transaction). Call
+    /// this **before** sending the order.
     pub fn record_intent(
         &self,
         run: RunId,
@@ -228,7 +249,9 @@ impl Journal {
         order: &OrderRequest,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        let r = self.conn.execute(
+        let mut conn = self.db();
+        let tx = conn.transaction()?;
+        let r = tx.execute(
             "INSERT INTO orders (client_id, run_id, venue, pair, side, order_type, amount, price, time_in_force,
                  deadline, state, filled, filled_quote, created_ms, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '0', '0', ?12, ?12)",
@@ -255,7 +278,7 @@ impl Journal {
             }
             Err(e) => Err(e.into()),
             Ok(_) => {
-                self.conn.execute(
+                tx.execute(
                     "INSERT INTO order_events (client_id, state, at_ms) VALUES (?1, ?2, ?3)",
                     params![
                         order.client_id.as_str(),
@@ -263,6 +286,7 @@ impl Journal {
                         now
                     ],
                 )?;
+                tx.commit()?;
                 Ok(())
             }
         }
@@ -272,13 +296,14 @@ impl Journal {
     /// current state is a no-op (events can repeat), except where the state machine allows a
     /// self-transition.
     pub fn record_state(
-        &mut self,
+        &self,
         client_id: &ClientOrderId,
         to: OrderState,
         venue_order_id: Option<&str>,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let mut conn = self.db();
+        let tx = conn.transaction()?;
         let from: String = tx
             .query_row(
                 "SELECT state FROM orders WHERE client_id = ?1",
@@ -319,8 +344,9 @@ impl Journal {
 
     /// Records a fill once: returns `false` if (venue, trade id) was already recorded. The fill and the
     /// order's filled amounts and state are written in one transaction.
-    pub fn record_fill(&mut self, run: RunId, fill: &Fill) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
+    pub fn record_fill(&self, run: RunId, fill: &Fill) -> Result<bool, StoreError> {
+        let mut conn = self.db();
+        let tx = conn.transaction()?;
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO fills (venue, trade_id, run_id, client_id, venue_order_id, pair, side, price,
                  amount, fee_asset, fee_amount, is_maker, ts_ms)
@@ -387,11 +413,16 @@ impl Journal {
                     OrderState::PartiallyFilled
                 };
                 // A late fill on a cancelled order counts; it completes the order if it fills it.
+                // (Overfilling is refused above whatever the state.)
                 let next = match from {
                     OrderState::Cancelled if to == OrderState::PartiallyFilled => {
                         OrderState::Cancelled
                     }
                     OrderState::Cancelled => OrderState::Filled,
+                    // The venue reported the order filled before all its fills were recorded (a
+                    // report can carry the final state with the first of several fills): the
+                    // missing fills still count, and the order stays filled.
+                    OrderState::Filled => OrderState::Filled,
                     f if f.can_transition_to(to) => to,
                     f => {
                         return Err(StoreError::IllegalTransition {
@@ -418,15 +449,18 @@ impl Journal {
         Ok(true)
     }
 
-    /// Inserts or updates a transaction.
+    /// Inserts or updates a transaction (by hash). A late "pending" never overwrites a final status
+    /// (the record made before the broadcast can be re-reported after the outcome is known).
     pub fn record_tx(&self, run: RunId, tx: &TxInfo) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO transactions (hash, run_id, chain, sender, nonce, client_id, status, gas_used,
                  effective_gas_price, fee_native, native_asset, block, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT(hash) DO UPDATE SET status = excluded.status, gas_used = excluded.gas_used,
                  effective_gas_price = excluded.effective_gas_price, fee_native = excluded.fee_native,
-                 block = excluded.block, updated_ms = excluded.updated_ms",
+                 block = excluded.block, updated_ms = excluded.updated_ms,
+                 client_id = COALESCE(transactions.client_id, excluded.client_id)
+             WHERE excluded.status != 'pending' OR transactions.status = 'pending'",
             params![
                 tx.hash,
                 run,
@@ -447,7 +481,7 @@ impl Journal {
     }
 
     pub fn record_balance(&self, run: RunId, venue: &str, b: &Balance) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO balances (run_id, venue, asset, total, available, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![run, venue, b.asset.as_str(), b.total.to_string(), b.available.to_string(), now_ms()],
         )?;
@@ -468,6 +502,100 @@ impl Journal {
         )
     }
 
+    /// Every order of every run, oldest first.
+    pub fn all_orders(&self) -> Result<Vec<JournalOrder>, StoreError> {
+        self.query_orders("ORDER BY created_ms, rowid", [])
+    }
+
+    /// Every fill of every run, in the order they were recorded.
+    pub fn all_fills(&self) -> Result<Vec<Fill>, StoreError> {
+        self.query_fills("ORDER BY rowid", [])
+    }
+
+    /// The fills of one run, in the order they were recorded.
+    pub fn fills_of_run(&self, run: RunId) -> Result<Vec<Fill>, StoreError> {
+        self.query_fills("WHERE run_id = ?1 ORDER BY rowid", [run])
+    }
+
+    /// Runs that were started and never ended (their process was killed, or is still running),
+    /// oldest first.
+    pub fn unfinished_runs(&self) -> Result<Vec<RunId>, StoreError> {
+        let conn = self.db();
+        let mut stmt = conn.prepare("SELECT id FROM runs WHERE ended_ms IS NULL ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids)
+    }
+
+    fn query_fills<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        p: P,
+    ) -> Result<Vec<Fill>, StoreError> {
+        let conn = self.db();
+        let sql = format!(
+            "SELECT venue, trade_id, client_id, venue_order_id, pair, side, price, amount, fee_asset,
+                 fee_amount, is_maker, ts_ms FROM fills {filter}"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(p, |r| {
+                Ok((
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ),
+                    (
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                    ),
+                    (
+                        r.get::<_, String>(8)?,
+                        r.get::<_, String>(9)?,
+                        r.get::<_, bool>(10)?,
+                        r.get::<_, i64>(11)?,
+                    ),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(
+                |(
+                    (venue, trade_id, cid, void),
+                    (pair, side, price, amount),
+                    (fee_asset, fee, is_maker, ts),
+                )| {
+                    let corrupt =
+                        |what: &str| StoreError::Corrupt(format!("fill {trade_id}: {what}"));
+                    Ok(Fill {
+                        client_id: cid
+                            .as_deref()
+                            .map(ClientOrderId::new)
+                            .transpose()
+                            .map_err(|_| corrupt("client id"))?,
+                        venue_order_id: void,
+                        pair: Pair::from_str(&pair).map_err(|_| corrupt("pair"))?,
+                        side: Side::from_str(&side).map_err(|_| corrupt("side"))?,
+                        price: dec(&price, "price")?,
+                        amount: dec(&amount, "amount")?,
+                        fee_asset: crate::core::Asset::new(&fee_asset)
+                            .map_err(|_| corrupt("fee asset"))?,
+                        fee_amount: dec(&fee, "fee")?,
+                        is_maker,
+                        timestamp_ms: u64::try_from(ts).unwrap_or_default(),
+                        venue,
+                        trade_id,
+                    })
+                },
+            )
+            .collect()
+    }
+
     /// Every order of a run, oldest first.
     pub fn orders_of_run(&self, run: RunId) -> Result<Vec<JournalOrder>, StoreError> {
         self.query_orders("WHERE run_id = ?1 ORDER BY created_ms, rowid", [run])
@@ -482,8 +610,32 @@ impl Journal {
         self.query_txs("WHERE run_id = ?1 ORDER BY nonce", [run])
     }
 
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
+    /// Every transaction recorded for an order (attempts and replacements), by nonce then age.
+    pub fn transactions_of_order(
+        &self,
+        client_id: &ClientOrderId,
+    ) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs(
+            "WHERE client_id = ?1 ORDER BY nonce, rowid",
+            [client_id.as_str()],
+        )
+    }
+
+    /// Pending transactions of one account on one chain, by nonce.
+    pub fn pending_transactions_of(
+        &self,
+        chain: &str,
+        from: &str,
+    ) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs(
+            "WHERE status = 'pending' AND chain = ?1 AND sender = ?2 ORDER BY nonce, rowid",
+            [chain, from],
+        )
+    }
+
+    /// Every transaction in the journal, by sender and nonce.
+    pub fn all_transactions(&self) -> Result<Vec<TxInfo>, StoreError> {
+        self.query_txs("ORDER BY sender, nonce, rowid", [])
     }
 
     fn query_orders<P: rusqlite::Params>(
@@ -495,7 +647,8 @@ impl Journal {
             "SELECT client_id, run_id, venue, pair, side, order_type, amount, price, time_in_force, deadline, state,
                  venue_order_id, filled, filled_quote, reason FROM orders {filter}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let conn = self.db();
+        let mut stmt = conn.prepare(&sql)?;
         let raw = stmt
             .query_map(p, |r| {
                 Ok((
@@ -586,7 +739,8 @@ impl Journal {
             "SELECT hash, chain, sender, nonce, client_id, status, gas_used, effective_gas_price, fee_native, block,
                  native_asset FROM transactions {filter}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let conn = self.db();
+        let mut stmt = conn.prepare(&sql)?;
         let rows = stmt
             .query_map(p, |r| {
                 Ok((

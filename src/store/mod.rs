@@ -4,9 +4,11 @@
 
 mod journal;
 mod report;
+mod tx_journal;
 
 pub use journal::{Journal, JournalOrder, RunId, StoreError};
 pub use report::{AssetFlow, HistoryReport, RunReport, TradeRow};
+pub use tx_journal::RunTxJournal;
 
 #[cfg(test)]
 mod tests;

@@ -76,12 +76,12 @@ fn dec(s: &str) -> Result<Decimal, StoreError> {
 impl Journal {
     /// The report for one run, or for every run.
     pub fn history(&self, run: Option<RunId>) -> Result<HistoryReport, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT id, label, started_ms, ended_ms, outcome FROM runs WHERE (?1 IS NULL OR id = ?1) ORDER BY id",
-        )?;
-        let runs = stmt
-            .query_map([run], |r| {
+        let runs = {
+            let conn = self.db();
+            let mut stmt = conn.prepare(
+                "SELECT id, label, started_ms, ended_ms, outcome FROM runs WHERE (?1 IS NULL OR id = ?1) ORDER BY id",
+            )?;
+            stmt.query_map([run], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get(1)?,
@@ -90,9 +90,12 @@ impl Journal {
                     r.get(4)?,
                 ))
             })?
-            .collect::<Result<Vec<(i64, String, i64, Option<i64>, Option<String>)>, _>>()?;
+            .collect::<Result<Vec<(i64, String, i64, Option<i64>, Option<String>)>, _>>()?
+        };
         let mut out = Vec::new();
         for (id, label, started_ms, ended_ms, outcome) in runs {
+            // The connection is shared: take it for this query only (the ones below take it again).
+            let conn = self.db();
             let mut fstmt = conn.prepare(
                 "SELECT venue, trade_id, client_id, pair, side, price, amount, fee_asset, fee_amount, ts_ms
                  FROM fills WHERE run_id = ?1 ORDER BY ts_ms, rowid",
@@ -113,6 +116,8 @@ impl Journal {
                     ))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
+            drop(fstmt);
+            drop(conn);
             let mut trades = Vec::new();
             let mut pnl: BTreeMap<String, Decimal> = BTreeMap::new();
             let mut fees: BTreeMap<String, Decimal> = BTreeMap::new();

@@ -50,7 +50,7 @@ fn fill(
 
 #[test]
 fn intent_then_states_then_fills() {
-    let mut j = Journal::in_memory().unwrap();
+    let j = Journal::in_memory().unwrap();
     let run = j.start_run("test", "{}").unwrap();
     let o = order("o1", Side::Buy, dec!(2), dec!(100));
     j.record_intent(run, "binance", &o).unwrap();
@@ -192,7 +192,7 @@ fn reopen_reloads_what_was_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/journal.sqlite");
     {
-        let mut j = Journal::open(&path).unwrap();
+        let j = Journal::open(&path).unwrap();
         let run = j.start_run("arb", "cfg").unwrap();
         j.record_intent(run, "binance", &order("a", Side::Buy, dec!(1), dec!(100)))
             .unwrap();
@@ -256,7 +256,7 @@ fn reopen_reloads_what_was_in_flight() {
 
 #[test]
 fn history_nets_trades_fees_and_gas_per_asset() {
-    let mut j = Journal::in_memory().unwrap();
+    let j = Journal::in_memory().unwrap();
     let run = j.start_run("arb", "").unwrap();
     j.record_intent(run, "binance", &order("buy", Side::Buy, dec!(1), dec!(100)))
         .unwrap();
@@ -338,4 +338,203 @@ fn history_nets_trades_fees_and_gas_per_asset() {
     assert_eq!(get(&r.gas, "ETH"), Some(dec!(0.000146)));
     assert_eq!(r.outcome.as_deref(), Some("done"));
     assert!(j.history(Some(99)).unwrap().runs.is_empty());
+}
+
+fn tx(hash: &str, nonce: u64, client: Option<&str>, status: TxState) -> TxInfo {
+    TxInfo {
+        chain: "anvil".into(),
+        hash: hash.into(),
+        from: "0xabc".into(),
+        nonce,
+        client_id: client.map(|c| ClientOrderId::new(c).unwrap()),
+        status,
+        gas_used: (status != TxState::Pending).then_some(21_000),
+        effective_gas_price: None,
+        fee_native: (status != TxState::Pending).then_some(dec!(0.0001)),
+        native_asset: "ETH".into(),
+        block: (status != TxState::Pending).then_some(7),
+    }
+}
+
+#[test]
+fn a_record_made_before_the_broadcast_never_overwrites_the_outcome() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    j.record_tx(run, &tx("0x01", 3, Some("s1"), TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x01", 3, Some("s1"), TxState::Mined))
+        .unwrap();
+    // A late "pending" report of the same transaction changes nothing.
+    j.record_tx(run, &tx("0x01", 3, Some("s1"), TxState::Pending))
+        .unwrap();
+    let all = j.all_transactions().unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].status, TxState::Mined);
+    assert_eq!(all[0].gas_used, Some(21_000));
+    // A report without the order keeps the order recorded first.
+    j.record_tx(run, &tx("0x01", 3, None, TxState::Mined))
+        .unwrap();
+    assert_eq!(
+        j.all_transactions().unwrap()[0]
+            .client_id
+            .as_ref()
+            .map(|c| c.as_str()),
+        Some("s1")
+    );
+}
+
+#[test]
+fn transactions_by_order_and_pending_by_account() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    j.record_tx(run, &tx("0x01", 1, None, TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x02", 2, Some("s1"), TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x03", 2, Some("s1"), TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x04", 3, Some("s2"), TxState::Mined))
+        .unwrap();
+    let of_s1: Vec<String> = j
+        .transactions_of_order(&ClientOrderId::new("s1").unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|t| t.hash)
+        .collect();
+    assert_eq!(of_s1, ["0x02", "0x03"]);
+    assert_eq!(
+        j.pending_transactions_of("anvil", "0xabc").unwrap().len(),
+        3
+    );
+    assert!(
+        j.pending_transactions_of("anvil", "0xdef")
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        j.pending_transactions_of("other", "0xabc")
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn clones_share_the_journal_and_the_venue_view_writes_under_the_run() {
+    use crate::venue::TxJournal;
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    let view = RunTxJournal::new(j.clone(), run);
+    view.record_tx(&tx("0x05", 9, Some("s3"), TxState::Pending))
+        .unwrap();
+    assert_eq!(j.transactions_of_run(run).unwrap().len(), 1);
+    assert_eq!(
+        view.order_txs(&ClientOrderId::new("s3").unwrap())
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(view.pending_txs("anvil", "0xabc").unwrap().len(), 1);
+    // A run that does not exist is refused (and so the broadcast would be).
+    let stray = RunTxJournal::new(j.clone(), run + 100);
+    assert!(
+        stray
+            .record_tx(&tx("0x06", 10, None, TxState::Pending))
+            .is_err()
+    );
+}
+
+#[test]
+fn all_fills_reads_back_what_was_recorded() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    j.record_intent(run, "binance", &order("o9", Side::Sell, dec!(1), dec!(100)))
+        .unwrap();
+    let f = fill(
+        "binance",
+        "77",
+        "o9",
+        Side::Sell,
+        dec!(0.4),
+        dec!(101),
+        dec!(0.1),
+    );
+    assert!(j.record_fill(run, &f).unwrap());
+    assert!(!j.record_fill(run, &f).unwrap());
+    assert_eq!(j.all_fills().unwrap(), vec![f]);
+    assert_eq!(j.all_orders().unwrap()[0].filled, dec!(0.4));
+}
+
+#[test]
+fn fills_recorded_after_the_filled_state_still_count_once() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    let o = order("o7", Side::Sell, dec!(1), dec!(100));
+    let id = o.client_id.clone();
+    j.record_intent(run, "binance", &o).unwrap();
+    let f1 = fill(
+        "binance",
+        "ETH-USDT:1",
+        "o7",
+        Side::Sell,
+        dec!(0.5),
+        dec!(101),
+        dec!(0),
+    );
+    let f2 = fill(
+        "binance",
+        "ETH-USDT:2",
+        "o7",
+        Side::Sell,
+        dec!(0.5),
+        dec!(100),
+        dec!(0),
+    );
+    assert!(j.record_fill(run, &f1).unwrap());
+    // The exchange's report says "filled" with its first fill; the second fill follows.
+    j.record_state(&id, OrderState::Filled, Some("9"), None)
+        .unwrap();
+    assert!(j.record_fill(run, &f2).unwrap());
+    assert!(!j.record_fill(run, &f2).unwrap());
+    let got = j.order(&id).unwrap().unwrap();
+    assert_eq!((got.state, got.filled), (OrderState::Filled, dec!(1)));
+    assert_eq!(got.filled_quote, dec!(100.5));
+    // Beyond the amount is still refused.
+    let f3 = fill(
+        "binance",
+        "ETH-USDT:3",
+        "o7",
+        Side::Sell,
+        dec!(0.1),
+        dec!(100),
+        dec!(0),
+    );
+    assert!(matches!(
+        j.record_fill(run, &f3),
+        Err(StoreError::Overfill { .. })
+    ));
+}
+
+#[test]
+fn unfinished_runs_and_fills_by_run() {
+    let j = Journal::in_memory().unwrap();
+    let a = j.start_run("a", "{}").unwrap();
+    let b = j.start_run("b", "{}").unwrap();
+    j.end_run(a, "stopped").unwrap();
+    assert_eq!(j.unfinished_runs().unwrap(), vec![b]);
+    j.record_intent(b, "binance", &order("o8", Side::Buy, dec!(1), dec!(100)))
+        .unwrap();
+    let f = fill(
+        "binance",
+        "ETH-USDT:8",
+        "o8",
+        Side::Buy,
+        dec!(1),
+        dec!(100),
+        dec!(0),
+    );
+    j.record_fill(b, &f).unwrap();
+    assert!(j.fills_of_run(a).unwrap().is_empty());
+    assert_eq!(j.fills_of_run(b).unwrap(), vec![f]);
+    j.end_run(b, "interrupted").unwrap();
+    assert!(j.unfinished_runs().unwrap().is_empty());
 }

@@ -113,6 +113,7 @@ impl AnvilOptions {
             // ~/.foundry/anvil/tmp, a folder it removes only on a clean exit: a killed node (a
             // test's SIGKILL, a crashed run) leaves gigabytes behind. 79 GB had piled up there and
             // filled the disk. Old states are dropped instead; the recent ones stay in memory.
+            // (Not `--silent`: the port is read from the "Listening on" line.)
             "--max-persisted-states".into(),
             "0".into(),
         ];

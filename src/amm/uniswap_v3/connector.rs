@@ -40,7 +40,8 @@ use crate::core::{
 };
 use crate::testkit::deploy::Manifest;
 use crate::venue::{
-    ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
+    ConnectorDescriptor, EventHub, EventReceiver, ImplState, TxJournal, Venue, VenueError, VenueId,
+    VenueKind,
 };
 
 /// What this connector declares to the registry.
@@ -809,11 +810,19 @@ impl Venue for UniswapV3Venue {
     }
 
     async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
-        venue_parts::order_status(self.executor.as_ref(), order)
+        venue_parts::order_status(self.executor.as_ref(), &self.tokens, order).await
     }
 
     async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
-        venue_parts::order_fills(self.executor.as_ref(), order)
+        venue_parts::order_fills(self.executor.as_ref(), &self.tokens, order).await
+    }
+
+    fn attach_tx_journal(&self, journal: Arc<dyn TxJournal>) -> bool {
+        venue_parts::attach_tx_journal(self.executor.as_ref(), journal)
+    }
+
+    async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
+        venue_parts::reconcile_transactions(self.executor.as_ref()).await
     }
 
     fn events(&self) -> EventReceiver {

@@ -71,6 +71,13 @@ pub enum EvmError {
     /// An amount does not fit the type the node or the contract needs.
     #[error("amount {value} does not fit: {what}")]
     Overflow { value: U256, what: String },
+    /// The signed transaction could not be recorded before its broadcast, so it was not sent.
+    #[error("transaction {hash} (nonce {nonce}) not sent: recording it failed: {reason}")]
+    NotRecorded {
+        hash: B256,
+        nonce: u64,
+        reason: String,
+    },
 }
 
 impl EvmError {

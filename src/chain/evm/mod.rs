@@ -30,4 +30,7 @@ pub use fees::{FeePolicy, Fees, PriorityFee};
 pub use nonce::{NonceLease, NonceManager, NonceSource, SyncReport};
 pub use retry::Backoff;
 pub use revert::RevertReason;
-pub use tracker::{TrackedTx, TrackerConfig, TxEvent, TxOutcome, TxPhase, TxReport, TxTracker};
+pub use tracker::{
+    BeforeBroadcast, SignedTx, TrackedTx, TrackerConfig, TxEvent, TxOutcome, TxPhase, TxReport,
+    TxTracker,
+};

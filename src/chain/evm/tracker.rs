@@ -10,6 +10,11 @@
 //! - **reorged out** after inclusion: noticed (the receipt disappears or moves to another block), and
 //!   the transaction is followed again (re-broadcast if the node forgot it).
 //!
+//! A tracker made with [`TxTracker::with_before_broadcast`] calls its hook with every signed
+//! transaction (first send and every replacement) before the bytes leave the process, so that a
+//! caller can make the transaction's identity durable first: a process killed at any point leaves no
+//! broadcast transaction that its journal does not name.
+//!
 //! Everything that happens is appended to the [`TxReport`] that [`TrackedTx::watch`] streams.
 
 use std::sync::Arc;
@@ -159,6 +164,21 @@ pub struct TxReport {
     pub outcome: Option<TxOutcome>,
 }
 
+/// A signed transaction about to be broadcast: what [`BeforeBroadcast`] receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTx {
+    pub hash: B256,
+    pub nonce: u64,
+    pub from: Address,
+    pub to: Option<Address>,
+    /// A replacement (speed-up or cancel) of an earlier transaction with the same nonce.
+    pub replacement: bool,
+}
+
+/// Called synchronously with each signed transaction before it is broadcast; an error stops the
+/// broadcast (the transaction is then never sent).
+pub type BeforeBroadcast = Arc<dyn Fn(&SignedTx) -> Result<(), String> + Send + Sync>;
+
 enum Command {
     SpeedUp(oneshot::Sender<Result<B256, EvmError>>),
     Cancel(oneshot::Sender<Result<B256, EvmError>>),
@@ -176,6 +196,34 @@ struct Inner {
     account: Address,
     nonces: Arc<NonceManager>,
     config: TrackerConfig,
+    before_broadcast: Option<BeforeBroadcast>,
+}
+
+impl Inner {
+    /// Runs the hook, if any, on a signed transaction before its broadcast.
+    fn before_broadcast(
+        &self,
+        hash: B256,
+        nonce: u64,
+        tx: &TransactionRequest,
+        replacement: bool,
+    ) -> Result<(), EvmError> {
+        let Some(hook) = &self.before_broadcast else {
+            return Ok(());
+        };
+        let signed = SignedTx {
+            hash,
+            nonce,
+            from: self.account,
+            to: tx.to.and_then(|k| k.to().copied()),
+            replacement,
+        };
+        hook(&signed).map_err(|reason| EvmError::NotRecorded {
+            hash,
+            nonce,
+            reason,
+        })
+    }
 }
 
 impl std::fmt::Debug for TxTracker {
@@ -212,6 +260,23 @@ impl TxTracker {
                 account,
                 nonces,
                 config,
+                before_broadcast: None,
+            }),
+        }
+    }
+
+    /// The same account, nonce manager and settings, with `hook` called on every signed
+    /// transaction (and every replacement) before it is broadcast.
+    pub fn with_before_broadcast(&self, hook: BeforeBroadcast) -> Self {
+        let i = &self.inner;
+        Self {
+            inner: Arc::new(Inner {
+                client: i.client.clone(),
+                wallet: i.wallet.clone(),
+                account: i.account,
+                nonces: Arc::clone(&i.nonces),
+                config: i.config,
+                before_broadcast: Some(hook),
             }),
         }
     }
@@ -263,6 +328,10 @@ impl TxTracker {
                 return Err(e);
             }
         };
+        if let Err(e) = inner.before_broadcast(hash, nonce, &tx, false) {
+            lease.release();
+            return Err(e);
+        }
         if let Err(e) = broadcast(inner, &raw, nonce).await {
             // The node may or may not have it: give the nonce back and learn the truth next time.
             lease.release();
@@ -817,6 +886,7 @@ impl Follow {
             self.request.clone()
         };
         let (hash, raw) = sign(&self.inner, &tx, fees).await?;
+        self.inner.before_broadcast(hash, self.nonce, &tx, true)?;
         broadcast(&self.inner, &raw, self.nonce).await?;
         self.attempts.push(Attempt {
             hash,

@@ -16,7 +16,7 @@ use crate::core::{
     ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, QuoteRequest, Rounding,
     Side, TimeInForce, VenueEvent,
 };
-use crate::store::{AssetFlow, Journal, RunId, StoreError};
+use crate::store::{AssetFlow, Journal, RunId, RunTxJournal, StoreError};
 use crate::venue::{Venue, VenueError, VenueKind};
 
 /// What the runner reports as it goes (for a live display or a log).
@@ -142,6 +142,8 @@ pub struct ArbRunner {
     stale: [bool; 2],
     last_skip: Option<String>,
     poll_every: Duration,
+    /// How long the start waits for orders and transactions of an earlier process to settle.
+    reconcile_timeout: Duration,
     /// A trade just ended: evaluate again once the cooldown is over (our own trade moved the market).
     reevaluate: bool,
     /// Buy and sell quotes of the trade size at venue A, then B: fixed for the run, built once.
@@ -224,6 +226,11 @@ impl ArbRunner {
             venues[1].kind() == VenueKind::Amm,
         ];
         let run_id = journal.start_run(label, config_text)?;
+        // Chain venues record each transaction here before broadcasting it, and adopt the orders of
+        // an earlier process from these records (see `reconcile`).
+        for v in &venues {
+            v.attach_tx_journal(Arc::new(RunTxJournal::new(journal.clone(), run_id)));
+        }
         Ok(Self {
             venues,
             names,
@@ -241,6 +248,7 @@ impl ArbRunner {
             stale: [false; 2],
             last_skip: None,
             poll_every: Duration::from_secs(2),
+            reconcile_timeout: Duration::from_secs(120),
             reevaluate: false,
             quote_requests,
         })
@@ -253,6 +261,11 @@ impl ArbRunner {
     /// How often a leg that has not reached a final state is polled.
     pub fn set_poll_interval(&mut self, every: Duration) {
         self.poll_every = every;
+    }
+
+    /// How long the start waits for what an earlier process left in flight to settle.
+    pub fn set_reconcile_timeout(&mut self, timeout: Duration) {
+        self.reconcile_timeout = timeout;
     }
 
     fn emit(&self, e: ArbEvent) {
@@ -324,10 +337,96 @@ impl ArbRunner {
         })
     }
 
-    /// Brings the journal's in-flight orders at our venues up to date with what the venues say.
+    /// Brings what an earlier process left in flight up to date with the venues before trading:
+    /// every in-flight order of our venues (fills journaled once each, by trade id; the final state)
+    /// and every pending transaction of our chain accounts. Orders and transactions still moving (a
+    /// resting order, a swap in the node's pool) are polled until they settle, up to the reconcile
+    /// timeout.
     async fn reconcile(&mut self) -> Result<(), ArbError> {
+        let deadline = Instant::now() + self.reconcile_timeout;
+        let mut reconciled = 0;
+        loop {
+            let (seen, moving) = self.reconcile_orders().await?;
+            reconciled = reconciled.max(seen);
+            let mut pending = 0;
+            for i in 0..2 {
+                pending += self.venues[i]
+                    .reconcile_transactions()
+                    .await
+                    .map_err(|e| self.venue_err(i, e))?;
+            }
+            if moving == 0 && pending == 0 {
+                self.close_interrupted_runs()?;
+                break;
+            }
+            if Instant::now() >= deadline {
+                warn!(
+                    orders = moving,
+                    transactions = pending,
+                    "still in flight after the reconcile timeout; trading anyway"
+                );
+                break;
+            }
+            info!(
+                orders = moving,
+                transactions = pending,
+                "waiting for an earlier run's orders to settle"
+            );
+            tokio::time::sleep(self.poll_every.min(Duration::from_millis(500))).await;
+        }
+        if reconciled > 0 {
+            self.emit(ArbEvent::Reconciled { orders: reconciled });
+        }
+        Ok(())
+    }
+
+    /// Runs of earlier processes that never ended were interrupted (killed). Once their orders are
+    /// settled, each is closed in the journal with the net base exposure it left at our venues (buys
+    /// minus sells, in the canonical base asset): a trade cut between its legs leaves one without the
+    /// other, and that is reported here rather than found later in the balances.
+    fn close_interrupted_runs(&mut self) -> Result<(), StoreError> {
+        for run in self.journal.unfinished_runs()? {
+            if run == self.run_id {
+                continue;
+            }
+            let cfg = self.eval.config();
+            let exposure: Decimal = self
+                .journal
+                .fills_of_run(run)?
+                .iter()
+                .filter(|f| self.names.contains(&f.venue))
+                .map(|f| {
+                    let sign = if f.side == Side::Buy {
+                        Decimal::ONE
+                    } else {
+                        Decimal::NEGATIVE_ONE
+                    };
+                    sign * f.amount * cfg.canonical(&f.pair.base).1
+                })
+                .sum();
+            let outcome = if exposure.is_zero() {
+                "interrupted".to_string()
+            } else {
+                let detail = format!(
+                    "run {run} was interrupted and left a net base exposure of {exposure} (not closed automatically)"
+                );
+                warn!("{detail}");
+                self.emit(ArbEvent::LegFailed {
+                    trade: 0,
+                    detail: detail.clone(),
+                });
+                format!("interrupted: net base exposure {exposure}")
+            };
+            self.journal.end_run(run, &outcome)?;
+        }
+        Ok(())
+    }
+
+    /// One pass over the journal's in-flight orders at our venues: (orders looked at, orders the
+    /// venue still has open).
+    async fn reconcile_orders(&mut self) -> Result<(usize, usize), ArbError> {
         let in_flight = self.journal.in_flight_orders()?;
-        let mut n = 0;
+        let (mut seen, mut moving) = (0, 0);
         for jo in in_flight {
             let Some(i) = self.names.iter().position(|v| v == &jo.venue) else {
                 continue;
@@ -342,13 +441,17 @@ impl ArbRunner {
                     {
                         self.journal.record_fill(jo.run_id, &f)?;
                     }
-                    if order.state != jo.state {
+                    let now = self.journal.order(&id)?.map(|o| o.state);
+                    if now != Some(order.state) {
                         self.record_state_lenient(
                             &id,
                             order.state,
                             order.venue_order_id.as_deref(),
                             order.reason.as_deref(),
                         );
+                    }
+                    if !order.state.is_terminal() && order.state != OrderState::Unknown {
+                        moving += 1;
                     }
                 }
                 // Never reached the venue (killed between the intent and the send): it failed.
@@ -370,12 +473,9 @@ impl ArbRunner {
                 }
                 Err(e) => return Err(self.venue_err(i, e)),
             }
-            n += 1;
+            seen += 1;
         }
-        if n > 0 {
-            self.emit(ArbEvent::Reconciled { orders: n });
-        }
-        Ok(())
+        Ok((seen, moving))
     }
 
     fn record_state_lenient(
@@ -428,8 +528,12 @@ impl ArbRunner {
                         reason.as_deref(),
                     );
                 }
+                let mut ended = None;
                 if let Some(leg) = self.leg_mut(&client_id) {
                     leg.state = state;
+                    if state.is_terminal() && leg.filled < leg.order.amount {
+                        ended = Some(leg.order.clone());
+                    }
                 }
                 self.emit(ArbEvent::OrderUpdate {
                     venue: self.names[i].clone(),
@@ -437,6 +541,9 @@ impl ArbRunner {
                     state,
                     reason,
                 });
+                if let Some(order) = ended {
+                    self.catch_up_fills(i, &order).await?;
+                }
                 self.progress().await?;
             }
             VenueEvent::Fill(f) => {
@@ -472,6 +579,28 @@ impl ArbRunner {
             }
             VenueEvent::Transaction(tx) => self.journal.record_tx(self.run_id, &tx)?,
             VenueEvent::Balance(_) => {}
+        }
+        Ok(())
+    }
+
+    /// A leg's final state can arrive before all its fills (an exchange report carries the final
+    /// state with the first of several fills): before the trade is settled on the leg's amounts, the
+    /// venue's fills are fetched and the missing ones journaled (each once, by trade id).
+    async fn catch_up_fills(&mut self, i: usize, order: &OrderRequest) -> Result<(), ArbError> {
+        let fills = match self.venues[i].order_fills(order).await {
+            Ok(f) => f,
+            Err(e) => {
+                warn!(venue = %self.names[i], order = %order.client_id, error = %e, "fills not fetched");
+                return Ok(());
+            }
+        };
+        for f in fills {
+            if self.journal.record_fill(self.run_id, &f)? {
+                if let Some(leg) = self.leg_mut(&order.client_id) {
+                    leg.filled += f.amount;
+                }
+                self.emit(ArbEvent::Fill { fill: f });
+            }
         }
         Ok(())
     }

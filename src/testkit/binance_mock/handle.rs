@@ -162,6 +162,18 @@ impl OrderView {
     }
 }
 
+/// One trade of an account as the mock recorded it (tests compare it with a journal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradeView {
+    /// Trade id (per symbol), as the API reports it.
+    pub trade_id: u64,
+    pub symbol: String,
+    /// The account's order in the trade.
+    pub order_id: u64,
+    pub price: Decimal,
+    pub qty: Decimal,
+}
+
 /// A running mock Binance. Dropping it stops the servers.
 pub struct MockBinance {
     shared: Arc<Shared>,
@@ -382,6 +394,26 @@ impl MockBinance {
             .filter(|o| o.account == account.0)
             .map(OrderView::of)
             .collect()
+    }
+
+    /// Every trade `account` took part in, by symbol then trade id.
+    pub fn trades_of(&self, account: AccountId) -> Vec<TradeView> {
+        let ex = self.shared.exchange();
+        let mut out = Vec::new();
+        for t in ex.trades.values().flatten() {
+            for (order_id, acct) in [t.buyer, t.seller] {
+                if acct == account.0 {
+                    out.push(TradeView {
+                        trade_id: t.id,
+                        symbol: t.symbol.clone(),
+                        order_id,
+                        price: t.price,
+                        qty: t.qty,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Seeds `levels` bids and asks of `qty` around `mid`, `spacing_ticks` apart, from the market

@@ -138,6 +138,8 @@ pub use account::Balance;
 pub use auth::{hmac_sha256_hex, split_signature, verify_hmac_hex, ws_api_payload};
 pub use book::PriceLevel;
 pub use error::ApiError;
-pub use handle::{AccountId, BookSnapshot, MockBinance, MockConfig, MockError, OrderView};
+pub use handle::{
+    AccountId, BookSnapshot, MockBinance, MockConfig, MockError, OrderView, TradeView,
+};
 pub use shared::HttpFault;
 pub use spec::{NotionalFilter, RateLimits, SymbolSpec, default_symbols};

@@ -1,0 +1,144 @@
+//! What a journaled transaction became, read back from the chain after a restart: mined or reverted
+//! (with gas and, for a swap, the amounts from the receipt's token transfers), still in the node's
+//! pool, superseded by another transaction with its nonce, or never broadcast / dropped.
+//!
+//! The swap executor records every transaction before it broadcasts it ([`crate::venue::TxJournal`]),
+//! so these are all the transactions a killed process can have sent; this module tells what each one
+//! did.
+
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::{Log, TransactionReceipt};
+use alloy::sol;
+use alloy::sol_types::SolEvent;
+
+use super::AmmError;
+use crate::chain::evm::RevertReason;
+use crate::core::{TxInfo, TxState, from_units};
+
+sol! {
+    /// The ERC-20 transfer event: how much of each token a swap moved, whatever the router.
+    event Transfer(address indexed from, address indexed to, uint256 value);
+}
+
+/// One journaled transaction checked against the chain.
+#[derive(Debug, Clone)]
+pub struct ChainTx {
+    /// The journal's record with the chain's answer (status, gas, block).
+    pub info: TxInfo,
+    /// The receipt, when the transaction is in a block.
+    pub receipt: Option<TransactionReceipt>,
+}
+
+/// Reads the hash of a journaled transaction.
+pub fn tx_hash(info: &TxInfo) -> Result<B256, AmmError> {
+    info.hash.parse().map_err(|e| AmmError::Decode {
+        what: "journaled transaction hash",
+        reason: format!("{:?}: {e}", info.hash),
+    })
+}
+
+/// What `info` became. `mined_count` is the account's transaction count in the latest block:
+/// a transaction the node does not know whose nonce is below it was superseded; at or above it, it
+/// was never broadcast (or dropped from the pool).
+pub async fn resolve(
+    provider: &DynProvider,
+    info: &TxInfo,
+    mined_count: u64,
+    native_decimals: u8,
+) -> Result<ChainTx, AmmError> {
+    let hash = tx_hash(info)?;
+    let mut out = info.clone();
+    let receipt = provider
+        .get_transaction_receipt(hash)
+        .await
+        .map_err(AmmError::rpc)?
+        .filter(|r| r.block_hash.is_some());
+    if let Some(r) = &receipt {
+        let cost = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
+        out.status = if r.status() {
+            TxState::Mined
+        } else {
+            TxState::Reverted
+        };
+        out.gas_used = Some(r.gas_used);
+        out.effective_gas_price = Some(r.effective_gas_price.to_string());
+        out.fee_native = Some(
+            from_units(cost, native_decimals)
+                .map_err(|e| AmmError::InvalidAmount(format!("gas cost of {hash}: {e}")))?,
+        );
+        out.block = r.block_number;
+        return Ok(ChainTx { info: out, receipt });
+    }
+    let in_pool = provider
+        .get_transaction_by_hash(hash)
+        .await
+        .map_err(AmmError::rpc)?
+        .is_some();
+    out.status = if in_pool {
+        TxState::Pending
+    } else if info.nonce < mined_count {
+        TxState::Replaced
+    } else {
+        TxState::Dropped
+    };
+    Ok(ChainTx {
+        info: out,
+        receipt: None,
+    })
+}
+
+/// The account's transaction count in the latest block.
+pub async fn mined_count(provider: &DynProvider, account: Address) -> Result<u64, AmmError> {
+    provider
+        .get_transaction_count(account)
+        .latest()
+        .await
+        .map_err(AmmError::rpc)
+}
+
+/// (amount of `token_in` that left `account`, amount of `token_out` that reached it) in a receipt's
+/// logs: what a swap paid and received, for any router and any number of hops.
+pub fn transfer_amounts(
+    logs: &[Log],
+    account: Address,
+    token_in: Address,
+    token_out: Address,
+) -> (U256, U256) {
+    let mut paid = U256::ZERO;
+    let mut received = U256::ZERO;
+    for log in logs {
+        let Ok(t) = Transfer::decode_log(&log.inner) else {
+            continue;
+        };
+        if log.address() == token_in && t.from == account {
+            paid = paid.saturating_add(t.value);
+        }
+        if log.address() == token_out && t.to == account {
+            received = received.saturating_add(t.value);
+        }
+    }
+    (paid, received)
+}
+
+/// Why a mined transaction reverted: its call replayed on the parent block.
+pub async fn revert_reason(provider: &DynProvider, hash: B256, block: u64) -> String {
+    let tx = match provider.get_transaction_by_hash(hash).await {
+        Ok(Some(tx)) => tx,
+        Ok(None) => return "reverted (the transaction is no longer served)".into(),
+        Err(e) => return format!("reverted (replay failed: {e})"),
+    };
+    let call = tx.into_request();
+    let mut call = call;
+    call.nonce = None;
+    call.gas_price = None;
+    call.max_fee_per_gas = None;
+    call.max_priority_fee_per_gas = None;
+    let at = alloy::eips::BlockId::number(block.saturating_sub(1));
+    match provider.call(call).block(at).await {
+        Ok(_) => "reverted on chain, but the call succeeds on the parent block".into(),
+        Err(e) => RevertReason::from_rpc_error(&e)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| format!("reverted (replay failed: {e})")),
+    }
+}
