@@ -1,6 +1,7 @@
 //! What a journaled transaction became, read back from the chain after a restart: mined or reverted
-//! (with gas and, for a swap, the amounts from the receipt's token transfers), still in the node's
-//! pool, superseded by another transaction with its nonce, or never broadcast / dropped.
+//! (with gas and, for a swap, the amounts from the receipt's token transfers, or for a native ETH
+//! leg from the router's wrapping and unwrapping), still in the node's pool, superseded by another
+//! transaction with its nonce, or never broadcast / dropped.
 //!
 //! The swap executor records every transaction before it broadcasts it ([`crate::venue::TxJournal`]),
 //! so these are all the transactions a killed process can have sent; this module tells what each one
@@ -13,6 +14,7 @@ use alloy::sol;
 use alloy::sol_types::SolEvent;
 
 use super::AmmError;
+use super::native::{self, NativeLeg};
 use crate::chain::evm::RevertReason;
 use crate::core::{TxInfo, TxState, from_units};
 
@@ -119,6 +121,25 @@ pub fn transfer_amounts(
         }
     }
     (paid, received)
+}
+
+/// (amount paid, amount received) of a mined swap sent by `account` to `router`: an ERC-20 leg
+/// read from the account's transfers ([`transfer_amounts`]), a native leg from the wrapped token
+/// (`token_in` or `token_out`, which the native asset trades as): the router's `Deposit` for a
+/// native input (what the swap used, without any refund of the value sent), its `Withdrawal` for a
+/// native output (what it paid out) — as a live swap reads them.
+pub fn swap_amounts(
+    logs: &[Log],
+    (account, router): (Address, Address),
+    (token_in, token_out): (Address, Address),
+    leg: NativeLeg,
+) -> Result<(U256, U256), AmmError> {
+    let (paid, received) = transfer_amounts(logs, account, token_in, token_out);
+    Ok(match leg {
+        NativeLeg::None => (paid, received),
+        NativeLeg::In => (native::wrapped_by(logs, token_in, router)?, received),
+        NativeLeg::Out => (paid, native::unwrapped_by(logs, token_out, router)?),
+    })
 }
 
 /// Why a mined transaction reverted: its call replayed on the parent block.

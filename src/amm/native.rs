@@ -15,6 +15,7 @@ use crate::core::{Pair, Side};
 
 sol! {
     interface IWrappedNative {
+        event Deposit(address indexed dst, uint256 wad);
         event Withdrawal(address indexed src, uint256 wad);
     }
 }
@@ -74,23 +75,46 @@ pub fn output_token(plan: &SwapPlan) -> Result<Address, AmmError> {
 /// The wrapped native coin `router` withdrew in a transaction (the `Withdrawal` logs of `wrapped`
 /// with the router as source), summed: what it unwrapped and paid out as native coin.
 pub fn unwrapped_by(logs: &[Log], wrapped: Address, router: Address) -> Result<U256, AmmError> {
+    summed_by::<IWrappedNative::Withdrawal>(logs, wrapped, router, |w| (w.src, w.wad))
+}
+
+/// The native coin `router` wrapped in a transaction (the `Deposit` logs of `wrapped` with the
+/// router as depositor), summed: what a native input actually paid into the swap. A refund of
+/// the excess sent as value (a buy with a native input) is not in it.
+pub fn wrapped_by(logs: &[Log], wrapped: Address, router: Address) -> Result<U256, AmmError> {
+    summed_by::<IWrappedNative::Deposit>(logs, wrapped, router, |d| (d.dst, d.wad))
+}
+
+/// The sum of the amounts of the events `E` of `wrapped` whose account (as read by `parts`) is
+/// `router`; an error when there is none.
+fn summed_by<E: SolEvent>(
+    logs: &[Log],
+    wrapped: Address,
+    router: Address,
+    parts: fn(&E) -> (Address, U256),
+) -> Result<U256, AmmError> {
     let mut total = U256::ZERO;
     let mut found = false;
     for l in logs.iter().filter(|l| l.address() == wrapped) {
-        if let Ok(w) = IWrappedNative::Withdrawal::decode_log(&l.inner)
-            && w.src == router
-        {
-            total = total.checked_add(w.wad).ok_or_else(|| AmmError::Decode {
-                what: "Withdrawal log",
-                reason: "withdrawn amounts overflow".into(),
+        let Ok(e) = E::decode_log(&l.inner) else {
+            continue;
+        };
+        let (account, amount) = parts(&e.data);
+        if account == router {
+            total = total.checked_add(amount).ok_or_else(|| AmmError::Decode {
+                what: "wrapped native log",
+                reason: format!("{} amounts overflow", E::SIGNATURE),
             })?;
             found = true;
         }
     }
     if !found {
         return Err(AmmError::Decode {
-            what: "Withdrawal log",
-            reason: format!("no withdrawal of {wrapped} by the router {router} in the receipt"),
+            what: "wrapped native log",
+            reason: format!(
+                "no {} of {wrapped} by the router {router} in the receipt",
+                E::SIGNATURE
+            ),
         });
     }
     Ok(total)
@@ -170,5 +194,36 @@ mod tests {
         ];
         assert_eq!(unwrapped_by(&logs, weth, router), Ok(U256::from(70u8)));
         assert!(unwrapped_by(&logs[1..], weth, router).is_err());
+        // A deposit is not a withdrawal.
+        assert!(wrapped_by(&logs, weth, router).is_err());
+    }
+
+    #[test]
+    fn deposits_by_the_router_are_summed_and_others_ignored() {
+        let (weth, router, other) = (
+            Address::repeat_byte(1),
+            Address::repeat_byte(9),
+            Address::repeat_byte(8),
+        );
+        let deposit = |token: Address, dst: Address, wad: u64| Log {
+            inner: alloy::primitives::Log {
+                address: token,
+                data: IWrappedNative::Deposit {
+                    dst,
+                    wad: U256::from(wad),
+                }
+                .encode_log_data(),
+            },
+            ..Log::default()
+        };
+        let logs = vec![
+            deposit(weth, router, 40),
+            deposit(weth, other, 1_000),
+            withdrawal(weth, router, 7),
+            deposit(Address::repeat_byte(3), router, 5_000),
+            deposit(weth, router, 2),
+        ];
+        assert_eq!(wrapped_by(&logs, weth, router), Ok(U256::from(42u8)));
+        assert!(wrapped_by(&logs[1..2], weth, router).is_err());
     }
 }

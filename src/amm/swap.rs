@@ -9,8 +9,8 @@
 //! broadcast (approvals, swaps and replacements alike). A process killed at any point therefore
 //! leaves no sent transaction unnamed, and the next process adopts the orders of the previous one
 //! ([`SwapExecutor::adopt`]) from those records and the chain: filled (the fill decoded from the
-//! receipt, with actual amounts and gas, under the same trade id as a live swap), reverted (with the
-//! reason), still pending in the node's pool, or never sent.
+//! receipt, with actual amounts and gas, under the same trade id as a live swap, native ETH legs
+//! included), reverted (with the reason), still pending in the node's pool, or never sent.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use super::AmmError;
 use super::adoption::{self, ChainTx};
+use super::native::NativeLeg;
 use crate::chain::evm::{ApprovalPolicy, Erc20, SignedTx, TxEvent, TxTracker};
 use crate::core::{
     Asset, ClientOrderId, Fill, Order, OrderRequest, OrderState, Pair, Side, Token, TxInfo,
@@ -539,11 +540,13 @@ impl SwapExecutor {
     /// Reads back an order sent by an earlier process from the journal's records of its
     /// transactions and the chain. `None` when no transaction was ever recorded for it (it was
     /// never broadcast) or no journal is attached. Orders of this process are returned as they are.
+    /// `base` and `quote` are the tokens traded (the native asset as its wrapped token) and `leg`
+    /// which of them, if any, is paid or received as native coin.
     pub async fn adopt(
         &self,
         request: &OrderRequest,
-        base: &Token,
-        quote: &Token,
+        (base, quote): (&Token, &Token),
+        leg: NativeLeg,
     ) -> Result<Option<Order>, AmmError> {
         let id = &request.client_id;
         let adopted = lock(&self.adopted).contains(id);
@@ -587,22 +590,23 @@ impl SwapExecutor {
             order.venue_order_id = Some(hash.to_string());
             if receipt.status() {
                 // Amounts are read from the account's ERC-20 transfers; a native ETH leg moves no
-                // token to or from the account, so such a swap's fill is not guessed.
-                let amounts = match (base.address, quote.address) {
-                    (Some(b), Some(q)) => {
-                        let (token_in, token_out) = match request.side {
+                // token to or from the account and is read from the router's wrapping instead.
+                let amounts = match (base.address, quote.address, receipt.to) {
+                    (Some(b), Some(q), Some(router)) => {
+                        let tokens = match request.side {
                             Side::Sell => (b, q),
                             Side::Buy => (q, b),
                         };
                         let logs = receipt.inner.logs();
-                        Ok(adoption::transfer_amounts(
-                            logs, sender, token_in, token_out,
-                        ))
+                        adoption::swap_amounts(logs, (sender, router), tokens, leg)
+                            .map_err(|e| e.to_string())
                     }
-                    _ => Err(
-                        "a native ETH leg: its amounts are not read back after a restart"
-                            .to_string(),
-                    ),
+                    (_, _, None) => Err("the transaction names no router".to_string()),
+                    _ => Err(format!(
+                        "{}: a token without an address (the native asset must be given as its \
+                         wrapped token)",
+                        request.pair
+                    )),
                 };
                 let logs = receipt.inner.logs().to_vec();
                 let gas = c.info.fee_native.unwrap_or_default();
@@ -776,6 +780,7 @@ pub(crate) mod venue_parts {
 
     use super::{SwapExecutor, SwapPlan};
     use crate::amm::AmmError;
+    use crate::amm::native::NativeLeg;
     use crate::amm::tokens::TokenBook;
     use crate::core::{Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, Token};
     use crate::venue::{TxJournal, VenueError, VenueId};
@@ -831,11 +836,12 @@ pub(crate) mod venue_parts {
         ))
     }
 
-    /// The order's base and quote tokens in the venue's token book.
+    /// The order's base and quote tokens in the venue's token book (the native asset as its
+    /// wrapped token), and which of them is paid or received as native coin.
     fn pair_tokens(
         tokens: &RwLock<TokenBook>,
         order: &OrderRequest,
-    ) -> Result<(Token, Token), VenueError> {
+    ) -> Result<(Token, Token, NativeLeg), VenueError> {
         let book = tokens
             .read()
             .map_err(|_| AmmError::Rpc("token book lock poisoned".into()))?;
@@ -844,7 +850,8 @@ pub(crate) mod venue_parts {
                 .cloned()
                 .ok_or_else(|| AmmError::UnknownToken(a.to_string()))
         };
-        Ok((find(&order.pair.base)?, find(&order.pair.quote)?))
+        let leg = NativeLeg::of(&book, &order.pair, order.side)?;
+        Ok((find(&order.pair.base)?, find(&order.pair.quote)?, leg))
     }
 
     /// An order of this process as the executor has it; one sent before a restart adopted from the
@@ -856,9 +863,9 @@ pub(crate) mod venue_parts {
         order: &OrderRequest,
     ) -> Result<Order, VenueError> {
         let executor = executor.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
-        let (base, quote) = pair_tokens(tokens, order)?;
+        let (base, quote, leg) = pair_tokens(tokens, order)?;
         executor
-            .adopt(order, &base, &quote)
+            .adopt(order, (&base, &quote), leg)
             .await?
             .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
     }

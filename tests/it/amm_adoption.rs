@@ -3,7 +3,9 @@
 //! did live, a swap still in the node's pool is open and then filled once mined (its fill counted
 //! once), a reverted swap fails with its reason, and a transaction recorded but never broadcast (the
 //! process died in between) fails the order as not sent, or as superseded once its nonce is used; a
-//! live process whose recorded swap the node refuses settles the record at once (dropped).
+//! live process whose recorded swap the node refuses settles the record at once (dropped). Swaps
+//! with a native ETH leg (v3 and v2, ETH in and out, exact input and output) are adopted with the
+//! fills they had live.
 //! "Processes" are executors with their own nonce managers over one journal.
 
 use std::sync::Arc;
@@ -15,19 +17,21 @@ use alloy::providers::{DynProvider, Provider};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::amm::tokens::TokenBook;
+use sluice::amm::uniswap_v2::connector::{UniswapV2Venue, V2Contracts};
 use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
 use sluice::chain::ChainSpecs;
 use sluice::chain::evm::{ApprovalPolicy, EvmClient, NonceManager, TrackerConfig, TxTracker};
 use sluice::core::{
-    Asset, ClientOrderId, Order, OrderRequest, OrderState, OrderType, TimeInForce, TxInfo, TxState,
+    Asset, ClientOrderId, Order, OrderRequest, OrderState, OrderType, Side, TimeInForce, TxInfo,
+    TxState,
 };
 use sluice::store::{Journal, RunTxJournal};
 use sluice::testkit::anvil::dev_signer;
 use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::{TxJournal, Venue, VenueError};
 
-/// One "process": a v3 venue whose executor has its own nonce manager, recording into `journal`.
-async fn process(env: &LocalEnv, account: usize, journal: Arc<dyn TxJournal>) -> UniswapV3Venue {
+/// The executor's tracker of one "process": its own nonce manager for dev account `account`.
+async fn tracker(env: &LocalEnv, account: usize) -> TxTracker {
     let specs = ChainSpecs::builtin().unwrap();
     let spec = specs.get("anvil").unwrap();
     let client = EvmClient::connect(spec, env.anvil.url().as_str())
@@ -36,21 +40,46 @@ async fn process(env: &LocalEnv, account: usize, journal: Arc<dyn TxJournal>) ->
     let signer = dev_signer(account).unwrap().clone();
     let nonces = NonceManager::new(Arc::new(client.clone()), signer.address());
     let config = TrackerConfig::for_client(&client);
-    let tracker =
-        TxTracker::with_nonce_manager(client, EthereumWallet::from(signer), nonces, config);
+    TxTracker::with_nonce_manager(client, EthereumWallet::from(signer), nonces, config)
+}
+
+fn book(env: &LocalEnv) -> TokenBook {
     let mut book = TokenBook::new("anvil");
     book.set_native("ETH");
     book.add_manifest(&env.manifest);
+    book
+}
+
+/// One "process": a v3 venue whose executor has its own nonce manager, recording into `journal`.
+async fn process(env: &LocalEnv, account: usize, journal: Arc<dyn TxJournal>) -> UniswapV3Venue {
     let v = UniswapV3Venue::connect(
         "anvil",
         Asset::new("ETH").unwrap(),
         env.anvil.read_provider(),
         V3Contracts::from(&env.manifest),
-        book,
+        book(env),
     )
     .await
     .unwrap()
-    .with_executor(tracker, ApprovalPolicy::Unlimited);
+    .with_executor(tracker(env, account).await, ApprovalPolicy::Unlimited);
+    let token = |s: &str| env.manifest.tokens[s].address;
+    v.track_pair(token("WETH"), token("USDC")).await.unwrap();
+    assert!(v.attach_tx_journal(journal));
+    v
+}
+
+/// [`process`] with a v2 venue.
+async fn process_v2(env: &LocalEnv, account: usize, journal: Arc<dyn TxJournal>) -> UniswapV2Venue {
+    let v = UniswapV2Venue::connect(
+        "anvil",
+        Asset::new("ETH").unwrap(),
+        env.anvil.read_provider(),
+        V2Contracts::from(&env.manifest),
+        book(env),
+    )
+    .await
+    .unwrap()
+    .with_executor(tracker(env, account).await, ApprovalPolicy::Unlimited);
     let token = |s: &str| env.manifest.tokens[s].address;
     v.track_pair(token("WETH"), token("USDC")).await.unwrap();
     assert!(v.attach_tx_journal(journal));
@@ -61,7 +90,7 @@ fn buy(id: &str, amount: Decimal, price: Decimal) -> OrderRequest {
     OrderRequest {
         client_id: ClientOrderId::new(id).unwrap(),
         pair: "WETH-USDC".parse().unwrap(),
-        side: sluice::core::Side::Buy,
+        side: Side::Buy,
         order_type: OrderType::Swap,
         amount,
         price: Some(price),
@@ -348,4 +377,109 @@ async fn recorded_but_never_broadcast_fails_as_not_sent_or_superseded() {
         o.reason
     );
     assert_eq!(txs_of(&j, &lost)[0].status, TxState::Replaced);
+}
+
+/// The native ETH orders of the adoption tests: ETH in and out, exact input and exact output
+/// (ETH in, exact output: the router refunds the excess of the value sent).
+fn native_orders(prefix: &str) -> Vec<OrderRequest> {
+    let order = |n: &str, pair: &str, side, amount, price| OrderRequest {
+        client_id: ClientOrderId::new(&format!("{prefix}-{n}")).unwrap(),
+        pair: pair.parse().unwrap(),
+        side,
+        order_type: OrderType::Swap,
+        amount,
+        price: Some(price),
+        time_in_force: TimeInForce::Fok,
+        deadline: Some(u64::MAX / 4),
+    };
+    vec![
+        order("sell-eth", "ETH-USDC", Side::Sell, dec!(1), dec!(2500)),
+        order("buy-eth", "ETH-USDC", Side::Buy, dec!(0.5), dec!(3500)),
+        order(
+            "usdc-for-eth",
+            "USDC-ETH",
+            Side::Sell,
+            dec!(1000),
+            dec!(0.0002),
+        ),
+        order(
+            "eth-for-usdc",
+            "USDC-ETH",
+            Side::Buy,
+            dec!(1500),
+            dec!(0.0005),
+        ),
+    ]
+}
+
+/// Sends every native order through `first` (records only, as before a crash), then adopts each
+/// from the journal in `second` and checks the adopted fill is the live one.
+async fn native_swaps_are_adopted_as_sent<V: Venue>(
+    j: &Journal,
+    first: &V,
+    second: impl AsyncFn() -> V,
+    orders: &[OrderRequest],
+) {
+    let mut live = Vec::new();
+    for req in orders {
+        first.submit(req.clone()).await.unwrap();
+        let o = wait_final(first, req).await;
+        assert_eq!(o.state, OrderState::Filled, "{o:?}");
+        assert_eq!(o.filled, req.amount);
+        let fills = first.order_fills(req).await.unwrap();
+        assert_eq!(fills.len(), 1);
+        assert_eq!(txs_of(j, req)[0].status, TxState::Pending, "not journaled");
+        live.push((o, fills[0].clone()));
+    }
+    let second = second().await;
+    for (req, (o_live, b)) in orders.iter().zip(&live) {
+        let o = second.order_status(req).await.unwrap();
+        assert_eq!(o.state, OrderState::Filled, "{}: {o:?}", req.client_id);
+        assert_eq!(o.filled, o_live.filled);
+        assert_eq!(o.venue_order_id, o_live.venue_order_id);
+        let fills = second.order_fills(req).await.unwrap();
+        assert_eq!(fills.len(), 1, "{}", req.client_id);
+        let a = &fills[0];
+        assert_eq!(
+            (
+                &a.trade_id,
+                a.side,
+                a.amount,
+                a.price,
+                a.fee_amount,
+                &a.fee_asset
+            ),
+            (
+                &b.trade_id,
+                b.side,
+                b.amount,
+                b.price,
+                b.fee_amount,
+                &b.fee_asset
+            ),
+            "{}",
+            req.client_id
+        );
+        let tx = &txs_of(j, req)[0];
+        assert_eq!(tx.status, TxState::Mined);
+        assert_eq!(tx.fee_native, Some(b.fee_amount));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_native_eth_swaps_are_adopted_with_the_live_fills() {
+    let env = LocalEnv::start().await.unwrap();
+    let (j, tj) = journal();
+    let first = process(&env, 3, tj.clone()).await;
+    let second = async || process(&env, 3, tj.clone()).await;
+    native_swaps_are_adopted_as_sent(&j, &first, second, &native_orders("v3-native")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_native_eth_swaps_are_adopted_with_the_live_fills() {
+    let env = LocalEnv::start().await.unwrap();
+    let (j, tj) = journal();
+    let first = process_v2(&env, 3, tj.clone()).await;
+    let second = async || process_v2(&env, 3, tj.clone()).await;
+    native_swaps_are_adopted_as_sent(&j, &first, second, &native_orders("v2-native")).await;
 }
