@@ -163,3 +163,78 @@ pub async fn revert_reason(provider: &DynProvider, hash: B256, block: u64) -> St
             .unwrap_or_else(|| format!("reverted (replay failed: {e})")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    sol! {
+        event Deposit(address indexed dst, uint256 wad);
+        event Withdrawal(address indexed src, uint256 wad);
+    }
+
+    fn log(address: Address, data: alloy::primitives::LogData) -> Log {
+        Log {
+            inner: alloy::primitives::Log { address, data },
+            ..Log::default()
+        }
+    }
+
+    fn transfer(token: Address, from: Address, to: Address, value: u64) -> Log {
+        let value = U256::from(value);
+        log(token, Transfer { from, to, value }.encode_log_data())
+    }
+
+    #[test]
+    fn a_native_leg_is_read_from_the_routers_wrapping() {
+        let (me, router, pool) = (
+            Address::repeat_byte(1),
+            Address::repeat_byte(2),
+            Address::repeat_byte(3),
+        );
+        let (weth, usdc) = (Address::repeat_byte(10), Address::repeat_byte(11));
+        // ETH in: the router wraps what the swap uses and pays the pool; USDC reaches the account.
+        let eth_in = vec![
+            log(
+                weth,
+                Deposit {
+                    dst: router,
+                    wad: U256::from(700u32),
+                }
+                .encode_log_data(),
+            ),
+            transfer(weth, router, pool, 700),
+            transfer(usdc, pool, me, 2_000),
+        ];
+        let parties = (me, router);
+        assert_eq!(
+            swap_amounts(&eth_in, parties, (weth, usdc), NativeLeg::In),
+            Ok((U256::from(700u32), U256::from(2_000u32)))
+        );
+        // Read as ERC-20 only, the ETH paid is lost.
+        assert_eq!(
+            swap_amounts(&eth_in, parties, (weth, usdc), NativeLeg::None),
+            Ok((U256::ZERO, U256::from(2_000u32)))
+        );
+        // ETH out: the pool pays the router, which unwraps and sends ETH.
+        let eth_out = vec![
+            transfer(usdc, me, pool, 3_000),
+            transfer(weth, pool, router, 900),
+            log(
+                weth,
+                Withdrawal {
+                    src: router,
+                    wad: U256::from(900u32),
+                }
+                .encode_log_data(),
+            ),
+        ];
+        assert_eq!(
+            swap_amounts(&eth_out, parties, (usdc, weth), NativeLeg::Out),
+            Ok((U256::from(3_000u32), U256::from(900u32)))
+        );
+        // A native leg the receipt does not show is an error, never zero.
+        assert!(swap_amounts(&eth_out, parties, (weth, usdc), NativeLeg::In).is_err());
+        assert!(swap_amounts(&eth_in, parties, (usdc, weth), NativeLeg::Out).is_err());
+    }
+}
