@@ -41,6 +41,7 @@ use sluice::core::{
     Token,
 };
 use sluice::strategy::arb::{ArbConfig, Decision, Evaluator};
+use sluice::testkit::arb_toml::StrategyToml;
 
 const SYMBOL: &str = "ETHUSDT";
 const TICK: i64 = 1; // 0.01 in hundredths
@@ -57,37 +58,6 @@ const GAS_BASE: u64 = 110_000;
 const GAS_PER_TICK: u64 = 25_000;
 const GAS_PRICE_WEI: u128 = 2_000_000_000;
 const WARMUP_EVENTS: usize = 10_000;
-
-const CONFIG: &str = r#"
-order_size = "1"
-min_profit_pct = "0.05"
-execution = "concurrent"
-cooldown_ms = 0
-max_open_exposure = "2"
-on_leg_failure = "unwind"
-max_failures = 2
-
-[venue_a]
-venue = "binance"
-pair = "ETH-USDT"
-slippage_pct = "0.2"
-
-[venue_b]
-venue = "uniswap_v3@anvil"
-pair = "WETH-USDC"
-slippage_pct = "0.5"
-
-[gas]
-source = "market"
-
-[[assets]]
-asset = "WETH"
-same_as = "ETH"
-
-[[assets]]
-asset = "USDC"
-same_as = "USDT"
-"#;
 
 /// A deterministic xorshift generator (no dependency, same data on every machine).
 struct Rng(u64);
@@ -315,7 +285,15 @@ impl Pipeline {
         }
         let usdc_addr = Address::repeat_byte(0x11);
         let weth_addr = Address::repeat_byte(0x22);
-        let cfg: ArbConfig = CONFIG.parse().expect("config");
+        let cfg: ArbConfig = StrategyToml {
+            min_profit_pct: Decimal::new(5, 2),
+            execution: "concurrent",
+            max_failures: 2,
+            ..StrategyToml::default()
+        }
+        .text()
+        .parse()
+        .expect("config");
         let eval = Evaluator::new(cfg);
         let a_pair: Pair = "ETH-USDT".parse().expect("pair");
         let b_pair: Pair = "WETH-USDC".parse().expect("pair");

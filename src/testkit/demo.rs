@@ -17,6 +17,7 @@ use crate::core::Balance;
 use crate::store::{Journal, StoreError, TradeRow};
 use crate::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
 use crate::testkit::arb_env::{ArbEnv, ArbEnvError, ArbEnvOptions};
+use crate::testkit::arb_toml::StrategyToml;
 use crate::venue::Venue;
 
 /// The mnemonic of anvil's dev accounts (public; never for real funds).
@@ -76,41 +77,15 @@ pub struct DemoReport {
 }
 
 fn config_text(o: &DemoOptions) -> String {
+    let strategy = StrategyToml {
+        size: o.order_size,
+        max_failures: 3,
+        max_trades: Some(o.max_trades),
+        ..StrategyToml::default()
+    };
     format!(
-        r#"# sluice demo: Binance (mock) against Uniswap v3 on a local anvil.
-order_size = "{size}"
-min_profit_pct = "0.3"
-execution = "amm_first"
-cooldown_ms = 0
-max_open_exposure = "{exposure}"
-on_leg_failure = "unwind"
-max_failures = 3
-max_trades = {max_trades}
-
-[venue_a]
-venue = "binance"
-pair = "ETH-USDT"
-slippage_pct = "0.2"
-
-[venue_b]
-venue = "uniswap_v3@anvil"
-pair = "WETH-USDC"
-slippage_pct = "0.5"
-
-[gas]
-source = "market"
-
-[[assets]]
-asset = "WETH"
-same_as = "ETH"
-
-[[assets]]
-asset = "USDC"
-same_as = "USDT"
-"#,
-        size = o.order_size,
-        exposure = o.order_size * Decimal::TWO,
-        max_trades = o.max_trades,
+        "# sluice demo: Binance (mock) against Uniswap v3 on a local anvil.\n{}",
+        strategy.text()
     )
 }
 

@@ -4,6 +4,7 @@
 
 pub mod anvil;
 pub mod arb_env;
+pub mod arb_toml;
 pub mod binance_mock;
 pub mod demo;
 pub mod deploy;

@@ -14,6 +14,7 @@ use sluice::core::OrderState;
 use sluice::store::Journal;
 use sluice::testkit::anvil::DEV_MNEMONIC;
 use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions};
+use sluice::testkit::arb_toml::StrategyToml;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
@@ -87,35 +88,7 @@ async fn until(
 
 /// The strategy (amm_first, 1 ETH, no trade limit) and the `[connect]` tables for `env`.
 fn config(env: &ArbEnv, manifest: &Path) -> String {
-    let strategy = r#"order_size = "1"
-min_profit_pct = "0.3"
-execution = "amm_first"
-cooldown_ms = 0
-max_open_exposure = "2"
-on_leg_failure = "unwind"
-max_failures = 1
-
-[venue_a]
-venue = "binance"
-pair = "ETH-USDT"
-slippage_pct = "0.2"
-
-[venue_b]
-venue = "uniswap_v3@anvil"
-pair = "WETH-USDC"
-slippage_pct = "0.5"
-
-[gas]
-source = "market"
-
-[[assets]]
-asset = "WETH"
-same_as = "ETH"
-
-[[assets]]
-asset = "USDC"
-same_as = "USDT"
-"#;
+    let strategy = StrategyToml::default().text();
     format!("{strategy}\n{}", env.connect_toml("dev", manifest).unwrap())
 }
 

@@ -32,6 +32,7 @@ use rust_decimal_macros::dec;
 use sluice::core::{OrderState, TxState, from_units};
 use sluice::store::Journal;
 use sluice::testkit::anvil::{AnvilOptions, dev_addresses};
+use sluice::testkit::arb_toml::StrategyToml;
 use sluice::testkit::binance_mock::MockBinance;
 use sluice::testkit::deploy::LocalEnv;
 
@@ -75,37 +76,18 @@ fn run_with_stdin(home: &Path, args: &[&str], stdin: &str) {
 }
 
 fn config(mock: &MockBinance, env: &LocalEnv, manifest: &Path, min_profit_pct: &str) -> String {
+    let strategy = StrategyToml {
+        size: dec!(0.1),
+        min_profit_pct: min_profit_pct.parse().unwrap(),
+        max_failures: 1000,
+        swap_deadline_secs: Some(120),
+        exchange_slippage_pct: dec!(0.5),
+        amm_slippage_pct: Decimal::ONE,
+        ..StrategyToml::default()
+    }
+    .text();
     format!(
-        r#"order_size = "0.1"
-min_profit_pct = "{min_profit_pct}"
-execution = "amm_first"
-cooldown_ms = 0
-max_open_exposure = "0.2"
-on_leg_failure = "unwind"
-max_failures = 1000
-swap_deadline_secs = 120
-
-[venue_a]
-venue = "binance"
-pair = "ETH-USDT"
-slippage_pct = "0.5"
-
-[venue_b]
-venue = "{AMM}"
-pair = "WETH-USDC"
-slippage_pct = "1"
-
-[gas]
-source = "market"
-
-[[assets]]
-asset = "WETH"
-same_as = "ETH"
-
-[[assets]]
-asset = "USDC"
-same_as = "USDT"
-
+        r#"{strategy}
 [connect.binance]
 rest_url = "{rest}"
 ws_url = "{ws}"

@@ -18,6 +18,7 @@ use sluice::core::{OrderState, OrderType, Side, TxState};
 use sluice::store::{AssetFlow, Journal, JournalOrder};
 use sluice::strategy::arb::{ArbEvent, DirectionEdge, RunOutcome, RunSummary};
 use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions, Holdings};
+use sluice::testkit::arb_toml::StrategyToml;
 use sluice::testkit::binance_mock::HttpFault;
 use tokio::sync::{mpsc, watch};
 
@@ -26,84 +27,11 @@ const UNISWAP: &str = "uniswap_v3@anvil";
 /// Every wait for an event is bounded by this.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The strategy's TOML, with the values the tests vary.
-#[derive(Clone)]
-struct Cfg {
-    size: Decimal,
-    min_profit_pct: Decimal,
-    execution: &'static str,
-    on_leg_failure: &'static str,
-    max_failures: u32,
-    max_trades: u32,
-    exchange_slippage_pct: Decimal,
-    amm_slippage_pct: Decimal,
-    /// `None`: gas priced at market; `Some(p)`: one ETH costs `p` USDT.
-    gas_native_price: Option<Decimal>,
-}
-
-impl Default for Cfg {
-    fn default() -> Self {
-        Self {
-            size: Decimal::ONE,
-            min_profit_pct: dec!(0.3),
-            execution: "amm_first",
-            on_leg_failure: "unwind",
-            max_failures: 1,
-            max_trades: 1,
-            exchange_slippage_pct: dec!(0.2),
-            amm_slippage_pct: dec!(0.5),
-            gas_native_price: None,
-        }
-    }
-}
-
-impl Cfg {
-    fn toml(&self) -> String {
-        let gas = match self.gas_native_price {
-            None => "source = \"market\"".to_string(),
-            Some(p) => format!("source = \"fixed\"\nnative_price = \"{p}\""),
-        };
-        format!(
-            r#"order_size = "{size}"
-min_profit_pct = "{min_profit}"
-execution = "{execution}"
-cooldown_ms = 0
-max_open_exposure = "{exposure}"
-on_leg_failure = "{policy}"
-max_failures = {max_failures}
-max_trades = {max_trades}
-
-[venue_a]
-venue = "binance"
-pair = "ETH-USDT"
-slippage_pct = "{slip_a}"
-
-[venue_b]
-venue = "uniswap_v3@anvil"
-pair = "WETH-USDC"
-slippage_pct = "{slip_b}"
-
-[gas]
-{gas}
-
-[[assets]]
-asset = "WETH"
-same_as = "ETH"
-
-[[assets]]
-asset = "USDC"
-same_as = "USDT"
-"#,
-            size = self.size,
-            min_profit = self.min_profit_pct,
-            execution = self.execution,
-            exposure = self.size * Decimal::TWO,
-            policy = self.on_leg_failure,
-            max_failures = self.max_failures,
-            max_trades = self.max_trades,
-            slip_a = self.exchange_slippage_pct,
-            slip_b = self.amm_slippage_pct,
-        )
+/// The strategy the tests start from: one trade, then the run ends.
+fn cfg() -> StrategyToml {
+    StrategyToml {
+        max_trades: Some(1),
+        ..StrategyToml::default()
     }
 }
 
@@ -118,16 +46,16 @@ struct Run {
 }
 
 impl Run {
-    async fn start(env: &ArbEnv, cfg: &Cfg) -> Run {
+    async fn start(env: &ArbEnv, cfg: &StrategyToml) -> Run {
         Self::start_after(env, cfg, |_| {}).await
     }
 
     /// Like [`Run::start`], calling `before` once the runner is built and before it runs.
-    async fn start_after(env: &ArbEnv, cfg: &Cfg, before: impl FnOnce(&ArbEnv)) -> Run {
+    async fn start_after(env: &ArbEnv, cfg: &StrategyToml, before: impl FnOnce(&ArbEnv)) -> Run {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("journal.sqlite");
         let (runner, rx) = env
-            .runner(&cfg.toml(), Journal::open(&journal).unwrap(), "e2e")
+            .runner(&cfg.text(), Journal::open(&journal).unwrap(), "e2e")
             .await
             .unwrap();
         before(env);
@@ -282,7 +210,7 @@ fn assert_pnl_matches(pnl: &[AssetFlow], change: &Holdings) {
 }
 
 /// Runs one profitable trade to the end and checks both legs and the PnL against the balances.
-async fn profitable_trade(options: ArbEnvOptions, cfg: Cfg, buy_at: &str, sell_at: &str) {
+async fn profitable_trade(options: ArbEnvOptions, cfg: StrategyToml, buy_at: &str, sell_at: &str) {
     let env = ArbEnv::start(options).await.unwrap();
     let before = env.holdings().await.unwrap();
     let mut run = Run::start(&env, &cfg).await;
@@ -359,9 +287,9 @@ async fn exchange_above_pool_buys_on_chain_sells_at_the_exchange_and_pnl_equals_
         account_index: 1,
         ..ArbEnvOptions::default()
     };
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "concurrent",
-        ..Cfg::default()
+        ..cfg()
     };
     profitable_trade(options, cfg, UNISWAP, BINANCE).await;
 }
@@ -374,10 +302,10 @@ async fn pool_above_exchange_buys_at_the_exchange_sells_on_chain_and_pnl_equals_
         wrap_eth: dec!(3),
         ..ArbEnvOptions::default()
     };
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         size: dec!(0.5),
-        ..Cfg::default()
+        ..cfg()
     };
     profitable_trade(options, cfg, BINANCE, UNISWAP).await;
 }
@@ -431,7 +359,7 @@ async fn no_gap_sends_nothing() {
     .unwrap();
     env.prepare_mover(4, dec!(1)).await.unwrap();
     let (nonce, held) = (env.nonce().await.unwrap(), env.holdings().await.unwrap());
-    let mut run = Run::start(&env, &Cfg::default()).await;
+    let mut run = Run::start(&env, &cfg()).await;
     let first = run.wait_for("the first evaluation", is_edges).await;
     poke_both_venues(&env, 4, mid).await;
     // Re-evaluated on the book change and on the pool change (the block the swap made).
@@ -486,7 +414,7 @@ async fn exchange_fee_eats_the_gap_so_nothing_is_sent() {
     })
     .await
     .unwrap();
-    let cfg = Cfg::default();
+    let cfg = cfg();
     let (nonce, held) = (env.nonce().await.unwrap(), env.holdings().await.unwrap());
     let mut run = Run::start(&env, &cfg).await;
     let edge = buy_pool_sell_exchange(&run.wait_for("the first evaluation", is_edges).await);
@@ -525,9 +453,9 @@ async fn gas_eats_the_gap_so_nothing_is_sent() {
     let gap = exchange.quote_amount - pool.quote_amount;
     let gas_eth = pool.gas.as_ref().expect("a swap costs gas").native_amount;
     assert!(gap > Decimal::ZERO && gas_eth > Decimal::ZERO);
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         gas_native_price: Some((gap * Decimal::TWO / gas_eth).round_dp(2)),
-        ..Cfg::default()
+        ..cfg()
     };
     let (nonce, held) = (env.nonce().await.unwrap(), env.holdings().await.unwrap());
     let mut run = Run::start(&env, &cfg).await;
@@ -558,7 +486,7 @@ async fn insufficient_balance_on_either_venue_is_skipped_with_the_reason() {
     // The trade sells 1 ETH at the exchange: hold only half of it there.
     env.set_exchange_balance("ETH", dec!(0.5)).unwrap();
     let nonce = env.nonce().await.unwrap();
-    let mut run = Run::start(&env, &Cfg::default()).await;
+    let mut run = Run::start(&env, &cfg()).await;
     let skipped = run
         .wait_for("a skip", |e| matches!(e, ArbEvent::Skipped { .. }))
         .await;
@@ -636,11 +564,11 @@ async fn amm_first_swap_reverting_on_slippage_sends_no_exchange_order() {
     let mover = 2;
     let env = frontrun_env(1, mover, dec!(3100)).await;
     let held = env.holdings().await.unwrap();
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         amm_slippage_pct: dec!(0.1),
         max_failures: 1,
-        ..Cfg::default()
+        ..cfg()
     };
     let mut run = Run::start(&env, &cfg).await;
     run.wait_for("the swap in the pool", is_open_at(UNISWAP))
@@ -687,12 +615,12 @@ async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
     let mover = 4;
     let env = frontrun_env(3, mover, dec!(3100)).await;
     let held = env.holdings().await.unwrap();
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "concurrent",
         on_leg_failure: "unwind",
         amm_slippage_pct: dec!(0.1),
         max_failures: 1,
-        ..Cfg::default()
+        ..cfg()
     };
     let mut run = Run::start(&env, &cfg).await;
     run.wait_for("the swap in the pool", is_open_at(UNISWAP))
@@ -758,11 +686,11 @@ async fn exchange_rejecting_its_leg_unwinds_the_swap_on_chain() {
     .unwrap();
     env.set_automine(false).await.unwrap();
     let held = env.holdings().await.unwrap();
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         on_leg_failure: "unwind",
         max_failures: 1,
-        ..Cfg::default()
+        ..cfg()
     };
     let mut run = Run::start(&env, &cfg).await;
     run.wait_for("the swap in the pool", is_open_at(UNISWAP))
@@ -832,11 +760,11 @@ async fn stops_with_a_clear_message_after_max_failures() {
     .unwrap();
     // Every swap's deadline (now + 120 s) is already past on chain: each one reverts.
     env.advance_time(3600).await.unwrap();
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         max_failures: 2,
-        max_trades: 5,
-        ..Cfg::default()
+        max_trades: Some(5),
+        ..cfg()
     };
     let mut run = Run::start(&env, &cfg).await;
     let stopped = run.wait_for("the end", is_stopped).await;
@@ -872,7 +800,7 @@ fn stopped_outcome(e: &ArbEvent) -> RunOutcome {
 
 /// An environment with automine off and the trader's approvals done, and a run whose AMM leg (a
 /// WETH buy, the book being above the pool) waits in the transaction pool.
-async fn swap_waiting_in_the_pool(account: u64, cfg: &Cfg) -> (ArbEnv, Holdings, Run) {
+async fn swap_waiting_in_the_pool(account: u64, cfg: &StrategyToml) -> (ArbEnv, Holdings, Run) {
     let env = ArbEnv::start(ArbEnvOptions {
         exchange_mid: dec!(3100),
         account_index: account,
@@ -896,11 +824,11 @@ async fn mine_now(env: &ArbEnv) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_leg_expiring_unfilled_is_hedged_at_market() {
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         on_leg_failure: "hedge",
         max_failures: 1,
-        ..Cfg::default()
+        ..cfg()
     };
     let (env, held, mut run) = swap_waiting_in_the_pool(7, &cfg).await;
     // A competitor takes the ten best bids: the strategy's IOC limit no longer meets a bid.
@@ -944,11 +872,11 @@ async fn exchange_leg_expiring_unfilled_is_hedged_at_market() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_rejecting_its_leg_under_the_stop_policy_stops_with_the_exposure_recorded() {
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         on_leg_failure: "stop",
         max_failures: 3,
-        ..Cfg::default()
+        ..cfg()
     };
     let (env, held, mut run) = swap_waiting_in_the_pool(8, &cfg).await;
     env.set_exchange_balance("ETH", Decimal::ZERO).unwrap();
@@ -974,11 +902,11 @@ async fn exchange_rejecting_its_leg_under_the_stop_policy_stops_with_the_exposur
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hedge_rejected_too_stops_the_run_and_counts_the_failure() {
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         on_leg_failure: "hedge",
         max_failures: 3,
-        ..Cfg::default()
+        ..cfg()
     };
     let (env, held, mut run) = swap_waiting_in_the_pool(9, &cfg).await;
     // No ETH at the exchange: the leg and its hedge are both refused (-2010).
@@ -1015,7 +943,7 @@ async fn a_failed_balance_query_skips_the_evaluation_and_the_run_goes_on() {
     })
     .await
     .unwrap();
-    let cfg = Cfg::default();
+    let cfg = cfg();
     // The exchange answers the balance query with a gateway's error page.
     let mut run = Run::start_after(&env, &cfg, |env| {
         env.mock
@@ -1048,11 +976,11 @@ async fn a_failed_balance_query_skips_the_evaluation_and_the_run_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_leg_partially_filled_unwinds_the_rest_on_chain() {
-    let cfg = Cfg {
+    let cfg = StrategyToml {
         execution: "amm_first",
         on_leg_failure: "unwind",
         max_failures: 1,
-        ..Cfg::default()
+        ..cfg()
     };
     let (env, held, mut run) = swap_waiting_in_the_pool(6, &cfg).await;
     // The strategy will sell 1 ETH with a limit of 3091.80: a competitor leaves only the 0.5 ETH
