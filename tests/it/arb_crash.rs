@@ -107,6 +107,32 @@ manifest = "{manifest}"
     )
 }
 
+/// Waits (up to 60 s) until the `sluice arb --json` child prints its first `edges` event; its
+/// stdout is drained by a thread from then on, so the child never blocks on a full pipe.
+async fn wait_first_evaluation(child: &mut Child, log: &Path) {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains(r#""event":"edges""#)
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rx.try_recv().is_err() {
+        assert!(
+            Instant::now() < deadline && child.try_wait().unwrap().is_none(),
+            "sluice arb did not evaluate within 60 s (or exited):\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn spawn_arb(home: &Path, config: &Path, log: &Path, stdout: Stdio) -> Child {
     let stderr = std::fs::OpenOptions::new()
         .create(true)
@@ -471,8 +497,12 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
         // then often finds an exchange order the venue has and the journal has only as an intent.
         let slow_ack = rng.gen_bool(0.5);
         mock.set_ack_delay(Duration::from_millis(if slow_ack { 1500 } else { 0 }));
-        let delay = Duration::from_millis(rng.gen_range(300..4500));
-        let mut child = spawn_arb(&home, &trade_cfg, &log, Stdio::null());
+        // The delay counts from the child's first evaluation (its books synced), not from its
+        // spawn: on a loaded machine the start alone can take longer than any delay, and then no
+        // kill would ever land during a trade.
+        let delay = Duration::from_millis(rng.gen_range(0..3500));
+        let mut child = spawn_arb(&home, &trade_cfg, &log, Stdio::piped());
+        wait_first_evaluation(&mut child, &log).await;
         tokio::time::sleep(delay).await;
         let exited = child.try_wait().unwrap();
         assert!(
