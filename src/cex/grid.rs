@@ -166,10 +166,12 @@ impl Grid {
         if n_int == 0 || n_int + scale > 19 {
             return None;
         }
-        let digits = word.wrapping_sub(ZEROS);
         let mut end = start + n_int;
-        let v = match *buf.get(end)? {
-            b'"' => value_of_first(digits, n_int) * POW10[scale],
+        match *buf.get(end)? {
+            b'"' => {
+                let v = value_of_first(word.wrapping_sub(ZEROS), n_int) * POW10[scale];
+                Some((self.on_unit(v)?, end + 1))
+            }
             b'.' => {
                 let frac_word = load8(buf, end + 1)?;
                 let n_frac = leading_digits(frac_word);
@@ -177,33 +179,81 @@ impl Grid {
                 if n_frac == 0 || *buf.get(end)? != b'"' {
                     return None;
                 }
-                // digits beyond the grid's decimals must be zeros
-                let keep = n_frac.min(scale);
-                let frac = frac_word.wrapping_sub(ZEROS);
-                if bytes_between(frac, keep, n_frac) != 0 {
-                    return None;
-                }
-                let mantissa = if keep == 0 {
-                    value_of_first(digits, n_int)
-                } else if n_int + keep <= 8 {
-                    // the integer digits and the kept fraction digits side by side in one word
-                    // (n_int < 8 here): one conversion instead of two
-                    let int_digits = digits & ((1u64 << (8 * n_int)) - 1);
-                    value_of_first(int_digits | (frac << (8 * n_int)), n_int + keep)
-                } else {
-                    value_of_first(digits, n_int) * POW10[keep] + value_of_first(frac, keep)
-                };
-                mantissa * POW10[scale - keep]
+                Some((
+                    self.fraction_value(word, n_int, frac_word, n_frac)?,
+                    end + 1,
+                ))
             }
-            _ => return None,
+            _ => None,
+        }
+    }
+
+    /// [`Grid::parse_quoted`] for a value expected in a known [`Shape`] (`<digits>.<digits>`):
+    /// the digit counts are checked, not searched for, so where the value ends is known before
+    /// its bytes are read (a parser can go on to the next value without waiting for this one).
+    /// `None` if the value at `start` does not have this shape or is off the grid; when it
+    /// answers, the answer is the one of [`Grid::parse_quoted`]. The byte after the value
+    /// (`start + shape.len()`) is not checked: the caller checks it is the closing quote.
+    #[inline(always)]
+    pub(crate) fn parse_shaped(&self, buf: &[u8], start: usize, shape: Shape) -> Option<u64> {
+        let (n_int, n_frac) = (shape.int as usize, shape.frac as usize);
+        let word = load8(buf, start)?;
+        let dot = start + n_int;
+        let frac_word = load8(buf, dot + 1)?;
+        if leading_digits(word) != n_int
+            || *buf.get(dot)? != b'.'
+            || leading_digits(frac_word) != n_frac
+        {
+            return None;
+        }
+        self.fraction_value(word, n_int, frac_word, n_frac)
+    }
+
+    /// The grid count of `<n_int digits>.<n_frac digits>` (both 1..=8) from the word holding
+    /// the integer digits and the word holding the fraction digits, each first.
+    #[inline(always)]
+    fn fraction_value(
+        &self,
+        word: u64,
+        n_int: usize,
+        frac_word: u64,
+        n_frac: usize,
+    ) -> Option<u64> {
+        let scale = self.scale as usize;
+        // at most 19 significant digits in all: below 10^19 < 2^64, so nothing below overflows
+        if n_int == 0 || n_int + scale > 19 {
+            return None;
+        }
+        let digits = word.wrapping_sub(ZEROS);
+        // digits beyond the grid's decimals must be zeros
+        let keep = n_frac.min(scale);
+        let frac = frac_word.wrapping_sub(ZEROS);
+        if bytes_between(frac, keep, n_frac) != 0 {
+            return None;
+        }
+        let mantissa = if keep == 0 {
+            value_of_first(digits, n_int)
+        } else if n_int + keep <= 8 {
+            // the integer digits and the kept fraction digits side by side in one word
+            // (n_int < 8 here): one conversion instead of two
+            let int_digits = digits & ((1u64 << (8 * n_int)) - 1);
+            value_of_first(int_digits | (frac << (8 * n_int)), n_int + keep)
+        } else {
+            value_of_first(digits, n_int) * POW10[keep] + value_of_first(frac, keep)
         };
+        self.on_unit(mantissa * POW10[scale - keep])
+    }
+
+    /// A fixed-point value (`scale` decimals) as a count of `unit`s, if it is a multiple.
+    #[inline(always)]
+    fn on_unit(&self, v: u64) -> Option<u64> {
         if self.unit == 1 {
-            return Some((v, end + 1));
+            return Some(v);
         }
         if !v.is_multiple_of(self.unit) {
             return None;
         }
-        Some((v / self.unit, end + 1))
+        Some(v / self.unit)
     }
 
     /// The byte-at-a-time reader behind [`Grid::parse_quoted`]: any digit counts.
@@ -277,6 +327,34 @@ impl Grid {
     /// The decimal value of a grid count.
     pub fn to_decimal(&self, n: u64) -> Decimal {
         Decimal::from_i128_with_scale(i128::from(n) * i128::from(self.unit), self.scale)
+    }
+}
+
+/// The layout of a decimal value: `int` digits, a point, `frac` digits (both 1..=8), e.g.
+/// `59999.49` is 5 and 2. The values of one side of a Binance depth message almost always share
+/// one shape (fixed decimals per symbol), which lets the parser know where a value ends in advance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub int: u8,
+    pub frac: u8,
+}
+
+impl Shape {
+    /// The shape of `value` (its bytes without quotes), if it is `<1-8 digits>.<1-8 digits>`
+    /// (the digits themselves are not checked here).
+    pub(crate) fn of(value: &[u8]) -> Option<Self> {
+        let dot = value.iter().position(|&b| b == b'.')?;
+        let frac = value.len() - dot - 1;
+        ((1..=8).contains(&dot) && (1..=8).contains(&frac)).then_some(Self {
+            int: dot as u8,
+            frac: frac as u8,
+        })
+    }
+
+    /// Length in bytes.
+    #[inline(always)]
+    pub(crate) fn len(self) -> usize {
+        self.int as usize + 1 + self.frac as usize
     }
 }
 

@@ -48,6 +48,8 @@ pub struct DepthParser {
     symbol: String,
     /// `,"s":"<symbol>","U":` for the fast path.
     symbol_key: Vec<u8>,
+    /// Shapes of the bid and ask levels last read by the fast path (where they end).
+    shapes: [layout::LevelShape; 2],
     pub bids: Vec<Level>,
     pub asks: Vec<Level>,
 }
@@ -60,6 +62,7 @@ impl DepthParser {
             size,
             symbol: symbol.to_string(),
             symbol_key: layout::symbol_key(symbol),
+            shapes: [None; 2],
             bids: Vec::with_capacity(64),
             asks: Vec::with_capacity(64),
         }
@@ -137,6 +140,7 @@ impl DepthParser {
             buf,
             &mut self.bids,
             &mut self.asks,
+            &mut self.shapes,
         ) {
             return Ok(h);
         }

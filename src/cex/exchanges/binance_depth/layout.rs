@@ -8,7 +8,7 @@
 //! with the same result (checked by the tests below).
 
 use crate::cex::book::Level;
-use crate::cex::grid::{Grid, POW10, digits8, load8};
+use crate::cex::grid::{Grid, POW10, Shape, digits8, load8};
 
 use super::DiffHeader;
 
@@ -29,6 +29,7 @@ pub(super) fn parse_diff(
     buf: &[u8],
     bids: &mut Vec<Level>,
     asks: &mut Vec<Level>,
+    shapes: &mut [LevelShape; 2],
 ) -> Option<DiffHeader> {
     if !buf.starts_with(HEAD) {
         return None;
@@ -39,9 +40,9 @@ pub(super) fn parse_diff(
     let i = literal(buf, i, br#","u":"#)?;
     let (last, i) = uint(buf, i)?;
     let i = literal(buf, i, br#","b":["#)?;
-    let i = levels(price, size, buf, i, bids)?;
+    let i = levels(price, size, buf, i, bids, &mut shapes[0])?;
     let i = literal(buf, i, br#","a":["#)?;
-    let i = levels(price, size, buf, i, asks)?;
+    let i = levels(price, size, buf, i, asks, &mut shapes[1])?;
     if buf.get(i..)? != b"}" || first > last {
         return None;
     }
@@ -77,8 +78,16 @@ fn uint(buf: &[u8], i: usize) -> Option<(u64, usize)> {
     Some((high * POW10[m] + low, i + 8 + m))
 }
 
+/// The shapes of the price and the size of the levels of one side, as last seen.
+pub(super) type LevelShape = Option<(Shape, Shape)>;
+
 /// `["price","qty"],…]` from `i` (after the opening bracket) into `out`; the position after the
 /// closing bracket.
+///
+/// A level whose price and size have the shapes of the level before (`shape`) is read with the
+/// positions of its quotes known in advance ([`level_shaped`]): the next level's position does
+/// not wait for this level's digits to be scanned. Any other level is scanned ([`level_scanned`])
+/// and its shapes remembered. Both give the same answer for the same bytes.
 #[inline(always)]
 fn levels(
     price: &Grid,
@@ -86,26 +95,79 @@ fn levels(
     buf: &[u8],
     mut i: usize,
     out: &mut Vec<Level>,
+    shape: &mut LevelShape,
 ) -> Option<usize> {
     out.clear();
     if *buf.get(i)? == b']' {
         return Some(i + 1);
     }
     loop {
-        let j = literal(buf, i, b"[\"")?;
-        let (ticks, j) = price.parse_quoted(buf, j)?;
-        let j = literal(buf, j, b",\"")?;
-        let (lots, j) = size.parse_quoted(buf, j)?;
-        if *buf.get(j)? != b']' {
-            return None;
-        }
-        out.push(Level { ticks, lots });
-        match *buf.get(j + 1)? {
-            b',' => i = j + 2,
-            b']' => return Some(j + 2),
+        let shaped = match *shape {
+            Some(s) => level_shaped(price, size, buf, i, s),
+            None => None,
+        };
+        let (level, j) = match shaped {
+            Some(r) => r,
+            None => {
+                let (level, j, s) = level_scanned(price, size, buf, i)?;
+                *shape = s;
+                (level, j)
+            }
+        };
+        out.push(level);
+        match *buf.get(j)? {
+            b',' => i = j + 1,
+            b']' => return Some(j + 1),
             _ => return None,
         }
     }
+}
+
+/// `["price","qty"]` at `i` with the price and size in the shapes `(p, q)`: the level and the
+/// position after its closing bracket; `None` if the level is anything else.
+#[inline(always)]
+fn level_shaped(
+    price: &Grid,
+    size: &Grid,
+    buf: &[u8],
+    i: usize,
+    (p, q): (Shape, Shape),
+) -> Option<(Level, usize)> {
+    let p_at = i + 2;
+    let p_end = p_at + p.len();
+    let q_at = p_end + 3;
+    let q_end = q_at + q.len();
+    // the structure at its expected places (each digit run is checked by `parse_shaped`)
+    if buf.get(i..p_at)? != b"[\""
+        || buf.get(p_end..q_at)? != b"\",\""
+        || buf.get(q_end..q_end + 2)? != b"\"]"
+    {
+        return None;
+    }
+    let ticks = price.parse_shaped(buf, p_at, p)?;
+    let lots = size.parse_shaped(buf, q_at, q)?;
+    Some((Level { ticks, lots }, q_end + 2))
+}
+
+/// `["price","qty"]` at `i`, the digits scanned: the level, the position after its closing
+/// bracket, and the shapes of its price and size (if both have one).
+#[inline]
+fn level_scanned(
+    price: &Grid,
+    size: &Grid,
+    buf: &[u8],
+    i: usize,
+) -> Option<(Level, usize, LevelShape)> {
+    let p_at = literal(buf, i, b"[\"")?;
+    let (ticks, p_end) = price.parse_quoted(buf, p_at)?;
+    let q_at = literal(buf, p_end, b",\"")?;
+    let (lots, q_end) = size.parse_quoted(buf, q_at)?;
+    if *buf.get(q_end)? != b']' {
+        return None;
+    }
+    // `p_end` and `q_end` are after the closing quotes
+    let shape = Shape::of(buf.get(p_at..p_end - 1)?).zip(Shape::of(buf.get(q_at..q_end - 1)?));
+    Some((Level { ticks, lots }, q_end + 1, shape))
 }
 
 #[cfg(test)]
@@ -129,8 +191,16 @@ mod tests {
     fn both(msg: &[u8]) -> (Option<Parsed>, Result<Parsed, super::super::DepthError>) {
         let mut p = parser();
         let (mut bids, mut asks) = (Vec::new(), Vec::new());
-        let fast = super::parse_diff(&p.price, &p.size, &p.symbol_key, msg, &mut bids, &mut asks)
-            .map(|h| (h, bids, asks));
+        let fast = super::parse_diff(
+            &p.price,
+            &p.size,
+            &p.symbol_key,
+            msg,
+            &mut bids,
+            &mut asks,
+            &mut p.shapes,
+        )
+        .map(|h| (h, bids, asks));
         let general = p
             .parse_diff_general(msg)
             .map(|h| (h, p.bids.clone(), p.asks.clone()));
@@ -290,6 +360,46 @@ mod tests {
             }
         }
 
+        /// Messages whose levels share one shape per side (as Binance sends them: the shaped
+        /// reader takes every level after the first), with digits on and off the grid and
+        /// sometimes a level of another shape in between: the same answer as the general parser,
+        /// also with the shapes carried over from the message before.
+        #[test]
+        fn shaped_levels_agree_with_the_general_path(
+            shapes in proptest::collection::vec((1usize..10, 1usize..10, 1usize..10, 1usize..10), 2),
+            seeds in proptest::collection::vec((any::<u64>(), 0u8..8), 0..20),
+        ) {
+            let mut p = parser();
+            for (pi, pf, qi, qf) in shapes {
+                let levels: Vec<(String, String)> = seeds
+                    .iter()
+                    .map(|&(seed, kind)| match kind {
+                        // off the shape
+                        0 => (decimal(pi + 1, Some(pf), seed), decimal(qi, Some(qf), seed >> 7)),
+                        // sizes with the digits beyond the grid zero
+                        1..=4 => (
+                            decimal(pi, Some(pf), seed),
+                            format!("{}{}", decimal(qi, Some(qf.min(5)), seed >> 7), "0".repeat(qf.saturating_sub(5))),
+                        ),
+                        _ => (decimal(pi, Some(pf), seed), decimal(qi, Some(qf), seed >> 7)),
+                    })
+                    .collect();
+                let (bids, asks) = levels.split_at(levels.len() / 2);
+                let m = msg(1, 2, bids, asks);
+                let general = p
+                    .parse_diff_general(m.as_bytes())
+                    .map(|h| (h, p.bids.clone(), p.asks.clone()));
+                let (mut b, mut a) = (Vec::new(), Vec::new());
+                let fast = super::parse_diff(
+                    &p.price, &p.size, &p.symbol_key, m.as_bytes(), &mut b, &mut a, &mut p.shapes,
+                );
+                match fast {
+                    Some(h) => prop_assert_eq!(Ok((h, b, a)), general, "{}", m),
+                    None => prop_assert!(general.is_err(), "{}", m),
+                }
+            }
+        }
+
         /// Random byte edits of a valid message never panic either path, never make the fast path
         /// answer differently from the general one, and never change a synced book on an error.
         #[test]
@@ -302,8 +412,12 @@ mod tests {
             let mut m = msg(
                 101,
                 103,
-                &[("59999.49".into(), "0.00824000".into()), ("59999.48".into(), "0".into())],
-                &[("60000.01".into(), "1.5".into())],
+                &[
+                    ("59999.49".into(), "0.00824000".into()),
+                    ("59999.47".into(), "0.10000000".into()),
+                    ("59999.48".into(), "0".into()),
+                ],
+                &[("60000.01".into(), "1.5".into()), ("60000.02".into(), "2.5".into())],
             ).into_bytes();
             for (at, kind, byte) in edits {
                 let i = at.index(m.len().max(1));
