@@ -5,7 +5,7 @@
 //! end (the swap mined, then the exchange leg), journal both legs as terminal, say it stopped, and
 //! exit 0.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -96,22 +96,11 @@ fn event(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or(serde_json::Value::Null)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
-    // The chain and the exchange (the book 100 USDT above the pool), and the trader's router
-    // approval done beforehand, so that its only transaction is the swap.
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 1,
-        preapprove_router: true,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+/// A temporary sluice home with the dev wallet and the mock's API keys, and a `sluice arb` config
+/// file pointing at `env` (its `[connect]` tables write the manifest beside it).
+async fn arb_home(env: &ArbEnv) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
-    let manifest = tmp.path().join("manifest.json");
-    std::fs::write(&manifest, serde_json::to_vec(&env.chain.manifest).unwrap()).unwrap();
     sluice_ok(
         &home,
         &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
@@ -125,14 +114,17 @@ async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
     )
     .await;
     let config_file = tmp.path().join("arb.toml");
-    std::fs::write(&config_file, config(&env, &manifest)).unwrap();
+    let manifest = tmp.path().join("manifest.json");
+    std::fs::write(&config_file, config(env, &manifest)).unwrap();
+    (tmp, home, config_file)
+}
 
-    let nonce = env.nonce().await.unwrap();
-    env.set_automine(false).await.unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+/// `sluice arb --json --config FILE` in `home`, stdout and stderr piped, killed if dropped.
+fn spawn_arb(home: &Path, config_file: &Path) -> tokio::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["arb", "--json", "--config"])
-        .arg(&config_file)
-        .env("SLUICE_HOME", &home)
+        .arg(config_file)
+        .env("SLUICE_HOME", home)
         .env("SLUICE_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
@@ -140,7 +132,26 @@ async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
+    // The chain and the exchange (the book 100 USDT above the pool), and the trader's router
+    // approval done beforehand, so that its only transaction is the swap.
+    let env = ArbEnv::start(ArbEnvOptions {
+        exchange_mid: dec!(3100),
+        account_index: 1,
+        preapprove_router: true,
+        ..ArbEnvOptions::default()
+    })
+    .await
+    .unwrap();
+    let (_tmp, home, config_file) = arb_home(&env).await;
+
+    let nonce = env.nonce().await.unwrap();
+    env.set_automine(false).await.unwrap();
+    let mut child = spawn_arb(&home, &config_file);
     let mut out = lines(child.stdout.take().unwrap());
     let mut err = lines(child.stderr.take().unwrap());
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
@@ -221,35 +232,8 @@ async fn ctrl_c_right_after_the_start_still_stops_cleanly() {
     })
     .await
     .unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let manifest = tmp.path().join("manifest.json");
-    sluice_ok(
-        &home,
-        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
-        &format!("{DEV_MNEMONIC}\n"),
-    )
-    .await;
-    sluice_ok(
-        &home,
-        &["keys", "add", "--venue", "binance", "--stdin"],
-        &format!("{}\n{}\n", env.mock.api_key(), env.mock.api_secret()),
-    )
-    .await;
-    let config_file = tmp.path().join("arb.toml");
-    std::fs::write(&config_file, config(&env, &manifest)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["arb", "--json", "--config"])
-        .arg(&config_file)
-        .env("SLUICE_HOME", &home)
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let (_tmp, home, config_file) = arb_home(&env).await;
+    let mut child = spawn_arb(&home, &config_file);
     let mut out = lines(child.stdout.take().unwrap());
     let mut err = lines(child.stderr.take().unwrap());
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
