@@ -426,6 +426,11 @@ impl Grid {
 }
 
 impl ShapePlan {
+    /// Bytes [`ShapePlan::read`] loads from the value's start (its words reach past the value).
+    pub(crate) fn span(&self) -> usize {
+        self.frac_at + 8
+    }
+
     /// Reads a value of the plan's shape at `at` of `win`: `(bad, value)`, where `bad` is 0 if
     /// the bytes are digits and the point where the shape has them and the digits beyond the
     /// grid are zeros, and the value is a multiple of the grid's unit; then `value` is the grid

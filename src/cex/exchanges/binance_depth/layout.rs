@@ -100,12 +100,13 @@ impl SideShape {
     }
 }
 
-/// Bytes a planned level is read from: the level, its separator and the slack of whole-word
-/// loads.
-const WINDOW: usize = 32;
+/// Bytes a planned level is read from: the level and the slack of whole-word loads (a fixed
+/// size, which measured faster than each plan's own; the last level of a message, with fewer
+/// bytes after it, is read another way).
+const WINDOW: usize = 40;
 
 /// A level shape compiled for [`level_planned`]: where each part of `["price","qty"]` is, and
-/// the plans of both values. Only for levels short enough that every load stays in [`WINDOW`].
+/// the plans of both values. Only for levels whose loads all stay in [`WINDOW`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct LevelPlan {
     price: ShapePlan,
@@ -119,19 +120,19 @@ struct LevelPlan {
 }
 
 impl LevelPlan {
-    fn new(price: &Grid, size: &Grid, (p, q): (Shape, Shape)) -> Option<Self> {
+    fn new(price: &Grid, size: &Grid, (p, q): Shapes) -> Option<Self> {
+        let (price, size) = (price.plan(p)?, size.plan(q)?);
         let p_end = 2 + p.len();
         let q_at = p_end + 3;
         let q_end = q_at + q.len();
-        // the last word loaded starts at `q_end` (or at a fraction before it)
-        (q_end + 8 <= WINDOW).then_some(())?;
         Some(Self {
-            price: price.plan(p)?,
-            size: size.plan(q)?,
+            price,
+            size,
             p_end,
             q_at,
             q_end,
         })
+        .filter(|_| (2 + price.span()).max(q_at + size.span()).max(q_end + 8) <= WINDOW)
     }
 }
 
@@ -185,8 +186,8 @@ fn levels(
 /// `["price","qty"]` at `i` read by a compiled plan: every byte of the level is checked at its
 /// known place and both values are converted without a branch on their bytes; one test decides.
 /// The level and the position of its separator (after the closing bracket; the separator is
-/// checked by the caller); `None` if the bytes are anything else or fewer than [`WINDOW`] remain
-/// (the caller then reads the level another way, with the same answer).
+/// checked by the caller); `None` if the bytes are anything else or the input ends before the
+/// plan's last word (the caller then reads the level another way, with the same answer).
 #[inline(always)]
 fn level_planned(plan: &LevelPlan, buf: &[u8], i: usize) -> Option<(Level, usize)> {
     let win = buf.get(i..i.checked_add(WINDOW)?)?;
