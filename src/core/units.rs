@@ -83,11 +83,11 @@ fn strip_zeros(mut mantissa: u64, mut scale: u32) -> (u64, u32) {
     if mantissa == 0 {
         return (0, 0);
     }
-    while scale >= 8 && mantissa % 100_000_000 == 0 {
+    while scale >= 8 && mantissa.is_multiple_of(100_000_000) {
         mantissa /= 100_000_000;
         scale -= 8;
     }
-    while scale > 0 && mantissa % 10 == 0 {
+    while scale > 0 && mantissa.is_multiple_of(10) {
         mantissa /= 10;
         scale -= 1;
     }
