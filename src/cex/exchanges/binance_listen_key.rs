@@ -36,6 +36,9 @@ pub const PATH: &str = "/api/v3/userDataStream";
 /// Request weight of each listenKey endpoint.
 const WEIGHT: u32 = 2;
 
+/// Shortest keepalive interval accepted (a zero interval would spin).
+const MIN_KEEPALIVE: Duration = Duration::from_millis(10);
+
 /// Longest wait for the `DELETE` on stop.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -225,8 +228,8 @@ async fn one_key(
 ) -> Ended {
     let cfg = StreamConfig::new(&settings.name, &format!("{}/ws/{key}", settings.ws_url));
     let (_handle, mut rx) = stream::spawn(cfg, Arc::new(Vec::new));
-    let start = tokio::time::Instant::now() + settings.keepalive;
-    let mut keepalive = tokio::time::interval_at(start, settings.keepalive);
+    let every = settings.keepalive.max(MIN_KEEPALIVE);
+    let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         if *stop.borrow() {
