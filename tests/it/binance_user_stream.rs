@@ -150,6 +150,35 @@ async fn a_refused_upgrade_falls_back_too() {
     mock.fill_order(venue_order_id(&v, &id), None);
     wait_state(&v, &id, OrderState::Filled, dec!(0.3)).await;
     v.close();
+
+    // a key the exchange does not know fails on the listenKey request: an auth error
+    let unknown = BinanceSpot::new(
+        config(&mock),
+        Some(ApiCredentials::new("no-such-key", mock.api_secret()).unwrap()),
+    )
+    .unwrap();
+    let err = unknown.start_user_stream().await.unwrap_err();
+    assert!(
+        matches!(err, VenueError::Auth(ref m) if m.contains("-2015")),
+        "{err}"
+    );
+}
+
+/// Starting twice at once gives one stream on one key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_starts_share_one_stream() {
+    let mock = mock_with(UserStreams::listen_key_only()).await;
+    let v = venue(&mock, |_| {});
+    let (a, b) = tokio::join!(v.start_user_stream(), v.start_user_stream());
+    a.unwrap();
+    b.unwrap();
+    wait_for("the user stream", || mock.user_connections() == 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(mock.user_connections(), 1);
+    let c = mock.listen_key_counts();
+    assert_eq!((c.created, c.reused, c.closed), (1, 0, 0), "{c:?}");
+    v.stop_user_stream().await;
+    assert_eq!(mock.listen_key_counts().closed, 1);
 }
 
 /// The key lapses mid-order: `listenKeyExpired`, a new key, the stream resumes and the fills made

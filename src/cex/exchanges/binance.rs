@@ -151,6 +151,8 @@ struct Inner {
     tracker: Mutex<OrderTracker>,
     books: Mutex<HashMap<Pair, Arc<LiveBook>>>,
     user_stream: Mutex<Option<UserStreamTask>>,
+    /// Serializes `start_user_stream` (two starts would share, then close, one listenKey).
+    user_stream_start: tokio::sync::Mutex<()>,
 }
 
 /// The running user stream.
@@ -220,6 +222,7 @@ impl BinanceSpot {
                 markets: tokio::sync::Mutex::new(None),
                 books: Mutex::new(HashMap::new()),
                 user_stream: Mutex::new(None),
+                user_stream_start: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -569,6 +572,7 @@ impl BinanceSpot {
             .signer()
             .cloned()
             .ok_or_else(|| VenueError::Auth("the user stream needs API keys".into()))?;
+        let _starting = self.inner.user_stream_start.lock().await;
         if lock(&self.inner.user_stream).is_some() {
             return Ok(());
         }
@@ -603,10 +607,14 @@ impl BinanceSpot {
                              falling back to the listenKey stream"
                         );
                         self.start_listen_key(markets).await.map_err(|e| {
-                            VenueError::NotSupported(format!(
+                            let both = format!(
                                 "user stream: the WebSocket API subscription is not served \
                                  ({reason}) and the listenKey stream failed too: {e}"
-                            ))
+                            );
+                            match e {
+                                VenueError::Auth(_) => VenueError::Auth(both),
+                                _ => VenueError::NotSupported(both),
+                            }
                         })?
                     }
                     WsApiStart::Unsupported(reason) => {
@@ -624,13 +632,7 @@ impl BinanceSpot {
                 }
             }
         };
-        let mut slot = lock(&self.inner.user_stream);
-        if slot.is_some() {
-            // a concurrent start won
-            drop(started.shut());
-        } else {
-            *slot = Some(started);
-        }
+        *lock(&self.inner.user_stream) = Some(started);
         Ok(())
     }
 
