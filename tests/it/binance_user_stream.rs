@@ -300,6 +300,39 @@ async fn a_dropped_legacy_socket_reconnects() {
     v.stop_user_stream().await;
 }
 
+/// An order filled while the legacy stream cannot connect (503) is reconciled when it is back,
+/// counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fill_during_a_legacy_outage_is_reconciled() {
+    let mock = mock_with(UserStreams::listen_key_only()).await;
+    let (v, mut events) = started(&mock).await;
+    let mut trades = HashSet::new();
+    let id = v
+        .submit(limit(
+            &v,
+            Side::Sell,
+            OrderType::Limit,
+            dec!(0.3),
+            Some(dec!(101)),
+        ))
+        .await
+        .unwrap();
+    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let oid = venue_order_id(&v, &id);
+    assert_eq!(
+        mock.fill_order_while_user_streams_down(oid, None),
+        dec!(0.3)
+    );
+    wait_for("the outage", || mock.user_connections() == 0).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(v.tracked(&id).unwrap().state, OrderState::Open);
+    mock.set_user_streams_down(false);
+    wait_state(&v, &id, OrderState::Filled, dec!(0.3)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(drain_fills(&mut events, &mut trades), dec!(0.3));
+    v.stop_user_stream().await;
+}
+
 /// The default mock is Binance.com: the WebSocket API subscription is used, no listenKey is ever
 /// asked for, and a forced listenKey stream meets the 410 Gone page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
