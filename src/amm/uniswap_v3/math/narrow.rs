@@ -11,7 +11,7 @@ use super::tick_math::mul_u128;
 
 /// `x / d` of a little-endian number of 64-bit limbs by a non-zero divisor: the quotient's limbs
 /// and the remainder. `None` for a zero divisor.
-#[inline]
+#[inline(always)]
 pub(crate) fn div_limbs<const N: usize>(x: [u64; N], d: u128) -> Option<([u64; N], u128)> {
     if d == 0 {
         return None;
@@ -88,6 +88,96 @@ fn div_192_by_128(r: u128, limb: u64, d: u128) -> (u64, u128) {
     (q, rem)
 }
 
+/// `x / d` for a divisor of three or four limbs (at least 2^128), when the quotient fits 128 bits:
+/// the quotient and whether a remainder is left; `None` if the quotient does not fit or `d` is
+/// below 2^128. Knuth's algorithm D: the dividend is at most six limbs, so the quotient has at
+/// most four digits, of which the top ones are usually zero and skipped without a division.
+#[inline(always)]
+fn div_wide(x: [u64; 6], d: [u64; 4]) -> Option<(u128, bool)> {
+    let n = if d[3] != 0 {
+        4
+    } else if d[2] != 0 {
+        3
+    } else {
+        return None;
+    };
+    let s = d[n - 1].leading_zeros();
+    // divisor and dividend shifted left until the divisor's top bit is set
+    let shifted = |v: &[u64], i: usize| {
+        let below = if s == 0 || i == 0 {
+            0
+        } else {
+            v[i - 1] >> (64 - s)
+        };
+        (v[i] << s) | below
+    };
+    let mut dn = [0u64; 4];
+    for (i, l) in dn.iter_mut().enumerate().take(n) {
+        *l = shifted(&d, i);
+    }
+    let mut u = [0u64; 7];
+    for (i, l) in u.iter_mut().enumerate().take(6) {
+        *l = shifted(&x, i);
+    }
+    u[6] = if s == 0 { 0 } else { x[5] >> (64 - s) };
+    let (d1, d2) = (dn[n - 1], dn[n - 2]);
+    let mut q = 0u128;
+    for j in (0..=(6 - n)).rev() {
+        let top = (u128::from(u[j + n]) << 64) | u128::from(u[j + n - 1]);
+        if top < u128::from(d1) {
+            // the estimate below is zero, so is the digit
+            continue;
+        }
+        let (mut qhat, mut rhat) = if u[j + n] >= d1 {
+            (u64::MAX, top - u128::from(u64::MAX) * u128::from(d1))
+        } else {
+            let qh = top / u128::from(d1);
+            (qh as u64, top - qh * u128::from(d1))
+        };
+        while rhat >> 64 == 0
+            && u128::from(qhat) * u128::from(d2) > ((rhat << 64) | u128::from(u[j + n - 2]))
+        {
+            qhat -= 1;
+            rhat += u128::from(d1);
+        }
+        // u[j..=j+n] -= qhat * dn
+        let mut carry = 0u64;
+        let mut borrow = false;
+        for i in 0..n {
+            let p = u128::from(qhat) * u128::from(dn[i]) + u128::from(carry);
+            carry = (p >> 64) as u64;
+            let (s1, b1) = u[i + j].overflowing_sub(p as u64);
+            let (s2, b2) = s1.overflowing_sub(u64::from(borrow));
+            u[i + j] = s2;
+            borrow = b1 | b2;
+        }
+        let (s1, b1) = u[j + n].overflowing_sub(carry);
+        let (s2, b2) = s1.overflowing_sub(u64::from(borrow));
+        u[j + n] = s2;
+        if b1 | b2 {
+            // the estimate was one too large: add the divisor back
+            qhat -= 1;
+            let mut c = false;
+            for i in 0..n {
+                let (t1, c1) = u[i + j].overflowing_add(dn[i]);
+                let (t2, c2) = t1.overflowing_add(u64::from(c));
+                u[i + j] = t2;
+                c = c1 | c2;
+            }
+            u[j + n] = u[j + n].wrapping_add(u64::from(c));
+        }
+        if j >= 2 {
+            if qhat != 0 {
+                return None;
+            }
+        } else {
+            q |= u128::from(qhat) << (64 * j);
+        }
+    }
+    let rem_nonzero = u.iter().take(n).any(|l| *l != 0);
+    Some((q, rem_nonzero))
+}
+
 /// The value of limbs if it fits 128 bits.
 #[inline(always)]
 fn limbs_to_u128<const N: usize>(x: &[u64; N]) -> Option<u128> {
@@ -157,9 +247,9 @@ pub(crate) fn amount1_delta(a: u128, b: u128, liquidity: u128, round_up: bool) -
 
 /// `get_amount0_delta`: `L * 2^96 * (sqrtB - sqrtA) / sqrtB / sqrtA`, each division rounded up or
 /// down as the contract rounds (`mulDiv` by the higher price, then a division by the lower one).
-/// Rounding down twice is rounding down the quotient by their product, and the same holds for
-/// rounding up; so the result is the floor of the two divisions, plus one when rounding up and
-/// either left a remainder.
+/// Rounding down twice is rounding down the quotient by the product of the divisors
+/// (`floor(floor(x / b) / a) == floor(x / (a * b))`), and the same holds for rounding up; so the
+/// result is one division by `sqrtA * sqrtB`, plus one when rounding up and a remainder is left.
 #[inline(always)]
 pub(crate) fn amount0_delta(a: u128, b: u128, liquidity: u128, round_up: bool) -> Option<u128> {
     let (low, high) = if a > b { (b, a) } else { (a, b) };
@@ -176,10 +266,18 @@ pub(crate) fn amount0_delta(a: u128, b: u128, liquidity: u128, round_up: bool) -
         ((ph >> 32) as u64),
         ((ph >> 96) as u64),
     ];
-    let (q1, r1) = div_limbs(x, high)?;
-    let (q2, r2) = div_limbs(q1, low)?;
-    let q = limbs_to_u128(&q2)?;
-    if round_up && (r1 != 0 || r2 != 0) {
+    // one division by the product of the prices (at most 256 bits)
+    let (dh, dl) = mul_u128(low, high);
+    let (q, rem_nonzero) = if dh == 0 {
+        let (q, r) = div_limbs(x, dl)?;
+        (limbs_to_u128(&q)?, r != 0)
+    } else {
+        div_wide(
+            x,
+            [dl as u64, (dl >> 64) as u64, dh as u64, (dh >> 64) as u64],
+        )?
+    };
+    if round_up && rem_nonzero {
         q.checked_add(1)
     } else {
         Some(q)
@@ -283,6 +381,53 @@ mod tests {
             }
         }
 
+        /// The division by three- and four-limb divisors equals ruint's, or is `None` exactly
+        /// where the quotient exceeds 128 bits.
+        #[test]
+        fn wide_division_equals_ruint(
+            x in any::<[u64; 6]>(),
+            width in 0usize..=384,
+            d in any::<[u64; 4]>(),
+            d_width in 129usize..=256,
+            near in any::<bool>(),
+        ) {
+            let mut x = x;
+            for (i, l) in x.iter_mut().enumerate() {
+                let lo = i * 64;
+                if lo >= width {
+                    *l = 0;
+                } else if width - lo < 64 {
+                    *l &= (1u64 << (width - lo)) - 1;
+                }
+            }
+            let mut d = d;
+            for (i, l) in d.iter_mut().enumerate() {
+                let lo = i * 64;
+                if lo >= d_width {
+                    *l = 0;
+                } else if d_width - lo < 64 {
+                    *l &= (1u64 << (d_width - lo)) - 1;
+                }
+            }
+            // divisors at 2^128 and 2^192 and just below 2^256, and all-ones limbs
+            if near {
+                d = match width % 4 {
+                    0 => [0, 0, 1, 0],
+                    1 => [0, 0, 0, 1],
+                    2 => [u64::MAX; 4],
+                    _ => [u64::MAX, u64::MAX, u64::MAX, 0],
+                };
+            }
+            let wd = U512::from_limbs([d[0], d[1], d[2], d[3], 0, 0, 0, 0]);
+            prop_assume!(wd >= U512::from(1u8) << 128usize);
+            let (wq, wr) = to_u512(&x).div_rem(wd);
+            let want = (wq < U512::from(1u8) << 128usize).then(|| {
+                let l = wq.as_limbs();
+                (u128::from(l[0]) | (u128::from(l[1]) << 64), !wr.is_zero())
+            });
+            prop_assert_eq!(div_wide(x, d), want);
+        }
+
         #[test]
         fn mul_div_equals_the_wide_one(a in edge_u128(), b in edge_u128(), d in edge_u128()) {
             let want = narrowed(wide::mul_div(wide_u(a), wide_u(b), wide_u(d)));
@@ -354,6 +499,23 @@ mod tests {
             assert_eq!(U512::from(r), wr, "{d}");
         }
         assert!(div_limbs([1u64, 2], 0).is_none());
+        // Knuth's add-back step (the estimate one too large even after the two-limb test), as in
+        // Hacker's Delight's test of `divmnu` with 64-bit digits
+        let x = [0, 0, 1 << 63, (1 << 63) - 1, 0, 0];
+        let d = [1, 0, 1 << 63, 0];
+        let (wq, wr) = to_u512(&x).div_rem(U512::from_limbs([1, 0, 1 << 63, 0, 0, 0, 0, 0]));
+        assert_eq!(
+            div_wide(x, d),
+            Some((u128::try_from(wq).unwrap(), !wr.is_zero()))
+        );
+        assert_eq!(div_wide(x, d), Some((u64::MAX as u128 - 1, true)));
+        // a quotient of 2^128 or more is no answer
+        assert_eq!(div_wide([0, 0, 0, 0, 0, 1], [0, 0, 1, 0]), None);
+        assert_eq!(div_wide([0, 0, 0, 0, 1, 0], [0, 0, 1, 0]), None);
+        assert_eq!(
+            div_wide([0, 0, 0, 1, 0, 0], [0, 0, 1, 0]),
+            Some((1u128 << 64, false))
+        );
         // a quotient above 128 bits is no answer
         assert_eq!(mul_div_rem(u128::MAX, u128::MAX, 1), None);
         assert_eq!(

@@ -47,11 +47,14 @@ pub(super) fn simulate(
         hint = found.split;
         let next_tick = found.tick.clamp(MIN_TICK, MAX_TICK);
         let initialized = found.index.filter(|_| next_tick == found.tick);
-        let sqrt_next = match initialized.and_then(|i| pool.ticks.sqrt_price_at(i)) {
+        // an initialized tick's price is cached (None also when it does not fit 128 bits)
+        let sqrt_next = match initialized.and_then(|i| pool.ticks.sqrt_price_u128_at(i)) {
             Some(p) => p,
-            None => get_sqrt_ratio_at_tick(next_tick).ok()?,
+            None => as_u128(get_sqrt_ratio_at_tick(next_tick).ok()?)?,
         };
-        let sqrt_next = as_u128(sqrt_next).filter(|p| *p != u128::MAX)?;
+        if sqrt_next == u128::MAX {
+            return None;
+        }
         let target = if (zero_for_one && sqrt_next < limit) || (!zero_for_one && sqrt_next > limit)
         {
             limit
