@@ -134,7 +134,7 @@ impl PoolState {
             SwapAmount::ExactIn(a) => (a, true),
             SwapAmount::ExactOut(a) => (a, false),
         };
-        if specified.is_zero() {
+        if is_zero(&specified) {
             return Err(SwapError::ZeroAmount);
         }
         if specified > MAX_AMOUNT {

@@ -1,7 +1,7 @@
 //! The swap step's arithmetic for the common case where square-root prices, liquidity and amounts
 //! all fit 128 bits (true of most pools, e.g. WETH/USDC): the same integers as the 256-bit
-//! functions of this module, computed on `u128` values kept in registers, with a long division by
-//! a 128-bit divisor written for that case instead of a 512-bit one.
+//! functions of this module, computed on `u128` values kept in registers, with long divisions by
+//! divisors of up to 128 and up to 256 bits written for these cases instead of ruint's 512-bit one.
 //!
 //! Every function returns `None` where a value would not fit 128 bits or where the contract would
 //! revert; the caller then computes the step with the general 256-bit functions, which give the
@@ -21,11 +21,14 @@ pub(crate) fn div_limbs<const N: usize>(x: [u64; N], d: u128) -> Option<([u64; N
         // a one-limb divisor: 128-by-64-bit steps, each remainder below the divisor
         let mut r: u128 = 0;
         for i in (0..N).rev() {
-            let cur = (r << 64) | u128::from(x[i]);
-            if cur < d {
-                r = cur;
+            if r == 0 {
+                // a 64-bit division, inline
+                let (xi, d) = (x[i], d as u64);
+                q[i] = xi / d;
+                r = u128::from(xi % d);
                 continue;
             }
+            let cur = (r << 64) | u128::from(x[i]);
             let qi = cur / d;
             r = cur - qi * d;
             q[i] = qi as u64;
@@ -256,16 +259,7 @@ pub(crate) fn amount0_delta(a: u128, b: u128, liquidity: u128, round_up: bool) -
     if low == 0 {
         return None;
     }
-    let (ph, pl) = mul_u128(liquidity, high - low);
-    // (L * (high - low)) << 96 in five limbs (below 2^352)
-    let x = [
-        0u64,
-        (pl << 32) as u64,
-        ((pl >> 32) as u64),
-        (((pl >> 96) | (ph << 32)) as u64),
-        ((ph >> 32) as u64),
-        ((ph >> 96) as u64),
-    ];
+    let x = product_shl96(liquidity, high - low);
     // one division by the product of the prices (at most 256 bits)
     let (dh, dl) = mul_u128(low, high);
     let (q, rem_nonzero) = if dh == 0 {
@@ -282,6 +276,70 @@ pub(crate) fn amount0_delta(a: u128, b: u128, liquidity: u128, round_up: bool) -
     } else {
         Some(q)
     }
+}
+
+/// `(a * b) << 96` in six limbs (below 2^352).
+#[inline(always)]
+fn product_shl96(a: u128, b: u128) -> [u64; 6] {
+    let (ph, pl) = mul_u128(a, b);
+    [
+        0u64,
+        (pl << 32) as u64,
+        (pl >> 32) as u64,
+        ((pl >> 96) | (ph << 32)) as u64,
+        (ph >> 32) as u64,
+        (ph >> 96) as u64,
+    ]
+}
+
+/// `ceil(x / d)` for a divisor of up to 256 bits given as (high, low) halves, when it fits 128
+/// bits.
+#[inline(always)]
+fn div_rounding_up_256(x: [u64; 6], dh: u128, dl: u128) -> Option<u128> {
+    let (q, rem_nonzero) = if dh == 0 {
+        let (q, r) = div_limbs(x, dl)?;
+        (limbs_to_u128(&q)?, r != 0)
+    } else {
+        div_wide(
+            x,
+            [dl as u64, (dl >> 64) as u64, dh as u64, (dh >> 64) as u64],
+        )?
+    };
+    if rem_nonzero {
+        q.checked_add(1)
+    } else {
+        Some(q)
+    }
+}
+
+/// `SqrtPriceMath.getNextSqrtPriceFromAmount0RoundingUp`: the price after adding (`add`) or
+/// removing `amount` of token0, `ceil(L * 2^96 * P / (L * 2^96 ± amount * P))`. `None` where the
+/// contract takes its other branch (the denominator wraps 2^256) or reverts.
+#[inline(always)]
+pub(crate) fn next_sqrt_price_from_amount0(
+    sqrt_p: u128,
+    liquidity: u128,
+    amount: u128,
+    add: bool,
+) -> Option<u128> {
+    if amount == 0 {
+        return Some(sqrt_p);
+    }
+    let x = product_shl96(liquidity, sqrt_p);
+    // numerator1 = L << 96 as 256 bits, and amount * P
+    let (n1h, n1l) = (liquidity >> 32, liquidity << 96);
+    let (ph, pl) = mul_u128(amount, sqrt_p);
+    let (dh, dl) = if add {
+        let (dl, carry) = n1l.overflowing_add(pl);
+        (n1h.checked_add(ph)?.checked_add(u128::from(carry))?, dl)
+    } else {
+        if (n1h, n1l) <= (ph, pl) {
+            return None;
+        }
+        let (dl, borrow) = n1l.overflowing_sub(pl);
+        (n1h - ph - u128::from(borrow), dl)
+    };
+    div_rounding_up_256(x, dh, dl)
 }
 
 /// `floor(x * 2^96 / d)` and whether a remainder is left; `None` for `d == 0` or a quotient above
@@ -465,6 +523,44 @@ mod tests {
         ) {
             let want = narrowed(wide::get_amount0_delta(wide_u(a), wide_u(b), liquidity, up));
             prop_assert_eq!(amount0_delta(a, b, liquidity, up), want);
+        }
+
+        /// The token0 price update equals the 256-bit one, adding and removing, where the
+        /// latter's result fits 128 bits (and is `None` exactly where it does not, reverts, or
+        /// takes the branch for a wrapping denominator).
+        #[test]
+        fn next_price_from_amount0_equals_the_wide_one(
+            sqrt_p in edge_u128(),
+            liquidity in edge_u128(),
+            amount in edge_u128(),
+            realistic in any::<bool>(),
+            p in (1u128 << 32)..u128::MAX,
+            l in 1u128..(1u128 << 100),
+            a in 0u128..(1u128 << 100),
+        ) {
+            let (sqrt_p, liquidity, amount) =
+                if realistic { (p, l, a) } else { (sqrt_p, liquidity, amount) };
+            prop_assume!(sqrt_p != 0 && liquidity != 0);
+            for add in [true, false] {
+                let got = next_sqrt_price_from_amount0(sqrt_p, liquidity, amount, add);
+                let wide = if add {
+                    wide::get_next_sqrt_price_from_input(wide_u(sqrt_p), liquidity, wide_u(amount), true)
+                } else {
+                    wide::get_next_sqrt_price_from_output(wide_u(sqrt_p), liquidity, wide_u(amount), false)
+                };
+                // Some(v) only where the 256-bit function gives v
+                if let Some(v) = got {
+                    prop_assert_eq!(Ok(wide_u(v)), wide);
+                } else {
+                    // None: the 256-bit result does not fit, it fails, or its denominator wraps
+                    let wraps = add && {
+                        let n1 = wide_u(liquidity) << 96usize;
+                        let (prod, o) = wide_u(amount).overflowing_mul(wide_u(sqrt_p));
+                        o || n1.overflowing_add(prod).1
+                    };
+                    prop_assert!(wraps || narrowed(wide).is_none());
+                }
+            }
         }
 
         #[test]

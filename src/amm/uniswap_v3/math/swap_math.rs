@@ -285,20 +285,9 @@ fn next_price_narrow(
             let q = if r { q.checked_add(1)? } else { q };
             (sqrt_p > q).then(|| sqrt_p - q)
         }
-        // token0 in or out: the 256-bit function (its divisor is L * 2^96 plus a product)
-        (true, true) => as_u128(
-            get_next_sqrt_price_from_input(U256::from(sqrt_p), liquidity, U256::from(amount), true)
-                .ok()?,
-        ),
-        (false, false) => as_u128(
-            get_next_sqrt_price_from_output(
-                U256::from(sqrt_p),
-                liquidity,
-                U256::from(amount),
-                false,
-            )
-            .ok()?,
-        ),
+        // token0 in or out: ceil(L * 2^96 * P / (L * 2^96 +- amount * P))
+        (true, true) => narrow::next_sqrt_price_from_amount0(sqrt_p, liquidity, amount, true),
+        (false, false) => narrow::next_sqrt_price_from_amount0(sqrt_p, liquidity, amount, false),
     }
 }
 

@@ -14,7 +14,9 @@ use crate::amm::uniswap_v3::math::{
 };
 
 /// The swap with the already validated `specified` amount, starting price and `limit`, or `None`
-/// where the 256-bit loop must compute it.
+/// where the 256-bit loop must compute it. Inlined, so that the outcome is written where the
+/// caller returns it (as a call, the 160-byte outcome was copied on the way out).
+#[inline(always)]
 pub(super) fn simulate(
     pool: &PoolState,
     zero_for_one: bool,
