@@ -21,14 +21,11 @@ pub(crate) fn div_limbs<const N: usize>(x: [u64; N], d: u128) -> Option<([u64; N
         // a one-limb divisor: 128-by-64-bit steps, each remainder below the divisor
         let mut r: u128 = 0;
         for i in (0..N).rev() {
-            if r == 0 {
-                // a 64-bit division, inline
-                let (xi, d) = (x[i], d as u64);
-                q[i] = xi / d;
-                r = u128::from(xi % d);
+            let cur = (r << 64) | u128::from(x[i]);
+            if cur < d {
+                r = cur;
                 continue;
             }
-            let cur = (r << 64) | u128::from(x[i]);
             let qi = cur / d;
             r = cur - qi * d;
             q[i] = qi as u64;
