@@ -55,6 +55,11 @@ pub fn amount_units(amount: Decimal, token: &Token) -> Result<U256, AmmError> {
 }
 
 /// `num / den` raw units converted to a price in whole tokens: times `10^(base_dec - quote_dec)`.
+///
+/// As many digits as a `Decimal` holds are kept: the quotient is taken at the largest scale
+/// (at most 28) whose result fits a `Decimal` once its trailing zeros are dropped, rounded
+/// down, then shifted by the decimals. `num * 10^28 / den` is divided once and the scale found
+/// by comparisons; only when `num * 10^28` does not fit 256 bits are the scales tried one by one.
 pub fn price_from_raw_ratio(
     num: U256,
     den: U256,
@@ -65,19 +70,11 @@ pub fn price_from_raw_ratio(
         return Err(AmmError::Math("price of an empty reserve".into()));
     }
     let overflow = || AmmError::Math(format!("price {num}/{den} does not fit a decimal"));
-    // Keep as many digits as a Decimal holds: the largest scale whose result still fits.
-    let mut value = None;
-    for scale in (0..=28u8).rev() {
-        let factor = U256::from(10u8).pow(U256::from(scale));
-        let Some(scaled) = num.checked_mul(factor) else {
-            continue;
-        };
-        if let Ok(d) = from_units(scaled / den, scale) {
-            value = Some(d);
-            break;
-        }
+    let value = match num.checked_mul(U256::from(POW10_28)) {
+        Some(scaled) => largest_fitting_scale(scaled / den),
+        None => ratio_scale_by_scale(num, den),
     }
-    let value = value.ok_or_else(overflow)?;
+    .ok_or_else(overflow)?;
     let shift = i32::from(base_decimals) - i32::from(quote_decimals);
     let ten_pow = Decimal::from_i128_with_scale(10i128.pow(shift.unsigned_abs().min(28)), 0);
     let adjusted = if shift >= 0 {
@@ -86,6 +83,33 @@ pub fn price_from_raw_ratio(
         value.checked_div(ten_pow)
     };
     adjusted.map(|d| d.normalize()).ok_or_else(overflow)
+}
+
+const POW10_28: u128 = 10u128.pow(28);
+
+/// `q / 10^28` as a `Decimal` with as many of its digits as fit (the rest dropped, rounding
+/// down): the fewest digits `d` dropped so that `q / 10^d` fits 96 bits, found by comparing `q`
+/// with `2^96 * 10^d`; `None` if even `q / 10^28` does not fit.
+fn largest_fitting_scale(q: U256) -> Option<Decimal> {
+    let limit = U256::from(1u128 << 96);
+    let mut bound = limit;
+    for dropped in 0..=28u8 {
+        if q < bound {
+            let kept = q / U256::from(10u128.pow(u32::from(dropped)));
+            return from_units(kept, 28 - dropped).ok();
+        }
+        bound = bound.checked_mul(U256::from(10u8))?;
+    }
+    None
+}
+
+/// The same value for a `num` too large to be multiplied by `10^28`: each scale from 28 down
+/// tried in turn.
+fn ratio_scale_by_scale(num: U256, den: U256) -> Option<Decimal> {
+    (0..=28u8).rev().find_map(|scale| {
+        let scaled = num.checked_mul(U256::from(10u128.pow(u32::from(scale))))?;
+        from_units(scaled / den, scale).ok()
+    })
 }
 
 /// Builds the venue quote of a swap that sells (`Side::Sell`, base in) or buys (`Side::Buy`, base
@@ -143,7 +167,65 @@ pub fn build_quote(
 mod tests {
     use super::*;
     use alloy::primitives::Address;
+    use proptest::prelude::*;
     use rust_decimal_macros::dec;
+
+    /// `price_from_raw_ratio` as first written: every scale from 28 down, until one fits.
+    fn reference_price(num: U256, den: U256, quote_dec: u8, base_dec: u8) -> Option<Decimal> {
+        if den.is_zero() {
+            return None;
+        }
+        let mut value = None;
+        for scale in (0..=28u8).rev() {
+            let factor = U256::from(10u8).pow(U256::from(scale));
+            let Some(scaled) = num.checked_mul(factor) else {
+                continue;
+            };
+            if let Ok(d) = from_units(scaled / den, scale) {
+                value = Some(d);
+                break;
+            }
+        }
+        let shift = i32::from(base_dec) - i32::from(quote_dec);
+        let ten_pow = Decimal::from_i128_with_scale(10i128.pow(shift.unsigned_abs().min(28)), 0);
+        let adjusted = if shift >= 0 {
+            value?.checked_mul(ten_pow)
+        } else {
+            value?.checked_div(ten_pow)
+        };
+        adjusted.map(|d| d.normalize())
+    }
+
+    /// A `U256` of random magnitude: `mantissa * 2^shift`, sometimes times a power of ten
+    /// (trailing decimal zeros).
+    fn wide() -> impl Strategy<Value = U256> {
+        (any::<u128>(), 0usize..200, 0u8..30, any::<bool>()).prop_map(|(m, shift, tens, round)| {
+            let v = U256::from(m).checked_shl(shift).unwrap_or(U256::from(m));
+            if round {
+                U256::from(m % 1000).saturating_mul(U256::from(10u8).pow(U256::from(tens)))
+            } else {
+                v
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The one-division price equals the scale-by-scale reference: the same `Decimal`
+        /// (value and text) or both no price, for ratios of every magnitude.
+        #[test]
+        fn price_equals_the_scale_by_scale_reference(
+            num in wide(),
+            den in wide(),
+            quote_dec in 0u8..=24,
+            base_dec in 0u8..=24,
+        ) {
+            let got = price_from_raw_ratio(num, den, quote_dec, base_dec).ok();
+            let want = reference_price(num, den, quote_dec, base_dec);
+            prop_assert_eq!(got.map(|d| d.to_string()), want.map(|d| d.to_string()));
+        }
+    }
 
     fn token(symbol: &str, decimals: u8) -> Token {
         Token {

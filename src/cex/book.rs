@@ -310,6 +310,36 @@ mod tests {
             check_side_against_model(&ops)?;
         }
 
+        /// Setting the levels of a diff side at once (`set_all`, the hot path) leaves the same
+        /// book after every batch as setting them one by one, across chunks and best removals.
+        #[test]
+        fn set_all_equals_one_by_one(batches in proptest::collection::vec(
+            proptest::collection::vec(
+                (prop_oneof![1000u64..1040, 2040u64..2060, 0u64..4096, 5_000_000u64..5_000_003], 0u64..3),
+                0..20,
+            ),
+            0..40,
+        )) {
+            let (mut one, mut all) = (book(), book());
+            for (k, batch) in batches.iter().enumerate() {
+                let levels: Vec<Level> = batch.iter().map(|&(ticks, lots)| Level { ticks, lots }).collect();
+                if k % 2 == 0 {
+                    for l in &levels {
+                        one.bids.set(l.ticks, l.lots);
+                    }
+                    all.bids.set_all(&levels);
+                } else {
+                    for l in &levels {
+                        one.asks.set(l.ticks, l.lots);
+                    }
+                    all.asks.set_all(&levels);
+                }
+                prop_assert_eq!(one.best_bid(), all.best_bid());
+                prop_assert_eq!(one.best_ask(), all.best_ask());
+                prop_assert_eq!(&one, &all);
+            }
+        }
+
         /// The book matches a BTreeMap model after any sequence of sets.
         #[test]
         fn matches_a_map(ops in proptest::collection::vec((0u64..60, 0u64..4, any::<bool>()), 0..300)) {

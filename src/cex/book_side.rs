@@ -108,6 +108,46 @@ impl<const BID: bool> BookSide<BID> {
         }
     }
 
+    /// Sets the levels of one side of a diff in order: the same as [`BookSide::set`] on each,
+    /// with the counts, the best level and the hot chunk kept in registers while the levels hit
+    /// the hot chunk (a level elsewhere, or a removal that needs a chunk dropped or the next best
+    /// found, goes through `set`'s own paths).
+    #[inline]
+    pub fn set_all(&mut self, levels: &[Level]) {
+        let (mut count, mut best, mut best_lots, mut hot) =
+            (self.count, self.best, self.best_lots, self.hot);
+        for &Level { ticks, lots } in levels {
+            let id = ticks >> CHUNK_BITS;
+            let off = (ticks & MASK) as usize;
+            let c = match self.chunks.get_mut(hot) {
+                Some(c) if c.id == id => c,
+                _ => {
+                    (self.count, self.best, self.best_lots, self.hot) =
+                        (count, best, best_lots, hot);
+                    self.set(ticks, lots);
+                    (count, best, best_lots, hot) =
+                        (self.count, self.best, self.best_lots, self.hot);
+                    continue;
+                }
+            };
+            let old = std::mem::replace(&mut c.lots[off], lots);
+            let (was, is) = (u32::from(old != 0), u32::from(lots != 0));
+            c.count = c.count + is - was;
+            count = count + is as usize - was as usize;
+            let chunk_empty = c.count == 0;
+            let new_best = (lots != 0) & ((count == 1) | !Self::better(best, ticks));
+            best = if new_best { ticks } else { best };
+            best_lots = if new_best { lots } else { best_lots };
+            let removed = (old != 0) & (lots == 0);
+            if removed & (chunk_empty | (ticks == best)) {
+                (self.count, self.best, self.best_lots, self.hot) = (count, best, best_lots, hot);
+                self.after_removal(hot, ticks, chunk_empty);
+                (count, best, best_lots, hot) = (self.count, self.best, self.best_lots, self.hot);
+            }
+        }
+        (self.count, self.best, self.best_lots, self.hot) = (count, best, best_lots, hot);
+    }
+
     /// A level was removed and either its chunk is now empty or it was the best.
     #[cold]
     fn after_removal(&mut self, ci: usize, ticks: u64, chunk_empty: bool) {

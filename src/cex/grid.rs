@@ -358,6 +358,115 @@ impl Shape {
     }
 }
 
+/// A [`Shape`] on a [`Grid`] compiled into masks and shifts, so that a value known to be in this
+/// shape is checked and converted without searching, counting or branching on its digits
+/// ([`ShapePlan::read`]). Made by [`Grid::plan`]; only for shapes whose integer digits leave
+/// room for the point in the first word (`int <= 7`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ShapePlan {
+    /// Where the word of the fraction digits starts, from the value's start.
+    frac_at: usize,
+    /// The flag bits ([`non_digit_flags`]) of the integer digits in the first word.
+    int_flags: u64,
+    /// The byte of the point in the first word.
+    dot_mask: u64,
+    /// The flag bits of the fraction digits in the fraction word.
+    frac_flags: u64,
+    /// The fraction digits beyond the grid's decimals (they must be zeros).
+    beyond: u64,
+    /// The integer digits in the first word.
+    int_low: u64,
+    /// Integer and kept fraction digits fit one word: they are joined and converted once.
+    one_word: bool,
+    /// One word: the kept fraction digits go after the integer digits (`8 * int`).
+    frac_shift: u32,
+    /// Left shifts that move the digits to convert to the top of the word.
+    shift_all: u32,
+    shift_int: u32,
+    shift_frac: u32,
+    /// 10^(kept fraction digits), to join two conversions.
+    pow_keep: u64,
+    /// 10^(grid decimals - kept fraction digits).
+    mul: u64,
+    /// The grid's unit (1 for a power-of-ten step: no division).
+    unit: u64,
+}
+
+impl Grid {
+    /// The plan that reads values of `shape` on this grid, if the shape has one (see
+    /// [`ShapePlan`]; other shapes are read by [`Grid::parse_shaped`]).
+    pub(crate) fn plan(&self, shape: Shape) -> Option<ShapePlan> {
+        let (n_int, n_frac, scale) = (u32::from(shape.int), u32::from(shape.frac), self.scale);
+        // the point in the first word; at most 19 significant digits (below 2^64)
+        if !(1..=7).contains(&n_int) || !(1..=8).contains(&n_frac) || n_int + scale > 19 {
+            return None;
+        }
+        let keep = n_frac.min(scale);
+        // bytes `from..to` (0 <= from <= to <= 8) of a word, all ones
+        let below = |n: u32| 1u64.checked_shl(8 * n).map_or(u64::MAX, |b| b - 1);
+        let bytes = |from: u32, to: u32| below(to) & !below(from);
+        let one_word = n_int + keep <= 8;
+        Some(ShapePlan {
+            frac_at: n_int as usize + 1,
+            int_flags: bytes(0, n_int) & FLAG_BITS,
+            dot_mask: bytes(n_int, n_int + 1),
+            frac_flags: bytes(0, n_frac) & FLAG_BITS,
+            beyond: bytes(keep, n_frac),
+            int_low: bytes(0, n_int),
+            one_word,
+            frac_shift: 8 * n_int,
+            shift_all: if one_word { 64 - 8 * (n_int + keep) } else { 0 },
+            shift_int: 64 - 8 * n_int,
+            shift_frac: if keep == 0 { 0 } else { 64 - 8 * keep },
+            pow_keep: POW10[keep as usize],
+            mul: POW10[(scale - keep) as usize],
+            unit: self.unit,
+        })
+    }
+}
+
+impl ShapePlan {
+    /// Bytes [`ShapePlan::read`] loads from the value's start (its words reach past the value).
+    pub(crate) fn span(&self) -> usize {
+        self.frac_at + 8
+    }
+
+    /// Reads a value of the plan's shape at `at` of `win`: `(bad, value)`, where `bad` is 0 if
+    /// the bytes are digits and the point where the shape has them and the digits beyond the
+    /// grid are zeros, and the value is a multiple of the grid's unit; then `value` is the grid
+    /// count ([`Grid::parse_shaped`]'s answer). The byte after the value is not checked. `None`
+    /// if `win` is too short.
+    #[inline(always)]
+    pub(crate) fn read(&self, win: &[u8], at: usize) -> Option<(u64, u64)> {
+        let word = load8(win, at)?;
+        let frac_word = load8(win, at + self.frac_at)?;
+        let digits = word.wrapping_sub(ZEROS);
+        let frac = frac_word.wrapping_sub(ZEROS);
+        let mut bad = (non_digit_flags(word) & self.int_flags)
+            | ((word ^ DOTS) & self.dot_mask)
+            | (non_digit_flags(frac_word) & self.frac_flags)
+            | (frac & self.beyond);
+        let mantissa = if self.one_word {
+            value_of_top(((digits & self.int_low) | (frac << self.frac_shift)) << self.shift_all)
+        } else {
+            value_of_top(digits << self.shift_int)
+                .wrapping_mul(self.pow_keep)
+                .wrapping_add(value_of_top(frac << self.shift_frac))
+        };
+        let mut value = mantissa.wrapping_mul(self.mul);
+        if self.unit != 1 {
+            bad |= value % self.unit;
+            value /= self.unit;
+        }
+        Some((bad, value))
+    }
+}
+
+/// `b'.'` in every byte.
+const DOTS: u64 = 0x2e2e_2e2e_2e2e_2e2e;
+/// The top bit of every byte.
+const FLAG_BITS: u64 = 0x8080_8080_8080_8080;
+
 /// `b'0'` in every byte.
 const ZEROS: u64 = 0x3030_3030_3030_3030;
 
@@ -371,12 +480,18 @@ pub(crate) fn load8(buf: &[u8], at: usize) -> Option<u64> {
 /// How many of the word's bytes, from the first, are ASCII digits (0..=8).
 #[inline(always)]
 fn leading_digits(word: u64) -> usize {
-    // A byte's top bit is set in `word - '0'` if it is below '0', in `word + 0x46` if above '9'
-    // (and in one of them for any byte >= 0x80). Borrows and carries only move towards later
-    // bytes, and digits create none, so the first flagged byte is the first non-digit.
-    let flags = (word.wrapping_sub(ZEROS) | word.wrapping_add(0x4646_4646_4646_4646))
-        & 0x8080_8080_8080_8080;
-    (flags.trailing_zeros() / 8) as usize
+    (non_digit_flags(word).trailing_zeros() / 8) as usize
+}
+
+/// The top bit of a byte set where the byte is not an ASCII digit, up to and including the first
+/// such byte (bytes after it may be flagged wrongly).
+///
+/// A byte's top bit is set in `word - '0'` if it is below '0', in `word + 0x46` if above '9'
+/// (and in one of them for any byte >= 0x80). Borrows and carries only move towards later
+/// bytes, and digits create none, so the first flagged byte is the first non-digit.
+#[inline(always)]
+fn non_digit_flags(word: u64) -> u64 {
+    (word.wrapping_sub(ZEROS) | word.wrapping_add(0x4646_4646_4646_4646)) & FLAG_BITS
 }
 
 /// The number written by the word's leading digits: (how many, value).
@@ -394,7 +509,12 @@ fn value_of_first(digits: u64, n: usize) -> u64 {
         return 0;
     }
     // the n digits moved to the top bytes: the bytes below become leading zeros
-    let d = digits << (64 - 8 * n as u32);
+    value_of_top(digits << (64 - 8 * n as u32))
+}
+
+/// The value of the 8 digit values (bytes 0..=9) of `d`, the last byte most significant.
+#[inline(always)]
+fn value_of_top(d: u64) -> u64 {
     // pairs: byte 2k holds 10 * d(2k) + d(2k+1)
     let d = d.wrapping_mul(10).wrapping_add(d >> 8);
     // the four pairs into one number (two multiplies put them at their decimal weights)
@@ -530,6 +650,44 @@ mod tests {
                 proptest::prop_assert_eq!(words, scalar);
             }
             proptest::prop_assert_eq!(g.parse_quoted(&bytes, start), scalar);
+        }
+
+        /// A compiled shape plan answers exactly as `parse_shaped` does (which the tests above
+        /// tie to the exact parser): on values of the shape with digits on and off the grid, and
+        /// with any byte of them replaced; where `parse_shaped` declines, the plan flags it.
+        #[test]
+        fn shape_plans_read_like_parse_shaped(
+            int in 1u8..=8,
+            frac in 1u8..=8,
+            digits in proptest::collection::vec(proptest::sample::select(b"0123456789000000".to_vec()), 16),
+            edit in proptest::option::of((0usize..17, proptest::sample::select(b"0123456789.\"x-/:\x00\xff".to_vec()))),
+            step in proptest::sample::select(vec![dec!(0.01), dec!(0.00001), dec!(0.05), dec!(1), dec!(0.00000001), dec!(100), dec!(25), dec!(0.000000000001)]),
+        ) {
+            let g = Grid::new(step).unwrap();
+            let shape = Shape { int, frac };
+            let (i, f) = (int as usize, frac as usize);
+            let mut bytes = digits[..i].to_vec();
+            bytes.push(b'.');
+            bytes.extend_from_slice(&digits[8..8 + f]);
+            bytes.extend_from_slice(b"\"]xxxxxxxxxxxxxxxxx");
+            if let Some((at, b)) = edit {
+                bytes[at.min(shape.len() - 1)] = b;
+            }
+            let want = g.parse_shaped(&bytes, 0, shape);
+            match g.plan(shape) {
+                Some(plan) => {
+                    let (bad, value) = plan.read(&bytes, 0).unwrap();
+                    match want {
+                        Some(v) => {
+                            proptest::prop_assert_eq!(bad, 0);
+                            proptest::prop_assert_eq!(value, v);
+                        }
+                        None => proptest::prop_assert_ne!(bad, 0),
+                    }
+                }
+                // only shapes with 8 integer digits or too many digits for the grid have none
+                None => proptest::prop_assert!(int == 8 || u32::from(int) + g.scale > 19),
+            }
         }
 
         /// Every digit count from 0 to 8 at the start of a word, followed by any byte.

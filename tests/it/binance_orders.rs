@@ -17,7 +17,7 @@ use sluice::testkit::binance_mock::{HttpFault, MockBinance};
 use sluice::{Venue, VenueError};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-fn config(mock: &MockBinance) -> BinanceConfig {
+pub(crate) fn config(mock: &MockBinance) -> BinanceConfig {
     BinanceConfig {
         rest_url: mock.rest_url(),
         ws_url: mock.ws_url(),
@@ -26,11 +26,11 @@ fn config(mock: &MockBinance) -> BinanceConfig {
     }
 }
 
-fn pair() -> Pair {
+pub(crate) fn pair() -> Pair {
     "BTC-USDT".parse().unwrap()
 }
 
-fn limit(
+pub(crate) fn limit(
     v: &BinanceSpot,
     side: Side,
     ty: OrderType,
@@ -66,7 +66,7 @@ async fn setup() -> (MockBinance, BinanceSpot, UnboundedReceiver<VenueEvent>) {
     (mock, v, events)
 }
 
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !cond() {
         assert!(
@@ -77,7 +77,12 @@ async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-async fn wait_state(v: &BinanceSpot, id: &ClientOrderId, state: OrderState, filled: Decimal) {
+pub(crate) async fn wait_state(
+    v: &BinanceSpot,
+    id: &ClientOrderId,
+    state: OrderState,
+    filled: Decimal,
+) {
     wait_for(&format!("{id} to be {state} with {filled}"), || {
         v.tracked(id)
             .is_some_and(|o| o.state == state && o.filled == filled)
@@ -85,7 +90,7 @@ async fn wait_state(v: &BinanceSpot, id: &ClientOrderId, state: OrderState, fill
     .await;
 }
 
-fn venue_order_id(v: &BinanceSpot, id: &ClientOrderId) -> u64 {
+pub(crate) fn venue_order_id(v: &BinanceSpot, id: &ClientOrderId) -> u64 {
     v.tracked(id)
         .unwrap()
         .venue_order_id
@@ -95,7 +100,10 @@ fn venue_order_id(v: &BinanceSpot, id: &ClientOrderId) -> u64 {
 }
 
 /// Every fill event seen so far; panics on a trade id seen twice.
-fn drain_fills(rx: &mut UnboundedReceiver<VenueEvent>, seen: &mut HashSet<String>) -> Decimal {
+pub(crate) fn drain_fills(
+    rx: &mut UnboundedReceiver<VenueEvent>,
+    seen: &mut HashSet<String>,
+) -> Decimal {
     let mut total = Decimal::ZERO;
     while let Ok(e) = rx.try_recv() {
         if let VenueEvent::Fill(f) = e {

@@ -451,12 +451,8 @@ impl SyncedBook {
 /// Bids first, then asks, as Binance sends them; a zero size removes the level.
 #[inline]
 fn apply(book: &mut OrderBook, bids: &[Level], asks: &[Level]) {
-    for l in bids {
-        book.bids.set(l.ticks, l.lots);
-    }
-    for l in asks {
-        book.asks.set(l.ticks, l.lots);
-    }
+    book.bids.set_all(bids);
+    book.asks.set_all(asks);
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! with the same result (checked by the tests below).
 
 use crate::cex::book::Level;
-use crate::cex::grid::{Grid, POW10, Shape, digits8, load8};
+use crate::cex::grid::{Grid, POW10, Shape, ShapePlan, digits8, load8};
 
 use super::DiffHeader;
 
@@ -78,8 +78,63 @@ fn uint(buf: &[u8], i: usize) -> Option<(u64, usize)> {
     Some((high * POW10[m] + low, i + 8 + m))
 }
 
-/// The shapes of the price and the size of the levels of one side, as last seen.
-pub(super) type LevelShape = Option<(Shape, Shape)>;
+/// The shapes of the price and the size of the levels of one side, as last seen, and their
+/// compiled reader if they have one.
+pub(super) type LevelShape = Option<SideShape>;
+
+/// The shapes of a level's price and size.
+type Shapes = (Shape, Shape);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SideShape {
+    shapes: Shapes,
+    plan: Option<LevelPlan>,
+}
+
+impl SideShape {
+    fn new(price: &Grid, size: &Grid, shapes: (Shape, Shape)) -> Self {
+        Self {
+            shapes,
+            plan: LevelPlan::new(price, size, shapes),
+        }
+    }
+}
+
+/// Bytes a planned level is read from: the level and the slack of whole-word loads (a fixed
+/// size, which measured faster than each plan's own; the last level of a message, with fewer
+/// bytes after it, is read another way).
+const WINDOW: usize = 40;
+
+/// A level shape compiled for [`level_planned`]: where each part of `["price","qty"]` is, and
+/// the plans of both values. Only for levels whose loads all stay in [`WINDOW`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LevelPlan {
+    price: ShapePlan,
+    size: ShapePlan,
+    /// Position of `","` (after the price).
+    p_end: usize,
+    /// Position of the size.
+    q_at: usize,
+    /// Position of `"]` (after the size); the separator follows it.
+    q_end: usize,
+}
+
+impl LevelPlan {
+    fn new(price: &Grid, size: &Grid, (p, q): Shapes) -> Option<Self> {
+        let (price, size) = (price.plan(p)?, size.plan(q)?);
+        let p_end = 2 + p.len();
+        let q_at = p_end + 3;
+        let q_end = q_at + q.len();
+        Some(Self {
+            price,
+            size,
+            p_end,
+            q_at,
+            q_end,
+        })
+        .filter(|_| (2 + price.span()).max(q_at + size.span()).max(q_end + 8) <= WINDOW)
+    }
+}
 
 /// `["price","qty"],…]` from `i` (after the opening bracket) into `out`; the position after the
 /// closing bracket.
@@ -103,14 +158,19 @@ fn levels(
     }
     loop {
         let shaped = match *shape {
-            Some(s) => level_shaped(price, size, buf, i, s),
+            Some(SideShape {
+                plan: Some(plan), ..
+            }) if let Some(r) = level_planned(&plan, buf, i) => Some(r),
+            Some(s) => level_shaped(price, size, buf, i, s.shapes),
             None => None,
         };
         let (level, j) = match shaped {
             Some(r) => r,
             None => {
                 let (level, j, s) = level_scanned(price, size, buf, i)?;
-                *shape = s;
+                if s != shape.map(|x| x.shapes) {
+                    *shape = s.map(|s| SideShape::new(price, size, s));
+                }
                 (level, j)
             }
         };
@@ -121,6 +181,25 @@ fn levels(
             _ => return None,
         }
     }
+}
+
+/// `["price","qty"]` at `i` read by a compiled plan: every byte of the level is checked at its
+/// known place and both values are converted without a branch on their bytes; one test decides.
+/// The level and the position of its separator (after the closing bracket; the separator is
+/// checked by the caller); `None` if the bytes are anything else or the input ends before the
+/// plan's last word (the caller then reads the level another way, with the same answer).
+#[inline(always)]
+fn level_planned(plan: &LevelPlan, buf: &[u8], i: usize) -> Option<(Level, usize)> {
+    let win = buf.get(i..i.checked_add(WINDOW)?)?;
+    const OPEN: u64 = u16::from_le_bytes(*b"[\"") as u64;
+    const SEP: u64 = u32::from_le_bytes(*b"\",\"\0") as u64;
+    const CLOSE: u64 = u16::from_le_bytes(*b"\"]") as u64;
+    let structure = ((load8(win, 0)? & 0xffff) ^ OPEN)
+        | ((load8(win, plan.p_end)? & 0xff_ffff) ^ SEP)
+        | ((load8(win, plan.q_end)? & 0xffff) ^ CLOSE);
+    let (p_bad, ticks) = plan.price.read(win, 2)?;
+    let (q_bad, lots) = plan.size.read(win, plan.q_at)?;
+    (structure | p_bad | q_bad == 0).then_some((Level { ticks, lots }, i + plan.q_end + 2))
 }
 
 /// `["price","qty"]` at `i` with the price and size in the shapes `(p, q)`: the level and the
@@ -157,7 +236,7 @@ fn level_scanned(
     size: &Grid,
     buf: &[u8],
     i: usize,
-) -> Option<(Level, usize, LevelShape)> {
+) -> Option<(Level, usize, Option<Shapes>)> {
     let p_at = literal(buf, i, b"[\"")?;
     let (ticks, p_end) = price.parse_quoted(buf, p_at)?;
     let q_at = literal(buf, p_end, b",\"")?;
@@ -296,6 +375,47 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    /// Every single-byte replacement anywhere in a message whose levels share one shape (so the
+    /// compiled plan reads all but the first and the last): the fast path declines or answers
+    /// exactly as the general parser.
+    #[test]
+    fn every_single_byte_edit_of_planned_levels() {
+        let level = |p: &str, q: &str| (p.to_string(), q.to_string());
+        let m = msg(
+            101,
+            104,
+            &[
+                level("59999.49", "0.00824000"),
+                level("59999.47", "0.10000000"),
+                level("59999.48", "0.00000000"),
+                level("59998.01", "1.23456000"),
+            ],
+            &[
+                level("60000.01", "0.50000000"),
+                level("60000.02", "2.50000000"),
+                level("60000.03", "0.00001000"),
+            ],
+        )
+        .into_bytes();
+        let (fast, general) = both(&m);
+        assert!(fast.is_some());
+        assert_eq!(fast.ok_or(()), general.map_err(|_| ()));
+        let mut answered_after_edit = 0;
+        for at in 0..m.len() {
+            for &b in b"0123456789.\",[]{}: -+eE\x00\xff" {
+                let mut e = m.clone();
+                e[at] = b;
+                let (fast, general) = both(&e);
+                if let Some(f) = fast {
+                    answered_after_edit += 1;
+                    assert_eq!(Ok(f), general, "{}", String::from_utf8_lossy(&e));
+                }
+            }
+        }
+        // digit edits keep the message valid: the fast path answers most of them
+        assert!(answered_after_edit > 500, "{answered_after_edit}");
     }
 
     fn decimal(int_digits: usize, frac_digits: Option<usize>, seed: u64) -> String {
