@@ -79,7 +79,10 @@ async fn setup() -> Setup {
         let tx = TransactionRequest::default()
             .with_from(m.deployer)
             .with_to(m.uniswap_v3.position_manager)
-            .with_input(INpm::mintCall { params }.abi_encode());
+            .with_input(INpm::mintCall { params }.abi_encode())
+            // a fixed limit: the estimate can fall short when the block's timestamp moves on
+            // (see `Deployer::send`)
+            .with_gas_limit(1_000_000);
         let r = provider
             .send_transaction(tx)
             .await
