@@ -90,6 +90,21 @@ pub(crate) async fn wait_state(
     .await;
 }
 
+/// A GTC limit order placed on `v` and seen resting (open, nothing filled).
+pub(crate) async fn resting(
+    v: &BinanceSpot,
+    side: Side,
+    amount: Decimal,
+    price: Decimal,
+) -> ClientOrderId {
+    let id = v
+        .submit(limit(v, side, OrderType::Limit, amount, Some(price)))
+        .await
+        .unwrap();
+    wait_state(v, &id, OrderState::Open, dec!(0)).await;
+    id
+}
+
 pub(crate) fn venue_order_id(v: &BinanceSpot, id: &ClientOrderId) -> u64 {
     v.tracked(id)
         .unwrap()
@@ -124,9 +139,7 @@ async fn place_partial_fill_fill_cancel_reject() {
     let mut trades = HashSet::new();
 
     // a resting buy, filled in two steps by the exchange
-    let o = limit(&v, Side::Buy, OrderType::Limit, dec!(0.5), Some(dec!(99)));
-    let id = v.submit(o).await.unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Buy, dec!(0.5), dec!(99)).await;
     let oid = venue_order_id(&v, &id);
     assert_eq!(mock.fill_order(oid, Some(dec!(0.2))), dec!(0.2));
     wait_state(&v, &id, OrderState::PartiallyFilled, dec!(0.2)).await;
@@ -135,17 +148,7 @@ async fn place_partial_fill_fill_cancel_reject() {
     assert_eq!(v.tracked(&id).unwrap().average_price(), Some(dec!(99)));
 
     // cancel
-    let c = v
-        .submit(limit(
-            &v,
-            Side::Sell,
-            OrderType::Limit,
-            dec!(0.1),
-            Some(dec!(101)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &c, OrderState::Open, dec!(0)).await;
+    let c = resting(&v, Side::Sell, dec!(0.1), dec!(101)).await;
     v.cancel(&c).await.unwrap();
     wait_state(&v, &c, OrderState::Cancelled, dec!(0)).await;
     assert!(!mock.is_open(venue_order_id(&v, &c)));
@@ -250,9 +253,7 @@ async fn a_restarted_connector_adopts_its_open_orders() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fill_during_a_user_stream_outage_is_reconciled() {
     let (mock, v, mut events) = setup().await;
-    let o = limit(&v, Side::Sell, OrderType::Limit, dec!(0.4), Some(dec!(101)));
-    let id = v.submit(o).await.unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Sell, dec!(0.4), dec!(101)).await;
     let oid = venue_order_id(&v, &id);
     mock.fill_order_while_user_streams_down(oid, None);
     tokio::time::sleep(Duration::from_millis(300)).await;

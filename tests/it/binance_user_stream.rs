@@ -11,12 +11,12 @@ use std::time::Duration;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
 use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot, UserStreamMode};
-use sluice::core::{OrderState, OrderType, Side, VenueEvent};
+use sluice::core::{OrderState, Side, VenueEvent};
 use sluice::testkit::binance_mock::{MockBinance, MockConfig, UserStreams, WsApiUserStream};
 use sluice::{Venue, VenueError};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::binance_orders::{config, drain_fills, limit, venue_order_id, wait_for, wait_state};
+use crate::binance_orders::{config, drain_fills, resting, venue_order_id, wait_for, wait_state};
 
 /// A mock serving `streams`, with the usual book.
 async fn mock_with(streams: UserStreams) -> MockBinance {
@@ -71,17 +71,7 @@ async fn legacy_stream_carries_orders_fills_and_balances() {
     assert_eq!(mock.listen_key_counts().created, 1);
     let mut trades = HashSet::new();
 
-    let id = v
-        .submit(limit(
-            &v,
-            Side::Buy,
-            OrderType::Limit,
-            dec!(0.5),
-            Some(dec!(99)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Buy, dec!(0.5), dec!(99)).await;
     let oid = venue_order_id(&v, &id);
     assert_eq!(mock.fill_order(oid, Some(dec!(0.2))), dec!(0.2));
     wait_state(&v, &id, OrderState::PartiallyFilled, dec!(0.2)).await;
@@ -89,17 +79,7 @@ async fn legacy_stream_carries_orders_fills_and_balances() {
     wait_state(&v, &id, OrderState::Filled, dec!(0.5)).await;
     assert_eq!(v.tracked(&id).unwrap().average_price(), Some(dec!(99)));
 
-    let c = v
-        .submit(limit(
-            &v,
-            Side::Sell,
-            OrderType::Limit,
-            dec!(0.1),
-            Some(dec!(101)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &c, OrderState::Open, dec!(0)).await;
+    let c = resting(&v, Side::Sell, dec!(0.1), dec!(101)).await;
     v.cancel(&c).await.unwrap();
     wait_state(&v, &c, OrderState::Cancelled, dec!(0)).await;
 
@@ -136,17 +116,7 @@ async fn a_refused_upgrade_falls_back_too() {
     .await;
     let (v, _events) = started(&mock).await;
     assert_eq!(v.user_stream_mechanism(), Some(UserStreamMode::ListenKey));
-    let id = v
-        .submit(limit(
-            &v,
-            Side::Buy,
-            OrderType::Limit,
-            dec!(0.3),
-            Some(dec!(99)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Buy, dec!(0.3), dec!(99)).await;
     mock.fill_order(venue_order_id(&v, &id), None);
     wait_state(&v, &id, OrderState::Filled, dec!(0.3)).await;
     v.close();
@@ -188,17 +158,7 @@ async fn listen_key_expiry_is_survived() {
     let mock = mock_with(UserStreams::listen_key_only()).await;
     let (v, mut events) = started(&mock).await;
     let mut trades = HashSet::new();
-    let id = v
-        .submit(limit(
-            &v,
-            Side::Buy,
-            OrderType::Limit,
-            dec!(0.6),
-            Some(dec!(99)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Buy, dec!(0.6), dec!(99)).await;
     let oid = venue_order_id(&v, &id);
     let first_key = mock.active_listen_keys();
     assert_eq!(first_key.len(), 1);
@@ -274,17 +234,7 @@ async fn a_dropped_legacy_socket_reconnects() {
     let mock = mock_with(UserStreams::listen_key_only()).await;
     let (v, mut events) = started(&mock).await;
     let mut trades = HashSet::new();
-    let id = v
-        .submit(limit(
-            &v,
-            Side::Buy,
-            OrderType::Limit,
-            dec!(0.4),
-            Some(dec!(99)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Buy, dec!(0.4), dec!(99)).await;
     mock.drop_user_streams();
     wait_for("a second POST", || {
         let c = mock.listen_key_counts();
@@ -307,17 +257,7 @@ async fn a_fill_during_a_legacy_outage_is_reconciled() {
     let mock = mock_with(UserStreams::listen_key_only()).await;
     let (v, mut events) = started(&mock).await;
     let mut trades = HashSet::new();
-    let id = v
-        .submit(limit(
-            &v,
-            Side::Sell,
-            OrderType::Limit,
-            dec!(0.3),
-            Some(dec!(101)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Sell, dec!(0.3), dec!(101)).await;
     let oid = venue_order_id(&v, &id);
     assert_eq!(
         mock.fill_order_while_user_streams_down(oid, None),
@@ -340,17 +280,7 @@ async fn the_websocket_api_path_is_unchanged() {
     let mock = mock_with(UserStreams::default()).await;
     let (v, _events) = started(&mock).await;
     assert_eq!(v.user_stream_mechanism(), Some(UserStreamMode::WsApi));
-    let id = v
-        .submit(limit(
-            &v,
-            Side::Buy,
-            OrderType::Limit,
-            dec!(0.2),
-            Some(dec!(99)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Buy, dec!(0.2), dec!(99)).await;
     mock.fill_order(venue_order_id(&v, &id), None);
     wait_state(&v, &id, OrderState::Filled, dec!(0.2)).await;
     assert_eq!(mock.listen_key_counts(), Default::default());
