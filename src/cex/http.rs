@@ -44,6 +44,9 @@ pub trait HttpProtocol: Send + Sync + fmt::Debug {
     fn parse_server_time(&self, body: &[u8]) -> Option<i64>;
     /// Lets the limiter learn the exchange's own usage counters from response headers.
     fn observe_headers(&self, headers: &reqwest::header::HeaderMap, limiter: &RateLimiter);
+    /// Identifies the account on a request that carries the API key but no signature (Binance's
+    /// `USER_STREAM` endpoints). Exchanges without such requests keep the default: nothing added.
+    fn identify(&self, _signer: &dyn RequestSigner, _headers: &mut Vec<(&'static str, String)>) {}
 }
 
 /// One API call.
@@ -54,6 +57,8 @@ pub struct ApiRequest {
     /// Parameters, sent percent-encoded in the query string, in this order.
     pub params: Vec<(String, String)>,
     pub signed: bool,
+    /// Carries the API key but no signature (see [`HttpProtocol::identify`]).
+    pub keyed: bool,
     /// Rate-limit cost: (counter, units) on each counter it uses.
     pub costs: Vec<(&'static str, u32)>,
 }
@@ -65,6 +70,7 @@ impl ApiRequest {
             path: path.to_string(),
             params: Vec::new(),
             signed: false,
+            keyed: false,
             costs: Vec::new(),
         }
     }
@@ -76,6 +82,12 @@ impl ApiRequest {
 
     pub fn signed(mut self) -> Self {
         self.signed = true;
+        self
+    }
+
+    /// Sends the API key without signing (timestamp and signature are not added).
+    pub fn keyed(mut self) -> Self {
+        self.keyed = true;
         self
     }
 
@@ -209,6 +221,11 @@ impl RestClient {
                 &mut headers,
                 self.clock.now_ms(),
             );
+        } else if req.keyed {
+            let signer = self.signer.as_ref().ok_or_else(|| {
+                CexError::Invalid(format!("{} needs an API key; none is configured", req.path))
+            })?;
+            self.protocol.identify(signer.as_ref(), &mut headers);
         }
         let url = if query.is_empty() {
             format!("{}{}", self.base_url, req.path)

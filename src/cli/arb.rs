@@ -9,6 +9,7 @@
 //! rest_url = "http://127.0.0.1:9000"
 //! ws_url = "ws://127.0.0.1:9001"
 //! ws_api_url = "ws://127.0.0.1:9001/ws-api/v3"
+//! user_stream = "auto"              # or "ws_api" / "listen_key": how fills and balances arrive
 //!
 //! [connect."uniswap_v3@anvil"]
 //! rpc_url = "http://127.0.0.1:8545"
@@ -27,7 +28,7 @@ use alloy::network::EthereumWallet;
 use serde::Deserialize;
 use sluice::amm::tokens::TokenBook;
 use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
-use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
+use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot, UserStreamMode};
 use sluice::cex::key_store::ApiKeyStore;
 use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
 use sluice::core::Asset;
@@ -56,6 +57,9 @@ struct Connect {
     rest_url: Option<String>,
     ws_url: Option<String>,
     ws_api_url: Option<String>,
+    /// Binance's user-data stream: the WebSocket API subscription, the legacy listenKey stream,
+    /// or `auto` (the first, else the second when the server does not serve it).
+    user_stream: Option<UserStreamMode>,
     rpc_url: Option<String>,
     wallet: Option<String>,
     #[serde(default)]
@@ -77,6 +81,7 @@ async fn connect_venue(
                 rest_url: c.rest_url.clone().unwrap_or(base.rest_url.clone()),
                 ws_url: c.ws_url.clone().unwrap_or(base.ws_url.clone()),
                 ws_api_url: c.ws_api_url.clone().unwrap_or(base.ws_api_url.clone()),
+                user_stream: c.user_stream.unwrap_or(base.user_stream),
                 ..base
             };
             if pw.is_none() {
@@ -236,4 +241,19 @@ fn print_event(ev: &ArbEvent, json: bool) -> Result<(), CliError> {
     };
     println!("{line}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connect_table_takes_the_user_stream_mechanism() {
+        let c: Connect = toml::from_str("user_stream = \"listen_key\"").unwrap();
+        assert_eq!(c.user_stream, Some(UserStreamMode::ListenKey));
+        let c: Connect = toml::from_str("rest_url = \"http://127.0.0.1:1\"").unwrap();
+        assert_eq!(c.user_stream, None, "absent: the venue's default (auto)");
+        let e = toml::from_str::<Connect>("user_stream = \"push\"").unwrap_err();
+        assert!(e.to_string().contains("user_stream"), "{e}");
+    }
 }

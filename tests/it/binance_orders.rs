@@ -17,7 +17,7 @@ use sluice::testkit::binance_mock::{HttpFault, MockBinance};
 use sluice::{Venue, VenueError};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-fn config(mock: &MockBinance) -> BinanceConfig {
+pub(crate) fn config(mock: &MockBinance) -> BinanceConfig {
     BinanceConfig {
         rest_url: mock.rest_url(),
         ws_url: mock.ws_url(),
@@ -26,11 +26,11 @@ fn config(mock: &MockBinance) -> BinanceConfig {
     }
 }
 
-fn pair() -> Pair {
+pub(crate) fn pair() -> Pair {
     "BTC-USDT".parse().unwrap()
 }
 
-fn limit(
+pub(crate) fn limit(
     v: &BinanceSpot,
     side: Side,
     ty: OrderType,
@@ -66,7 +66,7 @@ async fn setup() -> (MockBinance, BinanceSpot, UnboundedReceiver<VenueEvent>) {
     (mock, v, events)
 }
 
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !cond() {
         assert!(
@@ -77,7 +77,12 @@ async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-async fn wait_state(v: &BinanceSpot, id: &ClientOrderId, state: OrderState, filled: Decimal) {
+pub(crate) async fn wait_state(
+    v: &BinanceSpot,
+    id: &ClientOrderId,
+    state: OrderState,
+    filled: Decimal,
+) {
     wait_for(&format!("{id} to be {state} with {filled}"), || {
         v.tracked(id)
             .is_some_and(|o| o.state == state && o.filled == filled)
@@ -85,7 +90,22 @@ async fn wait_state(v: &BinanceSpot, id: &ClientOrderId, state: OrderState, fill
     .await;
 }
 
-fn venue_order_id(v: &BinanceSpot, id: &ClientOrderId) -> u64 {
+/// A GTC limit order placed on `v` and seen resting (open, nothing filled).
+pub(crate) async fn resting(
+    v: &BinanceSpot,
+    side: Side,
+    amount: Decimal,
+    price: Decimal,
+) -> ClientOrderId {
+    let id = v
+        .submit(limit(v, side, OrderType::Limit, amount, Some(price)))
+        .await
+        .unwrap();
+    wait_state(v, &id, OrderState::Open, dec!(0)).await;
+    id
+}
+
+pub(crate) fn venue_order_id(v: &BinanceSpot, id: &ClientOrderId) -> u64 {
     v.tracked(id)
         .unwrap()
         .venue_order_id
@@ -95,7 +115,10 @@ fn venue_order_id(v: &BinanceSpot, id: &ClientOrderId) -> u64 {
 }
 
 /// Every fill event seen so far; panics on a trade id seen twice.
-fn drain_fills(rx: &mut UnboundedReceiver<VenueEvent>, seen: &mut HashSet<String>) -> Decimal {
+pub(crate) fn drain_fills(
+    rx: &mut UnboundedReceiver<VenueEvent>,
+    seen: &mut HashSet<String>,
+) -> Decimal {
     let mut total = Decimal::ZERO;
     while let Ok(e) = rx.try_recv() {
         if let VenueEvent::Fill(f) = e {
@@ -116,9 +139,7 @@ async fn place_partial_fill_fill_cancel_reject() {
     let mut trades = HashSet::new();
 
     // a resting buy, filled in two steps by the exchange
-    let o = limit(&v, Side::Buy, OrderType::Limit, dec!(0.5), Some(dec!(99)));
-    let id = v.submit(o).await.unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Buy, dec!(0.5), dec!(99)).await;
     let oid = venue_order_id(&v, &id);
     assert_eq!(mock.fill_order(oid, Some(dec!(0.2))), dec!(0.2));
     wait_state(&v, &id, OrderState::PartiallyFilled, dec!(0.2)).await;
@@ -127,17 +148,7 @@ async fn place_partial_fill_fill_cancel_reject() {
     assert_eq!(v.tracked(&id).unwrap().average_price(), Some(dec!(99)));
 
     // cancel
-    let c = v
-        .submit(limit(
-            &v,
-            Side::Sell,
-            OrderType::Limit,
-            dec!(0.1),
-            Some(dec!(101)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &c, OrderState::Open, dec!(0)).await;
+    let c = resting(&v, Side::Sell, dec!(0.1), dec!(101)).await;
     v.cancel(&c).await.unwrap();
     wait_state(&v, &c, OrderState::Cancelled, dec!(0)).await;
     assert!(!mock.is_open(venue_order_id(&v, &c)));
@@ -242,9 +253,7 @@ async fn a_restarted_connector_adopts_its_open_orders() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fill_during_a_user_stream_outage_is_reconciled() {
     let (mock, v, mut events) = setup().await;
-    let o = limit(&v, Side::Sell, OrderType::Limit, dec!(0.4), Some(dec!(101)));
-    let id = v.submit(o).await.unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
+    let id = resting(&v, Side::Sell, dec!(0.4), dec!(101)).await;
     let oid = venue_order_id(&v, &id);
     mock.fill_order_while_user_streams_down(oid, None);
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -21,6 +21,7 @@ mod binance_mock_ed25519;
 mod binance_mock_rest;
 mod binance_mock_streams;
 mod binance_orders;
+mod binance_user_stream;
 mod cli_basics;
 mod demo;
 mod evm_balance_cli;

@@ -5,11 +5,14 @@
 use alloy::primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
+use super::math::as_u128;
 use super::math::{
     MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, MathError, compute_swap_step_in, eq,
     get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio, is_zero,
 };
 use super::ticks::TickSet;
+
+mod narrow;
 
 /// The fee tiers of the canonical factory: fee in millionths and tick spacing.
 pub const FEE_TIERS: [(u32, i32); 4] = [(100, 1), (500, 10), (3000, 60), (10000, 200)];
@@ -47,7 +50,7 @@ pub enum SwapAmount {
 }
 
 /// The amounts of a simulated swap and the pool's state after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct SwapOutcome {
     /// Paid to the pool, fee included.
     pub amount_in: U256,
@@ -55,7 +58,10 @@ pub struct SwapOutcome {
     /// Fees paid, in the input token.
     pub fee_amount: U256,
     pub sqrt_price_after: U256,
-    pub tick_after: i32,
+    /// The pool's tick after the swap ([`SwapOutcome::tick_after`]); `None` when it is
+    /// `get_tick_at_sqrt_ratio(sqrt_price_after)`, which is then computed only if asked for (a
+    /// quote does not need it, and it is a good part of a short swap's time).
+    pub(crate) tick: Option<i32>,
     pub liquidity_after: u128,
     /// Initialized ticks crossed (what QuoterV2 reports as `initializedTicksCrossed`, minus its
     /// quirks at the final tick).
@@ -64,6 +70,33 @@ pub struct SwapOutcome {
     /// liquidity stopped the swap first).
     pub complete: bool,
 }
+
+impl SwapOutcome {
+    /// `slot0.tick` after the swap.
+    pub fn tick_after(&self) -> i32 {
+        match self.tick {
+            Some(t) => t,
+            // The swap checked that the price is in [MIN_SQRT_RATIO, MAX_SQRT_RATIO) before
+            // leaving the tick to compute, so this cannot fail.
+            None => get_tick_at_sqrt_ratio(self.sqrt_price_after).unwrap_or(MIN_TICK),
+        }
+    }
+}
+
+impl PartialEq for SwapOutcome {
+    fn eq(&self, o: &Self) -> bool {
+        self.amount_in == o.amount_in
+            && self.amount_out == o.amount_out
+            && self.fee_amount == o.fee_amount
+            && self.sqrt_price_after == o.sqrt_price_after
+            && self.tick_after() == o.tick_after()
+            && self.liquidity_after == o.liquidity_after
+            && self.ticks_crossed == o.ticks_crossed
+            && self.complete == o.complete
+    }
+}
+
+impl Eq for SwapOutcome {}
 
 /// Why a swap cannot be simulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -101,7 +134,7 @@ impl PoolState {
             SwapAmount::ExactIn(a) => (a, true),
             SwapAmount::ExactOut(a) => (a, false),
         };
-        if specified.is_zero() {
+        if is_zero(&specified) {
             return Err(SwapError::ZeroAmount);
         }
         if specified > MAX_AMOUNT {
@@ -123,8 +156,17 @@ impl PoolState {
         let mut sqrt_price = self.sqrt_price_x96;
         let mut tick = self.tick;
         let mut liquidity = self.liquidity;
+        if let (Some(specified), Some(sqrt_price)) =
+            (as_u128(specified), as_u128(self.sqrt_price_x96))
+            && let Some(outcome) =
+                narrow::simulate(self, zero_for_one, specified, exact_in, sqrt_price, limit)
+        {
+            return Ok(outcome);
+        }
+
         let mut ticks_crossed = 0u32;
         let mut hint = usize::MAX;
+        let mut tick_at_price = false;
 
         while !is_zero(&remaining) && !eq(&sqrt_price, &limit) {
             let start = sqrt_price;
@@ -206,7 +248,15 @@ impl PoolState {
                     next_tick
                 };
             } else if !eq(&sqrt_price, &start) {
-                tick = get_tick_at_sqrt_ratio(sqrt_price)?;
+                if is_zero(&remaining) || eq(&sqrt_price, &limit) {
+                    // the last step: the tick is left to compute when asked for
+                    if sqrt_price < MIN_SQRT_RATIO || sqrt_price >= MAX_SQRT_RATIO {
+                        return Err(MathError::SqrtPriceOutOfRange.into());
+                    }
+                    tick_at_price = true;
+                } else {
+                    tick = get_tick_at_sqrt_ratio(sqrt_price)?;
+                }
             }
         }
 
@@ -221,7 +271,7 @@ impl PoolState {
             amount_out,
             fee_amount: fees,
             sqrt_price_after: sqrt_price,
-            tick_after: tick,
+            tick: (!tick_at_price).then_some(tick),
             liquidity_after: liquidity,
             ticks_crossed,
             complete: is_zero(&remaining),
@@ -340,7 +390,7 @@ mod tests {
             .unwrap();
         assert!(!out.complete);
         assert_eq!(out.sqrt_price_after, limit);
-        assert_eq!(out.tick_after, -600);
+        assert_eq!(out.tick_after(), -600);
     }
 
     /// The swap loop as it was before the caches (every price from `get_sqrt_ratio_at_tick`,
@@ -449,7 +499,7 @@ mod tests {
             amount_out,
             fee_amount: fees,
             sqrt_price_after: sqrt_price,
-            tick_after: tick,
+            tick: Some(tick),
             liquidity_after: liquidity,
             ticks_crossed,
             complete: remaining.is_zero(),
@@ -541,6 +591,48 @@ mod tests {
                 reference_swap(&p, zero_for_one, amount, limit)
             );
         }
+    }
+
+    /// The `u128` loop is taken for ordinary swaps (so the proptest above checks it), gives the
+    /// reference's outcome, and gives up where a value leaves 128 bits.
+    #[test]
+    fn narrow_loop_is_used_and_exact() {
+        let p = pool();
+        let mut used = 0;
+        for zero_for_one in [false, true] {
+            for exact_in in [false, true] {
+                for amount in [1u64, 1_000, 10u64.pow(15), 10u64.pow(18), 10u64.pow(19)] {
+                    let a = U256::from(amount) * U256::from(1000u32);
+                    let swap = if exact_in {
+                        SwapAmount::ExactIn(a)
+                    } else {
+                        SwapAmount::ExactOut(a)
+                    };
+                    let want = reference_swap(&p, zero_for_one, swap, None);
+                    let limit = PoolState::default_price_limit(zero_for_one);
+                    let narrow = narrow::simulate(
+                        &p,
+                        zero_for_one,
+                        amount as u128 * 1000,
+                        exact_in,
+                        as_u128(p.sqrt_price_x96).unwrap(),
+                        limit,
+                    );
+                    if let Some(n) = narrow {
+                        used += 1;
+                        assert_eq!(Ok(n), want);
+                    }
+                    assert_eq!(p.simulate_swap(zero_for_one, swap, None), want);
+                }
+            }
+        }
+        assert!(used >= 16, "{used}");
+        // an amount above 2^128 is left to the 256-bit loop
+        let big = U256::from(1u8) << 130usize;
+        assert_eq!(
+            p.simulate_swap(false, SwapAmount::ExactIn(big), None),
+            reference_swap(&p, false, SwapAmount::ExactIn(big), None)
+        );
     }
 
     proptest! {

@@ -260,7 +260,7 @@ mod tests {
             amount_out: U256::from(amount_out),
             fee_amount: U256::ZERO,
             sqrt_price_after: Q96,
-            tick_after: 0,
+            tick: Some(0),
             liquidity_after: 0,
             ticks_crossed: 1,
             complete: true,

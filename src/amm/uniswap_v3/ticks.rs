@@ -167,6 +167,15 @@ impl TickSet {
             .filter(|p| !p.is_zero())
     }
 
+    /// [`TickSet::sqrt_price_at`] as a `u128`, if it fits (read in place: copying the 256-bit
+    /// value out and comparing it stalled the swap loop).
+    #[inline(always)]
+    pub(crate) fn sqrt_price_u128_at(&self, index: usize) -> Option<u128> {
+        let l = self.sqrt_prices.get(index)?.as_limbs();
+        let p = u128::from(l[0]) | (u128::from(l[1]) << 64);
+        ((l[2] | l[3]) == 0 && p != 0).then_some(p)
+    }
+
     /// Next initialized tick within the current bitmap word: at or below `tick` when `lte`, strictly
     /// above otherwise; else the word's last tick in that direction, with `false`.
     #[inline]
@@ -178,7 +187,7 @@ impl TickSet {
     /// [`TickSet::next_initialized_within_word`] with the index of the tick found. `hint` is the
     /// `split` of the previous search of the same swap: the split is checked there and next to it
     /// first (a swap moves from one tick to its neighbour), then found by binary search.
-    #[inline]
+    #[inline(always)]
     pub fn next_within_word(&self, tick: i32, spacing: i32, lte: bool, hint: usize) -> NextTick {
         let compressed = tick.div_euclid(spacing);
         if lte {

@@ -1,8 +1,20 @@
 //! Binance spot (and Binance US, the same protocol on its own domain) as a [`Venue`]: markets and
 //! rules from `exchangeInfo`, live books from the depth stream, quotes walking the book, balances,
 //! LIMIT / LIMIT_MAKER / MARKET orders, cancels, order status and account trades over signed REST,
-//! and order and balance events from the WebSocket API user stream, with REST polling to reconcile
+//! and order and balance events from the private user stream, with REST polling to reconcile
 //! whatever the stream missed.
+//!
+//! The user stream speaks whichever mechanism the server serves, with one code path for both
+//! venues ([`BinanceConfig::user_stream`], default `auto`): first the WebSocket API subscription
+//! (`userDataStream.subscribe.signature`, Binance.com's only mechanism since 2026-02-20); if the
+//! server does not serve it (the endpoint cannot be connected to, refuses the upgrade, or answers
+//! the method with `-1020 UNSUPPORTED_OPERATION`), the legacy listenKey stream
+//! (`binance_listen_key`: `POST /api/v3/userDataStream`, `/ws/<listenKey>`, keepalive `PUT`s, a new
+//! key after `listenKeyExpired` or a drop, `DELETE` on stop). An authentication, signature or
+//! timestamp error on the subscription is reported, never a reason to fall back. Both streams'
+//! events reach the order tracker and the balances the same way, and the mechanism in use is
+//! logged at info level on each connect. Binance US, whose switch to the WebSocket API is
+//! unverified, is served either way.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,6 +23,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use reqwest::Method;
 use rust_decimal::Decimal;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::cex::auth::{ApiCredentials, HmacSha256Signer, RequestSigner};
@@ -19,7 +32,7 @@ use crate::cex::grid::Grid;
 use crate::cex::http::{ApiRequest, RestClient};
 use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, check_client_id};
 use crate::cex::rate_limit::RateLimiter;
-use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
+use crate::cex::stream::{self, StreamConfig, StreamEvent};
 use crate::core::{
     Balance, ClientOrderId, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair, Quote,
     QuoteRequest, Side, TimeInForce, VenueEvent,
@@ -34,7 +47,9 @@ use super::binance_api::{
 };
 use super::binance_book::{LiveBook, SNAPSHOT_LIMIT, fetch_snapshot, spawn_live_book};
 use super::binance_depth::{SnapshotOutcome, SyncedBook};
-use super::binance_user::{self, UserMessage};
+use super::binance_listen_key::{self, ListenKeySettings};
+pub use super::binance_user::UserStreamMode;
+use super::binance_user::{self, UserMessage, WsApiStart};
 
 /// Binance spot in the registry.
 pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
@@ -43,14 +58,12 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     state: ImplState::Ready,
 };
 
-/// Binance US: the same code with its own URLs.
+/// Binance US: the same code with its own URLs; its user stream works whether the server serves
+/// the WebSocket API subscription or only the legacy listenKey stream.
 pub const DESCRIPTOR_US: ConnectorDescriptor = ConnectorDescriptor {
     name: "binance_us",
     module: "cex::exchanges::binance",
-    state: ImplState::Partial(
-        "same connector as binance with Binance US URLs; whether Binance US serves the WS-API user \
-         stream is unverified",
-    ),
+    state: ImplState::Ready,
 };
 
 /// Where a Binance deployment lives, and the account's trading parameters.
@@ -68,6 +81,13 @@ pub struct BinanceConfig {
     pub taker_fee: Decimal,
     /// Prefix of generated client order ids.
     pub client_id_prefix: String,
+    /// User-stream mechanism: `auto` (WebSocket API, else listenKey), `ws_api` or `listen_key`.
+    pub user_stream: UserStreamMode,
+    /// Interval of the listenKey keepalive `PUT`s (Binance: keys lapse after 60 minutes).
+    pub listen_key_keepalive: Duration,
+    /// How long the WebSocket API subscription may take to be answered before `auto` tries the
+    /// listenKey stream.
+    pub user_stream_timeout: Duration,
 }
 
 impl BinanceConfig {
@@ -81,6 +101,9 @@ impl BinanceConfig {
             maker_fee: Decimal::new(1, 3),
             taker_fee: Decimal::new(1, 3),
             client_id_prefix: "sluice-".into(),
+            user_stream: UserStreamMode::Auto,
+            listen_key_keepalive: Duration::from_secs(30 * 60),
+            user_stream_timeout: Duration::from_secs(10),
         }
     }
 
@@ -127,7 +150,34 @@ struct Inner {
     markets: tokio::sync::Mutex<Option<Arc<Markets>>>,
     tracker: Mutex<OrderTracker>,
     books: Mutex<HashMap<Pair, Arc<LiveBook>>>,
-    user_stream: Mutex<Option<JoinHandle<()>>>,
+    user_stream: Mutex<Option<UserStreamTask>>,
+    /// Serializes `start_user_stream` (two starts would share, then close, one listenKey).
+    user_stream_start: tokio::sync::Mutex<()>,
+}
+
+/// The running user stream.
+#[derive(Debug)]
+struct UserStreamTask {
+    /// The consumer task (it owns the stream or the listenKey driver).
+    task: JoinHandle<()>,
+    /// `WsApi` or `ListenKey`.
+    mechanism: UserStreamMode,
+    /// Stops the listenKey driver, which then closes its key.
+    stop: Option<watch::Sender<bool>>,
+}
+
+impl UserStreamTask {
+    /// Stops it: a listenKey driver closes its key and ends (which ends the consumer); a
+    /// WebSocket API stream is aborted.
+    fn shut(self) -> JoinHandle<()> {
+        match self.stop {
+            Some(stop) => {
+                stop.send_replace(true);
+            }
+            None => self.task.abort(),
+        }
+        self.task
+    }
 }
 
 /// The connector. Cheap to clone (shared state).
@@ -172,6 +222,7 @@ impl BinanceSpot {
                 markets: tokio::sync::Mutex::new(None),
                 books: Mutex::new(HashMap::new()),
                 user_stream: Mutex::new(None),
+                user_stream_start: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -345,8 +396,22 @@ impl BinanceSpot {
     pub fn close(&self) {
         lock(&self.inner.books).clear();
         if let Some(task) = lock(&self.inner.user_stream).take() {
-            task.abort();
+            // a listenKey driver goes on just long enough to close its key
+            drop(task.shut());
         }
+    }
+
+    /// Stops the user stream and waits until it ended (a listenKey is closed with `DELETE`).
+    pub async fn stop_user_stream(&self) {
+        let task = lock(&self.inner.user_stream).take();
+        if let Some(task) = task {
+            let _ = task.shut().await;
+        }
+    }
+
+    /// The user-stream mechanism in use (`WsApi` or `ListenKey`), once started.
+    pub fn user_stream_mechanism(&self) -> Option<UserStreamMode> {
+        lock(&self.inner.user_stream).as_ref().map(|t| t.mechanism)
     }
 
     /// A client order id that fits Binance's limits.
@@ -497,7 +562,9 @@ impl BinanceSpot {
         })
     }
 
-    /// Starts the private user stream (needs credentials). Idempotent.
+    /// Starts the private user stream (needs credentials) by the mechanism of
+    /// [`BinanceConfig::user_stream`], and returns once it is subscribed (or, for a forced
+    /// `ws_api` whose endpoint does not answer yet, retrying in the background). Idempotent.
     pub async fn start_user_stream(&self) -> Result<(), VenueError> {
         let signer = self
             .inner
@@ -505,20 +572,135 @@ impl BinanceSpot {
             .signer()
             .cloned()
             .ok_or_else(|| VenueError::Auth("the user stream needs API keys".into()))?;
+        let _starting = self.inner.user_stream_start.lock().await;
         if lock(&self.inner.user_stream).is_some() {
             return Ok(());
         }
         let markets = self.load_markets().await?;
-        let (handle, mut rx) = stream::spawn(
-            StreamConfig::new("binance user stream", &self.inner.cfg.ws_api_url),
-            binance_user::subscriber(signer, self.inner.rest.clock.clone()),
-        );
+        let cfg = &self.inner.cfg;
+        let started = match cfg.user_stream {
+            UserStreamMode::ListenKey => self.start_listen_key(markets).await?,
+            mode => {
+                let (handle, mut rx) = stream::spawn(
+                    StreamConfig::new(&format!("{} user stream", cfg.name), &cfg.ws_api_url),
+                    binance_user::subscriber(signer, self.inner.rest.clock.clone()),
+                );
+                let first = binance_user::first_answer(&mut rx, cfg.user_stream_timeout).await;
+                let auto = mode == UserStreamMode::Auto;
+                match first {
+                    WsApiStart::Subscribed => {
+                        self.log_mechanism(UserStreamMode::WsApi);
+                        self.consume(UserStreamMode::WsApi, handle, None, rx, markets, None)
+                    }
+                    WsApiStart::Refused { status, code, msg } => {
+                        tracing::error!(
+                            venue = %self.inner.id, status, code, %msg,
+                            "user stream subscription refused"
+                        );
+                        return Err(CexError::Api { status, code, msg }.into());
+                    }
+                    WsApiStart::Unsupported(reason) | WsApiStart::NoAnswer(reason) if auto => {
+                        drop(handle);
+                        tracing::info!(
+                            venue = %self.inner.id,
+                            "the WebSocket API user stream is not served ({reason}); \
+                             falling back to the listenKey stream"
+                        );
+                        self.start_listen_key(markets).await.map_err(|e| {
+                            let both = format!(
+                                "user stream: the WebSocket API subscription is not served \
+                                 ({reason}) and the listenKey stream failed too: {e}"
+                            );
+                            match e {
+                                VenueError::Auth(_) => VenueError::Auth(both),
+                                _ => VenueError::NotSupported(both),
+                            }
+                        })?
+                    }
+                    WsApiStart::Unsupported(reason) => {
+                        return Err(VenueError::NotSupported(format!(
+                            "user stream: the WebSocket API subscription is not served ({reason})"
+                        )));
+                    }
+                    WsApiStart::NoAnswer(reason) => {
+                        tracing::warn!(
+                            venue = %self.inner.id,
+                            "user stream not answered yet ({reason}); retrying in the background"
+                        );
+                        self.consume(UserStreamMode::WsApi, handle, None, rx, markets, None)
+                    }
+                }
+            }
+        };
+        *lock(&self.inner.user_stream) = Some(started);
+        Ok(())
+    }
+
+    fn log_mechanism(&self, mechanism: UserStreamMode) {
+        let how = match mechanism {
+            UserStreamMode::ListenKey => "legacy listenKey stream",
+            _ => "WebSocket API userDataStream.subscribe.signature",
+        };
+        tracing::info!(venue = %self.inner.id, %mechanism, "user data stream connected: {how}");
+    }
+
+    /// The first listenKey (its error is the caller's), then the driver that keeps it.
+    async fn start_listen_key(&self, markets: Arc<Markets>) -> Result<UserStreamTask, VenueError> {
+        let cfg = &self.inner.cfg;
+        let key = binance_listen_key::create_key(&self.inner.rest).await?;
+        let (stop, stop_rx) = watch::channel(false);
+        let settings = ListenKeySettings {
+            name: format!("{} user stream (listenKey)", cfg.name),
+            ws_url: cfg.ws_url.trim_end_matches('/').to_string(),
+            keepalive: cfg.listen_key_keepalive,
+        };
+        let (driver, mut rx) =
+            binance_listen_key::spawn(self.inner.rest.clone(), settings, key, stop_rx);
+        // Return once the socket is up (events sent before it would only be found by polling);
+        // whatever came first is applied before the rest.
+        let first = tokio::time::timeout(cfg.user_stream_timeout, rx.recv())
+            .await
+            .ok()
+            .flatten();
+        if first.is_none() {
+            tracing::warn!(venue = %self.inner.id, "listenKey stream not connected yet; retrying in the background");
+        }
+        Ok(self.consume(
+            UserStreamMode::ListenKey,
+            driver,
+            first,
+            rx,
+            markets,
+            Some(stop),
+        ))
+    }
+
+    /// The task that applies a user stream's events (`first`, then `rx`'s); `keep` is what runs
+    /// the stream.
+    fn consume<K: Send + 'static>(
+        &self,
+        mechanism: UserStreamMode,
+        keep: K,
+        first: Option<StreamEvent>,
+        mut rx: mpsc::UnboundedReceiver<StreamEvent>,
+        markets: Arc<Markets>,
+        stop: Option<watch::Sender<bool>>,
+    ) -> UserStreamTask {
         let me = self.clone();
         let task = tokio::spawn(async move {
-            let _keep: StreamHandle = handle;
-            while let Some(ev) = rx.recv().await {
+            let _keep = keep;
+            let mut next = first;
+            loop {
+                let ev = match next.take() {
+                    Some(ev) => ev,
+                    None => match rx.recv().await {
+                        Some(ev) => ev,
+                        None => break,
+                    },
+                };
                 match ev {
                     StreamEvent::Connected { reconnect } => {
+                        me.log_mechanism(mechanism);
                         if reconnect {
                             let _ = me.reconcile().await;
                             me.inner.hub.publish(VenueEvent::Resynced {
@@ -535,8 +717,11 @@ impl BinanceSpot {
                 }
             }
         });
-        *lock(&self.inner.user_stream) = Some(task);
-        Ok(())
+        UserStreamTask {
+            task,
+            mechanism,
+            stop,
+        }
     }
 
     async fn on_user_message(&self, markets: &Markets, m: &[u8]) {
@@ -601,6 +786,9 @@ impl BinanceSpot {
             UserMessage::Subscribed => tracing::debug!("user stream subscribed"),
             UserMessage::Refused { status, code, msg } => {
                 tracing::error!(status, code, %msg, "user stream subscription refused");
+            }
+            UserMessage::ListenKeyExpired => {
+                tracing::info!(venue = %self.inner.id, "listenKey expired; a new one is asked for");
             }
             UserMessage::Other(kind) => tracing::debug!(%kind, "user stream message ignored"),
         }

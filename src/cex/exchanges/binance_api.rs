@@ -33,6 +33,10 @@ pub mod code {
     pub const NEW_ORDER_REJECTED: i64 = -2010;
     pub const CANCEL_REJECTED: i64 = -2011;
     pub const NO_SUCH_ORDER: i64 = -2013;
+    /// `UNSUPPORTED_OPERATION`: what the WebSocket API answers for a method it does not serve.
+    pub const UNSUPPORTED_OPERATION: i64 = -1020;
+    /// `INVALID_LISTEN_KEY`: "This listenKey does not exist." (expired or closed).
+    pub const INVALID_LISTEN_KEY: i64 = -1125;
 }
 
 /// Binance spot's documented limits (spot API docs, 2026), used until `exchangeInfo` publishes
@@ -80,6 +84,10 @@ impl HttpProtocol for BinanceProtocol {
         let sig = sign_rest(signer, query, "");
         query.push_str("&signature=");
         query.push_str(&sig);
+        headers.push(("X-MBX-APIKEY", signer.api_key().to_string()));
+    }
+
+    fn identify(&self, signer: &dyn RequestSigner, headers: &mut Vec<(&'static str, String)>) {
         headers.push(("X-MBX-APIKEY", signer.api_key().to_string()));
     }
 

@@ -5,5 +5,6 @@ pub mod binance;
 pub mod binance_api;
 pub mod binance_book;
 pub mod binance_depth;
+pub mod binance_listen_key;
 pub mod binance_sign;
 pub mod binance_user;

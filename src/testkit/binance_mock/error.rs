@@ -201,6 +201,11 @@ impl ApiError {
         Self::new(400, -1020, "This operation is not supported.")
     }
 
+    /// -1125, the listenKey is unknown, lapsed or closed.
+    pub fn invalid_listen_key() -> Self {
+        Self::new(400, -1125, "This listenKey does not exist.")
+    }
+
     /// -1135, invalid JSON request (WebSocket API).
     pub fn invalid_json() -> Self {
         Self::new(400, -1135, "Invalid JSON Request")

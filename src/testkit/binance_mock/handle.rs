@@ -22,6 +22,7 @@ use super::account::{Account, AccountKey, Balance};
 use super::book::PriceLevel;
 use super::error::ApiError;
 use super::exchange::{Exchange, MARKET_MAKER};
+use super::listen_key::{ListenKeyCounts, UserStreams};
 use super::order::OrderStatus;
 use super::random::{RandomUpdater, seed_book};
 use super::rate_limit::RateLimiter;
@@ -72,6 +73,9 @@ pub struct MockConfig {
     /// a level changed twice listed once with its final quantity (Binance's 100 ms behaviour;
     /// a snapshot then usually falls inside a diff's `[U; u]`).
     pub depth_batch_interval: Option<Duration>,
+    /// Which user-data-stream mechanisms are served (default: Binance.com's, the WebSocket API
+    /// only; [`UserStreams::listen_key_only`] for a server that kept the legacy listenKeys).
+    pub user_streams: UserStreams,
 }
 
 impl fmt::Debug for MockConfig {
@@ -87,6 +91,7 @@ impl fmt::Debug for MockConfig {
             .field("balances", &self.balances)
             .field("ping_interval", &self.ping_interval)
             .field("depth_batch_interval", &self.depth_batch_interval)
+            .field("user_streams", &self.user_streams)
             .finish()
     }
 }
@@ -110,6 +115,7 @@ impl Default for MockConfig {
             balances,
             ping_interval: Duration::from_secs(20),
             depth_batch_interval: None,
+            user_streams: UserStreams::default(),
         }
     }
 }
@@ -238,6 +244,7 @@ impl MockBinance {
             exchange,
             RateLimiter::new(config.limits.clone()),
             config.ping_interval,
+            config.user_streams.clone(),
         ));
         let http = TcpListener::bind("127.0.0.1:0").await?;
         let wsl = TcpListener::bind("127.0.0.1:0").await?;
@@ -514,7 +521,8 @@ impl MockBinance {
         self.shared.market_kill.send_modify(|g| *g += 1);
     }
 
-    /// Closes every WebSocket API connection abruptly (no close frame).
+    /// Closes every user-data connection (WebSocket API and listenKey streams) abruptly (no
+    /// close frame).
     pub fn drop_user_streams(&self) {
         self.shared.user_kill.send_modify(|g| *g += 1);
     }
@@ -534,7 +542,8 @@ impl MockBinance {
             .store(down, Ordering::SeqCst);
     }
 
-    /// While `true`, new WebSocket API connections are refused with 503.
+    /// While `true`, new user-data connections (WebSocket API, listenKey streams) are refused
+    /// with 503.
     pub fn set_user_streams_down(&self, down: bool) {
         self.shared.user_streams_down.store(down, Ordering::SeqCst);
     }
@@ -606,7 +615,27 @@ impl MockBinance {
         self.shared.market_connections.load(Ordering::SeqCst)
     }
 
-    /// Open WebSocket API connections.
+    /// What happened to listenKeys so far (created, reused, kept alive, closed, expired).
+    pub fn listen_key_counts(&self) -> ListenKeyCounts {
+        self.shared.listen_keys().counts
+    }
+
+    /// The listenKeys alive now.
+    pub fn active_listen_keys(&self) -> Vec<String> {
+        let now = self.shared.now_ms();
+        let mut keys = self.shared.listen_keys();
+        for k in keys.active_keys() {
+            keys.status(&k, now);
+        }
+        keys.active_keys()
+    }
+
+    /// Makes every listenKey lapse now: their sockets get `listenKeyExpired` and are closed.
+    pub fn expire_listen_keys(&self) {
+        self.shared.listen_keys().expire_all();
+    }
+
+    /// Open user-data connections (WebSocket API and listenKey streams).
     pub fn user_connections(&self) -> usize {
         self.shared.user_connections.load(Ordering::SeqCst)
     }

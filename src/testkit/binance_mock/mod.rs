@@ -73,6 +73,17 @@
 //! logged-on session; `session.logon` with an HMAC key is refused (-1002), as Binance accepts
 //! only Ed25519 keys there.
 //!
+//! User-data-stream mechanisms ([`MockConfig::user_streams`], module `listen_key`): by default
+//! Binance.com's since 2026-02-20, the WebSocket API only, with `/api/v3/userDataStream`
+//! answering `410 Gone` from the gateway (an nginx HTML page). [`UserStreams::listen_key_only`]
+//! is a server that kept the legacy stream: `userDataStream.*` on the WebSocket API answered as an
+//! unknown method (400, -1020; or [`WsApiUserStream::UpgradeRefused`]: `/ws-api/v3` refuses the
+//! upgrade with 404), and `POST` / `PUT` / `DELETE /api/v3/userDataStream` (weight 2; API key in
+//! `X-MBX-APIKEY`, no signature: missing → 401 -2014, unknown → 401 -2015; unknown or lapsed key
+//! → -1125) with `/ws/<listenKey>` on the market-stream server carrying the account's events as
+//! bare objects. A key lapses after [`UserStreams::listen_key_validity`] without a keepalive:
+//! its sockets get `listenKeyExpired` and are closed.
+//!
 //! # Rate limits (Binance spot, as documented in binance-spot-api-docs, July 2026)
 //!
 //! REQUEST_WEIGHT 6000 per minute per IP (shared by REST and the WebSocket API); RAW_REQUESTS
@@ -91,7 +102,8 @@
 //! - inspection: [`MockBinance::book`] (the mock's own book, level by level, with its
 //!   `lastUpdateId`), [`MockBinance::order`], [`MockBinance::balance`],
 //!   [`MockBinance::used_weight`], [`MockBinance::market_connections`],
-//!   [`MockBinance::user_connections`];
+//!   [`MockBinance::user_connections`], [`MockBinance::listen_key_counts`],
+//!   [`MockBinance::active_listen_keys`];
 //! - accounts: [`MockBinance::add_account`] (HMAC), [`MockBinance::add_ed25519_account`] (Ed25519:
 //!   base64 signatures, percent-encoded on REST; enables `session.logon`), [`MockBinance::set_balance`];
 //! - depth-stream faults: [`MockBinance::skip_next_diff`] (gap), [`MockBinance::duplicate_next_diff`],
@@ -100,7 +112,8 @@
 //!   (malformed JSON, unknown event types);
 //! - connection faults: [`MockBinance::drop_market_streams`], [`MockBinance::drop_user_streams`],
 //!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`],
-//!   [`MockBinance::announce_server_shutdown`] (`serverShutdown` events);
+//!   [`MockBinance::announce_server_shutdown`] (`serverShutdown` events),
+//!   [`MockBinance::expire_listen_keys`] (`listenKeyExpired` now);
 //! - HTTP faults: [`MockBinance::inject_http_fault`] (429 / 418 with `Retry-After`, HTML error page,
 //!   malformed JSON), [`MockBinance::set_ack_delay`] (slow order/cancel acks: the order executes
 //!   at once, the response waits);
@@ -116,6 +129,7 @@ mod auth;
 mod book;
 mod error;
 mod exchange;
+mod listen_key;
 mod market_ws;
 mod matching;
 mod order;
@@ -141,5 +155,6 @@ pub use error::ApiError;
 pub use handle::{
     AccountId, BookSnapshot, MockBinance, MockConfig, MockError, OrderView, TradeView,
 };
+pub use listen_key::{ListenKeyCounts, UserStreams, WsApiUserStream};
 pub use shared::HttpFault;
 pub use spec::{NotionalFilter, RateLimits, SymbolSpec, default_symbols};

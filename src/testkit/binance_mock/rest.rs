@@ -17,6 +17,9 @@ use super::params::Params;
 use super::publish::snapshot_levels_json;
 use super::shared::{HttpFault, Shared};
 
+/// Path of the legacy listenKey endpoints.
+const LISTEN_KEY_PATH: &str = "/api/v3/userDataStream";
+
 /// The endpoints served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
@@ -33,6 +36,10 @@ enum Endpoint {
     OpenOrders,
     Account,
     MyTrades,
+    /// Legacy listenKey endpoints (`X-MBX-APIKEY`, no signature).
+    ListenKeyCreate,
+    ListenKeyKeepAlive,
+    ListenKeyClose,
 }
 
 impl Endpoint {
@@ -51,6 +58,9 @@ impl Endpoint {
             ("GET", "/api/v3/openOrders") => Endpoint::OpenOrders,
             ("GET", "/api/v3/account") => Endpoint::Account,
             ("GET", "/api/v3/myTrades") => Endpoint::MyTrades,
+            ("POST", LISTEN_KEY_PATH) => Endpoint::ListenKeyCreate,
+            ("PUT", LISTEN_KEY_PATH) => Endpoint::ListenKeyKeepAlive,
+            ("DELETE", LISTEN_KEY_PATH) => Endpoint::ListenKeyClose,
             _ => return None,
         })
     }
@@ -66,6 +76,14 @@ impl Endpoint {
                 | Endpoint::OpenOrders
                 | Endpoint::Account
                 | Endpoint::MyTrades
+        )
+    }
+
+    /// Carries the API key but no signature (Binance's `USER_STREAM` security type).
+    fn keyed(self) -> bool {
+        matches!(
+            self,
+            Endpoint::ListenKeyCreate | Endpoint::ListenKeyKeepAlive | Endpoint::ListenKeyClose
         )
     }
 
@@ -105,6 +123,9 @@ impl Endpoint {
                 }
             }
             Endpoint::Account => 20,
+            Endpoint::ListenKeyCreate | Endpoint::ListenKeyKeepAlive | Endpoint::ListenKeyClose => {
+                2
+            }
             Endpoint::MyTrades => {
                 if params.get("orderId").is_some() {
                     5
@@ -134,6 +155,10 @@ pub async fn handle(
     };
     if let Some(fault) = shared.next_http_fault() {
         return Ok(fault_response(&shared, &fault));
+    }
+    if path == LISTEN_KEY_PATH && !shared.user_streams.listen_keys {
+        // Binance.com since 2026-02-20: the gateway answers, the API is never reached.
+        return Ok(gone_response());
     }
     let Some(endpoint) = Endpoint::route(&method, &path) else {
         return Ok(json_response(
@@ -209,6 +234,8 @@ fn serve(
         })?;
     let account = if endpoint.signed() {
         Some(authenticate(shared, query, body, &params, api_key)?)
+    } else if endpoint.keyed() {
+        Some(key_account(shared, api_key)?)
     } else {
         None
     };
@@ -290,6 +317,22 @@ fn serve(
             Ok((a.account_json(now, omit, maker, taker), None))
         }
         (Endpoint::MyTrades, Some(acct)) => Ok((my_trades(shared, &params, acct)?, None)),
+        (Endpoint::ListenKeyCreate, Some(acct)) => {
+            let validity = shared.user_streams.listen_key_validity;
+            let key = shared.listen_keys().create(acct, now, validity);
+            Ok((json!({ "listenKey": key }), None))
+        }
+        (Endpoint::ListenKeyKeepAlive, Some(acct)) => {
+            let key = params.required("listenKey")?;
+            let validity = shared.user_streams.listen_key_validity;
+            shared.listen_keys().keep_alive(acct, key, now, validity)?;
+            Ok((json!({}), None))
+        }
+        (Endpoint::ListenKeyClose, Some(acct)) => {
+            let key = params.required("listenKey")?;
+            shared.listen_keys().close(acct, key, now)?;
+            Ok((json!({}), None))
+        }
         (_, None) => Err(ApiError::rejected_api_key().into()),
     }
 }
@@ -323,6 +366,21 @@ fn authenticate(
         return Err(ApiError::bad_signature());
     }
     Ok(account)
+}
+
+/// The account of a request that carries only the API key: missing or empty → -2014, unknown
+/// → -2015 (both 401).
+fn key_account(shared: &Shared, api_key: Option<Result<String, ()>>) -> Result<usize, ApiError> {
+    let key = match api_key {
+        Some(Ok(k)) if !k.is_empty() => k,
+        _ => return Err(ApiError::bad_api_key_format()),
+    };
+    shared
+        .exchange()
+        .keys
+        .get(&key)
+        .copied()
+        .ok_or_else(ApiError::rejected_api_key)
 }
 
 fn order_ref(params: &Params) -> Result<(Option<u64>, Option<String>), ApiError> {
@@ -482,6 +540,13 @@ fn fault_response(shared: &Shared, fault: &HttpFault) -> Response<Full<Bytes>> {
             &[],
         ),
     }
+}
+
+/// `410 Gone` from the gateway (nginx's page), what Binance.com answers on the listenKey endpoints
+/// since they were removed.
+fn gone_response() -> Response<Full<Bytes>> {
+    let html = "<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+    raw_response(410, "text/html", html.as_bytes().to_vec(), &[])
 }
 
 fn json_response(status: u16, body: &Value, headers: &[(&str, String)]) -> Response<Full<Bytes>> {

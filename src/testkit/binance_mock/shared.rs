@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
 use super::exchange::Exchange;
+use super::listen_key::{ListenKeys, UserStreams};
 use super::rate_limit::RateLimiter;
 
 /// An HTTP fault served instead of the next REST response.
@@ -48,27 +49,37 @@ pub struct Shared {
     pub clock_offset_ms: AtomicI64,
     /// Bumped to drop every market-stream connection.
     pub market_kill: watch::Sender<u64>,
-    /// Bumped to drop every WebSocket API connection.
+    /// Bumped to drop every user-data connection (WebSocket API and listenKey streams).
     pub user_kill: watch::Sender<u64>,
     /// Set to stop the servers.
     pub shutdown: watch::Sender<bool>,
     /// Set (to the event time) to send a `serverShutdown` event on every websocket connection.
     pub shutdown_notice: watch::Sender<u64>,
-    /// While set, new WebSocket API connections are refused (503) and user events are lost.
+    /// While set, new user-data connections (WebSocket API, listenKey streams) are refused (503)
+    /// and user events are lost.
     pub user_streams_down: AtomicBool,
     /// While set, new market-stream connections are refused (503).
     pub market_streams_down: AtomicBool,
     /// Open market-stream connections.
     pub market_connections: AtomicUsize,
-    /// Open WebSocket API connections.
+    /// Open user-data connections (WebSocket API and listenKey streams).
     pub user_connections: AtomicUsize,
     /// Interval of the server's ping frames.
     pub ping_interval: Duration,
+    /// Which user-data-stream mechanisms are served.
+    pub user_streams: UserStreams,
+    /// The legacy listenKeys.
+    pub listen_keys: Mutex<ListenKeys>,
 }
 
 impl Shared {
     /// New shared state.
-    pub fn new(exchange: Exchange, limiter: RateLimiter, ping_interval: Duration) -> Self {
+    pub fn new(
+        exchange: Exchange,
+        limiter: RateLimiter,
+        ping_interval: Duration,
+        user_streams: UserStreams,
+    ) -> Self {
         Self {
             exchange: Mutex::new(exchange),
             limiter: Mutex::new(limiter),
@@ -84,7 +95,14 @@ impl Shared {
             market_connections: AtomicUsize::new(0),
             user_connections: AtomicUsize::new(0),
             ping_interval,
+            user_streams,
+            listen_keys: Mutex::new(ListenKeys::default()),
         }
+    }
+
+    /// Locks the listenKeys.
+    pub fn listen_keys(&self) -> MutexGuard<'_, ListenKeys> {
+        lock(&self.listen_keys)
     }
 
     /// The mock's clock, ms since the epoch.

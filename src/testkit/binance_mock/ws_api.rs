@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::account::AccountKey;
 use super::auth;
 use super::error::ApiError;
+use super::listen_key::WsApiUserStream;
 use super::shared::Shared;
 
 /// Weight of the user-data-stream and session methods.
@@ -132,7 +133,10 @@ fn request(shared: &Arc<Shared>, session: &mut Session, text: &str) -> Value {
     if let Err((err, _secs)) = shared.limiter().admit(now, weight) {
         return error_response(shared, id, &err);
     }
+    let unknown_user_stream = shared.user_streams.ws_api != WsApiUserStream::Served
+        && method.starts_with("userDataStream.");
     let result = match method {
+        _ if unknown_user_stream => Err(ApiError::unsupported()),
         "ping" => Ok(json!({})),
         "time" => Ok(json!({ "serverTime": now })),
         "session.status" => Ok(session_status(session, now)),

@@ -138,6 +138,17 @@ impl Deployer {
             what: what.to_string(),
             source,
         };
+        // The node's estimate plus a margin, as the live EVM layer does: a v3 mint costs more when
+        // the block it lands in has a later timestamp than the one it was estimated on (the oracle
+        // values it writes are no longer zero), and on a loaded machine a second often passes in
+        // between; without the margin such a mint ran out of gas in about one snapshot build of
+        // three.
+        let tx = if tx.gas.is_none() {
+            let estimate = self.provider.estimate_gas(tx.clone()).await.map_err(rpc)?;
+            tx.with_gas_limit(estimate + estimate / 4)
+        } else {
+            tx
+        };
         let pending = self.provider.send_transaction(tx).await.map_err(rpc)?;
         let hash = *pending.tx_hash();
         // The node automines, so the receipt normally exists as soon as the send returns.

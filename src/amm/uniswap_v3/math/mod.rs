@@ -2,16 +2,21 @@
 //! `TickMath`, `SqrtPriceMath` and `SwapMath`. Every place where a contract reverts is an error here.
 
 mod full_math;
+mod narrow;
 mod sqrt_price_math;
 mod swap_math;
 mod tick_math;
 
+pub(crate) use full_math::as_u128;
 pub use full_math::{mul_div, mul_div_rounding_up};
 pub use sqrt_price_math::{
     get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
     get_next_sqrt_price_from_output,
 };
-pub use swap_math::{RangeAmounts, SwapStep, compute_swap_step, compute_swap_step_in};
+pub use swap_math::{
+    NarrowStep, RangeAmounts, SwapStep, compute_swap_step, compute_swap_step_in,
+    compute_swap_step_narrow,
+};
 pub use tick_math::{
     MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, get_sqrt_ratio_at_tick,
     get_tick_at_sqrt_ratio,

@@ -3,9 +3,10 @@
 
 use alloy::primitives::U256;
 
+use super::full_math::as_u128;
 use super::{
     MathError, eq, get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
-    get_next_sqrt_price_from_output, mul_div, mul_div_rounding_up,
+    get_next_sqrt_price_from_output, mul_div, mul_div_rounding_up, narrow,
 };
 
 const FEE_DENOMINATOR: u32 = 1_000_000;
@@ -59,6 +60,51 @@ impl RangeAmounts {
         liquidity == self.liquidity
             && ((eq(&a, &self.sqrt_low) && eq(&b, &self.sqrt_high))
                 || (eq(&a, &self.sqrt_high) && eq(&b, &self.sqrt_low)))
+    }
+}
+
+impl RangeAmounts {
+    /// [`RangeAmounts::covers`] for prices given as `u128`.
+    #[inline(always)]
+    fn covers_narrow(&self, a: u128, b: u128, liquidity: u128) -> bool {
+        let (Some(low), Some(high)) = (as_u128(self.sqrt_low), as_u128(self.sqrt_high)) else {
+            return false;
+        };
+        liquidity == self.liquidity && ((a == low && b == high) || (a == high && b == low))
+    }
+}
+
+/// [`amount0`] on `u128` values; `None` where the amount does not fit 128 bits.
+#[inline(always)]
+fn amount0_narrow(
+    known: Option<&RangeAmounts>,
+    a: u128,
+    b: u128,
+    liquidity: u128,
+    up: bool,
+) -> Option<u128> {
+    match known {
+        Some(k) if k.covers_narrow(a, b, liquidity) => {
+            as_u128(if up { k.amount0_up } else { k.amount0_down })
+        }
+        _ => narrow::amount0_delta(a, b, liquidity, up),
+    }
+}
+
+/// [`amount1`] on `u128` values; `None` where the amount does not fit 128 bits.
+#[inline(always)]
+fn amount1_narrow(
+    known: Option<&RangeAmounts>,
+    a: u128,
+    b: u128,
+    liquidity: u128,
+    up: bool,
+) -> Option<u128> {
+    match known {
+        Some(k) if k.covers_narrow(a, b, liquidity) => {
+            as_u128(if up { k.amount1_up } else { k.amount1_down })
+        }
+        _ => narrow::amount1_delta(a, b, liquidity, up),
     }
 }
 
@@ -199,6 +245,135 @@ pub fn compute_swap_step_in(
     };
 
     Ok(SwapStep {
+        sqrt_price_next: sqrt_next,
+        amount_in,
+        amount_out,
+        fee_amount,
+    })
+}
+
+/// The outcome of one step, as [`SwapStep`] on `u128` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NarrowStep {
+    pub sqrt_price_next: u128,
+    pub amount_in: u128,
+    pub amount_out: u128,
+    pub fee_amount: u128,
+}
+
+/// The price after swapping `amount` in (`exact_in`) or out, on `u128` values.
+#[inline(always)]
+fn next_price_narrow(
+    sqrt_p: u128,
+    liquidity: u128,
+    amount: u128,
+    zero_for_one: bool,
+    exact_in: bool,
+) -> Option<u128> {
+    if sqrt_p == 0 || liquidity == 0 {
+        return None;
+    }
+    match (exact_in, zero_for_one) {
+        // token1 in: up by floor(amount * 2^96 / L)
+        (true, false) => {
+            let (q, _) = narrow::shl96_div(amount, liquidity)?;
+            sqrt_p.checked_add(q)
+        }
+        // token1 out: down by ceil(amount * 2^96 / L), which must stay below the price
+        (false, true) => {
+            let (q, r) = narrow::shl96_div(amount, liquidity)?;
+            let q = if r { q.checked_add(1)? } else { q };
+            (sqrt_p > q).then(|| sqrt_p - q)
+        }
+        // token0 in or out: ceil(L * 2^96 * P / (L * 2^96 +- amount * P))
+        (true, true) => narrow::next_sqrt_price_from_amount0(sqrt_p, liquidity, amount, true),
+        (false, false) => narrow::next_sqrt_price_from_amount0(sqrt_p, liquidity, amount, false),
+    }
+}
+
+/// [`compute_swap_step_in`] where the prices, the remaining amount and every amount of the step
+/// fit 128 bits: the same result, or `None` (a value does not fit, or the 256-bit step would fail),
+/// in which case the caller takes the 256-bit step.
+#[inline(always)]
+pub fn compute_swap_step_narrow(
+    sqrt_current: u128,
+    sqrt_target: u128,
+    liquidity: u128,
+    remaining: u128,
+    exact_in: bool,
+    fee_pips: u32,
+    known: Option<&RangeAmounts>,
+) -> Option<NarrowStep> {
+    let zero_for_one = sqrt_current >= sqrt_target;
+    let fee = u128::from(fee_pips);
+    let fee_complement = u128::from(FEE_DENOMINATOR.checked_sub(fee_pips).filter(|c| *c != 0)?);
+    let million = u128::from(FEE_DENOMINATOR);
+
+    let mut amount_in = 0u128;
+    let mut amount_out = 0u128;
+    let sqrt_next;
+    if exact_in {
+        amount_in = if zero_for_one {
+            amount0_narrow(known, sqrt_target, sqrt_current, liquidity, true)?
+        } else {
+            amount1_narrow(known, sqrt_current, sqrt_target, liquidity, true)?
+        };
+        // floor(remaining * (1e6 - fee) / 1e6) >= amount_in, without the division
+        sqrt_next = if narrow::product_ge(remaining, fee_complement, amount_in, million) {
+            sqrt_target
+        } else {
+            let (remaining_less_fee, _) = narrow::mul_div_rem(remaining, fee_complement, million)?;
+            next_price_narrow(
+                sqrt_current,
+                liquidity,
+                remaining_less_fee,
+                zero_for_one,
+                true,
+            )?
+        };
+    } else {
+        amount_out = if zero_for_one {
+            amount1_narrow(known, sqrt_target, sqrt_current, liquidity, false)?
+        } else {
+            amount0_narrow(known, sqrt_current, sqrt_target, liquidity, false)?
+        };
+        sqrt_next = if remaining >= amount_out {
+            sqrt_target
+        } else {
+            next_price_narrow(sqrt_current, liquidity, remaining, zero_for_one, false)?
+        };
+    }
+
+    let reached_target = sqrt_next == sqrt_target;
+    let keep_in = reached_target && exact_in;
+    let keep_out = reached_target && !exact_in;
+    if zero_for_one {
+        if !keep_in {
+            amount_in = amount0_narrow(known, sqrt_next, sqrt_current, liquidity, true)?;
+        }
+        if !keep_out {
+            amount_out = amount1_narrow(known, sqrt_next, sqrt_current, liquidity, false)?;
+        }
+    } else {
+        if !keep_in {
+            amount_in = amount1_narrow(known, sqrt_current, sqrt_next, liquidity, true)?;
+        }
+        if !keep_out {
+            amount_out = amount0_narrow(known, sqrt_current, sqrt_next, liquidity, false)?;
+        }
+    }
+
+    if !exact_in && amount_out > remaining {
+        amount_out = remaining;
+    }
+
+    let fee_amount = if exact_in && !reached_target {
+        remaining.checked_sub(amount_in)?
+    } else {
+        narrow::mul_div_rounding_up(amount_in, fee, fee_complement)?
+    };
+
+    Some(NarrowStep {
         sqrt_price_next: sqrt_next,
         amount_in,
         amount_out,

@@ -1,0 +1,302 @@
+//! The legacy listenKey user-data stream, for a Binance server that does not serve the WebSocket
+//! API subscription (possibly Binance US; Binance.com discontinued it for spot on 2026-02-20):
+//!
+//! - `POST /api/v3/userDataStream` with the `X-MBX-APIKEY` header (no signature) gives
+//!   `{"listenKey":"…"}` (an account with an active key gets the same key back, extended);
+//! - the stream is `<ws_url>/ws/<listenKey>` on the market-stream server, carrying bare event
+//!   objects;
+//! - `PUT /api/v3/userDataStream?listenKey=…` keeps the key alive (every 30 minutes by default;
+//!   a key lapses after 60 minutes without one);
+//! - on `listenKeyExpired`, a dropped socket, or a keepalive answered `-1125` (the key no longer
+//!   exists), a key is asked for again and the stream reconnected, with the backoff of
+//!   [`crate::cex::stream`];
+//! - on stop, `DELETE /api/v3/userDataStream?listenKey=…` closes the key.
+//!
+//! The driver reports the same [`StreamEvent`]s as a WebSocket API stream, so the connector
+//! consumes both the same way. Each request weighs 2 (REQUEST_WEIGHT), as Binance documents.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Deserialize;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::cex::error::CexError;
+use crate::cex::http::{ApiRequest, RestClient};
+use crate::cex::stream::{self, StreamConfig, StreamEvent};
+
+use super::binance_api::{RAW_REQUESTS, REQUEST_WEIGHT, code, decode};
+use super::binance_user::{self, UserMessage};
+
+/// The REST path of the listenKey endpoints.
+pub const PATH: &str = "/api/v3/userDataStream";
+
+/// Request weight of each listenKey endpoint.
+const WEIGHT: u32 = 2;
+
+/// Shortest keepalive interval accepted (a zero interval would spin).
+const MIN_KEEPALIVE: Duration = Duration::from_millis(10);
+
+/// Longest wait for the `DELETE` on stop.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn request(method: Method) -> ApiRequest {
+    ApiRequest::new(method, PATH)
+        .keyed()
+        .cost(REQUEST_WEIGHT, WEIGHT)
+        .cost(RAW_REQUESTS, 1)
+}
+
+/// `POST /api/v3/userDataStream`: a listenKey for the account.
+pub async fn create_key(rest: &RestClient) -> Result<String, CexError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Created {
+        listen_key: String,
+    }
+    let body = rest.request(&request(Method::POST)).await?;
+    let created: Created = decode("listenKey", &body)?;
+    if created.listen_key.is_empty()
+        || !created
+            .listen_key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+    {
+        return Err(CexError::decode(
+            "listenKey",
+            "empty or not alphanumeric (it becomes a URL path segment)",
+        ));
+    }
+    Ok(created.listen_key)
+}
+
+/// `PUT /api/v3/userDataStream?listenKey=…`: keeps the key alive.
+pub async fn keep_alive(rest: &RestClient, key: &str) -> Result<(), CexError> {
+    rest.request(&request(Method::PUT).param("listenKey", key))
+        .await
+        .map(|_| ())
+}
+
+/// `DELETE /api/v3/userDataStream?listenKey=…`: closes the key.
+pub async fn close_key(rest: &RestClient, key: &str) -> Result<(), CexError> {
+    rest.request(&request(Method::DELETE).param("listenKey", key))
+        .await
+        .map(|_| ())
+}
+
+/// Where and how the legacy stream runs.
+#[derive(Debug, Clone)]
+pub struct ListenKeySettings {
+    /// For logs.
+    pub name: String,
+    /// Market-stream base URL (`/ws/<listenKey>` is appended).
+    pub ws_url: String,
+    /// Interval of the keepalive `PUT`s.
+    pub keepalive: Duration,
+}
+
+/// Starts the driver with a key already obtained (so that the caller sees the first `POST`'s
+/// error). It runs until `stop` turns true (then it closes the key) or the receiver is dropped.
+pub fn spawn(
+    rest: RestClient,
+    settings: ListenKeySettings,
+    first_key: String,
+    stop: watch::Receiver<bool>,
+) -> (JoinHandle<()>, mpsc::UnboundedReceiver<StreamEvent>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(rest, settings, first_key, tx, stop));
+    (task, rx)
+}
+
+/// Whether a frame is the `listenKeyExpired` event.
+fn is_expiry(frame: &[u8]) -> bool {
+    const NEEDLE: &[u8] = b"listenKeyExpired";
+    frame.windows(NEEDLE.len()).any(|w| w == NEEDLE)
+        && matches!(
+            binance_user::parse(frame),
+            Ok(UserMessage::ListenKeyExpired)
+        )
+}
+
+/// Why one key's stream ended.
+enum Ended {
+    /// The key is gone (expired or unknown to the server): ask for a new one at once.
+    KeyGone(String),
+    /// The socket dropped: wait the backoff, then ask for a key again.
+    Dropped(String),
+    /// Stop requested, or nobody listens any more.
+    Stop,
+}
+
+async fn run(
+    rest: RestClient,
+    settings: ListenKeySettings,
+    first_key: String,
+    tx: mpsc::UnboundedSender<StreamEvent>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let backoff = StreamConfig::new(&settings.name, &settings.ws_url);
+    let mut next_key = Some(first_key);
+    let mut connected_before = false;
+    let mut attempt = 0u32;
+    loop {
+        let key = match next_key.take() {
+            Some(k) => k,
+            None => match create_key(&rest).await {
+                Ok(k) => k,
+                Err(e) => {
+                    let reason = format!("listenKey request failed: {e}");
+                    tracing::warn!(stream = %settings.name, "{reason}");
+                    if tx.send(StreamEvent::Disconnected { reason }).is_err()
+                        || !pause(&mut stop, stream::backoff_delay(&backoff, attempt)).await
+                    {
+                        return;
+                    }
+                    attempt = attempt.saturating_add(1);
+                    continue;
+                }
+            },
+        };
+        let ended = one_key(
+            &rest,
+            &settings,
+            &key,
+            &tx,
+            &mut stop,
+            &mut connected_before,
+            &mut attempt,
+        )
+        .await;
+        let reason = match ended {
+            Ended::Stop => {
+                match tokio::time::timeout(CLOSE_TIMEOUT, close_key(&rest, &key)).await {
+                    Ok(Ok(())) => tracing::info!(stream = %settings.name, "listenKey closed"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(stream = %settings.name, error = %e, "closing the listenKey failed")
+                    }
+                    Err(_) => {
+                        tracing::warn!(stream = %settings.name, "closing the listenKey timed out")
+                    }
+                }
+                return;
+            }
+            Ended::KeyGone(reason) => reason,
+            Ended::Dropped(reason) => {
+                let delay = stream::backoff_delay(&backoff, attempt);
+                attempt = attempt.saturating_add(1);
+                if tx
+                    .send(StreamEvent::Disconnected {
+                        reason: reason.clone(),
+                    })
+                    .is_err()
+                    || !pause(&mut stop, delay).await
+                {
+                    return;
+                }
+                continue;
+            }
+        };
+        tracing::info!(stream = %settings.name, "{reason}; asking for a new listenKey");
+        if tx.send(StreamEvent::Disconnected { reason }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Sleeps `delay`; false when stop was requested meanwhile.
+async fn pause(stop: &mut watch::Receiver<bool>, delay: Duration) -> bool {
+    if *stop.borrow() {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => !*stop.borrow(),
+        changed = stop.changed() => changed.is_ok() && !*stop.borrow(),
+    }
+}
+
+/// Runs the stream of one key, keeping the key alive, until it ends.
+async fn one_key(
+    rest: &RestClient,
+    settings: &ListenKeySettings,
+    key: &str,
+    tx: &mpsc::UnboundedSender<StreamEvent>,
+    stop: &mut watch::Receiver<bool>,
+    connected_before: &mut bool,
+    attempt: &mut u32,
+) -> Ended {
+    let cfg = StreamConfig::new(&settings.name, &format!("{}/ws/{key}", settings.ws_url));
+    let (_handle, mut rx) = stream::spawn(cfg, Arc::new(Vec::new));
+    let every = settings.keepalive.max(MIN_KEEPALIVE);
+    let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if *stop.borrow() {
+            return Ended::Stop;
+        }
+        tokio::select! {
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return Ended::Stop;
+                }
+            }
+            _ = keepalive.tick() => match keep_alive(rest, key).await {
+                Ok(()) => tracing::debug!(stream = %settings.name, "listenKey kept alive"),
+                Err(CexError::Api { code: code::INVALID_LISTEN_KEY, msg, .. }) => {
+                    return Ended::KeyGone(format!("keepalive refused: {msg}"));
+                }
+                Err(e) => tracing::warn!(
+                    stream = %settings.name,
+                    error = %e,
+                    "listenKey keepalive failed; retrying at the next interval"
+                ),
+            },
+            ev = rx.recv() => match ev {
+                Some(StreamEvent::Connected { .. }) => {
+                    *attempt = 0;
+                    let reconnect = std::mem::replace(connected_before, true);
+                    if tx.send(StreamEvent::Connected { reconnect }).is_err() {
+                        return Ended::Stop;
+                    }
+                }
+                Some(StreamEvent::Message(m)) => {
+                    let expired = is_expiry(&m);
+                    if tx.send(StreamEvent::Message(m)).is_err() {
+                        return Ended::Stop;
+                    }
+                    if expired {
+                        return Ended::KeyGone("listenKeyExpired".into());
+                    }
+                }
+                Some(StreamEvent::Disconnected { reason }) => return Ended::Dropped(reason),
+                None => return Ended::Dropped("stream task ended".into()),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_recognised_only_as_the_event() {
+        assert!(is_expiry(
+            br#"{"e":"listenKeyExpired","E":1,"listenKey":"abc"}"#
+        ));
+        // the word inside another event (a client order id, say) is not an expiry
+        assert!(!is_expiry(
+            br#"{"e":"balanceUpdate","E":1,"a":"listenKeyExpired","d":"1","T":1}"#
+        ));
+        assert!(!is_expiry(b"listenKeyExpired"));
+    }
+
+    #[test]
+    fn requests_carry_the_key_without_a_signature_and_weigh_2() {
+        let r = request(Method::PUT).param("listenKey", "k");
+        assert!(r.keyed && !r.signed);
+        assert_eq!(r.path, PATH);
+        assert!(r.costs.contains(&(REQUEST_WEIGHT, 2)));
+    }
+}
