@@ -462,7 +462,7 @@ impl Journal {
                  effective_gas_price = excluded.effective_gas_price, fee_native = excluded.fee_native,
                  block = excluded.block, updated_ms = excluded.updated_ms,
                  client_id = COALESCE(transactions.client_id, excluded.client_id)
-             WHERE excluded.status != 'pending' OR transactions.status = 'pending'",
+             WHERE excluded.status != 'pending' OR transactions.status IN ('pending', 'dropped')",
             params![
                 tx.hash,
                 run,
