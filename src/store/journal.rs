@@ -343,14 +343,16 @@ impl Journal {
     }
 
     /// Records a fill once: returns `false` if (venue, trade id) was already recorded. The fill and the
-    /// order's filled amounts and state are written in one transaction.
+    /// order's filled amounts and state are written in one transaction. A fill of a journaled order
+    /// belongs to that order's run (`run` is used for fills of orders the journal does not hold).
     pub fn record_fill(&self, run: RunId, fill: &Fill) -> Result<bool, StoreError> {
         let mut conn = self.db();
         let tx = conn.transaction()?;
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO fills (venue, trade_id, run_id, client_id, venue_order_id, pair, side, price,
                  amount, fee_asset, fee_amount, is_maker, ts_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             VALUES (?1, ?2, COALESCE((SELECT run_id FROM orders WHERE client_id = ?4), ?3),
+                 ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 fill.venue,
                 fill.trade_id,
@@ -460,7 +462,7 @@ impl Journal {
                  effective_gas_price = excluded.effective_gas_price, fee_native = excluded.fee_native,
                  block = excluded.block, updated_ms = excluded.updated_ms,
                  client_id = COALESCE(transactions.client_id, excluded.client_id)
-             WHERE excluded.status != 'pending' OR transactions.status = 'pending'",
+             WHERE excluded.status != 'pending' OR transactions.status IN ('pending', 'dropped')",
             params![
                 tx.hash,
                 run,

@@ -383,6 +383,26 @@ fn a_record_made_before_the_broadcast_never_overwrites_the_outcome() {
     );
 }
 
+/// A transaction found never sent (dropped) and later signed again byte for byte (same nonce,
+/// same fields: the same hash) is pending again once its new record is made before the broadcast,
+/// so that the next reconcile settles it instead of leaving "dropped" on a mined transaction.
+#[test]
+fn a_dropped_transaction_sent_again_is_pending_again() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("test", "{}").unwrap();
+    j.record_tx(run, &tx("0x01", 3, None, TxState::Pending))
+        .unwrap();
+    j.record_tx(run, &tx("0x01", 3, None, TxState::Dropped))
+        .unwrap();
+    j.record_tx(run, &tx("0x01", 3, None, TxState::Pending))
+        .unwrap();
+    assert_eq!(j.all_transactions().unwrap()[0].status, TxState::Pending);
+    assert_eq!(j.pending_transactions().unwrap().len(), 1);
+    j.record_tx(run, &tx("0x01", 3, None, TxState::Mined))
+        .unwrap();
+    assert_eq!(j.all_transactions().unwrap()[0].status, TxState::Mined);
+}
+
 #[test]
 fn transactions_by_order_and_pending_by_account() {
     let j = Journal::in_memory().unwrap();

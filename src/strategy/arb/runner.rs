@@ -11,6 +11,8 @@ use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
 use super::config::{ExecutionMode, FailurePolicy};
+
+mod recovery;
 use super::decision::{Decision, DirectionEdge, Evaluator, Proposal, SkipReason};
 use crate::core::{
     ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, QuoteRequest, Rounding,
@@ -356,7 +358,7 @@ impl ArbRunner {
                     .map_err(|e| self.venue_err(i, e))?;
             }
             if moving == 0 && pending == 0 {
-                self.close_interrupted_runs()?;
+                self.close_interrupted_runs().await?;
                 break;
             }
             if Instant::now() >= deadline {
@@ -376,48 +378,6 @@ impl ArbRunner {
         }
         if reconciled > 0 {
             self.emit(ArbEvent::Reconciled { orders: reconciled });
-        }
-        Ok(())
-    }
-
-    /// Runs of earlier processes that never ended were interrupted (killed). Once their orders are
-    /// settled, each is closed in the journal with the net base exposure it left at our venues (buys
-    /// minus sells, in the canonical base asset): a trade cut between its legs leaves one without the
-    /// other, and that is reported here rather than found later in the balances.
-    fn close_interrupted_runs(&mut self) -> Result<(), StoreError> {
-        for run in self.journal.unfinished_runs()? {
-            if run == self.run_id {
-                continue;
-            }
-            let cfg = self.eval.config();
-            let exposure: Decimal = self
-                .journal
-                .fills_of_run(run)?
-                .iter()
-                .filter(|f| self.names.contains(&f.venue))
-                .map(|f| {
-                    let sign = if f.side == Side::Buy {
-                        Decimal::ONE
-                    } else {
-                        Decimal::NEGATIVE_ONE
-                    };
-                    sign * f.amount * cfg.canonical(&f.pair.base).1
-                })
-                .sum();
-            let outcome = if exposure.is_zero() {
-                "interrupted".to_string()
-            } else {
-                let detail = format!(
-                    "run {run} was interrupted and left a net base exposure of {exposure} (not closed automatically)"
-                );
-                warn!("{detail}");
-                self.emit(ArbEvent::LegFailed {
-                    trade: 0,
-                    detail: detail.clone(),
-                });
-                format!("interrupted: net base exposure {exposure}")
-            };
-            self.journal.end_run(run, &outcome)?;
         }
         Ok(())
     }
@@ -976,6 +936,34 @@ impl ArbRunner {
             (_, Some(v)) => 1 - v,
             (_, None) => t.legs.first().map_or(0, |l| l.venue),
         };
+        let order = self.corrective_order(venue, side, exposure.abs()).await?;
+        let amount = order.amount;
+        info!(venue = %self.names[venue], %side, %amount, ?policy, "correcting a failed leg");
+        if let Some(t) = self.active.as_mut() {
+            t.corrected = true;
+            t.legs.push(Leg {
+                venue,
+                order,
+                state: OrderState::PendingSubmit,
+                filled: Decimal::ZERO,
+                sent: false,
+                last_poll: Instant::now(),
+            });
+        }
+        let k = self.active.as_ref().map_or(0, |t| t.legs.len() - 1);
+        self.send_leg(k).await?;
+        Box::pin(self.progress()).await
+    }
+
+    /// The order that trades `exposure` (base, canonical units; positive) on `venue` in the
+    /// direction `side`: at market on an exchange (IOC), as a swap bounded by twice the leg's
+    /// slippage (at least 1 %) on an AMM.
+    async fn corrective_order(
+        &self,
+        venue: usize,
+        side: Side,
+        exposure: Decimal,
+    ) -> Result<OrderRequest, ArbError> {
         let cfg = self.eval.config().clone();
         let rate = if venue == 0 {
             cfg.canonical(&cfg.venue_a.pair.base).1
@@ -987,7 +975,7 @@ impl ArbRunner {
         } else {
             &cfg.venue_b
         };
-        let amount = self.rules[venue].quantize_size(exposure.abs() / rate, Rounding::Nearest);
+        let amount = self.rules[venue].quantize_size(exposure / rate, Rounding::Nearest);
         let id = ClientOrderId::generate("slx");
         let order = if self.is_amm[venue] {
             let q = self.venues[venue]
@@ -1026,21 +1014,7 @@ impl ArbRunner {
                 deadline: None,
             }
         };
-        info!(venue = %self.names[venue], %side, %amount, ?policy, "correcting a failed leg");
-        if let Some(t) = self.active.as_mut() {
-            t.corrected = true;
-            t.legs.push(Leg {
-                venue,
-                order,
-                state: OrderState::PendingSubmit,
-                filled: Decimal::ZERO,
-                sent: false,
-                last_poll: Instant::now(),
-            });
-        }
-        let k = self.active.as_ref().map_or(0, |t| t.legs.len() - 1);
-        self.send_leg(k).await?;
-        Box::pin(self.progress()).await
+        Ok(order)
     }
 
     fn finish_failure(&mut self, detail: String) {
