@@ -4,6 +4,7 @@
 //! consumer sees `Connected { reconnect: true }` after a reconnect and resyncs what it derives from
 //! the stream (books, orders), then tells its own consumers `Resynced`.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,8 +19,9 @@ use tokio_tungstenite::tungstenite::Message;
 /// Builds the messages sent right after each connect.
 pub type Subscriber = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
 
-/// Connection settings.
-#[derive(Debug, Clone)]
+/// Connection settings. `Debug` shows the URL's scheme and host only: a path can carry a
+/// credential (Binance's legacy user stream is `/ws/<listenKey>`).
+#[derive(Clone)]
 pub struct StreamConfig {
     /// For logs.
     pub name: String,
@@ -30,6 +32,24 @@ pub struct StreamConfig {
     pub connect_timeout: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
+}
+
+impl fmt::Debug for StreamConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let origin = url::Url::parse(&self.url).map_or_else(
+            |_| "<unparsable url>".to_string(),
+            |u| format!("{}://{}/…", u.scheme(), u.host_str().unwrap_or("")),
+        );
+        f.debug_struct("StreamConfig")
+            .field("name", &self.name)
+            .field("url", &origin)
+            .field("ping_interval", &self.ping_interval)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("backoff_initial", &self.backoff_initial)
+            .field("backoff_max", &self.backoff_max)
+            .finish()
+    }
 }
 
 impl StreamConfig {
@@ -212,6 +232,17 @@ where
 mod tests {
     use super::*;
     use tokio::net::TcpListener;
+
+    #[test]
+    fn debug_hides_the_path_of_the_url() {
+        let c = StreamConfig::new(
+            "user",
+            "wss://stream.example.com:9443/ws/secretListenKey123",
+        );
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("secretListenKey123"), "{shown}");
+        assert!(shown.contains("stream.example.com"), "{shown}");
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_a_cap() {
