@@ -79,6 +79,15 @@ impl Side {
         }
     }
 
+    /// +1 for a buy, -1 for a sell: the sign of the base amount a fill of this side adds to a
+    /// position.
+    pub fn position_sign(self) -> rust_decimal::Decimal {
+        match self {
+            Side::Buy => rust_decimal::Decimal::ONE,
+            Side::Sell => rust_decimal::Decimal::NEGATIVE_ONE,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Side::Buy => "buy",

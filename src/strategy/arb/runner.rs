@@ -902,14 +902,7 @@ impl ArbRunner {
         ];
         t.legs
             .iter()
-            .map(|l| {
-                let sign = if l.order.side == Side::Buy {
-                    Decimal::ONE
-                } else {
-                    Decimal::NEGATIVE_ONE
-                };
-                sign * l.filled * rates[l.venue]
-            })
+            .map(|l| l.order.side.position_sign() * l.filled * rates[l.venue])
             .sum()
     }
 

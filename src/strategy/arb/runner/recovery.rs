@@ -60,12 +60,7 @@ impl ArbRunner {
             let Some(v) = self.names.iter().position(|n| n == &f.venue) else {
                 continue;
             };
-            let sign = if f.side == Side::Buy {
-                Decimal::ONE
-            } else {
-                Decimal::NEGATIVE_ONE
-            };
-            per_venue[v] += sign * f.amount * cfg.canonical(&f.pair.base).1;
+            per_venue[v] += f.side.position_sign() * f.amount * cfg.canonical(&f.pair.base).1;
         }
         Ok(per_venue)
     }
