@@ -559,23 +559,34 @@ fn leg_failures(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// Runs `cfg` on a [`frontrun_env`] (trader `account`, front-runner dev account `mover`), lets
+/// the mover's swap be mined before the strategy's (which then reverts on its slippage bound), and
+/// waits for the run to end: the environment, the holdings before, the run and its summary.
+async fn front_run_the_swap(
+    account: u64,
+    mover: usize,
+    cfg: &StrategyToml,
+) -> (ArbEnv, Holdings, Run, RunSummary) {
+    let env = frontrun_env(account, mover, dec!(3100)).await;
+    let held = env.holdings().await.unwrap();
+    let mut run = Run::start(&env, cfg).await;
+    run.wait_for("the swap in the pool", is_open_at(UNISWAP))
+        .await;
+    front_run_and_mine(&env, mover).await;
+    run.wait_for("the end", is_stopped).await;
+    let summary = run.finish().await;
+    (env, held, run, summary)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn amm_first_swap_reverting_on_slippage_sends_no_exchange_order() {
-    let mover = 2;
-    let env = frontrun_env(1, mover, dec!(3100)).await;
-    let held = env.holdings().await.unwrap();
     let cfg = StrategyToml {
         execution: "amm_first",
         amm_slippage_pct: dec!(0.1),
         max_failures: 1,
         ..cfg()
     };
-    let mut run = Run::start(&env, &cfg).await;
-    run.wait_for("the swap in the pool", is_open_at(UNISWAP))
-        .await;
-    front_run_and_mine(&env, mover).await;
-    run.wait_for("the end", is_stopped).await;
-    let summary = run.finish().await;
+    let (env, held, run, summary) = front_run_the_swap(1, 2, &cfg).await;
 
     // The swap reverted on chain, and the exchange leg was never sent.
     let swaps = run.orders(&summary, UNISWAP);
@@ -612,9 +623,6 @@ async fn amm_first_swap_reverting_on_slippage_sends_no_exchange_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
-    let mover = 4;
-    let env = frontrun_env(3, mover, dec!(3100)).await;
-    let held = env.holdings().await.unwrap();
     let cfg = StrategyToml {
         execution: "concurrent",
         on_leg_failure: "unwind",
@@ -622,12 +630,7 @@ async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
         max_failures: 1,
         ..cfg()
     };
-    let mut run = Run::start(&env, &cfg).await;
-    run.wait_for("the swap in the pool", is_open_at(UNISWAP))
-        .await;
-    front_run_and_mine(&env, mover).await;
-    run.wait_for("the end", is_stopped).await;
-    let summary = run.finish().await;
+    let (env, held, run, summary) = front_run_the_swap(3, 4, &cfg).await;
 
     // The exchange sold 1 ETH at once; the swap reverted; the sale was bought back at market.
     let ex = env.exchange_orders();
