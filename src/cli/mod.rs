@@ -102,6 +102,12 @@ impl Context {
         Ok(Self { home, chains })
     }
 
+    /// Takes the home's one-trading-process lock (see `sluice::store::HomeLock`): fails at once,
+    /// naming the holder's pid, when another process trades on this home.
+    pub fn lock_home(&self) -> Result<sluice::store::HomeLock, CliError> {
+        Ok(sluice::store::HomeLock::acquire(&self.home)?)
+    }
+
     /// The journal of this home.
     pub fn journal_path(&self) -> PathBuf {
         self.home.join("journal.sqlite")
@@ -136,6 +142,16 @@ pub fn init_tracing() {
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Context::new(&cli.global)?;
+    // One trading process per home: commands that send or journal orders hold the home's lock
+    // until they end; read-only ones never take it.
+    let _lock = match &cli.command {
+        Command::Arb(_)
+        | Command::Swap(_)
+        | Command::Order(order::OrderCommand::Place(_) | order::OrderCommand::Cancel(_)) => {
+            Some(ctx.lock_home()?)
+        }
+        _ => None,
+    };
     match cli.command {
         Command::Anvil(a) => anvil::run(a, &ctx).await,
         Command::Balance(a) => balance::run(a, &ctx).await,

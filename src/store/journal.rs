@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::scope::RunScope;
 use crate::core::{
     Balance, ClientOrderId, Fill, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce,
     TxInfo, TxState,
@@ -52,6 +53,8 @@ pub enum StoreError {
     },
     #[error("order {id}: fill {trade_id} would exceed the order amount")]
     Overfill { id: String, trade_id: String },
+    #[error("run {0} is not in the journal")]
+    UnknownRun(RunId),
     #[error("corrupt journal row: {0}")]
     Corrupt(String),
 }
@@ -88,7 +91,8 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_ms INTEGER,
     label TEXT NOT NULL,
     config TEXT NOT NULL,
-    outcome TEXT
+    outcome TEXT,
+    scope TEXT
 );
 CREATE TABLE IF NOT EXISTS orders (
     client_id TEXT PRIMARY KEY,
@@ -187,6 +191,18 @@ fn tif_str(t: TimeInForce) -> &'static str {
     }
 }
 
+/// Brings a journal written by an earlier version up to the current schema.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has_scope = conn
+        .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'scope'")?
+        .exists([])?;
+    if !has_scope {
+        // Runs from before scopes keep NULL: they cannot be attributed to a config.
+        conn.execute_batch("ALTER TABLE runs ADD COLUMN scope TEXT")?;
+    }
+    Ok(())
+}
+
 impl Journal {
     /// Opens (creating if needed) the journal at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -211,6 +227,7 @@ impl Journal {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -222,7 +239,8 @@ impl Journal {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts a run; `config` is stored as given (e.g. the strategy's TOML).
+    /// Starts a run with no scope; `config` is stored as given. Such a run cannot be attributed to
+    /// a config by a later start: production code uses [`Journal::start_scoped_run`].
     pub fn start_run(&self, label: &str, config: &str) -> Result<RunId, StoreError> {
         let conn = self.db();
         conn.execute(
@@ -230,6 +248,40 @@ impl Journal {
             params![now_ms(), label, config],
         )?;
         Ok(conn.last_insert_rowid())
+    }
+
+    /// Starts a run that journals what it trades (`scope`); `config` is stored as given (the
+    /// caller strips secrets and endpoints first).
+    pub fn start_scoped_run(
+        &self,
+        label: &str,
+        config: &str,
+        scope: &RunScope,
+    ) -> Result<RunId, StoreError> {
+        let json = serde_json::to_string(scope)
+            .map_err(|e| StoreError::Corrupt(format!("run scope not serializable: {e}")))?;
+        let conn = self.db();
+        conn.execute(
+            "INSERT INTO runs (started_ms, label, config, scope) VALUES (?1, ?2, ?3, ?4)",
+            params![now_ms(), label, config, json],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// What `run` trades; `None` for a run journaled without a scope (it cannot be attributed).
+    /// A run that does not exist is an error.
+    pub fn run_scope(&self, run: RunId) -> Result<Option<RunScope>, StoreError> {
+        let conn = self.db();
+        let row: Option<Option<String>> = conn
+            .query_row("SELECT scope FROM runs WHERE id = ?1", [run], |r| r.get(0))
+            .optional()?;
+        match row {
+            None => Err(StoreError::UnknownRun(run)),
+            Some(None) => Ok(None),
+            Some(Some(json)) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("run {run} scope: {e}"))),
+        }
     }
 
     pub fn end_run(&self, run: RunId, outcome: &str) -> Result<(), StoreError> {

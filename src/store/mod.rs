@@ -3,11 +3,15 @@
 //! and what the `history` report reads.
 
 mod journal;
+mod lock;
 mod report;
+mod scope;
 mod tx_journal;
 
 pub use journal::{Journal, JournalOrder, RunId, StoreError};
+pub use lock::{HomeLock, LockError};
 pub use report::{AssetFlow, HistoryReport, RunReport, TradeRow};
+pub use scope::{RunAlias, RunKind, RunLeg, RunScope};
 pub use tx_journal::RunTxJournal;
 
 #[cfg(test)]

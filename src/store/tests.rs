@@ -558,3 +558,59 @@ fn unfinished_runs_and_fills_by_run() {
     j.end_run(b, "interrupted").unwrap();
     assert!(j.unfinished_runs().unwrap().is_empty());
 }
+
+#[test]
+fn a_run_keeps_its_scope_and_an_old_run_has_none() {
+    use crate::store::{RunAlias, RunKind, RunLeg, RunScope};
+    let j = Journal::in_memory().unwrap();
+    let scope = RunScope::new(
+        RunKind::Arb,
+        vec![
+            RunLeg {
+                venue: "binance".into(),
+                pair: "ETH-USDT".parse().unwrap(),
+            },
+            RunLeg {
+                venue: "uniswap_v3@anvil".into(),
+                pair: "WETH-USDC".parse().unwrap(),
+            },
+        ],
+        vec![RunAlias {
+            asset: Asset::new("WETH").unwrap(),
+            canonical: Asset::new("ETH").unwrap(),
+            rate: Decimal::ONE,
+        }],
+    );
+    let run = j.start_scoped_run("arb", "cfg", &scope).unwrap();
+    assert_eq!(j.run_scope(run).unwrap().as_ref(), Some(&scope));
+    assert!(scope.trades("binance", &"ETH-USDT".parse().unwrap()));
+    assert!(!scope.trades("binance", &"BTC-USDT".parse().unwrap()));
+    assert_eq!(
+        scope.canonical(&Asset::new("WETH").unwrap()).0,
+        Asset::new("ETH").unwrap()
+    );
+    let old = j.start_run("old", "").unwrap();
+    assert_eq!(j.run_scope(old).unwrap(), None);
+    assert!(matches!(
+        j.run_scope(9999),
+        Err(StoreError::UnknownRun(9999))
+    ));
+}
+
+#[test]
+fn a_journal_from_before_scopes_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_ms INTEGER NOT NULL,
+               ended_ms INTEGER, label TEXT NOT NULL, config TEXT NOT NULL, outcome TEXT);
+             INSERT INTO runs (started_ms, label, config) VALUES (1, 'old', '');",
+        )
+        .unwrap();
+    }
+    let j = Journal::open(&path).unwrap();
+    assert_eq!(j.run_scope(1).unwrap(), None);
+    assert_eq!(j.unfinished_runs().unwrap(), vec![1]);
+}
