@@ -23,11 +23,13 @@ pub mod hmac;
 pub mod jwt;
 pub mod kraken;
 mod pem;
+pub mod recipes;
 pub mod request;
 pub mod time;
 
 pub use credentials::{Credentials, CredentialsError, KeyForm};
 pub use pem::looks_like_pem;
+pub use recipes::SigningRecipe;
 pub use request::{NonceSource, SignRequest, SignedParts, encode_pairs};
 
 /// Why a request could not be signed. Never carries secret material.
@@ -62,4 +64,88 @@ pub enum SignError {
     },
     #[error("the JWT could not be encoded: {0}")]
     Jwt(String),
+}
+
+/// A recipe paired with credentials of the form it signs with.
+#[derive(Debug)]
+pub struct Signer {
+    recipe: Box<dyn SigningRecipe>,
+    creds: Credentials,
+}
+
+impl Signer {
+    /// Checks that `creds` hold the key form `recipe` signs with, and a passphrase if it needs one.
+    pub fn new(recipe: Box<dyn SigningRecipe>, creds: Credentials) -> Result<Self, SignError> {
+        if creds.key_form() != recipe.key_form() {
+            return Err(SignError::WrongKeyForm {
+                recipe: recipe.name(),
+                need: recipe.key_form(),
+                have: creds.key_form(),
+            });
+        }
+        if recipe.needs_passphrase() && creds.passphrase().is_none() {
+            return Err(SignError::MissingPassphrase {
+                recipe: recipe.name(),
+            });
+        }
+        Ok(Self { recipe, creds })
+    }
+
+    /// What to add to `req` so the exchange accepts it.
+    pub fn sign(&self, req: &SignRequest<'_>) -> Result<SignedParts, SignError> {
+        self.recipe.sign(req, &self.creds)
+    }
+
+    pub fn api_key(&self) -> &str {
+        self.creds.api_key()
+    }
+
+    pub fn recipe(&self) -> &dyn SigningRecipe {
+        self.recipe.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recipes::{BinanceHmac, Okx};
+    use super::*;
+    use reqwest::Method;
+
+    #[test]
+    fn signer_refuses_mismatched_credentials_up_front() {
+        let pem = credentials::tests::ed25519_pem([7; 32]);
+        let ed = Credentials::parse(KeyForm::Ed25519Pem, "k", &pem, None).unwrap();
+        let e = Signer::new(Box::new(BinanceHmac::default()), ed).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                SignError::WrongKeyForm {
+                    recipe: "binance",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let no_pass = Credentials::parse(KeyForm::HmacRaw, "k", "s", None).unwrap();
+        assert_eq!(
+            Signer::new(Box::new(Okx), no_pass).unwrap_err(),
+            SignError::MissingPassphrase { recipe: "okx" }
+        );
+    }
+
+    #[test]
+    fn signer_signs_through_its_recipe_and_hides_secrets() {
+        let creds =
+            Credentials::parse(KeyForm::HmacRaw, "key12345", "topsecret", Some("pp")).unwrap();
+        let s = Signer::new(Box::new(Okx), creds).unwrap();
+        let req = SignRequest::new(Method::GET, "/api/v5/account/balance", 1_607_418_537_715);
+        let parts = s.sign(&req).unwrap();
+        assert_eq!(parts.header("OK-ACCESS-KEY"), Some("key12345"));
+        assert_eq!(s.api_key(), "key12345");
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("topsecret") && !shown.contains("key12345"),
+            "{shown}"
+        );
+    }
 }
