@@ -15,6 +15,7 @@ pub mod json_scan;
 pub mod key_store;
 pub mod order_tracker;
 pub mod rate_limit;
+pub mod sign;
 pub mod stream;
 
 pub use auth::{ApiCredentials, RequestSigner};

@@ -1,0 +1,281 @@
+//! Binance spot and USDⓈ-M futures (catalog §2.1, §2.2: one scheme). Header `X-MBX-APIKEY`;
+//! `recvWindow` (when configured) and `timestamp` appended to the query unless the request
+//! already carries them; `signature` over totalParams = query string followed directly by the
+//! body (no `&` between), appended last: hex HMAC-SHA256 for HMAC keys, base64 Ed25519 for
+//! Ed25519 keys.
+
+use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts, SigningRecipe, wrong_form};
+use crate::cex::sign::ed25519::ed25519_base64;
+use crate::cex::sign::encode_pairs;
+use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+
+/// Binance with an HMAC key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BinanceHmac {
+    /// Sent as `recvWindow` when set (Binance's default is 5000 ms).
+    pub recv_window_ms: Option<u32>,
+}
+
+/// Binance with an Ed25519 key (PKCS#8 PEM).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BinanceEd25519 {
+    pub recv_window_ms: Option<u32>,
+}
+
+/// The parameters Binance needs that the request lacks: `recvWindow`, then `timestamp`.
+fn added_params(req: &SignRequest<'_>, recv_window_ms: Option<u32>) -> Vec<(String, String)> {
+    let mut added = Vec::new();
+    if let Some(w) = recv_window_ms
+        && !req.has_param("recvWindow")
+    {
+        added.push(("recvWindow".to_string(), w.to_string()));
+    }
+    if !req.has_param("timestamp") {
+        added.push(("timestamp".to_string(), req.time_ms.to_string()));
+    }
+    added
+}
+
+/// totalParams: the query (the request's pairs, then `added`) as sent, then the body bytes.
+pub fn binance_total_params(req: &SignRequest<'_>, added: &[(String, String)]) -> Vec<u8> {
+    let mut all = req.query.to_vec();
+    all.extend_from_slice(added);
+    let mut total = encode_pairs(&all).into_bytes();
+    total.extend_from_slice(req.body);
+    total
+}
+
+fn signed(
+    req: &SignRequest<'_>,
+    creds: &Credentials,
+    recv_window_ms: Option<u32>,
+    sign: impl FnOnce(&[u8]) -> String,
+) -> SignedParts {
+    let mut query = added_params(req, recv_window_ms);
+    let signature = sign(&binance_total_params(req, &query));
+    query.push(("signature".to_string(), signature));
+    SignedParts {
+        headers: vec![("X-MBX-APIKEY", creds.api_key().to_string())],
+        query,
+        body: None,
+    }
+}
+
+impl SigningRecipe for BinanceHmac {
+    fn name(&self) -> &'static str {
+        "binance"
+    }
+
+    fn key_form(&self) -> KeyForm {
+        KeyForm::HmacRaw
+    }
+
+    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
+        let key = super::hmac_key(self, creds)?;
+        Ok(signed(req, creds, self.recv_window_ms, |total| {
+            hmac_encoded(HmacHash::Sha256, key, &[total], Encoding::Hex)
+        }))
+    }
+}
+
+impl SigningRecipe for BinanceEd25519 {
+    fn name(&self) -> &'static str {
+        "binance (Ed25519)"
+    }
+
+    fn key_form(&self) -> KeyForm {
+        KeyForm::Ed25519Pem
+    }
+
+    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
+        let key = creds.ed25519_key().ok_or_else(|| wrong_form(self, creds))?;
+        Ok(signed(req, creds, self.recv_window_ms, |total| {
+            ed25519_base64(key, total)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{hmac256, pairs};
+    use super::*;
+    use reqwest::Method;
+
+    // §2.1: Binance's documented example key (not a real account).
+    const SPOT_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+    const SPOT_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+    // §2.2: Binance USDⓈ-M futures' documented example key.
+    const FUT_KEY: &str = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83";
+    const FUT_SECRET: &str = "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
+
+    fn creds(key: &str, secret: &str) -> Credentials {
+        Credentials::parse(KeyForm::HmacRaw, key, secret, None).unwrap()
+    }
+
+    fn order(symbol: &str) -> Vec<(String, String)> {
+        pairs(&[
+            ("symbol", symbol),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "1"),
+            ("price", "0.1"),
+            ("recvWindow", "5000"),
+            ("timestamp", "1499827319559"),
+        ])
+    }
+
+    fn sign(req: &SignRequest<'_>, key: &str, secret: &str) -> SignedParts {
+        BinanceHmac::default()
+            .sign(req, &creds(key, secret))
+            .unwrap()
+    }
+
+    #[test]
+    fn spot_examples_1_and_2_query_or_body() {
+        let want = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+        let q = order("LTCBTC");
+        let in_query = SignRequest::new(Method::POST, "/api/v3/order", 1_499_827_319_559).query(&q);
+        let parts = sign(&in_query, SPOT_KEY, SPOT_SECRET);
+        assert_eq!(
+            parts.query,
+            pairs(&[("signature", want)]),
+            "timestamp is not added twice"
+        );
+        assert_eq!(parts.header("X-MBX-APIKEY"), Some(SPOT_KEY));
+        let body = b"symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+        let in_body = SignRequest::new(Method::POST, "/api/v3/order", 1_499_827_319_559).body(body);
+        assert_eq!(
+            sign(&in_body, SPOT_KEY, SPOT_SECRET).query_param("signature"),
+            Some(want)
+        );
+    }
+
+    #[test]
+    fn spot_example_3_mixed_query_and_body() {
+        let q = pairs(&[
+            ("symbol", "LTCBTC"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+        ]);
+        let req = SignRequest::new(Method::POST, "/api/v3/order", 1_499_827_319_559)
+            .query(&q)
+            .body(b"quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559");
+        assert_eq!(
+            sign(&req, SPOT_KEY, SPOT_SECRET).query_param("signature"),
+            Some("0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77")
+        );
+    }
+
+    #[test]
+    fn spot_unicode_example_signs_the_percent_encoded_symbol() {
+        let q = order("１２３４５６");
+        let req = SignRequest::new(Method::POST, "/api/v3/order", 1).query(&q);
+        assert!(
+            String::from_utf8(binance_total_params(&req, &[]))
+                .unwrap()
+                .starts_with(
+                    "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY"
+                )
+        );
+        assert_eq!(
+            sign(&req, SPOT_KEY, SPOT_SECRET).query_param("signature"),
+            Some("e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3")
+        );
+    }
+
+    #[test]
+    fn futures_examples() {
+        let q = pairs(&[
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("quantity", "1"),
+            ("price", "9000"),
+            ("timeInForce", "GTC"),
+            ("recvWindow", "5000"),
+            ("timestamp", "1591702613943"),
+        ]);
+        let req = SignRequest::new(Method::POST, "/fapi/v1/order", 1_591_702_613_943).query(&q);
+        assert_eq!(
+            sign(&req, FUT_KEY, FUT_SECRET).query_param("signature"),
+            Some("3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9")
+        );
+        // Example 3 as printed, with the docs' stray space after `timestamp=`: the body is
+        // signed byte for byte as sent.
+        let q = pairs(&[
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+        ]);
+        let req = SignRequest::new(Method::POST, "/fapi/v1/order", 1_591_702_613_943)
+            .query(&q)
+            .body(b"quantity=1&price=9000&recvWindow=5000&timestamp= 1591702613943");
+        assert_eq!(
+            sign(&req, FUT_KEY, FUT_SECRET).query_param("signature"),
+            Some("f9d0ae5e813ef6ccf15c2b5a434047a0181cb5a342b903b367ca6d27a66e36f2")
+        );
+    }
+
+    #[test]
+    fn missing_timestamp_and_recv_window_are_added_from_the_request_time() {
+        let q = pairs(&[("symbol", "LTCBTC")]);
+        let req = SignRequest::new(Method::GET, "/api/v3/openOrders", 1_499_827_319_559).query(&q);
+        let recipe = BinanceHmac {
+            recv_window_ms: Some(5000),
+        };
+        let parts = recipe.sign(&req, &creds(SPOT_KEY, SPOT_SECRET)).unwrap();
+        let text = "symbol=LTCBTC&recvWindow=5000&timestamp=1499827319559";
+        let sig = hex::encode(hmac256(SPOT_SECRET.as_bytes(), text.as_bytes()));
+        assert_eq!(
+            parts.query,
+            pairs(&[
+                ("recvWindow", "5000"),
+                ("timestamp", "1499827319559"),
+                ("signature", &sig)
+            ])
+        );
+    }
+
+    #[test]
+    fn ed25519_signs_the_same_total_params() {
+        use ed25519_dalek::{Signature, Verifier};
+        let pem = crate::cex::sign::credentials::tests::ed25519_pem([7; 32]);
+        let ed = Credentials::parse(KeyForm::Ed25519Pem, SPOT_KEY, &pem, None).unwrap();
+        let q = pairs(&[
+            ("symbol", "BTCUSDT"),
+            ("side", "SELL"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "1"),
+            ("price", "0.2"),
+        ]);
+        let req = SignRequest::new(Method::POST, "/api/v3/order", 1_668_481_559_918).query(&q);
+        let parts = BinanceEd25519::default().sign(&req, &ed).unwrap();
+        assert_eq!(parts.header("X-MBX-APIKEY"), Some(SPOT_KEY));
+        assert_eq!(
+            parts.query[0],
+            ("timestamp".to_string(), "1668481559918".to_string())
+        );
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(parts.query_param("signature").unwrap())
+            .unwrap();
+        let text = "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1&price=0.2&timestamp=1668481559918";
+        let public = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+        assert!(
+            public
+                .verify(text.as_bytes(), &Signature::from_slice(&raw).unwrap())
+                .is_ok()
+        );
+        // An HMAC recipe refuses Ed25519 credentials and the other way round.
+        assert!(BinanceHmac::default().sign(&req, &ed).is_err());
+        assert!(
+            BinanceEd25519::default()
+                .sign(&req, &creds("k", "s"))
+                .is_err()
+        );
+    }
+}
