@@ -434,6 +434,13 @@ mod tests {
         addr
     }
 
+    async fn next(rx: &mut mpsc::Receiver<StreamEvent>) -> StreamEvent {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_message_over_the_limit_ends_the_connection() {
         let big = "x".repeat(MAX_MESSAGE_SIZE + 1);
@@ -441,15 +448,6 @@ mod tests {
         let mut cfg = StreamConfig::new("t", &format!("ws://{addr}"));
         cfg.backoff_initial = Duration::from_secs(5);
         let (_h, mut rx) = spawn(cfg, Arc::new(Vec::new));
-        let next = |rx: &mut mpsc::Receiver<StreamEvent>| {
-            let f = rx.recv();
-            async move {
-                tokio::time::timeout(Duration::from_secs(5), f)
-                    .await
-                    .unwrap()
-                    .unwrap()
-            }
-        };
         assert_eq!(
             next(&mut rx).await,
             StreamEvent::Connected { reconnect: false }
