@@ -1,6 +1,8 @@
-//! No secret in any error or log line. A subscriber at TRACE captures every event of this test's
-//! thread (sluice's, alloy's, the mock's, and the `log` records of the HTTP and websocket
-//! libraries) while the test drives: (a) failing signed Binance requests (a 500 page from the mock,
+//! No secret in any error or log line. A subscriber at TRACE, with the filter every sluice process
+//! installs ([`sluice::logging::secret_safe`]: without it, alloy's `ReqwestTransport{url=…}` span
+//! prints the RPC key on every debug line), captures every event of this test's thread (sluice's,
+//! alloy's, the mock's, and the `log` records of the HTTP and websocket libraries) while the test
+//! drives: (a) failing signed Binance requests (a 500 page from the mock,
 //! and a REST endpoint that refuses the connection), (b) failing listenKey keepalives (refused by
 //! the mock, and unreachable), (c) failing RPC calls to a URL with a key in its path and query.
 //! Every captured line and every returned error's `Display` and `Debug` is searched for the API
@@ -19,6 +21,7 @@ use sluice::cex::exchanges::binance_listen_key::keep_alive;
 use sluice::cex::http::ApiRequest;
 use sluice::testkit::binance_mock::{HttpFault, MockBinance};
 use sluice::{Venue, VenueError};
+use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -99,7 +102,7 @@ const LISTEN_KEY: &str = "SecretListenKeyAbc123XyZ789";
 async fn no_secret_in_errors_or_trace_logs() {
     let captured = Captured::default();
     let _guard = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+        .with_env_filter(sluice::logging::secret_safe(EnvFilter::new("trace")))
         .with_ansi(false)
         .with_writer(captured.clone())
         .finish()
