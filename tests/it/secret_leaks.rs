@@ -184,3 +184,62 @@ async fn no_secret_in_errors_or_trace_logs() {
         errors[4]
     );
 }
+
+/// `sluice anvil up --fork-url URL` forks from the real URL but prints (text and `--json`) and
+/// logs only its redacted form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_up_prints_the_fork_url_redacted() {
+    use sluice::testkit::anvil::{Anvil, AnvilOptions};
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let parent = Anvil::spawn(AnvilOptions::default()).await.unwrap();
+    let fork_url = format!("http://127.0.0.1:{}/?apikey=SECRETFORKKEY", parent.port());
+    let shown = format!("http://127.0.0.1:{}/…", parent.port());
+    for json in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        cmd.args(["anvil", "up", "--fork-url", &fork_url])
+            .env("RUST_LOG", "trace")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if json {
+            cmd.arg("--json");
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut out = String::new();
+        loop {
+            let line = lines.next().expect("stdout closed early").unwrap();
+            out.push_str(&line);
+            out.push('\n');
+            let done = if json {
+                serde_json::from_str::<serde_json::Value>(&out).is_ok()
+            } else {
+                line.contains("press Ctrl-C")
+            };
+            if done {
+                break;
+            }
+        }
+        let pid = i32::try_from(child.id()).unwrap();
+        // SAFETY: sends a signal to our own child process; no memory is involved.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        child.wait().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let all = format!("{out}\n{err}");
+        assert!(!all.contains("SECRETFORKKEY"), "{all}");
+        if json {
+            let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(doc["fork_url"], shown.as_str(), "{out}");
+            assert_eq!(doc["chain_id"], 31337, "the fork runs: {out}");
+        } else {
+            assert!(out.contains(&format!("forked from {shown}")), "{out}");
+        }
+    }
+}
