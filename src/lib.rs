@@ -5,6 +5,7 @@ pub mod amm;
 pub mod cex;
 pub mod chain;
 pub mod core;
+pub mod logging;
 pub mod store;
 pub mod strategy;
 pub mod testkit;

@@ -1,6 +1,9 @@
 //! Errors of the AMM layer (state sync and connectors), converted to [`VenueError`] at the `Venue`
-//! boundary.
+//! boundary. RPC errors never quote an RPC URL whole: providers put API keys in the path or the
+//! query, so every URL in an RPC error's text is reduced to scheme, host and port, as the EVM layer
+//! does ([`redact_url`]).
 
+use crate::chain::evm::error::redact_url;
 use crate::venue::VenueError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,9 +45,47 @@ pub enum AmmError {
 }
 
 impl AmmError {
-    pub(crate) fn rpc(e: impl std::fmt::Display) -> Self {
-        AmmError::Rpc(e.to_string())
+    /// An RPC failure, every URL in its text redacted.
+    pub fn rpc(e: impl std::fmt::Display) -> Self {
+        AmmError::Rpc(redact_urls(&e.to_string()))
     }
+}
+
+/// Characters that end a URL quoted in an error message.
+fn ends_url(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            ')' | '(' | '"' | '\'' | '<' | '>' | '`' | ',' | ';' | '[' | ']' | '{' | '}'
+        )
+}
+
+/// `text` with every `scheme://…` URL in it replaced by its [`redact_url`] form.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let scheme_start = rest[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let end = rest[at + 3..]
+            .find(ends_url)
+            .map_or(rest.len(), |i| at + 3 + i);
+        out.push_str(&rest[..scheme_start]);
+        let candidate = &rest[scheme_start..end];
+        if scheme_start == at {
+            // "://" with no scheme before it: not a URL we can parse; hide what follows anyway.
+            out.push_str("://…");
+        } else {
+            out.push_str(&redact_url(candidate.trim_end_matches(['.', ':'])));
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl From<AmmError> for VenueError {
@@ -64,5 +105,33 @@ impl From<AmmError> for VenueError {
             AmmError::InsufficientLiquidity(m) => VenueError::InsufficientLiquidity(m),
             AmmError::Math(m) => VenueError::InsufficientLiquidity(m),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rpc_errors_lose_the_secrets_of_their_urls() {
+        let e = AmmError::rpc(
+            "error sending request for url (https://mainnet.infura.io/v3/SECRETKEY?apikey=SECRET2): \
+             connection refused; also wss://u:pw@node.example/ws?key=SECRET3, and ://SECRET4",
+        );
+        let text = e.to_string();
+        for secret in ["SECRETKEY", "SECRET2", "SECRET3", "SECRET4", "pw@"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("(https://mainnet.infura.io/…)"), "{text}");
+        assert!(text.contains("wss://node.example/…"), "{text}");
+        assert!(text.contains("connection refused"), "{text}");
+        // a URL without path or query, and text without URLs, stay as they are
+        assert_eq!(
+            redact_urls("node http://127.0.0.1:8545 is down"),
+            "node http://127.0.0.1:8545 is down"
+        );
+        assert_eq!(redact_urls("no url here"), "no url here");
+        let v: VenueError = AmmError::rpc("at http://h/k/SECRET5").into();
+        assert!(!format!("{v} {v:?}").contains("SECRET5"));
     }
 }

@@ -9,6 +9,7 @@ use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::SolCall;
 
 use super::AmmError;
+use super::error::redact_urls;
 
 /// Calls per JSON-RPC batch (nodes cap batch sizes; 500 is accepted by anvil, geth and most providers).
 const BATCH_SIZE: usize = 500;
@@ -30,7 +31,8 @@ impl ReadCall {
 }
 
 /// Runs `calls` at `block`, in batches; each result is the return data or the node's error text
-/// (a revert is a per-call result, not a failure of the whole batch).
+/// (a revert is a per-call result, not a failure of the whole batch). Errors never quote the RPC
+/// URL whole (see [`AmmError::rpc`]).
 pub async fn batch_call(
     provider: &DynProvider,
     calls: &[ReadCall],
@@ -53,7 +55,7 @@ pub async fn batch_call(
         }
         batch.send().await.map_err(AmmError::rpc)?;
         for w in waiters {
-            out.push(w.await.map_err(|e| e.to_string()));
+            out.push(w.await.map_err(|e| redact_urls(&e.to_string())));
         }
     }
     Ok(out)

@@ -1,8 +1,10 @@
 //! Errors of the exchange framework, converted to [`VenueError`] at the connector boundary.
 
 use crate::cex::auth::AuthError;
+use crate::cex::clock::ClockError;
 use crate::cex::exchanges::binance_depth::DepthError;
 use crate::cex::json_scan::ScanError;
+use crate::cex::rate_limit::RateLimited;
 use crate::core::{CoreError, RuleViolation};
 use crate::venue::VenueError;
 
@@ -17,6 +19,12 @@ pub enum CexError {
     RateLimited { retry_after_ms: u64 },
     #[error("IP banned by the exchange (HTTP 418), retry after {retry_after_ms} ms")]
     Banned { retry_after_ms: u64 },
+    /// Not sent: the client's limiter (or a ban still running) would make it wait past its
+    /// deadline.
+    #[error(transparent)]
+    Throttled(#[from] RateLimited),
+    #[error(transparent)]
+    Clock(#[from] ClockError),
     #[error("exchange error {code} (HTTP {status}): {msg}")]
     Api { status: u16, code: i64, msg: String },
     #[error("unexpected response from {url} (HTTP {status}): {snippet}")]
@@ -70,6 +78,9 @@ impl From<CexError> for VenueError {
                     retry_after_ms: Some(retry_after_ms),
                 }
             }
+            CexError::Throttled(r) => VenueError::RateLimited {
+                retry_after_ms: Some(u64::try_from(r.retry_after.as_millis()).unwrap_or(u64::MAX)),
+            },
             CexError::Api { code, msg, status }
                 if status == 401 || matches!(code, -2014 | -2015 | -1022) =>
             {
@@ -86,6 +97,7 @@ impl From<CexError> for VenueError {
             CexError::Invalid(s) => VenueError::InvalidRequest(s),
             CexError::UnexpectedResponse { .. }
             | CexError::Decode { .. }
+            | CexError::Clock(_)
             | CexError::Depth(_)
             | CexError::Json(_) => VenueError::Protocol(e.to_string()),
         }

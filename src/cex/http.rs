@@ -1,7 +1,18 @@
 //! The REST client every exchange uses: rate limiting before each request, signing after the wait
 //! (so timestamps are fresh), backoff on HTTP 429/418 honouring `Retry-After` (logged), clock-offset
-//! sync with one retry on a timestamp error, and typed errors for exchange error bodies and for
-//! bodies that are not what the API returns (an HTML error page from a proxy).
+//! sync before the first signed request, every [`SYNC_INTERVAL`](super::clock::SYNC_INTERVAL) and (with one retry) after a
+//! timestamp error, and typed errors for exchange error bodies and for bodies that are not what the
+//! API returns (an HTML error page from a proxy).
+//!
+//! No request waits without bound: each has a deadline ([`RestClient::max_wait`], at most
+//! [`MAX_WAIT`] by default, or shorter per request with [`ApiRequest::max_wait`]); a request whose
+//! turn at the limiter (or the end of a ban) comes later fails at once with
+//! [`CexError::Throttled`], carrying the remaining time.
+//!
+//! Signed and keyed requests carry credentials in the query string (`signature`, `listenKey`), and
+//! `reqwest` quotes the full URL in its errors: errors are taken without their URL
+//! (`reqwest::Error::without_url`), show the endpoint without its query, and any remaining trace
+//! of the query is scrubbed, so no error or log line carries it.
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,11 +20,50 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
+use tokio::time::Instant;
 
 use super::auth::RequestSigner;
 use super::clock::{ServerClock, local_ms};
 use super::error::CexError;
-use super::rate_limit::RateLimiter;
+use super::rate_limit::{MAX_WAIT, RateLimiter};
+
+/// Query parameters whose values are credentials (never shown in an error or a log).
+const SECRET_PARAMS: &[&str] = &["signature", "listenKey"];
+
+/// Removes every trace of `query` (the whole string, and the values of [`SECRET_PARAMS`], raw or
+/// percent-decoded) from a text about a request.
+fn scrub_query(text: &str, query: &str) -> String {
+    let mut out = text.to_string();
+    if query.is_empty() {
+        return out;
+    }
+    out = out.replace(query, "…");
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        if SECRET_PARAMS.contains(&k.as_ref()) && !v.is_empty() {
+            out = out.replace(v.as_ref(), "…");
+            let raw = url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+            out = out.replace(&raw, "…");
+        }
+    }
+    out
+}
+
+/// A `reqwest` error as text without its URL: the error and its causes, each once, with any trace
+/// of `query` scrubbed.
+fn describe(e: reqwest::Error, query: &str) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cur = std::error::Error::source(&e);
+    while let Some(c) = cur {
+        let part = c.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cur = c.source();
+    }
+    scrub_query(&text, query)
+}
 
 /// Percent-encodes `k=v` pairs in order (UTF-8 bytes as `%XX`, space as `+`).
 pub fn encode_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
@@ -61,6 +111,8 @@ pub struct ApiRequest {
     pub keyed: bool,
     /// Rate-limit cost: (counter, units) on each counter it uses.
     pub costs: Vec<(&'static str, u32)>,
+    /// Longest this request may wait for the limiter (shorter than the client's to fail faster).
+    pub max_wait: Option<Duration>,
 }
 
 impl ApiRequest {
@@ -72,7 +124,15 @@ impl ApiRequest {
             signed: false,
             keyed: false,
             costs: Vec::new(),
+            max_wait: None,
         }
+    }
+
+    /// Fails with [`CexError::Throttled`] rather than wait longer than `d` for the rate limit
+    /// (a cancel behind a long ban, say).
+    pub fn max_wait(mut self, d: Duration) -> Self {
+        self.max_wait = Some(d);
+        self
     }
 
     pub fn param(mut self, k: &str, v: impl ToString) -> Self {
@@ -113,8 +173,12 @@ pub struct RestClient {
     /// How many times a 429/418 or a failed GET is retried.
     pub max_retries: u32,
     pub timeout: Duration,
-    /// Longest `Retry-After` waited out before giving up with an error.
-    pub max_retry_after: Duration,
+    /// Longest a request waits for the rate limiter, a `Retry-After` included, over all its
+    /// attempts ([`MAX_WAIT`] by default); past it the request fails with
+    /// [`CexError::Throttled`] or the exchange's 429/418 error.
+    pub max_wait: Duration,
+    /// One clock sync at a time.
+    sync_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl RestClient {
@@ -129,7 +193,7 @@ impl RestClient {
             .build()
             .map_err(|e| CexError::Network {
                 url: base_url.to_string(),
-                detail: e.to_string(),
+                detail: describe(e, ""),
             })?;
         Ok(Self {
             http,
@@ -140,7 +204,8 @@ impl RestClient {
             clock: Arc::new(ServerClock::new()),
             max_retries: 3,
             timeout: Duration::from_secs(10),
-            max_retry_after: Duration::from_secs(120),
+            max_wait: MAX_WAIT,
+            sync_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -157,30 +222,65 @@ impl RestClient {
         let mut req = ApiRequest::new(Method::GET, self.protocol.server_time_path());
         req.costs = self.protocol.server_time_cost();
         let sent = local_ms();
-        let body = self.send_once(&req).await?;
+        self.clock.attempted(sent);
+        let body = self.send_raw(&req, self.deadline(&req)).await?;
         let received = local_ms();
         let server = self
             .protocol
             .parse_server_time(&body)
             .ok_or_else(|| CexError::decode("server time", CexError::snippet(&body)))?;
-        let offset = self.clock.update(server, sent, received);
+        let offset = self.clock.update(server, sent, received)?;
         tracing::debug!(offset_ms = offset, "clock offset to {}", self.base_url);
         Ok(offset)
     }
 
-    /// Sends a request with rate limiting, retries on 429/418 and on a timestamp error.
+    /// Syncs the clock if it never was, or not for
+    /// [`SYNC_INTERVAL`](super::clock::SYNC_INTERVAL) (one sync at a time; a failed
+    /// sync is logged, retried after a pause, and requests go on with the last offset: a
+    /// timestamp the exchange refuses triggers a sync and one retry anyway).
+    pub async fn ensure_clock_synced(&self) {
+        if !self.clock.sync_due(local_ms()) {
+            return;
+        }
+        let _one = self.sync_lock.lock().await;
+        if !self.clock.sync_due(local_ms()) {
+            return;
+        }
+        if let Err(e) = self.sync_clock().await {
+            tracing::warn!(
+                error = %e,
+                "clock sync with {} failed; signing with the last known offset",
+                self.base_url
+            );
+        }
+    }
+
+    /// When a request started now must have passed the limiter.
+    fn deadline(&self, req: &ApiRequest) -> Instant {
+        let wait = req.max_wait.map_or(self.max_wait, |w| w.min(self.max_wait));
+        let now = Instant::now();
+        now.checked_add(wait).unwrap_or(now)
+    }
+
+    /// Sends a request with rate limiting, retries on 429/418 and on a timestamp error; never waits
+    /// for the limiter past the request's deadline.
     pub async fn request(&self, req: &ApiRequest) -> Result<Bytes, CexError> {
-        let mut attempt = 0;
+        let deadline = self.deadline(req);
+        let mut attempt = 0u32;
         let mut clock_retried = false;
         loop {
-            match self.send_once(req).await {
+            if req.signed {
+                self.ensure_clock_synced().await;
+            }
+            match self.send_raw(req, deadline).await {
                 Ok(b) => return Ok(b),
                 Err(
                     CexError::RateLimited { retry_after_ms } | CexError::Banned { retry_after_ms },
                 ) if attempt < self.max_retries
-                    && Duration::from_millis(retry_after_ms) <= self.max_retry_after =>
+                    && Duration::from_millis(retry_after_ms)
+                        <= deadline.saturating_duration_since(Instant::now()) =>
                 {
-                    // send_once already blocked the limiter and logged; the next acquire waits.
+                    // send_raw already blocked the limiter and logged; the next acquire waits.
                     attempt += 1;
                 }
                 Err(CexError::Api { code, .. })
@@ -198,7 +298,8 @@ impl RestClient {
                     if req.is_idempotent() && attempt < self.max_retries =>
                 {
                     attempt += 1;
-                    let backoff = Duration::from_millis(100 * 2u64.pow(attempt));
+                    let backoff = Duration::from_millis(100)
+                        .saturating_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX));
                     tracing::warn!(error = %e, "GET {} failed; retrying in {backoff:?}", req.path);
                     tokio::time::sleep(backoff).await;
                 }
@@ -207,8 +308,8 @@ impl RestClient {
         }
     }
 
-    async fn send_once(&self, req: &ApiRequest) -> Result<Bytes, CexError> {
-        self.limiter.acquire(&req.costs).await;
+    async fn send_raw(&self, req: &ApiRequest, deadline: Instant) -> Result<Bytes, CexError> {
+        self.limiter.acquire(&req.costs, deadline).await?;
         let mut query = encode_query(&req.params);
         let mut headers = Vec::new();
         if req.signed {
@@ -239,6 +340,7 @@ impl RestClient {
         for (k, v) in headers {
             rb = rb.header(k, v);
         }
+        // Errors name the endpoint, never the query (it carries signatures and listenKeys).
         let shown_url = format!("{}{}", self.base_url, req.path);
         let resp = rb.send().await.map_err(|e| {
             if e.is_timeout() {
@@ -246,7 +348,7 @@ impl RestClient {
             } else {
                 CexError::Network {
                     url: shown_url.clone(),
-                    detail: e.to_string(),
+                    detail: describe(e, &query),
                 }
             }
         })?;
@@ -257,9 +359,15 @@ impl RestClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = resp.bytes().await.map_err(|e| CexError::Network {
-            url: shown_url.clone(),
-            detail: e.to_string(),
+        let body = resp.bytes().await.map_err(|e| {
+            if e.is_timeout() {
+                CexError::Timeout(shown_url.clone())
+            } else {
+                CexError::Network {
+                    url: shown_url.clone(),
+                    detail: describe(e, &query),
+                }
+            }
         })?;
         if status == 429 || status == 418 {
             let secs = retry_after.unwrap_or(if status == 418 { 60 } else { 1 });
@@ -268,7 +376,8 @@ impl RestClient {
             tracing::warn!(
                 status,
                 retry_after_s = secs,
-                "{} {}: {} by the exchange; waiting {secs} s as Retry-After says",
+                "{} {}: {} by the exchange; requests wait {secs} s as Retry-After says \
+                 (or fail at once if their deadline comes sooner)",
                 req.method,
                 req.path,
                 if status == 418 {
@@ -287,16 +396,145 @@ impl RestClient {
             return Ok(body);
         }
         match self.protocol.parse_error(&body) {
-            Some((code, msg)) => Err(CexError::Api { status, code, msg }),
+            Some((code, msg)) => Err(CexError::Api {
+                status,
+                code,
+                msg: scrub_query(&msg, &query),
+            }),
             None => {
                 let e = CexError::UnexpectedResponse {
                     url: shown_url,
                     status,
-                    snippet: CexError::snippet(&body),
+                    snippet: CexError::snippet(
+                        scrub_query(&String::from_utf8_lossy(&body), &query).as_bytes(),
+                    ),
                 };
                 tracing::error!(error = %e, "response is not an API error body");
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cex::exchanges::binance_api::BinanceProtocol;
+    use crate::cex::rate_limit::RateLimit;
+
+    /// A loopback port nothing listens on.
+    fn closed_port() -> u16 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }
+
+    fn client(url: &str, limiter: Arc<RateLimiter>) -> RestClient {
+        let protocol = Arc::new(BinanceProtocol {
+            recv_window_ms: 5000,
+        });
+        RestClient::new(url, protocol, None, limiter).unwrap()
+    }
+
+    #[test]
+    fn the_query_and_its_secret_values_are_scrubbed() {
+        let query = "symbol=BTCUSDT&timestamp=1&signature=abc123def&listenKey=Key%2B42";
+        let text = format!("GET /api?{query} failed; sig abc123def, key Key+42 or Key%2B42");
+        let clean = scrub_query(&text, query);
+        for secret in ["abc123def", "Key+42", "Key%2B42", query] {
+            assert!(!clean.contains(secret), "{secret} in {clean}");
+        }
+        assert!(clean.contains("failed"), "{clean}");
+        assert_eq!(scrub_query("nothing", ""), "nothing");
+    }
+
+    #[tokio::test]
+    async fn reqwest_errors_lose_their_url() {
+        let query = "listenKey=SECRETLISTENKEY42&signature=SECRETSIGNATURE42";
+        let url = format!(
+            "http://127.0.0.1:{}/api/v3/userDataStream?{query}",
+            closed_port()
+        );
+        let e = reqwest::Client::new().put(&url).send().await.unwrap_err();
+        assert!(
+            e.to_string().contains("SECRETLISTENKEY42"),
+            "reqwest quotes the URL: {e}"
+        );
+        let text = describe(e, query);
+        assert!(
+            !text.contains("SECRET") && !text.contains("userDataStream"),
+            "{text}"
+        );
+        assert!(text.contains("error sending request"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_long_ban_fails_requests_at_once_with_the_remaining_time() {
+        let limiter = Arc::new(RateLimiter::new(&[RateLimit::new(
+            "W",
+            Duration::from_secs(60),
+            10,
+        )]));
+        let rest = client(
+            &format!("http://127.0.0.1:{}", closed_port()),
+            limiter.clone(),
+        );
+        assert_eq!(rest.max_wait, MAX_WAIT);
+        limiter.block_for(Duration::from_secs(3600));
+        let started = Instant::now();
+        let req = ApiRequest::new(Method::GET, "/api/v3/ping").cost("W", 1);
+        match rest.request(&req).await {
+            Err(CexError::Throttled(r)) => {
+                assert!(r.retry_after > Duration::from_secs(3590), "{r:?}")
+            }
+            other => panic!("expected a fast rate-limit error: {other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "waited {:?}",
+            started.elapsed()
+        );
+        let venue: crate::venue::VenueError =
+            CexError::Throttled(crate::cex::rate_limit::RateLimited {
+                retry_after: Duration::from_secs(5),
+            })
+            .into();
+        assert!(
+            matches!(
+                venue,
+                crate::venue::VenueError::RateLimited {
+                    retry_after_ms: Some(5000)
+                }
+            ),
+            "{venue:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_deadline_shorter_than_the_block_fails_and_a_longer_one_waits() {
+        let limiter = Arc::new(RateLimiter::new(&[]));
+        let rest = client(
+            &format!("http://127.0.0.1:{}", closed_port()),
+            limiter.clone(),
+        );
+        limiter.block_for(Duration::from_millis(300));
+        let quick =
+            ApiRequest::new(Method::DELETE, "/api/v3/order").max_wait(Duration::from_millis(50));
+        let started = Instant::now();
+        assert!(matches!(
+            rest.request(&quick).await,
+            Err(CexError::Throttled(_))
+        ));
+        assert!(started.elapsed() < Duration::from_millis(200));
+        // the same request allowed to wait goes out after the block (and meets the closed port)
+        let patient = ApiRequest::new(Method::DELETE, "/api/v3/order");
+        match rest.request(&patient).await {
+            Err(CexError::Network { detail, .. }) => assert!(!detail.is_empty()),
+            other => panic!("expected the network error after the wait: {other:?}"),
+        }
+        assert!(
+            started.elapsed() >= Duration::from_millis(280),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -4,12 +4,39 @@
 //! burst is spread out instead of rejected. Windows are sliding (stricter than the exchange's fixed
 //! windows, so whatever fits here fits there). A 429/418 blocks every request until its
 //! `Retry-After` has passed.
+//!
+//! No request waits without bound: [`RateLimiter::acquire`] takes a deadline, and a request whose
+//! turn would come after it fails at once with [`RateLimited`] (carrying how long until it would
+//! fit) instead of sleeping. [`MAX_WAIT`] (2 minutes) is the documented longest wait the REST client
+//! allows; a longer ban (a 418 can last hours) makes requests fail fast until it ends. Counts from
+//! the exchange (usage headers) and `Retry-After` values are taken with saturating arithmetic: a
+//! hostile or broken value can neither panic nor wrap.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+/// The longest a request waits for the limiter (window room or a `Retry-After` block) before
+/// failing with [`RateLimited`], unless the caller gives a shorter deadline.
+pub const MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// The longest block a `Retry-After` is recorded for: longer values (a broken or hostile header)
+/// are clamped, so the block's end is always a representable instant. Requests fail fast during a
+/// block anyway, so the clamp only shortens a ban of more than a week.
+pub const MAX_BLOCK: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A request was not let through: it would have had to wait `retry_after` (past its deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "rate limited: the request would wait {} ms for the rate limit, past its deadline",
+    retry_after.as_millis()
+)]
+pub struct RateLimited {
+    /// How long until the request would fit (or the ban ends).
+    pub retry_after: Duration,
+}
 
 /// One documented limit: at most `limit` units of `counter` per `window`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +68,8 @@ struct WindowState {
 impl WindowState {
     fn expire(&mut self, now: Instant, grace: Duration) {
         while let Some(&(t, w)) = self.log.front() {
-            if now.duration_since(t) >= self.limit.window + grace {
-                self.used -= w;
+            if now.duration_since(t) >= self.limit.window.saturating_add(grace) {
+                self.used = self.used.saturating_sub(w);
                 self.log.pop_front();
             } else {
                 break;
@@ -52,21 +79,29 @@ impl WindowState {
 
     /// How long until `cost` more units fit (zero if they fit now).
     fn wait_for(&self, now: Instant, cost: u32, grace: Duration) -> Duration {
-        if self.used + cost <= self.limit.limit {
+        if self.used.saturating_add(cost) <= self.limit.limit {
             return Duration::ZERO;
         }
-        let mut freed = 0;
+        let mut freed = 0u32;
         for &(t, w) in &self.log {
-            freed += w;
-            if self.used - freed + cost <= self.limit.limit {
-                return (t + self.limit.window + grace).saturating_duration_since(now);
+            freed = freed.saturating_add(w);
+            if self.used.saturating_sub(freed).saturating_add(cost) <= self.limit.limit {
+                return self.until_expired(t, now, grace);
             }
         }
         // Cost above the whole limit: it can only go through on an empty window.
         self.log
             .back()
-            .map(|&(t, _)| (t + self.limit.window + grace).saturating_duration_since(now))
+            .map(|&(t, _)| self.until_expired(t, now, grace))
             .unwrap_or(Duration::ZERO)
+    }
+
+    /// How long until an entry counted at `t` leaves the window.
+    fn until_expired(&self, t: Instant, now: Instant, grace: Duration) -> Duration {
+        self.limit
+            .window
+            .saturating_add(grace)
+            .saturating_sub(now.saturating_duration_since(t))
     }
 }
 
@@ -106,9 +141,15 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes `costs` (counter, units) from every window of those counters at once, waiting as long
-    /// as needed. Returns how long it waited.
-    pub async fn acquire(&self, costs: &[(&str, u32)]) -> Duration {
+    /// Takes `costs` (counter, units) from every window of those counters at once, waiting until
+    /// they fit, but never past `deadline`: a request that would have to wait past it fails at once
+    /// with [`RateLimited`] (nothing is counted). Returns how long it waited. The wait is an awaited
+    /// sleep, so dropping the future (a `select!` with a stop signal) cancels it.
+    pub async fn acquire(
+        &self,
+        costs: &[(&str, u32)],
+        deadline: Instant,
+    ) -> Result<Duration, RateLimited> {
         let start = Instant::now();
         loop {
             let wait = {
@@ -132,11 +173,14 @@ impl RateLimiter {
                         for &(c, cost) in costs {
                             if w.limit.counter == c && cost > 0 {
                                 w.log.push_back((now, cost));
-                                w.used += cost;
+                                w.used = w.used.saturating_add(cost);
                             }
                         }
                     }
-                    return start.elapsed();
+                    return Ok(start.elapsed());
+                }
+                if deadline.saturating_duration_since(now) < wait {
+                    return Err(RateLimited { retry_after: wait });
                 }
                 wait
             };
@@ -171,9 +215,15 @@ impl RateLimiter {
             .collect();
     }
 
-    /// Blocks every request for `d` (after a 429 or 418 with `Retry-After`).
+    /// Blocks every request for `d` (after a 429 or 418 with `Retry-After`), at most
+    /// [`MAX_BLOCK`]. During the block, [`acquire`](Self::acquire) fails at once for every request
+    /// whose deadline comes before the block's end.
     pub fn block_for(&self, d: Duration) {
-        let until = Instant::now() + d;
+        let now = Instant::now();
+        let Some(until) = now.checked_add(d.min(MAX_BLOCK)) else {
+            tracing::warn!(block = ?d, "Retry-After block beyond the clock's range; not recorded");
+            return;
+        };
         let mut st = self.lock();
         st.blocked_until = Some(st.blocked_until.map_or(until, |b| b.max(until)));
     }
@@ -185,9 +235,9 @@ impl RateLimiter {
         let now = Instant::now();
         for w in st.windows.iter_mut() {
             if w.limit.counter == counter && w.limit.window == window && used > w.used {
-                let extra = used - w.used;
+                let extra = used.saturating_sub(w.used);
                 w.log.push_back((now, extra));
-                w.used += extra;
+                w.used = used;
             }
         }
     }
@@ -227,14 +277,21 @@ mod tests {
         l
     }
 
+    /// Takes `costs` with a deadline far enough for every test here.
+    async fn take(l: &RateLimiter, costs: &[(&str, u32)]) -> Duration {
+        l.acquire(costs, Instant::now() + Duration::from_secs(10))
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_burst_is_spread_over_the_window() {
         let l = limiter();
         for _ in 0..10 {
-            assert!(l.acquire(&[("W", 10)]).await < MS * 50);
+            assert!(take(&l, &[("W", 10)]).await < MS * 50);
         }
         assert_eq!(l.used("W", MS * 400), Some(100));
-        let waited = l.acquire(&[("W", 10)]).await;
+        let waited = take(&l, &[("W", 10)]).await;
         assert!(waited >= MS * 330, "{waited:?}");
     }
 
@@ -242,34 +299,104 @@ mod tests {
     async fn linked_limits_wait_for_every_window() {
         let l = limiter();
         for _ in 0..5 {
-            l.acquire(&[("W", 1), ("O", 1)]).await;
+            take(&l, &[("W", 1), ("O", 1)]).await;
         }
         // the short order window is full: the 6th order waits for it and takes weight too
-        let w = l.acquire(&[("W", 1), ("O", 1)]).await;
+        let w = take(&l, &[("W", 1), ("O", 1)]).await;
         assert!(w >= MS * 150, "{w:?}");
         assert_eq!(l.used("W", MS * 400), Some(6));
-        l.acquire(&[("O", 1)]).await;
-        l.acquire(&[("O", 1)]).await;
+        take(&l, &[("O", 1)]).await;
+        take(&l, &[("O", 1)]).await;
         // the long window (8) is full now, though the short one has room
-        let w = l.acquire(&[("O", 1)]).await;
+        let w = take(&l, &[("O", 1)]).await;
         assert!(w >= MS * 250, "{w:?}");
         // a weight-only request is not held back by the order windows
-        l.acquire(&[("O", 5)]).await;
-        assert!(l.acquire(&[("W", 1)]).await < MS * 50);
+        take(&l, &[("O", 5)]).await;
+        assert!(take(&l, &[("W", 1)]).await < MS * 50);
     }
 
     #[tokio::test]
     async fn retry_after_blocks_everything() {
         let l = limiter();
         l.block_for(MS * 150);
-        let w = l.acquire(&[("W", 1)]).await;
+        let w = take(&l, &[("W", 1)]).await;
         assert!(w >= MS * 140, "{w:?}");
         l.set_limits(&[RateLimit::new("W", MS * 400, 100)]);
         assert_eq!(l.used("W", MS * 400), Some(1), "kept across set_limits");
         assert_eq!(l.used("O", MS * 200), None);
         l.observe_used("W", MS * 400, 99);
         assert_eq!(l.used("W", MS * 400), Some(99));
-        let w = l.acquire(&[("W", 2)]).await;
+        let w = take(&l, &[("W", 2)]).await;
         assert!(w >= MS * 300, "{w:?}");
+    }
+
+    #[tokio::test]
+    async fn a_wait_past_the_deadline_fails_at_once() {
+        let l = limiter();
+        l.block_for(Duration::from_secs(3600));
+        let start = Instant::now();
+        let err = l.acquire(&[("W", 1)], start + MS * 200).await.unwrap_err();
+        assert!(start.elapsed() < MS * 100, "slept: {:?}", start.elapsed());
+        assert!(
+            err.retry_after > Duration::from_secs(3590)
+                && err.retry_after <= Duration::from_secs(3600),
+            "{err:?}"
+        );
+        assert_eq!(
+            l.used("W", MS * 400),
+            Some(0),
+            "a refused request counts nothing"
+        );
+        // a full window refuses the same way: the wait is longer than the deadline allows
+        let l = limiter();
+        take(&l, &[("O", 5)]).await;
+        let err = l
+            .acquire(&[("O", 1)], Instant::now() + MS * 20)
+            .await
+            .unwrap_err();
+        assert!(err.retry_after > MS * 100, "{err:?}");
+        // a wait within the deadline is waited out
+        assert!(
+            l.acquire(&[("O", 1)], Instant::now() + MS * 400)
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_huge_retry_after_is_capped_and_neither_panics_nor_hangs() {
+        let l = limiter();
+        l.block_for(Duration::from_millis(u64::MAX));
+        l.block_for(Duration::MAX);
+        let err = l
+            .acquire(&[("W", 1)], Instant::now() + MS * 50)
+            .await
+            .unwrap_err();
+        assert!(err.retry_after <= MAX_BLOCK, "{err:?}");
+        assert!(
+            err.retry_after > MAX_BLOCK - Duration::from_secs(60),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("ms"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn hostile_usage_counts_saturate() {
+        let l = limiter();
+        l.observe_used("W", MS * 400, u32::MAX);
+        assert_eq!(l.used("W", MS * 400), Some(u32::MAX));
+        // u32::MAX used plus a cost would overflow: the request waits for the window (or is refused)
+        let err = l
+            .acquire(&[("W", u32::MAX)], Instant::now() + MS * 10)
+            .await
+            .unwrap_err();
+        assert!(err.retry_after > MS * 300, "{err:?}");
+        take(&l, &[("O", u32::MAX)]).await;
+        l.observe_used("O", MS * 200, u32::MAX);
+        let err = l
+            .acquire(&[("O", u32::MAX)], Instant::now() + MS * 10)
+            .await
+            .unwrap_err();
+        assert!(err.retry_after > MS * 100, "{err:?}");
     }
 }

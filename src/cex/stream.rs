@@ -3,6 +3,17 @@
 //! itself and drops a silent connection, and reconnects with jittered exponential backoff. The
 //! consumer sees `Connected { reconnect: true }` after a reconnect and resyncs what it derives from
 //! the stream (books, orders), then tells its own consumers `Resynced`.
+//!
+//! Limits: every connection refuses a message over [`MAX_MESSAGE_SIZE`] (1 MiB) or a frame over
+//! [`MAX_FRAME_SIZE`]. The events channel to the consumer is bounded ([`StreamConfig::buffer`]).
+//! When a slow consumer lets it fill, frames are not queued without limit and none is dropped
+//! silently: the connection is closed, the consumer gets `Disconnected` ("fell behind") once it
+//! has room, then a reconnect, so a book resyncs from a snapshot and orders are reconciled instead
+//! of missing a diff. Connection events themselves wait for room (backpressure). The outgoing
+//! channel ([`StreamHandle::send`]) is bounded too: a full one refuses the message.
+//!
+//! A URL's path or query can be a credential (a listenKey): errors and logs name the stream by
+//! scheme and host only (see [`scrub_url`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,6 +26,48 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::chain::evm::error::redact_url;
+
+/// Largest websocket message accepted (the exchanges' largest, a full book snapshot, is far below).
+pub const MAX_MESSAGE_SIZE: usize = 1 << 20;
+
+/// Largest single websocket frame accepted.
+pub const MAX_FRAME_SIZE: usize = 1 << 20;
+
+/// Default capacity of the events channel to the consumer.
+pub const DEFAULT_BUFFER: usize = 4096;
+
+/// Capacity of the outgoing channel ([`StreamHandle::send`]).
+const OUTGOING_BUFFER: usize = 64;
+
+/// `text` with every form of `url` (whole, normalised, path, query) replaced by its scheme and
+/// host: the path or query can carry a credential.
+pub fn scrub_url(text: &str, url: &str) -> String {
+    let shown = redact_url(url);
+    let mut forms = vec![url.to_string()];
+    if let Ok(u) = url::Url::parse(url) {
+        forms.push(u.to_string());
+        forms.extend(u.query().map(str::to_string));
+        if u.path().len() > 1 {
+            forms.push(u.path().to_string());
+            forms.extend(
+                u.path_segments()
+                    .into_iter()
+                    .flatten()
+                    .filter(|seg| seg.len() >= 16)
+                    .map(str::to_string),
+            );
+        }
+    }
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    let mut out = text.to_string();
+    for f in forms.iter().filter(|f| !f.is_empty()) {
+        out = out.replace(f.as_str(), &shown);
+    }
+    out
+}
 
 /// Builds the messages sent right after each connect.
 pub type Subscriber = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
@@ -32,6 +85,9 @@ pub struct StreamConfig {
     pub connect_timeout: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
+    /// Capacity of the events channel; when the consumer lets it fill, the connection is
+    /// dropped and resynced (see the module doc).
+    pub buffer: usize,
 }
 
 impl fmt::Debug for StreamConfig {
@@ -48,6 +104,7 @@ impl fmt::Debug for StreamConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("backoff_initial", &self.backoff_initial)
             .field("backoff_max", &self.backoff_max)
+            .field("buffer", &self.buffer)
             .finish()
     }
 }
@@ -62,7 +119,15 @@ impl StreamConfig {
             connect_timeout: Duration::from_secs(10),
             backoff_initial: Duration::from_millis(100),
             backoff_max: Duration::from_secs(30),
+            buffer: DEFAULT_BUFFER,
         }
+    }
+
+    /// The websocket limits every connection uses.
+    pub fn websocket_config() -> WebSocketConfig {
+        WebSocketConfig::default()
+            .max_message_size(Some(MAX_MESSAGE_SIZE))
+            .max_frame_size(Some(MAX_FRAME_SIZE))
     }
 }
 
@@ -81,13 +146,14 @@ pub enum StreamEvent {
 #[derive(Debug)]
 pub struct StreamHandle {
     task: JoinHandle<()>,
-    outgoing: mpsc::UnboundedSender<String>,
+    outgoing: mpsc::Sender<String>,
 }
 
 impl StreamHandle {
-    /// Sends a text frame on the current connection (lost if the connection is down).
+    /// Sends a text frame on the current connection (lost if the connection is down); false when
+    /// the stream ended or its outgoing queue is full.
     pub fn send(&self, text: String) -> bool {
-        self.outgoing.send(text).is_ok()
+        self.outgoing.try_send(text).is_ok()
     }
 }
 
@@ -112,9 +178,9 @@ pub fn backoff_delay(cfg: &StreamConfig, attempt: u32) -> Duration {
 pub fn spawn(
     cfg: StreamConfig,
     subscribe: Subscriber,
-) -> (StreamHandle, mpsc::UnboundedReceiver<StreamEvent>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let (out_tx, out_rx) = mpsc::unbounded_channel();
+) -> (StreamHandle, mpsc::Receiver<StreamEvent>) {
+    let (tx, rx) = mpsc::channel(cfg.buffer.max(1));
+    let (out_tx, out_rx) = mpsc::channel(OUTGOING_BUFFER);
     let task = tokio::spawn(run(cfg, subscribe, tx, out_rx));
     (
         StreamHandle {
@@ -128,15 +194,19 @@ pub fn spawn(
 async fn run(
     cfg: StreamConfig,
     subscribe: Subscriber,
-    tx: mpsc::UnboundedSender<StreamEvent>,
-    mut outgoing: mpsc::UnboundedReceiver<String>,
+    tx: mpsc::Sender<StreamEvent>,
+    mut outgoing: mpsc::Receiver<String>,
 ) {
     let mut connected_before = false;
     let mut attempt = 0u32;
     loop {
         let reason = match tokio::time::timeout(
             cfg.connect_timeout,
-            tokio_tungstenite::connect_async(cfg.url.as_str()),
+            tokio_tungstenite::connect_async_with_config(
+                cfg.url.as_str(),
+                Some(StreamConfig::websocket_config()),
+                false,
+            ),
         )
         .await
         {
@@ -156,8 +226,9 @@ async fn run(
         if tx.is_closed() {
             return;
         }
+        let reason = scrub_url(&reason, &cfg.url);
         tracing::warn!(stream = %cfg.name, "websocket down: {reason}");
-        if tx.send(StreamEvent::Disconnected { reason }).is_err() {
+        if tx.send(StreamEvent::Disconnected { reason }).await.is_err() {
             return;
         }
         let delay = backoff_delay(&cfg, attempt);
@@ -171,8 +242,8 @@ async fn session<S>(
     cfg: &StreamConfig,
     ws: tokio_tungstenite::WebSocketStream<S>,
     subscribe: &Subscriber,
-    tx: &mpsc::UnboundedSender<StreamEvent>,
-    outgoing: &mut mpsc::UnboundedReceiver<String>,
+    tx: &mpsc::Sender<StreamEvent>,
+    outgoing: &mut mpsc::Receiver<String>,
     reconnect: bool,
 ) -> Option<String>
 where
@@ -184,7 +255,7 @@ where
             return Some(format!("subscribe failed: {e}"));
         }
     }
-    tx.send(StreamEvent::Connected { reconnect }).ok()?;
+    tx.send(StreamEvent::Connected { reconnect }).await.ok()?;
     let mut last_seen = Instant::now();
     let mut ping = tokio::time::interval(cfg.ping_interval);
     ping.tick().await;
@@ -194,9 +265,15 @@ where
                 last_seen = Instant::now();
                 match frame {
                     Some(Ok(Message::Text(t))) => {
-                        tx.send(StreamEvent::Message(Bytes::from(t))).ok()?;
+                        if let Err(end) = deliver(tx, Bytes::from(t), cfg.buffer) {
+                            return end;
+                        }
                     }
-                    Some(Ok(Message::Binary(b))) => tx.send(StreamEvent::Message(b)).ok()?,
+                    Some(Ok(Message::Binary(b))) => {
+                        if let Err(end) = deliver(tx, b, cfg.buffer) {
+                            return end;
+                        }
+                    }
                     Some(Ok(Message::Ping(p))) => {
                         if let Err(e) = sink.send(Message::Pong(p)).await {
                             return Some(format!("pong failed: {e}"));
@@ -225,6 +302,22 @@ where
                 }
             }
         }
+    }
+}
+
+/// Hands a frame to the consumer without waiting: `Err(Some(reason))` when its queue is full
+/// (the session ends and the consumer resyncs after the reconnect), `Err(None)` when it is gone.
+fn deliver(
+    tx: &mpsc::Sender<StreamEvent>,
+    frame: Bytes,
+    buffer: usize,
+) -> Result<(), Option<String>> {
+    match tx.try_send(StreamEvent::Message(frame)) {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::TrySendError::Full(_)) => Err(Some(format!(
+            "the consumer fell {buffer} messages behind; reconnecting to resync"
+        ))),
+        Err(mpsc::error::TrySendError::Closed(_)) => Err(None),
     }
 }
 
@@ -294,5 +387,118 @@ mod tests {
         assert_eq!(seen[3], StreamEvent::Connected { reconnect: true });
         assert_eq!(seen[4], StreamEvent::Message(Bytes::from_static(b"msg1")));
         assert_eq!(server.await.unwrap(), vec!["SUB", "SUB"]);
+    }
+
+    #[test]
+    fn urls_are_scrubbed_from_reasons() {
+        let url = "wss://stream.example.com:9443/ws/SECRETLISTENKEY0123456789";
+        for text in [
+            format!("connect failed: Unable to connect to {url}"),
+            "GET /ws/SECRETLISTENKEY0123456789 HTTP/1.1".to_string(),
+            "bad key SECRETLISTENKEY0123456789".to_string(),
+        ] {
+            let clean = scrub_url(&text, url);
+            assert!(!clean.contains("SECRETLISTENKEY"), "{clean}");
+        }
+        assert_eq!(
+            scrub_url(&format!("x {url} y"), url),
+            "x wss://stream.example.com:9443/… y"
+        );
+        // a URL without a path keeps everything readable
+        assert_eq!(
+            scrub_url("ws://127.0.0.1:1 down", "ws://127.0.0.1:1"),
+            "ws://127.0.0.1:1 down"
+        );
+    }
+
+    /// A server that sends `frames` on each connection, then keeps it open until the client goes.
+    async fn serve(frames: Vec<Message>) -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let frames = frames.clone();
+                tokio::spawn(async move {
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                        return;
+                    };
+                    for f in frames {
+                        if ws.send(f).await.is_err() {
+                            return;
+                        }
+                    }
+                    while let Some(Ok(_)) = ws.next().await {}
+                });
+            }
+        });
+        addr
+    }
+
+    async fn next(rx: &mut mpsc::Receiver<StreamEvent>) -> StreamEvent {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_message_over_the_limit_ends_the_connection() {
+        let big = "x".repeat(MAX_MESSAGE_SIZE + 1);
+        let addr = serve(vec![Message::text("small"), Message::text(big)]).await;
+        let mut cfg = StreamConfig::new("t", &format!("ws://{addr}"));
+        cfg.backoff_initial = Duration::from_secs(5);
+        let (_h, mut rx) = spawn(cfg, Arc::new(Vec::new));
+        assert_eq!(
+            next(&mut rx).await,
+            StreamEvent::Connected { reconnect: false }
+        );
+        assert_eq!(
+            next(&mut rx).await,
+            StreamEvent::Message(Bytes::from_static(b"small"))
+        );
+        match next(&mut rx).await {
+            StreamEvent::Disconnected { reason } => {
+                assert!(reason.contains("read failed"), "{reason}")
+            }
+            other => panic!("a message over 1 MiB was accepted: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_consumer_gets_a_disconnect_and_a_resync_not_a_silent_gap() {
+        let frames = (0..50).map(|i| Message::text(format!("m{i}"))).collect();
+        let addr = serve(frames).await;
+        let mut cfg = StreamConfig::new("t", &format!("ws://{addr}"));
+        cfg.buffer = 4;
+        cfg.backoff_initial = Duration::from_millis(10);
+        let (_h, mut rx) = spawn(cfg, Arc::new(Vec::new));
+        // the consumer reads nothing while the server sends its 50 messages
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut seen = Vec::new();
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            let done = matches!(ev, StreamEvent::Connected { reconnect: true });
+            seen.push(ev);
+            if done {
+                break;
+            }
+        }
+        assert_eq!(seen[0], StreamEvent::Connected { reconnect: false });
+        let messages = seen
+            .iter()
+            .filter(|e| matches!(e, StreamEvent::Message(_)))
+            .count();
+        assert!(messages < 50, "{messages} messages queued past the buffer");
+        // every message before the gap arrived in order, then the disconnect that says why
+        for (i, ev) in seen[1..=messages].iter().enumerate() {
+            assert_eq!(*ev, StreamEvent::Message(Bytes::from(format!("m{i}"))));
+        }
+        match &seen[messages + 1] {
+            StreamEvent::Disconnected { reason } => assert!(reason.contains("behind"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -2,10 +2,14 @@
 //! runs a local anvil (the pinned binary) until Ctrl-C or SIGTERM and prints its RPC URL and, with `--deploy`, the
 //! manifest of the deployed protocols (Uniswap v2/v3, Balancer V2, Perp v1, Mento v2, test tokens).
 //! `sluice anvil snapshot` builds the cached deployment snapshot (the setup script runs it).
+//!
+//! A fork URL usually carries an API key (in its path or query): anvil gets it whole, but what is
+//! printed (text and `--json`) and logged is its redacted form (scheme, host and port).
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use sluice::chain::evm::error::redact_url;
 use sluice::testkit::anvil::{Anvil, AnvilOptions};
 use sluice::testkit::deploy::{LocalEnv, Manifest, Snapshot, deploy_all, environment};
 
@@ -71,7 +75,8 @@ struct UpReport<'a> {
     block: u64,
     pid: u32,
     state_file: Option<&'a Path>,
-    fork_url: Option<&'a str>,
+    /// Redacted: scheme, host and port only.
+    fork_url: Option<String>,
     manifest: Option<&'a Manifest>,
 }
 
@@ -146,7 +151,7 @@ async fn up(a: UpArgs) -> Result<(), CliError> {
         block,
         pid: anvil.pid(),
         state_file: a.state.as_deref(),
-        fork_url: a.fork_url.as_deref(),
+        fork_url: a.fork_url.as_deref().map(redact_url),
         manifest: manifest.as_ref(),
     };
     if a.json {
@@ -184,7 +189,7 @@ fn print_text(r: &UpReport<'_>) -> Result<(), CliError> {
     println!("RPC URL:   {}", r.rpc_url);
     println!("websocket: {}", r.ws_url);
     println!("chain id:  {}   block: {}", r.chain_id, r.block);
-    if let Some(f) = r.fork_url {
+    if let Some(f) = &r.fork_url {
         println!("forked from {f}");
     }
     if let Some(m) = r.manifest {

@@ -130,10 +130,10 @@ fn default_home() -> Result<PathBuf, CliError> {
     Ok(PathBuf::from(base).join(".sluice"))
 }
 
-/// Logs go to stderr; `RUST_LOG` sets the level (default: warnings).
+/// Logs go to stderr; `RUST_LOG` sets the level (default: warnings), credentials kept out
+/// ([`sluice::logging`]).
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = sluice::logging::filter_from_env();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

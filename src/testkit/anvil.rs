@@ -1,6 +1,7 @@
 //! A local `anvil` node for tests, the demo and `sluice anvil`: starts the pinned binary from the setup
 //! script (never one found on `PATH`) on a free loopback port, waits until its RPC answers, and kills it
-//! when dropped.
+//! when dropped. A fork URL (which usually carries an API key) is passed to anvil whole but never
+//! shown: `Debug` and anvil's stderr quoted in errors show it redacted.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), sluice::testkit::anvil::AnvilError> {
@@ -22,6 +23,9 @@ use std::time::{Duration, Instant};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::transports::TransportError;
 use url::Url;
+
+use crate::cex::stream::scrub_url;
+use crate::chain::evm::error::redact_url;
 
 pub use accounts::{DEV_MNEMONIC, dev_addresses, dev_signer, dev_signers, dev_wallet};
 
@@ -74,7 +78,8 @@ impl AnvilError {
 }
 
 /// How to start a node. The defaults: chain id 31337, a free port, automine, anvil's default limits.
-#[derive(Debug, Clone, Default)]
+/// `Debug` shows the fork URL redacted.
+#[derive(Clone, Default)]
 pub struct AnvilOptions {
     /// Listen on this port instead of a free one.
     pub port: Option<u16>,
@@ -99,6 +104,24 @@ pub struct AnvilOptions {
     /// (which can then dump the state before stopping the node). Tests leave it off: then an
     /// interrupted test run takes its nodes down with it.
     pub own_process_group: bool,
+}
+
+impl std::fmt::Debug for AnvilOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnvilOptions")
+            .field("port", &self.port)
+            .field("chain_id", &self.chain_id)
+            .field("fork_url", &self.fork_url.as_deref().map(redact_url))
+            .field("fork_block", &self.fork_block)
+            .field("load_state", &self.load_state)
+            .field("code_size_limit", &self.code_size_limit)
+            .field("block_time", &self.block_time)
+            .field("no_mining", &self.no_mining)
+            .field("timestamp", &self.timestamp)
+            .field("extra_args", &self.extra_args)
+            .field("own_process_group", &self.own_process_group)
+            .finish()
+    }
 }
 
 impl AnvilOptions {
@@ -157,6 +180,8 @@ pub struct Anvil {
     url: Url,
     chain_id: u64,
     stderr: Arc<Mutex<String>>,
+    /// Scrubbed from anvil's stderr whenever it is shown.
+    fork_url: Option<String>,
 }
 
 impl std::fmt::Debug for Anvil {
@@ -229,6 +254,7 @@ impl Anvil {
             })?,
             chain_id: 0,
             stderr,
+            fork_url: options.fork_url.clone(),
         };
         node.port = node.wait_bound(&mut port_rx).await?;
         node.url = Url::parse(&format!("http://127.0.0.1:{}", node.port)).map_err(|e| {
@@ -342,9 +368,13 @@ impl Anvil {
             .erased()
     }
 
-    /// What the node wrote on stderr so far (its last 16 KiB).
+    /// What the node wrote on stderr so far (its last 16 KiB), the fork URL redacted.
     pub fn stderr_text(&self) -> String {
-        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+        let text = self.stderr.lock().map(|s| s.clone()).unwrap_or_default();
+        match &self.fork_url {
+            Some(url) => scrub_url(&text, url),
+            None => text,
+        }
     }
 
     /// Whether the process is still running.
@@ -434,6 +464,25 @@ mod tests {
         assert!(args.contains("--fork-url http://127.0.0.1:1 --fork-block-number 7"));
         assert!(args.contains("--code-size-limit 32768"));
         assert!(args.ends_with("--no-mining"));
+    }
+
+    #[tokio::test]
+    async fn a_fork_url_is_passed_whole_but_never_shown() {
+        let url = "http://127.0.0.1:1/v3/SECRETFORKKEY?apikey=SECRETQUERY";
+        let o = AnvilOptions {
+            fork_url: Some(url.into()),
+            ..Default::default()
+        };
+        assert!(
+            o.args(1).join(" ").contains(url),
+            "anvil needs the real URL"
+        );
+        let shown = format!("{o:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        // anvil cannot reach the fork: its error quotes the URL, ours does not
+        let err = Anvil::spawn(o).await.unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("SECRET"), "{text}");
     }
 
     #[tokio::test]

@@ -198,6 +198,8 @@ async fn html_pages_and_malformed_json_are_errors_not_panics() {
     let mock = MockBinance::start().await.unwrap();
     mock.seed_book("BTCUSDT", dec!(100), 5, 1, dec!(1)).unwrap();
     let v = venue(&mock, mock.api_secret());
+    // synced first, so that the fault meets the account request, not the clock sync before it
+    v.sync_clock().await.unwrap();
     mock.inject_http_fault(HttpFault::HtmlPage { status: 502 });
     match v.balances().await {
         Err(VenueError::Protocol(m)) => {

@@ -2,8 +2,9 @@
 //! a server without the WebSocket API subscription (the method unknown, or no WebSocket API at all)
 //! gets the legacy listenKey stream, and orders, fills and balances reach the tracker through it;
 //! a `listenKeyExpired` is survived with no fill lost or counted twice; keepalives keep the key;
-//! stopping closes the key; the default (WebSocket API) path is unchanged; an authentication or
-//! timestamp error on the subscription is reported, never turned into a fallback.
+//! stopping closes the key; the default (WebSocket API) path is unchanged; an authentication
+//! error on the subscription is reported, never turned into a fallback; a timestamp error is
+//! answered by a clock sync and one more subscription.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -299,8 +300,8 @@ async fn the_websocket_api_path_is_unchanged() {
     assert_eq!(legacy.listen_key_counts(), Default::default());
 }
 
-/// A server that would serve both: a bad secret or a stale timestamp on the subscription is an
-/// error for the caller, and no listenKey is asked for.
+/// A server that would serve both: a bad secret on the subscription is an error for the caller,
+/// and no listenKey is asked for; a stale timestamp is answered by a clock sync and one retry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscription_errors_are_reported_not_fallen_back_from() {
     let mock = mock_with(UserStreams {
@@ -331,15 +332,30 @@ async fn subscription_errors_are_reported_not_fallen_back_from() {
         "{err}"
     );
 
-    // the exchange's clock runs 100 s ahead of ours, and ours was never synced
+    // the exchange's clock runs 100 s ahead of ours, and ours was never synced: the clock is
+    // synced before the signed subscription, which goes through
     mock.set_clock_offset_ms(100_000);
-    let stale = venue(&mock, |_| {});
-    let err = stale.start_user_stream().await.unwrap_err();
-    assert!(
-        matches!(err, VenueError::Rejected { code: Some(ref c), .. } if c == "-1021"),
-        "{err}"
+    let unsynced = venue(&mock, |_| {});
+    unsynced.start_user_stream().await.unwrap();
+    assert_eq!(
+        unsynced.user_stream_mechanism(),
+        Some(UserStreamMode::WsApi)
     );
+    let offset = unsynced.rest().clock.offset_ms();
+    assert!((offset - 100_000).abs() < 2_000, "offset {offset}");
+    unsynced.close();
+
+    // synced, then the exchange's clock jumps 100 s more: the subscription is refused with
+    // -1021, the clock synced again and the subscription sent once more
+    let drifted = venue(&mock, |_| {});
+    drifted.sync_clock().await.unwrap();
+    mock.set_clock_offset_ms(200_000);
+    drifted.start_user_stream().await.unwrap();
+    assert_eq!(drifted.user_stream_mechanism(), Some(UserStreamMode::WsApi));
+    let offset = drifted.rest().clock.offset_ms();
+    assert!((offset - 200_000).abs() < 2_000, "offset {offset}");
     assert_eq!(mock.listen_key_counts(), Default::default());
+    drifted.close();
 
     // with a good key and a synced clock the same server gives the WebSocket API stream
     let good = venue(&mock, |_| {});

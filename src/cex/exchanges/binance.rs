@@ -32,7 +32,7 @@ use crate::cex::grid::Grid;
 use crate::cex::http::{ApiRequest, RestClient};
 use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, check_client_id};
 use crate::cex::rate_limit::RateLimiter;
-use crate::cex::stream::{self, StreamConfig, StreamEvent};
+use crate::cex::stream::{StreamConfig, StreamEvent};
 use crate::core::{
     Balance, ClientOrderId, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair, Quote,
     QuoteRequest, Side, TimeInForce, VenueEvent,
@@ -581,11 +581,14 @@ impl BinanceSpot {
         let started = match cfg.user_stream {
             UserStreamMode::ListenKey => self.start_listen_key(markets).await?,
             mode => {
-                let (handle, mut rx) = stream::spawn(
-                    StreamConfig::new(&format!("{} user stream", cfg.name), &cfg.ws_api_url),
-                    binance_user::subscriber(signer, self.inner.rest.clock.clone()),
-                );
-                let first = binance_user::first_answer(&mut rx, cfg.user_stream_timeout).await;
+                let ws = StreamConfig::new(&format!("{} user stream", cfg.name), &cfg.ws_api_url);
+                let (handle, rx, first) = binance_user::start_ws_api(
+                    &self.inner.rest,
+                    signer,
+                    ws,
+                    cfg.user_stream_timeout,
+                )
+                .await;
                 let auto = mode == UserStreamMode::Auto;
                 match first {
                     WsApiStart::Subscribed => {
@@ -682,7 +685,7 @@ impl BinanceSpot {
         mechanism: UserStreamMode,
         keep: K,
         first: Option<StreamEvent>,
-        mut rx: mpsc::UnboundedReceiver<StreamEvent>,
+        mut rx: mpsc::Receiver<StreamEvent>,
         markets: Arc<Markets>,
         stop: Option<watch::Sender<bool>>,
     ) -> UserStreamTask {
@@ -978,7 +981,11 @@ impl Venue for BinanceSpot {
                 self.publish_all(ev);
                 Err(CexError::Api { status, code, msg }.into())
             }
-            Err(e @ (CexError::RateLimited { .. } | CexError::Banned { .. })) => {
+            Err(
+                e @ (CexError::RateLimited { .. }
+                | CexError::Banned { .. }
+                | CexError::Throttled(_)),
+            ) => {
                 let ev = lock(&self.inner.tracker).set_state(
                     &id,
                     OrderState::Failed,

@@ -14,6 +14,12 @@
 //!
 //! The driver reports the same [`StreamEvent`]s as a WebSocket API stream, so the connector
 //! consumes both the same way. Each request weighs 2 (REQUEST_WEIGHT), as Binance documents.
+//!
+//! The key is a credential: it is never logged, and the REST client keeps it out of errors. The
+//! driver's channel is bounded (the socket's capacity, [`crate::cex::stream::DEFAULT_BUFFER`]):
+//! the driver waits for the consumer (backpressure, still answering stop), so a slow consumer
+//! fills the socket's own channel, whose overflow drops and resyncs the connection (see
+//! [`crate::cex::stream`]) rather than losing an event silently.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,8 +110,8 @@ pub fn spawn(
     settings: ListenKeySettings,
     first_key: String,
     stop: watch::Receiver<bool>,
-) -> (JoinHandle<()>, mpsc::UnboundedReceiver<StreamEvent>) {
-    let (tx, rx) = mpsc::unbounded_channel();
+) -> (JoinHandle<()>, mpsc::Receiver<StreamEvent>) {
+    let (tx, rx) = mpsc::channel(stream::DEFAULT_BUFFER);
     let task = tokio::spawn(run(rest, settings, first_key, tx, stop));
     (task, rx)
 }
@@ -134,7 +140,7 @@ async fn run(
     rest: RestClient,
     settings: ListenKeySettings,
     first_key: String,
-    tx: mpsc::UnboundedSender<StreamEvent>,
+    tx: mpsc::Sender<StreamEvent>,
     mut stop: watch::Receiver<bool>,
 ) {
     let backoff = StreamConfig::new(&settings.name, &settings.ws_url);
@@ -149,7 +155,7 @@ async fn run(
                 Err(e) => {
                     let reason = format!("listenKey request failed: {e}");
                     tracing::warn!(stream = %settings.name, "{reason}");
-                    if tx.send(StreamEvent::Disconnected { reason }).is_err()
+                    if !forward(&tx, StreamEvent::Disconnected { reason }, &mut stop).await
                         || !pause(&mut stop, stream::backoff_delay(&backoff, attempt)).await
                     {
                         return;
@@ -186,11 +192,7 @@ async fn run(
             Ended::Dropped(reason) => {
                 let delay = stream::backoff_delay(&backoff, attempt);
                 attempt = attempt.saturating_add(1);
-                if tx
-                    .send(StreamEvent::Disconnected {
-                        reason: reason.clone(),
-                    })
-                    .is_err()
+                if !forward(&tx, StreamEvent::Disconnected { reason }, &mut stop).await
                     || !pause(&mut stop, delay).await
                 {
                     return;
@@ -199,8 +201,38 @@ async fn run(
             }
         };
         tracing::info!(stream = %settings.name, "{reason}; asking for a new listenKey");
-        if tx.send(StreamEvent::Disconnected { reason }).is_err() {
+        if !forward(&tx, StreamEvent::Disconnected { reason }, &mut stop).await {
             return;
+        }
+    }
+}
+
+/// Hands `ev` to the consumer, waiting for room; false when the consumer is gone or stop was
+/// requested meanwhile.
+async fn forward(
+    tx: &mpsc::Sender<StreamEvent>,
+    ev: StreamEvent,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    loop {
+        if *stop.borrow() {
+            return false;
+        }
+        tokio::select! {
+            permit = tx.reserve() => {
+                return match permit {
+                    Ok(p) => {
+                        p.send(ev);
+                        true
+                    }
+                    Err(_) => false,
+                };
+            }
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    return false;
+                }
+            }
         }
     }
 }
@@ -221,7 +253,7 @@ async fn one_key(
     rest: &RestClient,
     settings: &ListenKeySettings,
     key: &str,
-    tx: &mpsc::UnboundedSender<StreamEvent>,
+    tx: &mpsc::Sender<StreamEvent>,
     stop: &mut watch::Receiver<bool>,
     connected_before: &mut bool,
     attempt: &mut u32,
@@ -256,13 +288,13 @@ async fn one_key(
                 Some(StreamEvent::Connected { .. }) => {
                     *attempt = 0;
                     let reconnect = std::mem::replace(connected_before, true);
-                    if tx.send(StreamEvent::Connected { reconnect }).is_err() {
+                    if !forward(tx, StreamEvent::Connected { reconnect }, stop).await {
                         return Ended::Stop;
                     }
                 }
                 Some(StreamEvent::Message(m)) => {
                     let expired = is_expiry(&m);
-                    if tx.send(StreamEvent::Message(m)).is_err() {
+                    if !forward(tx, StreamEvent::Message(m), stop).await {
                         return Ended::Stop;
                     }
                     if expired {

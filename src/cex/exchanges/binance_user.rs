@@ -12,17 +12,24 @@
 //! [`UserStreamMode`] says which mechanism to use: `auto` tries the WebSocket API first and falls
 //! back to listenKeys only when the server shows it does not serve the subscription
 //! ([`means_unsupported`]).
+//!
+//! The subscription is signed with a timestamp: [`start_ws_api`] syncs the clock first when it
+//! never was (or not for a while), and answers a `-1021` (timestamp outside recvWindow) with a
+//! fresh clock sync and one more subscription.
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
+use tokio::sync::mpsc;
 
 use crate::cex::auth::RequestSigner;
 use crate::cex::clock::ServerClock;
 use crate::cex::error::CexError;
-use crate::cex::stream::{StreamEvent, Subscriber};
+use crate::cex::http::RestClient;
+use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle, Subscriber};
 
 use super::binance_api::{AccountPosition, ExecutionReport, code};
 use super::binance_sign::sign_ws_params;
@@ -122,10 +129,7 @@ pub enum WsApiStart {
 /// Reads a WebSocket API user stream's events until its subscription is answered, the first
 /// connection fails, or `timeout` passes. Frames before the answer are not events (the stream
 /// sends none before the subscription).
-pub async fn first_answer(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamEvent>,
-    timeout: std::time::Duration,
-) -> WsApiStart {
+pub async fn first_answer(rx: &mut mpsc::Receiver<StreamEvent>, timeout: Duration) -> WsApiStart {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let ev = match tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -152,6 +156,44 @@ pub async fn first_answer(
                 }
             },
         }
+    }
+}
+
+/// Starts a WebSocket API user stream at `cfg` and waits for its first answer
+/// ([`first_answer`]). The clock is synced first when due (never synced, or stale). An answer
+/// `-1021` (the timestamp is outside recvWindow: the clocks drifted apart since the last sync) is
+/// followed by a fresh clock sync and one more subscription, on a new connection; a second
+/// refusal is the answer.
+pub async fn start_ws_api(
+    rest: &RestClient,
+    signer: Arc<dyn RequestSigner>,
+    cfg: StreamConfig,
+    timeout: Duration,
+) -> (StreamHandle, mpsc::Receiver<StreamEvent>, WsApiStart) {
+    rest.ensure_clock_synced().await;
+    let mut retried = false;
+    loop {
+        let (handle, mut rx) =
+            stream::spawn(cfg.clone(), subscriber(signer.clone(), rest.clock.clone()));
+        let first = first_answer(&mut rx, timeout).await;
+        let stale = matches!(
+            first,
+            WsApiStart::Refused { code, .. } if code == code::TIMESTAMP_OUTSIDE_RECV_WINDOW
+        );
+        if !stale || retried {
+            return (handle, rx, first);
+        }
+        retried = true;
+        tracing::warn!(
+            stream = %cfg.name,
+            "user stream subscription refused for its timestamp (-1021); syncing the clock and \
+             subscribing again"
+        );
+        if let Err(e) = rest.sync_clock().await {
+            tracing::warn!(stream = %cfg.name, error = %e, "clock sync failed");
+            return (handle, rx, first);
+        }
+        drop(handle);
     }
 }
 
@@ -325,7 +367,6 @@ mod tests {
     #[tokio::test]
     async fn the_first_answer_decides() {
         use bytes::Bytes;
-        use std::time::Duration;
         let cases = [
             (
                 r#"{"id":"x","status":200,"result":{"subscriptionId":0}}"#,
@@ -345,23 +386,24 @@ mod tests {
             ),
         ];
         for (frame, want) in cases {
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            tx.send(StreamEvent::Connected { reconnect: false })
+            let (tx, mut rx) = mpsc::channel(8);
+            tx.try_send(StreamEvent::Connected { reconnect: false })
                 .unwrap();
-            tx.send(StreamEvent::Message(Bytes::from_static(b"garbage")))
+            tx.try_send(StreamEvent::Message(Bytes::from_static(b"garbage")))
                 .unwrap();
-            tx.send(StreamEvent::Message(Bytes::from(frame))).unwrap();
+            tx.try_send(StreamEvent::Message(Bytes::from(frame)))
+                .unwrap();
             assert_eq!(first_answer(&mut rx, Duration::from_secs(5)).await, want);
         }
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        tx.send(StreamEvent::Disconnected {
+        let (tx, mut rx) = mpsc::channel(8);
+        tx.try_send(StreamEvent::Disconnected {
             reason: "connect failed: HTTP error: 404 Not Found".into(),
         })
         .unwrap();
         assert!(
             matches!(first_answer(&mut rx, Duration::from_secs(5)).await, WsApiStart::NoAnswer(r) if r.contains("404"))
         );
-        let (_tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (_tx, mut rx) = mpsc::channel(8);
         assert!(matches!(
             first_answer(&mut rx, Duration::from_millis(20)).await,
             WsApiStart::NoAnswer(_)
