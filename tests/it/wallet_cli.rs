@@ -544,6 +544,50 @@ fn secrets_never_appear_in_output_logs_or_files() {
     assert!(haystacks.len() > 20);
 }
 
+/// A mistyped mnemonic is located (word N of M, or the checksum) and never echoed: not the bad
+/// word, not any other word, at trace level, whether the phrase comes from a pipe or a file.
+#[test]
+fn mistyped_mnemonic_is_located_and_never_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    // The BIP-39 vector of entropy 0x7f×32: words that no message or log line uses.
+    let phrase = Mnemonic::from_entropy(&[0x7f; 32])
+        .unwrap()
+        .phrase()
+        .to_string();
+    let words: Vec<&str> = phrase.split(' ').collect();
+    assert_eq!(words[..3], ["legal", "winner", "thank"]);
+    let mut typo = words.clone();
+    typo[6] = "worthh";
+    let mut swapped = words.clone();
+    swapped.swap(0, 1);
+    assert!(Mnemonic::parse(&swapped.join(" ")).is_err());
+    let cases = [
+        (
+            typo.join(" "),
+            "word 7 of 24 is not in the BIP-39 English word list",
+        ),
+        (swapped.join(" "), "the checksum of the 24 words failed"),
+    ];
+    for (input, message) in cases {
+        let r = sluice(
+            &home,
+            &["wallet", "import", "--name", "w", "--mnemonic-stdin"],
+            &input,
+            &[],
+        );
+        assert!(!r.ok);
+        assert!(r.stderr.contains(message), "{}", r.stderr);
+        let output = format!("{}{}", r.stdout, r.stderr);
+        for word in words.iter().chain(&["worthh"]) {
+            assert!(
+                !output.contains(word),
+                "the word {word:?} is echoed: {output}"
+            );
+        }
+    }
+}
+
 /// Files under `dir`, to check that a failed command left nothing behind.
 fn snapshot(dir: &Path) -> Vec<PathBuf> {
     files(dir).into_keys().collect()
@@ -588,7 +632,7 @@ fn bad_input_is_a_clear_error_and_leaves_nothing_behind() {
         &import,
         &ANVIL.replace("junk", "junq"),
         &[],
-        "word 12 (\"junq\") is not in the BIP-39",
+        "word 12 of 12 is not in the BIP-39",
     );
     fails_cleanly(
         dir,
