@@ -7,7 +7,7 @@ use std::fmt;
 use rand::rngs::OsRng;
 use thiserror::Error;
 use unicode_normalization::UnicodeNormalization;
-use zeroize::Zeroizing;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use super::secret::SecretString;
 
@@ -109,7 +109,9 @@ impl Mnemonic {
 
     /// The phrase, words separated by single spaces.
     pub fn phrase(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::new());
+        // Sized up front: growing would leave unwiped copies of the words behind.
+        let len = self.0.words().map(|w| w.len() + 1).sum();
+        let mut out = Zeroizing::new(String::with_capacity(len));
         for (i, w) in self.0.words().enumerate() {
             if i > 0 {
                 out.push(' ');
@@ -129,6 +131,10 @@ impl Mnemonic {
         Seed(Zeroizing::new(self.0.to_seed_normalized(&normalized)))
     }
 }
+
+// bip39's `Mnemonic` wipes its words on drop (its `zeroize` feature); a `Seed` is `Zeroizing`.
+impl ZeroizeOnDrop for Mnemonic {}
+impl ZeroizeOnDrop for Seed {}
 
 impl fmt::Debug for Mnemonic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

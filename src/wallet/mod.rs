@@ -35,6 +35,7 @@ pub use mnemonic::{Mnemonic, MnemonicError, Seed, WordCount};
 pub use sealed::{SealError, SealedBox};
 pub use secret::{Password, SecretString};
 pub use secure_file::{
-    SecureFileError, WriteMode, create_private_dir, read_private_file, write_private_file,
+    SecureFileError, WriteMode, create_private_dir, ensure_private_dir, read_private_file,
+    write_private_file,
 };
 pub use store::{StoreError, UnlockedWallet, WalletInfo, WalletKind, WalletStore};
