@@ -73,7 +73,7 @@ impl Mnemonic {
 
     /// Parses a phrase: NFKD-normalized, case-insensitive, any whitespace between words.
     pub fn parse(phrase: &str) -> Result<Self, MnemonicError> {
-        let decomposed: Zeroizing<String> = Zeroizing::new(phrase.nfkd().collect());
+        let decomposed = nfkd(phrase);
         let normalized: Zeroizing<String> = Zeroizing::new(decomposed.to_lowercase());
         let words: Vec<&str> = normalized.split_whitespace().collect();
         if ![12, 15, 18, 21, 24].contains(&words.len()) {
@@ -127,9 +127,17 @@ impl Mnemonic {
 
     /// The BIP-39 seed: PBKDF2-HMAC-SHA512(phrase, "mnemonic" + NFKD(passphrase), 2048).
     pub fn to_seed(&self, passphrase: &SecretString) -> Seed {
-        let normalized = Zeroizing::new(passphrase.expose().nfkd().collect::<String>());
+        let normalized = nfkd(passphrase.expose());
         Seed(Zeroizing::new(self.0.to_seed_normalized(&normalized)))
     }
+}
+
+/// NFKD of a secret, in a buffer sized up front (NFKD rarely grows text by more than 3×), so that
+/// collecting it does not leave unwiped partial copies behind.
+fn nfkd(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len().saturating_mul(3)));
+    out.extend(text.nfkd());
+    out
 }
 
 // bip39's `Mnemonic` wipes its words on drop (its `zeroize` feature); a `Seed` is `Zeroizing`.

@@ -1002,7 +1002,9 @@ fn secrets_typed_on_a_terminal_are_not_echoed() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     let key = "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
-    let cases: [(&[&str], Vec<(&str, &str)>, &str); 3] = [
+    /// Arguments, (prompt, typed line) pairs, what stdout says on success.
+    type Case<'a> = (&'a [&'a str], Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 3] = [
         (
             &["wallet", "import", "--name", "typed", "--mnemonic-stdin"],
             vec![("Mnemonic", ANVIL)],
