@@ -1039,3 +1039,68 @@ fn secrets_typed_on_a_terminal_are_not_echoed() {
         assert!(t.stdout.contains(done), "{args:?}: {}", t.stdout);
     }
 }
+
+/// Through the CLI: a wallet file copied to another wallet's name, or with its address edited,
+/// fails with a clear error (not "wrong password"); a file written before bindings still opens.
+#[test]
+fn wallet_files_are_bound_to_their_name_and_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let wallets = home.join("wallets");
+    ok(
+        &home,
+        &["wallet", "import", "--name", "a", "--mnemonic-stdin"],
+        ANVIL,
+        &[],
+    );
+    let address = |name: &str, env: &[(&str, &str)]| {
+        sluice(
+            &home,
+            &["wallet", "address", "--name", name, "--chain", "ethereum"],
+            "",
+            env,
+        )
+    };
+    let a: Value = serde_json::from_slice(&std::fs::read(wallets.join("a.json")).unwrap()).unwrap();
+
+    let mut copy = a.clone();
+    copy["name"] = "c".into();
+    std::fs::write(wallets.join("c.json"), copy.to_string()).unwrap();
+    let r = address("c", &[]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("wallet \"c\": the password is right")
+            && r.stderr.contains("renamed or copied"),
+        "{}",
+        r.stderr
+    );
+
+    let mut edited = a.clone();
+    edited["evm_address"] = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".into();
+    std::fs::write(wallets.join("a.json"), edited.to_string()).unwrap();
+    let r = address("a", &[]);
+    assert!(
+        !r.ok && r.stderr.contains("password is right"),
+        "{}",
+        r.stderr
+    );
+
+    // Written by sluice before bindings existed (sealed version 1, password "legacy-pw").
+    let legacy = concat!(
+        r#"{"format": "sluice-wallet", "version": 1, "name": "legacy", "kind": "mnemonic", "#,
+        r#""evm_address": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "sealed": {"format": "#,
+        r#""sluice-sealed", "version": 1, "kdf": {"name": "scrypt", "log_n": 17, "r": 8, "#,
+        r#""p": 1, "salt": "6eea76e80555bd0a460d42ddc846f6a0afd29d55819eef2daffe1179de6cc3b6"}, "#,
+        r#""cipher": {"name": "aes-256-gcm", "nonce": "9663e540be3b798a90049bd0"}, "ciphertext": "#,
+        r#""8c0571e8e68197b51ef45fe98f171df13040f570873cd5650beebee10f42f0d7bc781946eeb3328c1346"#,
+        r#"2f2c266b2fbf16652958b163242e7d46ee6edd67849b7ba2821f23310e416f33089b281116a1e2ac4703"#,
+        r#"ac36876310c0ccb371c385b0489bab24b5ba07740c8f9a32f226236eeb50e2def729165ff2ac0ab2e224c942"}}"#
+    );
+    std::fs::write(wallets.join("legacy.json"), legacy).unwrap();
+    let r = address("legacy", &[("SLUICE_PASSWORD", "legacy-pw")]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.trim(),
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    );
+}
