@@ -6,8 +6,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // SAFETY: the first thing the process does, while it has one thread: no runtime or other thread
+    // exists yet that could read the environment while SLUICE_PASSWORD is taken out of it.
+    unsafe { sluice::wallet::secret_input::take_password_from_env() };
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_tracing();
     match cli::run(args).await {

@@ -1,6 +1,8 @@
-//! Exchange API keys at rest: one file per venue under `<sluice home>/keys/<venue>.json` (0600),
-//! the key and secret sealed with the wallet password (scrypt + AES-256-GCM, `wallet::sealed`).
-//! Listing shows only the venue, a short key hint and when it was added.
+//! Exchange API keys at rest: one file per venue under `<sluice home>/keys/<venue>.json` (0600, in a
+//! 0700 folder), the key and secret sealed with the wallet password (scrypt + AES-256-GCM,
+//! `wallet::sealed`), bound to the venue and key hint so a file copied to another venue's name, or
+//! with its hint edited, fails to open (files written before bindings still open). Listing shows
+//! only the venue, a short key hint and when it was added.
 
 use std::path::{Path, PathBuf};
 
@@ -11,8 +13,11 @@ use super::auth::{ApiCredentials, AuthError};
 use crate::wallet::kdf::ScryptParams;
 use crate::wallet::sealed::{SealError, SealedBox};
 use crate::wallet::secure_file::{
-    SecureFileError, WriteMode, read_private_file, write_private_file,
+    SecureFileError, WriteMode, ensure_private_dir, read_private_file, write_private_file,
 };
+
+/// Room for the sealed plaintext (an Ed25519 PEM secret and the JSON around it).
+const PAYLOAD_CAPACITY: usize = 4096;
 
 /// Why keys could not be stored or loaded. Never contains a key, secret or password.
 #[derive(Debug, thiserror::Error)]
@@ -23,8 +28,8 @@ pub enum KeyStoreError {
     Exists(String),
     #[error("invalid venue name {0:?}")]
     BadVenue(String),
-    #[error(transparent)]
-    Seal(#[from] SealError),
+    #[error("API keys for {venue}: {cause}")]
+    Seal { venue: String, cause: SealError },
     #[error(transparent)]
     File(#[from] SecureFileError),
     #[error("key file {path}: {detail}")]
@@ -41,6 +46,18 @@ pub struct KeyInfo {
     pub key_hint: String,
     /// Unix seconds.
     pub added_at: u64,
+}
+
+impl KeyInfo {
+    /// What the sealed keys are bound to (venue names are `[a-z0-9_-]`; the hint is printable
+    /// ASCII without spaces, so no field can spill into the next).
+    fn binding(&self) -> Vec<u8> {
+        format!(
+            "sluice-api-key\nvenue={}\nkey_hint={}",
+            self.venue, self.key_hint
+        )
+        .into_bytes()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -100,17 +117,19 @@ impl ApiKeyStore {
         replace: bool,
     ) -> Result<KeyInfo, KeyStoreError> {
         let path = self.path(venue)?;
-        let payload = Zeroizing::new(
-            serde_json::to_vec(&SealedPayload {
+        // Sized up front so the serializer never reallocates (leaving unwiped copies behind).
+        let mut payload = Zeroizing::new(Vec::with_capacity(PAYLOAD_CAPACITY));
+        serde_json::to_writer(
+            &mut *payload,
+            &SealedPayload {
                 api_key: creds.api_key().to_string(),
                 secret: creds.secret().to_string(),
-            })
-            .map_err(|e| KeyStoreError::Corrupt {
-                path: path.clone(),
-                detail: e.to_string(),
-            })?,
-        );
-        let sealed = SealedBox::seal_with(password, &payload, self.params)?;
+            },
+        )
+        .map_err(|e| KeyStoreError::Corrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
         let info = KeyInfo {
             venue: venue.to_string(),
             key_hint: creds.api_key().chars().take(4).collect(),
@@ -119,6 +138,11 @@ impl ApiKeyStore {
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
         };
+        let sealed = SealedBox::seal_bound(password, &payload, self.params, &info.binding())
+            .map_err(|cause| KeyStoreError::Seal {
+                venue: venue.to_string(),
+                cause,
+            })?;
         let file = KeyFile {
             info: info.clone(),
             sealed,
@@ -132,6 +156,7 @@ impl ApiKeyStore {
         } else {
             WriteMode::CreateNew
         };
+        ensure_private_dir(&self.dir)?;
         match write_private_file(&path, text.as_bytes(), mode) {
             Err(SecureFileError::AlreadyExists(_)) => Err(KeyStoreError::Exists(venue.to_string())),
             r => r.map(|_| info).map_err(Into::into),
@@ -153,7 +178,19 @@ impl ApiKeyStore {
     /// Opens the keys of `venue` with the password.
     pub fn load(&self, venue: &str, password: &[u8]) -> Result<ApiCredentials, KeyStoreError> {
         let file = self.read(venue)?;
-        let plain = file.sealed.open(password)?;
+        if file.info.venue != venue {
+            return Err(KeyStoreError::Corrupt {
+                path: self.path(venue)?,
+                detail: format!("holds the keys of {:?}", file.info.venue),
+            });
+        }
+        let plain = file
+            .sealed
+            .open_bound(password, &file.info.binding())
+            .map_err(|cause| KeyStoreError::Seal {
+                venue: venue.to_string(),
+                cause,
+            })?;
         let p: SealedPayload =
             serde_json::from_slice(&plain).map_err(|_| KeyStoreError::Corrupt {
                 path: self.path(venue).unwrap_or_default(),
@@ -183,5 +220,109 @@ impl ApiKeyStore {
         }
         out.sort_by(|a, b| a.venue.cmp(&b.venue));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(home: &Path) -> ApiKeyStore {
+        ApiKeyStore::with_params(home, ScryptParams::new(10, 8, 1).unwrap())
+    }
+
+    fn creds() -> ApiCredentials {
+        ApiCredentials::new("AbCdKey123", "the-secret").unwrap()
+    }
+
+    fn json(path: &Path) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn keys_copied_to_another_venue_or_edited_fail_to_open() {
+        let home = tempfile::tempdir().unwrap();
+        let s = store(home.path());
+        s.add("binance", &creds(), b"pw", false).unwrap();
+        let original = json(&s.path("binance").unwrap());
+        assert_eq!(original["sealed"]["version"], 2);
+        assert_eq!(s.load("binance", b"pw").unwrap().secret(), "the-secret");
+
+        let other = s.path("binance_us").unwrap();
+        let mut copied = original.clone();
+        copied["venue"] = "binance_us".into();
+        std::fs::write(&other, copied.to_string()).unwrap();
+        let err = s.load("binance_us", b"pw").unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                KeyStoreError::Seal {
+                    cause: SealError::Mismatch,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("binance_us"), "{err}");
+
+        std::fs::write(&other, original.to_string()).unwrap();
+        let err = s.load("binance_us", b"pw").unwrap_err();
+        assert!(
+            err.to_string().contains("holds the keys of \"binance\""),
+            "{err}"
+        );
+
+        let mut hint = original.clone();
+        hint["key_hint"] = "ZZZZ".into();
+        std::fs::write(s.path("binance").unwrap(), hint.to_string()).unwrap();
+        assert!(matches!(
+            s.load("binance", b"pw"),
+            Err(KeyStoreError::Seal {
+                cause: SealError::Mismatch,
+                ..
+            })
+        ));
+        assert!(matches!(
+            s.load("binance", b"wrong"),
+            Err(KeyStoreError::Seal {
+                cause: SealError::WrongPassword,
+                ..
+            })
+        ));
+    }
+
+    /// A key file written before bindings existed (password `legacy-pw`) still opens.
+    #[test]
+    fn legacy_key_files_still_open() {
+        let home = tempfile::tempdir().unwrap();
+        let s = ApiKeyStore::new(home.path());
+        let legacy = concat!(
+            r#"{"venue": "binance", "key_hint": "k3yL", "added_at": 1796608904, "sealed": "#,
+            r#"{"format": "sluice-sealed", "version": 1, "kdf": {"name": "scrypt", "log_n": 17, "#,
+            r#""r": 8, "p": 1, "salt": "17e31f3cd91fffc592342356d575c407e853d255e7997ebfa44d874a"#,
+            r#"cdcd5731"}, "cipher": {"name": "aes-256-gcm", "nonce": "e9ef0057fdd1b7ab7468e98f"}, "#,
+            r#""ciphertext": "dafaa2b21ae3170fa6b0ee99394652933964c19cd19530c0b644556650e1fbc6d3e"#,
+            r#"fb0ca538447d28804e0d649472cae15b3cf0a4c4e2857958d1ef1772972c2ca1aacd60a39c3308002"}}"#
+        );
+        std::fs::create_dir_all(&s.dir).unwrap();
+        std::fs::write(s.path("binance").unwrap(), legacy).unwrap();
+        let creds = s.load("binance", b"legacy-pw").unwrap();
+        assert_eq!(creds.api_key(), "k3yLegacyApiKey");
+        assert_eq!(creds.secret(), "legacy-api-secret");
+        assert_eq!(s.list().unwrap()[0].key_hint, "k3yL");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keys_folder_is_narrowed_to_0700() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let s = store(home.path());
+        std::fs::create_dir_all(&s.dir).unwrap();
+        std::fs::set_permissions(&s.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        s.add("binance", &creds(), b"pw", false).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&s.dir), 0o700);
+        assert_eq!(mode(&s.path("binance").unwrap()), 0o600);
     }
 }

@@ -1,13 +1,13 @@
 //! `sluice keys add --venue binance` stores an exchange API key and secret sealed with the wallet
 //! password (`SLUICE_PASSWORD`, else a prompt); the key and secret come from a no-echo prompt or,
-//! with `--stdin`, from two lines on standard input. `sluice keys list` shows what is stored
-//! (venue, the key's first characters, when), never a secret.
-
-use std::io::BufRead;
+//! with `--stdin`, from two lines on standard input (typed without echo when it is a terminal).
+//! `sluice keys list` shows what is stored (venue, the key's first characters, when), never a
+//! secret.
 
 use serde::Serialize;
 use sluice::cex::ApiCredentials;
 use sluice::cex::key_store::{ApiKeyStore, KeyInfo};
+use sluice::wallet::secret_input;
 use zeroize::Zeroizing;
 
 use super::{CliError, Context, Table, print_json};
@@ -61,25 +61,23 @@ pub fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
 }
 
 fn add(a: AddArgs, store: &ApiKeyStore) -> Result<(), CliError> {
-    let (key, secret) = if a.stdin {
-        let stdin = std::io::stdin();
-        let mut lines = stdin.lock().lines();
-        let mut next = |what: &str| -> Result<Zeroizing<String>, CliError> {
-            let line = lines
-                .next()
-                .ok_or_else(|| format!("standard input ended before the {what}"))??;
-            Ok(Zeroizing::new(line.trim().to_string()))
-        };
-        (next("API key")?, next("secret")?)
-    } else {
-        (
-            Zeroizing::new(rpassword::prompt_password("API key: ")?.trim().to_string()),
-            Zeroizing::new(
-                rpassword::prompt_password("API secret: ")?
-                    .trim()
-                    .to_string(),
-            ),
-        )
+    let (key, secret) = match (a.stdin, secret_input::stdin_is_terminal()) {
+        (true, false) => {
+            let mut stdin = std::io::stdin().lock();
+            (
+                secret_input::read_line(&mut stdin, "API key")?,
+                secret_input::read_line(&mut stdin, "secret")?,
+            )
+        }
+        // Typed: no echo, on the terminal that is stdin.
+        (true, true) => (
+            trimmed(secret_input::read_hidden_line("API key: ", "API key")?),
+            trimmed(secret_input::read_hidden_line("API secret: ", "secret")?),
+        ),
+        (false, _) => (
+            trimmed(Zeroizing::new(rpassword::prompt_password("API key: ")?)),
+            trimmed(Zeroizing::new(rpassword::prompt_password("API secret: ")?)),
+        ),
     };
     let creds = ApiCredentials::new(key.as_str(), secret.as_str())?;
     let password = super::wallet::password("Wallet password: ", false)?;
@@ -90,6 +88,10 @@ fn add(a: AddArgs, store: &ApiKeyStore) -> Result<(), CliError> {
         println!("stored API key {}… for {}", info.key_hint, info.venue);
         Ok(())
     }
+}
+
+fn trimmed(text: Zeroizing<String>) -> Zeroizing<String> {
+    Zeroizing::new(text.trim().to_string())
 }
 
 fn list(a: ListArgs, store: &ApiKeyStore) -> Result<(), CliError> {

@@ -1,10 +1,10 @@
 //! `sluice wallet …`: create, import, list and use wallets kept encrypted under the sluice home.
 //!
-//! The wallet password comes from `SLUICE_PASSWORD` when it is set, else from a prompt on the
-//! terminal (no echo). Secrets are read from stdin or from a named environment variable, never from
-//! arguments (which other users can see in the process list).
+//! The wallet password comes from `SLUICE_PASSWORD` when it is set (taken out of the environment at
+//! start-up, see `sluice::wallet::secret_input`), else from a prompt on the terminal (no echo).
+//! Secrets are read from stdin (without echo when it is a terminal) or from a named environment
+//! variable, never from arguments (which other users can see in the process list).
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -15,12 +15,10 @@ use sluice::wallet::{
     ChainAccount, DerivationPath, Mnemonic, PrivateKey, SecretString, UnlockedWallet, WalletStore,
     WordCount, WriteMode, decrypt_keystore, encrypt_keystore, write_private_file,
 };
+use sluice::wallet::{PASSWORD_ENV, secret_input};
 use zeroize::Zeroizing;
 
 use super::{CliError, Context, Table, print_json};
-
-/// Environment variable that, when set, supplies the wallet password.
-pub const PASSWORD_ENV: &str = "SLUICE_PASSWORD";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -60,7 +58,8 @@ struct NewArgs {
 struct ImportArgs {
     #[arg(long)]
     name: String,
-    /// Read the mnemonic from stdin (required: secrets are never taken from arguments).
+    /// Read the mnemonic from stdin (required: secrets are never taken from arguments); typed on a
+    /// terminal, it is not echoed.
     #[arg(long, required = true)]
     mnemonic_stdin: bool,
     /// Name of an environment variable holding the optional BIP-39 passphrase.
@@ -84,7 +83,7 @@ struct ImportKeystoreArgs {
 struct ImportKeyArgs {
     #[arg(long)]
     name: String,
-    /// Read the private key (hex) from stdin (required).
+    /// Read the private key (hex) from stdin (required); typed on a terminal, it is not echoed.
     #[arg(long, required = true)]
     key_stdin: bool,
 }
@@ -178,7 +177,10 @@ fn new(a: NewArgs, store: &WalletStore) -> Result<(), CliError> {
 
 fn import(a: ImportArgs, store: &WalletStore) -> Result<(), CliError> {
     ensure_free(store, &a.name)?;
-    let phrase = read_stdin_secret()?;
+    let phrase = read_stdin_secret(
+        "Mnemonic (the words are not shown as you type): ",
+        "mnemonic",
+    )?;
     let mnemonic = Mnemonic::parse(&phrase)?;
     let passphrase = match &a.bip39_passphrase_env {
         Some(var) => secret_from_env(var)?,
@@ -222,7 +224,7 @@ fn import_keystore(a: ImportKeystoreArgs, store: &WalletStore) -> Result<(), Cli
 
 fn import_key(a: ImportKeyArgs, store: &WalletStore) -> Result<(), CliError> {
     ensure_free(store, &a.name)?;
-    let text = read_stdin_secret()?;
+    let text = read_stdin_secret("Private key, hex (not shown as you type): ", "private key")?;
     let key = PrivateKey::from_hex(&text)?;
     let password = new_password()?;
     let wallet = UnlockedWallet::PrivateKey { name: a.name, key };
@@ -348,13 +350,10 @@ fn ensure_free(store: &WalletStore, name: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The wallet password: `SLUICE_PASSWORD` if set, else a prompt.
+/// The wallet password: `SLUICE_PASSWORD` if it was set at start-up, else a prompt.
 pub(super) fn password(prompt: &str, confirm: bool) -> Result<SecretString, CliError> {
-    if let Some(value) = std::env::var_os(PASSWORD_ENV) {
-        let value = value
-            .into_string()
-            .map_err(|_| format!("{PASSWORD_ENV} is not valid UTF-8"))?;
-        return Ok(SecretString::new(value));
+    if let Some(value) = secret_input::password_from_env()? {
+        return Ok(value);
     }
     let first = SecretString::new(rpassword::prompt_password(prompt).map_err(|e| {
         format!("cannot read the password from the terminal ({e}); set {PASSWORD_ENV}")
@@ -389,13 +388,15 @@ fn secret_from_env(var: &str) -> Result<SecretString, CliError> {
     }
 }
 
-fn read_stdin_secret() -> Result<Zeroizing<String>, CliError> {
-    let mut text = Zeroizing::new(String::new());
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
+/// A secret from stdin: one line typed without echo when stdin is a terminal, else all of the pipe.
+fn read_stdin_secret(prompt: &str, what: &'static str) -> Result<Zeroizing<String>, CliError> {
+    let text = if secret_input::stdin_is_terminal() {
+        secret_input::read_hidden_line(prompt, what)?
+    } else {
+        secret_input::read_all_stdin(what)?
+    };
     if text.trim().is_empty() {
-        return Err("nothing was read from stdin".into());
+        return Err(format!("no {what} was read from stdin").into());
     }
     Ok(text)
 }

@@ -13,7 +13,7 @@ use k256::ecdsa::SigningKey;
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
-use zeroize::Zeroizing;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use super::cosmos_signer::CosmosSigner;
 
@@ -107,6 +107,9 @@ pub fn cosmos_address(compressed_pubkey: &[u8; 33], hrp: &str) -> Result<String,
     bech32::encode::<bech32::Bech32>(hrp, &hash)
         .map_err(|_| KeyError::Bech32Prefix(hrp.to_string()))
 }
+
+// k256's `SigningKey` wipes its scalar on drop.
+impl ZeroizeOnDrop for PrivateKey {}
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

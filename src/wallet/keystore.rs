@@ -119,10 +119,11 @@ pub fn decrypt_keystore(json: &str, password: &[u8]) -> Result<PrivateKey, Keyst
         }
         other => return Err(KeystoreError::Unsupported(format!("kdf {other:?}"))),
     };
-    let mut mac_body = Vec::with_capacity(16 + ciphertext.len());
+    // Holds the MAC half of the derived key: wiped on drop.
+    let mut mac_body = Zeroizing::new(Vec::with_capacity(16 + ciphertext.len()));
     mac_body.extend_from_slice(&derived[16..32]);
     mac_body.extend_from_slice(&ciphertext);
-    if !constant_time_eq(keccak256(&mac_body).as_slice(), &mac) {
+    if !constant_time_eq(keccak256(&mac_body[..]).as_slice(), &mac) {
         return Err(KeystoreError::MacMismatch);
     }
     let mut plain = Zeroizing::new(ciphertext);
@@ -145,20 +146,21 @@ pub fn encrypt_keystore(
         .and_then(|()| rng.try_fill_bytes(&mut iv))
         .map_err(|e| KeystoreError::Rng(e.to_string()))?;
     let derived = kdf::scrypt(password, &salt, params, 32)?;
-    let mut ciphertext = key.to_bytes().to_vec();
+    // The plain key until the keystream is applied: wiped if anything fails before.
+    let mut ciphertext = Zeroizing::new(key.to_bytes().to_vec());
     let mut cipher = Aes128Ctr::new_from_slices(&derived[..16], &iv)
         .map_err(|_| malformed("bad cipher key or iv length"))?;
     cipher.apply_keystream(&mut ciphertext);
-    let mut mac_body = Vec::with_capacity(48);
+    let mut mac_body = Zeroizing::new(Vec::with_capacity(48));
     mac_body.extend_from_slice(&derived[16..32]);
     mac_body.extend_from_slice(&ciphertext);
-    let mac = keccak256(&mac_body);
+    let mac = keccak256(&mac_body[..]);
     let doc = json!({
         "address": hex::encode(key.evm_address()),
         "crypto": {
             "cipher": "aes-128-ctr",
             "cipherparams": { "iv": hex::encode(iv) },
-            "ciphertext": hex::encode(&ciphertext),
+            "ciphertext": hex::encode(&ciphertext[..]),
             "kdf": "scrypt",
             "kdfparams": {
                 "dklen": 32,
@@ -182,6 +184,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compiles only if the AES key schedule and the CTR state wipe themselves on drop (the
+    /// `zeroize` features of `aes` and `ctr`).
+    #[test]
+    fn cipher_state_is_wiped_on_drop() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<aes::Aes128>();
+        wiped_on_drop::<aes::Aes256>();
+        wiped_on_drop::<Aes128Ctr>();
+    }
 
     #[test]
     fn round_trip_with_cheap_params() {

@@ -1,26 +1,29 @@
-//! BIP-39 mnemonics (English word list): generation from the OS RNG, validation that names the bad
-//! word or reports a bad checksum, and the seed with an optional passphrase. Input and passphrase
-//! are normalized to NFKD as BIP-39 requires.
+//! BIP-39 mnemonics (English word list): generation from the OS RNG, validation that says which
+//! word (by position, never by content) is not in the list or that the checksum failed, and the seed
+//! with an optional passphrase. Input and passphrase are normalized to NFKD as BIP-39 requires.
 
 use std::fmt;
 
 use rand::rngs::OsRng;
 use thiserror::Error;
 use unicode_normalization::UnicodeNormalization;
-use zeroize::Zeroizing;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use super::secret::SecretString;
 
-/// Why a phrase is not a valid mnemonic. `UnknownWord` names the offending word (it is not in the
-/// word list, so it is not part of any valid phrase); no other variant carries phrase content.
+/// Why a phrase is not a valid mnemonic. No variant carries any word of the phrase: a mistyped
+/// word is usually one letter away from the real one, so echoing it would print most of a secret.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum MnemonicError {
     #[error("mnemonic has {0} words; expected 12, 15, 18, 21 or 24")]
     WordCount(usize),
-    #[error("word {position} ({word:?}) is not in the BIP-39 English word list")]
-    UnknownWord { position: usize, word: String },
-    #[error("the mnemonic's checksum is wrong (a word is mistyped or the words are out of order)")]
-    BadChecksum,
+    #[error("word {position} of {count} is not in the BIP-39 English word list")]
+    UnknownWord { position: usize, count: usize },
+    #[error(
+        "the checksum of the {count} words failed: every word is in the list, but one is mistyped \
+         as another list word, or the words are out of order"
+    )]
+    BadChecksum { count: usize },
     #[error("could not generate a mnemonic: {0}")]
     Generate(String),
 }
@@ -70,20 +73,19 @@ impl Mnemonic {
 
     /// Parses a phrase: NFKD-normalized, case-insensitive, any whitespace between words.
     pub fn parse(phrase: &str) -> Result<Self, MnemonicError> {
-        let decomposed: Zeroizing<String> = Zeroizing::new(phrase.nfkd().collect());
+        let decomposed = nfkd(phrase);
         let normalized: Zeroizing<String> = Zeroizing::new(decomposed.to_lowercase());
         let words: Vec<&str> = normalized.split_whitespace().collect();
         if ![12, 15, 18, 21, 24].contains(&words.len()) {
             return Err(MnemonicError::WordCount(words.len()));
         }
+        let count = words.len();
         let language = bip39::Language::English;
-        for (i, word) in words.iter().enumerate() {
-            if language.find_word(word).is_none() {
-                return Err(MnemonicError::UnknownWord {
-                    position: i + 1,
-                    word: (*word).to_string(),
-                });
-            }
+        if let Some(i) = words.iter().position(|w| language.find_word(w).is_none()) {
+            return Err(MnemonicError::UnknownWord {
+                position: i + 1,
+                count,
+            });
         }
         let joined = Zeroizing::new(words.join(" "));
         bip39::Mnemonic::parse_in_normalized(language, &joined)
@@ -92,9 +94,9 @@ impl Mnemonic {
                 bip39::Error::BadWordCount(n) => MnemonicError::WordCount(n),
                 bip39::Error::UnknownWord(i) => MnemonicError::UnknownWord {
                     position: i + 1,
-                    word: String::new(),
+                    count,
                 },
-                _ => MnemonicError::BadChecksum,
+                _ => MnemonicError::BadChecksum { count },
             })
     }
 
@@ -107,7 +109,9 @@ impl Mnemonic {
 
     /// The phrase, words separated by single spaces.
     pub fn phrase(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::new());
+        // Sized up front: growing would leave unwiped copies of the words behind.
+        let len = self.0.words().map(|w| w.len() + 1).sum();
+        let mut out = Zeroizing::new(String::with_capacity(len));
         for (i, w) in self.0.words().enumerate() {
             if i > 0 {
                 out.push(' ');
@@ -123,10 +127,22 @@ impl Mnemonic {
 
     /// The BIP-39 seed: PBKDF2-HMAC-SHA512(phrase, "mnemonic" + NFKD(passphrase), 2048).
     pub fn to_seed(&self, passphrase: &SecretString) -> Seed {
-        let normalized = Zeroizing::new(passphrase.expose().nfkd().collect::<String>());
+        let normalized = nfkd(passphrase.expose());
         Seed(Zeroizing::new(self.0.to_seed_normalized(&normalized)))
     }
 }
+
+/// NFKD of a secret, in a buffer sized up front (NFKD rarely grows text by more than 3×), so that
+/// collecting it does not leave unwiped partial copies behind.
+fn nfkd(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len().saturating_mul(3)));
+    out.extend(text.nfkd());
+    out
+}
+
+// bip39's `Mnemonic` wipes its words on drop (its `zeroize` feature); a `Seed` is `Zeroizing`.
+impl ZeroizeOnDrop for Mnemonic {}
+impl ZeroizeOnDrop for Seed {}
 
 impl fmt::Debug for Mnemonic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -162,25 +178,42 @@ mod tests {
     }
 
     #[test]
-    fn unknown_word_is_named() {
+    fn unknown_word_is_located_never_echoed() {
         let err = Mnemonic::parse("test test test test tset test test test test test test junk")
             .unwrap_err();
         assert_eq!(
             err,
             MnemonicError::UnknownWord {
                 position: 5,
-                word: "tset".into()
+                count: 12
             }
         );
-        assert!(err.to_string().contains("\"tset\""));
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(text.contains("5") && text.contains("12"), "{text}");
+            for word in ["tset", "test", "junk"] {
+                assert!(!text.contains(word), "{text}");
+            }
+        }
+        assert!(err.to_string().contains("word 5 of 12"), "{err}");
+        // The first unknown word is the one reported, in a 24-word phrase too.
+        let long = format!(
+            "{} abandonx {}",
+            ["abandon"; 20].join(" "),
+            ["art"; 3].join(" ")
+        );
+        let err = Mnemonic::parse(&long).unwrap_err();
+        assert_eq!(err.to_string().split(" is").next(), Some("word 21 of 24"));
+        assert!(!err.to_string().contains("abandon"), "{err}");
     }
 
     #[test]
     fn bad_checksum_and_count() {
         let err = Mnemonic::parse("test test test test test test test test test test test test")
             .unwrap_err();
-        assert_eq!(err, MnemonicError::BadChecksum);
-        assert!(err.to_string().contains("checksum"));
+        assert_eq!(err, MnemonicError::BadChecksum { count: 12 });
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("checksum of the 12 words failed"), "{text}");
+        assert!(!text.contains("test"), "{text}");
         assert_eq!(
             Mnemonic::parse("test test test").unwrap_err(),
             MnemonicError::WordCount(3)

@@ -9,6 +9,8 @@
 //! - [`keystore`]: Ethereum keystore v3 import (scrypt, PBKDF2) and export;
 //! - [`store`]: wallet files under the sluice home;
 //! - [`account`]: a wallet's account `index` on a chain: address and ready signers;
+//! - [`secret_input`]: secrets from the user (no-echo terminal, pipe, `SLUICE_PASSWORD` taken out of
+//!   the environment at start-up);
 //! - [`kdf`], [`sealed`], [`secure_file`], [`secret`]: the secret-at-rest building blocks —
 //!   [`SealedBox`] (scrypt + AES-256-GCM, versioned JSON) and atomic 0600 files are also used for
 //!   exchange API keys.
@@ -22,6 +24,7 @@ pub mod keystore;
 pub mod mnemonic;
 pub mod sealed;
 pub mod secret;
+pub mod secret_input;
 pub mod secure_file;
 pub mod store;
 
@@ -34,7 +37,9 @@ pub use keystore::{KeystoreError, decrypt_keystore, encrypt_keystore};
 pub use mnemonic::{Mnemonic, MnemonicError, Seed, WordCount};
 pub use sealed::{SealError, SealedBox};
 pub use secret::{Password, SecretString};
+pub use secret_input::{PASSWORD_ENV, SecretInputError};
 pub use secure_file::{
-    SecureFileError, WriteMode, create_private_dir, read_private_file, write_private_file,
+    SecureFileError, WriteMode, create_private_dir, ensure_private_dir, read_private_file,
+    write_private_file,
 };
 pub use store::{StoreError, UnlockedWallet, WalletInfo, WalletKind, WalletStore};

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use zeroize::Zeroizing;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 /// A password, BIP-39 passphrase or other secret text.
 #[derive(Clone, Default)]
@@ -39,6 +39,9 @@ impl fmt::Debug for SecretString {
         f.write_str("SecretString([redacted])")
     }
 }
+
+// The one field is `Zeroizing`.
+impl ZeroizeOnDrop for SecretString {}
 
 /// A password that unlocks wallet files.
 pub type Password = SecretString;

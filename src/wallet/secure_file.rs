@@ -63,6 +63,27 @@ pub fn create_private_dir(dir: &Path) -> Result<(), SecureFileError> {
     builder.create(dir).map_err(io_err("create directory", dir))
 }
 
+/// Makes `dir` a private directory: created 0700 (with missing parents) or, if it exists and others
+/// may read or enter it, narrowed to 0700. For folders sluice owns (`wallets`, `keys`), never for a
+/// folder the user names (an `--out` file's folder keeps its mode).
+pub fn ensure_private_dir(dir: &Path) -> Result<(), SecureFileError> {
+    create_private_dir(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)
+            .map_err(io_err("inspect directory", dir))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
+                .map_err(io_err("restrict directory to its owner", dir))?;
+            tracing::info!(dir = %dir.display(), was = format!("{:o}", mode & 0o777), "directory narrowed to 0700");
+        }
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` atomically with mode 0600, creating the parent directories 0700.
 pub fn write_private_file(
     path: &Path,
@@ -178,6 +199,20 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("secret.json")]);
+    }
+
+    #[test]
+    fn ensure_private_dir_narrows_an_open_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let open = root.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_private_dir(&open).unwrap();
+        assert_eq!(mode_of(&open), 0o700);
+        let fresh = root.path().join("a/b");
+        ensure_private_dir(&fresh).unwrap();
+        assert_eq!(mode_of(&fresh), 0o700);
+        assert_eq!(mode_of(&root.path().join("a")), 0o700);
     }
 
     #[test]

@@ -1,7 +1,13 @@
 //! Wallet files under the sluice home: `<home>/wallets/<name>.json`, one per wallet, holding the
 //! secret (a mnemonic with its optional BIP-39 passphrase, or one private key) sealed under the
 //! user's password ([`SealedBox`]: scrypt + AES-256-GCM), plus public data (kind, first EVM address)
-//! so `list` needs no password. Files are written 0600, atomically, never over an existing wallet.
+//! so `list` needs no password. Files are written 0600 in a 0700 folder, atomically, never over an
+//! existing wallet.
+//!
+//! Version 2 files seal the secret bound to the public data (name, kind, address): a file renamed or
+//! copied to another wallet's name, or with its address edited, fails to open. Version 1 files
+//! (written before) still open; for every version, unlocking also checks that the address field is
+//! the address of the sealed secret.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,7 +25,12 @@ use super::secret::SecretString;
 use super::secure_file::{self, SecureFileError, WriteMode};
 
 const WALLET_FORMAT: &str = "sluice-wallet";
-const WALLET_VERSION: u32 = 1;
+/// Written: the sealed secret is bound to the name, kind and address.
+const WALLET_VERSION: u32 = 2;
+/// Still read: no binding (the sealed part is a legacy version 1 box).
+const LEGACY_WALLET_VERSION: u32 = 1;
+/// Room for the sealed plaintext (a 24-word phrase, a long passphrase and the JSON around them).
+const PAYLOAD_CAPACITY: usize = 4096;
 /// The path whose address `list` shows for mnemonic wallets.
 const FIRST_EVM_PATH: &str = "m/44'/60'/0'/0/0";
 
@@ -35,6 +46,15 @@ pub enum StoreError {
     Sealed { name: String, cause: SealError },
     #[error("wallet file {path}: {problem}")]
     Corrupt { path: PathBuf, problem: String },
+    #[error(
+        "wallet {name:?}: the file says address {claimed} but its secret is {actual}: the file was \
+         edited"
+    )]
+    AddressMismatch {
+        name: String,
+        claimed: String,
+        actual: String,
+    },
     #[error("wallet {0:?} holds a single private key: account indexes and paths do not apply")]
     SingleKey(String),
     #[error(transparent)]
@@ -73,6 +93,20 @@ pub struct WalletInfo {
     pub evm_address: String,
 }
 
+impl WalletInfo {
+    /// What a version 2 file's sealed secret is bound to. Names are `[A-Za-z0-9_-]`, kinds and
+    /// addresses fixed alphabets: no field can spill into the next.
+    fn binding(&self) -> Vec<u8> {
+        format!(
+            "{WALLET_FORMAT}\nname={}\nkind={}\nevm_address={}",
+            self.name,
+            self.kind.as_str(),
+            self.evm_address
+        )
+        .into_bytes()
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct WalletFile {
     format: String,
@@ -95,7 +129,8 @@ enum SecretPayload {
     },
 }
 
-/// An unlocked wallet: the secret, in memory, wiped on drop. `Debug` is redacted.
+/// An unlocked wallet: the secret, in memory, wiped on drop (every field that holds it is
+/// `ZeroizeOnDrop`). `Debug` is redacted.
 #[derive(Debug)]
 pub enum UnlockedWallet {
     Mnemonic {
@@ -159,11 +194,14 @@ impl UnlockedWallet {
                 bip39_passphrase: passphrase.expose().to_string(),
             },
             UnlockedWallet::PrivateKey { key, .. } => SecretPayload::PrivateKey {
-                key_hex: hex::encode(*key.to_bytes()),
+                key_hex: hex::encode(&key.to_bytes()[..]),
             },
         }
     }
 }
+
+// Every field holding the secret wipes itself on drop (`Mnemonic`, `SecretString`, `PrivateKey`).
+impl ZeroizeOnDrop for UnlockedWallet {}
 
 /// The wallets folder of one sluice home.
 #[derive(Debug, Clone)]
@@ -214,19 +252,18 @@ impl WalletStore {
             kind: wallet.kind(),
             evm_address: wallet.key_at(None)?.evm_address().to_checksum(None),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&wallet.payload()).map_err(|e| {
-            StoreError::Corrupt {
-                path: path.clone(),
-                problem: e.to_string(),
-            }
-        })?);
+        // Sized up front so the serializer never reallocates (leaving unwiped copies behind).
+        let mut plain = Zeroizing::new(Vec::with_capacity(PAYLOAD_CAPACITY));
+        serde_json::to_writer(&mut *plain, &wallet.payload()).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            problem: e.to_string(),
+        })?;
         let sealed =
-            SealedBox::seal_with(password.as_bytes(), &plain, self.params).map_err(|cause| {
-                StoreError::Sealed {
+            SealedBox::seal_bound(password.as_bytes(), &plain, self.params, &info.binding())
+                .map_err(|cause| StoreError::Sealed {
                     name: name.clone(),
                     cause,
-                }
-            })?;
+                })?;
         let file = WalletFile {
             format: WALLET_FORMAT.into(),
             version: WALLET_VERSION,
@@ -237,6 +274,7 @@ impl WalletStore {
             path: path.clone(),
             problem: e.to_string(),
         })?;
+        secure_file::ensure_private_dir(&self.dir)?;
         match secure_file::write_private_file(&path, text.as_bytes(), WriteMode::CreateNew) {
             Err(SecureFileError::AlreadyExists(_)) => Err(StoreError::Exists(name)),
             other => other.map_err(StoreError::from),
@@ -254,19 +292,24 @@ impl WalletStore {
         let (path, file) = self.read(name)?;
         let plain = file
             .sealed
-            .open(password.as_bytes())
+            .open_bound(password.as_bytes(), &file.info.binding())
             .map_err(|cause| StoreError::Sealed {
                 name: name.to_string(),
                 cause,
             })?;
-        tracing::debug!(wallet = name, path = %path.display(), "wallet unlocked");
+        tracing::debug!(
+            wallet = name,
+            path = %path.display(),
+            legacy = file.sealed.is_legacy(),
+            "wallet unlocked"
+        );
         let payload: SecretPayload =
             serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt {
                 path: path.clone(),
                 problem: "the decrypted content is not a wallet".into(),
             })?;
         let name = name.to_string();
-        Ok(match &payload {
+        let wallet = match &payload {
             SecretPayload::Mnemonic {
                 phrase,
                 bip39_passphrase,
@@ -279,7 +322,17 @@ impl WalletStore {
                 name,
                 key: PrivateKey::from_hex(key_hex)?,
             },
-        })
+        };
+        // A version 1 file's address is not authenticated: check it against the secret.
+        let actual = wallet.key_at(None)?.evm_address().to_checksum(None);
+        if wallet.kind() != file.info.kind || actual != file.info.evm_address {
+            return Err(StoreError::AddressMismatch {
+                name: wallet.name().to_string(),
+                claimed: format!("{} ({})", file.info.evm_address, file.info.kind.as_str()),
+                actual: format!("{actual} ({})", wallet.kind().as_str()),
+            });
+        }
+        Ok(wallet)
     }
 
     /// Public data of one wallet (no password needed).
@@ -327,10 +380,22 @@ impl WalletStore {
         };
         let file: WalletFile =
             serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("invalid JSON: {e}")))?;
-        if file.format != WALLET_FORMAT || file.version != WALLET_VERSION {
+        let known = match file.version {
+            WALLET_VERSION => !file.sealed.is_legacy(),
+            LEGACY_WALLET_VERSION => file.sealed.is_legacy(),
+            _ => false,
+        };
+        if file.format != WALLET_FORMAT || !known {
             return Err(corrupt(format!(
-                "format {:?} version {} (expected {WALLET_FORMAT:?} version {WALLET_VERSION})",
-                file.format, file.version
+                "format {:?} version {} with a {} sealed secret (expected {WALLET_FORMAT:?} \
+                 version {WALLET_VERSION}, or {LEGACY_WALLET_VERSION} from older sluice)",
+                file.format,
+                file.version,
+                if file.sealed.is_legacy() {
+                    "legacy"
+                } else {
+                    "bound"
+                }
             )));
         }
         if file.info.name != name {
@@ -353,3 +418,7 @@ pub fn check_name(name: &str) -> Result<(), StoreError> {
         Err(StoreError::BadName(name.to_string()))
     }
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

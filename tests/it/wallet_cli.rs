@@ -544,6 +544,50 @@ fn secrets_never_appear_in_output_logs_or_files() {
     assert!(haystacks.len() > 20);
 }
 
+/// A mistyped mnemonic is located (word N of M, or the checksum) and never echoed: not the bad
+/// word, not any other word, at trace level, whether the phrase comes from a pipe or a file.
+#[test]
+fn mistyped_mnemonic_is_located_and_never_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    // The BIP-39 vector of entropy 0x7f×32: words that no message or log line uses.
+    let phrase = Mnemonic::from_entropy(&[0x7f; 32])
+        .unwrap()
+        .phrase()
+        .to_string();
+    let words: Vec<&str> = phrase.split(' ').collect();
+    assert_eq!(words[..3], ["legal", "winner", "thank"]);
+    let mut typo = words.clone();
+    typo[6] = "worthh";
+    let mut swapped = words.clone();
+    swapped.swap(0, 1);
+    assert!(Mnemonic::parse(&swapped.join(" ")).is_err());
+    let cases = [
+        (
+            typo.join(" "),
+            "word 7 of 24 is not in the BIP-39 English word list",
+        ),
+        (swapped.join(" "), "the checksum of the 24 words failed"),
+    ];
+    for (input, message) in cases {
+        let r = sluice(
+            &home,
+            &["wallet", "import", "--name", "w", "--mnemonic-stdin"],
+            &input,
+            &[],
+        );
+        assert!(!r.ok);
+        assert!(r.stderr.contains(message), "{}", r.stderr);
+        let output = format!("{}{}", r.stdout, r.stderr);
+        for word in words.iter().chain(&["worthh"]) {
+            assert!(
+                !output.contains(word),
+                "the word {word:?} is echoed: {output}"
+            );
+        }
+    }
+}
+
 /// Files under `dir`, to check that a failed command left nothing behind.
 fn snapshot(dir: &Path) -> Vec<PathBuf> {
     files(dir).into_keys().collect()
@@ -588,7 +632,7 @@ fn bad_input_is_a_clear_error_and_leaves_nothing_behind() {
         &import,
         &ANVIL.replace("junk", "junq"),
         &[],
-        "word 12 (\"junq\") is not in the BIP-39",
+        "word 12 of 12 is not in the BIP-39",
     );
     fails_cleanly(
         dir,
@@ -769,5 +813,294 @@ fn bad_input_is_a_clear_error_and_leaves_nothing_behind() {
         &["wallet", "import-keystore", "--name", "imp", &good_path],
         "",
         &[],
+    );
+}
+
+/// `SLUICE_PASSWORD` is taken out of the environment when sluice starts: a child it spawns (here a
+/// stand-in for anvil, through `SLUICE_ANVIL`) does not inherit it, and sluice's own environment
+/// block (`/proc/PID/environ`, what `ps e` shows) no longer holds it. The password still works.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_password_env_is_removed_before_children_are_spawned() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let dump = tmp.path().join("dump");
+    std::fs::create_dir(&dump).unwrap();
+    let fake = tmp.path().join("fake-anvil");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n\
+         printenv SLUICE_PASSWORD > \"$DUMP/child\"\n\
+         tr '\\0' '\\n' < /proc/$PPID/environ > \"$DUMP/parent\"\n\
+         echo 'stand-in anvil exits' >&2\n\
+         exit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = [
+        ("SLUICE_ANVIL", fake.to_str().unwrap()),
+        ("DUMP", dump.to_str().unwrap()),
+    ];
+    // A fork elsewhere in this test process may briefly hold the script open for writing.
+    let mut r = sluice(&home, &["anvil", "up"], "", &env);
+    for _ in 0..10 {
+        if !r.stderr.contains("Text file busy") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        r = sluice(&home, &["anvil", "up"], "", &env);
+    }
+    assert!(!r.ok);
+    assert!(r.stderr.contains("stand-in anvil exits"), "{}", r.stderr);
+    let child = std::fs::read_to_string(dump.join("child")).unwrap();
+    assert_eq!(child, "", "the child inherited SLUICE_PASSWORD");
+    let parent = std::fs::read_to_string(dump.join("parent")).unwrap();
+    assert!(parent.contains("DUMP="), "{parent}");
+    assert!(
+        !parent.contains(PASSWORD),
+        "sluice's environ still holds the password"
+    );
+    assert!(!format!("{}{}", r.stdout, r.stderr).contains(PASSWORD));
+
+    // Taken out of the environment, the password still unlocks.
+    ok(
+        &home,
+        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
+        ANVIL,
+        &[],
+    );
+    let addr = ok(
+        &home,
+        &["wallet", "address", "--name", "dev", "--chain", "ethereum"],
+        "",
+        &[],
+    );
+    assert_eq!(
+        addr.stdout.trim(),
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    );
+}
+
+/// What a run on a pseudo-terminal showed: the terminal's output (its echo) and the pipes.
+#[cfg(target_os = "linux")]
+struct Typed {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+    echo: String,
+}
+
+/// Runs sluice with stdin on a pseudo-terminal and types `lines`, each after its prompt appeared
+/// and the terminal's echo went off (waiting a few seconds at most: a reader that never turns echo
+/// off gets the line anyway, and its echo shows in `Typed::echo`).
+#[cfg(target_os = "linux")]
+fn typed(home: &Path, args: &[&str], prompts_and_lines: &[(&str, &str)]) -> Typed {
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let (mut master, mut slave) = (0, 0);
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    let master = unsafe { OwnedFd::from_raw_fd(master) };
+    let slave = unsafe { OwnedFd::from_raw_fd(slave) };
+    let echo_on = |fd: i32| {
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0);
+        t.c_lflag & libc::ECHO != 0
+    };
+    assert!(echo_on(slave.as_raw_fd()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .env("SLUICE_HOME", home)
+        .env("SLUICE_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "trace")
+        .env_remove("SLUICE_CHAINS_DIR")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let stderr = stderr.clone();
+        let mut pipe = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                stderr
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let wait_for = |what: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !what() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    let mut terminal = std::fs::File::from(master.try_clone().unwrap());
+    for (prompt, line) in prompts_and_lines {
+        wait_for(&|| stderr.lock().unwrap().contains(prompt));
+        wait_for(&|| !echo_on(slave.as_raw_fd()));
+        terminal.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    reader.join().unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    // What the terminal displayed: read what is there without waiting for more.
+    unsafe { libc::fcntl(master.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut echo = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = terminal.read(&mut buf) {
+        echo.extend_from_slice(&buf[..n]);
+    }
+    let stderr = stderr.lock().unwrap().clone();
+    Typed {
+        ok: status.is_some_and(|s| s.success()),
+        stdout,
+        stderr,
+        echo: String::from_utf8_lossy(&echo).into_owned(),
+    }
+}
+
+/// A mnemonic, a private key and an API key pair typed on a terminal (`--mnemonic-stdin`,
+/// `--key-stdin`, `keys add --stdin`) are read without echo; piped, the same flags still work
+/// (the other tests of this file).
+#[cfg(target_os = "linux")]
+#[test]
+fn secrets_typed_on_a_terminal_are_not_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let key = "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    /// Arguments, (prompt, typed line) pairs, what stdout says on success.
+    type Case<'a> = (&'a [&'a str], Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 3] = [
+        (
+            &["wallet", "import", "--name", "typed", "--mnemonic-stdin"],
+            vec![("Mnemonic", ANVIL)],
+            "Imported wallet \"typed\" (first address 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)",
+        ),
+        (
+            &["wallet", "import-key", "--name", "typed-key", "--key-stdin"],
+            vec![("Private key", key)],
+            "Imported wallet \"typed-key\" (address 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC)",
+        ),
+        (
+            &["keys", "add", "--venue", "binance", "--stdin"],
+            vec![
+                ("API key: ", "TypedApiKey42"),
+                ("API secret: ", "typed-api-secret"),
+            ],
+            "stored API key Type… for binance",
+        ),
+    ];
+    for (args, input, done) in cases {
+        let t = typed(&home, args, &input);
+        for (_, line) in &input {
+            let first_word = line.split(' ').next().unwrap();
+            assert!(
+                !t.echo.contains(first_word),
+                "{args:?}: the terminal echoed the secret: {:?}",
+                t.echo
+            );
+            assert!(!t.stderr.contains(line), "{args:?}: {}", t.stderr);
+        }
+        assert!(t.ok, "{args:?} failed: {}", t.stderr);
+        assert!(t.stdout.contains(done), "{args:?}: {}", t.stdout);
+    }
+}
+
+/// Through the CLI: a wallet file copied to another wallet's name, or with its address edited,
+/// fails with a clear error (not "wrong password"); a file written before bindings still opens.
+#[test]
+fn wallet_files_are_bound_to_their_name_and_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let wallets = home.join("wallets");
+    ok(
+        &home,
+        &["wallet", "import", "--name", "a", "--mnemonic-stdin"],
+        ANVIL,
+        &[],
+    );
+    let address = |name: &str, env: &[(&str, &str)]| {
+        sluice(
+            &home,
+            &["wallet", "address", "--name", name, "--chain", "ethereum"],
+            "",
+            env,
+        )
+    };
+    let a: Value = serde_json::from_slice(&std::fs::read(wallets.join("a.json")).unwrap()).unwrap();
+
+    let mut copy = a.clone();
+    copy["name"] = "c".into();
+    std::fs::write(wallets.join("c.json"), copy.to_string()).unwrap();
+    let r = address("c", &[]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("wallet \"c\": the password is right")
+            && r.stderr.contains("renamed or copied"),
+        "{}",
+        r.stderr
+    );
+
+    let mut edited = a.clone();
+    edited["evm_address"] = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".into();
+    std::fs::write(wallets.join("a.json"), edited.to_string()).unwrap();
+    let r = address("a", &[]);
+    assert!(
+        !r.ok && r.stderr.contains("password is right"),
+        "{}",
+        r.stderr
+    );
+
+    // Written by sluice before bindings existed (sealed version 1, password "legacy-pw").
+    let legacy = concat!(
+        r#"{"format": "sluice-wallet", "version": 1, "name": "legacy", "kind": "mnemonic", "#,
+        r#""evm_address": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "sealed": {"format": "#,
+        r#""sluice-sealed", "version": 1, "kdf": {"name": "scrypt", "log_n": 17, "r": 8, "#,
+        r#""p": 1, "salt": "6eea76e80555bd0a460d42ddc846f6a0afd29d55819eef2daffe1179de6cc3b6"}, "#,
+        r#""cipher": {"name": "aes-256-gcm", "nonce": "9663e540be3b798a90049bd0"}, "ciphertext": "#,
+        r#""8c0571e8e68197b51ef45fe98f171df13040f570873cd5650beebee10f42f0d7bc781946eeb3328c1346"#,
+        r#"2f2c266b2fbf16652958b163242e7d46ee6edd67849b7ba2821f23310e416f33089b281116a1e2ac4703"#,
+        r#"ac36876310c0ccb371c385b0489bab24b5ba07740c8f9a32f226236eeb50e2def729165ff2ac0ab2e224c942"}}"#
+    );
+    std::fs::write(wallets.join("legacy.json"), legacy).unwrap();
+    let r = address("legacy", &[("SLUICE_PASSWORD", "legacy-pw")]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.trim(),
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     );
 }
