@@ -345,6 +345,23 @@ impl Journal {
         }
     }
 
+    /// `None` while `run` is unfinished, else its outcome; a run that does not exist is an error.
+    pub fn run_end(&self, run: RunId) -> Result<Option<String>, StoreError> {
+        let conn = self.db();
+        let row: Option<(Option<i64>, Option<String>)> = conn
+            .query_row(
+                "SELECT ended_ms, outcome FROM runs WHERE id = ?1",
+                [run],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match row {
+            None => Err(StoreError::UnknownRun(run)),
+            Some((None, _)) => Ok(None),
+            Some((Some(_), outcome)) => Ok(Some(outcome.unwrap_or_default())),
+        }
+    }
+
     pub fn end_run(&self, run: RunId, outcome: &str) -> Result<(), StoreError> {
         self.db().execute(
             "UPDATE runs SET ended_ms = ?1, outcome = ?2 WHERE id = ?3",
