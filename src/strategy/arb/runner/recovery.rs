@@ -365,13 +365,20 @@ impl ArbRunner {
         let deadline = Instant::now() + self.reconcile_timeout;
         loop {
             let pass = self.reconcile_orders(Some(run)).await?;
-            if pass.moving == 0 {
+            let mut pending = 0;
+            for i in 0..2 {
+                pending += self.venues[i]
+                    .reconcile_transactions()
+                    .await
+                    .map_err(|e| self.venue_err(i, e))?;
+            }
+            if pass.moving == 0 && pending == 0 {
                 break;
             }
             if Instant::now() >= deadline {
                 return Err(ArbError::InFlight {
                     orders: pass.moving,
-                    transactions: 0,
+                    transactions: pending,
                     runs: format!(" (orders of run {run})"),
                 });
             }
