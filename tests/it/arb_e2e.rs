@@ -632,7 +632,8 @@ async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
     };
     let (env, held, run, summary) = front_run_the_swap(3, 4, &cfg).await;
 
-    // The exchange sold 1 ETH at once; the swap reverted; the sale was bought back at market.
+    // The exchange sold 1 ETH at once; the swap reverted; the sale was bought back with an IOC
+    // limit bounded by the ask plus the leg's slippage.
     let ex = env.exchange_orders();
     assert_eq!(ex.len(), 2, "{ex:?}");
     assert_eq!(
@@ -641,7 +642,7 @@ async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
     );
     assert_eq!(
         (ex[1].side.as_str(), ex[1].order_type.as_str()),
-        ("BUY", "MARKET")
+        ("BUY", "LIMIT")
     );
     for o in &ex {
         assert_eq!(o.status, "FILLED", "{o:?}");
