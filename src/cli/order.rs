@@ -217,10 +217,20 @@ fn manual_run(
     pair: &Pair,
     label: &str,
 ) -> Result<RunId, CliError> {
+    start_manual_run(journal, &venue.id().to_string(), pair, label)
+}
+
+/// Starts the manual run (`sluice order`, `sluice swap`) of one command on one (venue, pair).
+pub(super) fn start_manual_run(
+    journal: &Journal,
+    venue: &str,
+    pair: &Pair,
+    label: &str,
+) -> Result<RunId, CliError> {
     let scope = RunScope::new(
         RunKind::Manual,
         vec![RunLeg {
-            venue: venue.id().to_string(),
+            venue: venue.to_string(),
             pair: pair.clone(),
         }],
         Vec::new(),

@@ -661,3 +661,59 @@ async fn a_run_killed_between_its_legs_is_not_touched_by_another_config_until_re
     assert!(fix.request.price.is_some(), "bounded: {fix:?}");
     assert!(j.unfinished_runs().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_is_journaled_as_a_manual_run() {
+    let env = ArbEnv::start(ArbEnvOptions {
+        account_index: 6,
+        ..ArbEnvOptions::default()
+    })
+    .await
+    .unwrap();
+    let (tmp, home, _) = arb_home(&env).await;
+    let manifest = tmp.path().join("manifest.json");
+    let rpc = env.chain.anvil.url().to_string();
+    let (ok, out, err) = sluice_out(
+        &home,
+        &[
+            "swap",
+            "--venue",
+            "uniswap_v3",
+            "--chain",
+            "anvil",
+            "--rpc-url",
+            &rpc,
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--wallet",
+            "dev",
+            "--account",
+            "6",
+            "ETH-USDC",
+            "sell",
+            "0.1",
+            "--slippage",
+            "1",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}\n{out}");
+    let j = Journal::open(&home.join("journal.sqlite")).unwrap();
+    let runs = j.history(None).unwrap().runs;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let r = &runs[0];
+    let scope = r.scope.as_ref().expect("a scope");
+    assert_eq!(scope.kind, sluice::store::RunKind::Manual);
+    assert_eq!(scope.legs.len(), 1);
+    assert_eq!(scope.legs[0].venue, "uniswap_v3@anvil");
+    assert!(r.ended_ms.is_some(), "the run ends with the command");
+    let orders = j.orders_of_run(r.run_id).unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(
+        (orders[0].state, orders[0].filled),
+        (OrderState::Filled, dec!(0.1))
+    );
+    assert_eq!(r.trades.len(), 1);
+    assert!(!j.transactions_of_run(r.run_id).unwrap().is_empty());
+}
