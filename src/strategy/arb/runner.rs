@@ -150,6 +150,8 @@ struct ActiveTrade {
 
 /// Runs the arbitrage between two venues.
 pub struct ArbRunner {
+    /// How this runner's own run is journaled.
+    kind: RunKind,
     venues: [Arc<dyn Venue>; 2],
     names: [String; 2],
     eval: Evaluator,
@@ -199,6 +201,30 @@ impl ArbRunner {
         journal: Journal,
         label: &str,
         config_text: &str,
+        events: mpsc::UnboundedSender<ArbEvent>,
+    ) -> Result<Self, ArbError> {
+        Self::new_of_kind(
+            venues,
+            eval,
+            journal,
+            label,
+            config_text,
+            RunKind::Arb,
+            events,
+        )
+        .await
+    }
+
+    /// As [`ArbRunner::new`], journaling the run as `kind`: `RunKind::Demo` for `sluice demo` on
+    /// simulated venues (a demo runner acts only on interrupted demo runs of its own legs and
+    /// ignores every other run).
+    pub async fn new_of_kind(
+        venues: [Arc<dyn Venue>; 2],
+        eval: Evaluator,
+        journal: Journal,
+        label: &str,
+        config_text: &str,
+        kind: RunKind,
         events: mpsc::UnboundedSender<ArbEvent>,
     ) -> Result<Self, ArbError> {
         let names = [venues[0].id().to_string(), venues[1].id().to_string()];
@@ -254,7 +280,7 @@ impl ArbRunner {
             venues[1].kind() == VenueKind::Amm,
         ];
         let scope = RunScope::new(
-            RunKind::Arb,
+            kind,
             (0..2)
                 .map(|i| RunLeg {
                     venue: names[i].clone(),
@@ -278,6 +304,7 @@ impl ArbRunner {
             v.attach_tx_journal(Arc::new(RunTxJournal::new(journal.clone(), run_id)));
         }
         Ok(Self {
+            kind,
             venues,
             names,
             eval,

@@ -1465,3 +1465,38 @@ async fn a_killed_runs_exposure_counts_through_its_own_aliases_not_the_new_confi
         "no correction: {all:?}"
     );
 }
+
+#[tokio::test]
+async fn a_demo_runner_closes_its_own_interrupted_demo_runs_and_ignores_real_ones() {
+    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+    let (dir, demo) = killed_after_the_first_leg_in(&a, Some(our_scope(RunKind::Demo))).await;
+    let real = {
+        let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        j.start_scoped_run("arb", "", &our_scope(RunKind::Arb))
+            .unwrap()
+    };
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let venues: [Arc<dyn Venue>; 2] = [a.clone(), b.clone()];
+    let runner = ArbRunner::new_of_kind(
+        venues,
+        Evaluator::new(config("")),
+        journal.clone(),
+        "demo",
+        "cfg",
+        RunKind::Demo,
+        tx,
+    )
+    .await
+    .unwrap();
+    let own = runner.run_id();
+    assert_eq!(journal.run_scope(own).unwrap().unwrap().kind, RunKind::Demo);
+    let (_stop_tx, stop_rx) = watch::channel(true);
+    runner.run(stop_rx).await.unwrap();
+    assert!(outcome_of(&dir.path().join("journal.sqlite"), demo).contains("closed by unwind"));
+    assert_eq!(
+        journal.unfinished_runs().unwrap(),
+        vec![real],
+        "the real run is not its business"
+    );
+}

@@ -11,7 +11,8 @@ use crate::store::{RunId, RunKind, RunLeg, RunScope};
 
 use super::ArbRunner;
 
-/// How this start may treat an earlier run.
+/// How this start may treat an earlier run. (A demo runner, itself simulated, treats the demo runs
+/// of its legs as its own and ignores every other run.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Standing {
     /// A strategy run on our legs: reconciled and corrected by policy.
@@ -65,6 +66,13 @@ impl ArbRunner {
                 .legs
                 .iter()
                 .all(|l| self.leg_index(&l.venue, &l.pair).is_some());
+        if self.kind == RunKind::Demo {
+            // a demo acts on its own simulated runs only
+            return match (scope.kind, ours) {
+                (RunKind::Demo, true) => Standing::Ours,
+                _ => Standing::Demo,
+            };
+        }
         match (scope.kind, ours) {
             (RunKind::Demo, _) => Standing::Demo,
             (_, false) => Standing::Foreign,
