@@ -56,6 +56,8 @@ pub enum StoreError {
     Overfill { id: String, trade_id: String },
     #[error("run {0} is not in the journal")]
     UnknownRun(RunId),
+    #[error("run {run} has already ended ({outcome})")]
+    RunEnded { run: RunId, outcome: String },
     #[error("corrupt journal row: {0}")]
     Corrupt(String),
     #[error("arithmetic overflow in the journal: {0}")]

@@ -1240,7 +1240,7 @@ async fn an_interrupted_run_on_another_pair_is_not_corrected_and_blocks_trading_
     assert!(outcome.contains("binance BTC-USDT +1"), "{outcome}");
     assert!(matches!(
         abandon_run(&j, killed),
-        Err(ArbError::CannotRecover { .. })
+        Err(crate::store::StoreError::RunEnded { .. })
     ));
     let again = run_arb(config(""), a.clone(), b.clone(), Some(t.dir)).await;
     assert_eq!(again.summary.trades, 1);

@@ -483,12 +483,9 @@ impl ArbRunner {
 /// `sluice recover --run RUN --abandon`: ends an unfinished run as abandoned by the user. Nothing
 /// is sent; the run's exposure becomes the user's and is written into its outcome. Its orders stay
 /// as the journal has them (a later start still reconciles those at its legs).
-pub fn abandon_run(journal: &crate::store::Journal, run: RunId) -> Result<String, ArbError> {
+pub fn abandon_run(journal: &crate::store::Journal, run: RunId) -> Result<String, StoreError> {
     if let Some(outcome) = journal.run_end(run)? {
-        return Err(ArbError::CannotRecover {
-            run,
-            problem: format!("it has already ended ({outcome})"),
-        });
+        return Err(StoreError::RunEnded { run, outcome });
     }
     let positions = journal.run_positions(run)?;
     let outcome = format!(
