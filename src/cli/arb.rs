@@ -18,6 +18,11 @@
 //! manifest = "manifest.json"        # local deployments: addresses and tokens (else the chain spec)
 //! ```
 //! API keys come from `sluice keys add --venue binance`.
+//!
+//! The journal stores the strategy part of the file only: the `[connect]` table (URLs, wallets,
+//! manifests) is stripped first. Before trading, the start settles what earlier runs left (see
+//! `strategy::arb`'s recovery); a run it may not act on, or exposure it could not close, makes it
+//! refuse to trade and exit non-zero, naming the run and the `sluice recover` command that settles it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
