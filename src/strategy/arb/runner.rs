@@ -24,7 +24,8 @@ use crate::store::{
 };
 use crate::venue::{Venue, VenueError, VenueKind};
 use attribution::{ReconcilePass, Standing};
-pub use recovery::abandon_run;
+mod settle;
+pub use settle::abandon_run;
 
 /// What the runner reports as it goes (for a live display or a log).
 #[derive(Debug, Clone, Serialize)]

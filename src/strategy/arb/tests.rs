@@ -1500,3 +1500,50 @@ async fn a_demo_runner_closes_its_own_interrupted_demo_runs_and_ignores_real_one
         "the real run is not its business"
     );
 }
+
+#[tokio::test]
+async fn recover_close_flattens_a_run_with_a_bounded_order_and_refuses_a_run_it_cannot_reach() {
+    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+    let (dir, killed) = killed_after_the_first_leg(&a).await;
+    let path = dir.path().join("journal.sqlite");
+    let runner = |journal: Journal| {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let venues: [Arc<dyn Venue>; 2] = [a.clone(), b.clone()];
+        ArbRunner::new(
+            venues,
+            Evaluator::new(config("")),
+            journal,
+            "recover",
+            "",
+            tx,
+        )
+    };
+    let outcome = runner(Journal::open(&path).unwrap())
+        .await
+        .unwrap()
+        .close_run(killed)
+        .await
+        .unwrap();
+    assert!(outcome.starts_with("closed by the user: net base exposure 1 closed by unwind"));
+    let fix = a.st().submitted[1].clone();
+    assert_eq!(
+        (fix.side, fix.order_type, fix.price),
+        (Side::Sell, OrderType::Limit, Some(dec!(1995.01)))
+    );
+    assert_eq!(net_base(&path, killed), dec!(0));
+    let j = Journal::open(&path).unwrap();
+    assert!(j.unfinished_runs().unwrap().is_empty(), "both runs ended");
+    // a run on BTC-USDT cannot be closed through an ETH-USDT configuration
+    let (dir2, foreign) = killed_elsewhere(&a, "binance", "BTC-USDT", "uniswap_v3@anvil").await;
+    let r = runner(Journal::open(&dir2.path().join("journal.sqlite")).unwrap())
+        .await
+        .unwrap()
+        .close_run(foreign)
+        .await;
+    assert!(
+        matches!(&r, Err(ArbError::CannotRecover { run, problem }) if *run == foreign && problem.contains("BTC-USDT")),
+        "{r:?}"
+    );
+    // (`killed_elsewhere` clears the record of what was sent before)
+    assert_eq!(sent(&a), 0, "nothing sent for it");
+}
