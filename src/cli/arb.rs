@@ -18,9 +18,14 @@
 //! manifest = "manifest.json"        # local deployments: addresses and tokens (else the chain spec)
 //! ```
 //! API keys come from `sluice keys add --venue binance`.
+//!
+//! The journal stores the strategy part of the file only: the `[connect]` table (URLs, wallets,
+//! manifests) is stripped first. Before trading, the start settles what earlier runs left (see
+//! `strategy::arb`'s recovery); a run it may not act on, or exposure it could not close, makes it
+//! refuse to trade and exit non-zero, naming the run and the `sluice recover` command that settles it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -156,25 +161,44 @@ async fn connect_venue(
     }
 }
 
-pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(&args.config)
-        .map_err(|e| format!("cannot read {}: {e}", args.config.display()))?;
+/// A config file split in two: the strategy's TOML (what the journal stores: no `[connect]`
+/// table, so no URLs, wallets or manifests) and the connections.
+struct SplitConfig {
+    strategy_text: String,
+    connect: BTreeMap<String, Connect>,
+}
+
+fn split_config(text: &str, path: &Path) -> Result<SplitConfig, CliError> {
     let mut table: toml::Table = text
         .parse()
-        .map_err(|e: toml::de::Error| format!("{}: {}", args.config.display(), e.message()))?;
+        .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
     let connect: BTreeMap<String, Connect> = match table.remove("connect") {
         Some(v) => v.try_into().map_err(|e: toml::de::Error| {
-            format!("{}: [connect]: {}", args.config.display(), e.message())
+            format!("{}: [connect]: {}", path.display(), e.message())
         })?,
         None => BTreeMap::new(),
     };
-    let strategy_text = toml::to_string(&table)?;
-    let cfg: ArbConfig =
-        strategy_text
-            .parse()
-            .map_err(|e: sluice::strategy::arb::ConfigError| {
-                format!("{}: {e}", args.config.display())
-            })?;
+    Ok(SplitConfig {
+        strategy_text: toml::to_string(&table)?,
+        connect,
+    })
+}
+
+/// Reads a `sluice arb` config file and connects both of its venues: the strategy config, the
+/// text to journal (its `[connect]` table stripped) and the venues.
+pub(super) async fn load_and_connect(
+    path: &Path,
+    ctx: &Context,
+) -> Result<(ArbConfig, String, [Arc<dyn Venue>; 2]), CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let SplitConfig {
+        strategy_text,
+        connect,
+    } = split_config(&text, path)?;
+    let cfg: ArbConfig = strategy_text
+        .parse()
+        .map_err(|e: sluice::strategy::arb::ConfigError| format!("{}: {e}", path.display()))?;
     let mut pw = None;
     let none = Connect::default();
     let mut venues = Vec::new();
@@ -184,6 +208,11 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     }
     drop(pw);
     let venues: [Arc<dyn Venue>; 2] = [venues[0].clone(), venues[1].clone()];
+    Ok((cfg, strategy_text, venues))
+}
+
+pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let (cfg, strategy_text, venues) = load_and_connect(&args.config, ctx).await?;
     // The Ctrl-C handler is installed before the run starts: `ctrl_c()` installs it only when first
     // polled, and the select! below may take an event first, so until then a Ctrl-C would have
     // killed the process outright, in-flight orders and all.
@@ -191,7 +220,15 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let interrupted_early = futures::poll!(&mut ctrl_c).is_ready();
     let journal = Journal::open(&ctx.journal_path())?;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "arb", &text, tx).await?;
+    let runner = ArbRunner::new(
+        venues,
+        Evaluator::new(cfg),
+        journal,
+        "arb",
+        &strategy_text,
+        tx,
+    )
+    .await?;
     let run_id = runner.run_id();
     let (stop_tx, stop_rx) = watch::channel(interrupted_early);
     let handle = tokio::spawn(runner.run(stop_rx));
@@ -226,7 +263,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_event(ev: &ArbEvent, json: bool) -> Result<(), CliError> {
+pub(super) fn print_event(ev: &ArbEvent, json: bool) -> Result<(), CliError> {
     if json {
         println!("{}", serde_json::to_string(ev)?);
         return Ok(());
@@ -246,6 +283,45 @@ fn print_event(ev: &ArbEvent, json: bool) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_journaled_config_has_no_connect_table() {
+        let text = r#"
+order_size = "1"
+
+[venue_a]
+venue = "binance"
+
+[connect.binance]
+rest_url = "http://127.0.0.1:9000/?apiKey=SECRETKEY"
+
+[connect."uniswap_v3@anvil"]
+rpc_url = "https://rpc.example/v2/SECRETRPC"
+wallet = "main"
+manifest = "/home/u/manifest.json"
+"#;
+        let split = split_config(text, Path::new("arb.toml")).unwrap();
+        for leaked in [
+            "connect",
+            "SECRET",
+            "rpc_url",
+            "wallet",
+            "manifest",
+            "127.0.0.1",
+        ] {
+            assert!(
+                !split.strategy_text.contains(leaked),
+                "{leaked} in {}",
+                split.strategy_text
+            );
+        }
+        assert!(split.strategy_text.contains("order_size"));
+        assert_eq!(split.connect.len(), 2);
+        assert_eq!(
+            split.connect["uniswap_v3@anvil"].wallet.as_deref(),
+            Some("main")
+        );
+    }
 
     #[test]
     fn the_connect_table_takes_the_user_stream_mechanism() {

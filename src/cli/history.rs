@@ -1,6 +1,8 @@
-//! `sluice history [--run ID] [--json]`: trades, fees, gas and realized PnL per run, from the journal.
+//! `sluice history [--run ID] [--json]`: trades, fees, gas and realized PnL per run, from the journal,
+//! with each run's kind, scope (venues, pairs), whether it ended, and its net exposure per (venue,
+//! pair): what `sluice recover` would settle.
 
-use sluice::store::{AssetFlow, Journal};
+use sluice::store::{AssetFlow, Journal, describe_positions, describe_scope};
 
 use super::{CliError, Context, Table, print_json};
 
@@ -52,12 +54,21 @@ pub fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     }
     for r in &report.runs {
         println!(
-            "run {} ({}) — {} orders, {} failed, outcome: {}",
+            "run {} ({}) — {} orders, {} failed, {} in flight, outcome: {}",
             r.run_id,
             r.label,
             r.orders,
             r.failed_orders,
-            r.outcome.as_deref().unwrap_or("running or interrupted")
+            r.orders_in_flight,
+            r.outcome
+                .as_deref()
+                .unwrap_or("not ended: running or interrupted")
+        );
+        println!(
+            "scope: {}\nended: {}\nnet exposure per (venue, pair): {}",
+            describe_scope(r.scope.as_ref()),
+            if r.ended_ms.is_some() { "yes" } else { "no" },
+            describe_positions(&r.exposure)
         );
         let mut t = Table::new(&[
             "venue", "trade id", "pair", "side", "price", "amount", "fee",

@@ -13,6 +13,7 @@ mod keys;
 mod order;
 mod output;
 mod quote;
+mod recover;
 mod swap;
 mod venues;
 mod wallet;
@@ -69,6 +70,8 @@ pub enum Command {
     Swap(swap::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
+    /// Settle an interrupted run by hand: `--close` flattens its exposure, `--abandon` leaves it to you.
+    Recover(recover::Args),
     /// Wallets: mnemonics, keys and keystores, encrypted under the sluice home.
     Wallet(wallet::Args),
     /// A live order book from an exchange (`--once --json` prints one synced snapshot).
@@ -146,6 +149,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     // until they end; read-only ones never take it.
     let _lock = match &cli.command {
         Command::Arb(_)
+        | Command::Recover(_)
         | Command::Swap(_)
         | Command::Order(order::OrderCommand::Place(_) | order::OrderCommand::Cancel(_)) => {
             Some(ctx.lock_home()?)
@@ -162,6 +166,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Quote(a) => quote::run(a, &ctx).await,
         Command::Swap(a) => swap::run(a, &ctx).await,
         Command::History(a) => history::run(a, &ctx),
+        Command::Recover(a) => recover::run(a, &ctx).await,
         Command::Wallet(a) => wallet::run(a, &ctx),
         Command::Book(a) => book::run(a, &ctx).await,
         Command::Order(c) => order::run(order::Args { command: c }, &ctx).await,

@@ -1,12 +1,22 @@
 //! `sluice order place|cancel|list --venue binance …`: orders at an exchange with the API keys
 //! stored by `sluice keys add`. Rules (tick, step, minimum size and notional) are checked before
 //! anything is sent. `--base-url` / `--ws-url` point it at a mock exchange.
+//!
+//! `place` and `cancel` are journaled like the strategy's orders: a manual run (its one venue and
+//! pair) is started, the intent is written before the send, the state and fills after, and the run
+//! ends with the command. An order whose outcome is unknown (a timeout) stays in flight in the
+//! journal and the next `sluice arb` on that venue and pair adopts it; a manual order's position is
+//! the user's and is never corrected.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sluice::Venue;
 use sluice::cex::exchanges::binance::BinanceSpot;
-use sluice::core::{ClientOrderId, Order, OrderRequest, OrderType, Pair, Side, TimeInForce};
+use sluice::core::{
+    ClientOrderId, Order, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce,
+};
+use sluice::store::{Journal, RunId, RunKind, RunLeg, RunScope};
+use sluice::venue::VenueError;
 
 use super::book::ExchangeArgs;
 use super::keys::load_credentials;
@@ -189,11 +199,114 @@ async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
         },
         deadline: None,
     };
-    venue.submit(request).await?;
+    let journal = Journal::open(&ctx.journal_path())?;
+    let run = manual_run(&journal, &venue, &a.pair, "order place")?;
+    let placed = place_journaled(&venue, &journal, run, request).await;
+    let outcome = match &placed {
+        Ok(o) => format!("order {client_id}: {}", o.state),
+        Err(e) => format!("order {client_id}: {e}"),
+    };
+    journal.end_run(run, &outcome)?;
+    show(&[OrderView::from(&placed?)], a.json)
+}
+
+/// Starts the manual run of one command on one (venue, pair).
+fn manual_run(
+    journal: &Journal,
+    venue: &BinanceSpot,
+    pair: &Pair,
+    label: &str,
+) -> Result<RunId, CliError> {
+    start_manual_run(journal, &venue.id().to_string(), pair, label)
+}
+
+/// Starts the manual run (`sluice order`, `sluice swap`) of one command on one (venue, pair).
+pub(super) fn start_manual_run(
+    journal: &Journal,
+    venue: &str,
+    pair: &Pair,
+    label: &str,
+) -> Result<RunId, CliError> {
+    let scope = RunScope::new(
+        RunKind::Manual,
+        vec![RunLeg {
+            venue: venue.to_string(),
+            pair: pair.clone(),
+        }],
+        Vec::new(),
+    );
+    Ok(journal.start_scoped_run(label, "", &scope)?)
+}
+
+/// Journals the intent, sends the order, journals what the venue answered.
+async fn place_journaled(
+    venue: &BinanceSpot,
+    journal: &Journal,
+    run: RunId,
+    request: OrderRequest,
+) -> Result<Order, CliError> {
+    let id = request.client_id.clone();
+    let name = venue.id().to_string();
+    journal.record_intent(run, &name, &request)?;
+    if let Err(e) = venue.submit(request.clone()).await {
+        let reason = e.to_string();
+        let unknown = matches!(e, VenueError::Timeout(_) | VenueError::Network(_));
+        let state = if unknown {
+            OrderState::Unknown
+        } else {
+            OrderState::Failed
+        };
+        journal.record_state(&id, state, None, Some(&reason))?;
+        if unknown {
+            return Err(format!(
+                "order {id}: no answer from {name} ({reason}); it may have reached the venue: it \
+                 stays in flight in the journal and the next start on {name} {} adopts it",
+                request.pair
+            )
+            .into());
+        }
+        return Err(e.into());
+    }
     let order = venue
-        .tracked(&client_id)
+        .tracked(&id)
         .ok_or("the order was sent but is not tracked")?;
-    show(&[OrderView::from(&order)], a.json)
+    record_outcome(venue, journal, run, &order).await?;
+    Ok(order)
+}
+
+/// Journals an order's fills (each once) and its current state.
+async fn record_outcome(
+    venue: &BinanceSpot,
+    journal: &Journal,
+    run: RunId,
+    order: &Order,
+) -> Result<(), CliError> {
+    if !order.filled.is_zero() {
+        // Fills not fetched now are fetched by the next start's reconcile (the order stays in
+        // flight until its fills are in).
+        match venue.order_fills(&order.request).await {
+            Ok(fills) => {
+                for f in fills {
+                    journal.record_fill(run, &f)?;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(order = %order.client_id(), error = %e, "fills not fetched");
+                return Ok(());
+            }
+        }
+    }
+    let id = order.client_id();
+    let now = journal.order(id)?.map(|o| o.state);
+    if now != Some(order.state) {
+        journal.record_state(
+            id,
+            order.state,
+            order.venue_order_id.as_deref(),
+            order.reason.as_deref(),
+        )?;
+    }
+    Ok(())
 }
 
 async fn cancel(a: CancelArgs, ctx: &Context) -> Result<(), CliError> {
@@ -203,8 +316,28 @@ async fn cancel(a: CancelArgs, ctx: &Context) -> Result<(), CliError> {
     if venue.tracked(&id).is_none() {
         venue.adopt_open_order(&id).await?;
     }
-    venue.cancel(&id).await?;
+    let journal = Journal::open(&ctx.journal_path())?;
+    // An order sluice did not place is adopted into a manual run of its own.
+    let (run, adopted) = match journal.order(&id)? {
+        Some(o) => (o.run_id, None),
+        None => {
+            let tracked = venue.tracked(&id).ok_or("the order is no longer tracked")?;
+            let run = manual_run(&journal, &venue, &tracked.request.pair, "order cancel")?;
+            journal.record_intent(run, &venue.id().to_string(), &tracked.request)?;
+            (run, Some(run))
+        }
+    };
+    let cancelled = venue.cancel(&id).await;
     let order = venue.tracked(&id).ok_or("the order is no longer tracked")?;
+    let recorded = record_outcome(&venue, &journal, run, &order).await;
+    if let Some(run) = adopted {
+        journal.end_run(
+            run,
+            &format!("order {id} adopted and cancelled: {}", order.state),
+        )?;
+    }
+    cancelled?;
+    recorded?;
     show(&[OrderView::from(&order)], a.json)
 }
 

@@ -112,8 +112,44 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         deadline: Some(now + args.deadline_secs),
     };
     let v: &dyn Venue = venue.as_venue();
-    v.submit(order.clone()).await?;
+    // Journaled as a manual run: the intent before the send, transactions as they go, the end.
+    let journal = sluice::store::Journal::open(&ctx.journal_path())?;
+    let name = v.id().to_string();
+    let run = super::order::start_manual_run(&journal, &name, &order.pair, "swap")?;
+    v.attach_tx_journal(std::sync::Arc::new(sluice::store::RunTxJournal::new(
+        journal.clone(),
+        run,
+    )));
+    journal.record_intent(run, &name, &order)?;
+    if let Err(e) = v.submit(order.clone()).await {
+        // A timeout may have reached the node: left in flight for the next start to adopt.
+        if !matches!(
+            e,
+            sluice::venue::VenueError::Timeout(_) | sluice::venue::VenueError::Network(_)
+        ) {
+            let reason = e.to_string();
+            let failed = sluice::core::OrderState::Failed;
+            journal.record_state(&order.client_id, failed, None, Some(&reason))?;
+        }
+        journal.end_run(run, &format!("swap {}: {e}", order.client_id))?;
+        return Err(e.into());
+    }
     let final_order = wait_final(v, &order, Duration::from_secs(args.deadline_secs + 60)).await?;
+    for f in v.order_fills(&order).await.unwrap_or_default() {
+        journal.record_fill(run, &f)?;
+    }
+    if journal.order(&order.client_id)?.map(|o| o.state) != Some(final_order.state) {
+        journal.record_state(
+            &order.client_id,
+            final_order.state,
+            final_order.venue_order_id.as_deref(),
+            final_order.reason.as_deref(),
+        )?;
+    }
+    journal.end_run(
+        run,
+        &format!("swap {}: {}", order.client_id, final_order.state),
+    )?;
     let executor = venue
         .executor()
         .ok_or("the venue has no executor after with_executor")?;

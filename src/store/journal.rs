@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::exposure::{add, mul};
 use super::scope::RunScope;
 use crate::core::{
     Balance, ClientOrderId, Fill, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce,
@@ -26,7 +27,7 @@ pub type RunId = i64;
 pub enum StoreError {
     #[error("journal database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("cannot create the journal folder {path}: {source}")]
+    #[error("cannot create or protect the journal path {path}: {source}")]
     Io {
         path: String,
         source: std::io::Error,
@@ -55,8 +56,24 @@ pub enum StoreError {
     Overfill { id: String, trade_id: String },
     #[error("run {0} is not in the journal")]
     UnknownRun(RunId),
+    #[error("run {run} has already ended ({outcome})")]
+    RunEnded { run: RunId, outcome: String },
     #[error("corrupt journal row: {0}")]
     Corrupt(String),
+    #[error("arithmetic overflow in the journal: {0}")]
+    Overflow(String),
+    #[error("{what} {value} does not fit the journal's integer column")]
+    OutOfRange { what: &'static str, value: u64 },
+}
+
+/// A `u64` as SQLite's `i64`, or an error naming the value.
+fn to_i64(value: u64, what: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::OutOfRange { what, value })
+}
+
+/// An `i64` column read back as `u64`, or a corrupt-row error.
+fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is negative")))
 }
 
 /// An order as the journal holds it.
@@ -70,6 +87,40 @@ pub struct JournalOrder {
     pub filled: Decimal,
     pub filled_quote: Decimal,
     pub reason: Option<String>,
+}
+
+/// Creates the database file 0600 if it is missing, and makes it owner-only if it exists.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(io)?;
+    restrict(path)
+}
+
+/// Makes an existing journal file owner-only (a journal created by an older sluice was 0644).
+fn restrict(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+            |source| StoreError::Io {
+                path: path.display().to_string(),
+                source,
+            },
+        )?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// The journal: one SQLite file. Clones share the connection.
@@ -204,16 +255,28 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Journal {
-    /// Opens (creating if needed) the journal at `path`.
+    /// Opens (creating if needed) the journal at `path`. A folder it creates is private (0700);
+    /// the database and its `-wal`/`-shm` companions are created owner-only (0600).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            super::lock::create_private_dir(dir).map_err(|source| StoreError::Io {
                 path: dir.display().to_string(),
                 source,
             })?;
         }
-        let conn = Connection::open(path)?;
-        Self::init(conn)
+        // SQLite creates the `-wal` and `-shm` files with the database file's permissions: the
+        // database is made owner-only before SQLite opens it (and an older one is narrowed).
+        create_private_file(path)?;
+        let journal = Self::init(Connection::open(path)?)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut companion = path.as_os_str().to_owned();
+            companion.push(suffix);
+            let companion = std::path::PathBuf::from(companion);
+            if companion.exists() {
+                restrict(&companion)?;
+            }
+        }
+        Ok(journal)
     }
 
     /// A journal in memory (tests, dry runs).
@@ -284,6 +347,23 @@ impl Journal {
         }
     }
 
+    /// `None` while `run` is unfinished, else its outcome; a run that does not exist is an error.
+    pub fn run_end(&self, run: RunId) -> Result<Option<String>, StoreError> {
+        let conn = self.db();
+        let row: Option<(Option<i64>, Option<String>)> = conn
+            .query_row(
+                "SELECT ended_ms, outcome FROM runs WHERE id = ?1",
+                [run],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match row {
+            None => Err(StoreError::UnknownRun(run)),
+            Some((None, _)) => Ok(None),
+            Some((Some(_), outcome)) => Ok(Some(outcome.unwrap_or_default())),
+        }
+    }
+
     pub fn end_run(&self, run: RunId, outcome: &str) -> Result<(), StoreError> {
         self.db().execute(
             "UPDATE runs SET ended_ms = ?1, outcome = ?2 WHERE id = ?3",
@@ -317,7 +397,7 @@ impl Journal {
                 order.amount.to_string(),
                 order.price.map(|p| p.to_string()),
                 tif_str(order.time_in_force),
-                order.deadline.map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
+                order.deadline.map(|d| to_i64(d, "deadline")).transpose()?,
                 OrderState::PendingSubmit.as_str(),
                 now,
             ],
@@ -418,7 +498,7 @@ impl Journal {
                 fill.fee_asset.as_str(),
                 fill.fee_amount.to_string(),
                 fill.is_maker,
-                i64::try_from(fill.timestamp_ms).unwrap_or(i64::MAX),
+                to_i64(fill.timestamp_ms, "fill timestamp")?,
             ],
         )?;
         if inserted == 0 {
@@ -451,8 +531,10 @@ impl Journal {
                 .optional()?;
             if let Some((amount, filled, filled_quote, state)) = row {
                 let amount = dec(&amount, "amount")?;
-                let filled = dec(&filled, "filled")? + fill.amount;
-                let filled_quote = dec(&filled_quote, "filled_quote")? + fill.price * fill.amount;
+                let what = format!("order {cid}: fill {}", fill.trade_id);
+                let filled = add(dec(&filled, "filled")?, fill.amount, &what)?;
+                let notional = mul(fill.price, fill.amount, &what)?;
+                let filled_quote = add(dec(&filled_quote, "filled_quote")?, notional, &what)?;
                 if filled > amount {
                     return Err(StoreError::Overfill {
                         id: cid.to_string(),
@@ -520,14 +602,14 @@ impl Journal {
                 run,
                 tx.chain,
                 tx.from,
-                i64::try_from(tx.nonce).unwrap_or(i64::MAX),
+                to_i64(tx.nonce, "nonce")?,
                 tx.client_id.as_ref().map(ClientOrderId::as_str),
                 tx.status.as_str(),
-                tx.gas_used.map(|g| i64::try_from(g).unwrap_or(i64::MAX)),
+                tx.gas_used.map(|g| to_i64(g, "gas used")).transpose()?,
                 tx.effective_gas_price,
                 tx.fee_native.map(|f| f.to_string()),
                 tx.native_asset,
-                tx.block.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+                tx.block.map(|b| to_i64(b, "block")).transpose()?,
                 now_ms(),
             ],
         )?;
@@ -641,7 +723,7 @@ impl Journal {
                             .map_err(|_| corrupt("fee asset"))?,
                         fee_amount: dec(&fee, "fee")?,
                         is_maker,
-                        timestamp_ms: u64::try_from(ts).unwrap_or_default(),
+                        timestamp_ms: to_u64(ts, "fill timestamp")?,
                         venue,
                         trade_id,
                     })
@@ -771,7 +853,7 @@ impl Journal {
                             amount: dec(&amount, "amount")?,
                             price: price.as_deref().map(|p| dec(p, "price")).transpose()?,
                             time_in_force,
-                            deadline: deadline.and_then(|d| u64::try_from(d).ok()),
+                            deadline: deadline.map(|d| to_u64(d, "deadline")).transpose()?,
                         },
                         state: OrderState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
                         venue_order_id: void,
@@ -821,10 +903,10 @@ impl Journal {
                         client_id: cid.as_deref().and_then(|c| ClientOrderId::new(c).ok()),
                         nonce: u64::try_from(nonce)
                             .map_err(|_| StoreError::Corrupt(format!("tx {hash}: nonce")))?,
-                        gas_used: gas.and_then(|g| u64::try_from(g).ok()),
+                        gas_used: gas.map(|g| to_u64(g, "gas used")).transpose()?,
                         effective_gas_price: egp,
                         fee_native: fee.as_deref().map(|f| dec(f, "fee_native")).transpose()?,
-                        block: block.and_then(|b| u64::try_from(b).ok()),
+                        block: block.map(|b| to_u64(b, "block")).transpose()?,
                         native_asset,
                         hash,
                         chain,

@@ -2,12 +2,16 @@
 //! fills unique by (venue, trade id), transactions and balance snapshots. It is what a restart reloads
 //! and what the `history` report reads.
 
+mod exposure;
 mod journal;
-mod lock;
+pub(crate) mod lock;
 mod report;
 mod scope;
 mod tx_journal;
 
+pub use exposure::{
+    AssetPosition, LegPosition, canonical_positions, describe_positions, describe_scope,
+};
 pub use journal::{Journal, JournalOrder, RunId, StoreError};
 pub use lock::{HomeLock, LockError};
 pub use report::{AssetFlow, HistoryReport, RunReport, TradeRow};

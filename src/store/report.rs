@@ -9,7 +9,9 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::exposure::LegPosition;
 use super::journal::{Journal, RunId, StoreError};
+use super::scope::RunScope;
 use crate::core::TxState;
 use crate::core::{Pair, Side};
 
@@ -52,6 +54,12 @@ pub struct RunReport {
     pub pnl: Vec<AssetFlow>,
     pub orders: usize,
     pub failed_orders: usize,
+    /// What the run trades (`None`: journaled before scopes, unattributable).
+    pub scope: Option<RunScope>,
+    /// Net base position its fills left per (venue, pair).
+    pub exposure: Vec<LegPosition>,
+    /// Orders not in a final state.
+    pub orders_in_flight: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -188,7 +196,10 @@ impl Journal {
                     .iter()
                     .filter(|o| o.state == crate::core::OrderState::Failed)
                     .count(),
+                orders_in_flight: orders.iter().filter(|o| !o.state.is_terminal()).count(),
                 orders: orders.len(),
+                scope: self.run_scope(id)?,
+                exposure: self.run_positions(id)?,
             });
         }
         Ok(HistoryReport { runs: out })

@@ -614,3 +614,126 @@ fn a_journal_from_before_scopes_is_migrated() {
     assert_eq!(j.run_scope(1).unwrap(), None);
     assert_eq!(j.unfinished_runs().unwrap(), vec![1]);
 }
+
+#[test]
+fn positions_are_per_venue_and_pair_and_merge_through_the_runs_aliases() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("r", "").unwrap();
+    let mut f1 = fill(
+        "binance",
+        "t1",
+        "a",
+        Side::Buy,
+        dec!(1),
+        dec!(3000),
+        dec!(0),
+    );
+    f1.client_id = None;
+    let mut f2 = f1.clone();
+    f2.trade_id = "t2".into();
+    f2.pair = "BTC-USDT".parse().unwrap();
+    f2.side = Side::Sell;
+    let mut f3 = f1.clone();
+    f3.venue = "uniswap_v3@anvil".into();
+    f3.trade_id = "t3".into();
+    f3.pair = "WETH-USDC".parse().unwrap();
+    f3.side = Side::Sell;
+    for f in [&f1, &f2, &f3] {
+        j.record_fill(run, f).unwrap();
+    }
+    let pos = j.run_positions(run).unwrap();
+    let base = |v: &str, p: &str| {
+        pos.iter()
+            .find(|l| l.venue == v && l.pair.to_string() == p)
+            .map(|l| l.base)
+    };
+    // the BTC sell is not counted as ETH: each (venue, pair) apart
+    assert_eq!(base("binance", "ETH-USDT"), Some(dec!(1)));
+    assert_eq!(base("binance", "BTC-USDT"), Some(dec!(-1)));
+    assert_eq!(base("uniswap_v3@anvil", "WETH-USDC"), Some(dec!(-1)));
+    let scope = RunScope::new(
+        RunKind::Arb,
+        vec![],
+        vec![RunAlias {
+            asset: Asset::new("WETH").unwrap(),
+            canonical: Asset::new("ETH").unwrap(),
+            rate: Decimal::ONE,
+        }],
+    );
+    let net = canonical_positions(Some(&scope), &pos).unwrap();
+    let of = |a: &str| net.iter().find(|p| p.asset.as_str() == a).map(|p| p.net);
+    assert_eq!(of("ETH"), Some(dec!(0)), "WETH counts as ETH for this run");
+    assert_eq!(of("BTC"), Some(dec!(-1)));
+    // without a scope nothing is merged
+    let raw = canonical_positions(None, &pos).unwrap();
+    assert_eq!(raw.len(), 3);
+}
+
+#[test]
+fn a_fill_that_overflows_the_orders_totals_is_an_error_not_a_panic() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("r", "").unwrap();
+    j.record_intent(
+        run,
+        "binance",
+        &order("big", Side::Buy, Decimal::MAX, dec!(2)),
+    )
+    .unwrap();
+    let f = fill(
+        "binance",
+        "t1",
+        "big",
+        Side::Buy,
+        Decimal::MAX,
+        dec!(2),
+        dec!(0),
+    );
+    let r = j.record_fill(run, &f);
+    assert!(matches!(r, Err(StoreError::Overflow(_))), "{r:?}");
+    // nothing half-written
+    assert!(j.all_fills().unwrap().is_empty());
+}
+
+#[test]
+fn integers_out_of_the_columns_range_are_refused_not_saturated() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("r", "").unwrap();
+    let mut o = order("late", Side::Buy, dec!(1), dec!(2));
+    o.deadline = Some(u64::MAX);
+    let r = j.record_intent(run, "binance", &o);
+    assert!(
+        matches!(
+            r,
+            Err(StoreError::OutOfRange {
+                what: "deadline",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert!(j.order(&o.client_id).unwrap().is_none());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_journal_folder_is_0700_and_its_files_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let path = home.join("journal.sqlite");
+    let j = Journal::open(&path).unwrap();
+    j.start_run("r", "").unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&home), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    for companion in ["journal.sqlite-wal", "journal.sqlite-shm"] {
+        let p = home.join(companion);
+        assert!(p.exists(), "{companion}");
+        assert_eq!(mode(&p), 0o600, "{companion}");
+    }
+    drop(j);
+    // a journal left readable by an older version is narrowed when opened
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _j = Journal::open(&path).unwrap();
+    assert_eq!(mode(&path), 0o600);
+}

@@ -46,7 +46,7 @@ use crate::core::{
     Asset, ClientOrderId, OrderRequest, OrderType, Pair, Side, TimeInForce, from_units,
     to_units_exact,
 };
-use crate::store::{Journal, StoreError};
+use crate::store::{Journal, RunKind, StoreError};
 use crate::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
 use crate::testkit::anvil::DEV_MNEMONIC;
 use crate::testkit::binance_mock::{MockBinance, MockConfig, MockError, OrderView};
@@ -321,16 +321,29 @@ impl ArbEnv {
         journal: Journal,
         label: &str,
     ) -> Result<(ArbRunner, mpsc::UnboundedReceiver<ArbEvent>), ArbEnvError> {
+        self.runner_of_kind(config_text, journal, label, RunKind::Arb)
+            .await
+    }
+
+    /// As [`ArbEnv::runner`], the run journaled as `kind` (`RunKind::Demo` for `sluice demo`).
+    pub async fn runner_of_kind(
+        &self,
+        config_text: &str,
+        journal: Journal,
+        label: &str,
+        kind: RunKind,
+    ) -> Result<(ArbRunner, mpsc::UnboundedReceiver<ArbEvent>), ArbEnvError> {
         let cfg: ArbConfig = config_text
             .parse()
             .map_err(|e: crate::strategy::arb::ConfigError| ArbEnvError::Strategy(e.to_string()))?;
         let (tx, rx) = mpsc::unbounded_channel();
-        let runner = ArbRunner::new(
+        let runner = ArbRunner::new_of_kind(
             self.venues(),
             Evaluator::new(cfg),
             journal,
             label,
             config_text,
+            kind,
             tx,
         )
         .await

@@ -13,7 +13,14 @@
 //! - every transaction the account has on chain (every nonce up to the account's count) is in the
 //!   journal, mined or reverted as on chain, with the receipt's gas and fee; nothing is left pending;
 //!   what the journal has as dropped or replaced is not on chain; each mined swap has exactly one fill;
-//! - no order is left in a non-final state, and every interrupted run is closed.
+//! - no order is left in a non-final state, and every interrupted run is closed;
+//! - every interrupted run ends flat: its net position per (venue, pair), from the journal's fills,
+//!   adds up to zero per canonical base asset (through the run's journaled aliases), so a one-legged
+//!   trade a kill left was really closed, not only reported.
+//!
+//! In some rounds a second `sluice arb` races the first for the same home: it must exit non-zero at
+//! once naming the first's pid, and the first, stopped with Ctrl-C instead of killed, completes its
+//! trade untouched (its run ends `stopped`, flat).
 //!
 //! `SLUICE_CRASH_SEED` replays a run; `SLUICE_CRASH_ROUNDS` changes the number of kills.
 
@@ -30,7 +37,7 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::core::{OrderState, TxState, from_units};
-use sluice::store::Journal;
+use sluice::store::{Journal, canonical_positions, describe_positions};
 use sluice::testkit::anvil::{AnvilOptions, dev_addresses};
 use sluice::testkit::arb_toml::StrategyToml;
 use sluice::testkit::binance_mock::MockBinance;
@@ -281,6 +288,63 @@ async fn scan_chain(
     }
 }
 
+/// Every run that ended `interrupted…` is flat per canonical base asset, from its fills per
+/// (venue, pair).
+fn assert_interrupted_runs_flat(journal: &Path) {
+    let j = Journal::open(journal).unwrap();
+    for r in j.history(None).unwrap().runs {
+        if !r
+            .outcome
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("interrupted")
+        {
+            continue;
+        }
+        let positions = j.run_positions(r.run_id).unwrap();
+        let scope = j.run_scope(r.run_id).unwrap();
+        let net = canonical_positions(scope.as_ref(), &positions).unwrap();
+        assert!(
+            net.iter().all(|p| p.net.is_zero()),
+            "run {} ({:?}) ended with exposure: per (venue, pair) {}; per asset {net:?}",
+            r.run_id,
+            r.outcome,
+            describe_positions(&positions)
+        );
+    }
+}
+
+/// A second `sluice arb` on the home `first` trades on: it must fail at once, naming `first`'s pid.
+async fn second_process_is_refused(home: &Path, config: &Path, log: &Path, first: &Child) {
+    let mut second = sluice(home)
+        .args(["arb", "--json", "--config"])
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_child(&mut second, Duration::from_secs(30)).await;
+    let mut err = String::new();
+    use std::io::Read;
+    second
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        !status.success(),
+        "a second arb ran on the same home: {err}\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+    assert!(
+        err.contains(&format!("pid {}", first.id())),
+        "the refusal does not name the holder (pid {}): {err}",
+        first.id()
+    );
+}
+
 struct Totals {
     orders: usize,
     exchange_fills: usize,
@@ -493,6 +557,7 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
     let mut chain = BTreeMap::new();
     let mut points: BTreeMap<String, usize> = BTreeMap::new();
     let mut totals = None;
+    let mut races = 0;
     for round in 0..rounds {
         // Bids well above the pool (3000 and rising as we buy there): every round can trade.
         mock.seed_book("ETHUSDT", dec!(3400), 10, 100, dec!(0.15))
@@ -514,6 +579,41 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
             "round {round}: arb exited by itself: {exited:?}\n{}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
+        if round % 4 == 1 {
+            // A race for the home: the second process is refused; the first is stopped with
+            // Ctrl-C and follows its trade to the end.
+            second_process_is_refused(&home, &check_cfg, &log, &child).await;
+            let first_run = *Journal::open(&journal)
+                .unwrap()
+                .unfinished_runs()
+                .unwrap()
+                .last()
+                .unwrap();
+            signal(&child, libc::SIGINT);
+            let status = wait_child(&mut child, Duration::from_secs(150)).await;
+            assert!(
+                status.success(),
+                "round {round}: the first process did not complete: {status:?}\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            let j = Journal::open(&journal).unwrap();
+            let outcome = j.run_end(first_run).unwrap();
+            assert_eq!(outcome.as_deref(), Some("stopped"), "round {round}");
+            let net = canonical_positions(
+                j.run_scope(first_run).unwrap().as_ref(),
+                &j.run_positions(first_run).unwrap(),
+            )
+            .unwrap();
+            assert!(
+                net.iter().all(|p| p.net.is_zero()),
+                "round {round}: the first's trade did not complete: {net:?}"
+            );
+            races += 1;
+            println!("round {round}: a second process was refused; the first completed");
+            scan_chain(&p, account, &mut scanned_from, &mut chain).await;
+            totals = Some(check(&journal, &mock, &p, account, first_nonce, &chain).await);
+            continue;
+        }
         signal(&child, libc::SIGKILL);
         wait_child(&mut child, Duration::from_secs(10)).await;
         let point = kill_point(&journal);
@@ -535,6 +635,7 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
         restart_and_reconcile(&home, &check_cfg, &log).await;
         scan_chain(&p, account, &mut scanned_from, &mut chain).await;
         let t = check(&journal, &mock, &p, account, first_nonce, &chain).await;
+        assert_interrupted_runs_flat(&journal);
         println!(
             "round {round}: agree: {} orders, {} exchange fills, {} swap fills, {} transactions",
             t.orders, t.exchange_fills, t.swap_fills, t.txs
@@ -562,7 +663,12 @@ async fn sigkill_during_trades_then_restart_keeps_journal_and_venues_in_agreemen
             "a one-legged trade left as it was: {o}"
         );
     }
-    println!("arb_crash: {rounds} kills in {:?}", started.elapsed());
+    assert_interrupted_runs_flat(&journal);
+    assert!(rounds < 2 || races > 0, "no race for the home was run");
+    println!(
+        "arb_crash: {rounds} rounds ({races} races for the home) in {:?}",
+        started.elapsed()
+    );
     let t = totals.unwrap();
     // The kills landed while trading, not only before the first trade.
     assert!(t.swap_fills > 0 && t.exchange_fills > 0 && t.txs > 0);

@@ -632,7 +632,8 @@ async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
     };
     let (env, held, run, summary) = front_run_the_swap(3, 4, &cfg).await;
 
-    // The exchange sold 1 ETH at once; the swap reverted; the sale was bought back at market.
+    // The exchange sold 1 ETH at once; the swap reverted; the sale was bought back with an IOC
+    // limit bounded by the ask plus the leg's slippage.
     let ex = env.exchange_orders();
     assert_eq!(ex.len(), 2, "{ex:?}");
     assert_eq!(
@@ -641,7 +642,7 @@ async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
     );
     assert_eq!(
         (ex[1].side.as_str(), ex[1].order_type.as_str()),
-        ("BUY", "MARKET")
+        ("BUY", "LIMIT")
     );
     for o in &ex {
         assert_eq!(o.status, "FILLED", "{o:?}");
@@ -826,7 +827,7 @@ async fn mine_now(env: &ArbEnv) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exchange_leg_expiring_unfilled_is_hedged_at_market() {
+async fn exchange_leg_expiring_unfilled_is_hedged_with_a_bounded_limit_order() {
     let cfg = StrategyToml {
         execution: "amm_first",
         on_leg_failure: "hedge",
@@ -857,9 +858,18 @@ async fn exchange_leg_expiring_unfilled_is_hedged_at_market() {
             ex[1].order_type.as_str(),
             ex[1].status.as_str()
         ),
-        ("SELL", "MARKET", "FILLED")
+        ("SELL", "LIMIT", "FILLED")
     );
     assert_eq!(ex[1].executed_qty, cfg.size);
+    // bounded: an IOC limit no lower than the executable quote less the leg's slippage
+    let hedge = run
+        .orders(&summary, BINANCE)
+        .into_iter()
+        .nth(1)
+        .expect("the hedge");
+    assert_eq!(hedge.request.order_type, OrderType::Limit);
+    assert_eq!(hedge.request.time_in_force, sluice::core::TimeInForce::Ioc);
+    assert!(hedge.request.price.is_some(), "{hedge:?}");
     // The ETH bought on chain is sold at the exchange after all: no net position.
     let change = env.holdings().await.unwrap().minus(&held);
     assert_eq!(change.chain["WETH"], cfg.size);
@@ -926,7 +936,8 @@ async fn a_hedge_rejected_too_stops_the_run_and_counts_the_failure() {
     let ex = run.orders(&summary, BINANCE);
     assert_eq!(ex.len(), 2, "the leg and its hedge: {ex:?}");
     assert!(ex.iter().all(|o| o.state == OrderState::Failed));
-    assert_eq!(ex[1].request.order_type, OrderType::Market);
+    assert_eq!(ex[1].request.order_type, OrderType::Limit);
+    assert!(ex[1].request.price.is_some(), "bounded: {:?}", ex[1]);
     let change = env.holdings().await.unwrap().minus(&held);
     assert_eq!(change.chain["WETH"], cfg.size);
     let mut trading = change.clone();

@@ -10,7 +10,7 @@ pub use config::{
     ArbConfig, AssetAlias, ConfigError, ExecutionMode, FailurePolicy, GasPricing, LegConfig,
 };
 pub use decision::{Decision, Direction, DirectionEdge, Evaluator, Proposal, SkipReason};
-pub use runner::{ArbEvent, ArbRunner, RunOutcome, RunSummary};
+pub use runner::{ArbError, ArbEvent, ArbRunner, RunOutcome, RunSummary, abandon_run};
 
 #[cfg(test)]
 mod tests;

@@ -12,14 +12,20 @@ use tracing::{info, warn};
 
 use super::config::{ExecutionMode, FailurePolicy};
 
+mod attribution;
 mod recovery;
 use super::decision::{Decision, DirectionEdge, Evaluator, Proposal, SkipReason};
 use crate::core::{
     ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, QuoteRequest, Rounding,
     Side, TimeInForce, VenueEvent,
 };
-use crate::store::{AssetFlow, Journal, RunId, RunTxJournal, StoreError};
+use crate::store::{
+    AssetFlow, Journal, RunAlias, RunId, RunKind, RunLeg, RunScope, RunTxJournal, StoreError,
+};
 use crate::venue::{Venue, VenueError, VenueKind};
+use attribution::{ReconcilePass, Standing};
+mod settle;
+pub use settle::abandon_run;
 
 /// What the runner reports as it goes (for a live display or a log).
 #[derive(Debug, Clone, Serialize)]
@@ -99,6 +105,23 @@ pub enum ArbError {
     NoMarket { venue: String, pair: String },
     #[error("order size {size} is below what {venue} can trade after rounding to its step size")]
     SizeTooSmall { venue: String, size: Decimal },
+    /// An earlier run's exposure is not settled: nothing is traded until it is.
+    #[error("not trading: {detail}")]
+    Unresolved { runs: Vec<RunId>, detail: String },
+    /// Orders or transactions of an earlier run were still moving at the reconcile timeout.
+    #[error(
+        "not trading: {orders} order(s) and {transactions} transaction(s) of an earlier run are \
+         still in flight after the reconcile timeout{runs}; start again once they settle \
+         (`sluice history` shows them)"
+    )]
+    InFlight {
+        orders: usize,
+        transactions: usize,
+        runs: String,
+    },
+    /// `sluice recover` cannot act on this run with this configuration.
+    #[error("run {run}: {problem}")]
+    CannotRecover { run: RunId, problem: String },
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +151,8 @@ struct ActiveTrade {
 
 /// Runs the arbitrage between two venues.
 pub struct ArbRunner {
+    /// How this runner's own run is journaled.
+    kind: RunKind,
     venues: [Arc<dyn Venue>; 2],
     names: [String; 2],
     eval: Evaluator,
@@ -152,6 +177,10 @@ pub struct ArbRunner {
     quote_requests: [QuoteRequest; 4],
 }
 
+fn number_of(active: &Option<ActiveTrade>) -> u32 {
+    active.as_ref().map_or(0, |t| t.number)
+}
+
 async fn sleep_until_opt(t: Option<Instant>) {
     if let Some(t) = t {
         tokio::time::sleep_until(t.into()).await;
@@ -173,6 +202,30 @@ impl ArbRunner {
         journal: Journal,
         label: &str,
         config_text: &str,
+        events: mpsc::UnboundedSender<ArbEvent>,
+    ) -> Result<Self, ArbError> {
+        Self::new_of_kind(
+            venues,
+            eval,
+            journal,
+            label,
+            config_text,
+            RunKind::Arb,
+            events,
+        )
+        .await
+    }
+
+    /// As [`ArbRunner::new`], journaling the run as `kind`: `RunKind::Demo` for `sluice demo` on
+    /// simulated venues (a demo runner acts only on interrupted demo runs of its own legs and
+    /// ignores every other run).
+    pub async fn new_of_kind(
+        venues: [Arc<dyn Venue>; 2],
+        eval: Evaluator,
+        journal: Journal,
+        label: &str,
+        config_text: &str,
+        kind: RunKind,
         events: mpsc::UnboundedSender<ArbEvent>,
     ) -> Result<Self, ArbError> {
         let names = [venues[0].id().to_string(), venues[1].id().to_string()];
@@ -227,13 +280,32 @@ impl ArbRunner {
             venues[0].kind() == VenueKind::Amm,
             venues[1].kind() == VenueKind::Amm,
         ];
-        let run_id = journal.start_run(label, config_text)?;
+        let scope = RunScope::new(
+            kind,
+            (0..2)
+                .map(|i| RunLeg {
+                    venue: names[i].clone(),
+                    pair: pairs[i].clone(),
+                })
+                .collect(),
+            eval.config()
+                .assets
+                .iter()
+                .map(|a| RunAlias {
+                    asset: a.asset.clone(),
+                    canonical: a.same_as.clone(),
+                    rate: a.rate,
+                })
+                .collect(),
+        );
+        let run_id = journal.start_scoped_run(label, config_text, &scope)?;
         // Chain venues record each transaction here before broadcasting it, and adopt the orders of
         // an earlier process from these records (see `reconcile`).
         for v in &venues {
             v.attach_tx_journal(Arc::new(RunTxJournal::new(journal.clone(), run_id)));
         }
         Ok(Self {
+            kind,
             venues,
             names,
             eval,
@@ -284,7 +356,13 @@ impl ArbRunner {
     /// Runs until the outcome is decided or `stop` turns true; then follows in-flight orders to the end.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) -> Result<RunSummary, ArbError> {
         let (mut rx_a, mut rx_b) = (self.venues[0].events(), self.venues[1].events());
-        self.reconcile().await?;
+        if let Err(e) = self.reconcile().await {
+            // This run traded nothing: end it, so that it is not taken for an interrupted one.
+            let _ = self
+                .journal
+                .end_run(self.run_id, &format!("not started: {e}"));
+            return Err(e);
+        }
         self.evaluate().await?;
         let mut stopping = *stop.borrow();
         let mut tick = tokio::time::interval(self.poll_every);
@@ -340,16 +418,17 @@ impl ArbRunner {
     }
 
     /// Brings what an earlier process left in flight up to date with the venues before trading:
-    /// every in-flight order of our venues (fills journaled once each, by trade id; the final state)
-    /// and every pending transaction of our chain accounts. Orders and transactions still moving (a
-    /// resting order, a swap in the node's pool) are polled until they settle, up to the reconcile
-    /// timeout.
+    /// every in-flight order at our (venue, pair) legs of a run this start may act on (see
+    /// `recovery`; fills journaled once each, by trade id; the final state) and every pending
+    /// transaction of our chain accounts. Orders and transactions still moving (a swap in the
+    /// node's pool) are polled until they settle, up to the reconcile timeout; past it the start
+    /// fails with what is still in flight, and trades nothing.
     async fn reconcile(&mut self) -> Result<(), ArbError> {
         let deadline = Instant::now() + self.reconcile_timeout;
         let mut reconciled = 0;
         loop {
-            let (seen, moving) = self.reconcile_orders().await?;
-            reconciled = reconciled.max(seen);
+            let pass = self.reconcile_orders(None).await?;
+            reconciled = reconciled.max(pass.seen);
             let mut pending = 0;
             for i in 0..2 {
                 pending += self.venues[i]
@@ -357,20 +436,26 @@ impl ArbRunner {
                     .await
                     .map_err(|e| self.venue_err(i, e))?;
             }
-            if moving == 0 && pending == 0 {
-                self.close_interrupted_runs().await?;
+            if pass.moving == 0 && pending == 0 {
                 break;
             }
             if Instant::now() >= deadline {
-                warn!(
-                    orders = moving,
-                    transactions = pending,
-                    "still in flight after the reconcile timeout; trading anyway"
-                );
-                break;
+                let runs = if pass.runs.is_empty() {
+                    String::new()
+                } else {
+                    let ids: Vec<String> = pass.runs.iter().map(|r| r.to_string()).collect();
+                    format!(" (orders of run {})", ids.join(", "))
+                };
+                let e = ArbError::InFlight {
+                    orders: pass.moving,
+                    transactions: pending,
+                    runs,
+                };
+                warn!("{e}");
+                return Err(e);
             }
             info!(
-                orders = moving,
+                orders = pass.moving,
                 transactions = pending,
                 "waiting for an earlier run's orders to settle"
             );
@@ -379,17 +464,38 @@ impl ArbRunner {
         if reconciled > 0 {
             self.emit(ArbEvent::Reconciled { orders: reconciled });
         }
-        Ok(())
+        self.close_interrupted_runs().await
     }
 
-    /// One pass over the journal's in-flight orders at our venues: (orders looked at, orders the
-    /// venue still has open).
-    async fn reconcile_orders(&mut self) -> Result<(usize, usize), ArbError> {
+    /// One pass over the journal's in-flight orders at our (venue, pair) legs: those of `only`,
+    /// or (`None`) those of every run this start may act on.
+    async fn reconcile_orders(&mut self, only: Option<RunId>) -> Result<ReconcilePass, ArbError> {
         let in_flight = self.journal.in_flight_orders()?;
-        let (mut seen, mut moving) = (0, 0);
+        let mut pass = ReconcilePass::default();
+        let mut standing = std::collections::HashMap::new();
         for jo in in_flight {
-            let Some(i) = self.names.iter().position(|v| v == &jo.venue) else {
+            let Some(i) = self.leg_index(&jo.venue, &jo.request.pair) else {
                 continue;
+            };
+            let counts = match only {
+                Some(run) if run != jo.run_id => continue,
+                Some(_) => true,
+                None => {
+                    let st = match standing.get(&jo.run_id) {
+                        Some(st) => *st,
+                        None => {
+                            let st = self.standing(self.journal.run_scope(jo.run_id)?.as_ref());
+                            standing.insert(jo.run_id, st);
+                            st
+                        }
+                    };
+                    match st {
+                        Standing::Ours => true,
+                        // reconciled, but a resting manual order is the user's: never waited for
+                        Standing::Manual => false,
+                        Standing::Foreign | Standing::Demo => continue,
+                    }
+                }
             };
             let id = jo.request.client_id.clone();
             match self.venues[i].order_status(&jo.request).await {
@@ -410,8 +516,9 @@ impl ArbRunner {
                             order.reason.as_deref(),
                         );
                     }
-                    if !order.state.is_terminal() && order.state != OrderState::Unknown {
-                        moving += 1;
+                    if counts && !order.state.is_terminal() && order.state != OrderState::Unknown {
+                        pass.moving += 1;
+                        pass.runs.insert(jo.run_id);
                     }
                 }
                 // Never reached the venue (killed between the intent and the send): it failed.
@@ -433,9 +540,9 @@ impl ArbRunner {
                 }
                 Err(e) => return Err(self.venue_err(i, e)),
             }
-            seen += 1;
+            pass.seen += 1;
         }
-        Ok((seen, moving))
+        Ok(pass)
     }
 
     fn record_state_lenient(
@@ -929,7 +1036,36 @@ impl ArbRunner {
             (_, Some(v)) => 1 - v,
             (_, None) => t.legs.first().map_or(0, |l| l.venue),
         };
-        let order = self.corrective_order(venue, side, exposure.abs()).await?;
+        let rate = {
+            let cfg = self.eval.config();
+            let leg = if venue == 0 {
+                &cfg.venue_a
+            } else {
+                &cfg.venue_b
+            };
+            cfg.canonical(&leg.pair.base).1
+        };
+        let order = match self
+            .corrective_order(venue, side, exposure.abs(), rate)
+            .await
+        {
+            Ok(o) => o,
+            Err(ArbError::Venue { venue, source }) => {
+                // Nothing unbounded is ever sent: the exposure is reported and the run stops.
+                let detail = format!(
+                    "exposure of {exposure} remains: no bounded corrective order could be priced on {venue} ({source})"
+                );
+                self.emit(ArbEvent::LegFailed {
+                    trade: number_of(&self.active),
+                    detail: detail.clone(),
+                });
+                self.failures += 1;
+                self.outcome = Some(RunOutcome::PolicyStop(detail));
+                self.active = None;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         let amount = order.amount;
         info!(venue = %self.names[venue], %side, %amount, ?policy, "correcting a failed leg");
         if let Some(t) = self.active.as_mut() {
@@ -948,37 +1084,40 @@ impl ArbRunner {
         Box::pin(self.progress()).await
     }
 
-    /// The order that trades `exposure` (base, canonical units; positive) on `venue` in the
-    /// direction `side`: at market on an exchange (IOC), as a swap bounded by twice the leg's
-    /// slippage (at least 1 %) on an AMM.
+    /// The order that trades `exposure` (base, canonical units; positive; `rate` canonical units
+    /// per unit of the venue's base) on `venue` in the direction `side`, never unbounded: on an
+    /// exchange an IOC limit at the venue's executable quote for that size (its deepest level)
+    /// plus the leg's slippage; on an AMM a swap bounded by twice the leg's slippage (at least
+    /// 1 %) around the quote. What the bound cannot fill stays as reported exposure.
     async fn corrective_order(
         &self,
         venue: usize,
         side: Side,
         exposure: Decimal,
+        rate: Decimal,
     ) -> Result<OrderRequest, ArbError> {
-        let cfg = self.eval.config().clone();
-        let rate = if venue == 0 {
-            cfg.canonical(&cfg.venue_a.pair.base).1
-        } else {
-            cfg.canonical(&cfg.venue_b.pair.base).1
-        };
+        let cfg = self.eval.config();
         let leg_cfg = if venue == 0 {
             &cfg.venue_a
         } else {
             &cfg.venue_b
         };
-        let amount = self.rules[venue].quantize_size(exposure / rate, Rounding::Nearest);
+        let base = exposure.checked_div(rate).ok_or_else(|| {
+            ArbError::Journal(StoreError::Overflow(format!(
+                "corrective amount {exposure} at rate {rate}"
+            )))
+        })?;
+        let amount = self.rules[venue].quantize_size(base, Rounding::Nearest);
+        let q = self.venues[venue]
+            .quote(&QuoteRequest {
+                pair: leg_cfg.pair.clone(),
+                side,
+                base_amount: amount,
+            })
+            .await
+            .map_err(|e| self.venue_err(venue, e))?;
         let id = ClientOrderId::generate("slx");
         let order = if self.is_amm[venue] {
-            let q = self.venues[venue]
-                .quote(&QuoteRequest {
-                    pair: leg_cfg.pair.clone(),
-                    side,
-                    base_amount: amount,
-                })
-                .await
-                .map_err(|e| self.venue_err(venue, e))?;
             let slip =
                 (leg_cfg.slippage_pct * Decimal::TWO).max(Decimal::ONE) / Decimal::ONE_HUNDRED;
             let bound = match side {
@@ -996,13 +1135,19 @@ impl ArbRunner {
                 deadline: Some(now_unix() + cfg.swap_deadline_secs),
             }
         } else {
+            let slip = leg_cfg.slippage_pct / Decimal::ONE_HUNDRED;
+            // Rounded onto the tick grid toward the quote, so the bound is never exceeded.
+            let (raw, rounding) = match side {
+                Side::Buy => (q.worst_price * (Decimal::ONE + slip), Rounding::Down),
+                Side::Sell => (q.worst_price * (Decimal::ONE - slip), Rounding::Up),
+            };
             OrderRequest {
                 client_id: id,
                 pair: leg_cfg.pair.clone(),
                 side,
-                order_type: OrderType::Market,
+                order_type: OrderType::Limit,
                 amount,
-                price: None,
+                price: Some(self.rules[venue].quantize_price(raw, rounding)),
                 time_in_force: TimeInForce::Ioc,
                 deadline: None,
             }

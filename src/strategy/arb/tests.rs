@@ -16,7 +16,7 @@ use crate::core::{
     Asset, Balance, ClientOrderId, Fill, GasCost, MarketRules, Order, OrderRequest, OrderState,
     OrderType, Pair, Quote, QuoteRequest, Side, VenueEvent,
 };
-use crate::store::Journal;
+use crate::store::{Journal, RunAlias, RunKind, RunLeg, RunScope};
 use crate::venue::{EventHub, EventReceiver, Venue, VenueError, VenueId, VenueKind};
 
 /// How a simulated venue prices.
@@ -39,6 +39,8 @@ struct SimState {
     revert_next: bool,
     /// Make every swap revert.
     revert_all: bool,
+    /// Let every limit order expire unfilled (the book moved away from its bound).
+    expire_limits: bool,
     trade_seq: u64,
     submitted: Vec<OrderRequest>,
 }
@@ -86,6 +88,7 @@ impl SimVenue {
                 reject_next: None,
                 revert_next: false,
                 revert_all: false,
+                expire_limits: false,
                 trade_seq: 0,
                 submitted: Vec::new(),
             }),
@@ -277,7 +280,9 @@ impl Venue for SimVenue {
                 Side::Sell => qa / order.amount >= limit * (Decimal::ONE - self.fee),
             },
         };
-        let revert = std::mem::take(&mut st.revert_next) || st.revert_all;
+        let revert = std::mem::take(&mut st.revert_next)
+            || st.revert_all
+            || (st.expire_limits && order.order_type == OrderType::Limit);
         let outcome = match priced {
             Ok((qa, _)) if !revert && acceptable(qa) => {
                 let f = self.settle(&mut st, &order, qa);
@@ -416,14 +421,39 @@ async fn run_arb(
     b: Arc<SimVenue>,
     dir: Option<tempfile::TempDir>,
 ) -> Run {
+    let t = attempt(cfg, a, b, dir, |_| {}).await;
+    Run {
+        summary: t.result.unwrap(),
+        events: t.events,
+        journal_path: t.journal_path,
+        _dir: t.dir,
+    }
+}
+
+/// A run that may refuse to start: its result, its events and its journal.
+struct Attempt {
+    result: Result<RunSummary, ArbError>,
+    events: Vec<ArbEvent>,
+    journal_path: std::path::PathBuf,
+    dir: tempfile::TempDir,
+}
+
+async fn attempt(
+    cfg: ArbConfig,
+    a: Arc<SimVenue>,
+    b: Arc<SimVenue>,
+    dir: Option<tempfile::TempDir>,
+    setup: impl FnOnce(&mut ArbRunner),
+) -> Attempt {
     let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
     let journal_path = dir.path().join("journal.sqlite");
     let journal = Journal::open(&journal_path).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let venues: [Arc<dyn Venue>; 2] = [a, b];
-    let runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "test", "cfg", tx)
+    let mut runner = ArbRunner::new(venues, Evaluator::new(cfg), journal, "test", "cfg", tx)
         .await
         .unwrap();
+    setup(&mut runner);
     // Stop once the runner has been quiet for a while (it reports every evaluation and order).
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(runner.run(stop_rx));
@@ -437,19 +467,18 @@ async fn run_arb(
         }
     }
     let _ = stop_tx.send(true);
-    let summary = tokio::time::timeout(std::time::Duration::from_secs(10), handle)
+    let result = tokio::time::timeout(std::time::Duration::from_secs(10), handle)
         .await
-        .unwrap()
         .unwrap()
         .unwrap();
     while let Ok(e) = rx.try_recv() {
         events.push(e);
     }
-    Run {
-        summary,
+    Attempt {
+        result,
         events,
         journal_path,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -627,10 +656,12 @@ async fn concurrent_amm_revert_unwinds_the_exchange_leg() {
     .await;
     assert_eq!(sent(&a), 2, "the buy, then the unwinding sell");
     let unwind = a.st().submitted[1].clone();
+    // bounded: an IOC limit at the bid (1999) less the leg's 0.2 % slippage, on the tick grid
     assert_eq!(
-        (unwind.side, unwind.order_type),
-        (Side::Sell, OrderType::Market)
+        (unwind.side, unwind.order_type, unwind.time_in_force),
+        (Side::Sell, OrderType::Limit, crate::core::TimeInForce::Ioc)
     );
+    assert_eq!(unwind.price, Some(dec!(1995.01)));
     assert_eq!(a.balance("ETH"), eth_before, "no exposure left");
     assert_eq!(run.summary.failures, 1);
 }
@@ -671,9 +702,11 @@ async fn exchange_rejection_is_hedged_on_the_exchange_by_policy() {
         c.max_failures = 1;
     });
     let run = run_arb(cfg, a.clone(), b.clone(), None).await;
-    // The AMM sold 1 WETH; the hedge buys 1 ETH at market on the exchange.
+    // The AMM sold 1 WETH; the hedge buys 1 ETH on the exchange, bounded: the ask (2000) plus
+    // the leg's 0.2 % slippage.
     assert_eq!(sent(&a), 2);
-    assert_eq!(a.st().submitted[1].order_type, OrderType::Market);
+    assert_eq!(a.st().submitted[1].order_type, OrderType::Limit);
+    assert_eq!(a.st().submitted[1].price, Some(dec!(2004)));
     assert_eq!(a.st().submitted[1].side, Side::Buy);
     assert_eq!(run.summary.failures, 1);
     let j = Journal::open(&run.journal_path).unwrap();
@@ -788,7 +821,9 @@ async fn restart_reconciles_what_was_in_flight() {
     let lost_id = ClientOrderId::new("prev-lost").unwrap();
     {
         let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
-        let run = j.start_run("crashed", "").unwrap();
+        let run = j
+            .start_scoped_run("crashed", "", &our_scope(RunKind::Arb))
+            .unwrap();
         let mk = |id: &ClientOrderId| OrderRequest {
             client_id: id.clone(),
             pair: "ETH-USDT".parse().unwrap(),
@@ -842,9 +877,45 @@ async fn restart_reconciles_what_was_in_flight() {
 /// A killed run's one-legged trade at the exchange: a buy of 1 ETH that filled, the AMM leg never
 /// sent. Returns the journal's directory and the run's id.
 async fn killed_after_the_first_leg(a: &SimVenue) -> (tempfile::TempDir, crate::store::RunId) {
+    killed_after_the_first_leg_in(a, Some(our_scope(RunKind::Arb))).await
+}
+
+/// The scope `config("")` journals: binance ETH-USDT and uniswap_v3@anvil WETH-USDC, WETH = ETH
+/// and USDC = USDT.
+fn our_scope(kind: RunKind) -> RunScope {
+    let alias = |a: &str, c: &str| RunAlias {
+        asset: Asset::new(a).unwrap(),
+        canonical: Asset::new(c).unwrap(),
+        rate: Decimal::ONE,
+    };
+    RunScope::new(
+        kind,
+        vec![
+            RunLeg {
+                venue: "binance".into(),
+                pair: "ETH-USDT".parse().unwrap(),
+            },
+            RunLeg {
+                venue: "uniswap_v3@anvil".into(),
+                pair: "WETH-USDC".parse().unwrap(),
+            },
+        ],
+        vec![alias("WETH", "ETH"), alias("USDC", "USDT")],
+    )
+}
+
+/// As [`killed_after_the_first_leg`], for a run journaled with `scope` (`None`: none, as an
+/// older sluice did).
+async fn killed_after_the_first_leg_in(
+    a: &SimVenue,
+    scope: Option<RunScope>,
+) -> (tempfile::TempDir, crate::store::RunId) {
     let dir = tempfile::tempdir().unwrap();
     let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
-    let run = j.start_run("killed", "").unwrap();
+    let run = match scope {
+        Some(s) => j.start_scoped_run("killed", "", &s).unwrap(),
+        None => j.start_run("killed", "").unwrap(),
+    };
     let order = OrderRequest {
         client_id: ClientOrderId::new("killed-leg").unwrap(),
         pair: "ETH-USDT".parse().unwrap(),
@@ -903,10 +974,17 @@ async fn a_killed_runs_one_legged_trade_is_unwound_once() {
     let submitted = a.st().submitted.clone();
     assert_eq!(submitted.len(), 2);
     let fix = &submitted[1];
+    // bounded: an IOC limit at the executable bid (1999) less the leg's 0.2 % slippage
     assert_eq!(
-        (fix.side, fix.order_type, fix.amount),
-        (Side::Sell, OrderType::Market, dec!(1))
+        (fix.side, fix.order_type, fix.amount, fix.time_in_force),
+        (
+            Side::Sell,
+            OrderType::Limit,
+            dec!(1),
+            crate::core::TimeInForce::Ioc
+        )
     );
+    assert_eq!(fix.price, Some(dec!(1995.01)));
     assert_eq!(sent(&b), 0);
     assert_eq!(net_base(&first.journal_path, killed), dec!(0));
     assert_eq!(
@@ -952,17 +1030,26 @@ async fn a_killed_runs_one_legged_trade_is_hedged_on_the_other_venue() {
 }
 
 #[tokio::test]
-async fn under_the_stop_policy_a_killed_runs_exposure_is_only_reported() {
-    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+async fn under_the_stop_policy_a_killed_runs_exposure_is_reported_and_nothing_trades() {
+    // a gap that would trade: the refusal, not the market, keeps it from trading
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
     let (dir, killed) = killed_after_the_first_leg(&a).await;
     let cfg = config("")
         .clone_with(|c| c.on_leg_failure = crate::strategy::arb::config::FailurePolicy::Stop);
-    let run = run_arb(cfg, a.clone(), b.clone(), Some(dir)).await;
-    assert_eq!((sent(&a), sent(&b)), (1, 0));
-    assert_eq!(
-        outcome_of(&run.journal_path, killed),
-        "interrupted: net base exposure 1"
+    let t = attempt(cfg, a.clone(), b.clone(), Some(dir), |_| {}).await;
+    let Err(ArbError::Unresolved { runs, detail }) = &t.result else {
+        panic!("{:?}", t.result);
+    };
+    assert_eq!(runs, &vec![killed]);
+    assert!(detail.contains("exposure of 1"), "{detail}");
+    assert!(
+        detail.contains(&format!("sluice recover --run {killed}")),
+        "{detail}"
     );
+    assert_eq!((sent(&a), sent(&b)), (1, 0), "nothing traded or corrected");
+    let j = Journal::open(&t.journal_path).unwrap();
+    // the killed run stays open for `sluice recover`; the refused start ended its own run
+    assert_eq!(j.unfinished_runs().unwrap(), vec![killed]);
 }
 
 #[tokio::test]
@@ -975,9 +1062,9 @@ async fn a_restart_killed_during_the_correction_does_not_correct_twice() {
         client_id: ClientOrderId::new("slx-fix").unwrap(),
         pair: "ETH-USDT".parse().unwrap(),
         side: Side::Sell,
-        order_type: OrderType::Market,
+        order_type: OrderType::Limit,
         amount: dec!(1),
-        price: None,
+        price: Some(dec!(1995.01)),
         time_in_force: crate::core::TimeInForce::Ioc,
         deadline: None,
     };
@@ -1060,4 +1147,403 @@ fn aliased_flows_merge_into_the_runs_result() {
             flow("USDT", dec!(930)),
         ]
     );
+}
+
+/// A killed run's one-legged buy of 1 `pair`'s base at `venue` (filled), journaled with a scope
+/// on that venue and pair and an AMM leg of `amm_venue`.
+async fn killed_elsewhere(
+    v: &SimVenue,
+    venue: &str,
+    pair: &str,
+    amm_venue: &str,
+) -> (tempfile::TempDir, crate::store::RunId) {
+    let scope = RunScope::new(
+        RunKind::Arb,
+        vec![
+            RunLeg {
+                venue: venue.into(),
+                pair: pair.parse().unwrap(),
+            },
+            RunLeg {
+                venue: amm_venue.into(),
+                pair: "WETH-USDC".parse().unwrap(),
+            },
+        ],
+        vec![],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let run = j.start_scoped_run("killed", "", &scope).unwrap();
+    let order = OrderRequest {
+        client_id: ClientOrderId::new("foreign-leg").unwrap(),
+        pair: pair.parse().unwrap(),
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        amount: dec!(1),
+        price: Some(dec!(2001)),
+        time_in_force: crate::core::TimeInForce::Ioc,
+        deadline: None,
+    };
+    j.record_intent(run, venue, &order).unwrap();
+    // its fill, as the dead process journaled it (the pair is not the sim's own)
+    let mut f = {
+        let probe = OrderRequest {
+            client_id: ClientOrderId::new("probe").unwrap(),
+            pair: "ETH-USDT".parse().unwrap(),
+            ..order.clone()
+        };
+        v.submit(probe.clone()).await.unwrap();
+        v.order_fills(&probe).await.unwrap().remove(0)
+    };
+    v.st().submitted.clear();
+    f.pair = order.pair.clone();
+    f.venue = venue.into();
+    f.client_id = Some(order.client_id.clone());
+    f.trade_id = "foreign-1".into();
+    j.record_fill(run, &f).unwrap();
+    (dir, run)
+}
+
+fn unresolved(t: &Attempt) -> (Vec<crate::store::RunId>, String) {
+    match &t.result {
+        Err(ArbError::Unresolved { runs, detail }) => (runs.clone(), detail.clone()),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_interrupted_run_on_another_pair_is_not_corrected_and_blocks_trading_until_settled() {
+    // a gap that trades at once: only the refusal keeps the start from trading
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let (dir, killed) = killed_elsewhere(&a, "binance", "BTC-USDT", "uniswap_v3@anvil").await;
+    let t = attempt(config(""), a.clone(), b.clone(), Some(dir), |_| {}).await;
+    let (runs, detail) = unresolved(&t);
+    assert_eq!(runs, vec![killed]);
+    for needle in [
+        format!("run {killed}"),
+        "arb on binance BTC-USDT".to_string(),
+        "binance BTC-USDT +1".to_string(),
+        format!("sluice history --run {killed}"),
+        format!("sluice recover --run {killed} --close|--abandon"),
+    ] {
+        assert!(detail.contains(&needle), "{needle:?} not in {detail}");
+    }
+    assert_eq!(
+        (sent(&a), sent(&b)),
+        (0, 0),
+        "nothing corrected, nothing traded"
+    );
+    let j = Journal::open(&t.journal_path).unwrap();
+    assert_eq!(j.unfinished_runs().unwrap(), vec![killed]);
+    // the user settles it: abandoned, its exposure recorded as theirs; then the start trades
+    let outcome = abandon_run(&j, killed).unwrap();
+    assert!(outcome.contains("binance BTC-USDT +1"), "{outcome}");
+    assert!(matches!(
+        abandon_run(&j, killed),
+        Err(crate::store::StoreError::RunEnded { .. })
+    ));
+    let again = run_arb(config(""), a.clone(), b.clone(), Some(t.dir)).await;
+    assert_eq!(again.summary.trades, 1);
+}
+
+#[tokio::test]
+async fn a_killed_run_is_not_corrected_by_a_restart_with_a_different_config() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    // killed between the legs while trading binance ETH-USDT against another AMM deployment
+    let (dir, killed) = killed_elsewhere(&a, "binance", "ETH-USDT", "uniswap_v3@ethereum").await;
+    let t = attempt(config(""), a.clone(), b.clone(), Some(dir), |_| {}).await;
+    let (runs, detail) = unresolved(&t);
+    assert_eq!(runs, vec![killed]);
+    assert!(detail.contains("uniswap_v3@ethereum"), "{detail}");
+    assert_eq!((sent(&a), sent(&b)), (0, 0));
+}
+
+#[tokio::test]
+async fn a_run_without_a_scope_blocks_unless_it_is_provably_flat() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let (dir, killed) = killed_after_the_first_leg_in(&a, None).await;
+    let t = attempt(config(""), a.clone(), b.clone(), Some(dir), |_| {}).await;
+    let (runs, detail) = unresolved(&t);
+    assert_eq!(runs, vec![killed]);
+    assert!(detail.contains("no recorded scope"), "{detail}");
+    assert_eq!(
+        (sent(&a), sent(&b)),
+        (1, 0),
+        "only the killed run's own leg"
+    );
+}
+
+#[tokio::test]
+async fn a_demo_run_is_neither_corrected_nor_blocking() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let (dir, demo) = killed_after_the_first_leg_in(&a, Some(our_scope(RunKind::Demo))).await;
+    let run = run_arb(config(""), a.clone(), b.clone(), Some(dir)).await;
+    // its own trade only: no corrective order for the simulated run
+    assert_eq!(run.summary.trades, 1);
+    assert!(
+        a.st()
+            .submitted
+            .iter()
+            .all(|o| !o.client_id.as_str().starts_with("slx"))
+    );
+    let j = Journal::open(&run.journal_path).unwrap();
+    assert!(j.unfinished_runs().unwrap().contains(&demo), "left alone");
+}
+
+#[tokio::test]
+async fn a_manual_order_killed_before_its_answer_is_adopted_and_never_corrected() {
+    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+    let dir = tempfile::tempdir().unwrap();
+    let order = OrderRequest {
+        client_id: ClientOrderId::new("manual-1").unwrap(),
+        pair: "ETH-USDT".parse().unwrap(),
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        amount: dec!(1),
+        price: Some(dec!(2005)),
+        time_in_force: crate::core::TimeInForce::Gtc,
+        deadline: None,
+    };
+    let manual = {
+        let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        let scope = RunScope::new(
+            RunKind::Manual,
+            vec![RunLeg {
+                venue: "binance".into(),
+                pair: "ETH-USDT".parse().unwrap(),
+            }],
+            vec![],
+        );
+        let run = j.start_scoped_run("order place", "", &scope).unwrap();
+        // the intent was journaled, the order reached the venue and filled, the process died
+        j.record_intent(run, "binance", &order).unwrap();
+        a.submit(order.clone()).await.unwrap();
+        run
+    };
+    let run = run_arb(config(""), a.clone(), b.clone(), Some(dir)).await;
+    let j = Journal::open(&run.journal_path).unwrap();
+    let adopted = j.order(&order.client_id).unwrap().unwrap();
+    assert_eq!(
+        (adopted.state, adopted.filled),
+        (OrderState::Filled, dec!(1))
+    );
+    assert_eq!(net_base(&run.journal_path, manual), dec!(1));
+    assert_eq!(sent(&a), 1, "the user's position is never corrected");
+    assert!(outcome_of(&run.journal_path, manual).contains("manual"));
+}
+
+#[tokio::test]
+async fn a_corrective_order_whose_bound_cannot_fill_leaves_the_run_open_and_stops() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let (dir, killed) = killed_after_the_first_leg(&a).await;
+    a.st().expire_limits = true;
+    let t = attempt(config(""), a.clone(), b.clone(), Some(dir), |_| {}).await;
+    let (runs, detail) = unresolved(&t);
+    assert_eq!(runs, vec![killed]);
+    assert!(detail.contains("exposure of 1 is left"), "{detail}");
+    let fix = a.st().submitted[1].clone();
+    assert_eq!(
+        (fix.order_type, fix.time_in_force, fix.price),
+        (
+            OrderType::Limit,
+            crate::core::TimeInForce::Ioc,
+            Some(dec!(1995.01))
+        )
+    );
+    assert_eq!((sent(&a), sent(&b)), (2, 0), "nothing else sent");
+    assert_eq!(net_base(&t.journal_path, killed), dec!(1));
+    let j = Journal::open(&t.journal_path).unwrap();
+    assert_eq!(j.unfinished_runs().unwrap(), vec![killed]);
+}
+
+#[tokio::test]
+async fn a_live_correction_that_cannot_fill_within_its_bound_stops_the_run() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    a.st().reject_next = Some("Account has insufficient balance for requested action.".into());
+    a.st().expire_limits = true;
+    let cfg = config("").clone_with(|c| {
+        c.on_leg_failure = FailurePolicy::Hedge;
+        c.max_failures = 5;
+    });
+    let run = run_arb(cfg, a.clone(), b.clone(), None).await;
+    assert_eq!(a.st().submitted[1].order_type, OrderType::Limit);
+    assert!(
+        matches!(run.summary.outcome, RunOutcome::PolicyStop(ref d) if d.contains("remains after the corrective order")),
+        "{:?}",
+        run.summary.outcome
+    );
+}
+
+#[tokio::test]
+async fn a_reconcile_that_times_out_refuses_to_trade() {
+    let (a, b) = (cex(dec!(1999), dec!(2000)), amm(dec!(2100)));
+    let dir = tempfile::tempdir().unwrap();
+    let resting = OrderRequest {
+        client_id: ClientOrderId::new("resting").unwrap(),
+        pair: "ETH-USDT".parse().unwrap(),
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        amount: dec!(1),
+        price: Some(dec!(1000)),
+        time_in_force: crate::core::TimeInForce::Gtc,
+        deadline: None,
+    };
+    let run = {
+        let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        let run = j
+            .start_scoped_run("killed", "", &our_scope(RunKind::Arb))
+            .unwrap();
+        j.record_intent(run, "binance", &resting).unwrap();
+        run
+    };
+    // the venue holds it open, and keeps it so
+    let mut o = crate::core::Order::new(resting.clone());
+    o.transition(OrderState::Open).unwrap();
+    a.st().orders.insert(resting.client_id.clone(), o);
+    let t = attempt(config(""), a.clone(), b.clone(), Some(dir), |r| {
+        r.set_reconcile_timeout(std::time::Duration::from_millis(300));
+        r.set_poll_interval(std::time::Duration::from_millis(50));
+    })
+    .await;
+    match &t.result {
+        Err(e @ ArbError::InFlight { orders: 1, .. }) => {
+            assert!(e.to_string().contains(&format!("run {run}")), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((sent(&a), sent(&b)), (0, 0));
+}
+
+#[tokio::test]
+async fn every_run_journals_its_legs_and_aliases() {
+    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+    let run = run_arb(config(""), a, b, None).await;
+    let j = Journal::open(&run.journal_path).unwrap();
+    assert_eq!(
+        j.run_scope(run.summary.run_id).unwrap(),
+        Some(our_scope(RunKind::Arb))
+    );
+}
+
+#[tokio::test]
+async fn a_killed_runs_exposure_counts_through_its_own_aliases_not_the_new_configs() {
+    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+    // a complete trade (bought 1 ETH, sold 1 WETH) journaled with WETH = 1 ETH, then killed
+    // before the run ended
+    let (dir, killed) = killed_after_the_first_leg(&a).await;
+    {
+        let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        let sell = OrderRequest {
+            client_id: ClientOrderId::new("killed-amm-leg").unwrap(),
+            pair: "WETH-USDC".parse().unwrap(),
+            side: Side::Sell,
+            order_type: OrderType::Swap,
+            amount: dec!(1),
+            price: Some(dec!(1900)),
+            time_in_force: crate::core::TimeInForce::Gtc,
+            deadline: None,
+        };
+        j.record_intent(killed, "uniswap_v3@anvil", &sell).unwrap();
+        b.submit(sell.clone()).await.unwrap();
+        for f in b.order_fills(&sell).await.unwrap() {
+            j.record_fill(killed, &f).unwrap();
+        }
+    }
+    // the new config says a WETH is worth 2 ETH: by it, the trade would look 1 ETH short
+    let cfg = config("").clone_with(|c| c.assets[0].rate = Decimal::TWO);
+    let t = attempt(cfg, a.clone(), b.clone(), Some(dir), |_| {}).await;
+    assert_eq!(outcome_of(&t.journal_path, killed), "interrupted");
+    let all: Vec<OrderRequest> = a
+        .st()
+        .submitted
+        .iter()
+        .chain(b.st().submitted.iter())
+        .cloned()
+        .collect();
+    assert!(
+        all.iter().all(|o| !o.client_id.as_str().starts_with("slx")),
+        "no correction: {all:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_demo_runner_closes_its_own_interrupted_demo_runs_and_ignores_real_ones() {
+    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+    let (dir, demo) = killed_after_the_first_leg_in(&a, Some(our_scope(RunKind::Demo))).await;
+    let real = {
+        let j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        j.start_scoped_run("arb", "", &our_scope(RunKind::Arb))
+            .unwrap()
+    };
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let venues: [Arc<dyn Venue>; 2] = [a.clone(), b.clone()];
+    let runner = ArbRunner::new_of_kind(
+        venues,
+        Evaluator::new(config("")),
+        journal.clone(),
+        "demo",
+        "cfg",
+        RunKind::Demo,
+        tx,
+    )
+    .await
+    .unwrap();
+    let own = runner.run_id();
+    assert_eq!(journal.run_scope(own).unwrap().unwrap().kind, RunKind::Demo);
+    let (_stop_tx, stop_rx) = watch::channel(true);
+    runner.run(stop_rx).await.unwrap();
+    assert!(outcome_of(&dir.path().join("journal.sqlite"), demo).contains("closed by unwind"));
+    assert_eq!(
+        journal.unfinished_runs().unwrap(),
+        vec![real],
+        "the real run is not its business"
+    );
+}
+
+#[tokio::test]
+async fn recover_close_flattens_a_run_with_a_bounded_order_and_refuses_a_run_it_cannot_reach() {
+    let (a, b) = (cex(dec!(1999), dec!(2001)), amm(dec!(2000)));
+    let (dir, killed) = killed_after_the_first_leg(&a).await;
+    let path = dir.path().join("journal.sqlite");
+    let runner = |journal: Journal| {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let venues: [Arc<dyn Venue>; 2] = [a.clone(), b.clone()];
+        ArbRunner::new(
+            venues,
+            Evaluator::new(config("")),
+            journal,
+            "recover",
+            "",
+            tx,
+        )
+    };
+    let outcome = runner(Journal::open(&path).unwrap())
+        .await
+        .unwrap()
+        .close_run(killed)
+        .await
+        .unwrap();
+    assert!(outcome.starts_with("closed by the user: net base exposure 1 closed by unwind"));
+    let fix = a.st().submitted[1].clone();
+    assert_eq!(
+        (fix.side, fix.order_type, fix.price),
+        (Side::Sell, OrderType::Limit, Some(dec!(1995.01)))
+    );
+    assert_eq!(net_base(&path, killed), dec!(0));
+    let j = Journal::open(&path).unwrap();
+    assert!(j.unfinished_runs().unwrap().is_empty(), "both runs ended");
+    // a run on BTC-USDT cannot be closed through an ETH-USDT configuration
+    let (dir2, foreign) = killed_elsewhere(&a, "binance", "BTC-USDT", "uniswap_v3@anvil").await;
+    let r = runner(Journal::open(&dir2.path().join("journal.sqlite")).unwrap())
+        .await
+        .unwrap()
+        .close_run(foreign)
+        .await;
+    assert!(
+        matches!(&r, Err(ArbError::CannotRecover { run, problem }) if *run == foreign && problem.contains("BTC-USDT")),
+        "{r:?}"
+    );
+    // (`killed_elsewhere` clears the record of what was sent before)
+    assert_eq!(sent(&a), 0, "nothing sent for it");
 }
