@@ -88,13 +88,13 @@ fn manifest_path(state: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn read_manifest(path: &Path) -> Result<Option<Manifest>, CliError> {
+/// The manifest saved beside a state file, if any, checked against the node resumed from it.
+async fn read_manifest(path: &Path, anvil: &Anvil) -> Result<Option<Manifest>, CliError> {
     if !path.is_file() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(path)?;
     Ok(Some(
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+        Manifest::load_checked(path, &anvil.read_provider()).await?,
     ))
 }
 
@@ -118,7 +118,8 @@ async fn up(a: UpArgs) -> Result<(), CliError> {
             })
             .await?;
             anvil.resume_clock().await?;
-            (anvil, read_manifest(&manifest_path(state))?)
+            let manifest = read_manifest(&manifest_path(state), &anvil).await?;
+            (anvil, manifest)
         }
         (_, true, None) => {
             let env = LocalEnv::start_with(options).await?;

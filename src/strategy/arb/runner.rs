@@ -18,7 +18,9 @@ use crate::core::{
     ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, QuoteRequest, Rounding,
     Side, TimeInForce, VenueEvent,
 };
-use crate::store::{AssetFlow, Journal, RunId, RunTxJournal, StoreError};
+use crate::store::{
+    AssetFlow, Journal, RunAlias, RunId, RunKind, RunLeg, RunScope, RunTxJournal, StoreError,
+};
 use crate::venue::{Venue, VenueError, VenueKind};
 
 /// What the runner reports as it goes (for a live display or a log).
@@ -175,6 +177,20 @@ impl ArbRunner {
         config_text: &str,
         events: mpsc::UnboundedSender<ArbEvent>,
     ) -> Result<Self, ArbError> {
+        Self::new_of_kind(venues, eval, journal, label, config_text, events, RunKind::Arb).await
+    }
+
+    /// [`ArbRunner::new`] for a run journaled as `kind` (`sluice demo`: [`RunKind::Demo`], which
+    /// no later start ever acts on).
+    pub async fn new_of_kind(
+        venues: [Arc<dyn Venue>; 2],
+        eval: Evaluator,
+        journal: Journal,
+        label: &str,
+        config_text: &str,
+        events: mpsc::UnboundedSender<ArbEvent>,
+        kind: RunKind,
+    ) -> Result<Self, ArbError> {
         let names = [venues[0].id().to_string(), venues[1].id().to_string()];
         let pairs = [
             eval.config().venue_a.pair.clone(),
@@ -227,7 +243,25 @@ impl ArbRunner {
             venues[0].kind() == VenueKind::Amm,
             venues[1].kind() == VenueKind::Amm,
         ];
-        let run_id = journal.start_run(label, config_text)?;
+        let scope = RunScope::new(
+            kind,
+            (0..2)
+                .map(|i| RunLeg {
+                    venue: names[i].clone(),
+                    pair: pairs[i].clone(),
+                })
+                .collect(),
+            eval.config()
+                .assets
+                .iter()
+                .map(|a| RunAlias {
+                    asset: a.asset.clone(),
+                    canonical: a.same_as.clone(),
+                    rate: a.rate,
+                })
+                .collect(),
+        );
+        let run_id = journal.start_scoped_run(label, config_text, &scope)?;
         // Chain venues record each transaction here before broadcasting it, and adopt the orders of
         // an earlier process from these records (see `reconcile`).
         for v in &venues {

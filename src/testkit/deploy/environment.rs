@@ -56,6 +56,11 @@ impl LocalEnv {
         let mut manifest = snapshot.manifest;
         // A node started with another chain id serves the same contracts under that id.
         manifest.chain_id = anvil.chain_id();
+        // ... and the snapshot's history: its genesis must be the one the manifest records.
+        manifest
+            .check_on("the cached snapshot's manifest", &anvil.read_provider())
+            .await
+            .map_err(|e| file_err(&snapshot.state, e))?;
         Ok(Self { anvil, manifest })
     }
 
@@ -236,34 +241,7 @@ mod tests {
     }
 
     fn empty_manifest(format: u32) -> Manifest {
-        use super::super::manifest::{UniswapV2, UniswapV3};
-        use alloy::primitives::{Address, B256};
-        Manifest {
-            format,
-            chain_id: 31337,
-            deployer: Address::ZERO,
-            block: 0,
-            tokens: Default::default(),
-            uniswap_v2: UniswapV2 {
-                factory: Address::ZERO,
-                router02: Address::ZERO,
-                pair_init_code_hash: B256::ZERO,
-                pairs: vec![],
-            },
-            uniswap_v3: UniswapV3 {
-                factory: Address::ZERO,
-                position_manager: Address::ZERO,
-                swap_router: Address::ZERO,
-                quoter_v2: Address::ZERO,
-                tick_lens: Address::ZERO,
-                pool_init_code_hash: B256::ZERO,
-                pools: vec![],
-            },
-            balancer: None,
-            perp: None,
-            mento: None,
-            hostile_tokens: None,
-        }
+        Manifest::empty_for_tests(format)
     }
 
     #[test]
