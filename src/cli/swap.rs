@@ -187,7 +187,9 @@ fn print_table(r: &SwapReport) -> Result<(), CliError> {
     let mut t = Table::new(&["field", "value"]);
     let how = match r.approval_policy {
         ApprovalPolicy::Exact => "exact: the amount this swap needs",
-        ApprovalPolicy::Unlimited => "unlimited (--approve unlimited): the router may move all of it",
+        ApprovalPolicy::Unlimited => {
+            "unlimited (--approve unlimited): the router may move all of it"
+        }
     };
     for a in &r.approvals {
         t.row(vec![

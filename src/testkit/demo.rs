@@ -22,9 +22,7 @@ use tokio::sync::watch;
 use crate::core::Balance;
 use crate::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
 use crate::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
-use crate::testkit::arb_env::{
-    ArbEnv, ArbEnvError, ArbEnvOptions, SIMULATED_EXCHANGE,
-};
+use crate::testkit::arb_env::{ArbEnv, ArbEnvError, ArbEnvOptions, SIMULATED_EXCHANGE};
 use crate::testkit::arb_toml::StrategyToml;
 use crate::venue::Venue;
 
@@ -104,10 +102,7 @@ pub fn journal_path(home: &Path) -> PathBuf {
 /// A new, empty, private (0700) home under the system's temporary folder (`$TMPDIR`), kept after
 /// the demo so that its journal can be looked at.
 pub fn fresh_home() -> Result<PathBuf, DemoError> {
-    let path = std::env::temp_dir().join(format!(
-        "sluice-demo-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
+    let path = std::env::temp_dir().join(format!("sluice-demo-{}", uuid::Uuid::new_v4().simple()));
     let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     {
@@ -264,7 +259,10 @@ mod tests {
         assert_eq!(DEMO_VENUES[1], format!("uniswap_v3@{SIMULATED_CHAIN}"));
         let text = config_text(&DemoOptions::default());
         let cfg: ArbConfig = text.parse().unwrap();
-        for (leg, id) in [(&cfg.venue_a, DEMO_VENUES[0]), (&cfg.venue_b, DEMO_VENUES[1])] {
+        for (leg, id) in [
+            (&cfg.venue_a, DEMO_VENUES[0]),
+            (&cfg.venue_b, DEMO_VENUES[1]),
+        ] {
             assert_eq!(leg.venue, id.parse::<VenueId>().unwrap());
             assert!(id.contains("sim-"), "{id}");
         }

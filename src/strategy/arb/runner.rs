@@ -177,7 +177,16 @@ impl ArbRunner {
         config_text: &str,
         events: mpsc::UnboundedSender<ArbEvent>,
     ) -> Result<Self, ArbError> {
-        Self::new_of_kind(venues, eval, journal, label, config_text, events, RunKind::Arb).await
+        Self::new_of_kind(
+            venues,
+            eval,
+            journal,
+            label,
+            config_text,
+            events,
+            RunKind::Arb,
+        )
+        .await
     }
 
     /// [`ArbRunner::new`] for a run journaled as `kind` (`sluice demo`: [`RunKind::Demo`], which

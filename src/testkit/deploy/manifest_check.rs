@@ -123,9 +123,14 @@ impl Manifest {
     }
 
     /// Reads a manifest file and checks it against the node behind `provider`.
-    pub async fn load_checked<P: Provider>(path: &Path, provider: &P) -> Result<Self, ManifestError> {
+    pub async fn load_checked<P: Provider>(
+        path: &Path,
+        provider: &P,
+    ) -> Result<Self, ManifestError> {
         let manifest = Self::read_file(path)?;
-        manifest.check_on(&path.display().to_string(), provider).await?;
+        manifest
+            .check_on(&path.display().to_string(), provider)
+            .await?;
         Ok(manifest)
     }
 
@@ -174,8 +179,14 @@ mod tests {
             .check_node("m.json", NODE)
             .unwrap_err();
         let msg = err.to_string();
-        assert!(matches!(err, ManifestError::ChainIdMismatch { .. }), "{msg}");
-        assert!(msg.contains("chain id 1 ") && msg.contains("chain id 31337"), "{msg}");
+        assert!(
+            matches!(err, ManifestError::ChainIdMismatch { .. }),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("chain id 1 ") && msg.contains("chain id 31337"),
+            "{msg}"
+        );
         assert!(msg.contains("m.json"), "{msg}");
     }
 
@@ -186,7 +197,10 @@ mod tests {
             .check_node("m.json", NODE)
             .unwrap_err();
         let msg = err.to_string();
-        assert!(matches!(err, ManifestError::GenesisMismatch { .. }), "{msg}");
+        assert!(
+            matches!(err, ManifestError::GenesisMismatch { .. }),
+            "{msg}"
+        );
         assert!(
             msg.contains(&other.to_string()) && msg.contains(&NODE.genesis_hash.to_string()),
             "{msg}"
