@@ -198,16 +198,16 @@ async fn an_interrupted_demo_leaves_nothing_for_a_real_arb_on_the_same_home() {
     let home = tmp.path().join("home");
     let home_arg = home.to_str().unwrap().to_string();
 
-    // 1. A demo in the home H, killed (SIGKILL) as soon as its first order is sent: the trade is
-    // cut between its legs, the run left open with an order in flight. The demo runs in its own
-    // process group, so that its anvil dies with it.
+    // 1. A demo in the home H, killed (SIGKILL) as soon as its first leg (the swap) is filled: the
+    // trade is cut between its legs, the run left open with a one-legged position and perhaps an
+    // order in flight. The demo runs in its own process group, so that its anvil dies with it.
     let mut c = sluice(&["demo", "--home", &home_arg], None);
     c.process_group(0);
     let mut demo = c.spawn().unwrap();
     let mut err = lines(demo.stderr.take().unwrap());
     let mut seen = Vec::new();
-    until(&mut err, &mut seen, "the demo's first order", |l| {
-        l.starts_with("→ ")
+    until(&mut err, &mut seen, "the demo's first swap filled", |l| {
+        l.starts_with("  fill at uniswap_v3@")
     })
     .await;
     let pgid = i32::try_from(demo.id().unwrap()).unwrap();
