@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sluice::testkit::anvil::{Anvil, AnvilOptions};
-use sluice::testkit::deploy::{LocalEnv, Manifest, Snapshot, deploy_all, environment};
+use sluice::testkit::deploy::{
+    LocalEnv, Manifest, Snapshot, deploy_all, environment, node_identity,
+};
 
 use super::{CliError, Context, Table, print_json};
 
@@ -159,13 +161,39 @@ async fn up(a: UpArgs) -> Result<(), CliError> {
     wait_for_stop_signal().await?;
     if let Some(state) = &a.state {
         anvil.dump_state_to(state).await?;
+        drop(anvil);
         if let Some(m) = &manifest {
+            let m = manifest_for_saved_state(m, state, a.chain_id).await?;
             std::fs::write(manifest_path(state), m.to_json_pretty())?;
         }
         eprintln!("state written to {}", state.display());
     }
-    drop(anvil);
     Ok(())
+}
+
+/// `manifest` as true of a node resumed from `state`: anvil may write a new block 0 when it dumps
+/// a node that was itself loaded from a state, so the genesis hash the manifest records is read
+/// from a node loaded from the saved file (the resume checks the manifest against it).
+async fn manifest_for_saved_state(
+    manifest: &Manifest,
+    state: &Path,
+    chain_id: Option<u64>,
+) -> Result<Manifest, CliError> {
+    let probe = Anvil::spawn(AnvilOptions {
+        load_state: Some(state.to_path_buf()),
+        chain_id,
+        own_process_group: true,
+        ..Default::default()
+    })
+    .await?;
+    let node = node_identity(&probe.read_provider())
+        .await
+        .map_err(|e| format!("reading back the saved state {}: {e}", state.display()))?;
+    drop(probe);
+    let mut m = manifest.clone();
+    m.chain_id = node.chain_id;
+    m.genesis_hash = Some(node.genesis_hash);
+    Ok(m)
 }
 
 /// Waits for Ctrl-C (SIGINT) or SIGTERM. anvil runs in its own process group, so only this process
