@@ -112,3 +112,63 @@ async fn a_manifest_of_another_chain_is_refused() {
     let err = refused(&quote(&env, &old, false));
     assert!(err.contains("redeploy"), "{err}");
 }
+
+/// `sluice anvil up --json --state FILE [extra]` until its JSON document is printed, then Ctrl-C:
+/// the document, once the state is saved; its stderr if it refused to start.
+fn up_and_save(state: &Path, extra: &[&str]) -> Result<serde_json::Value, String> {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["anvil", "up", "--json", "--state"])
+        .arg(state)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut text = String::new();
+    let doc = loop {
+        let Some(line) = lines.next() else {
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            assert!(!child.wait().unwrap().success(), "{err}");
+            return Err(err);
+        };
+        text.push_str(&line.unwrap());
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            break v;
+        }
+    };
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) on the pid of a child this test spawned and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    assert!(child.wait().unwrap().success());
+    Ok(doc)
+}
+
+#[test]
+fn a_saved_node_resumes_with_its_manifest_and_refuses_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("chain.json");
+    let manifest = dir.path().join("chain.json.manifest.json");
+    up_and_save(&state, &["--deploy"]).unwrap();
+    // Saved and resumed, twice: the manifest saved beside the state matches the resumed node.
+    for _ in 0..2 {
+        let doc = up_and_save(&state, &[]).unwrap();
+        assert!(doc["manifest"]["genesis_hash"].is_string(), "{doc}");
+    }
+    // A manifest of another chain beside the state: the node is not served with it.
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    m["chain_id"] = 1.into();
+    std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    let err = up_and_save(&state, &[]).unwrap_err();
+    assert!(err.contains("chain id 1 "), "{err}");
+}
