@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sluice::chain::evm::error::redact_url;
 use sluice::testkit::anvil::{Anvil, AnvilOptions};
-use sluice::testkit::deploy::{LocalEnv, Manifest, Snapshot, deploy_all, environment};
+use sluice::testkit::deploy::{
+    LocalEnv, Manifest, Snapshot, deploy_all, environment, node_identity,
+};
 
 use super::{CliError, Context, Table, print_json};
 
@@ -93,13 +95,13 @@ fn manifest_path(state: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn read_manifest(path: &Path) -> Result<Option<Manifest>, CliError> {
+/// The manifest saved beside a state file, if any, checked against the node resumed from it.
+async fn read_manifest(path: &Path, anvil: &Anvil) -> Result<Option<Manifest>, CliError> {
     if !path.is_file() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(path)?;
     Ok(Some(
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+        Manifest::load_checked(path, &anvil.read_provider()).await?,
     ))
 }
 
@@ -123,7 +125,8 @@ async fn up(a: UpArgs) -> Result<(), CliError> {
             })
             .await?;
             anvil.resume_clock().await?;
-            (anvil, read_manifest(&manifest_path(state))?)
+            let manifest = read_manifest(&manifest_path(state), &anvil).await?;
+            (anvil, manifest)
         }
         (_, true, None) => {
             let env = LocalEnv::start_with(options).await?;
@@ -163,13 +166,39 @@ async fn up(a: UpArgs) -> Result<(), CliError> {
     wait_for_stop_signal().await?;
     if let Some(state) = &a.state {
         anvil.dump_state_to(state).await?;
+        drop(anvil);
         if let Some(m) = &manifest {
+            let m = manifest_for_saved_state(m, state, a.chain_id).await?;
             std::fs::write(manifest_path(state), m.to_json_pretty())?;
         }
         eprintln!("state written to {}", state.display());
     }
-    drop(anvil);
     Ok(())
+}
+
+/// `manifest` as true of a node resumed from `state`: anvil may write a new block 0 when it dumps
+/// a node that was itself loaded from a state, so the genesis hash the manifest records is read
+/// from a node loaded from the saved file (the resume checks the manifest against it).
+async fn manifest_for_saved_state(
+    manifest: &Manifest,
+    state: &Path,
+    chain_id: Option<u64>,
+) -> Result<Manifest, CliError> {
+    let probe = Anvil::spawn(AnvilOptions {
+        load_state: Some(state.to_path_buf()),
+        chain_id,
+        own_process_group: true,
+        ..Default::default()
+    })
+    .await?;
+    let node = node_identity(&probe.read_provider())
+        .await
+        .map_err(|e| format!("reading back the saved state {}: {e}", state.display()))?;
+    drop(probe);
+    let mut m = manifest.clone();
+    m.chain_id = node.chain_id;
+    m.genesis_hash = Some(node.genesis_hash);
+    Ok(m)
 }
 
 /// Waits for Ctrl-C (SIGINT) or SIGTERM. anvil runs in its own process group, so only this process

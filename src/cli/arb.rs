@@ -128,11 +128,8 @@ async fn connect_venue(
             let mut book = TokenBook::from_chain_spec(spec);
             let contracts = match &c.manifest {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-                        format!("{}: not a deployment manifest: {e}", path.display())
-                    })?;
+                    // Refused unless it records this node's chain id and genesis hash.
+                    let m = Manifest::load_checked(path, client.provider()).await?;
                     book.add_manifest(&m);
                     V3Contracts::from(&m)
                 }

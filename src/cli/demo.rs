@@ -1,5 +1,9 @@
 //! `sluice demo`: the arbitrage end to end on a local anvil and a mock Binance, no keys and no
 //! internet needed. Prints each action and trade, then the final PnL.
+//!
+//! Where it journals: in a new throwaway home (printed) unless `--home` is given on the command
+//! line. An inherited `SLUICE_HOME` does not count: it usually names the user's real home, and a
+//! demo must never write into that unless the user asks for it by typing `--home`.
 
 use std::time::Duration;
 
@@ -77,8 +81,25 @@ fn describe(e: &ArbEvent) -> Option<String> {
 }
 
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let home = if ctx.home_from_flag {
+        ctx.home.clone()
+    } else {
+        if std::env::var_os(super::HOME_ENV).is_some_and(|v| !v.is_empty()) {
+            eprintln!(
+                "sluice demo: {} is not used by the demo (it never writes into a real home); \
+                 pass --home to journal the demo somewhere you choose",
+                super::HOME_ENV
+            );
+        }
+        demo::fresh_home()?
+    };
+    eprintln!(
+        "sluice demo: home {} (afterwards: sluice history --home {})",
+        home.display(),
+        home.display()
+    );
     let options = DemoOptions {
-        journal: ctx.journal_path(),
+        home,
         order_size: args.size,
         exchange_mid: args.exchange_mid,
         max_trades: args.max_trades,
@@ -86,7 +107,10 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         ..DemoOptions::default()
     };
     eprintln!(
-        "sluice demo: local anvil (Uniswap v3 WETH/USDC at 3000) vs mock Binance (ETH/USDT around {})",
+        "sluice demo: simulated venues only: {} (Uniswap v3 WETH/USDC at 3000 on a throwaway anvil) \
+         vs {} (a mock Binance, ETH/USDT around {})",
+        demo::DEMO_VENUES[1],
+        demo::DEMO_VENUES[0],
         args.exchange_mid
     );
     let mut last_edges = String::new();
@@ -132,8 +156,9 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         super::history::flows(&report.summary.pnl, 8)
     );
     println!(
-        "journal: {} (see `sluice history`)",
-        ctx.journal_path().display()
+        "journal: {} (see `sluice history --home {}`)",
+        report.journal.display(),
+        report.home.display()
     );
     Ok(())
 }

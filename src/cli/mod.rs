@@ -42,8 +42,10 @@ pub struct Cli {
 /// Options every subcommand accepts.
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// Where wallets, keys and the journal live.
-    #[arg(long, global = true, env = "SLUICE_HOME")]
+    /// Where wallets, keys and the journal live [env: SLUICE_HOME] [default: ~/.sluice].
+    /// `sluice demo` journals only into a home given here, never into SLUICE_HOME's or the
+    /// default one (without --home it makes a throwaway home of its own).
+    #[arg(long, global = true)]
     pub home: Option<PathBuf>,
     /// A folder of extra chain specs (*.toml) that add to or replace the built-in ones.
     #[arg(long, global = true, env = "SLUICE_CHAINS_DIR")]
@@ -88,6 +90,9 @@ pub enum Command {
 #[allow(dead_code)] // `home` and `chain` serve the wallet, exchange and chain subcommands
 pub struct Context {
     pub home: PathBuf,
+    /// Whether `home` was named by `--home` on this command line (not inherited from
+    /// `SLUICE_HOME`, nor the default): the only home `sluice demo` agrees to write into.
+    pub home_from_flag: bool,
     pub chains: ChainSpecs,
 }
 
@@ -98,11 +103,18 @@ impl Context {
             Some(dir) => ChainSpecs::builtin_and_dir(dir)?,
             None => ChainSpecs::builtin()?,
         };
-        let home = match &global.home {
-            Some(h) => h.clone(),
-            None => default_home()?,
+        let (home, home_from_flag) = match &global.home {
+            Some(h) => (h.clone(), true),
+            None => match std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
+                Some(h) => (PathBuf::from(h), false),
+                None => (default_home()?, false),
+            },
         };
-        Ok(Self { home, chains })
+        Ok(Self {
+            home,
+            home_from_flag,
+            chains,
+        })
     }
 
     /// Takes the home's one-trading-process lock (see `sluice::store::HomeLock`): fails at once,
@@ -128,6 +140,9 @@ impl Context {
     }
 }
 
+/// The environment variable naming the home when `--home` is not given.
+pub const HOME_ENV: &str = "SLUICE_HOME";
+
 fn default_home() -> Result<PathBuf, CliError> {
     let base = std::env::var_os("HOME").ok_or("HOME is not set; pass --home or set SLUICE_HOME")?;
     Ok(PathBuf::from(base).join(".sluice"))
@@ -146,7 +161,8 @@ pub fn init_tracing() {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Context::new(&cli.global)?;
     // One trading process per home: commands that send or journal orders hold the home's lock
-    // until they end; read-only ones never take it.
+    // until they end; read-only ones never take it. `demo` takes the lock of the home it picks
+    // itself (a throwaway one unless `--home` names one).
     let _lock = match &cli.command {
         Command::Arb(_)
         | Command::Recover(_)

@@ -44,7 +44,9 @@ pub struct VenueArgs {
     #[arg(long)]
     pub rpc_url: Option<String>,
     /// A deployment manifest (from `sluice anvil`) giving token symbols and protocol addresses;
-    /// on the `anvil` chain the cached test deployment's manifest is used when none is given.
+    /// it must record the node's chain id and genesis hash (another chain's is refused). On the
+    /// `anvil` chain the cached test deployment's manifest is used when none is given and it
+    /// matches the node.
     #[arg(long, env = "SLUICE_MANIFEST")]
     pub manifest: Option<PathBuf>,
 }
@@ -122,21 +124,36 @@ impl AmmVenue {
     }
 }
 
-fn load_manifest(args: &VenueArgs) -> Result<Option<Manifest>, CliError> {
+/// The manifest to use with the node behind `provider`: the one named by `--manifest` or
+/// `SLUICE_MANIFEST` (refused unless it records this node's chain id and genesis hash), or on the
+/// `anvil` chain the cached test deployment's, used only when it matches the node.
+async fn load_manifest(
+    args: &VenueArgs,
+    provider: &DynProvider,
+) -> Result<Option<Manifest>, CliError> {
     if let Some(path) = &args.manifest {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("manifest {}: {e}", path.display()))?;
-        return Ok(Some(
-            serde_json::from_str(&text).map_err(|e| format!("manifest {}: {e}", path.display()))?,
-        ));
+        return Ok(Some(Manifest::load_checked(path, provider).await?));
     }
-    if args.chain == "anvil" {
-        return Ok(cache_dir()
-            .ok()
-            .and_then(|d| Snapshot::read(&d).ok().flatten())
-            .map(|s| s.manifest));
+    if args.chain != "anvil" {
+        return Ok(None);
     }
-    Ok(None)
+    let Some(snapshot) = cache_dir()
+        .ok()
+        .and_then(|d| Snapshot::read(&d).ok().flatten())
+    else {
+        return Ok(None);
+    };
+    match snapshot
+        .manifest
+        .check_on("the cached test deployment's manifest", provider)
+        .await
+    {
+        Ok(()) => Ok(Some(snapshot.manifest)),
+        Err(e) => {
+            tracing::warn!("{e}; not used (pass --manifest for this node's deployment)");
+            Ok(None)
+        }
+    }
 }
 
 /// Connects the chosen venue: provider, tokens and contract addresses.
@@ -158,7 +175,7 @@ pub async fn open_venue(
         .await
         .map_err(|e| format!("cannot connect to {url}: {e}"))?
         .erased();
-    let manifest = load_manifest(args)?;
+    let manifest = load_manifest(args, &provider).await?;
     let mut tokens = TokenBook::from_chain_spec(spec);
     if let Some(m) = &manifest {
         tokens.add_manifest(m);

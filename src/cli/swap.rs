@@ -1,6 +1,7 @@
 //! `sluice swap --venue uniswap_v2|uniswap_v3 --chain CHAIN --wallet NAME PAIR buy|sell AMOUNT
 //! --slippage PCT`: quotes locally, then sends the swap with a bound at the quote moved by the
-//! slippage tolerance and a deadline; approves the router first when needed (shown); waits for the
+//! slippage tolerance and a deadline; approves the router first when needed (shown: exactly the
+//! amount by default, `--approve unlimited` to opt in to an unlimited allowance); waits for the
 //! receipt and prints the fill decoded from its logs, or the revert reason. A native leg (ETH-USDC)
 //! is paid or received as native coin.
 
@@ -45,17 +46,40 @@ pub struct Args {
     /// Seconds until the swap's deadline.
     #[arg(long, default_value_t = 300)]
     pub deadline_secs: u64,
-    /// Approve exactly the amount needed instead of an unlimited allowance.
-    #[arg(long)]
+    /// How the router is approved when its allowance is short: `exact` (the default) approves
+    /// what this swap needs; `unlimited` approves type(uint256).max once for good, after which
+    /// the router can move all of this token. The output says which was done.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = Approve::Exact)]
+    pub approve: Approve,
+    /// Older spelling of `--approve exact`, now the default; kept so scripts keep working.
+    #[arg(long, hide = true, conflicts_with = "approve")]
     pub exact_approval: bool,
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
 }
 
+/// `--approve`: how much the router may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Approve {
+    Exact,
+    Unlimited,
+}
+
+impl From<Approve> for ApprovalPolicy {
+    fn from(a: Approve) -> Self {
+        match a {
+            Approve::Exact => ApprovalPolicy::Exact,
+            Approve::Unlimited => ApprovalPolicy::Unlimited,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct SwapReport {
     quote: Quote,
+    /// How the router was (or would have been) approved: `exact` or `unlimited`.
+    approval_policy: ApprovalPolicy,
     order: Order,
     approvals: Vec<ApprovalRecord>,
     receipt: Option<SwapReceipt>,
@@ -78,11 +102,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let client = EvmClient::connect(spec, &url).await?;
     let config = TrackerConfig::for_client(&client);
     let tracker = TxTracker::new(client, EthereumWallet::from(signer), config);
-    let policy = if args.exact_approval {
-        ApprovalPolicy::Exact
-    } else {
-        ApprovalPolicy::Unlimited
-    };
+    let policy = ApprovalPolicy::from(args.approve);
 
     let (venue, _provider, _) = open_venue(&args.venue, ctx).await?;
     let venue = venue.with_executor(tracker, policy);
@@ -155,6 +175,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         .ok_or("the venue has no executor after with_executor")?;
     let report = SwapReport {
         quote,
+        approval_policy: policy,
         approvals: executor.approvals(),
         receipt: executor
             .receipts()
@@ -200,10 +221,25 @@ async fn wait_final(
 
 fn print_table(r: &SwapReport) -> Result<(), CliError> {
     let mut t = Table::new(&["field", "value"]);
+    let how = match r.approval_policy {
+        ApprovalPolicy::Exact => "exact: the amount this swap needs",
+        ApprovalPolicy::Unlimited => {
+            "unlimited (--approve unlimited): the router may move all of it"
+        }
+    };
     for a in &r.approvals {
         t.row(vec![
             "approval".into(),
-            format!("token {} for {} (tx {:?})", a.token, a.spender, a.tx_hashes),
+            format!(
+                "{how}; token {} for {} (tx {:?})",
+                a.token, a.spender, a.tx_hashes
+            ),
+        ]);
+    }
+    if r.approvals.is_empty() {
+        t.row(vec![
+            "approval".into(),
+            "none sent (the allowance already covered the swap, or no token went in)".into(),
         ]);
     }
     t.row(vec!["order".into(), r.order.request.client_id.to_string()]);

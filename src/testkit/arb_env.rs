@@ -58,6 +58,13 @@ use crate::wallet::{Mnemonic, SecretString, UnlockedWallet};
 /// The exchange's symbol and pair in this environment.
 pub const EXCHANGE_SYMBOL: &str = "ETHUSDT";
 
+/// The mock exchange's venue id under [`ArbEnvOptions::simulated_names`].
+pub const SIMULATED_EXCHANGE: &str = "sim-binance";
+/// The chain label of the AMM venue under [`ArbEnvOptions::simulated_names`]: its venue is
+/// `uniswap_v3@sim-anvil`, and its transactions are journaled for the chain `sim-anvil`, so that
+/// no start on a real `anvil` node ever adopts them.
+pub const SIMULATED_CHAIN: &str = "sim-anvil";
+
 /// How the environment is built.
 #[derive(Debug, Clone)]
 pub struct ArbEnvOptions {
@@ -85,6 +92,9 @@ pub struct ArbEnvOptions {
     pub pool_sync_interval: Duration,
     /// How often the exchange connector polls orders its stream may have missed.
     pub reconcile_interval: Duration,
+    /// Name the venues as the simulated ones they are (`sim-binance`, `uniswap_v3@sim-anvil`), as
+    /// `sluice demo` does, so that nothing they journal is ever taken for a real venue's.
+    pub simulated_names: bool,
 }
 
 impl Default for ArbEnvOptions {
@@ -101,6 +111,7 @@ impl Default for ArbEnvOptions {
             approval: ApprovalPolicy::Unlimited,
             pool_sync_interval: Duration::from_millis(200),
             reconcile_interval: Duration::from_secs(2),
+            simulated_names: false,
         }
     }
 }
@@ -245,7 +256,13 @@ impl ArbEnv {
         prepare_account(&env, trader, weth, usdc, router, &options).await?;
 
         // 4. The venues.
+        let (exchange_name, chain_label) = if options.simulated_names {
+            (SIMULATED_EXCHANGE, SIMULATED_CHAIN)
+        } else {
+            ("binance", "anvil")
+        };
         let cfg = BinanceConfig {
+            name: exchange_name.into(),
             rest_url: mock.rest_url(),
             ws_url: mock.ws_url(),
             ws_api_url: mock.ws_api_url(),
@@ -274,12 +291,12 @@ impl ArbEnv {
             nonces,
             TrackerConfig::for_client(&client),
         );
-        let mut book = TokenBook::new("anvil");
+        let mut book = TokenBook::new(chain_label);
         book.set_native("ETH");
         book.add_manifest(&env.manifest);
         let native = Asset::new("ETH").map_err(|e| ArbEnvError::Strategy(e.to_string()))?;
         let uniswap = UniswapV3Venue::connect(
-            "anvil",
+            chain_label,
             native,
             env.anvil.read_provider(),
             V3Contracts::from(&env.manifest),

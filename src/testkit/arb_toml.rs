@@ -10,6 +10,9 @@ use rust_decimal::Decimal;
 /// The strategy's values; [`StrategyToml::text`] writes the TOML that `ArbConfig` reads.
 #[derive(Debug, Clone)]
 pub struct StrategyToml {
+    /// The venue ids of the two legs (`sluice demo` names its simulated ones).
+    pub venue_a: &'static str,
+    pub venue_b: &'static str,
     pub size: Decimal,
     pub min_profit_pct: Decimal,
     /// `amm_first` or `concurrent`.
@@ -30,6 +33,8 @@ pub struct StrategyToml {
 impl Default for StrategyToml {
     fn default() -> Self {
         Self {
+            venue_a: "binance",
+            venue_b: "uniswap_v3@anvil",
             size: Decimal::ONE,
             min_profit_pct: Decimal::new(3, 1),
             execution: "amm_first",
@@ -69,12 +74,12 @@ on_leg_failure = "{policy}"
 max_failures = {max_failures}
 {limits}
 [venue_a]
-venue = "binance"
+venue = "{venue_a}"
 pair = "ETH-USDT"
 slippage_pct = "{slip_a}"
 
 [venue_b]
-venue = "uniswap_v3@anvil"
+venue = "{venue_b}"
 pair = "WETH-USDC"
 slippage_pct = "{slip_b}"
 
@@ -89,6 +94,8 @@ same_as = "ETH"
 asset = "USDC"
 same_as = "USDT"
 "#,
+            venue_a = self.venue_a,
+            venue_b = self.venue_b,
             size = self.size,
             min_profit = self.min_profit_pct,
             execution = self.execution,

@@ -5,12 +5,13 @@ use std::process::Command;
 
 use rust_decimal::Decimal;
 
-/// Runs `sluice demo --json` in `home`; returns the report and stderr, after checking that it
-/// exited 0 and traded without a failure.
+/// Runs `sluice demo --json --home <home>`; returns the report and stderr, after checking that it
+/// exited 0, traded without a failure and journaled in `home`.
 fn run_demo(home: &std::path::Path) -> (serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["demo", "--json", "--timeout-secs", "90"])
-        .env("SLUICE_HOME", home)
+        .args(["demo", "--json", "--timeout-secs", "90", "--home"])
+        .arg(home)
+        .env_remove("SLUICE_HOME")
         .env("RUST_LOG", "warn")
         .output()
         .expect("run sluice demo");
@@ -20,6 +21,7 @@ fn run_demo(home: &std::path::Path) -> (serde_json::Value, String) {
     let trades = report["summary"]["trades"].as_u64().unwrap();
     assert!(trades >= 1, "no trade: {stderr}");
     assert_eq!(report["summary"]["failures"].as_u64(), Some(0), "{stderr}");
+    assert_eq!(report["home"].as_str(), home.to_str(), "{report}");
     (report, stderr)
 }
 
@@ -38,8 +40,9 @@ fn sluice_demo_trades_the_gap_and_exits_zero() {
             .map(|f| f["amount"].as_str().unwrap().parse::<f64>().unwrap())
             .sum()
     };
-    assert_eq!(volume("binance"), trades as f64, "{report}");
-    assert_eq!(volume("uniswap_v3@anvil"), trades as f64, "{report}");
+    // The venues are named as the simulated ones they are.
+    assert_eq!(volume("sim-binance"), trades as f64, "{report}");
+    assert_eq!(volume("uniswap_v3@sim-anvil"), trades as f64, "{report}");
     let pnl = report["summary"]["pnl"].as_array().unwrap();
     let flow = |a: &str| -> Decimal {
         pnl.iter()

@@ -56,6 +56,11 @@ impl LocalEnv {
         let mut manifest = snapshot.manifest;
         // A node started with another chain id serves the same contracts under that id.
         manifest.chain_id = anvil.chain_id();
+        // ... and the snapshot's history: its genesis must be the one the manifest records.
+        manifest
+            .check_on("the cached snapshot's manifest", &anvil.read_provider())
+            .await
+            .map_err(|e| file_err(&snapshot.state, e))?;
         Ok(Self { anvil, manifest })
     }
 
@@ -198,7 +203,12 @@ pub fn snapshot_key() -> Result<String, DeployError> {
     Ok(hex::encode(&h.finalize()[..8]))
 }
 
-/// Deletes the snapshots of older inputs next to `current` (a few MB each), leaving builds in progress.
+/// How long a snapshot of other inputs is kept: the cache may be shared by work trees on different
+/// branches (different keys), which must not delete each other's snapshot while it is in use.
+const OTHER_SNAPSHOTS_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Deletes the snapshots of other inputs next to `current` (a few MB each) that were not built
+/// within [`OTHER_SNAPSHOTS_KEPT_FOR`], leaving builds in progress.
 fn remove_outdated_snapshots(current: &Path) {
     let (Some(parent), Some(name)) = (current.parent(), current.file_name()) else {
         return;
@@ -208,7 +218,13 @@ fn remove_outdated_snapshots(current: &Path) {
     };
     for e in entries.flatten() {
         let n = e.file_name();
-        if n != name && !n.to_string_lossy().contains(".building-") {
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > OTHER_SNAPSHOTS_KEPT_FOR);
+        if n != name && stale && !n.to_string_lossy().contains(".building-") {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
@@ -236,34 +252,29 @@ mod tests {
     }
 
     fn empty_manifest(format: u32) -> Manifest {
-        use super::super::manifest::{UniswapV2, UniswapV3};
-        use alloy::primitives::{Address, B256};
-        Manifest {
-            format,
-            chain_id: 31337,
-            deployer: Address::ZERO,
-            block: 0,
-            tokens: Default::default(),
-            uniswap_v2: UniswapV2 {
-                factory: Address::ZERO,
-                router02: Address::ZERO,
-                pair_init_code_hash: B256::ZERO,
-                pairs: vec![],
-            },
-            uniswap_v3: UniswapV3 {
-                factory: Address::ZERO,
-                position_manager: Address::ZERO,
-                swap_router: Address::ZERO,
-                quoter_v2: Address::ZERO,
-                tick_lens: Address::ZERO,
-                pool_init_code_hash: B256::ZERO,
-                pools: vec![],
-            },
-            balancer: None,
-            perp: None,
-            mento: None,
-            hostile_tokens: None,
+        Manifest::empty_for_tests(format)
+    }
+
+    #[test]
+    fn a_recent_snapshot_of_other_inputs_is_kept_an_old_one_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let current = root.path().join("current");
+        let (recent, old) = (root.path().join("recent"), root.path().join("old"));
+        for d in [&current, &recent, &old] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join(STATE_FILE), "{}").unwrap();
         }
+        let two_days = std::time::Duration::from_secs(2 * 24 * 3600);
+        let then = std::time::SystemTime::now() - two_days;
+        std::fs::File::open(&old)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+        remove_outdated_snapshots(&current);
+        // Another work tree's snapshot, in use today, stays; a forgotten one goes.
+        assert!(recent.join(STATE_FILE).is_file());
+        assert!(current.join(STATE_FILE).is_file());
+        assert!(!old.exists());
     }
 
     #[test]

@@ -8,13 +8,18 @@ use serde::{Deserialize, Serialize};
 
 pub use super::test_contracts::HostileTokens;
 
-/// Bumped when the manifest's shape changes.
-pub const MANIFEST_FORMAT: u32 = 2;
+/// Bumped when the manifest's shape changes (3: the genesis hash of the chain it was deployed on).
+pub const MANIFEST_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: u32,
+    /// The chain id of the node it was deployed on (checked against the node it is used with).
     pub chain_id: u64,
+    /// The hash of block 0 of the chain it was deployed on (checked against the node it is used
+    /// with; see `manifest_check`). `None` in manifests of format 2 and older: those are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genesis_hash: Option<B256>,
     /// The account that deployed everything and owns every admin role (dev account 0).
     pub deployer: Address,
     /// The head block once everything was deployed and seeded.
@@ -282,6 +287,40 @@ impl Manifest {
     pub fn to_json_pretty(&self) -> String {
         // Serializing plain data with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+impl Manifest {
+    /// A manifest with no contracts (zero addresses), for tests of what reads manifests.
+    pub(crate) fn empty_for_tests(format: u32) -> Self {
+        Manifest {
+            format,
+            chain_id: 31337,
+            genesis_hash: Some(B256::ZERO),
+            deployer: Address::ZERO,
+            block: 0,
+            tokens: Default::default(),
+            uniswap_v2: UniswapV2 {
+                factory: Address::ZERO,
+                router02: Address::ZERO,
+                pair_init_code_hash: B256::ZERO,
+                pairs: vec![],
+            },
+            uniswap_v3: UniswapV3 {
+                factory: Address::ZERO,
+                position_manager: Address::ZERO,
+                swap_router: Address::ZERO,
+                quoter_v2: Address::ZERO,
+                tick_lens: Address::ZERO,
+                pool_init_code_hash: B256::ZERO,
+                pools: vec![],
+            },
+            balancer: None,
+            perp: None,
+            mento: None,
+            hostile_tokens: None,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod balancer;
 pub mod deployer;
 pub mod environment;
 pub mod manifest;
+pub mod manifest_check;
 pub mod mento;
 pub mod perp;
 pub mod test_contracts;
@@ -26,6 +27,7 @@ pub use artifacts::{Artifact, ArtifactError};
 pub use deployer::{DeployError, Deployer};
 pub use environment::{LocalEnv, Snapshot};
 pub use manifest::{MANIFEST_FORMAT, Manifest, TokenInfo};
+pub use manifest_check::{ManifestError, NodeIdentity, node_identity};
 
 use crate::testkit::anvil::{Anvil, dev_addresses};
 use tokens::units;
@@ -131,6 +133,13 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
     let hostile_tokens = test_contracts::deploy_hostile_tokens(&d, &accounts, 1_000_000).await?;
 
     let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+    // The chain the manifest is true of: every loader checks it against its node.
+    let genesis_hash = provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
+        .await
+        .map_err(rpc("eth_getBlockByNumber(0)"))?
+        .map(|b| b.header.hash)
+        .ok_or_else(|| DeployError::unexpected("the genesis block", "the node has none"))?;
     let block = provider
         .get_block_number()
         .await
@@ -142,6 +151,7 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
     Ok(Manifest {
         format: MANIFEST_FORMAT,
         chain_id,
+        genesis_hash: Some(genesis_hash),
         deployer: deployer_addr,
         block,
         tokens,
