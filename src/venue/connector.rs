@@ -130,7 +130,10 @@ pub enum ConnectError {
     #[error("{venue}: secrets: {reason}")]
     Secrets { venue: String, reason: String },
     #[error("{venue}: {error}")]
-    Venue { venue: String, error: VenueError },
+    Venue {
+        venue: String,
+        error: Box<VenueError>,
+    },
 }
 
 impl ConnectError {
@@ -138,7 +141,7 @@ impl ConnectError {
     pub fn venue(id: &VenueId, error: impl Into<VenueError>) -> Self {
         ConnectError::Venue {
             venue: id.to_string(),
-            error: error.into(),
+            error: Box::new(error.into()),
         }
     }
 
