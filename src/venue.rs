@@ -244,8 +244,9 @@ pub trait Venue: Send + Sync {
         }
     }
     /// Starts watching `pairs` (books, pools) and whatever runs in the background (user streams,
-    /// reconcilers, log sync); the tasks are the venue's, stopped by [`Venue::close`] or when it
-    /// is dropped. Calling it again adds pairs.
+    /// reconcilers, log sync). The tasks are the venue's: [`Venue::close`] stops them, and so does
+    /// dropping the venue when its tasks hold it only weakly (the AMM venues; not yet Binance,
+    /// whose user-stream consumer holds the venue). Calling it again adds pairs.
     async fn start(&self, _pairs: &[Pair]) -> Result<(), VenueError> {
         Ok(())
     }
