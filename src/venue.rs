@@ -1,7 +1,9 @@
 //! The one interface every connector implements, whatever the venue: a centralized exchange, an
 //! order book on a layer 2, or an AMM on chain. See DESIGN.md §3.
 
+mod background;
 mod catalog;
+pub mod connector;
 mod events;
 mod registry;
 
@@ -18,7 +20,9 @@ use crate::core::{
     QuoteRequest, RuleViolation, TxInfo,
 };
 
+pub use background::BackgroundTasks;
 pub use catalog::{CATALOG, VenueInfo, VenueStatus};
+pub use connector::{Access, ConnectContext, ConnectError, Connector};
 pub use events::{EventHub, EventReceiver};
 pub use registry::{ConnectorDescriptor, ImplState, Registry, RegistryEntry};
 
@@ -51,6 +55,18 @@ impl fmt::Display for VenueKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// How a venue executes a trade: a capability the strategy asks for, never inferred from the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Execution {
+    /// A limit order, immediate-or-cancel, priced at the bound (an exchange's or a chain's book).
+    IocLimit,
+    /// A swap with a minimum output (or maximum input) and a deadline (an AMM).
+    SwapMinOut,
+    /// A change of a position's size (a perpetual, a vAMM).
+    PositionChange,
 }
 
 /// A venue instance: a connector name, plus the chain for chain venues
@@ -218,6 +234,25 @@ pub trait Venue: Send + Sync {
     async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
         Ok(0)
     }
+    /// How this venue executes a trade. Every connector declares it; the default, read from the
+    /// kind, serves only venues written before the declaration existed (test doubles).
+    fn execution(&self) -> Execution {
+        match self.kind() {
+            VenueKind::Amm => Execution::SwapMinOut,
+            VenueKind::Perp => Execution::PositionChange,
+            VenueKind::Cex | VenueKind::Clob => Execution::IocLimit,
+        }
+    }
+    /// Starts watching `pairs` (books, pools) and whatever runs in the background (user streams,
+    /// reconcilers, log sync). The tasks are the venue's: [`Venue::close`] stops them, and so does
+    /// dropping the venue when its tasks hold it only weakly (the AMM venues; not yet Binance,
+    /// whose user-stream consumer holds the venue). Calling it again adds pairs.
+    async fn start(&self, _pairs: &[Pair]) -> Result<(), VenueError> {
+        Ok(())
+    }
+    /// Stops everything [`Venue::start`] started. Calls that need no stream (quotes over REST,
+    /// status) keep working.
+    async fn close(&self) {}
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod adoption;
 pub mod balances;
 mod error;
+pub mod evm_connect;
 mod log_sync;
 pub mod native;
 pub mod quoting;

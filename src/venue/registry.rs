@@ -1,5 +1,6 @@
 //! The registry: every venue of the catalog joined with the connector this build contains for it, if
-//! any, and that connector's own statement of how complete it is.
+//! any, and that connector's own statement of how complete it is. The connectors themselves are
+//! listed once, in `crate::connectors` (above `cex`, `amm` and `clob`); nothing here names one.
 
 use serde::Serialize;
 
@@ -27,8 +28,8 @@ impl ImplState {
     }
 }
 
-/// What a connector module declares about itself. Each connector exports one as `DESCRIPTOR`, and
-/// [`Registry::builtin`] lists them.
+/// What a connector declares about itself ([`super::Connector::descriptor`]);
+/// [`Registry::builtin`] joins them with the catalog.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ConnectorDescriptor {
     /// Must match a catalog name.
@@ -53,20 +54,14 @@ pub struct Registry {
     entries: Vec<RegistryEntry>,
 }
 
-/// Connectors compiled into this build. A new connector adds its descriptor here.
-fn builtin_connectors() -> Vec<ConnectorDescriptor> {
-    vec![
-        crate::amm::uniswap_v2::connector::DESCRIPTOR,
-        crate::amm::uniswap_v3::connector::DESCRIPTOR,
-        crate::cex::exchanges::binance::DESCRIPTOR,
-        crate::cex::exchanges::binance::DESCRIPTOR_US,
-    ]
-}
-
 impl Registry {
-    /// The registry of this build.
+    /// The registry of this build: the catalog joined with `crate::connectors::builtin()`.
     pub fn builtin() -> Self {
-        Self::from_parts(CATALOG, &builtin_connectors())
+        let descriptors: Vec<ConnectorDescriptor> = crate::connectors::builtin()
+            .iter()
+            .map(|c| c.descriptor())
+            .collect();
+        Self::from_parts(CATALOG, &descriptors)
     }
 
     /// Joins a catalog with connector descriptors. A descriptor naming no catalog venue is a
@@ -102,7 +97,7 @@ mod tests {
 
     #[test]
     fn every_builtin_connector_names_a_catalog_venue() {
-        for c in builtin_connectors() {
+        for c in crate::connectors::builtin().iter().map(|c| c.descriptor()) {
             assert!(
                 CATALOG.iter().any(|v| v.name == c.name),
                 "{} is not in the catalog",

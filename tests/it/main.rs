@@ -23,6 +23,7 @@ mod binance_mock_streams;
 mod binance_orders;
 mod binance_user_stream;
 mod cli_basics;
+mod connectors;
 mod demo;
 mod evm_balance_cli;
 mod evm_broadcast_hook;

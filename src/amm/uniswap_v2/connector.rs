@@ -3,7 +3,7 @@
 //! whichever is better; reserves are loaded on first use of a pair and then follow `Sync` logs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
@@ -35,8 +35,8 @@ use crate::core::{
 };
 use crate::testkit::deploy::Manifest;
 use crate::venue::{
-    ConnectorDescriptor, EventHub, EventReceiver, ImplState, TxJournal, Venue, VenueError, VenueId,
-    VenueKind,
+    BackgroundTasks, ConnectorDescriptor, EventHub, EventReceiver, Execution, ImplState, TxJournal,
+    Venue, VenueError, VenueId, VenueKind,
 };
 
 /// What this connector declares to the registry.
@@ -107,6 +107,12 @@ pub struct UniswapV2Venue {
     account: Option<Address>,
     events: Arc<EventHub>,
     executor: Option<Arc<SwapExecutor>>,
+    /// Itself, once shared ([`UniswapV2Venue::shared`]): what the sync task of `Venue::start` holds.
+    me: OnceLock<Weak<Self>>,
+    /// How often a started venue follows the chain.
+    sync_interval: Duration,
+    /// The sync task of `Venue::start`.
+    background: BackgroundTasks,
 }
 
 impl std::fmt::Debug for UniswapV2Venue {
@@ -147,6 +153,40 @@ impl UniswapV2Venue {
             account: None,
             events: Arc::new(EventHub::new()),
             executor: None,
+            me: OnceLock::new(),
+            sync_interval: crate::amm::evm_connect::DEFAULT_SYNC_INTERVAL,
+            background: BackgroundTasks::new(),
+        })
+    }
+
+    /// How often a started venue follows the chain.
+    pub fn with_sync_interval(mut self, every: Duration) -> Self {
+        self.sync_interval = every;
+        self
+    }
+
+    /// The venue behind an `Arc`, able to [`Venue::start`] its own sync task (which holds it
+    /// weakly, so that dropping the venue stops the task).
+    pub fn shared(self) -> Arc<Self> {
+        let me = Arc::new(self);
+        let _ = me.me.set(Arc::downgrade(&me));
+        me
+    }
+
+    /// Refreshes every `every` while the venue lives.
+    fn follow(me: Weak<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(v) = me.upgrade() else { return };
+                if let Err(e) = v.refresh().await {
+                    tracing::warn!(venue = %v.id, error = %e, "pool sync failed");
+                    v.events.publish(VenueEvent::ConnectionLost {
+                        reason: e.to_string(),
+                    });
+                }
+            }
         })
     }
 
@@ -644,6 +684,34 @@ impl Venue for UniswapV2Venue {
 
     fn kind(&self) -> VenueKind {
         VenueKind::Amm
+    }
+
+    fn execution(&self) -> Execution {
+        Execution::SwapMinOut
+    }
+
+    /// Loads the pools of each pair, then follows the chain in the background.
+    async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {
+        for pair in pairs {
+            let base = self.resolve_token(pair.base.as_str()).await?;
+            let quote = self.resolve_token(pair.quote.as_str()).await?;
+            let (a, b) = token_addresses(&base, &quote)?;
+            self.track_pair(a, b).await?;
+        }
+        if self.background.running() == 0 {
+            let me = self.me.get().cloned().ok_or_else(|| {
+                VenueError::InvalidRequest(format!(
+                    "{}: only a shared venue (UniswapV2Venue::shared) follows the chain by itself",
+                    self.id
+                ))
+            })?;
+            self.background.keep(Self::follow(me, self.sync_interval));
+        }
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.background.stop_all();
     }
 
     async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {

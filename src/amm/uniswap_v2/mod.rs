@@ -4,6 +4,7 @@
 //! - [`state`]: pairs discovered through the factory, reserves kept current from `Sync` logs.
 
 pub mod abi;
+pub mod connect;
 pub mod connector;
 pub mod math;
 pub mod state;

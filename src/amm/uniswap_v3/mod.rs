@@ -4,6 +4,7 @@
 //! - [`ticks`]: initialized ticks and the bitmap-word stepping the swap loop depends on.
 
 pub mod abi;
+pub mod connect;
 pub mod connector;
 pub mod math;
 pub mod pool;

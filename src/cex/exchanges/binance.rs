@@ -38,7 +38,8 @@ use crate::core::{
     QuoteRequest, Side, TimeInForce, VenueEvent,
 };
 use crate::venue::{
-    ConnectorDescriptor, EventHub, EventReceiver, ImplState, Venue, VenueError, VenueId, VenueKind,
+    BackgroundTasks, ConnectorDescriptor, EventHub, EventReceiver, Execution, ImplState, Venue,
+    VenueError, VenueId, VenueKind,
 };
 
 use super::binance_api::{
@@ -153,6 +154,8 @@ struct Inner {
     user_stream: Mutex<Option<UserStreamTask>>,
     /// Serializes `start_user_stream` (two starts would share, then close, one listenKey).
     user_stream_start: tokio::sync::Mutex<()>,
+    /// What `Venue::start` runs besides books and the user stream (the reconciler).
+    background: BackgroundTasks,
 }
 
 /// The running user stream.
@@ -223,12 +226,18 @@ impl BinanceSpot {
                 books: Mutex::new(HashMap::new()),
                 user_stream: Mutex::new(None),
                 user_stream_start: tokio::sync::Mutex::new(()),
+                background: BackgroundTasks::new(),
             }),
         })
     }
 
     pub fn config(&self) -> &BinanceConfig {
         &self.inner.cfg
+    }
+
+    /// The tasks `Venue::start` started (the reconciler), stopped by `Venue::close`.
+    pub(crate) fn background_tasks(&self) -> &BackgroundTasks {
+        &self.inner.background
     }
 
     /// The REST client (its limiter and clock), for tests and tools.
@@ -856,6 +865,18 @@ impl Venue for BinanceSpot {
 
     fn kind(&self) -> VenueKind {
         VenueKind::Cex
+    }
+
+    fn execution(&self) -> Execution {
+        Execution::IocLimit
+    }
+
+    async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {
+        super::binance_connect::start(self, pairs).await
+    }
+
+    async fn close(&self) {
+        super::binance_connect::close(self).await
     }
 
     async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {

@@ -4,6 +4,7 @@
 pub mod binance;
 pub mod binance_api;
 pub mod binance_book;
+pub mod binance_connect;
 pub mod binance_depth;
 pub mod binance_listen_key;
 pub mod binance_sign;
