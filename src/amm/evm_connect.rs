@@ -105,24 +105,20 @@ pub async fn open(
     }
     let manifest = match &c.manifest {
         None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                ConnectError::bad_value(id, ctx, "manifest", format!("{}: {e}", path.display()))
-            })?;
-            let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-                ConnectError::bad_value(
-                    id,
-                    ctx,
-                    "manifest",
-                    format!("{}: not a deployment manifest: {e}", path.display()),
-                )
-            })?;
-            Some(m)
-        }
+        Some(path) => Some(
+            Manifest::read_file(path)
+                .map_err(|e| ConnectError::bad_value(id, ctx, "manifest", e.to_string()))?,
+        ),
     };
     let client = EvmClient::connect(spec, &url)
         .await
         .map_err(|e| ConnectError::venue(id, VenueError::Chain(e.to_string())))?;
+    // A manifest is for the node it was deployed on: refuse one of another chain or genesis.
+    if let (Some(m), Some(path)) = (&manifest, &c.manifest) {
+        m.check_on(&path.display().to_string(), client.provider())
+            .await
+            .map_err(|e| ConnectError::bad_value(id, ctx, "manifest", e.to_string()))?;
+    }
     let mut tokens = TokenBook::from_chain_spec(spec);
     if let Some(m) = &manifest {
         tokens.add_manifest(m);
