@@ -7,6 +7,7 @@ mod arb;
 mod balance;
 mod book;
 mod chains;
+mod connect;
 mod demo;
 mod history;
 mod keys;
