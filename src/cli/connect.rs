@@ -52,3 +52,74 @@ fn pair_list(pairs: &[Pair]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The venue id of `--venue ID [--chain CHAIN]`: `--venue uniswap_v3 --chain anvil` and
+/// `--venue uniswap_v3@anvil` are the same venue; a chain given twice must agree.
+pub fn venue_id(venue: &str, chain: Option<&str>) -> Result<VenueId, CliError> {
+    let id: VenueId = venue.parse()?;
+    match (id.chain.as_deref(), chain) {
+        (_, None) => Ok(id),
+        (None, Some(c)) => Ok(VenueId::new(&id.connector, Some(c))),
+        (Some(a), Some(b)) if a == b => Ok(id),
+        (Some(a), Some(b)) => {
+            Err(format!("--venue {venue} is on chain {a}, but --chain says {b}").into())
+        }
+    }
+}
+
+/// A `[connect.<venue>]` table made from a command's flags: only the flags given, under the
+/// connector's own key names (a connector refuses a key it does not take, naming it).
+#[derive(Debug, Default)]
+pub struct FlagTable(toml::Table);
+
+impl FlagTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` when the flag was given.
+    pub fn put(mut self, key: &str, value: Option<impl Into<toml::Value>>) -> Self {
+        if let Some(v) = value {
+            self.0.insert(key.to_string(), v.into());
+        }
+        self
+    }
+
+    pub fn table(&self) -> &toml::Table {
+        &self.0
+    }
+}
+
+/// Where the tables of flag-made venues come from, in messages.
+pub const COMMAND_LINE: &str = "command line";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_and_chain_flags_make_one_id() {
+        let id = |v: &str, c: Option<&str>| venue_id(v, c).map(|i| i.to_string());
+        assert_eq!(id("uniswap_v3", Some("anvil")).unwrap(), "uniswap_v3@anvil");
+        assert_eq!(id("uniswap_v3@anvil", None).unwrap(), "uniswap_v3@anvil");
+        assert_eq!(
+            id("uniswap_v3@anvil", Some("anvil")).unwrap(),
+            "uniswap_v3@anvil"
+        );
+        assert_eq!(id("binance", None).unwrap(), "binance");
+        let e = id("uniswap_v3@anvil", Some("ethereum")).unwrap_err();
+        assert!(e.to_string().contains("--chain"), "{e}");
+        assert!(id("Uniswap V3", None).is_err());
+    }
+
+    #[test]
+    fn only_given_flags_enter_the_table() {
+        let t = FlagTable::new()
+            .put("rpc_url", Some("http://127.0.0.1:8545"))
+            .put("manifest", None::<String>)
+            .put("account_index", Some(3i64));
+        assert_eq!(t.table().len(), 2);
+        assert_eq!(t.table()["account_index"].as_integer(), Some(3));
+        assert!(!t.table().contains_key("manifest"));
+    }
+}

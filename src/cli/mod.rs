@@ -16,6 +16,7 @@ mod output;
 mod quote;
 mod recover;
 mod swap;
+mod swap_venue;
 mod venues;
 mod wallet;
 

@@ -18,7 +18,7 @@ use sluice::core::{
 use sluice::venue::Venue;
 use sluice::wallet::WalletStore;
 
-use super::quote::{VenueArgs, open_venue, resolve_pair};
+use super::swap_venue::{VenueArgs, open_venue, resolve_pair};
 use super::wallet::password;
 use super::{CliError, Context, Table, print_json};
 
