@@ -1,8 +1,10 @@
 //! `sluice arb --config FILE`: runs the arbitrage strategy until Ctrl-C (then no new orders; in-flight
 //! ones are followed to the end), showing the edge in each direction, actions, fills and PnL.
 //!
-//! The file is the strategy's TOML (see `strategy::arb::ArbConfig`) plus a `[connect]` table saying
-//! how to reach each venue:
+//! The file is the strategy's TOML (see `strategy::arb::ArbConfig`) plus a `[connect.<venue>]`
+//! table per venue saying how to reach it. Each table is read by that venue's connector (through
+//! `sluice::connectors`: this command names no connector), which refuses a key it does not take;
+//! both venues are then started on their pairs. For example:
 //!
 //! ```toml
 //! [connect.binance]                 # optional: the production URLs are the default

@@ -76,21 +76,22 @@ async fn open_venue(
             .put("manifest", manifest.map(|m| m.display().to_string()))
     };
     let pairs = std::slice::from_ref(pair);
-    if args.manifest.is_none() && id.chain.as_deref() == Some("anvil") {
-        if let Some(cached) = cached_manifest() {
-            match sluice::connectors::connect(&id, table(Some(&cached)).table(), &cc).await {
-                Ok(v) => {
-                    v.start(pairs).await?;
-                    return Ok(v);
-                }
-                Err(ConnectError::BadValue { key, reason, .. }) if key == "manifest" => {
-                    tracing::warn!(
-                        "{reason}; the cached test deployment's manifest is not used (pass \
-                         --manifest for this node's deployment)"
-                    );
-                }
-                Err(e) => return Err(e.into()),
+    if args.manifest.is_none()
+        && id.chain.as_deref() == Some("anvil")
+        && let Some(cached) = cached_manifest()
+    {
+        match sluice::connectors::connect(&id, table(Some(&cached)).table(), &cc).await {
+            Ok(v) => {
+                v.start(pairs).await?;
+                return Ok(v);
             }
+            Err(ConnectError::BadValue { key, reason, .. }) if key == "manifest" => {
+                tracing::warn!(
+                    "{reason}; the cached test deployment's manifest is not used (pass \
+                     --manifest for this node's deployment)"
+                );
+            }
+            Err(e) => return Err(e.into()),
         }
     }
     super::connect::open(&id, table(args.manifest.as_ref()).table(), &cc, pairs).await
