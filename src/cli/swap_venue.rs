@@ -21,24 +21,23 @@ use sluice::venue::Venue;
 
 use super::{CliError, Context};
 
-/// The AMM connectors these commands drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The AMM connectors `swap` drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmmVenueName {
-    #[value(name = "uniswap_v2")]
     UniswapV2,
-    #[value(name = "uniswap_v3")]
     UniswapV3,
 }
 
-/// Where the venue is and what it trades: shared by `quote` and `swap`.
+/// Where the venue is and what it trades.
 #[derive(Debug, clap::Args)]
 pub struct VenueArgs {
-    /// The AMM.
+    /// The AMM venue: uniswap_v3@anvil, or uniswap_v2|uniswap_v3 with `--chain`.
     #[arg(long)]
-    pub venue: AmmVenueName,
-    /// The chain (a name from `sluice chains`).
+    pub venue: String,
+    /// The chain (a name from `sluice chains`): `--venue uniswap_v3 --chain anvil` is the venue
+    /// `uniswap_v3@anvil`.
     #[arg(long)]
-    pub chain: String,
+    pub chain: Option<String>,
     /// The node's JSON-RPC URL; default: the chain spec's first.
     #[arg(long)]
     pub rpc_url: Option<String>,
@@ -48,6 +47,26 @@ pub struct VenueArgs {
     /// matches the node.
     #[arg(long, env = "SLUICE_MANIFEST")]
     pub manifest: Option<PathBuf>,
+}
+
+impl VenueArgs {
+    /// The connector and the chain of `--venue ID [--chain CHAIN]`.
+    pub fn target(&self) -> Result<(AmmVenueName, String), CliError> {
+        let id = super::connect::venue_id(&self.venue, self.chain.as_deref())?;
+        let name = match id.connector.as_str() {
+            "uniswap_v2" => AmmVenueName::UniswapV2,
+            "uniswap_v3" => AmmVenueName::UniswapV3,
+            _ => {
+                return Err(
+                    format!("`sluice swap` drives uniswap_v2 and uniswap_v3, not {id}").into(),
+                );
+            }
+        };
+        let chain = id.chain.clone().ok_or_else(|| {
+            format!("{id} runs on a chain: name it with --chain or as {id}@CHAIN")
+        })?;
+        Ok((name, chain))
+    }
 }
 
 /// A connected AMM venue of either kind.
@@ -117,7 +136,7 @@ async fn load_manifest(
     if let Some(path) = &args.manifest {
         return Ok(Some(Manifest::load_checked(path, provider).await?));
     }
-    if args.chain != "anvil" {
+    if args.target()?.1 != "anvil" {
         return Ok(None);
     }
     let Some(snapshot) = cache_dir()
@@ -144,7 +163,8 @@ pub async fn open_venue(
     args: &VenueArgs,
     ctx: &Context,
 ) -> Result<(AmmVenue, DynProvider, &'static str), CliError> {
-    let spec: &ChainSpec = ctx.chain(&args.chain)?;
+    let (which, chain) = args.target()?;
+    let spec: &ChainSpec = ctx.chain(&chain)?;
     let url = match &args.rpc_url {
         Some(u) => u.clone(),
         None => spec
@@ -164,7 +184,7 @@ pub async fn open_venue(
         tokens.add_manifest(m);
     }
     let native = Asset::new(&spec.native.symbol)?;
-    let venue = match args.venue {
+    let venue = match which {
         AmmVenueName::UniswapV2 => {
             let contracts = match &manifest {
                 Some(m) => V2Contracts::from(m),
@@ -186,7 +206,7 @@ pub async fn open_venue(
             )
         }
     };
-    let name = match args.venue {
+    let name = match which {
         AmmVenueName::UniswapV2 => "uniswap_v2",
         AmmVenueName::UniswapV3 => "uniswap_v3",
     };

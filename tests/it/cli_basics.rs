@@ -214,4 +214,25 @@ fn venue_commands_go_through_the_registry() {
         "1",
     ]);
     assert!(err.contains("--chain says ethereum"), "{err}");
+    // `swap` takes the same venue ids (`uniswap_v3@anvil` or `uniswap_v3 --chain anvil`).
+    let swap = |venue: &str, chain: &str| {
+        refused(&[
+            "swap",
+            "--venue",
+            venue,
+            "--chain",
+            chain,
+            "--wallet",
+            "main",
+            "WETH-USDC",
+            "sell",
+            "1",
+            "--slippage",
+            "1",
+        ])
+    };
+    let err = swap("uniswap_v3@anvil", "ethereum");
+    assert!(err.contains("--chain says ethereum"), "{err}");
+    let err = swap("binance", "anvil");
+    assert!(err.contains("drives uniswap_v2 and uniswap_v3"), "{err}");
 }
