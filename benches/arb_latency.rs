@@ -42,6 +42,7 @@ use sluice::core::{
 };
 use sluice::strategy::arb::{ArbConfig, Decision, Evaluator};
 use sluice::testkit::arb_toml::StrategyToml;
+use sluice::venue::Execution;
 
 const SYMBOL: &str = "ETHUSDT";
 const TICK: i64 = 1; // 0.01 in hundredths
@@ -477,7 +478,7 @@ impl Pipeline {
             .eval
             .orders(
                 &proposal,
-                [false, true],
+                [Execution::IocLimit, Execution::SwapMinOut],
                 [&self.rules[0], &self.rules[1]],
                 [
                     ClientOrderId::generate("sla"),
