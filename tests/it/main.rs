@@ -30,6 +30,7 @@ mod evm_client;
 mod evm_erc20;
 mod evm_nonce;
 mod evm_tracker;
+mod parser_fuzz;
 mod uniswap_native_eth;
 mod uniswap_v2_quotes;
 mod uniswap_v2_swaps;
