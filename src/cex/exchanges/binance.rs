@@ -291,14 +291,20 @@ impl BinanceSpot {
             .param("symbol", &symbol)
             .cost(REQUEST_WEIGHT, 20)
             .cost(RAW_REQUESTS, 1);
-        let body = self.inner.rest.request(&req).await?;
-        let info: ExchangeInfo = decode("exchangeInfo", &body)?;
-        let market = info
-            .symbols
-            .iter()
-            .find(|s| s.symbol == symbol)
-            .and_then(|s| self.market_of(s))
-            .filter(|m| &m.rules.pair == pair);
+        let market = match self.inner.rest.request(&req).await {
+            Ok(body) => decode::<ExchangeInfo>("exchangeInfo", &body)?
+                .symbols
+                .iter()
+                .find(|s| s.symbol == symbol)
+                .and_then(|s| self.market_of(s))
+                .filter(|m| &m.rules.pair == pair),
+            // delisted: `Invalid symbol.`
+            Err(CexError::Api {
+                code: code::BAD_SYMBOL,
+                ..
+            }) => None,
+            Err(e) => return Err(e.into()),
+        };
         let mut guard = self.inner.markets.lock().await;
         let mut m = Markets::default();
         if let Some(old) = guard.as_ref() {
