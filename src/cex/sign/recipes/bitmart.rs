@@ -4,8 +4,11 @@
 
 use reqwest::Method;
 
-use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts, SigningRecipe};
-use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+use super::{
+    Credentials, KeyForm, PassphraseHmac, SignError, SignRequest, SignedParts, SigningRecipe,
+    headers_only,
+};
+use crate::cex::sign::hmac::Encoding;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BitMart;
@@ -37,21 +40,15 @@ impl SigningRecipe for BitMart {
     }
 
     fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let key = super::hmac_key(self, creds)?;
-        let memo = super::passphrase(self, creds)?;
-        let text = Self::pre_sign_text(req, memo);
-        Ok(SignedParts {
-            headers: vec![
-                ("X-BM-KEY", creds.api_key().to_string()),
-                ("X-BM-TIMESTAMP", req.time_ms.to_string()),
-                (
-                    "X-BM-SIGN",
-                    hmac_encoded(HmacHash::Sha256, key, &[&text], Encoding::Hex),
-                ),
-            ],
-            query: Vec::new(),
-            body: None,
-        })
+        let hm = PassphraseHmac::of(self, creds)?;
+        Ok(headers_only(vec![
+            ("X-BM-KEY", hm.api_key.to_string()),
+            ("X-BM-TIMESTAMP", req.time_ms.to_string()),
+            (
+                "X-BM-SIGN",
+                hm.sign(&Self::pre_sign_text(req, hm.passphrase), Encoding::Hex),
+            ),
+        ]))
     }
 }
 

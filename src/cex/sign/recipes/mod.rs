@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::hmac::{Encoding, HmacHash, hmac_encoded};
 use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts};
 
 mod ascendex;
@@ -73,6 +74,46 @@ fn wrong_form(recipe: &dyn SigningRecipe, creds: &Credentials) -> SignError {
 /// The request's method as the venues write it (`GET`, `POST`, …).
 fn method<'r>(req: &'r SignRequest<'_>) -> &'r str {
     req.method.as_str()
+}
+
+/// `time + METHOD + path(?query) + body`, the pre-sign text of OKX, KuCoin and Coinbase Exchange,
+/// each writing `time` its own way.
+fn time_method_path_body(time: &str, req: &SignRequest<'_>) -> Vec<u8> {
+    let mut text = format!("{time}{}{}", method(req), req.path_and_query()).into_bytes();
+    text.extend_from_slice(req.body);
+    text
+}
+
+/// What a passphrase-HMAC recipe (OKX, KuCoin, Coinbase Exchange, BitMart) signs with: the API
+/// key, the HMAC-SHA256 key and the passphrase (BitMart's memo), checked against the recipe.
+struct PassphraseHmac<'c> {
+    api_key: &'c str,
+    key: &'c [u8],
+    passphrase: &'c str,
+}
+
+impl<'c> PassphraseHmac<'c> {
+    fn of(recipe: &dyn SigningRecipe, creds: &'c Credentials) -> Result<Self, SignError> {
+        Ok(Self {
+            key: hmac_key(recipe, creds)?,
+            passphrase: passphrase(recipe, creds)?,
+            api_key: creds.api_key(),
+        })
+    }
+
+    /// HMAC-SHA256 of `msg`, encoded.
+    fn sign(&self, msg: &[u8], encoding: Encoding) -> String {
+        hmac_encoded(HmacHash::Sha256, self.key, &[msg], encoding)
+    }
+}
+
+/// Signed parts that only add `headers`, in this order.
+fn headers_only(headers: Vec<(&'static str, String)>) -> SignedParts {
+    SignedParts {
+        headers,
+        query: Vec::new(),
+        body: None,
+    }
 }
 
 #[cfg(test)]
