@@ -4,10 +4,9 @@
 
 use reqwest::Method;
 
-use super::{
-    Credentials, KeyForm, PassphraseHmac, SignError, SignRequest, SignedParts, SigningRecipe,
-    headers_only,
-};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest};
 use crate::cex::sign::hmac::Encoding;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,29 +25,19 @@ impl BitMart {
     }
 }
 
-impl SigningRecipe for BitMart {
-    fn name(&self) -> &'static str {
-        "bitmart"
-    }
+impl PassphraseRecipe for BitMart {
+    const NAME: &'static str = "bitmart";
+    const KEY_FORM: KeyForm = KeyForm::HmacRaw;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacRaw
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let hm = PassphraseHmac::of(self, creds)?;
-        Ok(headers_only(vec![
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
+        vec![
             ("X-BM-KEY", hm.api_key.to_string()),
             ("X-BM-TIMESTAMP", req.time_ms.to_string()),
             (
                 "X-BM-SIGN",
                 hm.sign(&Self::pre_sign_text(req, hm.passphrase), Encoding::Hex),
             ),
-        ]))
+        ]
     }
 }
 

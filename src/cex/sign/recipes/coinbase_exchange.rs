@@ -3,10 +3,9 @@
 //! `CB-ACCESS-TIMESTAMP` (whole seconds) and `CB-ACCESS-PASSPHRASE`. No signed example is
 //! published.
 
-use super::{
-    Credentials, KeyForm, PassphraseHmac, SignError, SignRequest, SignedParts, SigningRecipe,
-    headers_only, time_method_path_body,
-};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest, time_method_path_body};
 use crate::cex::sign::hmac::Encoding;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,22 +18,12 @@ impl CoinbaseExchange {
     }
 }
 
-impl SigningRecipe for CoinbaseExchange {
-    fn name(&self) -> &'static str {
-        "coinbase exchange"
-    }
+impl PassphraseRecipe for CoinbaseExchange {
+    const NAME: &'static str = "coinbase exchange";
+    const KEY_FORM: KeyForm = KeyForm::HmacBase64;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacBase64
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let hm = PassphraseHmac::of(self, creds)?;
-        Ok(headers_only(vec![
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
+        vec![
             ("CB-ACCESS-KEY", hm.api_key.to_string()),
             (
                 "CB-ACCESS-SIGN",
@@ -42,7 +31,7 @@ impl SigningRecipe for CoinbaseExchange {
             ),
             ("CB-ACCESS-TIMESTAMP", req.time_s().to_string()),
             ("CB-ACCESS-PASSPHRASE", hm.passphrase.to_string()),
-        ]))
+        ]
     }
 }
 

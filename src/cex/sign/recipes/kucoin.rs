@@ -3,10 +3,9 @@
 //! base64(HMAC-SHA256(secret, passphrase)) (the passphrase is signed too) and
 //! `KC-API-KEY-VERSION: 2`. No signed example is published.
 
-use super::{
-    Credentials, KeyForm, PassphraseHmac, SignError, SignRequest, SignedParts, SigningRecipe,
-    headers_only, time_method_path_body,
-};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest, time_method_path_body};
 use crate::cex::sign::hmac::Encoding;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,29 +18,19 @@ impl KuCoinV2 {
     }
 }
 
-impl SigningRecipe for KuCoinV2 {
-    fn name(&self) -> &'static str {
-        "kucoin"
-    }
+impl PassphraseRecipe for KuCoinV2 {
+    const NAME: &'static str = "kucoin";
+    const KEY_FORM: KeyForm = KeyForm::HmacRaw;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacRaw
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let hm = PassphraseHmac::of(self, creds)?;
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
         let b64 = |m: &[u8]| hm.sign(m, Encoding::Base64);
-        Ok(headers_only(vec![
+        vec![
             ("KC-API-KEY", hm.api_key.to_string()),
             ("KC-API-SIGN", b64(&Self::pre_sign_text(req))),
             ("KC-API-TIMESTAMP", req.time_ms.to_string()),
             ("KC-API-PASSPHRASE", b64(hm.passphrase.as_bytes())),
             ("KC-API-KEY-VERSION", "2".to_string()),
-        ]))
+        ]
     }
 }
 

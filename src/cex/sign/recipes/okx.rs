@@ -2,10 +2,9 @@
 //! timestamp + METHOD + requestPath(+?query) + body)), `OK-ACCESS-TIMESTAMP` (ISO-8601 UTC with
 //! milliseconds) and `OK-ACCESS-PASSPHRASE` (as given). No signed example is published.
 
-use super::{
-    Credentials, KeyForm, PassphraseHmac, SignError, SignRequest, SignedParts, SigningRecipe,
-    headers_only, time_method_path_body,
-};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest, time_method_path_body};
 use crate::cex::sign::hmac::Encoding;
 use crate::cex::sign::time::iso8601_millis;
 
@@ -19,22 +18,12 @@ impl Okx {
     }
 }
 
-impl SigningRecipe for Okx {
-    fn name(&self) -> &'static str {
-        "okx"
-    }
+impl PassphraseRecipe for Okx {
+    const NAME: &'static str = "okx";
+    const KEY_FORM: KeyForm = KeyForm::HmacRaw;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacRaw
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let hm = PassphraseHmac::of(self, creds)?;
-        Ok(headers_only(vec![
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
+        vec![
             ("OK-ACCESS-KEY", hm.api_key.to_string()),
             (
                 "OK-ACCESS-SIGN",
@@ -42,7 +31,7 @@ impl SigningRecipe for Okx {
             ),
             ("OK-ACCESS-TIMESTAMP", iso8601_millis(req.time_ms)),
             ("OK-ACCESS-PASSPHRASE", hm.passphrase.to_string()),
-        ]))
+        ]
     }
 }
 
