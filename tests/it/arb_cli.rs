@@ -173,6 +173,16 @@ async fn sluice_out(home: &Path, args: &[&str]) -> (bool, String, String) {
     cli.finish(CLI.command(args, Some(home))).await
 }
 
+/// `sluice recover` succeeded and the outcome it printed (JSON) starts with `prefix`.
+fn assert_settled(ok: bool, out: &str, err: &str, prefix: &str) {
+    assert!(ok, "{err}");
+    let settled: serde_json::Value = serde_json::from_str(out).unwrap();
+    assert!(
+        settled["outcome"].as_str().unwrap().starts_with(prefix),
+        "{settled}"
+    );
+}
+
 /// Starts `sluice arb`, waits for a line of stdout matching `pred`, then Ctrl-C and a clean exit;
 /// the lines seen.
 async fn arb_until_then_stop(
@@ -293,15 +303,7 @@ async fn an_interrupted_run_on_another_pair_refuses_arb_until_recover_abandons_i
 
     let (ok, out, err) =
         sluice_out(&home, &["recover", "--run", &run, "--abandon", "--json"]).await;
-    assert!(ok, "{err}");
-    let settled: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(
-        settled["outcome"]
-            .as_str()
-            .unwrap()
-            .starts_with("abandoned by the user"),
-        "{settled}"
-    );
+    assert_settled(ok, &out, &err, "abandoned by the user");
     // settled: the next start trades
     arb_until_then_stop(&home, &config_file, "a trade", |l| {
         event(l)["event"] == "order_sent"
@@ -498,15 +500,7 @@ async fn a_run_killed_between_its_legs_is_not_touched_by_another_config_until_re
         ],
     )
     .await;
-    assert!(ok, "{err}");
-    let settled: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(
-        settled["outcome"]
-            .as_str()
-            .unwrap()
-            .starts_with("closed by the user"),
-        "{settled}"
-    );
+    assert_settled(ok, &out, &err, "closed by the user");
     let j = Journal::open(&journal_path).unwrap();
     let scope = j.run_scope(killed).unwrap();
     let net = sluice::store::canonical_positions(scope.as_ref(), &j.run_positions(killed).unwrap())
