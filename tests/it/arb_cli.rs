@@ -12,85 +12,16 @@ use std::time::Duration;
 use rust_decimal_macros::dec;
 use sluice::core::OrderState;
 use sluice::store::Journal;
-use sluice::testkit::anvil::DEV_MNEMONIC;
 use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions};
 use sluice::testkit::arb_toml::StrategyToml;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
-use tokio::sync::mpsc;
 
-const PASSWORD: &str = "arb cli test password";
+use crate::cli_support::{Cli, arb_env, interrupt, lines};
+
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Runs a short sluice command in `home` with `stdin`; panics unless it succeeds.
-async fn sluice_ok(home: &Path, args: &[&str], stdin: &str) {
-    use tokio::io::AsyncWriteExt;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .env("SLUICE_HOME", home)
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
-    drop(input);
-    let out = tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sluice {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Forwards each line of `pipe` to a channel (and ends with it).
-fn lines(pipe: impl AsyncRead + Unpin + Send + 'static) -> mpsc::UnboundedReceiver<String> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut reader = BufReader::new(pipe).lines();
-        while let Ok(Some(line)) = reader.next_line().await {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// Reads lines into `seen` until one satisfies `pred` (bounded).
-async fn until(
-    rx: &mut mpsc::UnboundedReceiver<String>,
-    seen: &mut Vec<String>,
-    what: &str,
-    pred: impl Fn(&str) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(line)) => {
-                let hit = pred(&line);
-                seen.push(line);
-                if hit {
-                    return;
-                }
-            }
-            Ok(None) => panic!("output ended before {what}: {seen:#?}"),
-            Err(_) => panic!("no {what} within {WAIT:?}: {seen:#?}"),
-        }
-    }
-}
-
-/// The strategy (amm_first, 1 ETH, no trade limit) and the `[connect]` tables for `env`.
-fn config(env: &ArbEnv, manifest: &Path) -> String {
-    let strategy = StrategyToml::default().text();
-    format!("{strategy}\n{}", env.connect_toml("dev", manifest).unwrap())
-}
+const CLI: Cli = Cli {
+    password: "arb cli test password",
+    wait: WAIT,
+};
 
 fn event(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or(serde_json::Value::Null)
@@ -101,52 +32,21 @@ fn event(line: &str) -> serde_json::Value {
 async fn arb_home(env: &ArbEnv) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
-    sluice_ok(
-        &home,
-        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
-        &format!("{DEV_MNEMONIC}\n"),
-    )
-    .await;
-    sluice_ok(
-        &home,
-        &["keys", "add", "--venue", "binance", "--stdin"],
-        &format!("{}\n{}\n", env.mock.api_key(), env.mock.api_secret()),
-    )
-    .await;
-    let config_file = tmp.path().join("arb.toml");
-    let manifest = tmp.path().join("manifest.json");
-    std::fs::write(&config_file, config(env, &manifest)).unwrap();
+    let config_file = CLI.arb_setup(env, &home, tmp.path()).await;
     (tmp, home, config_file)
 }
 
 /// `sluice arb --json --config FILE` in `home`, stdout and stderr piped, killed if dropped.
 fn spawn_arb(home: &Path, config_file: &Path) -> tokio::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["arb", "--json", "--config"])
-        .arg(config_file)
-        .env("SLUICE_HOME", home)
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
+    let mut c = CLI.command(["arb", "--json", "--config"], Some(home));
+    c.arg(config_file).spawn().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
     // The chain and the exchange (the book 100 USDT above the pool), and the trader's router
     // approval done beforehand, so that its only transaction is the swap.
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 1,
-        preapprove_router: true,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), 1, true).await;
     let (_tmp, home, config_file) = arb_home(&env).await;
 
     let nonce = env.nonce().await.unwrap();
@@ -157,15 +57,13 @@ async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
 
     // The trade is in flight: its swap waits in the transaction pool.
-    until(&mut out, &mut stdout, "the swap in the pool", |l| {
+    CLI.until(&mut out, &mut stdout, "the swap in the pool", |l| {
         let e = event(l);
         e["event"] == "order_update" && e["venue"] == "uniswap_v3@anvil" && e["state"] == "open"
     })
     .await;
-    let pid = i32::try_from(child.id().unwrap()).unwrap();
-    // SAFETY: kill(2) on the pid of a child this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    until(&mut err, &mut stderr, "the stop notice", |l| {
+    interrupt(&child);
+    CLI.until(&mut err, &mut stderr, "the stop notice", |l| {
         l.contains("stopping: no new orders")
     })
     .await;
@@ -225,26 +123,18 @@ async fn ctrl_c_stops_cleanly_after_following_the_trade_in_flight() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_right_after_the_start_still_stops_cleanly() {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 2,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), 2, false).await;
     let (_tmp, home, config_file) = arb_home(&env).await;
     let mut child = spawn_arb(&home, &config_file);
     let mut out = lines(child.stdout.take().unwrap());
     let mut err = lines(child.stderr.take().unwrap());
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     // Ctrl-C as soon as the run says it started, before it has shown anything else.
-    until(&mut err, &mut stderr, "the start", |l| {
+    CLI.until(&mut err, &mut stderr, "the start", |l| {
         l.contains("started; Ctrl-C stops")
     })
     .await;
-    let pid = i32::try_from(child.id().unwrap()).unwrap();
-    // SAFETY: kill(2) on the pid of a child this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    interrupt(&child);
     let status = tokio::time::timeout(WAIT, child.wait())
         .await
         .expect("sluice arb did not exit after Ctrl-C")
@@ -276,22 +166,21 @@ async fn ctrl_c_right_after_the_start_still_stops_cleanly() {
 
 /// A sluice command in `home`: its exit status, stdout and stderr.
 async fn sluice_out(home: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .env("SLUICE_HOME", home)
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(180), out)
-        .await
-        .expect("sluice did not finish")
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let cli = Cli {
+        wait: Duration::from_secs(180),
+        ..CLI
+    };
+    cli.finish(CLI.command(args, Some(home))).await
+}
+
+/// `sluice recover` succeeded and the outcome it printed (JSON) starts with `prefix`.
+fn assert_settled(ok: bool, out: &str, err: &str, prefix: &str) {
+    assert!(ok, "{err}");
+    let settled: serde_json::Value = serde_json::from_str(out).unwrap();
+    assert!(
+        settled["outcome"].as_str().unwrap().starts_with(prefix),
+        "{settled}"
+    );
 }
 
 /// Starts `sluice arb`, waits for a line of stdout matching `pred`, then Ctrl-C and a clean exit;
@@ -324,9 +213,7 @@ async fn arb_until_then_stop(
             _ = tokio::time::sleep_until(deadline) => panic!("no {what}: {seen:#?}"),
         }
     }
-    let pid = i32::try_from(child.id().unwrap()).unwrap();
-    // SAFETY: kill(2) on the pid of a child this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    interrupt(&child);
     let status = tokio::time::timeout(WAIT, child.wait())
         .await
         .unwrap()
@@ -338,13 +225,7 @@ async fn arb_until_then_stop(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_run_on_another_pair_refuses_arb_until_recover_abandons_it() {
     // the book 100 USDT above the pool: a start that may trade, trades at once
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 3,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), 3, false).await;
     let (_tmp, home, config_file) = arb_home(&env).await;
     let journal_path = home.join("journal.sqlite");
     // an earlier arb on BTC-USDT, killed after buying 0.5 BTC
@@ -422,15 +303,7 @@ async fn an_interrupted_run_on_another_pair_refuses_arb_until_recover_abandons_i
 
     let (ok, out, err) =
         sluice_out(&home, &["recover", "--run", &run, "--abandon", "--json"]).await;
-    assert!(ok, "{err}");
-    let settled: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(
-        settled["outcome"]
-            .as_str()
-            .unwrap()
-            .starts_with("abandoned by the user"),
-        "{settled}"
-    );
+    assert_settled(ok, &out, &err, "abandoned by the user");
     // settled: the next start trades
     arb_until_then_stop(&home, &config_file, "a trade", |l| {
         event(l)["event"] == "order_sent"
@@ -463,13 +336,7 @@ async fn an_interrupted_run_on_another_pair_refuses_arb_until_recover_abandons_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manual_order_killed_before_its_answer_is_adopted_by_the_next_start() {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3000),
-        account_index: 4,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3000), 4, false).await;
     let (tmp, home, _) = arb_home(&env).await;
     // a start that never trades: it only reconciles
     let quiet = tmp.path().join("quiet.toml");
@@ -489,35 +356,34 @@ async fn a_manual_order_killed_before_its_answer_is_adopted_by_the_next_start() 
     // the exchange executes at once but answers after 5 s: killed in between
     env.mock.set_ack_delay(Duration::from_secs(5));
     let journal_path = home.join("journal.sqlite");
-    let mut place = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args([
-            "order",
-            "place",
-            "--venue",
-            "binance",
-            "--base-url",
-            &env.mock.rest_url(),
-            "--ws-url",
-            &env.mock.ws_url(),
-            "--ws-api-url",
-            &env.mock.ws_api_url(),
-            "--pair",
-            "ETH-USDT",
-            "--side",
-            "sell",
-            "--type",
-            "market",
-            "--amount",
-            "0.1",
-            "--client-id",
-            "manual-killed",
-        ])
-        .env("SLUICE_HOME", &home)
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .stdin(Stdio::null())
+    let mut place = CLI
+        .command(
+            [
+                "order",
+                "place",
+                "--venue",
+                "binance",
+                "--base-url",
+                &env.mock.rest_url(),
+                "--ws-url",
+                &env.mock.ws_url(),
+                "--ws-api-url",
+                &env.mock.ws_api_url(),
+                "--pair",
+                "ETH-USDT",
+                "--side",
+                "sell",
+                "--type",
+                "market",
+                "--amount",
+                "0.1",
+                "--client-id",
+                "manual-killed",
+            ],
+            Some(&home),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let id = sluice::core::ClientOrderId::new("manual-killed").unwrap();
@@ -560,16 +426,9 @@ async fn a_manual_order_killed_before_its_answer_is_adopted_by_the_next_start() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_killed_between_its_legs_is_not_touched_by_another_config_until_recover_closes_it() {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 5,
-        preapprove_router: true,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), 5, true).await;
     let (tmp, home, config_file) = arb_home(&env).await;
-    sluice_ok(
+    CLI.ok(
         &home,
         &["keys", "add", "--venue", "binance_us", "--stdin"],
         &format!("{}\n{}\n", env.mock.api_key(), env.mock.api_secret()),
@@ -581,7 +440,7 @@ async fn a_run_killed_between_its_legs_is_not_touched_by_another_config_until_re
     let mut child = spawn_arb(&home, &config_file);
     let mut out = lines(child.stdout.take().unwrap());
     let mut stdout = Vec::new();
-    until(&mut out, &mut stdout, "the swap in the pool", |l| {
+    CLI.until(&mut out, &mut stdout, "the swap in the pool", |l| {
         let e = event(l);
         e["event"] == "order_update" && e["venue"] == "uniswap_v3@anvil" && e["state"] == "open"
     })
@@ -641,15 +500,7 @@ async fn a_run_killed_between_its_legs_is_not_touched_by_another_config_until_re
         ],
     )
     .await;
-    assert!(ok, "{err}");
-    let settled: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(
-        settled["outcome"]
-            .as_str()
-            .unwrap()
-            .starts_with("closed by the user"),
-        "{settled}"
-    );
+    assert_settled(ok, &out, &err, "closed by the user");
     let j = Journal::open(&journal_path).unwrap();
     let scope = j.run_scope(killed).unwrap();
     let net = sluice::store::canonical_positions(scope.as_ref(), &j.run_positions(killed).unwrap())

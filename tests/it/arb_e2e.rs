@@ -22,6 +22,8 @@ use sluice::testkit::arb_toml::StrategyToml;
 use sluice::testkit::binance_mock::HttpFault;
 use tokio::sync::{mpsc, watch};
 
+use crate::cli_support::arb_env;
+
 const BINANCE: &str = "binance";
 const UNISWAP: &str = "uniswap_v3@anvil";
 /// Every wait for an event is bounded by this.
@@ -350,13 +352,7 @@ async fn poke_both_venues(env: &ArbEnv, mover: usize, mid: Decimal) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_gap_sends_nothing() {
     let mid = dec!(3000);
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: mid,
-        account_index: 3,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(mid, 3, false).await;
     env.prepare_mover(4, dec!(1)).await.unwrap();
     let (nonce, held) = (env.nonce().await.unwrap(), env.holdings().await.unwrap());
     let mut run = Run::start(&env, &cfg()).await;
@@ -433,13 +429,7 @@ async fn exchange_fee_eats_the_gap_so_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gas_eats_the_gap_so_nothing_is_sent() {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 6,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), 6, false).await;
     // Price the swap's gas so that it costs twice the gap: the quotes the strategy will see are
     // the venues' own, taken here the same way.
     let req = |pair: &str, side| sluice::core::QuoteRequest {
@@ -475,13 +465,7 @@ async fn gas_eats_the_gap_so_nothing_is_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn insufficient_balance_on_either_venue_is_skipped_with_the_reason() {
     let mid = dec!(3100);
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: mid,
-        account_index: 7,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(mid, 7, false).await;
     env.prepare_mover(8, dec!(1)).await.unwrap();
     // The trade sells 1 ETH at the exchange: hold only half of it there.
     env.set_exchange_balance("ETH", dec!(0.5)).unwrap();
@@ -523,14 +507,7 @@ async fn insufficient_balance_on_either_venue_is_skipped_with_the_reason() {
 /// router approvals done beforehand (so its swap is its only transaction), and automine off: the
 /// trader's swap waits in the pool until the test mines it.
 async fn frontrun_env(account: u64, mover: usize, mid: Decimal) -> ArbEnv {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: mid,
-        account_index: account,
-        preapprove_router: true,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(mid, account, true).await;
     env.prepare_mover(mover, dec!(1)).await.unwrap();
     env.set_automine(false).await.unwrap();
     env
@@ -680,14 +657,7 @@ async fn concurrent_swap_reverting_unwinds_the_exchange_leg() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_rejecting_its_leg_unwinds_the_swap_on_chain() {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 5,
-        preapprove_router: true,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), 5, true).await;
     env.set_automine(false).await.unwrap();
     let held = env.holdings().await.unwrap();
     let cfg = StrategyToml {
@@ -755,13 +725,7 @@ async fn exchange_rejecting_its_leg_unwinds_the_swap_on_chain() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stops_with_a_clear_message_after_max_failures() {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: 6,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), 6, false).await;
     // Every swap's deadline (now + 120 s) is already past on chain: each one reverts.
     env.advance_time(3600).await.unwrap();
     let cfg = StrategyToml {
@@ -805,14 +769,7 @@ fn stopped_outcome(e: &ArbEvent) -> RunOutcome {
 /// An environment with automine off and the trader's approvals done, and a run whose AMM leg (a
 /// WETH buy, the book being above the pool) waits in the transaction pool.
 async fn swap_waiting_in_the_pool(account: u64, cfg: &StrategyToml) -> (ArbEnv, Holdings, Run) {
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3100),
-        account_index: account,
-        preapprove_router: true,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
+    let env = arb_env(dec!(3100), account, true).await;
     env.set_automine(false).await.unwrap();
     let held = env.holdings().await.unwrap();
     let mut run = Run::start(&env, cfg).await;

@@ -2,40 +2,23 @@
 //! (`--base-url` / `--ws-url` / `--ws-api-url`), with a temporary sluice home.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::testkit::binance_mock::MockBinance;
 
+use crate::cli_support::Cli;
+
 const PASSWORD: &str = "correct horse battery staple";
+const CLI: Cli = Cli {
+    password: PASSWORD,
+    wait: Duration::from_secs(300),
+};
 
 async fn sluice(home: &Path, args: Vec<String>, stdin: Option<String>) -> Output {
-    let home = home.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
-        cmd.args(&args)
-            .env("SLUICE_HOME", &home)
-            .env("SLUICE_PASSWORD", PASSWORD)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        if let Some(input) = stdin {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
+    CLI.output(home, args, stdin.as_deref()).await
 }
 
 fn args(list: &[&str], mock: &MockBinance) -> Vec<String> {
@@ -213,20 +196,12 @@ async fn keys_book_and_orders_from_the_command_line() {
     assert!(err.contains("tick size"), "{err}");
     assert!(!err.contains(&secret));
     // a wrong password cannot open the keys
-    let wrong = tokio::task::spawn_blocking({
-        let home = home.path().to_path_buf();
-        let a = args(&["order", "list"], &mock);
-        move || {
-            Command::new(env!("CARGO_BIN_EXE_sluice"))
-                .args(&a)
-                .env("SLUICE_HOME", &home)
-                .env("SLUICE_PASSWORD", "wrong")
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let wrong = Cli {
+        password: "wrong",
+        ..CLI
+    }
+    .output(home.path(), args(&["order", "list"], &mock), None)
+    .await;
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong password"));
 }

@@ -5,107 +5,24 @@
 //! fails at once naming the first's pid, while the first completes.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use rust_decimal_macros::dec;
 use sluice::store::{Journal, RunKind};
-use sluice::testkit::anvil::DEV_MNEMONIC;
-use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions};
-use sluice::testkit::arb_toml::StrategyToml;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 
-const PASSWORD: &str = "home isolation test password";
+use crate::cli_support::{Cli, arb_env, interrupt, kill, lines};
+
 const WAIT: Duration = Duration::from_secs(90);
+const CLI: Cli = Cli {
+    password: "home isolation test password",
+    wait: WAIT,
+};
 
 /// `sluice ARGS` with the home only where `args` name it (`SLUICE_HOME` removed unless `env_home`).
 fn sluice(args: &[&str], env_home: Option<&Path>) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sluice"));
-    c.args(args)
-        .env_remove("SLUICE_HOME")
-        .env_remove("SLUICE_MANIFEST")
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(h) = env_home {
-        c.env("SLUICE_HOME", h);
-    }
-    c
-}
-
-/// Runs a command to its end (bounded): (success, stdout, stderr).
-async fn finish(mut c: Command) -> (bool, String, String) {
-    let out = tokio::time::timeout(WAIT, c.output())
-        .await
-        .expect("the command did not end in time")
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// A short command fed `stdin`; panics unless it succeeds.
-async fn sluice_ok(home: &Path, args: &[&str], stdin: &str) {
-    use tokio::io::AsyncWriteExt;
-    let mut c = sluice(args, Some(home));
-    c.stdin(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
-    drop(input);
-    let out = tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sluice {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Forwards each line of `pipe` to a channel (and ends with it).
-fn lines(pipe: impl AsyncRead + Unpin + Send + 'static) -> mpsc::UnboundedReceiver<String> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut reader = BufReader::new(pipe).lines();
-        while let Ok(Some(line)) = reader.next_line().await {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// Reads lines into `seen` until one satisfies `pred` (bounded).
-async fn until(
-    rx: &mut mpsc::UnboundedReceiver<String>,
-    seen: &mut Vec<String>,
-    what: &str,
-    pred: impl Fn(&str) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(line)) => {
-                let hit = pred(&line);
-                seen.push(line);
-                if hit {
-                    return;
-                }
-            }
-            Ok(None) => panic!("output ended before {what}: {seen:#?}"),
-            Err(_) => panic!("no {what} within {WAIT:?}: {seen:#?}"),
-        }
-    }
+    CLI.command(args, env_home)
 }
 
 /// Everything left in `rx` once its process has ended.
@@ -147,7 +64,7 @@ async fn a_default_demo_leaves_the_users_home_untouched() {
         Some(&user_home),
     );
     c.env("TMPDIR", &temp);
-    let (ok, stdout, stderr) = finish(c).await;
+    let (ok, stdout, stderr) = CLI.finish(c).await;
     assert!(ok, "sluice demo failed:\n{stderr}");
 
     // Nothing created or changed in the user's home: no journal, no lock file.
@@ -165,11 +82,12 @@ async fn a_default_demo_leaves_the_users_home_untouched() {
     assert_eq!(listing(&temp).len(), 1);
 
     // `sluice history --home <that home>` shows it, on simulated venues only.
-    let (ok, hist, err) = finish(sluice(
-        &["history", "--json", "--home", home.to_str().unwrap()],
-        None,
-    ))
-    .await;
+    let (ok, hist, err) = CLI
+        .finish(sluice(
+            &["history", "--json", "--home", home.to_str().unwrap()],
+            None,
+        ))
+        .await;
     assert!(ok, "{err}");
     let h: serde_json::Value = serde_json::from_str(&hist).unwrap();
     let runs = h["runs"].as_array().unwrap();
@@ -206,13 +124,13 @@ async fn an_interrupted_demo_leaves_nothing_for_a_real_arb_on_the_same_home() {
     let mut demo = c.spawn().unwrap();
     let mut err = lines(demo.stderr.take().unwrap());
     let mut seen = Vec::new();
-    until(&mut err, &mut seen, "the demo's first swap filled", |l| {
+    CLI.until(&mut err, &mut seen, "the demo's first swap filled", |l| {
         l.starts_with("  fill at uniswap_v3@")
     })
     .await;
     let pgid = i32::try_from(demo.id().unwrap()).unwrap();
-    // SAFETY: kill(2) on the process group of a child this test spawned in a group of its own.
-    assert_eq!(unsafe { libc::kill(-pgid, libc::SIGKILL) }, 0);
+    // its process group: the test spawned it in a group of its own
+    kill(-pgid, libc::SIGKILL);
     let status = demo.wait().await.unwrap();
     assert!(!status.success(), "killed: {status}");
     {
@@ -227,33 +145,8 @@ async fn an_interrupted_demo_leaves_nothing_for_a_real_arb_on_the_same_home() {
     // 2. A real `sluice arb` on H, against a mock exchange and an anvil of its own, with the same
     // dev account the demo traded with, and no gap to trade: any order or transaction it sends
     // would be about the demo.
-    let env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: dec!(3000),
-        account_index: 1,
-        ..ArbEnvOptions::default()
-    })
-    .await
-    .unwrap();
-    sluice_ok(
-        &home,
-        &["wallet", "import", "--name", "dev", "--mnemonic-stdin"],
-        &format!("{DEV_MNEMONIC}\n"),
-    )
-    .await;
-    sluice_ok(
-        &home,
-        &["keys", "add", "--venue", "binance", "--stdin"],
-        &format!("{}\n{}\n", env.mock.api_key(), env.mock.api_secret()),
-    )
-    .await;
-    let config_file = tmp.path().join("arb.toml");
-    let manifest = tmp.path().join("manifest.json");
-    let config = format!(
-        "{}\n{}",
-        StrategyToml::default().text(),
-        env.connect_toml("dev", &manifest).unwrap()
-    );
-    std::fs::write(&config_file, config).unwrap();
+    let env = arb_env(dec!(3000), 1, false).await;
+    let config_file = CLI.arb_setup(&env, &home, tmp.path()).await;
     let nonce = env.nonce().await.unwrap();
 
     let mut arb = sluice(
@@ -266,13 +159,11 @@ async fn an_interrupted_demo_leaves_nothing_for_a_real_arb_on_the_same_home() {
     let mut err = lines(arb.stderr.take().unwrap());
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     // Past the start's reconcile and recovery: the strategy evaluates the market.
-    until(&mut out, &mut stdout, "the first evaluation", |l| {
+    CLI.until(&mut out, &mut stdout, "the first evaluation", |l| {
         l.contains("\"event\":\"edges\"")
     })
     .await;
-    let pid = i32::try_from(arb.id().unwrap()).unwrap();
-    // SAFETY: kill(2) on the pid of a child this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    interrupt(&arb);
     let status = tokio::time::timeout(WAIT, arb.wait())
         .await
         .expect("sluice arb did not stop")
@@ -305,22 +196,25 @@ async fn a_second_trading_command_on_a_home_in_use_fails_naming_the_first() {
     let first_pid = first.id().unwrap();
     let mut err = lines(first.stderr.take().unwrap());
     let mut seen = Vec::new();
-    until(&mut err, &mut seen, "the first demo's first order", |l| {
+    CLI.until(&mut err, &mut seen, "the first demo's first order", |l| {
         l.starts_with("→ ")
     })
     .await;
 
     // A second demo, and a `sluice arb`, on the same home: both refused at once, naming the pid.
     let holder = format!("pid {first_pid}");
-    let (ok, _, second) = finish(sluice(&["demo", "--home", home_arg], None)).await;
+    let (ok, _, second) = CLI
+        .finish(sluice(&["demo", "--home", home_arg], None))
+        .await;
     assert!(!ok, "a second demo ran on a home in use: {second}");
     assert!(second.contains(&holder), "{second}");
     let missing = tmp.path().join("no-such-config.toml");
-    let (ok, _, arb) = finish(sluice(
-        &["arb", "--config", missing.to_str().unwrap()],
-        Some(&home),
-    ))
-    .await;
+    let (ok, _, arb) = CLI
+        .finish(sluice(
+            &["arb", "--config", missing.to_str().unwrap()],
+            Some(&home),
+        ))
+        .await;
     assert!(!ok, "{arb}");
     assert!(arb.contains(&holder), "{arb}");
 

@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 use alloy::primitives::B256;
 use sluice::testkit::deploy::{LocalEnv, Manifest};
 
+use crate::cli_support::{kill, read_until};
+
 /// `sluice quote` of 1 WETH on the node of `env`, with `manifest` given by flag or environment.
 fn quote(env: &LocalEnv, manifest: &Path, by_env: bool) -> Output {
     let url = env.anvil.url().to_string();
@@ -116,7 +118,6 @@ async fn a_manifest_of_another_chain_is_refused() {
 /// `sluice anvil up --json --state FILE [extra]` until its JSON document is printed, then Ctrl-C:
 /// the document, once the state is saved; its stderr if it refused to start.
 fn up_and_save(state: &Path, extra: &[&str]) -> Result<serde_json::Value, String> {
-    use std::io::{BufRead, BufReader, Read};
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["anvil", "up", "--json", "--state"])
@@ -127,28 +128,12 @@ fn up_and_save(state: &Path, extra: &[&str]) -> Result<serde_json::Value, String
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut text = String::new();
-    let doc = loop {
-        let Some(line) = lines.next() else {
-            let mut err = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
-            assert!(!child.wait().unwrap().success(), "{err}");
-            return Err(err);
-        };
-        text.push_str(&line.unwrap());
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-            break v;
-        }
-    };
-    let pid = i32::try_from(child.id()).unwrap();
-    // SAFETY: kill(2) on the pid of a child this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let text = read_until(&mut child, |all, _| {
+        serde_json::from_str::<serde_json::Value>(all).is_ok()
+    })
+    .inspect_err(|err| assert!(!child.wait().unwrap().success(), "{err}"))?;
+    let doc = serde_json::from_str(&text).unwrap();
+    kill(i32::try_from(child.id()).unwrap(), libc::SIGINT);
     assert!(child.wait().unwrap().success());
     Ok(doc)
 }

@@ -190,8 +190,9 @@ async fn no_secret_in_errors_or_trace_logs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anvil_up_prints_the_fork_url_redacted() {
     use sluice::testkit::anvil::{Anvil, AnvilOptions};
-    use std::io::{BufRead, BufReader, Read};
     use std::process::{Command, Stdio};
+
+    use crate::cli_support::{kill, read_until, stderr_of};
 
     let parent = Anvil::spawn(AnvilOptions::default()).await.unwrap();
     let fork_url = format!("http://127.0.0.1:{}/?apikey=SECRETFORKKEY", parent.port());
@@ -206,32 +207,17 @@ async fn anvil_up_prints_the_fork_url_redacted() {
             cmd.arg("--json");
         }
         let mut child = cmd.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut out = String::new();
-        loop {
-            let line = lines.next().expect("stdout closed early").unwrap();
-            out.push_str(&line);
-            out.push('\n');
-            let done = if json {
-                serde_json::from_str::<serde_json::Value>(&out).is_ok()
+        let out = read_until(&mut child, |all, line| {
+            if json {
+                serde_json::from_str::<serde_json::Value>(all).is_ok()
             } else {
                 line.contains("press Ctrl-C")
-            };
-            if done {
-                break;
             }
-        }
-        let pid = i32::try_from(child.id()).unwrap();
-        // SAFETY: sends a signal to our own child process; no memory is involved.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        })
+        .expect("stdout closed early");
+        kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM);
         child.wait().unwrap();
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let err = stderr_of(&mut child);
         let all = format!("{out}\n{err}");
         assert!(!all.contains("SECRETFORKKEY"), "{all}");
         if json {

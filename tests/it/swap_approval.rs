@@ -2,8 +2,8 @@
 //! `--approve unlimited` is given, and the output says which was done. The old `--exact-approval`
 //! flag still works (it names the default).
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256, keccak256};
 use alloy::providers::Provider;
@@ -12,40 +12,13 @@ use sluice::chain::evm::{Erc20, EvmClient};
 use sluice::testkit::anvil::{DEV_MNEMONIC, dev_addresses};
 use sluice::testkit::deploy::{Deployer, LocalEnv, tokens};
 
-const PASSWORD: &str = "swap approval test password";
-const ACCOUNT: usize = 5;
+use crate::cli_support::Cli;
 
-/// Runs the CLI in `home` with the wallet password in the environment.
-async fn sluice_cli(home: &Path, args: Vec<String>, stdin: Option<&str>) -> Output {
-    let home = home.to_path_buf();
-    let stdin = stdin.map(str::to_string);
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(&args)
-            .env("SLUICE_HOME", &home)
-            .env("SLUICE_PASSWORD", PASSWORD)
-            .env_remove("SLUICE_MANIFEST")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
+const CLI: Cli = Cli {
+    password: "swap approval test password",
+    wait: Duration::from_secs(300),
+};
+const ACCOUNT: usize = 5;
 
 fn text(out: &Output) -> String {
     format!(
@@ -78,14 +51,15 @@ async fn approved_value(env: &LocalEnv, tx: B256) -> U256 {
 async fn swap_approves_exactly_the_amount_by_default() {
     let env = LocalEnv::start().await.unwrap();
     let home = tempfile::tempdir().unwrap();
-    let imported = sluice_cli(
-        home.path(),
-        ["wallet", "import", "--name", "dev", "--mnemonic-stdin"]
-            .map(String::from)
-            .to_vec(),
-        Some(DEV_MNEMONIC),
-    )
-    .await;
+    let imported = CLI
+        .output(
+            home.path(),
+            ["wallet", "import", "--name", "dev", "--mnemonic-stdin"]
+                .map(String::from)
+                .to_vec(),
+            Some(DEV_MNEMONIC),
+        )
+        .await;
     assert!(imported.status.success(), "{}", text(&imported));
 
     // Account 5 holds 2 WETH and has never approved the router.
@@ -128,7 +102,9 @@ async fn swap_approves_exactly_the_amount_by_default() {
     };
 
     // By default: exactly the amount sold, said so, and nothing left approved once it is spent.
-    let out = sluice_cli(home.path(), swap("0.5", &["--json"]), None).await;
+    let out = CLI
+        .output(home.path(), swap("0.5", &["--json"]), None)
+        .await;
     assert!(out.status.success(), "{}", text(&out));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["approval_policy"], "exact", "{r}");
@@ -143,7 +119,7 @@ async fn swap_approves_exactly_the_amount_by_default() {
     assert_eq!(token.allowance(me, router).await.unwrap(), U256::ZERO);
 
     // The table says which approval was done.
-    let out = sluice_cli(home.path(), swap("0.25", &[]), None).await;
+    let out = CLI.output(home.path(), swap("0.25", &[]), None).await;
     assert!(out.status.success(), "{}", text(&out));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -153,31 +129,34 @@ async fn swap_approves_exactly_the_amount_by_default() {
     assert_eq!(token.allowance(me, router).await.unwrap(), U256::ZERO);
 
     // The old flag still works, and names the default.
-    let out = sluice_cli(
-        home.path(),
-        swap("0.25", &["--exact-approval", "--json"]),
-        None,
-    )
-    .await;
+    let out = CLI
+        .output(
+            home.path(),
+            swap("0.25", &["--exact-approval", "--json"]),
+            None,
+        )
+        .await;
     assert!(out.status.success(), "{}", text(&out));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["approval_policy"], "exact", "{r}");
     // ... but not together with an unlimited approval.
-    let out = sluice_cli(
-        home.path(),
-        swap("0.25", &["--exact-approval", "--approve", "unlimited"]),
-        None,
-    )
-    .await;
+    let out = CLI
+        .output(
+            home.path(),
+            swap("0.25", &["--exact-approval", "--approve", "unlimited"]),
+            None,
+        )
+        .await;
     assert!(!out.status.success(), "{}", text(&out));
 
     // Opted in: unlimited, said so.
-    let out = sluice_cli(
-        home.path(),
-        swap("0.25", &["--approve", "unlimited", "--json"]),
-        None,
-    )
-    .await;
+    let out = CLI
+        .output(
+            home.path(),
+            swap("0.25", &["--approve", "unlimited", "--json"]),
+            None,
+        )
+        .await;
     assert!(out.status.success(), "{}", text(&out));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["approval_policy"], "unlimited", "{r}");

@@ -5,8 +5,9 @@
 //! move, no approval is made for an ETH input, and the router keeps no ETH or WETH. The CLI quotes
 //! and swaps `ETH-USDC` the same way.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
+use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider};
@@ -25,6 +26,7 @@ use sluice::testkit::anvil::{DEV_MNEMONIC, dev_addresses};
 use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::Venue;
 
+use crate::cli_support::{Cli, strings};
 use crate::uniswap_support::{IErc20, dev_tracker, final_order, read};
 
 fn book(env: &LocalEnv) -> TokenBook {
@@ -268,39 +270,10 @@ async fn v3_eth_in_and_out_move_the_native_balance_exactly() {
     .await;
 }
 
-const PASSWORD: &str = "native eth test password";
-
-/// Runs the CLI with a temporary home and the wallet password in the environment.
-async fn sluice_cli(home: &std::path::Path, args: Vec<String>, stdin: Option<&str>) -> Output {
-    let home = home.to_path_buf();
-    let stdin = stdin.map(str::to_string);
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(&args)
-            .env("SLUICE_HOME", &home)
-            .env("SLUICE_PASSWORD", PASSWORD)
-            .env_remove("SLUICE_MANIFEST")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
+const CLI: Cli = Cli {
+    password: "native eth test password",
+    wait: Duration::from_secs(300),
+};
 
 fn json_of(out: &Output) -> serde_json::Value {
     assert!(
@@ -312,27 +285,25 @@ fn json_of(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_quotes_and_swaps_native_eth() {
     let env = LocalEnv::start().await.unwrap();
     let home = tempfile::tempdir().unwrap();
     let url = env.anvil.url().to_string();
-    let imported = sluice_cli(
-        home.path(),
-        args(&["wallet", "import", "--name", "dev", "--mnemonic-stdin"]),
-        Some(DEV_MNEMONIC),
-    )
-    .await;
+    let imported = CLI
+        .output(
+            home.path(),
+            strings(&["wallet", "import", "--name", "dev", "--mnemonic-stdin"]),
+            Some(DEV_MNEMONIC),
+        )
+        .await;
     assert!(
         imported.status.success(),
         "{}",
         String::from_utf8_lossy(&imported.stderr)
     );
-    let venue_args = |venue: &str| args(&["--venue", venue, "--chain", "anvil", "--rpc-url", &url]);
+    let venue_args =
+        |venue: &str| strings(&["--venue", venue, "--chain", "anvil", "--rpc-url", &url]);
     // The quote of ETH-USDC is the one of its wrapped token, under the native symbol.
     let lib = v3_venue(&env, 3)
         .await
@@ -343,11 +314,11 @@ async fn cli_quotes_and_swaps_native_eth() {
         })
         .await
         .unwrap();
-    let mut quote_args = args(&["quote"]);
+    let mut quote_args = strings(&["quote"]);
     quote_args.extend(venue_args("uniswap_v3"));
-    quote_args.extend(args(&["ETH-USDC", "sell", "1", "--json"]));
+    quote_args.extend(strings(&["ETH-USDC", "sell", "1", "--json"]));
     let q: Quote =
-        serde_json::from_value(json_of(&sluice_cli(home.path(), quote_args, None).await)).unwrap();
+        serde_json::from_value(json_of(&CLI.output(home.path(), quote_args, None).await)).unwrap();
     assert_eq!(q.pair.to_string(), "ETH-USDC");
     assert_eq!(q.quote_amount, lib.quote_amount);
     assert_eq!(q.average_price, lib.average_price);
@@ -361,9 +332,9 @@ async fn cli_quotes_and_swaps_native_eth() {
     ] {
         let before = p.get_balance(me).await.unwrap();
         let weth_before = erc20_balance(&p, env.manifest.tokens["WETH"].address, me).await;
-        let mut swap_args = args(&["swap"]);
+        let mut swap_args = strings(&["swap"]);
         swap_args.extend(venue_args(venue));
-        swap_args.extend(args(&[
+        swap_args.extend(strings(&[
             "--wallet",
             "dev",
             "--account",
@@ -375,7 +346,7 @@ async fn cli_quotes_and_swaps_native_eth() {
             "1",
             "--json",
         ]));
-        let report = json_of(&sluice_cli(home.path(), swap_args, None).await);
+        let report = json_of(&CLI.output(home.path(), swap_args, None).await);
         let order: Order = serde_json::from_value(report["order"].clone()).unwrap();
         assert_eq!(order.state, OrderState::Filled, "{report}");
         assert_eq!(order.request.pair.to_string(), "ETH-USDC");

@@ -19,11 +19,9 @@ use crate::core::{
     ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, QuoteRequest, Rounding,
     Side, TimeInForce, VenueEvent,
 };
-use crate::store::{
-    AssetFlow, Journal, RunAlias, RunId, RunKind, RunLeg, RunScope, RunTxJournal, StoreError,
-};
+use crate::store::{AssetFlow, Journal, RunId, RunKind, RunLeg, RunTxJournal, StoreError};
 use crate::venue::{Execution, Venue, VenueError};
-use attribution::{ReconcilePass, Standing};
+use attribution::{InFlight, ReconcilePass, Standing, config_scope};
 mod settle;
 pub use settle::abandon_run;
 
@@ -290,24 +288,13 @@ impl ArbRunner {
             req(1, Side::Sell),
         ];
         let executions = [venues[0].execution(), venues[1].execution()];
-        let scope = RunScope::new(
-            kind,
-            (0..2)
-                .map(|i| RunLeg {
-                    venue: names[i].clone(),
-                    pair: pairs[i].clone(),
-                })
-                .collect(),
-            eval.config()
-                .assets
-                .iter()
-                .map(|a| RunAlias {
-                    asset: a.asset.clone(),
-                    canonical: a.same_as.clone(),
-                    rate: a.rate,
-                })
-                .collect(),
-        );
+        let legs = (0..2)
+            .map(|i| RunLeg {
+                venue: names[i].clone(),
+                pair: pairs[i].clone(),
+            })
+            .collect();
+        let scope = config_scope(kind, legs, eval.config());
         let run_id = journal.start_scoped_run(label, config_text, &scope)?;
         // Chain venues record each transaction here before broadcasting it, and adopt the orders of
         // an earlier process from these records (see `reconcile`).
@@ -434,22 +421,9 @@ impl ArbRunner {
     /// node's pool) are polled until they settle, up to the reconcile timeout; past it the start
     /// fails with what is still in flight, and trades nothing.
     async fn reconcile(&mut self) -> Result<(), ArbError> {
-        let deadline = Instant::now() + self.reconcile_timeout;
-        let mut reconciled = 0;
-        loop {
-            let pass = self.reconcile_orders(None).await?;
-            reconciled = reconciled.max(pass.seen);
-            let mut pending = 0;
-            for i in 0..2 {
-                pending += self.venues[i]
-                    .reconcile_transactions()
-                    .await
-                    .map_err(|e| self.venue_err(i, e))?;
-            }
-            if pass.moving == 0 && pending == 0 {
-                break;
-            }
-            if Instant::now() >= deadline {
+        let reconciled = match self.settle_in_flight(None).await? {
+            InFlight::Settled { reconciled } => reconciled,
+            InFlight::Moving { pass, pending } => {
                 let runs = if pass.runs.is_empty() {
                     String::new()
                 } else {
@@ -464,6 +438,35 @@ impl ArbRunner {
                 warn!("{e}");
                 return Err(e);
             }
+        };
+        if reconciled > 0 {
+            self.emit(ArbEvent::Reconciled { orders: reconciled });
+        }
+        self.close_interrupted_runs().await
+    }
+
+    /// Reconcile passes over the in-flight orders (those of `only`, or of every run this start
+    /// may act on; see `reconcile_orders`) and our chain accounts' pending transactions, polled
+    /// until nothing is moving or the reconcile timeout has passed.
+    async fn settle_in_flight(&mut self, only: Option<RunId>) -> Result<InFlight, ArbError> {
+        let deadline = Instant::now() + self.reconcile_timeout;
+        let mut reconciled = 0;
+        loop {
+            let pass = self.reconcile_orders(only).await?;
+            reconciled = reconciled.max(pass.seen);
+            let mut pending = 0;
+            for i in 0..2 {
+                pending += self.venues[i]
+                    .reconcile_transactions()
+                    .await
+                    .map_err(|e| self.venue_err(i, e))?;
+            }
+            if pass.moving == 0 && pending == 0 {
+                return Ok(InFlight::Settled { reconciled });
+            }
+            if Instant::now() >= deadline {
+                return Ok(InFlight::Moving { pass, pending });
+            }
             info!(
                 orders = pass.moving,
                 transactions = pending,
@@ -471,10 +474,6 @@ impl ArbRunner {
             );
             tokio::time::sleep(self.poll_every.min(Duration::from_millis(500))).await;
         }
-        if reconciled > 0 {
-            self.emit(ArbEvent::Reconciled { orders: reconciled });
-        }
-        self.close_interrupted_runs().await
     }
 
     /// One pass over the journal's in-flight orders at our (venue, pair) legs: those of `only`,

@@ -4,8 +4,10 @@
 
 use reqwest::Method;
 
-use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts, SigningRecipe};
-use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest};
+use crate::cex::sign::hmac::Encoding;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BitMart;
@@ -23,35 +25,19 @@ impl BitMart {
     }
 }
 
-impl SigningRecipe for BitMart {
-    fn name(&self) -> &'static str {
-        "bitmart"
-    }
+impl PassphraseRecipe for BitMart {
+    const NAME: &'static str = "bitmart";
+    const KEY_FORM: KeyForm = KeyForm::HmacRaw;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacRaw
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let key = super::hmac_key(self, creds)?;
-        let memo = super::passphrase(self, creds)?;
-        let text = Self::pre_sign_text(req, memo);
-        Ok(SignedParts {
-            headers: vec![
-                ("X-BM-KEY", creds.api_key().to_string()),
-                ("X-BM-TIMESTAMP", req.time_ms.to_string()),
-                (
-                    "X-BM-SIGN",
-                    hmac_encoded(HmacHash::Sha256, key, &[&text], Encoding::Hex),
-                ),
-            ],
-            query: Vec::new(),
-            body: None,
-        })
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
+        vec![
+            ("X-BM-KEY", hm.api_key.to_string()),
+            ("X-BM-TIMESTAMP", req.time_ms.to_string()),
+            (
+                "X-BM-SIGN",
+                hm.sign(&Self::pre_sign_text(req, hm.passphrase), Encoding::Hex),
+            ),
+        ]
     }
 }
 

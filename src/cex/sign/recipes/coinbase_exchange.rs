@@ -3,8 +3,10 @@
 //! `CB-ACCESS-TIMESTAMP` (whole seconds) and `CB-ACCESS-PASSPHRASE`. No signed example is
 //! published.
 
-use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts, SigningRecipe, method};
-use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest, time_method_path_body};
+use crate::cex::sign::hmac::Encoding;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CoinbaseExchange;
@@ -12,43 +14,24 @@ pub struct CoinbaseExchange;
 impl CoinbaseExchange {
     /// The text Coinbase Exchange signs.
     pub fn pre_sign_text(req: &SignRequest<'_>) -> Vec<u8> {
-        let mut text =
-            format!("{}{}{}", req.time_s(), method(req), req.path_and_query()).into_bytes();
-        text.extend_from_slice(req.body);
-        text
+        time_method_path_body(&req.time_s().to_string(), req)
     }
 }
 
-impl SigningRecipe for CoinbaseExchange {
-    fn name(&self) -> &'static str {
-        "coinbase exchange"
-    }
+impl PassphraseRecipe for CoinbaseExchange {
+    const NAME: &'static str = "coinbase exchange";
+    const KEY_FORM: KeyForm = KeyForm::HmacBase64;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacBase64
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let key = super::hmac_key(self, creds)?;
-        let passphrase = super::passphrase(self, creds)?;
-        let text = Self::pre_sign_text(req);
-        Ok(SignedParts {
-            headers: vec![
-                ("CB-ACCESS-KEY", creds.api_key().to_string()),
-                (
-                    "CB-ACCESS-SIGN",
-                    hmac_encoded(HmacHash::Sha256, key, &[&text], Encoding::Base64),
-                ),
-                ("CB-ACCESS-TIMESTAMP", req.time_s().to_string()),
-                ("CB-ACCESS-PASSPHRASE", passphrase.to_string()),
-            ],
-            query: Vec::new(),
-            body: None,
-        })
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
+        vec![
+            ("CB-ACCESS-KEY", hm.api_key.to_string()),
+            (
+                "CB-ACCESS-SIGN",
+                hm.sign(&Self::pre_sign_text(req), Encoding::Base64),
+            ),
+            ("CB-ACCESS-TIMESTAMP", req.time_s().to_string()),
+            ("CB-ACCESS-PASSPHRASE", hm.passphrase.to_string()),
+        ]
     }
 }
 

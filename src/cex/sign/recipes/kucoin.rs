@@ -3,8 +3,10 @@
 //! base64(HMAC-SHA256(secret, passphrase)) (the passphrase is signed too) and
 //! `KC-API-KEY-VERSION: 2`. No signed example is published.
 
-use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts, SigningRecipe, method};
-use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest, time_method_path_body};
+use crate::cex::sign::hmac::Encoding;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct KuCoinV2;
@@ -12,42 +14,23 @@ pub struct KuCoinV2;
 impl KuCoinV2 {
     /// The text KuCoin signs.
     pub fn pre_sign_text(req: &SignRequest<'_>) -> Vec<u8> {
-        let mut text =
-            format!("{}{}{}", req.time_ms, method(req), req.path_and_query()).into_bytes();
-        text.extend_from_slice(req.body);
-        text
+        time_method_path_body(&req.time_ms.to_string(), req)
     }
 }
 
-impl SigningRecipe for KuCoinV2 {
-    fn name(&self) -> &'static str {
-        "kucoin"
-    }
+impl PassphraseRecipe for KuCoinV2 {
+    const NAME: &'static str = "kucoin";
+    const KEY_FORM: KeyForm = KeyForm::HmacRaw;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacRaw
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let key = super::hmac_key(self, creds)?;
-        let passphrase = super::passphrase(self, creds)?;
-        let text = Self::pre_sign_text(req);
-        let b64 = |m: &[u8]| hmac_encoded(HmacHash::Sha256, key, &[m], Encoding::Base64);
-        Ok(SignedParts {
-            headers: vec![
-                ("KC-API-KEY", creds.api_key().to_string()),
-                ("KC-API-SIGN", b64(&text)),
-                ("KC-API-TIMESTAMP", req.time_ms.to_string()),
-                ("KC-API-PASSPHRASE", b64(passphrase.as_bytes())),
-                ("KC-API-KEY-VERSION", "2".to_string()),
-            ],
-            query: Vec::new(),
-            body: None,
-        })
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
+        let b64 = |m: &[u8]| hm.sign(m, Encoding::Base64);
+        vec![
+            ("KC-API-KEY", hm.api_key.to_string()),
+            ("KC-API-SIGN", b64(&Self::pre_sign_text(req))),
+            ("KC-API-TIMESTAMP", req.time_ms.to_string()),
+            ("KC-API-PASSPHRASE", b64(hm.passphrase.as_bytes())),
+            ("KC-API-KEY-VERSION", "2".to_string()),
+        ]
     }
 }
 

@@ -2,8 +2,10 @@
 //! timestamp + METHOD + requestPath(+?query) + body)), `OK-ACCESS-TIMESTAMP` (ISO-8601 UTC with
 //! milliseconds) and `OK-ACCESS-PASSPHRASE` (as given). No signed example is published.
 
-use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts, SigningRecipe, method};
-use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+#[cfg(test)]
+use super::{Credentials, SigningRecipe};
+use super::{KeyForm, PassphraseHmac, PassphraseRecipe, SignRequest, time_method_path_body};
+use crate::cex::sign::hmac::Encoding;
 use crate::cex::sign::time::iso8601_millis;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -12,48 +14,24 @@ pub struct Okx;
 impl Okx {
     /// The text OKX signs.
     pub fn pre_sign_text(req: &SignRequest<'_>) -> Vec<u8> {
-        let mut text = format!(
-            "{}{}{}",
-            iso8601_millis(req.time_ms),
-            method(req),
-            req.path_and_query()
-        )
-        .into_bytes();
-        text.extend_from_slice(req.body);
-        text
+        time_method_path_body(&iso8601_millis(req.time_ms), req)
     }
 }
 
-impl SigningRecipe for Okx {
-    fn name(&self) -> &'static str {
-        "okx"
-    }
+impl PassphraseRecipe for Okx {
+    const NAME: &'static str = "okx";
+    const KEY_FORM: KeyForm = KeyForm::HmacRaw;
 
-    fn key_form(&self) -> KeyForm {
-        KeyForm::HmacRaw
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
-        let key = super::hmac_key(self, creds)?;
-        let passphrase = super::passphrase(self, creds)?;
-        let text = Self::pre_sign_text(req);
-        Ok(SignedParts {
-            headers: vec![
-                ("OK-ACCESS-KEY", creds.api_key().to_string()),
-                (
-                    "OK-ACCESS-SIGN",
-                    hmac_encoded(HmacHash::Sha256, key, &[&text], Encoding::Base64),
-                ),
-                ("OK-ACCESS-TIMESTAMP", iso8601_millis(req.time_ms)),
-                ("OK-ACCESS-PASSPHRASE", passphrase.to_string()),
-            ],
-            query: Vec::new(),
-            body: None,
-        })
+    fn headers(req: &SignRequest<'_>, hm: &PassphraseHmac<'_>) -> Vec<(&'static str, String)> {
+        vec![
+            ("OK-ACCESS-KEY", hm.api_key.to_string()),
+            (
+                "OK-ACCESS-SIGN",
+                hm.sign(&Self::pre_sign_text(req), Encoding::Base64),
+            ),
+            ("OK-ACCESS-TIMESTAMP", iso8601_millis(req.time_ms)),
+            ("OK-ACCESS-PASSPHRASE", hm.passphrase.to_string()),
+        ]
     }
 }
 

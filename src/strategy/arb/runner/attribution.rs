@@ -7,9 +7,26 @@
 use std::collections::BTreeSet;
 
 use crate::core::Pair;
-use crate::store::{RunId, RunKind, RunLeg, RunScope};
+use crate::store::{RunAlias, RunId, RunKind, RunLeg, RunScope};
 
 use super::ArbRunner;
+use crate::strategy::arb::config::ArbConfig;
+
+/// The scope a run of `kind` on `legs` journals: the legs and `cfg`'s asset aliases.
+pub(super) fn config_scope(kind: RunKind, legs: Vec<RunLeg>, cfg: &ArbConfig) -> RunScope {
+    RunScope::new(
+        kind,
+        legs,
+        cfg.assets
+            .iter()
+            .map(|a| RunAlias {
+                asset: a.asset.clone(),
+                canonical: a.same_as.clone(),
+                rate: a.rate,
+            })
+            .collect(),
+    )
+}
 
 /// How this start may treat an earlier run. (A demo runner, itself simulated, treats the demo runs
 /// of its legs as its own and ignores every other run.)
@@ -23,6 +40,15 @@ pub(super) enum Standing {
     Foreign,
     /// A simulated run: ignored.
     Demo,
+}
+
+/// Where reconciling what is in flight ended.
+#[derive(Debug)]
+pub(super) enum InFlight {
+    /// Nothing moving any more; the most orders one pass looked at.
+    Settled { reconciled: usize },
+    /// Still moving at the reconcile timeout: the last pass and the pending transactions.
+    Moving { pass: ReconcilePass, pending: usize },
 }
 
 /// One reconcile pass: orders looked at, orders still moving and the runs they belong to.

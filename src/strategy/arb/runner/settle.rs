@@ -4,13 +4,10 @@
 //! journaled under the run before it is sent) and ends it; `--abandon` ends it with nothing sent,
 //! its exposure recorded in its outcome as the user's.
 
-use std::time::Instant;
-
+use super::attribution::{InFlight, config_scope};
 use super::recovery::{Correction, overflow};
 use super::{ArbError, ArbRunner};
-use crate::store::{
-    Journal, RunAlias, RunId, RunKind, RunScope, StoreError, describe_positions, describe_scope,
-};
+use crate::store::{Journal, RunId, RunKind, StoreError, describe_positions, describe_scope};
 use crate::strategy::arb::config::FailurePolicy;
 
 impl ArbRunner {
@@ -62,46 +59,17 @@ impl ArbRunner {
             )));
         }
         // The run's orders first: what is still moving must settle before anything is sent.
-        let deadline = Instant::now() + self.reconcile_timeout;
-        loop {
-            let pass = self.reconcile_orders(Some(run)).await?;
-            let mut pending = 0;
-            for i in 0..2 {
-                pending += self.venues[i]
-                    .reconcile_transactions()
-                    .await
-                    .map_err(|e| self.venue_err(i, e))?;
-            }
-            if pass.moving == 0 && pending == 0 {
-                break;
-            }
-            if Instant::now() >= deadline {
-                return Err(ArbError::InFlight {
-                    orders: pass.moving,
-                    transactions: pending,
-                    runs: format!(" (orders of run {run})"),
-                });
-            }
-            tokio::time::sleep(self.poll_every.min(std::time::Duration::from_millis(500))).await;
+        if let InFlight::Moving { pass, pending } = self.settle_in_flight(Some(run)).await? {
+            return Err(ArbError::InFlight {
+                orders: pass.moving,
+                transactions: pending,
+                runs: format!(" (orders of run {run})"),
+            });
         }
         // Without a journaled scope, this configuration's aliases stand in for the run's.
         let scope = match scope {
             Some(s) => s,
-            None => {
-                let cfg = self.eval.config();
-                RunScope::new(
-                    RunKind::Arb,
-                    self.our_legs().to_vec(),
-                    cfg.assets
-                        .iter()
-                        .map(|a| RunAlias {
-                            asset: a.asset.clone(),
-                            canonical: a.same_as.clone(),
-                            rate: a.rate,
-                        })
-                        .collect(),
-                )
-            }
+            None => config_scope(RunKind::Arb, self.our_legs().to_vec(), self.eval.config()),
         };
         let positions = self.journal.run_positions(run)?;
         let per_leg = self
