@@ -5,6 +5,7 @@ use crate::cex::clock::ClockError;
 use crate::cex::exchanges::binance_depth::DepthError;
 use crate::cex::json_scan::ScanError;
 use crate::cex::rate_limit::RateLimited;
+use crate::cex::sign::SignError;
 use crate::core::{CoreError, RuleViolation};
 use crate::venue::VenueError;
 
@@ -37,6 +38,8 @@ pub enum CexError {
     Decode { what: String, detail: String },
     #[error(transparent)]
     Auth(#[from] AuthError),
+    #[error("cannot sign the request: {0}")]
+    Sign(#[from] SignError),
     #[error(transparent)]
     Depth(#[from] DepthError),
     #[error(transparent)]
@@ -91,6 +94,7 @@ impl From<CexError> for VenueError {
                 reason: msg,
             },
             CexError::Auth(a) => VenueError::Auth(a.to_string()),
+            CexError::Sign(s) => VenueError::Auth(s.to_string()),
             CexError::Rule(r) => VenueError::Rule(r),
             CexError::Core(c) => VenueError::Core(c),
             CexError::UnknownSymbol(s) => VenueError::InvalidRequest(format!("unknown symbol {s}")),

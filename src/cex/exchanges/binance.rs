@@ -26,12 +26,14 @@ use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::cex::auth::{ApiCredentials, HmacSha256Signer, RequestSigner};
+use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::grid::Grid;
 use crate::cex::http::{ApiRequest, RestClient};
 use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, check_client_id};
 use crate::cex::rate_limit::RateLimiter;
+use crate::cex::sign::Signer;
+use crate::cex::sign::recipes::{binance_key_form, binance_recipe};
 use crate::cex::stream::{StreamConfig, StreamEvent};
 use crate::core::{
     Balance, ClientOrderId, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair, Quote,
@@ -183,6 +185,16 @@ impl UserStreamTask {
     }
 }
 
+/// The signer of Binance requests for `creds`, sending `recvWindow` as configured.
+pub fn binance_signer(creds: &ApiCredentials, recv_window_ms: u64) -> Result<Signer, CexError> {
+    let form = binance_key_form(creds.secret());
+    let window = Some(u32::try_from(recv_window_ms).unwrap_or(u32::MAX));
+    Ok(Signer::new(
+        binance_recipe(form, window),
+        creds.to_signing(form)?,
+    )?)
+}
+
 /// The connector. Cheap to clone (shared state).
 #[derive(Debug, Clone)]
 pub struct BinanceSpot {
@@ -195,17 +207,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl BinanceSpot {
     /// A connector; without credentials only public data (markets, books, quotes) works.
+    /// An HMAC secret signs with Binance's HMAC recipe, an Ed25519 PEM key with its Ed25519 one.
     pub fn new(cfg: BinanceConfig, creds: Option<ApiCredentials>) -> Result<Self, CexError> {
-        let signer: Option<Arc<dyn RequestSigner>> =
-            creds.map(|c| Arc::new(HmacSha256Signer::new(c)) as Arc<dyn RequestSigner>);
+        let signer = match creds {
+            Some(c) => Some(Arc::new(binance_signer(&c, cfg.recv_window_ms)?)),
+            None => None,
+        };
         Self::with_signer(cfg, signer)
     }
 
-    /// A connector with any signer (HMAC or Ed25519 keys).
-    pub fn with_signer(
-        cfg: BinanceConfig,
-        signer: Option<Arc<dyn RequestSigner>>,
-    ) -> Result<Self, CexError> {
+    /// A connector with any signer.
+    pub fn with_signer(cfg: BinanceConfig, signer: Option<Arc<Signer>>) -> Result<Self, CexError> {
         let id: VenueId = cfg
             .name
             .parse()

@@ -8,16 +8,14 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::cex::auth::RequestSigner;
 use crate::cex::error::CexError;
 use crate::cex::http::HttpProtocol;
 use crate::cex::rate_limit::{RateLimit, RateLimiter};
+use crate::cex::sign::Signer;
 use crate::core::{
     Asset, Balance, ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, Pair,
     Side, TimeInForce,
 };
-
-use super::binance_sign::sign_rest;
 
 /// Rate-limit counters Binance documents.
 pub const REQUEST_WEIGHT: &str = "REQUEST_WEIGHT";
@@ -63,31 +61,12 @@ pub fn depth_weight(limit: u32) -> u32 {
 /// The HTTP side of Binance spot (and Binance US).
 #[derive(Debug, Clone)]
 pub struct BinanceProtocol {
+    /// The `recvWindow` the connector's signing recipe sends (`BinanceConfig::recv_window_ms`).
     pub recv_window_ms: u64,
 }
 
 impl HttpProtocol for BinanceProtocol {
-    fn authenticate(
-        &self,
-        signer: &dyn RequestSigner,
-        query: &mut String,
-        headers: &mut Vec<(&'static str, String)>,
-        server_now_ms: i64,
-    ) {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        query.push_str(&format!(
-            "recvWindow={}&timestamp={server_now_ms}",
-            self.recv_window_ms
-        ));
-        let sig = sign_rest(signer, query, "");
-        query.push_str("&signature=");
-        query.push_str(&sig);
-        headers.push(("X-MBX-APIKEY", signer.api_key().to_string()));
-    }
-
-    fn identify(&self, signer: &dyn RequestSigner, headers: &mut Vec<(&'static str, String)>) {
+    fn identify(&self, signer: &Signer, headers: &mut Vec<(&'static str, String)>) {
         headers.push(("X-MBX-APIKEY", signer.api_key().to_string()));
     }
 

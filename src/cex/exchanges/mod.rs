@@ -7,5 +7,5 @@ pub mod binance_book;
 pub mod binance_connect;
 pub mod binance_depth;
 pub mod binance_listen_key;
-pub mod binance_sign;
 pub mod binance_user;
+pub mod keys;
