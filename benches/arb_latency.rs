@@ -45,6 +45,7 @@ use sluice::core::{
 use sluice::strategy::arb::{ArbConfig, Decision, Evaluator};
 use sluice::testkit::arb_toml::StrategyToml;
 use sluice::testkit::binance_mock::hmac_sha256_hex;
+use sluice::venue::Execution;
 
 const SYMBOL: &str = "ETHUSDT";
 const TICK: i64 = 1; // 0.01 in hundredths
@@ -490,7 +491,7 @@ impl Pipeline {
             .eval
             .orders(
                 &proposal,
-                [false, true],
+                [Execution::IocLimit, Execution::SwapMinOut],
                 [&self.rules[0], &self.rules[1]],
                 [
                     ClientOrderId::generate("sla"),

@@ -234,15 +234,9 @@ pub trait Venue: Send + Sync {
     async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
         Ok(0)
     }
-    /// How this venue executes a trade. Every connector declares it; the default, read from the
-    /// kind, serves only venues written before the declaration existed (test doubles).
-    fn execution(&self) -> Execution {
-        match self.kind() {
-            VenueKind::Amm => Execution::SwapMinOut,
-            VenueKind::Perp => Execution::PositionChange,
-            VenueKind::Cex | VenueKind::Clob => Execution::IocLimit,
-        }
-    }
+    /// How this venue executes a trade: the shape of the orders the strategy sends it. Every
+    /// venue declares it (it is not read from the kind: a vAMM is an AMM that changes positions).
+    fn execution(&self) -> Execution;
     /// Starts watching `pairs` (books, pools) and whatever runs in the background (user streams,
     /// reconcilers, log sync). The tasks are the venue's: [`Venue::close`] stops them, and so does
     /// dropping the venue when its tasks hold it only weakly (the AMM venues; not yet Binance,

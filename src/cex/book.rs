@@ -139,6 +139,9 @@ impl OrderBook {
             Side::Sell => self.bids.iter_best_first(),
         };
         let mut left = size;
+        // summed from the levels taken, not `size - left`: with a huge size `left` loses the
+        // small amounts taken to rounding
+        let mut filled = Decimal::ZERO;
         let mut gross = Decimal::ZERO;
         let mut worst = None;
         for l in levels {
@@ -152,6 +155,7 @@ impl OrderBook {
                 .and_then(|x| x.checked_add(gross))
                 .ok_or(QuoteError::Overflow)?;
             left -= take;
+            filled = filled.checked_add(take).ok_or(QuoteError::Overflow)?;
             worst = Some(price);
         }
         let Some(worst_price) = worst else {
@@ -160,12 +164,14 @@ impl OrderBook {
                 Side::Sell => "bid",
             }));
         };
-        let filled = size - left;
         let fee = gross.checked_mul(fee_rate).ok_or(QuoteError::Overflow)?;
         let net = match side {
-            Side::Buy => gross + fee,
-            Side::Sell => gross - fee,
-        };
+            Side::Buy => gross.checked_add(fee),
+            Side::Sell => gross.checked_sub(fee),
+        }
+        .ok_or(QuoteError::Overflow)?;
+        // levels come from the network: a huge price on a tiny size must not panic here
+        let average_price = net.checked_div(filled).ok_or(QuoteError::Overflow)?;
         Ok(BookQuote {
             side,
             size,
@@ -173,7 +179,7 @@ impl OrderBook {
             gross,
             fee,
             net,
-            average_price: net / filled,
+            average_price,
             worst_price,
         })
     }
@@ -250,6 +256,25 @@ mod tests {
         assert_eq!(
             b.quote(Side::Sell, dec!(1), dec!(0)),
             Err(QuoteError::EmptySide("bid"))
+        );
+    }
+
+    /// A size far beyond the book (`Decimal::MAX`) fills what the book holds, exactly: the
+    /// amounts taken are not lost to rounding (which left `filled` at zero and divided by it).
+    #[test]
+    fn a_huge_size_fills_the_book_exactly() {
+        let mut b = book();
+        b.asks.set(10_000, 1); // 100.00 x 0.001
+        b.asks.set(10_001, 2); // 100.01 x 0.002
+        let q = b.quote(Side::Buy, Decimal::MAX, dec!(0.001)).unwrap();
+        assert_eq!(q.filled, dec!(0.003));
+        assert_eq!(q.gross, dec!(0.30002));
+        assert_eq!(q.net, dec!(0.30032002));
+        assert_eq!(q.average_price, dec!(0.30032002) / dec!(0.003));
+        // a fee rate that overflows the net: a typed error
+        assert_eq!(
+            b.quote(Side::Buy, dec!(1), Decimal::MAX),
+            Err(QuoteError::Overflow)
         );
     }
 

@@ -218,6 +218,12 @@ impl<const BID: bool> BookSide<BID> {
         self.count
     }
 
+    /// Ladder chunks in use (each 1,024 ticks, 8 KiB): what the side costs in memory.
+    #[inline]
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }

@@ -1,8 +1,10 @@
 //! `sluice arb --config FILE`: runs the arbitrage strategy until Ctrl-C (then no new orders; in-flight
 //! ones are followed to the end), showing the edge in each direction, actions, fills and PnL.
 //!
-//! The file is the strategy's TOML (see `strategy::arb::ArbConfig`) plus a `[connect]` table saying
-//! how to reach each venue:
+//! The file is the strategy's TOML (see `strategy::arb::ArbConfig`) plus a `[connect.<venue>]`
+//! table per venue saying how to reach it. Each table is read by that venue's connector (through
+//! `sluice::connectors`: this command names no connector), which refuses a key it does not take;
+//! both venues are then started on their pairs. For example:
 //!
 //! ```toml
 //! [connect.binance]                 # optional: the production URLs are the default
@@ -27,21 +29,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use alloy::network::EthereumWallet;
-use serde::Deserialize;
-use sluice::amm::tokens::TokenBook;
-use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
-use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot, UserStreamMode};
-use sluice::cex::key_store::ApiKeyStore;
-use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
-use sluice::core::Asset;
 use sluice::store::Journal;
-use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator, LegConfig};
-use sluice::testkit::deploy::Manifest;
-use sluice::venue::{Venue, VenueId};
-use sluice::wallet::{SecretString, WalletStore};
+use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
+use sluice::venue::{Access, Venue, VenueId};
 use tokio::sync::{mpsc, watch};
 
 use super::{CliError, Context};
@@ -56,122 +47,25 @@ pub struct Args {
     json: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Connect {
-    rest_url: Option<String>,
-    ws_url: Option<String>,
-    ws_api_url: Option<String>,
-    /// Binance's user-data stream: the WebSocket API subscription, the legacy listenKey stream,
-    /// or `auto` (the first, else the second when the server does not serve it).
-    user_stream: Option<UserStreamMode>,
-    rpc_url: Option<String>,
-    wallet: Option<String>,
-    #[serde(default)]
-    account_index: u64,
-    manifest: Option<PathBuf>,
-}
-
-async fn connect_venue(
-    leg: &LegConfig,
-    c: &Connect,
-    ctx: &Context,
-    pw: &mut Option<SecretString>,
-) -> Result<Arc<dyn Venue>, CliError> {
-    let id: &VenueId = &leg.venue;
-    match (id.connector.as_str(), id.chain.as_deref()) {
-        (name @ ("binance" | "binance_us"), None) => {
-            let base = BinanceConfig::for_venue(name).ok_or("unknown Binance venue")?;
-            let cfg = BinanceConfig {
-                rest_url: c.rest_url.clone().unwrap_or(base.rest_url.clone()),
-                ws_url: c.ws_url.clone().unwrap_or(base.ws_url.clone()),
-                ws_api_url: c.ws_api_url.clone().unwrap_or(base.ws_api_url.clone()),
-                user_stream: c.user_stream.unwrap_or(base.user_stream),
-                ..base
-            };
-            if pw.is_none() {
-                *pw = Some(super::wallet::password("wallet password: ", false)?);
-            }
-            let p = pw.as_ref().ok_or("no password")?;
-            let creds = ApiKeyStore::new(&ctx.home).load(name, p.as_bytes())?;
-            let v = BinanceSpot::new(cfg, Some(creds))?;
-            v.watch_book(&leg.pair).await?;
-            v.start_user_stream().await?;
-            // Detached: it polls for the life of the process.
-            drop(v.spawn_reconciler(Duration::from_secs(5)));
-            Ok(Arc::new(v))
-        }
-        ("uniswap_v3", Some(chain)) => {
-            let spec = ctx.chain(chain)?;
-            let url = c
-                .rpc_url
-                .clone()
-                .or_else(|| spec.rpc_urls.first().cloned())
-                .ok_or("no rpc_url")?;
-            let wallet_name = c
-                .wallet
-                .as_deref()
-                .ok_or_else(|| format!("[connect.\"{id}\"] needs `wallet`"))?;
-            if pw.is_none() {
-                *pw = Some(super::wallet::password("wallet password: ", false)?);
-            }
-            let p = pw.as_ref().ok_or("no password")?;
-            let signer = WalletStore::new(&ctx.home)
-                .unlock(wallet_name, p)?
-                .evm_signer(spec, c.account_index)?;
-            let client = EvmClient::connect(spec, &url).await?;
-            let tracker = TxTracker::new(
-                client.clone(),
-                EthereumWallet::from(signer),
-                TrackerConfig::for_client(&client),
-            );
-            let mut book = TokenBook::from_chain_spec(spec);
-            let contracts = match &c.manifest {
-                Some(path) => {
-                    // Refused unless it records this node's chain id and genesis hash.
-                    let m = Manifest::load_checked(path, client.provider()).await?;
-                    book.add_manifest(&m);
-                    V3Contracts::from(&m)
-                }
-                None => V3Contracts::from_chain_spec(spec)?,
-            };
-            let native = Asset::new(&spec.native.symbol)?;
-            let v =
-                UniswapV3Venue::connect(chain, native, client.provider().clone(), contracts, book)
-                    .await?
-                    .with_executor(tracker, ApprovalPolicy::Exact);
-            let base = v.resolve_token(leg.pair.base.as_str()).await?;
-            let quote = v.resolve_token(leg.pair.quote.as_str()).await?;
-            let (Some(a), Some(b)) = (base.address, quote.address) else {
-                return Err("both tokens of an AMM pair must be contracts".into());
-            };
-            v.track_pair(a, b).await?;
-            let v = Arc::new(v);
-            // Detached: it follows the chain for the life of the process.
-            drop(v.spawn_sync(Duration::from_millis(500)));
-            Ok(v)
-        }
-        _ => Err(format!(
-            "`sluice arb` cannot connect to {id} yet (binance, binance_us, uniswap_v3@<chain>)"
-        )
-        .into()),
-    }
-}
-
 /// A config file split in two: the strategy's TOML (what the journal stores: no `[connect]`
-/// table, so no URLs, wallets or manifests) and the connections.
+/// table, so no URLs, wallets or manifests) and the connections: each venue's own table, read
+/// by its connector (which rejects keys it does not know).
 struct SplitConfig {
     strategy_text: String,
-    connect: BTreeMap<String, Connect>,
+    connect: BTreeMap<String, toml::Table>,
 }
 
 fn split_config(text: &str, path: &Path) -> Result<SplitConfig, CliError> {
     let mut table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
-    let connect: BTreeMap<String, Connect> = match table.remove("connect") {
+    let connect: BTreeMap<String, toml::Table> = match table.remove("connect") {
         Some(v) => v.try_into().map_err(|e: toml::de::Error| {
-            format!("{}: [connect]: {}", path.display(), e.message())
+            format!(
+                "{}: [connect]: {} (one table per venue: [connect.<venue>])",
+                path.display(),
+                e.message()
+            )
         })?,
         None => BTreeMap::new(),
     };
@@ -181,8 +75,29 @@ fn split_config(text: &str, path: &Path) -> Result<SplitConfig, CliError> {
     })
 }
 
-/// Reads a `sluice arb` config file and connects both of its venues: the strategy config, the
-/// text to journal (its `[connect]` table stripped) and the venues.
+/// Every `[connect.<venue>]` table names a venue of the strategy: a typo is refused, not ignored.
+fn check_tables(
+    connect: &BTreeMap<String, toml::Table>,
+    venues: &[&VenueId],
+    path: &Path,
+) -> Result<(), CliError> {
+    for name in connect.keys() {
+        if !venues.iter().any(|v| v.to_string() == *name) {
+            let known: Vec<String> = venues.iter().map(ToString::to_string).collect();
+            return Err(format!(
+                "{}: [connect.\"{name}\"] names no venue of the strategy ({})",
+                path.display(),
+                known.join(", ")
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Reads a `sluice arb` config file and connects both of its venues through the registry, each
+/// started on its pair: the strategy config, the text to journal (its `[connect]` table
+/// stripped) and the venues.
 pub(super) async fn load_and_connect(
     path: &Path,
     ctx: &Context,
@@ -196,14 +111,15 @@ pub(super) async fn load_and_connect(
     let cfg: ArbConfig = strategy_text
         .parse()
         .map_err(|e: sluice::strategy::arb::ConfigError| format!("{}: {e}", path.display()))?;
-    let mut pw = None;
-    let none = Connect::default();
+    check_tables(&connect, &[&cfg.venue_a.venue, &cfg.venue_b.venue], path)?;
+    let cc = super::connect::context(ctx, path, Access::Trade);
+    let empty = toml::Table::new();
     let mut venues = Vec::new();
     for leg in [&cfg.venue_a, &cfg.venue_b] {
-        let c = connect.get(&leg.venue.to_string()).unwrap_or(&none);
-        venues.push(connect_venue(leg, c, ctx, &mut pw).await?);
+        let table = connect.get(&leg.venue.to_string()).unwrap_or(&empty);
+        let pairs = std::slice::from_ref(&leg.pair);
+        venues.push(super::connect::open(&leg.venue, table, &cc, pairs).await?);
     }
-    drop(pw);
     let venues: [Arc<dyn Venue>; 2] = [venues[0].clone(), venues[1].clone()];
     Ok((cfg, strategy_text, venues))
 }
@@ -315,18 +231,35 @@ manifest = "/home/u/manifest.json"
         assert!(split.strategy_text.contains("order_size"));
         assert_eq!(split.connect.len(), 2);
         assert_eq!(
-            split.connect["uniswap_v3@anvil"].wallet.as_deref(),
+            split.connect["uniswap_v3@anvil"]
+                .get("wallet")
+                .and_then(|v| v.as_str()),
             Some("main")
         );
     }
 
     #[test]
-    fn the_connect_table_takes_the_user_stream_mechanism() {
-        let c: Connect = toml::from_str("user_stream = \"listen_key\"").unwrap();
-        assert_eq!(c.user_stream, Some(UserStreamMode::ListenKey));
-        let c: Connect = toml::from_str("rest_url = \"http://127.0.0.1:1\"").unwrap();
-        assert_eq!(c.user_stream, None, "absent: the venue's default (auto)");
-        let e = toml::from_str::<Connect>("user_stream = \"push\"").unwrap_err();
-        assert!(e.to_string().contains("user_stream"), "{e}");
+    fn a_connect_table_of_no_strategy_venue_is_refused_by_name() {
+        let split = split_config(
+            "[connect.binance]\n[connect.\"uniswap_v3@anvill\"]\nwallet = \"w\"\n",
+            Path::new("arb.toml"),
+        )
+        .unwrap();
+        let (a, b): (VenueId, VenueId) = (
+            "binance".parse().unwrap(),
+            "uniswap_v3@anvil".parse().unwrap(),
+        );
+        let e = check_tables(&split.connect, &[&a, &b], Path::new("arb.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("arb.toml") && e.contains("uniswap_v3@anvill"),
+            "{e}"
+        );
+        let e = split_config("[connect]\nrest_url = \"x\"\n", Path::new("arb.toml"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("[connect]"), "{e}");
     }
 }

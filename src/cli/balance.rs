@@ -1,32 +1,63 @@
 //! `sluice balance --chain CHAIN [--rpc-url URL] --address ADDR [--token SYMBOL|ADDRESS] [--json]`:
 //! the native or ERC-20 balance of an address, read from a node of the chain. A token is named by
 //! its address or by a symbol from the chain spec; its decimals and symbol are read from the chain.
+//!
+//! `sluice balance --venue ID [--chain CHAIN] [connection flags] [--json]`: every balance of the
+//! trading account at a venue (the stored API keys of an exchange, `--wallet` on a chain venue),
+//! the venue built through the connector registry from a table made of the flags.
+
+use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, U256};
 use serde::Serialize;
 use sluice::chain::evm::{Erc20, EvmClient};
 use sluice::core::from_units;
+use sluice::venue::Access;
 
+use super::connect::{COMMAND_LINE, FlagTable, venue_id};
 use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Chain name (see `sluice chains`).
-    #[arg(long)]
-    chain: String,
+    /// Chain name (see `sluice chains`); with `--venue`, the venue's chain.
+    #[arg(long, required_unless_present = "venue")]
+    chain: Option<String>,
     /// RPC endpoint, http(s):// or ws(s)://; defaults to the chain spec's first.
     #[arg(long, env = "SLUICE_RPC_URL")]
     rpc_url: Option<String>,
     /// The account to look at (0x…).
-    #[arg(long)]
-    address: Address,
+    #[arg(long, required_unless_present = "venue", conflicts_with = "venue")]
+    address: Option<Address>,
     /// An ERC-20 token: its 0x address or a symbol listed in the chain spec. Without it, the
     /// native asset.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "venue")]
     token: Option<String>,
+    #[command(flatten)]
+    at: VenueFlags,
     /// Print one JSON document instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// `--venue` and the flags that become its `[connect]` table (only those given).
+#[derive(Debug, clap::Args)]
+struct VenueFlags {
+    /// The balances of the trading account at a venue (an id from `sluice venues`, e.g.
+    /// binance or uniswap_v3@ethereum) instead of one address's.
+    #[arg(long)]
+    venue: Option<String>,
+    /// With --venue: the wallet of a chain venue (its `wallet`).
+    #[arg(long, requires = "venue")]
+    wallet: Option<String>,
+    /// With --venue: the account index within the wallet (its `account_index`).
+    #[arg(long, requires = "venue")]
+    account: Option<u64>,
+    /// With --venue: a deployment manifest (its `manifest`).
+    #[arg(long, requires = "venue")]
+    manifest: Option<PathBuf>,
+    /// With --venue: an exchange's REST base URL (its `rest_url`).
+    #[arg(long, alias = "base-url", requires = "venue")]
+    rest_url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,7 +75,15 @@ struct BalanceReport {
 }
 
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
-    let spec = ctx.chain(&args.chain)?;
+    if let Some(venue) = &args.at.venue {
+        return venue_balances(venue, &args, ctx).await;
+    }
+    let chain = args
+        .chain
+        .as_deref()
+        .ok_or("--chain or --venue is required")?;
+    let address = args.address.ok_or("--address is required")?;
+    let spec = ctx.chain(chain)?;
     let url = match &args.rpc_url {
         Some(u) => u.clone(),
         None => spec
@@ -62,24 +101,24 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     };
     let report = match token {
         None => {
-            let raw = client.native_balance(args.address).await?;
+            let raw = client.native_balance(address).await?;
             report(
                 spec.name.clone(),
-                args.address,
+                address,
                 native.symbol.clone(),
                 None,
                 native.decimals,
                 raw,
             )
         }
-        Some(address) => {
-            let token = Erc20::new(client.clone(), address);
-            let (raw, meta) = tokio::try_join!(token.balance_of(args.address), token.metadata())?;
+        Some(contract) => {
+            let token = Erc20::new(client.clone(), contract);
+            let (raw, meta) = tokio::try_join!(token.balance_of(address), token.metadata())?;
             report(
                 spec.name.clone(),
-                args.address,
+                address,
                 meta.symbol,
-                Some(address),
+                Some(contract),
                 meta.decimals,
                 raw,
             )
@@ -95,6 +134,43 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         report.asset,
         report.amount,
     ]);
+    t.print()
+}
+
+/// Every balance of the venue's trading account: built through the registry (keys or wallet
+/// loaded, the password asked at most once), nothing started (balances need no stream).
+async fn venue_balances(venue: &str, args: &Args, ctx: &Context) -> Result<(), CliError> {
+    let id = venue_id(venue, args.chain.as_deref())?;
+    let flags = &args.at;
+    let table = FlagTable::new()
+        .put("rpc_url", args.rpc_url.clone())
+        .put("rest_url", flags.rest_url.clone())
+        .put("wallet", flags.wallet.clone())
+        .put(
+            "account_index",
+            flags.account.map(i64::try_from).transpose()?,
+        )
+        .put(
+            "manifest",
+            flags.manifest.as_ref().map(|m| m.display().to_string()),
+        );
+    let cc = super::connect::context(ctx, Path::new(COMMAND_LINE), Access::Trade);
+    let v = sluice::connectors::connect(&id, table.table(), &cc).await?;
+    let balances = v.balances().await;
+    v.close().await;
+    let balances = balances?;
+    if args.json {
+        return print_json(&balances);
+    }
+    let mut t = Table::new(&["venue", "asset", "total", "available"]);
+    for b in balances {
+        t.row(vec![
+            id.to_string(),
+            b.asset.to_string(),
+            b.total.to_string(),
+            b.available.to_string(),
+        ]);
+    }
     t.print()
 }
 

@@ -7,6 +7,7 @@ mod arb;
 mod balance;
 mod book;
 mod chains;
+mod connect;
 mod demo;
 mod history;
 mod keys;
@@ -15,6 +16,7 @@ mod output;
 mod quote;
 mod recover;
 mod swap;
+mod swap_venue;
 mod venues;
 mod wallet;
 

@@ -1,52 +1,38 @@
-//! `sluice quote --venue uniswap_v2|uniswap_v3 --chain CHAIN [--rpc-url URL] PAIR buy|sell AMOUNT`:
-//! the executable price of a size on an AMM, from the pools' state read once from the node and the
-//! exact swap math run locally. Tokens are symbols (chain spec or deployment manifest) or addresses.
+//! `sluice quote --venue ID [--chain CHAIN] [--rpc-url URL] PAIR buy|sell AMOUNT`: the
+//! executable price of a size at a venue (on an AMM: the pools' state read from the node and the
+//! exact swap math run locally), fees and gas included. The venue is built through the connector
+//! registry from a `[connect.<venue>]` table made of the flags, read-only (no password asked).
+//! Tokens are symbols (chain spec or deployment manifest).
 
 use std::path::PathBuf;
-
 use std::sync::Arc;
 
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use rust_decimal::Decimal;
-use sluice::amm::AmmError;
-use sluice::amm::swap::SwapExecutor;
-use sluice::amm::tokens::TokenBook;
-use sluice::amm::uniswap_v2::connector::{UniswapV2Venue, V2Contracts};
-use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
-use sluice::chain::ChainSpec;
-use sluice::chain::evm::{ApprovalPolicy, TxTracker};
-use sluice::core::{Asset, Pair, Quote, QuoteRequest, Side, Token};
-use sluice::testkit::deploy::Manifest;
+use sluice::core::{Pair, QuoteRequest, Side};
 use sluice::testkit::deploy::environment::{Snapshot, cache_dir};
-use sluice::venue::Venue;
+use sluice::venue::{Access, ConnectError, Venue, VenueId};
 
+use super::connect::{COMMAND_LINE, FlagTable, venue_id};
 use super::{CliError, Context, Table, print_json};
 
-/// The AMM connectors these commands drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AmmVenueName {
-    #[value(name = "uniswap_v2")]
-    UniswapV2,
-    #[value(name = "uniswap_v3")]
-    UniswapV3,
-}
-
-/// Where the venue is and what it trades: shared by `quote` and `swap`.
+/// Which venue, and where it lives.
 #[derive(Debug, clap::Args)]
 pub struct VenueArgs {
-    /// The AMM.
+    /// The venue: an id from `sluice venues` (e.g. uniswap_v3@ethereum), or its connector name
+    /// with `--chain`.
     #[arg(long)]
-    pub venue: AmmVenueName,
-    /// The chain (a name from `sluice chains`).
+    pub venue: String,
+    /// The chain of a chain venue (a name from `sluice chains`): `--venue uniswap_v3 --chain
+    /// anvil` is the venue `uniswap_v3@anvil`.
     #[arg(long)]
-    pub chain: String,
-    /// The node's JSON-RPC URL; default: the chain spec's first.
+    pub chain: Option<String>,
+    /// The node's JSON-RPC URL (the table's `rpc_url`); default: the chain spec's first.
     #[arg(long)]
     pub rpc_url: Option<String>,
-    /// A deployment manifest (from `sluice anvil`) giving token symbols and protocol addresses;
-    /// it must record the node's chain id and genesis hash (another chain's is refused). On the
-    /// `anvil` chain the cached test deployment's manifest is used when none is given and it
-    /// matches the node.
+    /// A deployment manifest (from `sluice anvil`) giving token symbols and protocol addresses
+    /// (the table's `manifest`); it must record the node's chain id and genesis hash (another
+    /// chain's is refused). On the `anvil` chain the cached test deployment's manifest is used
+    /// when none is given and it matches the node.
     #[arg(long, env = "SLUICE_MANIFEST")]
     pub manifest: Option<PathBuf>,
 }
@@ -55,8 +41,8 @@ pub struct VenueArgs {
 pub struct Args {
     #[command(flatten)]
     pub venue: VenueArgs,
-    /// BASE-QUOTE, each a symbol or a 0x address (e.g. WETH-USDC); the chain's native asset (ETH)
-    /// is priced through its wrapped token.
+    /// BASE-QUOTE, token symbols (e.g. WETH-USDC); the chain's native asset (ETH) is priced
+    /// through its wrapped token.
     pub pair: String,
     /// buy or sell the base token.
     pub side: Side,
@@ -67,182 +53,66 @@ pub struct Args {
     pub json: bool,
 }
 
-/// A connected AMM venue of either kind.
-pub enum AmmVenue {
-    V2(UniswapV2Venue),
-    V3(UniswapV3Venue),
+/// The cached test deployment's manifest, for the `anvil` chain when no manifest is named.
+fn cached_manifest() -> Option<PathBuf> {
+    let dir = cache_dir().ok()?;
+    Snapshot::read(&dir).ok().flatten()?;
+    Some(dir.join("manifest.json"))
 }
 
-impl AmmVenue {
-    /// Enables swaps signed by `tracker`'s account.
-    pub fn with_executor(self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
-        match self {
-            AmmVenue::V2(v) => AmmVenue::V2(v.with_executor(tracker, policy)),
-            AmmVenue::V3(v) => AmmVenue::V3(v.with_executor(tracker, policy)),
-        }
-    }
-
-    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
-        match self {
-            AmmVenue::V2(v) => v.executor(),
-            AmmVenue::V3(v) => v.executor(),
-        }
-    }
-
-    pub fn as_venue(&self) -> &dyn Venue {
-        match self {
-            AmmVenue::V2(v) => v,
-            AmmVenue::V3(v) => v,
-        }
-    }
-
-    /// Whether `symbol` is the chain's native asset (paid or received as native coin).
-    pub fn is_native(&self, symbol: &str) -> bool {
-        match self {
-            AmmVenue::V2(v) => v.is_native(symbol),
-            AmmVenue::V3(v) => v.is_native(symbol),
-        }
-    }
-
-    pub async fn resolve_token(&self, text: &str) -> Result<Token, AmmError> {
-        match self {
-            AmmVenue::V2(v) => v.resolve_token(text).await,
-            AmmVenue::V3(v) => v.resolve_token(text).await,
-        }
-    }
-
-    pub async fn quote_tokens(
-        &self,
-        request: &QuoteRequest,
-        base: &Token,
-        quote: &Token,
-    ) -> Result<Quote, AmmError> {
-        match self {
-            AmmVenue::V2(v) => v.quote_tokens(request, base, quote).await,
-            AmmVenue::V3(v) => v.quote_tokens(request, base, quote).await,
-        }
-    }
-}
-
-/// The manifest to use with the node behind `provider`: the one named by `--manifest` or
-/// `SLUICE_MANIFEST` (refused unless it records this node's chain id and genesis hash), or on the
-/// `anvil` chain the cached test deployment's, used only when it matches the node.
-async fn load_manifest(
-    args: &VenueArgs,
-    provider: &DynProvider,
-) -> Result<Option<Manifest>, CliError> {
-    if let Some(path) = &args.manifest {
-        return Ok(Some(Manifest::load_checked(path, provider).await?));
-    }
-    if args.chain != "anvil" {
-        return Ok(None);
-    }
-    let Some(snapshot) = cache_dir()
-        .ok()
-        .and_then(|d| Snapshot::read(&d).ok().flatten())
-    else {
-        return Ok(None);
-    };
-    match snapshot
-        .manifest
-        .check_on("the cached test deployment's manifest", provider)
-        .await
-    {
-        Ok(()) => Ok(Some(snapshot.manifest)),
-        Err(e) => {
-            tracing::warn!("{e}; not used (pass --manifest for this node's deployment)");
-            Ok(None)
-        }
-    }
-}
-
-/// Connects the chosen venue: provider, tokens and contract addresses.
-pub async fn open_venue(
+/// Builds the venue read-only through the registry and starts it on `pair`. On `anvil` without
+/// a manifest, the cached deployment's is tried first and dropped (with a warning) when the node
+/// is not that deployment.
+async fn open_venue(
     args: &VenueArgs,
     ctx: &Context,
-) -> Result<(AmmVenue, DynProvider, &'static str), CliError> {
-    let spec: &ChainSpec = ctx.chain(&args.chain)?;
-    let url = match &args.rpc_url {
-        Some(u) => u.clone(),
-        None => spec
-            .rpc_urls
-            .first()
-            .cloned()
-            .ok_or_else(|| format!("chain {} has no RPC URL; pass --rpc-url", spec.name))?,
+    pair: &Pair,
+) -> Result<Arc<dyn Venue>, CliError> {
+    let id: VenueId = venue_id(&args.venue, args.chain.as_deref())?;
+    let cc = super::connect::context(ctx, std::path::Path::new(COMMAND_LINE), Access::ReadOnly);
+    let table = |manifest: Option<&PathBuf>| {
+        FlagTable::new()
+            .put("rpc_url", args.rpc_url.clone())
+            .put("manifest", manifest.map(|m| m.display().to_string()))
     };
-    let provider = ProviderBuilder::new()
-        .connect(&url)
-        .await
-        .map_err(|e| format!("cannot connect to {url}: {e}"))?
-        .erased();
-    let manifest = load_manifest(args, &provider).await?;
-    let mut tokens = TokenBook::from_chain_spec(spec);
-    if let Some(m) = &manifest {
-        tokens.add_manifest(m);
+    let pairs = std::slice::from_ref(pair);
+    if args.manifest.is_none()
+        && id.chain.as_deref() == Some("anvil")
+        && let Some(cached) = cached_manifest()
+    {
+        match sluice::connectors::connect(&id, table(Some(&cached)).table(), &cc).await {
+            Ok(v) => {
+                v.start(pairs).await?;
+                return Ok(v);
+            }
+            Err(ConnectError::BadValue { key, reason, .. }) if key == "manifest" => {
+                tracing::warn!(
+                    "{reason}; the cached test deployment's manifest is not used (pass \
+                     --manifest for this node's deployment)"
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    let native = Asset::new(&spec.native.symbol)?;
-    let venue = match args.venue {
-        AmmVenueName::UniswapV2 => {
-            let contracts = match &manifest {
-                Some(m) => V2Contracts::from(m),
-                None => V2Contracts::from_chain_spec(spec)?,
-            };
-            AmmVenue::V2(
-                UniswapV2Venue::connect(&spec.name, native, provider.clone(), contracts, tokens)
-                    .await?,
-            )
-        }
-        AmmVenueName::UniswapV3 => {
-            let contracts = match &manifest {
-                Some(m) => V3Contracts::from(m),
-                None => V3Contracts::from_chain_spec(spec)?,
-            };
-            AmmVenue::V3(
-                UniswapV3Venue::connect(&spec.name, native, provider.clone(), contracts, tokens)
-                    .await?,
-            )
-        }
-    };
-    let name = match args.venue {
-        AmmVenueName::UniswapV2 => "uniswap_v2",
-        AmmVenueName::UniswapV3 => "uniswap_v3",
-    };
-    Ok((venue, provider, name))
-}
-
-/// Resolves `BASE-QUOTE` (symbols or addresses) to tokens and a pair of their symbols; the native
-/// asset (ETH) resolves to its wrapped token and stays ETH in the pair.
-pub async fn resolve_pair(venue: &AmmVenue, text: &str) -> Result<(Token, Token, Pair), CliError> {
-    let (b, q) = text
-        .split_once('-')
-        .ok_or_else(|| format!("invalid pair {text:?}: expected BASE-QUOTE, e.g. WETH-USDC"))?;
-    let base = venue.resolve_token(b).await?;
-    let quote = venue.resolve_token(q).await?;
-    if base.address == quote.address {
-        return Err(format!("invalid pair {text:?}: base and quote are the same token").into());
-    }
-    // The native asset keeps its own symbol in the pair (ETH-USDC, not WETH-USDC), so the swap
-    // pays or receives native coin; it is priced through its wrapped token.
-    let symbol = |text: &str, token: &Token| -> Result<Asset, CliError> {
-        if venue.is_native(text) {
-            Ok(Asset::new(&text.trim().to_ascii_uppercase())?)
-        } else {
-            Ok(token.symbol.clone())
-        }
-    };
-    let pair = Pair::new(symbol(b, &base)?, symbol(q, &quote)?);
-    Ok((base, quote, pair))
+    super::connect::open(&id, table(args.manifest.as_ref()).table(), &cc, pairs).await
 }
 
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
-    let (venue, _provider, _) = open_venue(&args.venue, ctx).await?;
-    let (base, quote, pair) = resolve_pair(&venue, &args.pair).await?;
+    let pair: Pair = args.pair.parse().map_err(|_| {
+        format!(
+            "invalid pair {:?}: expected BASE-QUOTE of token symbols, e.g. WETH-USDC",
+            args.pair
+        )
+    })?;
+    let venue = open_venue(&args.venue, ctx, &pair).await?;
     let request = QuoteRequest {
         pair,
         side: args.side,
         base_amount: args.amount,
     };
-    let q = venue.quote_tokens(&request, &base, &quote).await?;
+    let quoted = venue.quote(&request).await;
+    venue.close().await;
+    let q = quoted?;
     if args.json {
         return print_json(&q);
     }

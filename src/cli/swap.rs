@@ -1,5 +1,5 @@
-//! `sluice swap --venue uniswap_v2|uniswap_v3 --chain CHAIN --wallet NAME PAIR buy|sell AMOUNT
-//! --slippage PCT`: quotes locally, then sends the swap with a bound at the quote moved by the
+//! `sluice swap --venue uniswap_v2|uniswap_v3 --chain CHAIN (or --venue uniswap_v3@CHAIN) --wallet
+//! NAME PAIR buy|sell AMOUNT --slippage PCT`: quotes locally, then sends the swap with a bound at the quote moved by the
 //! slippage tolerance and a deadline; approves the router first when needed (shown: exactly the
 //! amount by default, `--approve unlimited` to opt in to an unlimited allowance); waits for the
 //! receipt and prints the fill decoded from its logs, or the revert reason. A native leg (ETH-USDC)
@@ -18,7 +18,7 @@ use sluice::core::{
 use sluice::venue::Venue;
 use sluice::wallet::WalletStore;
 
-use super::quote::{VenueArgs, open_venue, resolve_pair};
+use super::swap_venue::{VenueArgs, open_venue, resolve_pair};
 use super::wallet::password;
 use super::{CliError, Context, Table, print_json};
 
@@ -89,7 +89,8 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     if args.slippage < Decimal::ZERO || args.slippage >= Decimal::ONE_HUNDRED {
         return Err(format!("--slippage {} must be in [0, 100)", args.slippage).into());
     }
-    let spec = ctx.chain(&args.venue.chain)?;
+    let (_, chain) = args.venue.target()?;
+    let spec = ctx.chain(&chain)?;
     let url = args
         .venue
         .rpc_url

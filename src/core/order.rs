@@ -264,13 +264,19 @@ impl Order {
         &self.request.client_id
     }
 
+    /// The base amount still to fill (zero once filled; saturates instead of overflowing on an
+    /// order record read back with absurd values).
     pub fn remaining(&self) -> Decimal {
-        self.request.amount - self.filled
+        self.request.amount.saturating_sub(self.filled)
     }
 
-    /// Average fill price, if anything filled.
+    /// Average fill price, if anything filled (`None` also when the quotient does not fit a
+    /// `Decimal`).
     pub fn average_price(&self) -> Option<Decimal> {
-        (!self.filled.is_zero()).then(|| self.filled_quote / self.filled)
+        if self.filled.is_zero() {
+            return None;
+        }
+        self.filled_quote.checked_div(self.filled)
     }
 
     /// Moves to `to` if the state machine allows it.
@@ -314,7 +320,23 @@ impl Order {
                 self.request.client_id, fill.trade_id, fill.amount
             )));
         }
-        let new_filled = self.filled + fill.amount;
+        // Amounts come from the venue: an absurd one is a typed error, never a panic (which would
+        // kill the task applying the user stream).
+        let overflow = |what: &str| CoreError::Overflow {
+            what: format!(
+                "order {}: fill {} ({} at {}): {what}",
+                self.request.client_id, fill.trade_id, fill.amount, fill.price
+            ),
+        };
+        let new_filled = self
+            .filled
+            .checked_add(fill.amount)
+            .ok_or_else(|| overflow("filled amount"))?;
+        let new_filled_quote = fill
+            .price
+            .checked_mul(fill.amount)
+            .and_then(|q| self.filled_quote.checked_add(q))
+            .ok_or_else(|| overflow("filled quote amount"))?;
         if new_filled > self.request.amount {
             return Err(CoreError::Overfill {
                 id: self.request.client_id.to_string(),
@@ -341,7 +363,7 @@ impl Order {
         }
         self.trade_ids.insert(fill.trade_id.clone());
         self.filled = new_filled;
-        self.filled_quote += fill.price * fill.amount;
+        self.filled_quote = new_filled_quote;
         Ok(true)
     }
 }
@@ -487,6 +509,41 @@ mod tests {
         assert_eq!(o.state, OrderState::Filled);
         assert_eq!(o.average_price(), Some(dec!(100)));
         assert_eq!(o.remaining(), dec!(0));
+    }
+
+    /// Amounts from a venue that overflow a `Decimal` (price × amount, the running sums) are a
+    /// typed error that changes nothing, never a panic; so is an average that does not fit.
+    #[test]
+    fn absurd_fill_amounts_are_typed_errors() {
+        let mut req = request();
+        req.amount = Decimal::MAX;
+        let mut o = Order::new(req);
+        o.transition(OrderState::Open).unwrap();
+        let mut huge = fill("t1", Decimal::MAX);
+        huge.price = Decimal::MAX;
+        assert!(matches!(
+            o.apply_fill(&huge),
+            Err(CoreError::Overflow { .. })
+        ));
+        assert_eq!((o.filled, o.filled_quote), (dec!(0), dec!(0)));
+        let mut big = fill("t2", Decimal::MAX - dec!(1));
+        big.price = dec!(1);
+        assert_eq!(o.apply_fill(&big), Ok(true));
+        let mut more = fill("t3", dec!(2));
+        more.price = dec!(1);
+        assert!(matches!(
+            o.apply_fill(&more),
+            Err(CoreError::Overflow { .. })
+        ));
+        assert_eq!(o.filled, Decimal::MAX - dec!(1));
+        // a tiny fill at a huge price: the average does not fit
+        let mut o = Order::new(request());
+        o.filled = Decimal::new(1, 28);
+        o.filled_quote = Decimal::MAX;
+        assert_eq!(o.average_price(), None);
+        o.filled = Decimal::MAX;
+        o.request.amount = Decimal::MIN;
+        assert_eq!(o.remaining(), Decimal::MIN);
     }
 
     #[test]

@@ -73,16 +73,22 @@ pub struct MarketRules {
     pub taker_fee: Decimal,
 }
 
+/// `value` moved onto the multiples of `step`. Rules come from the venue: a step so small that
+/// `value / step` does not fit a `Decimal` (finer than the value's own precision) leaves the value
+/// as it is rather than panicking; [`MarketRules::check`] still refuses it if it is off the grid.
 fn quantize(value: Decimal, step: Decimal, rounding: Rounding) -> Decimal {
     if step.is_zero() {
         return value;
     }
-    let steps = (value / step).round_dp_with_strategy(0, rounding.strategy());
-    (steps * step).normalize()
+    value
+        .checked_div(step)
+        .map(|steps| steps.round_dp_with_strategy(0, rounding.strategy()))
+        .and_then(|steps| steps.checked_mul(step))
+        .map_or(value, |v| v.normalize())
 }
 
 fn on_grid(value: Decimal, step: Decimal) -> bool {
-    step.is_zero() || (value % step).is_zero()
+    step.is_zero() || value.checked_rem(step).is_some_and(|r| r.is_zero())
 }
 
 impl MarketRules {
@@ -117,7 +123,7 @@ impl MarketRules {
         if self.tick_size.is_zero() || !on_grid(price, self.tick_size) {
             return None;
         }
-        i64::try_from((price / self.tick_size).trunc().mantissa()).ok()
+        i64::try_from(price.checked_div(self.tick_size)?.trunc().mantissa()).ok()
     }
 
     /// Checks price and size of a prospective order against every rule; `price` is the limit price,
@@ -157,7 +163,8 @@ impl MarketRules {
         {
             return Err(RuleViolation::AboveMaxSize { size, max_size });
         }
-        let notional = price * size;
+        // a product beyond `Decimal`'s range is above any minimum
+        let notional = price.checked_mul(size).unwrap_or(Decimal::MAX);
         if notional < self.min_notional {
             return Err(RuleViolation::BelowMinNotional {
                 notional,
@@ -210,6 +217,25 @@ impl MarketRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rules from a venue with a tick or step far finer than any value: no panic, and the checks
+    /// still hold (a value off the grid is refused, a huge notional is not below the minimum).
+    #[test]
+    fn extreme_rules_do_not_panic() {
+        let mut r =
+            MarketRules::unrestricted("BTC-USDT".parse().unwrap(), "BTCUSDT", Decimal::ZERO);
+        r.tick_size = Decimal::new(1, 28);
+        r.step_size = Decimal::new(3, 28);
+        r.min_notional = Decimal::ONE;
+        let price = Decimal::from(60_000);
+        assert_eq!(r.quantize_price(price, Rounding::Down), price);
+        assert_eq!(r.quantize_size(Decimal::MAX, Rounding::Up), Decimal::MAX);
+        assert_eq!(r.price_to_ticks(price), None);
+        assert!(r.check(price, Decimal::new(1, 28), true).is_err());
+        r.tick_size = Decimal::ZERO;
+        r.step_size = Decimal::ZERO;
+        assert_eq!(r.check(Decimal::MAX, Decimal::MAX, true), Ok(()));
+    }
     use crate::core::{ClientOrderId, Side, TimeInForce};
     use rust_decimal_macros::dec;
 

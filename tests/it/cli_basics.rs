@@ -157,3 +157,82 @@ fn unknown_subcommand_fails() {
     assert!(!out.status.success());
     assert!(!out.stderr.is_empty());
 }
+
+/// A command that must fail: its stderr.
+fn refused(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .env(
+            "SLUICE_HOME",
+            std::env::temp_dir().join("sluice-cli-basics"),
+        )
+        .env_remove("SLUICE_CHAINS_DIR")
+        .env_remove("SLUICE_RPC_URL")
+        .env_remove("SLUICE_MANIFEST")
+        .env_remove("SLUICE_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run sluice");
+    assert!(!out.status.success(), "{args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `--venue` takes any venue id and goes through the connector registry: a venue without a
+/// connector is named with the connectors there are, and a flag the venue's connector does not
+/// take is refused by that connector, naming the key, the table and where it came from.
+#[test]
+fn venue_commands_go_through_the_registry() {
+    let err = refused(&["balance", "--venue", "kraken"]);
+    assert!(
+        err.contains("no connector for venue kraken") && err.contains("binance"),
+        "{err}"
+    );
+    let err = refused(&["balance", "--venue", "binance", "--wallet", "main"]);
+    assert!(
+        err.contains("command line: [connect.binance]: unknown key `wallet`"),
+        "{err}"
+    );
+    let err = refused(&[
+        "quote",
+        "--venue",
+        "binance",
+        "--rpc-url",
+        "http://127.0.0.1:9",
+        "ETH-USDT",
+        "buy",
+        "1",
+    ]);
+    assert!(err.contains("unknown key `rpc_url`"), "{err}");
+    let err = refused(&[
+        "quote",
+        "--venue",
+        "uniswap_v3@anvil",
+        "--chain",
+        "ethereum",
+        "WETH-USDC",
+        "buy",
+        "1",
+    ]);
+    assert!(err.contains("--chain says ethereum"), "{err}");
+    // `swap` takes the same venue ids (`uniswap_v3@anvil` or `uniswap_v3 --chain anvil`).
+    let swap = |venue: &str, chain: &str| {
+        refused(&[
+            "swap",
+            "--venue",
+            venue,
+            "--chain",
+            chain,
+            "--wallet",
+            "main",
+            "WETH-USDC",
+            "sell",
+            "1",
+            "--slippage",
+            "1",
+        ])
+    };
+    let err = swap("uniswap_v3@anvil", "ethereum");
+    assert!(err.contains("--chain says ethereum"), "{err}");
+    let err = swap("binance", "anvil");
+    assert!(err.contains("drives uniswap_v2 and uniswap_v3"), "{err}");
+}

@@ -33,6 +33,7 @@ mod evm_nonce;
 mod evm_tracker;
 mod home_isolation;
 mod manifest_check;
+mod parser_fuzz;
 mod secret_leaks;
 mod swap_approval;
 mod uniswap_native_eth;

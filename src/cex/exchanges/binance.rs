@@ -48,7 +48,9 @@ use super::binance_api::{
     self as api, Account, AccountTrade, BinanceProtocol, ExchangeInfo, ORDERS, OrderResponse,
     RAW_REQUESTS, REQUEST_WEIGHT, code, decode, order_state,
 };
-use super::binance_book::{LiveBook, SNAPSHOT_LIMIT, fetch_snapshot, spawn_live_book};
+use super::binance_book::{
+    LiveBook, RulesRefresher, SNAPSHOT_LIMIT, fetch_snapshot, spawn_live_book,
+};
 use super::binance_depth::{SnapshotOutcome, SyncedBook};
 use super::binance_listen_key::{self, ListenKeySettings};
 pub use super::binance_user::UserStreamMode;
@@ -278,23 +280,70 @@ impl BinanceSpot {
         }
         let mut m = Markets::default();
         for s in &info.symbols {
-            let Some(rules) =
-                api::symbol_rules(s, self.inner.cfg.maker_fee, self.inner.cfg.taker_fee)
-            else {
+            let Some(market) = self.market_of(s) else {
                 continue;
             };
-            let (Ok(price), Ok(size)) = (Grid::new(rules.tick_size), Grid::new(rules.step_size))
-            else {
-                tracing::warn!(symbol = %s.symbol, "unusable tick or step size; symbol skipped");
-                continue;
-            };
-            m.by_symbol.insert(s.symbol.clone(), rules.pair.clone());
-            m.by_pair
-                .insert(rules.pair.clone(), Market { rules, price, size });
+            m.by_symbol
+                .insert(s.symbol.clone(), market.rules.pair.clone());
+            m.by_pair.insert(market.rules.pair.clone(), market);
         }
         let m = Arc::new(m);
         *guard = Some(m.clone());
         Ok(m)
+    }
+
+    /// The market of one `exchangeInfo` symbol; `None` if it is not trading or its tick or step
+    /// size cannot key a book.
+    fn market_of(&self, s: &api::SymbolInfo) -> Option<Market> {
+        let rules = api::symbol_rules(s, self.inner.cfg.maker_fee, self.inner.cfg.taker_fee)?;
+        let (Ok(price), Ok(size)) = (Grid::new(rules.tick_size), Grid::new(rules.step_size)) else {
+            tracing::warn!(symbol = %s.symbol, "unusable tick or step size; symbol skipped");
+            return None;
+        };
+        Some(Market { rules, price, size })
+    }
+
+    /// Refetches the rules of one pair's symbol (`exchangeInfo?symbol=`) and replaces them in the
+    /// markets cache: the exchange may have changed its filters (tick size, step size). `None`
+    /// (and the pair dropped from the cache) if the symbol is no longer trading.
+    pub async fn refresh_market(&self, pair: &Pair) -> Result<Option<Market>, VenueError> {
+        let symbol = self.market(pair).await?.rules.venue_symbol;
+        let req = ApiRequest::new(Method::GET, "/api/v3/exchangeInfo")
+            .param("symbol", &symbol)
+            .cost(REQUEST_WEIGHT, 20)
+            .cost(RAW_REQUESTS, 1);
+        let market = match self.inner.rest.request(&req).await {
+            Ok(body) => decode::<ExchangeInfo>("exchangeInfo", &body)?
+                .symbols
+                .iter()
+                .find(|s| s.symbol == symbol)
+                .and_then(|s| self.market_of(s))
+                .filter(|m| &m.rules.pair == pair),
+            // delisted: `Invalid symbol.`
+            Err(CexError::Api {
+                code: code::BAD_SYMBOL,
+                ..
+            }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let mut guard = self.inner.markets.lock().await;
+        let mut m = Markets::default();
+        if let Some(old) = guard.as_ref() {
+            m.by_pair = old.by_pair.clone();
+            m.by_symbol = old.by_symbol.clone();
+        }
+        match &market {
+            Some(market) => {
+                m.by_symbol.insert(symbol, pair.clone());
+                m.by_pair.insert(pair.clone(), market.clone());
+            }
+            None => {
+                m.by_symbol.remove(&symbol);
+                m.by_pair.remove(pair);
+            }
+        }
+        *guard = Some(Arc::new(m));
+        Ok(market)
     }
 
     /// The market of a pair, or `UnknownPair`.
@@ -310,18 +359,41 @@ impl BinanceSpot {
     }
 
     /// Starts (or returns) the live book of a pair.
+    ///
+    /// A book whose market was given up (its data off the rules the exchange lists, see
+    /// [`MarketUnavailable`](super::binance_book::MarketUnavailable)) is an error, not restarted.
     pub async fn watch_book(&self, pair: &Pair) -> Result<Arc<LiveBook>, VenueError> {
         if let Some(b) = lock(&self.inner.books).get(pair) {
+            if let Some(u) = b.unavailable() {
+                return Err(VenueError::Protocol(u.to_string()));
+            }
             return Ok(b.clone());
         }
         let market = self.market(pair).await?;
         let book = SyncedBook::new(&market.rules.venue_symbol, market.price, market.size);
+        // weak: the connector owns its books, a book task must not keep the connector alive
+        let weak = Arc::downgrade(&self.inner);
+        let refresh_pair = pair.clone();
+        let refresh_rules: RulesRefresher = Arc::new(move || {
+            let (inner, pair) = (weak.upgrade(), refresh_pair.clone());
+            Box::pin(async move {
+                let Some(inner) = inner else {
+                    return Err(CexError::Invalid("the connector was dropped".into()));
+                };
+                match (BinanceSpot { inner }).refresh_market(&pair).await {
+                    Ok(m) => Ok(m.map(|m| (m.price, m.size))),
+                    Err(VenueError::UnknownPair { .. }) => Ok(None),
+                    Err(e) => Err(CexError::Invalid(e.to_string())),
+                }
+            })
+        });
         let live = Arc::new(spawn_live_book(
             pair.clone(),
             book,
             self.inner.rest.clone(),
             &self.inner.cfg.ws_url,
             self.inner.hub.clone(),
+            refresh_rules,
         ));
         let mut books = lock(&self.inner.books);
         Ok(books.entry(pair.clone()).or_insert(live).clone())
@@ -797,12 +869,18 @@ impl BinanceSpot {
             }
             UserMessage::Account(a) => {
                 for b in a.balances {
+                    let total = match api::balance_total(&b.asset, b.free, b.locked) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "unusable balance in the user stream");
+                            continue;
+                        }
+                    };
                     match crate::core::Asset::new(&b.asset) {
-                        Ok(asset) => self.inner.hub.publish(VenueEvent::Balance(Balance::new(
-                            asset,
-                            b.free + b.locked,
-                            b.free,
-                        ))),
+                        Ok(asset) => self
+                            .inner
+                            .hub
+                            .publish(VenueEvent::Balance(Balance::new(asset, total, b.free))),
                         Err(e) => tracing::warn!(error = %e, "balance of an unreadable asset"),
                     }
                 }
@@ -901,6 +979,9 @@ impl Venue for BinanceSpot {
     async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
         let market = self.market(&request.pair).await?;
         let live = lock(&self.inner.books).get(&request.pair).cloned();
+        if let Some(u) = live.as_ref().and_then(|l| l.unavailable()) {
+            return Err(VenueError::Protocol(u.to_string()));
+        }
         let book_quote = match live {
             Some(live) if live.read().is_synced() => {
                 live.read()

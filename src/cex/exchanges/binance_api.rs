@@ -168,7 +168,7 @@ impl ExchangeInfo {
         self.rate_limits
             .iter()
             .filter_map(|r| {
-                let unit = match r.interval.as_str() {
+                let unit: u64 = match r.interval.as_str() {
                     "SECOND" => 1,
                     "MINUTE" => 60,
                     "HOUR" => 3600,
@@ -181,11 +181,9 @@ impl ExchangeInfo {
                     "RAW_REQUESTS" => RAW_REQUESTS,
                     _ => return None,
                 };
-                Some(RateLimit::new(
-                    counter,
-                    Duration::from_secs(unit * r.interval_num),
-                    r.limit,
-                ))
+                // an absurd interval count is skipped, not multiplied into an overflow
+                let secs = unit.checked_mul(r.interval_num)?;
+                Some(RateLimit::new(counter, Duration::from_secs(secs), r.limit))
             })
             .collect()
     }
@@ -379,10 +377,20 @@ impl AccountBalance {
     pub fn to_balance(&self) -> Result<Balance, CexError> {
         Ok(Balance::new(
             Asset::new(&self.asset)?,
-            self.free + self.locked,
+            balance_total(&self.asset, self.free, self.locked)?,
             self.free,
         ))
     }
+}
+
+/// `free + locked` of a balance the exchange reported; a sum that overflows is a decode error.
+pub fn balance_total(asset: &str, free: Decimal, locked: Decimal) -> Result<Decimal, CexError> {
+    free.checked_add(locked).ok_or_else(|| {
+        CexError::decode(
+            "balance",
+            format!("{asset}: free {free} + locked {locked} overflows"),
+        )
+    })
 }
 
 // ---- user data stream (WebSocket API) ----
@@ -539,6 +547,27 @@ mod tests {
             ("BTC-USDT:77", dec!(0.25), dec!(101.5), Side::Sell)
         );
         assert!(f.is_maker);
+    }
+
+    /// Values no real exchange sends still parse to a typed error or are skipped, never a panic.
+    #[test]
+    fn absurd_numbers_are_errors_not_panics() {
+        let info: ExchangeInfo = serde_json::from_str(
+            r#"{"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"DAY","intervalNum":18446744073709551615,"limit":1},
+                {"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":100}],"symbols":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            info.limits(),
+            vec![RateLimit::new(ORDERS, Duration::from_secs(10), 100)]
+        );
+        let b = AccountBalance {
+            asset: "BTC".into(),
+            free: Decimal::MAX,
+            locked: dec!(1),
+        };
+        let e = b.to_balance().unwrap_err().to_string();
+        assert!(e.contains("BTC") && e.contains("overflows"), "{e}");
     }
 
     #[test]

@@ -8,12 +8,37 @@
 //! 4. then each diff must continue where the last ended (`U == previous u + 1`): an older diff
 //!    (`u <= local`) is ignored, a later one (`U > local + 1`) is a gap and forces a resync;
 //! 5. a quantity of 0 removes the level.
+//!
+//! A hostile or broken feed cannot grow memory without limit: a message holds at most
+//! [`MAX_LEVELS_PER_MESSAGE`] levels per side, a book side at most [`MAX_BOOK_LEVELS_PER_SIDE`]
+//! levels in at most [`MAX_BOOK_CHUNKS_PER_SIDE`] ladder chunks (beyond, the book is dropped and
+//! resynced from a snapshot), and the diffs buffered while a snapshot is fetched are bounded in
+//! count and in levels. Update ids are checked, never wrapped.
 
 use crate::cex::book::{Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
 use crate::cex::json_scan::{ScanError, Scanner};
 
 mod layout;
+
+/// Levels one side of one message (a diff or a snapshot) may hold: Binance's largest snapshot
+/// (`limit=5000`). A longer side is [`DepthError::TooManyLevels`].
+pub const MAX_LEVELS_PER_MESSAGE: usize = 5_000;
+
+/// Levels one side of a live book may hold: five times the 1,000-level snapshot the live book
+/// starts from (diffs add levels beyond the snapshot's depth). Beyond it the book is dropped and
+/// resynced ([`DiffOutcome::TooLarge`]).
+pub const MAX_BOOK_LEVELS_PER_SIDE: usize = 5_000;
+
+/// Ladder chunks (1,024 ticks, 8 KiB each) one side of a live book may use: 16 MiB. Levels
+/// scattered far apart (one chunk each) hit this before [`MAX_BOOK_LEVELS_PER_SIDE`].
+pub const MAX_BOOK_CHUNKS_PER_SIDE: usize = 2_048;
+
+/// Diffs kept while a snapshot is fetched (the oldest is dropped beyond it).
+pub const MAX_BUFFERED_DIFFS: usize = 10_000;
+
+/// Levels, over all buffered diffs, kept while a snapshot is fetched (oldest diffs dropped beyond).
+pub const MAX_BUFFERED_LEVELS: usize = 200_000;
 
 /// Why a depth message could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +55,16 @@ pub enum DepthError {
     WrongSymbol { want: String, got: String },
     #[error("depth update has U {first} > u {last}")]
     BadRange { first: u64, last: u64 },
+    #[error("depth message has more than {max} levels on one side")]
+    TooManyLevels { max: usize },
+    #[error("the {side} side of the book holds {levels} levels in {chunks} chunks, over the limit")]
+    BookTooLarge {
+        side: &'static str,
+        levels: usize,
+        chunks: usize,
+    },
+    #[error("update id {0} cannot be followed (no next id)")]
+    UpdateIdOverflow(u64),
 }
 
 /// A parsed diff; its levels are in the parser's buffers.
@@ -84,6 +119,11 @@ impl DepthParser {
                 Some(l) => l,
                 None => self.level_checked(s)?,
             };
+            if out.len() >= MAX_LEVELS_PER_MESSAGE {
+                return Err(DepthError::TooManyLevels {
+                    max: MAX_LEVELS_PER_MESSAGE,
+                });
+            }
             out.push(level);
             if !s.next_or_close(b']')? {
                 return Ok(());
@@ -305,6 +345,13 @@ pub enum DiffOutcome {
     Buffered,
     /// A diff is missing between the book and this one: the book is unusable until resynced.
     Gap { expected: u64, got: u64 },
+    /// Applying it took a book side over [`MAX_BOOK_LEVELS_PER_SIDE`] levels or
+    /// [`MAX_BOOK_CHUNKS_PER_SIDE`] chunks: the book was dropped and must be resynced.
+    TooLarge {
+        side: &'static str,
+        levels: usize,
+        chunks: usize,
+    },
 }
 
 /// What applying a snapshot found.
@@ -335,9 +382,9 @@ pub struct SyncedBook {
     pub book: OrderBook,
     /// `Some(id)` once synced: the `u` of the last applied diff (or the snapshot's id).
     last_update_id: Option<u64>,
-    buffer: Vec<BufferedDiff>,
-    /// Upper bound on buffered diffs while waiting for a snapshot.
-    max_buffer: usize,
+    buffer: std::collections::VecDeque<BufferedDiff>,
+    /// Levels in `buffer`, all diffs together.
+    buffered_levels: usize,
 }
 
 impl SyncedBook {
@@ -346,8 +393,8 @@ impl SyncedBook {
             parser: DepthParser::new(symbol, price, size),
             book: OrderBook::new(price, size),
             last_update_id: None,
-            buffer: Vec::new(),
-            max_buffer: 10_000,
+            buffer: std::collections::VecDeque::new(),
+            buffered_levels: 0,
         }
     }
 
@@ -363,6 +410,7 @@ impl SyncedBook {
     pub fn reset(&mut self) {
         self.last_update_id = None;
         self.buffer.clear();
+        self.buffered_levels = 0;
         self.book.clear();
     }
 
@@ -388,36 +436,63 @@ impl SyncedBook {
     #[inline]
     pub fn on_levels(&mut self, h: DiffHeader, bids: &[Level], asks: &[Level]) -> DiffOutcome {
         let Some(local) = self.last_update_id else {
-            if self.buffer.len() >= self.max_buffer {
-                self.buffer.remove(0);
-            }
-            self.buffer.push(BufferedDiff {
-                header: h,
-                bids: bids.to_vec(),
-                asks: asks.to_vec(),
-            });
+            self.buffer_diff(h, bids, asks);
             return DiffOutcome::Buffered;
         };
         if h.final_update_id <= local {
             return DiffOutcome::Stale;
         }
-        if h.first_update_id > local + 1 {
+        // `local < final_update_id`, so `local + 1` exists
+        let expected = local.saturating_add(1);
+        if h.first_update_id > expected {
             self.reset();
             return DiffOutcome::Gap {
-                expected: local + 1,
+                expected,
                 got: h.first_update_id,
             };
         }
-        apply(&mut self.book, bids, asks);
+        if let Err(DepthError::BookTooLarge {
+            side,
+            levels,
+            chunks,
+        }) = apply(&mut self.book, bids, asks)
+        {
+            self.reset();
+            return DiffOutcome::TooLarge {
+                side,
+                levels,
+                chunks,
+            };
+        }
         self.last_update_id = Some(h.final_update_id);
         DiffOutcome::Applied
+    }
+
+    /// Keeps a diff until the snapshot arrives, dropping the oldest beyond the buffer's bounds.
+    fn buffer_diff(&mut self, h: DiffHeader, bids: &[Level], asks: &[Level]) {
+        let n = bids.len() + asks.len();
+        while !self.buffer.is_empty()
+            && (self.buffer.len() >= MAX_BUFFERED_DIFFS
+                || self.buffered_levels + n > MAX_BUFFERED_LEVELS)
+        {
+            if let Some(old) = self.buffer.pop_front() {
+                self.buffered_levels -= old.bids.len() + old.asks.len();
+            }
+        }
+        self.buffered_levels += n;
+        self.buffer.push_back(BufferedDiff {
+            header: h,
+            bids: bids.to_vec(),
+            asks: asks.to_vec(),
+        });
     }
 
     /// Applies a REST snapshot (raw bytes) and then the buffered diffs that follow it.
     pub fn on_snapshot(&mut self, body: &[u8]) -> Result<SnapshotOutcome, DepthError> {
         let id = self.parser.parse_snapshot(body)?;
-        if let Some(first) = self.buffer.first()
-            && id + 1 < first.header.first_update_id
+        let next = id.checked_add(1).ok_or(DepthError::UpdateIdOverflow(id))?;
+        if let Some(first) = self.buffer.front()
+            && next < first.header.first_update_id
         {
             return Ok(SnapshotOutcome::TooOld {
                 last_update_id: id,
@@ -425,20 +500,30 @@ impl SyncedBook {
             });
         }
         self.book.clear();
-        apply(&mut self.book, &self.parser.bids, &self.parser.asks);
         let mut local = id;
+        let applied = apply(&mut self.book, &self.parser.bids, &self.parser.asks);
+        if let Err(e) = applied {
+            self.reset();
+            return Err(e);
+        }
+        self.buffered_levels = 0;
         for d in std::mem::take(&mut self.buffer) {
             if d.header.final_update_id <= local {
                 continue;
             }
-            if d.header.first_update_id > local + 1 {
+            // `local < final_update_id`, so `local + 1` exists
+            let expected = local.saturating_add(1);
+            if d.header.first_update_id > expected {
                 self.reset();
                 return Ok(SnapshotOutcome::Gap {
-                    expected: local + 1,
+                    expected,
                     got: d.header.first_update_id,
                 });
             }
-            apply(&mut self.book, &d.bids, &d.asks);
+            if let Err(e) = apply(&mut self.book, &d.bids, &d.asks) {
+                self.reset();
+                return Err(e);
+            }
             local = d.header.final_update_id;
         }
         self.last_update_id = Some(local);
@@ -448,11 +533,36 @@ impl SyncedBook {
     }
 }
 
-/// Bids first, then asks, as Binance sends them; a zero size removes the level.
+/// Bids first, then asks, as Binance sends them; a zero size removes the level. A side left over
+/// [`MAX_BOOK_LEVELS_PER_SIDE`] levels or [`MAX_BOOK_CHUNKS_PER_SIDE`] chunks is
+/// [`DepthError::BookTooLarge`] (the caller drops the book).
 #[inline]
-fn apply(book: &mut OrderBook, bids: &[Level], asks: &[Level]) {
+fn apply(book: &mut OrderBook, bids: &[Level], asks: &[Level]) -> Result<(), DepthError> {
     book.bids.set_all(bids);
     book.asks.set_all(asks);
+    let over = |levels: usize, chunks: usize| {
+        levels > MAX_BOOK_LEVELS_PER_SIDE || chunks > MAX_BOOK_CHUNKS_PER_SIDE
+    };
+    let (b, bc) = (book.bids.len(), book.bids.chunk_count());
+    let (a, ac) = (book.asks.len(), book.asks.chunk_count());
+    if over(b, bc) || over(a, ac) {
+        return Err(too_large(b, bc, a, ac));
+    }
+    Ok(())
+}
+
+#[cold]
+fn too_large(b: usize, bc: usize, a: usize, ac: usize) -> DepthError {
+    let (side, levels, chunks) = if b > MAX_BOOK_LEVELS_PER_SIDE || bc > MAX_BOOK_CHUNKS_PER_SIDE {
+        ("bid", b, bc)
+    } else {
+        ("ask", a, ac)
+    };
+    DepthError::BookTooLarge {
+        side,
+        levels,
+        chunks,
+    }
 }
 
 #[cfg(test)]
@@ -594,6 +704,128 @@ mod tests {
         );
         assert!(!b.is_synced());
         assert!(b.book.bids.is_empty(), "a gapped book is not kept");
+    }
+
+    fn levels_json(n: usize, spacing: u64) -> String {
+        (0..n)
+            .map(|k| format!(r#"["{}.00","1"]"#, 1 + k as u64 * spacing))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// A side of more than `MAX_LEVELS_PER_MESSAGE` levels is refused by both parsers, snapshot
+    /// or diff; exactly that many is read.
+    #[test]
+    fn a_message_side_is_capped() {
+        let mut b = synced();
+        let ok = diff(1, 2, &levels_json(MAX_LEVELS_PER_MESSAGE, 1), "");
+        b.parser.parse_diff(ok.as_bytes()).unwrap();
+        assert_eq!(b.parser.bids.len(), MAX_LEVELS_PER_MESSAGE);
+        let over = diff(1, 2, "", &levels_json(MAX_LEVELS_PER_MESSAGE + 1, 1));
+        assert_eq!(
+            b.parser.parse_diff(over.as_bytes()),
+            Err(DepthError::TooManyLevels {
+                max: MAX_LEVELS_PER_MESSAGE
+            })
+        );
+        let snap = format!(
+            r#"{{"lastUpdateId":5,"bids":[{}],"asks":[]}}"#,
+            levels_json(MAX_LEVELS_PER_MESSAGE + 1, 1)
+        );
+        assert!(matches!(
+            b.on_snapshot(snap.as_bytes()),
+            Err(DepthError::TooManyLevels { .. })
+        ));
+    }
+
+    /// A book grown past its level or chunk cap by diffs is dropped (a resync), not kept.
+    #[test]
+    fn a_book_side_is_capped() {
+        let mut b = synced();
+        let snap = format!(
+            r#"{{"lastUpdateId":10,"bids":[{}],"asks":[]}}"#,
+            levels_json(MAX_BOOK_LEVELS_PER_SIDE, 1)
+        );
+        assert!(matches!(
+            b.on_snapshot(snap.as_bytes()),
+            Ok(SnapshotOutcome::Synced { .. })
+        ));
+        assert_eq!(b.book.bids.len(), MAX_BOOK_LEVELS_PER_SIDE);
+        let one_more = diff(11, 11, r#"["9000.00","1"]"#, "");
+        assert_eq!(
+            b.on_frame(one_more.as_bytes()).unwrap(),
+            DiffOutcome::TooLarge {
+                side: "bid",
+                levels: MAX_BOOK_LEVELS_PER_SIDE + 1,
+                chunks: 1 + MAX_BOOK_LEVELS_PER_SIDE * 100 / 1024 + 1
+            }
+        );
+        assert!(!b.is_synced() && b.book.bids.is_empty());
+        // levels far apart: one chunk each, so the chunk cap comes first
+        let mut b = synced();
+        b.on_snapshot(br#"{"lastUpdateId":1,"bids":[],"asks":[]}"#)
+            .unwrap();
+        let mut id = 1;
+        let mut outcome = DiffOutcome::Stale;
+        for k in 0..=MAX_BOOK_CHUNKS_PER_SIDE / 100 {
+            id += 1;
+            // 11.00 apart = 1,100 ticks: every level in a chunk of its own
+            let asks = (0..100)
+                .map(|j| format!(r#"["{}.00","1"]"#, (k * 100 + j) * 11 + 1))
+                .collect::<Vec<_>>()
+                .join(",");
+            outcome = b.on_frame(diff(id, id, "", &asks).as_bytes()).unwrap();
+            if outcome != DiffOutcome::Applied {
+                break;
+            }
+        }
+        assert!(
+            matches!(outcome, DiffOutcome::TooLarge { side: "ask", levels, chunks }
+                if chunks > MAX_BOOK_CHUNKS_PER_SIDE && levels <= MAX_BOOK_LEVELS_PER_SIDE),
+            "{outcome:?}"
+        );
+        assert!(!b.is_synced());
+    }
+
+    /// Update ids at the top of the range never wrap: a snapshot at `u64::MAX` cannot be
+    /// followed, a diff ending there is applied, and nothing follows it.
+    #[test]
+    fn update_ids_at_the_end_of_the_range() {
+        let mut b = synced();
+        b.on_frame(diff(u64::MAX - 1, u64::MAX, "", "").as_bytes())
+            .unwrap();
+        let snap = format!(r#"{{"lastUpdateId":{},"bids":[],"asks":[]}}"#, u64::MAX);
+        assert_eq!(
+            b.on_snapshot(snap.as_bytes()),
+            Err(DepthError::UpdateIdOverflow(u64::MAX))
+        );
+        let mut b = synced();
+        let snap = format!(r#"{{"lastUpdateId":{},"bids":[],"asks":[]}}"#, u64::MAX - 2);
+        b.on_snapshot(snap.as_bytes()).unwrap();
+        assert_eq!(
+            b.on_frame(diff(u64::MAX - 1, u64::MAX, r#"["1.00","1"]"#, "").as_bytes())
+                .unwrap(),
+            DiffOutcome::Applied
+        );
+        assert_eq!(
+            b.on_frame(diff(u64::MAX, u64::MAX, "", "").as_bytes())
+                .unwrap(),
+            DiffOutcome::Stale
+        );
+    }
+
+    /// The diffs buffered while a snapshot is fetched are bounded in levels too.
+    #[test]
+    fn the_buffer_is_capped_in_levels() {
+        let mut b = synced();
+        let big = diff(1, 1, &levels_json(MAX_LEVELS_PER_MESSAGE, 1), "");
+        for _ in 0..(MAX_BUFFERED_LEVELS / MAX_LEVELS_PER_MESSAGE + 3) {
+            assert_eq!(b.on_frame(big.as_bytes()).unwrap(), DiffOutcome::Buffered);
+        }
+        assert!(b.buffered_levels <= MAX_BUFFERED_LEVELS);
+        let held: usize = b.buffer.iter().map(|d| d.bids.len() + d.asks.len()).sum();
+        assert_eq!(held, b.buffered_levels);
+        assert_eq!(b.buffer.len(), MAX_BUFFERED_LEVELS / MAX_LEVELS_PER_MESSAGE);
     }
 
     #[test]

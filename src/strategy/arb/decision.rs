@@ -12,6 +12,7 @@ use crate::core::{
     Balance, ClientOrderId, MarketRules, OrderRequest, OrderType, Quote, Rounding, RuleViolation,
     Side, TimeInForce,
 };
+use crate::venue::Execution;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
@@ -345,13 +346,15 @@ impl Evaluator {
         Ok(())
     }
 
-    /// The two orders for a proposal, after applying slippage buffers and each venue's rules. AMM legs
-    /// become swaps with a worst average price and a deadline; book legs become IOC limit orders at the
-    /// deepest price the quote touched, widened by the slippage buffer and moved onto the tick grid.
+    /// The two orders for a proposal, after applying slippage buffers and each venue's rules, in
+    /// the shape each venue executes (`executions`, from `Venue::execution`): a swap venue gets a
+    /// swap with a worst average price and a deadline; a book venue an IOC limit order at the
+    /// deepest price the quote touched, widened by the slippage buffer and moved onto the tick
+    /// grid. A position-change venue is not traded by this strategy (a skip naming it).
     pub fn orders(
         &self,
         p: &Proposal,
-        is_amm: [bool; 2],
+        executions: [Execution; 2],
         rules: [&MarketRules; 2],
         ids: [ClientOrderId; 2],
         now_unix: u64,
@@ -372,36 +375,46 @@ impl Evaluator {
                 violation: v.to_string(),
             };
             let amount = p.base_amounts[i];
-            let order = if is_amm[i] {
-                let bound = quote.average_price * widen;
-                rules[i].check(bound, amount, false).map_err(rule_err)?;
-                OrderRequest {
-                    client_id: id,
-                    pair: legs[i].pair.clone(),
-                    side,
-                    order_type: OrderType::Swap,
-                    amount,
-                    price: Some(bound),
-                    time_in_force: TimeInForce::Gtc,
-                    deadline: Some(now_unix + self.cfg.swap_deadline_secs),
+            let order = match executions[i] {
+                Execution::PositionChange => {
+                    return Err(SkipReason::Rule {
+                        venue: legs[i].venue.to_string(),
+                        violation:
+                            "it trades by position change, which the arbitrage does not send".into(),
+                    });
                 }
-            } else {
-                // Rounding toward the protected side keeps the limit within the slippage buffer.
-                let rounding = match side {
-                    Side::Buy => Rounding::Down,
-                    Side::Sell => Rounding::Up,
-                };
-                let limit = rules[i].quantize_price(quote.worst_price * widen, rounding);
-                rules[i].check(limit, amount, true).map_err(rule_err)?;
-                OrderRequest {
-                    client_id: id,
-                    pair: legs[i].pair.clone(),
-                    side,
-                    order_type: OrderType::Limit,
-                    amount,
-                    price: Some(limit),
-                    time_in_force: TimeInForce::Ioc,
-                    deadline: None,
+                Execution::SwapMinOut => {
+                    let bound = quote.average_price * widen;
+                    rules[i].check(bound, amount, false).map_err(rule_err)?;
+                    OrderRequest {
+                        client_id: id,
+                        pair: legs[i].pair.clone(),
+                        side,
+                        order_type: OrderType::Swap,
+                        amount,
+                        price: Some(bound),
+                        time_in_force: TimeInForce::Gtc,
+                        deadline: Some(now_unix + self.cfg.swap_deadline_secs),
+                    }
+                }
+                Execution::IocLimit => {
+                    // Rounding toward the protected side keeps the limit within the slippage buffer.
+                    let rounding = match side {
+                        Side::Buy => Rounding::Down,
+                        Side::Sell => Rounding::Up,
+                    };
+                    let limit = rules[i].quantize_price(quote.worst_price * widen, rounding);
+                    rules[i].check(limit, amount, true).map_err(rule_err)?;
+                    OrderRequest {
+                        client_id: id,
+                        pair: legs[i].pair.clone(),
+                        side,
+                        order_type: OrderType::Limit,
+                        amount,
+                        price: Some(limit),
+                        time_in_force: TimeInForce::Ioc,
+                        deadline: None,
+                    }
                 }
             };
             out.push(order);

@@ -22,7 +22,7 @@ use crate::core::{
 use crate::store::{
     AssetFlow, Journal, RunAlias, RunId, RunKind, RunLeg, RunScope, RunTxJournal, StoreError,
 };
-use crate::venue::{Venue, VenueError, VenueKind};
+use crate::venue::{Execution, Venue, VenueError};
 use attribution::{ReconcilePass, Standing};
 mod settle;
 pub use settle::abandon_run;
@@ -122,6 +122,9 @@ pub enum ArbError {
     /// `sluice recover` cannot act on this run with this configuration.
     #[error("run {run}: {problem}")]
     CannotRecover { run: RunId, problem: String },
+    /// A venue executes in a shape the arbitrage does not send (a position change).
+    #[error("{venue} executes by {execution:?}, which the arbitrage does not trade")]
+    UnsupportedExecution { venue: String, execution: Execution },
 }
 
 #[derive(Debug, Clone)]
@@ -159,7 +162,8 @@ pub struct ArbRunner {
     journal: Journal,
     run_id: RunId,
     rules: [MarketRules; 2],
-    is_amm: [bool; 2],
+    /// How each venue executes (`Venue::execution`): the shape of its orders.
+    executions: [Execution; 2],
     events: mpsc::UnboundedSender<ArbEvent>,
     active: Option<ActiveTrade>,
     trades: u32,
@@ -229,6 +233,15 @@ impl ArbRunner {
         events: mpsc::UnboundedSender<ArbEvent>,
     ) -> Result<Self, ArbError> {
         let names = [venues[0].id().to_string(), venues[1].id().to_string()];
+        for (i, v) in venues.iter().enumerate() {
+            let execution = v.execution();
+            if execution == Execution::PositionChange {
+                return Err(ArbError::UnsupportedExecution {
+                    venue: names[i].clone(),
+                    execution,
+                });
+            }
+        }
         let pairs = [
             eval.config().venue_a.pair.clone(),
             eval.config().venue_b.pair.clone(),
@@ -276,10 +289,7 @@ impl ArbRunner {
             req(1, Side::Buy),
             req(1, Side::Sell),
         ];
-        let is_amm = [
-            venues[0].kind() == VenueKind::Amm,
-            venues[1].kind() == VenueKind::Amm,
-        ];
+        let executions = [venues[0].execution(), venues[1].execution()];
         let scope = RunScope::new(
             kind,
             (0..2)
@@ -312,7 +322,7 @@ impl ArbRunner {
             journal,
             run_id,
             rules,
-            is_amm,
+            executions,
             events,
             active: None,
             trades: 0,
@@ -762,7 +772,7 @@ impl ArbRunner {
         ];
         let orders = match self.eval.orders(
             &proposal,
-            self.is_amm,
+            self.executions,
             [&self.rules[0], &self.rules[1]],
             ids,
             now_unix(),
@@ -795,7 +805,11 @@ impl ArbRunner {
         });
         let first: Vec<usize> = match execution {
             ExecutionMode::Concurrent => vec![0, 1],
-            ExecutionMode::AmmFirst => match self.is_amm.iter().position(|a| *a) {
+            ExecutionMode::AmmFirst => match self
+                .executions
+                .iter()
+                .position(|e| *e == Execution::SwapMinOut)
+            {
                 Some(amm) => vec![amm],
                 None => vec![0, 1],
             },
@@ -1117,7 +1131,8 @@ impl ArbRunner {
             .await
             .map_err(|e| self.venue_err(venue, e))?;
         let id = ClientOrderId::generate("slx");
-        let order = if self.is_amm[venue] {
+        // `new` refused position-change venues: a leg is a swap or an IOC limit order.
+        let order = if self.executions[venue] == Execution::SwapMinOut {
             let slip =
                 (leg_cfg.slippage_pct * Decimal::TWO).max(Decimal::ONE) / Decimal::ONE_HUNDRED;
             let bound = match side {

@@ -14,10 +14,10 @@ use tokio::sync::{mpsc, watch};
 use super::*;
 use crate::core::{
     Asset, Balance, ClientOrderId, Fill, GasCost, MarketRules, Order, OrderRequest, OrderState,
-    OrderType, Pair, Quote, QuoteRequest, Side, VenueEvent,
+    OrderType, Pair, Quote, QuoteRequest, Side, TimeInForce, VenueEvent,
 };
 use crate::store::{Journal, RunAlias, RunKind, RunLeg, RunScope};
-use crate::venue::{EventHub, EventReceiver, Venue, VenueError, VenueId, VenueKind};
+use crate::venue::{EventHub, EventReceiver, Execution, Venue, VenueError, VenueId, VenueKind};
 
 /// How a simulated venue prices.
 #[derive(Clone)]
@@ -48,6 +48,8 @@ struct SimState {
 struct SimVenue {
     id: VenueId,
     kind: VenueKind,
+    /// What it declares to the strategy (by default the usual shape of its kind).
+    execution: Execution,
     rules: MarketRules,
     fee: Decimal,
     gas_native: Option<Decimal>,
@@ -74,6 +76,11 @@ impl SimVenue {
         Arc::new(Self {
             id: id.parse().unwrap(),
             kind,
+            execution: match kind {
+                VenueKind::Amm => Execution::SwapMinOut,
+                VenueKind::Perp => Execution::PositionChange,
+                VenueKind::Cex | VenueKind::Clob => Execution::IocLimit,
+            },
             rules,
             fee,
             gas_native: (kind == VenueKind::Amm).then_some(dec!(0.002)),
@@ -220,6 +227,13 @@ impl SimVenue {
     }
 }
 
+/// The same venue declaring another execution than its kind's usual one.
+fn executing(v: Arc<SimVenue>, execution: Execution) -> Arc<SimVenue> {
+    let mut v = Arc::try_unwrap(v).unwrap_or_else(|_| panic!("a fresh venue"));
+    v.execution = execution;
+    Arc::new(v)
+}
+
 #[async_trait]
 impl Venue for SimVenue {
     fn id(&self) -> &VenueId {
@@ -227,6 +241,9 @@ impl Venue for SimVenue {
     }
     fn kind(&self) -> VenueKind {
         self.kind
+    }
+    fn execution(&self) -> Execution {
+        self.execution
     }
     async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
         Ok(vec![self.rules.clone()])
@@ -493,6 +510,42 @@ fn pnl(run: &Run, asset: &str) -> Decimal {
         .find(|f| f.asset == asset)
         .map(|f| f.net)
         .unwrap_or_default()
+}
+
+/// The order's shape comes from what the venue declares, not from its kind: an AMM-kind venue
+/// that executes IOC limit orders gets one (not a swap).
+#[tokio::test]
+async fn the_order_shape_follows_the_declared_execution_not_the_kind() {
+    let a = cex(dec!(1999), dec!(2000));
+    let b = executing(amm(dec!(2100)), Execution::IocLimit);
+    let run = run_arb(config(""), a.clone(), b.clone(), None).await;
+    assert_eq!((sent(&a), sent(&b)), (1, 1), "{:?}", run.events);
+    let order = &b.st().submitted[0];
+    assert_eq!(order.side, Side::Sell);
+    assert_eq!(order.order_type, OrderType::Limit);
+    assert_eq!(order.time_in_force, TimeInForce::Ioc);
+    assert_eq!(order.deadline, None);
+}
+
+/// A venue that trades by position change (a perpetual, a vAMM) is refused before the run
+/// starts: the arbitrage sends it neither swaps nor limit orders.
+#[tokio::test]
+async fn a_position_change_venue_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let b = executing(amm(dec!(2100)), Execution::PositionChange);
+    let venues: [Arc<dyn Venue>; 2] = [cex(dec!(1999), dec!(2000)), b.clone()];
+    let refused = ArbRunner::new(venues, Evaluator::new(config("")), journal, "t", "cfg", tx).await;
+    match refused {
+        Err(ArbError::UnsupportedExecution { venue, execution }) => {
+            assert_eq!(venue, "uniswap_v3@anvil");
+            assert_eq!(execution, Execution::PositionChange);
+        }
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a position-change venue was accepted"),
+    }
+    assert_eq!(sent(&b), 0);
 }
 
 #[tokio::test]

@@ -71,6 +71,24 @@ impl Book {
         t.to_u64()
     }
 
+    /// Moves the book onto a finer tick size: `tick` = the old one / `factor`; every level keeps
+    /// its price (its key is multiplied by `factor`).
+    pub fn retick(&mut self, tick: Decimal, factor: u64) {
+        let rekey = |m: &mut BTreeMap<u64, Level>| {
+            *m = std::mem::take(m)
+                .into_iter()
+                .map(|(t, l)| (t * factor, l))
+                .collect();
+        };
+        rekey(&mut self.bids);
+        rekey(&mut self.asks);
+        self.changed = std::mem::take(&mut self.changed)
+            .into_iter()
+            .map(|(side, t)| (side, t * factor))
+            .collect();
+        self.tick = tick;
+    }
+
     /// The price of a tick.
     pub fn price(&self, ticks: u64) -> Decimal {
         Decimal::from(ticks) * self.tick

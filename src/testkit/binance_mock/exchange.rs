@@ -48,6 +48,8 @@ pub struct Exchange {
     pub first_fills: Vec<usize>,
     /// Latest order id per (account, client order id), to reject duplicates among open orders.
     client_ids: HashMap<(usize, String), u64>,
+    /// Tick sizes `exchangeInfo` lists instead of the enforced ones (a stale or lying listing).
+    pub listed_tick_sizes: BTreeMap<String, Decimal>,
     pub(super) next_order_id: u64,
     pub(super) next_trade_id: u64,
     next_execution_id: u64,
@@ -83,6 +85,7 @@ impl Exchange {
             publisher: Publisher::new(),
             first_fills: Vec::new(),
             client_ids: HashMap::new(),
+            listed_tick_sizes: BTreeMap::new(),
             next_order_id: id_base,
             next_trade_id: id_base,
             next_execution_id: 1,
@@ -101,6 +104,47 @@ impl Exchange {
     /// The spec of a symbol, or -1121.
     pub fn spec(&self, symbol: &str) -> Result<&SymbolSpec, ApiError> {
         self.specs.get(symbol).ok_or_else(ApiError::invalid_symbol)
+    }
+
+    /// A symbol's entry in `exchangeInfo`, with its listed tick size if one was set.
+    pub fn listed_spec_json(&self, symbol: &str) -> Result<serde_json::Value, ApiError> {
+        let spec = self.spec(symbol)?;
+        Ok(match self.listed_tick_sizes.get(symbol) {
+            Some(tick) => SymbolSpec {
+                tick_size: *tick,
+                ..spec.clone()
+            }
+            .exchange_info_json(),
+            None => spec.exchange_info_json(),
+        })
+    }
+
+    /// Changes a symbol's tick size to `tick`, which must divide the current one (a finer grid,
+    /// as when Binance lowers tick sizes): resting orders keep their prices, re-keyed on the new
+    /// ticks. PRICE_FILTER enforces the new size from now on.
+    pub fn set_tick_size(&mut self, symbol: &str, tick: Decimal) -> Result<(), ApiError> {
+        let old = self.spec(symbol)?.tick_size;
+        let factor = if tick > Decimal::ZERO {
+            old.checked_div(tick)
+        } else {
+            None
+        };
+        let Some(factor) = factor
+            .filter(|f| f.fract().is_zero())
+            .and_then(|f| u64::try_from(f).ok())
+        else {
+            return Err(ApiError::invalid_parameter("tickSize"));
+        };
+        if let Some(book) = self.books.get_mut(symbol) {
+            book.retick(tick, factor);
+        }
+        for o in self.orders.values_mut().filter(|o| o.symbol == symbol) {
+            o.ticks = o.ticks.map(|t| t * factor);
+        }
+        if let Some(spec) = self.specs.get_mut(symbol) {
+            spec.tick_size = tick;
+        }
+        Ok(())
     }
 
     pub(super) fn generated_client_id(&mut self) -> String {

@@ -423,6 +423,31 @@ impl MockBinance {
         out
     }
 
+    /// Changes a symbol's tick size mid-stream, as exchanges do: `tick` must divide the current
+    /// tick size (a finer grid). Resting orders keep their prices; `exchangeInfo` lists the new
+    /// size (unless [`MockBinance::set_listed_tick_size`] says otherwise) and PRICE_FILTER
+    /// enforces it.
+    pub fn set_tick_size(&self, symbol: &str, tick: Decimal) -> Result<(), MockError> {
+        self.shared.exchange().set_tick_size(symbol, tick)?;
+        Ok(())
+    }
+
+    /// Makes `exchangeInfo` list `tick` as the symbol's tick size whatever it enforces (`None`:
+    /// list the real one again): a stale or broken listing.
+    pub fn set_listed_tick_size(
+        &self,
+        symbol: &str,
+        tick: Option<Decimal>,
+    ) -> Result<(), MockError> {
+        let mut ex = self.shared.exchange();
+        ex.spec(symbol)?;
+        match tick {
+            Some(t) => ex.listed_tick_sizes.insert(symbol.to_string(), t),
+            None => ex.listed_tick_sizes.remove(symbol),
+        };
+        Ok(())
+    }
+
     /// Seeds `levels` bids and asks of `qty` around `mid`, `spacing_ticks` apart, from the market
     /// maker.
     pub fn seed_book(

@@ -110,6 +110,9 @@
 //!   [`MockBinance::swap_next_diffs`] (out of order), [`MockBinance::flush_depth_batches`] (in
 //!   batched mode), [`MockBinance::push_raw_market_message`]
 //!   (malformed JSON, unknown event types);
+//! - rule changes: [`MockBinance::set_tick_size`] (a finer tick size mid-stream, resting orders
+//!   kept), [`MockBinance::set_listed_tick_size`] (`exchangeInfo` lists another tick size than
+//!   the one enforced);
 //! - connection faults: [`MockBinance::drop_market_streams`], [`MockBinance::drop_user_streams`],
 //!   [`MockBinance::set_market_streams_down`], [`MockBinance::set_user_streams_down`],
 //!   [`MockBinance::announce_server_shutdown`] (`serverShutdown` events),

@@ -427,9 +427,13 @@ fn exchange_info(shared: &Shared, params: &Params, now: u64) -> Result<Value, Ap
     let symbols: Vec<Value> = match wanted {
         Some(list) => list
             .iter()
-            .map(|s| ex.spec(s).map(|spec| spec.exchange_info_json()))
+            .map(|s| ex.listed_spec_json(s))
             .collect::<Result<_, _>>()?,
-        None => ex.specs.values().map(|s| s.exchange_info_json()).collect(),
+        None => ex
+            .specs
+            .keys()
+            .map(|s| ex.listed_spec_json(s))
+            .collect::<Result<_, _>>()?,
     };
     let limits = shared.limiter().limits().exchange_info_json();
     Ok(json!({

@@ -5,12 +5,14 @@
 //! ticks and lots on the symbol's grids. Anything else (another key order, blanks, an envelope, a
 //! malformed or off-grid value, a wrong symbol, `U > u`) returns `None` and the general parser
 //! reads the message and reports the exact error, so both paths accept exactly the same messages
-//! with the same result (checked by the tests below).
+//! with the same result (checked by the tests below). A side of more than
+//! [`MAX_LEVELS_PER_MESSAGE`] levels is declined too (the general parser refuses it); the frame
+//! itself is bounded by the websocket's maximum message size.
 
 use crate::cex::book::Level;
 use crate::cex::grid::{Grid, POW10, Shape, ShapePlan, digits8, load8};
 
-use super::DiffHeader;
+use super::{DiffHeader, MAX_LEVELS_PER_MESSAGE};
 
 const HEAD: &[u8] = br#"{"e":"depthUpdate","E":"#;
 
@@ -177,7 +179,8 @@ fn levels(
         out.push(level);
         match *buf.get(j)? {
             b',' => i = j + 1,
-            b']' => return Some(j + 1),
+            // too many levels: the general parser gives the error
+            b']' => return (out.len() <= MAX_LEVELS_PER_MESSAGE).then_some(j + 1),
             _ => return None,
         }
     }
@@ -562,7 +565,7 @@ mod tests {
             let before = b.book.clone();
             match b.on_frame(&m) {
                 Err(_) => prop_assert_eq!(&b.book, &before),
-                Ok(DiffOutcome::Applied) | Ok(DiffOutcome::Stale) | Ok(DiffOutcome::Gap { .. }) => {}
+                Ok(DiffOutcome::Applied | DiffOutcome::Stale | DiffOutcome::Gap { .. } | DiffOutcome::TooLarge { .. }) => {}
                 Ok(DiffOutcome::Buffered) => prop_assert!(false, "synced book buffered"),
             }
         }
