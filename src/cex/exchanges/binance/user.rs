@@ -5,7 +5,7 @@
 //!   every connect, then receives `{"subscriptionId":…,"event":{…}}` frames;
 //! - the legacy listenKey stream (a server that never followed the change, possibly Binance US):
 //!   `POST /api/v3/userDataStream` gives a key, `<ws_url>/ws/<listenKey>` carries the bare event
-//!   objects (`{"e":"executionReport",…}`), see `binance_listen_key`.
+//!   objects (`{"e":"executionReport",…}`), see `listen_key`.
 //!
 //! [`parse`] reads both shapes into the same [`UserMessage`]s (`executionReport`,
 //! `outboundAccountPosition`; `listenKeyExpired` on the legacy stream), and
@@ -32,7 +32,7 @@ use crate::cex::sign::recipes::binance_ws_signature;
 use crate::cex::sign::{SignError, Signer};
 use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle, Subscriber};
 
-use super::binance_api::{AccountPosition, ExecutionReport, code};
+use super::api::{AccountPosition, ExecutionReport, code};
 
 /// Which user-data-stream mechanism a connector uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
