@@ -23,7 +23,7 @@ use reqwest::Method;
 use tokio::time::Instant;
 
 use super::clock::{ServerClock, local_ms};
-use super::error::CexError;
+use super::error::{ApiErrorKind, CexError};
 use super::rate_limit::{MAX_WAIT, RateLimiter};
 use super::sign::{NonceSource, SignRequest, Signer, encode_pairs};
 
@@ -76,8 +76,15 @@ pub fn encode_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
 pub trait HttpProtocol: Send + Sync + fmt::Debug {
     /// The exchange's (code, message) in an error body, if the body is one.
     fn parse_error(&self, body: &[u8]) -> Option<(i64, String)>;
-    /// Whether an error code means "your timestamp is outside the window".
-    fn is_timestamp_error(&self, code: i64) -> bool;
+    /// What an error (HTTP status, the exchange's code and message) means: the venue's own
+    /// table (its `errors.rs`). By default a 401 or 403 is an authentication error, anything
+    /// else a plain refusal.
+    fn classify_error(&self, status: u16, _code: i64, _msg: &str) -> ApiErrorKind {
+        match status {
+            401 | 403 => ApiErrorKind::Authentication,
+            _ => ApiErrorKind::Rejected,
+        }
+    }
     /// The unsigned server-time request: path and its cost.
     fn server_time_path(&self) -> &'static str;
     fn server_time_cost(&self) -> Vec<(&'static str, u32)>;
@@ -464,9 +471,11 @@ impl RestClient {
                     // send_raw already blocked the limiter and logged; the next acquire waits.
                     attempt += 1;
                 }
-                Err(CexError::Api { code, .. })
-                    if req.signed && !clock_retried && self.protocol.is_timestamp_error(code) =>
-                {
+                Err(CexError::Api {
+                    code,
+                    kind: ApiErrorKind::Timestamp,
+                    ..
+                }) if req.signed && !clock_retried => {
                     clock_retried = true;
                     tracing::warn!(
                         code,
@@ -562,6 +571,7 @@ impl RestClient {
             Some((code, msg)) => Err(CexError::Api {
                 status,
                 code,
+                kind: self.protocol.classify_error(status, code, &msg),
                 msg: scrub_query(&msg, &query),
             }),
             None => {

@@ -20,6 +20,7 @@ pub mod api;
 pub mod book;
 pub mod connect;
 pub mod depth;
+pub mod errors;
 pub mod listen_key;
 pub mod sign;
 pub mod user;
@@ -40,7 +41,7 @@ use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::grid::Grid;
 use crate::cex::http::{ApiRequest, RestClient};
-use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, check_client_id};
+use crate::cex::order_tracker::{OrderReport, OrderTracker};
 use crate::cex::rate_limit::RateLimiter;
 use crate::cex::sign::Signer;
 use crate::cex::stream::{StreamConfig, StreamEvent};
@@ -506,10 +507,7 @@ impl BinanceSpot {
 
     /// A client order id that fits Binance's limits.
     pub fn new_client_id(&self) -> Result<ClientOrderId, VenueError> {
-        Ok(crate::cex::order_tracker::new_client_id(
-            &self.inner.cfg.client_id_prefix,
-            MAX_CLIENT_ID_LEN,
-        )?)
+        Ok(api::CLIENT_ID_RULE.fresh(&self.inner.cfg.client_id_prefix)?)
     }
 
     fn publish_all(&self, events: Vec<VenueEvent>) {
@@ -685,7 +683,14 @@ impl BinanceSpot {
                             venue = %self.inner.id, status, code, %msg,
                             "user stream subscription refused"
                         );
-                        return Err(CexError::Api { status, code, msg }.into());
+                        let kind = errors::classify(status, code, &msg);
+                        return Err(CexError::Api {
+                            status,
+                            code,
+                            msg,
+                            kind,
+                        }
+                        .into());
                     }
                     WsApiStart::Unsupported(reason) | WsApiStart::NoAnswer(reason) if auto => {
                         drop(handle);
@@ -1026,7 +1031,7 @@ impl Venue for BinanceSpot {
 
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
         let market = self.market(&order.pair).await?;
-        check_client_id(&order.client_id, MAX_CLIENT_ID_LEN)?;
+        api::CLIENT_ID_RULE.check(&order.client_id)?;
         if order.order_type == OrderType::Swap {
             return Err(VenueError::NotSupported("swaps at a CEX".into()));
         }
@@ -1081,10 +1086,21 @@ impl Venue for BinanceSpot {
                 });
                 Ok(id)
             }
-            Err(CexError::Api { status, code, msg }) if status < 500 => {
+            Err(CexError::Api {
+                status,
+                code,
+                msg,
+                kind,
+            }) if status < 500 => {
                 let ev = lock(&self.inner.tracker).set_state(&id, OrderState::Failed, Some(&msg));
                 self.publish_all(ev);
-                Err(CexError::Api { status, code, msg }.into())
+                Err(CexError::Api {
+                    status,
+                    code,
+                    msg,
+                    kind,
+                }
+                .into())
             }
             Err(
                 e @ (CexError::RateLimited { .. }
