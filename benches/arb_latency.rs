@@ -8,7 +8,7 @@
 //!    `build_quote`, the connector's local exact math, no RPC);
 //! 3. `Evaluator::decide`, then on a trade `check_balances` and `orders`;
 //! 4. the exchange leg as `binance::order_request` (what `submit` sends), signed by
-//!    `BinanceProtocol::authenticate` (timestamp, recvWindow, HMAC-SHA256, API-key header) and
+//!    `prepare_request` with the connector's signer (timestamp, recvWindow, HMAC-SHA256, API-key header) and
 //!    serialized into the HTTP/1.1 request bytes. Nothing is sent.
 //!
 //! The data is synthetic and deterministic: an ETHUSDT book (tick 0.01, step 0.0001) whose mid walks
@@ -30,18 +30,21 @@ use sluice::amm::quoting::{SwapQuote, build_quote, marginal_with_fee};
 use sluice::amm::uniswap_v3::math::{Q96, get_sqrt_ratio_at_tick, mul_div};
 use sluice::amm::uniswap_v3::{PoolState, SwapAmount, TickSet};
 use sluice::cex::Grid;
-use sluice::cex::auth::{ApiCredentials, HmacSha256Signer, hmac_sha256_hex};
+use sluice::cex::auth::ApiCredentials;
 use sluice::cex::clock::ServerClock;
+use sluice::cex::exchanges::binance::binance_signer;
 use sluice::cex::exchanges::binance::order_request;
 use sluice::cex::exchanges::binance_api::BinanceProtocol;
 use sluice::cex::exchanges::binance_depth::{DiffOutcome, SnapshotOutcome, SyncedBook};
-use sluice::cex::http::{HttpProtocol, encode_query};
+use sluice::cex::http::{Endpoint, prepare_request};
+use sluice::cex::sign::{NonceSource, Signer};
 use sluice::core::{
     Asset, Balance, ClientOrderId, MarketRules, OrderRequest, Pair, Quote, QuoteRequest, Side,
     Token,
 };
 use sluice::strategy::arb::{ArbConfig, Decision, Evaluator};
 use sluice::testkit::arb_toml::StrategyToml;
+use sluice::testkit::binance_mock::hmac_sha256_hex;
 use sluice::venue::Execution;
 
 const SYMBOL: &str = "ETHUSDT";
@@ -261,7 +264,8 @@ struct Pipeline {
     balances: [Vec<Balance>; 2],
     requests: [QuoteRequest; 4],
     protocol: BinanceProtocol,
-    signer: HmacSha256Signer,
+    signer: Signer,
+    endpoint: Endpoint,
     clock: ServerClock,
     /// The request as it would be written to the socket.
     wire: Vec<u8>,
@@ -336,13 +340,16 @@ impl Pipeline {
                 recv_window_ms: 5000,
             },
             // A made-up key pair: the bench signs for real but never sends.
-            signer: HmacSha256Signer::new(
-                ApiCredentials::new(
+            signer: binance_signer(
+                &ApiCredentials::new(
                     "benchKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS",
                     "benchSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP",
                 )
                 .expect("credentials"),
-            ),
+                5000,
+            )
+            .expect("signer"),
+            endpoint: Endpoint::new("https://api.binance.com"),
             clock: ServerClock::new(),
             wire: Vec::with_capacity(1024),
         }
@@ -419,10 +426,16 @@ impl Pipeline {
     /// Signs the exchange order and writes the HTTP request into `self.wire`.
     fn serialize(&mut self, order: &OrderRequest) {
         let req = order_request(order, &self.rules[0].venue_symbol);
-        let mut query = encode_query(&req.params);
-        let mut headers = Vec::with_capacity(1);
-        self.protocol
-            .authenticate(&self.signer, &mut query, &mut headers, self.clock.now_ms());
+        let prepared = prepare_request(
+            &self.endpoint,
+            Some(&self.protocol),
+            Some(&self.signer),
+            &req,
+            self.clock.now_ms(),
+            NonceSource::Derived,
+        )
+        .expect("signed");
+        let (query, headers) = (prepared.query, prepared.headers);
         let w = &mut self.wire;
         w.clear();
         w.extend_from_slice(req.method.as_str().as_bytes());

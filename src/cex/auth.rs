@@ -1,29 +1,34 @@
-//! Request signing behind one trait. Credentials are zeroized on drop and never printed; each
-//! exchange picks the signer its keys call for (Binance: hex HMAC-SHA256, or base64 Ed25519).
+//! Exchange API credentials as stored and entered: the API key, the secret as text (an HMAC key,
+//! or a PEM private key) and, for venues that issue one, a passphrase. Zeroized on drop and never
+//! printed. A venue turns them into signing [`Credentials`](super::sign::Credentials) in the form
+//! its recipe declares (`cex::exchanges::keys`); signing itself lives in [`super::sign`].
 
 use std::fmt;
 
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// Why a signer could not be built.
+use super::sign::{Credentials, CredentialsError, KeyForm};
+
+/// Why credentials could not be taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     #[error("the API key is empty or has characters that cannot go in a header")]
     BadApiKey,
     #[error("the secret is empty")]
     EmptySecret,
-    #[error("the Ed25519 private key is not a PKCS#8 PEM key: {0}")]
-    BadEd25519Key(String),
+    #[error("the passphrase is empty or has characters that cannot go in a header")]
+    BadPassphrase,
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
 }
 
-/// An API key and its secret. `Debug` shows only the first characters of the key.
+/// An API key, its secret and an optional passphrase. `Debug` shows only the first characters of
+/// the key.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct ApiCredentials {
     api_key: String,
     secret: String,
+    passphrase: Option<String>,
 }
 
 impl ApiCredentials {
@@ -33,19 +38,48 @@ impl ApiCredentials {
         if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(AuthError::BadApiKey);
         }
-        if secret.is_empty() {
+        if secret.trim().is_empty() {
             return Err(AuthError::EmptySecret);
         }
-        Ok(Self { api_key, secret })
+        Ok(Self {
+            api_key,
+            secret,
+            passphrase: None,
+        })
+    }
+
+    /// The same credentials with the passphrase (OKX, KuCoin, Coinbase Exchange; BitMart's memo).
+    pub fn with_passphrase(mut self, passphrase: impl Into<String>) -> Result<Self, AuthError> {
+        let p = passphrase.into();
+        if p.is_empty() || !p.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+            return Err(AuthError::BadPassphrase);
+        }
+        self.passphrase = Some(p);
+        Ok(self)
     }
 
     pub fn api_key(&self) -> &str {
         &self.api_key
     }
 
-    /// The secret, for a signer or for sealing it in the key store.
+    /// The secret, for parsing into signing credentials or sealing it in the key store.
     pub fn secret(&self) -> &str {
         &self.secret
+    }
+
+    pub fn passphrase(&self) -> Option<&str> {
+        self.passphrase.as_deref()
+    }
+
+    /// Signing credentials with the secret parsed as `form` (a PEM secret may come on one line
+    /// with `\n` escapes).
+    pub fn to_signing(&self, form: KeyForm) -> Result<Credentials, AuthError> {
+        Ok(Credentials::parse(
+            form,
+            &self.api_key,
+            &self.secret,
+            self.passphrase.as_deref(),
+        )?)
     }
 }
 
@@ -54,104 +88,13 @@ impl fmt::Debug for ApiCredentials {
         let shown: String = self.api_key.chars().take(4).collect();
         write!(
             f,
-            "ApiCredentials {{ api_key: {shown}…, secret: <redacted> }}"
+            "ApiCredentials {{ api_key: {shown}…, secret: <redacted>, passphrase: {} }}",
+            if self.passphrase.is_some() {
+                "<redacted>"
+            } else {
+                "none"
+            }
         )
-    }
-}
-
-/// Signs request payloads for one exchange account.
-pub trait RequestSigner: Send + Sync + fmt::Debug {
-    /// The key sent alongside the signature (e.g. Binance's `X-MBX-APIKEY` header).
-    fn api_key(&self) -> &str;
-    /// The signature of `payload`, in the exchange's text encoding.
-    fn sign(&self, payload: &[u8]) -> String;
-}
-
-/// Hex-encoded HMAC-SHA256 (Binance HMAC keys).
-#[derive(Clone)]
-pub struct HmacSha256Signer {
-    creds: ApiCredentials,
-}
-
-impl HmacSha256Signer {
-    pub fn new(creds: ApiCredentials) -> Self {
-        Self { creds }
-    }
-}
-
-impl fmt::Debug for HmacSha256Signer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HmacSha256Signer")
-            .field("creds", &self.creds)
-            .finish()
-    }
-}
-
-/// The raw HMAC-SHA256 of `payload` under `secret`, hex encoded.
-pub fn hmac_sha256_hex(secret: &[u8], payload: &[u8]) -> String {
-    #[allow(clippy::expect_used)]
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .expect("HMAC accepts keys of any length; new_from_slice never fails for it");
-    mac.update(payload);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-impl RequestSigner for HmacSha256Signer {
-    fn api_key(&self) -> &str {
-        self.creds.api_key()
-    }
-
-    fn sign(&self, payload: &[u8]) -> String {
-        hmac_sha256_hex(self.creds.secret().as_bytes(), payload)
-    }
-}
-
-/// Base64 Ed25519 signatures (Binance Ed25519 keys; the secret is the PKCS#8 PEM private key).
-pub struct Ed25519Signer {
-    api_key: String,
-    key: ed25519_dalek::SigningKey,
-}
-
-impl Ed25519Signer {
-    pub fn new(creds: &ApiCredentials) -> Result<Self, AuthError> {
-        use ed25519_dalek::pkcs8::DecodePrivateKey;
-        // PEM is base64 DER between the BEGIN/END lines.
-        let body: Zeroizing<String> = Zeroizing::new(
-            creds
-                .secret()
-                .lines()
-                .filter(|l| !l.starts_with("-----"))
-                .map(str::trim)
-                .collect(),
-        );
-        let der = Zeroizing::new(
-            base64::engine::general_purpose::STANDARD
-                .decode(body.as_bytes())
-                .map_err(|_| AuthError::BadEd25519Key("not base64".into()))?,
-        );
-        let key = ed25519_dalek::SigningKey::from_pkcs8_der(&der)
-            .map_err(|e| AuthError::BadEd25519Key(e.to_string()))?;
-        Ok(Self {
-            api_key: creds.api_key().to_string(),
-            key,
-        })
-    }
-}
-
-impl fmt::Debug for Ed25519Signer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Ed25519Signer {{ key: <redacted> }}")
-    }
-}
-
-impl RequestSigner for Ed25519Signer {
-    fn api_key(&self) -> &str {
-        &self.api_key
-    }
-
-    fn sign(&self, payload: &[u8]) -> String {
-        use ed25519_dalek::Signer;
-        base64::engine::general_purpose::STANDARD.encode(self.key.sign(payload).to_bytes())
     }
 }
 
@@ -160,49 +103,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_are_redacted() {
-        let c = ApiCredentials::new("abcdefgh", "topsecret").unwrap();
-        let shown = format!("{:?}", HmacSha256Signer::new(c.clone()));
-        assert!(
-            !shown.contains("topsecret") && !shown.contains("abcdefgh"),
-            "{shown}"
-        );
+    fn inputs_are_checked_and_secrets_redacted() {
+        let c = ApiCredentials::new("abcdefgh", "topsecret")
+            .unwrap()
+            .with_passphrase("hunter2")
+            .unwrap();
+        assert_eq!(c.passphrase(), Some("hunter2"));
+        let shown = format!("{c:?}");
+        for s in ["topsecret", "abcdefgh", "hunter2"] {
+            assert!(!shown.contains(s), "{shown}");
+        }
         assert!(ApiCredentials::new("", "x").is_err());
         assert!(ApiCredentials::new("a b", "x").is_err());
         assert!(ApiCredentials::new("ab", "").is_err());
-    }
-
-    #[test]
-    fn hmac_known_answer() {
-        // RFC 4231 test case 2
         assert_eq!(
-            hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+            ApiCredentials::new("ab", "x")
+                .unwrap()
+                .with_passphrase("a\nb")
+                .unwrap_err(),
+            AuthError::BadPassphrase
         );
     }
 
     #[test]
-    fn ed25519_signs_and_rejects_garbage() {
-        use ed25519_dalek::{Signature, Verifier};
-        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
-        // PKCS#8 v1 DER of an Ed25519 key: fixed 16-byte prefix, then the 32-byte seed.
-        let mut der = hex::decode("302e020100300506032b657004220420").unwrap();
-        der.extend_from_slice(&[7u8; 32]);
-        let pem = format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            base64::engine::general_purpose::STANDARD.encode(&der)
-        );
-        let s = Ed25519Signer::new(&ApiCredentials::new("k", pem.as_str()).unwrap()).unwrap();
-        let sig = s.sign(b"symbol=BTCUSDT&timestamp=1");
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(sig)
+    fn signing_credentials_keep_the_passphrase_and_parse_the_form() {
+        let c = ApiCredentials::new("k", "s3cr3t")
+            .unwrap()
+            .with_passphrase("pp")
             .unwrap();
-        let sig = Signature::from_slice(&raw).unwrap();
-        assert!(
-            key.verifying_key()
-                .verify(b"symbol=BTCUSDT&timestamp=1", &sig)
-                .is_ok()
-        );
-        assert!(Ed25519Signer::new(&ApiCredentials::new("k", "nope").unwrap()).is_err());
+        let s = c.to_signing(KeyForm::HmacRaw).unwrap();
+        assert_eq!((s.api_key(), s.passphrase()), ("k", Some("pp")));
+        assert!(matches!(
+            c.to_signing(KeyForm::Ed25519Pem),
+            Err(AuthError::Credentials(_))
+        ));
     }
 }

@@ -2,11 +2,32 @@
 
 use crate::cex::auth::AuthError;
 use crate::cex::clock::ClockError;
-use crate::cex::exchanges::binance_depth::DepthError;
 use crate::cex::json_scan::ScanError;
 use crate::cex::rate_limit::RateLimited;
+use crate::cex::sign::SignError;
 use crate::core::{CoreError, RuleViolation};
 use crate::venue::VenueError;
+
+/// What an exchange's error code means, as the venue's own `errors.rs` maps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiErrorKind {
+    /// The account lacks the funds for the order.
+    InsufficientBalance,
+    /// The symbol is not traded (or no longer).
+    UnknownSymbol,
+    /// The exchange does not know the order.
+    UnknownOrder,
+    /// The exchange's own rate limit, reported in an error body.
+    RateLimited,
+    /// Key, signature or permissions refused.
+    Authentication,
+    /// A trading rule refused the order (price or size filters, post-only crossing, …).
+    RejectedByRule,
+    /// The request's timestamp is outside the exchange's window.
+    Timestamp,
+    /// Any other refusal.
+    Rejected,
+}
 
 /// What went wrong talking to an exchange. Never carries a secret.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,8 +46,16 @@ pub enum CexError {
     Throttled(#[from] RateLimited),
     #[error(transparent)]
     Clock(#[from] ClockError),
+    /// An error body from the exchange: its code and message, and what they mean
+    /// ([`HttpProtocol::classify_error`](crate::cex::http::HttpProtocol::classify_error), the
+    /// venue's `errors.rs`).
     #[error("exchange error {code} (HTTP {status}): {msg}")]
-    Api { status: u16, code: i64, msg: String },
+    Api {
+        status: u16,
+        code: i64,
+        msg: String,
+        kind: ApiErrorKind,
+    },
     #[error("unexpected response from {url} (HTTP {status}): {snippet}")]
     UnexpectedResponse {
         url: String,
@@ -37,8 +66,8 @@ pub enum CexError {
     Decode { what: String, detail: String },
     #[error(transparent)]
     Auth(#[from] AuthError),
-    #[error(transparent)]
-    Depth(#[from] DepthError),
+    #[error("cannot sign the request: {0}")]
+    Sign(#[from] SignError),
     #[error(transparent)]
     Json(#[from] ScanError),
     #[error(transparent)]
@@ -81,16 +110,18 @@ impl From<CexError> for VenueError {
             CexError::Throttled(r) => VenueError::RateLimited {
                 retry_after_ms: Some(u64::try_from(r.retry_after.as_millis()).unwrap_or(u64::MAX)),
             },
-            CexError::Api { code, msg, status }
-                if status == 401 || matches!(code, -2014 | -2015 | -1022) =>
-            {
-                VenueError::Auth(format!("code {code}: {msg}"))
-            }
+            CexError::Api {
+                code,
+                msg,
+                kind: ApiErrorKind::Authentication,
+                ..
+            } => VenueError::Auth(format!("code {code}: {msg}")),
             CexError::Api { code, msg, .. } => VenueError::Rejected {
                 code: Some(code.to_string()),
                 reason: msg,
             },
             CexError::Auth(a) => VenueError::Auth(a.to_string()),
+            CexError::Sign(s) => VenueError::Auth(s.to_string()),
             CexError::Rule(r) => VenueError::Rule(r),
             CexError::Core(c) => VenueError::Core(c),
             CexError::UnknownSymbol(s) => VenueError::InvalidRequest(format!("unknown symbol {s}")),
@@ -98,7 +129,6 @@ impl From<CexError> for VenueError {
             CexError::UnexpectedResponse { .. }
             | CexError::Decode { .. }
             | CexError::Clock(_)
-            | CexError::Depth(_)
             | CexError::Json(_) => VenueError::Protocol(e.to_string()),
         }
     }

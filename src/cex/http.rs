@@ -22,10 +22,10 @@ use bytes::Bytes;
 use reqwest::Method;
 use tokio::time::Instant;
 
-use super::auth::RequestSigner;
 use super::clock::{ServerClock, local_ms};
-use super::error::CexError;
+use super::error::{ApiErrorKind, CexError};
 use super::rate_limit::{MAX_WAIT, RateLimiter};
+use super::sign::{NonceSource, SignRequest, Signer, encode_pairs};
 
 /// Query parameters whose values are credentials (never shown in an error or a log).
 const SECRET_PARAMS: &[&str] = &["signature", "listenKey"];
@@ -65,29 +65,26 @@ fn describe(e: reqwest::Error, query: &str) -> String {
     scrub_query(&text, query)
 }
 
-/// Percent-encodes `k=v` pairs in order (UTF-8 bytes as `%XX`, space as `+`).
+/// Percent-encodes `k=v` pairs in order (UTF-8 bytes as `%XX`, space as `+`): the encoding the
+/// signing recipes sign ([`encode_pairs`]).
 pub fn encode_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params {
-        s.append_pair(k.as_ref(), v.as_ref());
-    }
-    s.finish()
+    encode_pairs(params)
 }
 
-/// What differs between exchanges at the HTTP level.
+/// What differs between exchanges at the HTTP level (signing is the venue's
+/// [`SigningRecipe`](super::sign::SigningRecipe), held by the client's [`Signer`]).
 pub trait HttpProtocol: Send + Sync + fmt::Debug {
-    /// Adds authentication to a signed request: extends the query and/or adds headers.
-    fn authenticate(
-        &self,
-        signer: &dyn RequestSigner,
-        query: &mut String,
-        headers: &mut Vec<(&'static str, String)>,
-        server_now_ms: i64,
-    );
     /// The exchange's (code, message) in an error body, if the body is one.
     fn parse_error(&self, body: &[u8]) -> Option<(i64, String)>;
-    /// Whether an error code means "your timestamp is outside the window".
-    fn is_timestamp_error(&self, code: i64) -> bool;
+    /// What an error (HTTP status, the exchange's code and message) means: the venue's own
+    /// table (its `errors.rs`). By default a 401 or 403 is an authentication error, anything
+    /// else a plain refusal.
+    fn classify_error(&self, status: u16, _code: i64, _msg: &str) -> ApiErrorKind {
+        match status {
+            401 | 403 => ApiErrorKind::Authentication,
+            _ => ApiErrorKind::Rejected,
+        }
+    }
     /// The unsigned server-time request: path and its cost.
     fn server_time_path(&self) -> &'static str;
     fn server_time_cost(&self) -> Vec<(&'static str, u32)>;
@@ -96,7 +93,45 @@ pub trait HttpProtocol: Send + Sync + fmt::Debug {
     fn observe_headers(&self, headers: &reqwest::header::HeaderMap, limiter: &RateLimiter);
     /// Identifies the account on a request that carries the API key but no signature (Binance's
     /// `USER_STREAM` endpoints). Exchanges without such requests keep the default: nothing added.
-    fn identify(&self, _signer: &dyn RequestSigner, _headers: &mut Vec<(&'static str, String)>) {}
+    fn identify(&self, _signer: &Signer, _headers: &mut Vec<(&'static str, String)>) {}
+}
+
+/// A request body, sent (and signed) byte for byte as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    /// A JSON document (`Content-Type: application/json`).
+    Json(String),
+    /// An `application/x-www-form-urlencoded` body, already encoded.
+    Form(String),
+}
+
+impl RequestBody {
+    /// A form body of these pairs, encoded as queries are ([`encode_pairs`]).
+    pub fn form<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Self {
+        RequestBody::Form(encode_pairs(pairs))
+    }
+
+    /// A JSON body or, when `text` does not start with `{` or `[`, a form body.
+    pub fn guess(text: &str) -> Self {
+        if text.trim_start().starts_with(['{', '[']) {
+            RequestBody::Json(text.to_string())
+        } else {
+            RequestBody::Form(text.to_string())
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            RequestBody::Json(s) | RequestBody::Form(s) => s.as_bytes(),
+        }
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            RequestBody::Json(_) => "application/json",
+            RequestBody::Form(_) => "application/x-www-form-urlencoded",
+        }
+    }
 }
 
 /// One API call.
@@ -106,6 +141,8 @@ pub struct ApiRequest {
     pub path: String,
     /// Parameters, sent percent-encoded in the query string, in this order.
     pub params: Vec<(String, String)>,
+    /// The body, if the call has one (JSON or form).
+    pub body: Option<RequestBody>,
     pub signed: bool,
     /// Carries the API key but no signature (see [`HttpProtocol::identify`]).
     pub keyed: bool,
@@ -121,6 +158,7 @@ impl ApiRequest {
             method,
             path: path.to_string(),
             params: Vec::new(),
+            body: None,
             signed: false,
             keyed: false,
             costs: Vec::new(),
@@ -137,6 +175,12 @@ impl ApiRequest {
 
     pub fn param(mut self, k: &str, v: impl ToString) -> Self {
         self.params.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    /// Sends `body` (JSON or form) with the request.
+    pub fn body(mut self, body: RequestBody) -> Self {
+        self.body = Some(body);
         self
     }
 
@@ -161,13 +205,140 @@ impl ApiRequest {
     }
 }
 
+/// The scheme, host and optional port requests go to, and the host as signed (`host[:port]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    base_url: String,
+    host: String,
+}
+
+impl Endpoint {
+    /// `base_url` without a trailing `/`; its host is empty when it is not a URL.
+    pub fn new(base_url: &str) -> Self {
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let host = url::Url::parse(&base_url)
+            .ok()
+            .and_then(|u| {
+                let host = u.host_str()?.to_string();
+                Some(match u.port() {
+                    Some(p) => format!("{host}:{p}"),
+                    None => host,
+                })
+            })
+            .unwrap_or_default();
+        Self { base_url, host }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+/// A request as it goes on the wire: what [`RestClient`] sends and `sluice keys sign` prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PreparedRequest {
+    pub method: Method,
+    /// The full URL, query included.
+    pub url: String,
+    /// The encoded query (no `?`), signature parameters included.
+    pub query: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// Method and URL without the query: the query and headers may carry credentials.
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let endpoint = self.url.split('?').next().unwrap_or_default();
+        f.debug_struct("PreparedRequest")
+            .field("method", &self.method)
+            .field("endpoint", &endpoint)
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
+}
+
+/// Builds the wire form of `req` at `time_ms` (the exchange's clock): a signed request is signed
+/// by `signer` over its method, host, path, query and body; a keyed one carries the API key as
+/// `protocol` says (a keyed request without a protocol is refused). The one path every request takes, live or printed by `sluice keys sign`.
+pub fn prepare_request(
+    endpoint: &Endpoint,
+    protocol: Option<&dyn HttpProtocol>,
+    signer: Option<&Signer>,
+    req: &ApiRequest,
+    time_ms: i64,
+    nonce: NonceSource,
+) -> Result<PreparedRequest, CexError> {
+    let mut query = encode_pairs(&req.params);
+    let mut headers = Vec::new();
+    let mut body = req.body.as_ref().map(|b| b.as_bytes().to_vec());
+    if let Some(b) = &req.body {
+        headers.push(("Content-Type", b.content_type().to_string()));
+    }
+    if req.signed {
+        let signer = signer.ok_or_else(|| {
+            CexError::Invalid(format!("{} needs API keys; none are configured", req.path))
+        })?;
+        let time_ms = u64::try_from(time_ms).map_err(|_| {
+            CexError::Invalid(format!("cannot sign for a time before 1970 ({time_ms} ms)"))
+        })?;
+        let sreq = SignRequest {
+            method: req.method.clone(),
+            host: endpoint.host(),
+            path: &req.path,
+            query: &req.params,
+            body: body.as_deref().unwrap_or_default(),
+            time_ms,
+            nonce,
+        };
+        let parts = signer.sign(&sreq)?;
+        headers.extend(parts.headers);
+        if !parts.query.is_empty() {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&encode_pairs(&parts.query));
+        }
+        if let Some(b) = parts.body {
+            body = Some(b);
+        }
+    } else if req.keyed {
+        let signer = signer.ok_or_else(|| {
+            CexError::Invalid(format!("{} needs an API key; none is configured", req.path))
+        })?;
+        let protocol = protocol.ok_or_else(|| {
+            CexError::Invalid(format!(
+                "{} is keyed and this venue has no keyed requests",
+                req.path
+            ))
+        })?;
+        protocol.identify(signer, &mut headers);
+    }
+    let url = if query.is_empty() {
+        format!("{}{}", endpoint.base_url(), req.path)
+    } else {
+        format!("{}{}?{}", endpoint.base_url(), req.path, query)
+    };
+    Ok(PreparedRequest {
+        method: req.method.clone(),
+        url,
+        query,
+        headers,
+        body,
+    })
+}
+
 /// A REST client for one exchange endpoint and account.
 #[derive(Debug, Clone)]
 pub struct RestClient {
     http: reqwest::Client,
-    base_url: String,
+    endpoint: Endpoint,
     protocol: Arc<dyn HttpProtocol>,
-    signer: Option<Arc<dyn RequestSigner>>,
+    signer: Option<Arc<Signer>>,
     pub limiter: Arc<RateLimiter>,
     pub clock: Arc<ServerClock>,
     /// How many times a 429/418 or a failed GET is retried.
@@ -185,7 +356,7 @@ impl RestClient {
     pub fn new(
         base_url: &str,
         protocol: Arc<dyn HttpProtocol>,
-        signer: Option<Arc<dyn RequestSigner>>,
+        signer: Option<Arc<Signer>>,
         limiter: Arc<RateLimiter>,
     ) -> Result<Self, CexError> {
         let http = reqwest::Client::builder()
@@ -197,7 +368,7 @@ impl RestClient {
             })?;
         Ok(Self {
             http,
-            base_url: base_url.trim_end_matches('/').to_string(),
+            endpoint: Endpoint::new(base_url),
             protocol,
             signer,
             limiter,
@@ -210,10 +381,27 @@ impl RestClient {
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.endpoint.base_url()
     }
 
-    pub fn signer(&self) -> Option<&Arc<dyn RequestSigner>> {
+    /// The wire form of `req` if it were sent at `time_ms` (see [`prepare_request`]).
+    pub fn prepare(
+        &self,
+        req: &ApiRequest,
+        time_ms: i64,
+        nonce: NonceSource,
+    ) -> Result<PreparedRequest, CexError> {
+        prepare_request(
+            &self.endpoint,
+            Some(self.protocol.as_ref()),
+            self.signer.as_deref(),
+            req,
+            time_ms,
+            nonce,
+        )
+    }
+
+    pub fn signer(&self) -> Option<&Arc<Signer>> {
         self.signer.as_ref()
     }
 
@@ -230,7 +418,7 @@ impl RestClient {
             .parse_server_time(&body)
             .ok_or_else(|| CexError::decode("server time", CexError::snippet(&body)))?;
         let offset = self.clock.update(server, sent, received)?;
-        tracing::debug!(offset_ms = offset, "clock offset to {}", self.base_url);
+        tracing::debug!(offset_ms = offset, "clock offset to {}", self.base_url());
         Ok(offset)
     }
 
@@ -250,7 +438,7 @@ impl RestClient {
             tracing::warn!(
                 error = %e,
                 "clock sync with {} failed; signing with the last known offset",
-                self.base_url
+                self.base_url()
             );
         }
     }
@@ -283,9 +471,11 @@ impl RestClient {
                     // send_raw already blocked the limiter and logged; the next acquire waits.
                     attempt += 1;
                 }
-                Err(CexError::Api { code, .. })
-                    if req.signed && !clock_retried && self.protocol.is_timestamp_error(code) =>
-                {
+                Err(CexError::Api {
+                    code,
+                    kind: ApiErrorKind::Timestamp,
+                    ..
+                }) if req.signed && !clock_retried => {
                     clock_retried = true;
                     tracing::warn!(
                         code,
@@ -310,38 +500,20 @@ impl RestClient {
 
     async fn send_raw(&self, req: &ApiRequest, deadline: Instant) -> Result<Bytes, CexError> {
         self.limiter.acquire(&req.costs, deadline).await?;
-        let mut query = encode_query(&req.params);
-        let mut headers = Vec::new();
-        if req.signed {
-            let signer = self.signer.as_ref().ok_or_else(|| {
-                CexError::Invalid(format!("{} needs API keys; none are configured", req.path))
-            })?;
-            self.protocol.authenticate(
-                signer.as_ref(),
-                &mut query,
-                &mut headers,
-                self.clock.now_ms(),
-            );
-        } else if req.keyed {
-            let signer = self.signer.as_ref().ok_or_else(|| {
-                CexError::Invalid(format!("{} needs an API key; none is configured", req.path))
-            })?;
-            self.protocol.identify(signer.as_ref(), &mut headers);
-        }
-        let url = if query.is_empty() {
-            format!("{}{}", self.base_url, req.path)
-        } else {
-            format!("{}{}?{}", self.base_url, req.path, query)
-        };
+        let prepared = self.prepare(req, self.clock.now_ms(), NonceSource::Derived)?;
+        let query = prepared.query;
         let mut rb = self
             .http
-            .request(req.method.clone(), &url)
+            .request(req.method.clone(), &prepared.url)
             .timeout(self.timeout);
-        for (k, v) in headers {
+        for (k, v) in prepared.headers {
             rb = rb.header(k, v);
         }
+        if let Some(b) = prepared.body {
+            rb = rb.body(b);
+        }
         // Errors name the endpoint, never the query (it carries signatures and listenKeys).
-        let shown_url = format!("{}{}", self.base_url, req.path);
+        let shown_url = format!("{}{}", self.base_url(), req.path);
         let resp = rb.send().await.map_err(|e| {
             if e.is_timeout() {
                 CexError::Timeout(shown_url.clone())
@@ -399,6 +571,7 @@ impl RestClient {
             Some((code, msg)) => Err(CexError::Api {
                 status,
                 code,
+                kind: self.protocol.classify_error(status, code, &msg),
                 msg: scrub_query(&msg, &query),
             }),
             None => {

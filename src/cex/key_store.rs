@@ -71,6 +71,9 @@ struct KeyFile {
 struct SealedPayload {
     api_key: String,
     secret: String,
+    /// Absent in files written before passphrases were stored, and for venues without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    passphrase: Option<String>,
 }
 
 /// The key files of one sluice home.
@@ -124,6 +127,7 @@ impl ApiKeyStore {
             &SealedPayload {
                 api_key: creds.api_key().to_string(),
                 secret: creds.secret().to_string(),
+                passphrase: creds.passphrase().map(str::to_string),
             },
         )
         .map_err(|e| KeyStoreError::Corrupt {
@@ -196,7 +200,11 @@ impl ApiKeyStore {
                 path: self.path(venue).unwrap_or_default(),
                 detail: "sealed content is not a key pair".into(),
             })?;
-        Ok(ApiCredentials::new(p.api_key.as_str(), p.secret.as_str())?)
+        let creds = ApiCredentials::new(p.api_key.as_str(), p.secret.as_str())?;
+        Ok(match &p.passphrase {
+            Some(pp) => creds.with_passphrase(pp.as_str())?,
+            None => creds,
+        })
     }
 
     /// Every stored key (no password needed).
@@ -292,6 +300,20 @@ mod tests {
     }
 
     /// A key file written before bindings existed (password `legacy-pw`) still opens.
+    #[test]
+    fn a_passphrase_is_sealed_and_loaded_with_the_keys() {
+        let home = tempfile::tempdir().unwrap();
+        let s = store(home.path());
+        let c = creds().with_passphrase("my pass phrase").unwrap();
+        s.add("okx", &c, b"pw", false).unwrap();
+        let text = std::fs::read_to_string(home.path().join("keys/okx.json")).unwrap();
+        assert!(!text.contains("my pass phrase"), "{text}");
+        let back = s.load("okx", b"pw").unwrap();
+        assert_eq!(back.passphrase(), Some("my pass phrase"));
+        s.add("binance", &creds(), b"pw", false).unwrap();
+        assert_eq!(s.load("binance", b"pw").unwrap().passphrase(), None);
+    }
+
     #[test]
     fn legacy_key_files_still_open() {
         let home = tempfile::tempdir().unwrap();

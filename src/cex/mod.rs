@@ -18,7 +18,7 @@ pub mod rate_limit;
 pub mod sign;
 pub mod stream;
 
-pub use auth::{ApiCredentials, RequestSigner};
+pub use auth::ApiCredentials;
 pub use book::{BookQuote, Level, OrderBook};
 pub use error::CexError;
 pub use grid::{Grid, GridError};

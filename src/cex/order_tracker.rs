@@ -10,7 +10,33 @@ use rust_decimal::Decimal;
 use crate::core::{ClientOrderId, CoreError, Fill, Order, OrderRequest, OrderState, VenueEvent};
 
 /// Longest client order id Binance accepts (`^[.A-Z:/a-z0-9_-]{1,36}$`).
-pub const MAX_CLIENT_ID_LEN: usize = 36;
+/// A venue's rule for client order ids: the longest id it accepts and the characters allowed.
+/// Each exchange declares its own (Binance: `^[.A-Z:/a-z0-9_-]{1,36}$`).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIdRule {
+    pub max_len: usize,
+    /// Whether the exchange accepts this character in an id.
+    pub allowed: fn(char) -> bool,
+}
+
+impl ClientIdRule {
+    /// Refuses an id the exchange would refuse: too long, or with a character it does not accept.
+    pub fn check(&self, id: &ClientOrderId) -> Result<(), CoreError> {
+        check_client_id(id, self.max_len)?;
+        if !id.as_str().chars().all(self.allowed) {
+            return Err(CoreError::InvalidClientOrderId(
+                id.to_string(),
+                "has a character this exchange does not accept",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A fresh id under this rule: `prefix` plus random letters and digits.
+    pub fn fresh(&self, prefix: &str) -> Result<ClientOrderId, CoreError> {
+        new_client_id(prefix, self.max_len)
+    }
+}
 
 /// A fresh client order id: `prefix` plus random characters, `max_len` characters in total.
 pub fn new_client_id(prefix: &str, max_len: usize) -> Result<ClientOrderId, CoreError> {
@@ -311,7 +337,13 @@ mod tests {
 
     #[test]
     fn client_ids_fit_binance() {
-        let id = new_client_id("sl-", MAX_CLIENT_ID_LEN).unwrap();
+        let rule = ClientIdRule {
+            max_len: 36,
+            allowed: |c| c.is_ascii_alphanumeric() || c == '-',
+        };
+        let id = rule.fresh("sl-").unwrap();
+        assert!(rule.check(&id).is_ok());
+        assert!(rule.check(&ClientOrderId::new("a.b").unwrap()).is_err());
         assert!(id.as_str().len() <= 36 && id.as_str().starts_with("sl-"));
         assert!(check_client_id(&id, 36).is_ok());
         let long = ClientOrderId::new(&"a".repeat(37)).unwrap();

@@ -9,14 +9,16 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use rust_decimal_macros::dec;
-use sluice::cex::auth::{ApiCredentials, HmacSha256Signer, RequestSigner};
-use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
+use sluice::cex::auth::ApiCredentials;
+use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot, binance_signer};
 use sluice::cex::exchanges::binance_api::{self, BinanceProtocol, RAW_REQUESTS, REQUEST_WEIGHT};
-use sluice::cex::exchanges::binance_sign::{encode_params, sign_rest};
-use sluice::cex::http::{ApiRequest, RestClient};
+use sluice::cex::http::{ApiRequest, RequestBody, RestClient, encode_query as encode_params};
+use sluice::cex::sign::{SignRequest, Signer};
 use sluice::cex::{CexError, RateLimiter};
 use sluice::core::{Pair, QuoteRequest, Side};
-use sluice::testkit::binance_mock::{HttpFault, MockBinance, split_signature, verify_hmac_hex};
+use sluice::testkit::binance_mock::{
+    HttpFault, MockBinance, hmac_sha256_hex, split_signature, verify_hmac_hex,
+};
 use sluice::{Venue, VenueError};
 
 const DOC_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
@@ -39,9 +41,26 @@ fn venue(mock: &MockBinance, secret: &str) -> BinanceSpot {
     .unwrap()
 }
 
+/// The connector's signer for these keys (recvWindow 5000, as configured by default).
+fn signer_of(key: &str, secret: &str) -> Signer {
+    binance_signer(&ApiCredentials::new(key, secret).unwrap(), 5000).unwrap()
+}
+
+/// The signature the connector's signer appends to a request with this query and body.
+fn sign_rest(signer: &Signer, query: &str, body: &str) -> String {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let req = SignRequest::new(Method::POST, "/api/v3/order", 1_499_827_319_559)
+        .query(&pairs)
+        .body(body.as_bytes());
+    let parts = signer.sign(&req).unwrap();
+    parts.query_param("signature").unwrap().to_string()
+}
+
 #[test]
 fn documented_vectors_pass_the_mock_verifier() {
-    let signer = HmacSha256Signer::new(ApiCredentials::new(DOC_KEY, DOC_SECRET).unwrap());
+    let signer = signer_of(DOC_KEY, DOC_SECRET);
     let query = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC";
     let body = "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
     let sig = sign_rest(&signer, query, body);
@@ -81,8 +100,7 @@ async fn signed_requests_accepted_and_bad_ones_rejected() {
 
     // a stale timestamp and a tampered query, sent by hand
     let http = reqwest::Client::new();
-    let signer =
-        HmacSha256Signer::new(ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap());
+    let secret = mock.api_secret().as_bytes().to_vec();
     let send = |query: String| {
         let http = http.clone();
         let url = format!("{}/api/v3/account?{query}", mock.rest_url());
@@ -102,7 +120,11 @@ async fn signed_requests_accepted_and_bad_ones_rejected() {
         ("recvWindow", "5000".to_string()),
         ("timestamp", stale.to_string()),
     ]);
-    let (status, body) = send(format!("{q}&signature={}", signer.sign(q.as_bytes()))).await;
+    let (status, body) = send(format!(
+        "{q}&signature={}",
+        hmac_sha256_hex(&secret, q.as_bytes())
+    ))
+    .await;
     assert_eq!(status, 400);
     assert!(body.contains("-1021"), "{body}");
     let now = mock.server_time_ms();
@@ -110,13 +132,79 @@ async fn signed_requests_accepted_and_bad_ones_rejected() {
         ("recvWindow", "5000".to_string()),
         ("timestamp", now.to_string()),
     ]);
-    let sig = signer.sign(q.as_bytes());
+    let sig = hmac_sha256_hex(&secret, q.as_bytes());
     let (status, _) = send(format!("{q}&signature={sig}")).await;
     assert_eq!(status, 200, "the untampered request is fine");
     let tampered = q.replace("recvWindow=5000", "recvWindow=6000");
     let (status, body) = send(format!("{tampered}&signature={sig}")).await;
     assert_eq!(status, 400);
     assert!(body.contains("-1022"), "{body}");
+}
+
+#[tokio::test]
+async fn a_signed_form_body_and_an_ed25519_key_are_accepted_by_the_mock() {
+    let mock = MockBinance::start().await.unwrap();
+    mock.seed_book("BTCUSDT", dec!(100), 2, 1, dec!(1)).unwrap();
+    let limiter = Arc::new(RateLimiter::new(&binance_api::default_limits()));
+    let protocol = Arc::new(BinanceProtocol {
+        recv_window_ms: 5000,
+    });
+    // An order with its parameters in a form body, signed over query + body.
+    let hmac = RestClient::new(
+        &mock.rest_url(),
+        protocol.clone(),
+        Some(Arc::new(signer_of(mock.api_key(), mock.api_secret()))),
+        limiter.clone(),
+    )
+    .unwrap();
+    let order = |id: &str| {
+        ApiRequest::new(Method::POST, "/api/v3/order")
+            .param("symbol", "BTCUSDT")
+            .body(RequestBody::form(&[
+                ("side", "BUY"),
+                ("type", "LIMIT"),
+                ("timeInForce", "GTC"),
+                ("quantity", "1"),
+                ("price", "99"),
+                ("newClientOrderId", id),
+            ]))
+            .signed()
+    };
+    let sent = hmac.prepare(&order("a1"), 1, Default::default()).unwrap();
+    assert!(
+        sent.url
+            .contains("symbol=BTCUSDT&recvWindow=5000&timestamp=1&signature="),
+        "{}",
+        sent.url
+    );
+    assert_eq!(
+        sent.headers[0],
+        ("Content-Type", "application/x-www-form-urlencoded".into())
+    );
+    let body: serde_json::Value =
+        serde_json::from_slice(&hmac.request(&order("a1")).await.unwrap()).unwrap();
+    assert_eq!(body["clientOrderId"], "a1", "{body}");
+    // The same with an Ed25519 key given as a PEM with `\n` escapes on one line.
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    mock.add_ed25519_account("ed-key", sk.verifying_key());
+    let mut der = hex::decode("302e020100300506032b657004220420").unwrap();
+    der.extend_from_slice(&[7u8; 32]);
+    use base64::Engine;
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n",
+        base64::engine::general_purpose::STANDARD.encode(&der)
+    );
+    let ed = RestClient::new(
+        &mock.rest_url(),
+        protocol,
+        Some(Arc::new(signer_of("ed-key", &pem))),
+        limiter,
+    )
+    .unwrap();
+    let account = ApiRequest::new(Method::GET, "/api/v3/account")
+        .signed()
+        .cost(REQUEST_WEIGHT, 20);
+    assert!(ed.request(&account).await.is_ok());
 }
 
 #[tokio::test]

@@ -2,10 +2,10 @@
 //! mapping, rules) on top of the shared framework.
 
 pub mod binance;
-pub mod binance_api;
-pub mod binance_book;
-pub mod binance_connect;
-pub mod binance_depth;
-pub mod binance_listen_key;
-pub mod binance_sign;
-pub mod binance_user;
+pub mod keys;
+
+// The paths of Binance's rooms before they moved into `binance/`.
+pub use binance::{
+    api as binance_api, book as binance_book, connect as binance_connect, depth as binance_depth,
+    listen_key as binance_listen_key, user as binance_user,
+};

@@ -103,6 +103,11 @@ impl Signer {
     pub fn recipe(&self) -> &dyn SigningRecipe {
         self.recipe.as_ref()
     }
+
+    /// The credentials, for a venue's non-HTTP signing (Binance's WebSocket API).
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
 }
 
 #[cfg(test)]

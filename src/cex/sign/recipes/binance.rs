@@ -95,6 +95,52 @@ impl SigningRecipe for BinanceEd25519 {
     }
 }
 
+/// Binance's recipe for these credentials: Ed25519 for an Ed25519 PEM key, else HMAC.
+pub fn binance_recipe(form: KeyForm, recv_window_ms: Option<u32>) -> Box<dyn SigningRecipe> {
+    match form {
+        KeyForm::Ed25519Pem => Box::new(BinanceEd25519 { recv_window_ms }),
+        _ => Box::new(BinanceHmac { recv_window_ms }),
+    }
+}
+
+/// The form of a Binance secret: a PEM private key is an Ed25519 key, anything else an HMAC key.
+pub fn binance_key_form(secret: &str) -> KeyForm {
+    if crate::cex::sign::looks_like_pem(secret) {
+        KeyForm::Ed25519Pem
+    } else {
+        KeyForm::HmacRaw
+    }
+}
+
+/// The signature of a WebSocket API request: its parameters sorted by name, joined `k=v&…`
+/// without encoding, signed as REST requests are (hex HMAC-SHA256 or base64 Ed25519).
+pub fn binance_ws_signature(
+    creds: &Credentials,
+    params: &[(&str, String)],
+) -> Result<String, SignError> {
+    let mut sorted: Vec<&(&str, String)> = params.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let payload = sorted
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    match (creds.hmac_key(), creds.ed25519_key()) {
+        (Some(key), _) => Ok(hmac_encoded(
+            HmacHash::Sha256,
+            key,
+            &[payload.as_bytes()],
+            Encoding::Hex,
+        )),
+        (None, Some(key)) => Ok(ed25519_base64(key, payload.as_bytes())),
+        _ => Err(SignError::WrongKeyForm {
+            recipe: "binance (WebSocket API)",
+            need: KeyForm::HmacRaw,
+            have: creds.key_form(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{hmac256, pairs};
@@ -236,6 +282,24 @@ mod tests {
                 ("timestamp", "1499827319559"),
                 ("signature", &sig)
             ])
+        );
+    }
+
+    #[test]
+    fn ws_params_are_signed_sorted_and_unencoded() {
+        let c = creds("KEY", "SECRET");
+        let sig = binance_ws_signature(&c, &[("timestamp", "1".into()), ("apiKey", "KEY".into())])
+            .unwrap();
+        assert_eq!(
+            sig,
+            hex::encode(hmac256(b"SECRET", b"apiKey=KEY&timestamp=1"))
+        );
+        assert_eq!(binance_key_form("abc"), KeyForm::HmacRaw);
+        let pem = crate::cex::sign::credentials::tests::ed25519_pem([7; 32]);
+        assert_eq!(binance_key_form(&pem), KeyForm::Ed25519Pem);
+        assert_eq!(
+            binance_recipe(KeyForm::Ed25519Pem, None).key_form(),
+            KeyForm::Ed25519Pem
         );
     }
 

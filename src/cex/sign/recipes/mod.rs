@@ -20,7 +20,10 @@ mod kucoin;
 mod okx;
 
 pub use ascendex::{AscendEx, ascendex_api_path};
-pub use binance::{BinanceEd25519, BinanceHmac, binance_total_params};
+pub use binance::{
+    BinanceEd25519, BinanceHmac, binance_key_form, binance_recipe, binance_total_params,
+    binance_ws_signature,
+};
 pub use bitmart::BitMart;
 pub use bybit::BybitV5;
 pub use coinbase_advanced::CoinbaseAdvanced;

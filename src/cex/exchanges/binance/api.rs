@@ -8,36 +8,28 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::cex::auth::RequestSigner;
-use crate::cex::error::CexError;
+use crate::cex::error::{ApiErrorKind, CexError};
 use crate::cex::http::HttpProtocol;
+use crate::cex::order_tracker::ClientIdRule;
 use crate::cex::rate_limit::{RateLimit, RateLimiter};
+use crate::cex::sign::Signer;
 use crate::core::{
     Asset, Balance, ClientOrderId, Fill, MarketRules, OrderRequest, OrderState, OrderType, Pair,
     Side, TimeInForce,
 };
-
-use super::binance_sign::sign_rest;
 
 /// Rate-limit counters Binance documents.
 pub const REQUEST_WEIGHT: &str = "REQUEST_WEIGHT";
 pub const ORDERS: &str = "ORDERS";
 pub const RAW_REQUESTS: &str = "RAW_REQUESTS";
 
-/// Error codes the connector reacts to.
-pub mod code {
-    pub const TOO_MANY_REQUESTS: i64 = -1003;
-    pub const TIMESTAMP_OUTSIDE_RECV_WINDOW: i64 = -1021;
-    pub const INVALID_SIGNATURE: i64 = -1022;
-    pub const BAD_SYMBOL: i64 = -1121;
-    pub const NEW_ORDER_REJECTED: i64 = -2010;
-    pub const CANCEL_REJECTED: i64 = -2011;
-    pub const NO_SUCH_ORDER: i64 = -2013;
-    /// `UNSUPPORTED_OPERATION`: what the WebSocket API answers for a method it does not serve.
-    pub const UNSUPPORTED_OPERATION: i64 = -1020;
-    /// `INVALID_LISTEN_KEY`: "This listenKey does not exist." (expired or closed).
-    pub const INVALID_LISTEN_KEY: i64 = -1125;
-}
+pub use super::errors::code;
+
+/// Binance's client order ids: `^[.A-Z:/a-z0-9_-]{1,36}$` (`newClientOrderId`).
+pub const CLIENT_ID_RULE: ClientIdRule = ClientIdRule {
+    max_len: 36,
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-'),
+};
 
 /// Binance spot's documented limits (spot API docs, 2026), used until `exchangeInfo` publishes
 /// the account's own.
@@ -63,31 +55,12 @@ pub fn depth_weight(limit: u32) -> u32 {
 /// The HTTP side of Binance spot (and Binance US).
 #[derive(Debug, Clone)]
 pub struct BinanceProtocol {
+    /// The `recvWindow` the connector's signing recipe sends (`BinanceConfig::recv_window_ms`).
     pub recv_window_ms: u64,
 }
 
 impl HttpProtocol for BinanceProtocol {
-    fn authenticate(
-        &self,
-        signer: &dyn RequestSigner,
-        query: &mut String,
-        headers: &mut Vec<(&'static str, String)>,
-        server_now_ms: i64,
-    ) {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        query.push_str(&format!(
-            "recvWindow={}&timestamp={server_now_ms}",
-            self.recv_window_ms
-        ));
-        let sig = sign_rest(signer, query, "");
-        query.push_str("&signature=");
-        query.push_str(&sig);
-        headers.push(("X-MBX-APIKEY", signer.api_key().to_string()));
-    }
-
-    fn identify(&self, signer: &dyn RequestSigner, headers: &mut Vec<(&'static str, String)>) {
+    fn identify(&self, signer: &Signer, headers: &mut Vec<(&'static str, String)>) {
         headers.push(("X-MBX-APIKEY", signer.api_key().to_string()));
     }
 
@@ -102,8 +75,8 @@ impl HttpProtocol for BinanceProtocol {
             .map(|e| (e.code, e.msg))
     }
 
-    fn is_timestamp_error(&self, code: i64) -> bool {
-        code == code::TIMESTAMP_OUTSIDE_RECV_WINDOW
+    fn classify_error(&self, status: u16, code: i64, msg: &str) -> ApiErrorKind {
+        super::errors::classify(status, code, msg)
     }
 
     fn server_time_path(&self) -> &'static str {

@@ -27,8 +27,8 @@ use crate::cex::stream::{self, StreamConfig, StreamEvent};
 use crate::core::{Pair, VenueEvent};
 use crate::venue::EventHub;
 
-use super::binance_api::{RAW_REQUESTS, REQUEST_WEIGHT, depth_weight};
-use super::binance_depth::{DepthError, DiffOutcome, SnapshotOutcome, SyncedBook};
+use super::api::{RAW_REQUESTS, REQUEST_WEIGHT, depth_weight};
+use super::depth::{DepthError, DiffOutcome, SnapshotOutcome, SyncedBook};
 
 /// Levels asked for in the REST snapshot.
 pub const SNAPSHOT_LIMIT: u32 = 1000;

@@ -5,7 +5,7 @@
 //!   every connect, then receives `{"subscriptionId":…,"event":{…}}` frames;
 //! - the legacy listenKey stream (a server that never followed the change, possibly Binance US):
 //!   `POST /api/v3/userDataStream` gives a key, `<ws_url>/ws/<listenKey>` carries the bare event
-//!   objects (`{"e":"executionReport",…}`), see `binance_listen_key`.
+//!   objects (`{"e":"executionReport",…}`), see `listen_key`.
 //!
 //! [`parse`] reads both shapes into the same [`UserMessage`]s (`executionReport`,
 //! `outboundAccountPosition`; `listenKeyExpired` on the legacy stream), and
@@ -25,14 +25,14 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use crate::cex::auth::RequestSigner;
 use crate::cex::clock::ServerClock;
 use crate::cex::error::CexError;
 use crate::cex::http::RestClient;
+use crate::cex::sign::recipes::binance_ws_signature;
+use crate::cex::sign::{SignError, Signer};
 use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle, Subscriber};
 
-use super::binance_api::{AccountPosition, ExecutionReport, code};
-use super::binance_sign::sign_ws_params;
+use super::api::{AccountPosition, ExecutionReport, code};
 
 /// Which user-data-stream mechanism a connector uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -83,13 +83,17 @@ pub fn means_unsupported(code: i64) -> bool {
 }
 
 /// The subscribe request, signed now.
-pub fn subscribe_request(signer: &dyn RequestSigner, server_now_ms: i64, id: &str) -> String {
+pub fn subscribe_request(
+    signer: &Signer,
+    server_now_ms: i64,
+    id: &str,
+) -> Result<String, SignError> {
     let params = vec![
         ("apiKey", signer.api_key().to_string()),
         ("timestamp", server_now_ms.to_string()),
     ];
-    let signature = sign_ws_params(signer, &params);
-    serde_json::json!({
+    let signature = binance_ws_signature(signer.credentials(), &params)?;
+    Ok(serde_json::json!({
         "id": id,
         "method": "userDataStream.subscribe.signature",
         "params": {
@@ -98,18 +102,21 @@ pub fn subscribe_request(signer: &dyn RequestSigner, server_now_ms: i64, id: &st
             "signature": signature,
         }
     })
-    .to_string()
+    .to_string())
 }
 
-/// Builds a fresh signed subscription on each connect.
-pub fn subscriber(signer: Arc<dyn RequestSigner>, clock: Arc<ServerClock>) -> Subscriber {
-    Arc::new(move || {
-        vec![subscribe_request(
-            signer.as_ref(),
-            clock.now_ms(),
-            "sluice-user-stream",
-        )]
-    })
+/// Builds a fresh signed subscription on each connect (none, logged, if the keys cannot sign:
+/// the stream then gets no answer and reports it).
+pub fn subscriber(signer: Arc<Signer>, clock: Arc<ServerClock>) -> Subscriber {
+    Arc::new(
+        move || match subscribe_request(&signer, clock.now_ms(), "sluice-user-stream") {
+            Ok(req) => vec![req],
+            Err(e) => {
+                tracing::error!(error = %e, "cannot sign the user-stream subscription");
+                Vec::new()
+            }
+        },
+    )
 }
 
 /// How a WebSocket API user stream's first connection went.
@@ -166,7 +173,7 @@ pub async fn first_answer(rx: &mut mpsc::Receiver<StreamEvent>, timeout: Duratio
 /// refusal is the answer.
 pub async fn start_ws_api(
     rest: &RestClient,
-    signer: Arc<dyn RequestSigner>,
+    signer: Arc<Signer>,
     cfg: StreamConfig,
     timeout: Duration,
 ) -> (StreamHandle, mpsc::Receiver<StreamEvent>, WsApiStart) {
@@ -284,18 +291,26 @@ fn parse_event(ev: serde_json::Value) -> Result<UserMessage, CexError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cex::auth::{ApiCredentials, HmacSha256Signer};
+    use crate::cex::sign::recipes::BinanceHmac;
+    use crate::cex::sign::{Credentials, KeyForm};
 
     #[test]
     fn subscribe_is_signed_over_sorted_params() {
-        let s = HmacSha256Signer::new(ApiCredentials::new("KEY", "SECRET").unwrap());
+        let creds = Credentials::parse(KeyForm::HmacRaw, "KEY", "SECRET", None).unwrap();
+        let s = Signer::new(Box::new(BinanceHmac::default()), creds).unwrap();
         let req: serde_json::Value =
-            serde_json::from_str(&subscribe_request(&s, 1_700_000_000_000, "x")).unwrap();
+            serde_json::from_str(&subscribe_request(&s, 1_700_000_000_000, "x").unwrap()).unwrap();
         assert_eq!(req["method"], "userDataStream.subscribe.signature");
         assert_eq!(req["params"]["apiKey"], "KEY");
         assert_eq!(
             req["params"]["signature"],
-            s.sign(b"apiKey=KEY&timestamp=1700000000000").as_str()
+            crate::cex::sign::hmac::hmac_encoded(
+                crate::cex::sign::hmac::HmacHash::Sha256,
+                b"SECRET",
+                &[b"apiKey=KEY&timestamp=1700000000000"],
+                crate::cex::sign::hmac::Encoding::Hex
+            )
+            .as_str()
         );
     }
 

@@ -565,6 +565,13 @@ fn too_large(b: usize, bc: usize, a: usize, ac: usize) -> DepthError {
     }
 }
 
+/// A depth message that breaks the stream's rules, as the framework reports a bad message.
+impl From<DepthError> for crate::cex::error::CexError {
+    fn from(e: DepthError) -> Self {
+        crate::cex::error::CexError::decode("Binance depth message", e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,12 +9,23 @@
 //! (`userDataStream.subscribe.signature`, Binance.com's only mechanism since 2026-02-20); if the
 //! server does not serve it (the endpoint cannot be connected to, refuses the upgrade, or answers
 //! the method with `-1020 UNSUPPORTED_OPERATION`), the legacy listenKey stream
-//! (`binance_listen_key`: `POST /api/v3/userDataStream`, `/ws/<listenKey>`, keepalive `PUT`s, a new
+//! (`listen_key`: `POST /api/v3/userDataStream`, `/ws/<listenKey>`, keepalive `PUT`s, a new
 //! key after `listenKeyExpired` or a drop, `DELETE` on stop). An authentication, signature or
 //! timestamp error on the subscription is reported, never a reason to fall back. Both streams'
 //! events reach the order tracker and the balances the same way, and the mechanism in use is
 //! logged at info level on each connect. Binance US, whose switch to the WebSocket API is
 //! unverified, is served either way.
+
+pub mod api;
+pub mod book;
+pub mod connect;
+pub mod depth;
+pub mod errors;
+pub mod listen_key;
+pub mod sign;
+pub mod user;
+
+pub use sign::binance_signer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,12 +37,13 @@ use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::cex::auth::{ApiCredentials, HmacSha256Signer, RequestSigner};
+use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::grid::Grid;
 use crate::cex::http::{ApiRequest, RestClient};
-use crate::cex::order_tracker::{MAX_CLIENT_ID_LEN, OrderReport, OrderTracker, check_client_id};
+use crate::cex::order_tracker::{OrderReport, OrderTracker};
 use crate::cex::rate_limit::RateLimiter;
+use crate::cex::sign::Signer;
 use crate::cex::stream::{StreamConfig, StreamEvent};
 use crate::core::{
     Balance, ClientOrderId, MarketRules, Order, OrderRequest, OrderState, OrderType, Pair, Quote,
@@ -42,17 +54,15 @@ use crate::venue::{
     VenueError, VenueId, VenueKind,
 };
 
-use super::binance_api::{
-    self as api, Account, AccountTrade, BinanceProtocol, ExchangeInfo, ORDERS, OrderResponse,
-    RAW_REQUESTS, REQUEST_WEIGHT, code, decode, order_state,
+use self::api::{
+    Account, AccountTrade, BinanceProtocol, ExchangeInfo, ORDERS, OrderResponse, RAW_REQUESTS,
+    REQUEST_WEIGHT, code, decode, order_state,
 };
-use super::binance_book::{
-    LiveBook, RulesRefresher, SNAPSHOT_LIMIT, fetch_snapshot, spawn_live_book,
-};
-use super::binance_depth::{SnapshotOutcome, SyncedBook};
-use super::binance_listen_key::{self, ListenKeySettings};
-pub use super::binance_user::UserStreamMode;
-use super::binance_user::{self, UserMessage, WsApiStart};
+use self::book::{LiveBook, RulesRefresher, SNAPSHOT_LIMIT, fetch_snapshot, spawn_live_book};
+use self::depth::{SnapshotOutcome, SyncedBook};
+use self::listen_key::ListenKeySettings;
+pub use self::user::UserStreamMode;
+use self::user::{UserMessage, WsApiStart};
 
 /// Binance spot in the registry.
 pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
@@ -197,17 +207,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl BinanceSpot {
     /// A connector; without credentials only public data (markets, books, quotes) works.
+    /// An HMAC secret signs with Binance's HMAC recipe, an Ed25519 PEM key with its Ed25519 one.
     pub fn new(cfg: BinanceConfig, creds: Option<ApiCredentials>) -> Result<Self, CexError> {
-        let signer: Option<Arc<dyn RequestSigner>> =
-            creds.map(|c| Arc::new(HmacSha256Signer::new(c)) as Arc<dyn RequestSigner>);
+        let signer = match creds {
+            Some(c) => Some(Arc::new(binance_signer(&c, cfg.recv_window_ms)?)),
+            None => None,
+        };
         Self::with_signer(cfg, signer)
     }
 
-    /// A connector with any signer (HMAC or Ed25519 keys).
-    pub fn with_signer(
-        cfg: BinanceConfig,
-        signer: Option<Arc<dyn RequestSigner>>,
-    ) -> Result<Self, CexError> {
+    /// A connector with any signer.
+    pub fn with_signer(cfg: BinanceConfig, signer: Option<Arc<Signer>>) -> Result<Self, CexError> {
         let id: VenueId = cfg
             .name
             .parse()
@@ -349,7 +359,7 @@ impl BinanceSpot {
     /// Starts (or returns) the live book of a pair.
     ///
     /// A book whose market was given up (its data off the rules the exchange lists, see
-    /// [`MarketUnavailable`](super::binance_book::MarketUnavailable)) is an error, not restarted.
+    /// [`MarketUnavailable`](self::book::MarketUnavailable)) is an error, not restarted.
     pub async fn watch_book(&self, pair: &Pair) -> Result<Arc<LiveBook>, VenueError> {
         if let Some(b) = lock(&self.inner.books).get(pair) {
             if let Some(u) = b.unavailable() {
@@ -497,10 +507,7 @@ impl BinanceSpot {
 
     /// A client order id that fits Binance's limits.
     pub fn new_client_id(&self) -> Result<ClientOrderId, VenueError> {
-        Ok(crate::cex::order_tracker::new_client_id(
-            &self.inner.cfg.client_id_prefix,
-            MAX_CLIENT_ID_LEN,
-        )?)
+        Ok(api::CLIENT_ID_RULE.fresh(&self.inner.cfg.client_id_prefix)?)
     }
 
     fn publish_all(&self, events: Vec<VenueEvent>) {
@@ -663,13 +670,8 @@ impl BinanceSpot {
             UserStreamMode::ListenKey => self.start_listen_key(markets).await?,
             mode => {
                 let ws = StreamConfig::new(&format!("{} user stream", cfg.name), &cfg.ws_api_url);
-                let (handle, rx, first) = binance_user::start_ws_api(
-                    &self.inner.rest,
-                    signer,
-                    ws,
-                    cfg.user_stream_timeout,
-                )
-                .await;
+                let (handle, rx, first) =
+                    user::start_ws_api(&self.inner.rest, signer, ws, cfg.user_stream_timeout).await;
                 let auto = mode == UserStreamMode::Auto;
                 match first {
                     WsApiStart::Subscribed => {
@@ -681,7 +683,14 @@ impl BinanceSpot {
                             venue = %self.inner.id, status, code, %msg,
                             "user stream subscription refused"
                         );
-                        return Err(CexError::Api { status, code, msg }.into());
+                        let kind = errors::classify(status, code, &msg);
+                        return Err(CexError::Api {
+                            status,
+                            code,
+                            msg,
+                            kind,
+                        }
+                        .into());
                     }
                     WsApiStart::Unsupported(reason) | WsApiStart::NoAnswer(reason) if auto => {
                         drop(handle);
@@ -731,15 +740,14 @@ impl BinanceSpot {
     /// The first listenKey (its error is the caller's), then the driver that keeps it.
     async fn start_listen_key(&self, markets: Arc<Markets>) -> Result<UserStreamTask, VenueError> {
         let cfg = &self.inner.cfg;
-        let key = binance_listen_key::create_key(&self.inner.rest).await?;
+        let key = listen_key::create_key(&self.inner.rest).await?;
         let (stop, stop_rx) = watch::channel(false);
         let settings = ListenKeySettings {
             name: format!("{} user stream (listenKey)", cfg.name),
             ws_url: cfg.ws_url.trim_end_matches('/').to_string(),
             keepalive: cfg.listen_key_keepalive,
         };
-        let (driver, mut rx) =
-            binance_listen_key::spawn(self.inner.rest.clone(), settings, key, stop_rx);
+        let (driver, mut rx) = listen_key::spawn(self.inner.rest.clone(), settings, key, stop_rx);
         // Return once the socket is up (events sent before it would only be found by polling);
         // whatever came first is applied before the rest.
         let first = tokio::time::timeout(cfg.user_stream_timeout, rx.recv())
@@ -809,7 +817,7 @@ impl BinanceSpot {
     }
 
     async fn on_user_message(&self, markets: &Markets, m: &[u8]) {
-        let msg = match binance_user::parse(m) {
+        let msg = match user::parse(m) {
             Ok(msg) => msg,
             Err(e) => {
                 tracing::error!(error = %e, "unreadable user stream frame; ignored");
@@ -950,11 +958,11 @@ impl Venue for BinanceSpot {
     }
 
     async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {
-        super::binance_connect::start(self, pairs).await
+        self::connect::start(self, pairs).await
     }
 
     async fn close(&self) {
-        super::binance_connect::close(self).await
+        self::connect::close(self).await
     }
 
     async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
@@ -1023,7 +1031,7 @@ impl Venue for BinanceSpot {
 
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
         let market = self.market(&order.pair).await?;
-        check_client_id(&order.client_id, MAX_CLIENT_ID_LEN)?;
+        api::CLIENT_ID_RULE.check(&order.client_id)?;
         if order.order_type == OrderType::Swap {
             return Err(VenueError::NotSupported("swaps at a CEX".into()));
         }
@@ -1047,7 +1055,7 @@ impl Venue for BinanceSpot {
                 for f in &resp.fills {
                     let fill = crate::core::Fill {
                         venue: String::new(),
-                        trade_id: super::binance_api::fill_trade_id(&pair, f.trade_id),
+                        trade_id: self::api::fill_trade_id(&pair, f.trade_id),
                         client_id: Some(id.clone()),
                         venue_order_id: Some(resp.order_id.to_string()),
                         pair: pair.clone(),
@@ -1078,10 +1086,21 @@ impl Venue for BinanceSpot {
                 });
                 Ok(id)
             }
-            Err(CexError::Api { status, code, msg }) if status < 500 => {
+            Err(CexError::Api {
+                status,
+                code,
+                msg,
+                kind,
+            }) if status < 500 => {
                 let ev = lock(&self.inner.tracker).set_state(&id, OrderState::Failed, Some(&msg));
                 self.publish_all(ev);
-                Err(CexError::Api { status, code, msg }.into())
+                Err(CexError::Api {
+                    status,
+                    code,
+                    msg,
+                    kind,
+                }
+                .into())
             }
             Err(
                 e @ (CexError::RateLimited { .. }

@@ -33,8 +33,8 @@ use crate::cex::error::CexError;
 use crate::cex::http::{ApiRequest, RestClient};
 use crate::cex::stream::{self, StreamConfig, StreamEvent};
 
-use super::binance_api::{RAW_REQUESTS, REQUEST_WEIGHT, code, decode};
-use super::binance_user::{self, UserMessage};
+use super::api::{RAW_REQUESTS, REQUEST_WEIGHT, code, decode};
+use super::user::{self as binance_user, UserMessage};
 
 /// The REST path of the listenKey endpoints.
 pub const PATH: &str = "/api/v3/userDataStream";
