@@ -12,7 +12,7 @@ use alloy::sol_types::SolEvent;
 use super::abi::{IUniswapV2Factory, IUniswapV2Pair};
 use super::math::DEFAULT_FEE_BPS;
 use crate::amm::AmmError;
-use crate::amm::log_sync::PoolSet;
+use crate::amm::PoolSet;
 use crate::amm::rpc::{ReadCall, batch_call, batch_read, decode};
 
 /// One pair's state.

@@ -18,7 +18,7 @@ use super::math::{MAX_TICK, MIN_TICK};
 use super::pool::{FEE_TIERS, PoolState};
 use super::ticks::{TickInfo, TickSet};
 use crate::amm::AmmError;
-use crate::amm::log_sync::PoolSet;
+use crate::amm::PoolSet;
 use crate::amm::rpc::{ReadCall, batch_call, batch_read, decode};
 
 /// Existing pools of a token pair, one per fee tier, from the factory.

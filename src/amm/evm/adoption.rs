@@ -13,8 +13,8 @@ use alloy::rpc::types::{Log, TransactionReceipt};
 use alloy::sol;
 use alloy::sol_types::SolEvent;
 
-use super::AmmError;
 use super::native::{self, NativeLeg};
+use crate::amm::AmmError;
 use crate::chain::evm::RevertReason;
 use crate::core::{TxInfo, TxState, from_units};
 

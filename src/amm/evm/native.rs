@@ -8,9 +8,9 @@ use alloy::rpc::types::Log;
 use alloy::sol;
 use alloy::sol_types::SolEvent;
 
-use super::AmmError;
 use super::swap::{FillAmounts, SwapPlan};
 use super::tokens::TokenBook;
+use crate::amm::AmmError;
 use crate::core::{Pair, Side};
 
 sol! {

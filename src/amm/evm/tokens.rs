@@ -7,8 +7,8 @@ use alloy::primitives::Address;
 use alloy::providers::DynProvider;
 use alloy::sol;
 
-use super::AmmError;
 use super::rpc::{ReadCall, batch_read};
+use crate::amm::AmmError;
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, Token};
 use crate::testkit::deploy::Manifest;

@@ -5,8 +5,8 @@ use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider};
 use alloy::sol;
 
-use super::AmmError;
 use super::rpc::{ReadCall, batch_call, decode};
+use crate::amm::AmmError;
 use crate::core::{Balance, Token, from_units};
 
 sol! {
