@@ -21,5 +21,6 @@ pub mod rpc;
 pub mod swap;
 pub mod swap_logs;
 pub mod tokens;
+pub mod venue;
 
 pub use log_sync::{BlockCursor, PoolSet, SyncOutcome, SyncStep, Tracked, head, next_logs, sync};
