@@ -11,6 +11,7 @@
 //! - [`tokens`], [`balances`]: the token book and an account's balances;
 //! - [`rpc`], log sync ([`sync`], [`PoolSet`]): batched reads and following pools from their logs.
 
+pub mod abi;
 pub mod adoption;
 pub mod balances;
 pub mod evm_connect;
