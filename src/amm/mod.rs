@@ -1,19 +1,20 @@
-//! Automated market makers on chain, one module per protocol, each split into math (pure integer
-//! arithmetic), state (synced from the chain) and connector (the `Venue`). See DESIGN.md §5.
+//! Automated market makers, one folder per protocol, each split into math (pure integer
+//! arithmetic), state (synced from the chain) and its pool model. See DESIGN.md §5.
+//!
+//! - chain-neutral: [`AmmError`] (the errors of the AMM layer, converted to `VenueError` at the
+//!   seam); the protocols' math modules, which know integers only;
+//! - EVM: [`evm`], the kit every EVM AMM shares (the generic venue, swap executor, approvals,
+//!   quoting, adoption, native-coin legs, token book, log sync, RPC helpers, connection from
+//!   config). Its modules are re-exported here under their former paths (`amm::swap`,
+//!   `amm::tokens`, …).
+//! - protocols: [`uniswap_v2`], [`uniswap_v3`], each a pool model plugged into
+//!   [`evm::venue::EvmAmmVenue`].
 
-pub mod adoption;
-pub mod balances;
 mod error;
-pub mod evm_connect;
-mod log_sync;
-pub mod native;
-pub mod quoting;
-pub mod rpc;
-pub mod swap;
-pub mod swap_logs;
-pub mod tokens;
+pub mod evm;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
 
 pub use error::AmmError;
-pub use log_sync::{BlockCursor, PoolSet, SyncOutcome, SyncStep, Tracked, head, next_logs, sync};
+pub use evm::{BlockCursor, PoolSet, SyncOutcome, SyncStep, Tracked, head, next_logs, sync};
+pub use evm::{adoption, balances, evm_connect, native, quoting, rpc, swap, swap_logs, tokens};

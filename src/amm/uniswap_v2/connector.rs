@@ -1,43 +1,32 @@
-//! `uniswap_v2@<chain>`: the [`Venue`] over v2 pairs. Quotes run `getAmountsOut` / `getAmountsIn` on
+//! `uniswap_v2@<chain>`: the v2 pool model ([`V2Model`]) plugged into the generic
+//! [`EvmAmmVenue`], which is the [`Venue`]. Quotes run `getAmountsOut` / `getAmountsIn` on
 //! local reserves, over the direct pair or a two-hop path through the wrapped native token,
 //! whichever is better; reserves are loaded on first use of a pair and then follow `Sync` logs.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, Weak};
-use std::time::Duration;
+use std::future::Future;
 
 use alloy::primitives::{Address, U256};
-use alloy::providers::{DynProvider, Provider};
+use alloy::providers::DynProvider;
 use alloy::rpc::types::Log;
 use alloy::sol_types::SolCall;
-use async_trait::async_trait;
 use rust_decimal::Decimal;
 
 use super::abi::{IUniswapV2Pair, IUniswapV2Router02};
 use super::math::{HopReserves, get_amounts_in, get_amounts_out};
 use super::state::{PairState, V2Pairs, discover_pairs, load_pairs};
+use crate::amm::AmmError;
+use crate::amm::evm::venue::{EvmAmmVenue, PoolListing, PoolModel, lock_err, token_addresses};
 use crate::amm::native::{NativeLeg, with_native_output};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
-use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
-    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
-    with_slippage,
+    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapPlan, deadline, lp_fee, quote_bound, with_slippage,
 };
 use crate::amm::swap_logs::first_and_last;
 use crate::amm::tokens::TokenBook;
-use crate::amm::uniswap_v3::connector::token_addresses;
-use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
-use crate::chain::evm::{ApprovalPolicy, TxTracker};
 use crate::chain::spec::ChainSpec;
-use crate::core::{
-    Asset, Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
-    QuoteRequest, Side, Token, VenueEvent,
-};
+use crate::core::{Asset, OrderRequest, Quote, QuoteRequest, Side, Token};
 use crate::testkit::deploy::Manifest;
-use crate::venue::{
-    BackgroundTasks, ConnectorDescriptor, EventHub, EventReceiver, Execution, ImplState, TxJournal,
-    Venue, VenueError, VenueId, VenueKind,
-};
+use crate::venue::{ConnectorDescriptor, ImplState, Venue};
 
 /// What this connector declares to the registry.
 pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
@@ -95,37 +84,67 @@ pub struct PathQuote {
     pub hops: Vec<HopReserves>,
 }
 
-/// The v2 venue on one chain.
-pub struct UniswapV2Venue {
-    id: VenueId,
-    provider: DynProvider,
+/// The v2 pool model: the chain's v2 contracts; pairs discovered through the factory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct V2Model {
     contracts: V2Contracts,
-    native: Asset,
-    tokens: RwLock<TokenBook>,
-    state: Arc<RwLock<Tracked<V2Pairs>>>,
-    gas_price_wei: AtomicU64,
-    account: Option<Address>,
-    events: Arc<EventHub>,
-    executor: Option<Arc<SwapExecutor>>,
-    /// Itself, once shared ([`UniswapV2Venue::shared`]): what the sync task of `Venue::start` holds.
-    me: OnceLock<Weak<Self>>,
-    /// How often a started venue follows the chain.
-    sync_interval: Duration,
-    /// The sync task of `Venue::start`.
-    background: BackgroundTasks,
 }
 
-impl std::fmt::Debug for UniswapV2Venue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UniswapV2Venue")
-            .field("id", &self.id)
-            .field("contracts", &self.contracts)
-            .finish()
+/// The v2 venue on one chain.
+pub type UniswapV2Venue = EvmAmmVenue<V2Model>;
+
+impl PoolModel for V2Model {
+    type Pools = V2Pairs;
+    type Contracts = V2Contracts;
+    const DESCRIPTOR: ConnectorDescriptor = DESCRIPTOR;
+    const TYPE_NAME: &'static str = "UniswapV2Venue";
+    const POOLS_NOUN: &'static str = "pairs";
+
+    fn contracts(&self) -> &V2Contracts {
+        &self.contracts
     }
-}
 
-fn lock_err<T>(_: T) -> AmmError {
-    AmmError::Rpc("pair state lock poisoned".into())
+    fn empty_pools(&self) -> V2Pairs {
+        V2Pairs::default()
+    }
+
+    fn listing(pools: &V2Pairs) -> Vec<PoolListing> {
+        pools
+            .pairs
+            .values()
+            .map(|p| PoolListing {
+                token0: p.token0,
+                token1: p.token1,
+                address: p.address,
+                fee: Decimal::new(i64::from(p.fee_bps), 4),
+            })
+            .collect()
+    }
+
+    fn track(
+        venue: &UniswapV2Venue,
+        a: Address,
+        b: Address,
+    ) -> impl Future<Output = Result<(), AmmError>> + Send {
+        venue.track_pair(a, b)
+    }
+
+    fn quote(
+        venue: &UniswapV2Venue,
+        request: &QuoteRequest,
+        base: &Token,
+        quote: &Token,
+    ) -> impl Future<Output = Result<Quote, AmmError>> + Send {
+        venue.quote_tokens(request, base, quote)
+    }
+
+    fn plan(
+        venue: &UniswapV2Venue,
+        order: &OrderRequest,
+        recipient: Address,
+    ) -> impl Future<Output = Result<SwapPlan, AmmError>> + Send {
+        venue.plan_swap(order, recipient)
+    }
 }
 
 impl UniswapV2Venue {
@@ -137,76 +156,7 @@ impl UniswapV2Venue {
         contracts: V2Contracts,
         tokens: TokenBook,
     ) -> Result<Self, AmmError> {
-        let cursor = head(&provider).await?;
-        let gas = provider.get_gas_price().await.map_err(AmmError::rpc)?;
-        Ok(Self {
-            id: VenueId::new("uniswap_v2", Some(chain)),
-            provider,
-            contracts,
-            native,
-            tokens: RwLock::new(tokens),
-            state: Arc::new(RwLock::new(Tracked {
-                set: V2Pairs::default(),
-                cursor,
-            })),
-            gas_price_wei: AtomicU64::new(u64::try_from(gas).unwrap_or(u64::MAX)),
-            account: None,
-            events: Arc::new(EventHub::new()),
-            executor: None,
-            me: OnceLock::new(),
-            sync_interval: crate::amm::evm_connect::DEFAULT_SYNC_INTERVAL,
-            background: BackgroundTasks::new(),
-        })
-    }
-
-    /// How often a started venue follows the chain.
-    pub fn with_sync_interval(mut self, every: Duration) -> Self {
-        self.sync_interval = every;
-        self
-    }
-
-    /// The venue behind an `Arc`, able to [`Venue::start`] its own sync task (which holds it
-    /// weakly, so that dropping the venue stops the task).
-    pub fn shared(self) -> Arc<Self> {
-        let me = Arc::new(self);
-        let _ = me.me.set(Arc::downgrade(&me));
-        me
-    }
-
-    /// Refreshes every `every` while the venue lives.
-    fn follow(me: Weak<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                let Some(v) = me.upgrade() else { return };
-                if let Err(e) = v.refresh().await {
-                    tracing::warn!(venue = %v.id, error = %e, "pool sync failed");
-                    v.events.publish(VenueEvent::ConnectionLost {
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        })
-    }
-
-    /// Enables swaps, signed and sent by `tracker`'s account (which also becomes the balances'
-    /// account). Approvals of Router02 follow `policy`.
-    pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
-        self.account = Some(tracker.account());
-        self.executor = Some(Arc::new(SwapExecutor::new(
-            tracker,
-            &self.id.to_string(),
-            self.native.clone(),
-            policy,
-            Arc::clone(&self.events),
-        )));
-        self
-    }
-
-    /// The swap executor, when swaps are enabled.
-    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
-        self.executor.as_ref()
+        Self::open(chain, native, provider, V2Model { contracts }, tokens).await
     }
 
     /// The Router02 transaction for an order, from local reserves: swapExactTokensForTokens for a
@@ -219,11 +169,11 @@ impl UniswapV2Venue {
         recipient: Address,
     ) -> Result<SwapPlan, AmmError> {
         let router = self
-            .contracts
+            .contracts()
             .router02
             .ok_or_else(|| AmmError::NotDeployed {
                 protocol: "uniswap_v2",
-                chain: self.id.chain.clone().unwrap_or_default(),
+                chain: self.id().chain.clone().unwrap_or_default(),
                 role: "router02",
             })?;
         let base = self.token_for(&order.pair.base)?;
@@ -322,7 +272,7 @@ impl UniswapV2Venue {
             }
         };
         let pools = {
-            let t = self.state.read().map_err(lock_err)?;
+            let t = self.state().read().map_err(lock_err)?;
             pq.path
                 .windows(2)
                 .filter_map(|w| match w {
@@ -356,61 +306,11 @@ impl UniswapV2Venue {
         })
     }
 
-    /// Sets the account whose balances [`Venue::balances`] reports.
-    pub fn with_account(mut self, account: Address) -> Self {
-        self.account = Some(account);
-        self
-    }
-
-    pub fn contracts(&self) -> &V2Contracts {
-        &self.contracts
-    }
-
-    /// Resolves a symbol or address to a token.
-    pub async fn resolve_token(&self, text: &str) -> Result<Token, AmmError> {
-        let mut book = self.tokens.read().map_err(lock_err)?.clone();
-        let token = book.resolve(&self.provider, text).await?;
-        *self.tokens.write().map_err(lock_err)? = book;
-        Ok(token)
-    }
-
-    /// Whether `symbol` is the chain's native asset (ETH), traded through its wrapped token and
-    /// paid or received as native coin.
-    pub fn is_native(&self, symbol: &str) -> bool {
-        self.tokens
-            .read()
-            .map(|b| b.is_native(symbol.trim()))
-            .unwrap_or(false)
-    }
-
-    /// Which leg of a trade on `pair` is native coin, if any.
-    fn native_leg(&self, pair: &Pair, side: Side) -> Result<NativeLeg, AmmError> {
-        let book = self.tokens.read().map_err(lock_err)?;
-        NativeLeg::of(&book, pair, side)
-    }
-
-    fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
-        self.tokens
-            .read()
-            .map_err(lock_err)?
-            .by_symbol(asset.as_str())
-            .cloned()
-            .ok_or_else(|| AmmError::UnknownToken(asset.to_string()))
-    }
-
-    fn hub(&self) -> Option<Address> {
-        self.tokens
-            .read()
-            .ok()?
-            .wrapped_native()
-            .and_then(|t| t.address)
-    }
-
     /// Loads the direct pair of two tokens and both pairs through the wrapped native token (at the
     /// state's block), those that exist and are not tracked yet.
     pub async fn track_pair(&self, a: Address, b: Address) -> Result<(), AmmError> {
         let mut wanted = vec![(a, b)];
-        if let Some(h) = self.hub()
+        if let Some(h) = self.wrapped_native_address()
             && h != a
             && h != b
         {
@@ -419,7 +319,7 @@ impl UniswapV2Venue {
         }
         for _ in 0..5 {
             let (cursor, missing) = {
-                let t = self.state.read().map_err(lock_err)?;
+                let t = self.state().read().map_err(lock_err)?;
                 let missing: Vec<(Address, Address)> = wanted
                     .iter()
                     .copied()
@@ -431,15 +331,15 @@ impl UniswapV2Venue {
                 return Ok(());
             }
             let found = discover_pairs(
-                &self.provider,
-                self.contracts.factory,
+                self.provider(),
+                self.contracts().factory,
                 &missing,
                 cursor.number,
             )
             .await?;
             let addresses: Vec<Address> = found.into_iter().flatten().collect();
-            let pairs = load_pairs(&self.provider, &addresses, cursor.number).await?;
-            let mut t = self.state.write().map_err(lock_err)?;
+            let pairs = load_pairs(self.provider(), &addresses, cursor.number).await?;
+            let mut t = self.state().write().map_err(lock_err)?;
             if t.cursor == cursor {
                 for p in pairs {
                     t.set.pairs.insert(p.address, p);
@@ -452,73 +352,10 @@ impl UniswapV2Venue {
         ))
     }
 
-    /// Brings the tracked pairs to the chain head from their logs (or reloads after a reorg).
-    pub async fn refresh(&self) -> Result<SyncOutcome, AmmError> {
-        let outcome = sync(&self.provider, &self.state).await?;
-        if let Ok(gas) = self.provider.get_gas_price().await {
-            self.gas_price_wei
-                .store(u64::try_from(gas).unwrap_or(u64::MAX), Ordering::Relaxed);
-        }
-        let block = match outcome {
-            SyncOutcome::Advanced { logs, block } if logs > 0 => Some(block),
-            SyncOutcome::Reloaded { block } => {
-                self.events.publish(VenueEvent::Resynced {
-                    what: format!("{} pairs at block {block} after a reorg", self.id),
-                });
-                Some(block)
-            }
-            _ => None,
-        };
-        if let Some(block) = block {
-            for pair in self.tracked_pairs() {
-                self.events.publish(VenueEvent::PoolChanged { pair, block });
-            }
-        }
-        Ok(outcome)
-    }
-
-    fn tracked_pairs(&self) -> Vec<Pair> {
-        match (self.state.read(), self.tokens.read()) {
-            (Ok(t), Ok(book)) => t
-                .set
-                .pairs
-                .values()
-                .filter_map(|p| {
-                    let a = book.by_address(p.token0)?;
-                    let b = book.by_address(p.token1)?;
-                    Some(Pair::new(a.symbol.clone(), b.symbol.clone()))
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// Refreshes every `interval` until the returned task is aborted; errors are logged and retried.
-    pub fn spawn_sync(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
-        let me = Arc::clone(self);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval);
-            loop {
-                tick.tick().await;
-                if let Err(e) = me.refresh().await {
-                    tracing::warn!(venue = %me.id, error = %e, "pair sync failed");
-                    me.events.publish(VenueEvent::ConnectionLost {
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        })
-    }
-
-    /// The block the local state is current at.
-    pub fn synced_block(&self) -> Result<u64, AmmError> {
-        Ok(self.state.read().map_err(lock_err)?.cursor.number)
-    }
-
     /// A copy of the tracked pair of two tokens.
     pub fn pair(&self, a: Address, b: Address) -> Result<Option<PairState>, AmmError> {
         Ok(self
-            .state
+            .state()
             .read()
             .map_err(lock_err)?
             .set
@@ -532,7 +369,7 @@ impl UniswapV2Venue {
         token_in: Address,
         token_out: Address,
     ) -> Result<Vec<Vec<HopReserves>>, AmmError> {
-        let t = self.state.read().map_err(lock_err)?;
+        let t = self.state().read().map_err(lock_err)?;
         let hop = |x: Address, y: Address| {
             let p = t.set.between(x, y)?;
             let (reserve_in, reserve_out) = p.reserves_from(x)?;
@@ -546,7 +383,7 @@ impl UniswapV2Venue {
         if let Some(h) = hop(token_in, token_out) {
             out.push(vec![h]);
         }
-        if let Some(hub) = self.hub()
+        if let Some(hub) = self.wrapped_native_address()
             && hub != token_in
             && hub != token_out
             && let (Some(h1), Some(h2)) = (hop(token_in, hub), hop(hub, token_out))
@@ -565,7 +402,7 @@ impl UniswapV2Venue {
         exact_in: bool,
         amount: U256,
     ) -> Result<PathQuote, AmmError> {
-        let hub = self.hub();
+        let hub = self.wrapped_native_address();
         let candidates = self.paths(token_in, token_out)?;
         if candidates.is_empty() {
             return Err(AmmError::NoPool {
@@ -665,125 +502,14 @@ impl UniswapV2Venue {
             route: format!("uniswap_v2 path {:?}", pq.path),
         };
         build_quote(
-            &self.id.to_string(),
+            &self.id().to_string(),
             request,
             base,
             quote,
             &swap,
-            &self.native,
-            u128::from(self.gas_price_wei.load(Ordering::Relaxed)),
+            self.native(),
+            self.gas_price_wei(),
         )
-    }
-}
-
-#[async_trait]
-impl Venue for UniswapV2Venue {
-    fn id(&self) -> &VenueId {
-        &self.id
-    }
-
-    fn kind(&self) -> VenueKind {
-        VenueKind::Amm
-    }
-
-    fn execution(&self) -> Execution {
-        Execution::SwapMinOut
-    }
-
-    /// Loads the pools of each pair, then follows the chain in the background.
-    async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {
-        for pair in pairs {
-            let base = self.resolve_token(pair.base.as_str()).await?;
-            let quote = self.resolve_token(pair.quote.as_str()).await?;
-            let (a, b) = token_addresses(&base, &quote)?;
-            self.track_pair(a, b).await?;
-        }
-        if self.background.running() == 0 {
-            let me = self.me.get().cloned().ok_or_else(|| {
-                VenueError::InvalidRequest(format!(
-                    "{}: only a shared venue (UniswapV2Venue::shared) follows the chain by itself",
-                    self.id
-                ))
-            })?;
-            self.background.keep(Self::follow(me, self.sync_interval));
-        }
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.background.stop_all();
-    }
-
-    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
-        let t = self.state.read().map_err(lock_err)?;
-        let book = self.tokens.read().map_err(lock_err)?;
-        let mut out = Vec::new();
-        for p in t.set.pairs.values() {
-            let (Some(a), Some(b)) = (book.by_address(p.token0), book.by_address(p.token1)) else {
-                continue;
-            };
-            let fee = Decimal::new(i64::from(p.fee_bps), 4);
-            out.push(MarketRules {
-                pair: Pair::new(a.symbol.clone(), b.symbol.clone()),
-                venue_symbol: p.address.to_string(),
-                tick_size: Decimal::ZERO,
-                step_size: Decimal::new(1, u32::from(a.decimals.min(28))),
-                min_size: Decimal::ZERO,
-                max_size: None,
-                min_notional: Decimal::ZERO,
-                maker_fee: fee,
-                taker_fee: fee,
-            });
-        }
-        Ok(out)
-    }
-
-    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
-        let base = self.token_for(&request.pair.base)?;
-        let quote = self.token_for(&request.pair.quote)?;
-        Ok(self.quote_tokens(request, &base, &quote).await?)
-    }
-
-    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
-        venue_parts::balances(
-            &self.id,
-            &self.provider,
-            self.account,
-            &self.tokens,
-            &self.native,
-        )
-        .await
-    }
-
-    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
-        order.check_shape()?;
-        let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
-        let plan = self.plan_swap(&order, executor.account()).await?;
-        venue_parts::submit(executor, order, plan)
-    }
-
-    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
-        Err(venue_parts::cannot_cancel(id))
-    }
-
-    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
-        venue_parts::order_status(self.executor.as_ref(), &self.tokens, order).await
-    }
-
-    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
-        venue_parts::order_fills(self.executor.as_ref(), &self.tokens, order).await
-    }
-
-    fn attach_tx_journal(&self, journal: Arc<dyn TxJournal>) -> bool {
-        venue_parts::attach_tx_journal(self.executor.as_ref(), journal)
-    }
-
-    async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
-        venue_parts::reconcile_transactions(self.executor.as_ref()).await
-    }
-
-    fn events(&self) -> EventReceiver {
-        self.events.subscribe()
     }
 }
 

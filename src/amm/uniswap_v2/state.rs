@@ -12,7 +12,7 @@ use alloy::sol_types::SolEvent;
 use super::abi::{IUniswapV2Factory, IUniswapV2Pair};
 use super::math::DEFAULT_FEE_BPS;
 use crate::amm::AmmError;
-use crate::amm::log_sync::PoolSet;
+use crate::amm::PoolSet;
 use crate::amm::rpc::{ReadCall, batch_call, batch_read, decode};
 
 /// One pair's state.
@@ -48,15 +48,7 @@ pub async fn discover_pairs(
 ) -> Result<Vec<Option<Address>>, AmmError> {
     let calls: Vec<ReadCall> = token_pairs
         .iter()
-        .map(|(a, b)| {
-            ReadCall::new(
-                factory,
-                &IUniswapV2Factory::getPairCall {
-                    tokenA: *a,
-                    tokenB: *b,
-                },
-            )
-        })
+        .map(|(a, b)| ReadCall::new(factory, &IUniswapV2Factory::getPairCall { _0: *a, _1: *b }))
         .collect();
     let results = batch_call(provider, &calls, block).await?;
     results
@@ -90,8 +82,8 @@ pub async fn load_pairs(
             address: p,
             token0,
             token1,
-            reserve0: U256::from(reserves.reserve0),
-            reserve1: U256::from(reserves.reserve1),
+            reserve0: U256::from(reserves._reserve0),
+            reserve1: U256::from(reserves._reserve1),
             fee_bps: DEFAULT_FEE_BPS,
         });
     }

@@ -1,19 +1,18 @@
-//! `uniswap_v3@<chain>`: the [`Venue`] over v3 pools. Quotes run the exact swap loop on local state
+//! `uniswap_v3@<chain>`: the v3 pool model ([`V3Model`]) plugged into the generic
+//! [`EvmAmmVenue`], which is the [`Venue`]. Quotes run the exact swap loop on local state
 //! (every fee tier of the pair, the best one for the size); the state is loaded on first use of a
 //! pair and then follows the chain from the pools' logs ([`UniswapV3Venue::refresh`], or the
 //! background task of [`UniswapV3Venue::spawn_sync`]).
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, Weak};
-use std::time::Duration;
+use std::future::Future;
+use std::sync::RwLock;
 
 use alloy::primitives::aliases::U24;
 use alloy::primitives::{Address, U160, U256};
-use alloy::providers::{DynProvider, Provider};
+use alloy::providers::DynProvider;
 use alloy::rpc::types::Log;
 use alloy::sol_types::SolCall;
-use async_trait::async_trait;
 use rust_decimal::Decimal;
 
 use super::abi::{ISwapRouter, IUniswapV3Pool};
@@ -22,27 +21,20 @@ use super::pool::{PoolState, SwapAmount};
 pub use super::route::BestSwap;
 use super::route::{Route, along, best_route};
 use super::state::{V3Pools, discover_pools, load_pools};
+use crate::amm::AmmError;
+pub(crate) use crate::amm::evm::venue::token_addresses;
+use crate::amm::evm::venue::{EvmAmmVenue, PoolListing, PoolModel, lock_err};
 use crate::amm::native::{NativeLeg, with_native_output};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote, marginal_with_fee};
-use crate::amm::swap::venue_parts;
 use crate::amm::swap::{
-    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapExecutor, SwapPlan, deadline, lp_fee, quote_bound,
-    with_slippage,
+    DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapPlan, deadline, lp_fee, quote_bound, with_slippage,
 };
 use crate::amm::swap_logs::first_and_last;
 use crate::amm::tokens::TokenBook;
-use crate::amm::{AmmError, SyncOutcome, Tracked, head, sync};
-use crate::chain::evm::{ApprovalPolicy, TxTracker};
 use crate::chain::spec::ChainSpec;
-use crate::core::{
-    Asset, Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
-    QuoteRequest, Side, Token, VenueEvent,
-};
+use crate::core::{Asset, OrderRequest, Quote, QuoteRequest, Side, Token};
 use crate::testkit::deploy::Manifest;
-use crate::venue::{
-    BackgroundTasks, ConnectorDescriptor, EventHub, EventReceiver, Execution, ImplState, TxJournal,
-    Venue, VenueError, VenueId, VenueKind,
-};
+use crate::venue::{ConnectorDescriptor, ImplState, Venue};
 
 /// What this connector declares to the registry.
 pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
@@ -100,40 +92,70 @@ impl From<&Manifest> for V3Contracts {
     }
 }
 
-/// The v3 venue on one chain.
-pub struct UniswapV3Venue {
-    id: VenueId,
-    provider: DynProvider,
+/// The v3 pool model: the chain's v3 contracts, and the token pairs already looked up at the
+/// factory.
+#[derive(Debug)]
+pub struct V3Model {
     contracts: V3Contracts,
-    native: Asset,
-    tokens: RwLock<TokenBook>,
-    state: Arc<RwLock<Tracked<V3Pools>>>,
     /// Token pairs already looked up at the factory (sorted), so a pair without pools is not
     /// asked for again on every quote.
     looked_up: RwLock<BTreeSet<(Address, Address)>>,
-    gas_price_wei: AtomicU64,
-    account: Option<Address>,
-    events: Arc<EventHub>,
-    executor: Option<Arc<SwapExecutor>>,
-    /// Itself, once shared ([`UniswapV3Venue::shared`]): what the sync task of `Venue::start` holds.
-    me: OnceLock<Weak<Self>>,
-    /// How often a started venue follows the chain.
-    sync_interval: Duration,
-    /// The sync task of `Venue::start`.
-    background: BackgroundTasks,
 }
 
-impl std::fmt::Debug for UniswapV3Venue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UniswapV3Venue")
-            .field("id", &self.id)
-            .field("contracts", &self.contracts)
-            .finish()
+/// The v3 venue on one chain.
+pub type UniswapV3Venue = EvmAmmVenue<V3Model>;
+
+impl PoolModel for V3Model {
+    type Pools = V3Pools;
+    type Contracts = V3Contracts;
+    const DESCRIPTOR: ConnectorDescriptor = DESCRIPTOR;
+    const TYPE_NAME: &'static str = "UniswapV3Venue";
+    const POOLS_NOUN: &'static str = "pools";
+
+    fn contracts(&self) -> &V3Contracts {
+        &self.contracts
     }
-}
 
-fn lock_err<T>(_: T) -> AmmError {
-    AmmError::Rpc("pool state lock poisoned".into())
+    fn empty_pools(&self) -> V3Pools {
+        V3Pools {
+            tick_lens: self.contracts.tick_lens,
+            ..V3Pools::default()
+        }
+    }
+
+    fn listing(pools: &V3Pools) -> Vec<PoolListing> {
+        pools
+            .pools
+            .values()
+            .map(|p| PoolListing {
+                token0: p.token0,
+                token1: p.token1,
+                address: p.address,
+                fee: Decimal::new(i64::from(p.fee), 6),
+            })
+            .collect()
+    }
+
+    async fn track(venue: &UniswapV3Venue, a: Address, b: Address) -> Result<(), AmmError> {
+        venue.track_pair(a, b).await.map(|_| ())
+    }
+
+    fn quote(
+        venue: &UniswapV3Venue,
+        request: &QuoteRequest,
+        base: &Token,
+        quote: &Token,
+    ) -> impl Future<Output = Result<Quote, AmmError>> + Send {
+        venue.quote_tokens(request, base, quote)
+    }
+
+    fn plan(
+        venue: &UniswapV3Venue,
+        order: &OrderRequest,
+        recipient: Address,
+    ) -> impl Future<Output = Result<SwapPlan, AmmError>> + Send {
+        venue.plan_swap(order, recipient)
+    }
 }
 
 impl UniswapV3Venue {
@@ -145,80 +167,11 @@ impl UniswapV3Venue {
         contracts: V3Contracts,
         tokens: TokenBook,
     ) -> Result<Self, AmmError> {
-        let cursor = head(&provider).await?;
-        let gas = provider.get_gas_price().await.map_err(AmmError::rpc)?;
-        Ok(Self {
-            id: VenueId::new("uniswap_v3", Some(chain)),
-            provider,
+        let model = V3Model {
             contracts,
-            native,
-            tokens: RwLock::new(tokens),
-            state: Arc::new(RwLock::new(Tracked {
-                set: V3Pools {
-                    tick_lens: contracts.tick_lens,
-                    ..V3Pools::default()
-                },
-                cursor,
-            })),
             looked_up: RwLock::new(BTreeSet::new()),
-            gas_price_wei: AtomicU64::new(u64::try_from(gas).unwrap_or(u64::MAX)),
-            account: None,
-            events: Arc::new(EventHub::new()),
-            executor: None,
-            me: OnceLock::new(),
-            sync_interval: crate::amm::evm_connect::DEFAULT_SYNC_INTERVAL,
-            background: BackgroundTasks::new(),
-        })
-    }
-
-    /// How often a started venue follows the chain.
-    pub fn with_sync_interval(mut self, every: Duration) -> Self {
-        self.sync_interval = every;
-        self
-    }
-
-    /// The venue behind an `Arc`, able to [`Venue::start`] its own sync task (which holds it
-    /// weakly, so that dropping the venue stops the task).
-    pub fn shared(self) -> Arc<Self> {
-        let me = Arc::new(self);
-        let _ = me.me.set(Arc::downgrade(&me));
-        me
-    }
-
-    /// Refreshes every `every` while the venue lives.
-    fn follow(me: Weak<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                let Some(v) = me.upgrade() else { return };
-                if let Err(e) = v.refresh().await {
-                    tracing::warn!(venue = %v.id, error = %e, "pool sync failed");
-                    v.events.publish(VenueEvent::ConnectionLost {
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        })
-    }
-
-    /// Enables swaps, signed and sent by `tracker`'s account (which also becomes the balances'
-    /// account). Approvals of the router follow `policy`.
-    pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
-        self.account = Some(tracker.account());
-        self.executor = Some(Arc::new(SwapExecutor::new(
-            tracker,
-            &self.id.to_string(),
-            self.native.clone(),
-            policy,
-            Arc::clone(&self.events),
-        )));
-        self
-    }
-
-    /// The swap executor, when swaps are enabled (approvals and receipts are read from it).
-    pub fn executor(&self) -> Option<&Arc<SwapExecutor>> {
-        self.executor.as_ref()
+        };
+        Self::open(chain, native, provider, model, tokens).await
     }
 
     /// The swap transaction for an order, from local state, over the best route (one pool or two
@@ -233,11 +186,11 @@ impl UniswapV3Venue {
         recipient: Address,
     ) -> Result<SwapPlan, AmmError> {
         let router = self
-            .contracts
+            .contracts()
             .swap_router
             .ok_or_else(|| AmmError::NotDeployed {
                 protocol: "uniswap_v3",
-                chain: self.id.chain.clone().unwrap_or_default(),
+                chain: self.id().chain.clone().unwrap_or_default(),
                 role: "swap_router",
             })?;
         let base = self.token_for(&order.pair.base)?;
@@ -325,59 +278,13 @@ impl UniswapV3Venue {
         })
     }
 
-    /// Sets the account whose balances [`Venue::balances`] reports.
-    pub fn with_account(mut self, account: Address) -> Self {
-        self.account = Some(account);
-        self
-    }
-
-    pub fn contracts(&self) -> &V3Contracts {
-        &self.contracts
-    }
-
-    pub fn provider(&self) -> &DynProvider {
-        &self.provider
-    }
-
-    /// Resolves a symbol or address to a token.
-    pub async fn resolve_token(&self, text: &str) -> Result<Token, AmmError> {
-        let mut book = self.tokens.read().map_err(lock_err)?.clone();
-        let token = book.resolve(&self.provider, text).await?;
-        *self.tokens.write().map_err(lock_err)? = book;
-        Ok(token)
-    }
-
-    /// Whether `symbol` is the chain's native asset (ETH), traded through its wrapped token and
-    /// paid or received as native coin.
-    pub fn is_native(&self, symbol: &str) -> bool {
-        self.tokens
-            .read()
-            .map(|b| b.is_native(symbol.trim()))
-            .unwrap_or(false)
-    }
-
-    /// Which leg of a trade on `pair` is native coin, if any.
-    fn native_leg(&self, pair: &Pair, side: Side) -> Result<NativeLeg, AmmError> {
-        let book = self.tokens.read().map_err(lock_err)?;
-        NativeLeg::of(&book, pair, side)
-    }
-
-    fn token_for(&self, asset: &Asset) -> Result<Token, AmmError> {
-        self.tokens
-            .read()
-            .map_err(lock_err)?
-            .by_symbol(asset.as_str())
-            .cloned()
-            .ok_or_else(|| AmmError::UnknownToken(asset.to_string()))
-    }
-
     /// Loads every fee tier's pool of a token pair (at the state's current block) unless already
     /// tracked or already looked up. Returns the number of pools of the pair. A pool created after
     /// the pair was looked up is not seen by this venue.
     pub async fn track_pair(&self, a: Address, b: Address) -> Result<usize, AmmError> {
         self.track_pairs(&[(a, b)]).await?;
         Ok(self
-            .state
+            .state()
             .read()
             .map_err(lock_err)?
             .set
@@ -392,8 +299,8 @@ impl UniswapV3Venue {
         // everything tracked is always at the same block.
         for _ in 0..5 {
             let (cursor, wanted) = {
-                let t = self.state.read().map_err(lock_err)?;
-                let looked_up = self.looked_up.read().map_err(lock_err)?;
+                let t = self.state().read().map_err(lock_err)?;
+                let looked_up = self.model().looked_up.read().map_err(lock_err)?;
                 let mut wanted: Vec<(Address, Address)> = pairs
                     .iter()
                     .map(|&(a, b)| (a.min(b), a.max(b)))
@@ -411,23 +318,33 @@ impl UniswapV3Venue {
                 return Ok(());
             }
             let lookups = wanted.iter().map(|&(a, b)| {
-                discover_pools(&self.provider, self.contracts.factory, a, b, cursor.number)
+                discover_pools(
+                    self.provider(),
+                    self.contracts().factory,
+                    a,
+                    b,
+                    cursor.number,
+                )
             });
             let found = futures::future::try_join_all(lookups).await?;
             let addresses: Vec<Address> = found.iter().flatten().map(|(_, p)| *p).collect();
             let states = load_pools(
-                &self.provider,
+                self.provider(),
                 &addresses,
-                self.contracts.tick_lens,
+                self.contracts().tick_lens,
                 cursor.number,
             )
             .await?;
-            let mut t = self.state.write().map_err(lock_err)?;
+            let mut t = self.state().write().map_err(lock_err)?;
             if t.cursor == cursor {
                 for s in states {
                     t.set.pools.insert(s.address, s);
                 }
-                self.looked_up.write().map_err(lock_err)?.extend(wanted);
+                self.model()
+                    .looked_up
+                    .write()
+                    .map_err(lock_err)?
+                    .extend(wanted);
                 return Ok(());
             }
         }
@@ -436,71 +353,10 @@ impl UniswapV3Venue {
         ))
     }
 
-    /// Brings the tracked pools to the chain head from their logs (or reloads after a reorg).
-    pub async fn refresh(&self) -> Result<SyncOutcome, AmmError> {
-        let outcome = sync(&self.provider, &self.state).await?;
-        if let Ok(gas) = self.provider.get_gas_price().await {
-            self.gas_price_wei
-                .store(u64::try_from(gas).unwrap_or(u64::MAX), Ordering::Relaxed);
-        }
-        match outcome {
-            SyncOutcome::Advanced { logs, block } if logs > 0 => self.publish_pool_changes(block),
-            SyncOutcome::Reloaded { block } => {
-                self.events.publish(VenueEvent::Resynced {
-                    what: format!("{} pools at block {block} after a reorg", self.id),
-                });
-                self.publish_pool_changes(block);
-            }
-            _ => {}
-        }
-        Ok(outcome)
-    }
-
-    fn publish_pool_changes(&self, block: u64) {
-        let pairs: Vec<Pair> = match (self.state.read(), self.tokens.read()) {
-            (Ok(t), Ok(book)) => t
-                .set
-                .pools
-                .values()
-                .filter_map(|p| {
-                    let a = book.by_address(p.token0)?;
-                    let b = book.by_address(p.token1)?;
-                    Some(Pair::new(a.symbol.clone(), b.symbol.clone()))
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        for pair in pairs {
-            self.events.publish(VenueEvent::PoolChanged { pair, block });
-        }
-    }
-
-    /// Refreshes every `interval` until the returned task is aborted; errors are logged and retried.
-    pub fn spawn_sync(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
-        let me = Arc::clone(self);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval);
-            loop {
-                tick.tick().await;
-                if let Err(e) = me.refresh().await {
-                    tracing::warn!(venue = %me.id, error = %e, "pool sync failed");
-                    me.events.publish(VenueEvent::ConnectionLost {
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        })
-    }
-
-    /// The block the local state is current at.
-    pub fn synced_block(&self) -> Result<u64, AmmError> {
-        Ok(self.state.read().map_err(lock_err)?.cursor.number)
-    }
-
     /// A copy of one tracked pool.
     pub fn pool(&self, address: Address) -> Result<Option<PoolState>, AmmError> {
         Ok(self
-            .state
+            .state()
             .read()
             .map_err(lock_err)?
             .set
@@ -517,7 +373,7 @@ impl UniswapV3Venue {
         token_out: Address,
         amount: SwapAmount,
     ) -> Result<Vec<BestSwap>, AmmError> {
-        let t = self.state.read().map_err(lock_err)?;
+        let t = self.state().read().map_err(lock_err)?;
         let mut results = Vec::new();
         let mut any_pool = false;
         let mut last_err = None;
@@ -563,7 +419,7 @@ impl UniswapV3Venue {
     /// The tokens a route may go through: every token of the book with an address.
     fn intermediates(&self, a: Address, b: Address) -> Result<Vec<Address>, AmmError> {
         Ok(self
-            .tokens
+            .tokens()
             .read()
             .map_err(lock_err)?
             .iter()
@@ -664,13 +520,13 @@ impl UniswapV3Venue {
             route: route.describe(),
         };
         build_quote(
-            &self.id.to_string(),
+            &self.id().to_string(),
             request,
             base,
             quote,
             &swap,
-            &self.native,
-            u128::from(self.gas_price_wei.load(Ordering::Relaxed)),
+            self.native(),
+            self.gas_price_wei(),
         )
     }
 }
@@ -768,134 +624,6 @@ fn multicall(calls: Vec<Vec<u8>>) -> Vec<u8> {
         data: calls.into_iter().map(Into::into).collect(),
     }
     .abi_encode()
-}
-
-/// Both tokens' addresses; the native asset has none and must be given as its wrapped token.
-pub(crate) fn token_addresses(base: &Token, quote: &Token) -> Result<(Address, Address), AmmError> {
-    let addr = |t: &Token| {
-        t.address.ok_or_else(|| {
-            AmmError::UnknownToken(format!("{} (native; use its wrapped token)", t.symbol))
-        })
-    };
-    let (b, q) = (addr(base)?, addr(quote)?);
-    if b == q {
-        return Err(AmmError::InvalidAmount(format!(
-            "{} and {} are the same token",
-            base.symbol, quote.symbol
-        )));
-    }
-    Ok((b, q))
-}
-
-#[async_trait]
-impl Venue for UniswapV3Venue {
-    fn id(&self) -> &VenueId {
-        &self.id
-    }
-
-    fn kind(&self) -> VenueKind {
-        VenueKind::Amm
-    }
-
-    fn execution(&self) -> Execution {
-        Execution::SwapMinOut
-    }
-
-    /// Loads the pools of each pair, then follows the chain in the background.
-    async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {
-        for pair in pairs {
-            let base = self.resolve_token(pair.base.as_str()).await?;
-            let quote = self.resolve_token(pair.quote.as_str()).await?;
-            let (a, b) = token_addresses(&base, &quote)?;
-            self.track_pair(a, b).await?;
-        }
-        if self.background.running() == 0 {
-            let me = self.me.get().cloned().ok_or_else(|| {
-                VenueError::InvalidRequest(format!(
-                    "{}: only a shared venue (UniswapV3Venue::shared) follows the chain by itself",
-                    self.id
-                ))
-            })?;
-            self.background.keep(Self::follow(me, self.sync_interval));
-        }
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.background.stop_all();
-    }
-
-    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
-        let t = self.state.read().map_err(lock_err)?;
-        let book = self.tokens.read().map_err(lock_err)?;
-        let mut out = Vec::new();
-        for p in t.set.pools.values() {
-            let (Some(a), Some(b)) = (book.by_address(p.token0), book.by_address(p.token1)) else {
-                continue;
-            };
-            let fee = Decimal::new(i64::from(p.fee), 6);
-            out.push(MarketRules {
-                pair: Pair::new(a.symbol.clone(), b.symbol.clone()),
-                venue_symbol: p.address.to_string(),
-                tick_size: Decimal::ZERO,
-                step_size: Decimal::new(1, u32::from(a.decimals.min(28))),
-                min_size: Decimal::ZERO,
-                max_size: None,
-                min_notional: Decimal::ZERO,
-                maker_fee: fee,
-                taker_fee: fee,
-            });
-        }
-        Ok(out)
-    }
-
-    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
-        let base = self.token_for(&request.pair.base)?;
-        let quote = self.token_for(&request.pair.quote)?;
-        Ok(self.quote_tokens(request, &base, &quote).await?)
-    }
-
-    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
-        venue_parts::balances(
-            &self.id,
-            &self.provider,
-            self.account,
-            &self.tokens,
-            &self.native,
-        )
-        .await
-    }
-
-    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
-        order.check_shape()?;
-        let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
-        let plan = self.plan_swap(&order, executor.account()).await?;
-        venue_parts::submit(executor, order, plan)
-    }
-
-    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
-        Err(venue_parts::cannot_cancel(id))
-    }
-
-    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
-        venue_parts::order_status(self.executor.as_ref(), &self.tokens, order).await
-    }
-
-    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
-        venue_parts::order_fills(self.executor.as_ref(), &self.tokens, order).await
-    }
-
-    fn attach_tx_journal(&self, journal: Arc<dyn TxJournal>) -> bool {
-        venue_parts::attach_tx_journal(self.executor.as_ref(), journal)
-    }
-
-    async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
-        venue_parts::reconcile_transactions(self.executor.as_ref()).await
-    }
-
-    fn events(&self) -> EventReceiver {
-        self.events.subscribe()
-    }
 }
 
 /// (amount in, amount out, LP fee) from the pools' Swap logs: the positive delta of the first pool

@@ -18,7 +18,7 @@ use super::math::{MAX_TICK, MIN_TICK};
 use super::pool::{FEE_TIERS, PoolState};
 use super::ticks::{TickInfo, TickSet};
 use crate::amm::AmmError;
-use crate::amm::log_sync::PoolSet;
+use crate::amm::PoolSet;
 use crate::amm::rpc::{ReadCall, batch_call, batch_read, decode};
 
 /// Existing pools of a token pair, one per fee tier, from the factory.
@@ -35,9 +35,9 @@ pub async fn discover_pools(
             ReadCall::new(
                 factory,
                 &IUniswapV3Factory::getPoolCall {
-                    tokenA: token_a,
-                    tokenB: token_b,
-                    fee: alloy::primitives::aliases::U24::from(*fee),
+                    _0: token_a,
+                    _1: token_b,
+                    _2: alloy::primitives::aliases::U24::from(*fee),
                 },
             )
         })
@@ -113,10 +113,7 @@ pub async fn load_pools(
     for (i, s) in states.iter().enumerate() {
         let (lo, hi) = word_range(s.tick_spacing);
         for w in lo..=hi {
-            word_calls.push(ReadCall::new(
-                s.address,
-                &IUniswapV3Pool::tickBitmapCall { wordPosition: w },
-            ));
+            word_calls.push(ReadCall::new(s.address, &IUniswapV3Pool::tickBitmapCall(w)));
             word_keys.push((i, w));
         }
     }
@@ -175,7 +172,7 @@ pub async fn load_pools(
                         let tick = compressed * s.tick_spacing;
                         calls.push(ReadCall::new(
                             s.address,
-                            &IUniswapV3Pool::ticksCall { tick: i24(tick) },
+                            &IUniswapV3Pool::ticksCall(i24(tick)),
                         ));
                         keys.push((*i, tick));
                     }

@@ -19,22 +19,9 @@ use super::error::EvmError;
 use super::tracker::{TrackedTx, TxOutcome, TxTracker};
 use crate::core::from_units;
 
-sol! {
-    interface IERC20 {
-        function balanceOf(address owner) external view returns (uint256);
-        function allowance(address owner, address spender) external view returns (uint256);
-        function approve(address spender, uint256 amount) external returns (bool);
-        function transfer(address to, uint256 amount) external returns (bool);
-        function decimals() external view returns (uint8);
-        function symbol() external view returns (string);
-        function name() external view returns (string);
-    }
-
-    interface IWETH9 {
-        function deposit() external payable;
-        function withdraw(uint256 wad) external;
-    }
-}
+// Generated from the official ABIs in `abis/` (OpenZeppelin ERC20, canonical WETH9).
+sol!(IERC20, "abis/ERC20.json");
+sol!(IWETH9, "abis/WETH9.json");
 
 /// A token's symbol, name and decimals, as the contract reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -126,8 +113,11 @@ impl Erc20 {
 
     /// The raw balance of `owner`.
     pub async fn balance_of(&self, owner: Address) -> Result<U256, EvmError> {
-        self.read_u256(IERC20::balanceOfCall { owner }.abi_encode(), "balanceOf")
-            .await
+        self.read_u256(
+            IERC20::balanceOfCall { account: owner }.abi_encode(),
+            "balanceOf",
+        )
+        .await
     }
 
     /// The balance of `owner` in whole tokens (exact, by the token's decimals).

@@ -10,18 +10,15 @@
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Log, TransactionReceipt};
-use alloy::sol;
 use alloy::sol_types::SolEvent;
 
-use super::AmmError;
 use super::native::{self, NativeLeg};
+use crate::amm::AmmError;
 use crate::chain::evm::RevertReason;
 use crate::core::{TxInfo, TxState, from_units};
 
-sol! {
-    /// The ERC-20 transfer event: how much of each token a swap moved, whatever the router.
-    event Transfer(address indexed from, address indexed to, uint256 value);
-}
+// The ERC-20 transfer event: how much of each token a swap moved, whatever the router.
+use super::abi::IERC20::Transfer;
 
 /// One journaled transaction checked against the chain.
 #[derive(Debug, Clone)]
@@ -168,10 +165,7 @@ pub async fn revert_reason(provider: &DynProvider, hash: B256, block: u64) -> St
 mod tests {
     use super::*;
 
-    sol! {
-        event Deposit(address indexed dst, uint256 wad);
-        event Withdrawal(address indexed src, uint256 wad);
-    }
+    use crate::amm::evm::abi::IWETH9::{Deposit, Withdrawal};
 
     fn log(address: Address, data: alloy::primitives::LogData) -> Log {
         Log {

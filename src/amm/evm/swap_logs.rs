@@ -6,8 +6,8 @@ use alloy::primitives::Address;
 use alloy::rpc::types::Log;
 use alloy::sol_types::SolEvent;
 
-use super::AmmError;
 use super::swap::SwapPlan;
+use crate::amm::AmmError;
 
 /// The first event `E` emitted by `pool` in `logs`.
 pub fn pool_event<E: SolEvent>(logs: &[Log], pool: Address) -> Result<E, AmmError> {

@@ -9,7 +9,7 @@ use alloy::primitives::{Address, B256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Filter, Log};
 
-use super::AmmError;
+use crate::amm::AmmError;
 
 /// Blocks per `eth_getLogs` request when backfilling.
 const LOG_CHUNK: u64 = 2_000;

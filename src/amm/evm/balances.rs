@@ -3,17 +3,12 @@
 
 use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider};
-use alloy::sol;
 
-use super::AmmError;
 use super::rpc::{ReadCall, batch_call, decode};
+use crate::amm::AmmError;
 use crate::core::{Balance, Token, from_units};
 
-sol! {
-    interface IErc20Balance {
-        function balanceOf(address owner) external view returns (uint256);
-    }
-}
+use super::abi::IERC20 as IErc20Balance;
 
 /// The balance of each token; a token without an address is the native asset (`eth_getBalance`).
 pub async fn erc20_balances(
@@ -28,7 +23,7 @@ pub async fn erc20_balances(
         .collect();
     let calls: Vec<ReadCall> = with_addr
         .iter()
-        .map(|(_, a)| ReadCall::new(*a, &IErc20Balance::balanceOfCall { owner: account }))
+        .map(|(_, a)| ReadCall::new(*a, &IErc20Balance::balanceOfCall { account }))
         .collect();
     let results = batch_call(provider, &calls, block).await?;
     let mut out = Vec::with_capacity(tokens.len());

@@ -5,7 +5,7 @@
 use alloy::primitives::U256;
 use rust_decimal::Decimal;
 
-use super::AmmError;
+use crate::amm::AmmError;
 use crate::core::{Asset, GasCost, Quote, QuoteRequest, Side, Token, from_units, to_units_exact};
 
 /// The exact result of a simulated swap, before conversion.

@@ -5,20 +5,14 @@
 
 use alloy::primitives::{Address, U256};
 use alloy::rpc::types::Log;
-use alloy::sol;
 use alloy::sol_types::SolEvent;
 
-use super::AmmError;
 use super::swap::{FillAmounts, SwapPlan};
 use super::tokens::TokenBook;
+use crate::amm::AmmError;
 use crate::core::{Pair, Side};
 
-sol! {
-    interface IWrappedNative {
-        event Deposit(address indexed dst, uint256 wad);
-        event Withdrawal(address indexed src, uint256 wad);
-    }
-}
+use super::abi::IWETH9 as IWrappedNative;
 
 /// Which side of a swap, if any, is the native coin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

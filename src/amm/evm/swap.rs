@@ -21,9 +21,9 @@ use alloy::rpc::types::{Log, TransactionRequest};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::AmmError;
 use super::adoption::{self, ChainTx};
 use super::native::NativeLeg;
+use crate::amm::AmmError;
 use crate::chain::evm::{ApprovalPolicy, Erc20, SignedTx, TxEvent, TxTracker};
 use crate::core::{
     Asset, ClientOrderId, Fill, Order, OrderRequest, OrderState, Pair, Side, Token, TxInfo,

@@ -5,20 +5,14 @@ use std::collections::BTreeMap;
 
 use alloy::primitives::Address;
 use alloy::providers::DynProvider;
-use alloy::sol;
 
-use super::AmmError;
 use super::rpc::{ReadCall, batch_read};
+use crate::amm::AmmError;
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, Token};
 use crate::testkit::deploy::Manifest;
 
-sol! {
-    interface IErc20Metadata {
-        function symbol() external view returns (string);
-        function decimals() external view returns (uint8);
-    }
-}
+use super::abi::IERC20 as IErc20Metadata;
 
 /// Symbol ↔ token for one chain.
 #[derive(Debug, Clone, Default)]

@@ -8,8 +8,8 @@ use alloy::rpc::client::BatchRequest;
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::SolCall;
 
-use super::AmmError;
-use super::error::redact_urls;
+use crate::amm::AmmError;
+use crate::amm::error::redact_urls;
 
 /// Calls per JSON-RPC batch (nodes cap batch sizes; 500 is accepted by anvil, geth and most providers).
 const BATCH_SIZE: usize = 500;
