@@ -492,7 +492,7 @@ fn topic() -> impl Strategy<Value = B256> {
             IUniswapV3Pool::Swap::SIGNATURE_HASH,
             IUniswapV3Pool::Mint::SIGNATURE_HASH,
             IUniswapV3Pool::Burn::SIGNATURE_HASH,
-            sluice::amm::adoption::Transfer::SIGNATURE_HASH,
+            sluice::amm::evm::abi::IERC20::Transfer::SIGNATURE_HASH,
             B256::left_padding_from(ACCOUNT_ADDR.as_slice()),
             B256::left_padding_from(POOL.as_slice()),
             B256::ZERO,
