@@ -185,6 +185,15 @@ impl VenueError {
     }
 }
 
+/// The top of a live order book: levels best first, as (price, size), and the venue's sequence
+/// number of the last update applied, where it has one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BookTop {
+    pub bids: Vec<(Decimal, Decimal)>,
+    pub asks: Vec<(Decimal, Decimal)>,
+    pub sequence: Option<u64>,
+}
+
 /// Where a chain venue makes its transactions durable: each one is recorded (status pending) after it
 /// is signed and **before** it is broadcast, so that a process killed at any point leaves no sent
 /// transaction its journal does not name; after a restart the venue reads them back to adopt the
@@ -237,6 +246,38 @@ pub trait Venue: Send + Sync {
     /// How this venue executes a trade: the shape of the orders the strategy sends it. Every
     /// venue declares it (it is not read from the kind: a vAMM is an AMM that changes positions).
     fn execution(&self) -> Execution;
+    /// A fresh client order id that this venue accepts (its own length and character rules).
+    fn new_client_id(&self) -> Result<ClientOrderId, VenueError> {
+        Ok(ClientOrderId::generate("sl"))
+    }
+    /// The venue's local view of an order it tracks (sent or adopted by this process), without
+    /// asking the venue; `None` for an order it does not track.
+    fn tracked_order(&self, _id: &ClientOrderId) -> Option<Order> {
+        None
+    }
+    /// The open orders of the account at the venue (of `pair`, or all), as the venue lists them.
+    async fn list_open_orders(&self, _pair: Option<&Pair>) -> Result<Vec<Order>, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: listing open orders",
+            self.id()
+        )))
+    }
+    /// Finds the open order `id` at the venue (placed by another process or by hand) and tracks
+    /// it from now on, so that it can be cancelled and followed.
+    async fn adopt_order(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: adopting order {id}",
+            self.id()
+        )))
+    }
+    /// The top `depth` levels per side of the book the venue keeps for `pair` (after
+    /// [`Venue::start`] on it); `Ok(None)` while it is not synced yet.
+    async fn book_top(&self, pair: &Pair, _depth: usize) -> Result<Option<BookTop>, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: a live order book of {pair}",
+            self.id()
+        )))
+    }
     /// Starts watching `pairs` (books, pools) and whatever runs in the background (user streams,
     /// reconcilers, log sync). The tasks are the venue's: [`Venue::close`] stops them, and so does
     /// dropping the venue when its tasks hold it only weakly (the AMM venues; not yet Binance,

@@ -3,19 +3,22 @@
 //! Also home of the exchange connection options shared with `sluice order`.
 
 use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use sluice::core::{Pair, VenueEvent};
+use sluice::venue::{Access, BookTop, Venue};
 
+use super::connect::{self, FlagTable};
 use super::{CliError, Context, Table, print_json};
 
 /// Which exchange, and where it lives.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExchangeArgs {
-    /// Exchange: binance or binance_us.
+    /// Exchange: a venue id of `sluice venues` with a connector (binance, binance_us).
     #[arg(long)]
     pub venue: String,
     /// REST base URL override (e.g. a local mock: http://127.0.0.1:PORT).
@@ -30,23 +33,16 @@ pub struct ExchangeArgs {
 }
 
 impl ExchangeArgs {
-    pub fn config(&self) -> Result<BinanceConfig, CliError> {
-        let mut cfg = BinanceConfig::for_venue(&self.venue).ok_or_else(|| {
-            format!(
-                "no exchange connector for {:?}; available: binance, binance_us",
-                self.venue
-            )
-        })?;
-        if let Some(u) = &self.base_url {
-            cfg.rest_url = u.clone();
-        }
-        if let Some(u) = &self.ws_url {
-            cfg.ws_url = u.clone();
-        }
-        if let Some(u) = &self.ws_api_url {
-            cfg.ws_api_url = u.clone();
-        }
-        Ok(cfg)
+    /// Builds the venue through the registry, its `[connect]` table made from the URL flags;
+    /// `Access::Trade` loads the stored API keys (`sluice keys add`). Nothing is started.
+    pub async fn connect(&self, ctx: &Context, access: Access) -> Result<Arc<dyn Venue>, CliError> {
+        let id = connect::venue_id(&self.venue, None)?;
+        let table = FlagTable::new()
+            .put("rest_url", self.base_url.clone())
+            .put("ws_url", self.ws_url.clone())
+            .put("ws_api_url", self.ws_api_url.clone());
+        let cc = connect::context(ctx, Path::new(connect::COMMAND_LINE), access);
+        Ok(sluice::connectors::connect(&id, table.table(), &cc).await?)
     }
 }
 
@@ -79,30 +75,20 @@ struct BookView {
     asks: Vec<(Decimal, Decimal)>,
 }
 
-pub async fn run(args: Args, _ctx: &Context) -> Result<(), CliError> {
-    let venue = BinanceSpot::new(args.exchange.config()?, None)?;
-    let mut events = sluice::Venue::events(&venue);
-    let live = venue.watch_book(&args.pair).await?;
-    if !live.wait_synced(Duration::from_secs(args.timeout)).await {
-        return Err(format!(
-            "the {} book did not sync within {} s",
-            args.pair, args.timeout
-        )
-        .into());
-    }
-    let view = || {
-        let b = live.read();
-        let (bids, asks) = b.book.top(args.depth);
-        BookView {
-            venue: args.exchange.venue.clone(),
-            pair: args.pair.to_string(),
-            last_update_id: b.last_update_id(),
-            bids,
-            asks,
-        }
+pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    let venue = args.exchange.connect(ctx, Access::ReadOnly).await?;
+    let mut events = venue.events();
+    venue.start(std::slice::from_ref(&args.pair)).await?;
+    let top = wait_synced(venue.as_ref(), &args.pair, args.depth, args.timeout).await?;
+    let view = |top: BookTop| BookView {
+        venue: args.exchange.venue.clone(),
+        pair: args.pair.to_string(),
+        last_update_id: top.sequence,
+        bids: top.bids,
+        asks: top.asks,
     };
     if args.once {
-        return show(&view(), args.json);
+        return show(&view(top), args.json);
     }
     let mut last_print = tokio::time::Instant::now() - Duration::from_secs(1);
     loop {
@@ -114,20 +100,43 @@ pub async fn run(args: Args, _ctx: &Context) -> Result<(), CliError> {
                 Some(VenueEvent::Resynced { what }) => eprintln!("resynced: {what}"),
                 Some(VenueEvent::BookChanged { .. }) => {
                     // at most 5 redraws a second
-                    if last_print.elapsed() >= Duration::from_millis(200) && live.read().is_synced() {
-                        last_print = tokio::time::Instant::now();
-                        if args.json {
-                            println!("{}", serde_json::to_string(&view())?);
-                        } else {
-                            print!("\x1b[2J\x1b[H");
-                            show(&view(), false)?;
-                            std::io::stdout().flush()?;
-                        }
+                    if last_print.elapsed() < Duration::from_millis(200) {
+                        continue;
+                    }
+                    let Some(top) = venue.book_top(&args.pair, args.depth).await? else {
+                        continue;
+                    };
+                    last_print = tokio::time::Instant::now();
+                    if args.json {
+                        println!("{}", serde_json::to_string(&view(top))?);
+                    } else {
+                        print!("\x1b[2J\x1b[H");
+                        show(&view(top), false)?;
+                        std::io::stdout().flush()?;
                     }
                 }
                 Some(_) => {}
             }
         }
+    }
+}
+
+/// Waits until the venue's book of `pair` is synced, at most `timeout_secs`.
+async fn wait_synced(
+    venue: &dyn Venue,
+    pair: &Pair,
+    depth: usize,
+    timeout_secs: u64,
+) -> Result<BookTop, CliError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout_secs);
+    loop {
+        if let Some(top) = venue.book_top(pair, depth).await? {
+            return Ok(top);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("the {pair} book did not sync within {timeout_secs} s").into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

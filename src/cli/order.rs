@@ -10,16 +10,13 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sluice::Venue;
-use sluice::cex::exchanges::binance::BinanceSpot;
 use sluice::core::{
     ClientOrderId, Order, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce,
 };
 use sluice::store::{Journal, RunId, RunKind, RunLeg, RunScope};
-use sluice::venue::VenueError;
+use sluice::venue::{Access, Venue, VenueError};
 
 use super::book::ExchangeArgs;
-use super::keys::load_credentials;
 use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
@@ -132,12 +129,6 @@ impl From<&Order> for OrderView {
     }
 }
 
-fn connect(ctx: &Context, exchange: &ExchangeArgs) -> Result<BinanceSpot, CliError> {
-    let cfg = exchange.config()?;
-    let creds = load_credentials(ctx, &exchange.venue)?;
-    Ok(BinanceSpot::new(cfg, Some(creds))?)
-}
-
 fn show(orders: &[OrderView], json: bool) -> Result<(), CliError> {
     if json {
         return print_json(orders);
@@ -176,7 +167,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
 }
 
 async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
-    let venue = connect(ctx, &a.exchange)?;
+    let venue = a.exchange.connect(ctx, Access::Trade).await?;
     let client_id = match &a.client_id {
         Some(c) => ClientOrderId::new(c)?,
         None => venue.new_client_id()?,
@@ -200,8 +191,8 @@ async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
         deadline: None,
     };
     let journal = Journal::open(&ctx.journal_path())?;
-    let run = manual_run(&journal, &venue, &a.pair, "order place")?;
-    let placed = place_journaled(&venue, &journal, run, request).await;
+    let run = manual_run(&journal, venue.as_ref(), &a.pair, "order place")?;
+    let placed = place_journaled(venue.as_ref(), &journal, run, request).await;
     let outcome = match &placed {
         Ok(o) => format!("order {client_id}: {}", o.state),
         Err(e) => format!("order {client_id}: {e}"),
@@ -213,7 +204,7 @@ async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
 /// Starts the manual run of one command on one (venue, pair).
 fn manual_run(
     journal: &Journal,
-    venue: &BinanceSpot,
+    venue: &dyn Venue,
     pair: &Pair,
     label: &str,
 ) -> Result<RunId, CliError> {
@@ -240,7 +231,7 @@ pub(super) fn start_manual_run(
 
 /// Journals the intent, sends the order, journals what the venue answered.
 async fn place_journaled(
-    venue: &BinanceSpot,
+    venue: &dyn Venue,
     journal: &Journal,
     run: RunId,
     request: OrderRequest,
@@ -268,7 +259,7 @@ async fn place_journaled(
         return Err(e.into());
     }
     let order = venue
-        .tracked(&id)
+        .tracked_order(&id)
         .ok_or("the order was sent but is not tracked")?;
     record_outcome(venue, journal, run, &order).await?;
     Ok(order)
@@ -276,7 +267,7 @@ async fn place_journaled(
 
 /// Journals an order's fills (each once) and its current state.
 async fn record_outcome(
-    venue: &BinanceSpot,
+    venue: &dyn Venue,
     journal: &Journal,
     run: RunId,
     order: &Order,
@@ -310,26 +301,36 @@ async fn record_outcome(
 }
 
 async fn cancel(a: CancelArgs, ctx: &Context) -> Result<(), CliError> {
-    let venue = connect(ctx, &a.exchange)?;
+    let venue = a.exchange.connect(ctx, Access::Trade).await?;
     let id = ClientOrderId::new(&a.id)?;
     // finds the open order at the exchange and tracks it, then cancels it
-    if venue.tracked(&id).is_none() {
-        venue.adopt_open_order(&id).await?;
+    if venue.tracked_order(&id).is_none() {
+        venue.adopt_order(&id).await?;
     }
+    let tracked = |venue: &dyn Venue| {
+        venue
+            .tracked_order(&id)
+            .ok_or("the order is no longer tracked")
+    };
     let journal = Journal::open(&ctx.journal_path())?;
     // An order sluice did not place is adopted into a manual run of its own.
     let (run, adopted) = match journal.order(&id)? {
         Some(o) => (o.run_id, None),
         None => {
-            let tracked = venue.tracked(&id).ok_or("the order is no longer tracked")?;
-            let run = manual_run(&journal, &venue, &tracked.request.pair, "order cancel")?;
-            journal.record_intent(run, &venue.id().to_string(), &tracked.request)?;
+            let order = tracked(venue.as_ref())?;
+            let run = manual_run(
+                &journal,
+                venue.as_ref(),
+                &order.request.pair,
+                "order cancel",
+            )?;
+            journal.record_intent(run, &venue.id().to_string(), &order.request)?;
             (run, Some(run))
         }
     };
     let cancelled = venue.cancel(&id).await;
-    let order = venue.tracked(&id).ok_or("the order is no longer tracked")?;
-    let recorded = record_outcome(&venue, &journal, run, &order).await;
+    let order = tracked(venue.as_ref())?;
+    let recorded = record_outcome(venue.as_ref(), &journal, run, &order).await;
     if let Some(run) = adopted {
         journal.end_run(
             run,
@@ -342,23 +343,16 @@ async fn cancel(a: CancelArgs, ctx: &Context) -> Result<(), CliError> {
 }
 
 async fn list(a: ListArgs, ctx: &Context) -> Result<(), CliError> {
-    let venue = connect(ctx, &a.exchange)?;
-    let markets = venue.markets().await?;
-    let open = venue.open_orders(a.pair.as_ref()).await?;
-    let mut views = Vec::new();
-    for o in open {
-        let Some(m) = markets.iter().find(|m| m.venue_symbol == o.symbol) else {
-            continue;
-        };
-        let mut order = Order::new(o.to_request(&m.pair)?);
-        order.venue_order_id = Some(o.order_id.to_string());
-        order.filled = o.executed_qty.unwrap_or_default();
-        if let Some(state) = sluice::cex::exchanges::binance_api::order_state(&o.status) {
-            order.state = state;
-        }
-        let mut view = OrderView::from(&order);
-        view.average_price = None; // the list carries no fill prices
-        views.push(view);
-    }
+    let venue = a.exchange.connect(ctx, Access::Trade).await?;
+    let views: Vec<OrderView> = venue
+        .list_open_orders(a.pair.as_ref())
+        .await?
+        .iter()
+        .map(|o| OrderView {
+            // the list carries no fill prices
+            average_price: None,
+            ..OrderView::from(o)
+        })
+        .collect();
     show(&views, a.json)
 }

@@ -22,6 +22,7 @@ pub mod connect;
 pub mod depth;
 pub mod errors;
 pub mod listen_key;
+mod manual;
 pub mod sign;
 pub mod user;
 
@@ -963,6 +964,30 @@ impl Venue for BinanceSpot {
 
     async fn close(&self) {
         self::connect::close(self).await
+    }
+
+    fn new_client_id(&self) -> Result<ClientOrderId, VenueError> {
+        BinanceSpot::new_client_id(self)
+    }
+
+    fn tracked_order(&self, id: &ClientOrderId) -> Option<Order> {
+        self.tracked(id)
+    }
+
+    async fn list_open_orders(&self, pair: Option<&Pair>) -> Result<Vec<Order>, VenueError> {
+        manual::open_orders(self, pair).await
+    }
+
+    async fn adopt_order(&self, id: &ClientOrderId) -> Result<Order, VenueError> {
+        self.adopt_open_order(id).await
+    }
+
+    async fn book_top(
+        &self,
+        pair: &Pair,
+        depth: usize,
+    ) -> Result<Option<crate::venue::BookTop>, VenueError> {
+        manual::book_top(self, pair, depth)
     }
 
     async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
