@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use crate::venue::{ConnectContext, ConnectError, Connector, Venue, VenueId};
 
+/// How each exchange's stored API keys sign (`sluice keys add|sign`): one scheme per venue whose
+/// signing recipe this build has, connector or not yet.
+pub use crate::cex::exchanges::keys::{KeyScheme, key_scheme, key_schemes};
+
 static BUILTIN: &[&dyn Connector] = &[
     &crate::amm::uniswap_v2::connect::UniswapV2Connector,
     &crate::amm::uniswap_v3::connect::UniswapV3Connector,

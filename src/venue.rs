@@ -194,6 +194,37 @@ pub struct BookTop {
     pub sequence: Option<u64>,
 }
 
+/// An approval a chain venue sent before a swap (shown to the user, never silent): the token,
+/// the spender and the transaction hashes, in the chain's own text forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApprovalNote {
+    pub token: String,
+    pub spender: String,
+    pub tx_hashes: Vec<String>,
+}
+
+/// The receipt of an order's transaction: amounts in the token's smallest units (hex, as the
+/// node reports them), gas, and the revert reason when it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptNote {
+    pub client_id: ClientOrderId,
+    pub tx_hash: String,
+    pub block_number: u64,
+    pub success: bool,
+    pub amount_in: String,
+    pub amount_out: String,
+    pub gas_used: u64,
+    pub gas_cost_native: Decimal,
+    pub revert_reason: Option<String>,
+}
+
+/// What a chain venue did on chain for one order (see [`Venue::chain_report`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    pub approvals: Vec<ApprovalNote>,
+    pub receipt: Option<ReceiptNote>,
+}
+
 /// Where a chain venue makes its transactions durable: each one is recorded (status pending) after it
 /// is signed and **before** it is broadcast, so that a process killed at any point leaves no sent
 /// transaction its journal does not name; after a restart the venue reads them back to adopt the
@@ -277,6 +308,11 @@ pub trait Venue: Send + Sync {
             "{}: a live order book of {pair}",
             self.id()
         )))
+    }
+    /// What a chain venue did on chain for order `id` in this process: the approvals it sent
+    /// and the transaction's receipt, for the user's report. `None` from venues without a chain.
+    fn chain_report(&self, _id: &ClientOrderId) -> Option<ChainReport> {
+        None
     }
     /// Starts watching `pairs` (books, pools) and whatever runs in the background (user streams,
     /// reconcilers, log sync). The tasks are the venue's: [`Venue::close`] stops them, and so does

@@ -9,10 +9,10 @@
 
 use serde::Serialize;
 use sluice::cex::ApiCredentials;
-use sluice::cex::exchanges::keys::{KeyScheme, key_scheme, key_schemes};
 use sluice::cex::http::{ApiRequest, Endpoint, PreparedRequest, RequestBody, prepare_request};
 use sluice::cex::key_store::{ApiKeyStore, KeyInfo};
 use sluice::cex::sign::NonceSource;
+use sluice::connectors::{KeyScheme, key_scheme, key_schemes};
 use sluice::wallet::secret_input;
 use zeroize::Zeroizing;
 

@@ -16,7 +16,6 @@ mod output;
 mod quote;
 mod recover;
 mod swap;
-mod swap_venue;
 mod venues;
 mod wallet;
 

@@ -60,27 +60,34 @@ fn cached_manifest() -> Option<PathBuf> {
     Some(dir.join("manifest.json"))
 }
 
-/// Builds the venue read-only through the registry and starts it on `pair`. On `anvil` without
-/// a manifest, the cached deployment's is tried first and dropped (with a warning) when the node
-/// is not that deployment.
-async fn open_venue(
+/// Builds the venue through the registry and starts it on `pair`: read-only for a quote, or
+/// `Access::Trade` with the table entries in `extra` (`sluice swap`: wallet, account, approval).
+/// On `anvil` without a manifest, the cached deployment's is tried first and dropped (with a
+/// warning) when the node is not that deployment.
+pub(super) async fn open_venue(
     args: &VenueArgs,
     ctx: &Context,
     pair: &Pair,
+    access: Access,
+    extra: &toml::Table,
 ) -> Result<Arc<dyn Venue>, CliError> {
     let id: VenueId = venue_id(&args.venue, args.chain.as_deref())?;
-    let cc = super::connect::context(ctx, std::path::Path::new(COMMAND_LINE), Access::ReadOnly);
+    let cc = super::connect::context(ctx, std::path::Path::new(COMMAND_LINE), access);
     let table = |manifest: Option<&PathBuf>| {
-        FlagTable::new()
+        let mut t = FlagTable::new()
             .put("rpc_url", args.rpc_url.clone())
             .put("manifest", manifest.map(|m| m.display().to_string()))
+            .table()
+            .clone();
+        t.extend(extra.clone());
+        t
     };
     let pairs = std::slice::from_ref(pair);
     if args.manifest.is_none()
         && id.chain.as_deref() == Some("anvil")
         && let Some(cached) = cached_manifest()
     {
-        match sluice::connectors::connect(&id, table(Some(&cached)).table(), &cc).await {
+        match sluice::connectors::connect(&id, &table(Some(&cached)), &cc).await {
             Ok(v) => {
                 v.start(pairs).await?;
                 return Ok(v);
@@ -94,17 +101,27 @@ async fn open_venue(
             Err(e) => return Err(e.into()),
         }
     }
-    super::connect::open(&id, table(args.manifest.as_ref()).table(), &cc, pairs).await
+    super::connect::open(&id, &table(args.manifest.as_ref()), &cc, pairs).await
+}
+
+/// `BASE-QUOTE` of token symbols.
+pub(super) fn parse_pair(text: &str) -> Result<Pair, CliError> {
+    text.parse().map_err(|_| {
+        format!("invalid pair {text:?}: expected BASE-QUOTE of token symbols, e.g. WETH-USDC")
+            .into()
+    })
 }
 
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
-    let pair: Pair = args.pair.parse().map_err(|_| {
-        format!(
-            "invalid pair {:?}: expected BASE-QUOTE of token symbols, e.g. WETH-USDC",
-            args.pair
-        )
-    })?;
-    let venue = open_venue(&args.venue, ctx, &pair).await?;
+    let pair = parse_pair(&args.pair)?;
+    let venue = open_venue(
+        &args.venue,
+        ctx,
+        &pair,
+        Access::ReadOnly,
+        &toml::Table::new(),
+    )
+    .await?;
     let request = QuoteRequest {
         pair,
         side: args.side,

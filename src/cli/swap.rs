@@ -1,25 +1,21 @@
 //! `sluice swap --venue uniswap_v2|uniswap_v3 --chain CHAIN (or --venue uniswap_v3@CHAIN) --wallet
-//! NAME PAIR buy|sell AMOUNT --slippage PCT`: quotes locally, then sends the swap with a bound at the quote moved by the
-//! slippage tolerance and a deadline; approves the router first when needed (shown: exactly the
-//! amount by default, `--approve unlimited` to opt in to an unlimited allowance); waits for the
-//! receipt and prints the fill decoded from its logs, or the revert reason. A native leg (ETH-USDC)
-//! is paid or received as native coin.
+//! NAME PAIR buy|sell AMOUNT --slippage PCT`: quotes locally, then sends the swap with a bound at the
+//! quote moved by the slippage tolerance and a deadline; approves the router first when needed
+//! (shown: exactly the amount by default, `--approve unlimited` to opt in to an unlimited
+//! allowance); waits for the receipt and prints the fill decoded from its logs, or the revert
+//! reason. A native leg (ETH-USDC) is paid or received as native coin. The venue is built through
+//! the connector registry (`wallet`, `account_index` and `approval` in its table).
 
 use std::time::Duration;
 
-use alloy::network::EthereumWallet;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sluice::amm::swap::{ApprovalRecord, SwapReceipt};
-use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
 use sluice::core::{
     ClientOrderId, Order, OrderRequest, OrderType, Quote, QuoteRequest, Side, TimeInForce,
 };
-use sluice::venue::Venue;
-use sluice::wallet::WalletStore;
+use sluice::venue::{Access, ApprovalNote, Execution, ReceiptNote, Venue, VenueKind};
 
-use super::swap_venue::{VenueArgs, open_venue, resolve_pair};
-use super::wallet::password;
+use super::quote::{VenueArgs, open_venue, parse_pair};
 use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
@@ -33,8 +29,8 @@ pub struct Args {
     /// Account index within the wallet.
     #[arg(long, default_value_t = 0)]
     pub account: u64,
-    /// BASE-QUOTE, each a symbol or a 0x address; the chain's native asset (ETH-USDC) is paid or
-    /// received as native coin, wrapped and unwrapped by the router (no approval for ETH in).
+    /// BASE-QUOTE of token symbols; the chain's native asset (ETH-USDC) is paid or received as
+    /// native coin, wrapped and unwrapped by the router (no approval for ETH in).
     pub pair: String,
     /// buy or sell the base token.
     pub side: Side,
@@ -59,18 +55,19 @@ pub struct Args {
     pub json: bool,
 }
 
-/// `--approve`: how much the router may spend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// `--approve`: how much the router may spend (the table's `approval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
 pub enum Approve {
     Exact,
     Unlimited,
 }
 
-impl From<Approve> for ApprovalPolicy {
-    fn from(a: Approve) -> Self {
-        match a {
-            Approve::Exact => ApprovalPolicy::Exact,
-            Approve::Unlimited => ApprovalPolicy::Unlimited,
+impl Approve {
+    fn as_str(self) -> &'static str {
+        match self {
+            Approve::Exact => "exact",
+            Approve::Unlimited => "unlimited",
         }
     }
 }
@@ -79,41 +76,39 @@ impl From<Approve> for ApprovalPolicy {
 struct SwapReport {
     quote: Quote,
     /// How the router was (or would have been) approved: `exact` or `unlimited`.
-    approval_policy: ApprovalPolicy,
+    approval_policy: Approve,
     order: Order,
-    approvals: Vec<ApprovalRecord>,
-    receipt: Option<SwapReceipt>,
+    approvals: Vec<ApprovalNote>,
+    receipt: Option<ReceiptNote>,
 }
 
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     if args.slippage < Decimal::ZERO || args.slippage >= Decimal::ONE_HUNDRED {
         return Err(format!("--slippage {} must be in [0, 100)", args.slippage).into());
     }
-    let (_, chain) = args.venue.target()?;
-    let spec = ctx.chain(&chain)?;
-    let url = args
-        .venue
-        .rpc_url
-        .clone()
-        .or_else(|| spec.rpc_urls.first().cloned())
-        .ok_or_else(|| format!("chain {} has no RPC URL; pass --rpc-url", spec.name))?;
-    let store = WalletStore::new(&ctx.home);
-    let wallet = store.unlock(&args.wallet, &password("Wallet password: ", false)?)?;
-    let signer = wallet.evm_signer(spec, args.account)?;
-    let client = EvmClient::connect(spec, &url).await?;
-    let config = TrackerConfig::for_client(&client);
-    let tracker = TxTracker::new(client, EthereumWallet::from(signer), config);
-    let policy = ApprovalPolicy::from(args.approve);
-
-    let (venue, _provider, _) = open_venue(&args.venue, ctx).await?;
-    let venue = venue.with_executor(tracker, policy);
-    let (base, quote_token, pair) = resolve_pair(&venue, &args.pair).await?;
+    let pair = parse_pair(&args.pair)?;
+    refuse_non_amm(&args.venue.venue)?;
+    let mut trade = toml::Table::new();
+    trade.insert("wallet".into(), args.wallet.clone().into());
+    let account = i64::try_from(args.account)
+        .map_err(|_| format!("--account {} is out of range", args.account))?;
+    trade.insert("account_index".into(), account.into());
+    trade.insert("approval".into(), args.approve.as_str().into());
+    let venue = open_venue(&args.venue, ctx, &pair, Access::Trade, &trade).await?;
+    let v: &dyn Venue = venue.as_ref();
+    if v.execution() != Execution::SwapMinOut {
+        return Err(format!(
+            "`sluice swap` sends swaps; {} does not trade by swaps",
+            v.id()
+        )
+        .into());
+    }
     let request = QuoteRequest {
         pair: pair.clone(),
         side: args.side,
         base_amount: args.amount,
     };
-    let quote = venue.quote_tokens(&request, &base, &quote_token).await?;
+    let quote = v.quote(&request).await?;
     let tolerance = args.slippage / Decimal::ONE_HUNDRED;
     let worst = match args.side {
         Side::Sell => quote.average_price * (Decimal::ONE - tolerance),
@@ -132,7 +127,6 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         time_in_force: TimeInForce::Fok,
         deadline: Some(now + args.deadline_secs),
     };
-    let v: &dyn Venue = venue.as_venue();
     // Journaled as a manual run: the intent before the send, transactions as they go, the end.
     let journal = sluice::store::Journal::open(&ctx.journal_path())?;
     let name = v.id().to_string();
@@ -171,17 +165,12 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         run,
         &format!("swap {}: {}", order.client_id, final_order.state),
     )?;
-    let executor = venue
-        .executor()
-        .ok_or("the venue has no executor after with_executor")?;
+    let on_chain = v.chain_report(&order.client_id).unwrap_or_default();
     let report = SwapReport {
         quote,
-        approval_policy: policy,
-        approvals: executor.approvals(),
-        receipt: executor
-            .receipts()
-            .into_iter()
-            .find(|r| r.client_id == order.client_id),
+        approval_policy: args.approve,
+        approvals: on_chain.approvals,
+        receipt: on_chain.receipt,
         order: final_order,
     };
     if args.json {
@@ -200,6 +189,25 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         )
         .into())
     }
+}
+
+/// `sluice swap` drives the AMM venues that have a connector; any other is refused by name, before
+/// anything is connected.
+fn refuse_non_amm(venue: &str) -> Result<(), CliError> {
+    let connector = venue.split('@').next().unwrap_or(venue);
+    let amms: Vec<&str> = sluice::connectors::builtin()
+        .iter()
+        .map(|c| c.descriptor().name)
+        .filter(|name| {
+            sluice::venue::CATALOG
+                .iter()
+                .any(|v| v.name == *name && v.kind == VenueKind::Amm)
+        })
+        .collect();
+    if amms.contains(&connector) {
+        return Ok(());
+    }
+    Err(format!("`sluice swap` drives {}, not {venue}", amms.join(" and ")).into())
 }
 
 async fn wait_final(
@@ -223,17 +231,17 @@ async fn wait_final(
 fn print_table(r: &SwapReport) -> Result<(), CliError> {
     let mut t = Table::new(&["field", "value"]);
     let how = match r.approval_policy {
-        ApprovalPolicy::Exact => "exact: the amount this swap needs",
-        ApprovalPolicy::Unlimited => {
-            "unlimited (--approve unlimited): the router may move all of it"
-        }
+        Approve::Exact => "exact: the amount this swap needs",
+        Approve::Unlimited => "unlimited (--approve unlimited): the router may move all of it",
     };
     for a in &r.approvals {
         t.row(vec![
             "approval".into(),
             format!(
-                "{how}; token {} for {} (tx {:?})",
-                a.token, a.spender, a.tx_hashes
+                "{how}; token {} for {} (tx {})",
+                a.token,
+                a.spender,
+                a.tx_hashes.join(", ")
             ),
         ]);
     }

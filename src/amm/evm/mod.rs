@@ -18,6 +18,7 @@ pub mod evm_connect;
 mod log_sync;
 pub mod native;
 pub mod quoting;
+pub mod report;
 pub mod rpc;
 pub mod swap;
 pub mod swap_logs;

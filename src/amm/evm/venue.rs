@@ -27,8 +27,8 @@ use crate::core::{
     QuoteRequest, Side, Token, VenueEvent,
 };
 use crate::venue::{
-    BackgroundTasks, ConnectorDescriptor, EventHub, EventReceiver, Execution, TxJournal, Venue,
-    VenueError, VenueId, VenueKind,
+    BackgroundTasks, ChainReport, ConnectorDescriptor, EventHub, EventReceiver, Execution,
+    TxJournal, Venue, VenueError, VenueId, VenueKind,
 };
 
 /// One tracked pool as the venue lists it: its tokens, address and LP fee (a fraction).
@@ -376,6 +376,12 @@ impl<M: PoolModel> Venue for EvmAmmVenue<M> {
 
     fn execution(&self) -> Execution {
         Execution::SwapMinOut
+    }
+
+    fn chain_report(&self, id: &ClientOrderId) -> Option<ChainReport> {
+        self.executor
+            .as_ref()
+            .map(|e| super::report::chain_report(e, id))
     }
 
     /// Loads the pools of each pair, then follows the chain in the background.
