@@ -11,8 +11,8 @@ use crate::venue::{ConnectContext, ConnectError, Connector, Venue, VenueId};
 pub use crate::cex::exchanges::keys::{KeyScheme, key_scheme, key_schemes};
 
 static BUILTIN: &[&dyn Connector] = &[
-    &crate::amm::uniswap_v2::connect::UniswapV2Connector,
-    &crate::amm::uniswap_v3::connect::UniswapV3Connector,
+    &crate::amm::uniswap_v2::connect::UNISWAP_V2,
+    &crate::amm::uniswap_v3::connect::UNISWAP_V3,
     &crate::cex::exchanges::binance_connect::BINANCE,
     &crate::cex::exchanges::binance_connect::BINANCE_US,
 ];

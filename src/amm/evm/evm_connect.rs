@@ -3,20 +3,27 @@
 //! node (chain id checked against the spec), the tokens (chain spec, then a deployment manifest),
 //! and, when trading, the wallet's signer behind a transaction tracker. Quotes need no wallet.
 
+use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::network::EthereumWallet;
 use alloy::providers::DynProvider;
+use async_trait::async_trait;
 use serde::Deserialize;
 
+use super::venue::{EvmAmmVenue, PoolModel};
+use crate::amm::AmmError;
 use crate::amm::tokens::TokenBook;
 use crate::chain::ChainSpec;
 use crate::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
 use crate::core::Asset;
 use crate::testkit::deploy::Manifest;
 use crate::venue::connector::{Access, parse_config};
-use crate::venue::{ConnectContext, ConnectError, VenueError, VenueId};
+use crate::venue::{
+    ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueError, VenueId,
+};
 use crate::wallet::WalletStore;
 
 /// How often a started venue follows the chain unless the table says otherwise.
@@ -156,6 +163,67 @@ pub async fn open(
             .sync_interval_ms
             .map_or(DEFAULT_SYNC_INTERVAL, Duration::from_millis),
     })
+}
+
+/// A pool model that knows where its protocol's contracts are: in a deployment manifest when
+/// the table names one, else in the chain spec.
+pub trait ModelFromChain: PoolModel {
+    fn from_chain(manifest: Option<&Manifest>, chain: &ChainSpec) -> Result<Self, AmmError>;
+}
+
+/// The connector of every EVM AMM: the shared table and parts ([`open`]), the protocol's model
+/// from the manifest or the chain spec, the generic venue, and the swap executor when trading.
+/// A protocol's connector is one `static` of it (`uniswap_v3/connect.rs`).
+pub struct EvmAmmConnector<M>(PhantomData<fn() -> M>);
+
+impl<M> EvmAmmConnector<M> {
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<M> Default for EvmAmmConnector<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M> std::fmt::Debug for EvmAmmConnector<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EvmAmmConnector")
+    }
+}
+
+#[async_trait]
+impl<M: ModelFromChain> Connector for EvmAmmConnector<M> {
+    fn descriptor(&self) -> ConnectorDescriptor {
+        M::DESCRIPTOR
+    }
+
+    async fn connect(
+        &self,
+        id: &VenueId,
+        config: &toml::Table,
+        ctx: &ConnectContext,
+    ) -> Result<Arc<dyn Venue>, ConnectError> {
+        let parts = open(id, config, ctx).await?;
+        let model = M::from_chain(parts.manifest.as_ref(), &parts.chain)
+            .map_err(|e| ConnectError::venue(id, e))?;
+        let mut venue = EvmAmmVenue::open(
+            &parts.chain.name,
+            parts.native,
+            parts.provider,
+            model,
+            parts.tokens,
+        )
+        .await
+        .map_err(|e| ConnectError::venue(id, e))?
+        .with_sync_interval(parts.sync_interval);
+        if let Some((tracker, policy)) = parts.executor {
+            venue = venue.with_executor(tracker, policy);
+        }
+        Ok(venue.shared())
+    }
 }
 
 #[cfg(test)]

@@ -90,6 +90,12 @@ pub struct V2Model {
     contracts: V2Contracts,
 }
 
+impl V2Model {
+    pub fn new(contracts: V2Contracts) -> Self {
+        Self { contracts }
+    }
+}
+
 /// The v2 venue on one chain.
 pub type UniswapV2Venue = EvmAmmVenue<V2Model>;
 
@@ -156,7 +162,7 @@ impl UniswapV2Venue {
         contracts: V2Contracts,
         tokens: TokenBook,
     ) -> Result<Self, AmmError> {
-        Self::open(chain, native, provider, V2Model { contracts }, tokens).await
+        Self::open(chain, native, provider, V2Model::new(contracts), tokens).await
     }
 
     /// The Router02 transaction for an order, from local reserves: swapExactTokensForTokens for a

@@ -102,6 +102,15 @@ pub struct V3Model {
     looked_up: RwLock<BTreeSet<(Address, Address)>>,
 }
 
+impl V3Model {
+    pub fn new(contracts: V3Contracts) -> Self {
+        Self {
+            contracts,
+            looked_up: RwLock::new(BTreeSet::new()),
+        }
+    }
+}
+
 /// The v3 venue on one chain.
 pub type UniswapV3Venue = EvmAmmVenue<V3Model>;
 
@@ -167,11 +176,7 @@ impl UniswapV3Venue {
         contracts: V3Contracts,
         tokens: TokenBook,
     ) -> Result<Self, AmmError> {
-        let model = V3Model {
-            contracts,
-            looked_up: RwLock::new(BTreeSet::new()),
-        };
-        Self::open(chain, native, provider, model, tokens).await
+        Self::open(chain, native, provider, V3Model::new(contracts), tokens).await
     }
 
     /// The swap transaction for an order, from local state, over the best route (one pool or two
