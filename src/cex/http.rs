@@ -514,7 +514,8 @@ impl RestClient {
         }
         // Errors name the endpoint, never the query (it carries signatures and listenKeys).
         let shown_url = format!("{}{}", self.base_url(), req.path);
-        let resp = rb.send().await.map_err(|e| {
+        // A reqwest error as a transport error of this endpoint (timeout or network).
+        let transport = |e: reqwest::Error| {
             if e.is_timeout() {
                 CexError::Timeout(shown_url.clone())
             } else {
@@ -523,7 +524,8 @@ impl RestClient {
                     detail: describe(e, &query),
                 }
             }
-        })?;
+        };
+        let resp = rb.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         self.protocol.observe_headers(resp.headers(), &self.limiter);
         let retry_after = resp
@@ -531,16 +533,7 @@ impl RestClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = resp.bytes().await.map_err(|e| {
-            if e.is_timeout() {
-                CexError::Timeout(shown_url.clone())
-            } else {
-                CexError::Network {
-                    url: shown_url.clone(),
-                    detail: describe(e, &query),
-                }
-            }
-        })?;
+        let body = resp.bytes().await.map_err(transport)?;
         if status == 429 || status == 418 {
             let secs = retry_after.unwrap_or(if status == 418 { 60 } else { 1 });
             let ms = secs.saturating_mul(1000);
