@@ -258,11 +258,17 @@ async fn place_journaled(
         }
         return Err(e.into());
     }
-    let order = venue
-        .tracked_order(&id)
-        .ok_or("the order was sent but is not tracked")?;
+    let order = current(venue, &request).await?;
     record_outcome(venue, journal, run, &order).await?;
     Ok(order)
+}
+
+/// The order as the venue has it now: its local view when it tracks the order, else asked.
+async fn current(venue: &dyn Venue, request: &OrderRequest) -> Result<Order, VenueError> {
+    match venue.tracked_order(&request.client_id) {
+        Some(order) => Ok(order),
+        None => venue.order_status(request).await,
+    }
 }
 
 /// Journals an order's fills (each once) and its current state.
@@ -304,32 +310,22 @@ async fn cancel(a: CancelArgs, ctx: &Context) -> Result<(), CliError> {
     let venue = a.exchange.connect(ctx, Access::Trade).await?;
     let id = ClientOrderId::new(&a.id)?;
     // finds the open order at the exchange and tracks it, then cancels it
-    if venue.tracked_order(&id).is_none() {
-        venue.adopt_order(&id).await?;
-    }
-    let tracked = |venue: &dyn Venue| {
-        venue
-            .tracked_order(&id)
-            .ok_or("the order is no longer tracked")
+    let request = match venue.tracked_order(&id) {
+        Some(order) => order.request,
+        None => venue.adopt_order(&id).await?.request,
     };
     let journal = Journal::open(&ctx.journal_path())?;
     // An order sluice did not place is adopted into a manual run of its own.
     let (run, adopted) = match journal.order(&id)? {
         Some(o) => (o.run_id, None),
         None => {
-            let order = tracked(venue.as_ref())?;
-            let run = manual_run(
-                &journal,
-                venue.as_ref(),
-                &order.request.pair,
-                "order cancel",
-            )?;
-            journal.record_intent(run, &venue.id().to_string(), &order.request)?;
+            let run = manual_run(&journal, venue.as_ref(), &request.pair, "order cancel")?;
+            journal.record_intent(run, &venue.id().to_string(), &request)?;
             (run, Some(run))
         }
     };
     let cancelled = venue.cancel(&id).await;
-    let order = tracked(venue.as_ref())?;
+    let order = current(venue.as_ref(), &request).await?;
     let recorded = record_outcome(venue.as_ref(), &journal, run, &order).await;
     if let Some(run) = adopted {
         journal.end_run(
