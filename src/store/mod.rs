@@ -5,6 +5,7 @@
 mod exposure;
 mod journal;
 pub(crate) mod lock;
+mod queries;
 mod report;
 mod scope;
 mod tx_journal;
