@@ -7,6 +7,7 @@ pub mod chain;
 pub mod connectors;
 pub mod core;
 pub mod logging;
+pub mod redact;
 pub mod store;
 pub mod strategy;
 pub mod testkit;

@@ -3,7 +3,6 @@
 //! query, so every URL in an RPC error's text is reduced to scheme, host and port, as the EVM layer
 //! does ([`redact_url`]).
 
-use crate::chain::evm::error::redact_url;
 use crate::venue::VenueError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,42 +50,7 @@ impl AmmError {
     }
 }
 
-/// Characters that end a URL quoted in an error message.
-fn ends_url(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            ')' | '(' | '"' | '\'' | '<' | '>' | '`' | ',' | ';' | '[' | ']' | '{' | '}'
-        )
-}
-
-/// `text` with every `scheme://…` URL in it replaced by its [`redact_url`] form.
-pub fn redact_urls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let scheme_start = rest[..at]
-            .char_indices()
-            .rev()
-            .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-            .last()
-            .map_or(at, |(i, _)| i);
-        let end = rest[at + 3..]
-            .find(ends_url)
-            .map_or(rest.len(), |i| at + 3 + i);
-        out.push_str(&rest[..scheme_start]);
-        let candidate = &rest[scheme_start..end];
-        if scheme_start == at {
-            // "://" with no scheme before it: not a URL we can parse; hide what follows anyway.
-            out.push_str("://…");
-        } else {
-            out.push_str(&redact_url(candidate.trim_end_matches(['.', ':'])));
-        }
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
+pub use crate::redact::redact_urls;
 
 impl From<AmmError> for VenueError {
     fn from(e: AmmError) -> Self {

@@ -28,8 +28,6 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use crate::chain::evm::error::redact_url;
-
 /// Largest websocket message accepted (the exchanges' largest, a full book snapshot, is far below).
 pub const MAX_MESSAGE_SIZE: usize = 1 << 20;
 
@@ -42,32 +40,7 @@ pub const DEFAULT_BUFFER: usize = 4096;
 /// Capacity of the outgoing channel ([`StreamHandle::send`]).
 const OUTGOING_BUFFER: usize = 64;
 
-/// `text` with every form of `url` (whole, normalised, path, query) replaced by its scheme and
-/// host: the path or query can carry a credential.
-pub fn scrub_url(text: &str, url: &str) -> String {
-    let shown = redact_url(url);
-    let mut forms = vec![url.to_string()];
-    if let Ok(u) = url::Url::parse(url) {
-        forms.push(u.to_string());
-        forms.extend(u.query().map(str::to_string));
-        if u.path().len() > 1 {
-            forms.push(u.path().to_string());
-            forms.extend(
-                u.path_segments()
-                    .into_iter()
-                    .flatten()
-                    .filter(|seg| seg.len() >= 16)
-                    .map(str::to_string),
-            );
-        }
-    }
-    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    let mut out = text.to_string();
-    for f in forms.iter().filter(|f| !f.is_empty()) {
-        out = out.replace(f.as_str(), &shown);
-    }
-    out
-}
+pub use crate::redact::scrub_url;
 
 /// Builds the messages sent right after each connect.
 pub type Subscriber = Arc<dyn Fn() -> Vec<String> + Send + Sync>;

@@ -85,19 +85,7 @@ impl EvmError {
     /// URLs may carry API keys: every form of it is replaced by its redacted form.
     pub fn rpc(method: &str, url: &str, source: &TransportError) -> Self {
         let endpoint = redact_url(url);
-        let mut detail = source.to_string();
-        let mut forms = vec![url.to_string()];
-        if let Ok(u) = url::Url::parse(url) {
-            forms.push(u.to_string());
-            forms.extend(u.query().map(str::to_string));
-            if u.path().len() > 1 {
-                forms.push(u.path().to_string());
-            }
-        }
-        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-        for f in forms.iter().filter(|f| !f.is_empty()) {
-            detail = detail.replace(f.as_str(), &endpoint);
-        }
+        let detail = crate::redact::scrub_url(&source.to_string(), url);
         EvmError::Rpc {
             method: method.to_string(),
             endpoint,
@@ -191,22 +179,7 @@ fn is_transient_io(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// An RPC URL reduced to scheme, host and port: paths and queries often hold API keys.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(u) => {
-            let host = u.host_str().unwrap_or("?");
-            let hidden = u.path().len() > 1 || u.query().is_some() || !u.username().is_empty();
-            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
-            format!(
-                "{}://{host}{port}{}",
-                u.scheme(),
-                if hidden { "/…" } else { "" }
-            )
-        }
-        Err(_) => "<invalid url>".to_string(),
-    }
-}
+pub use crate::redact::redact_url;
 
 #[cfg(test)]
 mod tests {

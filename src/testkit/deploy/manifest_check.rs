@@ -66,39 +66,26 @@ pub enum ManifestError {
 /// The chain id and genesis hash of the node behind `provider`. Errors carry the RPC error only
 /// (never the node's URL, which may hold an API key).
 pub async fn node_identity<P: Provider>(provider: &P) -> Result<NodeIdentity, String> {
-    let chain_id = provider
-        .get_chain_id()
-        .await
-        .map_err(|e| format!("eth_chainId: {}", without_urls(&e.to_string())))?;
+    let chain_id = provider.get_chain_id().await.map_err(|e| {
+        format!(
+            "eth_chainId: {}",
+            crate::redact::redact_urls(&e.to_string())
+        )
+    })?;
     let genesis = provider
         .get_block_by_number(BlockNumberOrTag::Number(0))
         .await
-        .map_err(|e| format!("eth_getBlockByNumber(0): {}", without_urls(&e.to_string())))?
+        .map_err(|e| {
+            format!(
+                "eth_getBlockByNumber(0): {}",
+                crate::redact::redact_urls(&e.to_string())
+            )
+        })?
         .ok_or("the node has no block 0")?;
     Ok(NodeIdentity {
         chain_id,
         genesis_hash: genesis.header.hash,
     })
-}
-
-/// `text` with every URL in it reduced to scheme, host and port (the HTTP client's errors name
-/// the URL, whose path or query may hold an API key).
-fn without_urls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let start = rest[..at]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'))
-            .map_or(0, |i| i + 1);
-        let end = rest[at..]
-            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | ',' | '>'))
-            .map_or(rest.len(), |i| at + i);
-        out.push_str(&rest[..start]);
-        out.push_str(&crate::chain::evm::error::redact_url(&rest[start..end]));
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 impl Manifest {
@@ -230,13 +217,13 @@ mod tests {
     #[test]
     fn node_errors_lose_the_urls_secrets() {
         let text = "error sending request for url (https://node.example/v3/SECRETKEY?x=1): refused";
-        let clean = without_urls(text);
+        let clean = crate::redact::redact_urls(text);
         assert!(!clean.contains("SECRETKEY"), "{clean}");
         assert_eq!(
             clean,
             "error sending request for url (https://node.example/…): refused"
         );
-        assert_eq!(without_urls("no url here"), "no url here");
+        assert_eq!(crate::redact::redact_urls("no url here"), "no url here");
     }
 
     #[test]
