@@ -38,9 +38,17 @@ fn added_params(req: &SignRequest<'_>, recv_window_ms: Option<u32>) -> Vec<(Stri
 
 /// totalParams: the query (the request's pairs, then `added`) as sent, then the body bytes.
 pub fn binance_total_params(req: &SignRequest<'_>, added: &[(String, String)]) -> Vec<u8> {
-    let mut all = req.query.to_vec();
-    all.extend_from_slice(added);
-    let mut total = encode_pairs(&all).into_bytes();
+    // The encoding of a list of pairs is the encodings of its parts joined by `&`: no copy of the
+    // request's pairs is needed (this runs for every signed order).
+    let mut total = req.encoded_query();
+    let added = encode_pairs(added);
+    if !added.is_empty() {
+        if !total.is_empty() {
+            total.push('&');
+        }
+        total.push_str(&added);
+    }
+    let mut total = total.into_bytes();
     total.extend_from_slice(req.body);
     total
 }
