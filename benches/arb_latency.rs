@@ -40,7 +40,7 @@ use sluice::cex::http::{Endpoint, prepare_request};
 use sluice::cex::sign::{NonceSource, Signer};
 use sluice::core::{
     Asset, Balance, ClientOrderId, MarketRules, OrderRequest, Pair, Quote, QuoteRequest, Side,
-    Token,
+    Token, TokenId,
 };
 use sluice::strategy::arb::{ArbConfig, Decision, Evaluator};
 use sluice::testkit::arb_toml::StrategyToml;
@@ -207,7 +207,7 @@ fn token(symbol: &str, decimals: u8, address: Address) -> Token {
         symbol: Asset::new(symbol).expect("asset"),
         decimals,
         chain: "anvil".into(),
-        address: Some(address),
+        id: TokenId::Erc20(address),
     }
 }
 

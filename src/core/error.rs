@@ -9,6 +9,8 @@ pub enum CoreError {
         "invalid asset symbol {0:?}: expected 1-20 characters of A-Z, a-z, 0-9, '.', '_' or '/'"
     )]
     InvalidAsset(String),
+    #[error("invalid token id: {0}")]
+    InvalidTokenId(String),
     #[error("invalid pair {0:?}: expected BASE-QUOTE, e.g. ETH-USDT")]
     InvalidPair(String),
     #[error("invalid side {0:?}: expected buy or sell")]

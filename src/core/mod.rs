@@ -12,7 +12,7 @@ pub mod quote;
 pub mod rules;
 pub mod units;
 
-pub use asset::{Asset, Token};
+pub use asset::{Asset, Token, TokenId};
 pub use balance::Balance;
 pub use error::CoreError;
 pub use event::{TxInfo, TxState, VenueEvent};

@@ -6,7 +6,7 @@ use alloy::providers::{DynProvider, Provider};
 
 use super::rpc::{ReadCall, batch_call, decode};
 use crate::amm::AmmError;
-use crate::core::{Balance, Token, from_units};
+use crate::core::{Balance, Token, TokenId, from_units};
 
 use super::abi::IERC20 as IErc20Balance;
 
@@ -19,7 +19,7 @@ pub async fn erc20_balances(
     let block = super::head(provider).await?.number;
     let with_addr: Vec<(&Token, Address)> = tokens
         .iter()
-        .filter_map(|t| t.address.map(|a| (t, a)))
+        .filter_map(|t| t.erc20().map(|a| (t, a)))
         .collect();
     let calls: Vec<ReadCall> = with_addr
         .iter()
@@ -27,7 +27,7 @@ pub async fn erc20_balances(
         .collect();
     let results = batch_call(provider, &calls, block).await?;
     let mut out = Vec::with_capacity(tokens.len());
-    for t in tokens.iter().filter(|t| t.address.is_none()) {
+    for t in tokens.iter().filter(|t| t.id == TokenId::EvmNative) {
         let raw = provider
             .get_balance(account)
             .block_id(block.into())

@@ -60,7 +60,7 @@ pub fn output_token(plan: &SwapPlan) -> Result<Address, AmmError> {
         Side::Sell => &plan.quote,
         Side::Buy => &plan.base,
     };
-    t.address.ok_or_else(|| AmmError::Decode {
+    t.erc20().ok_or_else(|| AmmError::Decode {
         what: "swap plan",
         reason: format!("output token {} has no address", t.symbol),
     })
@@ -117,7 +117,7 @@ fn summed_by<E: SolEvent>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::{Asset, Token};
+    use crate::core::{Asset, Token, TokenId};
     use alloy::primitives::{Bytes, LogData};
 
     fn book() -> TokenBook {
@@ -128,7 +128,7 @@ mod tests {
                 symbol: Asset::new(s).unwrap(),
                 decimals: 18,
                 chain: "anvil".into(),
-                address: Some(Address::repeat_byte(byte)),
+                id: TokenId::Erc20(Address::repeat_byte(byte)),
             });
         }
         b

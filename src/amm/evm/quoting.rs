@@ -166,6 +166,7 @@ pub fn build_quote(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::TokenId;
     use alloy::primitives::Address;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
@@ -232,7 +233,7 @@ mod tests {
             symbol: Asset::new(symbol).unwrap(),
             decimals,
             chain: "anvil".into(),
-            address: Some(Address::ZERO),
+            id: TokenId::Erc20(Address::ZERO),
         }
     }
 

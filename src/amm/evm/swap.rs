@@ -523,7 +523,7 @@ pub(crate) mod venue_parts {
     use crate::amm::AmmError;
     use crate::amm::native::NativeLeg;
     use crate::amm::tokens::TokenBook;
-    use crate::core::{Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, Token};
+    use crate::core::{Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, Token, TokenId};
     use crate::venue::{TxJournal, VenueError, VenueId};
 
     /// Every token of the book plus the native asset (which pays the gas; read with eth_getBalance).
@@ -547,7 +547,7 @@ pub(crate) mod venue_parts {
             symbol: native.clone(),
             decimals: 18,
             chain: id.chain.clone().unwrap_or_default(),
-            address: None,
+            id: TokenId::EvmNative,
         });
         Ok(crate::amm::balances::erc20_balances(provider, account, &list).await?)
     }

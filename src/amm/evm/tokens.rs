@@ -9,7 +9,7 @@ use alloy::providers::DynProvider;
 use super::rpc::{ReadCall, batch_read};
 use crate::amm::AmmError;
 use crate::chain::spec::ChainSpec;
-use crate::core::{Asset, Token};
+use crate::core::{Asset, Token, TokenId};
 use crate::testkit::deploy::Manifest;
 
 use super::abi::IERC20 as IErc20Metadata;
@@ -33,14 +33,10 @@ impl TokenBook {
     /// The spec's EVM tokens; the native asset resolves to `W<native>` when the spec lists it.
     pub fn from_chain_spec(spec: &ChainSpec) -> Self {
         let mut book = Self::new(&spec.name);
+        // Pools hold ERC-20s only: the native coin and anything else are not inserted.
         for t in &spec.tokens {
-            if let (Some(address), Ok(symbol)) = (t.evm_address(), Asset::new(&t.symbol)) {
-                book.insert(Token {
-                    symbol,
-                    decimals: t.decimals,
-                    chain: spec.name.clone(),
-                    address: Some(address),
-                });
+            if let Ok(token) = spec.token_of(t) {
+                book.insert(token);
             }
         }
         book.native_symbol = Some(spec.native.symbol.to_ascii_uppercase());
@@ -55,7 +51,7 @@ impl TokenBook {
                     symbol,
                     decimals: t.decimals,
                     chain: self.chain.clone(),
-                    address: Some(t.address),
+                    id: TokenId::Erc20(t.address),
                 });
             }
         }
@@ -87,7 +83,7 @@ impl TokenBook {
     /// Adds or replaces a token (by symbol). Tokens without an address are ignored: pools hold
     /// ERC-20s only.
     pub fn insert(&mut self, token: Token) {
-        if token.address.is_some() {
+        if token.erc20().is_some() {
             self.by_symbol
                 .insert(token.symbol.as_str().to_string(), token);
         }
@@ -106,7 +102,7 @@ impl TokenBook {
     }
 
     pub fn by_address(&self, address: Address) -> Option<&Token> {
-        self.by_symbol.values().find(|t| t.address == Some(address))
+        self.by_symbol.values().find(|t| t.erc20() == Some(address))
     }
 
     /// The wrapped native token, if known.
@@ -167,7 +163,7 @@ pub async fn fetch_token(
         symbol,
         decimals,
         chain: chain.to_string(),
-        address: Some(address),
+        id: TokenId::Erc20(address),
     })
 }
 
@@ -180,7 +176,7 @@ mod tests {
             symbol: Asset::new(symbol).unwrap(),
             decimals: 18,
             chain: "anvil".into(),
-            address: Some(Address::repeat_byte(byte)),
+            id: TokenId::Erc20(Address::repeat_byte(byte)),
         }
     }
 
@@ -192,7 +188,7 @@ mod tests {
         book.insert(token("USDC", 2));
         assert_eq!(book.by_symbol("eth").unwrap().symbol.as_str(), "WETH");
         assert_eq!(
-            book.by_symbol("usdc").unwrap().address,
+            book.by_symbol("usdc").unwrap().erc20(),
             Some(Address::repeat_byte(2))
         );
         assert!(book.by_symbol("DAI").is_none());

@@ -283,7 +283,7 @@ impl<M: PoolModel> EvmAmmVenue<M> {
             .read()
             .ok()?
             .wrapped_native()
-            .and_then(|t| t.address)
+            .and_then(Token::erc20)
     }
 
     /// Brings the tracked pools to the chain head from their logs (or reloads after a reorg).
@@ -350,7 +350,7 @@ impl<M: PoolModel> EvmAmmVenue<M> {
 /// Both tokens' addresses; the native asset has none and must be given as its wrapped token.
 pub(crate) fn token_addresses(base: &Token, quote: &Token) -> Result<(Address, Address), AmmError> {
     let addr = |t: &Token| {
-        t.address.ok_or_else(|| {
+        t.erc20().ok_or_else(|| {
             AmmError::UnknownToken(format!("{} (native; use its wrapped token)", t.symbol))
         })
     };

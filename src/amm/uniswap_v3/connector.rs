@@ -428,7 +428,7 @@ impl UniswapV3Venue {
             .read()
             .map_err(lock_err)?
             .iter()
-            .filter_map(|t| t.address)
+            .filter_map(Token::erc20)
             .filter(|&t| t != a && t != b)
             .collect())
     }

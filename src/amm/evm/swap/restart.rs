@@ -170,7 +170,7 @@ impl SwapExecutor {
             if receipt.status() {
                 // Amounts are read from the account's ERC-20 transfers; a native ETH leg moves no
                 // token to or from the account and is read from the router's wrapping instead.
-                let amounts = match (base.address, quote.address, receipt.to) {
+                let amounts = match (base.erc20(), quote.erc20(), receipt.to) {
                     (Some(b), Some(q), Some(router)) => {
                         let tokens = match request.side {
                             Side::Sell => (b, q),
