@@ -1,6 +1,7 @@
 //! Chains: specs loaded from `chains/*.toml` (data, one file a chain); code per chain family lives in
 //! submodules (`evm`, `cosmos`).
 
+pub mod deployment;
 pub mod evm;
 pub mod spec;
 

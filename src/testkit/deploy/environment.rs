@@ -251,8 +251,37 @@ mod tests {
         assert_eq!(a.len(), 16);
     }
 
+    /// A manifest with no contracts (zero addresses).
     fn empty_manifest(format: u32) -> Manifest {
-        Manifest::empty_for_tests(format)
+        use crate::chain::deployment::{UniswapV2, UniswapV3};
+        use alloy::primitives::{Address, B256};
+        Manifest {
+            format,
+            chain_id: 31337,
+            genesis_hash: Some(B256::ZERO),
+            deployer: Address::ZERO,
+            block: 0,
+            tokens: Default::default(),
+            uniswap_v2: UniswapV2 {
+                factory: Address::ZERO,
+                router02: Address::ZERO,
+                pair_init_code_hash: B256::ZERO,
+                pairs: vec![],
+            },
+            uniswap_v3: UniswapV3 {
+                factory: Address::ZERO,
+                position_manager: Address::ZERO,
+                swap_router: Address::ZERO,
+                quoter_v2: Address::ZERO,
+                tick_lens: Address::ZERO,
+                pool_init_code_hash: B256::ZERO,
+                pools: vec![],
+            },
+            balancer: None,
+            perp: None,
+            mento: None,
+            hostile_tokens: None,
+        }
     }
 
     #[test]

@@ -8,8 +8,6 @@ pub mod artifacts;
 pub mod balancer;
 pub mod deployer;
 pub mod environment;
-pub mod manifest;
-pub mod manifest_check;
 pub mod mento;
 pub mod perp;
 pub mod test_contracts;
@@ -23,11 +21,13 @@ use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use alloy::providers::ext::AnvilApi;
 
+pub use crate::chain::deployment::{
+    MANIFEST_FORMAT, Manifest, ManifestError, NodeIdentity, TokenInfo, manifest, manifest_check,
+    node_identity,
+};
 pub use artifacts::{Artifact, ArtifactError};
 pub use deployer::{DeployError, Deployer};
 pub use environment::{LocalEnv, Snapshot};
-pub use manifest::{MANIFEST_FORMAT, Manifest, TokenInfo};
-pub use manifest_check::{ManifestError, NodeIdentity, node_identity};
 
 use crate::testkit::anvil::{Anvil, dev_addresses};
 use tokens::units;

@@ -11,7 +11,8 @@ use std::time::SystemTime;
 use alloy::primitives::{Address, U256};
 use alloy::sol;
 use alloy::sol_types::SolValue;
-use serde::{Deserialize, Serialize};
+
+pub use crate::chain::deployment::HostileTokens;
 
 use super::artifacts::{Artifact, project_root};
 use super::deployer::{DeployError, Deployer};
@@ -40,19 +41,6 @@ sol! {
     interface IMintable {
         function mint(address to, uint256 value) external returns (bool);
     }
-}
-
-/// The hostile tokens deployed in the environment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostileTokens {
-    /// Burns [`FEE_ON_TRANSFER_BPS`] of every transfer (18 decimals).
-    pub fee_on_transfer: Address,
-    /// USDT-like: no bool from transfer/transferFrom/approve; approve must go through zero (6 decimals).
-    pub no_bool: Address,
-    /// Every transfer and approve reverts with a reason (18 decimals).
-    pub reverting: Address,
-    /// 2 decimals.
-    pub two_decimals: Address,
 }
 
 /// The build output of `contract` in `source`, relative to the project root.

@@ -162,7 +162,7 @@ mod tests {
     use super::*;
 
     fn manifest(chain_id: u64, genesis: Option<B256>) -> Manifest {
-        let mut m = Manifest::empty_for_tests(super::super::MANIFEST_FORMAT);
+        let mut m = Manifest::empty_for_tests(super::super::manifest::MANIFEST_FORMAT);
         m.chain_id = chain_id;
         m.genesis_hash = genesis;
         m

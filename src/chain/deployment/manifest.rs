@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use alloy::primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 
-pub use super::test_contracts::HostileTokens;
-
 /// Bumped when the manifest's shape changes (3: the genesis hash of the chain it was deployed on).
 pub const MANIFEST_FORMAT: u32 = 3;
 
@@ -167,6 +165,19 @@ pub struct MentoExchange {
     pub asset1: Address,
     /// The oracle rate feed id.
     pub rate_feed: Address,
+}
+
+/// The hostile tokens deployed in the environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostileTokens {
+    /// Burns 1 % of every transfer (18 decimals).
+    pub fee_on_transfer: Address,
+    /// USDT-like: no bool from transfer/transferFrom/approve; approve must go through zero (6 decimals).
+    pub no_bool: Address,
+    /// Every transfer and approve reverts with a reason (18 decimals).
+    pub reverting: Address,
+    /// 2 decimals.
+    pub two_decimals: Address,
 }
 
 impl Manifest {
