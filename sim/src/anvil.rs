@@ -4,8 +4,8 @@
 //! shown: `Debug` and anvil's stderr quoted in errors show it redacted.
 //!
 //! ```no_run
-//! # async fn f() -> Result<(), sluice::testkit::anvil::AnvilError> {
-//! use sluice::testkit::anvil::{Anvil, AnvilOptions};
+//! # async fn f() -> Result<(), crate::anvil::AnvilError> {
+//! use crate::anvil::{Anvil, AnvilOptions};
 //! let node = Anvil::spawn(AnvilOptions::default()).await?;
 //! let provider = node.provider(); // signs with the ten dev accounts
 //! # Ok(()) }
@@ -24,8 +24,8 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::transports::TransportError;
 use url::Url;
 
-use crate::cex::stream::scrub_url;
-use crate::chain::evm::error::redact_url;
+use sluice::cex::stream::scrub_url;
+use sluice::chain::evm::error::redact_url;
 
 pub use accounts::{DEV_MNEMONIC, dev_addresses, dev_signer, dev_signers, dev_wallet};
 
@@ -195,11 +195,11 @@ impl std::fmt::Debug for Anvil {
 }
 
 impl Anvil {
-    /// The anvil binary: `$SLUICE_ANVIL` if set, else the pinned npm binary under the crate root.
+    /// The anvil binary: `$SLUICE_ANVIL` if set, else the pinned npm binary under the workspace root.
     pub fn binary() -> Result<PathBuf, AnvilError> {
         let path = match std::env::var_os(ANVIL_ENV) {
             Some(p) => PathBuf::from(p),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join(PINNED_ANVIL),
+            None => crate::deploy::artifacts::workspace_root().join(PINNED_ANVIL),
         };
         if path.is_file() {
             Ok(path)

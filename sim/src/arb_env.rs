@@ -31,29 +31,29 @@ use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::amm::AmmError;
-use crate::amm::tokens::TokenBook;
-use crate::amm::uniswap_v3::abi::ISwapRouter;
-use crate::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
-use crate::cex::CexError;
-use crate::cex::auth::ApiCredentials;
-use crate::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
-use crate::chain::ChainSpecs;
-use crate::chain::evm::{
+use crate::anvil::DEV_MNEMONIC;
+use crate::binance_mock::{MockBinance, MockConfig, MockError, OrderView};
+use crate::deploy::tokens::{self, IERC20};
+use crate::deploy::{DeployError, Deployer, LocalEnv};
+use sluice::amm::AmmError;
+use sluice::amm::tokens::TokenBook;
+use sluice::amm::uniswap_v3::abi::ISwapRouter;
+use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
+use sluice::cex::CexError;
+use sluice::cex::auth::ApiCredentials;
+use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
+use sluice::chain::ChainSpecs;
+use sluice::chain::evm::{
     ApprovalPolicy, Erc20, EvmClient, EvmError, NonceManager, TrackerConfig, TxTracker,
 };
-use crate::core::{
+use sluice::core::{
     Asset, ClientOrderId, OrderRequest, OrderType, Pair, Side, TimeInForce, from_units,
     to_units_exact,
 };
-use crate::store::{Journal, RunKind, StoreError};
-use crate::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
-use crate::testkit::anvil::DEV_MNEMONIC;
-use crate::testkit::binance_mock::{MockBinance, MockConfig, MockError, OrderView};
-use crate::testkit::deploy::tokens::{self, IERC20};
-use crate::testkit::deploy::{DeployError, Deployer, LocalEnv};
-use crate::venue::{Venue, VenueError};
-use crate::wallet::{Mnemonic, SecretString, UnlockedWallet};
+use sluice::store::{Journal, RunKind, StoreError};
+use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
+use sluice::venue::{Venue, VenueError};
+use sluice::wallet::{Mnemonic, SecretString, UnlockedWallet};
 
 /// The exchange's symbol and pair in this environment.
 pub const EXCHANGE_SYMBOL: &str = "ETHUSDT";
@@ -275,7 +275,7 @@ impl ArbEnv {
         let binance = BinanceSpot::new(cfg, Some(creds))?;
         let eth_usdt: Pair = "ETH-USDT"
             .parse()
-            .map_err(|e: crate::core::CoreError| ArbEnvError::Strategy(e.to_string()))?;
+            .map_err(|e: sluice::core::CoreError| ArbEnvError::Strategy(e.to_string()))?;
         binance.watch_book(&eth_usdt).await?;
         binance.start_user_stream().await?;
         let reconciler = binance.spawn_reconciler(options.reconcile_interval);
@@ -350,9 +350,12 @@ impl ArbEnv {
         label: &str,
         kind: RunKind,
     ) -> Result<(ArbRunner, mpsc::UnboundedReceiver<ArbEvent>), ArbEnvError> {
-        let cfg: ArbConfig = config_text
-            .parse()
-            .map_err(|e: crate::strategy::arb::ConfigError| ArbEnvError::Strategy(e.to_string()))?;
+        let cfg: ArbConfig =
+            config_text
+                .parse()
+                .map_err(|e: sluice::strategy::arb::ConfigError| {
+                    ArbEnvError::Strategy(e.to_string())
+                })?;
         let (tx, rx) = mpsc::unbounded_channel();
         let runner = ArbRunner::new_of_kind(
             self.venues(),
@@ -450,7 +453,7 @@ impl ArbEnv {
         let taker = BinanceSpot::new(cfg, Some(ApiCredentials::new(key, secret).map_err(setup)?))?;
         let pair: Pair = "ETH-USDT"
             .parse()
-            .map_err(|e: crate::core::CoreError| setup(e))?;
+            .map_err(|e: sluice::core::CoreError| setup(e))?;
         taker
             .submit(OrderRequest {
                 client_id: ClientOrderId::generate("taker"),
@@ -601,7 +604,7 @@ impl Drop for ArbEnv {
 }
 
 fn dev_address(index: usize) -> Result<Address, ArbEnvError> {
-    crate::testkit::anvil::dev_signer(index)
+    crate::anvil::dev_signer(index)
         .map(|s| s.address())
         .ok_or_else(|| setup(format!("no dev account {index}")))
 }

@@ -111,8 +111,8 @@ same_as = "USDT"
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::arb::{ArbConfig, ExecutionMode, GasPricing};
     use rust_decimal_macros::dec;
+    use sluice::strategy::arb::{ArbConfig, ExecutionMode, GasPricing};
 
     #[test]
     fn every_knob_reaches_the_config() {

@@ -19,15 +19,15 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::core::Balance;
-use crate::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
-use crate::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
-use crate::testkit::arb_env::{ArbEnv, ArbEnvError, ArbEnvOptions, SIMULATED_EXCHANGE};
-use crate::testkit::arb_toml::StrategyToml;
-use crate::venue::Venue;
+use crate::arb_env::{ArbEnv, ArbEnvError, ArbEnvOptions, SIMULATED_EXCHANGE};
+use crate::arb_toml::StrategyToml;
+use sluice::core::Balance;
+use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
+use sluice::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
+use sluice::venue::Venue;
 
 /// The mnemonic of anvil's dev accounts (public; never for real funds).
-pub use crate::testkit::anvil::DEV_MNEMONIC;
+pub use crate::anvil::DEV_MNEMONIC;
 
 /// How the demo runs.
 #[derive(Debug, Clone)]
@@ -179,7 +179,7 @@ pub async fn run(
     let text = config_text(&options);
     let arb: ArbConfig = text
         .parse()
-        .map_err(|e: crate::strategy::arb::ConfigError| DemoError::Strategy(e.to_string()))?;
+        .map_err(|e: sluice::strategy::arb::ConfigError| DemoError::Strategy(e.to_string()))?;
     let min_profit = arb.min_profit_pct;
     let journal = Journal::open(&journal_file)?;
     let (runner, mut rx) = env
@@ -251,8 +251,8 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::arb_env::SIMULATED_CHAIN;
-    use crate::venue::VenueId;
+    use crate::arb_env::SIMULATED_CHAIN;
+    use sluice::venue::VenueId;
 
     #[test]
     fn the_demo_trades_and_journals_only_simulated_venues() {

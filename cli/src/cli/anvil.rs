@@ -10,10 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sluice::chain::evm::error::redact_url;
-use sluice::testkit::anvil::{Anvil, AnvilOptions};
-use sluice::testkit::deploy::{
-    LocalEnv, Manifest, Snapshot, deploy_all, environment, node_identity,
-};
+use sluice_sim::anvil::{Anvil, AnvilOptions};
+use sluice_sim::deploy::{LocalEnv, Manifest, Snapshot, deploy_all, environment, node_identity};
 
 use super::{CliError, Context, Table, print_json};
 
@@ -230,7 +228,7 @@ fn print_text(r: &UpReport<'_>) -> Result<(), CliError> {
     }
     println!(
         "dev accounts: mnemonic \"{}\"",
-        sluice::testkit::anvil::DEV_MNEMONIC
+        sluice_sim::anvil::DEV_MNEMONIC
     );
     println!("press Ctrl-C to stop");
     Ok(())

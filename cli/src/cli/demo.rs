@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use sluice::strategy::arb::ArbEvent;
-use sluice::testkit::demo::{self, DemoOptions};
+use sluice_sim::demo::{self, DemoOptions};
 
 use super::{CliError, Context, Table, print_json};
 

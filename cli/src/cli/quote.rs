@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use sluice::core::{Pair, QuoteRequest, Side};
-use sluice::testkit::deploy::environment::{Snapshot, cache_dir};
 use sluice::venue::{Access, ConnectError, Venue, VenueId};
+use sluice_sim::deploy::environment::{Snapshot, cache_dir};
 
 use super::connect::{COMMAND_LINE, FlagTable, venue_id};
 use super::{CliError, Context, Table, print_json};

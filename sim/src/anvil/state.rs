@@ -100,7 +100,7 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), AnvilError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::anvil::{AnvilOptions, dev_addresses};
+    use crate::anvil::{AnvilOptions, dev_addresses};
     use alloy::primitives::U256;
 
     #[tokio::test]

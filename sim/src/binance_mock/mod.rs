@@ -5,9 +5,9 @@
 //! # Starting it
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), sluice::testkit::binance_mock::MockError> {
+//! # async fn demo() -> Result<(), crate::binance_mock::MockError> {
 //! use rust_decimal_macros::dec;
-//! use sluice::testkit::binance_mock::MockBinance;
+//! use crate::binance_mock::MockBinance;
 //!
 //! let mock = MockBinance::start().await?;            // or MockBinance::start_with(MockConfig { .. })
 //! mock.seed_book("BTCUSDT", dec!(100), 10, 1, dec!(1))?; // market-maker liquidity

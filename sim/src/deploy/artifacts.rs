@@ -31,12 +31,20 @@ pub enum ArtifactError {
     Unlinked { path: PathBuf, placeholder: String },
 }
 
-/// The project root: `$SLUICE_ROOT`, else the crate root.
+/// The project root: `$SLUICE_ROOT`, else the workspace root (the parent of this crate's folder).
 pub fn project_root() -> PathBuf {
     match std::env::var_os(ROOT_ENV) {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        None => workspace_root(),
     }
+}
+
+/// The workspace root: `sim/` is one of its members.
+pub fn workspace_root() -> PathBuf {
+    let crate_root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_root
+        .parent()
+        .map_or_else(|| crate_root.to_path_buf(), Path::to_path_buf)
 }
 
 /// One contract's creation code, as hex without `0x` (so placeholders can still be replaced).

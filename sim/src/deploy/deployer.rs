@@ -16,7 +16,7 @@ pub enum DeployError {
     #[error(transparent)]
     Artifact(#[from] ArtifactError),
     #[error(transparent)]
-    Anvil(#[from] crate::testkit::anvil::AnvilError),
+    Anvil(#[from] crate::anvil::AnvilError),
     #[error("{what}: RPC failed: {source}")]
     Rpc {
         what: String,

@@ -16,7 +16,7 @@ use super::deployer::DeployError;
 use super::manifest::{MANIFEST_FORMAT, Manifest};
 use super::test_contracts::{self, CONTRACTS};
 use super::{DEPLOY_CODE_VERSION, deploy_all};
-use crate::testkit::anvil::{Anvil, AnvilOptions};
+use crate::anvil::{Anvil, AnvilOptions};
 
 /// Runtime code size limit of the node the deployment runs on: Perp v1's ClearingHouse (25 386 B) is
 /// above EIP-170's 24 576 B.
@@ -253,8 +253,8 @@ mod tests {
 
     /// A manifest with no contracts (zero addresses).
     fn empty_manifest(format: u32) -> Manifest {
-        use crate::chain::deployment::{UniswapV2, UniswapV3};
         use alloy::primitives::{Address, B256};
+        use sluice::chain::deployment::{UniswapV2, UniswapV3};
         Manifest {
             format,
             chain_id: 31337,

@@ -21,15 +21,15 @@ use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use alloy::providers::ext::AnvilApi;
 
-pub use crate::chain::deployment::{
-    MANIFEST_FORMAT, Manifest, ManifestError, NodeIdentity, TokenInfo, manifest, manifest_check,
-    node_identity,
-};
 pub use artifacts::{Artifact, ArtifactError};
 pub use deployer::{DeployError, Deployer};
 pub use environment::{LocalEnv, Snapshot};
+pub use sluice::chain::deployment::{
+    MANIFEST_FORMAT, Manifest, ManifestError, NodeIdentity, TokenInfo, manifest, manifest_check,
+    node_identity,
+};
 
-use crate::testkit::anvil::{Anvil, dev_addresses};
+use crate::anvil::{Anvil, dev_addresses};
 use tokens::units;
 
 /// Bumped whenever the deployment code changes what gets deployed, so cached snapshots are rebuilt.

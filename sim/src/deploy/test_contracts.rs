@@ -12,7 +12,7 @@ use alloy::primitives::{Address, U256};
 use alloy::sol;
 use alloy::sol_types::SolValue;
 
-pub use crate::chain::deployment::HostileTokens;
+pub use sluice::chain::deployment::HostileTokens;
 
 use super::artifacts::{Artifact, project_root};
 use super::deployer::{DeployError, Deployer};
