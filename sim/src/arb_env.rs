@@ -32,9 +32,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::anvil::DEV_MNEMONIC;
-use crate::binance_mock::{MockBinance, MockConfig, MockError, OrderView};
 use crate::deploy::tokens::{self, IERC20};
 use crate::deploy::{DeployError, Deployer, LocalEnv};
+use crate::exchange::dialects::binance::{MockBinance, MockConfig, MockError, OrderView};
 use sluice::amm::AmmError;
 use sluice::amm::tokens::TokenBook;
 use sluice::amm::uniswap_v3::abi::ISwapRouter;

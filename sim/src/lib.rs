@@ -1,10 +1,12 @@
-//! Test and demo infrastructure that ships in the binary (`sluice demo` and `sluice anvil` use it): a local
-//! anvil harness with the real protocols deployed (`anvil`, `deploy`), and in-process mock exchange servers
-//! that speak the exchanges' documented protocols on 127.0.0.1 (`binance_mock`).
+//! sluice's simulators, a workspace member the library never depends on (the `sluice` binary uses it
+//! for `demo` and `anvil up`; tests and benches use it): a local anvil harness with the real protocols
+//! deployed (`anvil`, `deploy`), the exchange simulator (`exchange`: a venue-neutral engine and one
+//! dialect per exchange, on 127.0.0.1), and the demo and arbitrage test environments (`demo`,
+//! `arb_env`, `arb_toml`).
 
 pub mod anvil;
 pub mod arb_env;
 pub mod arb_toml;
-pub mod binance_mock;
 pub mod demo;
 pub mod deploy;
+pub mod exchange;

@@ -40,8 +40,8 @@ use sluice::core::{OrderState, TxState, from_units};
 use sluice::store::{Journal, canonical_positions, describe_positions};
 use sluice_sim::anvil::{AnvilOptions, dev_addresses};
 use sluice_sim::arb_toml::StrategyToml;
-use sluice_sim::binance_mock::MockBinance;
 use sluice_sim::deploy::LocalEnv;
+use sluice_sim::exchange::dialects::binance::MockBinance;
 
 const PASSWORD: &str = "crash test password";
 const MNEMONIC: &str = "test test test test test test test test test test test junk";

@@ -19,7 +19,7 @@ use sluice::store::{AssetFlow, Journal, JournalOrder};
 use sluice::strategy::arb::{ArbEvent, DirectionEdge, RunOutcome, RunSummary};
 use sluice_sim::arb_env::{ArbEnv, ArbEnvOptions, Holdings};
 use sluice_sim::arb_toml::StrategyToml;
-use sluice_sim::binance_mock::HttpFault;
+use sluice_sim::exchange::dialects::binance::HttpFault;
 use tokio::sync::{mpsc, watch};
 
 use crate::cli_support::arb_env;

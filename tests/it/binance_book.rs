@@ -11,7 +11,7 @@ use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use sluice::cex::exchanges::binance_book::LiveBook;
 use sluice::core::{Pair, QuoteRequest, Side, VenueEvent};
 use sluice::{Venue, VenueError};
-use sluice_sim::binance_mock::{BookSnapshot, MockBinance};
+use sluice_sim::exchange::dialects::binance::{BookSnapshot, MockBinance};
 
 fn config(mock: &MockBinance) -> BinanceConfig {
     BinanceConfig {

@@ -17,7 +17,7 @@ use sluice::cex::sign::{SignRequest, Signer};
 use sluice::cex::{CexError, RateLimiter};
 use sluice::core::{Pair, QuoteRequest, Side};
 use sluice::{Venue, VenueError};
-use sluice_sim::binance_mock::{
+use sluice_sim::exchange::dialects::binance::{
     HttpFault, MockBinance, hmac_sha256_hex, split_signature, verify_hmac_hex,
 };
 

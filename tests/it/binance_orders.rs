@@ -14,7 +14,7 @@ use sluice::core::{
     ClientOrderId, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce, VenueEvent,
 };
 use sluice::{Venue, VenueError};
-use sluice_sim::binance_mock::{HttpFault, MockBinance};
+use sluice_sim::exchange::dialects::binance::{HttpFault, MockBinance};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub(crate) fn config(mock: &MockBinance) -> BinanceConfig {

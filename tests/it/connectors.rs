@@ -21,8 +21,8 @@ use sluice::core::{
 use sluice::venue::connector::FixedPassword;
 use sluice::venue::{ConnectContext, ConnectError, EventReceiver, Execution, Venue, VenueId};
 use sluice::wallet::{PrivateKey, ScryptParams, SecretString, UnlockedWallet, WalletStore};
-use sluice_sim::binance_mock::MockBinance;
 use sluice_sim::deploy::LocalEnv;
+use sluice_sim::exchange::dialects::binance::MockBinance;
 
 const PASSWORD: &str = "connector test password";
 

@@ -20,7 +20,7 @@ use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use sluice::cex::exchanges::binance_listen_key::keep_alive;
 use sluice::cex::http::ApiRequest;
 use sluice::{Venue, VenueError};
-use sluice_sim::binance_mock::{HttpFault, MockBinance};
+use sluice_sim::exchange::dialects::binance::{HttpFault, MockBinance};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;

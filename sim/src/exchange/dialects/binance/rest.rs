@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use super::auth;
 use super::error::ApiError;
 use super::params::Params;
-use super::publish::snapshot_levels_json;
 use super::shared::{HttpFault, Shared};
+use crate::exchange::engine::publish::snapshot_levels_json;
 
 /// Path of the legacy listenKey endpoints.
 const LISTEN_KEY_PATH: &str = "/api/v3/userDataStream";

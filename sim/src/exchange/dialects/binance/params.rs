@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::error::ApiError;
-use super::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
+use crate::exchange::engine::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
 
 /// Most decimals a price or quantity may carry.
 const MAX_DECIMALS: u32 = 8;

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use super::error::ApiError;
 use super::spec::RateLimits;
+use crate::exchange::dialects::binance::error::ApiError;
 
 const MINUTE_MS: u64 = 60_000;
 const FIVE_MINUTES_MS: u64 = 300_000;

@@ -16,11 +16,11 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::account::AccountKey;
 use super::auth;
 use super::error::ApiError;
 use super::listen_key::WsApiUserStream;
 use super::shared::Shared;
+use crate::exchange::engine::account::AccountKey;
 
 /// Weight of the user-data-stream and session methods.
 const METHOD_WEIGHT: u64 = 2;

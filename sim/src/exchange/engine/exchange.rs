@@ -11,12 +11,12 @@ use serde_json::Value;
 
 use super::account::Account;
 use super::book::Book;
-use super::error::ApiError;
 use super::order::{
     Execution, NewOrder, Order, OrderStatus, OrderType, Side, TimeInForce, Trade, execution_report,
 };
 use super::publish::Publisher;
 use super::spec::SymbolSpec;
+use crate::exchange::dialects::binance::error::ApiError;
 
 /// Index of the market-maker account that seeds and moves the books.
 pub const MARKET_MAKER: usize = 0;

@@ -5,9 +5,9 @@
 //! # Starting it
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), crate::binance_mock::MockError> {
+//! # async fn demo() -> Result<(), crate::exchange::dialects::binance::MockError> {
 //! use rust_decimal_macros::dec;
-//! use crate::binance_mock::MockBinance;
+//! use crate::exchange::dialects::binance::MockBinance;
 //!
 //! let mock = MockBinance::start().await?;            // or MockBinance::start_with(MockConfig { .. })
 //! mock.seed_book("BTCUSDT", dec!(100), 10, 1, dec!(1))?; // market-maker liquidity
@@ -127,37 +127,25 @@
 //! - clock: [`MockBinance::set_clock_offset_ms`], [`MockBinance::server_time_ms`];
 //! - lifecycle: [`MockBinance::stop`], [`MockBinance::restart`] (same ports, same state).
 
-mod account;
-mod auth;
-mod book;
-mod error;
-mod exchange;
+pub(crate) mod auth;
+pub(crate) mod error;
 mod listen_key;
 mod market_ws;
-mod matching;
-mod order;
 mod params;
-mod publish;
-mod random;
-mod rate_limit;
 mod rest;
 mod shared;
-mod spec;
 mod ws;
 mod ws_api;
 
-#[cfg(test)]
-mod engine_tests;
-
 pub mod handle;
 
-pub use account::Balance;
+pub use crate::exchange::engine::account::Balance;
+pub use crate::exchange::engine::book::PriceLevel;
+pub use crate::exchange::engine::spec::{NotionalFilter, RateLimits, SymbolSpec, default_symbols};
 pub use auth::{hmac_sha256_hex, split_signature, verify_hmac_hex, ws_api_payload};
-pub use book::PriceLevel;
 pub use error::ApiError;
 pub use handle::{
     AccountId, BookSnapshot, MockBinance, MockConfig, MockError, OrderView, TradeView,
 };
 pub use listen_key::{ListenKeyCounts, UserStreams, WsApiUserStream};
 pub use shared::HttpFault;
-pub use spec::{NotionalFilter, RateLimits, SymbolSpec, default_symbols};

@@ -13,8 +13,8 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::publish::{MarketMsg, StreamKind};
 use super::shared::Shared;
+use crate::exchange::engine::publish::{MarketMsg, StreamKind};
 
 /// A parsed stream name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,9 +29,11 @@ impl AccountKey {
     /// (base64) signature arrives percent-encoded.
     pub fn verify(&self, payload: &[u8], signature: &str, url_encoded: bool) -> bool {
         match self {
-            AccountKey::Hmac(secret) => {
-                super::auth::verify_hmac_hex(secret.as_bytes(), payload, signature)
-            }
+            AccountKey::Hmac(secret) => crate::exchange::dialects::binance::auth::verify_hmac_hex(
+                secret.as_bytes(),
+                payload,
+                signature,
+            ),
             AccountKey::Ed25519(key) => {
                 let decoded = if url_encoded {
                     url::form_urlencoded::parse(format!("s={signature}").as_bytes())
@@ -41,7 +43,9 @@ impl AccountKey {
                 } else {
                     signature.to_string()
                 };
-                super::auth::verify_ed25519_base64(key, payload, &decoded)
+                crate::exchange::dialects::binance::auth::verify_ed25519_base64(
+                    key, payload, &decoded,
+                )
             }
         }
     }

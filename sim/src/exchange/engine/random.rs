@@ -6,9 +6,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
-use super::error::ApiError;
 use super::exchange::{Exchange, MARKET_MAKER};
 use super::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
+use crate::exchange::dialects::binance::error::ApiError;
 
 /// Half-width, in ticks, of the band around the mid where random orders are placed.
 const BAND_TICKS: u64 = 40;

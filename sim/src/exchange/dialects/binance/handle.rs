@@ -1,5 +1,5 @@
 //! The test-facing handle of the mock Binance: start/stop, URLs, credentials, and the controls
-//! (liquidity, balances, inspection, faults). See the module doc of `binance_mock` for the list.
+//! (liquidity, balances, inspection, faults). See the module doc of this dialect (`dialects::binance`) for the list.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -18,17 +18,17 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
-use super::account::{Account, AccountKey, Balance};
-use super::book::PriceLevel;
 use super::error::ApiError;
-use super::exchange::{Exchange, MARKET_MAKER};
 use super::listen_key::{ListenKeyCounts, UserStreams};
-use super::order::OrderStatus;
-use super::random::{RandomUpdater, seed_book};
-use super::rate_limit::RateLimiter;
 use super::shared::{HttpFault, Shared, lock};
-use super::spec::{RateLimits, SymbolSpec, default_symbols};
 use super::{rest, ws};
+use crate::exchange::engine::account::{Account, AccountKey, Balance};
+use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
+use crate::exchange::engine::order::OrderStatus;
+use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::rate_limit::RateLimiter;
+use crate::exchange::engine::spec::{RateLimits, SymbolSpec, default_symbols};
 
 /// Balance the market maker holds of every asset.
 const MARKET_MAKER_FUNDS: Decimal = dec!(1000000000000);
@@ -155,7 +155,7 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    fn of(o: &super::order::Order) -> Self {
+    fn of(o: &crate::exchange::engine::order::Order) -> Self {
         Self {
             order_id: o.id,
             client_order_id: o.client_order_id.clone(),

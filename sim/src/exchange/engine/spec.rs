@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
 
-use super::error::ApiError;
+use crate::exchange::dialects::binance::error::ApiError;
 
 /// Which notional filter a symbol publishes (Binance lists `NOTIONAL` today; `MIN_NOTIONAL` is the
 /// older form some symbols and clients still use).

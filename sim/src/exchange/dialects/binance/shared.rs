@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
-use super::exchange::Exchange;
 use super::listen_key::{ListenKeys, UserStreams};
-use super::rate_limit::RateLimiter;
+use crate::exchange::engine::exchange::Exchange;
+use crate::exchange::engine::rate_limit::RateLimiter;
 
 /// An HTTP fault served instead of the next REST response.
 #[derive(Debug, Clone, PartialEq, Eq)]
