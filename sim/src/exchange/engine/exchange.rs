@@ -11,21 +11,18 @@ use serde_json::Value;
 
 use super::account::Account;
 use super::book::Book;
+use super::error::{EngineError, Filter, Operation};
 use super::order::{
     Execution, NewOrder, Order, OrderStatus, OrderType, Side, TimeInForce, Trade, execution_report,
 };
 use super::publish::Publisher;
 use super::spec::SymbolSpec;
-use crate::exchange::dialects::binance::error::ApiError;
 
 /// Index of the market-maker account that seeds and moves the books.
 pub const MARKET_MAKER: usize = 0;
 
 /// First update id of every book.
 const FIRST_UPDATE_ID: u64 = 1_000;
-
-const MSG_INSUFFICIENT: &str = "Account has insufficient balance for requested action.";
-const MSG_UNKNOWN_ORDER: &str = "Unknown order sent.";
 
 /// The whole exchange state.
 #[derive(Debug)]
@@ -102,12 +99,12 @@ impl Exchange {
     }
 
     /// The spec of a symbol, or -1121.
-    pub fn spec(&self, symbol: &str) -> Result<&SymbolSpec, ApiError> {
-        self.specs.get(symbol).ok_or_else(ApiError::invalid_symbol)
+    pub fn spec(&self, symbol: &str) -> Result<&SymbolSpec, EngineError> {
+        self.specs.get(symbol).ok_or(EngineError::UnknownSymbol)
     }
 
     /// A symbol's entry in `exchangeInfo`, with its listed tick size if one was set.
-    pub fn listed_spec_json(&self, symbol: &str) -> Result<serde_json::Value, ApiError> {
+    pub fn listed_spec_json(&self, symbol: &str) -> Result<serde_json::Value, EngineError> {
         let spec = self.spec(symbol)?;
         Ok(match self.listed_tick_sizes.get(symbol) {
             Some(tick) => SymbolSpec {
@@ -122,7 +119,7 @@ impl Exchange {
     /// Changes a symbol's tick size to `tick`, which must divide the current one (a finer grid,
     /// as when Binance lowers tick sizes): resting orders keep their prices, re-keyed on the new
     /// ticks. PRICE_FILTER enforces the new size from now on.
-    pub fn set_tick_size(&mut self, symbol: &str, tick: Decimal) -> Result<(), ApiError> {
+    pub fn set_tick_size(&mut self, symbol: &str, tick: Decimal) -> Result<(), EngineError> {
         let old = self.spec(symbol)?.tick_size;
         let factor = if tick > Decimal::ZERO {
             old.checked_div(tick)
@@ -133,7 +130,7 @@ impl Exchange {
             .filter(|f| f.fract().is_zero())
             .and_then(|f| u64::try_from(f).ok())
         else {
-            return Err(ApiError::invalid_parameter("tickSize"));
+            return Err(EngineError::BadTickSize);
         };
         if let Some(book) = self.books.get_mut(symbol) {
             book.retick(tick, factor);
@@ -220,7 +217,7 @@ impl Exchange {
         req: NewOrder,
         now: u64,
         count_unfilled: bool,
-    ) -> Result<(Value, u64), ApiError> {
+    ) -> Result<(Value, u64), EngineError> {
         let spec = self.spec(&req.symbol)?.clone();
         if let Some(p) = req.price {
             spec.check_price(p)?;
@@ -238,7 +235,7 @@ impl Exchange {
                 }
             }
             (OrderType::Market, _, None, Some(quote)) if quote < spec.min_notional => {
-                return Err(ApiError::filter_failure(notional_name(&spec)));
+                return Err(notional_failure(&spec));
             }
             _ => {}
         }
@@ -252,25 +249,20 @@ impl Exchange {
             .and_then(|id| self.orders.get(id))
             .is_some_and(|o| o.status.is_open());
         if duplicate {
-            return Err(ApiError::new_order_rejected("Duplicate order sent."));
+            return Err(EngineError::DuplicateClientId);
         }
         let book = self
             .books
             .get(&req.symbol)
-            .ok_or_else(ApiError::invalid_symbol)?;
+            .ok_or(EngineError::UnknownSymbol)?;
         let limit_ticks = match req.price {
-            Some(p) => Some(
-                book.ticks(p)
-                    .ok_or_else(|| ApiError::filter_failure("PRICE_FILTER"))?,
-            ),
+            Some(p) => Some(book.ticks(p).ok_or(EngineError::Filter(Filter::Price))?),
             None => None,
         };
         if req.order_type == OrderType::LimitMaker
             && book.best_maker(req.side, limit_ticks).is_some()
         {
-            return Err(ApiError::new_order_rejected(
-                "Order would immediately match and take.",
-            ));
+            return Err(EngineError::WouldTake);
         }
         let levels = book.crossing_levels(req.side, limit_ticks);
         let prices: Vec<(Decimal, Decimal)> =
@@ -278,7 +270,7 @@ impl Exchange {
         let qty = match (req.quantity, req.quote_order_qty) {
             (Some(q), _) => q,
             (None, Some(quote)) => quote_qty_to_base(&spec, &prices, quote)?,
-            (None, None) => return Err(ApiError::one_of("quantity", "quoteOrderQty")),
+            (None, None) => return Err(EngineError::NoQuantity),
         };
         let (fillable, fill_cost) = simulate(&prices, qty);
         let (lock_asset, need) = match (req.side, req.order_type) {
@@ -292,9 +284,9 @@ impl Exchange {
         let acct = self
             .accounts
             .get_mut(account)
-            .ok_or_else(ApiError::rejected_api_key)?;
+            .ok_or(EngineError::UnknownAccount)?;
         if acct.free(&lock_asset) < need {
-            return Err(ApiError::new_order_rejected(MSG_INSUFFICIENT));
+            return Err(EngineError::InsufficientBalance);
         }
         let bal = acct.balance_mut(&lock_asset);
         bal.free -= need;
@@ -360,7 +352,7 @@ impl Exchange {
         let order = self
             .orders
             .get(&id)
-            .ok_or_else(|| ApiError::new_order_rejected(MSG_UNKNOWN_ORDER))?;
+            .ok_or(EngineError::UnknownOrder(Operation::Place))?;
         Ok((order.new_order_response(req.resp_type, now, &fills), id))
     }
 
@@ -397,12 +389,12 @@ impl Exchange {
         client_id: Option<&str>,
         new_client_id: Option<String>,
         now: u64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Value, EngineError> {
         self.spec(symbol)?;
         let id = self
             .find_order(account, symbol, order_id, client_id)
             .filter(|id| self.orders.get(id).is_some_and(|o| o.status.is_open()))
-            .ok_or_else(|| ApiError::cancel_rejected(MSG_UNKNOWN_ORDER))?;
+            .ok_or(EngineError::UnknownOrder(Operation::Cancel))?;
         let cancel_id = match new_client_id {
             Some(c) => c,
             None => self.generated_client_id(),
@@ -411,7 +403,7 @@ impl Exchange {
         let o = self
             .orders
             .get(&id)
-            .ok_or_else(|| ApiError::cancel_rejected(MSG_UNKNOWN_ORDER))?;
+            .ok_or(EngineError::UnknownOrder(Operation::Cancel))?;
         Ok(o.cancel_json(&cancel_id, now))
     }
 
@@ -421,7 +413,7 @@ impl Exchange {
         account: usize,
         symbol: &str,
         now: u64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Value, EngineError> {
         self.spec(symbol)?;
         let ids: Vec<u64> = self
             .open_orders(account, Some(symbol))
@@ -429,7 +421,7 @@ impl Exchange {
             .map(|o| o.id)
             .collect();
         if ids.is_empty() {
-            return Err(ApiError::cancel_rejected(MSG_UNKNOWN_ORDER));
+            return Err(EngineError::UnknownOrder(Operation::Cancel));
         }
         let mut out = Vec::new();
         for id in ids {
@@ -469,11 +461,11 @@ impl Exchange {
         symbol: &str,
         order_id: Option<u64>,
         client_id: Option<&str>,
-    ) -> Result<&Order, ApiError> {
+    ) -> Result<&Order, EngineError> {
         self.spec(symbol)?;
         self.find_order(account, symbol, order_id, client_id)
             .and_then(|id| self.orders.get(&id))
-            .ok_or_else(ApiError::no_such_order)
+            .ok_or(EngineError::UnknownOrder(Operation::Query))
     }
 
     /// Open orders of an account (all symbols when `symbol` is `None`).
@@ -503,18 +495,13 @@ impl Exchange {
     }
 }
 
-fn notional_name(spec: &SymbolSpec) -> &'static str {
-    match spec.notional_filter {
-        super::spec::NotionalFilter::Notional => "NOTIONAL",
-        super::spec::NotionalFilter::MinNotional => "MIN_NOTIONAL",
-    }
+fn notional_failure(spec: &SymbolSpec) -> EngineError {
+    EngineError::Filter(Filter::Notional(spec.notional_filter))
 }
 
 /// `price * qty`, or the notional filter's failure when it overflows.
-fn notional(price: Decimal, qty: Decimal, spec: &SymbolSpec) -> Result<Decimal, ApiError> {
-    price
-        .checked_mul(qty)
-        .ok_or_else(|| ApiError::filter_failure(notional_name(spec)))
+fn notional(price: Decimal, qty: Decimal, spec: &SymbolSpec) -> Result<Decimal, EngineError> {
+    price.checked_mul(qty).ok_or_else(|| notional_failure(spec))
 }
 
 /// Quantity (`<= qty`) the crossing levels can fill and its quote cost.
@@ -538,11 +525,9 @@ fn quote_qty_to_base(
     spec: &SymbolSpec,
     levels: &[(Decimal, Decimal)],
     quote: Decimal,
-) -> Result<Decimal, ApiError> {
+) -> Result<Decimal, EngineError> {
     if levels.is_empty() {
-        return Err(ApiError::new_order_rejected(
-            "Order book liquidity is less than symbol minimum quantity.",
-        ));
+        return Err(EngineError::NoLiquidity);
     }
     let mut left = quote;
     let mut qty = Decimal::ZERO;
@@ -556,9 +541,7 @@ fn quote_qty_to_base(
     }
     let qty = spec.floor_to_step(qty);
     if qty < spec.min_qty {
-        return Err(ApiError::new_order_rejected(
-            "Order book liquidity is less than `LOT_SIZE` filter minimum quantity.",
-        ));
+        return Err(EngineError::LiquidityBelowMinQuantity);
     }
     Ok(qty)
 }

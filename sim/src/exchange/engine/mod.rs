@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod book;
+pub mod error;
 pub mod exchange;
 pub mod matching;
 pub mod order;

@@ -6,9 +6,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
+use super::error::EngineError;
 use super::exchange::{Exchange, MARKET_MAKER};
 use super::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
-use crate::exchange::dialects::binance::error::ApiError;
 
 /// Half-width, in ticks, of the band around the mid where random orders are placed.
 const BAND_TICKS: u64 = 40;
@@ -40,7 +40,7 @@ pub fn seed_book(
     spacing_ticks: u64,
     qty: Decimal,
     now: u64,
-) -> Result<(), ApiError> {
+) -> Result<(), EngineError> {
     let tick = ex.spec(symbol)?.tick_size;
     let mid_ticks = (mid / tick).floor();
     let spacing = Decimal::from(spacing_ticks.max(1));
@@ -86,12 +86,12 @@ impl RandomUpdater {
     }
 
     /// Applies one random operation; returns whether the book changed.
-    pub fn step(&mut self, ex: &mut Exchange, now: u64) -> Result<bool, ApiError> {
+    pub fn step(&mut self, ex: &mut Exchange, now: u64) -> Result<bool, EngineError> {
         let spec = ex.spec(&self.symbol)?.clone();
         let book = ex
             .books
             .get(&self.symbol)
-            .ok_or_else(ApiError::invalid_symbol)?;
+            .ok_or(EngineError::UnknownSymbol)?;
         let before = book.update_id;
         let (best_bid, best_ask) = (book.best_bid(), book.best_ask());
         let mid = match (best_bid, best_ask) {

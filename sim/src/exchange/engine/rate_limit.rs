@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
+use super::error::{Breach, OrderWindow, Rejection};
 use super::spec::RateLimits;
-use crate::exchange::dialects::binance::error::ApiError;
 
 const MINUTE_MS: u64 = 60_000;
 const FIVE_MINUTES_MS: u64 = 300_000;
@@ -45,9 +45,6 @@ impl Window {
     }
 }
 
-/// A rejection: the error and the `Retry-After` seconds.
-pub type Rejection = (ApiError, u64);
-
 /// Rate-limit state of the mock (one IP: everything comes from 127.0.0.1).
 #[derive(Debug)]
 pub struct RateLimiter {
@@ -81,7 +78,12 @@ impl RateLimiter {
     pub fn admit(&mut self, now: u64, weight: u64) -> Result<(), Rejection> {
         if now < self.banned_until {
             let secs = (self.banned_until - now).div_ceil(1_000).max(1);
-            return Err((ApiError::banned(self.banned_until), secs));
+            return Err(Rejection {
+                breach: Breach::Banned {
+                    until_ms: self.banned_until,
+                },
+                retry_after_secs: secs,
+            });
         }
         let before = self.weight.start;
         self.weight.roll(now);
@@ -93,32 +95,37 @@ impl RateLimiter {
         if self.raw.count > self.limits.raw_requests_per_5m {
             return Err(self.reject(
                 now,
-                ApiError::new(
-                    429,
-                    -1003,
-                    format!(
-                        "Too many requests; current limit is {} requests per 5 MINUTE.",
-                        self.limits.raw_requests_per_5m
-                    ),
-                ),
+                Breach::RawRequests {
+                    limit: self.limits.raw_requests_per_5m,
+                },
                 self.raw.retry_after_secs(now),
             ));
         }
         if self.weight.count + weight > self.limits.request_weight_per_minute {
-            let err = ApiError::too_much_weight(self.limits.request_weight_per_minute, "1 MINUTE");
+            let err = Breach::RequestWeight {
+                limit: self.limits.request_weight_per_minute,
+            };
             return Err(self.reject(now, err, self.weight.retry_after_secs(now)));
         }
         self.weight.count += weight;
         Ok(())
     }
 
-    fn reject(&mut self, now: u64, err: ApiError, secs: u64) -> Rejection {
+    fn reject(&mut self, now: u64, breach: Breach, secs: u64) -> Rejection {
         self.rejections_in_window += 1;
         if self.rejections_in_window > self.limits.ban_after_429s {
             self.banned_until = now + self.limits.ban_seconds * 1_000;
-            return (ApiError::banned(self.banned_until), self.limits.ban_seconds);
+            return Rejection {
+                breach: Breach::Banned {
+                    until_ms: self.banned_until,
+                },
+                retry_after_secs: self.limits.ban_seconds,
+            };
         }
-        (err, secs)
+        Rejection {
+            breach,
+            retry_after_secs: secs,
+        }
     }
 
     /// Adds weight after the fact (a failed order is charged its documented weight).
@@ -149,11 +156,23 @@ impl RateLimiter {
         let w = self.order_windows(account, now);
         if w.0.count >= per_10s {
             let secs = w.0.retry_after_secs(now);
-            return Err((ApiError::too_many_orders(per_10s, "10 SECOND"), secs));
+            return Err(Rejection {
+                breach: Breach::Orders {
+                    limit: per_10s,
+                    window: OrderWindow::TenSeconds,
+                },
+                retry_after_secs: secs,
+            });
         }
         if w.1.count >= per_day {
             let secs = w.1.retry_after_secs(now);
-            return Err((ApiError::too_many_orders(per_day, "1 DAY"), secs));
+            return Err(Rejection {
+                breach: Breach::Orders {
+                    limit: per_day,
+                    window: OrderWindow::Day,
+                },
+                retry_after_secs: secs,
+            });
         }
         Ok(())
     }
@@ -192,9 +211,9 @@ mod tests {
         let mut rl = RateLimiter::new(limits);
         let t0 = 1_700_000_080_000; // 40 s into a minute
         assert!(rl.admit(t0, 6).is_ok());
-        let (err, secs) = rl.admit(t0, 6).unwrap_err();
-        assert_eq!((err.status, err.code), (429, -1003));
-        assert_eq!(secs, 20);
+        let r = rl.admit(t0, 6).unwrap_err();
+        assert_eq!(r.breach, Breach::RequestWeight { limit: 10 });
+        assert_eq!(r.retry_after_secs, 20);
         assert!(rl.admit(t0 + 20_000, 6).is_ok());
     }
 
@@ -208,7 +227,13 @@ mod tests {
         let t = 1_700_000_000_000;
         rl.count_order(1, t);
         rl.count_order(1, t);
-        assert_eq!(rl.check_order(1, t).unwrap_err().0.code, -1015);
+        assert_eq!(
+            rl.check_order(1, t).unwrap_err().breach,
+            Breach::Orders {
+                limit: 2,
+                window: OrderWindow::TenSeconds
+            }
+        );
         rl.uncount_order(1, t);
         assert!(rl.check_order(1, t).is_ok());
         assert!(rl.check_order(2, t).is_ok());
@@ -224,10 +249,14 @@ mod tests {
         let mut rl = RateLimiter::new(limits);
         let t = 1_700_000_000_000;
         assert!(rl.admit(t, 1).is_ok());
-        assert_eq!(rl.admit(t, 1).unwrap_err().0.status, 429);
-        assert_eq!(rl.admit(t, 1).unwrap_err().0.status, 429);
-        let (err, secs) = rl.admit(t, 1).unwrap_err();
-        assert_eq!((err.status, secs), (418, 120));
-        assert_eq!(rl.admit(t + 1_000, 1).unwrap_err().0.status, 418);
+        let weight = Breach::RequestWeight { limit: 1 };
+        assert_eq!(rl.admit(t, 1).unwrap_err().breach, weight);
+        assert_eq!(rl.admit(t, 1).unwrap_err().breach, weight);
+        let r = rl.admit(t, 1).unwrap_err();
+        let banned = Breach::Banned {
+            until_ms: t + 120_000,
+        };
+        assert_eq!((r.breach, r.retry_after_secs), (banned, 120));
+        assert_eq!(rl.admit(t + 1_000, 1).unwrap_err().breach, banned);
     }
 }

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
 
-use crate::exchange::dialects::binance::error::ApiError;
+use super::error::{EngineError, Filter};
 
 /// Which notional filter a symbol publishes (Binance lists `NOTIONAL` today; `MIN_NOTIONAL` is the
 /// older form some symbols and clients still use).
@@ -72,41 +72,45 @@ impl SymbolSpec {
     }
 
     /// Checks PRICE_FILTER for a limit price.
-    pub fn check_price(&self, price: Decimal) -> Result<(), ApiError> {
+    pub fn check_price(&self, price: Decimal) -> Result<(), EngineError> {
         let bad = price <= Decimal::ZERO
             || (self.min_price > Decimal::ZERO && price < self.min_price)
             || (self.max_price > Decimal::ZERO && price > self.max_price)
             || (self.tick_size > Decimal::ZERO && !(price % self.tick_size).is_zero());
         if bad {
-            Err(ApiError::filter_failure("PRICE_FILTER"))
+            Err(EngineError::Filter(Filter::Price))
         } else {
             Ok(())
         }
     }
 
     /// Checks LOT_SIZE for a quantity.
-    pub fn check_quantity(&self, qty: Decimal) -> Result<(), ApiError> {
+    pub fn check_quantity(&self, qty: Decimal) -> Result<(), EngineError> {
         let bad = qty < self.min_qty
             || qty > self.max_qty
             || (self.step_size > Decimal::ZERO && !(qty % self.step_size).is_zero());
         if bad {
-            Err(ApiError::filter_failure("LOT_SIZE"))
+            Err(EngineError::Filter(Filter::Quantity))
         } else {
             Ok(())
         }
     }
 
     /// Checks the notional filter for `notional = price * quantity`.
-    pub fn check_notional(&self, notional: Decimal) -> Result<(), ApiError> {
+    pub fn check_notional(&self, notional: Decimal) -> Result<(), EngineError> {
         match self.notional_filter {
             NotionalFilter::Notional => {
                 if notional < self.min_notional || notional > self.max_notional {
-                    return Err(ApiError::filter_failure("NOTIONAL"));
+                    return Err(EngineError::Filter(Filter::Notional(
+                        NotionalFilter::Notional,
+                    )));
                 }
             }
             NotionalFilter::MinNotional => {
                 if notional < self.min_notional {
-                    return Err(ApiError::filter_failure("MIN_NOTIONAL"));
+                    return Err(EngineError::Filter(Filter::Notional(
+                        NotionalFilter::MinNotional,
+                    )));
                 }
             }
         }
@@ -273,20 +277,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn filters_reject_with_binance_messages() {
+    fn filters_reject_naming_the_rule() {
         let s = SymbolSpec::new("BTC", "USDT");
         assert!(s.check_price(dec!(100.01)).is_ok());
         assert_eq!(
-            s.check_price(dec!(100.005)).unwrap_err().msg,
-            "Filter failure: PRICE_FILTER"
+            s.check_price(dec!(100.005)).unwrap_err(),
+            EngineError::Filter(Filter::Price)
         );
         assert_eq!(
-            s.check_quantity(dec!(0.000015)).unwrap_err().msg,
-            "Filter failure: LOT_SIZE"
+            s.check_quantity(dec!(0.000015)).unwrap_err(),
+            EngineError::Filter(Filter::Quantity)
         );
         assert_eq!(
-            s.check_notional(dec!(4.99)).unwrap_err().msg,
-            "Filter failure: NOTIONAL"
+            s.check_notional(dec!(4.99)).unwrap_err(),
+            EngineError::Filter(Filter::Notional(NotionalFilter::Notional))
         );
         assert_eq!(fmt8(dec!(0.1)), "0.10000000");
         assert_eq!(fmt8(dec!(12)), "12.00000000");

@@ -11,6 +11,7 @@ use rust_decimal_macros::dec;
 use zeroize::Zeroizing;
 
 use super::account::Account;
+use super::error::EngineError;
 use super::exchange::{Exchange, MARKET_MAKER};
 use super::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
 use super::random::{RandomUpdater, seed_book};
@@ -155,7 +156,18 @@ fn random_trading_keeps_engine_invariants() {
                     match ex.place(user, order, now, true) {
                         Ok(_) => placed += 1,
                         Err(e) => {
-                            assert!(matches!(e.code, -2010 | -1013), "{e:?}");
+                            assert!(
+                                matches!(
+                                    e,
+                                    EngineError::Filter(_)
+                                        | EngineError::InsufficientBalance
+                                        | EngineError::DuplicateClientId
+                                        | EngineError::WouldTake
+                                        | EngineError::NoLiquidity
+                                        | EngineError::LiquidityBelowMinQuantity
+                                ),
+                                "{e:?}"
+                            );
                             rejected += 1;
                         }
                     }

@@ -3,6 +3,14 @@
 
 use serde_json::json;
 
+use crate::exchange::engine::error::{
+    Breach, EngineError, Filter, Operation, OrderWindow, Rejection,
+};
+use crate::exchange::engine::spec::NotionalFilter;
+
+const MSG_INSUFFICIENT: &str = "Account has insufficient balance for requested action.";
+const MSG_UNKNOWN_ORDER: &str = "Unknown order sent.";
+
 /// One API error: the HTTP status and Binance's `code` / `msg` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -214,5 +222,135 @@ impl ApiError {
     /// -2035, a user-data subscription already active for this account on this connection.
     pub fn subscription_active() -> Self {
         Self::new(400, -2035, "User Data Stream subscription already active.")
+    }
+}
+
+/// The engine's refusals as Binance reports them.
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::UnknownSymbol => Self::invalid_symbol(),
+            EngineError::UnknownAccount => Self::rejected_api_key(),
+            EngineError::Filter(f) => Self::filter_failure(filter_name(f)),
+            EngineError::DuplicateClientId => Self::new_order_rejected("Duplicate order sent."),
+            EngineError::WouldTake => {
+                Self::new_order_rejected("Order would immediately match and take.")
+            }
+            EngineError::NoQuantity => Self::one_of("quantity", "quoteOrderQty"),
+            EngineError::InsufficientBalance => Self::new_order_rejected(MSG_INSUFFICIENT),
+            EngineError::NoLiquidity => Self::new_order_rejected(
+                "Order book liquidity is less than symbol minimum quantity.",
+            ),
+            EngineError::LiquidityBelowMinQuantity => Self::new_order_rejected(
+                "Order book liquidity is less than `LOT_SIZE` filter minimum quantity.",
+            ),
+            EngineError::UnknownOrder(Operation::Place) => {
+                Self::new_order_rejected(MSG_UNKNOWN_ORDER)
+            }
+            EngineError::UnknownOrder(Operation::Cancel) => {
+                Self::cancel_rejected(MSG_UNKNOWN_ORDER)
+            }
+            EngineError::UnknownOrder(Operation::Query) => Self::no_such_order(),
+            EngineError::BadTickSize => Self::invalid_parameter("tickSize"),
+        }
+    }
+}
+
+/// A rate-limit breach as Binance reports it (429, or 418 while banned); the `Retry-After`
+/// seconds travel beside it.
+impl From<Breach> for ApiError {
+    fn from(b: Breach) -> Self {
+        match b {
+            Breach::Banned { until_ms } => Self::banned(until_ms),
+            Breach::RawRequests { limit } => Self::new(
+                429,
+                -1003,
+                format!("Too many requests; current limit is {limit} requests per 5 MINUTE."),
+            ),
+            Breach::RequestWeight { limit } => Self::too_much_weight(limit, "1 MINUTE"),
+            Breach::Orders { limit, window } => Self::too_many_orders(
+                limit,
+                match window {
+                    OrderWindow::TenSeconds => "10 SECOND",
+                    OrderWindow::Day => "1 DAY",
+                },
+            ),
+        }
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        r.breach.into()
+    }
+}
+
+/// Binance's name of a filter (`Filter failure: <name>`).
+pub fn filter_name(f: Filter) -> &'static str {
+    match f {
+        Filter::Price => "PRICE_FILTER",
+        Filter::Quantity => "LOT_SIZE",
+        Filter::Notional(NotionalFilter::Notional) => "NOTIONAL",
+        Filter::Notional(NotionalFilter::MinNotional) => "MIN_NOTIONAL",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::exchange::engine::rate_limit::RateLimiter;
+    use crate::exchange::engine::spec::{RateLimits, SymbolSpec};
+
+    #[test]
+    fn filters_reject_with_binance_messages() {
+        let s = SymbolSpec::new("BTC", "USDT");
+        let msg = |e: EngineError| ApiError::from(e).msg;
+        assert_eq!(
+            msg(s.check_price(dec!(100.005)).unwrap_err()),
+            "Filter failure: PRICE_FILTER"
+        );
+        assert_eq!(
+            msg(s.check_quantity(dec!(0.000015)).unwrap_err()),
+            "Filter failure: LOT_SIZE"
+        );
+        assert_eq!(
+            msg(s.check_notional(dec!(4.99)).unwrap_err()),
+            "Filter failure: NOTIONAL"
+        );
+        let e = ApiError::from(s.check_price(dec!(100.005)).unwrap_err());
+        assert_eq!((e.status, e.code), (400, -1013));
+    }
+
+    #[test]
+    fn unknown_orders_get_the_code_of_the_operation() {
+        let code = |op| ApiError::from(EngineError::UnknownOrder(op)).code;
+        assert_eq!(code(Operation::Place), -2010);
+        assert_eq!(code(Operation::Cancel), -2011);
+        assert_eq!(code(Operation::Query), -2013);
+        assert_eq!(ApiError::from(EngineError::InsufficientBalance).code, -2010);
+        assert_eq!(ApiError::from(EngineError::UnknownSymbol).code, -1121);
+    }
+
+    #[test]
+    fn rate_limit_breaches_get_binance_statuses_and_codes() {
+        let limits = RateLimits {
+            request_weight_per_minute: 1,
+            orders_per_10s: 1,
+            ban_after_429s: 1,
+            ..RateLimits::default()
+        };
+        let mut rl = RateLimiter::new(limits);
+        let t = 1_700_000_000_000;
+        rl.count_order(1, t);
+        let e = ApiError::from(rl.check_order(1, t).unwrap_err());
+        assert_eq!((e.status, e.code), (429, -1015));
+        assert!(e.msg.contains("1 orders per 10 SECOND"), "{}", e.msg);
+        assert!(rl.admit(t, 1).is_ok());
+        let e = ApiError::from(rl.admit(t, 1).unwrap_err());
+        assert_eq!((e.status, e.code), (429, -1003));
+        let e = ApiError::from(rl.admit(t, 1).unwrap_err());
+        assert_eq!((e.status, e.code), (418, -1003));
     }
 }

@@ -24,6 +24,7 @@ use super::shared::{HttpFault, Shared, lock};
 use super::{rest, ws};
 use crate::exchange::engine::account::{Account, AccountKey, Balance};
 use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
 use crate::exchange::engine::order::OrderStatus;
 use crate::exchange::engine::random::{RandomUpdater, seed_book};
@@ -50,6 +51,12 @@ pub enum MockError {
 impl From<ApiError> for MockError {
     fn from(e: ApiError) -> Self {
         MockError::Rejected(e)
+    }
+}
+
+impl From<EngineError> for MockError {
+    fn from(e: EngineError) -> Self {
+        MockError::Rejected(e.into())
     }
 }
 

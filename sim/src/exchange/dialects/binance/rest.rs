@@ -15,6 +15,7 @@ use super::auth;
 use super::error::ApiError;
 use super::params::Params;
 use super::shared::{HttpFault, Shared};
+use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::publish::snapshot_levels_json;
 
 /// Path of the legacy listenKey endpoints.
@@ -205,6 +206,12 @@ struct Failure {
     retry_after: Option<u64>,
 }
 
+impl From<EngineError> for Failure {
+    fn from(error: EngineError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
 impl From<ApiError> for Failure {
     fn from(error: ApiError) -> Self {
         Self {
@@ -228,9 +235,9 @@ fn serve(
     shared
         .limiter()
         .admit(now, endpoint.weight(&params))
-        .map_err(|(error, secs)| Failure {
-            error,
-            retry_after: Some(secs),
+        .map_err(|r| Failure {
+            error: r.into(),
+            retry_after: Some(r.retry_after_secs),
         })?;
     let account = if endpoint.signed() {
         Some(authenticate(shared, query, body, &params, api_key)?)
@@ -400,9 +407,9 @@ fn new_order(shared: &Shared, params: &Params, account: usize) -> Served {
     shared
         .limiter()
         .check_order(account, now)
-        .map_err(|(error, secs)| Failure {
-            error,
-            retry_after: Some(secs),
+        .map_err(|r| Failure {
+            error: r.into(),
+            retry_after: Some(r.retry_after_secs),
         })?;
     let (value, _order_id) = ex.place(account, req, now, true)?;
     let mut limiter = shared.limiter();

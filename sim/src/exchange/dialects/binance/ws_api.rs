@@ -130,8 +130,8 @@ fn request(shared: &Arc<Shared>, session: &mut Session, text: &str) -> Value {
         _ => METHOD_WEIGHT,
     };
     let now = shared.now_ms();
-    if let Err((err, _secs)) = shared.limiter().admit(now, weight) {
-        return error_response(shared, id, &err);
+    if let Err(r) = shared.limiter().admit(now, weight) {
+        return error_response(shared, id, &ApiError::from(r));
     }
     let unknown_user_stream = shared.user_streams.ws_api != WsApiUserStream::Served
         && method.starts_with("userDataStream.");
