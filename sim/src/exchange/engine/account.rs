@@ -15,40 +15,14 @@ use super::spec::fmt8;
 /// Capacity of one account's user-event channel.
 const USER_CHANNEL_CAPACITY: usize = 4_096;
 
-/// How an account's requests are signed.
+/// The key that verifies an account's requests (the dialect checks signatures with it by its
+/// exchange's recipe).
 #[derive(Clone)]
 pub enum AccountKey {
     /// HMAC-SHA256 with this secret; hex signatures.
     Hmac(Zeroizing<String>),
     /// Ed25519 with this public key; base64 signatures.
     Ed25519(ed25519_dalek::VerifyingKey),
-}
-
-impl AccountKey {
-    /// Verifies `signature` over `payload`. `url_encoded` is set for REST, where an Ed25519
-    /// (base64) signature arrives percent-encoded.
-    pub fn verify(&self, payload: &[u8], signature: &str, url_encoded: bool) -> bool {
-        match self {
-            AccountKey::Hmac(secret) => crate::exchange::dialects::binance::auth::verify_hmac_hex(
-                secret.as_bytes(),
-                payload,
-                signature,
-            ),
-            AccountKey::Ed25519(key) => {
-                let decoded = if url_encoded {
-                    url::form_urlencoded::parse(format!("s={signature}").as_bytes())
-                        .next()
-                        .map(|(_, v)| v.into_owned())
-                        .unwrap_or_default()
-                } else {
-                    signature.to_string()
-                };
-                crate::exchange::dialects::binance::auth::verify_ed25519_base64(
-                    key, payload, &decoded,
-                )
-            }
-        }
-    }
 }
 
 /// A balance of one asset.

@@ -9,6 +9,7 @@ use rust_decimal::prelude::ToPrimitive;
 use sha2::Sha256;
 
 use super::error::ApiError;
+use crate::exchange::engine::account::AccountKey;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -163,6 +164,26 @@ pub fn check_timing(
         return Err(ApiError::outside_recv_window());
     }
     Ok(())
+}
+
+/// Verifies `signature` over `payload` with an account's key by Binance's recipe: HMAC-SHA256 hex
+/// or Ed25519 base64. `url_encoded` is set for REST, where an Ed25519 (base64) signature arrives
+/// percent-encoded.
+pub fn verify(key: &AccountKey, payload: &[u8], signature: &str, url_encoded: bool) -> bool {
+    match key {
+        AccountKey::Hmac(secret) => verify_hmac_hex(secret.as_bytes(), payload, signature),
+        AccountKey::Ed25519(key) => {
+            let decoded = if url_encoded {
+                url::form_urlencoded::parse(format!("s={signature}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            } else {
+                signature.to_string()
+            };
+            verify_ed25519_base64(key, payload, &decoded)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -368,7 +368,7 @@ fn authenticate(
     let verified = ex
         .accounts
         .get(account)
-        .is_some_and(|a| a.key().verify(payload.as_bytes(), &signature, true));
+        .is_some_and(|a| auth::verify(a.key(), payload.as_bytes(), &signature, true));
     if !verified {
         return Err(ApiError::bad_signature());
     }

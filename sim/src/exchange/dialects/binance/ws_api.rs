@@ -239,7 +239,7 @@ fn verify_signed(
     let verified = ex
         .accounts
         .get(account)
-        .is_some_and(|a| a.key().verify(payload.as_bytes(), signature, false));
+        .is_some_and(|a| auth::verify(a.key(), payload.as_bytes(), signature, false));
     if !verified {
         return Err(ApiError::bad_signature());
     }
