@@ -6,11 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 use tokio::sync::broadcast;
 use zeroize::Zeroizing;
-
-use super::spec::fmt8;
 
 /// Capacity of one account's user-event channel.
 const USER_CHANNEL_CAPACITY: usize = 4_096;
@@ -43,7 +40,7 @@ pub struct Account {
     pub balances: BTreeMap<String, Balance>,
     /// Time of the last balance change (ms).
     pub update_time: u64,
-    /// User-data events (`executionReport`, `outboundAccountPosition`, `balanceUpdate`) as JSON.
+    /// User-data events (executions, balance changes) as the dialect rendered them.
     pub user_tx: broadcast::Sender<Arc<str>>,
     /// Assets changed by the operation in progress.
     pub touched: BTreeSet<String>,
@@ -102,76 +99,27 @@ impl Account {
         self.user_tx.receiver_count() > 0
     }
 
-    /// Sends a user-data event (dropped when nobody listens).
-    pub fn emit(&self, event: &Value) {
+    /// Sends a user-data event, rendered by the dialect (dropped when nobody listens).
+    pub fn emit(&self, event: String) {
         if !self.has_listeners() {
             return;
         }
-        let _ = self.user_tx.send(Arc::from(event.to_string()));
+        let _ = self.user_tx.send(Arc::from(event));
     }
 
-    /// Emits `outboundAccountPosition` for the assets changed since the last call.
-    pub fn flush_position(&mut self, now: u64) {
+    /// The assets changed since the last call with their balances (empty when none changed);
+    /// records the time of the change.
+    pub fn take_touched(&mut self, now: u64) -> Vec<(String, Balance)> {
         if self.touched.is_empty() {
-            return;
+            return Vec::new();
         }
         self.update_time = now;
-        let touched = std::mem::take(&mut self.touched);
-        if !self.has_listeners() {
-            return;
-        }
-        let balances: Vec<Value> = touched
-            .iter()
+        std::mem::take(&mut self.touched)
+            .into_iter()
             .map(|a| {
-                let b = self.balances.get(a).copied().unwrap_or_default();
-                json!({ "a": a, "f": fmt8(b.free), "l": fmt8(b.locked) })
+                let b = self.balances.get(&a).copied().unwrap_or_default();
+                (a, b)
             })
-            .collect();
-        self.emit(&json!({
-            "e": "outboundAccountPosition",
-            "E": now,
-            "u": now,
-            "B": balances
-        }));
-    }
-
-    /// `GET /api/v3/account` document.
-    pub fn account_json(
-        &self,
-        now: u64,
-        omit_zero: bool,
-        maker_fee: Decimal,
-        taker_fee: Decimal,
-    ) -> Value {
-        let balances: Vec<Value> = self
-            .balances
-            .iter()
-            .filter(|(_, b)| !(omit_zero && b.free.is_zero() && b.locked.is_zero()))
-            .map(|(a, b)| json!({ "asset": a, "free": fmt8(b.free), "locked": fmt8(b.locked) }))
-            .collect();
-        let bps = |r: Decimal| (r * Decimal::from(10_000)).trunc().to_string();
-        json!({
-            "makerCommission": bps(maker_fee).parse::<i64>().unwrap_or(0),
-            "takerCommission": bps(taker_fee).parse::<i64>().unwrap_or(0),
-            "buyerCommission": 0,
-            "sellerCommission": 0,
-            "commissionRates": {
-                "maker": fmt8(maker_fee),
-                "taker": fmt8(taker_fee),
-                "buyer": fmt8(Decimal::ZERO),
-                "seller": fmt8(Decimal::ZERO)
-            },
-            "canTrade": true,
-            "canWithdraw": true,
-            "canDeposit": true,
-            "brokered": false,
-            "requireSelfTradePrevention": false,
-            "preventSor": false,
-            "updateTime": if self.update_time == 0 { now } else { self.update_time },
-            "accountType": "SPOT",
-            "balances": balances,
-            "permissions": ["SPOT"],
-            "uid": 0
-        })
+            .collect()
     }
 }

@@ -5,15 +5,17 @@
 //! of a single fill lives in `matching.rs`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use super::account::Account;
 use super::book::Book;
 use super::error::{EngineError, Filter, Operation};
+use super::events::EventShapes;
 use super::order::{
-    Execution, NewOrder, Order, OrderStatus, OrderType, Side, TimeInForce, Trade, execution_report,
+    Canceled, ExecType, Execution, NewOrder, Order, OrderStatus, OrderType, Placed, Side,
+    TimeInForce, Trade,
 };
 use super::publish::Publisher;
 use super::spec::SymbolSpec;
@@ -54,8 +56,13 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// An exchange listing `specs`, with the market-maker account.
-    pub fn new(specs: Vec<SymbolSpec>, market_maker: Account) -> Self {
+    /// An exchange listing `specs`, with the market-maker account, publishing events as `shapes`
+    /// renders them.
+    pub fn new(
+        specs: Vec<SymbolSpec>,
+        market_maker: Account,
+        shapes: Arc<dyn EventShapes>,
+    ) -> Self {
         let mut books = BTreeMap::new();
         let mut trades = BTreeMap::new();
         let mut spec_map = BTreeMap::new();
@@ -79,7 +86,7 @@ impl Exchange {
             trades,
             accounts: vec![market_maker],
             keys,
-            publisher: Publisher::new(),
+            publisher: Publisher::new(shapes),
             first_fills: Vec::new(),
             client_ids: HashMap::new(),
             listed_tick_sizes: BTreeMap::new(),
@@ -103,16 +110,15 @@ impl Exchange {
         self.specs.get(symbol).ok_or(EngineError::UnknownSymbol)
     }
 
-    /// A symbol's entry in `exchangeInfo`, with its listed tick size if one was set.
-    pub fn listed_spec_json(&self, symbol: &str) -> Result<serde_json::Value, EngineError> {
+    /// A symbol's spec as the exchange lists it: with its listed tick size if one was set.
+    pub fn listed_spec(&self, symbol: &str) -> Result<SymbolSpec, EngineError> {
         let spec = self.spec(symbol)?;
         Ok(match self.listed_tick_sizes.get(symbol) {
             Some(tick) => SymbolSpec {
                 tick_size: *tick,
                 ..spec.clone()
-            }
-            .exchange_info_json(),
-            None => spec.exchange_info_json(),
+            },
+            None => spec.clone(),
         })
     }
 
@@ -159,7 +165,7 @@ impl Exchange {
     pub(super) fn report(
         &mut self,
         order_id: u64,
-        exec_type: &'static str,
+        exec_type: ExecType,
         cancel_client_id: Option<String>,
         last_fill: Option<(Decimal, Decimal, Decimal, String, u64, bool)>,
         now: u64,
@@ -182,13 +188,16 @@ impl Exchange {
             execution_id,
             time: now,
         };
-        acct.emit(&execution_report(order, &ex));
+        acct.emit(self.publisher.shapes().execution(order, &ex));
     }
 
-    /// Emits the pending `outboundAccountPosition` events and the symbol's depth diff.
+    /// Emits the changed balances of every account and the symbol's depth diff.
     pub(super) fn finish(&mut self, symbol: &str, now: u64) {
         for acct in &mut self.accounts {
-            acct.flush_position(now);
+            let changed = acct.take_touched(now);
+            if !changed.is_empty() && acct.has_listeners() {
+                acct.emit(self.publisher.shapes().account_position(&changed, now));
+            }
         }
         if let Some(book) = self.books.get_mut(symbol)
             && let Some(diff) = book.take_diff()
@@ -210,14 +219,14 @@ impl Exchange {
         Some(book.price(ticks))
     }
 
-    /// Places an order for `account`. Returns the response JSON and the order id.
+    /// Places an order for `account`. Returns its id and the fills it took at once.
     pub fn place(
         &mut self,
         account: usize,
         req: NewOrder,
         now: u64,
         count_unfilled: bool,
-    ) -> Result<(Value, u64), EngineError> {
+    ) -> Result<Placed, EngineError> {
         let spec = self.spec(&req.symbol)?.clone();
         if let Some(p) = req.price {
             spec.check_price(p)?;
@@ -318,7 +327,7 @@ impl Exchange {
         self.client_ids
             .insert((account, order.client_order_id.clone()), id);
         self.orders.insert(id, order);
-        self.report(id, "NEW", None, None, now);
+        self.report(id, ExecType::New, None, None, now);
 
         let fok_short = req.tif == TimeInForce::Fok && fillable < qty;
         let mut fills = Vec::new();
@@ -349,11 +358,10 @@ impl Exchange {
         }
         self.settle_taker(id, limit_ticks, now);
         self.finish(&req.symbol, now);
-        let order = self
-            .orders
-            .get(&id)
-            .ok_or(EngineError::UnknownOrder(Operation::Place))?;
-        Ok((order.new_order_response(req.resp_type, now, &fills), id))
+        if !self.orders.contains_key(&id) {
+            return Err(EngineError::UnknownOrder(Operation::Place));
+        }
+        Ok(Placed { id, fills })
     }
 
     fn find_order(
@@ -380,7 +388,7 @@ impl Exchange {
         }
     }
 
-    /// Cancels an open order. Returns the DELETE response.
+    /// Cancels an open order. Returns it with the cancel request's client id.
     pub fn cancel(
         &mut self,
         account: usize,
@@ -389,7 +397,7 @@ impl Exchange {
         client_id: Option<&str>,
         new_client_id: Option<String>,
         now: u64,
-    ) -> Result<Value, EngineError> {
+    ) -> Result<Canceled, EngineError> {
         self.spec(symbol)?;
         let id = self
             .find_order(account, symbol, order_id, client_id)
@@ -400,20 +408,19 @@ impl Exchange {
             None => self.generated_client_id(),
         };
         self.cancel_by_id(id, Some(cancel_id.clone()), now);
-        let o = self
-            .orders
-            .get(&id)
-            .ok_or(EngineError::UnknownOrder(Operation::Cancel))?;
-        Ok(o.cancel_json(&cancel_id, now))
+        Ok(Canceled {
+            id,
+            cancel_client_id: cancel_id,
+        })
     }
 
-    /// Cancels every open order of `account` on `symbol` (`DELETE /api/v3/openOrders`).
+    /// Cancels every open order of `account` on `symbol`.
     pub fn cancel_all(
         &mut self,
         account: usize,
         symbol: &str,
         now: u64,
-    ) -> Result<Value, EngineError> {
+    ) -> Result<Vec<Canceled>, EngineError> {
         self.spec(symbol)?;
         let ids: Vec<u64> = self
             .open_orders(account, Some(symbol))
@@ -427,11 +434,12 @@ impl Exchange {
         for id in ids {
             let cancel_id = self.generated_client_id();
             self.cancel_by_id(id, Some(cancel_id.clone()), now);
-            if let Some(o) = self.orders.get(&id) {
-                out.push(o.cancel_json(&cancel_id, now));
-            }
+            out.push(Canceled {
+                id,
+                cancel_client_id: cancel_id,
+            });
         }
-        Ok(Value::Array(out))
+        Ok(out)
     }
 
     /// Cancels an open order by id (no ownership check); emits its events.
@@ -450,7 +458,7 @@ impl Exchange {
             book.reduce(side, t, id, remaining, true);
         }
         self.release_lock(id);
-        self.report(id, "CANCELED", cancel_client_id, None, now);
+        self.report(id, ExecType::Canceled, cancel_client_id, None, now);
         self.finish(&symbol, now);
     }
 
@@ -478,8 +486,8 @@ impl Exchange {
             .collect()
     }
 
-    /// Sets an account's free balance of an asset (locked untouched) and emits `balanceUpdate` and
-    /// `outboundAccountPosition`.
+    /// Sets an account's free balance of an asset (locked untouched) and emits the balance change
+    /// and the changed balances.
     pub fn set_balance(&mut self, account: usize, asset: &str, free: Decimal, now: u64) {
         let Some(acct) = self.accounts.get_mut(account) else {
             return;
@@ -487,11 +495,12 @@ impl Exchange {
         let b = acct.balance_mut(asset);
         let delta = free - b.free;
         b.free = free;
-        acct.emit(&serde_json::json!({
-            "e": "balanceUpdate", "E": now, "a": asset,
-            "d": super::spec::fmt8(delta), "T": now
-        }));
-        acct.flush_position(now);
+        let shapes = self.publisher.shapes();
+        acct.emit(shapes.balance_delta(asset, delta, now));
+        let changed = acct.take_touched(now);
+        if !changed.is_empty() && acct.has_listeners() {
+            acct.emit(shapes.account_position(&changed, now));
+        }
     }
 }
 

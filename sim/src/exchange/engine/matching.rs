@@ -5,12 +5,12 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::exchange::{Exchange, MARKET_MAKER};
-use super::order::{FillJson, Order, OrderStatus, OrderType, Side, TimeInForce, Trade};
+use super::order::{ExecType, Order, OrderStatus, OrderType, Side, TakerFill, TimeInForce, Trade};
 use super::spec::SymbolSpec;
 
 /// What one execution did, for the order's FULL response.
 pub(super) struct FillOutcome {
-    pub(super) taker_fill: FillJson,
+    pub(super) taker_fill: TakerFill,
 }
 
 impl Exchange {
@@ -42,7 +42,7 @@ impl Exchange {
         }
         self.release_lock(id);
         if expired {
-            self.report(id, "EXPIRED", None, None, now);
+            self.report(id, ExecType::Expired, None, None, now);
         }
     }
 
@@ -189,7 +189,7 @@ impl Exchange {
             commissions: (buyer_fee, seller_fee),
             assets: (spec.base.clone(), spec.quote.clone()),
         };
-        self.publisher.trade(&symbol, &trade.stream_json(now));
+        self.publisher.trade(&trade, now);
         if let Some(list) = self.trades.get_mut(&symbol) {
             list.push(trade);
         }
@@ -214,7 +214,7 @@ impl Exchange {
         let maker_asset = fee_asset(taker_side.opposite());
         self.report(
             taker_id,
-            "TRADE",
+            ExecType::Trade,
             None,
             Some((
                 qty,
@@ -228,13 +228,13 @@ impl Exchange {
         );
         self.report(
             maker_id,
-            "TRADE",
+            ExecType::Trade,
             None,
             Some((qty, price, maker_fee_paid, maker_asset, trade_id, true)),
             now,
         );
         FillOutcome {
-            taker_fill: FillJson {
+            taker_fill: TakerFill {
                 price,
                 qty,
                 commission: taker_fee_paid,

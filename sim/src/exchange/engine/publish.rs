@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 use rust_decimal::Decimal;
 
 use super::book::{BookDiff, PriceLevel};
-use super::spec::fmt8;
+use super::events::EventShapes;
+use super::order::Trade;
 
 /// Capacity of the market broadcast channel; a connection that falls further behind is closed
 /// (as Binance drops slow consumers).
@@ -35,7 +35,7 @@ pub enum MarketMsg {
         symbol: Arc<str>,
         /// Stream family.
         kind: StreamKind,
-        /// Payload JSON text.
+        /// The payload as the dialect rendered it.
         data: Arc<str>,
     },
     /// Raw text pushed to every market connection as is (fault injection: malformed JSON,
@@ -64,6 +64,7 @@ struct PendingDiff {
 /// Sends market events; applies depth faults.
 #[derive(Debug)]
 pub struct Publisher {
+    shapes: Arc<dyn EventShapes>,
     market_tx: broadcast::Sender<MarketMsg>,
     faults: HashMap<String, DepthFaults>,
     /// `Some` when depth diffs are batched (flushed by [`Publisher::flush_batches`]).
@@ -71,10 +72,11 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// A publisher with its own channel.
-    pub fn new() -> Self {
+    /// A publisher with its own channel, rendering events with `shapes`.
+    pub fn new(shapes: Arc<dyn EventShapes>) -> Self {
         let (market_tx, _) = broadcast::channel(MARKET_CHANNEL_CAPACITY);
         Self {
+            shapes,
             market_tx,
             faults: HashMap::new(),
             pending: None,
@@ -107,17 +109,22 @@ impl Publisher {
         }
     }
 
+    /// How the dialect renders events.
+    pub fn shapes(&self) -> &dyn EventShapes {
+        self.shapes.as_ref()
+    }
+
     /// A receiver for a new market connection.
     pub fn subscribe_market(&self) -> broadcast::Receiver<MarketMsg> {
         self.market_tx.subscribe()
     }
 
     /// Publishes a trade stream event.
-    pub fn trade(&self, symbol: &str, payload: &Value) {
+    pub fn trade(&self, trade: &Trade, event_time: u64) {
         let msg = MarketMsg::Event {
-            symbol: Arc::from(symbol.to_ascii_lowercase()),
+            symbol: Arc::from(trade.symbol.to_ascii_lowercase()),
             kind: StreamKind::Trade,
-            data: Arc::from(payload.to_string()),
+            data: Arc::from(self.shapes.trade(trade, event_time)),
         };
         // No receiver is not an error: nobody is listening.
         let _ = self.market_tx.send(msg);
@@ -163,19 +170,13 @@ impl Publisher {
         asks: &[PriceLevel],
         event_time: u64,
     ) {
-        let payload = json!({
-            "e": "depthUpdate",
-            "E": event_time,
-            "s": symbol,
-            "U": first,
-            "u": last,
-            "b": levels_json(bids),
-            "a": levels_json(asks),
-        });
+        let payload = self
+            .shapes
+            .depth_diff(symbol, first, last, bids, asks, event_time);
         let msg = MarketMsg::Event {
             symbol: Arc::from(symbol.to_ascii_lowercase()),
             kind: StreamKind::Depth,
-            data: Arc::from(payload.to_string()),
+            data: Arc::from(payload),
         };
         let faults = self.faults.entry(symbol.to_string()).or_default();
         if faults.skip > 0 {
@@ -228,24 +229,4 @@ impl Publisher {
             }
         }
     }
-}
-
-impl Default for Publisher {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn levels_json(levels: &[PriceLevel]) -> Value {
-    Value::Array(
-        levels
-            .iter()
-            .map(|(p, q)| json!([fmt8(*p), fmt8(*q)]))
-            .collect(),
-    )
-}
-
-/// `[["price","qty"],...]` for snapshots.
-pub fn snapshot_levels_json(levels: &[PriceLevel]) -> Value {
-    levels_json(levels)
 }

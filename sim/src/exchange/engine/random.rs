@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::error::EngineError;
 use super::exchange::{Exchange, MARKET_MAKER};
-use super::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
+use super::order::{NewOrder, OrderType, Side, TimeInForce};
 
 /// Half-width, in ticks, of the band around the mid where random orders are placed.
 const BAND_TICKS: u64 = 40;
@@ -25,7 +25,6 @@ fn limit(symbol: &str, side: Side, price: Decimal, qty: Decimal) -> NewOrder {
         quote_order_qty: None,
         price: Some(price),
         client_order_id: None,
-        resp_type: RespType::Ack,
     }
 }
 
@@ -126,12 +125,14 @@ impl RandomUpdater {
             let min_qty = spec.floor_to_step(spec.min_notional / price) + spec.step_size;
             let qty = min_qty.max(spec.min_qty)
                 + spec.step_size * Decimal::from(self.rng.gen_range(0..500_u64));
-            let (_, id) = ex.place(
-                MARKET_MAKER,
-                limit(&self.symbol, side, price, qty),
-                now,
-                false,
-            )?;
+            let id = ex
+                .place(
+                    MARKET_MAKER,
+                    limit(&self.symbol, side, price, qty),
+                    now,
+                    false,
+                )?
+                .id;
             self.open.push(id);
         } else if roll < 92 {
             // Orders filled by takes since are dropped from the list on the way.

@@ -1,8 +1,8 @@
-//! Binance's spot rate limits as the mock enforces them: REQUEST_WEIGHT and RAW_REQUESTS per IP,
-//! ORDERS (unfilled order count) per account over 10 s and a day, in fixed windows aligned to
-//! the interval (Binance counts 12:34:00-12:34:10, then 12:34:10-12:34:20, ...). A breach is a 429
-//! with `Retry-After` (seconds to the window's end); an IP that keeps going after 429s is banned
-//! (418) for a while.
+//! Rate limits as the engine enforces them: request weight and raw request count per IP, unfilled
+//! orders per account over 10 s and a day, in fixed windows aligned to the interval (12:34:00-12:34:10,
+//! then 12:34:10-12:34:20, ...), as Binance counts them. A breach says which limit and the seconds
+//! to the window's end; an IP that keeps going after rejections is banned for a while. The dialect
+//! reports breaches in its exchange's form (Binance: 429 / 418 with `Retry-After`).
 
 use std::collections::HashMap;
 

@@ -3,7 +3,6 @@
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use serde_json::{Value, json};
 
 use super::error::{EngineError, Filter};
 
@@ -124,73 +123,6 @@ impl SymbolSpec {
         }
         (qty / self.step_size).floor() * self.step_size
     }
-
-    fn filters_json(&self) -> Vec<Value> {
-        let notional = match self.notional_filter {
-            NotionalFilter::Notional => json!({
-                "filterType": "NOTIONAL",
-                "minNotional": fmt8(self.min_notional),
-                "applyMinToMarket": true,
-                "maxNotional": fmt8(self.max_notional),
-                "applyMaxToMarket": false,
-                "avgPriceMins": 5
-            }),
-            NotionalFilter::MinNotional => json!({
-                "filterType": "MIN_NOTIONAL",
-                "minNotional": fmt8(self.min_notional),
-                "applyToMarket": true,
-                "avgPriceMins": 5
-            }),
-        };
-        vec![
-            json!({
-                "filterType": "PRICE_FILTER",
-                "minPrice": fmt8(self.min_price),
-                "maxPrice": fmt8(self.max_price),
-                "tickSize": fmt8(self.tick_size)
-            }),
-            json!({
-                "filterType": "LOT_SIZE",
-                "minQty": fmt8(self.min_qty),
-                "maxQty": fmt8(self.max_qty),
-                "stepSize": fmt8(self.step_size)
-            }),
-            notional,
-            json!({ "filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200 }),
-        ]
-    }
-
-    /// This symbol's entry in `exchangeInfo.symbols`.
-    pub fn exchange_info_json(&self) -> Value {
-        json!({
-            "symbol": self.symbol,
-            "status": "TRADING",
-            "baseAsset": self.base,
-            "baseAssetPrecision": 8,
-            "quoteAsset": self.quote,
-            "quotePrecision": 8,
-            "quoteAssetPrecision": 8,
-            "baseCommissionPrecision": 8,
-            "quoteCommissionPrecision": 8,
-            "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET"],
-            "icebergAllowed": false,
-            "ocoAllowed": false,
-            "otoAllowed": false,
-            "opoAllowed": false,
-            "quoteOrderQtyMarketAllowed": true,
-            "allowTrailingStop": false,
-            "cancelReplaceAllowed": false,
-            "amendAllowed": false,
-            "pegInstructionsAllowed": false,
-            "isSpotTradingAllowed": true,
-            "isMarginTradingAllowed": false,
-            "filters": self.filters_json(),
-            "permissions": [],
-            "permissionSets": [["SPOT"]],
-            "defaultSelfTradePreventionMode": "NONE",
-            "allowedSelfTradePreventionModes": ["NONE"]
-        })
-    }
 }
 
 /// The rate limits the mock enforces. Defaults are Binance's documented spot limits (see the
@@ -224,22 +156,6 @@ impl Default for RateLimits {
     }
 }
 
-impl RateLimits {
-    /// `exchangeInfo.rateLimits`.
-    pub fn exchange_info_json(&self) -> Value {
-        json!([
-            { "rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
-              "limit": self.request_weight_per_minute },
-            { "rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10,
-              "limit": self.orders_per_10s },
-            { "rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1,
-              "limit": self.orders_per_day },
-            { "rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5,
-              "limit": self.raw_requests_per_5m }
-        ])
-    }
-}
-
 /// The symbols listed by default: BTCUSDT, ETHUSDT and ETHBTC.
 pub fn default_symbols() -> Vec<SymbolSpec> {
     let btc = SymbolSpec::new("BTC", "USDT");
@@ -255,21 +171,6 @@ pub fn default_symbols() -> Vec<SymbolSpec> {
     ethbtc.min_notional = dec!(0.0001);
     ethbtc.notional_filter = NotionalFilter::MinNotional;
     vec![btc, eth, ethbtc]
-}
-
-/// Formats a decimal with 8 decimals, as Binance prints prices and quantities.
-pub fn fmt8(d: Decimal) -> String {
-    // Padding by hand: rust_decimal's `{:.8}` overflows its buffer on values near Decimal::MAX.
-    let text = d
-        .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-        .to_string();
-    let decimals = text.split_once('.').map(|(_, f)| f.len()).unwrap_or(0);
-    let mut out = text;
-    if decimals == 0 {
-        out.push('.');
-    }
-    out.extend(std::iter::repeat_n('0', 8 - decimals.min(8)));
-    out
 }
 
 #[cfg(test)]
@@ -292,9 +193,5 @@ mod tests {
             s.check_notional(dec!(4.99)).unwrap_err(),
             EngineError::Filter(Filter::Notional(NotionalFilter::Notional))
         );
-        assert_eq!(fmt8(dec!(0.1)), "0.10000000");
-        assert_eq!(fmt8(dec!(12)), "12.00000000");
-        assert_eq!(fmt8(dec!(-1.123456789)), "-1.12345679");
-        assert_eq!(fmt8(Decimal::MAX), "79228162514264337593543950335.00000000");
     }
 }

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::account::Account;
 use super::error::EngineError;
 use super::exchange::{Exchange, MARKET_MAKER};
-use super::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
+use super::order::{NewOrder, OrderType, Side, TimeInForce};
 use super::random::{RandomUpdater, seed_book};
 use super::spec::default_symbols;
 
@@ -23,7 +23,7 @@ fn exchange() -> (Exchange, Vec<usize>) {
     let mut mm = Account::new("mm".into(), Zeroizing::new("mm".into()));
     mm.balance_mut("BTC").free = dec!(1000000);
     mm.balance_mut("USDT").free = dec!(100000000);
-    let mut ex = Exchange::new(default_symbols(), mm);
+    let mut ex = Exchange::new(default_symbols(), mm, std::sync::Arc::new(DebugShapes));
     let mut users = Vec::new();
     for i in 0..3 {
         let mut a = Account::new(format!("k{i}"), Zeroizing::new(format!("s{i}")));
@@ -134,7 +134,6 @@ fn random_order(rng: &mut StdRng, ex: &Exchange) -> NewOrder {
         quote_order_qty: quote.then_some(qty * price),
         price: (order_type != OrderType::Market).then_some(price),
         client_order_id: None,
-        resp_type: RespType::Full,
     }
 }
 
@@ -198,5 +197,47 @@ fn random_trading_keeps_engine_invariants() {
             ex.trades[SYMBOL].len() > 50,
             "seed {seed}: the sequence trades"
         );
+    }
+}
+
+/// Renders events as their Debug text: the invariants here do not read the events' shapes.
+#[derive(Debug)]
+struct DebugShapes;
+
+impl super::events::EventShapes for DebugShapes {
+    fn depth_diff(
+        &self,
+        symbol: &str,
+        first_update_id: u64,
+        final_update_id: u64,
+        bids: &[super::book::PriceLevel],
+        asks: &[super::book::PriceLevel],
+        event_time: u64,
+    ) -> String {
+        format!("{symbol} {first_update_id}..={final_update_id} {bids:?} {asks:?} {event_time}")
+    }
+
+    fn trade(&self, trade: &super::order::Trade, event_time: u64) -> String {
+        format!("{trade:?} {event_time}")
+    }
+
+    fn execution(
+        &self,
+        order: &super::order::Order,
+        execution: &super::order::Execution,
+    ) -> String {
+        format!("{order:?} {execution:?}")
+    }
+
+    fn account_position(
+        &self,
+        changed: &[(String, super::account::Balance)],
+        event_time: u64,
+    ) -> String {
+        format!("{changed:?} {event_time}")
+    }
+
+    fn balance_delta(&self, asset: &str, delta: Decimal, event_time: u64) -> String {
+        format!("{asset} {delta} {event_time}")
     }
 }

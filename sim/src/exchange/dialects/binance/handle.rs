@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 
 use super::error::ApiError;
 use super::listen_key::{ListenKeyCounts, UserStreams};
+use super::names::BinanceName;
 use super::shared::{HttpFault, Shared, lock};
 use super::{rest, ws};
 use crate::exchange::engine::account::{Account, AccountKey, Balance};
@@ -232,7 +233,11 @@ impl MockBinance {
             mm.balance_mut(&s.quote).free = MARKET_MAKER_FUNDS;
         }
         mm.touched.clear();
-        let mut exchange = Exchange::new(config.symbols.clone(), mm);
+        let mut exchange = Exchange::new(
+            config.symbols.clone(),
+            mm,
+            std::sync::Arc::new(super::shapes::BinanceEvents),
+        );
         if config.depth_batch_interval.is_some() {
             exchange.publisher.batch_depth();
         }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::error::ApiError;
-use crate::exchange::engine::order::{NewOrder, OrderType, RespType, Side, TimeInForce};
+use super::names::{RespType, parse_side, parse_time_in_force};
+use crate::exchange::engine::order::{NewOrder, OrderType, TimeInForce};
 
 /// Most decimals a price or quantity may carry.
 const MAX_DECIMALS: u32 = 8;
@@ -96,10 +97,10 @@ impl Params {
         Ok(Some(v.to_string()))
     }
 
-    /// Validates a `POST /api/v3/order` parameter set into a [`NewOrder`].
-    pub fn new_order(&self) -> Result<NewOrder, ApiError> {
+    /// Validates a `POST /api/v3/order` parameter set into a [`NewOrder`] and the response detail it asks for.
+    pub fn new_order(&self) -> Result<(NewOrder, RespType), ApiError> {
         let symbol = self.symbol()?;
-        let side = Side::parse(self.required("side")?).ok_or_else(ApiError::invalid_side)?;
+        let side = parse_side(self.required("side")?).ok_or_else(ApiError::invalid_side)?;
         let order_type = match self.required("type")? {
             "LIMIT" => OrderType::Limit,
             "LIMIT_MAKER" => OrderType::LimitMaker,
@@ -132,7 +133,7 @@ impl Params {
         let tif_raw = self.get("timeInForce");
         let tif = match order_type {
             OrderType::Limit => {
-                TimeInForce::parse(tif_raw.ok_or_else(|| ApiError::mandatory("timeInForce"))?)
+                parse_time_in_force(tif_raw.ok_or_else(|| ApiError::mandatory("timeInForce"))?)
                     .ok_or_else(ApiError::invalid_tif)?
             }
             OrderType::LimitMaker | OrderType::Market => {
@@ -175,7 +176,7 @@ impl Params {
             Some("FULL") => RespType::Full,
             Some(_) => return Err(ApiError::invalid_parameter("newOrderRespType")),
         };
-        Ok(NewOrder {
+        let order = NewOrder {
             symbol,
             side,
             order_type,
@@ -184,8 +185,8 @@ impl Params {
             quote_order_qty,
             price,
             client_order_id: self.client_id("newClientOrderId")?,
-            resp_type,
-        })
+        };
+        Ok((order, resp_type))
     }
 }
 
@@ -224,6 +225,6 @@ mod tests {
             "",
         )
         .unwrap();
-        assert_eq!(ok.new_order().unwrap().resp_type, RespType::Ack);
+        assert_eq!(ok.new_order().unwrap().1, RespType::Ack);
     }
 }

@@ -14,9 +14,11 @@ use serde_json::{Value, json};
 use super::auth;
 use super::error::ApiError;
 use super::params::Params;
+use super::shapes::{
+    AccountJson, LimitsJson, OrderJson, SymbolJson, TradeJson, levels_json as snapshot_levels_json,
+};
 use super::shared::{HttpFault, Shared};
-use crate::exchange::engine::error::EngineError;
-use crate::exchange::engine::publish::snapshot_levels_json;
+use crate::exchange::engine::error::{EngineError, Operation};
 
 /// Path of the legacy listenKey endpoints.
 const LISTEN_KEY_PATH: &str = "/api/v3/userDataStream";
@@ -258,7 +260,7 @@ fn serve(
             let (order_id, client_id) = order_ref(&params)?;
             let new_client = params.client_id("newClientOrderId")?;
             let mut ex = shared.exchange();
-            let value = ex.cancel(
+            let c = ex.cancel(
                 acct,
                 &symbol,
                 order_id,
@@ -266,12 +268,24 @@ fn serve(
                 new_client,
                 now,
             )?;
-            Ok((value, None))
+            let order = ex
+                .orders
+                .get(&c.id)
+                .ok_or(EngineError::UnknownOrder(Operation::Cancel))?;
+            Ok((order.cancel_json(&c.cancel_client_id, now), None))
         }
         (Endpoint::CancelAll, Some(acct)) => {
             let symbol = params.symbol()?;
             let mut ex = shared.exchange();
-            Ok((ex.cancel_all(acct, &symbol, now)?, None))
+            let canceled = ex.cancel_all(acct, &symbol, now)?;
+            let out: Vec<Value> = canceled
+                .iter()
+                .filter_map(|c| {
+                    let o = ex.orders.get(&c.id)?;
+                    Some(o.cancel_json(&c.cancel_client_id, now))
+                })
+                .collect();
+            Ok((Value::Array(out), None))
         }
         (Endpoint::OrderRateLimit, Some(acct)) => {
             let mut limiter = shared.limiter();
@@ -400,7 +414,7 @@ fn order_ref(params: &Params) -> Result<(Option<u64>, Option<String>), ApiError>
 }
 
 fn new_order(shared: &Shared, params: &Params, account: usize) -> Served {
-    let req = params.new_order()?;
+    let (req, resp_type) = params.new_order()?;
     let now = shared.now_ms();
     let mut ex = shared.exchange();
     ex.spec(&req.symbol)?;
@@ -411,7 +425,12 @@ fn new_order(shared: &Shared, params: &Params, account: usize) -> Served {
             error: r.into(),
             retry_after: Some(r.retry_after_secs),
         })?;
-    let (value, _order_id) = ex.place(account, req, now, true)?;
+    let placed = ex.place(account, req, now, true)?;
+    let value = ex
+        .orders
+        .get(&placed.id)
+        .ok_or(EngineError::UnknownOrder(Operation::Place))?
+        .new_order_response(resp_type, now, &placed.fills);
     let mut limiter = shared.limiter();
     limiter.count_order(account, now);
     // An order that traded at once gives its slot back straight away.
@@ -434,12 +453,12 @@ fn exchange_info(shared: &Shared, params: &Params, now: u64) -> Result<Value, Ap
     let symbols: Vec<Value> = match wanted {
         Some(list) => list
             .iter()
-            .map(|s| ex.listed_spec_json(s))
+            .map(|s| ex.listed_spec(s).map(|spec| spec.exchange_info_json()))
             .collect::<Result<_, _>>()?,
         None => ex
             .specs
             .keys()
-            .map(|s| ex.listed_spec_json(s))
+            .map(|s| ex.listed_spec(s).map(|spec| spec.exchange_info_json()))
             .collect::<Result<_, _>>()?,
     };
     let limits = shared.limiter().limits().exchange_info_json();
