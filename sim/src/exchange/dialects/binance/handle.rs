@@ -167,11 +167,11 @@ impl OrderView {
         Self {
             order_id: o.id,
             client_order_id: o.client_order_id.clone(),
-            status: o.status.as_str().to_string(),
+            status: o.status.binance_name().to_string(),
             executed_qty: o.executed_qty,
             orig_qty: o.orig_qty,
-            side: o.side.as_str().to_string(),
-            order_type: o.order_type.as_str().to_string(),
+            side: o.side.binance_name().to_string(),
+            order_type: o.order_type.binance_name().to_string(),
         }
     }
 }

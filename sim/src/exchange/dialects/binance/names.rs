@@ -17,11 +17,11 @@ pub enum RespType {
 /// Binance's name of an engine value.
 pub trait BinanceName {
     /// The name Binance prints.
-    fn as_str(self) -> &'static str;
+    fn binance_name(self) -> &'static str;
 }
 
 impl BinanceName for Side {
-    fn as_str(self) -> &'static str {
+    fn binance_name(self) -> &'static str {
         match self {
             Side::Buy => "BUY",
             Side::Sell => "SELL",
@@ -30,7 +30,7 @@ impl BinanceName for Side {
 }
 
 impl BinanceName for OrderType {
-    fn as_str(self) -> &'static str {
+    fn binance_name(self) -> &'static str {
         match self {
             OrderType::Limit => "LIMIT",
             OrderType::LimitMaker => "LIMIT_MAKER",
@@ -40,7 +40,7 @@ impl BinanceName for OrderType {
 }
 
 impl BinanceName for TimeInForce {
-    fn as_str(self) -> &'static str {
+    fn binance_name(self) -> &'static str {
         match self {
             TimeInForce::Gtc => "GTC",
             TimeInForce::Ioc => "IOC",
@@ -50,7 +50,7 @@ impl BinanceName for TimeInForce {
 }
 
 impl BinanceName for OrderStatus {
-    fn as_str(self) -> &'static str {
+    fn binance_name(self) -> &'static str {
         match self {
             OrderStatus::New => "NEW",
             OrderStatus::PartiallyFilled => "PARTIALLY_FILLED",

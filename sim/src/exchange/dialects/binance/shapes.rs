@@ -40,10 +40,10 @@ impl OrderJson for Order {
         m.insert("executedQty".into(), json!(fmt8(self.executed_qty)));
         m.insert("origQuoteOrderQty".into(), json!(fmt8(self.orig_quote_qty)));
         m.insert("cummulativeQuoteQty".into(), json!(fmt8(self.cum_quote)));
-        m.insert("status".into(), json!(self.status.as_str()));
-        m.insert("timeInForce".into(), json!(self.tif.as_str()));
-        m.insert("type".into(), json!(self.order_type.as_str()));
-        m.insert("side".into(), json!(self.side.as_str()));
+        m.insert("status".into(), json!(self.status.binance_name()));
+        m.insert("timeInForce".into(), json!(self.tif.binance_name()));
+        m.insert("type".into(), json!(self.order_type.binance_name()));
+        m.insert("side".into(), json!(self.side.binance_name()));
         m
     }
 
@@ -226,9 +226,9 @@ pub fn execution_report(o: &Order, ex: &Execution) -> Value {
         "E": ex.time,
         "s": o.symbol,
         "c": c,
-        "S": o.side.as_str(),
-        "o": o.order_type.as_str(),
-        "f": o.tif.as_str(),
+        "S": o.side.binance_name(),
+        "o": o.order_type.binance_name(),
+        "f": o.tif.binance_name(),
         "q": fmt8(o.orig_qty),
         "p": fmt8(o.price),
         "P": fmt8(Decimal::ZERO),
@@ -236,7 +236,7 @@ pub fn execution_report(o: &Order, ex: &Execution) -> Value {
         "g": -1,
         "C": orig_c,
         "x": exec_type_name(ex.exec_type),
-        "X": o.status.as_str(),
+        "X": o.status.binance_name(),
         "r": "NONE",
         "i": o.id,
         "l": fmt8(l),
