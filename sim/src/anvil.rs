@@ -4,8 +4,8 @@
 //! shown: `Debug` and anvil's stderr quoted in errors show it redacted.
 //!
 //! ```no_run
-//! # async fn f() -> Result<(), crate::anvil::AnvilError> {
-//! use crate::anvil::{Anvil, AnvilOptions};
+//! # async fn f() -> Result<(), sluice_sim::anvil::AnvilError> {
+//! use sluice_sim::anvil::{Anvil, AnvilOptions};
 //! let node = Anvil::spawn(AnvilOptions::default()).await?;
 //! let provider = node.provider(); // signs with the ten dev accounts
 //! # Ok(()) }

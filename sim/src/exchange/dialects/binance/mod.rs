@@ -5,9 +5,9 @@
 //! # Starting it
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), crate::exchange::dialects::binance::MockError> {
+//! # async fn demo() -> Result<(), sluice_sim::exchange::dialects::binance::MockError> {
 //! use rust_decimal_macros::dec;
-//! use crate::exchange::dialects::binance::MockBinance;
+//! use sluice_sim::exchange::dialects::binance::MockBinance;
 //!
 //! let mock = MockBinance::start().await?;            // or MockBinance::start_with(MockConfig { .. })
 //! mock.seed_book("BTCUSDT", dec!(100), 10, 1, dec!(1))?; // market-maker liquidity
