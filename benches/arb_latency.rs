@@ -43,9 +43,9 @@ use sluice::core::{
     Token, TokenId,
 };
 use sluice::strategy::arb::{ArbConfig, Decision, Evaluator};
-use sluice::testkit::arb_toml::StrategyToml;
-use sluice::testkit::binance_mock::hmac_sha256_hex;
 use sluice::venue::Execution;
+use sluice_sim::arb_toml::StrategyToml;
+use sluice_sim::exchange::dialects::binance::hmac_sha256_hex;
 
 const SYMBOL: &str = "ETHUSDT";
 const TICK: i64 = 1; // 0.01 in hundredths

@@ -18,7 +18,7 @@ use sluice::amm::uniswap_v3::abi::IQuoterV2;
 use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
 use sluice::amm::uniswap_v3::{PoolState, SwapAmount};
 use sluice::core::Asset;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::deploy::LocalEnv;
 
 sol! {
     interface INpm {

@@ -6,7 +6,7 @@
 #   - heavy artifact packages (balancer, perp, mento, celo devchain) fetched alone with `npm pack`, verified,
 #     and only the needed JSON extracted into .sluice-cache/artifacts/;
 #   - our test contracts (contracts-test/) compiled with forge + npm solc;
-#   - the project itself (cargo build, all targets).
+#   - the project itself (cargo build, all targets of the workspace: library, sim/, cli/).
 # The binaries are found by the code at node_modules/@foundry-rs/<tool>-linux-amd64/bin/<tool>, or where
 # SLUICE_ANVIL / SLUICE_CAST / SLUICE_FORGE point.
 set -euo pipefail
@@ -93,8 +93,8 @@ log "compiling contracts-test (forge + solcjs)"
 (cd contracts-test && ../node_modules/@foundry-rs/forge-linux-amd64/bin/forge build --offline --quiet)
 
 # 4. Build everything the tests use.
-log "building (cargo build --all-targets)"
-cargo build --all-targets --locked
+log "building (cargo build --workspace --all-targets)"
+cargo build --workspace --all-targets --locked
 
 # 5. The deployment snapshot every chain test starts from (built once per change of its inputs; a second
 #    run finds it in .sluice-cache/anvil/ and returns at once).

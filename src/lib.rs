@@ -10,7 +10,6 @@ pub mod logging;
 pub mod redact;
 pub mod store;
 pub mod strategy;
-pub mod testkit;
 pub mod venue;
 pub mod wallet;
 

@@ -26,9 +26,9 @@ use sluice::core::{
     TxState,
 };
 use sluice::store::{Journal, RunTxJournal};
-use sluice::testkit::anvil::dev_signer;
-use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::{TxJournal, Venue, VenueError};
+use sluice_sim::anvil::dev_signer;
+use sluice_sim::deploy::LocalEnv;
 
 /// The executor's tracker of one "process": its own nonce manager for dev account `account`.
 async fn tracker(env: &LocalEnv, account: usize) -> TxTracker {

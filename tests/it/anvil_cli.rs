@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use alloy::providers::{Provider, ProviderBuilder};
 use serde_json::Value;
-use sluice::testkit::deploy::{Manifest, Snapshot};
+use sluice_sim::deploy::{Manifest, Snapshot};
 
 /// Stops the CLI (SIGTERM, which it handles like Ctrl-C) if the test fails before it does.
 struct StopOnDrop(Child);

@@ -6,8 +6,8 @@ use crate::anvil_support;
 use std::time::{Duration, Instant};
 
 use alloy::primitives::U256;
-use sluice::testkit::anvil::dev_addresses;
-use sluice::testkit::deploy::{LocalEnv, Snapshot};
+use sluice_sim::anvil::dev_addresses;
+use sluice_sim::deploy::{LocalEnv, Snapshot};
 
 use anvil_support::trades;
 

@@ -6,8 +6,8 @@ use crate::anvil_support;
 use alloy::primitives::U256;
 use alloy::providers::Provider;
 use alloy::sol;
-use sluice::testkit::anvil::{AnvilOptions, dev_addresses};
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::anvil::{AnvilOptions, dev_addresses};
+use sluice_sim::deploy::LocalEnv;
 
 use anvil_support::trades;
 

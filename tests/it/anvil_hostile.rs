@@ -9,9 +9,9 @@ use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol;
 use alloy::sol_types::SolCall;
-use sluice::testkit::anvil::dev_addresses;
-use sluice::testkit::deploy::LocalEnv;
-use sluice::testkit::deploy::test_contracts::FEE_ON_TRANSFER_BPS;
+use sluice_sim::anvil::dev_addresses;
+use sluice_sim::deploy::LocalEnv;
+use sluice_sim::deploy::test_contracts::FEE_ON_TRANSFER_BPS;
 
 use anvil_support::trades;
 

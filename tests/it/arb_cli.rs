@@ -12,8 +12,8 @@ use std::time::Duration;
 use rust_decimal_macros::dec;
 use sluice::core::OrderState;
 use sluice::store::Journal;
-use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions};
-use sluice::testkit::arb_toml::StrategyToml;
+use sluice_sim::arb_env::{ArbEnv, ArbEnvOptions};
+use sluice_sim::arb_toml::StrategyToml;
 
 use crate::cli_support::{Cli, arb_env, interrupt, lines};
 

@@ -38,10 +38,10 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::core::{OrderState, TxState, from_units};
 use sluice::store::{Journal, canonical_positions, describe_positions};
-use sluice::testkit::anvil::{AnvilOptions, dev_addresses};
-use sluice::testkit::arb_toml::StrategyToml;
-use sluice::testkit::binance_mock::MockBinance;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::anvil::{AnvilOptions, dev_addresses};
+use sluice_sim::arb_toml::StrategyToml;
+use sluice_sim::deploy::LocalEnv;
+use sluice_sim::exchange::dialects::binance::MockBinance;
 
 const PASSWORD: &str = "crash test password";
 const MNEMONIC: &str = "test test test test test test test test test test test junk";

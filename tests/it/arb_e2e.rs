@@ -17,9 +17,9 @@ use rust_decimal_macros::dec;
 use sluice::core::{OrderState, OrderType, Side, TxState};
 use sluice::store::{AssetFlow, Journal, JournalOrder};
 use sluice::strategy::arb::{ArbEvent, DirectionEdge, RunOutcome, RunSummary};
-use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions, Holdings};
-use sluice::testkit::arb_toml::StrategyToml;
-use sluice::testkit::binance_mock::HttpFault;
+use sluice_sim::arb_env::{ArbEnv, ArbEnvOptions, Holdings};
+use sluice_sim::arb_toml::StrategyToml;
+use sluice_sim::exchange::dialects::binance::HttpFault;
 use tokio::sync::{mpsc, watch};
 
 use crate::cli_support::arb_env;

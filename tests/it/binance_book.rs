@@ -10,8 +10,8 @@ use rust_decimal_macros::dec;
 use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use sluice::cex::exchanges::binance_book::LiveBook;
 use sluice::core::{Pair, QuoteRequest, Side, VenueEvent};
-use sluice::testkit::binance_mock::{BookSnapshot, MockBinance};
 use sluice::{Venue, VenueError};
+use sluice_sim::exchange::dialects::binance::{BookSnapshot, MockBinance};
 
 fn config(mock: &MockBinance) -> BinanceConfig {
     BinanceConfig {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use sluice::testkit::binance_mock::MockBinance;
+use sluice_sim::exchange::dialects::binance::MockBinance;
 
 use crate::cli_support::Cli;
 

@@ -16,10 +16,10 @@ use sluice::cex::http::{ApiRequest, RequestBody, RestClient, encode_query as enc
 use sluice::cex::sign::{SignRequest, Signer};
 use sluice::cex::{CexError, RateLimiter};
 use sluice::core::{Pair, QuoteRequest, Side};
-use sluice::testkit::binance_mock::{
+use sluice::{Venue, VenueError};
+use sluice_sim::exchange::dialects::binance::{
     HttpFault, MockBinance, hmac_sha256_hex, split_signature, verify_hmac_hex,
 };
-use sluice::{Venue, VenueError};
 
 const DOC_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 const DOC_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";

@@ -10,7 +10,7 @@ use futures::{SinkExt, StreamExt};
 use reqwest::{Client, StatusCode};
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
-use sluice::testkit::binance_mock::{MockBinance, hmac_sha256_hex};
+use sluice_sim::exchange::dialects::binance::{MockBinance, hmac_sha256_hex};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 

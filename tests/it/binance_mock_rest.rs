@@ -7,7 +7,7 @@ use reqwest::{Client, Method, StatusCode};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::Value;
-use sluice::testkit::binance_mock::{
+use sluice_sim::exchange::dialects::binance::{
     HttpFault, MockBinance, MockConfig, RateLimits, SymbolSpec, default_symbols, hmac_sha256_hex,
 };
 use zeroize::Zeroizing;

@@ -11,7 +11,9 @@ use reqwest::{Client, Method, StatusCode};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
-use sluice::testkit::binance_mock::{BookSnapshot, MockBinance, MockConfig, hmac_sha256_hex};
+use sluice_sim::exchange::dialects::binance::{
+    BookSnapshot, MockBinance, MockConfig, hmac_sha256_hex,
+};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};

@@ -13,8 +13,8 @@ use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use sluice::core::{
     ClientOrderId, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce, VenueEvent,
 };
-use sluice::testkit::binance_mock::{HttpFault, MockBinance};
 use sluice::{Venue, VenueError};
+use sluice_sim::exchange::dialects::binance::{HttpFault, MockBinance};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub(crate) fn config(mock: &MockBinance) -> BinanceConfig {

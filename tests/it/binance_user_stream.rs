@@ -13,8 +13,10 @@ use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
 use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot, UserStreamMode};
 use sluice::core::{OrderState, Side, VenueEvent};
-use sluice::testkit::binance_mock::{MockBinance, MockConfig, UserStreams, WsApiUserStream};
 use sluice::{Venue, VenueError};
+use sluice_sim::exchange::dialects::binance::{
+    MockBinance, MockConfig, UserStreams, WsApiUserStream,
+};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::binance_orders::{config, drain_fills, resting, venue_order_id, wait_for, wait_state};

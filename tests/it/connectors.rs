@@ -18,11 +18,11 @@ use sluice::chain::ChainSpecs;
 use sluice::core::{
     ClientOrderId, OrderRequest, OrderType, Pair, QuoteRequest, Side, TimeInForce, VenueEvent,
 };
-use sluice::testkit::binance_mock::MockBinance;
-use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::connector::FixedPassword;
 use sluice::venue::{ConnectContext, ConnectError, EventReceiver, Execution, Venue, VenueId};
 use sluice::wallet::{PrivateKey, ScryptParams, SecretString, UnlockedWallet, WalletStore};
+use sluice_sim::deploy::LocalEnv;
+use sluice_sim::exchange::dialects::binance::MockBinance;
 
 const PASSWORD: &str = "connector test password";
 

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use alloy::primitives::U256;
 use alloy::sol_types::SolValue;
-use sluice::testkit::deploy::Deployer;
-use sluice::testkit::deploy::tokens::units;
+use sluice_sim::deploy::Deployer;
+use sluice_sim::deploy::tokens::units;
 
 use evm_support::*;
 

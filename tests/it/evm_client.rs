@@ -16,7 +16,7 @@ use sluice::chain::FeeModel;
 use sluice::chain::evm::{
     Backoff, ClientOptions, EvmClient, EvmError, FeePolicy, Fees, RevertReason,
 };
-use sluice::testkit::anvil::{Anvil, AnvilOptions};
+use sluice_sim::anvil::{Anvil, AnvilOptions};
 
 use evm_support::*;
 

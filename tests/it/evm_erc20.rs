@@ -8,9 +8,9 @@ use alloy::primitives::{Address, U256};
 use alloy::sol_types::SolValue;
 use rust_decimal_macros::dec;
 use sluice::chain::evm::{ApprovalPolicy, Erc20, EvmError, RevertReason, TxTracker, Weth};
-use sluice::testkit::anvil::Anvil;
-use sluice::testkit::deploy::tokens::{deploy_weth, units};
-use sluice::testkit::deploy::{Deployer, TokenInfo};
+use sluice_sim::anvil::Anvil;
+use sluice_sim::deploy::tokens::{deploy_weth, units};
+use sluice_sim::deploy::{Deployer, TokenInfo};
 
 use evm_support::*;
 

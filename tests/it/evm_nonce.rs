@@ -45,9 +45,8 @@ async fn gap_after_restart_is_detected_reported_and_filled() {
     );
 
     // The next transaction takes the hole, which lets the queued one through as well.
-    let wallet = alloy::network::EthereumWallet::from(
-        sluice::testkit::anvil::dev_signer(2).unwrap().clone(),
-    );
+    let wallet =
+        alloy::network::EthereumWallet::from(sluice_sim::anvil::dev_signer(2).unwrap().clone());
     let tracker =
         TxTracker::with_nonce_manager(client.clone(), wallet, nonces.clone(), fast_config());
     let tx = tracker

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use alloy::primitives::B256;
-use sluice::testkit::deploy::{LocalEnv, Manifest};
+use sluice_sim::deploy::{LocalEnv, Manifest};
 
 use crate::cli_support::{kill, read_until};
 

@@ -19,8 +19,8 @@ use sluice::cex::ApiCredentials;
 use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use sluice::cex::exchanges::binance_listen_key::keep_alive;
 use sluice::cex::http::ApiRequest;
-use sluice::testkit::binance_mock::{HttpFault, MockBinance};
 use sluice::{Venue, VenueError};
+use sluice_sim::exchange::dialects::binance::{HttpFault, MockBinance};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -189,7 +189,7 @@ async fn no_secret_in_errors_or_trace_logs() {
 /// logs only its redacted form.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anvil_up_prints_the_fork_url_redacted() {
-    use sluice::testkit::anvil::{Anvil, AnvilOptions};
+    use sluice_sim::anvil::{Anvil, AnvilOptions};
     use std::process::{Command, Stdio};
 
     use crate::cli_support::{kill, read_until, stderr_of};

@@ -9,8 +9,8 @@ use alloy::primitives::{Address, B256, U256, keccak256};
 use alloy::providers::Provider;
 use sluice::chain::ChainSpecs;
 use sluice::chain::evm::{Erc20, EvmClient};
-use sluice::testkit::anvil::{DEV_MNEMONIC, dev_addresses};
-use sluice::testkit::deploy::{Deployer, LocalEnv, tokens};
+use sluice_sim::anvil::{DEV_MNEMONIC, dev_addresses};
+use sluice_sim::deploy::{Deployer, LocalEnv, tokens};
 
 use crate::cli_support::Cli;
 

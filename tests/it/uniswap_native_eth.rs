@@ -22,9 +22,9 @@ use sluice::core::{
     Asset, ClientOrderId, Order, OrderRequest, OrderState, OrderType, Quote, QuoteRequest, Side,
     TimeInForce, to_units_exact,
 };
-use sluice::testkit::anvil::{DEV_MNEMONIC, dev_addresses};
-use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::Venue;
+use sluice_sim::anvil::{DEV_MNEMONIC, dev_addresses};
+use sluice_sim::deploy::LocalEnv;
 
 use crate::cli_support::{Cli, strings};
 use crate::uniswap_support::{IErc20, dev_tracker, final_order, read};

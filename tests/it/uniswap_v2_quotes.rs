@@ -18,9 +18,9 @@ use sluice::amm::uniswap_v2::abi::IUniswapV2Router02;
 use sluice::amm::uniswap_v2::connector::{UniswapV2Venue, V2Contracts};
 use sluice::amm::uniswap_v2::math::{HopReserves, get_amounts_in, get_amounts_out};
 use sluice::core::{Asset, QuoteRequest, Side};
-use sluice::testkit::deploy::tokens::deploy_test_token;
-use sluice::testkit::deploy::{Deployer, LocalEnv};
 use sluice::venue::{Venue, VenueError};
+use sluice_sim::deploy::tokens::deploy_test_token;
+use sluice_sim::deploy::{Deployer, LocalEnv};
 use uniswap_support::{IErc20, TestResult, send, units};
 
 struct V2Env {
@@ -169,7 +169,7 @@ async fn local_math_matches_router02_to_the_wei() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reserves_follow_another_accounts_swap() {
     let e = start().await.unwrap();
-    let other = sluice::testkit::anvil::dev_addresses()[3];
+    let other = sluice_sim::anvil::dev_addresses()[3];
     let router_addr = e.env.manifest.uniswap_v2.router02;
     let p = e.env.anvil.provider();
     send(

@@ -15,9 +15,9 @@ use sluice::core::{
     Asset, ClientOrderId, Order, OrderRequest, OrderState, OrderType, QuoteRequest, Side,
     TimeInForce,
 };
-use sluice::testkit::anvil::dev_signer;
-use sluice::testkit::deploy::LocalEnv;
 use sluice::venue::Venue;
+use sluice_sim::anvil::dev_signer;
+use sluice_sim::deploy::LocalEnv;
 
 async fn trading_venue(env: &LocalEnv, account: usize) -> UniswapV2Venue {
     let specs = ChainSpecs::builtin().unwrap();

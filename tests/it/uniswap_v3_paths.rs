@@ -25,9 +25,9 @@ use sluice::core::{
     ClientOrderId, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
     to_units_exact,
 };
-use sluice::testkit::anvil::dev_addresses;
-use sluice::testkit::deploy::uniswap_v3::sqrt_price_x96;
 use sluice::venue::Venue;
+use sluice_sim::anvil::dev_addresses;
+use sluice_sim::deploy::uniswap_v3::sqrt_price_x96;
 use uniswap_support::*;
 
 /// QuoterV2 on a packed path: the amount out (exact input) or in (exact output), or the revert.

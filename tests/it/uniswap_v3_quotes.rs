@@ -20,9 +20,9 @@ use sluice::amm::uniswap_v3::connector::UniswapV3Venue;
 use sluice::amm::uniswap_v3::state::load_pools;
 use sluice::amm::uniswap_v3::{PoolState, SwapAmount};
 use sluice::core::{QuoteRequest, Side};
-use sluice::testkit::deploy::Deployer;
-use sluice::testkit::deploy::tokens::deploy_test_token;
 use sluice::venue::{Venue, VenueError};
+use sluice_sim::deploy::Deployer;
+use sluice_sim::deploy::tokens::deploy_test_token;
 use uniswap_support::*;
 
 /// QuoterV2's answer: (amount in or out, sqrt price after), or the revert.
@@ -292,7 +292,7 @@ async fn state_follows_other_accounts_swaps_and_positions() {
     let e = start(8, 3).await.unwrap();
     let v = venue(&e).await.unwrap();
     v.track_pair(e.weth, e.usdc).await.unwrap();
-    let other = sluice::testkit::anvil::dev_addresses()[1];
+    let other = sluice_sim::anvil::dev_addresses()[1];
     let (fee, addr) = e.pools[2];
     let before = pool_of(&v, addr);
     // Another account sells 200k USDC (crossing ticks), then the deployer adds a position.
@@ -344,7 +344,7 @@ async fn reorg_reloads_the_state() {
     let e = start(4, 5).await.unwrap();
     let v = venue(&e).await.unwrap();
     v.track_pair(e.weth, e.usdc).await.unwrap();
-    let other = sluice::testkit::anvil::dev_addresses()[2];
+    let other = sluice_sim::anvil::dev_addresses()[2];
     let (fee, addr) = e.pools[1];
     let snap = e.provider.anvil_snapshot().await.unwrap();
     swap_from(&e, other, fee, e.usdc, e.weth, units(50_000, 6)).await;
@@ -419,7 +419,7 @@ async fn a_long_gap_is_backfilled_in_chunks() {
     let e = start(4, 8).await.unwrap();
     let v = venue(&e).await.unwrap();
     v.track_pair(e.weth, e.usdc).await.unwrap();
-    let other = sluice::testkit::anvil::dev_addresses()[7];
+    let other = sluice_sim::anvil::dev_addresses()[7];
     let (fee, addr) = e.pools[3];
     // Swaps separated by more blocks than one eth_getLogs request covers.
     swap_from(&e, other, fee, e.usdc, e.weth, units(30_000, 6)).await;

@@ -19,8 +19,8 @@ use sluice::core::{
     ClientOrderId, Order, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
     VenueEvent,
 };
-use sluice::testkit::anvil::{dev_addresses, dev_signer};
 use sluice::venue::Venue;
+use sluice_sim::anvil::{dev_addresses, dev_signer};
 use uniswap_support::*;
 
 async fn trading_venue(e: &Env, account: usize) -> UniswapV3Venue {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use sluice::chain::ChainSpecs;
 use sluice::wallet::{Mnemonic, PrivateKey, SecretString, account_path, derive_key};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wallet");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/wallet");
 
 fn reference() -> Value {
     serde_json::from_str(

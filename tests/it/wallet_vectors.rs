@@ -10,7 +10,7 @@ use sluice::wallet::{
     decrypt_keystore, derive_key, encrypt_keystore,
 };
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wallet");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/wallet");
 const ANVIL: &str = "test test test test test test test test test test test junk";
 const SPEC_KEY: &str = "7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d";
 

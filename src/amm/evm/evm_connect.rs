@@ -17,9 +17,9 @@ use super::venue::{EvmAmmVenue, PoolModel};
 use crate::amm::AmmError;
 use crate::amm::tokens::TokenBook;
 use crate::chain::ChainSpec;
+use crate::chain::deployment::Manifest;
 use crate::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
 use crate::core::Asset;
-use crate::testkit::deploy::Manifest;
 use crate::venue::connector::{Access, parse_config};
 use crate::venue::{
     ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueError, VenueId,

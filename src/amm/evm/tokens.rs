@@ -8,9 +8,9 @@ use alloy::providers::DynProvider;
 
 use super::rpc::{ReadCall, batch_read};
 use crate::amm::AmmError;
+use crate::chain::deployment::Manifest;
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, Token, TokenId};
-use crate::testkit::deploy::Manifest;
 
 use super::abi::IERC20 as IErc20Metadata;
 

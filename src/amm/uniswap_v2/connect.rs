@@ -5,7 +5,7 @@ use super::connector::{V2Contracts, V2Model};
 use crate::amm::AmmError;
 use crate::amm::evm::evm_connect::{EvmAmmConnector, ModelFromChain};
 use crate::chain::ChainSpec;
-use crate::testkit::deploy::Manifest;
+use crate::chain::deployment::Manifest;
 
 /// The Uniswap v2 connector (its line in `src/connectors.rs`).
 pub static UNISWAP_V2: EvmAmmConnector<V2Model> = EvmAmmConnector::new();

@@ -5,7 +5,7 @@ use super::connector::{V3Contracts, V3Model};
 use crate::amm::AmmError;
 use crate::amm::evm::evm_connect::{EvmAmmConnector, ModelFromChain};
 use crate::chain::ChainSpec;
-use crate::testkit::deploy::Manifest;
+use crate::chain::deployment::Manifest;
 
 /// The Uniswap v3 connector (its line in `src/connectors.rs`).
 pub static UNISWAP_V3: EvmAmmConnector<V3Model> = EvmAmmConnector::new();

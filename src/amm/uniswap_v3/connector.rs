@@ -31,9 +31,9 @@ use crate::amm::swap::{
 };
 use crate::amm::swap_logs::first_and_last;
 use crate::amm::tokens::TokenBook;
+use crate::chain::deployment::Manifest;
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, OrderRequest, Quote, QuoteRequest, Side, Token};
-use crate::testkit::deploy::Manifest;
 use crate::venue::{ConnectorDescriptor, ImplState, Venue};
 
 /// What this connector declares to the registry.

@@ -7,7 +7,7 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol;
 use alloy::sol_types::SolCall;
-use sluice::testkit::deploy::Manifest;
+use sluice_sim::deploy::Manifest;
 
 sol! {
     interface IERC20 {

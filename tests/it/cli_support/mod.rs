@@ -9,9 +9,9 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use sluice::testkit::anvil::DEV_MNEMONIC;
-use sluice::testkit::arb_env::{ArbEnv, ArbEnvOptions};
-use sluice::testkit::arb_toml::StrategyToml;
+use sluice_sim::anvil::DEV_MNEMONIC;
+use sluice_sim::arb_env::{ArbEnv, ArbEnvOptions};
+use sluice_sim::arb_toml::StrategyToml;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;

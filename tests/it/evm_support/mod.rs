@@ -9,8 +9,8 @@ use alloy::network::EthereumWallet;
 use alloy::primitives::Address;
 use sluice::chain::evm::{EvmClient, TrackerConfig, TxReport, TxTracker};
 use sluice::chain::{ChainSpec, ChainSpecs};
-use sluice::testkit::anvil::{Anvil, AnvilOptions, dev_signer};
-use sluice::testkit::deploy::{Artifact, Deployer};
+use sluice_sim::anvil::{Anvil, AnvilOptions, dev_signer};
+use sluice_sim::deploy::{Artifact, Deployer};
 
 pub fn anvil_spec() -> ChainSpec {
     ChainSpecs::builtin().unwrap().get("anvil").unwrap().clone()

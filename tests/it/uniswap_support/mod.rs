@@ -15,7 +15,7 @@ use sluice::amm::tokens::TokenBook;
 use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
 use sluice::amm::uniswap_v3::math::get_tick_at_sqrt_ratio;
 use sluice::core::Asset;
-use sluice::testkit::deploy::{LocalEnv, Manifest};
+use sluice_sim::deploy::{LocalEnv, Manifest};
 
 pub type TestResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -308,7 +308,7 @@ pub async fn dev_tracker(env: &LocalEnv, account: usize) -> sluice::chain::evm::
         .await
         .unwrap();
     let wallet = alloy::network::EthereumWallet::from(
-        sluice::testkit::anvil::dev_signer(account).unwrap().clone(),
+        sluice_sim::anvil::dev_signer(account).unwrap().clone(),
     );
     let config = TrackerConfig::for_client(&client);
     TxTracker::new(client, wallet, config)

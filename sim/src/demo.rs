@@ -1,0 +1,290 @@
+//! `sluice demo`: the arbitrage strategy end to end on a local machine, with nothing but the setup
+//! script run. It starts an anvil from the deployment snapshot (real Uniswap v3 bytecode, WETH/USDC
+//! pools at 3000 USDC per ETH), a mock Binance whose ETH/USDT book is priced above the pool, a wallet
+//! from the anvil dev mnemonic and the mock's own API keys; then it runs the arbitrage between
+//! `sim-binance` ETH-USDT and `uniswap_v3@sim-anvil` WETH-USDC until the gap is closed or a bound
+//! is hit. The environment is built by [`ArbEnv`], as in the end-to-end tests.
+//!
+//! The demo never touches a user's journal, wallets or keys: it journals into the home it is given
+//! (a fresh temporary one from [`fresh_home`] unless the user named one), holding that home's lock;
+//! it reads no wallet and no API key from any home (its keys are the mock's, its wallet the public
+//! dev mnemonic); its venues are named as simulated ones, and its run is journaled as
+//! [`RunKind::Demo`], which no later start ever acts on.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::arb_env::{ArbEnv, ArbEnvError, ArbEnvOptions, SIMULATED_EXCHANGE};
+use crate::arb_toml::StrategyToml;
+use sluice::core::Balance;
+use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
+use sluice::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
+use sluice::venue::Venue;
+
+/// The mnemonic of anvil's dev accounts (public; never for real funds).
+pub use crate::anvil::DEV_MNEMONIC;
+
+/// How the demo runs.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// The home the demo journals into and locks: a throwaway one ([`fresh_home`]) unless the
+    /// user named one. Nothing else in it is read.
+    pub home: PathBuf,
+    /// ETH per trade.
+    pub order_size: Decimal,
+    /// Where the mock exchange's book is centred (the pool is at 3000).
+    pub exchange_mid: Decimal,
+    pub max_trades: u32,
+    /// The run stops after this long whatever happens.
+    pub timeout: Duration,
+    /// Dev account that trades on chain.
+    pub account_index: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            home: PathBuf::from("sluice-demo"),
+            order_size: Decimal::ONE,
+            exchange_mid: Decimal::from(3100),
+            max_trades: 12,
+            timeout: Duration::from_secs(60),
+            account_index: 1,
+        }
+    }
+}
+
+/// Why the demo could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("cannot create the demo's home {path}: {reason}")]
+    Home { path: String, reason: String },
+    /// Another sluice process trades on the home (its pid named).
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The environment (chain, exchange, wallet, venues) could not be built.
+    #[error(transparent)]
+    Env(#[from] ArbEnvError),
+    #[error("journal: {0}")]
+    Journal(#[from] StoreError),
+    #[error("strategy: {0}")]
+    Strategy(String),
+}
+
+/// What the demo did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    /// The home the run is journaled in (`sluice history --home <home>` shows it).
+    pub home: PathBuf,
+    pub journal: PathBuf,
+    pub summary: RunSummary,
+    pub trades: Vec<TradeRow>,
+    /// Why it stopped, in words.
+    pub stopped_because: String,
+    pub balances_before: Vec<(String, Balance)>,
+    pub balances_after: Vec<(String, Balance)>,
+    pub elapsed_ms: u128,
+}
+
+/// The venue ids the demo trades on: a mock Binance and Uniswap v3 on a throwaway anvil.
+pub const DEMO_VENUES: [&str; 2] = [SIMULATED_EXCHANGE, "uniswap_v3@sim-anvil"];
+
+/// The journal of a home.
+pub fn journal_path(home: &Path) -> PathBuf {
+    home.join("journal.sqlite")
+}
+
+/// A new, empty, private (0700) home under the system's temporary folder (`$TMPDIR`), kept after
+/// the demo so that its journal can be looked at.
+pub fn fresh_home() -> Result<PathBuf, DemoError> {
+    let path = std::env::temp_dir().join(format!("sluice-demo-{}", uuid::Uuid::new_v4().simple()));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    // Not recursive: a folder that is already there is never taken over.
+    builder.create(&path).map_err(|e| DemoError::Home {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(path)
+}
+
+fn config_text(o: &DemoOptions) -> String {
+    let strategy = StrategyToml {
+        venue_a: DEMO_VENUES[0],
+        venue_b: DEMO_VENUES[1],
+        size: o.order_size,
+        max_failures: 3,
+        max_trades: Some(o.max_trades),
+        ..StrategyToml::default()
+    };
+    format!(
+        "# sluice demo (simulated venues): a mock Binance against Uniswap v3 on a throwaway anvil.\n{}",
+        strategy.text()
+    )
+}
+
+async fn snapshot(venues: &[(String, Arc<dyn Venue>)], assets: &[&str]) -> Vec<(String, Balance)> {
+    let mut out = Vec::new();
+    for (name, v) in venues {
+        if let Ok(bals) = v.balances().await {
+            for b in bals
+                .into_iter()
+                .filter(|b| assets.contains(&b.asset.as_str()))
+            {
+                out.push((name.clone(), b));
+            }
+        }
+    }
+    out
+}
+
+/// Runs the demo; `on_event` sees every strategy event as it happens (for printing).
+pub async fn run(
+    options: DemoOptions,
+    mut on_event: impl FnMut(&ArbEvent),
+) -> Result<DemoReport, DemoError> {
+    let started = Instant::now();
+    // One trading process per home: a demo never journals beside a run in flight.
+    let _lock = HomeLock::acquire(&options.home)?;
+    let journal_file = journal_path(&options.home);
+    // The chain (anvil from the snapshot, with the real Uniswap v3 deployed), the exchange (a mock
+    // Binance with an ETH/USDT book above the pool's price), the wallet (anvil's dev mnemonic,
+    // account `account_index`) and both venues.
+    let mut env = ArbEnv::start(ArbEnvOptions {
+        exchange_mid: options.exchange_mid,
+        account_index: options.account_index,
+        simulated_names: true,
+        ..ArbEnvOptions::default()
+    })
+    .await?;
+
+    let venues = env.venues();
+    let named: Vec<(String, Arc<dyn Venue>)> = venues
+        .iter()
+        .map(|v| (v.id().to_string(), v.clone()))
+        .collect();
+    let assets = ["ETH", "USDT", "WETH", "USDC"];
+    let balances_before = snapshot(&named, &assets).await;
+
+    // The strategy.
+    let text = config_text(&options);
+    let arb: ArbConfig = text
+        .parse()
+        .map_err(|e: sluice::strategy::arb::ConfigError| DemoError::Strategy(e.to_string()))?;
+    let min_profit = arb.min_profit_pct;
+    let journal = Journal::open(&journal_file)?;
+    let (runner, mut rx) = env
+        .runner_of_kind(&text, journal, "demo", RunKind::Demo)
+        .await?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let handle = tokio::spawn(runner.run(stop_rx));
+
+    // Stop when the gap is closed (an evaluation after a trade shows no edge above the
+    // threshold), or at the time bound; the runner stops itself at max_trades.
+    let deadline = tokio::time::Instant::now() + options.timeout;
+    let mut trades = 0u32;
+    let mut stopped_because = String::from("the strategy ended");
+    loop {
+        let ev = tokio::select! {
+            ev = rx.recv() => ev,
+            _ = tokio::time::sleep_until(deadline) => {
+                stopped_because = format!("time bound of {:?} reached", options.timeout);
+                break;
+            }
+        };
+        let Some(ev) = ev else { break };
+        on_event(&ev);
+        match &ev {
+            ArbEvent::TradeDone { .. } => trades += 1,
+            ArbEvent::Edges { edges }
+                if trades > 0 && edges.iter().all(|e| e.profit_pct < min_profit) =>
+            {
+                stopped_because = "the gap is closed: no direction beats the threshold".into();
+                break;
+            }
+            ArbEvent::Stopped { outcome } => {
+                stopped_because = format!("{outcome:?}");
+            }
+            _ => {}
+        }
+    }
+    let _ = stop_tx.send(true);
+    let summary = tokio::time::timeout(Duration::from_secs(30), handle)
+        .await
+        .map_err(|_| DemoError::Strategy("in-flight orders did not finish within 30 s".into()))?
+        .map_err(|e| DemoError::Strategy(e.to_string()))?
+        .map_err(|e| DemoError::Strategy(e.to_string()))?;
+    while let Ok(ev) = rx.try_recv() {
+        on_event(&ev);
+    }
+    let balances_after = snapshot(&named, &assets).await;
+    env.binance.close();
+    let journal = Journal::open(&journal_file)?;
+    let trades = journal
+        .history(Some(summary.run_id))?
+        .runs
+        .pop()
+        .map(|r| r.trades)
+        .unwrap_or_default();
+    env.close();
+    Ok(DemoReport {
+        home: options.home,
+        journal: journal_file,
+        summary,
+        trades,
+        stopped_because,
+        balances_before,
+        balances_after,
+        elapsed_ms: started.elapsed().as_millis(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arb_env::SIMULATED_CHAIN;
+    use sluice::venue::VenueId;
+
+    #[test]
+    fn the_demo_trades_and_journals_only_simulated_venues() {
+        assert_eq!(DEMO_VENUES[1], format!("uniswap_v3@{SIMULATED_CHAIN}"));
+        let text = config_text(&DemoOptions::default());
+        let cfg: ArbConfig = text.parse().unwrap();
+        for (leg, id) in [
+            (&cfg.venue_a, DEMO_VENUES[0]),
+            (&cfg.venue_b, DEMO_VENUES[1]),
+        ] {
+            assert_eq!(leg.venue, id.parse::<VenueId>().unwrap());
+            assert!(id.contains("sim-"), "{id}");
+        }
+        // No real venue's name anywhere in the journaled config.
+        for line in text.lines().filter(|l| l.starts_with("venue")) {
+            assert!(line.contains("sim-"), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_fresh_home_is_new_private_and_never_reused() {
+        let a = fresh_home().unwrap();
+        let b = fresh_home().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(std::fs::read_dir(&a).unwrap().count(), 0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&a).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700);
+        }
+        std::fs::remove_dir(a).unwrap();
+        std::fs::remove_dir(b).unwrap();
+    }
+}

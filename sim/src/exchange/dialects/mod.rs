@@ -1,0 +1,4 @@
+//! One folder per simulated exchange: how that exchange speaks (routes, message shapes, error codes,
+//! signature verification by its documented recipe) over the venue-neutral engine.
+
+pub mod binance;

@@ -1,0 +1,20 @@
+//! The venue-neutral engine of the exchange simulator: accounts and balances (`account`), order books
+//! with price-time priority (`book`), the exchange state and order lifecycle (`exchange`,
+//! `matching`, `order`), listed symbols with their filters and fees (`spec`), rate limits
+//! (`rate_limit`), liquidity for tests (`random`), and the fan-out of market and user events
+//! (`publish`, through the dialect's [`events::EventShapes`]). A dialect (`super::dialects`) serves it in one exchange's protocol.
+
+pub mod account;
+pub mod book;
+pub mod error;
+pub mod events;
+pub mod exchange;
+pub mod matching;
+pub mod order;
+pub mod publish;
+pub mod random;
+pub mod rate_limit;
+pub mod spec;
+
+#[cfg(test)]
+mod tests;
