@@ -12,8 +12,11 @@
 //! - [`Erc20`] and [`Weth`]: balances, allowances, approvals by [`ApprovalPolicy`], transfers,
 //!   wrap/unwrap, cached [`TokenMetadata`].
 //!
+//! - [`cip64`]: Celo fee-currency transactions (CIP-64, type 0x7b): encoding, signing, decoding.
+//!
 //! Errors are one type, [`EvmError`], with [`EvmError::is_retryable`].
 
+pub mod cip64;
 pub mod client;
 pub mod erc20;
 pub mod error;
@@ -23,6 +26,7 @@ pub mod retry;
 pub mod revert;
 pub mod tracker;
 
+pub use cip64::{CIP64_TX_TYPE, Cip64Error, SignedCip64, TxCip64};
 pub use client::{ClientOptions, EvmClient};
 pub use erc20::{ApprovalPolicy, Erc20, TokenMetadata, Weth};
 pub use error::EvmError;
