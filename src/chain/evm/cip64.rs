@@ -16,9 +16,9 @@
 use alloy::consensus::TxEip1559;
 use alloy::consensus::transaction::{RlpEcdsaDecodableTx, RlpEcdsaEncodableTx};
 use alloy::eips::eip2930::AccessList;
+use alloy::network::{TxSigner, TxSignerSync};
 use alloy::primitives::{Address, B256, Bytes, Signature, TxKind, U256, keccak256};
-use alloy::rlp::{Decodable, Encodable, Header};
-use alloy::signers::SignerSync;
+use alloy::rlp::{BufMut, Decodable, Encodable, Header};
 use alloy::signers::local::PrivateKeySigner;
 
 /// The EIP-2718 type byte of a CIP-64 transaction (123).
@@ -100,11 +100,11 @@ impl TxCip64 {
         }
     }
 
-    fn fields_length(&self) -> usize {
+    pub(super) fn fields_length(&self) -> usize {
         self.as_eip1559().rlp_encoded_fields_length() + self.fee_currency.length()
     }
 
-    fn encode_fields(&self, out: &mut Vec<u8>) {
+    pub(super) fn encode_fields(&self, out: &mut dyn BufMut) {
         self.as_eip1559().rlp_encode_fields(out);
         self.fee_currency.encode(out);
     }
@@ -112,14 +112,18 @@ impl TxCip64 {
     /// `0x7b || rlp([chainId, …, accessList, feeCurrency])`: the bytes whose hash is signed.
     pub fn signing_payload(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.fields_length() + 8);
-        out.push(CIP64_TX_TYPE);
+        self.write_signing_payload(&mut out);
+        out
+    }
+
+    pub(super) fn write_signing_payload(&self, out: &mut dyn BufMut) {
+        out.put_u8(CIP64_TX_TYPE);
         Header {
             list: true,
             payload_length: self.fields_length(),
         }
-        .encode(&mut out);
-        self.encode_fields(&mut out);
-        out
+        .encode(out);
+        self.encode_fields(out);
     }
 
     /// `keccak256(0x7b || rlp(unsigned fields))`.
@@ -143,7 +147,7 @@ impl TxCip64 {
     }
 
     /// Attaches a signature: the raw bytes and the hash.
-    pub fn into_signed(self, signature: Signature) -> SignedCip64 {
+    pub fn into_signed_cip64(self, signature: Signature) -> SignedCip64 {
         let raw = self.encode_signed(&signature);
         let hash = keccak256(&raw);
         SignedCip64 {
@@ -154,13 +158,26 @@ impl TxCip64 {
         }
     }
 
-    /// Validates and signs with an EVM key (the wallet's signer).
-    pub fn sign(self, signer: &PrivateKeySigner) -> Result<SignedCip64, Cip64Error> {
+    /// Validates and signs with a local EVM key.
+    pub fn sign(mut self, signer: &PrivateKeySigner) -> Result<SignedCip64, Cip64Error> {
         self.validate()?;
         let signature = signer
-            .sign_hash_sync(&self.signature_hash())
+            .sign_transaction_sync(&mut self)
             .map_err(|e| Cip64Error::Signature(e.to_string()))?;
-        Ok(self.into_signed(signature))
+        Ok(self.into_signed_cip64(signature))
+    }
+
+    /// Validates and signs with any alloy transaction signer (what an `EthereumWallet` holds).
+    pub async fn sign_with(
+        mut self,
+        signer: &(dyn TxSigner<Signature> + Send + Sync),
+    ) -> Result<SignedCip64, Cip64Error> {
+        self.validate()?;
+        let signature = signer
+            .sign_transaction(&mut self)
+            .await
+            .map_err(|e| Cip64Error::Signature(e.to_string()))?;
+        Ok(self.into_signed_cip64(signature))
     }
 
     /// Decodes the unsigned form (`0x7b || rlp(unsigned fields)`), as [`Self::signing_payload`]
@@ -245,6 +262,9 @@ fn decode(bytes: &[u8]) -> Result<(TxCip64, Option<Signature>), Cip64Error> {
     }
     Ok((tx, Some(signature)))
 }
+
+#[path = "cip64_alloy.rs"]
+mod alloy_traits;
 
 #[cfg(test)]
 #[path = "cip64_tests.rs"]

@@ -12,6 +12,7 @@
 //! - [`Erc20`] and [`Weth`]: balances, allowances, approvals by [`ApprovalPolicy`], transfers,
 //!   wrap/unwrap, cached [`TokenMetadata`].
 //!
+//! - [`offline`]: a fully specified transaction signed without a node (`sluice tx sign`);
 //! - [`cip64`]: Celo fee-currency transactions (CIP-64, type 0x7b): encoding, signing, decoding.
 //!
 //! Errors are one type, [`EvmError`], with [`EvmError::is_retryable`].
@@ -22,6 +23,7 @@ pub mod erc20;
 pub mod error;
 pub mod fees;
 pub mod nonce;
+pub mod offline;
 pub mod retry;
 pub mod revert;
 pub mod tracker;
@@ -32,6 +34,7 @@ pub use erc20::{ApprovalPolicy, Erc20, TokenMetadata, Weth};
 pub use error::EvmError;
 pub use fees::{FeePolicy, Fees, PriorityFee};
 pub use nonce::{NonceLease, NonceManager, NonceSource, SyncReport};
+pub use offline::{OfflineSignError, OfflineTx, SignedRaw, sign_offline};
 pub use retry::Backoff;
 pub use revert::RevertReason;
 pub use tracker::{
