@@ -5,5 +5,6 @@ pub mod evm;
 pub mod spec;
 
 pub use spec::{
-    ChainFamily, ChainId, ChainSpec, ChainSpecError, ChainSpecs, FeeModel, NativeAsset, TokenSpec,
+    ChainFamily, ChainId, ChainSpec, ChainSpecError, ChainSpecs, FeeCurrencyError, FeeModel,
+    NativeAsset, TokenSpec,
 };
