@@ -37,6 +37,7 @@ mod manifest_check;
 mod parser_fuzz;
 mod secret_leaks;
 mod swap_approval;
+mod tx_sign;
 mod uniswap_native_eth;
 mod uniswap_v2_quotes;
 mod uniswap_v2_swaps;
