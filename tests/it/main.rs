@@ -23,6 +23,7 @@ mod binance_mock_rest;
 mod binance_mock_streams;
 mod binance_orders;
 mod binance_user_stream;
+mod celo_fee_currency;
 mod cli_basics;
 mod connectors;
 mod demo;
