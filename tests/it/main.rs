@@ -24,6 +24,7 @@ mod binance_mock_streams;
 mod binance_orders;
 mod binance_user_stream;
 mod celo_fee_currency;
+mod celo_router02;
 mod cli_basics;
 mod connectors;
 mod demo;
