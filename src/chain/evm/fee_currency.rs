@@ -20,11 +20,13 @@
 //! (rounded down, so the cap is never exceeded). The directory's interface is written from the
 //! signatures Celo documents (no official ABI artifact is installed).
 
-use alloy::primitives::{Address, U256};
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol;
 
+use super::cip64::TxCip64;
 use super::client::EvmClient;
 use super::error::EvmError;
 use super::fees::{FeePolicy, Fees};
@@ -193,6 +195,48 @@ impl EvmClient {
             what: format!("{method} as u128"),
         })
     }
+}
+
+/// A CIP-64 transaction from the request's fields, signed by the wallet's signer.
+pub(super) async fn sign_request_cip64(
+    wallet: &EthereumWallet,
+    account: Address,
+    chain_id: u64,
+    tx: &TransactionRequest,
+    fees: Fees,
+    fee_currency: Address,
+) -> Result<(B256, Bytes), EvmError> {
+    let err = |reason: String| EvmError::Signing {
+        from: account,
+        reason,
+    };
+    let Fees::Eip1559 {
+        max_fee_per_gas,
+        max_priority_fee_per_gas,
+    } = fees
+    else {
+        return Err(err("a CIP-64 transaction needs EIP-1559 fees".into()));
+    };
+    let unsigned = TxCip64 {
+        chain_id,
+        nonce: tx.nonce.ok_or_else(|| err("no nonce".into()))?,
+        max_priority_fee_per_gas,
+        max_fee_per_gas,
+        gas_limit: tx.gas.ok_or_else(|| err("no gas limit".into()))?,
+        to: tx.to.unwrap_or(TxKind::Create),
+        value: tx.value.unwrap_or_default(),
+        input: tx.input.input().cloned().unwrap_or_default(),
+        access_list: tx.access_list.clone().unwrap_or_default(),
+        fee_currency,
+    };
+    let signer = wallet
+        .signer_by_address(account)
+        .ok_or_else(|| err("the wallet has no signer for this account".into()))?;
+    let signed = unsigned
+        .sign_with(signer.as_ref())
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    Ok((signed.hash, signed.raw))
 }
 
 fn contract_err(e: alloy::contract::Error) -> alloy::transports::TransportError {

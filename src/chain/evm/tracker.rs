@@ -36,10 +36,9 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use super::cip64::TxCip64;
 use super::client::EvmClient;
 use super::error::EvmError;
-use super::fee_currency::FeeCurrencyInfo;
+use super::fee_currency::{FeeCurrencyInfo, sign_request_cip64};
 use super::fees::{Fees, cost_wei, wei_to_native};
 use super::nonce::NonceManager;
 use super::revert::RevertReason;
@@ -440,7 +439,15 @@ async fn sign(
     fees: Fees,
 ) -> Result<(B256, Bytes), EvmError> {
     if let Some(info) = &inner.fee_currency {
-        return sign_cip64(inner, tx, fees, info.token).await;
+        return sign_request_cip64(
+            &inner.wallet,
+            inner.account,
+            inner.client.chain_id(),
+            tx,
+            fees,
+            info.token,
+        )
+        .await;
     }
     let mut tx = tx.clone();
     apply_fees(&mut tx, fees);
@@ -452,47 +459,6 @@ async fn sign(
             reason: e.to_string(),
         })?;
     Ok((*envelope.tx_hash(), Bytes::from(envelope.encoded_2718())))
-}
-
-/// A CIP-64 transaction from the request's fields, signed by the wallet's signer.
-async fn sign_cip64(
-    inner: &Inner,
-    tx: &TransactionRequest,
-    fees: Fees,
-    fee_currency: Address,
-) -> Result<(B256, Bytes), EvmError> {
-    let err = |reason: String| EvmError::Signing {
-        from: inner.account,
-        reason,
-    };
-    let Fees::Eip1559 {
-        max_fee_per_gas,
-        max_priority_fee_per_gas,
-    } = fees
-    else {
-        return Err(err("a CIP-64 transaction needs EIP-1559 fees".into()));
-    };
-    let unsigned = TxCip64 {
-        chain_id: inner.client.chain_id(),
-        nonce: tx.nonce.ok_or_else(|| err("no nonce".into()))?,
-        max_priority_fee_per_gas,
-        max_fee_per_gas,
-        gas_limit: tx.gas.ok_or_else(|| err("no gas limit".into()))?,
-        to: tx.to.unwrap_or(alloy::primitives::TxKind::Create),
-        value: tx.value.unwrap_or_default(),
-        input: tx.input.input().cloned().unwrap_or_default(),
-        access_list: tx.access_list.clone().unwrap_or_default(),
-        fee_currency,
-    };
-    let signer = inner
-        .wallet
-        .signer_by_address(inner.account)
-        .ok_or_else(|| err("the wallet has no signer for this account".into()))?;
-    let signed = unsigned
-        .sign_with(signer.as_ref())
-        .await
-        .map_err(|e| err(e.to_string()))?;
-    Ok((signed.hash, signed.raw))
 }
 
 fn apply_fees(tx: &mut TransactionRequest, fees: Fees) {
