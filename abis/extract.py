@@ -43,7 +43,9 @@ CACHE = ROOT / ".sluice-cache" / "artifacts"
 PERP = ("@perp/contract@2.2.0", "perp-contract-2.2.0")
 CELO = ("@celo/celo-devchain@7.0.0", "celo-celo-devchain-7.0.0")
 MENTO = ("@mento-protocol/mento-core-ts@0.2.3", "mento-protocol-mento-core-ts-0.2.3")
+ROUTER02 = ("@uniswap/swap-router-contracts@1.3.1", "uniswap-swap-router-contracts-1.3.1")
 CACHED = {
+    "SwapRouter02": (ROUTER02, "artifacts/contracts/SwapRouter02.sol/SwapRouter02.json"),
     "PerpClearingHouse": (PERP, "build/contracts/src/ClearingHouse.sol/ClearingHouse.json"),
     "PerpAmm": (PERP, "build/contracts/src/Amm.sol/Amm.json"),
     "PerpInsuranceFund": (PERP, "build/contracts/src/InsuranceFund.sol/InsuranceFund.json"),

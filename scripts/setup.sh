@@ -86,6 +86,11 @@ packed_artifacts @mento-protocol/mento-core-ts 0.2.3 \
 packed_artifacts @celo/celo-devchain 7.0.0 \
   'sha512-fVn6in1u06RnSpZemyk4dJb6Rqn/QUVfgbJakp0ebhYswiKpw9zVQp4eb6HD2TIh/10vkbnO4X6y9+n9EzgtnQ==' \
   contracts/contracts-mento/AddressSortedLinkedListWithMedian.json contracts/contracts-mento/Registry.json
+# SwapRouter02 (Uniswap's router on chains without SwapRouter, e.g. Celo): `npm install` of this package pulls
+# hardhat, so it is packed alone like the others; its ABI is abis/SwapRouter02.json, its bytecode for tests.
+packed_artifacts @uniswap/swap-router-contracts 1.3.1 \
+  'sha512-mh/YNbwKb7Mut96VuEtL+Z5bRe0xVIbjjiryn+iMMrK2sFKhR4duk/86mEz0UO5gSx4pQIw9G5276P5heY/7Rg==' \
+  artifacts/contracts/SwapRouter02.sol/SwapRouter02.json
 
 # 3. Our own test contracts (contracts-test/), compiled offline by the pinned forge with the npm solc package
 #    through contracts-test/solc. forge's cache makes a second run instant.

@@ -8,5 +8,6 @@ pub mod spec;
 
 pub use assets::AssetError;
 pub use spec::{
-    ChainFamily, ChainId, ChainSpec, ChainSpecError, ChainSpecs, FeeModel, NativeAsset, TokenSpec,
+    ChainFamily, ChainId, ChainSpec, ChainSpecError, ChainSpecs, FeeCurrencyError, FeeModel,
+    NativeAsset, TokenSpec,
 };

@@ -34,6 +34,25 @@ pub struct ChainSpecError {
     pub problem: String,
 }
 
+/// A fee currency (`fee_currency = "cUSD"` or an address) that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeeCurrencyError {
+    #[error(
+        "chain {chain:?} has the {fee_model:?} fee model: paying gas in a token (a fee currency) needs a chain whose fee model is Celo's (CIP-64)"
+    )]
+    NotCelo { chain: String, fee_model: FeeModel },
+    #[error(
+        "fee currency {value:?} is neither a token of chain {chain:?} ({known}) nor an EVM address"
+    )]
+    Unknown {
+        chain: String,
+        value: String,
+        known: String,
+    },
+    #[error("fee currency {value:?}: {problem}")]
+    BadAddress { value: String, problem: String },
+}
+
 /// Code family: decides address format, signing and transaction encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -142,6 +161,49 @@ impl ChainSpec {
     /// A protocol contract address as an EVM address.
     pub fn protocol_address(&self, protocol: &str, role: &str) -> Option<Address> {
         self.protocols.get(protocol)?.get(role)?.parse().ok()
+    }
+
+    /// The `feeCurrency` of a CIP-64 transaction for `value`: a token symbol of this chain
+    /// (case-insensitive; its adapter from `[protocols.fee_currency_adapters]` when it has one, as
+    /// tokens of other than 18 decimals do) or an address (EIP-55 checked when mixed-case).
+    /// Refused on a chain whose fee model is not Celo's.
+    pub fn fee_currency(&self, value: &str) -> Result<Address, FeeCurrencyError> {
+        if self.fee_model != FeeModel::Celo {
+            return Err(FeeCurrencyError::NotCelo {
+                chain: self.name.clone(),
+                fee_model: self.fee_model,
+            });
+        }
+        let value = value.trim();
+        let bad = |problem: String| FeeCurrencyError::BadAddress {
+            value: value.to_string(),
+            problem,
+        };
+        if value.starts_with("0x") {
+            check_evm_address(value).map_err(bad)?;
+            let address: Address = value.parse().map_err(|e| bad(format!("{e}")))?;
+            if address == Address::ZERO {
+                return Err(bad("the zero address is not a token".into()));
+            }
+            return Ok(address);
+        }
+        let adapter = self
+            .protocols
+            .get("fee_currency_adapters")
+            .and_then(|a| a.get(&value.to_ascii_lowercase()))
+            .and_then(|a| a.parse().ok());
+        adapter
+            .or_else(|| self.token(value).and_then(TokenSpec::evm_address))
+            .ok_or_else(|| FeeCurrencyError::Unknown {
+                chain: self.name.clone(),
+                value: value.to_string(),
+                known: self
+                    .tokens
+                    .iter()
+                    .map(|t| t.symbol.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// Parses and validates one spec. `file` names it in errors.
@@ -745,6 +807,49 @@ mod tests {
             assert_eq!(e.key.as_deref(), key, "{e}");
             assert!(e.problem.contains(needle), "{e} should mention {needle}");
             assert!(e.to_string().starts_with("chains/ethereum.toml: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn fee_currencies() {
+        let s = ChainSpecs::builtin().unwrap();
+        let celo = s.get("celo").unwrap();
+        let cusd: Address = "0x765DE816845861e75A25fCA122bb6898B8B1282a"
+            .parse()
+            .unwrap();
+        assert_eq!(celo.fee_currency("cUSD").unwrap(), cusd);
+        assert_eq!(celo.fee_currency("CUSD").unwrap(), cusd);
+        assert_eq!(
+            celo.fee_currency("0x765de816845861e75a25fca122bb6898b8b1282a")
+                .unwrap(),
+            cusd
+        );
+        // USDC (6 decimals) pays through its adapter, not the token.
+        assert_eq!(
+            celo.fee_currency("usdc").unwrap(),
+            "0x2F25deB3848C207fc8E0c34035B3Ba7fC157602B"
+                .parse::<Address>()
+                .unwrap()
+        );
+        let e = celo.fee_currency("DOGE").unwrap_err();
+        assert!(matches!(e, FeeCurrencyError::Unknown { .. }));
+        assert!(e.to_string().contains("CUSD"), "{e}");
+        assert!(matches!(
+            celo.fee_currency("0x765DE816845861e75A25fCA122bb6898B8B1282A"),
+            Err(FeeCurrencyError::BadAddress { .. })
+        ));
+        assert!(matches!(
+            celo.fee_currency("0x1234"),
+            Err(FeeCurrencyError::BadAddress { .. })
+        ));
+        assert!(matches!(
+            celo.fee_currency("0x0000000000000000000000000000000000000000"),
+            Err(FeeCurrencyError::BadAddress { .. })
+        ));
+        for chain in ["ethereum", "xdai", "anvil"] {
+            let e = s.get(chain).unwrap().fee_currency("USDC").unwrap_err();
+            assert!(matches!(e, FeeCurrencyError::NotCelo { .. }), "{chain}");
+            assert!(e.to_string().contains("Celo"), "{e}");
         }
     }
 

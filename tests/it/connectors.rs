@@ -177,7 +177,7 @@ async fn an_unknown_key_is_refused_with_file_table_key_and_the_accepted_keys() {
         (
             "uniswap_v3@anvil",
             "rpc",
-            "rpc_url, wallet, account_index, manifest, approval, sync_interval_ms",
+            "rpc_url, wallet, account_index, manifest, approval, sync_interval_ms, fee_currency",
         ),
     ] {
         let Some(toml::Value::Table(t)) = connect_tables.get(venue) else {

@@ -16,6 +16,7 @@ mod output;
 mod quote;
 mod recover;
 mod swap;
+mod tx;
 mod venues;
 mod wallet;
 
@@ -85,6 +86,9 @@ pub enum Command {
     /// Exchange API keys, encrypted with the wallet password.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Transactions signed offline (`sluice tx sign`; the chain's family picks the form).
+    #[command(subcommand)]
+    Tx(tx::TxCommand),
 }
 
 /// What every subcommand gets: resolved paths and loaded chain specs.
@@ -188,5 +192,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Book(a) => book::run(a, &ctx).await,
         Command::Order(c) => order::run(order::Args { command: c }, &ctx).await,
         Command::Keys(c) => keys::run(keys::Args { command: c }, &ctx),
+        Command::Tx(c) => tx::run(c, &ctx).await,
     }
 }

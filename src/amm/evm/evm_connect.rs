@@ -1,5 +1,6 @@
 //! What every EVM AMM connector does to build itself, written once: its `[connect."<amm>@<chain>"]`
-//! table (`rpc_url`, `wallet`, `account_index`, `manifest`, `approval`, `sync_interval_ms`), the
+//! table (`rpc_url`, `wallet`, `account_index`, `manifest`, `approval`, `sync_interval_ms`,
+//! `fee_currency`), the
 //! node (chain id checked against the spec), the tokens (chain spec, then a deployment manifest),
 //! and, when trading, the wallet's signer behind a transaction tracker. Quotes need no wallet.
 
@@ -59,6 +60,9 @@ pub struct EvmAmmConnect {
     pub approval: Approval,
     /// How often a started venue follows the chain, in milliseconds (default 500).
     pub sync_interval_ms: Option<u64>,
+    /// Pay gas in this token (a symbol of the chain's tokens, e.g. `"cUSD"`, or an address):
+    /// CIP-64 transactions, on a chain whose fee model is Celo's only.
+    pub fee_currency: Option<String>,
 }
 
 /// Everything an EVM AMM venue is built from.
@@ -110,6 +114,13 @@ pub async fn open(
             "must be at least 1",
         ));
     }
+    let fee_currency = match &c.fee_currency {
+        None => None,
+        Some(v) => Some(
+            spec.fee_currency(v)
+                .map_err(|e| ConnectError::bad_value(id, ctx, "fee_currency", e.to_string()))?,
+        ),
+    };
     let manifest = match &c.manifest {
         None => None,
         Some(path) => Some(
@@ -143,7 +154,14 @@ pub async fn open(
                 .evm_signer(spec, c.account_index)
                 .map_err(|e| ConnectError::secrets(id, e))?;
             let config = TrackerConfig::for_client(&client);
-            let tracker = TxTracker::new(client.clone(), EthereumWallet::from(signer), config);
+            let mut tracker = TxTracker::new(client.clone(), EthereumWallet::from(signer), config);
+            if let Some(token) = fee_currency {
+                let chain_err = |e: crate::chain::evm::EvmError| {
+                    ConnectError::venue(id, VenueError::Chain(e.to_string()))
+                };
+                let info = client.fee_currency_info(token).await.map_err(chain_err)?;
+                tracker = tracker.with_fee_currency(info).map_err(chain_err)?;
+            }
             let policy = match c.approval {
                 Approval::Exact => ApprovalPolicy::Exact,
                 Approval::Unlimited => ApprovalPolicy::Unlimited,
@@ -252,7 +270,8 @@ mod tests {
                 "account_index",
                 "manifest",
                 "approval",
-                "sync_interval_ms"
+                "sync_interval_ms",
+                "fee_currency"
             ]
         );
     }
@@ -273,6 +292,22 @@ mod tests {
         let manifest: toml::Table = "manifest = \"/nonexistent/m.json\"".parse().unwrap();
         match open(&id, &manifest, &ctx()).await.unwrap_err() {
             ConnectError::BadValue { key, .. } => assert_eq!(key, "manifest"),
+            other => panic!("{other:?}"),
+        }
+        // A fee currency: refused on a chain whose fee model is not Celo's, and an unknown one.
+        let fc: toml::Table = "rpc_url = \"http://127.0.0.1:9\"\nfee_currency = \"cUSD\""
+            .parse()
+            .unwrap();
+        match open(&id, &fc, &ctx()).await.unwrap_err() {
+            ConnectError::BadValue { key, .. } => assert_eq!(key, "fee_currency"),
+            other => panic!("{other:?}"),
+        }
+        let celo: VenueId = "uniswap_v3@celo".parse().unwrap();
+        let doge: toml::Table = "rpc_url = \"http://127.0.0.1:9\"\nfee_currency = \"DOGE\""
+            .parse()
+            .unwrap();
+        match open(&celo, &doge, &ctx()).await.unwrap_err() {
+            ConnectError::BadValue { key, .. } => assert_eq!(key, "fee_currency"),
             other => panic!("{other:?}"),
         }
         let chainless: VenueId = "uniswap_v3".parse().unwrap();

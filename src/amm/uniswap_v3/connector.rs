@@ -8,18 +8,17 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::RwLock;
 
-use alloy::primitives::aliases::U24;
-use alloy::primitives::{Address, U160, U256};
+use alloy::primitives::{Address, U256};
 use alloy::providers::DynProvider;
 use alloy::rpc::types::Log;
-use alloy::sol_types::SolCall;
 use rust_decimal::Decimal;
 
-use super::abi::{ISwapRouter, IUniswapV3Pool};
+use super::abi::IUniswapV3Pool;
 use super::math::{Q96, mul_div};
 use super::pool::{PoolState, SwapAmount};
 pub use super::route::BestSwap;
 use super::route::{Route, along, best_route};
+use super::router::{Exact, FollowUp, V3Router};
 use super::state::{V3Pools, discover_pools, load_pools};
 use crate::amm::AmmError;
 pub(crate) use crate::amm::evm::venue::token_addresses;
@@ -41,7 +40,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "uniswap_v3",
     module: "amm::uniswap_v3",
     state: ImplState::Partial(
-        "quotes exact to the wei from local state synced by logs; swaps through SwapRouter with native ETH legs; routes of at most two pools, and a pool created after its pair was first looked up is not seen",
+        "quotes exact to the wei from local state synced by logs; swaps through SwapRouter (or SwapRouter02 where only it is deployed) with native ETH legs; routes of at most two pools, and a pool created after its pair was first looked up is not seen",
     ),
 };
 
@@ -60,6 +59,8 @@ pub struct V3Contracts {
     pub tick_lens: Option<Address>,
     pub quoter_v2: Option<Address>,
     pub swap_router: Option<Address>,
+    /// SwapRouter02 (used where no SwapRouter is listed, e.g. on Celo).
+    pub swap_router02: Option<Address>,
 }
 
 impl V3Contracts {
@@ -77,6 +78,7 @@ impl V3Contracts {
             tick_lens: spec.protocol_address("uniswap_v3", "tick_lens"),
             quoter_v2: spec.protocol_address("uniswap_v3", "quoter_v2"),
             swap_router: spec.protocol_address("uniswap_v3", "swap_router"),
+            swap_router02: spec.protocol_address("uniswap_v3", "swap_router02"),
         })
     }
 }
@@ -88,6 +90,7 @@ impl From<&Manifest> for V3Contracts {
             tick_lens: Some(m.uniswap_v3.tick_lens),
             quoter_v2: Some(m.uniswap_v3.quoter_v2),
             swap_router: Some(m.uniswap_v3.swap_router),
+            swap_router02: None,
         }
     }
 }
@@ -190,14 +193,13 @@ impl UniswapV3Venue {
         order: &OrderRequest,
         recipient: Address,
     ) -> Result<SwapPlan, AmmError> {
-        let router = self
-            .contracts()
-            .swap_router
+        let chosen = V3Router::choose(self.contracts().swap_router, self.contracts().swap_router02)
             .ok_or_else(|| AmmError::NotDeployed {
                 protocol: "uniswap_v3",
                 chain: self.id().chain.clone().unwrap_or_default(),
                 role: "swap_router",
             })?;
+        let router = chosen.address();
         let base = self.token_for(&order.pair.base)?;
         let quote = self.token_for(&order.pair.quote)?;
         let leg = self.native_leg(&order.pair, order.side)?;
@@ -212,46 +214,32 @@ impl UniswapV3Venue {
             NativeLeg::In | NativeLeg::None => recipient,
         };
         let (amount_in, amount_out) = (route.amount_in(), route.amount_out());
-        let (max_in, min_out, swap_call) = match order.side {
+        let (max_in, min_out, exact) = match order.side {
             Side::Sell => {
                 let min_out =
                     bound.unwrap_or_else(|| with_slippage(amount_out, DEFAULT_SLIPPAGE_BPS, true));
-                (
-                    amount_in,
-                    min_out,
-                    exact_input_call(&route, swap_to, deadline, min_out)?,
-                )
+                (amount_in, min_out, Exact::In { min_out })
             }
             Side::Buy => {
                 let max_in =
                     bound.unwrap_or_else(|| with_slippage(amount_in, DEFAULT_SLIPPAGE_BPS, false));
-                (
-                    max_in,
-                    amount_out,
-                    exact_output_call(&route, swap_to, deadline, max_in)?,
-                )
+                (max_in, amount_out, Exact::Out { max_in })
             }
         };
-        let (value, calldata) = match (leg, order.side) {
-            (NativeLeg::None, _) => (U256::ZERO, swap_call),
+        let (value, follow_up) = match (leg, order.side) {
+            (NativeLeg::None, _) => (U256::ZERO, None),
             // An exact input spends all the value sent.
-            (NativeLeg::In, Side::Sell) => (max_in, swap_call),
-            (NativeLeg::In, Side::Buy) => (
-                max_in,
-                multicall(vec![swap_call, ISwapRouter::refundETHCall {}.abi_encode()]),
-            ),
+            (NativeLeg::In, Side::Sell) => (max_in, None),
+            (NativeLeg::In, Side::Buy) => (max_in, Some(FollowUp::RefundEth)),
             (NativeLeg::Out, _) => (
                 U256::ZERO,
-                multicall(vec![
-                    swap_call,
-                    ISwapRouter::unwrapWETH9Call {
-                        amountMinimum: min_out,
-                        recipient,
-                    }
-                    .abi_encode(),
-                ]),
+                Some(FollowUp::UnwrapWeth {
+                    min: min_out,
+                    recipient,
+                }),
             ),
         };
+        let calldata = chosen.calldata(&route, swap_to, deadline, exact, follow_up)?;
         let token_in = route.tokens.first().copied().unwrap_or_default();
         let extra_hops = route.hops.len().saturating_sub(1) as u64;
         let native_gas = if leg == NativeLeg::None { 0 } else { 60_000 };
@@ -551,84 +539,6 @@ fn single_pool_price_after(best: &BestSwap, side: Side) -> Result<(U256, U256), 
         (Q96, price1_per0_x96)
     };
     Ok(marginal_with_fee(num, den, best.fee, side))
-}
-
-/// `exactInputSingle` for one pool, `exactInput` with the packed path for two.
-fn exact_input_call(
-    route: &Route,
-    recipient: Address,
-    deadline: U256,
-    min_out: U256,
-) -> Result<Vec<u8>, AmmError> {
-    let (amount_in, tokens) = (route.amount_in(), &route.tokens);
-    Ok(match (route.hops.as_slice(), tokens.as_slice()) {
-        ([only], [token_in, token_out]) => ISwapRouter::exactInputSingleCall {
-            params: ISwapRouter::ExactInputSingleParams {
-                tokenIn: *token_in,
-                tokenOut: *token_out,
-                fee: U24::from(only.fee),
-                recipient,
-                deadline,
-                amountIn: amount_in,
-                amountOutMinimum: min_out,
-                sqrtPriceLimitX96: U160::ZERO,
-            },
-        }
-        .abi_encode(),
-        _ => ISwapRouter::exactInputCall {
-            params: ISwapRouter::ExactInputParams {
-                path: route.path_forward()?,
-                recipient,
-                deadline,
-                amountIn: amount_in,
-                amountOutMinimum: min_out,
-            },
-        }
-        .abi_encode(),
-    })
-}
-
-/// `exactOutputSingle` for one pool, `exactOutput` with the path from output to input for two.
-fn exact_output_call(
-    route: &Route,
-    recipient: Address,
-    deadline: U256,
-    max_in: U256,
-) -> Result<Vec<u8>, AmmError> {
-    let (amount_out, tokens) = (route.amount_out(), &route.tokens);
-    Ok(match (route.hops.as_slice(), tokens.as_slice()) {
-        ([only], [token_in, token_out]) => ISwapRouter::exactOutputSingleCall {
-            params: ISwapRouter::ExactOutputSingleParams {
-                tokenIn: *token_in,
-                tokenOut: *token_out,
-                fee: U24::from(only.fee),
-                recipient,
-                deadline,
-                amountOut: amount_out,
-                amountInMaximum: max_in,
-                sqrtPriceLimitX96: U160::ZERO,
-            },
-        }
-        .abi_encode(),
-        _ => ISwapRouter::exactOutputCall {
-            params: ISwapRouter::ExactOutputParams {
-                path: route.path_reversed()?,
-                recipient,
-                deadline,
-                amountOut: amount_out,
-                amountInMaximum: max_in,
-            },
-        }
-        .abi_encode(),
-    })
-}
-
-/// Several router calls in one transaction.
-fn multicall(calls: Vec<Vec<u8>>) -> Vec<u8> {
-    ISwapRouter::multicallCall {
-        data: calls.into_iter().map(Into::into).collect(),
-    }
-    .abi_encode()
 }
 
 /// (amount in, amount out, LP fee) from the pools' Swap logs: the positive delta of the first pool

@@ -9,6 +9,7 @@ pub mod connector;
 pub mod math;
 pub mod pool;
 pub mod route;
+pub mod router;
 pub mod state;
 pub mod ticks;
 

@@ -15,6 +15,10 @@
 //! caller can make the transaction's identity durable first: a process killed at any point leaves no
 //! broadcast transaction that its journal does not name.
 //!
+//! A tracker made with [`TxTracker::with_fee_currency`] (Celo) pays gas in a token: its
+//! transactions are CIP-64 (type 0x7b), estimated and priced in the token
+//! ([`super::fee_currency`]); fees in its events are then in the token's units.
+//!
 //! Everything that happens is appended to the [`TxReport`] that [`TrackedTx::watch`] streams.
 
 use std::sync::Arc;
@@ -34,6 +38,7 @@ use tokio::time::Instant;
 
 use super::client::EvmClient;
 use super::error::EvmError;
+use super::fee_currency::{FeeCurrencyInfo, sign_request_cip64};
 use super::fees::{Fees, cost_wei, wei_to_native};
 use super::nonce::NonceManager;
 use super::revert::RevertReason;
@@ -197,6 +202,8 @@ struct Inner {
     nonces: Arc<NonceManager>,
     config: TrackerConfig,
     before_broadcast: Option<BeforeBroadcast>,
+    /// Pay gas in this token (CIP-64) instead of the native coin.
+    fee_currency: Option<FeeCurrencyInfo>,
 }
 
 impl Inner {
@@ -261,6 +268,7 @@ impl TxTracker {
                 nonces,
                 config,
                 before_broadcast: None,
+                fee_currency: None,
             }),
         }
     }
@@ -277,8 +285,42 @@ impl TxTracker {
                 nonces: Arc::clone(&i.nonces),
                 config: i.config,
                 before_broadcast: Some(hook),
+                fee_currency: i.fee_currency,
             }),
         }
+    }
+
+    /// The same account, nonce manager, settings and hook, paying gas in a fee currency (Celo's
+    /// CIP-64; `info` from [`EvmClient::fee_currency_info`]). Refused on a chain whose fee model
+    /// is not Celo's.
+    pub fn with_fee_currency(&self, info: FeeCurrencyInfo) -> Result<Self, EvmError> {
+        let i = &self.inner;
+        let spec = i.client.spec();
+        if spec.fee_model != crate::chain::FeeModel::Celo {
+            return Err(EvmError::BadSpec {
+                chain: spec.name.clone(),
+                problem: format!(
+                    "a fee currency needs Celo's fee model (CIP-64), not {:?}",
+                    spec.fee_model
+                ),
+            });
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client: i.client.clone(),
+                wallet: i.wallet.clone(),
+                account: i.account,
+                nonces: Arc::clone(&i.nonces),
+                config: i.config,
+                before_broadcast: i.before_broadcast.clone(),
+                fee_currency: Some(info),
+            }),
+        })
+    }
+
+    /// The fee currency this tracker pays gas in, if not the native coin.
+    pub fn fee_currency(&self) -> Option<FeeCurrencyInfo> {
+        self.inner.fee_currency
     }
 
     pub fn account(&self) -> Address {
@@ -301,7 +343,10 @@ impl TxTracker {
         let mut tx = tx.from(inner.account);
         tx.nonce = None;
         if tx.gas.is_none() {
-            let gas = inner.client.estimate_gas(&tx).await?;
+            let gas = match &inner.fee_currency {
+                None => inner.client.estimate_gas(&tx).await?,
+                Some(info) => inner.client.estimate_gas_in(&tx, info).await?,
+            };
             tx.gas = Some(gas);
         }
         let fees = match (
@@ -313,8 +358,10 @@ impl TxTracker {
                 max_fee_per_gas: max,
                 max_priority_fee_per_gas: tip,
             },
-            (_, _, Some(price)) => Fees::Legacy { gas_price: price },
-            _ => inner.client.suggest_fees().await?,
+            (_, _, Some(price)) if inner.fee_currency.is_none() => {
+                Fees::Legacy { gas_price: price }
+            }
+            _ => market_fees(inner).await?,
         };
         tx.chain_id = Some(inner.client.chain_id());
         let turn = inner.nonces.send_turn().await;
@@ -378,11 +425,30 @@ impl TxTracker {
     }
 }
 
+/// What the market asks now, in the currency gas is paid in.
+async fn market_fees(inner: &Inner) -> Result<Fees, EvmError> {
+    match &inner.fee_currency {
+        None => inner.client.suggest_fees().await,
+        Some(info) => inner.client.suggest_fees_in(info).await,
+    }
+}
+
 async fn sign(
     inner: &Inner,
     tx: &TransactionRequest,
     fees: Fees,
 ) -> Result<(B256, Bytes), EvmError> {
+    if let Some(info) = &inner.fee_currency {
+        return sign_request_cip64(
+            &inner.wallet,
+            inner.account,
+            inner.client.chain_id(),
+            tx,
+            fees,
+            info.token,
+        )
+        .await;
+    }
     let mut tx = tx.clone();
     apply_fees(&mut tx, fees);
     let envelope = tx
@@ -870,15 +936,17 @@ impl Follow {
         };
         let (old, old_fees) = (current.hash, current.fees);
         let client = &self.inner.client;
-        let market = client.suggest_fees().await.ok();
+        let market = market_fees(&self.inner).await.ok();
         let policy = client.options().fees;
         let fees = old_fees.bumped(policy.replacement_bump_percent, market, policy.cap_wei)?;
         let tx = if cancel {
+            // Paying in a fee currency costs its intrinsic gas on top of the transfer's.
+            let gas = 21_000 + self.inner.fee_currency.map_or(0, |f| f.intrinsic_gas);
             let mut t = TransactionRequest::default()
                 .from(self.inner.account)
                 .to(self.inner.account)
                 .value(U256::ZERO)
-                .gas_limit(21_000);
+                .gas_limit(gas);
             t.chain_id = Some(client.chain_id());
             t.nonce = Some(self.nonce);
             t
