@@ -1,0 +1,1 @@
+//! Framework tests with a fake exchange (written next).
