@@ -13,7 +13,7 @@ use crate::venue::VenueError;
 use super::exchange::{ExchangeApi, Market};
 use super::{ExchangeVenue, lock};
 
-/// The shortest time between two full reloads of the markets (each costs the exchange's
+/// The shortest time between two reloads of the markets for an unknown pair or symbol (each costs the exchange's
 /// heaviest public request).
 pub const RELOAD_MIN_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -74,7 +74,6 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
         if let Some(m) = guard.as_ref() {
             return Ok(m.clone());
         }
-        *lock(&self.inner.markets_loaded) = Some(Instant::now());
         let m = Arc::new(Markets::new(
             self.inner.exchange.load_markets(&self.inner.rest).await?,
         ));
@@ -82,8 +81,8 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
         Ok(m)
     }
 
-    /// Reloads every market, unless the cache was (re)loaded less than [`RELOAD_MIN_INTERVAL`]
-    /// ago: a symbol the cache does not know may have been listed since. Whether it reloaded.
+    /// Reloads every market, unless the last reload was less than [`RELOAD_MIN_INTERVAL`] ago: a
+    /// symbol the cache does not know may have been listed since. Whether it reloaded.
     pub async fn reload_markets(&self) -> Result<bool, CexError> {
         let mut guard = self.inner.markets.lock().await;
         {

@@ -53,7 +53,7 @@ struct Inner<E: ExchangeApi> {
     rest: RestClient,
     hub: Arc<EventHub>,
     markets: tokio::sync::Mutex<Option<Arc<Markets>>>,
-    /// When the markets were last loaded in full.
+    /// When the markets were last reloaded for a pair or symbol the cache lacked.
     markets_loaded: Mutex<Option<Instant>>,
     tracker: Mutex<OrderTracker>,
     books: Mutex<HashMap<Pair, Arc<E::Book>>>,

@@ -1,1 +1,0 @@
-//! Framework tests with a fake exchange (written next).
