@@ -20,7 +20,7 @@ use crate::cex::stream::StreamEvent;
 use crate::core::{
     Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, OrderState, Pair,
 };
-use crate::venue::{EventHub, VenueError, VenueId};
+use crate::venue::{EventHub, Execution, VenueError, VenueId, VenueKind};
 
 use super::markets::Markets;
 
@@ -154,6 +154,14 @@ pub trait ExchangeApi: Send + Sync + fmt::Debug + 'static {
     /// A live book of the exchange's depth stream (its continuity rule inside).
     type Book: LiveBookView;
 
+    /// What kind of venue this is (a perpetuals exchange says so).
+    fn kind(&self) -> VenueKind {
+        VenueKind::Cex
+    }
+    /// How it trades.
+    fn execution(&self) -> Execution {
+        Execution::IocLimit
+    }
     /// The id rules of the exchange's client order ids.
     fn client_id_rule(&self) -> &ClientIdRule;
     /// The prefix of the ids `new_client_id` makes.

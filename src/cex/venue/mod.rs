@@ -192,11 +192,11 @@ impl<E: ExchangeApi> Venue for ExchangeVenue<E> {
     }
 
     fn kind(&self) -> VenueKind {
-        VenueKind::Cex
+        self.inner.exchange.kind()
     }
 
     fn execution(&self) -> Execution {
-        Execution::IocLimit
+        self.inner.exchange.execution()
     }
 
     async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {

@@ -276,6 +276,24 @@ async fn a_symbol_listed_after_the_markets_loaded_is_found_by_a_reload() {
     assert_eq!(fake.calls("markets"), 2, "reloads are throttled");
 }
 
+#[tokio::test]
+async fn dropping_a_started_venue_ends_its_stream_and_reconciler() {
+    let (fake, v) = venue();
+    v.start(&[]).await.expect("started");
+    let tx = fake.lock().stream.clone().expect("stream open");
+    let reconciler = v.spawn_reconciler(Duration::from_millis(5));
+    assert!(!tx.is_closed());
+    drop(v);
+    assert!(
+        eventually(|| tx.is_closed()).await,
+        "the consumer holds the venue weakly"
+    );
+    assert!(
+        eventually(|| reconciler.is_finished()).await,
+        "so does the reconciler"
+    );
+}
+
 fn fake_ack() -> crate::cex::venue::OrderAck {
     crate::cex::venue::OrderAck {
         venue_order_id: "v1".into(),
