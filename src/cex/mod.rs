@@ -17,6 +17,7 @@ pub mod order_tracker;
 pub mod rate_limit;
 pub mod sign;
 pub mod stream;
+pub mod venue;
 
 pub use auth::ApiCredentials;
 pub use book::{BookQuote, Level, OrderBook};

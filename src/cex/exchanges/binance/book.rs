@@ -19,11 +19,13 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::task::JoinHandle;
 
+use crate::cex::book::OrderBook;
 use crate::cex::error::CexError;
 use crate::cex::grid::{Grid, GridError};
 use crate::cex::http::{ApiRequest, RestClient};
 use crate::cex::json_scan::event_type;
 use crate::cex::stream::{self, StreamConfig, StreamEvent};
+use crate::cex::venue::{LiveBookView, Market};
 use crate::core::{Pair, VenueEvent};
 use crate::venue::EventHub;
 
@@ -33,19 +35,7 @@ use super::depth::{DepthError, DiffOutcome, SnapshotOutcome, SyncedBook};
 /// Levels asked for in the REST snapshot.
 pub const SNAPSHOT_LIMIT: u32 = 1000;
 
-/// Refetches a symbol's rules from the exchange: the (price, size) grids its book must use now,
-/// or `None` if the symbol is no longer traded.
-pub type RulesRefresher =
-    Arc<dyn Fn() -> BoxFuture<'static, Result<Option<(Grid, Grid)>, CexError>> + Send + Sync>;
-
-/// A market whose book cannot be kept: its data is off the grid the exchange lists for it, or it
-/// is no longer traded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("market {pair} is unavailable: {reason}")]
-pub struct MarketUnavailable {
-    pub pair: Pair,
-    pub reason: String,
-}
+pub use crate::cex::venue::{MarketUnavailable, RulesRefresher};
 
 /// A running book subscription; dropping it stops the task.
 #[derive(Debug)]
@@ -60,6 +50,17 @@ pub struct LiveBook {
 impl Drop for LiveBook {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+impl LiveBookView for LiveBook {
+    fn with_synced<R>(&self, f: impl FnOnce(&OrderBook, Option<u64>) -> R) -> Option<R> {
+        let b = self.read();
+        b.is_synced().then(|| f(&b.book, b.last_update_id()))
+    }
+
+    fn unavailable(&self) -> Option<MarketUnavailable> {
+        LiveBook::unavailable(self)
     }
 }
 
@@ -110,6 +111,19 @@ pub async fn fetch_snapshot(
         .cost(REQUEST_WEIGHT, depth_weight(limit))
         .cost(RAW_REQUESTS, 1);
     rest.request(&req).await
+}
+
+/// A one-off book of `market` from a REST snapshot of [`SNAPSHOT_LIMIT`] levels.
+pub async fn snapshot_book(rest: &RestClient, market: &Market) -> Result<SyncedBook, CexError> {
+    let symbol = &market.rules.venue_symbol;
+    let body = fetch_snapshot(rest, symbol, SNAPSHOT_LIMIT).await?;
+    let mut book = SyncedBook::new(symbol, market.price, market.size);
+    match book.on_snapshot(&body)? {
+        SnapshotOutcome::Synced { .. } => Ok(book),
+        other => Err(CexError::Invalid(format!(
+            "snapshot not applied: {other:?}"
+        ))),
+    }
 }
 
 /// Starts following the book of `symbol` (a fresh `SyncedBook` on the symbol's grids);

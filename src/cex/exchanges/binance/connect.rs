@@ -1,24 +1,21 @@
 //! Binance and Binance US build themselves: the `[connect.binance]` table (`rest_url`, `ws_url`,
 //! `ws_api_url`, `user_stream`; the production endpoints by default), the API keys from the home's
-//! key store when trading (none for quotes and books), and the lifecycle behind `Venue::start` /
-//! `Venue::close`: a live book per pair, the user stream and the order reconciler.
+//! key store when trading (none for quotes and books). The lifecycle behind `Venue::start` /
+//! `Venue::close` (a live book per pair, the user stream and the order reconciler) is the
+//! framework's ([`crate::cex::venue`]).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{BinanceConfig, BinanceSpot, DESCRIPTOR, DESCRIPTOR_US, UserStreamMode};
 use crate::cex::key_store::ApiKeyStore;
-use crate::core::Pair;
 use crate::venue::connector::{Access, parse_config};
-use crate::venue::{
-    ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueError, VenueId,
-};
+use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// How often a started venue polls the orders its user stream may have missed.
-pub const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+pub use crate::cex::venue::RECONCILE_EVERY;
 
 /// The `[connect.binance]` / `[connect.binance_us]` table.
 #[derive(Debug, Default, Deserialize)]
@@ -125,28 +122,6 @@ impl Connector for BinanceConnector {
         let venue = BinanceSpot::new(cfg, creds).map_err(|e| ConnectError::venue(id, e))?;
         Ok(Arc::new(venue))
     }
-}
-
-/// `Venue::start`: a live book per pair; with keys, the user stream and the reconciler.
-pub(super) async fn start(v: &BinanceSpot, pairs: &[Pair]) -> Result<(), VenueError> {
-    for pair in pairs {
-        v.watch_book(pair).await?;
-    }
-    if v.rest().signer().is_some() {
-        v.start_user_stream().await?;
-        if v.background_tasks().running() == 0 {
-            v.background_tasks()
-                .keep(v.spawn_reconciler(RECONCILE_EVERY));
-        }
-    }
-    Ok(())
-}
-
-/// `Venue::close`: the reconciler, the user stream (a listenKey is closed) and the books stop.
-pub(super) async fn close(v: &BinanceSpot) {
-    v.background_tasks().stop_all();
-    v.stop_user_stream().await;
-    BinanceSpot::close(v);
 }
 
 #[cfg(test)]

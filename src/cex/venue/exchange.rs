@@ -1,0 +1,241 @@
+//! What an exchange supplies to the generic [`ExchangeVenue`](super::ExchangeVenue): the
+//! [`ExchangeApi`] trait (its own protocol only: markets, order requests, open orders, trades,
+//! balances, book snapshot and depth stream, private stream, client-id rules) and the
+//! framework's typed messages it answers with.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::future::BoxFuture;
+use rust_decimal::Decimal;
+use tokio::sync::{mpsc, watch};
+
+use crate::cex::book::OrderBook;
+use crate::cex::error::CexError;
+use crate::cex::grid::Grid;
+use crate::cex::http::RestClient;
+use crate::cex::order_tracker::ClientIdRule;
+use crate::cex::stream::StreamEvent;
+use crate::core::{
+    Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, OrderState, Pair,
+};
+use crate::venue::{EventHub, Execution, VenueError, VenueId, VenueKind};
+
+use super::markets::Markets;
+
+/// One tradable symbol: its rules and the grids its book is kept on.
+#[derive(Debug, Clone)]
+pub struct Market {
+    pub rules: MarketRules,
+    pub price: Grid,
+    pub size: Grid,
+}
+
+impl Market {
+    /// The market of `rules`; `None` (logged) if its tick or step size cannot key a book.
+    pub fn new(rules: MarketRules) -> Option<Self> {
+        let (Ok(price), Ok(size)) = (Grid::new(rules.tick_size), Grid::new(rules.step_size)) else {
+            tracing::warn!(symbol = %rules.venue_symbol, "unusable tick or step size; symbol skipped");
+            return None;
+        };
+        Some(Self { rules, price, size })
+    }
+}
+
+/// The exchange's record of one order, as an order request, cancel or query answers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderAck {
+    /// The exchange's own id of the order.
+    pub venue_order_id: String,
+    /// The exchange's status word (kept for messages).
+    pub status: String,
+    /// The status on the shared state machine; `None` if the word is not one the exchange
+    /// documents.
+    pub state: Option<OrderState>,
+    /// The quantity executed so far, if the answer says.
+    pub executed: Option<Decimal>,
+    /// Fills carried by the answer itself (an order response that reports its trades).
+    pub fills: Vec<Fill>,
+}
+
+/// One order update from the private stream, already resolved to a pair and a client id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderUpdate {
+    pub client_id: ClientOrderId,
+    pub pair: Pair,
+    pub venue_order_id: String,
+    pub state: OrderState,
+    /// Why the exchange refused or ended it, if it says.
+    pub reason: Option<String>,
+    /// The trade this update reports, if any.
+    pub fill: Option<Fill>,
+    /// The quantity executed so far.
+    pub cumulative_filled: Decimal,
+}
+
+/// One frame of the private stream, in the framework's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserEvent {
+    Order(Box<OrderUpdate>),
+    /// Balances the exchange reports as changed.
+    Balances(Vec<Balance>),
+    /// An order update for a symbol `markets` does not know: the framework reloads the markets
+    /// (the exchange may have listed it since) and parses the frame once more.
+    UnknownSymbol(String),
+    /// A control frame or an event with no use here (logged by the exchange, then ignored).
+    Ignored,
+}
+
+/// A connected (or connecting) private stream, as the exchange opened it.
+pub struct UserStream<M> {
+    /// The mechanism in use (reported by `user_stream_mechanism`, logged on each connect).
+    pub mechanism: M,
+    /// What keeps the stream running (a socket handle, a key driver's task); dropped when the
+    /// consumer ends.
+    pub keep: Box<dyn Send + Sync>,
+    /// An event received while opening, applied before the rest.
+    pub first: Option<StreamEvent>,
+    pub events: mpsc::Receiver<StreamEvent>,
+    /// Asks the stream to stop cleanly (then `events` ends); `None`: the consumer is aborted.
+    pub stop: Option<watch::Sender<bool>>,
+}
+
+impl<M: fmt::Debug> fmt::Debug for UserStream<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserStream")
+            .field("mechanism", &self.mechanism)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A market whose book cannot be kept: its data is off the grid the exchange lists for it, or it
+/// is no longer traded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("market {pair} is unavailable: {reason}")]
+pub struct MarketUnavailable {
+    pub pair: Pair,
+    pub reason: String,
+}
+
+/// Refetches a symbol's rules from the exchange: the (price, size) grids its book must use now,
+/// or `None` if the symbol is no longer traded.
+pub type RulesRefresher =
+    Arc<dyn Fn() -> BoxFuture<'static, Result<Option<(Grid, Grid)>, CexError>> + Send + Sync>;
+
+/// What a live book is started with.
+pub struct BookFeed {
+    pub pair: Pair,
+    pub market: Market,
+    pub rest: RestClient,
+    /// Where the book publishes `BookChanged`, `ConnectionLost` and `Resynced`.
+    pub hub: Arc<EventHub>,
+    /// Called when the stream's data goes off the market's grids.
+    pub refresh_rules: RulesRefresher,
+}
+
+/// A running book subscription, as the framework reads it. Dropping it stops its task.
+pub trait LiveBookView: Send + Sync + fmt::Debug + 'static {
+    /// `f` over the book and its sequence number, if the book is synced now.
+    fn with_synced<R>(&self, f: impl FnOnce(&OrderBook, Option<u64>) -> R) -> Option<R>;
+    /// Why the book was given up, if it was.
+    fn unavailable(&self) -> Option<MarketUnavailable>;
+}
+
+/// The protocol of one exchange: everything the generic venue cannot know. Errors are the
+/// exchange's own, typed by its `errors.rs` ([`CexError::Api`] with an
+/// [`ApiErrorKind`](crate::cex::error::ApiErrorKind)): the framework reads `UnknownOrder` as "the
+/// exchange has no such order" and `UnknownSymbol` as "no longer traded", and any error without an
+/// answer as an unknown outcome (never a reason to resend).
+#[async_trait]
+pub trait ExchangeApi: Send + Sync + fmt::Debug + 'static {
+    /// How the private stream is delivered (one value if the exchange has one mechanism).
+    type Mechanism: Copy + PartialEq + fmt::Debug + fmt::Display + Send + Sync + 'static;
+    /// A live book of the exchange's depth stream (its continuity rule inside).
+    type Book: LiveBookView;
+
+    /// What kind of venue this is (a perpetuals exchange says so).
+    fn kind(&self) -> VenueKind {
+        VenueKind::Cex
+    }
+    /// How it trades.
+    fn execution(&self) -> Execution {
+        Execution::IocLimit
+    }
+    /// The id rules of the exchange's client order ids.
+    fn client_id_rule(&self) -> &ClientIdRule;
+    /// The prefix of the ids `new_client_id` makes.
+    fn client_id_prefix(&self) -> &str;
+
+    /// Every tradable market (symbols whose rules cannot key a book left out).
+    async fn load_markets(&self, rest: &RestClient) -> Result<Vec<Market>, CexError>;
+    /// The market of one symbol now; `None` if it is not traded any more.
+    async fn load_market(
+        &self,
+        rest: &RestClient,
+        symbol: &str,
+    ) -> Result<Option<Market>, CexError>;
+
+    /// Sends `order` (already checked against `market`'s rules and the id rule).
+    async fn submit(
+        &self,
+        rest: &RestClient,
+        order: &OrderRequest,
+        market: &Market,
+    ) -> Result<OrderAck, CexError>;
+    /// Cancels the order of client id `id`.
+    async fn cancel(
+        &self,
+        rest: &RestClient,
+        id: &ClientOrderId,
+        market: &Market,
+    ) -> Result<OrderAck, CexError>;
+    /// The exchange's record of the order of client id `id`.
+    async fn query(
+        &self,
+        rest: &RestClient,
+        id: &ClientOrderId,
+        market: &Market,
+    ) -> Result<OrderAck, CexError>;
+    /// Orders open at the exchange (of one symbol, or all), as shared orders; orders of a symbol
+    /// not in `markets` are left out.
+    async fn open_orders(
+        &self,
+        rest: &RestClient,
+        markets: &Markets,
+        symbol: Option<&str>,
+    ) -> Result<Vec<Order>, CexError>;
+    /// The account's trades of one order.
+    async fn order_trades(
+        &self,
+        rest: &RestClient,
+        id: &ClientOrderId,
+        venue_order_id: &str,
+        market: &Market,
+    ) -> Result<Vec<Fill>, CexError>;
+    /// The account's balances.
+    async fn balances(&self, rest: &RestClient) -> Result<Vec<Balance>, CexError>;
+
+    /// Starts following the book of `feed.pair`.
+    fn spawn_book(&self, feed: BookFeed) -> Self::Book;
+    /// A one-off book from a REST snapshot (synced, or an error).
+    async fn snapshot_book(
+        &self,
+        rest: &RestClient,
+        market: &Market,
+    ) -> Result<OrderBook, CexError>;
+
+    /// Opens the private stream (subscribed, or retrying in the background); its error is the
+    /// caller's (refused keys are reported, never retried silently).
+    async fn open_user_stream(
+        &self,
+        id: &VenueId,
+        rest: &RestClient,
+    ) -> Result<UserStream<Self::Mechanism>, VenueError>;
+    /// One frame of the private stream; `markets` resolves symbols to pairs.
+    fn parse_user_frame(&self, frame: &[u8], markets: &Markets) -> Result<UserEvent, CexError>;
+    /// Logged on each connect of the private stream.
+    fn user_stream_connected(&self, id: &VenueId, mechanism: Self::Mechanism) {
+        tracing::info!(venue = %id, %mechanism, "user data stream connected");
+    }
+}
