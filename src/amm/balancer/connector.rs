@@ -1,5 +1,5 @@
 //! `balancer@<chain>`: the Balancer V2 pool model ([`BalancerModel`]) plugged into the generic
-//! [`EvmAmmVenue`]. Pools holding a pair (directly, or two through the wrapped native token) are
+//! [`EvmAmmVenue`]. Pools holding a pair (directly, or two joined by a shared token) are
 //! found in the Vault's registrations and loaded on first use; quotes run the pools' own math on
 //! local state; swaps go through the Vault: `swap` for one pool, `batchSwap` for two, with a limit
 //! and a deadline, the fill read from the Vault's `Swap` logs.
@@ -33,7 +33,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "balancer",
     module: "amm::balancer",
     state: ImplState::Partial(
-        "weighted (2021) and stable (v2) pools quoted bit for bit from Vault-synced state; swaps through Vault.swap/batchSwap; routes direct or through WETH; no native ETH legs, no rate providers",
+        "weighted (2021) and stable (v2) pools quoted bit for bit from Vault-synced state; swaps through Vault.swap/batchSwap; routes direct or through one shared token; no native ETH legs, no rate providers",
     ),
 };
 
@@ -174,11 +174,10 @@ impl BalancerVenue {
         .await
     }
 
-    /// Loads (at the state's block) every registered pool holding both tokens, or one of them and
-    /// the wrapped native token, that is not loaded yet. The Vault's registrations are read from
-    /// its logs the first time.
+    /// Loads (at the state's block) every registered pool holding either token that is not
+    /// loaded yet: the direct pools and the two-pool routes between them. The Vault's
+    /// registrations are read from its logs the first time.
     pub async fn track_pair(&self, a: Address, b: Address) -> Result<(), AmmError> {
-        let hub = self.wrapped_native_address();
         for _ in 0..5 {
             let (cursor, discovered) = {
                 let t = self.state().read().map_err(lock_err)?;
@@ -195,11 +194,7 @@ impl BalancerVenue {
                 if let Some(r) = &registry {
                     set.registry = r.clone();
                 }
-                let mut ids = set.registered_with(a, b);
-                if let Some(h) = hub.filter(|h| *h != a && *h != b) {
-                    ids.extend(set.registered_with(a, h));
-                    ids.extend(set.registered_with(h, b));
-                }
+                let mut ids = set.registered_with_any(a, b);
                 ids.sort();
                 ids.dedup();
                 ids.retain(|id| !set.pools.contains_key(id));
@@ -248,8 +243,7 @@ impl BalancerVenue {
         amount: U256,
     ) -> Result<RouteQuote, AmmError> {
         let t = self.state().read().map_err(lock_err)?;
-        let hub = self.wrapped_native_address();
-        route::best(&t.set, token_in, token_out, hub, exact_in, amount)?.ok_or_else(|| {
+        route::best(&t.set, token_in, token_out, exact_in, amount)?.ok_or_else(|| {
             AmmError::NoPool {
                 protocol: "balancer",
                 pair: format!("{token_in}/{token_out}"),

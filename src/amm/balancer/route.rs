@@ -1,5 +1,5 @@
 //! Routes through Balancer pools, priced from local state: one pool (`Vault.swap`) or two pools
-//! through a hub token (`Vault.batchSwap`), exact input chained forwards and exact output chained
+//! joined by a token they share (`Vault.batchSwap`), exact input chained forwards and exact output chained
 //! backwards as the Vault computes a batch.
 
 use alloy::primitives::{Address, B256, U256};
@@ -47,24 +47,25 @@ fn hop(p: &PoolState, token_in: Address, token_out: Address) -> Hop {
     }
 }
 
-/// Every candidate route from `token_in` to `token_out`: each pool holding both, then each pair of
-/// pools through `hub`.
-pub fn candidates(
-    set: &BalancerPools,
-    token_in: Address,
-    token_out: Address,
-    hub: Option<Address>,
-) -> Vec<Vec<Hop>> {
+/// Every candidate route from `token_in` to `token_out`: each pool holding both, then each pair
+/// of distinct pools joined by a token they share.
+pub fn candidates(set: &BalancerPools, token_in: Address, token_out: Address) -> Vec<Vec<Hop>> {
     let mut out: Vec<Vec<Hop>> = set
         .with_pair(token_in, token_out)
         .map(|p| vec![hop(p, token_in, token_out)])
         .collect();
-    if let Some(h) = hub.filter(|h| *h != token_in && *h != token_out) {
-        for p1 in set.with_pair(token_in, h) {
-            for p2 in set.with_pair(h, token_out) {
-                if p1.id != p2.id {
-                    out.push(vec![hop(p1, token_in, h), hop(p2, h, token_out)]);
-                }
+    for p1 in set
+        .pools
+        .values()
+        .filter(|p| p.index_of(token_in).is_some())
+    {
+        for &mid in p1
+            .tokens
+            .iter()
+            .filter(|t| **t != token_in && **t != token_out)
+        {
+            for p2 in set.with_pair(mid, token_out).filter(|p2| p2.id != p1.id) {
+                out.push(vec![hop(p1, token_in, mid), hop(p2, mid, token_out)]);
             }
         }
     }
@@ -105,13 +106,12 @@ pub fn best(
     set: &BalancerPools,
     token_in: Address,
     token_out: Address,
-    hub: Option<Address>,
     exact_in: bool,
     amount: U256,
 ) -> Result<Option<RouteQuote>, BalancerMathError> {
     let mut best: Option<RouteQuote> = None;
     let mut last_err = None;
-    for hops in candidates(set, token_in, token_out, hub) {
+    for hops in candidates(set, token_in, token_out) {
         let amounts = match price(set, &hops, exact_in, amount) {
             Ok(a) => a,
             Err(e) => {

@@ -58,6 +58,15 @@ impl BalancerPools {
             .collect()
     }
 
+    /// Registered pools holding either token.
+    pub fn registered_with_any(&self, a: Address, b: Address) -> Vec<B256> {
+        self.registry
+            .iter()
+            .filter(|(_, t)| t.contains(&a) || t.contains(&b))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// Loaded pools holding both tokens.
     pub fn with_pair(&self, a: Address, b: Address) -> impl Iterator<Item = &PoolState> {
         self.pools.values().filter(move |p| p.has_pair(a, b))
