@@ -16,6 +16,7 @@ mod arb_cli;
 mod arb_crash;
 mod arb_e2e;
 mod balancer_connect;
+mod balancer_hostile;
 mod balancer_quotes;
 mod balancer_swaps;
 mod binance_book;

@@ -17,6 +17,7 @@ use super::abi::vault::IVault;
 use super::route::{self, RouteQuote};
 use super::state::{BalancerPools, discover, load_pools};
 use crate::amm::AmmError;
+use crate::amm::evm::abi::IERC20;
 use crate::amm::evm::venue::{EvmAmmVenue, PoolListing, PoolModel, lock_err, token_addresses};
 use crate::amm::quoting::{SwapQuote, amount_units, build_quote};
 use crate::amm::swap::{
@@ -453,6 +454,20 @@ pub fn vault_calldata(
     .abi_encode())
 }
 
+/// The sum of `token`'s `Transfer` logs from the Vault to anyone but the zero address, if any.
+fn delivered(logs: &[Log], token: Address, vault: Address) -> Option<U256> {
+    let mut total = None;
+    for l in logs.iter().filter(|l| l.address() == token) {
+        if let Ok(t) = IERC20::Transfer::decode_log(&l.inner)
+            && t.from == vault
+            && t.to != Address::ZERO
+        {
+            total = Some(total.unwrap_or(U256::ZERO) + t.value);
+        }
+    }
+    total
+}
+
 /// (amount in, amount out, LP fee) from the Vault's `Swap` logs: what the Vault took of the
 /// input token and paid of the output token.
 fn decode_vault_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
@@ -478,6 +493,12 @@ fn decode_vault_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmEr
         .iter()
         .find(|s| Some(s.tokenOut) == token_out)
         .map(|s| s.amountOut);
+    // What the recipient actually got: a fee-on-transfer token delivers less than the Vault's
+    // Swap log says it paid; the fill reports what arrived.
+    let amount_out = amount_out.map(|o| match token_out {
+        Some(t) => delivered(logs, t, plan.router).map_or(o, |d| d.min(o)),
+        None => o,
+    });
     match (amount_in, amount_out) {
         (Some(i), Some(o)) => Ok((
             i,

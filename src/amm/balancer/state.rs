@@ -67,9 +67,11 @@ impl BalancerPools {
             .collect()
     }
 
-    /// Loaded pools holding both tokens.
+    /// Loaded pools holding both tokens, funded (a registered pool never joined holds nothing).
     pub fn with_pair(&self, a: Address, b: Address) -> impl Iterator<Item = &PoolState> {
-        self.pools.values().filter(move |p| p.has_pair(a, b))
+        self.pools
+            .values()
+            .filter(move |p| p.has_pair(a, b) && p.balances.iter().all(|x| !x.is_zero()))
     }
 
     fn pool_by_address(&mut self, address: Address) -> Option<&mut PoolState> {
