@@ -219,3 +219,74 @@ impl PoolState {
 fn weight(weights: &[U256], i: usize) -> Result<U256, E> {
     weights.get(i).copied().ok_or(E::TokenNotRegistered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amm::balancer::fixed_point::ONE;
+
+    fn pool(curve: Curve) -> PoolState {
+        PoolState {
+            id: B256::ZERO,
+            address: Address::ZERO,
+            tokens: vec![Address::with_last_byte(1), Address::with_last_byte(2)],
+            balances: vec![
+                U256::from(1_000_000_000_000u64),
+                ONE * U256::from(1_000_000u64),
+            ],
+            scaling: vec![U256::from(1_000_000_000_000u64), U256::from(1u8)],
+            swap_fee: ONE / U256::from(1000u32),
+            paused: false,
+            curve,
+        }
+    }
+
+    #[test]
+    fn amplification_moves_linearly_between_its_times() {
+        let a = Amp {
+            start_value: U256::from(100_000u32),
+            end_value: U256::from(200_000u32),
+            start_time: 1_000,
+            end_time: 2_000,
+        };
+        assert_eq!(a.at(1_000), U256::from(100_000u32));
+        assert_eq!(a.at(1_500), U256::from(150_000u32));
+        assert_eq!(a.at(5_000), U256::from(200_000u32));
+        let down = Amp {
+            start_value: U256::from(200_000u32),
+            end_value: U256::from(100_000u32),
+            ..a
+        };
+        assert_eq!(down.at(1_250), U256::from(175_000u32));
+    }
+
+    #[test]
+    fn the_vaults_checks_and_the_fee_direction() {
+        let half = ONE / U256::from(2u8);
+        let p = pool(Curve::Weighted {
+            weights: vec![half, half],
+        });
+        let (a, b) = (p.tokens[0], p.tokens[1]);
+        assert_eq!(p.out_given_in(a, a, U256::from(1u8), 0), Err(E::SameToken));
+        assert_eq!(p.out_given_in(a, b, U256::ZERO, 0), Err(E::ZeroAmount));
+        assert_eq!(
+            p.out_given_in(Address::with_last_byte(9), b, U256::from(1u8), 0),
+            Err(E::TokenNotRegistered)
+        );
+        // 1 USDC (6 decimals) in: about 1 token out less 0.1 %, rounded down.
+        let out = p.out_given_in(a, b, U256::from(1_000_000u32), 0).unwrap();
+        assert!(
+            out < ONE * U256::from(999u32) / U256::from(1000u32),
+            "{out}"
+        );
+        // Buying it back costs more than was paid (fee and rounding both favour the pool).
+        let back = p.in_given_out(a, b, out, 0).unwrap();
+        assert!(back >= U256::from(1_000_000u32), "{back}");
+        let mut paused = p.clone();
+        paused.paused = true;
+        assert_eq!(
+            paused.out_given_in(a, b, U256::from(5u8), 0),
+            Err(E::Paused)
+        );
+    }
+}
