@@ -15,6 +15,7 @@ mod anvil_hostile;
 mod arb_cli;
 mod arb_crash;
 mod arb_e2e;
+mod balancer_cli;
 mod balancer_connect;
 mod balancer_hostile;
 mod balancer_quotes;
