@@ -14,6 +14,7 @@ use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 
 use super::abi::{IBalancerStablePool, IBalancerVault, IBalancerWeightedPool};
+use super::fixed_point;
 use super::pool::{Amp, Curve, PoolState};
 use crate::amm::evm::abi::IERC20;
 use crate::amm::rpc::{ReadCall, batch_call, decode};
@@ -307,6 +308,10 @@ pub async fn load_pools(
             pool,
             &IBalancerStablePool::getAmplificationParameterCall {},
         ));
+        calls.push(ReadCall::new(
+            pool,
+            &IBalancerStablePool::getScalingFactorsCall {},
+        ));
         for token in &t.tokens {
             calls.push(ReadCall::new(*token, &IERC20::decimalsCall {}));
         }
@@ -330,6 +335,7 @@ pub async fn load_pools(
                 .paused;
         let weights = next();
         let amp = next();
+        let factors = next();
         let curve = if let Ok(w) =
             decode::<IBalancerWeightedPool::getNormalizedWeightsCall>(weights, address, "weights")
         {
@@ -354,6 +360,21 @@ pub async fn load_pools(
                 .checked_sub(d)
                 .ok_or_else(|| inconsistent(*id, format!("token {token} has {d} decimals")))?;
             scaling.push(U256::from(10u8).pow(U256::from(diff)));
+        }
+        // Modelled: the 2021 weighted pools and plain stable pools (no rate providers). A pool
+        // holding its own BPT (composable, phantom) or whose scaling factors carry rates is not.
+        let rated =
+            decode::<IBalancerStablePool::getScalingFactorsCall>(factors, address, "factors")
+                .map(|f| {
+                    f != scaling
+                        .iter()
+                        .map(|s| *s * fixed_point::ONE)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or(false);
+        if t.tokens.contains(&address) || rated {
+            tracing::warn!(pool = %id, "balancer pool type not modelled (BPT among its tokens or rate providers); skipped");
+            continue;
         }
         out.push(PoolState {
             id: *id,
