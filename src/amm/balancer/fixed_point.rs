@@ -91,7 +91,19 @@ pub mod math {
         if b.is_zero() {
             return Err(E::ZeroDivision);
         }
-        Ok(a / b)
+        Ok(quotient(a, b))
+    }
+
+    /// `a / b` (b non-zero), on `u128` when both fit.
+    #[inline]
+    pub(crate) fn quotient(a: U256, b: U256) -> U256 {
+        let (al, bl) = (a.as_limbs(), b.as_limbs());
+        if al[2] == 0 && al[3] == 0 && bl[2] == 0 && bl[3] == 0 {
+            let x = (u128::from(al[1]) << 64) | u128::from(al[0]);
+            let y = (u128::from(bl[1]) << 64) | u128::from(bl[0]);
+            return U256::from(x / y);
+        }
+        a / b
     }
 
     pub fn div_up(a: U256, b: U256) -> Result<U256, E> {
@@ -101,7 +113,7 @@ pub mod math {
         if a.is_zero() {
             Ok(U256::ZERO)
         } else {
-            Ok(U256::from(1u8) + (a - U256::from(1u8)) / b)
+            Ok(U256::from(1u8) + quotient(a - U256::from(1u8), b))
         }
     }
 }
@@ -141,5 +153,15 @@ mod tests {
         let four = u(4) * ONE;
         assert!(down < four && up > four, "{down} {up}");
         assert!(four - down < u(100_000) && up - four < u(100_000));
+    }
+
+    proptest::proptest! {
+        /// The `u128` quotient is the 256-bit one.
+        #[test]
+        fn narrow_quotient_equals_the_wide_one(a in proptest::prelude::any::<u128>(), b in 1u128.., wide in 0u32..3) {
+            let a = U256::from(a) * U256::from(10u64).pow(U256::from(wide * 20));
+            let b = U256::from(b);
+            proptest::prop_assert_eq!(math::quotient(a, b), a / b);
+        }
     }
 }

@@ -91,7 +91,24 @@ fn div(a: I256, b: I256) -> Result<I256, E> {
     if b.is_zero() {
         return Err(E::ZeroDivision);
     }
+    // Both within i128 (most of the series' steps): the machine's division truncates toward zero
+    // exactly as Solidity's does; b = -1 with a = i128::MIN is the one quotient i128 cannot hold.
+    if let (Some(x), Some(y)) = (narrow(a), narrow(b))
+        && !(x == i128::MIN && y == -1)
+    {
+        return Ok(I256::unchecked_from(x / y));
+    }
     Ok(a.wrapping_div(b))
+}
+
+/// `v` as an `i128` when it fits.
+#[inline]
+fn narrow(v: I256) -> Option<i128> {
+    let limbs = v.as_limbs();
+    let low = (u128::from(limbs[1]) << 64) | u128::from(limbs[0]);
+    let x = low as i128;
+    let ext = if x < 0 { u64::MAX } else { 0 };
+    (limbs[2] == ext && limbs[3] == ext).then_some(x)
 }
 
 #[inline]
@@ -263,5 +280,17 @@ mod tests {
             exp(I256::unchecked_from(131i128 * one as i128)),
             Err(E::InvalidExponent)
         );
+    }
+
+    proptest::proptest! {
+        /// The `i128` division is the 256-bit one wherever it is taken (signs, truncation).
+        #[test]
+        fn narrow_division_equals_the_wide_one(a in proptest::prelude::any::<i128>(), b in proptest::prelude::any::<i128>(), wide in 0u32..3) {
+            let a = I256::unchecked_from(a) * I256::unchecked_from(10i64.pow(wide * 9));
+            let b = I256::unchecked_from(b);
+            if !b.is_zero() {
+                proptest::prop_assert_eq!(div(a, b).unwrap(), a.wrapping_div(b));
+            }
+        }
     }
 }
