@@ -4,6 +4,7 @@
 //! - [`fixed_point`], [`log_exp`]: `FixedPoint` and `LogExpMath`, the rounding and the power;
 //! - [`weighted_math`], [`stable_math`]: the pools' swap formulas;
 //! - [`pool`]: a pool's `onSwap` as the Vault calls it (fee, scaling, the Vault's checks);
+//! - [`route`]: one pool or two joined by a shared token, priced as the Vault's batch computes;
 //! - [`state`]: pools discovered from the Vault's `TokensRegistered` logs, loaded in batches and
 //!   kept current from `Swap`, `PoolBalanceChanged` and the pools' fee/amp/pause events;
 //! - [`connector`], [`connect`]: the pool model of the generic EVM AMM venue, and its registry entry.
