@@ -74,6 +74,7 @@ packed_artifacts @balancer-labs/v2-deployments 3.2.0 \
   'sha512-pghD7qyTVp1832d7F7yHgAeh/EZvS2/GLvUx9ieM671NMh1KTprYZOBCpEVVC9JnE1Vpru5rc9DDNlFw3capVw==' \
   $bal/20210418-authorizer/bytecode/Authorizer.json $bal/20210418-vault/bytecode/Vault.json \
   $bal/20210418-weighted-pool/bytecode/WeightedPoolFactory.json \
+  $bal/20220609-stable-pool-v2/bytecode/StablePoolFactory.json \
   $bal/20220721-balancer-queries/bytecode/BalancerQueries.json
 mento=dist/factories
 packed_artifacts @mento-protocol/mento-core-ts 0.2.3 \

@@ -10,6 +10,7 @@
 //! - protocols: [`uniswap_v2`], [`uniswap_v3`], each a pool model plugged into
 //!   [`evm::venue::EvmAmmVenue`].
 
+pub mod balancer;
 mod error;
 pub mod evm;
 pub mod uniswap_v2;

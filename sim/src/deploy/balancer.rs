@@ -1,5 +1,10 @@
 //! Balancer V2 from `@balancer-labs/v2-deployments` (the 2021 mainnet builds): Authorizer, Vault,
-//! WeightedPoolFactory and BalancerQueries, with a 2-token weighted pool joined with an INIT join.
+//! WeightedPoolFactory and BalancerQueries, plus the StablePoolFactory of `20220609-stable-pool-v2`
+//! (the plain stable pool v2: StableMath with the 2022 fixes, no BPT among its tokens, no rate
+//! providers, so it runs on the 2021 Vault unchanged; ComposableStablePool adds the BPT as a pool
+//! token and protocol-fee caches that a trader's swap does not need). Each pool is joined with an
+//! INIT join: weighted pools of 2 and 3 tokens, and a 3-token stable pool (the Vault's GENERAL
+//! specialization).
 //!
 //! Pitfalls (see the protocol-artifacts reference): tokens must be sorted, weights sum to 1e18, the swap
 //! fee is at least 1e12, and the INIT join's `userData` is `abi.encode(uint256(0), uint256[] amounts)`.
@@ -21,6 +26,10 @@ sol! {
             uint256 swapFeePercentage, address owner) external returns (address);
         event PoolCreated(address indexed pool);
     }
+    interface IStablePoolFactory {
+        function create(string name, string symbol, address[] tokens, uint256 amplificationParameter,
+            uint256 swapFeePercentage, address owner) external returns (address);
+    }
     interface IBalancerPool {
         function getPoolId() external view returns (bytes32);
     }
@@ -30,16 +39,20 @@ sol! {
     }
 }
 
-/// The pool to create: two tokens with raw amounts and weights (1e18 = 100 %).
-#[derive(Debug, Clone, Copy)]
+/// A weighted pool to create: (token, raw amount, weight with 1e18 = 100 %) per token.
+#[derive(Debug, Clone)]
 pub struct WeightedSeed {
-    pub token_a: Address,
-    pub amount_a: U256,
-    pub weight_a: U256,
-    pub token_b: Address,
-    pub amount_b: U256,
-    pub weight_b: U256,
+    pub legs: Vec<(Address, U256, U256)>,
     /// 1e18 = 100 %.
+    pub swap_fee: U256,
+}
+
+/// A stable pool to create: (token, raw amount) per token, the amplification (without its 1e3
+/// precision) and the swap fee (1e18 = 100 %).
+#[derive(Debug, Clone)]
+pub struct StableSeed {
+    pub legs: Vec<(Address, U256)>,
+    pub amplification: U256,
     pub swap_fee: U256,
 }
 
@@ -49,11 +62,13 @@ fn artifact(task_file: &str) -> Result<Artifact, DeployError> {
     ))?)
 }
 
-/// Deploys the Vault and its peripherals, then creates and funds `seed`.
+/// Deploys the Vault and its peripherals, then creates and funds the pools (weighted first, in
+/// order, then stable).
 pub async fn deploy(
     d: &Deployer,
     weth: Address,
-    seed: &WeightedSeed,
+    weighted: &[WeightedSeed],
+    stable: &[StableSeed],
 ) -> Result<Balancer, DeployError> {
     let authorizer = d
         .deploy(
@@ -90,27 +105,38 @@ pub async fn deploy(
             &vault.abi_encode(),
         )
         .await?;
-    let pool = create_pool(d, vault, weighted_pool_factory, seed).await?;
+    let stable_pool_factory = d
+        .deploy(
+            "Balancer StablePoolFactory (v2)",
+            &artifact("20220609-stable-pool-v2/bytecode/StablePoolFactory.json")?,
+            &vault.abi_encode(),
+        )
+        .await?;
+    let mut pools = Vec::new();
+    for seed in weighted {
+        pools.push(create_weighted(d, vault, weighted_pool_factory, seed).await?);
+    }
+    for seed in stable {
+        pools.push(create_stable(d, vault, stable_pool_factory, seed).await?);
+    }
     Ok(Balancer {
         authorizer,
         vault,
         weighted_pool_factory,
+        stable_pool_factory: Some(stable_pool_factory),
         queries,
-        pools: vec![pool],
+        pools,
     })
 }
 
-async fn create_pool(
+async fn create_weighted(
     d: &Deployer,
     vault: Address,
     factory: Address,
     s: &WeightedSeed,
 ) -> Result<BalancerPool, DeployError> {
     let what = "Balancer weighted pool";
-    let mut legs = [
-        (s.token_a, s.amount_a, s.weight_a),
-        (s.token_b, s.amount_b, s.weight_b),
-    ];
+    let mut legs = s.legs.clone();
     legs.sort_by_key(|l| l.0);
     let tokens: Vec<Address> = legs.iter().map(|l| l.0).collect();
     let amounts: Vec<U256> = legs.iter().map(|l| l.1).collect();
@@ -120,8 +146,8 @@ async fn create_pool(
             what,
             factory,
             &IWeightedPoolFactory::createCall {
-                name: "Balancer 50 WETH 50 USDC".into(),
-                symbol: "B-50WETH-50USDC".into(),
+                name: format!("Balancer weighted {}", tokens.len()),
+                symbol: format!("B-W{}", tokens.len()),
                 tokens: tokens.clone(),
                 weights: weights.clone(),
                 swapFeePercentage: s.swap_fee,
@@ -129,6 +155,61 @@ async fn create_pool(
             },
         )
         .await?;
+    let (id, address) = pool_created(d, what, &receipt).await?;
+    init_join(d, vault, id, &tokens, amounts).await?;
+    Ok(BalancerPool {
+        id,
+        address,
+        tokens,
+        weights,
+        swap_fee: s.swap_fee,
+        amplification: None,
+    })
+}
+
+async fn create_stable(
+    d: &Deployer,
+    vault: Address,
+    factory: Address,
+    s: &StableSeed,
+) -> Result<BalancerPool, DeployError> {
+    let what = "Balancer stable pool";
+    let mut legs = s.legs.clone();
+    legs.sort_by_key(|l| l.0);
+    let tokens: Vec<Address> = legs.iter().map(|l| l.0).collect();
+    let amounts: Vec<U256> = legs.iter().map(|l| l.1).collect();
+    let receipt = d
+        .call(
+            what,
+            factory,
+            &IStablePoolFactory::createCall {
+                name: format!("Balancer stable {}", tokens.len()),
+                symbol: format!("B-S{}", tokens.len()),
+                tokens: tokens.clone(),
+                amplificationParameter: s.amplification,
+                swapFeePercentage: s.swap_fee,
+                owner: d.from(),
+            },
+        )
+        .await?;
+    let (id, address) = pool_created(d, what, &receipt).await?;
+    init_join(d, vault, id, &tokens, amounts).await?;
+    Ok(BalancerPool {
+        id,
+        address,
+        tokens,
+        weights: Vec::new(),
+        swap_fee: s.swap_fee,
+        amplification: Some(s.amplification),
+    })
+}
+
+/// The new pool's id and address from its factory's `PoolCreated` event.
+async fn pool_created(
+    d: &Deployer,
+    what: &'static str,
+    receipt: &alloy::rpc::types::TransactionReceipt,
+) -> Result<(B256, Address), DeployError> {
     let address = receipt
         .inner
         .logs()
@@ -139,7 +220,18 @@ async fn create_pool(
     let id: B256 = d
         .read(what, address, &IBalancerPool::getPoolIdCall {})
         .await?;
-    for t in &tokens {
+    Ok((id, address))
+}
+
+/// Approves the Vault and joins `amounts` (in the pool's token order) with an INIT join.
+async fn init_join(
+    d: &Deployer,
+    vault: Address,
+    id: B256,
+    tokens: &[Address],
+    amounts: Vec<U256>,
+) -> Result<(), DeployError> {
+    for t in tokens {
         approve_max(d, *t, vault).await?;
     }
     // INIT join: kind 0 followed by the amounts, in the pool's (sorted) token order.
@@ -152,7 +244,7 @@ async fn create_pool(
             sender: d.from(),
             recipient: d.from(),
             request: IBalancerVault::JoinPoolRequest {
-                assets: tokens.clone(),
+                assets: tokens.to_vec(),
                 maxAmountsIn: amounts,
                 userData: Bytes::from(user_data),
                 fromInternalBalance: false,
@@ -160,11 +252,5 @@ async fn create_pool(
         },
     )
     .await?;
-    Ok(BalancerPool {
-        id,
-        address,
-        tokens,
-        weights,
-        swap_fee: s.swap_fee,
-    })
+    Ok(())
 }

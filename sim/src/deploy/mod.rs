@@ -33,7 +33,7 @@ use crate::anvil::{Anvil, dev_addresses};
 use tokens::units;
 
 /// Bumped whenever the deployment code changes what gets deployed, so cached snapshots are rebuilt.
-pub const DEPLOY_CODE_VERSION: u32 = 3;
+pub const DEPLOY_CODE_VERSION: u32 = 4;
 
 /// The ETH price in USD used for every seeded pool.
 pub const ETH_PRICE_USD: u64 = 3000;
@@ -114,18 +114,38 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
         ],
     )
     .await?;
+    // Balancer: the 2-token weighted pool first (tests and the demo use it), a 3-token weighted pool
+    // with unequal weights, and a 3-token stable pool (USDC 6 decimals, DAI and cUSD 18).
+    tokens::mint(&d, &cusd, deployer_addr, units(10_000_000, 18)).await?;
     let balancer = balancer::deploy(
         &d,
         weth.address,
-        &balancer::WeightedSeed {
-            token_a: weth.address,
-            amount_a: eth(100),
-            weight_a: units(5, 17),
-            token_b: usdc.address,
-            amount_b: usd6(100 * ETH_PRICE_USD),
-            weight_b: units(5, 17),
-            swap_fee: units(3, 15),
-        },
+        &[
+            balancer::WeightedSeed {
+                legs: vec![
+                    (weth.address, eth(100), units(5, 17)),
+                    (usdc.address, usd6(100 * ETH_PRICE_USD), units(5, 17)),
+                ],
+                swap_fee: units(3, 15),
+            },
+            balancer::WeightedSeed {
+                legs: vec![
+                    (weth.address, eth(50), units(5, 17)),
+                    (usdc.address, usd6(30 * ETH_PRICE_USD), units(3, 17)),
+                    (dai.address, eth(20 * ETH_PRICE_USD), units(2, 17)),
+                ],
+                swap_fee: units(1, 15),
+            },
+        ],
+        &[balancer::StableSeed {
+            legs: vec![
+                (usdc.address, usd6(2_000_000)),
+                (dai.address, eth(2_000_000)),
+                (cusd.address, eth(1_500_000)),
+            ],
+            amplification: U256::from(200u32),
+            swap_fee: units(4, 14),
+        }],
     )
     .await?;
     let perp = perp::deploy(&d, usdc.address, ETH_PRICE_USD).await?;

@@ -107,7 +107,11 @@ pub struct Balancer {
     pub authorizer: Address,
     pub vault: Address,
     pub weighted_pool_factory: Address,
+    /// The StablePoolFactory of `20220609-stable-pool-v2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stable_pool_factory: Option<Address>,
     pub queries: Address,
+    /// Weighted pools first (the 2-token WETH/USDC pool is the first), then stable pools.
     pub pools: Vec<BalancerPool>,
 }
 
@@ -117,10 +121,13 @@ pub struct BalancerPool {
     pub address: Address,
     /// Sorted by address, as the Vault requires.
     pub tokens: Vec<Address>,
-    /// Normalized weights (1e18 = 100 %), in the order of `tokens`.
+    /// Normalized weights (1e18 = 100 %), in the order of `tokens`; empty for a stable pool.
     pub weights: Vec<U256>,
     /// Swap fee (1e18 = 100 %).
     pub swap_fee: U256,
+    /// A stable pool's amplification parameter (without its 1e3 precision); `None` if weighted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amplification: Option<U256>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,9 +261,20 @@ impl Manifest {
                 b.weighted_pool_factory,
             );
             add("balancer queries".into(), b.queries);
+            if let Some(f) = b.stable_pool_factory {
+                add("balancer stable_pool_factory".into(), f);
+            }
             for p in &b.pools {
                 let names: Vec<String> = p.tokens.iter().map(|t| self.symbol(*t)).collect();
-                add(format!("balancer pool {}", names.join("/")), p.address);
+                let kind = if p.amplification.is_some() {
+                    "stable"
+                } else {
+                    "weighted"
+                };
+                add(
+                    format!("balancer {kind} pool {}", names.join("/")),
+                    p.address,
+                );
             }
         }
         if let Some(p) = &self.perp {

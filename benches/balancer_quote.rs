@@ -1,0 +1,162 @@
+//! A Balancer quote by the local bit-exact pool math vs. the same quote by the protocol's own
+//! `BalancerQueries.querySwap` `eth_call` on a local anvil, one pool (one hop), exact input:
+//! the 2-token weighted pool (WETH/USDC 50/50), the 3-token weighted pool (WETH/USDC/DAI
+//! 50/30/20, a non-trivial exponent) and the 3-token stable pool (USDC/DAI/cUSD, amp 200). Every
+//! `eth_call` result is asserted equal to the local one.
+//!
+//! Run: `cargo bench --bench balancer_quote` (needs `scripts/setup.sh` for the npm artifacts).
+
+use std::time::Duration;
+
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::TransactionRequest;
+use alloy::sol_types::SolCall;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use sluice::amm::balancer::abi::IBalancerQueries;
+use sluice::amm::balancer::abi::queries::IVault as Q;
+use sluice::amm::balancer::connector::{BalancerContracts, BalancerVenue};
+use sluice::amm::balancer::pool::PoolState;
+use sluice::amm::tokens::TokenBook;
+use sluice::core::Asset;
+use sluice::testkit::deploy::LocalEnv;
+
+struct Case {
+    name: &'static str,
+    pool: PoolState,
+    token_in: Address,
+    token_out: Address,
+    amount: U256,
+}
+
+struct Setup {
+    _env: LocalEnv,
+    provider: DynProvider,
+    queries: Address,
+    deployer: Address,
+    timestamp: u64,
+    cases: Vec<Case>,
+}
+
+async fn setup() -> Setup {
+    let env = LocalEnv::start()
+        .await
+        .expect("local env (run scripts/setup.sh)");
+    let m = env.manifest.clone();
+    let bal = m.balancer.clone().expect("balancer in the manifest");
+    let mut book = TokenBook::new("anvil");
+    book.add_manifest(&m);
+    let venue = BalancerVenue::connect(
+        "anvil",
+        Asset::new("ETH").unwrap(),
+        env.anvil.read_provider(),
+        BalancerContracts::from_manifest(&m).unwrap(),
+        book,
+    )
+    .await
+    .unwrap();
+    let t = |s: &str| m.tokens[s].address;
+    let (weth, usdc, dai, cusd) = (t("WETH"), t("USDC"), t("DAI"), t("cUSD"));
+    venue.track_pair(weth, usdc).await.unwrap();
+    venue.track_pair(dai, cusd).await.unwrap();
+    let pools = venue.pools().unwrap();
+    let find = |pred: &dyn Fn(&sluice::testkit::deploy::manifest::BalancerPool) -> bool| {
+        let id: B256 = bal.pools.iter().find(|p| pred(p)).unwrap().id;
+        pools.pools[&id].clone()
+    };
+    let ten = |e: u8| U256::from(10u8).pow(U256::from(e));
+    let cases = vec![
+        Case {
+            name: "weighted2",
+            pool: find(&|p| p.tokens.len() == 2),
+            token_in: weth,
+            token_out: usdc,
+            amount: U256::from(3u8) * ten(18),
+        },
+        Case {
+            name: "weighted3",
+            pool: find(&|p| p.tokens.len() == 3 && p.amplification.is_none()),
+            token_in: dai,
+            token_out: weth,
+            amount: U256::from(5_000u32) * ten(18),
+        },
+        Case {
+            name: "stable3",
+            pool: find(&|p| p.amplification.is_some()),
+            token_in: usdc,
+            token_out: cusd,
+            amount: U256::from(20_000u32) * ten(6),
+        },
+    ];
+    Setup {
+        provider: env.anvil.read_provider(),
+        queries: bal.queries,
+        deployer: m.deployer,
+        timestamp: pools.timestamp,
+        cases,
+        _env: env,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = rt.block_on(setup());
+    let mut local = c.benchmark_group("balancer_quote_local");
+    for case in &s.cases {
+        local.bench_with_input(BenchmarkId::new("pool", case.name), case, |b, k| {
+            b.iter(|| {
+                k.pool
+                    .out_given_in(
+                        k.token_in,
+                        k.token_out,
+                        std::hint::black_box(k.amount),
+                        s.timestamp,
+                    )
+                    .unwrap()
+            })
+        });
+    }
+    local.finish();
+    let mut remote = c.benchmark_group("balancer_quote_query_swap_eth_call");
+    remote
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(5));
+    for case in &s.cases {
+        let data = IBalancerQueries::querySwapCall {
+            singleSwap: Q::SingleSwap {
+                poolId: case.pool.id,
+                kind: 0,
+                assetIn: case.token_in,
+                assetOut: case.token_out,
+                amount: case.amount,
+                userData: Bytes::new(),
+            },
+            funds: Q::FundManagement {
+                sender: s.deployer,
+                fromInternalBalance: false,
+                recipient: s.deployer,
+                toInternalBalance: false,
+            },
+        }
+        .abi_encode();
+        let want = case
+            .pool
+            .out_given_in(case.token_in, case.token_out, case.amount, s.timestamp)
+            .unwrap();
+        remote.bench_with_input(BenchmarkId::new("pool", case.name), &data, |b, d| {
+            b.iter(|| {
+                let tx = TransactionRequest::default()
+                    .with_to(s.queries)
+                    .with_input(d.clone());
+                let out = rt.block_on(async { s.provider.call(tx).await }).unwrap();
+                let got = IBalancerQueries::querySwapCall::abi_decode_returns(&out).unwrap();
+                assert_eq!(got, want);
+            })
+        });
+    }
+    remote.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,167 @@
+//! Balancer's `FixedPoint` (18-decimal fixed point over `uint256`, each operation rounding down or
+//! up) and `Math` (plain checked integer operations), as in `solidity-utils`' 2021 build that the
+//! Vault-era pools use: `mulDown`/`mulUp`/`divDown`/`divUp`, `powDown`/`powUp` with the
+//! `MAX_POW_RELATIVE_ERROR` adjustment around `LogExpMath.pow`, and `complement`.
+
+use alloy::primitives::U256;
+
+use super::error::BalancerMathError as E;
+use super::log_exp;
+
+/// 1.0 in 18-decimal fixed point.
+pub const ONE: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+/// `MAX_POW_RELATIVE_ERROR`: 10^-14 in fixed point.
+pub const MAX_POW_RELATIVE_ERROR: U256 = U256::from_limbs([10_000, 0, 0, 0]);
+
+pub fn add(a: U256, b: U256) -> Result<U256, E> {
+    a.checked_add(b).ok_or(E::AddOverflow)
+}
+
+pub fn sub(a: U256, b: U256) -> Result<U256, E> {
+    a.checked_sub(b).ok_or(E::SubOverflow)
+}
+
+pub fn mul_down(a: U256, b: U256) -> Result<U256, E> {
+    Ok(a.checked_mul(b).ok_or(E::MulOverflow)? / ONE)
+}
+
+pub fn mul_up(a: U256, b: U256) -> Result<U256, E> {
+    let product = a.checked_mul(b).ok_or(E::MulOverflow)?;
+    if product.is_zero() {
+        Ok(U256::ZERO)
+    } else {
+        Ok((product - U256::from(1u8)) / ONE + U256::from(1u8))
+    }
+}
+
+pub fn div_down(a: U256, b: U256) -> Result<U256, E> {
+    if b.is_zero() {
+        return Err(E::ZeroDivision);
+    }
+    if a.is_zero() {
+        return Ok(U256::ZERO);
+    }
+    Ok(a.checked_mul(ONE).ok_or(E::DivInternal)? / b)
+}
+
+pub fn div_up(a: U256, b: U256) -> Result<U256, E> {
+    if b.is_zero() {
+        return Err(E::ZeroDivision);
+    }
+    if a.is_zero() {
+        return Ok(U256::ZERO);
+    }
+    let inflated = a.checked_mul(ONE).ok_or(E::DivInternal)?;
+    Ok((inflated - U256::from(1u8)) / b + U256::from(1u8))
+}
+
+/// `x^y` rounded down: the raw power less its maximum relative error (and 1), floored at 0.
+pub fn pow_down(x: U256, y: U256) -> Result<U256, E> {
+    let raw = log_exp::pow(x, y)?;
+    let max_error = add(mul_up(raw, MAX_POW_RELATIVE_ERROR)?, U256::from(1u8))?;
+    if raw < max_error {
+        Ok(U256::ZERO)
+    } else {
+        sub(raw, max_error)
+    }
+}
+
+/// `x^y` rounded up: the raw power plus its maximum relative error (and 1).
+pub fn pow_up(x: U256, y: U256) -> Result<U256, E> {
+    let raw = log_exp::pow(x, y)?;
+    let max_error = add(mul_up(raw, MAX_POW_RELATIVE_ERROR)?, U256::from(1u8))?;
+    add(raw, max_error)
+}
+
+/// `1 - x`, or 0 when `x >= 1`.
+pub fn complement(x: U256) -> U256 {
+    if x < ONE { ONE - x } else { U256::ZERO }
+}
+
+/// `Math`: checked integer operations (not fixed point).
+pub mod math {
+    use super::E;
+    use alloy::primitives::U256;
+
+    pub fn mul(a: U256, b: U256) -> Result<U256, E> {
+        a.checked_mul(b).ok_or(E::MulOverflow)
+    }
+
+    pub fn div_down(a: U256, b: U256) -> Result<U256, E> {
+        if b.is_zero() {
+            return Err(E::ZeroDivision);
+        }
+        Ok(quotient(a, b))
+    }
+
+    /// `a / b` (b non-zero), on `u128` when both fit.
+    #[inline]
+    pub(crate) fn quotient(a: U256, b: U256) -> U256 {
+        let (al, bl) = (a.as_limbs(), b.as_limbs());
+        if al[2] == 0 && al[3] == 0 && bl[2] == 0 && bl[3] == 0 {
+            let x = (u128::from(al[1]) << 64) | u128::from(al[0]);
+            let y = (u128::from(bl[1]) << 64) | u128::from(bl[0]);
+            return U256::from(x / y);
+        }
+        a / b
+    }
+
+    pub fn div_up(a: U256, b: U256) -> Result<U256, E> {
+        if b.is_zero() {
+            return Err(E::ZeroDivision);
+        }
+        if a.is_zero() {
+            Ok(U256::ZERO)
+        } else {
+            Ok(U256::from(1u8) + quotient(a - U256::from(1u8), b))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(v: u128) -> U256 {
+        U256::from(v)
+    }
+
+    #[test]
+    fn rounding_directions() {
+        let third = div_down(ONE, u(3) * ONE).unwrap();
+        assert_eq!(third, u(333_333_333_333_333_333));
+        assert_eq!(div_up(ONE, u(3) * ONE).unwrap(), u(333_333_333_333_333_334));
+        assert_eq!(mul_down(u(3), u(333_333_333_333_333_333)).unwrap(), u(0));
+        assert_eq!(mul_up(u(3), u(333_333_333_333_333_333)).unwrap(), u(1));
+        assert_eq!(mul_up(U256::ZERO, u(5)).unwrap(), U256::ZERO);
+        assert_eq!(div_down(U256::ZERO, u(5)).unwrap(), U256::ZERO);
+        assert_eq!(div_down(u(1), U256::ZERO), Err(E::ZeroDivision));
+        assert_eq!(complement(u(3) * ONE), U256::ZERO);
+        assert_eq!(complement(ONE / u(4)), ONE * u(3) / u(4));
+        assert_eq!(sub(u(1), u(2)), Err(E::SubOverflow));
+        assert_eq!(mul_down(U256::MAX, u(2)), Err(E::MulOverflow));
+        assert_eq!(math::div_up(u(7), u(2)).unwrap(), u(4));
+        assert_eq!(math::div_up(U256::ZERO, u(2)).unwrap(), U256::ZERO);
+    }
+
+    #[test]
+    fn powers_bracket_the_true_value() {
+        // 2^2 = 4: pow_down just under, pow_up just over, by the 1e-14 relative error bound.
+        let two = u(2) * ONE;
+        let down = pow_down(two, two).unwrap();
+        let up = pow_up(two, two).unwrap();
+        let four = u(4) * ONE;
+        assert!(down < four && up > four, "{down} {up}");
+        assert!(four - down < u(100_000) && up - four < u(100_000));
+    }
+
+    proptest::proptest! {
+        /// The `u128` quotient is the 256-bit one.
+        #[test]
+        fn narrow_quotient_equals_the_wide_one(a in proptest::prelude::any::<u128>(), b in 1u128.., wide in 0u32..3) {
+            let a = U256::from(a) * U256::from(10u64).pow(U256::from(wide * 20));
+            let b = U256::from(b);
+            proptest::prop_assert_eq!(math::quotient(a, b), a / b);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Balancer V2: one Vault holding every pool's tokens; weighted pools (2–8 tokens, the 2021
+//! build) and stable pools (StablePool v2, 2022), each reproduced bit for bit.
+//!
+//! - [`fixed_point`], [`log_exp`]: `FixedPoint` and `LogExpMath`, the rounding and the power;
+//! - [`weighted_math`], [`stable_math`]: the pools' swap formulas;
+//! - [`pool`]: a pool's `onSwap` as the Vault calls it (fee, scaling, the Vault's checks);
+//! - [`route`]: one pool or two joined by a shared token, priced as the Vault's batch computes;
+//! - [`state`]: pools discovered from the Vault's `TokensRegistered` logs, loaded in batches and
+//!   kept current from `Swap`, `PoolBalanceChanged` and the pools' fee/amp/pause events;
+//! - [`connector`], [`connect`]: the pool model of the generic EVM AMM venue, and its registry entry.
+
+pub mod abi;
+pub mod connect;
+pub mod connector;
+pub mod error;
+pub mod fixed_point;
+pub mod log_exp;
+pub mod pool;
+pub mod route;
+pub mod stable_math;
+pub mod state;
+pub mod weighted_math;
+
+pub use error::BalancerMathError;

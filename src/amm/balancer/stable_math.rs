@@ -1,0 +1,167 @@
+//! `StableMath` of the 2022 stable pools (`StablePool` v2): the invariant by Newton iteration, then
+//! the balance of one token given the invariant and the others, as Curve's StableSwap with
+//! Balancer's rounding (amplification carries `_AMP_PRECISION` = 1e3). Amounts and balances are
+//! scaled to 18 decimals; the fee is handled by the caller.
+
+use alloy::primitives::U256;
+
+use super::error::BalancerMathError as E;
+use super::fixed_point::{self as fp, math};
+
+/// `_AMP_PRECISION`.
+pub const AMP_PRECISION: U256 = U256::from_limbs([1_000, 0, 0, 0]);
+
+fn one() -> U256 {
+    U256::from(1u8)
+}
+
+/// `_calculateInvariant(amp, balances)`; `amp` includes the 1e3 precision.
+pub fn invariant(amp: U256, balances: &[U256]) -> Result<U256, E> {
+    let mut sum = U256::ZERO;
+    for b in balances {
+        sum = fp::add(sum, *b)?;
+    }
+    if sum.is_zero() {
+        return Ok(U256::ZERO);
+    }
+    let n = U256::from(balances.len());
+    let mut invariant = sum;
+    let amp_times_total = amp.wrapping_mul(n);
+    for _ in 0..255 {
+        let mut d_p = invariant;
+        for b in balances {
+            d_p = math::div_down(math::mul(d_p, invariant)?, math::mul(*b, n)?)?;
+        }
+        let prev = invariant;
+        let numerator = math::mul(
+            fp::add(
+                math::div_down(math::mul(amp_times_total, sum)?, AMP_PRECISION)?,
+                math::mul(d_p, n)?,
+            )?,
+            invariant,
+        )?;
+        // `ampTimesTotal - _AMP_PRECISION` and the final `+` are unchecked in the contract.
+        let denominator = math::div_down(
+            math::mul(amp_times_total.wrapping_sub(AMP_PRECISION), invariant)?,
+            AMP_PRECISION,
+        )?
+        .wrapping_add(math::mul(n + one(), d_p)?);
+        invariant = math::div_down(numerator, denominator)?;
+        if invariant.abs_diff(prev) <= one() {
+            return Ok(invariant);
+        }
+    }
+    Err(E::StableInvariantDidntConverge)
+}
+
+/// `_getTokenBalanceGivenInvariantAndAllOtherBalances`.
+fn balance_given_invariant(
+    amp: U256,
+    balances: &[U256],
+    invariant: U256,
+    index: usize,
+) -> Result<U256, E> {
+    let n = U256::from(balances.len());
+    let amp_times_total = amp.wrapping_mul(n);
+    let first = *balances.first().ok_or(E::TokenNotRegistered)?;
+    let mut sum = first;
+    let mut p_d = first.wrapping_mul(n);
+    for b in &balances[1..] {
+        p_d = math::div_down(math::mul(math::mul(p_d, *b)?, n)?, invariant)?;
+        sum = fp::add(sum, *b)?;
+    }
+    let own = *balances.get(index).ok_or(E::TokenNotRegistered)?;
+    sum = sum.wrapping_sub(own);
+    let inv2 = math::mul(invariant, invariant)?;
+    let c = math::mul(
+        math::mul(
+            math::div_up(inv2, math::mul(amp_times_total, p_d)?)?,
+            AMP_PRECISION,
+        )?,
+        own,
+    )?;
+    let b = fp::add(
+        sum,
+        math::mul(math::div_down(invariant, amp_times_total)?, AMP_PRECISION)?,
+    )?;
+    let mut balance = math::div_up(fp::add(inv2, c)?, fp::add(invariant, b)?)?;
+    for _ in 0..255 {
+        let prev = balance;
+        balance = math::div_up(
+            fp::add(math::mul(balance, balance)?, c)?,
+            fp::sub(fp::add(math::mul(balance, U256::from(2u8))?, b)?, invariant)?,
+        )?;
+        if balance.abs_diff(prev) <= one() {
+            return Ok(balance);
+        }
+    }
+    Err(E::StableGetBalanceDidntConverge)
+}
+
+/// `_calcOutGivenIn`: tokens out for `amount_in` in (fee already taken off).
+pub fn out_given_in(
+    amp: U256,
+    balances: &mut [U256],
+    index_in: usize,
+    index_out: usize,
+    amount_in: U256,
+    invariant: U256,
+) -> Result<U256, E> {
+    let bal_in = *balances.get(index_in).ok_or(E::TokenNotRegistered)?;
+    balances[index_in] = fp::add(bal_in, amount_in)?;
+    let final_out = balance_given_invariant(amp, balances, invariant, index_out);
+    balances[index_in] = bal_in;
+    let bal_out = *balances.get(index_out).ok_or(E::TokenNotRegistered)?;
+    fp::sub(fp::sub(bal_out, final_out?)?, one())
+}
+
+/// `_calcInGivenOut`: tokens in for `amount_out` out (before the fee is added).
+pub fn in_given_out(
+    amp: U256,
+    balances: &mut [U256],
+    index_in: usize,
+    index_out: usize,
+    amount_out: U256,
+    invariant: U256,
+) -> Result<U256, E> {
+    let bal_out = *balances.get(index_out).ok_or(E::TokenNotRegistered)?;
+    balances[index_out] = fp::sub(bal_out, amount_out)?;
+    let final_in = balance_given_invariant(amp, balances, invariant, index_in);
+    balances[index_out] = bal_out;
+    let bal_in = *balances.get(index_in).ok_or(E::TokenNotRegistered)?;
+    fp::add(fp::sub(final_in?, bal_in)?, one())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amm::balancer::fixed_point::ONE;
+
+    #[test]
+    fn a_balanced_pool_trades_near_one_to_one() {
+        let amp = U256::from(200u32) * AMP_PRECISION;
+        let mut balances = vec![U256::from(1_000_000u64) * ONE; 3];
+        let inv = invariant(amp, &balances).unwrap();
+        assert!(inv.abs_diff(U256::from(3_000_000u64) * ONE) <= U256::from(3u8));
+        let out = out_given_in(amp, &mut balances, 0, 1, U256::from(1000u64) * ONE, inv).unwrap();
+        assert!(out < U256::from(1000u64) * ONE);
+        assert!(out > U256::from(999u64) * ONE, "{out}");
+        let back = in_given_out(amp, &mut balances, 0, 1, out, inv).unwrap();
+        assert!(
+            back.abs_diff(U256::from(1000u64) * ONE) < U256::from(1_000_000u64),
+            "{back}"
+        );
+        // Taking the whole balance out underflows, as in the contract.
+        assert!(
+            in_given_out(
+                amp,
+                &mut balances,
+                0,
+                1,
+                U256::from(1_000_000u64) * ONE,
+                inv
+            )
+            .is_err()
+        );
+    }
+}
