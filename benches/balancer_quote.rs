@@ -20,7 +20,7 @@ use sluice::amm::balancer::connector::{BalancerContracts, BalancerVenue};
 use sluice::amm::balancer::pool::PoolState;
 use sluice::amm::tokens::TokenBook;
 use sluice::core::Asset;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::deploy::LocalEnv;
 
 struct Case {
     name: &'static str,
@@ -61,7 +61,7 @@ async fn setup() -> Setup {
     venue.track_pair(weth, usdc).await.unwrap();
     venue.track_pair(dai, cusd).await.unwrap();
     let pools = venue.pools().unwrap();
-    let find = |pred: &dyn Fn(&sluice::testkit::deploy::manifest::BalancerPool) -> bool| {
+    let find = |pred: &dyn Fn(&sluice_sim::deploy::manifest::BalancerPool) -> bool| {
         let id: B256 = bal.pools.iter().find(|p| pred(p)).unwrap().id;
         pools.pools[&id].clone()
     };

@@ -13,7 +13,7 @@ use rust_decimal_macros::dec;
 use sluice::chain::ChainSpecs;
 use sluice::core::{ClientOrderId, OrderRequest, OrderType, Pair, QuoteRequest, Side, TimeInForce};
 use sluice::strategy::arb::ArbConfig;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::deploy::LocalEnv;
 use sluice::venue::connector::FixedPassword;
 use sluice::venue::{ConnectContext, Execution, Venue, VenueId};
 use sluice::wallet::{PrivateKey, ScryptParams, SecretString, UnlockedWallet, WalletStore};

@@ -22,7 +22,7 @@ use sluice::chain::evm::ApprovalPolicy;
 use sluice::core::{
     Asset, ClientOrderId, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
 };
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::deploy::LocalEnv;
 use sluice::venue::Venue;
 
 sol! {
@@ -132,7 +132,7 @@ async fn hostile_tokens_trade_or_fail_clearly() {
     );
 
     let account = 9;
-    let me = sluice::testkit::anvil::dev_addresses()[account];
+    let me = sluice_sim::anvil::dev_addresses()[account];
     let weth = env.manifest.token_address("WETH").unwrap();
     trades::send(
         &env.anvil.provider(),

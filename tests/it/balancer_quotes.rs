@@ -18,7 +18,7 @@ use sluice::amm::balancer::connector::{BalancerContracts, BalancerVenue};
 use sluice::amm::balancer::pool::PoolState;
 use sluice::amm::tokens::TokenBook;
 use sluice::core::Asset;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::deploy::LocalEnv;
 
 pub struct BalEnv {
     pub env: LocalEnv,
@@ -190,7 +190,7 @@ async fn state_follows_another_accounts_swap_and_join() {
     let e = start().await.unwrap();
     let m = &e.env.manifest;
     let bal = m.balancer.as_ref().unwrap();
-    let other = sluice::testkit::anvil::dev_addresses()[4];
+    let other = sluice_sim::anvil::dev_addresses()[4];
     let p = e.env.anvil.provider();
     let usdc = m.token_address("USDC").unwrap();
     let dai = m.token_address("DAI").unwrap();

@@ -17,7 +17,7 @@ use sluice::chain::evm::ApprovalPolicy;
 use sluice::core::{
     Asset, ClientOrderId, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
 };
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::deploy::LocalEnv;
 use sluice::venue::Venue;
 
 sol! {
@@ -29,7 +29,7 @@ sol! {
 /// A venue trading as dev account `account`, which first wraps 10 ETH.
 async fn trading_venue(env: &LocalEnv, account: usize) -> BalancerVenue {
     let weth = env.manifest.token_address("WETH").unwrap();
-    let me = sluice::testkit::anvil::dev_addresses()[account];
+    let me = sluice_sim::anvil::dev_addresses()[account];
     let ten = U256::from(10u8) * U256::from(10u64).pow(U256::from(18u8));
     trades::send(&env.anvil.provider(), me, weth, &IWeth::depositCall {}, ten)
         .await

@@ -6,7 +6,7 @@ use super::connector::{BalancerContracts, BalancerModel};
 use crate::amm::AmmError;
 use crate::amm::evm::evm_connect::{EvmAmmConnector, ModelFromChain};
 use crate::chain::ChainSpec;
-use crate::testkit::deploy::Manifest;
+use crate::chain::deployment::Manifest;
 
 /// The Balancer V2 connector (its line in `src/connectors.rs`).
 pub static BALANCER: EvmAmmConnector<BalancerModel> = EvmAmmConnector::new();

@@ -26,7 +26,7 @@ use crate::amm::swap::{
 use crate::amm::tokens::TokenBook;
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, OrderRequest, Quote, QuoteRequest, Side, Token};
-use crate::testkit::deploy::Manifest;
+use crate::chain::deployment::Manifest;
 use crate::venue::{ConnectorDescriptor, ImplState, Venue};
 
 /// What this connector declares to the registry.
@@ -472,8 +472,8 @@ fn delivered(logs: &[Log], token: Address, vault: Address) -> Option<U256> {
 /// input token and paid of the output token.
 fn decode_vault_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
     let token_out = match plan.side {
-        Side::Sell => plan.quote.address,
-        Side::Buy => plan.base.address,
+        Side::Sell => plan.quote.erc20(),
+        Side::Buy => plan.base.erc20(),
     };
     let swaps: Vec<IBalancerVault::Swap> = logs
         .iter()
