@@ -11,3 +11,4 @@ pub mod abi;
 pub mod fixidity;
 pub mod limits;
 pub mod math;
+pub mod state;

@@ -129,7 +129,7 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
     )
     .await?;
     let perp = perp::deploy(&d, usdc.address, ETH_PRICE_USD).await?;
-    let mento = mento::deploy(&d, &cusd, &celo, CELO_PRICE_CENTS).await?;
+    let mento = mento::deploy(&d, &cusd, &celo, &usdc, CELO_PRICE_CENTS).await?;
     let hostile_tokens = test_contracts::deploy_hostile_tokens(&d, &accounts, 1_000_000).await?;
 
     let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
