@@ -13,6 +13,7 @@ pub use crate::cex::exchanges::keys::{KeyScheme, key_scheme, key_schemes};
 static BUILTIN: &[&dyn Connector] = &[
     &crate::amm::uniswap_v2::connect::UNISWAP_V2,
     &crate::amm::uniswap_v3::connect::UNISWAP_V3,
+    &crate::amm::mento::connect::MENTO,
     &crate::cex::exchanges::binance_connect::BINANCE,
     &crate::cex::exchanges::binance_connect::BINANCE_US,
 ];

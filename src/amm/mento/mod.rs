@@ -8,6 +8,8 @@
 //! - [`connector`], [`connect`]: the pool model plugged into the generic EVM AMM venue.
 
 pub mod abi;
+pub mod connect;
+pub mod connector;
 pub mod fixidity;
 pub mod limits;
 pub mod math;
