@@ -33,7 +33,7 @@ use crate::testkit::anvil::{Anvil, dev_addresses};
 use tokens::units;
 
 /// Bumped whenever the deployment code changes what gets deployed, so cached snapshots are rebuilt.
-pub const DEPLOY_CODE_VERSION: u32 = 3;
+pub const DEPLOY_CODE_VERSION: u32 = 1301;
 
 /// The ETH price in USD used for every seeded pool.
 pub const ETH_PRICE_USD: u64 = 3000;
