@@ -36,6 +36,7 @@ mod evm_tracker;
 mod home_isolation;
 mod manifest_check;
 mod mento_quotes;
+mod mento_swaps;
 mod parser_fuzz;
 mod secret_leaks;
 mod swap_approval;
