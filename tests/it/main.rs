@@ -35,6 +35,7 @@ mod evm_nonce;
 mod evm_tracker;
 mod home_isolation;
 mod manifest_check;
+mod mento_cli;
 mod mento_quotes;
 mod mento_swaps;
 mod parser_fuzz;

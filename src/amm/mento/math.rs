@@ -7,7 +7,7 @@
 
 use alloy::primitives::{Address, U256};
 
-use super::fixidity::{FIXED1, add, multiply, new_fixed, subtract};
+use super::fixidity::{FIXED1, add, max_new_fixed, mul_int, new_fixed, subtract};
 
 /// Where the contracts revert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -56,9 +56,12 @@ impl PricingModule {
         if amount_in.is_zero() {
             return Ok(U256::ZERO);
         }
+        // Every `multiply` of the modules has a `newFixed` operand: it is the exact product
+        // (see `fixidity::mul_int`), the `newFixed` bound checked in the library's order.
         let kept = subtract(FIXED1, spread)?;
-        let net_in = multiply(kept, new_fixed(amount_in)?)?;
-        let numerator = multiply(net_in, new_fixed(bucket_out)?)?;
+        let net_in = mul_int(kept, fixed_bound(amount_in)?)?;
+        let bucket_out = fixed_bound(bucket_out)?;
+        let numerator = mul_int(net_in, bucket_out)?;
         let denominator = match self {
             Self::ConstantProduct => add(new_fixed(bucket_in)?, net_in)?,
             Self::ConstantSum => new_fixed(bucket_in)?,
@@ -84,7 +87,7 @@ impl PricingModule {
                 let rest = bucket_out
                     .checked_sub(amount_out)
                     .ok_or(MentoMathError::OutputExceedsBucket)?;
-                let denominator = multiply(new_fixed(rest)?, kept)?;
+                let denominator = mul_int(kept, fixed_bound(rest)?)?;
                 div(numerator, denominator, "getAmountIn")
             }
             Self::ConstantSum => {
@@ -92,12 +95,21 @@ impl PricingModule {
                     return Ok(U256::ZERO);
                 }
                 let kept = subtract(FIXED1, spread)?;
-                let numerator = multiply(new_fixed(amount_out)?, new_fixed(bucket_in)?)?;
-                let denominator = multiply(new_fixed(bucket_out)?, kept)?;
+                let numerator = mul_int(new_fixed(amount_out)?, fixed_bound(bucket_in)?)?;
+                let denominator = mul_int(kept, fixed_bound(bucket_out)?)?;
                 div(numerator, denominator, "getAmountIn")
             }
         }
     }
+}
+
+/// `v` if `newFixed(v)` accepts it (the operand then enters a product as the integer `v`).
+#[inline]
+fn fixed_bound(v: U256) -> Result<U256, MentoMathError> {
+    if v > max_new_fixed() {
+        return Err(MentoMathError::Overflow("newFixed"));
+    }
+    Ok(v)
 }
 
 fn div(n: U256, d: U256, what: &'static str) -> Result<U256, MentoMathError> {

@@ -60,7 +60,8 @@ impl ChainClock {
 
     /// The chain time now (at least the last block's timestamp).
     pub fn now(&self) -> u64 {
-        self.chain_time + self.seen_at.elapsed().as_secs()
+        self.chain_time
+            .saturating_add(self.seen_at.elapsed().as_secs())
     }
 }
 

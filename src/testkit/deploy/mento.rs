@@ -6,6 +6,7 @@
 //! Reserve's lookups. Plain test tokens stand in for cUSD and CELO, so no Celo precompile is needed: the
 //! Broker only needs `mint`/`burn` returning bool on the stable token.
 
+use alloy::primitives::aliases::I48;
 use alloy::primitives::{Address, B256, U256, keccak256};
 use alloy::sol;
 use alloy::sol_types::SolValue;
@@ -366,7 +367,7 @@ pub async fn deploy(
     };
     // Trading limits in whole tokens: CELO on the first exchange (L0 100 k per 5 minutes, L1 1 M
     // per day, LG 10 M), USDC on the second (L0 1 M per 5 minutes, LG 5 M).
-    let limits = [
+    let limits: [(B256, Address, u32, u32, i64, i64, i64, u8); 2] = [
         (
             id,
             celo_token.address,
@@ -389,11 +390,11 @@ pub async fn deploy(
                 config: IMentoBroker::Config {
                     timestep0: t0,
                     timestep1: t1,
-                    limit0: alloy::primitives::aliases::I48::try_from(l0 as i64)
+                    limit0: I48::try_from(l0)
                         .map_err(|e| DeployError::unexpected("trading limit", &e.to_string()))?,
-                    limit1: alloy::primitives::aliases::I48::try_from(l1 as i64)
+                    limit1: I48::try_from(l1)
                         .map_err(|e| DeployError::unexpected("trading limit", &e.to_string()))?,
-                    limitGlobal: alloy::primitives::aliases::I48::try_from(lg as i64)
+                    limitGlobal: I48::try_from(lg)
                         .map_err(|e| DeployError::unexpected("trading limit", &e.to_string()))?,
                     flags,
                 },
