@@ -66,6 +66,26 @@ sol! {
     }
 }
 
+/// A Broker trading-limit config: the two windows in seconds, the limits L0, L1, LG in whole
+/// tokens, the flags (1 = L0, 2 = L1, 4 = LG).
+fn limit_config(
+    (timestep0, timestep1): (u32, u32),
+    (l0, l1, lg): (i64, i64, i64),
+    flags: u8,
+) -> Result<IMentoBroker::Config, DeployError> {
+    let int48 = |v: i64| {
+        I48::try_from(v).map_err(|e| DeployError::unexpected("trading limit", e.to_string()))
+    };
+    Ok(IMentoBroker::Config {
+        timestep0,
+        timestep1,
+        limit0: int48(l0)?,
+        limit1: int48(l1)?,
+        limitGlobal: int48(lg)?,
+        flags,
+    })
+}
+
 /// FixidityLib's 1 (24 decimals).
 fn fixed(numerator: u64, denominator: u64) -> U256 {
     units(numerator, 24) / U256::from(denominator)
@@ -367,37 +387,26 @@ pub async fn deploy(
     };
     // Trading limits in whole tokens: CELO on the first exchange (L0 100 k per 5 minutes, L1 1 M
     // per day, LG 10 M), USDC on the second (L0 1 M per 5 minutes, LG 5 M).
-    let limits: [(B256, Address, u32, u32, i64, i64, i64, u8); 2] = [
+    let limits = [
         (
             id,
             celo_token.address,
-            300,
-            86_400,
-            100_000,
-            1_000_000,
-            10_000_000,
-            7,
+            limit_config((300, 86_400), (100_000, 1_000_000, 10_000_000), 7)?,
         ),
-        (cs_id, usdc.address, 300, 0, 1_000_000, 0, 5_000_000, 5),
+        (
+            cs_id,
+            usdc.address,
+            limit_config((300, 0), (1_000_000, 0, 5_000_000), 5)?,
+        ),
     ];
-    for (exchange, token, t0, t1, l0, l1, lg, flags) in limits {
+    for (exchange, token, config) in limits {
         d.call(
             "Broker.configureTradingLimit",
             broker,
             &IMentoBroker::configureTradingLimitCall {
                 exchangeId: exchange,
                 token,
-                config: IMentoBroker::Config {
-                    timestep0: t0,
-                    timestep1: t1,
-                    limit0: I48::try_from(l0)
-                        .map_err(|e| DeployError::unexpected("trading limit", &e.to_string()))?,
-                    limit1: I48::try_from(l1)
-                        .map_err(|e| DeployError::unexpected("trading limit", &e.to_string()))?,
-                    limitGlobal: I48::try_from(lg)
-                        .map_err(|e| DeployError::unexpected("trading limit", &e.to_string()))?,
-                    flags,
-                },
+                config,
             },
         )
         .await?;
