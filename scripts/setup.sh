@@ -81,7 +81,7 @@ packed_artifacts @mento-protocol/mento-core-ts 0.2.3 \
   'sha512-Fjj0t2a6xqpHTbhfafioqjkY9ZDBsq3oy/DkRizihDI2zul/PFQJfQwyy7WDSSc/cNAflevBeSJyqTPTv9HD/Q==' \
   $mento/Broker__factory.js $mento/BiPoolManager__factory.js \
   $mento/ConstantProductPricingModule__factory.js $mento/Reserve__factory.js \
-  $mento/SortedOracles__factory.js $mento/BreakerBox__factory.js
+  $mento/SortedOracles__factory.js $mento/BreakerBox__factory.js $mento/ConstantSumPricingModule__factory.js
 # Mento's SortedOracles links AddressSortedLinkedListWithMedian, and its Reserve looks contracts up in a Celo
 # Registry: both are built only in Celo's devchain package (22 MB tarball, two files used).
 packed_artifacts @celo/celo-devchain 7.0.0 \

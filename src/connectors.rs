@@ -14,6 +14,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::amm::uniswap_v2::connect::UNISWAP_V2,
     &crate::amm::uniswap_v3::connect::UNISWAP_V3,
     &crate::amm::balancer::connect::BALANCER,
+    &crate::amm::mento::connect::MENTO,
     &crate::cex::exchanges::binance_connect::BINANCE,
     &crate::cex::exchanges::binance_connect::BINANCE_US,
 ];

@@ -13,6 +13,7 @@
 pub mod balancer;
 mod error;
 pub mod evm;
+pub mod mento;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
 

@@ -5,6 +5,7 @@
 mod anvil_support;
 mod cli_support;
 mod evm_support;
+mod mento_support;
 mod uniswap_support;
 
 mod amm_adoption;
@@ -41,6 +42,9 @@ mod evm_nonce;
 mod evm_tracker;
 mod home_isolation;
 mod manifest_check;
+mod mento_cli;
+mod mento_quotes;
+mod mento_swaps;
 mod parser_fuzz;
 mod secret_leaks;
 mod swap_approval;

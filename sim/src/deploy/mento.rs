@@ -1,9 +1,12 @@
-//! Mento v2 from `@mento-protocol/mento-core-ts@0.2.3`: Broker, BiPoolManager, the constant-product
-//! pricing module, Reserve, SortedOracles (linked to Celo's `AddressSortedLinkedListWithMedian`) and
-//! BreakerBox, with one cUSD/CELO exchange. Celo's own `Registry` (from `@celo/celo-devchain`) serves the
+//! Mento v2 from `@mento-protocol/mento-core-ts@0.2.3`: Broker, BiPoolManager, both pricing modules,
+//! Reserve, SortedOracles (linked to Celo's `AddressSortedLinkedListWithMedian`) and BreakerBox,
+//! with a constant-product cUSD/CELO exchange (first) and a constant-sum cUSD/USDC one (6-decimal
+//! collateral, so the precision scaling is exercised), and trading limits on the Broker: L0, L1
+//! and LG on CELO in the first, L0 and LG on USDC in the second. Celo's own `Registry` (from `@celo/celo-devchain`) serves the
 //! Reserve's lookups. Plain test tokens stand in for cUSD and CELO, so no Celo precompile is needed: the
 //! Broker only needs `mint`/`burn` returning bool on the stable token.
 
+use alloy::primitives::aliases::I48;
 use alloy::primitives::{Address, B256, U256, keccak256};
 use alloy::sol;
 use alloy::sol_types::SolValue;
@@ -37,6 +40,9 @@ sol! {
             uint256[] _collateralAssetDailySpendingRatios) external;
         function addToken(address token) external returns (bool);
         function addExchangeSpender(address spender) external;
+        function addCollateralAsset(address collateralAsset) external returns (bool);
+        function setDailySpendingRatioForCollateralAssets(address[] _collateralAssets,
+            uint256[] collateralAssetDailySpendingRatios) external;
     }
     interface IMentoPricingModule {
         function name() external view returns (string);
@@ -53,8 +59,31 @@ sol! {
         function getExchangeIds() external view returns (bytes32[]);
     }
     interface IMentoBroker {
+        struct Config { uint32 timestep0; uint32 timestep1; int48 limit0; int48 limit1; int48 limitGlobal;
+            uint8 flags; }
         function initialize(address[] _exchangeProviders, address _reserve) external;
+        function configureTradingLimit(bytes32 exchangeId, address token, Config config) external;
     }
+}
+
+/// A Broker trading-limit config: the two windows in seconds, the limits L0, L1, LG in whole
+/// tokens, the flags (1 = L0, 2 = L1, 4 = LG).
+fn limit_config(
+    (timestep0, timestep1): (u32, u32),
+    (l0, l1, lg): (i64, i64, i64),
+    flags: u8,
+) -> Result<IMentoBroker::Config, DeployError> {
+    let int48 = |v: i64| {
+        I48::try_from(v).map_err(|e| DeployError::unexpected("trading limit", e.to_string()))
+    };
+    Ok(IMentoBroker::Config {
+        timestep0,
+        timestep1,
+        limit0: int48(l0)?,
+        limit1: int48(l1)?,
+        limitGlobal: int48(lg)?,
+        flags,
+    })
 }
 
 /// FixidityLib's 1 (24 decimals).
@@ -79,6 +108,7 @@ pub async fn deploy(
     d: &Deployer,
     cusd: &TokenInfo,
     celo_token: &TokenInfo,
+    usdc: &TokenInfo,
     celo_usd_cents: u64,
 ) -> Result<Mento, DeployError> {
     let test = true.abi_encode();
@@ -138,12 +168,35 @@ pub async fn deploy(
     )
     .await?;
 
+    // cUSD per USDC, identified by the USDC address: 0.9998.
+    let usdc_feed = usdc.address;
+    d.call(
+        "SortedOracles.addOracle",
+        sorted_oracles,
+        &IMentoSortedOracles::addOracleCall {
+            token: usdc_feed,
+            oracleAddress: d.from(),
+        },
+    )
+    .await?;
+    d.call(
+        "SortedOracles.report",
+        sorted_oracles,
+        &IMentoSortedOracles::reportCall {
+            token: usdc_feed,
+            value: fixed(9_998, 10_000),
+            lesserKey: Address::ZERO,
+            greaterKey: Address::ZERO,
+        },
+    )
+    .await?;
+
     // The BreakerBox only accepts rate feeds that already have an oracle.
     let breaker_box = d
         .deploy(
             "Mento BreakerBox",
             &mento("BreakerBox")?,
-            &(vec![rate_feed], sorted_oracles).abi_encode_params(),
+            &(vec![rate_feed, usdc_feed], sorted_oracles).abi_encode_params(),
         )
         .await?;
     d.call(
@@ -178,6 +231,24 @@ pub async fn deploy(
         reserve,
         &IMentoReserve::addTokenCall {
             token: cusd.address,
+        },
+    )
+    .await?;
+
+    d.call(
+        "Reserve.addCollateralAsset",
+        reserve,
+        &IMentoReserve::addCollateralAssetCall {
+            collateralAsset: usdc.address,
+        },
+    )
+    .await?;
+    d.call(
+        "Reserve.setDailySpendingRatioForCollateralAssets",
+        reserve,
+        &IMentoReserve::setDailySpendingRatioForCollateralAssetsCall {
+            _collateralAssets: vec![usdc.address],
+            collateralAssetDailySpendingRatios: vec![fixed(1, 1)],
         },
     )
     .await?;
@@ -219,19 +290,30 @@ pub async fn deploy(
         &IMentoReserve::addExchangeSpenderCall { spender: broker },
     )
     .await?;
-    let module_name = d
-        .read(
-            "pricing module name",
-            pricing_module,
-            &IMentoPricingModule::nameCall {},
+    let constant_sum_module = d
+        .deploy(
+            "Mento ConstantSumPricingModule",
+            &mento("ConstantSumPricingModule")?,
+            &[],
         )
         .await?;
+    let mut identifiers = Vec::new();
+    for module in [pricing_module, constant_sum_module] {
+        let name = d
+            .read(
+                "pricing module name",
+                module,
+                &IMentoPricingModule::nameCall {},
+            )
+            .await?;
+        identifiers.push(keccak256(name.as_bytes()));
+    }
     d.call(
         "BiPoolManager.setPricingModules",
         bi_pool_manager,
         &IMentoBiPoolManager::setPricingModulesCall {
-            identifiers: vec![keccak256(module_name.as_bytes())],
-            modules: vec![pricing_module],
+            identifiers,
+            modules: vec![pricing_module, constant_sum_module],
         },
     )
     .await?;
@@ -260,6 +342,33 @@ pub async fn deploy(
         },
     )
     .await?;
+    // Constant sum at 0.05 %, 10 M cUSD deep. Its buckets reset only with a recent median (one
+    // older than the reset frequency makes every quote revert), so the frequency is ten years:
+    // an old snapshot keeps trading at the deployment's rate.
+    d.call(
+        "BiPoolManager.createExchange",
+        bi_pool_manager,
+        &IMentoBiPoolManager::createExchangeCall {
+            _exchange: IMentoBiPoolManager::PoolExchange {
+                asset0: cusd.address,
+                asset1: usdc.address,
+                pricingModule: constant_sum_module,
+                bucket0: U256::ZERO,
+                bucket1: U256::ZERO,
+                lastBucketUpdate: U256::ZERO,
+                config: IMentoBiPoolManager::PoolConfig {
+                    spread: IMentoBiPoolManager::FixidityValue {
+                        value: fixed(5, 10_000),
+                    },
+                    referenceRateFeedID: usdc_feed,
+                    referenceRateResetFrequency: U256::from(315_360_000u64),
+                    minimumReports: U256::from(1u64),
+                    stablePoolResetSize: units(10_000_000, 18),
+                },
+            },
+        },
+    )
+    .await?;
     let ids = d
         .read(
             "BiPoolManager.getExchangeIds",
@@ -267,23 +376,67 @@ pub async fn deploy(
             &IMentoBiPoolManager::getExchangeIdsCall {},
         )
         .await?;
-    let id = *ids.first().ok_or_else(|| {
-        DeployError::unexpected("BiPoolManager", "no exchange after createExchange")
-    })?;
-    // The Reserve pays out CELO when traders buy it.
+    let (id, cs_id) = match ids.as_slice() {
+        [a, b] => (*a, *b),
+        _ => {
+            return Err(DeployError::unexpected(
+                "BiPoolManager",
+                "not two exchanges after createExchange",
+            ));
+        }
+    };
+    // Trading limits in whole tokens: CELO on the first exchange (L0 100 k per 5 minutes, L1 1 M
+    // per day, LG 10 M), USDC on the second (L0 1 M per 5 minutes, LG 5 M).
+    let limits = [
+        (
+            id,
+            celo_token.address,
+            limit_config((300, 86_400), (100_000, 1_000_000, 10_000_000), 7)?,
+        ),
+        (
+            cs_id,
+            usdc.address,
+            limit_config((300, 0), (1_000_000, 0, 5_000_000), 5)?,
+        ),
+    ];
+    for (exchange, token, config) in limits {
+        d.call(
+            "Broker.configureTradingLimit",
+            broker,
+            &IMentoBroker::configureTradingLimitCall {
+                exchangeId: exchange,
+                token,
+                config,
+            },
+        )
+        .await?;
+    }
+    // The Reserve pays out CELO and USDC when traders buy them.
     mint(d, celo_token, reserve, units(100_000_000, 18)).await?;
+    mint(d, usdc, reserve, units(100_000_000, 6)).await?;
     Ok(Mento {
         broker,
         bi_pool_manager,
         pricing_module,
+        constant_sum_module,
         reserve,
         sorted_oracles,
         breaker_box,
-        exchanges: vec![MentoExchange {
-            id,
-            asset0: cusd.address,
-            asset1: celo_token.address,
-            rate_feed,
-        }],
+        exchanges: vec![
+            MentoExchange {
+                id,
+                asset0: cusd.address,
+                asset1: celo_token.address,
+                rate_feed,
+                pricing_module,
+            },
+            MentoExchange {
+                id: cs_id,
+                asset0: cusd.address,
+                asset1: usdc.address,
+                rate_feed: usdc_feed,
+                pricing_module: constant_sum_module,
+            },
+        ],
     })
 }

@@ -33,7 +33,7 @@ use crate::anvil::{Anvil, dev_addresses};
 use tokens::units;
 
 /// Bumped whenever the deployment code changes what gets deployed, so cached snapshots are rebuilt.
-pub const DEPLOY_CODE_VERSION: u32 = 4;
+pub const DEPLOY_CODE_VERSION: u32 = 1400;
 
 /// The ETH price in USD used for every seeded pool.
 pub const ETH_PRICE_USD: u64 = 3000;
@@ -149,7 +149,7 @@ pub async fn deploy_all(anvil: &Anvil) -> Result<Manifest, DeployError> {
     )
     .await?;
     let perp = perp::deploy(&d, usdc.address, ETH_PRICE_USD).await?;
-    let mento = mento::deploy(&d, &cusd, &celo, CELO_PRICE_CENTS).await?;
+    let mento = mento::deploy(&d, &cusd, &celo, &usdc, CELO_PRICE_CENTS).await?;
     let hostile_tokens = test_contracts::deploy_hostile_tokens(&d, &accounts, 1_000_000).await?;
 
     let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;

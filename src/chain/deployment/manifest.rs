@@ -156,7 +156,11 @@ pub struct PerpAmm {
 pub struct Mento {
     pub broker: Address,
     pub bi_pool_manager: Address,
+    /// The constant-product pricing module.
     pub pricing_module: Address,
+    /// The constant-sum pricing module.
+    #[serde(default)]
+    pub constant_sum_module: Address,
     pub reserve: Address,
     pub sorted_oracles: Address,
     pub breaker_box: Address,
@@ -172,6 +176,9 @@ pub struct MentoExchange {
     pub asset1: Address,
     /// The oracle rate feed id.
     pub rate_feed: Address,
+    /// The exchange's pricing module.
+    #[serde(default)]
+    pub pricing_module: Address,
 }
 
 /// The hostile tokens deployed in the environment.
@@ -291,6 +298,7 @@ impl Manifest {
             add("mento broker".into(), m.broker);
             add("mento bi_pool_manager".into(), m.bi_pool_manager);
             add("mento pricing_module".into(), m.pricing_module);
+            add("mento constant_sum_module".into(), m.constant_sum_module);
             add("mento reserve".into(), m.reserve);
             add("mento sorted_oracles".into(), m.sorted_oracles);
             add("mento breaker_box".into(), m.breaker_box);
