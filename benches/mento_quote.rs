@@ -21,7 +21,7 @@ use sluice::amm::mento::connector::{MentoContracts, MentoModel, MentoVenue};
 use sluice::amm::mento::math::{Exchange, OracleFeed};
 use sluice::amm::tokens::TokenBook;
 use sluice::core::Asset;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::deploy::LocalEnv;
 
 struct Case {
     name: &'static str,

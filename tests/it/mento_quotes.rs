@@ -16,8 +16,8 @@ use sluice::amm::SyncOutcome;
 use sluice::amm::mento::abi::{IMentoBiPoolManager, IMentoBroker, IMentoSortedOracles};
 use sluice::amm::mento::connector::MentoVenue;
 use sluice::core::{QuoteRequest, Side, to_units_exact};
-use sluice::testkit::anvil::dev_addresses;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::anvil::dev_addresses;
+use sluice_sim::deploy::LocalEnv;
 use sluice::venue::Venue;
 
 /// The local result at chain time `now` from the venue's state.
@@ -256,8 +256,8 @@ async fn the_venue_quote_is_the_math() -> TestResult<()> {
         let quote = request.pair.quote.as_str();
         let bt = v.resolve_token(base).await?;
         let qt = v.resolve_token(quote).await?;
-        let (b, bd) = (bt.address.ok_or("base address")?, bt.decimals);
-        let (qa, qd) = (qt.address.ok_or("quote address")?, qt.decimals);
+        let (b, bd) = (bt.erc20().ok_or("base address")?, bt.decimals);
+        let (qa, qd) = (qt.erc20().ok_or("quote address")?, qt.decimals);
         let exchange = if b == m.usdc || qa == m.usdc {
             m.cs
         } else {

@@ -13,8 +13,8 @@ use sluice::amm::tokens::TokenBook;
 use sluice::chain::ChainSpecs;
 use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
 use sluice::core::Asset;
-use sluice::testkit::anvil::dev_signer;
-use sluice::testkit::deploy::LocalEnv;
+use sluice_sim::anvil::dev_signer;
+use sluice_sim::deploy::LocalEnv;
 
 pub type TestResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
