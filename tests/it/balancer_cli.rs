@@ -9,9 +9,9 @@ use rust_decimal_macros::dec;
 use sluice::amm::balancer::connector::{BalancerContracts, BalancerVenue};
 use sluice::amm::tokens::TokenBook;
 use sluice::core::{Asset, Order, OrderState, Quote, QuoteRequest, Side};
+use sluice::venue::Venue;
 use sluice_sim::anvil::DEV_MNEMONIC;
 use sluice_sim::deploy::LocalEnv;
-use sluice::venue::Venue;
 
 use crate::cli_support::{Cli, strings};
 

@@ -13,10 +13,10 @@ use rust_decimal_macros::dec;
 use sluice::chain::ChainSpecs;
 use sluice::core::{ClientOrderId, OrderRequest, OrderType, Pair, QuoteRequest, Side, TimeInForce};
 use sluice::strategy::arb::ArbConfig;
-use sluice_sim::deploy::LocalEnv;
 use sluice::venue::connector::FixedPassword;
 use sluice::venue::{ConnectContext, Execution, Venue, VenueId};
 use sluice::wallet::{PrivateKey, ScryptParams, SecretString, UnlockedWallet, WalletStore};
+use sluice_sim::deploy::LocalEnv;
 
 use crate::anvil_support::trades;
 use sluice::amm::evm::abi::IERC20 as IErc20;

@@ -17,8 +17,8 @@ use sluice::chain::evm::ApprovalPolicy;
 use sluice::core::{
     Asset, ClientOrderId, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
 };
-use sluice_sim::deploy::LocalEnv;
 use sluice::venue::Venue;
+use sluice_sim::deploy::LocalEnv;
 
 sol! {
     interface IWeth {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use rust_decimal_macros::dec;
 use sluice::core::{Order, OrderState, Quote, QuoteRequest, Side};
+use sluice::venue::Venue;
 use sluice_sim::anvil::DEV_MNEMONIC;
 use sluice_sim::deploy::LocalEnv;
-use sluice::venue::Venue;
 
 use crate::cli_support::{Cli, strings};
 use crate::mento_support::venue;

@@ -16,9 +16,9 @@ use sluice::amm::SyncOutcome;
 use sluice::amm::mento::abi::{IMentoBiPoolManager, IMentoBroker, IMentoSortedOracles};
 use sluice::amm::mento::connector::MentoVenue;
 use sluice::core::{QuoteRequest, Side, to_units_exact};
+use sluice::venue::Venue;
 use sluice_sim::anvil::dev_addresses;
 use sluice_sim::deploy::LocalEnv;
-use sluice::venue::Venue;
 
 /// The local result at chain time `now` from the venue's state.
 fn local(

@@ -21,9 +21,9 @@ use sluice::core::{
     ClientOrderId, Order, OrderRequest, OrderState, OrderType, QuoteRequest, Side, TimeInForce,
     to_units_exact,
 };
+use sluice::venue::Venue;
 use sluice_sim::anvil::dev_addresses;
 use sluice_sim::deploy::LocalEnv;
-use sluice::venue::Venue;
 
 fn order(id: &str, pair: &str, side: Side, amount: Decimal, price: Decimal) -> OrderRequest {
     OrderRequest {

@@ -24,9 +24,9 @@ use crate::amm::swap::{
     DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapPlan, deadline, lp_fee, quote_bound, with_slippage,
 };
 use crate::amm::tokens::TokenBook;
+use crate::chain::deployment::Manifest;
 use crate::chain::spec::ChainSpec;
 use crate::core::{Asset, OrderRequest, Quote, QuoteRequest, Side, Token};
-use crate::chain::deployment::Manifest;
 use crate::venue::{ConnectorDescriptor, ImplState, Venue};
 
 /// What this connector declares to the registry.

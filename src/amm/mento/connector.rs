@@ -26,9 +26,9 @@ use crate::amm::swap::{
     DEFAULT_SLIPPAGE_BPS, FillAmounts, SwapPlan, lp_fee, quote_bound, with_slippage,
 };
 use crate::amm::swap_logs::first_and_last;
+use crate::chain::deployment::Manifest;
 use crate::chain::spec::ChainSpec;
 use crate::core::{OrderRequest, Quote, QuoteRequest, Side, Token};
-use crate::chain::deployment::Manifest;
 use crate::venue::{ConnectorDescriptor, ImplState, Venue};
 
 /// What this connector declares to the registry.
