@@ -200,7 +200,7 @@ async fn hostile_tokens_trade_or_fail_clearly() {
     );
     v.submit(ord.clone()).await.unwrap();
     let mut o = v.order_status(&ord).await.unwrap();
-    for _ in 0..200 {
+    for _ in 0..600 {
         if o.filled > Decimal::ZERO || o.state.is_terminal() {
             break;
         }

@@ -71,7 +71,8 @@ fn home() -> tempfile::TempDir {
 }
 
 fn cast() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The workspace root (the cli package owns the tests).
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let bin = root.join("node_modules/.bin/cast");
     assert!(
         bin.exists(),

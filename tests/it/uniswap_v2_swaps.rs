@@ -56,7 +56,7 @@ fn order(id: &str, pair: &str, side: Side, amount: Decimal, price: Decimal) -> O
 }
 
 async fn wait_final(v: &dyn Venue, req: &OrderRequest) -> Order {
-    for _ in 0..200 {
+    for _ in 0..600 {
         let o = v.order_status(req).await.unwrap();
         if o.state.is_terminal() {
             return o;

@@ -319,7 +319,7 @@ pub async fn final_order(
     v: &dyn sluice::venue::Venue,
     req: &sluice::core::OrderRequest,
 ) -> sluice::core::Order {
-    for _ in 0..200 {
+    for _ in 0..600 {
         let o = v.order_status(req).await.unwrap();
         if o.state.is_terminal() {
             return o;
