@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod deployment;
+pub mod cosmos;
 pub mod evm;
 pub mod spec;
 
