@@ -72,6 +72,14 @@ pub struct SignedTx {
     pub txhash: String,
 }
 
+impl SignedTx {
+    /// The transaction bytes in standard base64 (the LCD's `tx_bytes`).
+    pub fn tx_bytes_base64(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(&self.tx_bytes)
+    }
+}
+
 /// The chain's hash of transaction bytes.
 pub fn tx_hash(tx_bytes: &[u8]) -> String {
     hex::encode_upper(Sha256::digest(tx_bytes))
