@@ -2,8 +2,8 @@
 //! submodules (`evm`, `cosmos`).
 
 pub mod assets;
-pub mod deployment;
 pub mod cosmos;
+pub mod deployment;
 pub mod evm;
 pub mod spec;
 

@@ -21,9 +21,9 @@ use sluice::core::{
     Asset, ClientOrderId, Order, OrderRequest, OrderState, OrderType, QuoteRequest, Side,
     TimeInForce,
 };
+use sluice::venue::Venue;
 use sluice_sim::anvil::dev_signer;
 use sluice_sim::deploy::{Artifact, Deployer};
-use sluice::venue::Venue;
 use uniswap_support::*;
 
 const ARTIFACT: &str = ".sluice-cache/artifacts/uniswap-swap-router-contracts-1.3.1/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json";

@@ -18,9 +18,9 @@ use serde::Serialize;
 use sluice::chain::cosmos::lcd::{LcdClient, LcdConfig};
 use sluice::chain::evm::{Erc20, EvmClient};
 use sluice::chain::{ChainFamily, ChainSpec};
-use sluice::wallet::WalletStore;
 use sluice::core::from_units;
 use sluice::venue::Access;
+use sluice::wallet::WalletStore;
 
 use super::connect::{COMMAND_LINE, FlagTable, venue_id};
 use super::{CliError, Context, Table, print_json};

@@ -19,9 +19,9 @@ use alloy::eips::eip2930::AccessList;
 use alloy::primitives::{Address, Bytes, U256};
 use clap::Subcommand;
 use serde::Serialize;
-use sluice::chain::evm::{OfflineTx, sign_offline};
 use sluice::chain::cosmos::tx::sign_tx;
 use sluice::chain::cosmos::{Coin, Msg, SignMode, TxParams};
+use sluice::chain::evm::{OfflineTx, sign_offline};
 use sluice::chain::{ChainFamily, ChainId, ChainSpec};
 use sluice::wallet::WalletStore;
 
@@ -162,10 +162,15 @@ impl CosmosFlags {
             .map_err(|e| format!("--sign-mode: {e}"))?;
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("--messages: cannot read {}: {e}", file.display()))?;
-        let msgs = Msg::parse_file(&text).map_err(|e| format!("--messages {}: {e}", file.display()))?;
+        let msgs =
+            Msg::parse_file(&text).map_err(|e| format!("--messages {}: {e}", file.display()))?;
         let chain_id = match &chain.chain_id {
             ChainId::Cosmos(id) => id.clone(),
-            other => return Err(format!("chain {:?} has no Cosmos chain id ({other:?})", chain.name).into()),
+            other => {
+                return Err(
+                    format!("chain {:?} has no Cosmos chain id ({other:?})", chain.name).into(),
+                );
+            }
         };
         let params = TxParams {
             chain_id,
@@ -282,7 +287,11 @@ async fn sign(a: SignArgs, ctx: &Context) -> Result<(), CliError> {
     let (other, family) = match chain.family {
         ChainFamily::Evm => (a.cosmos.given(), ("Cosmos", "an EVM")),
         ChainFamily::Cosmos => (
-            a.evm.given().into_iter().filter(|f| *f != "--gas").collect(),
+            a.evm
+                .given()
+                .into_iter()
+                .filter(|f| *f != "--gas")
+                .collect(),
             ("EVM", "a Cosmos"),
         ),
     };
@@ -290,7 +299,11 @@ async fn sign(a: SignArgs, ctx: &Context) -> Result<(), CliError> {
         return Err(format!(
             "{} {} of the {} form; chain {:?} is {} chain",
             other.join(", "),
-            if other.len() == 1 { "is a flag" } else { "are flags" },
+            if other.len() == 1 {
+                "is a flag"
+            } else {
+                "are flags"
+            },
             family.0,
             chain.name,
             family.1
@@ -349,7 +362,10 @@ fn sign_cosmos(a: &SignArgs, chain: &ChainSpec, ctx: &Context) -> Result<(), Cli
     if a.json {
         return print_json(&out);
     }
-    println!("signer {}\ntxhash {}\ntx_bytes {}", out.signer, out.txhash, out.tx_bytes);
+    println!(
+        "signer {}\ntxhash {}\ntx_bytes {}",
+        out.signer, out.txhash, out.tx_bytes
+    );
     Ok(())
 }
 

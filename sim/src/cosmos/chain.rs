@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use sluice::chain::cosmos::fees::{GasPrice, add_coins, classic_tax};
 use sluice::chain::cosmos::tx::{DecodedTx, decode_tx, sign_bytes_of, tx_hash};
 use sluice::chain::cosmos::{Coin, Msg};
-use sluice::wallet::verify_cosmos_signature;
 use sluice::wallet::keys::cosmos_address;
+use sluice::wallet::verify_cosmos_signature;
 
 /// A failed message: the SDK code and log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,19 +35,39 @@ impl ExecError {
 pub type Balances = BTreeMap<String, BTreeMap<String, u128>>;
 
 /// Moves `coins` from `from` to `to`, all or nothing.
-pub fn transfer(bank: &mut Balances, from: &str, to: &str, coins: &[Coin]) -> Result<(), ExecError> {
+pub fn transfer(
+    bank: &mut Balances,
+    from: &str,
+    to: &str,
+    coins: &[Coin],
+) -> Result<(), ExecError> {
     for c in coins {
-        let have = bank.get(from).and_then(|b| b.get(&c.denom)).copied().unwrap_or(0);
+        let have = bank
+            .get(from)
+            .and_then(|b| b.get(&c.denom))
+            .copied()
+            .unwrap_or(0);
         if have < c.amount {
             return Err(ExecError::sdk(
                 5,
-                format!("spendable balance {have}{} is smaller than {c}: insufficient funds", c.denom),
+                format!(
+                    "spendable balance {have}{} is smaller than {c}: insufficient funds",
+                    c.denom
+                ),
             ));
         }
     }
     for c in coins {
-        *bank.entry(from.into()).or_default().entry(c.denom.clone()).or_default() -= c.amount;
-        *bank.entry(to.into()).or_default().entry(c.denom.clone()).or_default() += c.amount;
+        *bank
+            .entry(from.into())
+            .or_default()
+            .entry(c.denom.clone())
+            .or_default() -= c.amount;
+        *bank
+            .entry(to.into())
+            .or_default()
+            .entry(c.denom.clone())
+            .or_default() += c.amount;
     }
     Ok(())
 }
@@ -112,7 +132,10 @@ impl ChainConfig {
         Self {
             chain_id: "phoenix-1".into(),
             hrp: "terra".into(),
-            min_gas_price: GasPrice { amount: Decimal::new(15, 3), denom: "uluna".into() },
+            min_gas_price: GasPrice {
+                amount: Decimal::new(15, 3),
+                denom: "uluna".into(),
+            },
             tax_rate: None,
             block_time: std::time::Duration::from_millis(200),
         }
@@ -122,7 +145,10 @@ impl ChainConfig {
     pub fn terra_classic() -> Self {
         Self {
             chain_id: "columbus-5".into(),
-            min_gas_price: GasPrice { amount: Decimal::new(28325, 3), denom: "uluna".into() },
+            min_gas_price: GasPrice {
+                amount: Decimal::new(28325, 3),
+                denom: "uluna".into(),
+            },
             tax_rate: Some(Decimal::new(5, 3)),
             ..Self::terra()
         }
@@ -193,7 +219,12 @@ impl LocalChain {
     pub fn fund(&mut self, address: &str, coins: &[Coin]) {
         self.ensure_account(address);
         for c in coins {
-            *self.bank.entry(address.into()).or_default().entry(c.denom.clone()).or_default() += c.amount;
+            *self
+                .bank
+                .entry(address.into())
+                .or_default()
+                .entry(c.denom.clone())
+                .or_default() += c.amount;
         }
     }
 
@@ -201,14 +232,21 @@ impl LocalChain {
         if !self.accounts.contains_key(address) {
             self.accounts.insert(
                 address.into(),
-                Account { number: self.next_number, sequence: 0 },
+                Account {
+                    number: self.next_number,
+                    sequence: 0,
+                },
             );
             self.next_number += 1;
         }
     }
 
     pub fn balance(&self, address: &str, denom: &str) -> u128 {
-        self.bank.get(address).and_then(|b| b.get(denom)).copied().unwrap_or(0)
+        self.bank
+            .get(address)
+            .and_then(|b| b.get(denom))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// `(account_number, sequence)`.
@@ -235,58 +273,101 @@ impl LocalChain {
     }
 
     /// The ante handler's checks; the signature only when `verify_sig`.
-    fn check(&self, tx_bytes: &[u8], verify_sig: bool) -> Result<(DecodedTx, String, u64), ExecError> {
-        let tx = decode_tx(tx_bytes).map_err(|e| ExecError::sdk(2, format!("tx parse error: {e}")))?;
+    fn check(
+        &self,
+        tx_bytes: &[u8],
+        verify_sig: bool,
+    ) -> Result<(DecodedTx, String, u64), ExecError> {
+        let tx =
+            decode_tx(tx_bytes).map_err(|e| ExecError::sdk(2, format!("tx parse error: {e}")))?;
         if tx.timeout_height > 0 && self.height >= tx.timeout_height {
-            return Err(ExecError::sdk(30, format!(
-                "block height: {}, timeout height: {}: tx timeout height", self.height, tx.timeout_height
-            )));
+            return Err(ExecError::sdk(
+                30,
+                format!(
+                    "block height: {}, timeout height: {}: tx timeout height",
+                    self.height, tx.timeout_height
+                ),
+            ));
         }
-        let pk: [u8; 33] = tx.pubkey.as_slice().try_into()
-            .map_err(|_| ExecError::sdk(8, "invalid secp256k1 public key length: invalid pubkey"))?;
+        let pk: [u8; 33] = tx.pubkey.as_slice().try_into().map_err(|_| {
+            ExecError::sdk(8, "invalid secp256k1 public key length: invalid pubkey")
+        })?;
         let signer = cosmos_address(&pk, &self.cfg.hrp)
             .map_err(|e| ExecError::sdk(8, format!("{e}: invalid pubkey")))?;
         if let Some(m) = tx.msgs.iter().find(|m| m.signer() != signer) {
-            return Err(ExecError::sdk(4, format!(
-                "pubkey does not match signer address {}: unauthorized", m.signer()
-            )));
+            return Err(ExecError::sdk(
+                4,
+                format!(
+                    "pubkey does not match signer address {}: unauthorized",
+                    m.signer()
+                ),
+            ));
         }
-        let acc = self.accounts.get(&signer)
-            .ok_or_else(|| ExecError::sdk(9, format!("account {signer} does not exist: unknown address")))?;
+        let acc = self.accounts.get(&signer).ok_or_else(|| {
+            ExecError::sdk(
+                9,
+                format!("account {signer} does not exist: unknown address"),
+            )
+        })?;
         if tx.sequence != acc.sequence {
-            return Err(ExecError::sdk(32, format!(
-                "account sequence mismatch, expected {}, got {}: incorrect account sequence",
-                acc.sequence, tx.sequence
-            )));
+            return Err(ExecError::sdk(
+                32,
+                format!(
+                    "account sequence mismatch, expected {}, got {}: incorrect account sequence",
+                    acc.sequence, tx.sequence
+                ),
+            ));
         }
         if verify_sig {
             let bytes = sign_bytes_of(&tx, &self.cfg.chain_id, acc.number)
                 .map_err(|e| ExecError::sdk(2, e.to_string()))?;
             if !verify_cosmos_signature(&tx.pubkey, &bytes, &tx.signature) {
-                return Err(ExecError::sdk(4, format!(
-                    "signature verification failed; please verify account number ({}) and chain-id ({}): unauthorized",
-                    acc.number, self.cfg.chain_id
-                )));
+                return Err(ExecError::sdk(
+                    4,
+                    format!(
+                        "signature verification failed; please verify account number ({}) and chain-id ({}): unauthorized",
+                        acc.number, self.cfg.chain_id
+                    ),
+                ));
             }
-            let mut required = vec![self.cfg.min_gas_price.fee(tx.gas_limit).map_err(|e| ExecError::sdk(13, e.to_string()))?];
+            let mut required = vec![
+                self.cfg
+                    .min_gas_price
+                    .fee(tx.gas_limit)
+                    .map_err(|e| ExecError::sdk(13, e.to_string()))?,
+            ];
             if let Some(rate) = self.cfg.tax_rate {
-                let tax = classic_tax(&tx.msgs, rate).map_err(|e| ExecError::sdk(13, e.to_string()))?;
-                required = add_coins(&required, &tax).map_err(|e| ExecError::sdk(13, e.to_string()))?;
+                let tax =
+                    classic_tax(&tx.msgs, rate).map_err(|e| ExecError::sdk(13, e.to_string()))?;
+                required =
+                    add_coins(&required, &tax).map_err(|e| ExecError::sdk(13, e.to_string()))?;
             }
             for r in &required {
-                let paid = tx.fee.iter().find(|c| c.denom == r.denom).map_or(0, |c| c.amount);
+                let paid = tx
+                    .fee
+                    .iter()
+                    .find(|c| c.denom == r.denom)
+                    .map_or(0, |c| c.amount);
                 if paid < r.amount {
-                    return Err(ExecError::sdk(13, format!(
-                        "insufficient fees; got: {} required: {}: insufficient fee",
-                        coins_str(&tx.fee), coins_str(&required)
-                    )));
+                    return Err(ExecError::sdk(
+                        13,
+                        format!(
+                            "insufficient fees; got: {} required: {}: insufficient fee",
+                            coins_str(&tx.fee),
+                            coins_str(&required)
+                        ),
+                    ));
                 }
             }
             for c in &tx.fee {
                 if self.balance(&signer, &c.denom) < c.amount {
-                    return Err(ExecError::sdk(5, format!(
-                        "{} is smaller than {c}: insufficient funds", self.balance(&signer, &c.denom)
-                    )));
+                    return Err(ExecError::sdk(
+                        5,
+                        format!(
+                            "{} is smaller than {c}: insufficient funds",
+                            self.balance(&signer, &c.denom)
+                        ),
+                    ));
                 }
             }
         }
@@ -332,7 +413,13 @@ impl LocalChain {
         }
         let fee = tx.fee.clone();
         let _ = transfer(&mut self.bank, &signer, "fee_collector", &fee);
-        self.mempool.push(Pending { hash: hash.clone(), tx, signer, gas_used, fee });
+        self.mempool.push(Pending {
+            hash: hash.clone(),
+            tx,
+            signer,
+            gas_used,
+            fee,
+        });
         (hash, Ok(()))
     }
 
@@ -345,21 +432,43 @@ impl LocalChain {
     ) -> Result<Vec<Value>, ExecError> {
         let mut events = vec![];
         for (i, m) in msgs.iter().enumerate() {
-            events.push(event("message", &[
-                ("action", m.type_url()), ("sender", signer), ("msg_index", &i.to_string()),
-            ]));
+            events.push(event(
+                "message",
+                &[
+                    ("action", m.type_url()),
+                    ("sender", signer),
+                    ("msg_index", &i.to_string()),
+                ],
+            ));
             match m {
                 Msg::Send { from, to, amount } => {
                     transfer(bank, from, to, amount)?;
                     let amt = coins_str(amount);
                     events.push(event("coin_spent", &[("spender", from), ("amount", &amt)]));
-                    events.push(event("coin_received", &[("receiver", to), ("amount", &amt)]));
-                    events.push(event("transfer", &[("recipient", to), ("sender", from), ("amount", &amt)]));
+                    events.push(event(
+                        "coin_received",
+                        &[("receiver", to), ("amount", &amt)],
+                    ));
+                    events.push(event(
+                        "transfer",
+                        &[("recipient", to), ("sender", from), ("amount", &amt)],
+                    ));
                 }
-                Msg::Execute { sender, contract, msg, funds } => {
+                Msg::Execute {
+                    sender,
+                    contract,
+                    msg,
+                    funds,
+                } => {
                     transfer(bank, sender, contract, funds)?;
-                    for (kind, attrs) in self.contracts.execute(bank, sender, contract, msg, funds, simulate)? {
-                        let attrs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    for (kind, attrs) in self
+                        .contracts
+                        .execute(bank, sender, contract, msg, funds, simulate)?
+                    {
+                        let attrs: Vec<(&str, &str)> = attrs
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
                         events.push(event(&kind, &attrs));
                     }
                 }
@@ -381,13 +490,23 @@ impl LocalChain {
         for p in std::mem::take(&mut self.mempool) {
             let mut bank = self.bank.clone();
             let mut events = vec![
-                event("tx", &[("fee", &coins_str(&p.fee)), ("fee_payer", &p.signer)]),
-                event("tx", &[("acc_seq", &format!("{}/{}", p.signer, p.tx.sequence))]),
+                event(
+                    "tx",
+                    &[("fee", &coins_str(&p.fee)), ("fee_payer", &p.signer)],
+                ),
+                event(
+                    "tx",
+                    &[("acc_seq", &format!("{}/{}", p.signer, p.tx.sequence))],
+                ),
             ];
             let outcome = if p.tx.gas_limit < p.gas_used {
-                Err(ExecError::sdk(11, format!(
-                    "out of gas; gasWanted: {}, gasUsed: {}: out of gas", p.tx.gas_limit, p.gas_used
-                )))
+                Err(ExecError::sdk(
+                    11,
+                    format!(
+                        "out of gas; gasWanted: {}, gasUsed: {}: out of gas",
+                        p.tx.gas_limit, p.gas_used
+                    ),
+                ))
             } else {
                 self.run_msgs(&mut bank, &p.signer, &p.tx.msgs, false)
             };
@@ -399,12 +518,15 @@ impl LocalChain {
                 }
                 Err(e) => (e.code, e.codespace, e.log),
             };
-            self.results.insert(p.hash.clone(), json!({
-                "txhash": p.hash, "height": self.height.to_string(), "code": code,
-                "codespace": codespace, "raw_log": log,
-                "gas_wanted": p.tx.gas_limit.to_string(), "gas_used": p.gas_used.to_string(),
-                "events": events,
-            }));
+            self.results.insert(
+                p.hash.clone(),
+                json!({
+                    "txhash": p.hash, "height": self.height.to_string(), "code": code,
+                    "codespace": codespace, "raw_log": log,
+                    "gas_wanted": p.tx.gas_limit.to_string(), "gas_used": p.gas_used.to_string(),
+                    "events": events,
+                }),
+            );
         }
     }
 
@@ -419,5 +541,9 @@ fn event(kind: &str, attrs: &[(&str, &str)]) -> Value {
 }
 
 fn coins_str(coins: &[Coin]) -> String {
-    coins.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    coins
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -100,10 +100,16 @@ fn reply(status: u16, body: &Value) -> Response<Full<Bytes>> {
 }
 
 fn grpc_error(status: u16, code: u32, message: &str) -> Response<Full<Bytes>> {
-    reply(status, &json!({"code": code, "message": message, "details": []}))
+    reply(
+        status,
+        &json!({"code": code, "message": message, "details": []}),
+    )
 }
 
-async fn handle(chain: Shared, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    chain: Shared,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     {
         let mut c = lock(&chain);
         if c.faults.error_pages > 0 {
@@ -125,32 +131,58 @@ async fn handle(chain: Shared, req: Request<Incoming>) -> Result<Response<Full<B
     let resp = match (method, seg.as_slice()) {
         (Method::GET, ["cosmos", "base", "tendermint", "v1beta1", "node_info"]) => {
             let c = lock(&chain);
-            reply(200, &json!({
-                "default_node_info": {"network": c.cfg.chain_id, "moniker": "sluice-local", "version": "0.38.0"},
-                "application_version": {"name": "terra", "app_name": "terrad", "version": "local"},
-            }))
+            reply(
+                200,
+                &json!({
+                    "default_node_info": {"network": c.cfg.chain_id, "moniker": "sluice-local", "version": "0.38.0"},
+                    "application_version": {"name": "terra", "app_name": "terrad", "version": "local"},
+                }),
+            )
         }
-        (Method::GET, ["cosmos", "base", "tendermint", "v1beta1", "blocks", "latest"]) => {
+        (
+            Method::GET,
+            [
+                "cosmos",
+                "base",
+                "tendermint",
+                "v1beta1",
+                "blocks",
+                "latest",
+            ],
+        ) => {
             let c = lock(&chain);
             let header = json!({"chain_id": c.cfg.chain_id, "height": c.height.to_string()});
-            reply(200, &json!({"block": {"header": header}, "sdk_block": {"header": header}}))
+            reply(
+                200,
+                &json!({"block": {"header": header}, "sdk_block": {"header": header}}),
+            )
         }
         (Method::GET, ["cosmos", "auth", "v1beta1", "accounts", addr]) => {
             let c = lock(&chain);
             match c.account(addr) {
-                Some((n, s)) => reply(200, &json!({"account": {
+                Some((n, s)) => reply(
+                    200,
+                    &json!({"account": {
                     "@type": "/cosmos.auth.v1beta1.BaseAccount", "address": addr, "pub_key": null,
-                    "account_number": n.to_string(), "sequence": s.to_string()}})),
+                    "account_number": n.to_string(), "sequence": s.to_string()}}),
+                ),
                 None => grpc_error(404, 5, &format!("account {addr} not found")),
             }
         }
         (Method::GET, ["cosmos", "bank", "v1beta1", "balances", addr]) => {
             let c = lock(&chain);
-            let balances: Vec<Value> = c.bank.get(*addr).into_iter().flatten()
+            let balances: Vec<Value> = c
+                .bank
+                .get(*addr)
+                .into_iter()
+                .flatten()
                 .filter(|(_, a)| **a > 0)
                 .map(|(d, a)| json!({"denom": d, "amount": a.to_string()}))
                 .collect();
-            reply(200, &json!({"balances": balances, "pagination": {"next_key": null, "total": balances.len().to_string()}}))
+            reply(
+                200,
+                &json!({"balances": balances, "pagination": {"next_key": null, "total": balances.len().to_string()}}),
+            )
         }
         (Method::GET, ["terra", "treasury", "v1beta1", "tax_rate"]) => {
             let c = lock(&chain);
@@ -174,7 +206,10 @@ async fn handle(chain: Shared, req: Request<Incoming>) -> Result<Response<Full<B
         (Method::POST, ["cosmos", "tx", "v1beta1", "simulate"]) => match tx_bytes_of(&body) {
             None => grpc_error(400, 3, "invalid tx_bytes"),
             Some(tx) => match lock(&chain).simulate(&tx) {
-                Ok(gas) => reply(200, &json!({"gas_info": {"gas_wanted": "0", "gas_used": gas.to_string()}, "result": {"events": []}})),
+                Ok(gas) => reply(
+                    200,
+                    &json!({"gas_info": {"gas_wanted": "0", "gas_used": gas.to_string()}, "result": {"events": []}}),
+                ),
                 Err(e) => grpc_error(500, 2, &e.log),
             },
         },
@@ -192,7 +227,10 @@ async fn handle(chain: Shared, req: Request<Incoming>) -> Result<Response<Full<B
                         c.faults.slow_broadcasts -= 1;
                         c.faults.slow_delay
                     });
-                    (json!({"tx_response": {"txhash": hash, "height": "0", "code": code, "codespace": codespace, "raw_log": log}}), delay)
+                    (
+                        json!({"tx_response": {"txhash": hash, "height": "0", "code": code, "codespace": codespace, "raw_log": log}}),
+                        delay,
+                    )
                 };
                 if let Some(d) = delay {
                     tokio::time::sleep(d).await;

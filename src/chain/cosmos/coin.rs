@@ -115,8 +115,7 @@ pub fn parse_amount(s: &str) -> Result<u128, CosmosError> {
 pub fn validate_denom(d: &str) -> Result<(), CosmosError> {
     let ok = (3..=128).contains(&d.len())
         && d.starts_with(|c: char| c.is_ascii_alphabetic())
-        && d
-            .chars()
+        && d.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/:._-".contains(c));
     if ok {
         Ok(())
@@ -136,7 +135,15 @@ mod tests {
             Coin::parse_list("2uusd,1uluna").unwrap(),
             vec![Coin::new(1, "uluna"), Coin::new(2, "uusd")]
         );
-        for bad in ["uluna", "15", "1.5uluna", "-1uluna", "1ul", "1uluna,2uluna", "0uluna"] {
+        for bad in [
+            "uluna",
+            "15",
+            "1.5uluna",
+            "-1uluna",
+            "1ul",
+            "1uluna,2uluna",
+            "0uluna",
+        ] {
             assert!(Coin::parse_list(bad).is_err(), "{bad}");
         }
         let ibc = "ibc/B3504E092456BA618CC28AC671A71FB08C6CA0FD0BE7C8A5B5A3E2DD933CC9E4";

@@ -32,9 +32,9 @@ impl GasPrice {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(s.len());
         let (num, denom) = s.split_at(split);
-        let amount: Decimal = num
-            .parse()
-            .map_err(|_| CosmosError::invalid(format!("{s:?} is not a gas price (e.g. 0.015uluna)")))?;
+        let amount: Decimal = num.parse().map_err(|_| {
+            CosmosError::invalid(format!("{s:?} is not a gas price (e.g. 0.015uluna)"))
+        })?;
         super::coin::validate_denom(denom)?;
         if amount.is_sign_negative() {
             return Err(CosmosError::invalid(format!("negative gas price {s:?}")));
@@ -72,7 +72,8 @@ pub fn default_gas_price(chain_id: &str) -> Option<GasPrice> {
 pub fn gas_limit(gas_used: u64, margin: Decimal) -> Result<u64, CosmosError> {
     let limit = (Decimal::from(gas_used) * margin)
         .round_dp_with_strategy(0, RoundingStrategy::AwayFromZero);
-    u64::try_from(limit).map_err(|_| CosmosError::invalid(format!("gas limit {limit} does not fit")))
+    u64::try_from(limit)
+        .map_err(|_| CosmosError::invalid(format!("gas limit {limit} does not fit")))
 }
 
 /// Terra Classic's burn tax of `msgs` at `tax_rate` (see the module doc).
@@ -158,7 +159,11 @@ mod tests {
             vec![Coin::new(5009, "uluna")]
         );
         assert_eq!(
-            add_coins(&[Coin::new(5, "uusd")], &[Coin::new(1, "uluna"), Coin::new(2, "uusd")]).unwrap(),
+            add_coins(
+                &[Coin::new(5, "uusd")],
+                &[Coin::new(1, "uluna"), Coin::new(2, "uusd")]
+            )
+            .unwrap(),
             vec![Coin::new(1, "uluna"), Coin::new(7, "uusd")]
         );
         assert!(GasPrice::parse("x").is_err());

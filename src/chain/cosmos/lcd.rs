@@ -99,7 +99,9 @@ pub struct LcdClient {
 
 impl std::fmt::Debug for LcdClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LcdClient").field("url", &self.shown).finish()
+        f.debug_struct("LcdClient")
+            .field("url", &self.shown)
+            .finish()
     }
 }
 
@@ -295,15 +297,9 @@ impl LcdClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| self.transport(e))?;
+        let resp = req.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| self.transport(e))?;
+        let text = resp.text().await.map_err(|e| self.transport(e))?;
         let json: Option<Value> = serde_json::from_str(&text).ok();
         match (status, json) {
             (s, Some(v)) if s.is_success() => Ok(v),
@@ -317,12 +313,16 @@ impl LcdClient {
                 Err(Failure::Final(CosmosError::Lcd {
                     url: self.shown.clone(),
                     path: path_only(path),
-                    detail: format!("HTTP {}: code {code}: {}", s.as_u16(), self.scrub(message, false)),
+                    detail: format!(
+                        "HTTP {}: code {code}: {}",
+                        s.as_u16(),
+                        self.scrub(message, false)
+                    ),
                 }))
             }
-            (s, _) if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
-                Err(Failure::Retry(format!("HTTP {}: {}", s.as_u16(), describe_body(&text))))
-            }
+            (s, _) if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => Err(
+                Failure::Retry(format!("HTTP {}: {}", s.as_u16(), describe_body(&text))),
+            ),
             (s, Some(_)) if s == StatusCode::NOT_FOUND => Err(Failure::Final(CosmosError::Lcd {
                 url: self.shown.clone(),
                 path: path_only(path),
@@ -459,7 +459,10 @@ mod tests {
             "base_vesting_account": {"base_account": {"address": "terra1x", "account_number": "12", "sequence": "3"}}});
         assert_eq!(
             find_base_account(&vesting),
-            Some(AccountInfo { account_number: 12, sequence: 3 })
+            Some(AccountInfo {
+                account_number: 12,
+                sequence: 3
+            })
         );
         let r = parse_tx_response(&json!({"txhash": "AB", "height": "7", "code": 0, "gas_used": "5",
             "events": [{"type": "transfer", "attributes": [{"key": "amount", "value": "5uluna", "index": true}]}]}))
@@ -471,7 +474,11 @@ mod tests {
 
     #[test]
     fn urls_are_redacted() {
-        let c = LcdClient::new("https://lcd.example.org/key/SECRET123456789012", LcdConfig::default()).unwrap();
+        let c = LcdClient::new(
+            "https://lcd.example.org/key/SECRET123456789012",
+            LcdConfig::default(),
+        )
+        .unwrap();
         assert!(!format!("{c:?}").contains("SECRET"));
         assert!(LcdClient::new("ftp://x", LcdConfig::default()).is_err());
     }

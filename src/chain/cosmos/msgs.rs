@@ -125,7 +125,11 @@ impl Msg {
             what: "message",
             detail: format!("{}: {detail}", any.type_url),
         };
-        let coins = |cs: &[ProtoCoin]| cs.iter().map(Coin::from_proto).collect::<Result<Vec<_>, _>>();
+        let coins = |cs: &[ProtoCoin]| {
+            cs.iter()
+                .map(Coin::from_proto)
+                .collect::<Result<Vec<_>, _>>()
+        };
         match any.type_url.as_str() {
             MSG_SEND_URL => {
                 let m = ProtoMsgSend::decode(any.value.as_slice()).map_err(decode_err)?;
@@ -243,11 +247,10 @@ impl Msg {
             }),
             MSG_EXECUTE_URL => {
                 let msg = match obj.get("msg") {
-                    Some(Value::Object(_)) => {
-                        compact_json(&serde_json::to_string(&obj["msg"]).map_err(|e| {
-                            CosmosError::invalid(format!("{ty}: msg: {e}"))
-                        })?)
-                    }
+                    Some(Value::Object(_)) => compact_json(
+                        &serde_json::to_string(&obj["msg"])
+                            .map_err(|e| CosmosError::invalid(format!("{ty}: msg: {e}")))?,
+                    ),
                     _ => {
                         return Err(CosmosError::invalid(format!(
                             "{ty}: \"msg\" must be the contract's JSON object"

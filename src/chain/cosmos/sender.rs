@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
+use super::CosmosError;
 use super::coin::Coin;
 use super::fees::{GasPrice, add_coins, classic_tax, default_gas_price, gas_limit};
 use super::lcd::{AccountInfo, Broadcast, Event, LcdClient};
 use super::msgs::Msg;
 use super::tx::{SignMode, TxParams, sign_tx};
-use super::CosmosError;
 use crate::wallet::CosmosSigner;
 
 /// The SDK's `ErrWrongSequence`.
@@ -237,10 +237,14 @@ mod tests {
     #[test]
     fn expected_sequence_from_the_sdk_log() {
         assert_eq!(
-            expected_sequence("account sequence mismatch, expected 5, got 4: incorrect account sequence"),
+            expected_sequence(
+                "account sequence mismatch, expected 5, got 4: incorrect account sequence"
+            ),
             Some(5)
         );
         assert_eq!(expected_sequence("out of gas"), None);
-        assert!(is_wrong_sequence("account sequence mismatch, expected 5, got 4"));
+        assert!(is_wrong_sequence(
+            "account sequence mismatch, expected 5, got 4"
+        ));
     }
 }

@@ -207,9 +207,11 @@ pub struct DecodedTx {
 
 /// Decodes transaction bytes with exactly one secp256k1 signer in a supported sign mode.
 pub fn decode_tx(tx_bytes: &[u8]) -> Result<DecodedTx, CosmosError> {
-    let err = |what: &'static str| move |e: prost::DecodeError| CosmosError::Decode {
-        what,
-        detail: e.to_string(),
+    let err = |what: &'static str| {
+        move |e: prost::DecodeError| CosmosError::Decode {
+            what,
+            detail: e.to_string(),
+        }
     };
     let raw = TxRaw::decode(tx_bytes).map_err(err("TxRaw"))?;
     let body = TxBody::decode(raw.body_bytes.as_slice()).map_err(err("TxBody"))?;

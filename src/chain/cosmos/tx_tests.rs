@@ -76,9 +76,18 @@ fn cosmjs_direct_vectors() {
     let prefix = "0a97010a90010a1c2f636f736d6f732e62616e6b2e763162657461312e4d736753656e6412700a2d636f736d6f7331706b707472653766646b6c366766727a6c65736a6a766878686c63337234676d6d6b38727336122d636f736d6f7331717970717870713971637273737a673270767871367273307a716733797963356c7a763778751a100a0575636f736d12073132333435363712001800126b0a500a460a1f2f636f736d6f732e63727970746f2e736563703235366b312e5075624b657912230a21034f04181eeba35391b858633a765c4a0c189697b40d216354d50890d350c7029012040a02080118";
     let fee_part = "12170a0d0a0575636f736d12043230303010c09a0c1a002200";
     let vectors = [
-        (0u8, "d1bb55b0f3e5f9c260a20c8ccf2cb44f19bafccba84c7fb6e2b77fac401b15c9228c33236a701dd7a7c4a481aa5dedb902c982fe565504c4f4e7f39ccfcd73d6"),
-        (1, "d6d876ec9c01d03b025443822b1385e29ed559341ec71853ac310219b4bcb4112bf24265a19d805f0cbb1cb39f4ac4fe75235445070aa14845733117a746c248"),
-        (2, "c62931c5f283dc72774cb34165ad98169c40de14c13e9c11c696cb439c7c58ab0c2017c95cb9ed874ace06460b61f1296dddb20c9e0609e364d1f38e163b7c7b"),
+        (
+            0u8,
+            "d1bb55b0f3e5f9c260a20c8ccf2cb44f19bafccba84c7fb6e2b77fac401b15c9228c33236a701dd7a7c4a481aa5dedb902c982fe565504c4f4e7f39ccfcd73d6",
+        ),
+        (
+            1,
+            "d6d876ec9c01d03b025443822b1385e29ed559341ec71853ac310219b4bcb4112bf24265a19d805f0cbb1cb39f4ac4fe75235445070aa14845733117a746c248",
+        ),
+        (
+            2,
+            "c62931c5f283dc72774cb34165ad98169c40de14c13e9c11c696cb439c7c58ab0c2017c95cb9ed874ace06460b61f1296dddb20c9e0609e364d1f38e163b7c7b",
+        ),
     ];
     for (seq, sig) in vectors {
         let signed_tx = hex::decode(format!("{prefix}{seq:02x}{fee_part}1a40{sig}")).unwrap();
@@ -99,7 +108,11 @@ fn cosmjs_direct_vectors() {
             }]
         );
         assert_eq!(sign_bytes_of(&tx, "simd-testing", 1).unwrap(), sign_bytes);
-        assert!(verify_cosmos_signature(&tx.pubkey, &sign_bytes, &tx.signature));
+        assert!(verify_cosmos_signature(
+            &tx.pubkey,
+            &sign_bytes,
+            &tx.signature
+        ));
         assert_eq!(hex::encode(signer.sign(&sign_bytes)), sig);
     }
 }
