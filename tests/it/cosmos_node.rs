@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::chain::cosmos::lcd::{Broadcast, LcdClient, LcdConfig};
 use sluice::chain::cosmos::sender::{CosmosSender, SenderConfig};
@@ -191,8 +192,18 @@ async fn cosmos_classic_fee_includes_the_burn_tax() {
     let (node, me) = node(ChainConfig::terra_classic()).await;
     let s = sender(&node, "columbus-5", SignMode::Direct).await;
     let inc = s.send(&[send_msg(&me, 10_000_000)], "").await.unwrap();
-    let gas_fee = (rust_decimal::Decimal::from(inc.fee[0].amount) - dec!(50000)).is_sign_positive();
-    assert!(gas_fee);
+    // The fee: the gas limit (≥ the gas used) at 28.325uluna, plus 0.5 % of the 10 LUNC sent.
+    let gas_part = (Decimal::from(inc.gas_used) * dec!(28.325)).ceil();
+    assert!(
+        Decimal::from(inc.fee[0].amount) >= gas_part + dec!(50000),
+        "{:?}",
+        inc.fee
+    );
+    assert!(
+        Decimal::from(inc.fee[0].amount) <= gas_part * dec!(1.4) + dec!(50000),
+        "{:?}",
+        inc.fee
+    );
     // Without the tax (gas fee only) the node refuses.
     let (number, seq) = node.chain().account(&me).unwrap();
     let p = TxParams {

@@ -72,6 +72,9 @@ pub fn transfer(
     Ok(())
 }
 
+/// An event a contract emits: its type and attributes.
+pub type ContractEvent = (String, Vec<(String, String)>);
+
 /// CosmWasm contracts behind the node: a later engineer plugs the real pair contracts in
 /// (`cw-multi-test`). `simulate` calls must leave no trace.
 pub trait ContractExecutor: Send + Sync {
@@ -79,7 +82,6 @@ pub trait ContractExecutor: Send + Sync {
     fn query(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ExecError>;
     /// Executes `msg` with `funds` already moved from `sender` to `contract` in `bank`; returns
     /// the events it emits (`wasm`, transfers, …) as `(type, attributes)`.
-    #[allow(clippy::too_many_arguments)]
     fn execute(
         &self,
         bank: &mut Balances,
@@ -88,7 +90,7 @@ pub trait ContractExecutor: Send + Sync {
         msg: &[u8],
         funds: &[Coin],
         simulate: bool,
-    ) -> Result<Vec<(String, Vec<(String, String)>)>, ExecError>;
+    ) -> Result<Vec<ContractEvent>, ExecError>;
 }
 
 /// No contracts: every query and execution fails as the chain's would for an unknown address.
@@ -111,7 +113,7 @@ impl ContractExecutor for NoContracts {
         _msg: &[u8],
         _funds: &[Coin],
         _simulate: bool,
-    ) -> Result<Vec<(String, Vec<(String, String)>)>, ExecError> {
+    ) -> Result<Vec<ContractEvent>, ExecError> {
         self.query(contract, b"").map(|_| vec![])
     }
 }

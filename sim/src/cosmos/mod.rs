@@ -10,5 +10,7 @@
 pub mod chain;
 pub mod server;
 
-pub use chain::{ChainConfig, ContractExecutor, ExecError, Faults, LocalChain, NoContracts};
+pub use chain::{
+    ChainConfig, ContractEvent, ContractExecutor, ExecError, Faults, LocalChain, NoContracts,
+};
 pub use server::LocalNode;
