@@ -326,3 +326,31 @@ async fn cosmos_timeout_after_broadcast_is_found_by_hash() {
     assert_eq!(inc.broadcasts, 1);
     assert_eq!(c.balance(TO, "uluna"), 13);
 }
+
+/// A stalled chain: the transaction is neither included nor expired; tracking gives up after its
+/// wait with an error that says the sequence is still taken, and nothing is sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cosmos_stalled_chain_is_unconfirmed_not_resent() {
+    let (node, me) = node(ChainConfig::terra()).await;
+    let lcd = LcdClient::connect(&node.lcd_url, "phoenix-1", fast_lcd())
+        .await
+        .unwrap();
+    let mut cfg = SenderConfig::for_chain("phoenix-1").unwrap();
+    cfg.poll = Duration::from_millis(50);
+    cfg.max_wait = Duration::from_millis(700);
+    let s = CosmosSender::new(lcd, "phoenix-1", "terra", signer(), cfg).unwrap();
+    {
+        let mut c = node.chain();
+        c.faults.halt = true;
+    }
+    let e = s.send(&[send_msg(&me, 3)], "").await.unwrap_err();
+    assert!(matches!(e, CosmosError::Unconfirmed { .. }), "{e}");
+    assert!(e.to_string().contains("may still be included"), "{e}");
+    let mut c = node.chain();
+    assert_eq!(c.broadcast_log.len(), 1);
+    // Once the chain moves again, the one transaction is included.
+    c.faults.halt = false;
+    c.produce_block();
+    assert_eq!(c.included(), 1);
+    assert_eq!(c.balance(TO, "uluna"), 3);
+}

@@ -170,6 +170,8 @@ pub struct Faults {
     /// The next N broadcasts are processed, then answered after this long.
     pub slow_broadcasts: u32,
     pub slow_delay: std::time::Duration,
+    /// No blocks while set (a stalled chain).
+    pub halt: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -488,6 +490,9 @@ impl LocalChain {
 
     /// Makes a block of the mempool.
     pub fn produce_block(&mut self) {
+        if self.faults.halt {
+            return;
+        }
         self.height += 1;
         for p in std::mem::take(&mut self.mempool) {
             let mut bank = self.bank.clone();

@@ -48,6 +48,16 @@ pub enum CosmosError {
     /// be included, so its sequence is free again.
     #[error("transaction {txhash} expired: not included by height {timeout_height}")]
     Expired { txhash: String, timeout_height: u64 },
+    /// Not seen in a block within the wait, and the chain (stalled?) is not past the timeout
+    /// height: the transaction may still be included, so its sequence must not be reused yet.
+    #[error(
+        "transaction {txhash} not in a block after {waited_secs} s and the chain is not past its timeout height {timeout_height}; it may still be included"
+    )]
+    Unconfirmed {
+        txhash: String,
+        waited_secs: u64,
+        timeout_height: u64,
+    },
     /// Simulation failed (the transaction would fail).
     #[error("simulation failed: {0}")]
     Simulation(String),

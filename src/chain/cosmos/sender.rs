@@ -34,6 +34,8 @@ pub struct SenderConfig {
     /// The transaction's timeout height is the latest height plus this.
     pub timeout_blocks: u64,
     pub poll: Duration,
+    /// Tracking gives up after this long if the chain does not pass the timeout height (stalled).
+    pub max_wait: Duration,
 }
 
 impl SenderConfig {
@@ -49,6 +51,7 @@ impl SenderConfig {
             sign_mode: SignMode::Direct,
             timeout_blocks: 20,
             poll: Duration::from_millis(500),
+            max_wait: Duration::from_secs(600),
         })
     }
 }
@@ -170,6 +173,7 @@ impl CosmosSender {
 
     /// Polls the transaction until it is in a block, or the chain is past `timeout_height`.
     pub async fn track(&self, txhash: &str, timeout_height: u64) -> Result<Included, CosmosError> {
+        let started = std::time::Instant::now();
         loop {
             let height = self.lcd.latest_height().await?;
             if let Some(r) = self.lcd.tx(txhash).await? {
@@ -195,6 +199,13 @@ impl CosmosSender {
             if timeout_height > 0 && height > timeout_height {
                 return Err(CosmosError::Expired {
                     txhash: txhash.into(),
+                    timeout_height,
+                });
+            }
+            if started.elapsed() > self.cfg.max_wait {
+                return Err(CosmosError::Unconfirmed {
+                    txhash: txhash.into(),
+                    waited_secs: started.elapsed().as_secs(),
                     timeout_height,
                 });
             }
