@@ -7,6 +7,7 @@
 pub mod anvil;
 pub mod arb_env;
 pub mod arb_toml;
+pub mod cosmos;
 pub mod demo;
 pub mod deploy;
 pub mod exchange;

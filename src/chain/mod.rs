@@ -2,6 +2,7 @@
 //! submodules (`evm`, `cosmos`).
 
 pub mod assets;
+pub mod cosmos;
 pub mod deployment;
 pub mod evm;
 pub mod spec;

@@ -33,6 +33,8 @@ mod celo_fee_currency;
 mod celo_router02;
 mod cli_basics;
 mod connectors;
+mod cosmos_cli;
+mod cosmos_node;
 mod demo;
 mod evm_balance_cli;
 mod evm_broadcast_hook;

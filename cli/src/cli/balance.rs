@@ -2,6 +2,11 @@
 //! the native or ERC-20 balance of an address, read from a node of the chain. A token is named by
 //! its address or by a symbol from the chain spec; its decimals and symbol are read from the chain.
 //!
+//! `sluice balance --chain terra|terra_classic [--lcd-url URL] (--address terra1…|--wallet NAME
+//! [--account N]) [--json]`: every bank balance of a Cosmos account, read through the chain's LCD
+//! (the chain id checked at connect); symbols and decimals from the chain spec where it lists the
+//! denom.
+//!
 //! `sluice balance --venue ID [--chain CHAIN] [connection flags] [--json]`: every balance of the
 //! trading account at a venue (the stored API keys of an exchange, `--wallet` on a chain venue),
 //! the venue built through the connector registry from a table made of the flags.
@@ -10,9 +15,12 @@ use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, U256};
 use serde::Serialize;
+use sluice::chain::cosmos::lcd::{LcdClient, LcdConfig};
 use sluice::chain::evm::{Erc20, EvmClient};
+use sluice::chain::{ChainFamily, ChainSpec};
 use sluice::core::from_units;
 use sluice::venue::Access;
+use sluice::wallet::WalletStore;
 
 use super::connect::{COMMAND_LINE, FlagTable, venue_id};
 use super::{CliError, Context, Table, print_json};
@@ -25,9 +33,12 @@ pub struct Args {
     /// RPC endpoint, http(s):// or ws(s)://; defaults to the chain spec's first.
     #[arg(long, env = "SLUICE_RPC_URL")]
     rpc_url: Option<String>,
-    /// The account to look at (0x…).
-    #[arg(long, required_unless_present = "venue", conflicts_with = "venue")]
-    address: Option<Address>,
+    /// Cosmos chains: the LCD endpoint; defaults to the chain spec's first.
+    #[arg(long, env = "SLUICE_LCD_URL")]
+    lcd_url: Option<String>,
+    /// The account to look at (0x… on EVM chains, terra1… on Terra).
+    #[arg(long, required_unless_present_any = ["venue", "wallet"], conflicts_with = "venue")]
+    address: Option<String>,
     /// An ERC-20 token: its 0x address or a symbol listed in the chain spec. Without it, the
     /// native asset.
     #[arg(long, conflicts_with = "venue")]
@@ -46,11 +57,12 @@ struct VenueFlags {
     /// binance or uniswap_v3@ethereum) instead of one address's.
     #[arg(long)]
     venue: Option<String>,
-    /// With --venue: the wallet of a chain venue (its `wallet`).
-    #[arg(long, requires = "venue")]
+    /// With --venue: the wallet of a chain venue (its `wallet`); on a Cosmos chain without
+    /// --venue: the wallet whose address to look at.
+    #[arg(long)]
     wallet: Option<String>,
-    /// With --venue: the account index within the wallet (its `account_index`).
-    #[arg(long, requires = "venue")]
+    /// With --venue or --wallet: the account index within the wallet (its `account_index`).
+    #[arg(long, requires = "wallet")]
     account: Option<u64>,
     /// With --venue: a deployment manifest (its `manifest`).
     #[arg(long, requires = "venue")]
@@ -82,8 +94,19 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         .chain
         .as_deref()
         .ok_or("--chain or --venue is required")?;
-    let address = args.address.ok_or("--address is required")?;
     let spec = ctx.chain(chain)?;
+    if spec.family == ChainFamily::Cosmos {
+        return cosmos_balances(spec, &args, ctx).await;
+    }
+    if args.at.wallet.is_some() {
+        return Err("--wallet without --venue is for Cosmos chains; pass --address".into());
+    }
+    let address: Address = args
+        .address
+        .as_deref()
+        .ok_or("--address is required")?
+        .parse()
+        .map_err(|e| format!("--address: not an EVM address: {e}"))?;
     let url = match &args.rpc_url {
         Some(u) => u.clone(),
         None => spec
@@ -134,6 +157,96 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         report.asset,
         report.amount,
     ]);
+    t.print()
+}
+
+#[derive(Debug, Serialize)]
+struct CosmosBalance {
+    denom: String,
+    /// The chain spec's symbol of the denom, else the denom.
+    asset: String,
+    decimals: Option<u8>,
+    raw: String,
+    /// Whole units when the decimals are known.
+    amount: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CosmosReport {
+    chain: String,
+    address: String,
+    balances: Vec<CosmosBalance>,
+}
+
+async fn cosmos_balances(spec: &ChainSpec, args: &Args, ctx: &Context) -> Result<(), CliError> {
+    let hrp = spec.bech32_prefix.as_deref().unwrap_or_default();
+    let address = match (&args.address, &args.at.wallet) {
+        (Some(a), None) => {
+            let well_formed = a.len() > hrp.len() + 7
+                && a.starts_with(&format!("{hrp}1"))
+                && a[hrp.len() + 1..]
+                    .bytes()
+                    .all(|b| b"qpzry9x8gf2tvdw0s3jn54khce6mua7l".contains(&b));
+            if !well_formed {
+                return Err(format!("--address: {a:?} is not a {hrp}1… address").into());
+            }
+            a.clone()
+        }
+        (None, Some(w)) => {
+            let wallet = WalletStore::new(&ctx.home)
+                .unlock(w, &super::wallet::password("Wallet password: ", false)?)?;
+            wallet.account(spec, args.at.account.unwrap_or(0))?.address
+        }
+        _ => return Err("give --address or --wallet, not both".into()),
+    };
+    let url = match &args.lcd_url {
+        Some(u) => u.clone(),
+        None => spec
+            .lcd_urls
+            .first()
+            .cloned()
+            .ok_or_else(|| format!("chain {:?} lists no LCD URL; pass --lcd-url", spec.name))?,
+    };
+    let lcd = LcdClient::connect(&url, &spec.chain_id.to_string(), LcdConfig::default()).await?;
+    let coins = lcd.balances(&address).await?;
+    let balances = coins
+        .into_iter()
+        .map(|c| {
+            let token = spec
+                .tokens
+                .iter()
+                .find(|t| t.denom.as_deref() == Some(c.denom.as_str()));
+            let amount = token.and_then(|t| {
+                from_units(U256::from(c.amount), t.decimals)
+                    .ok()
+                    .map(|d| d.normalize().to_string())
+            });
+            CosmosBalance {
+                asset: token.map_or_else(|| c.denom.clone(), |t| t.symbol.clone()),
+                decimals: token.map(|t| t.decimals),
+                raw: c.amount.to_string(),
+                amount,
+                denom: c.denom,
+            }
+        })
+        .collect();
+    let report = CosmosReport {
+        chain: spec.name.clone(),
+        address,
+        balances,
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    let mut t = Table::new(&["chain", "address", "asset", "amount"]);
+    for b in &report.balances {
+        t.row(vec![
+            report.chain.clone(),
+            report.address.clone(),
+            b.asset.clone(),
+            b.amount.clone().unwrap_or_else(|| b.raw.clone()),
+        ]);
+    }
     t.print()
 }
 

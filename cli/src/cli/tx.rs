@@ -8,13 +8,21 @@
 //! [--access-list JSON] --json`. No `--to` is a contract creation; `--fee-currency` (an address or
 //! a token symbol of the chain) makes a CIP-64 transaction, on a chain with Celo's fee model only.
 //! The wallet is unlocked as the other wallet commands do (`SLUICE_PASSWORD`, else a prompt).
+//!
+//! Cosmos form: `sluice tx sign --chain terra|terra_classic --wallet NAME [--index N]
+//! --account-number N --sequence S --fee AMOUNTDENOM[,AMOUNTDENOM…] --gas N [--memo M]
+//! [--timeout-height H] [--sign-mode direct|amino-json] --messages FILE --json`, FILE a JSON array
+//! of messages in proto-JSON with their `"@type"` (as `terrad tx … --generate-only` writes them);
+//! it prints `{"tx_bytes":"<base64>","txhash":"<HEX>","signer":"terra1…"}`.
 
 use alloy::eips::eip2930::AccessList;
 use alloy::primitives::{Address, Bytes, U256};
 use clap::Subcommand;
 use serde::Serialize;
+use sluice::chain::cosmos::tx::sign_tx;
+use sluice::chain::cosmos::{Coin, Msg, SignMode, TxParams};
 use sluice::chain::evm::{OfflineTx, sign_offline};
-use sluice::chain::{ChainFamily, ChainSpec};
+use sluice::chain::{ChainFamily, ChainId, ChainSpec};
 use sluice::wallet::WalletStore;
 
 use super::{CliError, Context, print_json};
@@ -38,7 +46,9 @@ pub struct SignArgs {
     index: u64,
     #[command(flatten)]
     evm: EvmFlags,
-    /// Print `{"from","raw","hash"}` as JSON.
+    #[command(flatten)]
+    cosmos: CosmosFlags,
+    /// Print `{"from","raw","hash"}` (Cosmos: `{"tx_bytes","txhash","signer"}`) as JSON.
     #[arg(long)]
     json: bool,
 }
@@ -59,7 +69,7 @@ struct EvmFlags {
     data: Option<String>,
     #[arg(long, value_name = "N")]
     nonce: Option<u64>,
-    /// Gas limit.
+    /// Gas limit (both forms).
     #[arg(long, value_name = "N")]
     gas: Option<u64>,
     /// maxFeePerGas in wei (in the fee currency's units with --fee-currency).
@@ -76,15 +86,113 @@ struct EvmFlags {
     access_list: Option<String>,
 }
 
+/// The Cosmos form's flags (`--gas` is shared with the EVM form), checked after the chain is known.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Cosmos chains")]
+struct CosmosFlags {
+    #[arg(long, value_name = "N")]
+    account_number: Option<u64>,
+    #[arg(long, value_name = "S")]
+    sequence: Option<u64>,
+    /// Fee coins, e.g. 4500uluna or 10uluna,5uusd.
+    #[arg(long, value_name = "AMOUNTDENOM[,…]")]
+    fee: Option<String>,
+    #[arg(long, value_name = "M")]
+    memo: Option<String>,
+    /// The last height the transaction may be included at (0: none).
+    #[arg(long, value_name = "H")]
+    timeout_height: Option<u64>,
+    /// direct (default) or amino-json.
+    #[arg(long, value_name = "MODE")]
+    sign_mode: Option<String>,
+    /// A JSON array of messages in proto-JSON, each with its "@type".
+    #[arg(long, value_name = "FILE")]
+    messages: Option<std::path::PathBuf>,
+}
+
+impl CosmosFlags {
+    fn given(&self) -> Vec<&'static str> {
+        [
+            ("--account-number", self.account_number.is_some()),
+            ("--sequence", self.sequence.is_some()),
+            ("--fee", self.fee.is_some()),
+            ("--memo", self.memo.is_some()),
+            ("--timeout-height", self.timeout_height.is_some()),
+            ("--sign-mode", self.sign_mode.is_some()),
+            ("--messages", self.messages.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+
+    /// The transaction's parameters, messages and sign mode, every missing flag named at once.
+    fn to_tx(
+        &self,
+        chain: &ChainSpec,
+        gas: Option<u64>,
+    ) -> Result<(TxParams, Vec<Msg>, SignMode), CliError> {
+        let missing: Vec<&str> = [
+            ("--account-number", self.account_number.is_none()),
+            ("--sequence", self.sequence.is_none()),
+            ("--fee", self.fee.is_none()),
+            ("--gas", gas.is_none()),
+            ("--messages", self.messages.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, absent)| absent.then_some(name))
+        .collect();
+        let (Some(account_number), Some(sequence), Some(fee), Some(gas), Some(file), true) = (
+            self.account_number,
+            self.sequence,
+            &self.fee,
+            gas,
+            &self.messages,
+            missing.is_empty(),
+        ) else {
+            return Err(format!(
+                "tx sign on Cosmos chain {:?} needs {} (see `sluice tx sign --help`)",
+                chain.name,
+                missing.join(", ")
+            )
+            .into());
+        };
+        let fee = Coin::parse_list(fee).map_err(|e| format!("--fee: {e}"))?;
+        let mode = SignMode::parse(self.sign_mode.as_deref().unwrap_or("direct"))
+            .map_err(|e| format!("--sign-mode: {e}"))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("--messages: cannot read {}: {e}", file.display()))?;
+        let msgs =
+            Msg::parse_file(&text).map_err(|e| format!("--messages {}: {e}", file.display()))?;
+        let chain_id = match &chain.chain_id {
+            ChainId::Cosmos(id) => id.clone(),
+            other => {
+                return Err(
+                    format!("chain {:?} has no Cosmos chain id ({other:?})", chain.name).into(),
+                );
+            }
+        };
+        let params = TxParams {
+            chain_id,
+            account_number,
+            sequence,
+            fee,
+            gas_limit: gas,
+            memo: self.memo.clone().unwrap_or_default(),
+            timeout_height: self.timeout_height.unwrap_or(0),
+        };
+        Ok((params, msgs, mode))
+    }
+}
+
 impl EvmFlags {
-    /// The flags given on the command line, by name.
+    /// The flags given on the command line, by name (`--gas` is both forms').
     fn given(&self) -> Vec<&'static str> {
         [
             ("--to", self.to.is_some()),
             ("--value", self.value.is_some()),
             ("--data", self.data.is_some()),
             ("--nonce", self.nonce.is_some()),
-            ("--gas", self.gas.is_some()),
             ("--max-fee", self.max_fee.is_some()),
             ("--priority-fee", self.priority_fee.is_some()),
             ("--fee-currency", self.fee_currency.is_some()),
@@ -175,26 +283,37 @@ pub async fn run(command: TxCommand, ctx: &Context) -> Result<(), CliError> {
 async fn sign(a: SignArgs, ctx: &Context) -> Result<(), CliError> {
     let chain = ctx.chain(&a.chain)?;
     // Every flag is checked before the wallet is unlocked: a mistake never costs a password.
-    let tx = match chain.family {
-        ChainFamily::Evm => a.evm.to_tx(chain)?,
-        ChainFamily::Cosmos => {
-            let given = a.evm.given();
-            return Err(if given.is_empty() {
-                format!(
-                    "chain {:?} is a Cosmos chain: the Cosmos form of tx sign is not available in this build",
-                    chain.name
-                )
-            } else {
-                format!(
-                    "{} {} of the EVM form; chain {:?} is a Cosmos chain",
-                    given.join(", "),
-                    if given.len() == 1 { "is a flag" } else { "are flags" },
-                    chain.name
-                )
-            }
-            .into());
-        }
+    // The other family's flags given (`--gas` is both forms').
+    let (other, family) = match chain.family {
+        ChainFamily::Evm => (a.cosmos.given(), ("Cosmos", "an EVM")),
+        ChainFamily::Cosmos => (
+            a.evm
+                .given()
+                .into_iter()
+                .filter(|f| *f != "--gas")
+                .collect(),
+            ("EVM", "a Cosmos"),
+        ),
     };
+    if !other.is_empty() {
+        return Err(format!(
+            "{} {} of the {} form; chain {:?} is {} chain",
+            other.join(", "),
+            if other.len() == 1 {
+                "is a flag"
+            } else {
+                "are flags"
+            },
+            family.0,
+            chain.name,
+            family.1
+        )
+        .into());
+    }
+    if chain.family == ChainFamily::Cosmos {
+        return sign_cosmos(&a, chain, ctx);
+    }
+    let tx = a.evm.to_tx(chain)?;
     let store = WalletStore::new(&ctx.home);
     let wallet = store.unlock(
         &a.wallet,
@@ -211,6 +330,42 @@ async fn sign(a: SignArgs, ctx: &Context) -> Result<(), CliError> {
         return print_json(&out);
     }
     println!("from {}\nhash {}\nraw  {}", out.from, out.hash, out.raw);
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CosmosSignedOut {
+    tx_bytes: String,
+    txhash: String,
+    signer: String,
+}
+
+fn sign_cosmos(a: &SignArgs, chain: &ChainSpec, ctx: &Context) -> Result<(), CliError> {
+    let (params, msgs, mode) = a.cosmos.to_tx(chain, a.evm.gas)?;
+    let hrp = chain
+        .bech32_prefix
+        .as_deref()
+        .ok_or_else(|| format!("chain {:?} has no bech32 prefix", chain.name))?;
+    let store = WalletStore::new(&ctx.home);
+    let wallet = store.unlock(
+        &a.wallet,
+        &super::wallet::password("Wallet password: ", false)?,
+    )?;
+    let signer = wallet.account(chain, a.index)?.key.cosmos_signer();
+    let address = signer.address(hrp)?;
+    let signed = sign_tx(&signer, hrp, &msgs, &params, mode)?;
+    let out = CosmosSignedOut {
+        tx_bytes: signed.tx_bytes_base64(),
+        txhash: signed.txhash,
+        signer: address,
+    };
+    if a.json {
+        return print_json(&out);
+    }
+    println!(
+        "signer {}\ntxhash {}\ntx_bytes {}",
+        out.signer, out.txhash, out.tx_bytes
+    );
     Ok(())
 }
 
