@@ -3,9 +3,8 @@
 //! the node's; wallet-core's documented Terra amino signature comes out of the exact CLI form;
 //! flags of the other family are refused by name.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,42 +15,20 @@ use sluice::chain::cosmos::lcd::{Broadcast, LcdClient, LcdConfig};
 use sluice::chain::cosmos::tx::decode_tx;
 use sluice_sim::cosmos::{ChainConfig, LocalNode, NoContracts};
 
+use crate::cli_support::{Cli, Run};
+
 const PASSWORD: &str = "cosmos cli password 1";
 const KEY: &str = "80e81ea269e66a0a05b11236df7919fb7fbeedba87452d667489d7403a02f005";
 const ME: &str = "terra1hsk6jryyqjfhp5dhc55tc9jtckygx0ep37hdd2";
 const TO: &str = "terra18wukp84dq227wu4mgh0jm6n9nlnj6rs82pp9wf";
 
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
+const CLI: Cli = Cli {
+    password: PASSWORD,
+    wait: std::time::Duration::from_secs(60),
+};
 
 fn sluice(home: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .env("SLUICE_HOME", home)
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .env_remove("SLUICE_CHAINS_DIR")
-        .env_remove("SLUICE_LCD_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    CLI.run(home, args, stdin)
 }
 
 fn home() -> tempfile::TempDir {

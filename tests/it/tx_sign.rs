@@ -4,14 +4,15 @@
 //! chosen by `--index`; CIP-64 with `--fee-currency` equals viem's reference transaction; and
 //! every refusal is a clear error with a non-zero exit and nothing on stdout.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use alloy::primitives::{Address, address, keccak256};
 use serde_json::Value;
 use sluice::chain::evm::SignedCip64;
 use sluice::wallet::{Mnemonic, SecretString, account_path, derive_key};
+
+use crate::cli_support::{Cli, Run};
 
 const PASSWORD: &str = "tx sign password 1";
 const KEY0: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -20,36 +21,13 @@ const ANVIL_MNEMONIC: &str = "test test test test test test test test test test 
 const TO: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const CUSD: &str = "0x765DE816845861e75A25fCA122bb6898B8B1282a";
 
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
+const CLI: Cli = Cli {
+    password: PASSWORD,
+    wait: std::time::Duration::from_secs(60),
+};
 
 fn sluice(home: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .env("SLUICE_HOME", home)
-        .env("SLUICE_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .env_remove("SLUICE_CHAINS_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    CLI.run(home, args, stdin)
 }
 
 /// A home with `k` (anvil's first key, imported with `--key-stdin`) and `m` (anvil's mnemonic).

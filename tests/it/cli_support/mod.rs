@@ -16,6 +16,13 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 
+/// What a command run to its end gave.
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
 /// How a test runs the CLI: the wallet password it gives and how long a command may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Cli {
@@ -46,6 +53,37 @@ impl Cli {
             c.env("SLUICE_HOME", h);
         }
         c
+    }
+
+    /// `sluice ARGS` in `home` from synchronous test code, fed `stdin`, run to its end; the chain
+    /// and LCD overrides of the caller's environment removed.
+    pub fn run(&self, home: &Path, args: &[&str], stdin: &str) -> Run {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(args)
+            .env("SLUICE_HOME", home)
+            .env("SLUICE_PASSWORD", self.password)
+            .env("RUST_LOG", "warn")
+            .env_remove("SLUICE_MANIFEST")
+            .env_remove("SLUICE_CHAINS_DIR")
+            .env_remove("SLUICE_LCD_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
     }
 
     /// `sluice ARGS` in `home`, fed `stdin` (if any), run to its end (bounded).
