@@ -12,6 +12,7 @@
 
 mod error;
 pub mod evm;
+pub mod perp;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
 
