@@ -5,6 +5,7 @@
 mod anvil_support;
 mod cli_support;
 mod evm_support;
+mod perp_support;
 mod uniswap_support;
 
 mod amm_adoption;
@@ -37,6 +38,8 @@ mod evm_tracker;
 mod home_isolation;
 mod manifest_check;
 mod parser_fuzz;
+mod perp_positions;
+mod perp_quotes;
 mod secret_leaks;
 mod swap_approval;
 mod tx_sign;
