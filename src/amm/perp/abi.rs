@@ -2,6 +2,9 @@
 //! `ClearingHouseViewer`) and the events its state follows. `Dec`/`SDec` are the contracts'
 //! `Decimal.decimal` / `SignedDecimal.signedDecimal` structs (18 decimals).
 
+// `PositionChanged` has 13 fields: the generated constructor takes them all.
+#![allow(clippy::too_many_arguments)]
+
 use alloy::sol;
 
 sol! {
