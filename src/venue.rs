@@ -16,8 +16,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{
-    Balance, ClientOrderId, CoreError, Fill, MarketRules, Order, OrderRequest, Pair, Quote,
-    QuoteRequest, RuleViolation, TxInfo,
+    Balance, ClientOrderId, CoreError, Fill, MarketRules, Order, OrderRequest, Pair, Position,
+    Quote, QuoteRequest, RuleViolation, TxInfo,
 };
 
 pub use background::BackgroundTasks;
@@ -306,6 +306,16 @@ pub trait Venue: Send + Sync {
     async fn book_top(&self, pair: &Pair, _depth: usize) -> Result<Option<BookTop>, VenueError> {
         Err(VenueError::NotSupported(format!(
             "{}: a live order book of {pair}",
+            self.id()
+        )))
+    }
+    /// The account's open positions (of `pair`, or all) on a perpetual venue: signed size, entry
+    /// notional and price, margin, unrealized PnL, margin ratio, liquidation price and unsettled
+    /// funding where the venue reports them. Venues without positions (spot exchanges, AMMs) keep
+    /// this default, which says so.
+    async fn positions(&self, _pair: Option<&Pair>) -> Result<Vec<Position>, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: positions",
             self.id()
         )))
     }

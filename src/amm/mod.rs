@@ -14,6 +14,7 @@ pub mod balancer;
 mod error;
 pub mod evm;
 pub mod mento;
+pub mod perp;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
 

@@ -6,6 +6,7 @@ mod anvil_support;
 mod cli_support;
 mod evm_support;
 mod mento_support;
+mod perp_support;
 mod uniswap_support;
 
 mod amm_adoption;
@@ -48,6 +49,8 @@ mod mento_cli;
 mod mento_quotes;
 mod mento_swaps;
 mod parser_fuzz;
+mod perp_positions;
+mod perp_quotes;
 mod secret_leaks;
 mod swap_approval;
 mod tx_sign;

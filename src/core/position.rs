@@ -1,0 +1,81 @@
+//! An open position on a perpetual venue (a vAMM such as Perp v1, or a futures exchange), in the
+//! venue's own quote units. One shape for every perpetual venue: what one cannot report is `None`.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Asset, Pair};
+
+/// One position of the account: signed size (positive long, negative short) in the base asset, what
+/// it cost to open, the margin behind it, and the venue's risk figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub pair: Pair,
+    /// Base asset, signed: > 0 long, < 0 short.
+    pub size: Decimal,
+    /// The quote notional the position was opened for (what the venue calls open or entry notional).
+    pub entry_notional: Decimal,
+    /// `entry_notional / |size|`, where the size is not zero.
+    pub entry_price: Option<Decimal>,
+    /// The quote notional the position is worth now (what closing it would exchange).
+    pub mark_notional: Option<Decimal>,
+    /// The collateral behind the position, after the funding not yet settled where the venue says so.
+    pub margin: Decimal,
+    /// The asset the margin and PnL are in.
+    pub margin_asset: Asset,
+    /// Unrealized PnL at the venue's mark (for a vAMM, what a close would realize before fees).
+    pub unrealized_pnl: Decimal,
+    /// `(margin + unrealized PnL) / notional` as the venue defines it, where it reports one.
+    pub margin_ratio: Option<Decimal>,
+    /// The mark price at which the position is liquidated, where the venue says.
+    pub liquidation_price: Option<Decimal>,
+    /// Funding the position owes since its last settlement (positive: the account pays), where known.
+    pub funding_paid: Option<Decimal>,
+}
+
+impl Position {
+    /// Whether the position is long (a zero size is neither).
+    pub fn is_long(&self) -> bool {
+        self.size.is_sign_positive() && !self.size.is_zero()
+    }
+
+    /// `entry_notional / |size|`, or `None` for an empty position.
+    pub fn entry_price_of(size: Decimal, entry_notional: Decimal) -> Option<Decimal> {
+        if size.is_zero() {
+            None
+        } else {
+            entry_notional.checked_div(size.abs())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn entry_price_and_side() {
+        assert_eq!(
+            Position::entry_price_of(dec!(-2), dec!(4000)),
+            Some(dec!(2000))
+        );
+        assert_eq!(Position::entry_price_of(dec!(0), dec!(4000)), None);
+        let p = Position {
+            pair: "ETH-USDC".parse().unwrap(),
+            size: dec!(-2),
+            entry_notional: dec!(4000),
+            entry_price: Some(dec!(2000)),
+            mark_notional: None,
+            margin: dec!(400),
+            margin_asset: Asset::new("USDC").unwrap(),
+            unrealized_pnl: dec!(0),
+            margin_ratio: None,
+            liquidation_price: None,
+            funding_paid: None,
+        };
+        assert!(!p.is_long());
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Position>(&json).unwrap(), p);
+    }
+}
