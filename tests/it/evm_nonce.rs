@@ -71,3 +71,48 @@ async fn gap_after_restart_is_detected_reported_and_filled() {
         3
     );
 }
+
+/// Two local nodes with one genesis (as every test node started from the deployment snapshot) are
+/// two chains to the nonce manager: an account's nonces on one do not leak into the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_sharing_a_genesis_keep_their_own_nonces() {
+    use sluice_sim::anvil::{Anvil, AnvilOptions};
+    let options = || AnvilOptions {
+        timestamp: Some(1_600_000_000),
+        ..AnvilOptions::default()
+    };
+    let (a, b) = (
+        Anvil::spawn(options()).await.unwrap(),
+        Anvil::spawn(options()).await.unwrap(),
+    );
+    let (ca, cb) = (client(&a).await, client(&b).await);
+    assert_eq!(ca.genesis_hash(), cb.genesis_hash(), "one genesis");
+    let wallet =
+        || alloy::network::EthereumWallet::from(sluice_sim::anvil::dev_signer(7).unwrap().clone());
+    let transfer = || {
+        TransactionRequest::default()
+            .to(account(3))
+            .value(U256::from(1))
+    };
+    let on_a = TxTracker::new(ca.clone(), wallet(), fast_config());
+    for want in 0..2u64 {
+        let tx = on_a.send(transfer()).await.unwrap();
+        assert_eq!(tx.nonce(), want);
+    }
+    // Node B has never seen the account: its first transaction is nonce 0, and it is mined.
+    let on_b = TxTracker::new(cb.clone(), wallet(), fast_config());
+    let tx = on_b.send(transfer()).await.unwrap();
+    assert_eq!(
+        tx.nonce(),
+        0,
+        "a nonce from the other node would never be mined here"
+    );
+    let p = b.provider();
+    for _ in 0..200 {
+        if p.get_transaction_count(account(7)).await.unwrap() == 1 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the transaction on node B was not mined");
+}

@@ -1,4 +1,4 @@
-//! The nonce manager: one per (chain, account) in the process ([`NonceManager::shared`]). It hands
+//! The nonce manager: one per (chain, node, account) in the process ([`NonceManager::shared`]). It hands
 //! out nonces under a lock, so concurrent submissions get consecutive nonces; it learns the node's
 //! pending count on first use and again after an error ([`NonceManager::invalidate`]); on each
 //! resync it reports gaps (nonces handed out that the node does not have) and reuses the ones no
@@ -85,7 +85,8 @@ impl std::fmt::Debug for NonceManager {
     }
 }
 
-type RegistryKey = (u64, B256, Address);
+/// Chain id, genesis hash, the node's endpoint (scheme, host, port), account.
+type RegistryKey = (u64, B256, String, Address);
 
 fn registry() -> &'static Mutex<HashMap<RegistryKey, Arc<NonceManager>>> {
     static REGISTRY: OnceLock<Mutex<HashMap<RegistryKey, Arc<NonceManager>>>> = OnceLock::new();
@@ -105,11 +106,18 @@ impl NonceManager {
         })
     }
 
-    /// The one manager of this process for (the client's chain, `account`). A chain is its chain
-    /// id plus its genesis hash, so two clients of the same chain (other RPC URLs, HTTP and
-    /// websocket) share it. A fork shares its parent's genesis: give it its own [`Self::new`].
+    /// The one manager of this process for (the client's chain and node, `account`). A chain is
+    /// its chain id plus its genesis hash, and the node its endpoint: the manager asks that node for
+    /// the account's pending count, so two nodes that share a genesis but not their state (local
+    /// nodes started from one snapshot, a fork and its parent) each get their own, while the
+    /// clients of one node (venues on the same chain and RPC URL) share one.
     pub fn shared(client: &EvmClient, account: Address) -> Arc<Self> {
-        let key = (client.chain_id(), client.genesis_hash(), account);
+        let key = (
+            client.chain_id(),
+            client.genesis_hash(),
+            client.endpoint().to_string(),
+            account,
+        );
         let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
         map.entry(key)
             .or_insert_with(|| Self::new(Arc::new(client.clone()), account))
