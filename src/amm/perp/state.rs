@@ -6,13 +6,14 @@
 //! event when its owner changes the toll, spread, trade or fluctuation ratios: [`AmmState::load`]
 //! again re-reads them.
 
-use alloy::primitives::{Address, Log, U256};
+use alloy::primitives::{Address, B256, Log, U256};
 use alloy::providers::DynProvider;
 use alloy::sol_types::SolEvent;
 
 use super::abi::IPerpAmm;
 use super::math::{self, AmmParams, Dir, PerpMathError, Reserves};
 use crate::amm::AmmError;
+use crate::amm::PoolSet;
 use crate::amm::evm::rpc::{ReadCall, batch_read};
 
 /// The state of one Amm at `block`.
@@ -123,6 +124,64 @@ impl AmmState {
         )?;
         let (toll, spread) = math::calc_fee(notional, &self.params)?;
         Ok((base, toll, spread))
+    }
+}
+
+/// The Amms a venue tracks, followed together from their `ReserveSnapshotted` logs by the EVM
+/// kit's log sync ([`crate::amm::evm::sync`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerpAmms {
+    pub amms: Vec<AmmState>,
+}
+
+impl PerpAmms {
+    /// Loads every Amm at `block`.
+    pub async fn load(
+        provider: &DynProvider,
+        amms: &[Address],
+        block: u64,
+    ) -> Result<Self, AmmError> {
+        let mut out = Vec::with_capacity(amms.len());
+        for a in amms {
+            out.push(AmmState::load(provider, *a, block).await?);
+        }
+        Ok(Self { amms: out })
+    }
+
+    /// The state of one Amm.
+    pub fn get(&self, amm: Address) -> Option<&AmmState> {
+        self.amms.iter().find(|a| a.address == amm)
+    }
+}
+
+impl PoolSet for PerpAmms {
+    fn addresses(&self) -> Vec<Address> {
+        self.amms.iter().map(|a| a.address).collect()
+    }
+
+    fn topics(&self) -> Vec<B256> {
+        vec![IPerpAmm::ReserveSnapshotted::SIGNATURE_HASH]
+    }
+
+    fn apply(&mut self, log: &alloy::rpc::types::Log) -> Result<(), AmmError> {
+        let block = log.block_number.ok_or_else(|| AmmError::Decode {
+            what: "ReserveSnapshotted",
+            reason: "a log without a block number".into(),
+        })?;
+        for a in &mut self.amms {
+            a.apply_log(&log.inner, block)?;
+        }
+        Ok(())
+    }
+
+    fn reload(
+        &self,
+        provider: &DynProvider,
+        block: u64,
+    ) -> impl std::future::Future<Output = Result<Self, AmmError>> + Send {
+        let addresses = self.addresses();
+        let provider = provider.clone();
+        async move { Self::load(&provider, &addresses, block).await }
     }
 }
 

@@ -1,0 +1,669 @@
+//! `perp@<chain>`: Perpetual Protocol v1 as a [`Venue`] that changes positions
+//! ([`Execution::PositionChange`]). Built on the EVM AMM kit: the Amms' state is followed from
+//! their logs by the kit's log sync, orders are sent by the kit's [`SwapExecutor`] (margin-token
+//! approval of the ClearingHouse, nonce, journal before broadcast, receipt), balances and events
+//! come from the kit. What is Perp's own: quotes from the vAMM math on the synced reserves, the
+//! order planned as `openPosition` / `closePosition` ([`super::order`]), its fill read from
+//! `PositionChanged`, and [`Venue::positions`] read from the ClearingHouse.
+//!
+//! A `Buy` of `x` base goes long by `x` (opens or increases a long, or reduces or closes a
+//! short); a `Sell` goes short by `x`. The ClearingHouse takes no deadline: an order whose
+//! deadline has passed (by the wall clock or the chain's) is refused before it is sent.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
+use std::time::Duration;
+
+use alloy::primitives::{Address, I256, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::sol_types::SolCall;
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+
+use super::abi::IPerpClearingHouse;
+use super::math::{self, UNIT};
+use super::order::{self, Action, PerpTrade};
+use super::position::read_position;
+use super::state::{AmmState, PerpAmms};
+use crate::amm::AmmError;
+use crate::amm::evm::swap::{SwapExecutor, SwapPlan, venue_parts};
+use crate::amm::evm::tokens::TokenBook;
+use crate::amm::evm::venue::lock_err;
+use crate::amm::evm::{Tracked, head, sync};
+use crate::amm::quoting::{amount_units, price_from_raw_ratio};
+use crate::chain::evm::{ApprovalPolicy, TxTracker};
+use crate::core::{
+    Asset, Balance, ClientOrderId, Fill, GasCost, MarketRules, Order, OrderRequest, Pair, Position,
+    Quote, QuoteRequest, Rounding, Side, Token, TokenId, VenueEvent, from_units, to_units,
+};
+use crate::venue::{
+    BackgroundTasks, ChainReport, EventHub, EventReceiver, Execution, TxJournal, Venue, VenueError,
+    VenueId, VenueKind,
+};
+
+/// Gas of an `openPosition` / `closePosition` (the Amm swap, funding and margin checks, transfers).
+pub const GAS_TRADE: u64 = 450_000;
+/// The gas limit an order is sent with.
+const GAS_LIMIT: u64 = 1_500_000;
+
+/// One market: a pair traded on one Amm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerpMarket {
+    pub pair: Pair,
+    pub amm: Address,
+}
+
+/// The Perp v1 contracts of one chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerpContracts {
+    pub clearing_house: Address,
+    pub viewer: Address,
+    pub markets: Vec<PerpMarket>,
+}
+
+/// The Perp v1 venue on one chain.
+pub struct PerpVenue {
+    id: VenueId,
+    provider: DynProvider,
+    contracts: PerpContracts,
+    /// The margin token as the chain has it (USDC, 6 decimals on xDai).
+    margin: Token,
+    /// Opening leverage, 18 decimals.
+    leverage: U256,
+    native: Asset,
+    tokens: RwLock<TokenBook>,
+    state: Arc<RwLock<Tracked<PerpAmms>>>,
+    gas_price_wei: AtomicU64,
+    account: Option<Address>,
+    events: Arc<EventHub>,
+    executor: Option<Arc<SwapExecutor>>,
+    me: OnceLock<Weak<Self>>,
+    sync_interval: Duration,
+    background: BackgroundTasks,
+}
+
+impl fmt::Debug for PerpVenue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PerpVenue")
+            .field("id", &self.id)
+            .field("contracts", &self.contracts)
+            .finish()
+    }
+}
+
+/// What [`PerpVenue::open`] is built from.
+#[derive(Debug)]
+pub struct PerpParts {
+    pub chain: String,
+    pub provider: DynProvider,
+    pub contracts: PerpContracts,
+    pub margin: Token,
+    pub leverage: U256,
+    pub native: Asset,
+    pub tokens: TokenBook,
+    pub sync_interval: Duration,
+}
+
+fn gas_u64(gas: u128) -> u64 {
+    u64::try_from(gas).unwrap_or(u64::MAX)
+}
+
+fn perp_math(e: math::PerpMathError) -> AmmError {
+    AmmError::Math(format!("perp: {e}"))
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+impl PerpVenue {
+    /// A venue with every market's Amm loaded at the chain's head.
+    pub async fn open(parts: PerpParts) -> Result<Self, AmmError> {
+        let cursor = head(&parts.provider).await?;
+        let amms: Vec<Address> = parts.contracts.markets.iter().map(|m| m.amm).collect();
+        let set = PerpAmms::load(&parts.provider, &amms, cursor.number).await?;
+        let gas = parts
+            .provider
+            .get_gas_price()
+            .await
+            .map_err(AmmError::rpc)?;
+        Ok(Self {
+            id: VenueId::new(super::connect::DESCRIPTOR.name, Some(&parts.chain)),
+            provider: parts.provider,
+            contracts: parts.contracts,
+            margin: parts.margin,
+            leverage: parts.leverage,
+            native: parts.native,
+            tokens: RwLock::new(parts.tokens),
+            state: Arc::new(RwLock::new(Tracked { set, cursor })),
+            gas_price_wei: AtomicU64::new(gas_u64(gas)),
+            account: None,
+            events: Arc::new(EventHub::new()),
+            executor: None,
+            me: OnceLock::new(),
+            sync_interval: parts.sync_interval,
+            background: BackgroundTasks::new(),
+        })
+    }
+
+    /// Enables orders, signed and sent by `tracker`'s account (also the positions' account).
+    pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
+        self.account = Some(tracker.account());
+        self.executor = Some(Arc::new(SwapExecutor::new(
+            tracker,
+            &self.id.to_string(),
+            self.native.clone(),
+            policy,
+            Arc::clone(&self.events),
+        )));
+        self
+    }
+
+    /// Sets the account whose balances and positions are read.
+    pub fn with_account(mut self, account: Address) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    /// The venue behind an `Arc`, able to follow the chain by itself once started.
+    pub fn shared(self) -> Arc<Self> {
+        let me = Arc::new(self);
+        let _ = me.me.set(Arc::downgrade(&me));
+        me
+    }
+
+    pub fn contracts(&self) -> &PerpContracts {
+        &self.contracts
+    }
+
+    /// The margin token.
+    pub fn margin_token(&self) -> &Token {
+        &self.margin
+    }
+
+    /// The synced state of a market's Amm and the block it is current at.
+    pub fn amm_state(&self, pair: &Pair) -> Result<(AmmState, u64), AmmError> {
+        let market = self.market(pair)?;
+        let t = self.state.read().map_err(lock_err)?;
+        let s = t.set.get(market.amm).cloned().ok_or_else(|| AmmError::NoPool {
+            protocol: "perp",
+            pair: pair.to_string(),
+        })?;
+        Ok((s, t.cursor.number))
+    }
+
+    fn market(&self, pair: &Pair) -> Result<&PerpMarket, AmmError> {
+        self.contracts
+            .markets
+            .iter()
+            .find(|m| &m.pair == pair)
+            .ok_or_else(|| AmmError::NoPool {
+                protocol: "perp",
+                pair: format!(
+                    "{pair} (markets: {})",
+                    self.contracts
+                        .markets
+                        .iter()
+                        .map(|m| m.pair.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+    }
+
+    /// Brings the Amms to the chain head from their logs.
+    pub async fn refresh(&self) -> Result<(), AmmError> {
+        let outcome = sync(&self.provider, &self.state).await?;
+        if let Ok(gas) = self.provider.get_gas_price().await {
+            self.gas_price_wei.store(gas_u64(gas), Ordering::Relaxed);
+        }
+        let block = match outcome {
+            crate::amm::SyncOutcome::Advanced { logs, block } if logs > 0 => Some(block),
+            crate::amm::SyncOutcome::Reloaded { block } => Some(block),
+            _ => None,
+        };
+        if let Some(block) = block {
+            for m in &self.contracts.markets {
+                self.events.publish(VenueEvent::PoolChanged {
+                    pair: m.pair.clone(),
+                    block,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn follow(me: Weak<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(v) = me.upgrade() else { return };
+                if let Err(e) = v.refresh().await {
+                    tracing::warn!(venue = %v.id, error = %e, "perp amm sync failed");
+                    v.events.publish(VenueEvent::ConnectionLost {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        })
+    }
+
+    /// The position's signed size (18 decimals) of the account in `amm` at `block`.
+    async fn position_size(&self, amm: Address, account: Address) -> Result<I256, AmmError> {
+        let call = IPerpClearingHouse::getPositionCall {
+            _amm: amm,
+            _trader: account,
+        };
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .to(self.contracts.clearing_house)
+            .input(call.abi_encode().into());
+        let out = self.provider.call(tx).await.map_err(AmmError::rpc)?;
+        let p = IPerpClearingHouse::getPositionCall::abi_decode_returns(&out).map_err(|e| {
+            AmmError::Decode {
+                what: "getPosition",
+                reason: e.to_string(),
+            }
+        })?;
+        Ok(p.size.d)
+    }
+
+    /// The base token of a market as the fills count it: Perp's virtual asset, 18 decimals (named
+    /// by its Amm's address: it has no token).
+    fn base_token(&self, pair: &Pair, amm: Address) -> Token {
+        Token {
+            symbol: pair.base.clone(),
+            decimals: 18,
+            chain: self.id.chain.clone().unwrap_or_default(),
+            id: TokenId::Erc20(amm),
+        }
+    }
+
+    /// The margin token as Perp counts it: 18 decimals.
+    fn quote_token_18(&self, pair: &Pair) -> Token {
+        Token {
+            symbol: pair.quote.clone(),
+            decimals: 18,
+            ..self.margin.clone()
+        }
+    }
+
+    /// The trade an order of `base` would make now, for a position of `size`.
+    fn trade(
+        &self,
+        pair: &Pair,
+        side: Side,
+        amount: Decimal,
+        size: I256,
+    ) -> Result<(PerpTrade, AmmState), AmmError> {
+        let (state, _) = self.amm_state(pair)?;
+        let base = amount_units(amount, &self.base_token(pair, state.address))?;
+        let trade = order::plan_trade(
+            side,
+            base,
+            size,
+            self.leverage,
+            state.reserves,
+            &state.params,
+        )?;
+        Ok((trade, state))
+    }
+
+    /// The venue quote of a trade: quote with fees, the fee in the margin asset, the price after.
+    fn quote_of(
+        &self,
+        request: &QuoteRequest,
+        trade: &PerpTrade,
+        state: &AmmState,
+    ) -> Result<Quote, AmmError> {
+        let conv = |x: U256| from_units(x, 18).map_err(|e| AmmError::Math(format!("perp: {e}")));
+        let total = trade.quote_with_fees(request.side).map_err(perp_math)?;
+        let quote_amount = conv(total)?;
+        let after = math::apply(
+            order::dir_of_quote(request.side),
+            trade.notional,
+            trade.base,
+            state.reserves,
+        )
+        .map_err(perp_math)?;
+        let fee_ratio = state.params.toll_ratio + state.params.spread_ratio;
+        let (num, den) = match request.side {
+            Side::Buy => (after.quote * (UNIT + fee_ratio), after.base * UNIT),
+            Side::Sell => (
+                after.quote * UNIT.saturating_sub(fee_ratio),
+                after.base * UNIT,
+            ),
+        };
+        let gas_wei = U256::from(GAS_TRADE) * U256::from(self.gas_price());
+        Ok(Quote {
+            venue: self.id.to_string(),
+            pair: request.pair.clone(),
+            side: request.side,
+            base_amount: request.base_amount,
+            quote_amount,
+            average_price: quote_amount
+                .checked_div(request.base_amount)
+                .ok_or_else(|| AmmError::InvalidAmount("zero base amount".into()))?,
+            worst_price: price_from_raw_ratio(num, den, 18, 18)?,
+            fee_asset: request.pair.quote.clone(),
+            fee_amount: conv(trade.fee().map_err(perp_math)?)?,
+            gas: Some(GasCost {
+                gas_units: GAS_TRADE,
+                native_asset: self.native.clone(),
+                native_amount: from_units(gas_wei, 18)
+                    .map_err(|e| AmmError::Math(format!("gas cost: {e}")))?,
+                quote_amount: None,
+            }),
+        })
+    }
+
+    fn gas_price(&self) -> u128 {
+        u128::from(self.gas_price_wei.load(Ordering::Relaxed))
+    }
+
+    /// An 18-decimal Perp amount in the margin token's units, rounded up (what to approve).
+    fn margin_units_up(&self, x: U256) -> Result<U256, AmmError> {
+        let d = from_units(x, 18).map_err(|e| AmmError::Math(format!("perp: {e}")))?;
+        to_units(d, self.margin.decimals, Rounding::Up)
+            .map_err(|e| AmmError::Math(format!("perp: {e}")))
+    }
+
+    /// The ClearingHouse transaction of an order, from the synced state and the account's
+    /// position; refused when the deadline has passed or the local quote breaks the order's
+    /// worst price.
+    pub async fn plan_order(
+        &self,
+        order: &OrderRequest,
+        account: Address,
+    ) -> Result<SwapPlan, AmmError> {
+        let market = self.market(&order.pair)?.clone();
+        let now = now_secs();
+        if let Some(deadline) = order.deadline
+            && now >= deadline
+        {
+            return Err(AmmError::InvalidAmount(format!(
+                "the order's deadline {deadline} has passed (now {now}): not sent"
+            )));
+        }
+        let size = self.position_size(market.amm, account).await?;
+        let (trade, state) = self.trade(&order.pair, order.side, order.amount, size)?;
+        let request = QuoteRequest {
+            pair: order.pair.clone(),
+            side: order.side,
+            base_amount: order.amount,
+        };
+        let quote = self.quote_of(&request, &trade, &state)?;
+        if let Some(worst) = order.price {
+            let beyond = match order.side {
+                Side::Buy => quote.average_price > worst,
+                Side::Sell => quote.average_price < worst,
+            };
+            if beyond {
+                return Err(AmmError::InvalidAmount(format!(
+                    "perp: the local quote's average price {} is beyond the order's bound {worst}",
+                    quote.average_price
+                )));
+            }
+        }
+        let dec = |d| IPerpClearingHouse::Dec { d };
+        let fee = trade.fee().map_err(perp_math)?;
+        let (calldata, approve) = match trade.action {
+            Action::Increase | Action::Reduce => {
+                let side = match order.side {
+                    Side::Buy => 0u8,
+                    Side::Sell => 1u8,
+                };
+                let call = IPerpClearingHouse::openPositionCall {
+                    _amm: market.amm,
+                    _side: side,
+                    _quoteAssetAmount: dec(trade.margin),
+                    _leverage: dec(trade.leverage),
+                    _baseAssetAmountLimit: dec(trade.base),
+                };
+                // A reduce moves no margin: only the fee is taken.
+                let pays = if trade.action == Action::Increase {
+                    trade.margin.checked_add(fee).ok_or_else(|| {
+                        AmmError::InvalidAmount("perp: margin + fee overflows".into())
+                    })?
+                } else {
+                    fee
+                };
+                (call.abi_encode(), pays)
+            }
+            Action::Close => {
+                let worst_total = match order.price {
+                    Some(p) => {
+                        let total = p.checked_mul(order.amount).ok_or_else(|| {
+                            AmmError::InvalidAmount(format!("{p} x {} overflows", order.amount))
+                        })?;
+                        let rounding = match order.side {
+                            Side::Sell => Rounding::Up,
+                            Side::Buy => Rounding::Down,
+                        };
+                        to_units(total, 18, rounding)
+                            .map_err(|e| AmmError::InvalidAmount(format!("perp bound: {e}")))?
+                    }
+                    None => U256::ZERO,
+                };
+                let limit = if worst_total.is_zero() {
+                    U256::ZERO
+                } else {
+                    order::close_quote_limit(order.side, worst_total, &state.params)
+                        .map_err(perp_math)?
+                };
+                let call = IPerpClearingHouse::closePositionCall {
+                    _amm: market.amm,
+                    _quoteAssetAmountLimit: dec(limit),
+                };
+                // The fee is on the notional the close exchanges: bounded by the limit for a
+                // short's close; a long's may receive more than quoted, so twice the quote's fee.
+                let fee_bound = match order.side {
+                    Side::Buy if !limit.is_zero() => {
+                        let (t, s) =
+                            math::calc_fee(limit, &state.params).map_err(perp_math)?;
+                        t + s
+                    }
+                    _ => fee * U256::from(2u8),
+                };
+                (call.abi_encode(), fee_bound)
+            }
+        };
+        let fee_ppm = (state.params.toll_ratio + state.params.spread_ratio)
+            / U256::from(1_000_000_000_000u64);
+        Ok(SwapPlan {
+            pair: order.pair.clone(),
+            side: order.side,
+            base: self.base_token(&order.pair, market.amm),
+            quote: self.quote_token_18(&order.pair),
+            token_in: self.margin.erc20().ok_or_else(|| {
+                AmmError::UnknownToken(format!("{} (no contract)", self.margin.symbol))
+            })?,
+            max_in: self.margin_units_up(approve)?,
+            router: self.contracts.clearing_house,
+            calldata: calldata.into(),
+            gas_limit: GAS_LIMIT,
+            decode_fill: order::decode_fill,
+            pools: vec![market.amm],
+            fees_ppm: vec![u32::try_from(fee_ppm).unwrap_or(1_000_000)],
+            value: U256::ZERO,
+        })
+    }
+
+    /// The account's positions at the chain's head (of `pair`, or every market), empty ones left
+    /// out.
+    pub async fn positions_of(
+        &self,
+        account: Address,
+        pair: Option<&Pair>,
+    ) -> Result<Vec<Position>, AmmError> {
+        let block = head(&self.provider).await?.number;
+        let mut out = Vec::new();
+        for m in &self.contracts.markets {
+            if pair.is_some_and(|p| p != &m.pair) {
+                continue;
+            }
+            let state = AmmState::load(&self.provider, m.amm, block).await?;
+            let v = read_position(
+                &self.provider,
+                self.contracts.clearing_house,
+                m.amm,
+                account,
+                state.reserves,
+                block,
+            )
+            .await?;
+            if v.size.is_zero() {
+                continue;
+            }
+            out.push(
+                v.to_position(m.pair.clone(), self.margin.symbol.clone())
+                    .map_err(|e| AmmError::Math(format!("perp position: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Venue for PerpVenue {
+    fn id(&self) -> &VenueId {
+        &self.id
+    }
+
+    fn kind(&self) -> VenueKind {
+        VenueKind::Perp
+    }
+
+    fn execution(&self) -> Execution {
+        Execution::PositionChange
+    }
+
+    fn chain_report(&self, id: &ClientOrderId) -> Option<ChainReport> {
+        self.executor
+            .as_ref()
+            .map(|e| crate::amm::evm::report::chain_report(e, id))
+    }
+
+    /// Checks each pair is a market here, brings the Amms to the head, then follows the chain.
+    async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {
+        for pair in pairs {
+            self.market(pair)?;
+        }
+        self.refresh().await?;
+        if self.background.running() == 0 {
+            let me = self.me.get().cloned().ok_or_else(|| {
+                VenueError::InvalidRequest(format!(
+                    "{}: only a shared venue (PerpVenue::shared) follows the chain by itself",
+                    self.id
+                ))
+            })?;
+            self.background.keep(Self::follow(me, self.sync_interval));
+        }
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.background.stop_all();
+    }
+
+    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
+        let t = self.state.read().map_err(lock_err)?;
+        let mut out = Vec::new();
+        for m in &self.contracts.markets {
+            let Some(s) = t.set.get(m.amm) else { continue };
+            let fee = from_units(s.params.toll_ratio + s.params.spread_ratio, 18)?;
+            out.push(MarketRules {
+                pair: m.pair.clone(),
+                venue_symbol: m.amm.to_string(),
+                tick_size: Decimal::ZERO,
+                step_size: Decimal::new(1, 18),
+                min_size: Decimal::ZERO,
+                max_size: None,
+                min_notional: Decimal::ZERO,
+                maker_fee: fee,
+                taker_fee: fee,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The trade an open or increase of the request's size would make on the synced reserves
+    /// (a reduce or close of the same size trades at the same vAMM price, its fee on its own
+    /// notional).
+    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
+        let (trade, state) = self.trade(
+            &request.pair,
+            request.side,
+            request.base_amount,
+            I256::ZERO,
+        )?;
+        Ok(self.quote_of(request, &trade, &state)?)
+    }
+
+    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        venue_parts::balances(
+            &self.id,
+            &self.provider,
+            self.account,
+            &self.tokens,
+            &self.native,
+        )
+        .await
+    }
+
+    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
+        order.check_shape()?;
+        let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
+        let plan = self.plan_order(&order, executor.account()).await?;
+        venue_parts::submit(executor, order, plan)
+    }
+
+    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
+        Err(venue_parts::cannot_cancel(id))
+    }
+
+    /// An order of this process. One sent by an earlier process is not adopted (its fill would be
+    /// read from token transfers, which for Perp are margin, not the trade): its effect is the
+    /// position, which [`Venue::positions`] reads.
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        self.executor
+            .as_ref()
+            .and_then(|e| e.order(&order.client_id))
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        self.order_status(order).await?;
+        Ok(self
+            .executor
+            .as_ref()
+            .map(|e| e.fills(&order.client_id))
+            .unwrap_or_default())
+    }
+
+    fn attach_tx_journal(&self, journal: Arc<dyn TxJournal>) -> bool {
+        venue_parts::attach_tx_journal(self.executor.as_ref(), journal)
+    }
+
+    async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
+        venue_parts::reconcile_transactions(self.executor.as_ref()).await
+    }
+
+    async fn positions(&self, pair: Option<&Pair>) -> Result<Vec<Position>, VenueError> {
+        let account = self.account.ok_or_else(|| {
+            VenueError::InvalidRequest(format!(
+                "{}: no account to read positions of (name a wallet)",
+                self.id
+            ))
+        })?;
+        Ok(self.positions_of(account, pair).await?)
+    }
+
+    fn events(&self) -> EventReceiver {
+        self.events.subscribe()
+    }
+}
