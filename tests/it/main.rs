@@ -51,6 +51,7 @@ mod mento_swaps;
 mod parser_fuzz;
 mod perp_positions;
 mod perp_quotes;
+mod perp_venue;
 mod secret_leaks;
 mod swap_approval;
 mod tx_sign;

@@ -20,7 +20,7 @@ use sluice_sim::anvil::dev_addresses;
 const SPOT_PRICE: u8 = 0;
 
 /// Reads the position locally and checks it against the chain's own views.
-async fn check(e: &PerpEnv, trader: Address) -> TestResult<PositionView> {
+pub(crate) async fn check(e: &PerpEnv, trader: Address) -> TestResult<PositionView> {
     let rp = e.env.anvil.read_provider();
     let block = rp.get_block_number().await?;
     let state = AmmState::load(&rp, e.amm, block).await?;

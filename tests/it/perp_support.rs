@@ -2,13 +2,21 @@
 //! deployed market's addresses, and helpers to trade through the ClearingHouse.
 #![allow(dead_code)]
 
-use alloy::network::TransactionBuilder;
+use std::time::Duration;
+
+use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol;
 use alloy::sol_types::SolCall;
-use sluice_sim::anvil::AnvilOptions;
+use sluice::amm::perp::connect::PERP;
+use sluice::amm::perp::venue::{PerpContracts, PerpVenue};
+use sluice::chain::ChainSpecs;
+use sluice::chain::evm::{ApprovalPolicy, EvmClient, TrackerConfig, TxTracker};
+use sluice::core::{Order, OrderRequest, OrderType, TimeInForce};
+use sluice::venue::{ConnectContext, Connector, Venue};
+use sluice_sim::anvil::{AnvilOptions, dev_signer};
 use sluice_sim::deploy::LocalEnv;
 
 pub type TestResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -90,4 +98,84 @@ pub async fn read<C: SolCall>(
         .with_to(to)
         .with_input(call.abi_encode());
     Ok(C::abi_decode_returns(&p.call(tx).await?)?)
+}
+
+/// The venue `perp@xdai` on this node, built through its connector from the manifest (read-only).
+pub async fn connected(
+    e: &PerpEnv,
+    home: &std::path::Path,
+    extra: &str,
+) -> TestResult<std::sync::Arc<dyn Venue>> {
+    let manifest = home.join("manifest.json");
+    std::fs::write(&manifest, serde_json::to_vec(&e.env.manifest)?)?;
+    let mut table: toml::Table = extra.parse()?;
+    table.insert("rpc_url".into(), e.env.anvil.url().to_string().into());
+    table.insert("manifest".into(), manifest.display().to_string().into());
+    let ctx = ConnectContext::new(home, ChainSpecs::builtin()?, &home.join("arb.toml"));
+    Ok(PERP.connect(&"perp@xdai".parse()?, &table, &ctx).await?)
+}
+
+/// A trading `perp@xdai` venue signed by dev account `account` at `leverage` (1e18 = 1x): the
+/// connector's read-only venue's parts with a tracker of the dev key (no wallet file).
+pub async fn trading(e: &PerpEnv, account: usize, leverage: U256) -> TestResult<std::sync::Arc<PerpVenue>> {
+    let specs = ChainSpecs::builtin()?;
+    let spec = specs.get("xdai").ok_or("no xdai spec")?;
+    let client = EvmClient::connect(spec, e.env.anvil.url().as_str()).await?;
+    let contracts = PerpContracts::from_manifest(&e.env.manifest).ok_or("no perp")??;
+    let mut tokens = sluice::amm::tokens::TokenBook::from_chain_spec(spec);
+    tokens.add_manifest(&e.env.manifest);
+    let margin = tokens
+        .by_address(e.usdc)
+        .cloned()
+        .ok_or("USDC not in the manifest")?;
+    let v = PerpVenue::open(sluice::amm::perp::venue::PerpParts {
+        chain: "xdai".into(),
+        provider: client.provider().clone(),
+        contracts,
+        margin,
+        leverage,
+        native: sluice::core::Asset::new("XDAI")?,
+        tokens,
+        sync_interval: Duration::from_millis(100),
+    })
+    .await?;
+    let wallet = EthereumWallet::from(dev_signer(account).ok_or("no dev signer")?.clone());
+    let config = TrackerConfig::for_client(&client);
+    let tracker = TxTracker::new(client, wallet, config);
+    Ok(v.with_executor(tracker, ApprovalPolicy::Exact).shared())
+}
+
+/// A swap-shaped order (the shape `sluice swap` sends) of `amount` base with a worst price.
+pub fn order(
+    pair: &str,
+    side: sluice::core::Side,
+    amount: rust_decimal::Decimal,
+    worst: rust_decimal::Decimal,
+) -> TestResult<OrderRequest> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    Ok(OrderRequest {
+        client_id: sluice::core::ClientOrderId::generate("perp-"),
+        pair: pair.parse()?,
+        side,
+        order_type: OrderType::Swap,
+        amount,
+        price: Some(worst),
+        time_in_force: TimeInForce::Fok,
+        deadline: Some(now + 300),
+    })
+}
+
+/// Submits `order` and waits (30 s at most) for a final state.
+pub async fn submit_and_wait(v: &dyn Venue, order: &OrderRequest) -> TestResult<Order> {
+    v.submit(order.clone()).await?;
+    let started = std::time::Instant::now();
+    loop {
+        let o = v.order_status(order).await?;
+        if o.state.is_terminal() || started.elapsed() > Duration::from_secs(30) {
+            return Ok(o);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

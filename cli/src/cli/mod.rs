@@ -13,6 +13,7 @@ mod history;
 mod keys;
 mod order;
 mod output;
+mod positions;
 mod quote;
 mod recover;
 mod swap;
@@ -71,7 +72,19 @@ pub enum Command {
     /// The executable price of a size on an AMM (local exact swap math on the pools' state).
     Quote(quote::Args),
     /// Swap on an AMM with a slippage bound and a deadline, signed by a wallet.
+    ///
+    /// On a venue that changes positions (`--venue perp@CHAIN`, Perpetual Protocol v1) a swap is a
+    /// position change: `buy AMOUNT` goes long by AMOUNT of the base (opens or increases a long,
+    /// reduces or closes a short), `sell AMOUNT` goes short by it. An open, increase or reduce is
+    /// `openPosition` with the notional that exchanges exactly AMOUNT at the synced reserves and
+    /// that AMOUNT as its base-asset limit (it fills exactly or reverts), at the venue's `leverage`
+    /// (default 1; margin in the Amm's quote token, the ClearingHouse approved for it); exactly
+    /// the position's size on the other side is `closePosition` with a quote limit from
+    /// --slippage; more than the position on the other side is refused (close it first).
+    /// `sluice positions` shows the result.
     Swap(swap::Args),
+    /// Open positions at a perpetual venue (size, entry, margin, PnL, margin ratio, funding).
+    Positions(positions::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
     /// Settle an interrupted run by hand: `--close` flattens its exposure, `--abandon` leaves it to you.
@@ -186,6 +199,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Venues(a) => venues::run(a, &ctx),
         Command::Quote(a) => quote::run(a, &ctx).await,
         Command::Swap(a) => swap::run(a, &ctx).await,
+        Command::Positions(a) => positions::run(a, &ctx).await,
         Command::History(a) => history::run(a, &ctx),
         Command::Recover(a) => recover::run(a, &ctx).await,
         Command::Wallet(a) => wallet::run(a, &ctx),

@@ -96,7 +96,10 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     trade.insert("approval".into(), args.approve.as_str().into());
     let venue = open_venue(&args.venue, ctx, &pair, Access::Trade, &trade).await?;
     let v: &dyn Venue = venue.as_ref();
-    if v.execution() != Execution::SwapMinOut {
+    if !matches!(
+        v.execution(),
+        Execution::SwapMinOut | Execution::PositionChange
+    ) {
         return Err(format!(
             "`sluice swap` sends swaps; {} does not trade by swaps",
             v.id()
@@ -191,8 +194,8 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-/// `sluice swap` drives the AMM venues that have a connector; any other is refused by name, before
-/// anything is connected.
+/// `sluice swap` drives the AMM venues that have a connector, and the on-chain perpetual ones (a
+/// position change); any other is refused by name, before anything is connected.
 fn refuse_non_amm(venue: &str) -> Result<(), CliError> {
     let connector = venue.split('@').next().unwrap_or(venue);
     let amms: Vec<&str> = sluice::connectors::builtin()
@@ -201,7 +204,11 @@ fn refuse_non_amm(venue: &str) -> Result<(), CliError> {
         .filter(|name| {
             sluice::venue::CATALOG
                 .iter()
-                .any(|v| v.name == *name && v.kind == VenueKind::Amm)
+                .any(|v| {
+                    v.name == *name
+                        && (v.kind == VenueKind::Amm
+                            || (v.kind == VenueKind::Perp && !v.chains.is_empty()))
+                })
         })
         .collect();
     if amms.contains(&connector) {

@@ -389,6 +389,8 @@ impl PerpVenue {
                 "the order's deadline {deadline} has passed (now {now}): not sent"
             )));
         }
+        // Planned on the newest state: an exact order sent on a stale one would revert.
+        self.refresh().await?;
         let size = self.position_size(market.amm, account).await?;
         let (trade, state) = self.trade(&order.pair, order.side, order.amount, size)?;
         let request = QuoteRequest {
