@@ -49,6 +49,7 @@ mod mento_cli;
 mod mento_quotes;
 mod mento_swaps;
 mod parser_fuzz;
+mod perp_arb;
 mod perp_cli;
 mod perp_positions;
 mod perp_quotes;

@@ -99,6 +99,8 @@ pub enum ArbError {
     #[error("run {run}: {problem}")]
     CannotRecover { run: RunId, problem: String },
     /// A venue executes in a shape the arbitrage does not send (a position change).
-    #[error("{venue} executes by {execution:?}, which the arbitrage does not trade")]
+    #[error(
+        "{venue} executes by {execution:?}, which the arbitrage does not trade: its legs are swaps with a minimum out or IOC limit orders, so this leg is refused before the run and nothing is sent to either venue"
+    )]
     UnsupportedExecution { venue: String, execution: Execution },
 }
