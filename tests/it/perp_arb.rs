@@ -42,8 +42,14 @@ async fn arb_refuses_a_perp_leg_before_sending_anything() {
         "{stderr}"
     );
     assert!(!stdout.contains("order_update"), "{stdout}");
-    assert!(env.exchange_orders().is_empty(), "an exchange order was sent");
+    assert!(
+        env.exchange_orders().is_empty(),
+        "an exchange order was sent"
+    );
     assert_eq!(env.nonce().await.unwrap(), nonce, "a transaction was sent");
     let journal = sluice::store::Journal::open(&home.join("journal.sqlite")).unwrap();
-    assert!(journal.unfinished_runs().unwrap().is_empty(), "a run was started");
+    assert!(
+        journal.unfinished_runs().unwrap().is_empty(),
+        "a run was started"
+    );
 }

@@ -71,7 +71,10 @@ async fn cli_quotes_swaps_and_shows_positions_on_perp_at_anvil() -> TestResult<(
         .await,
     ))?;
     assert_eq!(q.venue, "perp@anvil");
-    assert!(q.quote_amount > dec!(700) && q.quote_amount < dec!(800), "{q:?}");
+    assert!(
+        q.quote_amount > dec!(700) && q.quote_amount < dec!(800),
+        "{q:?}"
+    );
 
     let report = json_of(
         &CLI.output(
@@ -79,8 +82,16 @@ async fn cli_quotes_swaps_and_shows_positions_on_perp_at_anvil() -> TestResult<(
             cmd(
                 &["swap"],
                 &[
-                    "--wallet", "dev", "--account", "3", "ETH-USDC", "buy", "0.25", "--slippage",
-                    "1", "--json",
+                    "--wallet",
+                    "dev",
+                    "--account",
+                    "3",
+                    "ETH-USDC",
+                    "buy",
+                    "0.25",
+                    "--slippage",
+                    "1",
+                    "--json",
                 ],
             ),
             None,
@@ -90,8 +101,15 @@ async fn cli_quotes_swaps_and_shows_positions_on_perp_at_anvil() -> TestResult<(
     let order: Order = serde_json::from_value(report["order"].clone())?;
     assert_eq!(order.state, OrderState::Filled, "{report}");
     assert_eq!(order.filled, dec!(0.25));
-    assert_eq!(order.filled_quote, q.quote_amount, "the swap equals its quote");
-    assert_eq!(report["approvals"].as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(
+        order.filled_quote, q.quote_amount,
+        "the swap equals its quote"
+    );
+    assert_eq!(
+        report["approvals"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
 
     let trader = dev_addresses()[3];
     let shown = json_of(
@@ -129,13 +147,20 @@ async fn cli_quotes_swaps_and_shows_positions_on_perp_at_anvil() -> TestResult<(
         )
         .await;
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(table.status.success(), "{}", String::from_utf8_lossy(&table.stderr));
+    assert!(
+        table.status.success(),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
     assert!(text.contains("ETH-USDC") && text.contains("long"), "{text}");
     assert!(text.contains("0.25"), "{text}");
     let none = CLI
         .output(
             home.path(),
-            cmd(&["positions"], &["--address", &dev_addresses()[9].to_string()]),
+            cmd(
+                &["positions"],
+                &["--address", &dev_addresses()[9].to_string()],
+            ),
             None,
         )
         .await;
@@ -145,7 +170,9 @@ async fn cli_quotes_swaps_and_shows_positions_on_perp_at_anvil() -> TestResult<(
         String::from_utf8_lossy(&none.stderr)
     );
     // No account named: a clear error.
-    let anon = CLI.output(home.path(), cmd(&["positions"], &[]), None).await;
+    let anon = CLI
+        .output(home.path(), cmd(&["positions"], &[]), None)
+        .await;
     assert!(!anon.status.success());
     assert!(String::from_utf8_lossy(&anon.stderr).contains("--address"));
     Ok(())

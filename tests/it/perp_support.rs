@@ -117,7 +117,11 @@ pub async fn connected(
 
 /// A trading `perp@xdai` venue signed by dev account `account` at `leverage` (1e18 = 1x): the
 /// connector's read-only venue's parts with a tracker of the dev key (no wallet file).
-pub async fn trading(e: &PerpEnv, account: usize, leverage: U256) -> TestResult<std::sync::Arc<PerpVenue>> {
+pub async fn trading(
+    e: &PerpEnv,
+    account: usize,
+    leverage: U256,
+) -> TestResult<std::sync::Arc<PerpVenue>> {
     let specs = ChainSpecs::builtin()?;
     let spec = specs.get("xdai").ok_or("no xdai spec")?;
     let client = EvmClient::connect(spec, e.env.anvil.url().as_str()).await?;

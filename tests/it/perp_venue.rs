@@ -41,11 +41,19 @@ async fn perp_venue_opens_reads_reduces_and_closes_a_position() -> TestResult<()
     let q = v.quote(&quote(Side::Buy, dec!(0.5))).await?;
     assert_eq!(q.fee_asset, usdc);
     assert!(q.fee_amount > Decimal::ZERO);
-    let o = order("ETH-USDC", Side::Buy, dec!(0.5), q.average_price * dec!(1.01))?;
+    let o = order(
+        "ETH-USDC",
+        Side::Buy,
+        dec!(0.5),
+        q.average_price * dec!(1.01),
+    )?;
     let opened = submit_and_wait(v.as_ref(), &o).await?;
     assert_eq!(opened.state, OrderState::Filled, "{opened:?}");
     assert_eq!(opened.filled, dec!(0.5));
-    assert_eq!(opened.filled_quote, q.quote_amount, "the fill equals the quote");
+    assert_eq!(
+        opened.filled_quote, q.quote_amount,
+        "the fill equals the quote"
+    );
     let report = v.chain_report(&o.client_id).ok_or("no chain report")?;
     assert_eq!(report.approvals.len(), 1, "the ClearingHouse approved once");
     let view = check(&e, trader).await?;
@@ -56,7 +64,10 @@ async fn perp_venue_opens_reads_reduces_and_closes_a_position() -> TestResult<()
     assert!(margin * U256::from(4u8) >= view.open_notional);
     assert!(margin * U256::from(4u8) < view.open_notional + U256::from(4u8));
     let positions = v.positions(None).await?;
-    assert_eq!(positions, vec![view.to_position(pair.clone(), usdc.clone())?]);
+    assert_eq!(
+        positions,
+        vec![view.to_position(pair.clone(), usdc.clone())?]
+    );
     assert_eq!(positions[0].size, dec!(0.5));
 
     // Another long moves the price; funding with the index below the market: longs pay.
@@ -125,14 +136,25 @@ async fn perp_venue_opens_reads_reduces_and_closes_a_position() -> TestResult<()
     // Reduce: sell 0.2 of the 0.5 long; exactly 0.2 is exchanged, at the quote's vAMM price.
     v.refresh().await?;
     let q = v.quote(&quote(Side::Sell, dec!(0.2))).await?;
-    let o = order("ETH-USDC", Side::Sell, dec!(0.2), q.average_price * dec!(0.99))?;
+    let o = order(
+        "ETH-USDC",
+        Side::Sell,
+        dec!(0.2),
+        q.average_price * dec!(0.99),
+    )?;
     let reduced = submit_and_wait(v.as_ref(), &o).await?;
     assert_eq!(reduced.state, OrderState::Filled, "{reduced:?}");
     assert_eq!(reduced.filled, dec!(0.2));
     // A reduce's notional (leverage 1) and the quote's (4x) may differ by the margin's rounding.
-    assert!((reduced.filled_quote - q.quote_amount).abs() < dec!(1e-15), "{reduced:?} {q:?}");
+    assert!(
+        (reduced.filled_quote - q.quote_amount).abs() < dec!(1e-15),
+        "{reduced:?} {q:?}"
+    );
     let after = check(&e, trader).await?;
-    assert_eq!(after.size, alloy::primitives::I256::try_from(e18(3) / U256::from(10u8))?);
+    assert_eq!(
+        after.size,
+        alloy::primitives::I256::try_from(e18(3) / U256::from(10u8))?
+    );
     assert_eq!(
         v.positions(None).await?,
         vec![after.to_position(pair.clone(), usdc.clone())?]
@@ -155,7 +177,12 @@ async fn perp_venue_opens_reads_reduces_and_closes_a_position() -> TestResult<()
     // Close: sell exactly the remaining 0.3 (closePosition with a quote limit).
     v.refresh().await?;
     let q = v.quote(&quote(Side::Sell, dec!(0.3))).await?;
-    let o = order("ETH-USDC", Side::Sell, dec!(0.3), q.average_price * dec!(0.99))?;
+    let o = order(
+        "ETH-USDC",
+        Side::Sell,
+        dec!(0.3),
+        q.average_price * dec!(0.99),
+    )?;
     let closed = submit_and_wait(v.as_ref(), &o).await?;
     assert_eq!(closed.state, OrderState::Filled, "{closed:?}");
     assert_eq!(closed.filled, dec!(0.3));

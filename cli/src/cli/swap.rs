@@ -202,13 +202,11 @@ fn refuse_non_amm(venue: &str) -> Result<(), CliError> {
         .iter()
         .map(|c| c.descriptor().name)
         .filter(|name| {
-            sluice::venue::CATALOG
-                .iter()
-                .any(|v| {
-                    v.name == *name
-                        && (v.kind == VenueKind::Amm
-                            || (v.kind == VenueKind::Perp && !v.chains.is_empty()))
-                })
+            sluice::venue::CATALOG.iter().any(|v| {
+                v.name == *name
+                    && (v.kind == VenueKind::Amm
+                        || (v.kind == VenueKind::Perp && !v.chains.is_empty()))
+            })
         })
         .collect();
     if amms.contains(&connector) {

@@ -81,12 +81,14 @@ impl PerpContracts {
             .amms
             .iter()
             .map(|a| {
-                let pair: Pair = a.pair.replace('/', "-").parse().map_err(|e| {
-                    AmmError::Decode {
-                        what: "manifest perp pair",
-                        reason: format!("{}: {e}", a.pair),
-                    }
-                })?;
+                let pair: Pair =
+                    a.pair
+                        .replace('/', "-")
+                        .parse()
+                        .map_err(|e| AmmError::Decode {
+                            what: "manifest perp pair",
+                            reason: format!("{}: {e}", a.pair),
+                        })?;
                 Ok(PerpMarket {
                     pair,
                     amm: a.address,
@@ -190,7 +192,11 @@ impl Connector for PerpConnector {
         }
         let parts = evm_connect::open(id, &kit_table, ctx).await?;
         let err = |e: AmmError| ConnectError::venue(id, e);
-        let contracts = match parts.manifest.as_ref().and_then(PerpContracts::from_manifest) {
+        let contracts = match parts
+            .manifest
+            .as_ref()
+            .and_then(PerpContracts::from_manifest)
+        {
             Some(c) => c.map_err(err)?,
             None => PerpContracts::from_chain_spec(&parts.chain).map_err(err)?,
         };

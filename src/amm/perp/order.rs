@@ -107,10 +107,65 @@ fn first_reaching(
     Some(lo)
 }
 
+/// `getInputPrice` in closed form, inverted: with `K = (q·b/1e18)·1e18`, a long's base is
+/// `b − ⌈K/(q+n)⌉` and a short's `⌈K/(q−n)⌉ − b`, so the notionals giving exactly `base` are
+/// bounds on `⌈K/·⌉`. `None` where the form does not apply (the caller then searches).
+fn closed_form_range(dir: Dir, base: U256, r: Reserves) -> Option<(U256, U256)> {
+    let one = U256::from(1u8);
+    let k = math::mul_d(r.quote, r.base).ok()?.checked_mul(UNIT)?;
+    let ceil_div = |d: U256| (!d.is_zero()).then(|| k.div_ceil(d));
+    match dir {
+        Dir::AddToAmm => {
+            // n ≥ ⌈K/(b−x)⌉ − q, and n ≤ ⌈K/(b−x−1)⌉ − 1 − q.
+            let lo = ceil_div(r.base.checked_sub(base)?)?.checked_sub(r.quote)?;
+            let hi = ceil_div(r.base.checked_sub(base)?.checked_sub(one)?)?
+                .checked_sub(one)?
+                .checked_sub(r.quote)?;
+            Some((lo, hi))
+        }
+        Dir::RemoveFromAmm => {
+            // n ≥ q − ⌈K/(b+x−1)⌉ + 1, and n ≤ q − ⌈K/(b+x)⌉.
+            let lo = r
+                .quote
+                .checked_sub(ceil_div(r.base.checked_add(base)?.checked_sub(one)?)?)?
+                .checked_add(one)?;
+            let hi = r.quote.checked_sub(ceil_div(r.base.checked_add(base)?)?)?;
+            Some((lo, hi))
+        }
+    }
+}
+
 /// The range `[q_min, q_max]` of notionals that exchange exactly `base` of base moving with the
 /// quote in `dir`, at `reserves` (`getInputPrice` with its rounding). Empty when the price per
-/// wei is below 1 (no notional hits `base` exactly) or `base` is beyond the reserves.
+/// wei is below 1 (no notional hits `base` exactly) or `base` is beyond the reserves. The closed
+/// form is taken when `getInputPrice` itself confirms both ends and their neighbours (four
+/// evaluations); otherwise the range is searched.
 pub fn exact_notional_range(
+    dir: Dir,
+    base: U256,
+    reserves: Reserves,
+) -> Result<(U256, U256), AmmError> {
+    if base.is_zero() {
+        return Err(AmmError::InvalidAmount("a zero base amount".into()));
+    }
+    if let Some((lo, hi)) = closed_form_range(dir, base, reserves) {
+        let f = |q: U256| math::get_input_price(dir, q, reserves).ok();
+        let one = U256::from(1u8);
+        let confirmed = !lo.is_zero()
+            && lo <= hi
+            && f(lo) == Some(base)
+            && f(hi) == Some(base)
+            && f(lo - one).is_some_and(|b| b < base)
+            && f(hi + one).is_none_or(|b| b > base);
+        if confirmed {
+            return Ok((lo, hi));
+        }
+    }
+    search_notional_range(dir, base, reserves)
+}
+
+/// [`exact_notional_range`] by bisection (the reference of the closed form, and its fallback).
+pub fn search_notional_range(
     dir: Dir,
     base: U256,
     reserves: Reserves,
@@ -249,9 +304,7 @@ pub fn close_quote_limit(
             Ok(scaled.div_ceil(kept))
         }
         Side::Buy => {
-            let paid = UNIT
-                .checked_add(fee_ratio)
-                .ok_or(PerpMathError::Overflow)?;
+            let paid = UNIT.checked_add(fee_ratio).ok_or(PerpMathError::Overflow)?;
             Ok(scaled / paid)
         }
     }
@@ -262,10 +315,14 @@ pub fn close_quote_limit(
 /// the base, a `Sell` gives the base for notional − fee. An `openPosition` must have exchanged
 /// exactly its base-asset limit (the order's base); anything else is reported, never recorded.
 pub fn decode_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
-    let amm = plan.pools.first().copied().ok_or_else(|| AmmError::Decode {
-        what: "PositionChanged",
-        reason: "the plan names no Amm".into(),
-    })?;
+    let amm = plan
+        .pools
+        .first()
+        .copied()
+        .ok_or_else(|| AmmError::Decode {
+            what: "PositionChanged",
+            reason: "the plan names no Amm".into(),
+        })?;
     let e = logs
         .iter()
         .filter(|l| l.address() == plan.router)

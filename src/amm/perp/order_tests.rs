@@ -3,8 +3,8 @@
 //! limit, and the fill read from `PositionChanged`.
 
 use super::*;
-use alloy::primitives::{Address, Bytes, LogData};
 use crate::core::{Asset, Token, TokenId};
+use alloy::primitives::{Address, Bytes, LogData};
 use math::AmmParams;
 
 fn e18(x: u64) -> U256 {
@@ -41,8 +41,14 @@ fn the_exact_range_is_exactly_the_notionals_of_the_base() {
         let f = |q| math::get_input_price(dir, q, pool()).unwrap();
         assert_eq!(f(lo), base, "{side:?}");
         assert_eq!(f(hi), base, "{side:?}");
-        assert!(f(lo - U256::from(1u8)) < base, "{side:?}: q_min is the least");
-        assert!(f(hi + U256::from(1u8)) > base, "{side:?}: q_max is the most");
+        assert!(
+            f(lo - U256::from(1u8)) < base,
+            "{side:?}: q_min is the least"
+        );
+        assert!(
+            f(hi + U256::from(1u8)) > base,
+            "{side:?}: q_max is the most"
+        );
         // ~2000–3000 wei of quote per wei of base near 3000 USDC/ETH.
         assert!(hi - lo > U256::from(1_000u32), "{side:?}: {}", hi - lo);
     }
@@ -58,8 +64,15 @@ fn no_exact_notional_where_a_wei_of_quote_buys_more_than_a_wei_of_base() {
         quote: e18(1),
         base: e18(1_000),
     };
-    let r = exact_notional_range(Dir::AddToAmm, U256::from(1_000_000_000_000_000_001u64), cheap);
-    assert!(matches!(r, Err(AmmError::InsufficientLiquidity(_))), "{r:?}");
+    let r = exact_notional_range(
+        Dir::AddToAmm,
+        U256::from(1_000_000_000_000_000_001u64),
+        cheap,
+    );
+    assert!(
+        matches!(r, Err(AmmError::InsufficientLiquidity(_))),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -178,7 +191,9 @@ fn fills_come_from_position_changed_with_the_fee_in_the_price() {
         IPerpClearingHouse::openPositionCall {
             _amm: amm,
             _side: 0,
-            _quoteAssetAmount: IPerpClearingHouse::Dec { d: U256::from(100u8) },
+            _quoteAssetAmount: IPerpClearingHouse::Dec {
+                d: U256::from(100u8),
+            },
             _leverage: IPerpClearingHouse::Dec { d: UNIT },
             _baseAssetAmountLimit: IPerpClearingHouse::Dec {
                 d: U256::from(limit),
@@ -194,7 +209,13 @@ fn fills_come_from_position_changed_with_the_fee_in_the_price() {
     );
     // Another base than ordered, another Amm's log, or the wrong side: not a fill of this order.
     assert!(decode_fill(&logs, &plan(Side::Buy, open(4), amm, ch)).is_err());
-    assert!(decode_fill(&logs, &plan(Side::Buy, open(5), Address::repeat_byte(3), ch)).is_err());
+    assert!(
+        decode_fill(
+            &logs,
+            &plan(Side::Buy, open(5), Address::repeat_byte(3), ch)
+        )
+        .is_err()
+    );
     assert!(decode_fill(&logs, &plan(Side::Sell, open(5), amm, ch)).is_err());
     // A close (no base limit in its call) sells the size for notional − fee.
     let close = IPerpClearingHouse::closePositionCall {
@@ -208,4 +229,31 @@ fn fills_come_from_position_changed_with_the_fee_in_the_price() {
         (U256::from(5u8), U256::from(997u32), U256::from(3u8))
     );
     assert!(decode_fill(&[], &plan(Side::Sell, Vec::new(), amm, ch)).is_err());
+}
+
+#[test]
+fn the_closed_form_equals_the_search_on_random_pools_and_sizes() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x9e3);
+    let mut checked = 0;
+    for _ in 0..400 {
+        let r = Reserves {
+            quote: U256::from(rng.gen_range(1u64..=9_999))
+                * U256::from(10u64).pow(U256::from(rng.gen_range(20u32..=27))),
+            base: U256::from(rng.gen_range(1u64..=9_999))
+                * U256::from(10u64).pow(U256::from(rng.gen_range(18u32..=22))),
+        };
+        let base = U256::from(rng.gen_range(1u64..=9_999))
+            * U256::from(10u64).pow(U256::from(rng.gen_range(0u32..=21)));
+        for dir in [Dir::AddToAmm, Dir::RemoveFromAmm] {
+            let fast = exact_notional_range(dir, base, r).ok();
+            let slow = search_notional_range(dir, base, r).ok();
+            assert_eq!(fast, slow, "{dir:?} {base} {r:?}");
+            if let Some((lo, _)) = fast {
+                assert_eq!(closed_form_range(dir, base, r).map(|x| x.0), Some(lo));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "{checked}");
 }

@@ -189,10 +189,14 @@ impl PerpVenue {
     pub fn amm_state(&self, pair: &Pair) -> Result<(AmmState, u64), AmmError> {
         let market = self.market(pair)?;
         let t = self.state.read().map_err(lock_err)?;
-        let s = t.set.get(market.amm).cloned().ok_or_else(|| AmmError::NoPool {
-            protocol: "perp",
-            pair: pair.to_string(),
-        })?;
+        let s = t
+            .set
+            .get(market.amm)
+            .cloned()
+            .ok_or_else(|| AmmError::NoPool {
+                protocol: "perp",
+                pair: pair.to_string(),
+            })?;
         Ok((s, t.cursor.number))
     }
 
@@ -465,8 +469,7 @@ impl PerpVenue {
                 // short's close; a long's may receive more than quoted, so twice the quote's fee.
                 let fee_bound = match order.side {
                     Side::Buy if !limit.is_zero() => {
-                        let (t, s) =
-                            math::calc_fee(limit, &state.params).map_err(perp_math)?;
+                        let (t, s) = math::calc_fee(limit, &state.params).map_err(perp_math)?;
                         t + s
                     }
                     _ => fee * U256::from(2u8),
@@ -597,12 +600,8 @@ impl Venue for PerpVenue {
     /// (a reduce or close of the same size trades at the same vAMM price, its fee on its own
     /// notional).
     async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
-        let (trade, state) = self.trade(
-            &request.pair,
-            request.side,
-            request.base_amount,
-            I256::ZERO,
-        )?;
+        let (trade, state) =
+            self.trade(&request.pair, request.side, request.base_amount, I256::ZERO)?;
         Ok(self.quote_of(request, &trade, &state)?)
     }
 
