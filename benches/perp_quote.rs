@@ -1,20 +1,23 @@
 //! A Perp v1 vAMM quote by the local math vs. the same quote by the Amm's `getInputPrice` /
 //! `getOutputPrice` `eth_call` on a local anvil (the snapshot's ETH/USDC Amm), in the same run:
-//! a 10 000-USDC long (quote in) and a 3-ETH close (base in).
+//! a 10 000-USDC long (quote in) and a 3-ETH close (base in); and, local only, the venue's quote of
+//! an order of 3 ETH (the exact notional for that base, margin at 4x, fees).
 //!
 //! Run: `cargo bench --bench perp_quote` (needs `scripts/setup.sh` for the npm artifacts).
 
 use std::time::Duration;
 
 use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, I256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::SolCall;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sluice::amm::perp::abi::IPerpAmm;
 use sluice::amm::perp::math::{Dir, UNIT, get_input_price, get_output_price};
+use sluice::amm::perp::order::plan_trade;
 use sluice::amm::perp::state::AmmState;
+use sluice::core::Side;
 use sluice_sim::deploy::LocalEnv;
 
 struct Setup {
@@ -90,6 +93,26 @@ fn bench(c: &mut Criterion) {
             b.iter(|| local(&s, input, std::hint::black_box(*a)))
         });
     }
+    // The venue's quote of an order of a base amount: the notional that exchanges exactly that
+    // base (closed form, confirmed by four getInputPrice evaluations), the margin at 4x and fees.
+    let base = U256::from(3u64) * UNIT;
+    g.bench_with_input(
+        BenchmarkId::new("venue", "order_3_eth_long_4x"),
+        &base,
+        |b, x| {
+            b.iter(|| {
+                plan_trade(
+                    Side::Buy,
+                    std::hint::black_box(*x),
+                    I256::ZERO,
+                    U256::from(4u8) * UNIT,
+                    s.state.reserves,
+                    &s.state.params,
+                )
+                .expect("local order quote")
+            })
+        },
+    );
     g.finish();
     let mut remote = c.benchmark_group("perp_quote_eth_call");
     remote
