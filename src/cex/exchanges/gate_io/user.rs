@@ -28,6 +28,9 @@ use super::sign::ws_signature;
 /// The private channels, in the order they are subscribed.
 pub const CHANNELS: [&str; 3] = ["spot.orders", "spot.usertrades", "spot.balances"];
 
+/// The websocket error code of a refused authentication.
+pub const AUTH_FAILED: i64 = 4;
+
 /// How the private stream is delivered (Gate.io has one mechanism).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Channels;
@@ -162,12 +165,20 @@ pub async fn open(
             && env.event == "subscribe"
             && env.channel == CHANNELS[0]
         {
-            if let Some(e) = env.error {
-                tracing::error!(venue = %id, code = e.code, msg = %e.message, "user stream subscription refused");
-                return Err(VenueError::Auth(format!(
-                    "gate_io refused the {} subscription: code {}: {}",
-                    CHANNELS[0], e.code, e.message
-                )));
+            match env.error {
+                // Gate.io's code 4: the key or its signature was refused
+                Some(e) if e.code == AUTH_FAILED => {
+                    tracing::error!(venue = %id, code = e.code, msg = %e.message, "user stream subscription refused");
+                    return Err(VenueError::Auth(format!(
+                        "gate_io refused the {} subscription: code {}: {}",
+                        CHANNELS[0], e.code, e.message
+                    )));
+                }
+                Some(e) => tracing::warn!(
+                    venue = %id, code = e.code, msg = %e.message,
+                    "user stream subscription not accepted yet; retrying in the background"
+                ),
+                None => {}
             }
             answered = true;
         }

@@ -332,6 +332,29 @@ impl MockGateIo {
         Ok(changed)
     }
 
+    /// Like [`MockGateIo::random_book_updates`], one operation every `pause`, releasing the
+    /// engine in between so that clients can snapshot and trade meanwhile.
+    pub async fn random_book_updates_paced(
+        &self,
+        pair: &str,
+        seed: u64,
+        count: usize,
+        pause: Duration,
+    ) -> Result<usize, GateMockError> {
+        let mut up = RandomUpdater::new(&self.shared.exchange(), pair, seed);
+        let mut changed = 0;
+        for _ in 0..count {
+            {
+                let mut ex = self.shared.exchange();
+                if up.step(&mut ex, self.shared.now_ms())? {
+                    changed += 1;
+                }
+            }
+            tokio::time::sleep(pause).await;
+        }
+        Ok(changed)
+    }
+
     /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
     pub fn fill_order(&self, order_id: u64, qty: Option<Decimal>) -> Decimal {
         let now = self.shared.now_ms();
@@ -410,6 +433,11 @@ impl MockGateIo {
     /// Requests answered `429 TOO_MANY_REQUESTS` by the rate limits so far.
     pub fn rejected_429(&self) -> usize {
         self.shared.rejected_429.load(Ordering::SeqCst)
+    }
+
+    /// `f` over the engine (to run the dialect's verifier on a request in a test, say).
+    pub fn with_exchange<R>(&self, f: impl FnOnce(&Exchange) -> R) -> R {
+        f(&self.shared.exchange())
     }
 
     /// The market maker's account.

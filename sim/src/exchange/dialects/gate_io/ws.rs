@@ -67,6 +67,9 @@ struct Session {
     user_rx: Option<broadcast::Receiver<Arc<str>>>,
     counted_market: bool,
     counted_user: bool,
+    /// Set when the answer is the last thing the connection sends (a private subscription
+    /// during an outage: the server closes, the client reconnects later).
+    close_after: bool,
 }
 
 fn reply(channel: &str, event: &str, now: u64, error: Option<(i64, &str)>) -> String {
@@ -96,6 +99,7 @@ impl Session {
             user_rx: None,
             counted_market: false,
             counted_user: false,
+            close_after: false,
         }
     }
 
@@ -148,6 +152,9 @@ impl Session {
                             if ws.send(Message::text(r)).await.is_err() {
                                 break;
                             }
+                        }
+                        if self.close_after {
+                            break;
                         }
                     }
                     Some(Ok(Message::Ping(p))) => {
@@ -213,6 +220,7 @@ impl Session {
             }
             (c, "subscribe" | "unsubscribe") if PRIVATE.contains(&c) => {
                 if self.shared.user_streams_down.load(Ordering::SeqCst) {
+                    self.close_after = true;
                     return vec![reply(c, &event, now, Some((5, "service unavailable")))];
                 }
                 let key = v["auth"]["KEY"].as_str().unwrap_or_default();
