@@ -294,3 +294,56 @@ impl EventShapes for GateEvents {
         String::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+    use sluice::cex::Grid;
+    use sluice::cex::exchanges::gate_io::depth::{DepthParser, Frame, UpdateIds};
+
+    /// The simulator's depth frame is what the connector's parser reads.
+    #[test]
+    fn depth_frames_read_by_the_connector() {
+        let text = GateEvents.depth_diff(
+            "BTC_USDT",
+            41,
+            43,
+            &[(dec!(100.01), dec!(0.5))],
+            &[(dec!(100.02), dec!(0))],
+            1_700_000_000_123,
+        );
+        let mut p = DepthParser::new(
+            "BTC_USDT",
+            Grid::new(dec!(0.01)).unwrap(),
+            Grid::new(dec!(0.0001)).unwrap(),
+        );
+        assert_eq!(
+            p.parse_frame(text.as_bytes()).unwrap(),
+            Frame::Update(UpdateIds {
+                first: 41,
+                last: 43
+            })
+        );
+        assert_eq!((p.bids[0].ticks, p.bids[0].lots), (10001, 5000));
+        assert_eq!((p.asks[0].ticks, p.asks[0].lots), (10002, 0));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["time"], 1_700_000_000);
+        assert_eq!(v["result"]["s"], "BTC_USDT");
+    }
+
+    #[test]
+    fn balances_frames_in_gate_shape() {
+        let b = Balance {
+            free: dec!(10),
+            locked: dec!(2.5),
+        };
+        let v: Value =
+            serde_json::from_str(&GateEvents.account_position(&[("USDT".into(), b)], 5_000))
+                .unwrap();
+        assert_eq!(v["channel"], "spot.balances");
+        assert_eq!(v["result"][0]["total"], "12.5");
+        assert_eq!(v["result"][0]["available"], "10");
+        assert!(GateEvents.balance_delta("USDT", dec!(1), 1).is_empty());
+    }
+}
