@@ -89,6 +89,14 @@ fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
     (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
+/// CPU time this thread has used, in ms (`/proc/thread-self/schedstat`, nanoseconds on the CPU):
+/// on a machine shared with other work, elapsed time counts the waits for a core; this does not.
+fn thread_cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e6)
+}
+
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
@@ -108,9 +116,11 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
         .to_string();
     let n = lines.len();
     let mut per_event = Vec::new();
+    let mut cpu_per_event = Vec::new();
     for run in 0..RUNS {
         let mut book = new_book(snapshot);
         let mut not_applied = 0usize;
+        let cpu0 = thread_cpu_ms();
         let t = Instant::now();
         for line in &lines {
             match book.on_frame(black_box(line)) {
@@ -119,6 +129,9 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
             }
         }
         let el = t.elapsed();
+        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ms()) {
+            cpu_per_event.push((b - a) * 1e3 / n as f64);
+        }
         assert_eq!(not_applied, 0, "every event must apply");
         if run == 0 {
             let got = sha256_hex(&book.book.canonical_dump(2, 8));
@@ -137,6 +150,12 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
         "{name} gate_io parse+apply: median {med:.3} us/event (min {min:.3}, max {max:.3}) over {RUNS} runs, {:.0} events/s",
         1e6 / med
     );
+    if cpu_per_event.len() == RUNS {
+        let (med, min, max) = stats(cpu_per_event);
+        println!(
+            "{name} gate_io parse+apply, thread CPU time: median {med:.3} us/event (min {min:.3}, max {max:.3})"
+        );
+    }
     let mut parser = new_book(snapshot).parser;
     let mut per_event = Vec::new();
     for _ in 0..RUNS {
