@@ -18,6 +18,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::amm::perp::connect::PERP,
     &crate::cex::exchanges::binance_connect::BINANCE,
     &crate::cex::exchanges::binance_connect::BINANCE_US,
+    &crate::cex::exchanges::gate_io::connect::GATE_IO,
 ];
 
 /// Every connector compiled into this build.

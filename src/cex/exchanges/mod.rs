@@ -2,6 +2,7 @@
 //! mapping, rules) on top of the shared framework.
 
 pub mod binance;
+pub mod gate_io;
 pub mod keys;
 
 // The paths of Binance's rooms before they moved into `binance/`.

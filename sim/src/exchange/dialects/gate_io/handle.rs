@@ -1,0 +1,502 @@
+//! The test-facing handle of the simulated Gate.io: start/stop, URLs, credentials, and controls
+//! (liquidity, balances, inspection, depth and connection faults, HTTP faults, clock).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
+
+use super::error::GateError;
+use super::shapes::{GateEvents, status};
+use super::shared::{GateLimits, HttpFault, Shared, lock};
+use super::{rest, ws};
+use crate::exchange::engine::account::{Account, Balance};
+use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::error::EngineError;
+use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
+use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
+
+const MARKET_MAKER_FUNDS: Decimal = dec!(1000000000000);
+
+/// Errors of the handle.
+#[derive(Debug, thiserror::Error)]
+pub enum GateMockError {
+    #[error("cannot bind the simulated Gate.io on 127.0.0.1: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error("the simulated Gate.io refused the operation: {} {}", .0.label, .0.message)]
+    Rejected(GateError),
+    #[error("unknown account {0}")]
+    UnknownAccount(usize),
+}
+
+impl From<EngineError> for GateMockError {
+    fn from(e: EngineError) -> Self {
+        GateMockError::Rejected(e.into())
+    }
+}
+
+/// Gate.io's pairs as the simulator lists them by default: BTC_USDT (tick 0.01, step 0.0001) and
+/// ETH_USDT (tick 0.01, step 0.001), minimum order 1 USDT, fee 0.2 %.
+pub fn gate_symbols() -> Vec<SymbolSpec> {
+    let pair = |base: &str, step: Decimal| {
+        let mut s = SymbolSpec::new(base, "USDT");
+        s.symbol = format!("{base}_USDT");
+        s.tick_size = dec!(0.01);
+        s.min_price = dec!(0.01);
+        s.step_size = step;
+        s.min_qty = step;
+        s.max_qty = dec!(100000);
+        s.min_notional = dec!(1);
+        s.notional_filter = NotionalFilter::MinNotional;
+        s.maker_fee = dec!(0.002);
+        s.taker_fee = dec!(0.002);
+        s
+    };
+    vec![pair("BTC", dec!(0.0001)), pair("ETH", dec!(0.001))]
+}
+
+/// Configuration of a simulated Gate.io.
+#[derive(Clone)]
+pub struct GateConfig {
+    pub symbols: Vec<SymbolSpec>,
+    pub limits: GateLimits,
+    /// API key of the default trading account (random when `None`).
+    pub api_key: Option<String>,
+    /// Its secret (random when `None`).
+    pub api_secret: Option<Zeroizing<String>>,
+    /// Free balances of the default trading account.
+    pub balances: Vec<(String, Decimal)>,
+}
+
+impl fmt::Debug for GateConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GateConfig")
+            .field("symbols", &self.symbols.len())
+            .field("limits", &self.limits)
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        Self {
+            symbols: gate_symbols(),
+            limits: GateLimits::default(),
+            api_key: None,
+            api_secret: None,
+            balances: vec![
+                ("USDT".into(), dec!(10000)),
+                ("BTC".into(), dec!(100)),
+                ("ETH".into(), dec!(100)),
+            ],
+        }
+    }
+}
+
+/// The simulator's own book of a pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateBook {
+    /// The update id of the last change (the snapshot's `id`).
+    pub id: u64,
+    pub bids: Vec<PriceLevel>,
+    pub asks: Vec<PriceLevel>,
+}
+
+/// An order as the simulator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateOrderView {
+    pub id: u64,
+    pub text: String,
+    /// `open`, `closed`, `cancelled`.
+    pub status: String,
+    pub filled: Decimal,
+    pub amount: Decimal,
+}
+
+/// A running simulated Gate.io. Dropping it stops the servers.
+pub struct MockGateIo {
+    shared: Arc<Shared>,
+    http_addr: SocketAddr,
+    ws_addr: SocketAddr,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    api_key: String,
+    api_secret: Zeroizing<String>,
+    account: usize,
+}
+
+impl fmt::Debug for MockGateIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockGateIo")
+            .field("rest_url", &self.rest_url())
+            .field("ws_url", &self.ws_url())
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_token(n: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+impl MockGateIo {
+    pub async fn start() -> Result<Self, GateMockError> {
+        Self::start_with(GateConfig::default()).await
+    }
+
+    pub async fn start_with(config: GateConfig) -> Result<Self, GateMockError> {
+        let mut mm = Account::new(random_token(32), Zeroizing::new(random_token(64)));
+        for s in &config.symbols {
+            mm.balance_mut(&s.base).free = MARKET_MAKER_FUNDS;
+            mm.balance_mut(&s.quote).free = MARKET_MAKER_FUNDS;
+        }
+        mm.touched.clear();
+        let mut exchange = Exchange::new(config.symbols.clone(), mm, Arc::new(GateEvents));
+        let api_key = config.api_key.clone().unwrap_or_else(|| random_token(32));
+        let api_secret = config
+            .api_secret
+            .clone()
+            .unwrap_or_else(|| Zeroizing::new(random_token(64)));
+        let mut trader = Account::new(api_key.clone(), api_secret.clone());
+        for (asset, amount) in &config.balances {
+            trader.balance_mut(asset).free = *amount;
+        }
+        trader.touched.clear();
+        let account = exchange.add_account(trader);
+        let shared = Arc::new(Shared::new(exchange, config.limits.clone()));
+        let http = TcpListener::bind("127.0.0.1:0").await?;
+        let wsl = TcpListener::bind("127.0.0.1:0").await?;
+        let mock = Self {
+            shared,
+            http_addr: http.local_addr()?,
+            ws_addr: wsl.local_addr()?,
+            tasks: Mutex::new(Vec::new()),
+            api_key,
+            api_secret,
+            account,
+        };
+        mock.spawn(http, wsl);
+        tracing::info!(rest = %mock.rest_url(), ws = %mock.ws_url(), "simulated Gate.io started");
+        Ok(mock)
+    }
+
+    fn spawn(&self, http: TcpListener, wsl: TcpListener) {
+        let shared = self.shared.clone();
+        let mut tasks = lock(&self.tasks);
+        tasks.push(tokio::spawn(serve_http(http, shared.clone())));
+        tasks.push(tokio::spawn(ws::serve(wsl, shared.clone())));
+        tasks.push(tokio::spawn(release_held(shared)));
+    }
+
+    /// Stops the servers and closes every connection; the state is kept for `restart`.
+    pub fn stop(&self) {
+        self.shared.shutdown.send_replace(true);
+        for t in lock(&self.tasks).drain(..) {
+            t.abort();
+        }
+    }
+
+    /// Starts the servers again on the same ports with the same state.
+    pub async fn restart(&self) -> Result<(), GateMockError> {
+        self.stop();
+        self.shared.shutdown.send_replace(false);
+        let http = bind_again(self.http_addr).await?;
+        let wsl = bind_again(self.ws_addr).await?;
+        self.spawn(http, wsl);
+        Ok(())
+    }
+
+    /// REST host, `http://127.0.0.1:<port>` (endpoints under `/api/v4`).
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.http_addr)
+    }
+
+    /// The websocket endpoint, `ws://127.0.0.1:<port>/ws/v4/`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws/v4/", self.ws_addr)
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    pub fn api_secret(&self) -> &str {
+        &self.api_secret
+    }
+
+    /// The default trading account.
+    pub fn account(&self) -> usize {
+        self.account
+    }
+
+    /// Sets an account's free balance of `asset` (a `spot.balances` update follows).
+    pub fn set_balance(
+        &self,
+        account: usize,
+        asset: &str,
+        free: Decimal,
+    ) -> Result<(), GateMockError> {
+        let now = self.shared.now_ms();
+        let mut ex = self.shared.exchange();
+        if account >= ex.accounts.len() {
+            return Err(GateMockError::UnknownAccount(account));
+        }
+        ex.set_balance(account, asset, free, now);
+        Ok(())
+    }
+
+    pub fn balance(&self, account: usize, asset: &str) -> Balance {
+        self.shared
+            .exchange()
+            .accounts
+            .get(account)
+            .and_then(|a| a.balances.get(asset).copied())
+            .unwrap_or_default()
+    }
+
+    /// The simulator's own book of `pair`, every level, with its update id.
+    pub fn book(&self, pair: &str) -> Result<GateBook, GateMockError> {
+        let ex = self.shared.exchange();
+        let book = ex.books.get(pair).ok_or(EngineError::UnknownSymbol)?;
+        let (bids, asks) = book.levels(usize::MAX);
+        Ok(GateBook {
+            id: book.update_id,
+            bids,
+            asks,
+        })
+    }
+
+    /// Every order of an account, oldest first.
+    pub fn orders_of(&self, account: usize) -> Vec<GateOrderView> {
+        let ex = self.shared.exchange();
+        ex.orders
+            .values()
+            .filter(|o| o.account == account)
+            .map(|o| GateOrderView {
+                id: o.id,
+                text: o.client_order_id.clone(),
+                status: status(o).0.to_string(),
+                filled: o.executed_qty,
+                amount: o.orig_qty,
+            })
+            .collect()
+    }
+
+    /// Seeds `levels` bids and asks of `qty` around `mid`, `spacing_ticks` apart.
+    pub fn seed_book(
+        &self,
+        pair: &str,
+        mid: Decimal,
+        levels: usize,
+        spacing_ticks: u64,
+        qty: Decimal,
+    ) -> Result<(), GateMockError> {
+        let now = self.shared.now_ms();
+        let mut ex = self.shared.exchange();
+        seed_book(&mut ex, pair, mid, levels, spacing_ticks, qty, now)?;
+        Ok(())
+    }
+
+    /// `count` random book operations on `pair`, deterministic for a seed; how many changed it.
+    pub fn random_book_updates(
+        &self,
+        pair: &str,
+        seed: u64,
+        count: usize,
+    ) -> Result<usize, GateMockError> {
+        let mut ex = self.shared.exchange();
+        let mut up = RandomUpdater::new(&ex, pair, seed);
+        let mut changed = 0;
+        for _ in 0..count {
+            if up.step(&mut ex, self.shared.now_ms())? {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Like [`MockGateIo::random_book_updates`], one operation every `pause`, releasing the
+    /// engine in between so that clients can snapshot and trade meanwhile.
+    pub async fn random_book_updates_paced(
+        &self,
+        pair: &str,
+        seed: u64,
+        count: usize,
+        pause: Duration,
+    ) -> Result<usize, GateMockError> {
+        let mut up = RandomUpdater::new(&self.shared.exchange(), pair, seed);
+        let mut changed = 0;
+        for _ in 0..count {
+            {
+                let mut ex = self.shared.exchange();
+                if up.step(&mut ex, self.shared.now_ms())? {
+                    changed += 1;
+                }
+            }
+            tokio::time::sleep(pause).await;
+        }
+        Ok(changed)
+    }
+
+    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
+    pub fn fill_order(&self, order_id: u64, qty: Option<Decimal>) -> Decimal {
+        let now = self.shared.now_ms();
+        self.shared.exchange().fill_resting(order_id, qty, now)
+    }
+
+    /// Drops the private connections, refuses new subscriptions, then fills: the events are lost.
+    pub fn fill_order_while_user_streams_down(
+        &self,
+        order_id: u64,
+        qty: Option<Decimal>,
+    ) -> Decimal {
+        self.set_user_streams_down(true);
+        self.drop_user_streams();
+        self.fill_order(order_id, qty)
+    }
+
+    pub fn set_user_streams_down(&self, down: bool) {
+        self.shared.user_streams_down.store(down, Ordering::SeqCst);
+    }
+
+    /// Closes every connection with a private subscription, abruptly.
+    pub fn drop_user_streams(&self) {
+        self.shared.user_kill.send_modify(|g| *g += 1);
+    }
+
+    /// Closes every connection with a book subscription, abruptly.
+    pub fn drop_market_streams(&self) {
+        self.shared.market_kill.send_modify(|g| *g += 1);
+    }
+
+    pub fn user_connections(&self) -> usize {
+        self.shared.user_connections.load(Ordering::SeqCst)
+    }
+
+    pub fn market_connections(&self) -> usize {
+        self.shared.market_connections.load(Ordering::SeqCst)
+    }
+
+    /// Drops the next depth update of `pair` (a gap for the client).
+    pub fn skip_next_diff(&self, pair: &str) {
+        self.shared.exchange().publisher.skip_next_diff(pair);
+    }
+
+    /// Sends the next depth update of `pair` twice.
+    pub fn duplicate_next_diff(&self, pair: &str) {
+        self.shared.exchange().publisher.duplicate_next_diff(pair);
+    }
+
+    /// Sends the next two depth updates of `pair` in reverse order.
+    pub fn swap_next_diffs(&self, pair: &str) {
+        self.shared.exchange().publisher.swap_next_diffs(pair);
+    }
+
+    /// Sends `text` as is to every connection with a book subscription.
+    pub fn push_raw_market_message(&self, text: &str) {
+        self.shared.exchange().publisher.raw(text);
+    }
+
+    /// Serves `fault` instead of the next REST answer (one per request, in order).
+    pub fn inject_http_fault(&self, fault: HttpFault) {
+        lock(&self.shared.http_faults).push_back(fault);
+    }
+
+    /// Delays the answers to orders and cancels (they execute at once).
+    pub fn set_ack_delay(&self, delay: Duration) {
+        *lock(&self.shared.ack_delay) = delay;
+    }
+
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.shared
+            .clock_offset_ms
+            .store(offset_ms, Ordering::Relaxed);
+    }
+
+    /// Requests answered `429 TOO_MANY_REQUESTS` by the rate limits so far.
+    pub fn rejected_429(&self) -> usize {
+        self.shared.rejected_429.load(Ordering::SeqCst)
+    }
+
+    /// `f` over the engine (to run the dialect's verifier on a request in a test, say).
+    pub fn with_exchange<R>(&self, f: impl FnOnce(&Exchange) -> R) -> R {
+        f(&self.shared.exchange())
+    }
+
+    /// The market maker's account.
+    pub fn market_maker(&self) -> usize {
+        MARKET_MAKER
+    }
+}
+
+impl Drop for MockGateIo {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn bind_again(addr: SocketAddr) -> Result<TcpListener, GateMockError> {
+    let mut attempts = 0;
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// A diff held by the swap fault goes out alone after this long.
+const HELD_MAX_AGE: Duration = Duration::from_millis(50);
+
+async fn release_held(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(HELD_MAX_AGE / 2);
+    loop {
+        tick.tick().await;
+        shared.exchange().publisher.release_stale_held(HELD_MAX_AGE);
+    }
+}
+
+async fn serve_http(listener: TcpListener, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let mut conn_shutdown = shared.shutdown.subscribe();
+                tokio::spawn(async move {
+                    let svc = shared.clone();
+                    let service = service_fn(move |req| rest::handle(svc.clone(), req));
+                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = conn_shutdown.changed() => {}
+                    }
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! State the simulated Gate.io's servers and handle share: the engine, the per-endpoint rate
+//! limits (fixed windows, as Gate.io counts them), the clock, HTTP faults, and the signals that
+//! drop websocket connections or stop everything.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::watch;
+
+use crate::exchange::engine::exchange::Exchange;
+
+/// An HTTP fault served instead of the next REST response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpFault {
+    /// 429 with `TOO_MANY_REQUESTS`.
+    TooManyRequests,
+    /// An HTML error page (a gateway's) with this status.
+    HtmlPage { status: u16 },
+    /// A 200 whose body is cut in the middle of its JSON.
+    TruncatedJson,
+    /// A 200 whose numbers do not fit any decimal (`1e400`).
+    HugeNumbers,
+    /// The request executes, then the connection closes without an answer (a lost
+    /// acknowledgement).
+    LostAck,
+}
+
+/// Gate.io's rate limits the simulator enforces, per endpoint group: (requests, window).
+#[derive(Debug, Clone)]
+pub struct GateLimits {
+    pub public: (u64, Duration),
+    pub private: (u64, Duration),
+    pub order_place: (u64, Duration),
+    pub order_cancel: (u64, Duration),
+}
+
+impl Default for GateLimits {
+    fn default() -> Self {
+        Self {
+            public: (200, Duration::from_secs(10)),
+            private: (200, Duration::from_secs(10)),
+            order_place: (10, Duration::from_secs(1)),
+            order_cancel: (200, Duration::from_secs(1)),
+        }
+    }
+}
+
+/// Fixed-window counts per endpoint.
+#[derive(Debug, Default)]
+pub struct Windows {
+    counts: HashMap<String, (u64, u64)>,
+}
+
+impl Windows {
+    /// Counts a request to `endpoint` at `now_ms` under `(limit, window)`: the remaining count,
+    /// or the seconds to the window's end when the limit is reached.
+    pub fn admit(
+        &mut self,
+        endpoint: &str,
+        (limit, window): (u64, Duration),
+        now_ms: u64,
+    ) -> Result<u64, u64> {
+        let w = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let start = now_ms - now_ms % w;
+        let e = self
+            .counts
+            .entry(endpoint.to_string())
+            .or_insert((start, 0));
+        if e.0 != start {
+            *e = (start, 0);
+        }
+        if e.1 >= limit {
+            return Err((start + w).saturating_sub(now_ms).div_ceil(1000).max(1));
+        }
+        e.1 += 1;
+        Ok(limit - e.1)
+    }
+}
+
+/// Everything the servers share.
+#[derive(Debug)]
+pub struct Shared {
+    pub exchange: Mutex<Exchange>,
+    pub limits: GateLimits,
+    pub windows: Mutex<Windows>,
+    /// Requests answered 429 so far.
+    pub rejected_429: AtomicUsize,
+    pub http_faults: Mutex<VecDeque<HttpFault>>,
+    /// Delay before answering order placement and cancels (after they executed).
+    pub ack_delay: Mutex<Duration>,
+    pub clock_offset_ms: AtomicI64,
+    pub market_kill: watch::Sender<u64>,
+    pub user_kill: watch::Sender<u64>,
+    pub shutdown: watch::Sender<bool>,
+    /// While set, new authenticated subscriptions are refused and user events are lost.
+    pub user_streams_down: AtomicBool,
+    pub market_connections: AtomicUsize,
+    pub user_connections: AtomicUsize,
+}
+
+impl Shared {
+    pub fn new(exchange: Exchange, limits: GateLimits) -> Self {
+        Self {
+            exchange: Mutex::new(exchange),
+            limits,
+            windows: Mutex::new(Windows::default()),
+            rejected_429: AtomicUsize::new(0),
+            http_faults: Mutex::new(VecDeque::new()),
+            ack_delay: Mutex::new(Duration::ZERO),
+            clock_offset_ms: AtomicI64::new(0),
+            market_kill: watch::channel(0).0,
+            user_kill: watch::channel(0).0,
+            shutdown: watch::channel(false).0,
+            user_streams_down: AtomicBool::new(false),
+            market_connections: AtomicUsize::new(0),
+            user_connections: AtomicUsize::new(0),
+        }
+    }
+
+    /// The simulator's clock, ms since the epoch.
+    pub fn now_ms(&self) -> u64 {
+        let sys = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        u64::try_from(sys.saturating_add(self.clock_offset_ms.load(Ordering::Relaxed))).unwrap_or(0)
+    }
+
+    pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
+        lock(&self.exchange)
+    }
+
+    pub fn next_http_fault(&self) -> Option<HttpFault> {
+        lock(&self.http_faults).pop_front()
+    }
+}
+
+/// Locks a mutex; a panic in another holder does not make a test server unusable.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_windows_per_endpoint() {
+        let mut w = Windows::default();
+        let lim = (2, Duration::from_secs(10));
+        assert_eq!(w.admit("a", lim, 10_000), Ok(1));
+        assert_eq!(w.admit("a", lim, 10_001), Ok(0));
+        assert_eq!(w.admit("a", lim, 12_000), Err(8));
+        assert_eq!(w.admit("b", lim, 12_000), Ok(1));
+        assert_eq!(w.admit("a", lim, 20_000), Ok(1));
+    }
+}
