@@ -242,7 +242,7 @@ struct Execution {
 #[derive(Debug, Deserialize)]
 struct BalanceItem {
     asset: String,
-    #[serde(deserialize_with = "exact")]
+    #[serde(default, deserialize_with = "exact")]
     balance: Option<Decimal>,
 }
 
