@@ -145,15 +145,24 @@ impl Kraken {
 impl ExchangeVenue<Kraken> {
     /// A connector; without credentials only public data (markets, books, quotes) works.
     pub fn new(cfg: KrakenConfig, creds: Option<ApiCredentials>) -> Result<Self, CexError> {
+        let nonce = Arc::new(sign::MonotonicNonce::default());
         let signer = match creds {
-            Some(c) => Some(Arc::new(kraken_signer(&c)?)),
+            Some(c) => Some(Arc::new(sign::kraken_signer_with(&c, nonce.clone())?)),
             None => None,
         };
-        Self::with_signer(cfg, signer)
+        Self::build(cfg, signer, Some(nonce))
     }
 
     /// A connector with any signer.
     pub fn with_signer(cfg: KrakenConfig, signer: Option<Arc<Signer>>) -> Result<Self, CexError> {
+        Self::build(cfg, signer, None)
+    }
+
+    fn build(
+        cfg: KrakenConfig,
+        signer: Option<Arc<Signer>>,
+        nonce: Option<Arc<sign::MonotonicNonce>>,
+    ) -> Result<Self, CexError> {
         let limiter = Arc::new(RateLimiter::new(&api::limits(
             cfg.tier,
             cfg.public_per_second,
@@ -170,7 +179,10 @@ impl ExchangeVenue<Kraken> {
             .map_err(|e: VenueError| CexError::Invalid(e.to_string()))?;
         let kraken = Kraken {
             cfg,
-            private: Private::default(),
+            private: Private {
+                nonce,
+                ..Private::default()
+            },
             precisions: Arc::default(),
         };
         Ok(Self::from_parts(id, kraken, rest))
@@ -296,6 +308,24 @@ impl ExchangeApi for Kraken {
     }
 }
 
+/// The private endpoint that goes with a public one when only `ws_url` is given: Kraken's hosts
+/// `ws.kraken.com` → `ws-auth.kraken.com` (`beta-ws` → `beta-ws-auth`); any other host (a
+/// simulator) the same host with the path under `/auth` (`ws://127.0.0.1:9/v2` →
+/// `ws://127.0.0.1:9/auth/v2`), as the Kraken dialect serves it.
+pub fn auth_url_of(ws_url: &str) -> Option<String> {
+    let mut u = url::Url::parse(ws_url).ok()?;
+    let host = u.host_str()?.to_string();
+    if let Some(rest) = host.strip_prefix("ws.") {
+        u.set_host(Some(&format!("ws-auth.{rest}"))).ok()?;
+    } else if let Some(rest) = host.strip_prefix("beta-ws.") {
+        u.set_host(Some(&format!("beta-ws-auth.{rest}"))).ok()?;
+    } else {
+        let path = format!("/auth{}", u.path());
+        u.set_path(&path);
+    }
+    Some(u.to_string())
+}
+
 /// The `[connect.kraken]` table.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -304,7 +334,7 @@ pub struct KrakenConnect {
     pub rest_url: Option<String>,
     /// Public WebSocket v2 endpoint (default `wss://ws.kraken.com/v2`).
     pub ws_url: Option<String>,
-    /// Private WebSocket v2 endpoint (default `wss://ws-auth.kraken.com/v2`).
+    /// Private WebSocket v2 endpoint (default: the one of `ws_url`, see [`auth_url_of`]).
     pub ws_auth_url: Option<String>,
     /// `starter` (default), `intermediate` or `pro`: the rate limits of the account's tier.
     pub tier: Option<Tier>,
@@ -370,15 +400,12 @@ impl KrakenConnector {
                 "must be at least 1",
             ));
         }
+        let ws_url = url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?;
+        let auth_default = auth_url_of(&ws_url).unwrap_or_else(|| base.ws_auth_url.clone());
         Ok(KrakenConfig {
             rest_url: url("rest_url", c.rest_url, &base.rest_url, &["http", "https"])?,
-            ws_url: url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?,
-            ws_auth_url: url(
-                "ws_auth_url",
-                c.ws_auth_url,
-                &base.ws_auth_url,
-                &["ws", "wss"],
-            )?,
+            ws_auth_url: url("ws_auth_url", c.ws_auth_url, &auth_default, &["ws", "wss"])?,
+            ws_url,
             tier: c.tier.unwrap_or(base.tier),
             public_per_second,
             book_depth,
@@ -443,6 +470,18 @@ mod tests {
             .unwrap();
         let cfg = KRAKEN.config(&id, &t, &ctx()).unwrap();
         assert_eq!(cfg.rest_url, "http://127.0.0.1:9");
+        assert_eq!(cfg.ws_auth_url, "ws://127.0.0.1:9/auth/v2");
+        assert_eq!(
+            auth_url_of("wss://beta-ws.kraken.com/v2").as_deref(),
+            Some("wss://beta-ws-auth.kraken.com/v2")
+        );
+        assert_eq!(
+            KRAKEN
+                .config(&id, &toml::Table::new(), &ctx())
+                .unwrap()
+                .ws_auth_url,
+            "wss://ws-auth.kraken.com/v2"
+        );
         assert_eq!((cfg.tier, cfg.book_depth), (Tier::Pro, 25));
         let bad = |text: &str| {
             KRAKEN

@@ -30,12 +30,19 @@ use super::api::{
     AssetPair, BalanceEx, CANCEL_COST, PRIVATE, PUBLIC, TRADING, asset_name, decode_result,
 };
 use super::errors;
+use super::sign::MonotonicNonce;
 
 /// Serializes private calls (see the module doc).
 #[derive(Debug, Clone, Default)]
 pub struct Private {
-    one_at_a_time: Arc<tokio::sync::Mutex<()>>,
+    pub one_at_a_time: Arc<tokio::sync::Mutex<()>>,
+    /// The signer's nonces, to skip ahead after `EAPI:Invalid nonce` (when the connector built
+    /// the signer).
+    pub nonce: Option<Arc<MonotonicNonce>>,
 }
+
+/// How many times a call refused for its nonce is signed again (each time further ahead).
+const NONCE_RETRIES: u32 = 3;
 
 impl Private {
     /// `POST /0/private/<method>` with `params`, costing `costs`, decoded as `T`.
@@ -51,16 +58,20 @@ impl Private {
             .signed();
         req.costs = costs.to_vec();
         let _turn = self.one_at_a_time.lock().await;
-        let mut retried = false;
+        let mut retries = 0;
         loop {
             let body = rest.request(&req).await?;
             match decode_result(method, &body) {
                 Err(CexError::Api {
                     kind: ApiErrorKind::Timestamp,
                     ..
-                }) if !retried => {
-                    retried = true;
-                    tracing::warn!(%method, "Kraken refused the nonce; signing again with a new one");
+                }) if retries < NONCE_RETRIES => {
+                    retries += 1;
+                    let ahead = 1000u64 << retries;
+                    if let Some(n) = &self.nonce {
+                        n.skip(ahead);
+                    }
+                    tracing::warn!(%method, ahead_ms = ahead, "Kraken refused the nonce; signing again further ahead");
                 }
                 other => return other,
             }

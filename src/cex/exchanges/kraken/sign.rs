@@ -6,6 +6,7 @@
 //! given), so the first request at time `T` is still signed with nonce `T` (what `sluice keys sign
 //! --time-ms T` prints).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cex::auth::ApiCredentials;
@@ -22,6 +23,17 @@ pub struct MonotonicNonce {
 }
 
 impl MonotonicNonce {
+    /// Moves the next nonce `ms` further on: after `EAPI:Invalid nonce` (another process with
+    /// the same key, or a clock read a second behind, signed higher nonces), skipping ahead
+    /// finds room above them.
+    pub fn skip(&self, ms: u64) {
+        let _ = self
+            .last
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |l| {
+                Some(l.saturating_add(ms))
+            });
+    }
+
     /// The nonce for a request signed at `time_ms`: `time_ms`, or one more than the last.
     pub fn next(&self, time_ms: u64) -> u64 {
         let mut prev = self.last.load(Ordering::Relaxed);
@@ -35,6 +47,25 @@ impl MonotonicNonce {
                 Err(p) => prev = p,
             }
         }
+    }
+}
+
+/// The recipe as a signer holds it: a shared [`MonotonicNonce`] (the connector keeps a handle
+/// to skip ahead after a refused nonce).
+#[derive(Debug, Clone, Default)]
+pub struct KrakenNonceRecipe(pub Arc<MonotonicNonce>);
+
+impl SigningRecipe for KrakenNonceRecipe {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn key_form(&self) -> KeyForm {
+        self.0.key_form()
+    }
+
+    fn sign(&self, req: &SignRequest<'_>, creds: &Credentials) -> Result<SignedParts, SignError> {
+        self.0.sign(req, creds)
     }
 }
 
@@ -62,8 +93,16 @@ impl SigningRecipe for MonotonicNonce {
 
 /// The signer of Kraken keys (secret: the base64 string Kraken issues).
 pub fn kraken_signer(creds: &ApiCredentials) -> Result<Signer, CexError> {
+    kraken_signer_with(creds, Arc::default())
+}
+
+/// The signer of Kraken keys drawing its nonces from `nonce`.
+pub fn kraken_signer_with(
+    creds: &ApiCredentials,
+    nonce: Arc<MonotonicNonce>,
+) -> Result<Signer, CexError> {
     Ok(Signer::new(
-        Box::new(MonotonicNonce::default()),
+        Box::new(KrakenNonceRecipe(nonce)),
         creds.to_signing(KeyForm::HmacBase64)?,
     )?)
 }
