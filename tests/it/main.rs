@@ -45,6 +45,7 @@ mod evm_nonce;
 mod evm_tracker;
 mod home_isolation;
 mod kraken_book;
+mod kraken_cli;
 mod kraken_http;
 mod kraken_orders;
 mod kraken_support;
