@@ -15,8 +15,10 @@
 
 use rust_decimal::Decimal;
 
-use crate::cex::book::{Level, OrderBook};
+use crate::cex::book::{BookSide, Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
+
+use super::book_json::{Cur, levels, parse_u32};
 
 /// Levels the checksum covers on each side.
 pub const CHECKSUM_LEVELS: usize = 10;
@@ -55,10 +57,9 @@ pub struct KrakenBook {
     pub book: OrderBook,
     /// Levels kept per side (the subscribed depth).
     pub depth: usize,
-    /// Bids best (highest) first, at most `depth`.
-    bids: Vec<Level>,
-    /// Asks best (lowest) first, at most `depth`.
-    asks: Vec<Level>,
+    /// The worst bid and ask kept (what truncation to `depth` removes first).
+    worst_bid: Option<u64>,
+    worst_ask: Option<u64>,
     /// `tick_size × 10^price_precision`: ticks to the checksum's price digits.
     price_mult: u128,
     size_mult: u128,
@@ -111,8 +112,8 @@ impl KrakenBook {
             symbol: symbol.to_string(),
             book: OrderBook::new(price, size),
             depth: depth.max(1),
-            bids: Vec::with_capacity(depth + 1),
-            asks: Vec::with_capacity(depth + 1),
+            worst_bid: None,
+            worst_ask: None,
             price_mult: mult(&price, precision.0),
             size_mult: mult(&size, precision.1),
             synced: false,
@@ -134,14 +135,18 @@ impl KrakenBook {
     /// Forgets the book until the next snapshot.
     pub fn reset(&mut self) {
         self.synced = false;
-        self.bids.clear();
-        self.asks.clear();
+        self.worst_bid = None;
+        self.worst_ask = None;
         self.book.clear();
     }
 
-    /// Bids and asks best first (at most `depth` each).
-    pub fn levels(&self) -> (&[Level], &[Level]) {
-        (&self.bids, &self.asks)
+    /// The top `CHECKSUM_LEVELS` bids and asks, best first.
+    pub fn top(&self) -> (Vec<Level>, Vec<Level>) {
+        let mut b = [Level { ticks: 0, lots: 0 }; CHECKSUM_LEVELS];
+        let mut a = b;
+        let nb = top_levels(&self.book.bids, &mut b);
+        let na = top_levels(&self.book.asks, &mut a);
+        (b[..nb].to_vec(), a[..na].to_vec())
     }
 
     /// The CRC32 of the top 10 levels as Kraken computes it.
@@ -161,11 +166,16 @@ impl KrakenBook {
             }
             h.update(&buf[i..]);
         };
-        for side in [&self.asks, &self.bids] {
-            for l in side.iter().take(CHECKSUM_LEVELS) {
-                put(u128::from(l.ticks) * self.price_mult, &mut h);
-                put(u128::from(l.lots) * self.size_mult, &mut h);
-            }
+        let mut top = [Level { ticks: 0, lots: 0 }; CHECKSUM_LEVELS];
+        let n = top_levels(&self.book.asks, &mut top);
+        for l in &top[..n] {
+            put(u128::from(l.ticks) * self.price_mult, &mut h);
+            put(u128::from(l.lots) * self.size_mult, &mut h);
+        }
+        let n = top_levels(&self.book.bids, &mut top);
+        for l in &top[..n] {
+            put(u128::from(l.ticks) * self.price_mult, &mut h);
+            put(u128::from(l.lots) * self.size_mult, &mut h);
         }
         h.finalize()
     }
@@ -297,23 +307,13 @@ impl KrakenBook {
             return BookOutcome::Ignored;
         }
         for l in bids {
-            set_level::<true>(&mut self.bids, *l);
-            self.book.bids.set(l.ticks, l.lots);
+            self.worst_bid = set_level(&mut self.book.bids, self.worst_bid, *l);
         }
         for l in asks {
-            set_level::<false>(&mut self.asks, *l);
-            self.book.asks.set(l.ticks, l.lots);
+            self.worst_ask = set_level(&mut self.book.asks, self.worst_ask, *l);
         }
-        while self.bids.len() > self.depth {
-            if let Some(l) = self.bids.pop() {
-                self.book.bids.set(l.ticks, 0);
-            }
-        }
-        while self.asks.len() > self.depth {
-            if let Some(l) = self.asks.pop() {
-                self.book.asks.set(l.ticks, 0);
-            }
-        }
+        self.worst_bid = truncate(&mut self.book.bids, self.worst_bid, self.depth);
+        self.worst_ask = truncate(&mut self.book.asks, self.worst_ask, self.depth);
         if let Some(expected) = checksum {
             let computed = self.checksum();
             if computed != expected {
@@ -331,198 +331,102 @@ impl KrakenBook {
     }
 }
 
-/// Sets one level in a side kept best first (`BID`: descending prices); 0 lots removes it.
+/// How many ticks a walk from a known level may step before it falls back to iterating the
+/// side (a dense book finds its neighbours within a few ticks; a sparse one is still correct).
+const STEP_LIMIT: u64 = 256;
+
+/// The tick one step toward the worst end (`toward_best`: toward the best end).
 #[inline]
-fn set_level<const BID: bool>(side: &mut Vec<Level>, l: Level) {
-    let pos = side.binary_search_by(|x| {
-        if BID {
-            l.ticks.cmp(&x.ticks)
-        } else {
-            x.ticks.cmp(&l.ticks)
-        }
-    });
-    match (pos, l.lots) {
-        (Ok(i), 0) => {
-            side.remove(i);
-        }
-        (Ok(i), _) => side[i].lots = l.lots,
-        (Err(_), 0) => {}
-        (Err(i), _) => side.insert(i, l),
+fn step<const BID: bool>(t: u64, toward_best: bool) -> Option<u64> {
+    if BID != toward_best {
+        t.checked_sub(1)
+    } else {
+        t.checked_add(1)
     }
 }
 
-fn parse_u32(n: &[u8]) -> Option<u32> {
-    if n.is_empty() || n.len() > 10 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in n {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u64::from(d - b'0');
-    }
-    u32::try_from(v).ok()
+/// Whether `a` is worse than `b` on this side.
+#[inline]
+fn worse<const BID: bool>(a: u64, b: u64) -> bool {
+    if BID { a < b } else { a > b }
 }
 
-/// `[{"price":…,"qty":…},…]` onto the grids.
-fn levels(
-    c: &mut Cur<'_>,
-    price: &Grid,
-    size: &Grid,
-    out: &mut Vec<Level>,
-) -> Result<(), BookError> {
-    c.eat(b'[')?;
-    if c.peek() == Some(b']') {
-        c.i += 1;
-        return Ok(());
-    }
-    loop {
-        c.eat(b'{')?;
-        let (mut p, mut q) = (None, None);
-        loop {
-            let key = c.string()?;
-            c.eat(b':')?;
-            match key {
-                b"price" => p = Some(price.parse(c.number()?)?),
-                b"qty" => q = Some(size.parse(c.number()?)?),
-                _ => c.skip(0)?,
-            }
-            match c.next()? {
-                b',' => continue,
-                b'}' => break,
-                _ => return Err(BookError::Malformed(c.i)),
-            }
-        }
-        match (p, q) {
-            (Some(ticks), Some(lots)) => out.push(Level { ticks, lots }),
-            _ => return Err(BookError::Malformed(c.i)),
-        }
-        match c.next()? {
-            b',' => continue,
-            b']' => return Ok(()),
-            _ => return Err(BookError::Malformed(c.i)),
-        }
-    }
-}
-
-/// Deepest nesting skipped in an unknown value.
-const MAX_DEPTH: usize = 32;
-
-/// A cursor over a JSON text (only what the book channel needs).
-struct Cur<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
-impl<'a> Cur<'a> {
-    #[inline]
-    fn peek(&mut self) -> Option<u8> {
-        while let Some(&c) = self.b.get(self.i) {
-            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
-                return Some(c);
-            }
-            self.i += 1;
-        }
-        None
-    }
-
-    #[inline]
-    fn next(&mut self) -> Result<u8, BookError> {
-        let c = self.peek().ok_or(BookError::Malformed(self.i))?;
-        self.i += 1;
-        Ok(c)
-    }
-
-    #[inline]
-    fn eat(&mut self, want: u8) -> Result<(), BookError> {
-        if self.peek() == Some(want) {
-            self.i += 1;
-            Ok(())
-        } else {
-            Err(BookError::Malformed(self.i))
-        }
-    }
-
-    /// A string's raw bytes (escapes left as they are).
-    #[inline]
-    fn string(&mut self) -> Result<&'a [u8], BookError> {
-        self.eat(b'"')?;
-        let start = self.i;
-        while let Some(&c) = self.b.get(self.i) {
-            match c {
-                b'"' => {
-                    self.i += 1;
-                    return Ok(&self.b[start..self.i - 1]);
-                }
-                b'\\' => self.i += 2,
-                _ => self.i += 1,
-            }
-        }
-        Err(BookError::Malformed(start))
-    }
-
-    /// A number's bytes.
-    #[inline]
-    fn number(&mut self) -> Result<&'a [u8], BookError> {
-        self.peek();
-        let start = self.i;
-        while let Some(&c) = self.b.get(self.i) {
-            if c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E') {
-                self.i += 1;
-            } else {
-                break;
-            }
-        }
-        if self.i == start {
-            return Err(BookError::Malformed(start));
-        }
-        Ok(&self.b[start..self.i])
-    }
-
-    /// Skips one value of any type.
-    fn skip(&mut self, depth: usize) -> Result<(), BookError> {
-        if depth > MAX_DEPTH {
-            return Err(BookError::TooDeep);
-        }
-        match self.peek().ok_or(BookError::Malformed(self.i))? {
-            b'"' => self.string().map(|_| ()),
-            open @ (b'{' | b'[') => {
-                let close = if open == b'{' { b'}' } else { b']' };
-                self.i += 1;
-                if self.peek() == Some(close) {
-                    self.i += 1;
-                    return Ok(());
-                }
-                loop {
-                    if open == b'{' {
-                        self.string()?;
-                        self.eat(b':')?;
-                    }
-                    self.skip(depth + 1)?;
-                    match self.next()? {
-                        b',' => continue,
-                        c if c == close => return Ok(()),
-                        _ => return Err(BookError::Malformed(self.i)),
-                    }
+/// Up to `out.len()` levels from the best: a walk tick by tick from the best level, or the
+/// side's own iteration where the book is sparse.
+#[inline]
+fn top_levels<const BID: bool>(side: &BookSide<BID>, out: &mut [Level]) -> usize {
+    let want = out.len().min(side.len());
+    let Some(best) = side.best() else { return 0 };
+    out[0] = best;
+    let (mut n, mut t, mut steps) = (1, best.ticks, 0u64);
+    while n < want {
+        steps += 1;
+        let next = step::<BID>(t, false);
+        match next {
+            Some(nt) if steps <= STEP_LIMIT * out.len() as u64 => {
+                t = nt;
+                if let Some(lots) = side.lots_at(t) {
+                    out[n] = Level { ticks: t, lots };
+                    n += 1;
                 }
             }
             _ => {
-                let start = self.i;
-                while let Some(&c) = self.b.get(self.i) {
-                    if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
-                        break;
-                    }
-                    self.i += 1;
+                for (slot, l) in out.iter_mut().zip(side.iter_best_first()) {
+                    *slot = l;
                 }
-                if self.i == start {
-                    Err(BookError::Malformed(start))
-                } else {
-                    Ok(())
-                }
+                return want;
             }
         }
     }
+    n
+}
+
+/// The worst level after `gone` (the old worst) was removed.
+fn new_worst<const BID: bool>(side: &BookSide<BID>, gone: u64) -> Option<u64> {
+    if side.is_empty() {
+        return None;
+    }
+    let mut t = gone;
+    for _ in 0..STEP_LIMIT * 4 {
+        t = step::<BID>(t, true)?;
+        if side.lots_at(t).is_some() {
+            return Some(t);
+        }
+    }
+    side.iter_best_first().last().map(|l| l.ticks)
+}
+
+/// Sets one level (0 lots removes it) and returns the side's worst level.
+#[inline]
+fn set_level<const BID: bool>(
+    side: &mut BookSide<BID>,
+    worst: Option<u64>,
+    l: Level,
+) -> Option<u64> {
+    side.set(l.ticks, l.lots);
+    match worst {
+        _ if l.lots != 0 => match worst {
+            Some(w) if !worse::<BID>(l.ticks, w) => Some(w),
+            _ => Some(l.ticks),
+        },
+        Some(w) if w == l.ticks => new_worst(side, w),
+        other => other,
+    }
+}
+
+/// Removes the worst levels past `depth`; returns the new worst.
+#[inline]
+fn truncate<const BID: bool>(
+    side: &mut BookSide<BID>,
+    mut worst: Option<u64>,
+    depth: usize,
+) -> Option<u64> {
+    while side.len() > depth {
+        let Some(w) = worst else { break };
+        side.set(w, 0);
+        worst = new_worst(side, w);
+    }
+    worst
 }
 
 #[cfg(test)]
@@ -583,7 +487,6 @@ mod tests {
             r#"{{"channel":"book","type":"update","data":[{{"symbol":"BTC/USD","bids":[{{"price":45284.0,"qty":0.00000005}}],"asks":[],"checksum":{sum},"timestamp":"2023-10-06T17:35:55.440295Z"}}]}}"#
         );
         assert_eq!(b.on_message(upd.as_bytes()), Ok(BookOutcome::Applied));
-        assert_eq!(b.levels().0.len(), 10);
         assert_eq!(b.book.bids.len(), 10);
         assert_eq!(
             b.book.bids.lots_at(452_766),

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod book;
+mod book_json;
 pub mod errors;
 pub mod live_book;
 pub mod rest;
