@@ -90,3 +90,41 @@ async fn kraken_bad_keys_and_hostile_answers_are_typed_errors() {
     assert_eq!(markets.len(), 2);
     let _ = Arc::new(markets);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kraken_the_simulator_refuses_a_replayed_nonce_and_a_tampered_body() {
+    use sluice::cex::http::{ApiRequest, RequestBody};
+    let mock = start(50).await;
+    let v = trading_venue(&mock, 50);
+    let rest = v.rest();
+    let call = |body: &str| {
+        ApiRequest::new(reqwest::Method::POST, "/0/private/Balance")
+            .body(RequestBody::Form(body.to_string()))
+            .signed()
+    };
+    let first = rest.request(&call("nonce=5")).await.unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("\"error\":[]"));
+    let again = rest.request(&call("nonce=5")).await.unwrap();
+    assert!(String::from_utf8_lossy(&again).contains("EAPI:Invalid nonce"));
+    // a body changed after signing: the signature no longer matches
+    let prepared = rest
+        .prepare(&call("nonce=7&asset=XXBT"), 0, Default::default())
+        .unwrap();
+    let tampered = reqwest::Client::new()
+        .post(&prepared.url)
+        .headers({
+            let mut h = reqwest::header::HeaderMap::new();
+            for (k, val) in &prepared.headers {
+                h.insert(*k, val.parse().unwrap());
+            }
+            h
+        })
+        .body("nonce=7&asset=XETH")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(tampered.contains("EAPI:Invalid signature"), "{tampered}");
+}

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
@@ -22,13 +21,14 @@ use crate::cex::error::{ApiErrorKind, CexError};
 use crate::cex::http::{ApiRequest, RequestBody, RestClient};
 use crate::cex::venue::{Market, Markets, OrderAck};
 use crate::core::{
-    Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, OrderState, OrderType, Pair, Side,
+    Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, OrderState, OrderType, Side,
     TimeInForce,
 };
 
 use super::api::{
     AssetPair, BalanceEx, CANCEL_COST, PRIVATE, PUBLIC, TRADING, asset_name, decode_result,
 };
+pub use super::api::{OrderDescr, OrderInfo, TradeInfo, order_state, time_ms};
 use super::errors;
 use super::sign::MonotonicNonce;
 
@@ -254,90 +254,6 @@ pub async fn submit(
     })
 }
 
-/// An order as `OpenOrders`, `ClosedOrders` and `QueryOrders` describe it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct OrderInfo {
-    #[serde(default)]
-    pub cl_ord_id: Option<String>,
-    pub status: String,
-    pub descr: OrderDescr,
-    pub vol: Decimal,
-    pub vol_exec: Decimal,
-    #[serde(default)]
-    pub oflags: Option<String>,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub trades: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct OrderDescr {
-    pub pair: String,
-    #[serde(rename = "type")]
-    pub side: String,
-    pub ordertype: String,
-    #[serde(default)]
-    pub price: Option<Decimal>,
-}
-
-/// Kraken's order status on the shared state machine (`closed` is filled unless volume is left).
-pub fn order_state(status: &str, vol: Decimal, vol_exec: Decimal) -> Option<OrderState> {
-    Some(match status {
-        "pending" => OrderState::Open,
-        "open" if vol_exec.is_zero() => OrderState::Open,
-        "open" => OrderState::PartiallyFilled,
-        "closed" if vol_exec >= vol => OrderState::Filled,
-        "closed" | "canceled" | "expired" => OrderState::Cancelled,
-        _ => return None,
-    })
-}
-
-impl OrderInfo {
-    fn ack(&self, txid: &str) -> OrderAck {
-        OrderAck {
-            venue_order_id: txid.to_string(),
-            state: order_state(&self.status, self.vol, self.vol_exec),
-            status: self.status.clone(),
-            executed: Some(self.vol_exec),
-            fills: Vec::new(),
-        }
-    }
-
-    /// The request this order answers (to adopt it after a restart).
-    pub fn to_request(&self, pair: &Pair) -> Result<OrderRequest, CexError> {
-        let bad = |what: &str| CexError::decode("order", format!("missing or unknown {what}"));
-        let side = match self.descr.side.as_str() {
-            "buy" => Side::Buy,
-            "sell" => Side::Sell,
-            _ => return Err(bad("type")),
-        };
-        let post = self
-            .oflags
-            .as_deref()
-            .is_some_and(|f| f.split(',').any(|f| f == "post"));
-        let order_type = match self.descr.ordertype.as_str() {
-            "limit" if post => OrderType::LimitMaker,
-            "limit" => OrderType::Limit,
-            "market" => OrderType::Market,
-            _ => return Err(bad("ordertype")),
-        };
-        let client = self.cl_ord_id.as_deref().ok_or_else(|| bad("cl_ord_id"))?;
-        Ok(OrderRequest {
-            client_id: ClientOrderId::new(client)?,
-            pair: pair.clone(),
-            side,
-            order_type,
-            amount: self.vol,
-            price: (order_type != OrderType::Market)
-                .then_some(self.descr.price)
-                .flatten(),
-            time_in_force: TimeInForce::Gtc,
-            deadline: None,
-        })
-    }
-}
-
 /// The order of client id `id`: among open orders, else closed ones; `EOrder:Unknown order` if
 /// Kraken has neither.
 async fn find(
@@ -452,57 +368,6 @@ pub async fn open_orders(
     Ok(orders)
 }
 
-/// One trade of `QueryTrades`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TradeInfo {
-    pub ordertxid: String,
-    #[serde(rename = "type")]
-    pub side: String,
-    pub price: Decimal,
-    pub vol: Decimal,
-    pub fee: Decimal,
-    /// Seconds since the epoch, with decimals.
-    pub time: Decimal,
-    #[serde(default)]
-    pub maker: bool,
-}
-
-/// Milliseconds of a Kraken time in seconds (rounded down; 0 if absurd).
-pub fn time_ms(secs: Decimal) -> u64 {
-    secs.checked_mul(Decimal::ONE_THOUSAND)
-        .and_then(|ms| ms.floor().to_u64())
-        .unwrap_or(0)
-}
-
-impl TradeInfo {
-    /// The fill of trade `trade_id` (fees are charged in the quote asset).
-    pub fn to_fill(
-        &self,
-        trade_id: &str,
-        id: &ClientOrderId,
-        pair: &Pair,
-    ) -> Result<Fill, CexError> {
-        Ok(Fill {
-            venue: String::new(),
-            trade_id: trade_id.to_string(),
-            client_id: Some(id.clone()),
-            venue_order_id: Some(self.ordertxid.clone()),
-            pair: pair.clone(),
-            side: if self.side == "buy" {
-                Side::Buy
-            } else {
-                Side::Sell
-            },
-            price: self.price,
-            amount: self.vol,
-            fee_asset: pair.quote.clone(),
-            fee_amount: self.fee,
-            is_maker: self.maker,
-            timestamp_ms: time_ms(self.time),
-        })
-    }
-}
-
 /// The fills of one order: its trade ids (`QueryOrders` with `trades`), then the trades.
 pub async fn order_trades(
     private: &Private,
@@ -605,50 +470,5 @@ mod tests {
             body,
             "ordertype=market&type=sell&volume=1.25&pair=XBTUSD&cl_ord_id=sluice-7"
         );
-    }
-
-    #[test]
-    fn orders_and_trades_parse() {
-        let body = br#"{"error":[],"result":{"open":{"OQCLML-BW3P3-BUCMWZ":{"refid":null,"userref":0,
-            "cl_ord_id":"sluice-1","status":"open","opentm":1688666559.8974,"starttm":0,"expiretm":0,
-            "descr":{"pair":"XBTUSD","type":"buy","ordertype":"limit","price":"30010.0","price2":"0",
-            "leverage":"none","order":"buy 1.25000000 XBTUSD @ limit 30010.0","close":""},
-            "vol":"1.25000000","vol_exec":"0.37500000","cost":"11253.7","fee":"0.00000","price":"30010.0",
-            "stopprice":"0.00000","limitprice":"0.00000","misc":"","oflags":"fciq,post","new_field":1}}}}"#;
-        #[derive(Deserialize)]
-        struct Open {
-            open: BTreeMap<String, OrderInfo>,
-        }
-        let o: Open = decode_result("OpenOrders", body).unwrap();
-        let info = &o.open["OQCLML-BW3P3-BUCMWZ"];
-        let ack = info.ack("OQCLML-BW3P3-BUCMWZ");
-        assert_eq!(ack.state, Some(OrderState::PartiallyFilled));
-        assert_eq!(ack.executed, Some(dec!(0.375)));
-        let req = info.to_request(&"BTC-USD".parse().unwrap()).unwrap();
-        assert_eq!(req.order_type, OrderType::LimitMaker);
-        assert_eq!(req.price, Some(dec!(30010)));
-        assert_eq!(
-            order_state("closed", dec!(1), dec!(0.5)),
-            Some(OrderState::Cancelled)
-        );
-        assert_eq!(
-            order_state("closed", dec!(1), dec!(1)),
-            Some(OrderState::Filled)
-        );
-        assert_eq!(order_state("weird", dec!(1), dec!(1)), None);
-        let t: TradeInfo = serde_json::from_str(
-            r#"{"ordertxid":"OQCLML-BW3P3-BUCMWZ","postxid":"TKH2SE-M7IF5-CFI7LT","pair":"XXBTZUSD",
-            "time":1688667796.8802,"type":"buy","ordertype":"limit","price":"30010.00000","cost":"600.20000",
-            "fee":"0.00000","vol":"0.02000000","margin":"0.00000","misc":"","maker":true}"#,
-        )
-        .unwrap();
-        let f = t
-            .to_fill("TCCCTY-WE2O6-P3NB37", &req.client_id, &req.pair)
-            .unwrap();
-        assert_eq!(
-            (f.amount, f.timestamp_ms, f.is_maker),
-            (dec!(0.02), 1_688_667_796_880, true)
-        );
-        assert_eq!(time_ms(Decimal::MAX), 0);
     }
 }
