@@ -19,6 +19,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::binance_connect::BINANCE,
     &crate::cex::exchanges::binance_connect::BINANCE_US,
     &crate::cex::exchanges::gate_io::connect::GATE_IO,
+    &crate::cex::exchanges::kraken::KRAKEN,
 ];
 
 /// Every connector compiled into this build.
@@ -73,7 +74,7 @@ mod tests {
             let id: VenueId = id.parse().unwrap();
             assert_eq!(find(&id).map(|c| c.descriptor().name), Some(name));
         }
-        assert!(find(&"kraken".parse().unwrap()).is_none());
+        assert!(find(&"no_such_venue".parse().unwrap()).is_none());
     }
 
     #[tokio::test]
@@ -83,14 +84,14 @@ mod tests {
             ChainSpecs::builtin().unwrap(),
             Path::new("arb.toml"),
         );
-        let e = connect(&"kraken".parse().unwrap(), &toml::Table::new(), &ctx)
+        let e = connect(&"no_such_venue".parse().unwrap(), &toml::Table::new(), &ctx)
             .await
             .err()
             .unwrap();
         assert!(matches!(e, ConnectError::NoConnector { .. }), "{e:?}");
         let text = e.to_string();
         assert!(
-            text.contains("kraken") && text.contains("uniswap_v3"),
+            text.contains("no_such_venue") && text.contains("uniswap_v3"),
             "{text}"
         );
     }

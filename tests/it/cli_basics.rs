@@ -182,9 +182,9 @@ fn refused(args: &[&str]) -> String {
 /// take is refused by that connector, naming the key, the table and where it came from.
 #[test]
 fn venue_commands_go_through_the_registry() {
-    let err = refused(&["balance", "--venue", "kraken"]);
+    let err = refused(&["balance", "--venue", "ndax"]);
     assert!(
-        err.contains("no connector for venue kraken") && err.contains("binance"),
+        err.contains("no connector for venue ndax") && err.contains("binance"),
         "{err}"
     );
     let err = refused(&["balance", "--venue", "binance", "--wallet", "main"]);

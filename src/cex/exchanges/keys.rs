@@ -10,8 +10,7 @@ use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::http::HttpProtocol;
 use crate::cex::sign::recipes::{
-    AscendEx, BitMart, BybitV5, CoinbaseAdvanced, CoinbaseExchange, GateV4, HtxV2, KrakenSpot,
-    KuCoinV2, Okx,
+    AscendEx, BitMart, BybitV5, CoinbaseAdvanced, CoinbaseExchange, GateV4, HtxV2, KuCoinV2, Okx,
 };
 use crate::cex::sign::{KeyForm, Signer, SigningRecipe};
 
@@ -89,7 +88,12 @@ pub fn key_schemes() -> Vec<KeyScheme> {
             KeyForm::HmacBase64
         ),
         scheme!("coinbase", false, CoinbaseAdvanced, KeyForm::EcP256Pem),
-        scheme!("kraken", false, KrakenSpot, KeyForm::HmacBase64),
+        KeyScheme {
+            venue: "kraken",
+            needs_passphrase: false,
+            signer: super::kraken::kraken_signer,
+            protocol: Some(|| Arc::new(super::kraken::api::KrakenProtocol)),
+        },
         scheme!(
             "bybit",
             false,

@@ -4,6 +4,7 @@
 pub mod binance;
 pub mod gate_io;
 pub mod keys;
+pub mod kraken;
 
 // The paths of Binance's rooms before they moved into `binance/`.
 pub use binance::{

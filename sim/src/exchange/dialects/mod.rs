@@ -3,3 +3,4 @@
 
 pub mod binance;
 pub mod gate_io;
+pub mod kraken;

@@ -1,0 +1,455 @@
+//! The test-facing handle of the simulated Kraken: start/stop, URLs, credentials, and controls
+//! (liquidity, balances, orders filled behind the client's back, book-feed, connection and HTTP
+//! faults, rate-limit inspection). See the dialect's module doc.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use rand::RngCore;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
+
+use super::names;
+use super::rest;
+use super::shapes::{KrakenEvents, SymbolNames};
+use super::shared::{BookFaults, HttpFault, KrakenLimits, Shared, lock};
+use super::ws;
+use crate::exchange::engine::account::{Account, Balance};
+use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::error::EngineError;
+use crate::exchange::engine::exchange::Exchange;
+use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
+
+/// Errors of the handle.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    #[error("cannot bind the simulated Kraken on 127.0.0.1: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error("simulated Kraken refused the operation: {0}")]
+    Rejected(#[from] EngineError),
+    #[error("unknown account {0}")]
+    UnknownAccount(usize),
+}
+
+/// Kraken's spot pairs as the simulator lists them by default: `XBTUSD` (tick 0.1, 8 lot
+/// decimals, `ordermin` 0.0001, `costmin` 0.5) and `ETHUSD` (tick 0.01, `ordermin` 0.002), fees
+/// 0.25 % maker / 0.40 % taker (Kraken's first tier).
+pub fn kraken_symbols() -> Vec<SymbolSpec> {
+    let pair = |base: &str, quote: &str, alt: &str, tick: Decimal, min: Decimal| SymbolSpec {
+        symbol: alt.to_string(),
+        base: base.to_string(),
+        quote: quote.to_string(),
+        tick_size: tick,
+        min_price: tick,
+        max_price: dec!(100000000),
+        step_size: dec!(0.00000001),
+        min_qty: min,
+        max_qty: dec!(100000000),
+        min_notional: dec!(0.5),
+        max_notional: dec!(100000000000),
+        notional_filter: NotionalFilter::MinNotional,
+        maker_fee: dec!(0.0025),
+        taker_fee: dec!(0.004),
+    };
+    vec![
+        pair("XXBT", "ZUSD", "XBTUSD", dec!(0.1), dec!(0.0001)),
+        pair("XETH", "ZUSD", "ETHUSD", dec!(0.01), dec!(0.002)),
+    ]
+}
+
+/// Configuration of a simulated Kraken.
+#[derive(Clone)]
+pub struct KrakenMockConfig {
+    pub symbols: Vec<SymbolSpec>,
+    pub limits: KrakenLimits,
+    /// API key of the trading account (random when `None`).
+    pub api_key: Option<String>,
+    /// Its secret, base64 as Kraken issues them (random 64 bytes when `None`).
+    pub api_secret: Option<Zeroizing<String>>,
+    /// Balances of the trading account by asset code (`XXBT`, `ZUSD`).
+    pub balances: Vec<(String, Decimal)>,
+    /// Interval of the WebSocket heartbeats (Kraken: 1 s).
+    pub heartbeat: Duration,
+}
+
+impl fmt::Debug for KrakenMockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KrakenMockConfig")
+            .field("symbols", &self.symbols)
+            .field("limits", &self.limits)
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"<redacted>")
+            .field("balances", &self.balances)
+            .finish()
+    }
+}
+
+impl Default for KrakenMockConfig {
+    fn default() -> Self {
+        Self {
+            symbols: kraken_symbols(),
+            limits: KrakenLimits::default(),
+            api_key: None,
+            api_secret: None,
+            balances: vec![
+                ("ZUSD".into(), dec!(100000)),
+                ("XXBT".into(), dec!(100)),
+                ("XETH".into(), dec!(100)),
+            ],
+            heartbeat: Duration::from_secs(1),
+        }
+    }
+}
+
+/// An order as the simulator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KrakenOrderView {
+    pub txid: String,
+    pub engine_id: u64,
+    pub cl_ord_id: String,
+    /// REST status: `open`, `closed`, `canceled`, `expired`.
+    pub status: String,
+    pub vol: Decimal,
+    pub vol_exec: Decimal,
+}
+
+/// A running simulated Kraken. Dropping it stops the servers.
+pub struct MockKraken {
+    shared: Arc<Shared>,
+    http_addr: SocketAddr,
+    ws_addr: SocketAddr,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    api_key: String,
+    api_secret: Zeroizing<String>,
+    account: usize,
+}
+
+impl fmt::Debug for MockKraken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockKraken")
+            .field("rest_url", &self.rest_url())
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_secret() -> Zeroizing<String> {
+    let mut b = [0u8; 64];
+    rand::thread_rng().fill_bytes(&mut b);
+    Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(b))
+}
+
+fn random_key() -> String {
+    let mut b = [0u8; 28];
+    rand::thread_rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+impl MockKraken {
+    pub async fn start() -> Result<Self, MockError> {
+        Self::start_with(KrakenMockConfig::default()).await
+    }
+
+    pub async fn start_with(config: KrakenMockConfig) -> Result<Self, MockError> {
+        let mut mm = Account::new(random_key(), random_secret());
+        for s in &config.symbols {
+            mm.balance_mut(&s.base).free = dec!(1000000000000);
+            mm.balance_mut(&s.quote).free = dec!(1000000000000);
+        }
+        mm.touched.clear();
+        let symbols: HashMap<String, SymbolNames> = config
+            .symbols
+            .iter()
+            .map(|s| (s.symbol.clone(), SymbolNames::of(s)))
+            .collect();
+        let mut exchange = Exchange::new(
+            config.symbols.clone(),
+            mm,
+            Arc::new(KrakenEvents { symbols }),
+        );
+        let api_key = config.api_key.clone().unwrap_or_else(random_key);
+        let api_secret = config.api_secret.clone().unwrap_or_else(random_secret);
+        let mut trader = Account::new(api_key.clone(), api_secret.clone());
+        for (asset, amount) in &config.balances {
+            trader.balance_mut(asset).free = *amount;
+        }
+        trader.touched.clear();
+        let account = exchange.add_account(trader);
+        let shared = Arc::new(Shared::new(exchange, config.limits, config.heartbeat));
+        let http = TcpListener::bind("127.0.0.1:0").await?;
+        let wsl = TcpListener::bind("127.0.0.1:0").await?;
+        let mock = Self {
+            shared,
+            http_addr: http.local_addr()?,
+            ws_addr: wsl.local_addr()?,
+            tasks: Mutex::new(Vec::new()),
+            api_key,
+            api_secret,
+            account,
+        };
+        mock.spawn(http, wsl);
+        tracing::info!(rest = %mock.rest_url(), ws = %mock.ws_url(), "simulated Kraken started");
+        Ok(mock)
+    }
+
+    fn spawn(&self, http: TcpListener, wsl: TcpListener) {
+        let mut tasks = lock(&self.tasks);
+        tasks.push(tokio::spawn(serve_http(http, self.shared.clone())));
+        tasks.push(tokio::spawn(ws::serve(wsl, self.shared.clone())));
+    }
+
+    /// Stops the servers and closes every connection (state kept).
+    pub fn stop(&self) {
+        self.shared.shutdown.send_replace(true);
+        for t in lock(&self.tasks).drain(..) {
+            t.abort();
+        }
+    }
+
+    /// REST base URL, `http://127.0.0.1:<port>` (`/0/public/…`, `/0/private/…`).
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.http_addr)
+    }
+
+    /// Public WebSocket v2 URL.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/v2", self.ws_addr)
+    }
+
+    /// Private WebSocket v2 URL.
+    pub fn ws_auth_url(&self) -> String {
+        format!("ws://{}/auth/v2", self.ws_addr)
+    }
+
+    /// A `[connect.kraken]` table pointing the connector here (`public_per_second` as limited).
+    pub fn connect_table(&self) -> String {
+        format!(
+            "rest_url = \"{}\"\nws_url = \"{}\"\nws_auth_url = \"{}\"\npublic_per_second = {}\n",
+            self.rest_url(),
+            self.ws_url(),
+            self.ws_auth_url(),
+            self.shared.limits.public.max
+        )
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// The trading account's secret (base64).
+    pub fn api_secret(&self) -> &str {
+        &self.api_secret
+    }
+
+    /// Seeds `levels` bids and asks of `qty` around `mid`, `spacing_ticks` apart.
+    pub fn seed_book(
+        &self,
+        symbol: &str,
+        mid: Decimal,
+        levels: usize,
+        spacing_ticks: u64,
+        qty: Decimal,
+    ) -> Result<(), MockError> {
+        let now = self.shared.now_ms();
+        seed_book(
+            &mut self.shared.exchange(),
+            symbol,
+            mid,
+            levels,
+            spacing_ticks,
+            qty,
+            now,
+        )?;
+        Ok(())
+    }
+
+    /// `count` random book operations, one every `pause` (deterministic for a seed); how many
+    /// changed the book.
+    pub async fn random_book_updates_paced(
+        &self,
+        symbol: &str,
+        seed: u64,
+        count: usize,
+        pause: Duration,
+    ) -> Result<usize, MockError> {
+        let mut updater = RandomUpdater::new(&self.shared.exchange(), symbol, seed);
+        let mut changed = 0;
+        for _ in 0..count {
+            if updater.step(&mut self.shared.exchange(), self.shared.now_ms())? {
+                changed += 1;
+            }
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// The true book's top `n` levels per side, best first.
+    pub fn top(&self, symbol: &str, n: usize) -> (Vec<PriceLevel>, Vec<PriceLevel>) {
+        self.shared
+            .exchange()
+            .books
+            .get(symbol)
+            .map(|b| b.levels(n))
+            .unwrap_or_default()
+    }
+
+    /// The trading account's orders with client id `cl_ord_id`, oldest first.
+    pub fn orders_by_client_id(&self, cl_ord_id: &str) -> Vec<KrakenOrderView> {
+        let ex = self.shared.exchange();
+        ex.orders
+            .values()
+            .filter(|o| o.account == self.account && o.client_order_id == cl_ord_id)
+            .map(|o| KrakenOrderView {
+                txid: names::order_txid(o.id),
+                engine_id: o.id,
+                cl_ord_id: o.client_order_id.clone(),
+                status: names::rest_status(o.status).to_string(),
+                vol: o.orig_qty,
+                vol_exec: o.executed_qty,
+            })
+            .collect()
+    }
+
+    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
+    pub fn fill_order(&self, engine_id: u64, qty: Option<Decimal>) -> Decimal {
+        let now = self.shared.now_ms();
+        self.shared.exchange().fill_resting(engine_id, qty, now)
+    }
+
+    /// Drops the private connections, refuses new ones, then fills: the events are lost.
+    pub fn fill_order_while_user_streams_down(
+        &self,
+        engine_id: u64,
+        qty: Option<Decimal>,
+    ) -> Decimal {
+        self.set_user_streams_down(true);
+        self.drop_user_streams();
+        self.fill_order(engine_id, qty)
+    }
+
+    /// Sets the trading account's free balance of `asset` (a Kraken code).
+    pub fn set_balance(&self, asset: &str, free: Decimal) {
+        let now = self.shared.now_ms();
+        self.shared
+            .exchange()
+            .set_balance(self.account, asset, free, now);
+    }
+
+    /// The trading account's balance of `asset`.
+    pub fn balance(&self, asset: &str) -> Balance {
+        let ex = self.shared.exchange();
+        ex.accounts
+            .get(self.account)
+            .and_then(|a| a.balances.get(asset).copied())
+            .unwrap_or_default()
+    }
+
+    /// Adds book-feed faults, each consumed by the next update sent.
+    pub fn add_book_faults(&self, faults: BookFaults) {
+        let mut f = lock(&self.shared.book_faults);
+        f.drop += faults.drop;
+        f.duplicate += faults.duplicate;
+        f.swap += faults.swap;
+        f.corrupt += faults.corrupt;
+    }
+
+    /// Book-feed faults not yet applied.
+    pub fn pending_book_faults(&self) -> BookFaults {
+        *lock(&self.shared.book_faults)
+    }
+
+    /// Sends `text` to every public connection as is.
+    pub fn push_raw_market_message(&self, text: &str) {
+        self.shared.exchange().publisher.raw(text);
+    }
+
+    /// Closes every public connection abruptly.
+    pub fn drop_market_streams(&self) {
+        self.shared.market_kill.send_modify(|g| *g += 1);
+    }
+
+    /// Closes every private connection abruptly.
+    pub fn drop_user_streams(&self) {
+        self.shared.user_kill.send_modify(|g| *g += 1);
+    }
+
+    pub fn set_market_streams_down(&self, down: bool) {
+        self.shared
+            .market_streams_down
+            .store(down, Ordering::SeqCst);
+    }
+
+    pub fn set_user_streams_down(&self, down: bool) {
+        self.shared.user_streams_down.store(down, Ordering::SeqCst);
+    }
+
+    pub fn market_connections(&self) -> usize {
+        self.shared.market_connections.load(Ordering::SeqCst)
+    }
+
+    pub fn user_connections(&self) -> usize {
+        self.shared.user_connections.load(Ordering::SeqCst)
+    }
+
+    /// Serves `fault` instead of (or around) the next REST answer.
+    pub fn inject_http_fault(&self, fault: HttpFault) {
+        lock(&self.shared.http_faults).push_back(fault);
+    }
+
+    /// Requests refused for a rate limit so far (REST counters, engine counters, public 429s).
+    pub fn rate_limited_count(&self) -> usize {
+        self.shared.rate_limited.load(Ordering::Relaxed)
+    }
+
+    /// The trading account's REST counter now (calls).
+    pub fn api_counter(&self) -> u64 {
+        let now = self.shared.now_ms();
+        lock(&self.shared.api_counters)
+            .get(&self.account)
+            .map_or(0, |c| c.calls(self.shared.limits.api, now))
+    }
+}
+
+impl Drop for MockKraken {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn serve_http(listener: TcpListener, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let mut conn_shutdown = shared.shutdown.subscribe();
+                tokio::spawn(async move {
+                    let svc = shared.clone();
+                    let service = service_fn(move |req| rest::handle(svc.clone(), req));
+                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = conn_shutdown.changed() => {}
+                    }
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
