@@ -1,5 +1,6 @@
 //! `sluice demo`: the arbitrage end to end on a local anvil and a mock Binance, no keys and no
-//! internet needed. Prints each action and trade, then the final PnL.
+//! internet needed. Prints each action and trade, then the final PnL. `--amm uniswap_v2|
+//! uniswap_v3|balancer|mento` picks the AMM leg (default Uniswap v3).
 //!
 //! Where it journals: in a new throwaway home (printed) unless `--home` is given on the command
 //! line. An inherited `SLUICE_HOME` does not count: it usually names the user's real home, and a
@@ -9,18 +10,23 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use sluice::strategy::arb::ArbEvent;
+use sluice_sim::arb_env::ArbAmm;
 use sluice_sim::demo::{self, DemoOptions};
 
 use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// ETH per trade.
-    #[arg(long, default_value = "1")]
-    size: Decimal,
-    /// Centre of the mock exchange's ETH/USDT book (the pool is at 3000 USDC).
-    #[arg(long, default_value = "3100")]
-    exchange_mid: Decimal,
+    /// The AMM leg: uniswap_v2, uniswap_v3, balancer (WETH/USDC pools at 3000 USDC, against
+    /// ETH-USDT) or mento (CELO/cUSD at 0.50 cUSD, against CELO-USDT).
+    #[arg(long, default_value = "uniswap_v3", value_parser = parse_amm)]
+    amm: ArbAmm,
+    /// Base asset per trade [default: 1 ETH; 1000 CELO with mento].
+    #[arg(long)]
+    size: Option<Decimal>,
+    /// Centre of the mock exchange's book [default: 3100 USDT; 0.51 with mento].
+    #[arg(long)]
+    exchange_mid: Option<Decimal>,
     /// Stop after this many trades.
     #[arg(long, default_value_t = 12)]
     max_trades: u32,
@@ -30,6 +36,11 @@ pub struct Args {
     /// Print the final report as one JSON document (progress goes to stderr).
     #[arg(long)]
     json: bool,
+}
+
+fn parse_amm(s: &str) -> Result<ArbAmm, String> {
+    s.parse()
+        .map_err(|e: sluice_sim::arb_env::UnknownAmm| e.to_string())
 }
 
 fn describe(e: &ArbEvent) -> Option<String> {
@@ -80,6 +91,15 @@ fn describe(e: &ArbEvent) -> Option<String> {
     }
 }
 
+fn amm_name(amm: ArbAmm) -> &'static str {
+    match amm {
+        ArbAmm::UniswapV2 => "Uniswap v2",
+        ArbAmm::UniswapV3 => "Uniswap v3",
+        ArbAmm::Balancer => "Balancer",
+        ArbAmm::Mento => "Mento",
+    }
+}
+
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let home = if ctx.home_from_flag {
         ctx.home.clone()
@@ -98,20 +118,25 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         home.display(),
         home.display()
     );
+    let amm = args.amm;
     let options = DemoOptions {
         home,
+        amm,
         order_size: args.size,
         exchange_mid: args.exchange_mid,
         max_trades: args.max_trades,
         timeout: Duration::from_secs(args.timeout_secs),
         ..DemoOptions::default()
     };
+    let [exchange, amm_venue] = demo::demo_venues(amm);
+    let (ab, aq) = amm.tokens();
     eprintln!(
-        "sluice demo: simulated venues only: {} (Uniswap v3 WETH/USDC at 3000 on a throwaway anvil) \
-         vs {} (a mock Binance, ETH/USDT around {})",
-        demo::DEMO_VENUES[1],
-        demo::DEMO_VENUES[0],
-        args.exchange_mid
+        "sluice demo: simulated venues only: {amm_venue} ({} {ab}/{aq} at {} on a throwaway anvil) \
+         vs {exchange} (a mock Binance, {} around {})",
+        amm_name(amm),
+        amm.pool_price(),
+        amm.exchange_pair().replace('-', "/"),
+        args.exchange_mid.unwrap_or(amm.default_mid())
     );
     let mut last_edges = String::new();
     let report = demo::run(options, |e| {
