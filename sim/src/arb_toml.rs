@@ -36,6 +36,8 @@ pub struct StrategyToml {
     pub amm_slippage_pct: Decimal,
     /// `None`: gas priced at market; `Some(p)`: one ETH costs `p` USDT.
     pub gas_native_price: Option<Decimal>,
+    /// Pause after a trade before the next evaluation, in milliseconds.
+    pub cooldown_ms: u64,
 }
 
 impl Default for StrategyToml {
@@ -56,6 +58,7 @@ impl Default for StrategyToml {
             exchange_slippage_pct: Decimal::new(2, 1),
             amm_slippage_pct: Decimal::new(5, 1),
             gas_native_price: None,
+            cooldown_ms: 0,
         }
     }
 }
@@ -70,6 +73,7 @@ impl StrategyToml {
             aliases: amm.aliases(),
             size: amm.default_order_size(),
             gas_native_price: amm.gas_native_price(),
+            cooldown_ms: amm.cooldown_ms(),
             ..Self::default()
         }
     }
@@ -99,7 +103,7 @@ impl StrategyToml {
             r#"order_size = "{size}"
 min_profit_pct = "{min_profit}"
 execution = "{execution}"
-cooldown_ms = 0
+cooldown_ms = {cooldown}
 max_open_exposure = "{exposure}"
 on_leg_failure = "{policy}"
 max_failures = {max_failures}
@@ -117,6 +121,7 @@ slippage_pct = "{slip_b}"
 [gas]
 {gas}
 {aliases}"#,
+            cooldown = self.cooldown_ms,
             venue_a = self.venue_a,
             pair_a = self.pair_a,
             pair_b = self.pair_b,

@@ -21,7 +21,7 @@ pub struct Args {
     /// ETH-USDT) or mento (CELO/cUSD at 0.50 cUSD, against CELO-USDT).
     #[arg(long, default_value = "uniswap_v3", value_parser = parse_amm)]
     amm: ArbAmm,
-    /// Base asset per trade [default: 1 ETH; 1000 CELO with mento].
+    /// Base asset per trade [default: 1 ETH; 0.25 with balancer; 1000 CELO with mento].
     #[arg(long)]
     size: Option<Decimal>,
     /// Centre of the mock exchange's book [default: 3100 USDT; 0.51 with mento].

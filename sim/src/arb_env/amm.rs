@@ -112,6 +112,8 @@ impl ArbAmm {
     pub fn default_order_size(self) -> Decimal {
         match self {
             ArbAmm::Mento => Decimal::from(1000),
+            // the 100-WETH pool moves 2 % per ETH: a smaller trade lets the gap close in steps
+            ArbAmm::Balancer => Decimal::new(25, 2),
             _ => Decimal::ONE,
         }
     }
@@ -130,6 +132,17 @@ impl ArbAmm {
         match self {
             ArbAmm::Mento => Some(Decimal::from(3000)),
             _ => None,
+        }
+    }
+
+    /// The strategy's pause after a trade, in milliseconds: long enough for the pool's state to
+    /// follow the trade's own swap (the environment syncs every 200 ms) where one trade moves the
+    /// pool by more than the swap's slippage buffer (Balancer's 100-WETH pool moves 2 % per ETH).
+    /// Uniswap v3 keeps none: its deep pools move little, and the default demo stays as it was.
+    pub fn cooldown_ms(self) -> u64 {
+        match self {
+            ArbAmm::UniswapV3 => 0,
+            _ => 500,
         }
     }
 
