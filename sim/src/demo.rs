@@ -151,12 +151,9 @@ fn config_text(o: &DemoOptions) -> String {
         max_trades: Some(o.max_trades),
         ..defaults
     };
-    let what = match o.amm {
-        ArbAmm::UniswapV3 => "Uniswap v3".to_string(),
-        other => other.to_string(),
-    };
     format!(
-        "# sluice demo (simulated venues): a mock Binance against {what} on a throwaway anvil.\n{}",
+        "# sluice demo (simulated venues): a mock Binance against {} on a throwaway anvil.\n{}",
+        o.amm.title(),
         strategy.text()
     )
 }

@@ -91,15 +91,6 @@ fn describe(e: &ArbEvent) -> Option<String> {
     }
 }
 
-fn amm_name(amm: ArbAmm) -> &'static str {
-    match amm {
-        ArbAmm::UniswapV2 => "Uniswap v2",
-        ArbAmm::UniswapV3 => "Uniswap v3",
-        ArbAmm::Balancer => "Balancer",
-        ArbAmm::Mento => "Mento",
-    }
-}
-
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let home = if ctx.home_from_flag {
         ctx.home.clone()
@@ -133,7 +124,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     eprintln!(
         "sluice demo: simulated venues only: {amm_venue} ({} {ab}/{aq} at {} on a throwaway anvil) \
          vs {exchange} (a mock Binance, {} around {})",
-        amm_name(amm),
+        amm.title(),
         amm.pool_price(),
         amm.exchange_pair().replace('-', "/"),
         args.exchange_mid.unwrap_or(amm.default_mid())

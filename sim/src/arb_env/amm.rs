@@ -46,6 +46,16 @@ impl ArbAmm {
         }
     }
 
+    /// The protocol's name for people (`Uniswap v3`).
+    pub fn title(self) -> &'static str {
+        match self {
+            ArbAmm::UniswapV2 => "Uniswap v2",
+            ArbAmm::UniswapV3 => "Uniswap v3",
+            ArbAmm::Balancer => "Balancer",
+            ArbAmm::Mento => "Mento",
+        }
+    }
+
     /// The on-chain tokens of the pool, by manifest symbol: (base, quote).
     pub fn tokens(self) -> (&'static str, &'static str) {
         match self {
