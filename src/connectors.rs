@@ -68,20 +68,20 @@ pub async fn connect(
     Ok(venue)
 }
 
+/// What [`resolve`] gives: the connector, the table without the reserved keys, the context.
+pub type Resolved<'a> = (
+    &'static dyn Connector,
+    Cow<'a, toml::Table>,
+    Cow<'a, ConnectContext>,
+);
+
 /// The connector of venue `id` given its table, the table without the reserved keys, and the
 /// context with the chain spec the `chain` key names under the id's chain label.
 pub fn resolve<'a>(
     id: &VenueId,
     config: &'a toml::Table,
     ctx: &'a ConnectContext,
-) -> Result<
-    (
-        &'static dyn Connector,
-        Cow<'a, toml::Table>,
-        Cow<'a, ConnectContext>,
-    ),
-    ConnectError,
-> {
+) -> Result<Resolved<'a>, ConnectError> {
     if !config.contains_key(CONNECTOR_KEY) && !config.contains_key(CHAIN_KEY) {
         let connector = find(id).ok_or_else(|| no_connector(id, &id.connector))?;
         return Ok((connector, Cow::Borrowed(config), Cow::Borrowed(ctx)));
