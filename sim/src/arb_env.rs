@@ -18,6 +18,7 @@
 
 mod amm;
 mod controls;
+mod exchange;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,17 +33,18 @@ use tokio::sync::mpsc;
 use crate::anvil::DEV_MNEMONIC;
 use crate::deploy::tokens;
 use crate::deploy::{DeployError, Deployer, LocalEnv};
-use crate::exchange::dialects::binance::{MockBinance, MockConfig, MockError, OrderView};
+use crate::exchange::dialects::binance::{MockBinance, MockError, OrderView};
 use sluice::chain::ChainSpecs;
 use sluice::chain::evm::{ApprovalPolicy, Erc20, EvmClient, EvmError};
 use sluice::core::{Pair, from_units, to_units_exact};
 use sluice::store::{Journal, RunKind, StoreError};
 use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
-use sluice::venue::connector::{ApiKey, MemoryKeys};
+use sluice::venue::connector::MemoryKeys;
 use sluice::venue::{ConnectContext, ConnectError, Venue, VenueError, VenueId};
 use sluice::wallet::{Mnemonic, SecretString, UnlockedWallet};
 
 pub use amm::{ArbAmm, UnknownAmm};
+pub use exchange::{ExchangeListing, SimExchange};
 
 /// The exchange's symbol of the default (Uniswap v3) environment.
 pub const EXCHANGE_SYMBOL: &str = "ETHUSDT";
@@ -118,16 +120,22 @@ impl ArbEnvOptions {
         }
     }
 
-    /// The venue ids of the two legs: (exchange, AMM).
+    /// The venue ids of the two legs on the mock Binance: (exchange, AMM).
     pub fn venue_ids(&self) -> (String, String) {
+        self.venue_ids_on(MockBinance::CONNECTOR)
+    }
+
+    /// The venue ids of the two legs on the simulated exchange served by `connector`:
+    /// (`sim-<connector>` or `<connector>`, `<amm>@sim-anvil` or `<amm>@anvil`).
+    pub fn venue_ids_on(&self, connector: &str) -> (String, String) {
         if self.simulated_names {
             (
-                SIMULATED_EXCHANGE.to_string(),
+                format!("sim-{connector}"),
                 format!("{}@{SIMULATED_CHAIN}", self.amm.connector()),
             )
         } else {
             (
-                "binance".to_string(),
+                connector.to_string(),
                 format!("{}@anvil", self.amm.connector()),
             )
         }
@@ -192,10 +200,11 @@ impl Holdings {
     }
 }
 
-/// The running environment. Dropping it stops the venues, the mock and anvil.
-pub struct ArbEnv {
+/// The running environment on the simulated exchange `X` (the mock Binance by default).
+/// Dropping it stops the venues, the simulator and anvil.
+pub struct ArbEnv<X: SimExchange = MockBinance> {
     pub chain: LocalEnv,
-    pub mock: MockBinance,
+    pub mock: X,
     /// The exchange leg, as the registry built it.
     pub exchange: Arc<dyn Venue>,
     /// The AMM leg, as the registry built it.
@@ -211,7 +220,7 @@ pub struct ArbEnv {
     files: tempfile::TempDir,
 }
 
-impl std::fmt::Debug for ArbEnv {
+impl<X: SimExchange> std::fmt::Debug for ArbEnv<X> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ArbEnv")
             .field("anvil", &self.chain.anvil)
@@ -224,8 +233,21 @@ impl std::fmt::Debug for ArbEnv {
 }
 
 impl ArbEnv {
-    /// Starts anvil and the mock, prepares the trader, connects and starts both venues.
+    /// Starts anvil and the mock Binance, prepares the trader, connects and starts both venues.
     pub async fn start(options: ArbEnvOptions) -> Result<Self, ArbEnvError> {
+        Self::start_on(options).await
+    }
+
+    /// Every order the trader's exchange account placed.
+    pub fn exchange_orders(&self) -> Vec<OrderView> {
+        self.mock.orders_of(self.mock.account())
+    }
+}
+
+impl<X: SimExchange> ArbEnv<X> {
+    /// Starts anvil and the simulated exchange `X`, prepares the trader, connects and starts
+    /// both venues.
+    pub async fn start_on(options: ArbEnvOptions) -> Result<Self, ArbEnvError> {
         let amm = options.amm;
         // 1. The chain: anvil from the snapshot, with every protocol deployed.
         let env = LocalEnv::start().await?;
@@ -234,20 +256,19 @@ impl ArbEnv {
             .get("anvil")
             .ok_or_else(|| ArbEnvError::Strategy("no anvil chain spec".into()))?;
 
-        // 2. The exchange: a mock Binance listing the AMM's mirror pair, its book around the mid.
-        let symbol = amm.exchange_symbol();
-        let mut mock_cfg = MockConfig::default();
-        if let Some(listing) = amm.extra_listing(options.exchange_fee) {
-            mock_cfg.symbols.push(listing);
-        }
-        mock_cfg.balances.extend(amm.extra_exchange_balances());
-        for s in mock_cfg.symbols.iter_mut().filter(|s| s.symbol == symbol) {
-            s.maker_fee = options.exchange_fee;
-            s.taker_fee = options.exchange_fee;
-        }
-        let mock = MockBinance::start_with(mock_cfg).await?;
+        // 2. The exchange: a simulator listing the AMM's mirror pair, its book around the mid.
+        let (base, quote) = amm.exchange_assets();
+        let mock = X::start(ExchangeListing {
+            base: base.into(),
+            quote: quote.into(),
+            extra: amm.extra_listing(options.exchange_fee),
+            fee: options.exchange_fee,
+            balances: amm.extra_exchange_balances(),
+        })
+        .await?;
         mock.seed_book(
-            &symbol,
+            base,
+            quote,
             options.exchange_mid,
             options.book_levels,
             options.book_spacing_ticks,
@@ -279,12 +300,9 @@ impl ArbEnv {
         let manifest = files.path().join("manifest.json");
         std::fs::write(&manifest, env.manifest.to_json_pretty())
             .map_err(|e| setup(format!("writing {}: {e}", manifest.display())))?;
-        let (exchange_id, amm_id) = options.venue_ids();
+        let (exchange_id, amm_id) = options.venue_ids_on(X::CONNECTOR);
         let keys = MemoryKeys::new()
-            .with_api_key(
-                &exchange_id,
-                ApiKey::new(mock.api_key(), mock.api_secret().to_string()),
-            )
+            .with_api_key(&exchange_id, mock.trader_key())
             .with_wallet(wallet);
         let ctx =
             ConnectContext::new(files.path(), specs.clone(), Path::new("arb-env")).with_keys(keys);
@@ -363,8 +381,7 @@ impl ArbEnv {
         let mut h = Holdings::default();
         let (base, quote) = self.options.amm.exchange_assets();
         for asset in [base, quote] {
-            let b = self.mock.balance(self.mock.account(), asset)?;
-            h.exchange.insert(asset.into(), b.free + b.locked);
+            h.exchange.insert(asset.into(), self.mock.holding(asset)?);
         }
         let wei = self
             .client
@@ -410,7 +427,7 @@ impl ArbEnv {
         tables
             .amm
             .insert("wallet".into(), toml::Value::String(wallet.into()));
-        let (exchange_id, amm_id) = self.options.venue_ids();
+        let (exchange_id, amm_id) = self.options.venue_ids_on(X::CONNECTOR);
         let mut connect = toml::Table::new();
         connect.insert(exchange_id, toml::Value::Table(tables.exchange));
         connect.insert(amm_id, toml::Value::Table(tables.amm));
@@ -419,14 +436,9 @@ impl ArbEnv {
         toml::to_string(&root).map_err(setup)
     }
 
-    /// Every order the trader's exchange account placed.
-    pub fn exchange_orders(&self) -> Vec<OrderView> {
-        self.mock.orders_of(self.mock.account())
-    }
-
     /// Sets the trader's free balance of `asset` on the exchange.
     pub fn set_exchange_balance(&self, asset: &str, free: Decimal) -> Result<(), ArbEnvError> {
-        Ok(self.mock.set_balance(self.mock.account(), asset, free)?)
+        self.mock.set_free(asset, free)
     }
 
     /// Stops the venues' background work and the mock (anvil stops on drop).
@@ -437,7 +449,7 @@ impl ArbEnv {
     }
 }
 
-impl Drop for ArbEnv {
+impl<X: SimExchange> Drop for ArbEnv<X> {
     fn drop(&mut self) {
         // the venues' background tasks end with their last handle; the mock stops now
         self.mock.stop();
@@ -451,17 +463,15 @@ struct Tables {
 }
 
 impl Tables {
-    fn new(mock: &MockBinance, env: &LocalEnv, manifest: &Path, o: &ArbEnvOptions) -> Self {
+    fn new<X: SimExchange>(mock: &X, env: &LocalEnv, manifest: &Path, o: &ArbEnvOptions) -> Self {
         let s = |v: &str| toml::Value::String(v.to_string());
         let ms =
             |d: Duration| toml::Value::Integer(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let mut exchange = toml::Table::new();
         if o.simulated_names {
-            exchange.insert(sluice::connectors::CONNECTOR_KEY.into(), s("binance"));
+            exchange.insert(sluice::connectors::CONNECTOR_KEY.into(), s(X::CONNECTOR));
         }
-        exchange.insert("rest_url".into(), s(&mock.rest_url()));
-        exchange.insert("ws_url".into(), s(&mock.ws_url()));
-        exchange.insert("ws_api_url".into(), s(&mock.ws_api_url()));
+        exchange.extend(mock.endpoints());
         exchange.insert("maker_fee".into(), s(&o.exchange_fee.to_string()));
         exchange.insert("taker_fee".into(), s(&o.exchange_fee.to_string()));
         exchange.insert("reconcile_interval_ms".into(), ms(o.reconcile_interval));

@@ -13,7 +13,9 @@
 //! dev mnemonic); its venues are named as simulated ones, and its run is journaled as
 //! [`RunKind::Demo`], which no later start ever acts on.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,8 +23,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions};
+use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
+use crate::exchange::dialects::binance::MockBinance;
 use sluice::core::Balance;
 use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
 use sluice::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
@@ -37,6 +40,9 @@ pub struct DemoOptions {
     /// The home the demo journals into and locks: a throwaway one ([`fresh_home`]) unless the
     /// user named one. Nothing else in it is read.
     pub home: PathBuf,
+    /// The simulated exchange, by its connector's name (default `binance`; see
+    /// [`exchange_names`]).
+    pub exchange: String,
     /// The AMM leg (default Uniswap v3).
     pub amm: ArbAmm,
     /// Base asset per trade (`None`: the AMM's default, 1 ETH or 1000 CELO).
@@ -54,6 +60,7 @@ impl Default for DemoOptions {
     fn default() -> Self {
         Self {
             home: PathBuf::from("sluice-demo"),
+            exchange: MockBinance::CONNECTOR.to_string(),
             amm: ArbAmm::default(),
             order_size: None,
             exchange_mid: None,
@@ -79,6 +86,8 @@ pub enum DemoError {
     Journal(#[from] StoreError),
     #[error("strategy: {0}")]
     Strategy(String),
+    #[error("no simulated exchange {name:?}; the demo has: {known}")]
+    UnknownExchange { name: String, known: String },
 }
 
 /// What the demo did.
@@ -96,14 +105,29 @@ pub struct DemoReport {
     pub elapsed_ms: u128,
 }
 
-/// The venue ids the demo trades on with `amm`: a mock Binance and the AMM on a throwaway anvil
-/// (`sim-binance`, `uniswap_v3@sim-anvil`).
-pub fn demo_venues(amm: ArbAmm) -> [String; 2] {
+/// A demo run on one simulated exchange.
+type RunOn = for<'a> fn(
+    DemoOptions,
+    &'a mut dyn FnMut(&ArbEvent),
+) -> Pin<Box<dyn Future<Output = Result<DemoReport, DemoError>> + 'a>>;
+
+/// The simulated exchanges `sluice demo --exchange` can start, by their connector's name: one
+/// line per dialect (its handle implements [`SimExchange`]).
+const EXCHANGES: &[(&str, RunOn)] = &[(MockBinance::CONNECTOR, run_on::<MockBinance>)];
+
+/// The exchanges the demo can simulate.
+pub fn exchange_names() -> Vec<&'static str> {
+    EXCHANGES.iter().map(|(name, _)| *name).collect()
+}
+
+/// The venue ids the demo trades on with `exchange` and `amm`: the simulated exchange and the AMM
+/// on a throwaway anvil (`sim-binance`, `uniswap_v3@sim-anvil`).
+pub fn demo_venues(exchange: &str, amm: ArbAmm) -> [String; 2] {
     let (exchange, amm) = env_options(&DemoOptions {
         amm,
         ..DemoOptions::default()
     })
-    .venue_ids();
+    .venue_ids_on(exchange);
     [exchange, amm]
 }
 
@@ -141,7 +165,7 @@ pub fn fresh_home() -> Result<PathBuf, DemoError> {
 }
 
 fn config_text(o: &DemoOptions) -> String {
-    let [venue_a, venue_b] = demo_venues(o.amm);
+    let [venue_a, venue_b] = demo_venues(&o.exchange, o.amm);
     let defaults = StrategyToml::for_amm(o.amm);
     let strategy = StrategyToml {
         venue_a,
@@ -179,6 +203,28 @@ pub async fn run(
     options: DemoOptions,
     mut on_event: impl FnMut(&ArbEvent),
 ) -> Result<DemoReport, DemoError> {
+    let run = EXCHANGES
+        .iter()
+        .find(|(name, _)| *name == options.exchange)
+        .map(|(_, run)| *run)
+        .ok_or_else(|| DemoError::UnknownExchange {
+            name: options.exchange.clone(),
+            known: exchange_names().join(", "),
+        })?;
+    run(options, &mut on_event).await
+}
+
+fn run_on<X: SimExchange>(
+    options: DemoOptions,
+    on_event: &mut dyn FnMut(&ArbEvent),
+) -> Pin<Box<dyn Future<Output = Result<DemoReport, DemoError>> + '_>> {
+    Box::pin(run_env::<X>(options, on_event))
+}
+
+async fn run_env<X: SimExchange>(
+    options: DemoOptions,
+    on_event: &mut dyn FnMut(&ArbEvent),
+) -> Result<DemoReport, DemoError> {
     let started = Instant::now();
     // One trading process per home: a demo never journals beside a run in flight.
     let _lock = HomeLock::acquire(&options.home)?;
@@ -186,7 +232,7 @@ pub async fn run(
     // The chain (anvil from the snapshot, with the real Uniswap v3 deployed), the exchange (a mock
     // Binance with an ETH/USDT book above the pool's price), the wallet (anvil's dev mnemonic,
     // account `account_index`) and both venues.
-    let mut env = ArbEnv::start(env_options(&options)).await?;
+    let mut env = ArbEnv::<X>::start_on(env_options(&options)).await?;
 
     let venues = env.venues();
     let named: Vec<(String, Arc<dyn Venue>)> = venues
@@ -280,7 +326,7 @@ mod tests {
     #[test]
     fn the_demo_trades_and_journals_only_simulated_venues() {
         for amm in ArbAmm::ALL {
-            let venues = demo_venues(amm);
+            let venues = demo_venues("binance", amm);
             assert_eq!(venues[0], "sim-binance");
             assert_eq!(venues[1], format!("{amm}@{SIMULATED_CHAIN}"));
             let text = config_text(&DemoOptions {
@@ -298,6 +344,25 @@ mod tests {
             }
             assert_eq!(cfg.order_size, amm.default_order_size());
         }
+    }
+
+    #[tokio::test]
+    async fn an_exchange_without_a_dialect_is_refused_by_name() {
+        assert_eq!(exchange_names(), ["binance"]);
+        let e = run(
+            DemoOptions {
+                exchange: "kraken".into(),
+                home: std::env::temp_dir().join("sluice-demo-never-created"),
+                ..DemoOptions::default()
+            },
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -17,6 +17,9 @@ use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The simulated exchange, by its connector's name (binance).
+    #[arg(long, default_value = "binance", value_parser = parse_exchange)]
+    exchange: String,
     /// The AMM leg: uniswap_v2, uniswap_v3, balancer (WETH/USDC pools at 3000 USDC, against
     /// ETH-USDT) or mento (CELO/cUSD at 0.50 cUSD, against CELO-USDT).
     #[arg(long, default_value = "uniswap_v3", value_parser = parse_amm)]
@@ -36,6 +39,18 @@ pub struct Args {
     /// Print the final report as one JSON document (progress goes to stderr).
     #[arg(long)]
     json: bool,
+}
+
+fn parse_exchange(s: &str) -> Result<String, String> {
+    let known = demo::exchange_names();
+    if known.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "no simulated exchange {s:?}; the demo has: {}",
+            known.join(", ")
+        ))
+    }
 }
 
 fn parse_amm(s: &str) -> Result<ArbAmm, String> {
@@ -112,6 +127,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let amm = args.amm;
     let options = DemoOptions {
         home,
+        exchange: args.exchange.clone(),
         amm,
         order_size: args.size,
         exchange_mid: args.exchange_mid,
@@ -119,7 +135,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         timeout: Duration::from_secs(args.timeout_secs),
         ..DemoOptions::default()
     };
-    let [exchange, amm_venue] = demo::demo_venues(amm);
+    let [exchange, amm_venue] = demo::demo_venues(&args.exchange, amm);
     let (ab, aq) = amm.tokens();
     eprintln!(
         "sluice demo: simulated venues only: {amm_venue} ({} {ab}/{aq} at {} on a throwaway anvil) \

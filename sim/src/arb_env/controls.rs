@@ -18,7 +18,9 @@ use sluice::core::{ClientOrderId, OrderRequest, OrderType, Side, TimeInForce, to
 use sluice::venue::ConnectContext;
 use sluice::venue::connector::{ApiKey, MemoryKeys};
 
-use super::{ArbEnv, ArbEnvError, ArbEnvOptions, connect, dev_address, pair, setup, wrap};
+use super::{
+    ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange, connect, dev_address, pair, setup, wrap,
+};
 use crate::deploy::tokens::{self, IERC20};
 use crate::deploy::{Deployer, LocalEnv};
 
@@ -65,7 +67,9 @@ impl ArbEnv {
         result?;
         Ok(())
     }
+}
 
+impl<X: SimExchange> ArbEnv<X> {
     /// Moves all of the trader's `symbol` tokens (one of the pool's two) to dev account 0.
     pub async fn drain_token(&self, symbol: &str) -> Result<(), ArbEnvError> {
         let (base, quote) = self.options.amm.tokens();
