@@ -111,13 +111,23 @@ type RunOn = for<'a> fn(
     &'a mut dyn FnMut(&ArbEvent),
 ) -> Pin<Box<dyn Future<Output = Result<DemoReport, DemoError>> + 'a>>;
 
-/// The simulated exchanges `sluice demo --exchange` can start, by their connector's name: one
-/// line per dialect (its handle implements [`SimExchange`]).
-const EXCHANGES: &[(&str, RunOn)] = &[(MockBinance::CONNECTOR, run_on::<MockBinance>)];
+/// The simulated exchanges `sluice demo --exchange` can start: their connector's name, their
+/// name for people, the run on their dialect. One line per dialect (its handle implements
+/// [`SimExchange`]).
+const EXCHANGES: &[(&str, &str, RunOn)] =
+    &[(MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>)];
 
 /// The exchanges the demo can simulate.
 pub fn exchange_names() -> Vec<&'static str> {
-    EXCHANGES.iter().map(|(name, _)| *name).collect()
+    EXCHANGES.iter().map(|(name, _, _)| *name).collect()
+}
+
+/// The name for people of the simulated exchange `name` (`Binance`).
+pub fn exchange_title(name: &str) -> Option<&'static str> {
+    EXCHANGES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, title, _)| *title)
 }
 
 /// The venue ids the demo trades on with `exchange` and `amm`: the simulated exchange and the AMM
@@ -205,8 +215,8 @@ pub async fn run(
 ) -> Result<DemoReport, DemoError> {
     let run = EXCHANGES
         .iter()
-        .find(|(name, _)| *name == options.exchange)
-        .map(|(_, run)| *run)
+        .find(|(name, _, _)| *name == options.exchange)
+        .map(|(_, _, run)| *run)
         .ok_or_else(|| DemoError::UnknownExchange {
             name: options.exchange.clone(),
             known: exchange_names().join(", "),
@@ -349,6 +359,8 @@ mod tests {
     #[tokio::test]
     async fn an_exchange_without_a_dialect_is_refused_by_name() {
         assert_eq!(exchange_names(), ["binance"]);
+        assert_eq!(exchange_title("binance"), Some("Binance"));
+        assert_eq!(exchange_title("kraken"), None);
         let e = run(
             DemoOptions {
                 exchange: "kraken".into(),

@@ -139,9 +139,10 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
     let (ab, aq) = amm.tokens();
     eprintln!(
         "sluice demo: simulated venues only: {amm_venue} ({} {ab}/{aq} at {} on a throwaway anvil) \
-         vs {exchange} (a mock Binance, {} around {})",
+         vs {exchange} (a mock {}, {} around {})",
         amm.title(),
         amm.pool_price(),
+        demo::exchange_title(&args.exchange).unwrap_or(&args.exchange),
         amm.exchange_pair().replace('-', "/"),
         args.exchange_mid.unwrap_or(amm.default_mid())
     );
