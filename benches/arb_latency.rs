@@ -32,10 +32,10 @@ use sluice::amm::uniswap_v3::{PoolState, SwapAmount, TickSet};
 use sluice::cex::Grid;
 use sluice::cex::auth::ApiCredentials;
 use sluice::cex::clock::ServerClock;
+use sluice::cex::exchanges::binance::api::BinanceProtocol;
 use sluice::cex::exchanges::binance::binance_signer;
+use sluice::cex::exchanges::binance::depth::{DiffOutcome, SnapshotOutcome, SyncedBook};
 use sluice::cex::exchanges::binance::order_request;
-use sluice::cex::exchanges::binance_api::BinanceProtocol;
-use sluice::cex::exchanges::binance_depth::{DiffOutcome, SnapshotOutcome, SyncedBook};
 use sluice::cex::http::{Endpoint, prepare_request};
 use sluice::cex::sign::{NonceSource, Signer};
 use sluice::core::{

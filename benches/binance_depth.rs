@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
-use sluice::cex::exchanges::binance_depth::{DiffHeader, DiffOutcome, SnapshotOutcome, SyncedBook};
+use sluice::cex::exchanges::binance::depth::{
+    DiffHeader, DiffOutcome, SnapshotOutcome, SyncedBook,
+};
 use sluice::cex::{Grid, Level};
 
 const RUNS: usize = 5;

@@ -1,61 +1,52 @@
 //! A ready arbitrage environment on one machine, built in one place for `sluice demo` and the
-//! end-to-end tests: an anvil from the deployment snapshot (real Uniswap v3, WETH/USDC pools at
-//! 3000), a mock Binance with an ETH/USDT book around a chosen mid, a trader account from the anvil
-//! dev mnemonic, both venues connected (Binance with its book, user stream and reconciler; Uniswap v3
-//! with a swap executor and pool sync), and the strategy runner for a given TOML configuration.
+//! end-to-end tests: an anvil from the deployment snapshot (real Uniswap v2/v3, Balancer and Mento),
+//! a mock Binance listing the chosen AMM's pair ([`ArbAmm`]: ETH/USDT for the WETH/USDC pools at
+//! 3000, CELO/USDT for Mento's CELO/cUSD at 0.50) with a book around a chosen mid, a trader account
+//! from the anvil dev mnemonic, and both venues built the way `sluice arb` builds them: through the
+//! registry (`sluice::connectors::connect`) from `[connect.<id>]` tables, started with
+//! `Venue::start` (the exchange's book, user stream and reconciler; the pools and their sync), held
+//! as `Arc<dyn Venue>`. The mock's API keys and the dev wallet are handed over in memory
+//! (`ConnectContext::with_keys`): no home, no sealed file, no password.
 //!
-//! The knobs are the ones the tests need: the exchange's mid and fee, the dev account that trades, WETH
-//! wrapped for it beforehand, router approvals done beforehand; and afterwards, controls that change
-//! the world under the strategy: exchange balances, on-chain tokens drained, the pool moved by another
-//! account's swap, the book moved by another exchange account's market sell, anvil's automine
-//! switched off and blocks mined by hand, the chain's clock moved. For `sluice arb` run as a process,
-//! [`ArbEnv::connect_toml`] gives the `[connect]` tables that point it at this environment.
-//!
-//! The trader's transactions go through a nonce manager of this environment's own: every node started
-//! from the snapshot has the same chain id and genesis, so the process-wide registry would hand a
-//! second environment in the same process (another test) the manager of the first.
+//! The knobs are the ones the tests need: the AMM, the exchange's mid and fee, the dev account that
+//! trades, WETH wrapped for it beforehand, approvals done beforehand; and afterwards, controls that
+//! change the world under the strategy (`controls.rs`): exchange balances, on-chain tokens drained,
+//! the pool moved by another account's swap, the book moved by another exchange account's market
+//! sell, anvil's automine switched off and blocks mined by hand, the chain's clock moved. For
+//! `sluice arb` run as a process, [`ArbEnv::connect_toml`] gives the `[connect]` tables that point it
+//! at this environment. Helpers on the simulated exchange itself (its order view) stay on the mock.
+
+mod amm;
+mod controls;
+mod exchange;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::network::{EthereumWallet, TransactionBuilder};
-use alloy::primitives::aliases::U24;
-use alloy::primitives::{Address, B256, U160, U256};
+use alloy::primitives::Address;
 use alloy::providers::Provider;
-use alloy::providers::ext::AnvilApi;
-use alloy::rpc::types::TransactionRequest;
-use alloy::sol_types::SolCall;
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use crate::anvil::DEV_MNEMONIC;
-use crate::deploy::tokens::{self, IERC20};
+use crate::deploy::tokens;
 use crate::deploy::{DeployError, Deployer, LocalEnv};
-use crate::exchange::dialects::binance::{MockBinance, MockConfig, MockError, OrderView};
-use sluice::amm::AmmError;
-use sluice::amm::tokens::TokenBook;
-use sluice::amm::uniswap_v3::abi::ISwapRouter;
-use sluice::amm::uniswap_v3::connector::{UniswapV3Venue, V3Contracts};
-use sluice::cex::CexError;
-use sluice::cex::auth::ApiCredentials;
-use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
+use crate::exchange::dialects::binance::{MockBinance, MockError, OrderView};
 use sluice::chain::ChainSpecs;
-use sluice::chain::evm::{
-    ApprovalPolicy, Erc20, EvmClient, EvmError, NonceManager, TrackerConfig, TxTracker,
-};
-use sluice::core::{
-    Asset, ClientOrderId, OrderRequest, OrderType, Pair, Side, TimeInForce, from_units,
-    to_units_exact,
-};
+use sluice::chain::evm::{ApprovalPolicy, Erc20, EvmClient, EvmError};
+use sluice::core::{Pair, from_units, to_units_exact};
 use sluice::store::{Journal, RunKind, StoreError};
 use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
-use sluice::venue::{Venue, VenueError};
+use sluice::venue::connector::MemoryKeys;
+use sluice::venue::{ConnectContext, ConnectError, Venue, VenueError, VenueId};
 use sluice::wallet::{Mnemonic, SecretString, UnlockedWallet};
 
-/// The exchange's symbol and pair in this environment.
+pub use amm::{ArbAmm, UnknownAmm};
+pub use exchange::{ExchangeListing, SimExchange};
+
+/// The exchange's symbol of the default (Uniswap v3) environment.
 pub const EXCHANGE_SYMBOL: &str = "ETHUSDT";
 
 /// The mock exchange's venue id under [`ArbEnvOptions::simulated_names`].
@@ -65,28 +56,33 @@ pub const SIMULATED_EXCHANGE: &str = "sim-binance";
 /// no start on a real `anvil` node ever adopts them.
 pub const SIMULATED_CHAIN: &str = "sim-anvil";
 
+/// The name of the dev wallet handed to the AMM connector in memory.
+const DEV_WALLET: &str = "dev";
+
 /// How the environment is built.
 #[derive(Debug, Clone)]
 pub struct ArbEnvOptions {
-    /// Centre of the mock exchange's ETH/USDT book (the pools are at 3000 USDC per WETH).
+    /// The AMM leg (default Uniswap v3).
+    pub amm: ArbAmm,
+    /// Centre of the mock exchange's book (the pools of WETH/USDC are at 3000 USDC per WETH).
     pub exchange_mid: Decimal,
     /// Levels seeded on each side of the book.
     pub book_levels: usize,
-    /// Ticks (0.01 USDT) between seeded levels.
+    /// Ticks between seeded levels.
     pub book_spacing_ticks: u64,
-    /// ETH on each seeded level.
+    /// Base asset on each seeded level.
     pub book_level_qty: Decimal,
-    /// Maker and taker fee rate of ETH/USDT on the mock, and the fee tier the connector is told
+    /// Maker and taker fee rate of the pair on the mock, and the fee tier the connector is told
     /// (0.001 = 0.1 %).
     pub exchange_fee: Decimal,
     /// Dev account (of the anvil dev mnemonic) that trades on chain.
     pub account_index: u64,
     /// ETH the trader wraps into WETH before anything starts (zero: none).
     pub wrap_eth: Decimal,
-    /// Approve the router for WETH and USDC (unlimited) before anything starts, so that no swap
-    /// needs an approval transaction first.
+    /// Approve the AMM's spender (router, Vault or Broker) for the pool's tokens (unlimited)
+    /// before anything starts, so that no swap needs an approval transaction first.
     pub preapprove_router: bool,
-    /// How the swap executor approves the router when a swap needs it.
+    /// How the swap executor approves the spender when a swap needs it.
     pub approval: ApprovalPolicy,
     /// How often the pool state follows the chain.
     pub pool_sync_interval: Duration,
@@ -99,11 +95,20 @@ pub struct ArbEnvOptions {
 
 impl Default for ArbEnvOptions {
     fn default() -> Self {
+        Self::for_amm(ArbAmm::default())
+    }
+}
+
+impl ArbEnvOptions {
+    /// The defaults for `amm`: its exchange mid and book shape.
+    pub fn for_amm(amm: ArbAmm) -> Self {
+        let (spacing, qty) = amm.default_book();
         Self {
-            exchange_mid: Decimal::from(3100),
+            amm,
+            exchange_mid: amm.default_mid(),
             book_levels: 20,
-            book_spacing_ticks: 100,
-            book_level_qty: Decimal::new(5, 1),
+            book_spacing_ticks: spacing,
+            book_level_qty: qty,
             exchange_fee: Decimal::new(1, 3),
             account_index: 1,
             wrap_eth: Decimal::ZERO,
@@ -112,6 +117,27 @@ impl Default for ArbEnvOptions {
             pool_sync_interval: Duration::from_millis(200),
             reconcile_interval: Duration::from_secs(2),
             simulated_names: false,
+        }
+    }
+
+    /// The venue ids of the two legs on the mock Binance: (exchange, AMM).
+    pub fn venue_ids(&self) -> (String, String) {
+        self.venue_ids_on(MockBinance::CONNECTOR)
+    }
+
+    /// The venue ids of the two legs on the simulated exchange served by `connector`:
+    /// (`sim-<connector>` or `<connector>`, `<amm>@sim-anvil` or `<amm>@anvil`).
+    pub fn venue_ids_on(&self, connector: &str) -> (String, String) {
+        if self.simulated_names {
+            (
+                format!("sim-{connector}"),
+                format!("{}@{SIMULATED_CHAIN}", self.amm.connector()),
+            )
+        } else {
+            (
+                connector.to_string(),
+                format!("{}@anvil", self.amm.connector()),
+            )
         }
     }
 }
@@ -123,10 +149,8 @@ pub enum ArbEnvError {
     Deploy(#[from] DeployError),
     #[error("mock exchange: {0}")]
     Mock(#[from] MockError),
-    #[error("exchange connector: {0}")]
-    Cex(#[from] CexError),
-    #[error("AMM connector: {0}")]
-    Amm(#[from] AmmError),
+    #[error("connecting a venue: {0}")]
+    Connect(#[from] ConnectError),
     #[error("chain client: {0}")]
     Evm(#[from] EvmError),
     #[error("venue: {0}")]
@@ -151,7 +175,7 @@ fn setup(e: impl std::fmt::Display) -> ArbEnvError {
 pub struct Holdings {
     /// Free + locked on the mock exchange, by asset (ETH, USDT).
     pub exchange: BTreeMap<String, Decimal>,
-    /// On chain, by asset: ETH (native), WETH, USDC.
+    /// On chain, by asset: ETH (native) and the pool's two tokens (WETH, USDC).
     pub chain: BTreeMap<String, Decimal>,
 }
 
@@ -176,54 +200,75 @@ impl Holdings {
     }
 }
 
-/// The running environment. Dropping it stops the background tasks, the mock and anvil.
-pub struct ArbEnv {
+/// The running environment on the simulated exchange `X` (the mock Binance by default).
+/// Dropping it stops the venues, the simulator and anvil.
+pub struct ArbEnv<X: SimExchange = MockBinance> {
     pub chain: LocalEnv,
-    pub mock: MockBinance,
-    pub binance: BinanceSpot,
-    pub uniswap: Arc<UniswapV3Venue>,
+    pub mock: X,
+    /// The exchange leg, as the registry built it.
+    pub exchange: Arc<dyn Venue>,
+    /// The AMM leg, as the registry built it.
+    pub amm: Arc<dyn Venue>,
     pub client: EvmClient,
     /// The trader's on-chain address.
     pub trader: Address,
-    pub weth: Address,
-    pub usdc: Address,
+    /// The pool's tokens: base (WETH, CELO) and quote (USDC, cUSD).
+    pub amm_base: Address,
+    pub amm_quote: Address,
     options: ArbEnvOptions,
-    tasks: Vec<JoinHandle<()>>,
+    /// Holds the deployment manifest the AMM connector reads.
+    files: tempfile::TempDir,
 }
 
-impl std::fmt::Debug for ArbEnv {
+impl<X: SimExchange> std::fmt::Debug for ArbEnv<X> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ArbEnv")
             .field("anvil", &self.chain.anvil)
             .field("mock", &self.mock)
+            .field("exchange", self.exchange.id())
+            .field("amm", self.amm.id())
             .field("trader", &self.trader)
             .finish()
     }
 }
 
 impl ArbEnv {
-    /// Starts anvil and the mock, prepares the trader, connects both venues.
+    /// Starts anvil and the mock Binance, prepares the trader, connects and starts both venues.
     pub async fn start(options: ArbEnvOptions) -> Result<Self, ArbEnvError> {
-        // 1. The chain: anvil from the snapshot, with the real Uniswap v3 deployed.
+        Self::start_on(options).await
+    }
+
+    /// Every order the trader's exchange account placed.
+    pub fn exchange_orders(&self) -> Vec<OrderView> {
+        self.mock.orders_of(self.mock.account())
+    }
+}
+
+impl<X: SimExchange> ArbEnv<X> {
+    /// Starts anvil and the simulated exchange `X`, prepares the trader, connects and starts
+    /// both venues.
+    pub async fn start_on(options: ArbEnvOptions) -> Result<Self, ArbEnvError> {
+        let amm = options.amm;
+        // 1. The chain: anvil from the snapshot, with every protocol deployed.
         let env = LocalEnv::start().await?;
         let specs = ChainSpecs::builtin().map_err(|e| ArbEnvError::Strategy(e.to_string()))?;
         let spec = specs
             .get("anvil")
             .ok_or_else(|| ArbEnvError::Strategy("no anvil chain spec".into()))?;
 
-        // 2. The exchange: a mock Binance with an ETH/USDT book around `exchange_mid`.
-        let mut mock_cfg = MockConfig::default();
-        for s in mock_cfg
-            .symbols
-            .iter_mut()
-            .filter(|s| s.symbol == EXCHANGE_SYMBOL)
-        {
-            s.maker_fee = options.exchange_fee;
-            s.taker_fee = options.exchange_fee;
-        }
-        let mock = MockBinance::start_with(mock_cfg).await?;
+        // 2. The exchange: a simulator listing the AMM's mirror pair, its book around the mid.
+        let (base, quote) = amm.exchange_assets();
+        let mock = X::start(ExchangeListing {
+            base: base.into(),
+            quote: quote.into(),
+            extra: amm.extra_listing(options.exchange_fee),
+            fee: options.exchange_fee,
+            balances: amm.extra_exchange_balances(),
+        })
+        .await?;
         mock.seed_book(
-            EXCHANGE_SYMBOL,
+            base,
+            quote,
             options.exchange_mid,
             options.book_levels,
             options.book_spacing_ticks,
@@ -231,93 +276,53 @@ impl ArbEnv {
         )?;
 
         // 3. The wallet: anvil's dev mnemonic, account `account_index`.
-        let mnemonic =
-            Mnemonic::parse(DEV_MNEMONIC).map_err(|e| ArbEnvError::Wallet(e.to_string()))?;
-        let wallet = UnlockedWallet::Mnemonic {
-            name: "demo".into(),
-            mnemonic,
-            passphrase: SecretString::new(String::new()),
-        };
-        let signer = wallet
+        let wallet = dev_wallet()?;
+        let trader = wallet
             .evm_signer(spec, options.account_index)
-            .map_err(|e| ArbEnvError::Wallet(e.to_string()))?;
-        let trader = signer.address();
+            .map_err(|e| ArbEnvError::Wallet(e.to_string()))?
+            .address();
         let token = |s: &str| {
             env.manifest
                 .tokens
                 .get(s)
                 .map(|t| t.address)
-                .ok_or_else(|| {
-                    ArbEnvError::Strategy(format!("{s} is not in the deployment manifest"))
-                })
+                .ok_or_else(|| setup(format!("{s} is not in the deployment manifest")))
         };
-        let (weth, usdc) = (token("WETH")?, token("USDC")?);
-        let router = env.manifest.uniswap_v3.swap_router;
-        prepare_account(&env, trader, weth, usdc, router, &options).await?;
+        let (base_symbol, quote_symbol) = amm.tokens();
+        let (amm_base, amm_quote) = (token(base_symbol)?, token(quote_symbol)?);
+        let spender = amm
+            .spender(&env.manifest)
+            .ok_or_else(|| setup(format!("{amm} is not in the deployment manifest")))?;
+        controls::prepare_account(&env, trader, [amm_base, amm_quote], spender, &options).await?;
 
-        // 4. The venues.
-        let (exchange_name, chain_label) = if options.simulated_names {
-            (SIMULATED_EXCHANGE, SIMULATED_CHAIN)
-        } else {
-            ("binance", "anvil")
-        };
-        let cfg = BinanceConfig {
-            name: exchange_name.into(),
-            rest_url: mock.rest_url(),
-            ws_url: mock.ws_url(),
-            ws_api_url: mock.ws_api_url(),
-            maker_fee: options.exchange_fee,
-            taker_fee: options.exchange_fee,
-            ..BinanceConfig::binance()
-        };
-        let creds = ApiCredentials::new(mock.api_key(), mock.api_secret().to_string())
-            .map_err(|e| ArbEnvError::Strategy(e.to_string()))?;
-        let binance = BinanceSpot::new(cfg, Some(creds))?;
-        let eth_usdt: Pair = "ETH-USDT"
-            .parse()
-            .map_err(|e: sluice::core::CoreError| ArbEnvError::Strategy(e.to_string()))?;
-        binance.watch_book(&eth_usdt).await?;
-        binance.start_user_stream().await?;
-        let reconciler = binance.spawn_reconciler(options.reconcile_interval);
-
+        // 4. The venues, through the registry, with the mock's keys and the wallet in memory.
+        let files = tempfile::tempdir().map_err(|e| setup(format!("a temporary folder: {e}")))?;
+        let manifest = files.path().join("manifest.json");
+        std::fs::write(&manifest, env.manifest.to_json_pretty())
+            .map_err(|e| setup(format!("writing {}: {e}", manifest.display())))?;
+        let (exchange_id, amm_id) = options.venue_ids_on(X::CONNECTOR);
+        let keys = MemoryKeys::new()
+            .with_api_key(&exchange_id, mock.trader_key())
+            .with_wallet(wallet);
+        let ctx =
+            ConnectContext::new(files.path(), specs.clone(), Path::new("arb-env")).with_keys(keys);
+        let tables = Tables::new(&mock, &env, &manifest, &options);
+        let exchange = connect(&exchange_id, &tables.exchange, &ctx).await?;
+        exchange.start(&[pair(&amm.exchange_pair())?]).await?;
+        let amm_venue = connect(&amm_id, &tables.amm, &ctx).await?;
+        amm_venue.start(&[pair(&amm.amm_pair())?]).await?;
         let client = EvmClient::connect(spec, env.anvil.url().as_str()).await?;
-        // This node's own nonce manager, not the process's shared one: every node started from the
-        // snapshot has the same chain id and genesis, so the registry would hand an environment
-        // the manager (and the node) of an earlier one in the same process, such as another test.
-        let nonces = NonceManager::new(Arc::new(client.clone()), trader);
-        let tracker = TxTracker::with_nonce_manager(
-            client.clone(),
-            EthereumWallet::from(signer),
-            nonces,
-            TrackerConfig::for_client(&client),
-        );
-        let mut book = TokenBook::new(chain_label);
-        book.set_native("ETH");
-        book.add_manifest(&env.manifest);
-        let native = Asset::new("ETH").map_err(|e| ArbEnvError::Strategy(e.to_string()))?;
-        let uniswap = UniswapV3Venue::connect(
-            chain_label,
-            native,
-            env.anvil.read_provider(),
-            V3Contracts::from(&env.manifest),
-            book,
-        )
-        .await?
-        .with_executor(tracker, options.approval);
-        uniswap.track_pair(weth, usdc).await?;
-        let uniswap = Arc::new(uniswap);
-        let sync = uniswap.spawn_sync(options.pool_sync_interval);
         Ok(Self {
             chain: env,
             mock,
-            binance,
-            uniswap,
+            exchange,
+            amm: amm_venue,
             client,
             trader,
-            weth,
-            usdc,
+            amm_base,
+            amm_quote,
             options,
-            tasks: vec![reconciler, sync],
+            files,
         })
     }
 
@@ -325,9 +330,9 @@ impl ArbEnv {
         &self.options
     }
 
-    /// The two venues in the order of the configurations: `binance`, then `uniswap_v3@anvil`.
+    /// The two venues in the order of the configurations: the exchange, then the AMM.
     pub fn venues(&self) -> [Arc<dyn Venue>; 2] {
-        [Arc::new(self.binance.clone()), self.uniswap.clone()]
+        [self.exchange.clone(), self.amm.clone()]
     }
 
     /// A runner for `config_text` (the strategy's TOML) journaling into `journal`, and the receiver
@@ -374,9 +379,9 @@ impl ArbEnv {
     /// The trader's balances, read from the mock's engine and from the chain.
     pub async fn holdings(&self) -> Result<Holdings, ArbEnvError> {
         let mut h = Holdings::default();
-        for asset in ["ETH", "USDT"] {
-            let b = self.mock.balance(self.mock.account(), asset)?;
-            h.exchange.insert(asset.into(), b.free + b.locked);
+        let (base, quote) = self.options.amm.exchange_assets();
+        for asset in [base, quote] {
+            h.exchange.insert(asset.into(), self.mock.holding(asset)?);
         }
         let wei = self
             .client
@@ -386,7 +391,8 @@ impl ArbEnv {
             .map_err(|e| setup(format!("eth_getBalance: {e}")))?;
         h.chain
             .insert("ETH".into(), from_units(wei, 18).map_err(setup)?);
-        for (symbol, address) in [("WETH", self.weth), ("USDC", self.usdc)] {
+        let (base, quote) = self.options.amm.tokens();
+        for (symbol, address) in [(base, self.amm_base), (quote, self.amm_quote)] {
             let erc20 = Erc20::new(self.client.clone(), address);
             h.chain
                 .insert(symbol.into(), erc20.balance_decimal(self.trader).await?);
@@ -408,199 +414,111 @@ impl ArbEnv {
     /// dev mnemonic imported into the sluice home) and the deployment manifest written to `manifest`.
     /// The exchange's API keys are the mock's ([`MockBinance::api_key`], `api_secret`).
     pub fn connect_toml(&self, wallet: &str, manifest: &Path) -> Result<String, ArbEnvError> {
-        let json = serde_json::to_vec_pretty(&self.chain.manifest).map_err(setup)?;
-        std::fs::write(manifest, json)
+        std::fs::write(manifest, self.chain.manifest.to_json_pretty())
             .map_err(|e| setup(format!("writing {}: {e}", manifest.display())))?;
-        let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
-        Ok(format!(
-            "[connect.binance]\nrest_url = {}\nws_url = {}\nws_api_url = {}\n\n\
-             [connect.\"uniswap_v3@anvil\"]\nrpc_url = {}\nwallet = {}\naccount_index = {}\nmanifest = {}\n",
-            quoted(&self.mock.rest_url()),
-            quoted(&self.mock.ws_url()),
-            quoted(&self.mock.ws_api_url()),
-            quoted(self.chain.anvil.url().as_str()),
-            quoted(wallet),
-            self.options.account_index,
-            quoted(&manifest.display().to_string()),
-        ))
-    }
-
-    /// Every order the trader's exchange account placed.
-    pub fn exchange_orders(&self) -> Vec<OrderView> {
-        self.mock.orders_of(self.mock.account())
+        let mut tables = Tables::new(&self.mock, &self.chain, manifest, &self.options);
+        // the environment's own tuning stays here: the CLI's defaults apply
+        for key in ["maker_fee", "taker_fee", "reconcile_interval_ms"] {
+            tables.exchange.remove(key);
+        }
+        for key in ["approval", "sync_interval_ms"] {
+            tables.amm.remove(key);
+        }
+        tables
+            .amm
+            .insert("wallet".into(), toml::Value::String(wallet.into()));
+        let (exchange_id, amm_id) = self.options.venue_ids_on(X::CONNECTOR);
+        let mut connect = toml::Table::new();
+        connect.insert(exchange_id, toml::Value::Table(tables.exchange));
+        connect.insert(amm_id, toml::Value::Table(tables.amm));
+        let mut root = toml::Table::new();
+        root.insert("connect".into(), toml::Value::Table(connect));
+        toml::to_string(&root).map_err(setup)
     }
 
     /// Sets the trader's free balance of `asset` on the exchange.
     pub fn set_exchange_balance(&self, asset: &str, free: Decimal) -> Result<(), ArbEnvError> {
-        Ok(self.mock.set_balance(self.mock.account(), asset, free)?)
+        self.mock.set_free(asset, free)
     }
 
-    /// Another exchange account sells `qty` ETH at market: the best bids are taken and the book's
-    /// top moves down (what a competitor does between the strategy's decision and its order).
-    pub async fn exchange_taker_sell(&self, qty: Decimal) -> Result<(), ArbEnvError> {
-        let (key, secret) = (
-            uuid::Uuid::new_v4().simple().to_string(),
-            uuid::Uuid::new_v4().simple().to_string(),
-        );
-        let account = self.mock.add_account(&key, &secret);
-        self.mock.set_balance(account, "ETH", qty)?;
-        let cfg = BinanceConfig {
-            rest_url: self.mock.rest_url(),
-            ws_url: self.mock.ws_url(),
-            ws_api_url: self.mock.ws_api_url(),
-            ..BinanceConfig::binance()
-        };
-        let taker = BinanceSpot::new(cfg, Some(ApiCredentials::new(key, secret).map_err(setup)?))?;
-        let pair: Pair = "ETH-USDT"
-            .parse()
-            .map_err(|e: sluice::core::CoreError| setup(e))?;
-        taker
-            .submit(OrderRequest {
-                client_id: ClientOrderId::generate("taker"),
-                pair,
-                side: Side::Sell,
-                order_type: OrderType::Market,
-                amount: qty,
-                price: None,
-                time_in_force: TimeInForce::Ioc,
-                deadline: None,
-            })
-            .await?;
-        taker.close();
-        Ok(())
-    }
-
-    /// Moves all of the trader's `symbol` tokens (WETH or USDC) to dev account 0.
-    pub async fn drain_token(&self, symbol: &str) -> Result<(), ArbEnvError> {
-        let token = match symbol {
-            "WETH" => self.weth,
-            "USDC" => self.usdc,
-            other => return Err(setup(format!("no token {other} in this environment"))),
-        };
-        let amount = Erc20::new(self.client.clone(), token)
-            .balance_of(self.trader)
-            .await?;
-        let d = Deployer::new(self.chain.anvil.provider(), self.trader);
-        d.call(
-            "drain",
-            token,
-            &IERC20::transferCall {
-                to: self.chain.manifest.deployer,
-                value: amount,
-            },
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// Prepares dev account `index` to move the pools: wraps `weth` ETH and approves the router for
-    /// WETH and USDC (it holds a million USDC from the deployment).
-    pub async fn prepare_mover(&self, index: usize, weth: Decimal) -> Result<(), ArbEnvError> {
-        let from = dev_address(index)?;
-        let router = self.router();
-        let d = Deployer::new(self.chain.anvil.provider(), from);
-        tokens::wrap(&d, self.weth, to_units_exact(weth, 18).map_err(setup)?).await?;
-        tokens::approve_max(&d, self.weth, router).await?;
-        tokens::approve_max(&d, self.usdc, router).await?;
-        Ok(())
-    }
-
-    /// Sends (without waiting for it to be mined) a swap from dev account `index` in the WETH/USDC
-    /// pool of `fee`: `Side::Buy` buys WETH with `amount` USDC, `Side::Sell` sells `amount` WETH.
-    /// Its priority fee of 100 gwei puts it ahead of the trader's transactions in a block mined by
-    /// hand (anvil orders by fee). The account must be prepared ([`ArbEnv::prepare_mover`]).
-    pub async fn send_pool_swap(
-        &self,
-        index: usize,
-        fee: u32,
-        side: Side,
-        amount: Decimal,
-    ) -> Result<B256, ArbEnvError> {
-        let from = dev_address(index)?;
-        let (token_in, token_out, decimals) = match side {
-            Side::Buy => (self.usdc, self.weth, 6),
-            Side::Sell => (self.weth, self.usdc, 18),
-        };
-        let call = ISwapRouter::exactInputSingleCall {
-            params: ISwapRouter::ExactInputSingleParams {
-                tokenIn: token_in,
-                tokenOut: token_out,
-                fee: U24::from(fee),
-                recipient: from,
-                deadline: Deployer::deadline(),
-                amountIn: to_units_exact(amount, decimals).map_err(setup)?,
-                amountOutMinimum: U256::ZERO,
-                sqrtPriceLimitX96: U160::ZERO,
-            },
-        };
-        let gwei = 1_000_000_000u128;
-        let tx = TransactionRequest::default()
-            .with_from(from)
-            .with_to(self.router())
-            .with_input(call.abi_encode())
-            .with_gas_limit(500_000)
-            .with_max_priority_fee_per_gas(100 * gwei)
-            .with_max_fee_per_gas(1_000 * gwei);
-        let pending = self
-            .chain
-            .anvil
-            .provider()
-            .send_transaction(tx)
-            .await
-            .map_err(|e| setup(format!("pool swap from dev account {index}: {e}")))?;
-        Ok(*pending.tx_hash())
-    }
-
-    /// Switches anvil's automine on or off (off: transactions wait in the pool for [`ArbEnv::mine`]).
-    pub async fn set_automine(&self, on: bool) -> Result<(), ArbEnvError> {
-        self.chain
-            .anvil
-            .read_provider()
-            .anvil_set_auto_mine(on)
-            .await
-            .map_err(|e| setup(format!("anvil_setAutomine: {e}")))
-    }
-
-    /// Mines one block with what is in the transaction pool.
-    pub async fn mine(&self) -> Result<(), ArbEnvError> {
-        self.chain
-            .anvil
-            .read_provider()
-            .evm_mine(None)
-            .await
-            .map_err(|e| setup(format!("evm_mine: {e}")))?;
-        Ok(())
-    }
-
-    /// Moves the chain's clock forward by `secs` for the next blocks.
-    pub async fn advance_time(&self, secs: u64) -> Result<(), ArbEnvError> {
-        self.chain
-            .anvil
-            .read_provider()
-            .anvil_increase_time(secs)
-            .await
-            .map_err(|e| setup(format!("evm_increaseTime: {e}")))?;
-        Ok(())
-    }
-
-    fn router(&self) -> Address {
-        self.chain.manifest.uniswap_v3.swap_router
-    }
-
-    /// Stops the background tasks, the exchange connector and the mock (anvil stops on drop).
-    pub fn close(&mut self) {
-        for t in self.tasks.drain(..) {
-            t.abort();
-        }
-        self.binance.close();
+    /// Stops the venues' background work and the mock (anvil stops on drop).
+    pub async fn close(&mut self) {
+        self.exchange.close().await;
+        self.amm.close().await;
         self.mock.stop();
     }
 }
 
-impl Drop for ArbEnv {
+impl<X: SimExchange> Drop for ArbEnv<X> {
     fn drop(&mut self) {
-        self.close();
+        // the venues' background tasks end with their last handle; the mock stops now
+        self.mock.stop();
     }
+}
+
+/// The `[connect.<id>]` tables of both venues in this environment.
+struct Tables {
+    exchange: toml::Table,
+    amm: toml::Table,
+}
+
+impl Tables {
+    fn new<X: SimExchange>(mock: &X, env: &LocalEnv, manifest: &Path, o: &ArbEnvOptions) -> Self {
+        let s = |v: &str| toml::Value::String(v.to_string());
+        let ms =
+            |d: Duration| toml::Value::Integer(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let mut exchange = toml::Table::new();
+        if o.simulated_names {
+            exchange.insert(sluice::connectors::CONNECTOR_KEY.into(), s(X::CONNECTOR));
+        }
+        exchange.extend(mock.endpoints());
+        exchange.insert("maker_fee".into(), s(&o.exchange_fee.to_string()));
+        exchange.insert("taker_fee".into(), s(&o.exchange_fee.to_string()));
+        exchange.insert("reconcile_interval_ms".into(), ms(o.reconcile_interval));
+        let mut amm = toml::Table::new();
+        if o.simulated_names {
+            amm.insert(sluice::connectors::CHAIN_KEY.into(), s("anvil"));
+        }
+        amm.insert("rpc_url".into(), s(env.anvil.url().as_str()));
+        amm.insert("wallet".into(), s(DEV_WALLET));
+        amm.insert(
+            "account_index".into(),
+            toml::Value::Integer(i64::try_from(o.account_index).unwrap_or(i64::MAX)),
+        );
+        amm.insert("manifest".into(), s(&manifest.display().to_string()));
+        let approval = match o.approval {
+            ApprovalPolicy::Exact => "exact",
+            ApprovalPolicy::Unlimited => "unlimited",
+        };
+        amm.insert("approval".into(), s(approval));
+        amm.insert("sync_interval_ms".into(), ms(o.pool_sync_interval));
+        Self { exchange, amm }
+    }
+}
+
+/// Builds venue `id` through the registry.
+async fn connect(
+    id: &str,
+    table: &toml::Table,
+    ctx: &ConnectContext,
+) -> Result<Arc<dyn Venue>, ArbEnvError> {
+    let id: VenueId = id.parse()?;
+    Ok(sluice::connectors::connect(&id, table, ctx).await?)
+}
+
+fn pair(text: &str) -> Result<Pair, ArbEnvError> {
+    text.parse()
+        .map_err(|e: sluice::core::CoreError| setup(format!("pair {text}: {e}")))
+}
+
+/// The anvil dev mnemonic as an unlocked wallet named [`DEV_WALLET`].
+fn dev_wallet() -> Result<UnlockedWallet, ArbEnvError> {
+    let mnemonic = Mnemonic::parse(DEV_MNEMONIC).map_err(|e| ArbEnvError::Wallet(e.to_string()))?;
+    Ok(UnlockedWallet::Mnemonic {
+        name: DEV_WALLET.into(),
+        mnemonic,
+        passphrase: SecretString::new(String::new()),
+    })
 }
 
 fn dev_address(index: usize) -> Result<Address, ArbEnvError> {
@@ -609,30 +527,8 @@ fn dev_address(index: usize) -> Result<Address, ArbEnvError> {
         .ok_or_else(|| setup(format!("no dev account {index}")))
 }
 
-/// Wraps ETH and approves the router for the trader, as the options say.
-async fn prepare_account(
-    env: &LocalEnv,
-    trader: Address,
-    weth: Address,
-    usdc: Address,
-    router: Address,
-    options: &ArbEnvOptions,
-) -> Result<(), ArbEnvError> {
-    if options.wrap_eth.is_zero() && !options.preapprove_router {
-        return Ok(());
-    }
-    let d = Deployer::new(env.anvil.provider(), trader);
-    if !options.wrap_eth.is_zero() {
-        tokens::wrap(
-            &d,
-            weth,
-            to_units_exact(options.wrap_eth, 18).map_err(setup)?,
-        )
-        .await?;
-    }
-    if options.preapprove_router {
-        tokens::approve_max(&d, weth, router).await?;
-        tokens::approve_max(&d, usdc, router).await?;
-    }
+/// Wraps ETH into WETH for `who` (`wei` in ETH).
+async fn wrap(d: &Deployer, weth: Address, eth: Decimal) -> Result<(), ArbEnvError> {
+    tokens::wrap(d, weth, to_units_exact(eth, 18).map_err(setup)?).await?;
     Ok(())
 }

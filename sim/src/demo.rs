@@ -1,9 +1,11 @@
 //! `sluice demo`: the arbitrage strategy end to end on a local machine, with nothing but the setup
-//! script run. It starts an anvil from the deployment snapshot (real Uniswap v3 bytecode, WETH/USDC
-//! pools at 3000 USDC per ETH), a mock Binance whose ETH/USDT book is priced above the pool, a wallet
-//! from the anvil dev mnemonic and the mock's own API keys; then it runs the arbitrage between
-//! `sim-binance` ETH-USDT and `uniswap_v3@sim-anvil` WETH-USDC until the gap is closed or a bound
-//! is hit. The environment is built by [`ArbEnv`], as in the end-to-end tests.
+//! script run. It starts an anvil from the deployment snapshot (real Uniswap v2/v3, Balancer and
+//! Mento bytecode), a mock Binance whose book of the AMM's mirror pair is priced above the pool, a
+//! wallet from the anvil dev mnemonic and the mock's own API keys; then it runs the arbitrage
+//! between `sim-binance` and `<amm>@sim-anvil` until the gap is closed or a bound is hit. By
+//! default the AMM is Uniswap v3 (ETH-USDT against WETH-USDC at 3000); [`DemoOptions::amm`] picks
+//! Uniswap v2, Balancer (the WETH/USDC weighted pool) or Mento (CELO-USDT against CELO/cUSD at
+//! 0.50). The environment is built by [`ArbEnv`], as in the end-to-end tests.
 //!
 //! The demo never touches a user's journal, wallets or keys: it journals into the home it is given
 //! (a fresh temporary one from [`fresh_home`] unless the user named one), holding that home's lock;
@@ -11,7 +13,9 @@
 //! dev mnemonic); its venues are named as simulated ones, and its run is journaled as
 //! [`RunKind::Demo`], which no later start ever acts on.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,8 +23,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::arb_env::{ArbEnv, ArbEnvError, ArbEnvOptions, SIMULATED_EXCHANGE};
+use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
+use crate::exchange::dialects::binance::MockBinance;
 use sluice::core::Balance;
 use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
 use sluice::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
@@ -35,10 +40,15 @@ pub struct DemoOptions {
     /// The home the demo journals into and locks: a throwaway one ([`fresh_home`]) unless the
     /// user named one. Nothing else in it is read.
     pub home: PathBuf,
-    /// ETH per trade.
-    pub order_size: Decimal,
-    /// Where the mock exchange's book is centred (the pool is at 3000).
-    pub exchange_mid: Decimal,
+    /// The simulated exchange, by its connector's name (default `binance`; see
+    /// [`exchange_names`]).
+    pub exchange: String,
+    /// The AMM leg (default Uniswap v3).
+    pub amm: ArbAmm,
+    /// Base asset per trade (`None`: the AMM's default, 1 ETH or 1000 CELO).
+    pub order_size: Option<Decimal>,
+    /// Where the mock exchange's book is centred (`None`: the AMM's default, above its pool).
+    pub exchange_mid: Option<Decimal>,
     pub max_trades: u32,
     /// The run stops after this long whatever happens.
     pub timeout: Duration,
@@ -50,8 +60,10 @@ impl Default for DemoOptions {
     fn default() -> Self {
         Self {
             home: PathBuf::from("sluice-demo"),
-            order_size: Decimal::ONE,
-            exchange_mid: Decimal::from(3100),
+            exchange: MockBinance::CONNECTOR.to_string(),
+            amm: ArbAmm::default(),
+            order_size: None,
+            exchange_mid: None,
             max_trades: 12,
             timeout: Duration::from_secs(60),
             account_index: 1,
@@ -74,6 +86,8 @@ pub enum DemoError {
     Journal(#[from] StoreError),
     #[error("strategy: {0}")]
     Strategy(String),
+    #[error("no simulated exchange {name:?}; the demo has: {known}")]
+    UnknownExchange { name: String, known: String },
 }
 
 /// What the demo did.
@@ -91,8 +105,51 @@ pub struct DemoReport {
     pub elapsed_ms: u128,
 }
 
-/// The venue ids the demo trades on: a mock Binance and Uniswap v3 on a throwaway anvil.
-pub const DEMO_VENUES: [&str; 2] = [SIMULATED_EXCHANGE, "uniswap_v3@sim-anvil"];
+/// A demo run on one simulated exchange.
+type RunOn = for<'a> fn(
+    DemoOptions,
+    &'a mut dyn FnMut(&ArbEvent),
+) -> Pin<Box<dyn Future<Output = Result<DemoReport, DemoError>> + 'a>>;
+
+/// The simulated exchanges `sluice demo --exchange` can start: their connector's name, their
+/// name for people, the run on their dialect. One line per dialect (its handle implements
+/// [`SimExchange`]).
+const EXCHANGES: &[(&str, &str, RunOn)] =
+    &[(MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>)];
+
+/// The exchanges the demo can simulate.
+pub fn exchange_names() -> Vec<&'static str> {
+    EXCHANGES.iter().map(|(name, _, _)| *name).collect()
+}
+
+/// The name for people of the simulated exchange `name` (`Binance`).
+pub fn exchange_title(name: &str) -> Option<&'static str> {
+    EXCHANGES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, title, _)| *title)
+}
+
+/// The venue ids the demo trades on with `exchange` and `amm`: the simulated exchange and the AMM
+/// on a throwaway anvil (`sim-binance`, `uniswap_v3@sim-anvil`).
+pub fn demo_venues(exchange: &str, amm: ArbAmm) -> [String; 2] {
+    let (exchange, amm) = env_options(&DemoOptions {
+        amm,
+        ..DemoOptions::default()
+    })
+    .venue_ids_on(exchange);
+    [exchange, amm]
+}
+
+fn env_options(o: &DemoOptions) -> ArbEnvOptions {
+    let mut env = ArbEnvOptions::for_amm(o.amm);
+    if let Some(mid) = o.exchange_mid {
+        env.exchange_mid = mid;
+    }
+    env.account_index = o.account_index;
+    env.simulated_names = true;
+    env
+}
 
 /// The journal of a home.
 pub fn journal_path(home: &Path) -> PathBuf {
@@ -118,27 +175,31 @@ pub fn fresh_home() -> Result<PathBuf, DemoError> {
 }
 
 fn config_text(o: &DemoOptions) -> String {
+    let [venue_a, venue_b] = demo_venues(&o.exchange, o.amm);
+    let defaults = StrategyToml::for_amm(o.amm);
     let strategy = StrategyToml {
-        venue_a: DEMO_VENUES[0],
-        venue_b: DEMO_VENUES[1],
-        size: o.order_size,
+        venue_a,
+        venue_b,
+        size: o.order_size.unwrap_or(defaults.size),
         max_failures: 3,
         max_trades: Some(o.max_trades),
-        ..StrategyToml::default()
+        ..defaults
     };
     format!(
-        "# sluice demo (simulated venues): a mock Binance against Uniswap v3 on a throwaway anvil.\n{}",
+        "# sluice demo (simulated venues): a mock Binance against {} on a throwaway anvil.\n{}",
+        o.amm.title(),
         strategy.text()
     )
 }
 
 async fn snapshot(venues: &[(String, Arc<dyn Venue>)], assets: &[&str]) -> Vec<(String, Balance)> {
+    let upper: Vec<String> = assets.iter().map(|a| a.to_ascii_uppercase()).collect();
     let mut out = Vec::new();
     for (name, v) in venues {
         if let Ok(bals) = v.balances().await {
             for b in bals
                 .into_iter()
-                .filter(|b| assets.contains(&b.asset.as_str()))
+                .filter(|b| upper.iter().any(|a| a == b.asset.as_str()))
             {
                 out.push((name.clone(), b));
             }
@@ -152,6 +213,28 @@ pub async fn run(
     options: DemoOptions,
     mut on_event: impl FnMut(&ArbEvent),
 ) -> Result<DemoReport, DemoError> {
+    let run = EXCHANGES
+        .iter()
+        .find(|(name, _, _)| *name == options.exchange)
+        .map(|(_, _, run)| *run)
+        .ok_or_else(|| DemoError::UnknownExchange {
+            name: options.exchange.clone(),
+            known: exchange_names().join(", "),
+        })?;
+    run(options, &mut on_event).await
+}
+
+fn run_on<X: SimExchange>(
+    options: DemoOptions,
+    on_event: &mut dyn FnMut(&ArbEvent),
+) -> Pin<Box<dyn Future<Output = Result<DemoReport, DemoError>> + '_>> {
+    Box::pin(run_env::<X>(options, on_event))
+}
+
+async fn run_env<X: SimExchange>(
+    options: DemoOptions,
+    on_event: &mut dyn FnMut(&ArbEvent),
+) -> Result<DemoReport, DemoError> {
     let started = Instant::now();
     // One trading process per home: a demo never journals beside a run in flight.
     let _lock = HomeLock::acquire(&options.home)?;
@@ -159,20 +242,17 @@ pub async fn run(
     // The chain (anvil from the snapshot, with the real Uniswap v3 deployed), the exchange (a mock
     // Binance with an ETH/USDT book above the pool's price), the wallet (anvil's dev mnemonic,
     // account `account_index`) and both venues.
-    let mut env = ArbEnv::start(ArbEnvOptions {
-        exchange_mid: options.exchange_mid,
-        account_index: options.account_index,
-        simulated_names: true,
-        ..ArbEnvOptions::default()
-    })
-    .await?;
+    let mut env = ArbEnv::<X>::start_on(env_options(&options)).await?;
 
     let venues = env.venues();
     let named: Vec<(String, Arc<dyn Venue>)> = venues
         .iter()
         .map(|v| (v.id().to_string(), v.clone()))
         .collect();
-    let assets = ["ETH", "USDT", "WETH", "USDC"];
+    let (eb, eq) = options.amm.exchange_assets();
+    let (ab, aq) = options.amm.tokens();
+    let mut assets = vec!["ETH", eb, eq, ab, aq];
+    assets.dedup();
     let balances_before = snapshot(&named, &assets).await;
 
     // The strategy.
@@ -227,7 +307,6 @@ pub async fn run(
         on_event(&ev);
     }
     let balances_after = snapshot(&named, &assets).await;
-    env.binance.close();
     let journal = Journal::open(&journal_file)?;
     let trades = journal
         .history(Some(summary.run_id))?
@@ -235,7 +314,7 @@ pub async fn run(
         .pop()
         .map(|r| r.trades)
         .unwrap_or_default();
-    env.close();
+    env.close().await;
     Ok(DemoReport {
         home: options.home,
         journal: journal_file,
@@ -256,20 +335,46 @@ mod tests {
 
     #[test]
     fn the_demo_trades_and_journals_only_simulated_venues() {
-        assert_eq!(DEMO_VENUES[1], format!("uniswap_v3@{SIMULATED_CHAIN}"));
-        let text = config_text(&DemoOptions::default());
-        let cfg: ArbConfig = text.parse().unwrap();
-        for (leg, id) in [
-            (&cfg.venue_a, DEMO_VENUES[0]),
-            (&cfg.venue_b, DEMO_VENUES[1]),
-        ] {
-            assert_eq!(leg.venue, id.parse::<VenueId>().unwrap());
-            assert!(id.contains("sim-"), "{id}");
+        for amm in ArbAmm::ALL {
+            let venues = demo_venues("binance", amm);
+            assert_eq!(venues[0], "sim-binance");
+            assert_eq!(venues[1], format!("{amm}@{SIMULATED_CHAIN}"));
+            let text = config_text(&DemoOptions {
+                amm,
+                ..DemoOptions::default()
+            });
+            let cfg: ArbConfig = text.parse().unwrap();
+            for (leg, id) in [(&cfg.venue_a, &venues[0]), (&cfg.venue_b, &venues[1])] {
+                assert_eq!(leg.venue, id.parse::<VenueId>().unwrap());
+                assert!(id.contains("sim-"), "{id}");
+            }
+            // No real venue's name anywhere in the journaled config.
+            for line in text.lines().filter(|l| l.starts_with("venue")) {
+                assert!(line.contains("sim-"), "{line}");
+            }
+            assert_eq!(cfg.order_size, amm.default_order_size());
         }
-        // No real venue's name anywhere in the journaled config.
-        for line in text.lines().filter(|l| l.starts_with("venue")) {
-            assert!(line.contains("sim-"), "{line}");
-        }
+    }
+
+    #[tokio::test]
+    async fn an_exchange_without_a_dialect_is_refused_by_name() {
+        assert_eq!(exchange_names(), ["binance"]);
+        assert_eq!(exchange_title("binance"), Some("Binance"));
+        assert_eq!(exchange_title("kraken"), None);
+        let e = run(
+            DemoOptions {
+                exchange: "kraken".into(),
+                home: std::env::temp_dir().join("sluice-demo-never-created"),
+                ..DemoOptions::default()
+            },
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance"),
+            "{e:?}"
+        );
     }
 
     #[test]

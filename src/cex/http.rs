@@ -585,7 +585,7 @@ impl RestClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cex::exchanges::binance_api::BinanceProtocol;
+    use crate::cex::exchanges::binance::api::BinanceProtocol;
     use crate::cex::rate_limit::RateLimit;
 
     /// A loopback port nothing listens on.

@@ -656,6 +656,11 @@ impl ChainSpecs {
         self.specs.get(name)
     }
 
+    /// Adds `spec` under its name, replacing one of the same name.
+    pub fn insert(&mut self, spec: ChainSpec) {
+        self.specs.insert(spec.name.clone(), spec);
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &ChainSpec> {
         self.specs.values()
     }

@@ -5,6 +5,7 @@
 //! strategies only ever see `Arc<dyn Venue>`.
 
 mod config;
+mod keys;
 mod secrets;
 
 use std::path::{Path, PathBuf};
@@ -14,8 +15,10 @@ use async_trait::async_trait;
 
 use super::{ConnectorDescriptor, Venue, VenueError, VenueId};
 use crate::chain::{ChainSpec, ChainSpecs};
+use crate::wallet::{UnlockedWallet, WalletStore};
 
 pub use config::{config_keys, parse_config, table_name};
+pub use keys::{ApiKey, MemoryKeys};
 pub use secrets::{FixedPassword, NoSecrets, PasswordOnce, SecretError, SecretSource};
 
 /// What the caller will do with the venue: a read-only venue (quotes, books, markets) asks for no
@@ -38,6 +41,9 @@ pub struct ConnectContext {
     pub access: Access,
     /// Yields the wallet password (which also seals the API keys) when a connector needs it.
     pub secrets: Arc<dyn SecretSource>,
+    /// Keys held in memory ([`ConnectContext::with_keys`]): when set, connectors take API keys
+    /// and wallets from here only, and never open the home's sealed stores.
+    pub keys: Option<Arc<MemoryKeys>>,
 }
 
 impl std::fmt::Debug for ConnectContext {
@@ -47,6 +53,7 @@ impl std::fmt::Debug for ConnectContext {
             .field("chains", &self.chains.names())
             .field("config_file", &self.config_file)
             .field("access", &self.access)
+            .field("keys", &self.keys)
             .finish_non_exhaustive()
     }
 }
@@ -60,6 +67,7 @@ impl ConnectContext {
             config_file: config_file.to_path_buf(),
             access: Access::ReadOnly,
             secrets: Arc::new(NoSecrets),
+            keys: None,
         }
     }
 
@@ -68,6 +76,54 @@ impl ConnectContext {
         self.access = Access::Trade;
         self.secrets = secrets;
         self
+    }
+
+    /// For trading with keys held in memory (a test, the demo): API keys and wallets come from
+    /// `keys` only; no password is asked and no sealed store is read.
+    pub fn with_keys(mut self, keys: MemoryKeys) -> Self {
+        self.access = Access::Trade;
+        self.keys = Some(Arc::new(keys));
+        self
+    }
+
+    /// The API key of venue `id` held in memory: `None` when this context holds no keys in memory
+    /// (the connector reads the home's key store), an error when it does but not this venue's.
+    pub fn memory_api_key(&self, id: &VenueId) -> Option<Result<&ApiKey, ConnectError>> {
+        let keys = self.keys.as_deref()?;
+        let label = id.to_string();
+        Some(keys.api_key(&label).ok_or_else(|| {
+            ConnectError::secrets(
+                id,
+                format!(
+                    "no API key in memory for {label}; held for: {}",
+                    keys.api_venues().join(", ")
+                ),
+            )
+        }))
+    }
+
+    /// The wallet `name` for venue `id`: from the keys in memory when the context holds them,
+    /// else unlocked from the home with the wallet password.
+    pub fn wallet(&self, id: &VenueId, name: &str) -> Result<Arc<UnlockedWallet>, ConnectError> {
+        if let Some(keys) = self.keys.as_deref() {
+            return keys.wallet(name).ok_or_else(|| {
+                ConnectError::secrets(
+                    id,
+                    format!(
+                        "no wallet {name:?} in memory; held: {}",
+                        keys.wallet_names().join(", ")
+                    ),
+                )
+            });
+        }
+        let password = self
+            .secrets
+            .wallet_password()
+            .map_err(|e| ConnectError::secrets(id, e))?;
+        let wallet = WalletStore::new(&self.home)
+            .unlock(name, &password)
+            .map_err(|e| ConnectError::secrets(id, e))?;
+        Ok(Arc::new(wallet))
     }
 
     /// The chain of a chain venue (`uniswap_v3@anvil` → the `anvil` spec).

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
+use sluice::cex::exchanges::binance::book::LiveBook;
 use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
-use sluice::cex::exchanges::binance_book::LiveBook;
 use sluice::core::{Pair, QuoteRequest, Side, VenueEvent};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::binance::{BookSnapshot, MockBinance};

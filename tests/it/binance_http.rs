@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use rust_decimal_macros::dec;
 use sluice::cex::auth::ApiCredentials;
+use sluice::cex::exchanges::binance::api::{
+    self as binance_api, BinanceProtocol, RAW_REQUESTS, REQUEST_WEIGHT,
+};
 use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot, binance_signer};
-use sluice::cex::exchanges::binance_api::{self, BinanceProtocol, RAW_REQUESTS, REQUEST_WEIGHT};
 use sluice::cex::http::{ApiRequest, RequestBody, RestClient, encode_query as encode_params};
 use sluice::cex::sign::{SignRequest, Signer};
 use sluice::cex::{CexError, RateLimiter};

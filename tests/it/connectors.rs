@@ -172,7 +172,7 @@ async fn an_unknown_key_is_refused_with_file_table_key_and_the_accepted_keys() {
         (
             "binance",
             "user_streams",
-            "rest_url, ws_url, ws_api_url, user_stream",
+            "rest_url, ws_url, ws_api_url, user_stream, maker_fee, taker_fee, reconcile_interval_ms",
         ),
         (
             "uniswap_v3@anvil",

@@ -1,5 +1,6 @@
 //! `sluice demo` from the built binary, as a newcomer runs it: it must trade the gap between the mock
-//! Binance and the local Uniswap v3 pool, print each trade and the PnL, journal the run, and exit 0.
+//! Binance and the local Uniswap v3 pool, print each trade and the PnL, journal the run, and exit 0;
+//! `--amm balancer` and `--amm mento` do the same against those AMMs, and an unknown AMM is refused.
 
 use std::process::Command;
 
@@ -8,8 +9,15 @@ use rust_decimal::Decimal;
 /// Runs `sluice demo --json --home <home>`; returns the report and stderr, after checking that it
 /// exited 0, traded without a failure and journaled in `home`.
 fn run_demo(home: &std::path::Path) -> (serde_json::Value, String) {
+    run_demo_with(home, &[])
+}
+
+/// As [`run_demo`], with more arguments.
+fn run_demo_with(home: &std::path::Path, extra: &[&str]) -> (serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["demo", "--json", "--timeout-secs", "90", "--home"])
+        .args(["demo", "--json", "--timeout-secs", "90"])
+        .args(extra)
+        .arg("--home")
         .arg(home)
         .env_remove("SLUICE_HOME")
         .env("RUST_LOG", "warn")
@@ -126,4 +134,63 @@ fn sluice_demo_runs_again_over_the_same_journal() {
     for (run, report) in runs.iter().zip([&first, &second]) {
         assert_eq!(run["trades"], report["trades"], "{h}");
     }
+}
+
+/// `--amm balancer` and `--amm mento`: the demo trades against those pools (the exchange lists
+/// ETH-USDT and CELO-USDT), both legs of each trade are of the order size, and the run earns in
+/// the exchange's quote asset (cUSD and USDC counted as USDT).
+#[test]
+fn sluice_demo_trades_against_balancer_and_mento() {
+    for (amm, size, base) in [("balancer", "0.25", "ETH"), ("mento", "1000", "CELO")] {
+        let home = tempfile::tempdir().unwrap();
+        let (report, stderr) = run_demo_with(home.path(), &["--amm", amm]);
+        let trades = report["summary"]["trades"].as_u64().unwrap();
+        let size: Decimal = size.parse().unwrap();
+        let fills = report["trades"].as_array().unwrap();
+        let volume = |venue: &str| -> Decimal {
+            fills
+                .iter()
+                .filter(|f| f["venue"] == venue)
+                .map(|f| f["amount"].as_str().unwrap().parse::<Decimal>().unwrap())
+                .sum()
+        };
+        let amm_venue = format!("{amm}@sim-anvil");
+        assert_eq!(
+            volume("sim-binance"),
+            size * Decimal::from(trades),
+            "{report}"
+        );
+        assert_eq!(volume(&amm_venue), size * Decimal::from(trades), "{report}");
+        assert!(
+            fills
+                .iter()
+                .filter(|f| f["venue"] == "sim-binance")
+                .all(|f| f["pair"] == format!("{base}-USDT")),
+            "{report}"
+        );
+        let net_usdt = report["summary"]["pnl_net"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["asset"] == "USDT")
+            .map(|f| f["net"].as_str().unwrap().parse::<Decimal>().unwrap())
+            .unwrap_or_default();
+        assert!(net_usdt > Decimal::ZERO, "{amm}: {report}");
+        assert!(stderr.contains(&amm_venue), "{stderr}");
+    }
+}
+
+#[test]
+fn sluice_demo_refuses_an_unknown_amm() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["demo", "--amm", "curve"])
+        .env_remove("SLUICE_HOME")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("curve") && stderr.contains("uniswap_v2") && stderr.contains("mento"),
+        "{stderr}"
+    );
 }

@@ -14,6 +14,8 @@ mod anvil_cli;
 mod anvil_env;
 mod anvil_fork;
 mod anvil_hostile;
+mod arb_amm_cli;
+mod arb_amm_e2e;
 mod arb_cli;
 mod arb_crash;
 mod arb_e2e;

@@ -24,12 +24,12 @@ use sluice::amm::uniswap_v3::abi::IUniswapV3Pool;
 use sluice::amm::uniswap_v3::pool::PoolState;
 use sluice::amm::uniswap_v3::state::apply_log;
 use sluice::amm::uniswap_v3::ticks::TickSet;
-use sluice::cex::exchanges::binance_api::{
+use sluice::cex::exchanges::binance::api::{
     Account, AccountTrade, BinanceProtocol, ExchangeInfo, OrderResponse, balance_total, decode,
     order_state, symbol_rules,
 };
-use sluice::cex::exchanges::binance_depth::{DepthParser, SyncedBook};
-use sluice::cex::exchanges::binance_user::{self, UserMessage};
+use sluice::cex::exchanges::binance::depth::{DepthParser, SyncedBook};
+use sluice::cex::exchanges::binance::user::{self as binance_user, UserMessage};
 use sluice::cex::grid::Grid;
 use sluice::cex::http::HttpProtocol;
 use sluice::cex::json_scan::event_type;

@@ -21,6 +21,33 @@
 //! ```
 //! API keys come from `sluice keys add --venue binance`.
 //!
+//! Any AMM connector is the other leg in the same form (`uniswap_v2`, `uniswap_v3`, `balancer`,
+//! `mento`, each `@<chain>` with the same table keys). A pool's pair may be named either way
+//! round; when the pair's base is not the chain's native asset, gas needs a fixed price:
+//!
+//! ```toml
+//! [venue_a]
+//! venue = "binance"
+//! pair = "CELO-USDT"
+//!
+//! [venue_b]
+//! venue = "mento@celo"              # or "balancer@ethereum" with pair = "WETH-USDC"
+//! pair = "CELO-cUSD"
+//!
+//! [gas]                             # gas is paid in CELO on Celo: here the pair's base,
+//! source = "market"                 # so `market` prices it; on anvil (ETH) it would be
+//!                                   # source = "fixed", native_price = "3000"
+//! [[assets]]
+//! asset = "cUSD"
+//! same_as = "USDT"
+//!
+//! [connect."mento@celo"]
+//! wallet = "main"
+//! ```
+//! A label that is not a connector's name says which connector serves it:
+//! `[connect.binance-sub] connector = "binance"` (and `chain = "anvil"` for a chain venue whose
+//! chain label is not a chain spec's name).
+//!
 //! The journal stores the strategy part of the file only: the `[connect]` table (URLs, wallets,
 //! manifests) is stripped first. Before trading, the start settles what earlier runs left (see
 //! `strategy::arb`'s recovery); a run it may not act on, or exposure it could not close, makes it

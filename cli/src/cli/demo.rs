@@ -1,5 +1,6 @@
 //! `sluice demo`: the arbitrage end to end on a local anvil and a mock Binance, no keys and no
-//! internet needed. Prints each action and trade, then the final PnL.
+//! internet needed. Prints each action and trade, then the final PnL. `--amm uniswap_v2|
+//! uniswap_v3|balancer|mento` picks the AMM leg (default Uniswap v3).
 //!
 //! Where it journals: in a new throwaway home (printed) unless `--home` is given on the command
 //! line. An inherited `SLUICE_HOME` does not count: it usually names the user's real home, and a
@@ -9,18 +10,26 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use sluice::strategy::arb::ArbEvent;
+use sluice_sim::arb_env::ArbAmm;
 use sluice_sim::demo::{self, DemoOptions};
 
 use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// ETH per trade.
-    #[arg(long, default_value = "1")]
-    size: Decimal,
-    /// Centre of the mock exchange's ETH/USDT book (the pool is at 3000 USDC).
-    #[arg(long, default_value = "3100")]
-    exchange_mid: Decimal,
+    /// The simulated exchange, by its connector's name (binance).
+    #[arg(long, default_value = "binance", value_parser = parse_exchange)]
+    exchange: String,
+    /// The AMM leg: uniswap_v2, uniswap_v3, balancer (WETH/USDC pools at 3000 USDC, against
+    /// ETH-USDT) or mento (CELO/cUSD at 0.50 cUSD, against CELO-USDT).
+    #[arg(long, default_value = "uniswap_v3", value_parser = parse_amm)]
+    amm: ArbAmm,
+    /// Base asset per trade [default: 1 ETH; 0.25 with balancer; 1000 CELO with mento].
+    #[arg(long)]
+    size: Option<Decimal>,
+    /// Centre of the mock exchange's book [default: 3100 USDT; 0.51 with mento].
+    #[arg(long)]
+    exchange_mid: Option<Decimal>,
     /// Stop after this many trades.
     #[arg(long, default_value_t = 12)]
     max_trades: u32,
@@ -30,6 +39,23 @@ pub struct Args {
     /// Print the final report as one JSON document (progress goes to stderr).
     #[arg(long)]
     json: bool,
+}
+
+fn parse_exchange(s: &str) -> Result<String, String> {
+    let known = demo::exchange_names();
+    if known.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "no simulated exchange {s:?}; the demo has: {}",
+            known.join(", ")
+        ))
+    }
+}
+
+fn parse_amm(s: &str) -> Result<ArbAmm, String> {
+    s.parse()
+        .map_err(|e: sluice_sim::arb_env::UnknownAmm| e.to_string())
 }
 
 fn describe(e: &ArbEvent) -> Option<String> {
@@ -98,20 +124,27 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         home.display(),
         home.display()
     );
+    let amm = args.amm;
     let options = DemoOptions {
         home,
+        exchange: args.exchange.clone(),
+        amm,
         order_size: args.size,
         exchange_mid: args.exchange_mid,
         max_trades: args.max_trades,
         timeout: Duration::from_secs(args.timeout_secs),
         ..DemoOptions::default()
     };
+    let [exchange, amm_venue] = demo::demo_venues(&args.exchange, amm);
+    let (ab, aq) = amm.tokens();
     eprintln!(
-        "sluice demo: simulated venues only: {} (Uniswap v3 WETH/USDC at 3000 on a throwaway anvil) \
-         vs {} (a mock Binance, ETH/USDT around {})",
-        demo::DEMO_VENUES[1],
-        demo::DEMO_VENUES[0],
-        args.exchange_mid
+        "sluice demo: simulated venues only: {amm_venue} ({} {ab}/{aq} at {} on a throwaway anvil) \
+         vs {exchange} (a mock {}, {} around {})",
+        amm.title(),
+        amm.pool_price(),
+        demo::exchange_title(&args.exchange).unwrap_or(&args.exchange),
+        amm.exchange_pair().replace('-', "/"),
+        args.exchange_mid.unwrap_or(amm.default_mid())
     );
     let mut last_edges = String::new();
     let report = demo::run(options, |e| {

@@ -25,7 +25,6 @@ use crate::venue::connector::{Access, parse_config};
 use crate::venue::{
     ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueError, VenueId,
 };
-use crate::wallet::WalletStore;
 
 /// How often a started venue follows the chain unless the table says otherwise.
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::from_millis(500);
@@ -144,13 +143,8 @@ pub async fn open(
     let native = Asset::new(&spec.native.symbol).map_err(|e| ConnectError::venue(id, e))?;
     let executor = match (ctx.access, &c.wallet) {
         (Access::Trade, Some(name)) => {
-            let password = ctx
-                .secrets
-                .wallet_password()
-                .map_err(|e| ConnectError::secrets(id, e))?;
-            let signer = WalletStore::new(&ctx.home)
-                .unlock(name, &password)
-                .map_err(|e| ConnectError::secrets(id, e))?
+            let signer = ctx
+                .wallet(id, name)?
                 .evm_signer(spec, c.account_index)
                 .map_err(|e| ConnectError::secrets(id, e))?;
             let config = TrackerConfig::for_client(&client);

@@ -417,17 +417,20 @@ impl<M: PoolModel> Venue for EvmAmmVenue<M> {
             let (Some(a), Some(b)) = (book.by_address(p.token0), book.by_address(p.token1)) else {
                 continue;
             };
-            out.push(MarketRules {
-                pair: Pair::new(a.symbol.clone(), b.symbol.clone()),
-                venue_symbol: p.address.to_string(),
-                tick_size: Decimal::ZERO,
-                step_size: Decimal::new(1, u32::from(a.decimals.min(28))),
-                min_size: Decimal::ZERO,
-                max_size: None,
-                min_notional: Decimal::ZERO,
-                maker_fee: p.fee,
-                taker_fee: p.fee,
-            });
+            // A pool trades both ways: either token may be the base.
+            for (base, quote) in [(a, b), (b, a)] {
+                out.push(MarketRules {
+                    pair: Pair::new(base.symbol.clone(), quote.symbol.clone()),
+                    venue_symbol: p.address.to_string(),
+                    tick_size: Decimal::ZERO,
+                    step_size: Decimal::new(1, u32::from(base.decimals.min(28))),
+                    min_size: Decimal::ZERO,
+                    max_size: None,
+                    min_notional: Decimal::ZERO,
+                    maker_fee: p.fee,
+                    taker_fee: p.fee,
+                });
+            }
         }
         Ok(out)
     }

@@ -14,8 +14,8 @@ use crate::cex::sign::recipes::{
 };
 use crate::cex::sign::{KeyForm, Signer, SigningRecipe};
 
+use super::binance::api::BinanceProtocol;
 use super::binance::{BinanceConfig, binance_signer};
-use super::binance_api::BinanceProtocol;
 
 /// One venue's way of signing with stored keys.
 #[derive(Debug, Clone, Copy)]

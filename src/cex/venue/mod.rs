@@ -62,6 +62,8 @@ struct Inner<E: ExchangeApi> {
     user_stream_start: tokio::sync::Mutex<()>,
     /// What `Venue::start` runs besides books and the private stream (the reconciler).
     background: BackgroundTasks,
+    /// How often the reconciler `Venue::start` runs polls (default [`RECONCILE_EVERY`]).
+    reconcile_every: Mutex<Duration>,
 }
 
 impl<E: ExchangeApi> Drop for Inner<E> {
@@ -104,6 +106,7 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
                 user_stream: Mutex::new(None),
                 user_stream_start: tokio::sync::Mutex::new(()),
                 background: BackgroundTasks::new(),
+                reconcile_every: Mutex::new(RECONCILE_EVERY),
             }),
         }
     }
@@ -126,6 +129,12 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
     /// The tasks `Venue::start` started (the reconciler), stopped by `Venue::close`.
     pub fn background_tasks(&self) -> &BackgroundTasks {
         &self.inner.background
+    }
+
+    /// How often the reconciler that `Venue::start` runs polls (a connector's table sets it;
+    /// a reconciler already running keeps its interval).
+    pub fn set_reconcile_interval(&self, every: Duration) {
+        *lock(&self.inner.reconcile_every) = every;
     }
 
     /// A tracked order as known now (no request).
@@ -178,7 +187,7 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
             if self.inner.background.running() == 0 {
                 self.inner
                     .background
-                    .keep(self.spawn_reconciler(RECONCILE_EVERY));
+                    .keep(self.spawn_reconciler(*lock(&self.inner.reconcile_every)));
             }
         }
         Ok(())

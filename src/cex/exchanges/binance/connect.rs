@@ -1,15 +1,21 @@
 //! Binance and Binance US build themselves: the `[connect.binance]` table (`rest_url`, `ws_url`,
-//! `ws_api_url`, `user_stream`; the production endpoints by default), the API keys from the home's
-//! key store when trading (none for quotes and books). The lifecycle behind `Venue::start` /
+//! `ws_api_url`, `user_stream`; the production endpoints by default; `maker_fee`, `taker_fee`:
+//! the account's fee tier; `reconcile_interval_ms`), the API keys from the home's key store when
+//! trading, or from the context's keys in memory when it holds them (none for quotes and books).
+//! The venue's id is the one it is connected as (`sim-binance` when a table says
+//! `connector = "binance"`). The lifecycle behind `Venue::start` /
 //! `Venue::close` (a live book per pair, the user stream and the order reconciler) is the
 //! framework's ([`crate::cex::venue`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
 
 use super::{BinanceConfig, BinanceSpot, DESCRIPTOR, DESCRIPTOR_US, UserStreamMode};
+use crate::cex::auth::ApiCredentials;
 use crate::cex::key_store::ApiKeyStore;
 use crate::venue::connector::{Access, parse_config};
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
@@ -29,6 +35,32 @@ pub struct BinanceConnect {
     pub ws_api_url: Option<String>,
     /// `auto` (default), `ws_api` or `listen_key`: how fills and balances arrive.
     pub user_stream: Option<UserStreamMode>,
+    /// The account's maker fee rate as a decimal string (`"0.00075"` = 0.075 %; default: the
+    /// base tier, 0.1 %). Quotes and the strategy's edges count it.
+    #[serde(default, deserialize_with = "decimal_string")]
+    pub maker_fee: Option<Decimal>,
+    /// The account's taker fee rate, as `maker_fee`.
+    #[serde(default, deserialize_with = "decimal_string")]
+    pub taker_fee: Option<Decimal>,
+    /// How often a started venue polls the orders its user stream may have missed, in
+    /// milliseconds (default 5000).
+    pub reconcile_interval_ms: Option<u64>,
+}
+
+/// A decimal written as a string: a TOML float would pass through `f64`.
+fn decimal_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    let text = String::deserialize(d)?;
+    text.trim()
+        .parse::<Decimal>()
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a decimal: {e}")))
+}
+
+/// The table's parts that are not in [`BinanceConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BinanceExtras {
+    /// The reconciler's interval, when the table sets one.
+    pub reconcile_interval: Option<Duration>,
 }
 
 /// The connector of one Binance deployment.
@@ -55,6 +87,16 @@ impl BinanceConnector {
         table: &toml::Table,
         ctx: &ConnectContext,
     ) -> Result<BinanceConfig, ConnectError> {
+        Ok(self.config_and_extras(id, table, ctx)?.0)
+    }
+
+    /// As [`BinanceConnector::config`], with the table's values that are not Binance's config.
+    pub fn config_and_extras(
+        &self,
+        id: &VenueId,
+        table: &toml::Table,
+        ctx: &ConnectContext,
+    ) -> Result<(BinanceConfig, BinanceExtras), ConnectError> {
         if id.chain.is_some() {
             return Err(ConnectError::BadVenueId {
                 venue: id.to_string(),
@@ -83,13 +125,38 @@ impl BinanceConnector {
                 Err(e) => Err(ConnectError::bad_value(id, ctx, key, e)),
             }
         };
-        Ok(BinanceConfig {
+        let fee = |key: &str, value: Option<Decimal>, default: Decimal| match value {
+            None => Ok(default),
+            Some(f) if f >= Decimal::ZERO && f < Decimal::ONE => Ok(f),
+            Some(f) => Err(ConnectError::bad_value(
+                id,
+                ctx,
+                key,
+                format!("{f} is not a fee rate in [0, 1)"),
+            )),
+        };
+        let reconcile_interval = match c.reconcile_interval_ms {
+            Some(0) => {
+                return Err(ConnectError::bad_value(
+                    id,
+                    ctx,
+                    "reconcile_interval_ms",
+                    "must be at least 1",
+                ));
+            }
+            ms => ms.map(Duration::from_millis),
+        };
+        let cfg = BinanceConfig {
+            name: id.to_string(),
             rest_url: url("rest_url", c.rest_url, &base.rest_url, &["http", "https"])?,
             ws_url: url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?,
             ws_api_url: url("ws_api_url", c.ws_api_url, &base.ws_api_url, &["ws", "wss"])?,
             user_stream: c.user_stream.unwrap_or(base.user_stream),
+            maker_fee: fee("maker_fee", c.maker_fee, base.maker_fee)?,
+            taker_fee: fee("taker_fee", c.taker_fee, base.taker_fee)?,
             ..base
-        })
+        };
+        Ok((cfg, BinanceExtras { reconcile_interval }))
     }
 }
 
@@ -105,9 +172,23 @@ impl Connector for BinanceConnector {
         config: &toml::Table,
         ctx: &ConnectContext,
     ) -> Result<Arc<dyn Venue>, ConnectError> {
-        let cfg = self.config(id, config, ctx)?;
+        let (cfg, extras) = self.config_and_extras(id, config, ctx)?;
         let creds = match ctx.access {
             Access::ReadOnly => None,
+            Access::Trade if ctx.keys.is_some() => {
+                let key = match ctx.memory_api_key(id) {
+                    Some(found) => found?,
+                    None => return Err(ConnectError::secrets(id, "no keys in memory")),
+                };
+                let mut creds = ApiCredentials::new(key.key(), key.secret())
+                    .map_err(|e| ConnectError::secrets(id, e))?;
+                if let Some(p) = key.passphrase() {
+                    creds = creds
+                        .with_passphrase(p)
+                        .map_err(|e| ConnectError::secrets(id, e))?;
+                }
+                Some(creds)
+            }
             Access::Trade => {
                 let password = ctx
                     .secrets
@@ -120,6 +201,9 @@ impl Connector for BinanceConnector {
             }
         };
         let venue = BinanceSpot::new(cfg, creds).map_err(|e| ConnectError::venue(id, e))?;
+        if let Some(every) = extras.reconcile_interval {
+            venue.set_reconcile_interval(every);
+        }
         Ok(Arc::new(venue))
     }
 }
@@ -154,6 +238,54 @@ mod tests {
     }
 
     #[test]
+    fn the_fee_tier_and_the_reconcile_interval_come_from_the_table() {
+        let id: VenueId = "sim-binance".parse().unwrap();
+        let (cfg, extras) = BINANCE
+            .config_and_extras(&id, &toml::Table::new(), &ctx())
+            .unwrap();
+        assert_eq!(
+            (cfg.maker_fee, cfg.taker_fee),
+            (Decimal::new(1, 3), Decimal::new(1, 3))
+        );
+        assert_eq!(extras.reconcile_interval, None);
+        assert_eq!(cfg.name, "sim-binance", "the venue is named as connected");
+        let t: toml::Table =
+            "maker_fee = \"0.00075\"\ntaker_fee = \" 0.002 \"\nreconcile_interval_ms = 250"
+                .parse()
+                .unwrap();
+        let (cfg, extras) = BINANCE.config_and_extras(&id, &t, &ctx()).unwrap();
+        assert_eq!(cfg.maker_fee, Decimal::new(75, 5));
+        assert_eq!(cfg.taker_fee, Decimal::new(2, 3));
+        assert_eq!(extras.reconcile_interval, Some(Duration::from_millis(250)));
+    }
+
+    #[tokio::test]
+    async fn trading_keys_come_from_memory_when_the_context_holds_them() {
+        use crate::venue::connector::{ApiKey, MemoryKeys};
+        let id: VenueId = "sim-binance".parse().unwrap();
+        let keys = MemoryKeys::new().with_api_key("sim-binance", ApiKey::new("k1", "s1"));
+        let trading = ctx().with_keys(keys);
+        let venue = BINANCE
+            .connect(&id, &toml::Table::new(), &trading)
+            .await
+            .unwrap();
+        assert_eq!(venue.id(), &id);
+        // keys held for another label only: refused by name, the home never read
+        let other =
+            ctx().with_keys(MemoryKeys::new().with_api_key("binance", ApiKey::new("k", "s")));
+        match BINANCE.connect(&id, &toml::Table::new(), &other).await {
+            Err(ConnectError::Secrets { venue, reason }) => {
+                assert_eq!(venue, "sim-binance");
+                assert!(
+                    reason.contains("no API key in memory for sim-binance"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{:?}", other.map(|v| v.id().clone())),
+        }
+    }
+
+    #[test]
     fn bad_tables_and_ids_are_refused_by_name() {
         let id: VenueId = "binance".parse().unwrap();
         let bad = |text: &str| {
@@ -164,7 +296,11 @@ mod tests {
         match bad("rpc_url = \"http://x\"") {
             ConnectError::UnknownKey { key, accepted, .. } => {
                 assert_eq!(key, "rpc_url");
-                assert_eq!(accepted, "rest_url, ws_url, ws_api_url, user_stream");
+                assert_eq!(
+                    accepted,
+                    "rest_url, ws_url, ws_api_url, user_stream, maker_fee, taker_fee, \
+                     reconcile_interval_ms"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -175,6 +311,18 @@ mod tests {
         match bad("user_stream = \"push\"") {
             ConnectError::BadValue { key, .. } => assert_eq!(key, "user_stream"),
             other => panic!("{other:?}"),
+        }
+        for (text, key) in [
+            ("maker_fee = 0.001", "maker_fee"),
+            ("maker_fee = \"-0.001\"", "maker_fee"),
+            ("taker_fee = \"1\"", "taker_fee"),
+            ("taker_fee = \"ten\"", "taker_fee"),
+            ("reconcile_interval_ms = 0", "reconcile_interval_ms"),
+        ] {
+            match bad(text) {
+                ConnectError::BadValue { key: k, .. } => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
         }
         let on_chain: VenueId = "binance@ethereum".parse().unwrap();
         assert!(matches!(

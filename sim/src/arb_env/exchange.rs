@@ -1,0 +1,130 @@
+//! What the arbitrage environment needs of a simulated exchange, written once so that the demo can
+//! run on any dialect: start it listing the AMM's mirror pair, seed a book, point its connector at
+//! it (the `[connect.<id>]` endpoint keys), hand over the trader's API key, read and set the
+//! trader's balances, stop it. A dialect implements [`SimExchange`] for its handle; `sluice demo
+//! --exchange` then picks it from one line in `sim/src/demo.rs`.
+
+use std::fmt::Debug;
+use std::future::Future;
+
+use rust_decimal::Decimal;
+use sluice::venue::connector::ApiKey;
+
+use super::ArbEnvError;
+use crate::exchange::dialects::binance::{MockBinance, MockConfig};
+use crate::exchange::engine::spec::SymbolSpec;
+
+/// The market the environment needs listed, and the trader's balances beside the defaults.
+#[derive(Debug, Clone)]
+pub struct ExchangeListing {
+    /// The pair's assets (`ETH`, `USDT`).
+    pub base: String,
+    pub quote: String,
+    /// The pair's filters, when the dialect does not list it by default.
+    pub extra: Option<SymbolSpec>,
+    /// Maker and taker fee rate of the pair.
+    pub fee: Decimal,
+    /// Free balances of the trader besides the dialect's defaults.
+    pub balances: Vec<(String, Decimal)>,
+}
+
+/// A simulated exchange as the arbitrage environment drives it.
+pub trait SimExchange: Debug + Send + Sync + Sized + 'static {
+    /// The connector that talks to this simulator (`binance`).
+    const CONNECTOR: &'static str;
+
+    /// Starts the simulator listing `listing`'s pair.
+    fn start(listing: ExchangeListing) -> impl Future<Output = Result<Self, ArbEnvError>> + Send;
+
+    /// Seeds `levels` levels on each side of `mid`, `spacing_ticks` ticks apart, `qty` each.
+    fn seed_book(
+        &self,
+        base: &str,
+        quote: &str,
+        mid: Decimal,
+        levels: usize,
+        spacing_ticks: u64,
+        qty: Decimal,
+    ) -> Result<(), ArbEnvError>;
+
+    /// The keys of its connector's `[connect.<id>]` table that point it here (URLs).
+    fn endpoints(&self) -> toml::Table;
+
+    /// The trader account's API key.
+    fn trader_key(&self) -> ApiKey;
+
+    /// The trader's `asset`, free plus locked.
+    fn holding(&self, asset: &str) -> Result<Decimal, ArbEnvError>;
+
+    /// Sets the trader's free `asset`.
+    fn set_free(&self, asset: &str, free: Decimal) -> Result<(), ArbEnvError>;
+
+    /// Stops its servers.
+    fn stop(&self);
+}
+
+impl SimExchange for MockBinance {
+    const CONNECTOR: &'static str = "binance";
+
+    async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
+        let symbol = format!("{}{}", listing.base, listing.quote);
+        let mut cfg = MockConfig::default();
+        if let Some(extra) = listing.extra {
+            cfg.symbols.push(extra);
+        }
+        cfg.balances.extend(listing.balances);
+        for s in cfg.symbols.iter_mut().filter(|s| s.symbol == symbol) {
+            s.maker_fee = listing.fee;
+            s.taker_fee = listing.fee;
+        }
+        Ok(MockBinance::start_with(cfg).await?)
+    }
+
+    fn seed_book(
+        &self,
+        base: &str,
+        quote: &str,
+        mid: Decimal,
+        levels: usize,
+        spacing_ticks: u64,
+        qty: Decimal,
+    ) -> Result<(), ArbEnvError> {
+        Ok(MockBinance::seed_book(
+            self,
+            &format!("{base}{quote}"),
+            mid,
+            levels,
+            spacing_ticks,
+            qty,
+        )?)
+    }
+
+    fn endpoints(&self) -> toml::Table {
+        let mut t = toml::Table::new();
+        for (key, url) in [
+            ("rest_url", self.rest_url()),
+            ("ws_url", self.ws_url()),
+            ("ws_api_url", self.ws_api_url()),
+        ] {
+            t.insert(key.into(), toml::Value::String(url));
+        }
+        t
+    }
+
+    fn trader_key(&self) -> ApiKey {
+        ApiKey::new(self.api_key(), self.api_secret())
+    }
+
+    fn holding(&self, asset: &str) -> Result<Decimal, ArbEnvError> {
+        let b = self.balance(self.account(), asset)?;
+        Ok(b.free + b.locked)
+    }
+
+    fn set_free(&self, asset: &str, free: Decimal) -> Result<(), ArbEnvError> {
+        Ok(self.set_balance(self.account(), asset, free)?)
+    }
+
+    fn stop(&self) {
+        MockBinance::stop(self);
+    }
+}
