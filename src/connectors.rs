@@ -17,6 +17,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::amm::mento::connect::MENTO,
     &crate::cex::exchanges::binance_connect::BINANCE,
     &crate::cex::exchanges::binance_connect::BINANCE_US,
+    &crate::cex::exchanges::okx::OKX,
 ];
 
 /// Every connector compiled into this build.

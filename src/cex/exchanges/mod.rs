@@ -3,6 +3,7 @@
 
 pub mod binance;
 pub mod keys;
+pub mod okx;
 
 // The paths of Binance's rooms before they moved into `binance/`.
 pub use binance::{
