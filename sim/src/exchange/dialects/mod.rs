@@ -2,3 +2,4 @@
 //! signature verification by its documented recipe) over the venue-neutral engine.
 
 pub mod binance;
+pub mod okx;
