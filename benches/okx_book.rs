@@ -119,6 +119,14 @@ fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
     (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
+/// CPU time this thread has used, in ms (`/proc/thread-self/schedstat`): on a machine shared
+/// with other work the elapsed time counts the time the bench waited for a core; this does not.
+fn thread_cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e6)
+}
+
 fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
     let (snap, pushes) = okx_pushes(snapshot, &load_lines(dir, name));
     let expected: Value = serde_json::from_slice(
@@ -132,9 +140,11 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
     let n = pushes.len();
     let bytes: usize = pushes.iter().map(Vec::len).sum();
     let mut per_event = Vec::new();
+    let mut cpu_per_event = Vec::new();
     for run in 0..RUNS {
         let mut book = new_book(&snap);
         let mut not_applied = 0usize;
+        let cpu0 = thread_cpu_ms();
         let t = Instant::now();
         for p in &pushes {
             match book.on_message(black_box(p)) {
@@ -143,6 +153,9 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
             }
         }
         let el = t.elapsed();
+        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ms()) {
+            cpu_per_event.push((b - a) * 1e3 / n as f64);
+        }
         assert_eq!(not_applied, 0, "every push must apply");
         if run == 0 {
             let got = hex::encode(Sha256::digest(book.book.canonical_dump(2, 8).as_bytes()));
@@ -162,6 +175,12 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
         "{name} (okx) parse+apply: median {med:.3} us/event (min {min:.3}, max {max:.3}) over {RUNS} runs, {:.0} events/s",
         1e6 / med
     );
+    if cpu_per_event.len() == RUNS {
+        let (med, min, max) = stats(cpu_per_event);
+        println!(
+            "{name} (okx) parse+apply, thread CPU time: median {med:.3} us/event (min {min:.3}, max {max:.3})"
+        );
+    }
 }
 
 fn main() {

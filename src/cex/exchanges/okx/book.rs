@@ -129,7 +129,7 @@ impl OkxBook {
                 got: prev,
             });
         }
-        if (prev, seq) == (last_prev, last_seq) && !self.bids.is_empty() | !self.asks.is_empty() {
+        if (prev, seq) == (last_prev, last_seq) && !(self.bids.is_empty() && self.asks.is_empty()) {
             // an idle push carries no levels; the same ids with levels is a duplicate
             return Ok(BookOutcome::Duplicate);
         }

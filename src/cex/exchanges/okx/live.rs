@@ -183,10 +183,14 @@ async fn run(
                     }
                     Ok(BookOutcome::Duplicate | BookOutcome::Unsynced) => {}
                     Ok(BookOutcome::Other) => {
-                        if m.starts_with(b"{\"event\":\"error\"")
-                            || m.windows(16).any(|w| w == b"\"event\":\"error\"")
-                        {
-                            tracing::warn!(%pair, "books stream error event: {}", crate::cex::error::CexError::snippet(&m));
+                        let error = serde_json::from_slice::<serde_json::Value>(&m)
+                            .is_ok_and(|v| v.get("event").is_some_and(|e| e == "error"));
+                        if error {
+                            tracing::warn!(
+                                %pair,
+                                "books stream error event: {}",
+                                crate::cex::error::CexError::snippet(&m)
+                            );
                         }
                     }
                     Ok(BookOutcome::Gap { expected, got }) => {
