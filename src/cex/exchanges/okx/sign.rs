@@ -1,8 +1,9 @@
 //! OKX's signing room: the connector's [`Signer`] for stored keys (the catalog recipe
-//! [`Okx`]: `OK-ACCESS-SIGN` = base64(HMAC-SHA256(secret, timestamp + METHOD + requestPath(+?query)
-//! + body)), `OK-ACCESS-TIMESTAMP` ISO-8601 with milliseconds, the passphrase in
-//! `OK-ACCESS-PASSPHRASE`), and the WebSocket login's sign: the same HMAC over
-//! `timestamp + "GET" + "/users/self/verify"` with the timestamp in Unix seconds.
+//! [`Okx`]: `OK-ACCESS-SIGN` is the base64 HMAC-SHA256, keyed by the secret, of the timestamp,
+//! the method, the request path with its query and the body, concatenated; `OK-ACCESS-TIMESTAMP`
+//! is ISO-8601 with milliseconds, the passphrase goes in `OK-ACCESS-PASSPHRASE`), and the
+//! WebSocket login's sign: the same HMAC over `timestamp + "GET" + "/users/self/verify"` with the
+//! timestamp in Unix seconds.
 
 use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;

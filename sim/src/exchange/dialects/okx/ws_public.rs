@@ -23,6 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::shapes::num;
 use super::shared::Shared;
 use super::ws::{IDLE_LIMIT, conn_id};
+use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::publish::{MarketMsg, StreamKind};
 
 /// The engine's depth diff in the dialect's internal form (see `shapes.rs`).
@@ -65,7 +66,7 @@ pub fn checksum_of(bids: &[(Decimal, Decimal)], asks: &[(Decimal, Decimal)]) -> 
 }
 
 impl BookSub {
-    fn top(&self) -> (Vec<(Decimal, Decimal)>, Vec<(Decimal, Decimal)>) {
+    fn top(&self) -> (Vec<PriceLevel>, Vec<PriceLevel>) {
         (
             self.bids
                 .iter()
