@@ -36,6 +36,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::binance::connect::BINANCE_US,
     &crate::cex::exchanges::gate_io::connect::GATE_IO,
     &crate::cex::exchanges::kraken::KRAKEN,
+    &crate::cex::exchanges::okx::OKX,
 ];
 
 /// Every connector compiled into this build.

@@ -5,3 +5,10 @@ pub mod binance;
 pub mod gate_io;
 pub mod keys;
 pub mod kraken;
+pub mod okx;
+
+// The paths of Binance's rooms before they moved into `binance/`.
+pub use binance::{
+    api as binance_api, book as binance_book, connect as binance_connect, depth as binance_depth,
+    listen_key as binance_listen_key, user as binance_user,
+};

@@ -4,3 +4,4 @@
 pub mod binance;
 pub mod gate_io;
 pub mod kraken;
+pub mod okx;

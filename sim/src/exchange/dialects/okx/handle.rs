@@ -1,0 +1,578 @@
+//! The test-facing handle of the simulated OKX: start/stop, URLs, credentials (with the
+//! passphrase), and the controls (liquidity, balances, inspection, faults, clock).
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
+
+use super::error::OkxError;
+use super::shapes::{OkxEvents, state_name};
+use super::shared::{HttpFault, Shared, lock};
+use super::{rest, ws};
+use crate::exchange::engine::account::{Account, Balance};
+use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::error::EngineError;
+use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
+use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
+
+/// Balance the market maker holds of every asset.
+const MARKET_MAKER_FUNDS: Decimal = dec!(1000000000000);
+
+/// Errors of the handle.
+#[derive(Debug, thiserror::Error)]
+pub enum MockOkxError {
+    #[error("cannot bind the simulated OKX on 127.0.0.1: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error("the simulated OKX refused the operation: {0}")]
+    Rejected(OkxError),
+    #[error("unknown account {0}")]
+    UnknownAccount(usize),
+}
+
+impl From<EngineError> for MockOkxError {
+    fn from(e: EngineError) -> Self {
+        MockOkxError::Rejected(e.into())
+    }
+}
+
+/// An OKX spot instrument with OKX-like rules: no minimum notional (OKX publishes none), fees
+/// of the regular tier (maker 0.08 %, taker 0.1 %).
+pub fn okx_symbol(
+    base: &str,
+    quote: &str,
+    tick: Decimal,
+    lot: Decimal,
+    min_sz: Decimal,
+) -> SymbolSpec {
+    SymbolSpec {
+        symbol: format!("{base}-{quote}"),
+        base: base.to_string(),
+        quote: quote.to_string(),
+        tick_size: tick,
+        min_price: tick,
+        max_price: dec!(10000000),
+        step_size: lot,
+        min_qty: min_sz,
+        max_qty: dec!(100000),
+        min_notional: Decimal::ZERO,
+        max_notional: dec!(1000000000),
+        notional_filter: NotionalFilter::MinNotional,
+        maker_fee: dec!(0.0008),
+        taker_fee: dec!(0.001),
+    }
+}
+
+/// The instruments listed by default: BTC-USDT, ETH-USDT, ETH-BTC.
+pub fn okx_symbols() -> Vec<SymbolSpec> {
+    vec![
+        okx_symbol("BTC", "USDT", dec!(0.1), dec!(0.00000001), dec!(0.00001)),
+        okx_symbol("ETH", "USDT", dec!(0.01), dec!(0.000001), dec!(0.0001)),
+        okx_symbol("ETH", "BTC", dec!(0.00001), dec!(0.000001), dec!(0.001)),
+    ]
+}
+
+/// Configuration of a simulated OKX.
+#[derive(Clone)]
+pub struct OkxMockConfig {
+    pub symbols: Vec<SymbolSpec>,
+    /// API key, secret and passphrase of the default trading account (random when `None`).
+    pub api_key: Option<String>,
+    pub api_secret: Option<Zeroizing<String>>,
+    pub passphrase: Option<Zeroizing<String>>,
+    /// Free balances of the default trading account.
+    pub balances: Vec<(String, Decimal)>,
+    /// Whether books pushes carry the real CRC32 (default `false`: 0, as OKX since June 2026).
+    pub checksums: bool,
+}
+
+impl std::fmt::Debug for OkxMockConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OkxMockConfig")
+            .field("symbols", &self.symbols)
+            .field("api_key", &self.api_key)
+            .field("balances", &self.balances)
+            .field("checksums", &self.checksums)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for OkxMockConfig {
+    fn default() -> Self {
+        let symbols = okx_symbols();
+        let mut balances: Vec<(String, Decimal)> = Vec::new();
+        for s in &symbols {
+            for (asset, amount) in [(&s.base, dec!(100)), (&s.quote, dec!(10000))] {
+                if !balances.iter().any(|(a, _)| a == asset) {
+                    balances.push((asset.clone(), amount));
+                }
+            }
+        }
+        Self {
+            symbols,
+            api_key: None,
+            api_secret: None,
+            passphrase: None,
+            balances,
+            checksums: false,
+        }
+    }
+}
+
+/// An account (index; 0 is the market maker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OkxAccount(pub usize);
+
+/// The simulator's own book of an instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OkxBookSnapshot {
+    /// The `seqId` a books push of this state carries.
+    pub seq_id: i64,
+    pub bids: Vec<PriceLevel>,
+    pub asks: Vec<PriceLevel>,
+}
+
+/// An order as the simulator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OkxOrderView {
+    pub ord_id: u64,
+    pub cl_ord_id: String,
+    /// OKX state name (`live`, `partially_filled`, `filled`, `canceled`).
+    pub state: String,
+    pub filled: Decimal,
+    pub size: Decimal,
+}
+
+fn random_token(n: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+/// A running simulated OKX.
+pub struct MockOkx {
+    shared: Arc<Shared>,
+    http_addr: SocketAddr,
+    ws_addr: SocketAddr,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    api_key: String,
+    api_secret: Zeroizing<String>,
+    passphrase: Zeroizing<String>,
+    account: OkxAccount,
+}
+
+impl std::fmt::Debug for MockOkx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockOkx")
+            .field("http", &self.http_addr)
+            .field("ws", &self.ws_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockOkx {
+    /// Starts a simulated OKX with the default configuration.
+    pub async fn start() -> Result<Self, MockOkxError> {
+        Self::start_with(OkxMockConfig::default()).await
+    }
+
+    /// Starts a simulated OKX with `config`.
+    pub async fn start_with(config: OkxMockConfig) -> Result<Self, MockOkxError> {
+        let mut mm = Account::new(random_token(36), Zeroizing::new(random_token(32)));
+        for s in &config.symbols {
+            mm.balance_mut(&s.base).free = MARKET_MAKER_FUNDS;
+            mm.balance_mut(&s.quote).free = MARKET_MAKER_FUNDS;
+        }
+        mm.touched.clear();
+        let mut exchange = Exchange::new(config.symbols.clone(), mm, Arc::new(OkxEvents));
+        let api_key = config.api_key.clone().unwrap_or_else(|| random_token(36));
+        let api_secret = config
+            .api_secret
+            .clone()
+            .unwrap_or_else(|| Zeroizing::new(random_token(32)));
+        let passphrase = config
+            .passphrase
+            .clone()
+            .unwrap_or_else(|| Zeroizing::new(random_token(12)));
+        let mut trader = Account::new(api_key.clone(), api_secret.clone());
+        for (asset, amount) in &config.balances {
+            trader.balance_mut(asset).free = *amount;
+        }
+        trader.touched.clear();
+        let account = OkxAccount(exchange.add_account(trader));
+        let shared = Arc::new(Shared::new(exchange, config.checksums));
+        lock(&shared.passphrases).insert(api_key.clone(), passphrase.clone());
+        let http = TcpListener::bind("127.0.0.1:0").await?;
+        let wsl = TcpListener::bind("127.0.0.1:0").await?;
+        let (http_addr, ws_addr) = (http.local_addr()?, wsl.local_addr()?);
+        let mock = Self {
+            shared,
+            http_addr,
+            ws_addr,
+            tasks: Mutex::new(Vec::new()),
+            api_key,
+            api_secret,
+            passphrase,
+            account,
+        };
+        mock.spawn(http, wsl);
+        Ok(mock)
+    }
+
+    fn spawn(&self, http: TcpListener, wsl: TcpListener) {
+        let shared = self.shared.clone();
+        let mut tasks = lock(&self.tasks);
+        tasks.push(tokio::spawn(serve_http(http, shared.clone())));
+        tasks.push(tokio::spawn(ws::serve(wsl, shared.clone())));
+        tasks.push(tokio::spawn(release_held_diffs(shared)));
+    }
+
+    /// Stops the servers and closes every connection; state is kept for [`MockOkx::restart`].
+    pub fn stop(&self) {
+        self.shared.shutdown.send_replace(true);
+        for t in lock(&self.tasks).drain(..) {
+            t.abort();
+        }
+    }
+
+    /// Starts the servers again on the same ports with the same state.
+    pub async fn restart(&self) -> Result<(), MockOkxError> {
+        self.stop();
+        self.shared.shutdown.send_replace(false);
+        let http = bind_again(self.http_addr).await?;
+        let wsl = bind_again(self.ws_addr).await?;
+        self.spawn(http, wsl);
+        Ok(())
+    }
+
+    /// `http://127.0.0.1:<port>` (endpoints under `/api/v5/...`): the `rest_url` of `[connect.okx]`.
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.http_addr)
+    }
+
+    /// `ws://127.0.0.1:<port>` (`/ws/v5/public`, `/ws/v5/private`): the `ws_url` of `[connect.okx]`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.ws_addr)
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    pub fn api_secret(&self) -> &str {
+        &self.api_secret
+    }
+
+    pub fn passphrase(&self) -> &str {
+        &self.passphrase
+    }
+
+    /// The default trading account.
+    pub fn account(&self) -> OkxAccount {
+        self.account
+    }
+
+    /// Adds a trading account with these credentials and no balances.
+    pub fn add_account(&self, api_key: &str, api_secret: &str, passphrase: &str) -> OkxAccount {
+        let acct = Account::new(api_key.to_string(), Zeroizing::new(api_secret.to_string()));
+        lock(&self.shared.passphrases).insert(api_key.into(), Zeroizing::new(passphrase.into()));
+        OkxAccount(self.shared.exchange().add_account(acct))
+    }
+
+    /// Sets an account's free balance of `asset` (an `account` push follows).
+    pub fn set_balance(
+        &self,
+        account: OkxAccount,
+        asset: &str,
+        free: Decimal,
+    ) -> Result<(), MockOkxError> {
+        let now = self.shared.now_ms();
+        let mut ex = self.shared.exchange();
+        if account.0 >= ex.accounts.len() {
+            return Err(MockOkxError::UnknownAccount(account.0));
+        }
+        ex.set_balance(account.0, asset, free, now);
+        Ok(())
+    }
+
+    pub fn balance(&self, account: OkxAccount, asset: &str) -> Balance {
+        let ex = self.shared.exchange();
+        ex.accounts
+            .get(account.0)
+            .and_then(|a| a.balances.get(asset).copied())
+            .unwrap_or_default()
+    }
+
+    /// The simulator's book of `inst`, every level, with the `seqId` of its state.
+    pub fn book(&self, inst: &str) -> Result<OkxBookSnapshot, MockOkxError> {
+        let (update_id, bids, asks) = {
+            let ex = self.shared.exchange();
+            let book = ex.books.get(inst).ok_or(EngineError::UnknownSymbol)?;
+            let (bids, asks) = book.levels(usize::MAX);
+            (book.update_id, bids, asks)
+        };
+        Ok(OkxBookSnapshot {
+            seq_id: self.shared.seq_of(inst, update_id),
+            bids,
+            asks,
+        })
+    }
+
+    /// The orders an account placed, oldest first.
+    pub fn orders_of(&self, account: OkxAccount) -> Vec<OkxOrderView> {
+        let ex = self.shared.exchange();
+        ex.orders
+            .values()
+            .filter(|o| o.account == account.0)
+            .map(|o| OkxOrderView {
+                ord_id: o.id,
+                cl_ord_id: o.client_order_id.clone(),
+                state: state_name(o.status).to_string(),
+                filled: o.executed_qty,
+                size: o.orig_qty,
+            })
+            .collect()
+    }
+
+    /// The order of client id `cl` of the default account.
+    pub fn order_by_client_id(&self, cl: &str) -> Option<OkxOrderView> {
+        self.orders_of(self.account)
+            .into_iter()
+            .rev()
+            .find(|o| o.cl_ord_id == cl)
+    }
+
+    /// Seeds `levels` bids and asks of `qty` around `mid`, `spacing_ticks` apart.
+    pub fn seed_book(
+        &self,
+        inst: &str,
+        mid: Decimal,
+        levels: usize,
+        spacing_ticks: u64,
+        qty: Decimal,
+    ) -> Result<(), MockOkxError> {
+        let now = self.shared.now_ms();
+        let mut ex = self.shared.exchange();
+        seed_book(&mut ex, inst, mid, levels, spacing_ticks, qty, now)?;
+        ex.first_fills.clear();
+        Ok(())
+    }
+
+    /// `count` random book operations, one every `pause`, deterministic for a seed. Returns how
+    /// many changed the book.
+    pub async fn random_book_updates_paced(
+        &self,
+        inst: &str,
+        seed: u64,
+        count: usize,
+        pause: Duration,
+    ) -> Result<usize, MockOkxError> {
+        let mut updater = RandomUpdater::new(&self.shared.exchange(), inst, seed);
+        let mut changed = 0;
+        for _ in 0..count {
+            {
+                let mut ex = self.shared.exchange();
+                if updater.step(&mut ex, self.shared.now_ms())? {
+                    changed += 1;
+                }
+                ex.first_fills.clear();
+            }
+            tokio::time::sleep(pause).await;
+        }
+        Ok(changed)
+    }
+
+    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
+    pub fn fill_order(&self, ord_id: u64, qty: Option<Decimal>) -> Decimal {
+        let now = self.shared.now_ms();
+        let mut ex = self.shared.exchange();
+        let f = ex.fill_resting(ord_id, qty, now);
+        ex.first_fills.clear();
+        f
+    }
+
+    /// Drops every private connection, refuses new ones, then fills the order: its pushes are
+    /// lost. `set_user_streams_down(false)` ends the outage.
+    pub fn fill_order_while_user_streams_down(&self, ord_id: u64, qty: Option<Decimal>) -> Decimal {
+        self.set_user_streams_down(true);
+        self.drop_user_streams();
+        self.fill_order(ord_id, qty)
+    }
+
+    pub fn drop_market_streams(&self) {
+        self.shared.market_kill.send_modify(|g| *g += 1);
+    }
+
+    pub fn drop_user_streams(&self) {
+        self.shared.user_kill.send_modify(|g| *g += 1);
+    }
+
+    pub fn set_market_streams_down(&self, down: bool) {
+        self.shared
+            .market_streams_down
+            .store(down, Ordering::SeqCst);
+    }
+
+    pub fn set_user_streams_down(&self, down: bool) {
+        self.shared.user_streams_down.store(down, Ordering::SeqCst);
+    }
+
+    /// Drops the next books update of `inst` (a `prevSeqId` gap for the client).
+    pub fn skip_next_diff(&self, inst: &str) {
+        self.shared.exchange().publisher.skip_next_diff(inst);
+    }
+
+    /// Sends the next books update of `inst` twice.
+    pub fn duplicate_next_diff(&self, inst: &str) {
+        self.shared.exchange().publisher.duplicate_next_diff(inst);
+    }
+
+    /// Sends the next two books updates of `inst` in reverse order.
+    pub fn swap_next_diffs(&self, inst: &str) {
+        self.shared.exchange().publisher.swap_next_diffs(inst);
+    }
+
+    /// The next books push carries a wrong non-zero checksum.
+    pub fn corrupt_next_checksum(&self) {
+        self.shared.corrupt_checksums.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Switches real checksums on or off (off: 0, as OKX sends since June 2026).
+    pub fn set_checksums(&self, on: bool) {
+        self.shared.checksums.store(on, Ordering::SeqCst);
+    }
+
+    /// Sends an idle push (same `seqId`, `prevSeqId == seqId`, no levels) on every books
+    /// subscription.
+    pub fn push_idle_updates(&self) {
+        self.shared.idle_push.send_modify(|g| *g += 1);
+    }
+
+    /// A documented sequence reset of `inst`: the next update's `seqId` restarts at `new_seq`
+    /// (smaller than its `prevSeqId`), the chain unbroken.
+    pub fn reset_seq_ids(&self, inst: &str, new_seq: i64) -> Result<(), MockOkxError> {
+        let r = {
+            let ex = self.shared.exchange();
+            ex.books
+                .get(inst)
+                .ok_or(EngineError::UnknownSymbol)?
+                .update_id
+        };
+        lock(&self.shared.seq_resets)
+            .entry(inst.to_string())
+            .or_default()
+            .push((r, new_seq - 1));
+        Ok(())
+    }
+
+    /// Sends `text` as is on every public connection (junk, truncated pushes).
+    pub fn push_raw_market_message(&self, text: &str) {
+        self.shared.exchange().publisher.raw(text);
+    }
+
+    /// Serves `fault` on the next REST request (faults queue up).
+    pub fn inject_http_fault(&self, fault: HttpFault) {
+        lock(&self.shared.http_faults).push_back(fault);
+    }
+
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.shared
+            .clock_offset_ms
+            .store(offset_ms, Ordering::Relaxed);
+    }
+
+    /// Requests refused with 429 so far.
+    pub fn rate_limited_count(&self) -> u64 {
+        lock(&self.shared.limits).rejected
+    }
+
+    /// Successful private logins so far.
+    pub fn logins(&self) -> usize {
+        self.shared.logins.load(Ordering::SeqCst)
+    }
+
+    pub fn market_connections(&self) -> usize {
+        self.shared.market_connections.load(Ordering::SeqCst)
+    }
+
+    pub fn user_connections(&self) -> usize {
+        self.shared.user_connections.load(Ordering::SeqCst)
+    }
+
+    /// The market maker (its orders make the seeded and random liquidity).
+    pub fn market_maker(&self) -> OkxAccount {
+        OkxAccount(MARKET_MAKER)
+    }
+}
+
+impl Drop for MockOkx {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn bind_again(addr: SocketAddr) -> Result<TcpListener, MockOkxError> {
+    let mut attempts = 0;
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// How long a diff held by the swap fault waits for a second one.
+const HELD_DIFF_MAX_AGE: Duration = Duration::from_millis(50);
+
+async fn release_held_diffs(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(HELD_DIFF_MAX_AGE / 2);
+    loop {
+        tick.tick().await;
+        shared
+            .exchange()
+            .publisher
+            .release_stale_held(HELD_DIFF_MAX_AGE);
+    }
+}
+
+async fn serve_http(listener: TcpListener, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let mut conn_shutdown = shared.shutdown.subscribe();
+                tokio::spawn(async move {
+                    let svc_shared = shared.clone();
+                    let service = service_fn(move |req| rest::handle(svc_shared.clone(), req));
+                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = conn_shutdown.changed() => {}
+                    }
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
