@@ -8,9 +8,13 @@
 //! answers, an answer to a broadcast that comes too late.
 
 pub mod chain;
+pub mod contracts;
 pub mod server;
+pub mod terra;
 
 pub use chain::{
     ChainConfig, ContractEvent, ContractExecutor, ExecError, Faults, LocalChain, NoContracts,
 };
+pub use contracts::TerraContracts;
 pub use server::LocalNode;
+pub use terra::{Flavor, LocalTerra};
