@@ -15,6 +15,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::amm::uniswap_v3::connect::UNISWAP_V3,
     &crate::amm::balancer::connect::BALANCER,
     &crate::amm::mento::connect::MENTO,
+    &crate::amm::terra_swap::connect::TERRA_SWAP,
     &crate::cex::exchanges::binance_connect::BINANCE,
     &crate::cex::exchanges::binance_connect::BINANCE_US,
 ];
