@@ -53,6 +53,8 @@ mod perp_positions;
 mod perp_quotes;
 mod secret_leaks;
 mod swap_approval;
+mod terra_swap_quotes;
+mod terra_swap_swaps;
 mod tx_sign;
 mod uniswap_native_eth;
 mod uniswap_v2_quotes;

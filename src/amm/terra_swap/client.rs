@@ -47,11 +47,17 @@ impl PairClient {
     }
 
     pub async fn pair_info(&self, pair: &str) -> Result<PairInfo, CosmosError> {
-        parse("pair", self.lcd.smart_query(pair, &json!({"pair": {}})).await?)
+        parse(
+            "pair",
+            self.lcd.smart_query(pair, &json!({"pair": {}})).await?,
+        )
     }
 
     pub async fn pool(&self, pair: &str) -> Result<PoolResponse, CosmosError> {
-        parse("pool", self.lcd.smart_query(pair, &json!({"pool": {}})).await?)
+        parse(
+            "pool",
+            self.lcd.smart_query(pair, &json!({"pool": {}})).await?,
+        )
     }
 
     /// The pair's own `simulation` query.

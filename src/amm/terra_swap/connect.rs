@@ -57,7 +57,9 @@ impl Connector for TerraSwapConnector {
             .lcd_url
             .clone()
             .or_else(|| spec.lcd_urls.first().cloned())
-            .ok_or_else(|| ConnectError::missing(id, ctx, "lcd_url", "the chain spec has no LCD"))?;
+            .ok_or_else(|| {
+                ConnectError::missing(id, ctx, "lcd_url", "the chain spec has no LCD")
+            })?;
         let lcd = LcdClient::connect(&url, &spec.chain_id.to_string(), LcdConfig::default())
             .await
             .map_err(|e| ConnectError::venue(id, VenueError::Network(e.to_string())))?;
@@ -65,7 +67,12 @@ impl Connector for TerraSwapConnector {
             .map_err(|e| ConnectError::venue(id, VenueError::Chain(e.to_string())))?;
         if let Some(m) = c.gas_margin {
             if m < Decimal::ONE {
-                return Err(ConnectError::bad_value(id, ctx, "gas_margin", "must be at least 1"));
+                return Err(ConnectError::bad_value(
+                    id,
+                    ctx,
+                    "gas_margin",
+                    "must be at least 1",
+                ));
             }
             scfg.gas_margin = m;
         }
@@ -104,17 +111,24 @@ impl Connector for TerraSwapConnector {
                     .map_err(|e| ConnectError::secrets(id, e))?;
                 let gas_price = scfg.gas_price.clone();
                 let _ = gas_price;
-                let sender = CosmosSender::new(lcd.clone(), &spec.chain_id.to_string(), &hrp, signer, scfg.clone())
-                    .map_err(|e| ConnectError::secrets(id, e))?;
+                let sender = CosmosSender::new(
+                    lcd.clone(),
+                    &spec.chain_id.to_string(),
+                    &hrp,
+                    signer,
+                    scfg.clone(),
+                )
+                .map_err(|e| ConnectError::secrets(id, e))?;
                 let address = sender.address().to_string();
                 (Some(sender), Some(address))
             }
             _ => (None, None),
         };
-        let factory = c
-            .factory
-            .clone()
-            .or_else(|| spec.protocols.get("terraswap").and_then(|p| p.get("factory").cloned()));
+        let factory = c.factory.clone().or_else(|| {
+            spec.protocols
+                .get("terraswap")
+                .and_then(|p| p.get("factory").cloned())
+        });
         Ok(Arc::new(TerraSwapVenue::new(VenueParts {
             id: id.clone(),
             spec: spec.clone(),

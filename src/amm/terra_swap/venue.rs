@@ -96,8 +96,9 @@ fn math_err(e: math::MathError) -> VenueError {
     match e {
         math::MathError::MaxSpread => VenueError::Rejected {
             code: Some("max_spread".into()),
-            reason: "the swap would exceed its max_spread (price moved past the bound); nothing sent"
-                .into(),
+            reason:
+                "the swap would exceed its max_spread (price moved past the bound); nothing sent"
+                    .into(),
         },
         other => VenueError::InsufficientLiquidity(other.to_string()),
     }
@@ -142,12 +143,19 @@ impl TerraSwapVenue {
 
     fn leg(&self, symbol: &Sym) -> Result<Leg, VenueError> {
         let t = self.spec.token(symbol.as_str()).ok_or_else(|| {
-            VenueError::InvalidRequest(format!("{symbol} is not a token of chain {}", self.spec.name))
+            VenueError::InvalidRequest(format!(
+                "{symbol} is not a token of chain {}",
+                self.spec.name
+            ))
         })?;
         let info = match (&t.denom, &t.address) {
             (Some(d), _) => AssetInfo::native(d),
             (None, Some(a)) => AssetInfo::token(a),
-            (None, None) => return Err(VenueError::Protocol(format!("{symbol}: no denom or address"))),
+            (None, None) => {
+                return Err(VenueError::Protocol(format!(
+                    "{symbol}: no denom or address"
+                )));
+            }
         };
         Ok(Leg {
             info,
@@ -156,7 +164,12 @@ impl TerraSwapVenue {
     }
 
     async fn market(&self, pair: &Pair) -> Result<Market, VenueError> {
-        if let Some(m) = self.markets.lock().unwrap_or_else(|p| p.into_inner()).get(pair) {
+        if let Some(m) = self
+            .markets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(pair)
+        {
             return Ok(m.clone());
         }
         let (base, quote) = (self.leg(&pair.base)?, self.leg(&pair.quote)?);
@@ -257,7 +270,9 @@ pub fn swap_msg(
         AssetInfo::NativeToken { denom } => Msg::Execute {
             sender: sender.into(),
             contract: pair.into(),
-            msg: ser(&json!({"swap": {"offer_asset": offer, "belief_price": bp, "max_spread": ms}}))?,
+            msg: ser(
+                &json!({"swap": {"offer_asset": offer, "belief_price": bp, "max_spread": ms}}),
+            )?,
             funds: vec![Coin::new(offer.amount, denom.clone())],
         },
         AssetInfo::Token { contract_addr } => {
@@ -309,13 +324,16 @@ impl TerraSwapVenue {
         let (offer_leg, ask_leg, offer, op, ap) = match order.side {
             Side::Sell => (&m.base, &m.quote, base_units, r.base, r.quote),
             Side::Buy => {
-                let rev = math::reverse_simulate(r.quote, r.base, base_units, c).map_err(math_err)?;
+                let rev =
+                    math::reverse_simulate(r.quote, r.base, base_units, c).map_err(math_err)?;
                 (&m.quote, &m.base, rev.offer_amount, r.quote, r.base)
             }
         };
         let out = math::simulate(op, ap, offer, c).map_err(math_err)?;
         if out.return_amount == 0 {
-            return Err(VenueError::InsufficientLiquidity("the swap returns nothing".into()));
+            return Err(VenueError::InsufficientLiquidity(
+                "the swap returns nothing".into(),
+            ));
         }
         // Both amounts at the larger decimals, as the pair compares them.
         let (od, ad) = (offer_leg.decimals, ask_leg.decimals);
@@ -326,8 +344,9 @@ impl TerraSwapVenue {
         };
         let (offer_s, ret_s) = (scale(offer, od)?, scale(out.return_amount, ad)?);
         let belief = Dec18(
-            (alloy::primitives::U256::from(offer_s) * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18)))
-                .div_ceil(alloy::primitives::U256::from(ret_s)),
+            (alloy::primitives::U256::from(offer_s)
+                * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18)))
+            .div_ceil(alloy::primitives::U256::from(ret_s)),
         );
         // The least the order accepts, in ask units.
         let min_return = match order.price {
@@ -345,20 +364,37 @@ impl TerraSwapVenue {
         let max_spread = match min_return {
             None => Dec18::from_decimal(self.default_max_spread, RoundingStrategy::ToZero)
                 .map_err(math_err)?,
-            Some(min) if min >= ret_s => Dec18::ZERO,
+            // The pool already returns less than the bound: no max_spread can hold it.
+            Some(min) if min > ret_s => return Err(math_err(math::MathError::MaxSpread)),
+            Some(min) if min == ret_s => Dec18::ZERO,
             Some(min) => {
                 let ratio = Decimal::from(min) / Decimal::from(ret_s);
-                Dec18::from_decimal(Decimal::ONE - ratio, RoundingStrategy::ToZero).map_err(math_err)?
+                Dec18::from_decimal(Decimal::ONE - ratio, RoundingStrategy::ToZero)
+                    .map_err(math_err)?
             }
         };
-        math::check_max_spread(Some(belief), Some(max_spread), offer, out.return_amount, out.spread_amount, od, ad)
-            .map_err(math_err)?;
+        math::check_max_spread(
+            Some(belief),
+            Some(max_spread),
+            offer,
+            out.return_amount,
+            out.spread_amount,
+            od,
+            ad,
+        )
+        .map_err(math_err)?;
         let offer_asset = Asset {
             info: offer_leg.info.clone(),
             amount: offer,
         };
         Ok(Plan {
-            msg: swap_msg(me, &m.info.contract_addr, &offer_asset, Some(belief), Some(max_spread))?,
+            msg: swap_msg(
+                me,
+                &m.info.contract_addr,
+                &offer_asset,
+                Some(belief),
+                Some(max_spread),
+            )?,
         })
     }
 }
@@ -414,19 +450,36 @@ impl Venue for TerraSwapVenue {
         let (quote_units, fee_asset, fee_units, base_after, quote_after) = match req.side {
             Side::Sell => {
                 let s = math::simulate(r.base, r.quote, units, c).map_err(math_err)?;
-                (s.return_amount, &req.pair.quote, s.commission_amount, r.base + units, r.quote - s.return_amount)
+                (
+                    s.return_amount,
+                    &req.pair.quote,
+                    s.commission_amount,
+                    r.base + units,
+                    r.quote - s.return_amount,
+                )
             }
             Side::Buy => {
                 let s = math::reverse_simulate(r.quote, r.base, units, c).map_err(math_err)?;
-                (s.offer_amount, &req.pair.base, s.commission_amount, r.base - units, r.quote + s.offer_amount)
+                (
+                    s.offer_amount,
+                    &req.pair.base,
+                    s.commission_amount,
+                    r.base - units,
+                    r.quote + s.offer_amount,
+                )
             }
         };
         let quote_amount = from_units(quote_units, m.quote.decimals)?;
-        let fee_dec = if *fee_asset == req.pair.base { m.base.decimals } else { m.quote.decimals };
+        let fee_dec = if *fee_asset == req.pair.base {
+            m.base.decimals
+        } else {
+            m.quote.decimals
+        };
         let pool_price = |b: u128, q: u128| -> Result<Decimal, VenueError> {
             let b = from_units(b, m.base.decimals)?;
             let q = from_units(q, m.quote.decimals)?;
-            q.checked_div(b).ok_or_else(|| VenueError::InsufficientLiquidity("empty pool".into()))
+            q.checked_div(b)
+                .ok_or_else(|| VenueError::InsufficientLiquidity("empty pool".into()))
         };
         Ok(Quote {
             venue: self.id.to_string(),
@@ -443,9 +496,10 @@ impl Venue for TerraSwapVenue {
     }
 
     async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
-        let me = self.address.as_deref().ok_or_else(|| {
-            VenueError::Auth(format!("{}: no wallet configured", self.id))
-        })?;
+        let me = self
+            .address
+            .as_deref()
+            .ok_or_else(|| VenueError::Auth(format!("{}: no wallet configured", self.id)))?;
         let bank = self.client.lcd().balances(me).await.map_err(chain_err)?;
         let mut out = Vec::new();
         for t in &self.spec.tokens {
@@ -472,14 +526,22 @@ impl Venue for TerraSwapVenue {
         self.orders
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(id.clone(), Tracked { order: tracked, fills: vec![] });
+            .insert(
+                id.clone(),
+                Tracked {
+                    order: tracked,
+                    fills: vec![],
+                },
+            );
         let (orders, events) = (self.orders.clone(), self.events.clone());
         let venue = self.id.to_string();
         let native = Sym::new(&self.spec.native.symbol)?;
         let native_dec = self.spec.native.decimals;
         let native_denom = self.spec.native.denom.clone();
         tokio::spawn(async move {
-            let outcome = sender.send(std::slice::from_ref(&plan.msg), id.as_str()).await;
+            let outcome = sender
+                .send(std::slice::from_ref(&plan.msg), id.as_str())
+                .await;
             let mut guard = orders.lock().unwrap_or_else(|p| p.into_inner());
             let Some(t) = guard.get_mut(&id) else { return };
             match outcome {
@@ -533,11 +595,15 @@ impl Venue for TerraSwapVenue {
                     }
                 },
                 Err(e) => {
-                    if let CosmosError::Failed { txhash, .. } | CosmosError::Expired { txhash, .. } = &e {
+                    if let CosmosError::Failed { txhash, .. }
+                    | CosmosError::Expired { txhash, .. } = &e
+                    {
                         t.order.venue_order_id = Some(txhash.clone());
                     }
                     let state = match e {
-                        CosmosError::Unconfirmed { .. } | CosmosError::Lcd { .. } => OrderState::Unknown,
+                        CosmosError::Unconfirmed { .. } | CosmosError::Lcd { .. } => {
+                            OrderState::Unknown
+                        }
                         _ => OrderState::Failed,
                     };
                     t.order.reason = Some(e.to_string());
