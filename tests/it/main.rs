@@ -36,6 +36,7 @@ mod cli_basics;
 mod connectors;
 mod cosmos_cli;
 mod cosmos_node;
+mod cosmos_up;
 mod demo;
 mod evm_balance_cli;
 mod evm_broadcast_hook;
