@@ -48,12 +48,12 @@ async fn local_math_equals_the_pair_contracts_simulations() {
                 let dir = (rng.next() % 2) as usize;
                 let (offer, ask) = (&pool.assets[dir], &pool.assets[1 - dir]);
                 // now and then an amount beyond the pool, which the reverse form must refuse
-                let amount = if rng.next() % 10 == 0 {
+                let amount = if rng.next().is_multiple_of(10) {
                     ask.amount + rng.amount()
                 } else {
                     rng.amount()
                 };
-                if rng.next() % 2 == 0 {
+                if rng.next().is_multiple_of(2) {
                     let a = Asset {
                         info: offer.info.clone(),
                         amount,

@@ -109,8 +109,6 @@ impl Connector for TerraSwapConnector {
                     .map_err(|e| ConnectError::secrets(id, e))?
                     .cosmos_signer(&spec, c.account_index)
                     .map_err(|e| ConnectError::secrets(id, e))?;
-                let gas_price = scfg.gas_price.clone();
-                let _ = gas_price;
                 let sender = CosmosSender::new(
                     lcd.clone(),
                     &spec.chain_id.to_string(),

@@ -267,10 +267,8 @@ pub fn check_max_spread(
                 return Err(MathError::MaxSpread);
             }
         }
-        (None, Some(limit)) => {
-            if ratio(spread, ret + spread)? > limit.0 {
-                return Err(MathError::MaxSpread);
-            }
+        (None, Some(limit)) if ratio(spread, ret + spread)? > limit.0 => {
+            return Err(MathError::MaxSpread);
         }
         _ => {}
     }

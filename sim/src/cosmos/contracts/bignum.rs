@@ -51,14 +51,14 @@ impl Uint256 {
         u128::try_from(self.0).map_err(|_| Abort("Uint256 does not fit Uint128"))
     }
 
-    pub fn add(self, o: Self) -> R<Self> {
+    pub fn plus(self, o: Self) -> R<Self> {
         self.0
             .checked_add(o.0)
             .map(Uint256)
             .ok_or(Abort("arithmetic operation overflow"))
     }
 
-    pub fn sub(self, o: Self) -> R<Self> {
+    pub fn minus(self, o: Self) -> R<Self> {
         self.0
             .checked_sub(o.0)
             .map(Uint256)
@@ -66,7 +66,7 @@ impl Uint256 {
     }
 
     /// `Uint256 * Uint256` (0 when either is 0).
-    pub fn mul(self, o: Self) -> R<Self> {
+    pub fn times(self, o: Self) -> R<Self> {
         if self.is_zero() || o.is_zero() {
             return Ok(Self::zero());
         }
@@ -136,7 +136,7 @@ impl Decimal256 {
         mul(v.0, FRACTIONAL).map(Decimal256)
     }
 
-    pub fn sub(self, o: Self) -> R<Self> {
+    pub fn minus(self, o: Self) -> R<Self> {
         self.0
             .checked_sub(o.0)
             .map(Decimal256)
@@ -144,7 +144,7 @@ impl Decimal256 {
     }
 
     /// `Decimal256 / Decimal256`.
-    pub fn div(self, o: Self) -> R<Self> {
+    pub fn over(self, o: Self) -> R<Self> {
         if o.0.is_zero() {
             return Err(Abort("assertion failed: !rhs.is_zero()"));
         }

@@ -82,16 +82,16 @@ pub fn compute_swap(
     let ask_pool = Uint256::from_u128(ask_pool);
     let offer_amount = Uint256::from_u128(offer_amount);
     let commission_rate = commission();
-    let cp = offer_pool.mul(ask_pool)?;
+    let cp = offer_pool.times(ask_pool)?;
     let return_amount = Uint256::one().mul_dec(
         Decimal256::from_uint256(ask_pool)?
-            .sub(Decimal256::from_ratio(cp, offer_pool.add(offer_amount)?)?)?,
+            .minus(Decimal256::from_ratio(cp, offer_pool.plus(offer_amount)?)?)?,
     )?;
     let spread_amount = offer_amount
         .mul_dec(Decimal256::from_ratio(ask_pool, offer_pool)?)?
-        .sub(return_amount)?;
+        .minus(return_amount)?;
     let commission_amount = return_amount.mul_dec(commission_rate)?;
-    let return_amount = return_amount.sub(commission_amount)?;
+    let return_amount = return_amount.minus(commission_amount)?;
     Ok((
         return_amount.to_u128()?,
         spread_amount.to_u128()?,
@@ -109,22 +109,22 @@ pub fn compute_offer_amount(
     let ask_pool = Uint256::from_u128(ask_pool);
     let ask_amount = Uint256::from_u128(ask_amount);
     let commission_rate = commission();
-    let cp = offer_pool.mul(ask_pool)?;
-    let one_minus_commission = Decimal256::one().sub(commission_rate)?;
-    let inv_one_minus_commission = Decimal256::one().div(one_minus_commission)?;
+    let cp = offer_pool.times(ask_pool)?;
+    let one_minus_commission = Decimal256::one().minus(commission_rate)?;
+    let inv_one_minus_commission = Decimal256::one().over(one_minus_commission)?;
     let offer_amount = Uint256::one()
         .multiply_ratio(
             cp.0,
             ask_pool
-                .sub(ask_amount.mul_dec(inv_one_minus_commission)?)?
+                .minus(ask_amount.mul_dec(inv_one_minus_commission)?)?
                 .0,
         )?
-        .sub(offer_pool)?;
+        .minus(offer_pool)?;
     let before_commission_deduction = ask_amount.mul_dec(inv_one_minus_commission)?;
     let before_spread_deduction =
         offer_amount.mul_dec(Decimal256::from_ratio(ask_pool, offer_pool)?)?;
     let spread_amount = if before_spread_deduction > before_commission_deduction {
-        before_spread_deduction.sub(before_commission_deduction)?
+        before_spread_deduction.minus(before_commission_deduction)?
     } else {
         Uint256::zero()
     };
@@ -175,7 +175,7 @@ fn assert_max_spread(
     if let (Some(max_spread), Some(belief_price)) = (max_spread, belief_price) {
         let expected_return = offer.div_dec(belief_price)?;
         let spread_amount = if expected_return > ret {
-            expected_return.sub(ret)?
+            expected_return.minus(ret)?
         } else {
             Uint256::zero()
         };
@@ -185,7 +185,7 @@ fn assert_max_spread(
             return Err(ContractError("Operation exceeds max spread limit".into()));
         }
     } else if let Some(max_spread) = max_spread
-        && Decimal256::from_ratio(spread, ret.add(spread)?)? > max_spread
+        && Decimal256::from_ratio(spread, ret.plus(spread)?)? > max_spread
     {
         return Err(ContractError("Operation exceeds max spread limit".into()));
     }
