@@ -723,9 +723,15 @@ mod tests {
                 "ethereum",
                 "terra",
                 "terra_classic",
+                "terra_classic_local",
+                "terra_local",
                 "xdai"
             ]
         );
+        let local = s.get("terra_classic_local").unwrap();
+        assert_eq!(local.gas_price.as_deref(), Some("28.325uluna"));
+        assert!(local.burn_tax);
+        assert!(!s.get("terra").unwrap().burn_tax);
         let eth = s.get("ethereum").unwrap();
         assert_eq!(eth.chain_id, ChainId::Evm(1));
         assert_eq!(eth.token("usdc").unwrap().decimals, 6);
