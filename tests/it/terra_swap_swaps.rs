@@ -206,3 +206,55 @@ async fn native_and_cw20_swaps_fill_at_their_quote_and_a_breach_sends_nothing() 
         "nothing sent"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_classic_swap_pays_the_burn_tax_and_signs_in_amino_json() {
+    let t = LocalTerra::start(Flavor::Classic, 0).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    WalletStore::with_params(home.path(), ScryptParams::new(10, 8, 1).unwrap())
+        .save(
+            &UnlockedWallet::Mnemonic {
+                name: "dev".into(),
+                mnemonic: Mnemonic::parse(DEV_MNEMONIC).unwrap(),
+                passphrase: SecretString::from(""),
+            },
+            &SecretString::from(PASSWORD),
+        )
+        .unwrap();
+    let id: VenueId = "terra_swap@terra_classic_local".parse().unwrap();
+    let table = format!(
+        "lcd_url = \"{}\"\nwallet = \"dev\"\naccount_index = 3\nsign_mode = \"amino-json\"\n",
+        t.lcd_url()
+    );
+    let v = sluice::connectors::connect(&id, &table.parse().unwrap(), &context(home.path()))
+        .await
+        .unwrap();
+    let me = t.accounts[3].address.clone();
+    let pair: Pair = "LUNC-USTC".parse().unwrap();
+    let q = v
+        .quote(&QuoteRequest {
+            pair: pair.clone(),
+            side: Side::Sell,
+            base_amount: dec!(20000),
+        })
+        .await
+        .unwrap();
+    let luna_before = t.node.chain().balance(&me, "uluna");
+    let ustc_before = t.node.chain().balance(&me, "uusd");
+    let o = order(&pair, Side::Sell, dec!(20000), q.average_price * dec!(0.99));
+    v.submit(o.clone()).await.unwrap();
+    let done = final_order(v.as_ref(), &o).await;
+    assert_eq!(done.state, OrderState::Filled, "{:?}", done.reason);
+    let fill = &v.order_fills(&o).await.unwrap()[0];
+    // the fee: gas at 28.325uluna plus 0.5 % of the 20 000 LUNC sent as funds
+    let tax = dec!(100);
+    assert!(
+        fill.fee_amount > tax,
+        "fee {} includes the tax",
+        fill.fee_amount
+    );
+    let spent = Decimal::from(luna_before - t.node.chain().balance(&me, "uluna")) / dec!(1000000);
+    assert_eq!(spent, dec!(20000) + fill.fee_amount);
+    let got = Decimal::from(t.node.chain().balance(&me, "uusd") - ustc_before) / dec!(1000000);
+    assert_eq!(got, q.quote_amount);
+}
