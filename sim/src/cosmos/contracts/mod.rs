@@ -464,7 +464,7 @@ mod tests {
         (c, bank, user, pair, tst)
     }
 
-    fn send_swap(tst: &str, pair: &str, amount: u128) -> Vec<u8> {
+    fn send_swap(pair: &str, amount: u128) -> Vec<u8> {
         use base64::Engine as _;
         let hook = base64::engine::general_purpose::STANDARD.encode(br#"{"swap":{}}"#);
         serde_json::to_vec(&serde_json::json!({"send": {"contract": pair, "amount": amount.to_string(), "msg": hook}}))
@@ -488,7 +488,7 @@ mod tests {
                 &mut bank,
                 &user,
                 &tst,
-                &send_swap(&tst, &pair.contract_addr, 100_000),
+                &send_swap(&pair.contract_addr, 100_000),
                 &[],
                 false,
             )
@@ -515,7 +515,7 @@ mod tests {
             &mut bank,
             &user,
             &tst,
-            &send_swap(&tst, &pair.contract_addr, 2_000_000),
+            &send_swap(&pair.contract_addr, 2_000_000),
             &[],
             false,
         );
@@ -539,7 +539,7 @@ mod tests {
             &mut bank,
             &user,
             &tst,
-            &send_swap(&tst, &pair.contract_addr, 1000),
+            &send_swap(&pair.contract_addr, 1000),
             &[],
             true,
         )
