@@ -1,7 +1,7 @@
 //! `sluice cosmos up --chain terra --port 0 --json`: one JSON line naming the LCD, chain id,
 //! contracts and funded dev accounts; the node serves the seeded pools (a pool query, and
 //! `sluice quote --venue terra_swap@terra_local` through the registry equal to the pair's own
-//! `simulation`) until Ctrl-C, then the process exits cleanly.
+//! `simulation`, and `sluice swap` filled) until Ctrl-C, then the process exits cleanly.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +12,8 @@ use serde_json::Value;
 use sluice::amm::terra_swap::client::PairClient;
 use sluice::amm::terra_swap::msg::{Asset, AssetInfo};
 use sluice::chain::cosmos::lcd::{LcdClient, LcdConfig};
+use sluice::wallet::{Mnemonic, ScryptParams, SecretString, UnlockedWallet, WalletStore};
+use sluice_sim::cosmos::terra::DEV_MNEMONIC;
 
 struct StopOnDrop(Child);
 
@@ -105,6 +107,51 @@ async fn cosmos_up_prints_its_line_serves_the_pools_and_stops_on_ctrl_c() {
     assert_eq!(
         got,
         Decimal::from(sim.return_amount) / Decimal::from(1_000_000)
+    );
+
+    // `sluice swap` through the registry, signed by the dev mnemonic's account 1
+    WalletStore::with_params(home.path(), ScryptParams::new(10, 8, 1).unwrap())
+        .save(
+            &UnlockedWallet::Mnemonic {
+                name: "dev".into(),
+                mnemonic: Mnemonic::parse(DEV_MNEMONIC).unwrap(),
+                passphrase: SecretString::from(""),
+            },
+            &SecretString::from("cosmos up test password"),
+        )
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args([
+            "swap",
+            "--venue",
+            "terra_swap@terra_local",
+            "--rpc-url",
+            &lcd_url,
+        ])
+        .args([
+            "--wallet",
+            "dev",
+            "--account",
+            "1",
+            "LUNA-axlUSDC",
+            "sell",
+            "10",
+        ])
+        .args(["--slippage", "1", "--json"])
+        .env("SLUICE_HOME", home.path())
+        .env("SLUICE_PASSWORD", "cosmos up test password")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["order"]["state"], "filled", "{r}");
+    assert_eq!(
+        r["quote"]["quote_amount"], q["quote_amount"],
+        "the swap's quote is the quote's"
     );
 
     let pid = i32::try_from(child.0.id()).unwrap();
