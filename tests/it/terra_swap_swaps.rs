@@ -258,3 +258,39 @@ async fn a_classic_swap_pays_the_burn_tax_and_signs_in_amino_json() {
     let got = Decimal::from(t.node.chain().balance(&me, "uusd") - ustc_before) / dec!(1000000);
     assert_eq!(got, q.quote_amount);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_meeting_a_sequence_mismatch_is_signed_again_once_and_fills_once() {
+    let t = LocalTerra::start(Flavor::Terra, 0).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let v = trader(&t, home.path(), 4).await;
+    let pair: Pair = "LUNA-axlUSDC".parse().unwrap();
+    let q = v
+        .quote(&QuoteRequest {
+            pair: pair.clone(),
+            side: Side::Sell,
+            base_amount: dec!(42),
+        })
+        .await
+        .unwrap();
+    let included_before = t.node.chain().included();
+    t.node.chain().faults.bump_sequence = 1;
+    let o = order(&pair, Side::Sell, dec!(42), q.average_price * dec!(0.99));
+    v.submit(o.clone()).await.unwrap();
+    let done = final_order(v.as_ref(), &o).await;
+    assert_eq!(done.state, OrderState::Filled, "{:?}", done.reason);
+    assert_eq!(v.order_fills(&o).await.unwrap().len(), 1);
+    let hash = done.venue_order_id.clone().unwrap();
+    let chain = t.node.chain();
+    assert_eq!(
+        chain.times_broadcast(&hash),
+        1,
+        "the re-signed transaction sent once"
+    );
+    assert_eq!(
+        chain.broadcast_log.len(),
+        2,
+        "the refused one and the re-signed one"
+    );
+    assert_eq!(chain.included(), included_before + 1);
+}
