@@ -15,6 +15,7 @@ mod error;
 pub mod evm;
 pub mod mento;
 pub mod perp;
+pub mod terra_swap;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
 

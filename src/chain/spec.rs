@@ -22,6 +22,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "terra_classic.toml",
         include_str!("../../chains/terra_classic.toml"),
     ),
+    (
+        "terra_classic_local.toml",
+        include_str!("../../chains/terra_classic_local.toml"),
+    ),
+    (
+        "terra_local.toml",
+        include_str!("../../chains/terra_local.toml"),
+    ),
     ("xdai.toml", include_str!("../../chains/xdai.toml")),
 ];
 
@@ -133,6 +141,10 @@ pub struct ChainSpec {
     pub ws_urls: Vec<String>,
     pub lcd_urls: Vec<String>,
     pub bech32_prefix: Option<String>,
+    /// Cosmos: the minimum gas price the chain's validators take (`0.015uluna`).
+    pub gas_price: Option<String>,
+    /// Cosmos: Terra Classic's burn tax is added to fees (its rate read from the node).
+    pub burn_tax: bool,
     pub explorer: Option<String>,
     pub native: NativeAsset,
     pub tokens: Vec<TokenSpec>,
@@ -310,6 +322,33 @@ impl ChainSpec {
             }
         }
         let explorer = r.opt_string("explorer")?;
+        let gas_price = r.opt_string("gas_price")?;
+        if let Some(g) = &gas_price {
+            if family != ChainFamily::Cosmos {
+                return Err(err(
+                    Some("gas_price"),
+                    "only Cosmos chains take a gas price here".into(),
+                ));
+            }
+            crate::chain::cosmos::fees::GasPrice::parse(g)
+                .map_err(|e| err(Some("gas_price"), e.to_string()))?;
+        }
+        let burn_tax = match table.get("burn_tax") {
+            None => false,
+            Some(Value::Boolean(b)) if !*b || family == ChainFamily::Cosmos => *b,
+            Some(Value::Boolean(_)) => {
+                return Err(err(
+                    Some("burn_tax"),
+                    "only Cosmos chains have a burn tax".into(),
+                ));
+            }
+            Some(v) => {
+                return Err(err(
+                    Some("burn_tax"),
+                    format!("must be true or false, got {v}"),
+                ));
+            }
+        };
 
         let native_table = r.table("native")?;
         let mut nr = Reader {
@@ -431,6 +470,8 @@ impl ChainSpec {
             "ws_urls",
             "lcd_urls",
             "bech32_prefix",
+            "gas_price",
+            "burn_tax",
             "explorer",
             "native",
             "tokens",
@@ -454,6 +495,8 @@ impl ChainSpec {
             ws_urls,
             lcd_urls,
             bech32_prefix,
+            gas_price,
+            burn_tax,
             explorer,
             native,
             tokens,
@@ -685,9 +728,15 @@ mod tests {
                 "ethereum",
                 "terra",
                 "terra_classic",
+                "terra_classic_local",
+                "terra_local",
                 "xdai"
             ]
         );
+        let local = s.get("terra_classic_local").unwrap();
+        assert_eq!(local.gas_price.as_deref(), Some("28.325uluna"));
+        assert!(local.burn_tax);
+        assert!(!s.get("terra").unwrap().burn_tax);
         let eth = s.get("ethereum").unwrap();
         assert_eq!(eth.chain_id, ChainId::Evm(1));
         assert_eq!(eth.token("usdc").unwrap().decimals, 6);

@@ -8,6 +8,7 @@ mod balance;
 mod book;
 mod chains;
 mod connect;
+mod cosmos;
 mod demo;
 mod history;
 mod keys;
@@ -61,6 +62,8 @@ pub enum Command {
     Anvil(anvil::Args),
     /// The native or ERC-20 balance of an address on an EVM chain.
     Balance(balance::Args),
+    /// Run a local Terra with the Terraswap contracts (`sluice cosmos up --chain terra`).
+    Cosmos(cosmos::Args),
     /// Run the arbitrage strategy of a config file until Ctrl-C.
     Arb(arb::Args),
     /// Run the arbitrage end to end on a local anvil and a mock Binance (no keys, no internet).
@@ -193,6 +196,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Anvil(a) => anvil::run(a, &ctx).await,
         Command::Balance(a) => balance::run(a, &ctx).await,
+        Command::Cosmos(a) => cosmos::run(a, &ctx).await,
         Command::Arb(a) => arb::run(a, &ctx).await,
         Command::Chains(a) => chains::run(a, &ctx),
         Command::Demo(a) => demo::run(a, &ctx).await,

@@ -75,11 +75,13 @@ pub fn transfer(
 /// An event a contract emits: its type and attributes.
 pub type ContractEvent = (String, Vec<(String, String)>);
 
-/// CosmWasm contracts behind the node: a later engineer plugs the real pair contracts in
-/// (`cw-multi-test`). `simulate` calls must leave no trace.
+/// CosmWasm contracts behind the node (see [`super::contracts`] for the Terraswap ones). The
+/// node's bank is the only record of native coins: contracts read and move them in the `bank`
+/// they are given. Everything `execute` changes between [`begin`](Self::begin) and
+/// [`end`](Self::end)`(false)` is undone (a failed transaction, a simulation).
 pub trait ContractExecutor: Send + Sync {
-    /// A smart query's answer (JSON bytes).
-    fn query(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ExecError>;
+    /// A smart query's answer (JSON bytes), over the current `bank`.
+    fn query(&self, bank: &Balances, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ExecError>;
     /// Executes `msg` with `funds` already moved from `sender` to `contract` in `bank`; returns
     /// the events it emits (`wasm`, transfers, …) as `(type, attributes)`.
     fn execute(
@@ -91,13 +93,17 @@ pub trait ContractExecutor: Send + Sync {
         funds: &[Coin],
         simulate: bool,
     ) -> Result<Vec<ContractEvent>, ExecError>;
+    /// A transaction (or a simulation) starts.
+    fn begin(&self) {}
+    /// The transaction ends: its contract changes are kept (`commit`) or undone.
+    fn end(&self, _commit: bool) {}
 }
 
 /// No contracts: every query and execution fails as the chain's would for an unknown address.
 pub struct NoContracts;
 
 impl ContractExecutor for NoContracts {
-    fn query(&self, contract: &str, _msg: &[u8]) -> Result<Vec<u8>, ExecError> {
+    fn query(&self, _bank: &Balances, contract: &str, _msg: &[u8]) -> Result<Vec<u8>, ExecError> {
         Err(ExecError {
             code: 2,
             codespace: "wasm".into(),
@@ -114,7 +120,7 @@ impl ContractExecutor for NoContracts {
         _funds: &[Coin],
         _simulate: bool,
     ) -> Result<Vec<ContractEvent>, ExecError> {
-        self.query(contract, b"").map(|_| vec![])
+        self.query(&Balances::new(), contract, b"").map(|_| vec![])
     }
 }
 
@@ -269,7 +275,7 @@ impl LocalChain {
     }
 
     pub fn query(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ExecError> {
-        self.contracts.query(contract, msg)
+        self.contracts.query(&self.bank, contract, msg)
     }
 
     fn gas_of(tx: &DecodedTx) -> u64 {
@@ -383,7 +389,10 @@ impl LocalChain {
     pub fn simulate(&self, tx_bytes: &[u8]) -> Result<u64, ExecError> {
         let (tx, signer, gas) = self.check(tx_bytes, false)?;
         let mut bank = self.bank.clone();
-        self.run_msgs(&mut bank, &signer, &tx.msgs, true)?;
+        self.contracts.begin();
+        let outcome = self.run_msgs(&mut bank, &signer, &tx.msgs, true);
+        self.contracts.end(false);
+        outcome?;
         Ok(gas)
     }
 
@@ -515,7 +524,10 @@ impl LocalChain {
                     ),
                 ))
             } else {
-                self.run_msgs(&mut bank, &p.signer, &p.tx.msgs, false)
+                self.contracts.begin();
+                let outcome = self.run_msgs(&mut bank, &p.signer, &p.tx.msgs, false);
+                self.contracts.end(outcome.is_ok());
+                outcome
             };
             let (code, codespace, log) = match outcome {
                 Ok(evs) => {

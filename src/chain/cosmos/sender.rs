@@ -56,6 +56,32 @@ impl SenderConfig {
     }
 }
 
+impl SenderConfig {
+    /// The chain spec's gas price and burn tax (`gas_price`, `burn_tax`), else the defaults of
+    /// its chain id.
+    pub fn from_spec(spec: &crate::chain::ChainSpec) -> Result<Self, CosmosError> {
+        let chain_id = spec.chain_id.to_string();
+        let gas_price = match &spec.gas_price {
+            Some(g) => GasPrice::parse(g)?,
+            None => default_gas_price(&chain_id).ok_or_else(|| {
+                CosmosError::invalid(format!(
+                    "chain {}: no gas_price in its spec and no default for {chain_id:?}",
+                    spec.name
+                ))
+            })?,
+        };
+        Ok(Self {
+            gas_price,
+            gas_margin: Decimal::new(13, 1),
+            classic_tax: spec.burn_tax,
+            sign_mode: SignMode::Direct,
+            timeout_blocks: 20,
+            poll: Duration::from_millis(500),
+            max_wait: Duration::from_secs(600),
+        })
+    }
+}
+
 /// A transaction in a block, successful.
 #[derive(Debug, Clone)]
 pub struct Included {

@@ -1,0 +1,589 @@
+//! The `terra_swap` venue: a Terraswap pair on a Terra chain behind the [`Venue`] interface.
+//! Quotes run the pair's exact math ([`super::math`]) on its pool read by smart query; swaps are
+//! `swap` with funds (a native offer) or a CW20 `send` with a swap hook (a token offer), with the
+//! quote's price as `belief_price` and the order's price bound as `max_spread` (checked locally
+//! first: a breach is refused before anything is sent), sent through the chain layer's sender;
+//! the fill is read from the pair's `wasm` event in the transaction's result.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::client::PairClient;
+use super::math::{self, Dec18};
+use super::msg::{Asset, AssetInfo, PairInfo};
+pub use super::swap::{from_units, swap_msg, swap_of, to_units};
+use crate::chain::ChainSpec;
+use crate::chain::cosmos::fees::GasPrice;
+use crate::chain::cosmos::sender::CosmosSender;
+use crate::chain::cosmos::{CosmosError, Msg};
+use crate::core::{
+    Asset as Sym, Balance, ClientOrderId, Fill, GasCost, MarketRules, Order, OrderRequest,
+    OrderState, Pair, Quote, QuoteRequest, Side, VenueEvent,
+};
+use crate::venue::{EventHub, EventReceiver, Execution, Venue, VenueError, VenueId, VenueKind};
+
+/// Gas a swap takes, for quotes (the sender simulates the real figure).
+const SWAP_GAS: u64 = 300_000;
+
+/// One side of a pair: the contract's asset and the token's decimals.
+#[derive(Debug, Clone)]
+struct Leg {
+    info: AssetInfo,
+    decimals: u8,
+}
+
+/// A pair resolved for a market: the contract and which of its assets is the base.
+#[derive(Debug, Clone)]
+struct Market {
+    info: PairInfo,
+    base: Leg,
+    quote: Leg,
+}
+
+/// The reserves of a market, base first.
+#[derive(Debug, Clone, Copy)]
+struct Reserves {
+    base: u128,
+    quote: u128,
+}
+
+struct Tracked {
+    order: Order,
+    fills: Vec<Fill>,
+}
+
+pub struct TerraSwapVenue {
+    id: VenueId,
+    spec: ChainSpec,
+    client: PairClient,
+    factory: Option<String>,
+    named: BTreeMap<String, String>,
+    markets: Mutex<HashMap<Pair, Market>>,
+    sender: Option<Arc<CosmosSender>>,
+    address: Option<String>,
+    default_max_spread: Decimal,
+    gas_price: GasPrice,
+    events: Arc<EventHub>,
+    orders: Arc<Mutex<HashMap<ClientOrderId, Tracked>>>,
+}
+
+/// What [`TerraSwapVenue::new`] takes.
+pub struct VenueParts {
+    pub id: VenueId,
+    pub spec: ChainSpec,
+    pub client: PairClient,
+    pub factory: Option<String>,
+    pub named: BTreeMap<String, String>,
+    pub sender: Option<CosmosSender>,
+    pub address: Option<String>,
+    pub default_max_spread: Decimal,
+    pub gas_price: GasPrice,
+}
+
+fn chain_err(e: CosmosError) -> VenueError {
+    match e {
+        CosmosError::Lcd { .. } => VenueError::Network(e.to_string()),
+        CosmosError::Invalid(_) | CosmosError::Decode { .. } => VenueError::Protocol(e.to_string()),
+        _ => VenueError::Chain(e.to_string()),
+    }
+}
+
+fn math_err(e: math::MathError) -> VenueError {
+    match e {
+        math::MathError::MaxSpread => VenueError::Rejected {
+            code: Some("max_spread".into()),
+            reason:
+                "the swap would exceed its max_spread (price moved past the bound); nothing sent"
+                    .into(),
+        },
+        other => VenueError::InsufficientLiquidity(other.to_string()),
+    }
+}
+
+impl TerraSwapVenue {
+    pub fn new(p: VenueParts) -> Self {
+        Self {
+            id: p.id,
+            spec: p.spec,
+            client: p.client,
+            factory: p.factory,
+            named: p.named,
+            markets: Mutex::new(HashMap::new()),
+            sender: p.sender.map(Arc::new),
+            address: p.address,
+            default_max_spread: p.default_max_spread,
+            gas_price: p.gas_price,
+            events: Arc::new(EventHub::new()),
+            orders: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn leg(&self, symbol: &Sym) -> Result<Leg, VenueError> {
+        let t = self.spec.token(symbol.as_str()).ok_or_else(|| {
+            VenueError::InvalidRequest(format!(
+                "{symbol} is not a token of chain {}",
+                self.spec.name
+            ))
+        })?;
+        let info = match (&t.denom, &t.address) {
+            (Some(d), _) => AssetInfo::native(d),
+            (None, Some(a)) => AssetInfo::token(a),
+            (None, None) => {
+                return Err(VenueError::Protocol(format!(
+                    "{symbol}: no denom or address"
+                )));
+            }
+        };
+        Ok(Leg {
+            info,
+            decimals: t.decimals,
+        })
+    }
+
+    async fn market(&self, pair: &Pair) -> Result<Market, VenueError> {
+        if let Some(m) = self
+            .markets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(pair)
+        {
+            return Ok(m.clone());
+        }
+        let (base, quote) = (self.leg(&pair.base)?, self.leg(&pair.quote)?);
+        let named = self
+            .named
+            .get(&pair.to_string())
+            .or_else(|| self.named.get(&pair.inverse().to_string()));
+        let info = match (named, &self.factory) {
+            (Some(addr), _) => self.client.pair_info(addr).await.map_err(chain_err)?,
+            (None, Some(f)) => self
+                .client
+                .find_pair(f, &[base.info.clone(), quote.info.clone()])
+                .await
+                .map_err(|_| VenueError::UnknownPair {
+                    venue: self.id.to_string(),
+                    pair: pair.clone(),
+                })?,
+            (None, None) => {
+                return Err(VenueError::UnknownPair {
+                    venue: self.id.to_string(),
+                    pair: pair.clone(),
+                });
+            }
+        };
+        if !info.asset_infos.contains(&base.info) || !info.asset_infos.contains(&quote.info) {
+            return Err(VenueError::Protocol(format!(
+                "pair {} does not hold {pair}",
+                info.contract_addr
+            )));
+        }
+        let m = Market { info, base, quote };
+        self.markets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(pair.clone(), m.clone());
+        Ok(m)
+    }
+
+    async fn reserves(&self, m: &Market) -> Result<Reserves, VenueError> {
+        let pool = self
+            .client
+            .pool(&m.info.contract_addr)
+            .await
+            .map_err(chain_err)?;
+        let of = |info: &AssetInfo| {
+            pool.assets
+                .iter()
+                .find(|a| &a.info == info)
+                .map(|a| a.amount)
+                .ok_or_else(|| VenueError::Protocol("pool answer lacks an asset".into()))
+        };
+        Ok(Reserves {
+            base: of(&m.base.info)?,
+            quote: of(&m.quote.info)?,
+        })
+    }
+
+    fn gas_cost(&self) -> Result<GasCost, VenueError> {
+        let fee = self.gas_price.fee(SWAP_GAS).map_err(chain_err)?;
+        Ok(GasCost {
+            gas_units: SWAP_GAS,
+            native_asset: Sym::new(&self.spec.native.symbol)?,
+            native_amount: from_units(fee.amount, self.spec.native.decimals)?,
+            quote_amount: None,
+        })
+    }
+
+    fn sender(&self) -> Result<&Arc<CosmosSender>, VenueError> {
+        self.sender.as_ref().ok_or_else(|| {
+            VenueError::Auth(format!("{}: no wallet configured to sign swaps", self.id))
+        })
+    }
+
+    fn publish_order(&self, order: &Order) {
+        self.events.publish(VenueEvent::Order {
+            client_id: order.request.client_id.clone(),
+            venue_order_id: order.venue_order_id.clone(),
+            state: order.state,
+            reason: order.reason.clone(),
+        });
+    }
+}
+
+/// A swap ready to send.
+struct Plan {
+    msg: Msg,
+}
+
+impl TerraSwapVenue {
+    async fn plan(&self, order: &OrderRequest, m: &Market, me: &str) -> Result<Plan, VenueError> {
+        let r = self.reserves(m).await?;
+        let c = Dec18::commission();
+        let base_units = to_units(order.amount, m.base.decimals)?;
+        if base_units == 0 {
+            return Err(VenueError::InvalidRequest("amount rounds to zero".into()));
+        }
+        // (offer leg, ask leg, offer units, offer pool, ask pool)
+        let (offer_leg, ask_leg, offer, op, ap) = match order.side {
+            Side::Sell => (&m.base, &m.quote, base_units, r.base, r.quote),
+            Side::Buy => {
+                let rev =
+                    math::reverse_simulate(r.quote, r.base, base_units, c).map_err(math_err)?;
+                (&m.quote, &m.base, rev.offer_amount, r.quote, r.base)
+            }
+        };
+        let out = math::simulate(op, ap, offer, c).map_err(math_err)?;
+        if out.return_amount == 0 {
+            return Err(VenueError::InsufficientLiquidity(
+                "the swap returns nothing".into(),
+            ));
+        }
+        // Both amounts at the larger decimals, as the pair compares them.
+        let (od, ad) = (offer_leg.decimals, ask_leg.decimals);
+        let top = od.max(ad);
+        let scale = |v: u128, d: u8| {
+            v.checked_mul(10u128.pow((top - d).into()))
+                .ok_or_else(|| VenueError::InvalidRequest("amount too large".into()))
+        };
+        let (offer_s, ret_s) = (scale(offer, od)?, scale(out.return_amount, ad)?);
+        let belief = Dec18(
+            (alloy::primitives::U256::from(offer_s)
+                * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18)))
+            .div_ceil(alloy::primitives::U256::from(ret_s)),
+        );
+        // The least the order accepts, in ask units.
+        let min_return = match order.price {
+            None => None,
+            Some(p) => {
+                let min = match order.side {
+                    // quote received ≥ amount × price
+                    Side::Sell => order.amount * p,
+                    // base received ≥ quote paid / price
+                    Side::Buy => from_units(offer, m.quote.decimals)? / p,
+                };
+                Some(scale(to_units(min, ask_leg.decimals)?, ad)?)
+            }
+        };
+        let max_spread = match min_return {
+            None => Dec18::from_decimal(self.default_max_spread, RoundingStrategy::ToZero)
+                .map_err(math_err)?,
+            // The pool already returns less than the bound: no max_spread can hold it.
+            Some(min) if min > ret_s => return Err(math_err(math::MathError::MaxSpread)),
+            Some(min) if min == ret_s => Dec18::ZERO,
+            Some(min) => {
+                let ratio = Decimal::from(min) / Decimal::from(ret_s);
+                Dec18::from_decimal(Decimal::ONE - ratio, RoundingStrategy::ToZero)
+                    .map_err(math_err)?
+            }
+        };
+        math::check_max_spread(
+            Some(belief),
+            Some(max_spread),
+            offer,
+            out.return_amount,
+            out.spread_amount,
+            od,
+            ad,
+        )
+        .map_err(math_err)?;
+        let offer_asset = Asset {
+            info: offer_leg.info.clone(),
+            amount: offer,
+        };
+        Ok(Plan {
+            msg: swap_msg(
+                me,
+                &m.info.contract_addr,
+                &offer_asset,
+                Some(belief),
+                Some(max_spread),
+            )?,
+        })
+    }
+}
+
+#[async_trait]
+impl Venue for TerraSwapVenue {
+    fn id(&self) -> &VenueId {
+        &self.id
+    }
+
+    fn kind(&self) -> VenueKind {
+        VenueKind::Amm
+    }
+
+    fn execution(&self) -> Execution {
+        Execution::SwapMinOut
+    }
+
+    async fn markets(&self) -> Result<Vec<MarketRules>, VenueError> {
+        let known: Vec<Pair> = self
+            .markets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for pair in known {
+            let m = self.market(&pair).await?;
+            out.push(MarketRules {
+                pair: pair.clone(),
+                venue_symbol: m.info.contract_addr.clone(),
+                tick_size: Decimal::ZERO,
+                step_size: Decimal::new(1, m.base.decimals.into()),
+                min_size: Decimal::new(1, m.base.decimals.into()),
+                max_size: None,
+                min_notional: Decimal::ZERO,
+                maker_fee: Decimal::new(3, 3),
+                taker_fee: Decimal::new(3, 3),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn quote(&self, req: &QuoteRequest) -> Result<Quote, VenueError> {
+        let m = self.market(&req.pair).await?;
+        let r = self.reserves(&m).await?;
+        let c = Dec18::commission();
+        let units = to_units(req.base_amount, m.base.decimals)?;
+        if units == 0 {
+            return Err(VenueError::InvalidRequest("amount rounds to zero".into()));
+        }
+        let (quote_units, fee_asset, fee_units, base_after, quote_after) = match req.side {
+            Side::Sell => {
+                let s = math::simulate(r.base, r.quote, units, c).map_err(math_err)?;
+                (
+                    s.return_amount,
+                    &req.pair.quote,
+                    s.commission_amount,
+                    r.base + units,
+                    r.quote - s.return_amount,
+                )
+            }
+            Side::Buy => {
+                let s = math::reverse_simulate(r.quote, r.base, units, c).map_err(math_err)?;
+                (
+                    s.offer_amount,
+                    &req.pair.base,
+                    s.commission_amount,
+                    r.base - units,
+                    r.quote + s.offer_amount,
+                )
+            }
+        };
+        let quote_amount = from_units(quote_units, m.quote.decimals)?;
+        let fee_dec = if *fee_asset == req.pair.base {
+            m.base.decimals
+        } else {
+            m.quote.decimals
+        };
+        let pool_price = |b: u128, q: u128| -> Result<Decimal, VenueError> {
+            let b = from_units(b, m.base.decimals)?;
+            let q = from_units(q, m.quote.decimals)?;
+            q.checked_div(b)
+                .ok_or_else(|| VenueError::InsufficientLiquidity("empty pool".into()))
+        };
+        Ok(Quote {
+            venue: self.id.to_string(),
+            pair: req.pair.clone(),
+            side: req.side,
+            base_amount: req.base_amount,
+            quote_amount,
+            average_price: quote_amount / req.base_amount,
+            worst_price: pool_price(base_after, quote_after)?,
+            fee_asset: fee_asset.clone(),
+            fee_amount: from_units(fee_units, fee_dec)?,
+            gas: Some(self.gas_cost()?),
+        })
+    }
+
+    async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        let me = self
+            .address
+            .as_deref()
+            .ok_or_else(|| VenueError::Auth(format!("{}: no wallet configured", self.id)))?;
+        let bank = self.client.lcd().balances(me).await.map_err(chain_err)?;
+        let mut out = Vec::new();
+        for t in &self.spec.tokens {
+            let units = match (&t.denom, &t.address) {
+                (Some(d), _) => bank.iter().find(|c| &c.denom == d).map_or(0, |c| c.amount),
+                (None, Some(a)) => self.client.cw20_balance(a, me).await.map_err(chain_err)?,
+                (None, None) => continue,
+            };
+            let amount = from_units(units, t.decimals)?;
+            out.push(Balance::new(Sym::new(&t.symbol)?, amount, amount));
+        }
+        Ok(out)
+    }
+
+    async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
+        order.check_shape()?;
+        let sender = self.sender()?.clone();
+        let m = self.market(&order.pair).await?;
+        let plan = self.plan(&order, &m, sender.address()).await?;
+        let id = order.client_id.clone();
+        let mut tracked = Order::new(order.clone());
+        tracked.transition(OrderState::Open)?;
+        self.publish_order(&tracked);
+        self.orders
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                id.clone(),
+                Tracked {
+                    order: tracked,
+                    fills: vec![],
+                },
+            );
+        let (orders, events) = (self.orders.clone(), self.events.clone());
+        let venue = self.id.to_string();
+        let native = Sym::new(&self.spec.native.symbol)?;
+        let native_dec = self.spec.native.decimals;
+        let native_denom = self.spec.native.denom.clone();
+        tokio::spawn(async move {
+            let outcome = sender
+                .send(std::slice::from_ref(&plan.msg), id.as_str())
+                .await;
+            let mut guard = orders.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(t) = guard.get_mut(&id) else { return };
+            match outcome {
+                Ok(inc) => match swap_of(&inc, &m.info.contract_addr) {
+                    Some((offered, returned)) => {
+                        let (base_u, quote_u) = match order.side {
+                            Side::Sell => (offered, returned),
+                            Side::Buy => (returned, offered),
+                        };
+                        let fee_units = inc
+                            .fee
+                            .iter()
+                            .find(|c| Some(&c.denom) == native_denom.as_ref())
+                            .map_or(0, |c| c.amount);
+                        let fill = (|| -> Result<Fill, VenueError> {
+                            let base = from_units(base_u, m.base.decimals)?;
+                            let quote = from_units(quote_u, m.quote.decimals)?;
+                            Ok(Fill {
+                                venue: venue.clone(),
+                                trade_id: format!("{}-0", inc.txhash),
+                                client_id: Some(id.clone()),
+                                venue_order_id: Some(inc.txhash.clone()),
+                                pair: order.pair.clone(),
+                                side: order.side,
+                                price: quote.checked_div(base).unwrap_or_default(),
+                                amount: base,
+                                fee_asset: native.clone(),
+                                fee_amount: from_units(fee_units, native_dec)?,
+                                is_maker: false,
+                                timestamp_ms: now_ms(),
+                            })
+                        })();
+                        t.order.venue_order_id = Some(inc.txhash.clone());
+                        match fill {
+                            Ok(f) => {
+                                let _ = t.order.apply_fill(&f);
+                                let _ = t.order.transition(OrderState::Filled);
+                                t.fills.push(f.clone());
+                                events.publish(VenueEvent::Fill(f));
+                            }
+                            Err(e) => {
+                                t.order.reason = Some(e.to_string());
+                                let _ = t.order.transition(OrderState::Unknown);
+                            }
+                        }
+                    }
+                    None => {
+                        t.order.venue_order_id = Some(inc.txhash.clone());
+                        t.order.reason = Some("included, but no swap event from the pair".into());
+                        let _ = t.order.transition(OrderState::Failed);
+                    }
+                },
+                Err(e) => {
+                    if let CosmosError::Failed { txhash, .. }
+                    | CosmosError::Expired { txhash, .. } = &e
+                    {
+                        t.order.venue_order_id = Some(txhash.clone());
+                    }
+                    let state = match e {
+                        CosmosError::Unconfirmed { .. } | CosmosError::Lcd { .. } => {
+                            OrderState::Unknown
+                        }
+                        _ => OrderState::Failed,
+                    };
+                    t.order.reason = Some(e.to_string());
+                    let _ = t.order.transition(state);
+                }
+            }
+            events.publish(VenueEvent::Order {
+                client_id: id.clone(),
+                venue_order_id: t.order.venue_order_id.clone(),
+                state: t.order.state,
+                reason: t.order.reason.clone(),
+            });
+        });
+        Ok(order.client_id)
+    }
+
+    async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: a swap cannot be cancelled once sent ({id})",
+            self.id
+        )))
+    }
+
+    async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
+        self.tracked_order(&order.client_id)
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        let g = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        g.get(&order.client_id)
+            .map(|t| t.fills.clone())
+            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    fn tracked_order(&self, id: &ClientOrderId) -> Option<Order> {
+        let g = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        g.get(id).map(|t| t.order.clone())
+    }
+
+    fn events(&self) -> EventReceiver {
+        self.events.subscribe()
+    }
+
+    async fn start(&self, pairs: &[Pair]) -> Result<(), VenueError> {
+        for p in pairs {
+            self.market(p).await?;
+        }
+        Ok(())
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
