@@ -2,7 +2,10 @@
 //! `BalancerQueries.querySwap` `eth_call` on a local anvil, one pool (one hop), exact input:
 //! the 2-token weighted pool (WETH/USDC 50/50), the 3-token weighted pool (WETH/USDC/DAI
 //! 50/30/20, a non-trivial exponent) and the 3-token stable pool (USDC/DAI/cUSD, amp 200). Every
-//! `eth_call` result is asserted equal to the local one.
+//! `eth_call` result is asserted equal to the local one. The stable pool keeps its invariant
+//! between quotes (it changes only with the balances and the amplification), so its local figure
+//! is a quote on an unchanged pool; `stable3_invariant` times the invariant computed afresh, the
+//! extra cost of the first quote after a balance change.
 //!
 //! Run: `cargo bench --bench balancer_quote` (needs `scripts/setup.sh` for the npm artifacts).
 
@@ -17,7 +20,8 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sluice::amm::balancer::abi::IBalancerQueries;
 use sluice::amm::balancer::abi::queries::IVault as Q;
 use sluice::amm::balancer::connector::{BalancerContracts, BalancerVenue};
-use sluice::amm::balancer::pool::PoolState;
+use sluice::amm::balancer::pool::{Curve, PoolState};
+use sluice::amm::balancer::stable_math;
 use sluice::amm::tokens::TokenBook;
 use sluice::core::Asset;
 use sluice_sim::deploy::LocalEnv;
@@ -115,6 +119,21 @@ fn bench(c: &mut Criterion) {
                     )
                     .unwrap()
             })
+        });
+    }
+    if let Some(case) = s.cases.iter().find(|k| k.name == "stable3")
+        && let Curve::Stable { amp } = &case.pool.curve
+    {
+        let amp = amp.at(s.timestamp);
+        let balances: Vec<U256> = case
+            .pool
+            .balances
+            .iter()
+            .zip(&case.pool.scaling)
+            .map(|(b, f)| b * f)
+            .collect();
+        local.bench_function(BenchmarkId::new("pool", "stable3_invariant"), |b| {
+            b.iter(|| stable_math::invariant(amp, std::hint::black_box(&balances)).unwrap())
         });
     }
     local.finish();
