@@ -46,6 +46,7 @@ mod evm_tracker;
 mod home_isolation;
 mod manifest_check;
 mod mento_cli;
+mod mento_hostile;
 mod mento_quotes;
 mod mento_swaps;
 mod parser_fuzz;
