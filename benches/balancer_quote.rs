@@ -2,7 +2,10 @@
 //! `BalancerQueries.querySwap` `eth_call` on a local anvil, one pool (one hop), exact input:
 //! the 2-token weighted pool (WETH/USDC 50/50), the 3-token weighted pool (WETH/USDC/DAI
 //! 50/30/20, a non-trivial exponent) and the 3-token stable pool (USDC/DAI/cUSD, amp 200). Every
-//! `eth_call` result is asserted equal to the local one.
+//! `eth_call` result is asserted equal to the local one. The stable pool keeps its invariant
+//! between quotes (it changes only with the balances and the amplification), so its local figure
+//! is a quote on an unchanged pool; `stable3_invariant` times the invariant computed afresh, the
+//! extra cost of the first quote after a balance change.
 //!
 //! Run: `cargo bench --bench balancer_quote` (needs `scripts/setup.sh` for the npm artifacts).
 
@@ -17,7 +20,8 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sluice::amm::balancer::abi::IBalancerQueries;
 use sluice::amm::balancer::abi::queries::IVault as Q;
 use sluice::amm::balancer::connector::{BalancerContracts, BalancerVenue};
-use sluice::amm::balancer::pool::PoolState;
+use sluice::amm::balancer::pool::{Curve, PoolState};
+use sluice::amm::balancer::stable_math;
 use sluice::amm::tokens::TokenBook;
 use sluice::core::Asset;
 use sluice_sim::deploy::LocalEnv;
@@ -99,9 +103,48 @@ async fn setup() -> Setup {
     }
 }
 
+/// This thread's CPU time in ns (Linux `/proc/thread-self/schedstat`): on a machine shared with
+/// other builds, the time the quotes took without the time spent waiting for a core.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .expect("/proc/thread-self/schedstat")
+}
+
+/// Local quotes timed by thread CPU time: 5 runs of 100,000 quotes, median and range in ns.
+fn cpu_time(s: &Setup) {
+    for case in &s.cases {
+        let mut runs: Vec<f64> = (0..5)
+            .map(|_| {
+                let start = thread_cpu_ns();
+                for _ in 0..100_000 {
+                    std::hint::black_box(
+                        case.pool
+                            .out_given_in(
+                                case.token_in,
+                                case.token_out,
+                                std::hint::black_box(case.amount),
+                                s.timestamp,
+                            )
+                            .unwrap(),
+                    );
+                }
+                (thread_cpu_ns() - start) as f64 / 100_000.0
+            })
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        println!(
+            "balancer local {} thread CPU: median {:.0} ns (min {:.0}, max {:.0})",
+            case.name, runs[2], runs[0], runs[4]
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let s = rt.block_on(setup());
+    cpu_time(&s);
     let mut local = c.benchmark_group("balancer_quote_local");
     for case in &s.cases {
         local.bench_with_input(BenchmarkId::new("pool", case.name), case, |b, k| {
@@ -115,6 +158,21 @@ fn bench(c: &mut Criterion) {
                     )
                     .unwrap()
             })
+        });
+    }
+    if let Some(case) = s.cases.iter().find(|k| k.name == "stable3")
+        && let Curve::Stable { amp } = &case.pool.curve
+    {
+        let amp = amp.at(s.timestamp);
+        let balances: Vec<U256> = case
+            .pool
+            .balances
+            .iter()
+            .zip(&case.pool.scaling)
+            .map(|(b, f)| b * f)
+            .collect();
+        local.bench_function(BenchmarkId::new("pool", "stable3_invariant"), |b| {
+            b.iter(|| stable_math::invariant(amp, std::hint::black_box(&balances)).unwrap())
         });
     }
     local.finish();

@@ -58,6 +58,7 @@ mod kraken_orders;
 mod kraken_support;
 mod manifest_check;
 mod mento_cli;
+mod mento_hostile;
 mod mento_quotes;
 mod mento_swaps;
 mod okx_book;

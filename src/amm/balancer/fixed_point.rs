@@ -7,6 +7,10 @@ use alloy::primitives::U256;
 
 use super::error::BalancerMathError as E;
 use super::log_exp;
+use super::words::{Divisor, div_var, mul_wide};
+
+/// 1e18 as a divisor with its reciprocal.
+const D_ONE: Divisor = Divisor::new(1_000_000_000_000_000_000);
 
 /// 1.0 in 18-decimal fixed point.
 pub const ONE: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
@@ -22,7 +26,38 @@ pub fn sub(a: U256, b: U256) -> Result<U256, E> {
 }
 
 pub fn mul_down(a: U256, b: U256) -> Result<U256, E> {
-    Ok(a.checked_mul(b).ok_or(E::MulOverflow)? / ONE)
+    Ok(div_by_one(a.checked_mul(b).ok_or(E::MulOverflow)?))
+}
+
+/// The high and low 128-bit words of `v`.
+#[inline(always)]
+pub(crate) fn words(v: U256) -> (u128, u128) {
+    let l = v.as_limbs();
+    (
+        (u128::from(l[3]) << 64) | u128::from(l[2]),
+        (u128::from(l[1]) << 64) | u128::from(l[0]),
+    )
+}
+
+/// The `U256` of high and low 128-bit words.
+#[inline(always)]
+pub(crate) fn from_words(high: u128, low: u128) -> U256 {
+    U256::from_limbs([
+        low as u64,
+        (low >> 64) as u64,
+        high as u64,
+        (high >> 64) as u64,
+    ])
+}
+
+/// `v / 1e18` by the reciprocal when the quotient fits 128 bits.
+#[inline(always)]
+fn div_by_one(v: U256) -> U256 {
+    let (high, low) = words(v);
+    match D_ONE.div(high, low) {
+        Some(q) => U256::from(q),
+        None => v / ONE,
+    }
 }
 
 pub fn mul_up(a: U256, b: U256) -> Result<U256, E> {
@@ -30,7 +65,7 @@ pub fn mul_up(a: U256, b: U256) -> Result<U256, E> {
     if product.is_zero() {
         Ok(U256::ZERO)
     } else {
-        Ok((product - U256::from(1u8)) / ONE + U256::from(1u8))
+        Ok(div_by_one(product - U256::from(1u8)) + U256::from(1u8))
     }
 }
 
@@ -41,7 +76,7 @@ pub fn div_down(a: U256, b: U256) -> Result<U256, E> {
     if a.is_zero() {
         return Ok(U256::ZERO);
     }
-    Ok(a.checked_mul(ONE).ok_or(E::DivInternal)? / b)
+    Ok(math::quotient(a.checked_mul(ONE).ok_or(E::DivInternal)?, b))
 }
 
 pub fn div_up(a: U256, b: U256) -> Result<U256, E> {
@@ -52,7 +87,7 @@ pub fn div_up(a: U256, b: U256) -> Result<U256, E> {
         return Ok(U256::ZERO);
     }
     let inflated = a.checked_mul(ONE).ok_or(E::DivInternal)?;
-    Ok((inflated - U256::from(1u8)) / b + U256::from(1u8))
+    Ok(math::quotient(inflated - U256::from(1u8), b) + U256::from(1u8))
 }
 
 /// `x^y` rounded down: the raw power less its maximum relative error (and 1), floored at 0.
@@ -80,10 +115,15 @@ pub fn complement(x: U256) -> U256 {
 
 /// `Math`: checked integer operations (not fixed point).
 pub mod math {
-    use super::E;
+    use super::{E, div_var, from_words, mul_wide, words};
     use alloy::primitives::U256;
 
     pub fn mul(a: U256, b: U256) -> Result<U256, E> {
+        let ((ah, al), (bh, bl)) = (words(a), words(b));
+        if ah == 0 && bh == 0 {
+            let (high, low) = mul_wide(al, bl);
+            return Ok(from_words(high, low));
+        }
         a.checked_mul(b).ok_or(E::MulOverflow)
     }
 
@@ -94,14 +134,14 @@ pub mod math {
         Ok(quotient(a, b))
     }
 
-    /// `a / b` (b non-zero), on `u128` when both fit.
+    /// `a / b` (b non-zero), on `u128` words when `b` and the quotient fit 128 bits.
     #[inline]
     pub(crate) fn quotient(a: U256, b: U256) -> U256 {
-        let (al, bl) = (a.as_limbs(), b.as_limbs());
-        if al[2] == 0 && al[3] == 0 && bl[2] == 0 && bl[3] == 0 {
-            let x = (u128::from(al[1]) << 64) | u128::from(al[0]);
-            let y = (u128::from(bl[1]) << 64) | u128::from(bl[0]);
-            return U256::from(x / y);
+        let ((ah, al), (bh, bl)) = (words(a), words(b));
+        if bh == 0
+            && let Some(q) = div_var(ah, al, bl)
+        {
+            return U256::from(q);
         }
         a / b
     }
@@ -158,10 +198,32 @@ mod tests {
     proptest::proptest! {
         /// The `u128` quotient is the 256-bit one.
         #[test]
-        fn narrow_quotient_equals_the_wide_one(a in proptest::prelude::any::<u128>(), b in 1u128.., wide in 0u32..3) {
+        fn narrow_quotient_equals_the_wide_one(a in proptest::prelude::any::<u128>(), b in 1u128.., wide in 0u32..3, shift in 0usize..128) {
             let a = U256::from(a) * U256::from(10u64).pow(U256::from(wide * 20));
             let b = U256::from(b);
             proptest::prop_assert_eq!(math::quotient(a, b), a / b);
+            let b = (b >> shift).max(U256::from(1u8));
+            proptest::prop_assert_eq!(math::quotient(a, b), a / b);
+            proptest::prop_assert_eq!(div_by_one(a), a / ONE);
+            proptest::prop_assert_eq!(div_by_one(a << 100), (a << 100) / ONE);
+        }
+
+        /// The fixed-point operations with the word paths equal their `U256` definitions.
+        #[test]
+        fn fixed_point_operations_equal_their_definitions(a in proptest::prelude::any::<u128>(), b in proptest::prelude::any::<u128>(), ka in 0usize..130, kb in 0usize..130) {
+            let (a, b) = (U256::from(a) << ka, U256::from(b) << kb);
+            let one = U256::from(1u8);
+            let want_mul_down = a.checked_mul(b).map(|p| p / ONE);
+            proptest::prop_assert_eq!(mul_down(a, b).ok(), want_mul_down);
+            proptest::prop_assert_eq!(math::mul(a, b).ok(), a.checked_mul(b));
+            let want_mul_up = a.checked_mul(b).map(|p| if p.is_zero() { p } else { (p - one) / ONE + one });
+            proptest::prop_assert_eq!(mul_up(a, b).ok(), want_mul_up);
+            if !b.is_zero() && !a.is_zero() {
+                let want_div_down = a.checked_mul(ONE).map(|p| p / b);
+                proptest::prop_assert_eq!(div_down(a, b).ok(), want_div_down);
+                let want_div_up = a.checked_mul(ONE).map(|p| (p - one) / b + one);
+                proptest::prop_assert_eq!(div_up(a, b).ok(), want_div_up);
+            }
         }
     }
 }

@@ -116,8 +116,26 @@ fn small(v: i64) -> I256 {
     I256::unchecked_from(v)
 }
 
-/// `x^y` in 18-decimal fixed point (`LogExpMath.pow`).
+/// `x^y` in 18-decimal fixed point (`LogExpMath.pow`): on `i128` words where every step fits
+/// ([`super::log_exp_fast`]), else on `I256`; both give the contract's result.
 pub fn pow(x: U256, y: U256) -> Result<U256, E> {
+    let (xl, yl) = (x.as_limbs(), y.as_limbs());
+    if xl[2] == 0
+        && xl[3] == 0
+        && yl[2] == 0
+        && yl[3] == 0
+        && let Some(v) = super::log_exp_fast::pow(
+            (u128::from(xl[1]) << 64) | u128::from(xl[0]),
+            (u128::from(yl[1]) << 64) | u128::from(yl[0]),
+        )
+    {
+        return Ok(U256::from(v));
+    }
+    pow_wide(x, y)
+}
+
+/// `x^y` on `I256` only (the reference the fast path is tested against).
+pub(super) fn pow_wide(x: U256, y: U256) -> Result<U256, E> {
     if y.is_zero() {
         return Ok(ONE_18.into_raw());
     }
@@ -280,6 +298,60 @@ mod tests {
             exp(I256::unchecked_from(131i128 * one as i128)),
             Err(E::InvalidExponent)
         );
+    }
+
+    #[test]
+    fn the_fast_paths_table_is_this_one() {
+        for (i, &(x, a)) in super::super::log_exp_fast::STEPS.iter().enumerate() {
+            assert_eq!((c(x), c(a)), STEPS[i]);
+        }
+    }
+
+    #[test]
+    fn swaps_take_the_fast_path() {
+        let one = 1_000_000_000_000_000_000u128;
+        for x in [
+            one * 77 / 100,
+            one * 95 / 100,
+            one * 999 / 1000,
+            one * 105 / 100,
+            one * 14 / 10,
+        ] {
+            for y in [one / 100, one / 2, one, one * 3 / 2, one * 99] {
+                let fast = super::super::log_exp_fast::pow(x, y);
+                assert!(fast.is_some(), "{x} {y}");
+                assert_eq!(fast.map(U256::from), pow_wide(fp(x), fp(y)).ok());
+            }
+        }
+    }
+
+    /// A base in [lo, hi) of 18-decimal fixed point.
+    fn base(lo: u128, hi: u128) -> impl proptest::strategy::Strategy<Value = U256> {
+        (lo..hi).prop_map(U256::from)
+    }
+
+    use proptest::prelude::Strategy;
+
+    proptest::proptest! {
+        /// The `i128` power equals the `I256` one (value or error) for the bases and exponents of
+        /// swaps (0.7–1.5, weight ratios 0.01–99) and anywhere else.
+        #[test]
+        fn the_fast_power_is_the_wide_one(
+            x in proptest::prop_oneof![
+                base(700_000_000_000_000_000, 1_500_000_000_000_000_000),
+                base(899_999_999_999_999_000, 900_000_000_000_001_000),
+                base(1_099_999_999_999_999_000, 1_100_000_000_000_001_000),
+                base(1, 1_000_000_000_000_000_000_000_000),
+                proptest::prelude::any::<u128>().prop_map(U256::from),
+            ],
+            y in proptest::prop_oneof![
+                base(10_000_000_000_000_000, 99_000_000_000_000_000_000),
+                base(0, 1_000_000_000_000_000_000_000),
+                proptest::prelude::any::<u128>().prop_map(U256::from),
+            ],
+        ) {
+            proptest::prop_assert_eq!(pow(x, y), pow_wide(x, y));
+        }
     }
 
     proptest::proptest! {

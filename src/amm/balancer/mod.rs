@@ -1,7 +1,8 @@
 //! Balancer V2: one Vault holding every pool's tokens; weighted pools (2–8 tokens, the 2021
 //! build) and stable pools (StablePool v2, 2022), each reproduced bit for bit.
 //!
-//! - [`fixed_point`], [`log_exp`]: `FixedPoint` and `LogExpMath`, the rounding and the power;
+//! - [`fixed_point`], [`log_exp`]: `FixedPoint` and `LogExpMath`, the rounding and the power
+//!   (on `u128` words where the values fit: `log_exp_fast`, `words`);
 //! - [`weighted_math`], [`stable_math`]: the pools' swap formulas;
 //! - [`pool`]: a pool's `onSwap` as the Vault calls it (fee, scaling, the Vault's checks);
 //! - [`route`]: one pool or two joined by a shared token, priced as the Vault's batch computes;
@@ -15,10 +16,12 @@ pub mod connector;
 pub mod error;
 pub mod fixed_point;
 pub mod log_exp;
+mod log_exp_fast;
 pub mod pool;
 pub mod route;
 pub mod stable_math;
 pub mod state;
 pub mod weighted_math;
+mod words;
 
 pub use error::BalancerMathError;

@@ -76,6 +76,8 @@ pub struct PoolState {
     pub swap_fee: U256,
     pub paused: bool,
     pub curve: Curve,
+    /// A stable pool's last invariant (see [`stable_math::InvariantCache`]).
+    pub invariant: stable_math::InvariantCache,
 }
 
 impl PoolState {
@@ -144,7 +146,7 @@ impl PoolState {
             Curve::Stable { amp } => {
                 let amp = amp.at(timestamp);
                 let mut balances = self.upscaled_balances()?;
-                let inv = stable_math::invariant(amp, &balances)?;
+                let inv = self.invariant.get(amp, &balances)?;
                 stable_math::out_given_in(amp, &mut balances, i, o, scaled_in, inv)?
             }
         };
@@ -181,7 +183,7 @@ impl PoolState {
             Curve::Stable { amp } => {
                 let amp = amp.at(timestamp);
                 let mut balances = self.upscaled_balances()?;
-                let inv = stable_math::invariant(amp, &balances)?;
+                let inv = self.invariant.get(amp, &balances)?;
                 stable_math::in_given_out(amp, &mut balances, i, o, scaled_out, inv)?
             }
         };
@@ -238,6 +240,7 @@ mod tests {
             swap_fee: ONE / U256::from(1000u32),
             paused: false,
             curve,
+            invariant: Default::default(),
         }
     }
 

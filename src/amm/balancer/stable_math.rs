@@ -3,6 +3,8 @@
 //! Balancer's rounding (amplification carries `_AMP_PRECISION` = 1e3). Amounts and balances are
 //! scaled to 18 decimals; the fee is handled by the caller.
 
+use std::sync::Mutex;
+
 use alloy::primitives::U256;
 
 use super::error::BalancerMathError as E;
@@ -53,6 +55,53 @@ pub fn invariant(amp: U256, balances: &[U256]) -> Result<U256, E> {
     }
     Err(E::StableInvariantDidntConverge)
 }
+
+/// The last invariant a pool computed, with the amplification and upscaled balances it is for:
+/// the contract computes it on every swap from the current balances, so while they and the
+/// amplification are unchanged the stored value is the one it would compute. Clones start empty;
+/// it never makes two pools unequal.
+#[derive(Debug, Default)]
+pub struct InvariantCache(Mutex<Option<(U256, Vec<U256>, U256)>>);
+
+impl InvariantCache {
+    /// `invariant(amp, balances)`, from the cache when it is for these values.
+    pub fn get(&self, amp: U256, balances: &[U256]) -> Result<U256, E> {
+        if let Ok(guard) = self.0.try_lock()
+            && let Some((a, b, inv)) = guard.as_ref()
+            && *a == amp
+            && b.as_slice() == balances
+        {
+            return Ok(*inv);
+        }
+        let inv = invariant(amp, balances)?;
+        if let Ok(mut guard) = self.0.try_lock() {
+            match guard.as_mut() {
+                Some(entry) => {
+                    entry.0 = amp;
+                    entry.1.clear();
+                    entry.1.extend_from_slice(balances);
+                    entry.2 = inv;
+                }
+                None => *guard = Some((amp, balances.to_vec(), inv)),
+            }
+        }
+        Ok(inv)
+    }
+}
+
+impl Clone for InvariantCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for InvariantCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for InvariantCache {}
 
 /// `_getTokenBalanceGivenInvariantAndAllOtherBalances`.
 fn balance_given_invariant(
@@ -150,6 +199,21 @@ mod tests {
         assert!(
             back.abs_diff(U256::from(1000u64) * ONE) < U256::from(1_000_000u64),
             "{back}"
+        );
+        // The cache answers the same invariant, and a new one when the balances move.
+        let cache = InvariantCache::default();
+        assert_eq!(cache.get(amp, &balances).unwrap(), inv);
+        assert_eq!(cache.get(amp, &balances).unwrap(), inv);
+        let mut moved = balances.clone();
+        moved[0] += ONE;
+        assert_eq!(
+            cache.get(amp, &moved).unwrap(),
+            invariant(amp, &moved).unwrap()
+        );
+        assert_ne!(cache.get(amp, &moved).unwrap(), inv);
+        assert_eq!(
+            cache.get(amp + U256::from(1u8), &balances).unwrap(),
+            invariant(amp + U256::from(1u8), &balances).unwrap()
         );
         // Taking the whole balance out underflows, as in the contract.
         assert!(

@@ -385,6 +385,7 @@ pub async fn load_pools(
             swap_fee,
             paused,
             curve,
+            invariant: Default::default(),
         });
     }
     Ok((out, timestamp))

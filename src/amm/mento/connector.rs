@@ -10,7 +10,7 @@ use std::future::Future;
 
 use alloy::primitives::{Address, B256, U256};
 use alloy::rpc::types::Log;
-use alloy::sol_types::SolCall;
+use alloy::sol_types::{SolCall, SolEvent};
 use rust_decimal::Decimal;
 
 use super::abi::{IMentoBiPoolManager, IMentoBroker};
@@ -542,5 +542,21 @@ fn decode_mento_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmEr
         e.amountIn,
         plan.fees_ppm.first().copied().unwrap_or_default(),
     );
-    Ok((e.amountIn, e.amountOut, fee))
+    // What the trader actually got: a fee-on-transfer token delivers less than the Broker's Swap
+    // log says was paid out; the fill reports what arrived.
+    let out = received(logs, e.tokenOut, e.trader).map_or(e.amountOut, |r| r.min(e.amountOut));
+    Ok((e.amountIn, out, fee))
+}
+
+/// The sum of `token`'s `Transfer` logs to `to`, if any.
+fn received(logs: &[Log], token: Address, to: Address) -> Option<U256> {
+    let mut total: Option<U256> = None;
+    for l in logs.iter().filter(|l| l.address() == token) {
+        if let Ok(t) = crate::amm::evm::abi::IERC20::Transfer::decode_log(&l.inner)
+            && t.to == to
+        {
+            total = Some(total.unwrap_or_default().saturating_add(t.value));
+        }
+    }
+    total
 }

@@ -1,0 +1,212 @@
+//! 256-bit products and divisions on `u128` words, for the fast paths of Balancer's math: a
+//! product of two `u128` as a (high, low) pair, its quotient by a divisor known in advance (a
+//! precomputed reciprocal, Möller & Granlund's `div_2by1` with 128-bit words: no division
+//! instruction) or by any `u128` (Hacker's Delight `divlu` on 64-bit half-words). Each returns
+//! `None` when the quotient does not fit 128 bits; the callers then take the `U256` path, whose
+//! result is the contract's by construction. Tests check every function against `ruint`.
+
+const LOW: u128 = u64::MAX as u128;
+const HALF: u128 = 1 << 64;
+
+/// `a * b` as (high, low) 128-bit words.
+#[inline(always)]
+pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
+    let low = (p00 & LOW) | (mid << 64);
+    let high = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (high, low)
+}
+
+/// A divisor known in advance: normalized (top bit set) with its reciprocal
+/// `floor((2^256 - 1) / d) - 2^128`, all computed at compile time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Divisor {
+    value: u128,
+    shift: u32,
+    normalized: u128,
+    reciprocal: u128,
+}
+
+impl Divisor {
+    /// `d` must be non-zero (a zero divisor fails the constant's evaluation).
+    pub(crate) const fn new(d: u128) -> Self {
+        assert!(d != 0, "zero divisor");
+        let shift = d.leading_zeros();
+        let normalized = d << shift;
+        // floor((2^256 - 1) / n) - 2^128 by restoring division of the 256-bit all-ones value
+        // (its high word 2^128 - 1 - n is already below n, so the quotient has 128 bits).
+        let mut rem = u128::MAX - normalized;
+        let mut quotient = 0u128;
+        let mut i = 0;
+        while i < 128 {
+            // rem < n; shift in a 1 bit (the next bit of the all-ones dividend).
+            let carry = rem >> 127;
+            rem = (rem << 1) | 1;
+            quotient <<= 1;
+            if carry == 1 || rem >= normalized {
+                rem = rem.wrapping_sub(normalized);
+                quotient |= 1;
+            }
+            i += 1;
+        }
+        Self {
+            value: d,
+            shift,
+            normalized,
+            reciprocal: quotient,
+        }
+    }
+
+    pub(crate) const fn value(&self) -> u128 {
+        self.value
+    }
+
+    /// `(high, low) / d` and its remainder, or `None` when the quotient needs more than 128 bits.
+    #[inline(always)]
+    pub(crate) fn div_rem(&self, high: u128, low: u128) -> Option<(u128, u128)> {
+        if high >= self.value {
+            return None;
+        }
+        let s = self.shift;
+        let (u1, u0) = if s == 0 {
+            (high, low)
+        } else {
+            ((high << s) | (low >> (128 - s)), low << s)
+        };
+        let d = self.normalized;
+        // div_2by1 (Möller & Granlund 2011, algorithm 4); u1 < d because high < value.
+        let (p1, p0) = mul_wide(self.reciprocal, u1);
+        let (q0, carry) = p0.overflowing_add(u0);
+        let mut q1 = p1.wrapping_add(u1).wrapping_add(u128::from(carry));
+        q1 = q1.wrapping_add(1);
+        let mut r = u0.wrapping_sub(q1.wrapping_mul(d));
+        if r > q0 {
+            q1 = q1.wrapping_sub(1);
+            r = r.wrapping_add(d);
+        }
+        if r >= d {
+            q1 = q1.wrapping_add(1);
+            r -= d;
+        }
+        Some((q1, r >> s))
+    }
+
+    /// `(high, low) / d`, or `None` when the quotient needs more than 128 bits.
+    #[inline(always)]
+    pub(crate) fn div(&self, high: u128, low: u128) -> Option<u128> {
+        self.div_rem(high, low).map(|(q, _)| q)
+    }
+}
+
+/// `(high, low) / d` for any `d`, or `None` when `d` is zero or the quotient needs more than
+/// 128 bits (Hacker's Delight `divlu`, base 2^64).
+#[inline]
+pub(crate) fn div_var(high: u128, low: u128, d: u128) -> Option<u128> {
+    if high >= d {
+        return None;
+    }
+    if high == 0 {
+        return Some(low / d);
+    }
+    let s = d.leading_zeros();
+    let v = d << s;
+    let (vn1, vn0) = (v >> 64, v & LOW);
+    let un32 = if s == 0 {
+        high
+    } else {
+        (high << s) | (low >> (128 - s))
+    };
+    let un10 = low << s;
+    let (un1, un0) = (un10 >> 64, un10 & LOW);
+    let q1 = half_digit(un32, un1, vn1, vn0);
+    let un21 = (un32 << 64)
+        .wrapping_add(un1)
+        .wrapping_sub(q1.wrapping_mul(v));
+    let q0 = half_digit(un21, un0, vn1, vn0);
+    Some((q1 << 64) | q0)
+}
+
+/// One 64-bit quotient digit of `(u, next) / (vn1, vn0)` (`u < v`, `v` normalized).
+#[inline(always)]
+fn half_digit(u: u128, next: u128, vn1: u128, vn0: u128) -> u128 {
+    let mut q = u / vn1;
+    let mut rhat = u - q * vn1;
+    while q >= HALF || q * vn0 > (rhat << 64) + next {
+        q -= 1;
+        rhat += vn1;
+        if rhat >= HALF {
+            break;
+        }
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::U256;
+    use proptest::prelude::*;
+
+    fn wide(high: u128, low: u128) -> U256 {
+        (U256::from(high) << 128) | U256::from(low)
+    }
+
+    fn expect(high: u128, low: u128, d: u128) -> Option<(u128, u128)> {
+        let n = wide(high, low);
+        let (q, r) = n.div_rem(U256::from(d));
+        (q < (U256::from(1u8) << 128)).then(|| (q.to::<u128>(), r.to::<u128>()))
+    }
+
+    /// Numbers with runs of ones and zeros (edge cases of carries and corrections) as well as
+    /// uniform ones.
+    fn word() -> impl Strategy<Value = u128> {
+        prop_oneof![
+            any::<u128>(),
+            (0u32..128).prop_map(|k| u128::MAX >> k),
+            (0u32..128).prop_map(|k| 1u128 << k),
+            (any::<u128>(), 0u32..128).prop_map(|(v, k)| v >> k),
+        ]
+    }
+
+    #[test]
+    fn known_values() {
+        let ten18 = Divisor::new(1_000_000_000_000_000_000);
+        assert_eq!(ten18.div(0, 3_000_000_000_000_000_001), Some(3));
+        assert_eq!(ten18.div(ten18.value(), 0), None);
+        let (h, l) = mul_wide(u128::MAX, u128::MAX);
+        assert_eq!(wide(h, l), U256::from(u128::MAX) * U256::from(u128::MAX));
+        assert_eq!(div_var(h, l, u128::MAX), Some(u128::MAX));
+        assert_eq!(div_var(0, 5, 0), None);
+        let one = Divisor::new(1);
+        assert_eq!(one.div(0, 77), Some(77));
+        assert_eq!(one.div(1, 0), None);
+    }
+
+    proptest! {
+        #[test]
+        fn the_wide_product_is_ruints(a in word(), b in word()) {
+            let (h, l) = mul_wide(a, b);
+            prop_assert_eq!(wide(h, l), U256::from(a) * U256::from(b));
+        }
+
+        #[test]
+        fn both_divisions_are_ruints(high in word(), low in word(), d in word()) {
+            prop_assume!(d != 0);
+            let want = expect(high, low, d);
+            prop_assert_eq!(Divisor::new(d).div_rem(high, low), want);
+            prop_assert_eq!(div_var(high, low, d), want.map(|w| w.0));
+            // A high word below d (the case the callers meet).
+            let high = high % d;
+            let want = expect(high, low, d);
+            prop_assert!(want.is_some());
+            prop_assert_eq!(Divisor::new(d).div_rem(high, low), want);
+            prop_assert_eq!(div_var(high, low, d), want.map(|w| w.0));
+        }
+    }
+}
