@@ -194,6 +194,14 @@ fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
     (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
+/// CPU time this thread has used, in ms (Linux `/proc/thread-self/schedstat`): on a shared
+/// machine the elapsed time also counts the time spent waiting for a core.
+fn thread_cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e6)
+}
+
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
@@ -215,9 +223,11 @@ fn bench_dataset(dir: &Path, name: &str, binance_snapshot: &[u8]) {
     let n = feed.len();
 
     let mut per_event = Vec::new();
+    let mut cpu_per_event = Vec::new();
     for run in 0..RUNS {
         let mut book = synced(&snapshot);
         let mut not_applied = 0usize;
+        let cpu0 = thread_cpu_ms();
         let t = Instant::now();
         for line in &feed {
             match book.on_message(black_box(line)) {
@@ -226,6 +236,9 @@ fn bench_dataset(dir: &Path, name: &str, binance_snapshot: &[u8]) {
             }
         }
         let el = t.elapsed();
+        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ms()) {
+            cpu_per_event.push((b - a) * 1e3 / n as f64);
+        }
         assert_eq!(not_applied, 0, "every update must apply with its checksum");
         if run == 0 {
             let got = sha256_hex(&book.book.canonical_dump(2, 8));
@@ -244,6 +257,12 @@ fn bench_dataset(dir: &Path, name: &str, binance_snapshot: &[u8]) {
         "kraken {name} parse+apply+checksum: median {med:.3} us/event (min {min:.3}, max {max:.3}) over {RUNS} runs, {:.0} events/s",
         1e6 / med
     );
+    if cpu_per_event.len() == RUNS {
+        let (med, min, max) = stats(cpu_per_event);
+        println!(
+            "kraken {name} parse+apply+checksum, thread CPU time: median {med:.3} us/event (min {min:.3}, max {max:.3})"
+        );
+    }
 
     // apply + checksum only: levels pre-parsed (untimed)
     let parsed: Vec<(Vec<Level>, Vec<Level>, u32)> = feed
