@@ -142,7 +142,7 @@ fn hostile_frames_are_errors() {
 #[test]
 fn fast_and_general_paths_agree() {
     let mut fast = book().parser;
-    let mut general = book().parser;
+    let general = book().parser;
     let exact = update(7, 9, r#"["10.00","1.5"],["9.99","0"]"#, r#"["10.01","2"]"#);
     let mut bids = Vec::new();
     let mut asks = Vec::new();
