@@ -90,6 +90,8 @@ pub struct DepthParser {
     price: Grid,
     size: Grid,
     symbol: String,
+    /// `,"s":"<symbol>","U":` for the fast path.
+    symbol_key: Vec<u8>,
     pub bids: Vec<Level>,
     pub asks: Vec<Level>,
 }
@@ -100,6 +102,7 @@ impl DepthParser {
             price,
             size,
             symbol: symbol.to_string(),
+            symbol_key: format!(",\"s\":\"{symbol}\",\"U\":").into_bytes(),
             bids: Vec::with_capacity(64),
             asks: Vec::with_capacity(64),
         }
@@ -167,14 +170,61 @@ impl DepthParser {
 
     /// One frame of the depth connection (any field order; unknown fields skipped). An update
     /// leaves its levels in [`Self::bids`] and [`Self::asks`].
+    ///
+    /// An update in Gate.io's exact byte layout (fields in the documented order, no blanks) is
+    /// read by [`Self::update_fast`]; anything else, and anything it declines, by the general
+    /// parser, which accepts the same frames with the same result and gives the precise error.
     #[inline]
     pub fn parse_frame(&mut self, buf: &[u8]) -> Result<Frame, DepthError> {
         let mut bids = std::mem::take(&mut self.bids);
         let mut asks = std::mem::take(&mut self.asks);
+        if let Some(ids) = self.update_fast(buf, &mut bids, &mut asks) {
+            self.bids = bids;
+            self.asks = asks;
+            return Ok(Frame::Update(ids));
+        }
         let r = self.parse_frame_into(buf, &mut bids, &mut asks);
         self.bids = bids;
         self.asks = asks;
         r
+    }
+
+    /// `{"time":N,"time_ms":N,"channel":"spot.order_book_update","event":"update","result":
+    /// {"t":N,"e":"depthUpdate","E":N,"s":"<pair>","U":N,"u":N,"b":[…],"a":[…]}}` exactly, its
+    /// fixed parts compared as bytes; `None` for any other layout or any doubt (the general
+    /// parser then decides).
+    #[inline]
+    fn update_fast(
+        &self,
+        buf: &[u8],
+        bids: &mut Vec<Level>,
+        asks: &mut Vec<Level>,
+    ) -> Option<UpdateIds> {
+        let i = lit(buf, 0, b"{\"time\":")?;
+        let (_, i) = digits(buf, i)?;
+        let i = lit(buf, i, b",\"time_ms\":")?;
+        let (_, i) = digits(buf, i)?;
+        let i = lit(
+            buf,
+            i,
+            b",\"channel\":\"spot.order_book_update\",\"event\":\"update\",\"result\":{\"t\":",
+        )?;
+        let (_, i) = digits(buf, i)?;
+        let i = lit(buf, i, b",\"e\":\"depthUpdate\",\"E\":")?;
+        let (_, i) = digits(buf, i)?;
+        let i = lit(buf, i, &self.symbol_key)?;
+        let (first, i) = digits(buf, i)?;
+        let i = lit(buf, i, b",\"u\":")?;
+        let (last, i) = digits(buf, i)?;
+        let i = lit(buf, i, b",\"b\":")?;
+        let mut s = Scanner::new(buf);
+        s.set_position(i);
+        self.levels(&mut s, bids).ok()?;
+        let i = lit(buf, s.position(), b",\"a\":")?;
+        s.set_position(i);
+        self.levels(&mut s, asks).ok()?;
+        let i = lit(buf, s.position(), b"}}")?;
+        (i == buf.len() && first <= last).then_some(UpdateIds { first, last })
     }
 
     fn parse_frame_into(
@@ -333,6 +383,29 @@ impl DepthParser {
         }
         id.ok_or(DepthError::Missing("id (ask with_id=true)"))
     }
+}
+
+/// `lit` at `buf[i..]`: the index after it.
+#[inline(always)]
+fn lit(buf: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
+    let end = i.checked_add(lit.len())?;
+    (buf.get(i..end)? == lit).then_some(end)
+}
+
+/// The unsigned integer of the ASCII digits at `buf[i..]` and the index after them; `None` for no
+/// digit or a value over `u64`.
+#[inline(always)]
+fn digits(buf: &[u8], mut i: usize) -> Option<(u64, usize)> {
+    let start = i;
+    let mut v: u64 = 0;
+    while let Some(&c) = buf.get(i) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+        i += 1;
+    }
+    (i > start).then_some((v, i))
 }
 
 /// What happened to one update.

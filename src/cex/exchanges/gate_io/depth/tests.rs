@@ -137,3 +137,53 @@ fn hostile_frames_are_errors() {
             .is_err()
     );
 }
+
+/// The fast path and the general parser agree on the exact layout and on its variants.
+#[test]
+fn fast_and_general_paths_agree() {
+    let mut fast = book().parser;
+    let general = book().parser;
+    let exact = update(7, 9, r#"["10.00","1.5"],["9.99","0"]"#, r#"["10.01","2"]"#);
+    let mut bids = Vec::new();
+    let mut asks = Vec::new();
+    let ids = fast.update_fast(exact.as_bytes(), &mut bids, &mut asks);
+    assert_eq!(ids, Some(UpdateIds { first: 7, last: 9 }));
+    assert_eq!(
+        general
+            .parse_frame_into(exact.as_bytes(), &mut Vec::new(), &mut Vec::new())
+            .unwrap(),
+        Frame::Update(UpdateIds { first: 7, last: 9 })
+    );
+    assert_eq!(
+        fast.parse_frame(exact.as_bytes()).unwrap(),
+        Frame::Update(UpdateIds { first: 7, last: 9 })
+    );
+    assert_eq!((fast.bids.clone(), fast.asks.clone()), (bids, asks));
+    // blanks, a trailing newline, another symbol, an off-grid price: declined by the fast path
+    for other in [
+        exact.replace(",\"u\":", ", \"u\":"),
+        format!("{exact}\n"),
+        exact.replace("BTC_USDT", "ETH_USDT"),
+        exact.replace("\"10.01\"", "\"10.015\""),
+        update(9, 7, "", ""),
+    ] {
+        assert_eq!(
+            fast.update_fast(other.as_bytes(), &mut Vec::new(), &mut Vec::new()),
+            None,
+            "{other}"
+        );
+    }
+    let spaced = exact.replace(",\"u\":", ", \"u\":");
+    assert_eq!(
+        fast.parse_frame(spaced.as_bytes()).unwrap(),
+        Frame::Update(UpdateIds { first: 7, last: 9 })
+    );
+    assert!(
+        fast.parse_frame(exact.replace("BTC_USDT", "ETH_USDT").as_bytes())
+            .is_err()
+    );
+    assert!(
+        fast.parse_frame(exact.replace("\"10.01\"", "\"10.015\"").as_bytes())
+            .is_err()
+    );
+}
