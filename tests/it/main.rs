@@ -39,6 +39,7 @@ mod connectors;
 mod cosmos_cli;
 mod cosmos_node;
 mod demo;
+mod evm_amm_own_swap;
 mod evm_balance_cli;
 mod evm_broadcast_hook;
 mod evm_client;

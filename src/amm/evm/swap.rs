@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::adoption::{self, ChainTx};
+use super::follow::ChainFollower;
 use super::native::NativeLeg;
 use crate::amm::AmmError;
 use crate::chain::evm::{ApprovalPolicy, Erc20, SignedTx, TxEvent, TxTracker};
@@ -103,6 +104,9 @@ pub struct SwapExecutor {
     journal: RwLock<Option<Arc<dyn TxJournal>>>,
     /// Orders sent by an earlier process and read back from the journal and the chain.
     adopted: Mutex<HashSet<ClientOrderId>>,
+    /// The venue whose pools the swaps change: told each swap's block, and brought to it before
+    /// the fill is reported.
+    follower: Option<Arc<dyn ChainFollower>>,
 }
 
 impl std::fmt::Debug for SwapExecutor {
@@ -138,6 +142,31 @@ impl SwapExecutor {
             fills: Mutex::new(HashMap::new()),
             journal: RwLock::new(None),
             adopted: Mutex::new(HashSet::new()),
+            follower: None,
+        }
+    }
+
+    /// Tells `follower` the block of every swap mined, and waits for its state to reach that
+    /// block before reporting the fill.
+    pub fn with_follower(mut self, follower: Arc<dyn ChainFollower>) -> Self {
+        self.follower = Some(follower);
+        self
+    }
+
+    /// A swap of this account changed the pools at `block`: the follower's state is brought to it
+    /// (a failure is logged; the next quote then syncs first, by the freshness rule).
+    async fn pools_changed_at(&self, block: u64) {
+        let Some(f) = &self.follower else { return };
+        f.changed_at(block);
+        if let Err(e) = f.reach(block).await {
+            tracing::warn!(venue = %self.venue, block, error = %e, "pool state did not reach the swap's block");
+        }
+    }
+
+    /// An adopted swap (sent by an earlier process) changed the pools at `block`.
+    fn pools_changed_at_adopted(&self, block: u64) {
+        if let Some(f) = &self.follower {
+            f.changed_at(block);
         }
     }
 
@@ -397,6 +426,8 @@ impl SwapExecutor {
             .await
             .map_err(|e| format!("receipt of {}: {e}", outcome.hash))?
             .ok_or_else(|| format!("receipt of {} not found", outcome.hash))?;
+        // The pools are brought to the swap's block before anything about the fill is reported.
+        self.pools_changed_at(outcome.block_number).await;
         let logs = receipt.inner.logs().to_vec();
         let (amount_in, amount_out, _lp_fee) =
             (plan.decode_fill)(&logs, plan).map_err(|e| format!("decoding swap logs: {e}"))?;
