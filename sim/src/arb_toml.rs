@@ -73,7 +73,6 @@ impl StrategyToml {
             aliases: amm.aliases(),
             size: amm.default_order_size(),
             gas_native_price: amm.gas_native_price(),
-            cooldown_ms: amm.cooldown_ms(),
             ..Self::default()
         }
     }

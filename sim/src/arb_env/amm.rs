@@ -145,17 +145,6 @@ impl ArbAmm {
         }
     }
 
-    /// The strategy's pause after a trade, in milliseconds: long enough for the pool's state to
-    /// follow the trade's own swap (the environment syncs every 200 ms) where one trade moves the
-    /// pool by more than the swap's slippage buffer (Balancer's 100-WETH pool moves 2 % per ETH).
-    /// Uniswap v3 keeps none: its deep pools move little, and the default demo stays as it was.
-    pub fn cooldown_ms(self) -> u64 {
-        match self {
-            ArbAmm::UniswapV3 => 0,
-            _ => 500,
-        }
-    }
-
     /// The exchange's listing of [`ArbAmm::exchange_symbol`], when it is not one of the mock's
     /// default symbols (ETHUSDT is).
     pub fn extra_listing(self, fee: Decimal) -> Option<SymbolSpec> {

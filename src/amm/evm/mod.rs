@@ -9,12 +9,15 @@
 //!   transactions back from the chain;
 //! - [`quoting`]: exact integer swap results turned into venue-neutral quotes;
 //! - [`tokens`], [`balances`]: the token book and an account's balances;
-//! - [`rpc`], log sync ([`sync`], [`PoolSet`]): batched reads and following pools from their logs.
+//! - [`rpc`], log sync ([`sync`], [`PoolSet`]): batched reads and following pools from their logs;
+//! - [`follow`]: one venue following the chain, syncs one at a time, and the freshness rule (its
+//!   own swap's block reached before the fill is reported and before the next quote).
 
 pub mod abi;
 pub mod adoption;
 pub mod balances;
 pub mod evm_connect;
+pub mod follow;
 mod log_sync;
 pub mod native;
 pub mod quoting;

@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::adoption::{self, ChainTx};
+use super::follow::ChainFollower;
 use super::native::NativeLeg;
 use crate::amm::AmmError;
 use crate::chain::evm::{ApprovalPolicy, Erc20, SignedTx, TxEvent, TxTracker};
@@ -32,6 +33,7 @@ use crate::core::{
 use crate::venue::{EventHub, TxJournal};
 
 mod restart;
+pub(crate) mod venue_parts;
 
 /// (amount in, amount out, LP fee in the input token) of a mined swap.
 pub type FillAmounts = (U256, U256, U256);
@@ -103,6 +105,9 @@ pub struct SwapExecutor {
     journal: RwLock<Option<Arc<dyn TxJournal>>>,
     /// Orders sent by an earlier process and read back from the journal and the chain.
     adopted: Mutex<HashSet<ClientOrderId>>,
+    /// The venue whose pools the swaps change: told each swap's block, and brought to it before
+    /// the fill is reported.
+    follower: Option<Arc<dyn ChainFollower>>,
 }
 
 impl std::fmt::Debug for SwapExecutor {
@@ -138,6 +143,31 @@ impl SwapExecutor {
             fills: Mutex::new(HashMap::new()),
             journal: RwLock::new(None),
             adopted: Mutex::new(HashSet::new()),
+            follower: None,
+        }
+    }
+
+    /// Tells `follower` the block of every swap mined, and waits for its state to reach that
+    /// block before reporting the fill.
+    pub fn with_follower(mut self, follower: Arc<dyn ChainFollower>) -> Self {
+        self.follower = Some(follower);
+        self
+    }
+
+    /// A swap of this account changed the pools at `block`: the follower's state is brought to it
+    /// (a failure is logged; the next quote then syncs first, by the freshness rule).
+    async fn pools_changed_at(&self, block: u64) {
+        let Some(f) = &self.follower else { return };
+        f.changed_at(block);
+        if let Err(e) = f.reach(block).await {
+            tracing::warn!(venue = %self.venue, block, error = %e, "pool state did not reach the swap's block");
+        }
+    }
+
+    /// An adopted swap (sent by an earlier process) changed the pools at `block`.
+    fn pools_changed_at_adopted(&self, block: u64) {
+        if let Some(f) = &self.follower {
+            f.changed_at(block);
         }
     }
 
@@ -397,6 +427,8 @@ impl SwapExecutor {
             .await
             .map_err(|e| format!("receipt of {}: {e}", outcome.hash))?
             .ok_or_else(|| format!("receipt of {} not found", outcome.hash))?;
+        // The pools are brought to the swap's block before anything about the fill is reported.
+        self.pools_changed_at(outcome.block_number).await;
         let logs = receipt.inner.logs().to_vec();
         let (amount_in, amount_out, _lp_fee) =
             (plan.decode_fill)(&logs, plan).map_err(|e| format!("decoding swap logs: {e}"))?;
@@ -507,142 +539,6 @@ impl TxOutcomeView {
             effective_gas_price: Some(o.effective_gas_price),
             fee_native: Some(o.cost_native),
             block: Some(o.block_number),
-        }
-    }
-}
-
-/// The `Venue` methods every AMM connector answers the same way, from its executor and token book:
-/// balances (the native asset included), submit through a plan, no cancel, order state and fills.
-pub(crate) mod venue_parts {
-    use std::sync::{Arc, RwLock};
-
-    use alloy::primitives::Address;
-    use alloy::providers::DynProvider;
-
-    use super::{SwapExecutor, SwapPlan};
-    use crate::amm::AmmError;
-    use crate::amm::native::NativeLeg;
-    use crate::amm::tokens::TokenBook;
-    use crate::core::{Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, Token, TokenId};
-    use crate::venue::{TxJournal, VenueError, VenueId};
-
-    /// Every token of the book plus the native asset (which pays the gas; read with eth_getBalance).
-    pub async fn balances(
-        id: &VenueId,
-        provider: &DynProvider,
-        account: Option<Address>,
-        tokens: &RwLock<TokenBook>,
-        native: &Asset,
-    ) -> Result<Vec<Balance>, VenueError> {
-        let account = account.ok_or_else(|| {
-            VenueError::InvalidRequest("no account set for this venue (with_account)".into())
-        })?;
-        let mut list: Vec<Token> = tokens
-            .read()
-            .map_err(|_| AmmError::Rpc("token book lock poisoned".into()))?
-            .iter()
-            .cloned()
-            .collect();
-        list.push(Token {
-            symbol: native.clone(),
-            decimals: 18,
-            chain: id.chain.clone().unwrap_or_default(),
-            id: TokenId::EvmNative,
-        });
-        Ok(crate::amm::balances::erc20_balances(provider, account, &list).await?)
-    }
-
-    /// The executor, or why swaps cannot be sent.
-    pub fn executor<'a>(
-        id: &VenueId,
-        executor: Option<&'a Arc<SwapExecutor>>,
-    ) -> Result<&'a Arc<SwapExecutor>, VenueError> {
-        executor.ok_or_else(|| {
-            VenueError::NotSupported(format!("{id}: no signer configured (with_executor)"))
-        })
-    }
-
-    /// Sends a planned swap.
-    pub fn submit(
-        executor: &Arc<SwapExecutor>,
-        order: OrderRequest,
-        plan: SwapPlan,
-    ) -> Result<ClientOrderId, VenueError> {
-        Ok(executor.submit(order, plan)?)
-    }
-
-    pub fn cannot_cancel(id: &ClientOrderId) -> VenueError {
-        VenueError::NotSupported(format!(
-            "{id}: a swap is one transaction; it cannot be cancelled once sent"
-        ))
-    }
-
-    /// The order's base and quote tokens in the venue's token book (the native asset as its
-    /// wrapped token), and which of them is paid or received as native coin.
-    fn pair_tokens(
-        tokens: &RwLock<TokenBook>,
-        order: &OrderRequest,
-    ) -> Result<(Token, Token, NativeLeg), VenueError> {
-        let book = tokens
-            .read()
-            .map_err(|_| AmmError::Rpc("token book lock poisoned".into()))?;
-        let find = |a: &Asset| {
-            book.by_symbol(a.as_str())
-                .cloned()
-                .ok_or_else(|| AmmError::UnknownToken(a.to_string()))
-        };
-        let leg = NativeLeg::of(&book, &order.pair, order.side)?;
-        Ok((find(&order.pair.base)?, find(&order.pair.quote)?, leg))
-    }
-
-    /// An order of this process as the executor has it; one sent before a restart adopted from the
-    /// journal's records of its transactions and the chain. An order whose transaction was never
-    /// recorded (so never broadcast) is `UnknownOrder`.
-    pub async fn order_status(
-        executor: Option<&Arc<SwapExecutor>>,
-        tokens: &RwLock<TokenBook>,
-        order: &OrderRequest,
-    ) -> Result<Order, VenueError> {
-        let executor = executor.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
-        let (base, quote, leg) = pair_tokens(tokens, order)?;
-        executor
-            .adopt(order, (&base, &quote), leg)
-            .await?
-            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
-    }
-
-    /// The fills of an order (adopting it first if it was sent before a restart).
-    pub async fn order_fills(
-        executor: Option<&Arc<SwapExecutor>>,
-        tokens: &RwLock<TokenBook>,
-        order: &OrderRequest,
-    ) -> Result<Vec<Fill>, VenueError> {
-        order_status(executor, tokens, order).await?;
-        let executor = executor.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
-        Ok(executor.fills(&order.client_id))
-    }
-
-    /// Attaches the transaction journal to the executor; false when swaps are not enabled.
-    pub fn attach_tx_journal(
-        executor: Option<&Arc<SwapExecutor>>,
-        journal: Arc<dyn TxJournal>,
-    ) -> bool {
-        match executor {
-            Some(e) => {
-                e.attach_journal(journal);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Resolves the journal's pending transactions of the executor's account.
-    pub async fn reconcile_transactions(
-        executor: Option<&Arc<SwapExecutor>>,
-    ) -> Result<usize, VenueError> {
-        match executor {
-            Some(e) => Ok(e.reconcile_pending().await?),
-            None => Ok(0),
         }
     }
 }

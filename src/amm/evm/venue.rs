@@ -7,7 +7,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
@@ -16,10 +15,11 @@ use alloy::providers::{DynProvider, Provider};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
+use super::follow::{ChainFollower, Follower};
 use super::native::NativeLeg;
 use super::swap::{SwapExecutor, SwapPlan, venue_parts};
 use super::tokens::TokenBook;
-use super::{PoolSet, SyncOutcome, Tracked, head, sync};
+use super::{PoolSet, SyncOutcome, Tracked, head};
 use crate::amm::AmmError;
 use crate::chain::evm::{ApprovalPolicy, TxTracker};
 use crate::core::{
@@ -88,9 +88,10 @@ pub struct EvmAmmVenue<M: PoolModel> {
     provider: DynProvider,
     model: M,
     native: Asset,
-    tokens: RwLock<TokenBook>,
+    tokens: Arc<RwLock<TokenBook>>,
     state: Arc<RwLock<Tracked<M::Pools>>>,
-    gas_price_wei: AtomicU64,
+    /// Following the chain: syncs one at a time, the gas price, the freshness rule.
+    follower: Arc<Follower<M>>,
     account: Option<Address>,
     events: Arc<EventHub>,
     executor: Option<Arc<SwapExecutor>>,
@@ -116,10 +117,6 @@ pub(crate) fn lock_err<T>(_: T) -> AmmError {
     AmmError::Rpc("pool state lock poisoned".into())
 }
 
-fn gas_u64(gas: u128) -> u64 {
-    u64::try_from(gas).unwrap_or(u64::MAX)
-}
-
 impl<M: PoolModel> EvmAmmVenue<M> {
     /// A venue at the chain's current head with no pool loaded yet.
     pub async fn open(
@@ -132,16 +129,28 @@ impl<M: PoolModel> EvmAmmVenue<M> {
         let cursor = head(&provider).await?;
         let gas = provider.get_gas_price().await.map_err(AmmError::rpc)?;
         let set = model.empty_pools();
+        let id = VenueId::new(M::DESCRIPTOR.name, Some(chain));
+        let tokens = Arc::new(RwLock::new(tokens));
+        let state = Arc::new(RwLock::new(Tracked { set, cursor }));
+        let events = Arc::new(EventHub::new());
+        let follower = Arc::new(Follower::new(
+            id.clone(),
+            provider.clone(),
+            Arc::clone(&state),
+            Arc::clone(&tokens),
+            Arc::clone(&events),
+            gas,
+        ));
         Ok(Self {
-            id: VenueId::new(M::DESCRIPTOR.name, Some(chain)),
+            id,
             provider,
             model,
             native,
-            tokens: RwLock::new(tokens),
-            state: Arc::new(RwLock::new(Tracked { set, cursor })),
-            gas_price_wei: AtomicU64::new(gas_u64(gas)),
+            tokens,
+            state,
+            follower,
             account: None,
-            events: Arc::new(EventHub::new()),
+            events,
             executor: None,
             me: OnceLock::new(),
             sync_interval: super::evm_connect::DEFAULT_SYNC_INTERVAL,
@@ -189,13 +198,16 @@ impl<M: PoolModel> EvmAmmVenue<M> {
     /// account). Approvals of the router follow `policy`.
     pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
         self.account = Some(tracker.account());
-        self.executor = Some(Arc::new(SwapExecutor::new(
-            tracker,
-            &self.id.to_string(),
-            self.native.clone(),
-            policy,
-            Arc::clone(&self.events),
-        )));
+        self.executor = Some(Arc::new(
+            SwapExecutor::new(
+                tracker,
+                &self.id.to_string(),
+                self.native.clone(),
+                policy,
+                Arc::clone(&self.events),
+            )
+            .with_follower(Arc::clone(&self.follower) as Arc<dyn ChainFollower>),
+        ));
         self
     }
 
@@ -241,7 +253,7 @@ impl<M: PoolModel> EvmAmmVenue<M> {
 
     /// The node's gas price at the last refresh, in wei.
     pub fn gas_price_wei(&self) -> u128 {
-        u128::from(self.gas_price_wei.load(Ordering::Relaxed))
+        self.follower.gas_price_wei()
     }
 
     /// Resolves a symbol or address to a token.
@@ -286,47 +298,16 @@ impl<M: PoolModel> EvmAmmVenue<M> {
             .and_then(Token::erc20)
     }
 
-    /// Brings the tracked pools to the chain head from their logs (or reloads after a reorg).
+    /// Brings the tracked pools to the chain head from their logs (or reloads after a reorg), after
+    /// any sync already running (syncs run one at a time: no log is applied twice).
     pub async fn refresh(&self) -> Result<SyncOutcome, AmmError> {
-        let outcome = sync(&self.provider, &self.state).await?;
-        if let Ok(gas) = self.provider.get_gas_price().await {
-            self.gas_price_wei.store(gas_u64(gas), Ordering::Relaxed);
-        }
-        let block = match outcome {
-            SyncOutcome::Advanced { logs, block } if logs > 0 => Some(block),
-            SyncOutcome::Reloaded { block } => {
-                self.events.publish(VenueEvent::Resynced {
-                    what: format!(
-                        "{} {} at block {block} after a reorg",
-                        self.id,
-                        M::POOLS_NOUN
-                    ),
-                });
-                Some(block)
-            }
-            _ => None,
-        };
-        if let Some(block) = block {
-            for pair in self.tracked_pairs() {
-                self.events.publish(VenueEvent::PoolChanged { pair, block });
-            }
-        }
-        Ok(outcome)
+        self.follower.refresh().await
     }
 
-    /// The pair of each tracked pool whose tokens are in the book.
-    fn tracked_pairs(&self) -> Vec<Pair> {
-        match (self.state.read(), self.tokens.read()) {
-            (Ok(t), Ok(book)) => M::listing(&t.set)
-                .into_iter()
-                .filter_map(|p| {
-                    let a = book.by_address(p.token0)?;
-                    let b = book.by_address(p.token1)?;
-                    Some(Pair::new(a.symbol.clone(), b.symbol.clone()))
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+    /// The freshness rule ([`follow`](super::follow)): before a quote or a swap plan, state older
+    /// than the venue's own latest swap is synced to that swap's block.
+    pub async fn ensure_current(&self) -> Result<(), AmmError> {
+        self.follower.ensure_current().await
     }
 
     /// Refreshes every `interval` until the returned task is aborted; errors are logged and retried.
@@ -343,7 +324,7 @@ impl<M: PoolModel> EvmAmmVenue<M> {
 
     /// The block the local state is current at.
     pub fn synced_block(&self) -> Result<u64, AmmError> {
-        Ok(self.state.read().map_err(lock_err)?.cursor.number)
+        self.follower.synced_block()
     }
 }
 
@@ -438,6 +419,7 @@ impl<M: PoolModel> Venue for EvmAmmVenue<M> {
     async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
         let base = self.token_for(&request.pair.base)?;
         let quote = self.token_for(&request.pair.quote)?;
+        self.ensure_current().await?;
         Ok(M::quote(self, request, &base, &quote).await?)
     }
 
@@ -455,6 +437,7 @@ impl<M: PoolModel> Venue for EvmAmmVenue<M> {
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
         order.check_shape()?;
         let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
+        self.ensure_current().await?;
         let plan = M::plan(self, &order, executor.account()).await?;
         venue_parts::submit(executor, order, plan)
     }

@@ -168,6 +168,9 @@ impl SwapExecutor {
             let hash = receipt.transaction_hash;
             order.venue_order_id = Some(hash.to_string());
             if receipt.status() {
+                if let Some(block) = receipt.block_number {
+                    self.pools_changed_at_adopted(block);
+                }
                 // Amounts are read from the account's ERC-20 transfers; a native ETH leg moves no
                 // token to or from the account and is read from the router's wrapping instead.
                 let amounts = match (base.erc20(), quote.erc20(), receipt.to) {
