@@ -472,9 +472,7 @@ impl Tables {
             exchange.insert(sluice::connectors::CONNECTOR_KEY.into(), s(X::CONNECTOR));
         }
         exchange.extend(mock.endpoints());
-        exchange.insert("maker_fee".into(), s(&o.exchange_fee.to_string()));
-        exchange.insert("taker_fee".into(), s(&o.exchange_fee.to_string()));
-        exchange.insert("reconcile_interval_ms".into(), ms(o.reconcile_interval));
+        exchange.extend(X::tuning(o.exchange_fee, o.reconcile_interval));
         let mut amm = toml::Table::new();
         if o.simulated_names {
             amm.insert(sluice::connectors::CHAIN_KEY.into(), s("anvil"));

@@ -26,6 +26,8 @@ use tokio::sync::watch;
 use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
 use crate::exchange::dialects::binance::MockBinance;
+use crate::exchange::dialects::gate_io::MockGateIo;
+use crate::exchange::dialects::okx::MockOkx;
 use sluice::core::Balance;
 use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
 use sluice::strategy::arb::{ArbConfig, ArbEvent, RunSummary};
@@ -114,8 +116,11 @@ type RunOn = for<'a> fn(
 /// The simulated exchanges `sluice demo --exchange` can start: their connector's name, their
 /// name for people, the run on their dialect. One line per dialect (its handle implements
 /// [`SimExchange`]).
-const EXCHANGES: &[(&str, &str, RunOn)] =
-    &[(MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>)];
+const EXCHANGES: &[(&str, &str, RunOn)] = &[
+    (MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>),
+    (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
+    (MockOkx::CONNECTOR, "OKX", run_on::<MockOkx>),
+];
 
 /// The exchanges the demo can simulate.
 pub fn exchange_names() -> Vec<&'static str> {

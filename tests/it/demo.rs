@@ -194,3 +194,52 @@ fn sluice_demo_refuses_an_unknown_amm() {
         "{stderr}"
     );
 }
+
+/// `sluice demo --exchange gate_io|okx`: the same demo against another exchange's simulated
+/// dialect (its own routes, message shapes and signature checks), through the registry. Both legs
+/// of each trade are of the order size on their venue, and the run earns USDT.
+#[test]
+fn sluice_demo_trades_against_gate_io_and_okx() {
+    for exchange in ["gate_io", "okx"] {
+        let home = tempfile::tempdir().unwrap();
+        let (report, stderr) = run_demo_with(home.path(), &["--exchange", exchange]);
+        let trades = report["summary"]["trades"].as_u64().unwrap();
+        let fills = report["trades"].as_array().unwrap();
+        let volume = |venue: &str| -> Decimal {
+            fills
+                .iter()
+                .filter(|f| f["venue"] == venue)
+                .map(|f| f["amount"].as_str().unwrap().parse::<Decimal>().unwrap())
+                .sum()
+        };
+        let exchange_venue = format!("sim-{exchange}");
+        let amm_volume = volume("uniswap_v3@sim-anvil");
+        assert!(amm_volume > Decimal::ZERO, "{report}");
+        assert_eq!(volume(&exchange_venue), amm_volume, "{exchange}: {report}");
+        assert!(trades >= 1, "{report}");
+        let net_usdt = report["summary"]["pnl_net"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["asset"] == "USDT")
+            .map(|f| f["net"].as_str().unwrap().parse::<Decimal>().unwrap())
+            .unwrap_or_default();
+        assert!(net_usdt > Decimal::ZERO, "{exchange}: {report}");
+        assert!(stderr.contains(&exchange_venue), "{stderr}");
+    }
+}
+
+#[test]
+fn sluice_demo_refuses_an_exchange_without_a_dialect() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["demo", "--exchange", "bitstamp"])
+        .env_remove("SLUICE_HOME")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bitstamp") && stderr.contains("gate_io") && stderr.contains("okx"),
+        "{stderr}"
+    );
+}

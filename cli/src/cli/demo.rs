@@ -17,7 +17,7 @@ use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The simulated exchange, by its connector's name (binance).
+    /// The simulated exchange, by its connector's name (binance, gate_io, okx).
     #[arg(long, default_value = "binance", value_parser = parse_exchange)]
     exchange: String,
     /// The AMM leg: uniswap_v2, uniswap_v3, balancer (WETH/USDC pools at 3000 USDC, against

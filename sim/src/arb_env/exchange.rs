@@ -6,6 +6,7 @@
 
 use std::fmt::Debug;
 use std::future::Future;
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
@@ -52,6 +53,13 @@ pub trait SimExchange: Debug + Send + Sync + Sized + 'static {
 
     /// The trader account's API key.
     fn trader_key(&self) -> ApiKey;
+
+    /// Table keys of its connector that carry the environment's fee rate and reconcile interval,
+    /// for connectors that take them from the table (Binance); none by default (the connector
+    /// reads the fee from the exchange's own market rules).
+    fn tuning(_fee: Decimal, _reconcile: Duration) -> toml::Table {
+        toml::Table::new()
+    }
 
     /// The trader's `asset`, free plus locked.
     fn holding(&self, asset: &str) -> Result<Decimal, ArbEnvError>;
@@ -113,6 +121,16 @@ impl SimExchange for MockBinance {
 
     fn trader_key(&self) -> ApiKey {
         ApiKey::new(self.api_key(), self.api_secret())
+    }
+
+    fn tuning(fee: Decimal, reconcile: Duration) -> toml::Table {
+        let mut t = toml::Table::new();
+        let fee = toml::Value::String(fee.to_string());
+        t.insert("maker_fee".into(), fee.clone());
+        t.insert("taker_fee".into(), fee);
+        let ms = i64::try_from(reconcile.as_millis()).unwrap_or(i64::MAX);
+        t.insert("reconcile_interval_ms".into(), toml::Value::Integer(ms));
+        t
     }
 
     fn holding(&self, asset: &str) -> Result<Decimal, ArbEnvError> {

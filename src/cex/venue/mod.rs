@@ -6,6 +6,7 @@
 //! ([`ExchangeApi`]).
 
 mod books;
+pub mod credentials;
 pub mod exchange;
 pub mod markets;
 mod orders;

@@ -15,9 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
 use super::{BinanceConfig, BinanceSpot, DESCRIPTOR, DESCRIPTOR_US, UserStreamMode};
-use crate::cex::auth::ApiCredentials;
-use crate::cex::key_store::ApiKeyStore;
-use crate::venue::connector::{Access, parse_config};
+use crate::venue::connector::parse_config;
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// How often a started venue polls the orders its user stream may have missed.
@@ -173,33 +171,8 @@ impl Connector for BinanceConnector {
         ctx: &ConnectContext,
     ) -> Result<Arc<dyn Venue>, ConnectError> {
         let (cfg, extras) = self.config_and_extras(id, config, ctx)?;
-        let creds = match ctx.access {
-            Access::ReadOnly => None,
-            Access::Trade if ctx.keys.is_some() => {
-                let key = match ctx.memory_api_key(id) {
-                    Some(found) => found?,
-                    None => return Err(ConnectError::secrets(id, "no keys in memory")),
-                };
-                let mut creds = ApiCredentials::new(key.key(), key.secret())
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                if let Some(p) = key.passphrase() {
-                    creds = creds
-                        .with_passphrase(p)
-                        .map_err(|e| ConnectError::secrets(id, e))?;
-                }
-                Some(creds)
-            }
-            Access::Trade => {
-                let password = ctx
-                    .secrets
-                    .wallet_password()
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                let creds = ApiKeyStore::new(&ctx.home)
-                    .load(self.descriptor.name, password.as_bytes())
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                Some(creds)
-            }
-        };
+        let creds =
+            crate::cex::venue::credentials::trading_credentials(id, self.descriptor.name, ctx)?;
         let venue = BinanceSpot::new(cfg, creds).map_err(|e| ConnectError::venue(id, e))?;
         if let Some(every) = extras.reconcile_interval {
             venue.set_reconcile_interval(every);

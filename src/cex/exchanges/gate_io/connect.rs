@@ -7,8 +7,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{DESCRIPTOR, GateIoConfig, GateIoSpot};
-use crate::cex::key_store::ApiKeyStore;
-use crate::venue::connector::{Access, parse_config};
+use crate::venue::connector::parse_config;
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// The `[connect.gate_io]` table.
@@ -99,19 +98,7 @@ impl Connector for GateIoConnector {
         ctx: &ConnectContext,
     ) -> Result<Arc<dyn Venue>, ConnectError> {
         let cfg = self.config(id, config, ctx)?;
-        let creds = match ctx.access {
-            Access::ReadOnly => None,
-            Access::Trade => {
-                let password = ctx
-                    .secrets
-                    .wallet_password()
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                let creds = ApiKeyStore::new(&ctx.home)
-                    .load(DESCRIPTOR.name, password.as_bytes())
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                Some(creds)
-            }
-        };
+        let creds = crate::cex::venue::credentials::trading_credentials(id, DESCRIPTOR.name, ctx)?;
         let venue = GateIoSpot::new(cfg, creds).map_err(|e| ConnectError::venue(id, e))?;
         Ok(Arc::new(venue))
     }

@@ -28,7 +28,6 @@ use crate::cex::auth::ApiCredentials;
 use crate::cex::book::OrderBook;
 use crate::cex::error::CexError;
 use crate::cex::http::RestClient;
-use crate::cex::key_store::ApiKeyStore;
 use crate::cex::order_tracker::ClientIdRule;
 use crate::cex::rate_limit::RateLimiter;
 use crate::cex::sign::Signer;
@@ -36,7 +35,7 @@ use crate::cex::venue::{
     BookFeed, ExchangeApi, ExchangeVenue, Market, Markets, OrderAck, UserEvent, UserStream,
 };
 use crate::core::{Balance, ClientOrderId, Fill, Order, OrderRequest};
-use crate::venue::connector::{Access, parse_config};
+use crate::venue::connector::parse_config;
 use crate::venue::{
     ConnectContext, ConnectError, Connector, ConnectorDescriptor, ImplState, Venue, VenueError,
     VenueId,
@@ -428,19 +427,7 @@ impl Connector for KrakenConnector {
         ctx: &ConnectContext,
     ) -> Result<Arc<dyn Venue>, ConnectError> {
         let cfg = self.config(id, config, ctx)?;
-        let creds = match ctx.access {
-            Access::ReadOnly => None,
-            Access::Trade => {
-                let password = ctx
-                    .secrets
-                    .wallet_password()
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                let creds = ApiKeyStore::new(&ctx.home)
-                    .load(DESCRIPTOR.name, password.as_bytes())
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                Some(creds)
-            }
-        };
+        let creds = crate::cex::venue::credentials::trading_credentials(id, DESCRIPTOR.name, ctx)?;
         let venue = KrakenSpot::new(cfg, creds).map_err(|e| ConnectError::venue(id, e))?;
         Ok(Arc::new(venue))
     }

@@ -9,8 +9,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{DESCRIPTOR, OkxConfig, OkxSpot};
-use crate::cex::key_store::ApiKeyStore;
-use crate::venue::connector::{Access, parse_config};
+use crate::venue::connector::parse_config;
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// The `[connect.okx]` table.
@@ -65,6 +64,8 @@ impl OkxConnector {
         Ok(OkxConfig {
             rest_url: url("rest_url", c.rest_url, &base.rest_url, &["http", "https"])?,
             ws_url: url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?,
+            // the venue is named by the id it is connected as (a label such as `sim-okx`)
+            name: id.to_string(),
             ..base
         })
     }
@@ -83,19 +84,7 @@ impl Connector for OkxConnector {
         ctx: &ConnectContext,
     ) -> Result<Arc<dyn Venue>, ConnectError> {
         let cfg = self.config(id, config, ctx)?;
-        let creds = match ctx.access {
-            Access::ReadOnly => None,
-            Access::Trade => {
-                let password = ctx
-                    .secrets
-                    .wallet_password()
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                let creds = ApiKeyStore::new(&ctx.home)
-                    .load(DESCRIPTOR.name, password.as_bytes())
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                Some(creds)
-            }
-        };
+        let creds = crate::cex::venue::credentials::trading_credentials(id, DESCRIPTOR.name, ctx)?;
         let venue = OkxSpot::new(cfg, creds).map_err(|e| ConnectError::venue(id, e))?;
         Ok(Arc::new(venue))
     }

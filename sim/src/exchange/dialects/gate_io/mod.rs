@@ -37,6 +37,7 @@
 //! acks, a clock offset.
 
 mod auth;
+mod demo;
 mod error;
 mod handle;
 mod rest;

@@ -36,6 +36,7 @@
 //! `stop` / `restart`.
 
 pub mod auth;
+mod demo;
 pub mod error;
 mod handle;
 mod rest;
