@@ -363,8 +363,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_exchange_without_a_dialect_is_refused_by_name() {
-        assert_eq!(exchange_names(), ["binance"]);
+        assert_eq!(exchange_names(), ["binance", "gate_io", "okx"]);
         assert_eq!(exchange_title("binance"), Some("Binance"));
+        assert_eq!(exchange_title("okx"), Some("OKX"));
         assert_eq!(exchange_title("kraken"), None);
         let e = run(
             DemoOptions {
@@ -377,7 +378,7 @@ mod tests {
         .await
         .unwrap_err();
         assert!(
-            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance"),
+            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance, gate_io, okx"),
             "{e:?}"
         );
     }
