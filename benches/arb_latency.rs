@@ -102,6 +102,9 @@ struct Data {
     events: Vec<Vec<u8>>,
 }
 
+/// Levels per side the generated book keeps at most.
+const TRIM_LEVELS: usize = 4_000;
+
 fn generate(n: usize) -> Data {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut bids: BTreeMap<u64, u64> = BTreeMap::new();
@@ -176,6 +179,19 @@ fn generate(n: usize) -> Data {
             }
         }
         best_bid = new_bid;
+        // The far ends are trimmed, as an exchange's depth feed drops levels far from the top: the
+        // book stays under the connector's cap on levels per side (a book over it is refused and
+        // resynced, which a latency bench must not measure).
+        while bids.len() > TRIM_LEVELS {
+            if let Some((p, _)) = bids.pop_first() {
+                db.push((p, 0));
+            }
+        }
+        while asks.len() > TRIM_LEVELS {
+            if let Some((p, _)) = asks.pop_last() {
+                da.push((p, 0));
+            }
+        }
         // Size changes on ten levels of each side near the top.
         for _ in 0..10 {
             let p = best_bid - rng.below(20) * TICK as u64;
