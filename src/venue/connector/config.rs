@@ -19,6 +19,42 @@ pub fn table_name(id: &VenueId) -> String {
     }
 }
 
+/// A URL key of a connector's table: `default` when the key is absent, else its value, which must
+/// parse as a URL with one of `schemes` (`["http", "https"]`, `["ws", "wss"]`).
+pub fn url_value(
+    id: &VenueId,
+    ctx: &ConnectContext,
+    key: &str,
+    value: Option<String>,
+    default: &str,
+    schemes: &[&str],
+) -> Result<String, ConnectError> {
+    let Some(v) = value else {
+        return Ok(default.to_string());
+    };
+    match url::Url::parse(&v) {
+        Ok(u) if schemes.contains(&u.scheme()) => Ok(v),
+        Ok(u) => Err(ConnectError::bad_value(
+            id,
+            ctx,
+            key,
+            format!("scheme {:?}; expected {}", u.scheme(), schemes.join(" or ")),
+        )),
+        Err(e) => Err(ConnectError::bad_value(id, ctx, key, e)),
+    }
+}
+
+/// Refuses a chain label on an exchange's id (`binance@ethereum`): `name` is an exchange.
+pub fn off_chain(id: &VenueId, name: &str) -> Result<(), ConnectError> {
+    match id.chain {
+        Some(_) => Err(ConnectError::BadVenueId {
+            venue: id.to_string(),
+            reason: format!("{name} is an exchange, not on a chain"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The keys a config struct accepts: the field names its derived `Deserialize` declares.
 pub fn config_keys<T: DeserializeOwned>() -> &'static [&'static str] {
     let mut fields: &'static [&'static str] = &[];

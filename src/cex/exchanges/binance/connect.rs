@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
 use super::{BinanceConfig, BinanceSpot, DESCRIPTOR, DESCRIPTOR_US, UserStreamMode};
-use crate::venue::connector::parse_config;
+use crate::venue::connector::{off_chain, parse_config, url_value};
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// How often a started venue polls the orders its user stream may have missed.
@@ -95,12 +95,7 @@ impl BinanceConnector {
         table: &toml::Table,
         ctx: &ConnectContext,
     ) -> Result<(BinanceConfig, BinanceExtras), ConnectError> {
-        if id.chain.is_some() {
-            return Err(ConnectError::BadVenueId {
-                venue: id.to_string(),
-                reason: format!("{} is an exchange, not on a chain", self.descriptor.name),
-            });
-        }
+        off_chain(id, self.descriptor.name)?;
         let c: BinanceConnect = parse_config(id, table, ctx)?;
         let base = BinanceConfig::for_venue(self.descriptor.name).ok_or_else(|| {
             ConnectError::BadVenueId {
@@ -109,19 +104,7 @@ impl BinanceConnector {
             }
         })?;
         let url = |key: &str, value: Option<String>, default: &str, schemes: &[&str]| {
-            let Some(v) = value else {
-                return Ok(default.to_string());
-            };
-            match url::Url::parse(&v) {
-                Ok(u) if schemes.contains(&u.scheme()) => Ok(v),
-                Ok(u) => Err(ConnectError::bad_value(
-                    id,
-                    ctx,
-                    key,
-                    format!("scheme {:?}; expected {}", u.scheme(), schemes.join(" or ")),
-                )),
-                Err(e) => Err(ConnectError::bad_value(id, ctx, key, e)),
-            }
+            url_value(id, ctx, key, value, default, schemes)
         };
         let fee = |key: &str, value: Option<Decimal>, default: Decimal| match value {
             None => Ok(default),

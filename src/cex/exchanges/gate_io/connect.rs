@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{DESCRIPTOR, GateIoConfig, GateIoSpot};
-use crate::venue::connector::parse_config;
+use crate::venue::connector::{off_chain, parse_config, url_value};
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// The `[connect.gate_io]` table.
@@ -37,28 +37,11 @@ impl GateIoConnector {
         table: &toml::Table,
         ctx: &ConnectContext,
     ) -> Result<GateIoConfig, ConnectError> {
-        if id.chain.is_some() {
-            return Err(ConnectError::BadVenueId {
-                venue: id.to_string(),
-                reason: "gate_io is an exchange, not on a chain".into(),
-            });
-        }
+        off_chain(id, "gate_io")?;
         let c: GateIoConnect = parse_config(id, table, ctx)?;
         let base = GateIoConfig::default();
         let url = |key: &str, value: Option<String>, default: &str, schemes: &[&str]| {
-            let Some(v) = value else {
-                return Ok(default.to_string());
-            };
-            match url::Url::parse(&v) {
-                Ok(u) if schemes.contains(&u.scheme()) => Ok(v),
-                Ok(u) => Err(ConnectError::bad_value(
-                    id,
-                    ctx,
-                    key,
-                    format!("scheme {:?}; expected {}", u.scheme(), schemes.join(" or ")),
-                )),
-                Err(e) => Err(ConnectError::bad_value(id, ctx, key, e)),
-            }
+            url_value(id, ctx, key, value, default, schemes)
         };
         let prefix = match c.client_id_prefix {
             Some(p)

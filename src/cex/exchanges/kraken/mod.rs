@@ -35,7 +35,7 @@ use crate::cex::venue::{
     BookFeed, ExchangeApi, ExchangeVenue, Market, Markets, OrderAck, UserEvent, UserStream,
 };
 use crate::core::{Balance, ClientOrderId, Fill, Order, OrderRequest};
-use crate::venue::connector::parse_config;
+use crate::venue::connector::{off_chain, parse_config, url_value};
 use crate::venue::{
     ConnectContext, ConnectError, Connector, ConnectorDescriptor, ImplState, Venue, VenueError,
     VenueId,
@@ -359,28 +359,11 @@ impl KrakenConnector {
         table: &toml::Table,
         ctx: &ConnectContext,
     ) -> Result<KrakenConfig, ConnectError> {
-        if id.chain.is_some() {
-            return Err(ConnectError::BadVenueId {
-                venue: id.to_string(),
-                reason: "kraken is an exchange, not on a chain".into(),
-            });
-        }
+        off_chain(id, "kraken")?;
         let c: KrakenConnect = parse_config(id, table, ctx)?;
         let base = KrakenConfig::default();
         let url = |key: &str, value: Option<String>, default: &str, schemes: &[&str]| {
-            let Some(v) = value else {
-                return Ok(default.to_string());
-            };
-            match url::Url::parse(&v) {
-                Ok(u) if schemes.contains(&u.scheme()) => Ok(v),
-                Ok(u) => Err(ConnectError::bad_value(
-                    id,
-                    ctx,
-                    key,
-                    format!("scheme {:?}; expected {}", u.scheme(), schemes.join(" or ")),
-                )),
-                Err(e) => Err(ConnectError::bad_value(id, ctx, key, e)),
-            }
+            url_value(id, ctx, key, value, default, schemes)
         };
         let book_depth = c.book_depth.unwrap_or(base.book_depth);
         if !BOOK_DEPTHS.contains(&book_depth) {

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{DESCRIPTOR, OkxConfig, OkxSpot};
-use crate::venue::connector::parse_config;
+use crate::venue::connector::{off_chain, parse_config, url_value};
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// The `[connect.okx]` table.
@@ -38,28 +38,11 @@ impl OkxConnector {
         table: &toml::Table,
         ctx: &ConnectContext,
     ) -> Result<OkxConfig, ConnectError> {
-        if id.chain.is_some() {
-            return Err(ConnectError::BadVenueId {
-                venue: id.to_string(),
-                reason: "okx is an exchange, not on a chain".into(),
-            });
-        }
+        off_chain(id, "okx")?;
         let c: OkxConnect = parse_config(id, table, ctx)?;
         let base = OkxConfig::okx();
         let url = |key: &str, value: Option<String>, default: &str, schemes: &[&str]| {
-            let Some(v) = value else {
-                return Ok(default.to_string());
-            };
-            match url::Url::parse(&v) {
-                Ok(u) if schemes.contains(&u.scheme()) => Ok(v),
-                Ok(u) => Err(ConnectError::bad_value(
-                    id,
-                    ctx,
-                    key,
-                    format!("scheme {:?}; expected {}", u.scheme(), schemes.join(" or ")),
-                )),
-                Err(e) => Err(ConnectError::bad_value(id, ctx, key, e)),
-            }
+            url_value(id, ctx, key, value, default, schemes)
         };
         Ok(OkxConfig {
             rest_url: url("rest_url", c.rest_url, &base.rest_url, &["http", "https"])?,
