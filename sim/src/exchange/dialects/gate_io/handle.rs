@@ -2,34 +2,28 @@
 //! (liquidity, balances, inspection, depth and connection faults, HTTP faults, clock).
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use rand::Rng;
-use rand::distributions::Alphanumeric;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use super::error::GateError;
 use super::shapes::{GateEvents, status};
 use super::shared::{GateLimits, HttpFault, Shared, lock};
 use super::{rest, ws};
-use crate::exchange::engine::account::{Account, Balance};
+use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
 use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::server::{
+    Servers, market_maker_account, random_token, release_held_diffs, serve_http, trading_account,
+};
 use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
-
-const MARKET_MAKER_FUNDS: Decimal = dec!(1000000000000);
 
 /// Errors of the handle.
 #[derive(Debug, thiserror::Error)]
@@ -131,9 +125,7 @@ pub struct GateOrderView {
 /// A running simulated Gate.io. Dropping it stops the servers.
 pub struct MockGateIo {
     shared: Arc<Shared>,
-    http_addr: SocketAddr,
-    ws_addr: SocketAddr,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    servers: Servers,
     api_key: String,
     api_secret: Zeroizing<String>,
     account: usize,
@@ -148,46 +140,30 @@ impl fmt::Debug for MockGateIo {
     }
 }
 
-fn random_token(n: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(n)
-        .map(char::from)
-        .collect()
-}
-
 impl MockGateIo {
     pub async fn start() -> Result<Self, GateMockError> {
         Self::start_with(GateConfig::default()).await
     }
 
     pub async fn start_with(config: GateConfig) -> Result<Self, GateMockError> {
-        let mut mm = Account::new(random_token(32), Zeroizing::new(random_token(64)));
-        for s in &config.symbols {
-            mm.balance_mut(&s.base).free = MARKET_MAKER_FUNDS;
-            mm.balance_mut(&s.quote).free = MARKET_MAKER_FUNDS;
-        }
-        mm.touched.clear();
+        let mm = market_maker_account(
+            &config.symbols,
+            random_token(32),
+            Zeroizing::new(random_token(64)),
+        );
         let mut exchange = Exchange::new(config.symbols.clone(), mm, Arc::new(GateEvents));
         let api_key = config.api_key.clone().unwrap_or_else(|| random_token(32));
         let api_secret = config
             .api_secret
             .clone()
             .unwrap_or_else(|| Zeroizing::new(random_token(64)));
-        let mut trader = Account::new(api_key.clone(), api_secret.clone());
-        for (asset, amount) in &config.balances {
-            trader.balance_mut(asset).free = *amount;
-        }
-        trader.touched.clear();
+        let trader = trading_account(api_key.clone(), api_secret.clone(), &config.balances);
         let account = exchange.add_account(trader);
         let shared = Arc::new(Shared::new(exchange, config.limits.clone()));
-        let http = TcpListener::bind("127.0.0.1:0").await?;
-        let wsl = TcpListener::bind("127.0.0.1:0").await?;
+        let (servers, http, wsl) = Servers::bind().await?;
         let mock = Self {
             shared,
-            http_addr: http.local_addr()?,
-            ws_addr: wsl.local_addr()?,
-            tasks: Mutex::new(Vec::new()),
+            servers,
             api_key,
             api_secret,
             account,
@@ -199,38 +175,36 @@ impl MockGateIo {
 
     fn spawn(&self, http: TcpListener, wsl: TcpListener) {
         let shared = self.shared.clone();
-        let mut tasks = lock(&self.tasks);
-        tasks.push(tokio::spawn(serve_http(http, shared.clone())));
-        tasks.push(tokio::spawn(ws::serve(wsl, shared.clone())));
-        tasks.push(tokio::spawn(release_held(shared)));
+        let rest_shared = shared.clone();
+        self.servers.track([
+            tokio::spawn(serve_http(http, shared.shutdown.subscribe(), move |req| {
+                rest::handle(rest_shared.clone(), req)
+            })),
+            tokio::spawn(ws::serve(wsl, shared.clone())),
+            tokio::spawn(release_held_diffs(shared, Shared::exchange)),
+        ]);
     }
 
     /// Stops the servers and closes every connection; the state is kept for `restart`.
     pub fn stop(&self) {
-        self.shared.shutdown.send_replace(true);
-        for t in lock(&self.tasks).drain(..) {
-            t.abort();
-        }
+        self.servers.stop(&self.shared.shutdown);
     }
 
     /// Starts the servers again on the same ports with the same state.
     pub async fn restart(&self) -> Result<(), GateMockError> {
-        self.stop();
-        self.shared.shutdown.send_replace(false);
-        let http = bind_again(self.http_addr).await?;
-        let wsl = bind_again(self.ws_addr).await?;
+        let (http, wsl) = self.servers.rebind(&self.shared.shutdown).await?;
         self.spawn(http, wsl);
         Ok(())
     }
 
     /// REST host, `http://127.0.0.1:<port>` (endpoints under `/api/v4`).
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.http_addr)
+        format!("http://{}", self.servers.http_addr())
     }
 
     /// The websocket endpoint, `ws://127.0.0.1:<port>/ws/v4/`.
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws/v4/", self.ws_addr)
+        format!("ws://{}/ws/v4/", self.servers.ws_addr())
     }
 
     pub fn api_key(&self) -> &str {
@@ -449,54 +423,5 @@ impl MockGateIo {
 impl Drop for MockGateIo {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-async fn bind_again(addr: SocketAddr) -> Result<TcpListener, GateMockError> {
-    let mut attempts = 0;
-    loop {
-        match TcpListener::bind(addr).await {
-            Ok(l) => return Ok(l),
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 50 => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// A diff held by the swap fault goes out alone after this long.
-const HELD_MAX_AGE: Duration = Duration::from_millis(50);
-
-async fn release_held(shared: Arc<Shared>) {
-    let mut tick = tokio::time::interval(HELD_MAX_AGE / 2);
-    loop {
-        tick.tick().await;
-        shared.exchange().publisher.release_stale_held(HELD_MAX_AGE);
-    }
-}
-
-async fn serve_http(listener: TcpListener, shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown.subscribe();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                let mut conn_shutdown = shared.shutdown.subscribe();
-                tokio::spawn(async move {
-                    let svc = shared.clone();
-                    let service = service_fn(move |req| rest::handle(svc.clone(), req));
-                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = conn_shutdown.changed() => {}
-                    }
-                });
-            }
-            _ = shutdown.changed() => break,
-        }
     }
 }

@@ -21,10 +21,7 @@ use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::order::{NewOrder, OrderType, Side, TimeInForce};
 
-/// A request the connection gives up on without answering (the lost-ack fault).
-#[derive(Debug, thiserror::Error)]
-#[error("connection dropped by the simulator")]
-pub struct Dropped;
+pub use crate::exchange::engine::server::Dropped;
 
 type Resp = Response<Full<Bytes>>;
 

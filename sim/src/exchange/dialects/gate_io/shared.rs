@@ -3,13 +3,14 @@
 //! drop websocket connections or stop everything.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::exchange::engine::exchange::Exchange;
+use crate::exchange::engine::server::clock_ms;
 
 /// An HTTP fault served instead of the next REST response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,11 +122,7 @@ impl Shared {
 
     /// The simulator's clock, ms since the epoch.
     pub fn now_ms(&self) -> u64 {
-        let sys = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        u64::try_from(sys.saturating_add(self.clock_offset_ms.load(Ordering::Relaxed))).unwrap_or(0)
+        clock_ms(&self.clock_offset_ms)
     }
 
     pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
@@ -137,10 +134,7 @@ impl Shared {
     }
 }
 
-/// Locks a mutex; a panic in another holder does not make a test server unusable.
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub use crate::exchange::engine::server::lock;
 
 #[cfg(test)]
 mod tests {

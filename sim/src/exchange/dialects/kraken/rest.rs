@@ -28,10 +28,7 @@ use crate::exchange::engine::order::{NewOrder, OrderType, Side, TimeInForce};
 
 type Resp = Response<Full<Bytes>>;
 
-/// The connection is closed without an answer (an injected lost acknowledgement).
-#[derive(Debug, thiserror::Error)]
-#[error("answer dropped by fault injection")]
-pub struct Dropped;
+pub use crate::exchange::engine::server::Dropped;
 
 fn respond(status: StatusCode, content_type: &str, body: String) -> Resp {
     let mut r = Response::new(Full::new(Bytes::from(body)));

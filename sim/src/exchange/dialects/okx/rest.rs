@@ -19,10 +19,7 @@ use super::shapes::{account_json, instrument_json, level_json, num, order_json, 
 use super::shared::{HttpFault, Shared};
 use crate::exchange::engine::order::{NewOrder, OrderType, Side, TimeInForce};
 
-/// The connection is closed without an answer (a lost acknowledgement).
-#[derive(Debug, thiserror::Error)]
-#[error("answer dropped by an injected fault")]
-pub struct Dropped;
+pub use crate::exchange::engine::server::Dropped;
 
 /// Largest request body read.
 const MAX_BODY: usize = 64 * 1024;

@@ -3,14 +3,14 @@
 //! checksum settings, and the signals that drop websocket connections or stop everything.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 use zeroize::Zeroizing;
 
 use crate::exchange::engine::exchange::Exchange;
+use crate::exchange::engine::server::clock_ms;
 
 /// An HTTP fault served on the next REST request. Every fault but `TooManyRequests` is applied
 /// after the request was carried out (an order is placed, then its answer is lost or garbled).
@@ -127,12 +127,7 @@ impl Shared {
 
     /// The simulator's clock, ms since the epoch.
     pub fn now_ms(&self) -> u64 {
-        let sys = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        sys.saturating_add(self.clock_offset_ms.load(Ordering::Relaxed))
-            .max(0) as u64
+        clock_ms(&self.clock_offset_ms)
     }
 
     pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
@@ -173,7 +168,4 @@ impl Shared {
     }
 }
 
-/// Locks a mutex; a panic in another holder does not make the state unusable for a test server.
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub use crate::exchange::engine::server::lock;
