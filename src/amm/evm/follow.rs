@@ -14,7 +14,6 @@
 //! ([`Follower::ensure_current`]): if the catch-up failed, or the venue was never shared, the next
 //! quote syncs first (or fails). Changes by others are followed by the sync timer.
 
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -23,8 +22,8 @@ use alloy::providers::{DynProvider, Provider};
 use async_trait::async_trait;
 
 use super::tokens::TokenBook;
-use super::venue::{PoolModel, lock_err};
-use super::{SyncOutcome, Tracked, sync};
+use super::venue::lock_err;
+use super::{PoolSet, SyncOutcome, Tracked, sync};
 use crate::amm::AmmError;
 use crate::core::{Pair, VenueEvent};
 use crate::venue::{EventHub, VenueId};
@@ -45,45 +44,55 @@ pub trait ChainFollower: Send + Sync {
     async fn reach(&self, block: u64) -> Result<(), AmmError>;
 }
 
-/// The chain-following part of an [`EvmAmmVenue`](super::venue::EvmAmmVenue): its pool state, the
-/// gate its syncs pass one at a time, the gas price, and the block of its latest own swap.
-pub struct Follower<M: PoolModel> {
+/// The pairs whose state moved when the pool set `P` moved (those whose tokens are in the book).
+pub type PairsOf<P> = Box<dyn Fn(&P, &TokenBook) -> Vec<Pair> + Send + Sync>;
+
+/// The chain-following part of an EVM venue ([`EvmAmmVenue`](super::venue::EvmAmmVenue), the Perp
+/// venue): its pool state, the gate its syncs pass one at a time, the gas price, and the block of
+/// its latest own swap.
+pub struct Follower<P: PoolSet> {
     id: VenueId,
     provider: DynProvider,
-    state: Arc<RwLock<Tracked<M::Pools>>>,
+    state: Arc<RwLock<Tracked<P>>>,
     tokens: Arc<RwLock<TokenBook>>,
     events: Arc<EventHub>,
+    /// What the protocol calls its pools in messages ("pairs", "pools", "Amms").
+    noun: &'static str,
+    pairs: PairsOf<P>,
     gas_price_wei: AtomicU64,
     /// One sync at a time (held across its network calls).
     gate: tokio::sync::Mutex<()>,
     /// The highest block at which the venue's own swap changed its pools (0: none yet).
     changed_at: AtomicU64,
-    model: PhantomData<fn() -> M>,
 }
 
 fn gas_u64(gas: u128) -> u64 {
     u64::try_from(gas).unwrap_or(u64::MAX)
 }
 
-impl<M: PoolModel> Follower<M> {
-    pub(crate) fn new(
-        id: VenueId,
-        provider: DynProvider,
-        state: Arc<RwLock<Tracked<M::Pools>>>,
-        tokens: Arc<RwLock<TokenBook>>,
-        events: Arc<EventHub>,
-        gas_price_wei: u128,
-    ) -> Self {
+/// The parts of a [`Follower`] the venue shares with it.
+pub(crate) struct FollowerParts<P> {
+    pub id: VenueId,
+    pub provider: DynProvider,
+    pub state: Arc<RwLock<Tracked<P>>>,
+    pub tokens: Arc<RwLock<TokenBook>>,
+    pub events: Arc<EventHub>,
+    pub gas_price_wei: u128,
+}
+
+impl<P: PoolSet + Clone> Follower<P> {
+    pub(crate) fn new(parts: FollowerParts<P>, noun: &'static str, pairs: PairsOf<P>) -> Self {
         Self {
-            id,
-            provider,
-            state,
-            tokens,
-            events,
-            gas_price_wei: AtomicU64::new(gas_u64(gas_price_wei)),
+            id: parts.id,
+            provider: parts.provider,
+            state: parts.state,
+            tokens: parts.tokens,
+            events: parts.events,
+            noun,
+            pairs,
+            gas_price_wei: AtomicU64::new(gas_u64(parts.gas_price_wei)),
             gate: tokio::sync::Mutex::new(()),
             changed_at: AtomicU64::new(0),
-            model: PhantomData,
         }
     }
 
@@ -127,11 +136,7 @@ impl<M: PoolModel> Follower<M> {
             SyncOutcome::Advanced { logs, block } if logs > 0 => Some(block),
             SyncOutcome::Reloaded { block } => {
                 self.events.publish(VenueEvent::Resynced {
-                    what: format!(
-                        "{} {} at block {block} after a reorg",
-                        self.id,
-                        M::POOLS_NOUN
-                    ),
+                    what: format!("{} {} at block {block} after a reorg", self.id, self.noun),
                 });
                 Some(block)
             }
@@ -148,21 +153,14 @@ impl<M: PoolModel> Follower<M> {
     /// The pair of each tracked pool whose tokens are in the book.
     fn tracked_pairs(&self) -> Vec<Pair> {
         match (self.state.read(), self.tokens.read()) {
-            (Ok(t), Ok(book)) => M::listing(&t.set)
-                .into_iter()
-                .filter_map(|p| {
-                    let a = book.by_address(p.token0)?;
-                    let b = book.by_address(p.token1)?;
-                    Some(Pair::new(a.symbol.clone(), b.symbol.clone()))
-                })
-                .collect(),
+            (Ok(t), Ok(book)) => (self.pairs)(&t.set, &book),
             _ => Vec::new(),
         }
     }
 }
 
 #[async_trait]
-impl<M: PoolModel> ChainFollower for Follower<M> {
+impl<P: PoolSet + Clone> ChainFollower for Follower<P> {
     fn changed_at(&self, block: u64) {
         self.changed_at.fetch_max(block, Ordering::AcqRel);
     }

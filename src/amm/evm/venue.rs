@@ -15,7 +15,7 @@ use alloy::providers::{DynProvider, Provider};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
-use super::follow::{ChainFollower, Follower};
+use super::follow::{ChainFollower, Follower, FollowerParts};
 use super::native::NativeLeg;
 use super::swap::{SwapExecutor, SwapPlan, venue_parts};
 use super::tokens::TokenBook;
@@ -91,7 +91,7 @@ pub struct EvmAmmVenue<M: PoolModel> {
     tokens: Arc<RwLock<TokenBook>>,
     state: Arc<RwLock<Tracked<M::Pools>>>,
     /// Following the chain: syncs one at a time, the gas price, the freshness rule.
-    follower: Arc<Follower<M>>,
+    follower: Arc<Follower<M::Pools>>,
     account: Option<Address>,
     events: Arc<EventHub>,
     executor: Option<Arc<SwapExecutor>>,
@@ -134,12 +134,25 @@ impl<M: PoolModel> EvmAmmVenue<M> {
         let state = Arc::new(RwLock::new(Tracked { set, cursor }));
         let events = Arc::new(EventHub::new());
         let follower = Arc::new(Follower::new(
-            id.clone(),
-            provider.clone(),
-            Arc::clone(&state),
-            Arc::clone(&tokens),
-            Arc::clone(&events),
-            gas,
+            FollowerParts {
+                id: id.clone(),
+                provider: provider.clone(),
+                state: Arc::clone(&state),
+                tokens: Arc::clone(&tokens),
+                events: Arc::clone(&events),
+                gas_price_wei: gas,
+            },
+            M::POOLS_NOUN,
+            Box::new(|set, book| {
+                M::listing(set)
+                    .into_iter()
+                    .filter_map(|p| {
+                        let a = book.by_address(p.token0)?;
+                        let b = book.by_address(p.token1)?;
+                        Some(Pair::new(a.symbol.clone(), b.symbol.clone()))
+                    })
+                    .collect()
+            }),
         ));
         Ok(Self {
             id,

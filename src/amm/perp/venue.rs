@@ -11,7 +11,6 @@
 //! deadline has passed (by the wall clock or the chain's) is refused before it is sent.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
@@ -28,10 +27,11 @@ use super::math;
 use super::position::read_position;
 use super::state::{AmmState, PerpAmms};
 use crate::amm::AmmError;
+use crate::amm::evm::follow::{ChainFollower, Follower, FollowerParts};
 use crate::amm::evm::swap::{SwapExecutor, venue_parts};
 use crate::amm::evm::tokens::TokenBook;
 use crate::amm::evm::venue::lock_err;
-use crate::amm::evm::{Tracked, head, sync};
+use crate::amm::evm::{Tracked, head};
 use crate::chain::evm::{ApprovalPolicy, TxTracker};
 use crate::core::{
     Asset, Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Position, Quote,
@@ -72,9 +72,10 @@ pub struct PerpVenue {
     /// Opening leverage, 18 decimals.
     leverage: U256,
     native: Asset,
-    tokens: RwLock<TokenBook>,
+    tokens: Arc<RwLock<TokenBook>>,
     state: Arc<RwLock<Tracked<PerpAmms>>>,
-    gas_price_wei: AtomicU64,
+    /// Following the chain (the EVM kit's): syncs one at a time, the gas price, the freshness rule.
+    follower: Arc<Follower<PerpAmms>>,
     account: Option<Address>,
     events: Arc<EventHub>,
     executor: Option<Arc<SwapExecutor>>,
@@ -105,10 +106,6 @@ pub struct PerpParts {
     pub sync_interval: Duration,
 }
 
-fn gas_u64(gas: u128) -> u64 {
-    u64::try_from(gas).unwrap_or(u64::MAX)
-}
-
 fn perp_math(e: math::PerpMathError) -> AmmError {
     AmmError::Math(format!("perp: {e}"))
 }
@@ -131,18 +128,41 @@ impl PerpVenue {
             .get_gas_price()
             .await
             .map_err(AmmError::rpc)?;
+        let id = VenueId::new(super::connect::DESCRIPTOR.name, Some(&parts.chain));
+        let tokens = Arc::new(RwLock::new(parts.tokens));
+        let state = Arc::new(RwLock::new(Tracked { set, cursor }));
+        let events = Arc::new(EventHub::new());
+        // Every market's pair moves when its Amm's logs are applied.
+        let pairs: Vec<Pair> = parts
+            .contracts
+            .markets
+            .iter()
+            .map(|m| m.pair.clone())
+            .collect();
+        let follower = Arc::new(Follower::new(
+            FollowerParts {
+                id: id.clone(),
+                provider: parts.provider.clone(),
+                state: Arc::clone(&state),
+                tokens: Arc::clone(&tokens),
+                events: Arc::clone(&events),
+                gas_price_wei: gas,
+            },
+            "Amms",
+            Box::new(move |_, _| pairs.clone()),
+        ));
         Ok(Self {
-            id: VenueId::new(super::connect::DESCRIPTOR.name, Some(&parts.chain)),
+            id,
             provider: parts.provider,
             contracts: parts.contracts,
             margin: parts.margin,
             leverage: parts.leverage,
             native: parts.native,
-            tokens: RwLock::new(parts.tokens),
-            state: Arc::new(RwLock::new(Tracked { set, cursor })),
-            gas_price_wei: AtomicU64::new(gas_u64(gas)),
+            tokens,
+            state,
+            follower,
             account: None,
-            events: Arc::new(EventHub::new()),
+            events,
             executor: None,
             me: OnceLock::new(),
             sync_interval: parts.sync_interval,
@@ -153,13 +173,16 @@ impl PerpVenue {
     /// Enables orders, signed and sent by `tracker`'s account (also the positions' account).
     pub fn with_executor(mut self, tracker: TxTracker, policy: ApprovalPolicy) -> Self {
         self.account = Some(tracker.account());
-        self.executor = Some(Arc::new(SwapExecutor::new(
-            tracker,
-            &self.id.to_string(),
-            self.native.clone(),
-            policy,
-            Arc::clone(&self.events),
-        )));
+        self.executor = Some(Arc::new(
+            SwapExecutor::new(
+                tracker,
+                &self.id.to_string(),
+                self.native.clone(),
+                policy,
+                Arc::clone(&self.events),
+            )
+            .with_follower(Arc::clone(&self.follower) as Arc<dyn ChainFollower>),
+        ));
         self
     }
 
@@ -219,26 +242,10 @@ impl PerpVenue {
             })
     }
 
-    /// Brings the Amms to the chain head from their logs.
+    /// Brings the Amms to the chain head from their logs (or reloads after a reorg), after any
+    /// sync already running (syncs run one at a time: no log is applied twice).
     pub async fn refresh(&self) -> Result<(), AmmError> {
-        let outcome = sync(&self.provider, &self.state).await?;
-        if let Ok(gas) = self.provider.get_gas_price().await {
-            self.gas_price_wei.store(gas_u64(gas), Ordering::Relaxed);
-        }
-        let block = match outcome {
-            crate::amm::SyncOutcome::Advanced { logs, block } if logs > 0 => Some(block),
-            crate::amm::SyncOutcome::Reloaded { block } => Some(block),
-            _ => None,
-        };
-        if let Some(block) = block {
-            for m in &self.contracts.markets {
-                self.events.publish(VenueEvent::PoolChanged {
-                    pair: m.pair.clone(),
-                    block,
-                });
-            }
-        }
-        Ok(())
+        self.follower.refresh().await.map(|_| ())
     }
 
     fn follow(me: Weak<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
@@ -398,6 +405,7 @@ impl Venue for PerpVenue {
     /// (a reduce or close of the same size trades at the same vAMM price, its fee on its own
     /// notional).
     async fn quote(&self, request: &QuoteRequest) -> Result<Quote, VenueError> {
+        self.follower.ensure_current().await?;
         let (trade, state) =
             self.trade(&request.pair, request.side, request.base_amount, I256::ZERO)?;
         Ok(self.quote_of(request, &trade, &state)?)

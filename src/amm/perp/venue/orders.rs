@@ -2,8 +2,6 @@
 //! quote, and the ClearingHouse transaction (`openPosition` / `closePosition`) the kit's executor
 //! sends, with the margin token's approval bound.
 
-use std::sync::atomic::Ordering;
-
 use alloy::primitives::{Address, I256, U256};
 use alloy::sol_types::SolCall;
 use rust_decimal::Decimal;
@@ -91,7 +89,7 @@ impl PerpVenue {
     }
 
     fn gas_price(&self) -> u128 {
-        u128::from(self.gas_price_wei.load(Ordering::Relaxed))
+        self.follower.gas_price_wei()
     }
 
     /// An 18-decimal Perp amount in the margin token's units, rounded up (what to approve).
