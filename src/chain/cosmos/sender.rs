@@ -44,19 +44,9 @@ impl SenderConfig {
         let gas_price = default_gas_price(chain_id).ok_or_else(|| {
             CosmosError::invalid(format!("no default gas price for chain {chain_id:?}"))
         })?;
-        Ok(Self {
-            gas_price,
-            gas_margin: Decimal::new(13, 1),
-            classic_tax: chain_id == "columbus-5",
-            sign_mode: SignMode::Direct,
-            timeout_blocks: 20,
-            poll: Duration::from_millis(500),
-            max_wait: Duration::from_secs(600),
-        })
+        Ok(Self::with_fees(gas_price, chain_id == "columbus-5"))
     }
-}
 
-impl SenderConfig {
     /// The chain spec's gas price and burn tax (`gas_price`, `burn_tax`), else the defaults of
     /// its chain id.
     pub fn from_spec(spec: &crate::chain::ChainSpec) -> Result<Self, CosmosError> {
@@ -70,15 +60,21 @@ impl SenderConfig {
                 ))
             })?,
         };
-        Ok(Self {
+        Ok(Self::with_fees(gas_price, spec.burn_tax))
+    }
+
+    /// The sender's defaults (gas margin 1.3, direct signing, a 20-block timeout, polls every
+    /// 500 ms for up to 10 min) with this gas price and burn tax.
+    fn with_fees(gas_price: GasPrice, classic_tax: bool) -> Self {
+        Self {
             gas_price,
             gas_margin: Decimal::new(13, 1),
-            classic_tax: spec.burn_tax,
+            classic_tax,
             sign_mode: SignMode::Direct,
             timeout_blocks: 20,
             poll: Duration::from_millis(500),
             max_wait: Duration::from_secs(600),
-        })
+        }
     }
 }
 

@@ -55,6 +55,15 @@ pub fn pools(state: &State, bank: &Balances, pair: &PairInfo) -> Result<[Asset; 
     ])
 }
 
+/// Which of the pair's two assets (0 or 1) `info` is; another asset is the contract's mismatch.
+fn side_of(pools: &[Asset; 2], info: &AssetInfo) -> Result<usize, ContractError> {
+    pools.iter().position(|p| p.info == *info).ok_or_else(|| {
+        ContractError(
+            "Asset mismatch between the requested and the stored asset in contract".into(),
+        )
+    })
+}
+
 fn parse<T: serde::de::DeserializeOwned>(v: &Value, key: &str) -> Result<T, ContractError> {
     serde_json::from_value(field(v, key)?.clone())
         .map_err(|e| ContractError(format!("Error parsing into type: {key}: {e}")))
@@ -209,15 +218,8 @@ pub fn query(
         "simulation" => {
             let offer: Asset = parse(body, "offer_asset")?;
             let p = pools(state, bank, pair)?;
-            let (offer_pool, ask_pool) = if offer.info == p[0].info {
-                (&p[0], &p[1])
-            } else if offer.info == p[1].info {
-                (&p[1], &p[0])
-            } else {
-                return Err(ContractError(
-                    "Asset mismatch between the requested and the stored asset in contract".into(),
-                ));
-            };
+            let i = side_of(&p, &offer.info)?;
+            let (offer_pool, ask_pool) = (&p[i], &p[1 - i]);
             let (r, s, c) = compute_swap(offer_pool.amount, ask_pool.amount, offer.amount)?;
             Ok(
                 json!({"return_amount": r.to_string(), "spread_amount": s.to_string(), "commission_amount": c.to_string()}),
@@ -226,15 +228,8 @@ pub fn query(
         "reverse_simulation" => {
             let ask: Asset = parse(body, "ask_asset")?;
             let p = pools(state, bank, pair)?;
-            let (ask_pool, offer_pool) = if ask.info == p[0].info {
-                (&p[0], &p[1])
-            } else if ask.info == p[1].info {
-                (&p[1], &p[0])
-            } else {
-                return Err(ContractError(
-                    "Asset mismatch between the requested and the stored asset in contract".into(),
-                ));
-            };
+            let i = side_of(&p, &ask.info)?;
+            let (ask_pool, offer_pool) = (&p[i], &p[1 - i]);
             let (o, s, c) = compute_offer_amount(offer_pool.amount, ask_pool.amount, ask.amount)?;
             Ok(
                 json!({"offer_amount": o.to_string(), "spread_amount": s.to_string(), "commission_amount": c.to_string()}),
@@ -331,25 +326,9 @@ fn swap(
             ))
         })
     };
-    let (offer_pool, ask_pool, offer_dec, ask_dec) = if offer.info == p[0].info {
-        (
-            sub(p[0].amount)?,
-            p[1].clone(),
-            pair.asset_decimals[0],
-            pair.asset_decimals[1],
-        )
-    } else if offer.info == p[1].info {
-        (
-            sub(p[1].amount)?,
-            p[0].clone(),
-            pair.asset_decimals[1],
-            pair.asset_decimals[0],
-        )
-    } else {
-        return Err(ContractError(
-            "Asset mismatch between the requested and the stored asset in contract".into(),
-        ));
-    };
+    let i = side_of(&p, &offer.info)?;
+    let (offer_pool, ask_pool) = (sub(p[i].amount)?, &p[1 - i]);
+    let (offer_dec, ask_dec) = (pair.asset_decimals[i], pair.asset_decimals[1 - i]);
     let (return_amount, spread_amount, commission_amount) =
         compute_swap(offer_pool, ask_pool.amount, offer.amount)?;
     assert_max_spread(
