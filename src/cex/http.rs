@@ -291,17 +291,22 @@ pub fn prepare_request(
             host: endpoint.host(),
             path: &req.path,
             query: &req.params,
+            encoded: Some(&query),
             body: body.as_deref().unwrap_or_default(),
             time_ms,
             nonce,
         };
         let parts = signer.sign(&sreq)?;
         headers.extend(parts.headers);
-        if !parts.query.is_empty() {
+        let added = match parts.encoded_query {
+            Some(encoded) => encoded,
+            None => encode_pairs(&parts.query),
+        };
+        if !added.is_empty() {
             if !query.is_empty() {
                 query.push('&');
             }
-            query.push_str(&encode_pairs(&parts.query));
+            query.push_str(&added);
         }
         if let Some(b) = parts.body {
             body = Some(b);

@@ -2,6 +2,7 @@
 //! ([`SignedParts`]): headers, query parameters appended after the request's own, and/or a new
 //! body — exactly what goes on the wire.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rand::RngCore;
@@ -39,6 +40,9 @@ pub struct SignRequest<'a> {
     pub path: &'a str,
     /// The query parameters in the order they are sent (encoded with [`encode_pairs`]).
     pub query: &'a [(String, String)],
+    /// `encode_pairs(query)`, when the caller has already encoded it for the URL (the live path
+    /// does): recipes then sign this string instead of encoding the pairs again.
+    pub(crate) encoded: Option<&'a str>,
     /// The body bytes as sent (empty when there is none).
     pub body: &'a [u8],
     /// Milliseconds since the Unix epoch, from the caller (local clock plus server offset).
@@ -54,6 +58,7 @@ impl<'a> SignRequest<'a> {
             host: "",
             path,
             query: &[],
+            encoded: None,
             body: &[],
             time_ms,
             nonce: NonceSource::Derived,
@@ -67,6 +72,7 @@ impl<'a> SignRequest<'a> {
 
     pub fn query(mut self, query: &'a [(String, String)]) -> Self {
         self.query = query;
+        self.encoded = None;
         self
     }
 
@@ -80,9 +86,13 @@ impl<'a> SignRequest<'a> {
         self
     }
 
-    /// The query string as sent (no leading `?`; empty when there are no parameters).
-    pub fn encoded_query(&self) -> String {
-        encode_pairs(self.query)
+    /// The query string as sent (no leading `?`; empty when there are no parameters): the
+    /// caller's encoding when it gave one, else the pairs encoded now.
+    pub fn encoded_query(&self) -> Cow<'a, str> {
+        match self.encoded {
+            Some(q) => Cow::Borrowed(q),
+            None => Cow::Owned(encode_pairs(self.query)),
+        }
     }
 
     /// The path followed by `?query` when there is a query: the "request path" most venues sign.
@@ -137,6 +147,9 @@ pub struct SignedParts {
     pub query: Vec<(String, String)>,
     /// The body to send instead of the request's, when the recipe rewrites it (Kraken's nonce).
     pub body: Option<Vec<u8>>,
+    /// `encode_pairs(query)`, when the recipe made it while signing: the caller appends it
+    /// instead of encoding `query` again (`None`: encode `query`).
+    pub encoded_query: Option<String>,
 }
 
 impl SignedParts {
@@ -229,6 +242,7 @@ mod tests {
             headers: vec![("OK-ACCESS-PASSPHRASE", "hunter2".into())],
             query: vec![("signature".into(), "abc".into())],
             body: Some(b"nonce=1".to_vec()),
+            encoded_query: None,
         };
         let shown = format!("{s:?}");
         assert!(shown.contains("OK-ACCESS-PASSPHRASE") && shown.contains("signature"));

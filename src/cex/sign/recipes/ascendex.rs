@@ -51,6 +51,7 @@ impl SigningRecipe for AscendEx {
             ],
             query: Vec::new(),
             body: None,
+            encoded_query: None,
         })
     }
 }

@@ -38,21 +38,24 @@ fn added_params(req: &SignRequest<'_>, recv_window_ms: Option<u32>) -> Vec<(Stri
 
 /// totalParams: the query (the request's pairs, then `added`) as sent, then the body bytes.
 pub fn binance_total_params(req: &SignRequest<'_>, added: &[(String, String)]) -> Vec<u8> {
-    // The encoding of a list of pairs is the encodings of its parts joined by `&`: no copy of the
-    // request's pairs is needed (this runs for every signed order).
-    let mut total = req.encoded_query();
-    let added = encode_pairs(added);
-    if !added.is_empty() {
-        if !total.is_empty() {
-            total.push('&');
-        }
-        total.push_str(&added);
+    total_params(&req.encoded_query(), &encode_pairs(added), req.body)
+}
+
+/// `query`, `&` and `added` (either may be empty), then `body`: totalParams from the encoded parts.
+fn total_params(query: &str, added: &str, body: &[u8]) -> Vec<u8> {
+    let mut total = Vec::with_capacity(query.len() + 1 + added.len() + body.len());
+    total.extend_from_slice(query.as_bytes());
+    if !query.is_empty() && !added.is_empty() {
+        total.push(b'&');
     }
-    let mut total = total.into_bytes();
-    total.extend_from_slice(req.body);
+    total.extend_from_slice(added.as_bytes());
+    total.extend_from_slice(body);
     total
 }
 
+/// Signs for every signed order, so each part is encoded once: the request's query as the caller
+/// encoded it, the added parameters once, and the signature (hex or base64, whose `+`, `/` and
+/// `=` are percent-encoded) appended to that encoding for the caller to send.
 fn signed(
     req: &SignRequest<'_>,
     creds: &Credentials,
@@ -60,12 +63,15 @@ fn signed(
     sign: impl FnOnce(&[u8]) -> String,
 ) -> SignedParts {
     let mut query = added_params(req, recv_window_ms);
-    let signature = sign(&binance_total_params(req, &query));
+    let mut encoded = encode_pairs(&query);
+    let signature = sign(&total_params(&req.encoded_query(), &encoded, req.body));
+    url::form_urlencoded::Serializer::new(&mut encoded).append_pair("signature", &signature);
     query.push(("signature".to_string(), signature));
     SignedParts {
         headers: vec![("X-MBX-APIKEY", creds.api_key().to_string())],
         query,
         body: None,
+        encoded_query: Some(encoded),
     }
 }
 

@@ -60,6 +60,7 @@ impl SigningRecipe for BybitV5 {
             ],
             query: Vec::new(),
             body: None,
+            encoded_query: None,
         })
     }
 }

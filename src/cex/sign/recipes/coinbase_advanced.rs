@@ -63,6 +63,7 @@ impl SigningRecipe for CoinbaseAdvanced {
             headers: vec![("Authorization", format!("Bearer {jwt}"))],
             query: Vec::new(),
             body: None,
+            encoded_query: None,
         })
     }
 }

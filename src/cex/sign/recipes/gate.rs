@@ -44,6 +44,7 @@ impl SigningRecipe for GateV4 {
             ],
             query: Vec::new(),
             body: None,
+            encoded_query: None,
         })
     }
 }

@@ -61,6 +61,7 @@ impl SigningRecipe for HtxV2 {
             headers: Vec::new(),
             query,
             body: None,
+            encoded_query: None,
         })
     }
 }

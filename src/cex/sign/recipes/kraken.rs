@@ -59,6 +59,7 @@ impl SigningRecipe for KrakenSpot {
             headers: vec![("API-Key", creds.api_key().to_string()), ("API-Sign", sign)],
             query: Vec::new(),
             body: rewritten.then_some(postdata),
+            encoded_query: None,
         })
     }
 }

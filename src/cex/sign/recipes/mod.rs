@@ -119,6 +119,7 @@ impl<T: PassphraseRecipe> SigningRecipe for T {
             headers: T::headers(req, &hm),
             query: Vec::new(),
             body: None,
+            encoded_query: None,
         })
     }
 }
