@@ -13,6 +13,7 @@ pub mod grid;
 pub mod http;
 pub mod json_scan;
 pub mod key_store;
+pub mod live_book;
 pub mod order_tracker;
 pub mod rate_limit;
 pub mod sign;

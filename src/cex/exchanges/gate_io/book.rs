@@ -6,23 +6,21 @@
 //! book on the new grids; if it still does not fit (or the pair is no longer traded) the market is
 //! reported unavailable and the task stops.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::FutureExt;
-use futures::future::BoxFuture;
-use tokio::task::JoinHandle;
 
 use crate::cex::book::OrderBook;
 use crate::cex::clock::local_ms;
 use crate::cex::error::CexError;
 use crate::cex::grid::{Grid, GridError};
 use crate::cex::http::{ApiRequest, RestClient};
-use crate::cex::stream::{self, StreamConfig, StreamEvent};
-use crate::cex::venue::{LiveBookView, Market, MarketUnavailable, RulesRefresher};
-use crate::core::{Pair, VenueEvent};
+use crate::cex::live_book::{self, AppPing, DiffBook, DiffFeed, Next, SnapshotStep};
+use crate::cex::stream::{self, StreamConfig};
+use crate::cex::venue::{Market, RulesRefresher};
+use crate::core::Pair;
 use crate::venue::EventHub;
 
 use super::api::PUBLIC_BOOK;
@@ -35,66 +33,7 @@ pub const SNAPSHOT_LIMIT: u32 = 1000;
 pub const PING_EVERY: Duration = Duration::from_secs(10);
 
 /// A running book subscription; dropping it stops the task.
-#[derive(Debug)]
-pub struct LiveBook {
-    pub pair: Pair,
-    book: Arc<RwLock<SyncedBook>>,
-    resyncs: Arc<AtomicU64>,
-    unavailable: Arc<Mutex<Option<MarketUnavailable>>>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for LiveBook {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl LiveBookView for LiveBook {
-    fn with_synced<R>(&self, f: impl FnOnce(&OrderBook, Option<u64>) -> R) -> Option<R> {
-        let b = self.read();
-        b.is_synced().then(|| f(&b.book, b.last_update_id()))
-    }
-
-    fn unavailable(&self) -> Option<MarketUnavailable> {
-        LiveBook::unavailable(self)
-    }
-}
-
-impl LiveBook {
-    /// The book (check `is_synced()` before trusting it).
-    pub fn read(&self) -> RwLockReadGuard<'_, SyncedBook> {
-        read(&self.book)
-    }
-
-    /// How many times the book was (re)built from a snapshot.
-    pub fn resync_count(&self) -> u64 {
-        self.resyncs.load(Ordering::Relaxed)
-    }
-
-    /// Why the book was given up, if it was.
-    pub fn unavailable(&self) -> Option<MarketUnavailable> {
-        self.unavailable
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// Waits until the book is synced (or `timeout` passes, or the market is unavailable).
-    pub async fn wait_synced(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        while tokio::time::Instant::now() < deadline {
-            if self.read().is_synced() {
-                return true;
-            }
-            if self.unavailable().is_some() {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        false
-    }
-}
+pub type LiveBook = live_book::LiveBook<SyncedBook>;
 
 /// `GET /spot/order_book?currency_pair=…&limit=…&with_id=true`.
 pub async fn fetch_snapshot(
@@ -132,6 +71,10 @@ pub fn request(channel: &str, event: &str, payload: Option<&[&str]>, time_s: u64
     v.to_string()
 }
 
+fn now_s() -> u64 {
+    u64::try_from(local_ms() / 1000).unwrap_or(0)
+}
+
 /// Starts following the book of `market` on `ws_url`.
 pub fn spawn_live_book(
     pair: Pair,
@@ -142,279 +85,105 @@ pub fn spawn_live_book(
     refresh_rules: RulesRefresher,
 ) -> LiveBook {
     let symbol = market.rules.venue_symbol.clone();
-    let book = Arc::new(RwLock::new(SyncedBook::new(
-        &symbol,
-        market.price,
-        market.size,
-    )));
-    let resyncs = Arc::new(AtomicU64::new(0));
-    let unavailable = Arc::new(Mutex::new(None));
+    let book = SyncedBook::new(&symbol, market.price, market.size);
     let sub_symbol = symbol.clone();
     let subscribe: stream::Subscriber = Arc::new(move || {
-        let t = u64::try_from(local_ms() / 1000).unwrap_or(0);
         vec![request(
             CHANNEL,
             "subscribe",
             Some(&[&sub_symbol, "100ms"]),
-            t,
+            now_s(),
         )]
     });
-    let task = tokio::spawn(run(
-        BookTask {
-            pair: pair.clone(),
-            symbol,
-            book: book.clone(),
-            resyncs: resyncs.clone(),
-            unavailable: unavailable.clone(),
-            rest,
-            hub,
-            refresh_rules,
-        },
-        StreamConfig::new(&format!("gate_io depth {pair}"), ws_url),
+    let feed = DiffFeed {
+        stream: StreamConfig::new(&format!("gate_io depth {pair}"), ws_url),
         subscribe,
-    ));
-    LiveBook {
+        snapshot: Arc::new(move || {
+            let (rest, symbol) = (rest.clone(), symbol.clone());
+            async move { fetch_snapshot(&rest, &symbol, SNAPSHOT_LIMIT).await }.boxed()
+        }),
+        ping: Some(AppPing {
+            every: PING_EVERY,
+            message: Arc::new(|| request("spot.ping", "", None, now_s())),
+        }),
         pair,
-        book,
-        resyncs,
-        unavailable,
-        task,
-    }
-}
-
-struct BookTask {
-    pair: Pair,
-    symbol: String,
-    book: Arc<RwLock<SyncedBook>>,
-    resyncs: Arc<AtomicU64>,
-    unavailable: Arc<Mutex<Option<MarketUnavailable>>>,
-    rest: RestClient,
-    hub: Arc<EventHub>,
-    refresh_rules: RulesRefresher,
-}
-
-type Pending<T> = Option<BoxFuture<'static, T>>;
-
-async fn pending_or_never<T>(f: &mut Pending<T>) -> T {
-    match f.as_mut() {
-        Some(f) => f.await,
-        None => std::future::pending().await,
-    }
-}
-
-fn read(book: &RwLock<SyncedBook>) -> RwLockReadGuard<'_, SyncedBook> {
-    book.read().unwrap_or_else(|p| p.into_inner())
-}
-
-fn write(book: &RwLock<SyncedBook>) -> RwLockWriteGuard<'_, SyncedBook> {
-    book.write().unwrap_or_else(|p| p.into_inner())
+        hub,
+        refresh_rules,
+    };
+    LiveBook::spawn(feed, book)
 }
 
 fn is_off_grid(e: &DepthError) -> bool {
     matches!(e, DepthError::Level(GridError::OffGrid { .. }))
 }
 
-impl BookTask {
-    fn start_snapshot(&self, delay: Duration) -> BoxFuture<'static, Result<Bytes, CexError>> {
-        let (rest, symbol) = (self.rest.clone(), self.symbol.clone());
-        async move {
-            tokio::time::sleep(delay).await;
-            fetch_snapshot(&rest, &symbol, SNAPSHOT_LIMIT).await
-        }
-        .boxed()
-    }
-
-    fn start_refresh(&self) -> BoxFuture<'static, Result<Option<(Grid, Grid)>, CexError>> {
-        (self.refresh_rules)()
-    }
-
-    fn give_up(&self, reason: String) {
-        let e = MarketUnavailable {
-            pair: self.pair.clone(),
-            reason,
-        };
-        tracing::error!(pair = %self.pair, error = %e, "book given up");
-        write(&self.book).reset();
-        *self.unavailable.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
-        self.hub.publish(VenueEvent::ConnectionLost {
-            reason: e.to_string(),
-        });
-    }
-
-    fn lost(&self, why: &str) {
-        self.hub.publish(VenueEvent::ConnectionLost {
-            reason: format!("depth {}: {why}", self.pair),
-        });
-    }
-}
-
-/// What one frame asks of the task.
-enum Next {
-    Nothing,
-    Changed,
-    Snapshot,
-    Resync(&'static str),
-    Refresh,
-}
-
-fn on_frame(pair: &Pair, book: &RwLock<SyncedBook>, m: &[u8]) -> Next {
-    let mut b = write(book);
-    match b.on_frame(m) {
-        Ok(Some(UpdateOutcome::Applied)) => Next::Changed,
-        Ok(Some(UpdateOutcome::Stale)) | Ok(None) => {
-            if let Ok(Frame::Error(e)) = b.parser.parse_frame(m) {
-                tracing::error!(%pair, "error on the depth stream: {e}");
-            }
-            Next::Nothing
-        }
-        Ok(Some(UpdateOutcome::Buffered)) => Next::Snapshot,
-        Ok(Some(UpdateOutcome::Gap { expected, got })) => {
-            tracing::warn!(%pair, expected, got, "gap in the depth stream; resyncing");
-            Next::Resync("book out of sequence")
-        }
-        Ok(Some(UpdateOutcome::TooLarge {
-            side,
-            levels,
-            chunks,
-        })) => {
-            tracing::warn!(%pair, side, levels, chunks, "book over its size limit; resyncing");
-            Next::Resync("book over its size limit")
-        }
-        Err(e) if is_off_grid(&e) => {
-            tracing::warn!(%pair, error = %e, "depth update off the cached grid; refetching the rules");
-            b.reset();
-            Next::Refresh
-        }
-        Err(e) => {
-            tracing::error!(%pair, error = %e, "bad depth message ({}); resyncing", CexError::snippet(m));
-            b.reset();
-            Next::Resync("bad depth message")
-        }
-    }
-}
-
-async fn run(task: BookTask, cfg: StreamConfig, subscribe: stream::Subscriber) {
-    let (handle, mut rx) = stream::spawn(cfg, subscribe);
-    let pair = task.pair.clone();
-    let book = task.book.clone();
-    let mut snapshot: Pending<Result<Bytes, CexError>> = None;
-    let mut refresh: Pending<Result<Option<(Grid, Grid)>, CexError>> = None;
-    let mut ping = tokio::time::interval(PING_EVERY);
-    loop {
-        tokio::select! {
-            _ = ping.tick() => {
-                let t = u64::try_from(local_ms() / 1000).unwrap_or(0);
-                handle.send(request("spot.ping", "", None, t));
-            }
-            ev = rx.recv() => {
-                let Some(ev) = ev else { return };
-                match ev {
-                    StreamEvent::Connected { reconnect } => {
-                        write(&book).reset();
-                        if refresh.is_none() {
-                            snapshot = Some(task.start_snapshot(Duration::ZERO));
-                        }
-                        if reconnect {
-                            tracing::info!(%pair, "depth stream reconnected; resyncing the book");
-                        }
-                    }
-                    StreamEvent::Disconnected { reason } => {
-                        write(&book).reset();
-                        snapshot = None;
-                        task.lost(&reason);
-                    }
-                    StreamEvent::Message(m) => match on_frame(&pair, &book, &m) {
-                        Next::Nothing => {}
-                        Next::Changed => task.hub.publish(VenueEvent::BookChanged { pair: pair.clone() }),
-                        Next::Snapshot => {
-                            if snapshot.is_none() && refresh.is_none() {
-                                snapshot = Some(task.start_snapshot(Duration::ZERO));
-                            }
-                        }
-                        Next::Resync(why) => {
-                            task.lost(why);
-                            if refresh.is_none() {
-                                snapshot = Some(task.start_snapshot(Duration::ZERO));
-                            }
-                        }
-                        Next::Refresh => {
-                            if refresh.is_none() {
-                                task.lost("data off the cached tick/step grid; refetching the rules");
-                                snapshot = None;
-                                refresh = Some(task.start_refresh());
-                            }
-                        }
-                    },
+impl DiffBook for SyncedBook {
+    fn on_message(&mut self, pair: &Pair, m: &[u8]) -> Next {
+        match self.on_frame(m) {
+            Ok(Some(UpdateOutcome::Applied)) => Next::Changed,
+            Ok(Some(UpdateOutcome::Stale)) | Ok(None) => {
+                if let Ok(Frame::Error(e)) = self.parser.parse_frame(m) {
+                    tracing::error!(%pair, "error on the depth stream: {e}");
                 }
+                Next::Nothing
             }
-            res = pending_or_never(&mut refresh) => {
-                refresh = None;
-                let (price, size) = match res {
-                    Ok(Some(grids)) => grids,
-                    Ok(None) => {
-                        task.give_up("the exchange no longer lists it as tradable".into());
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(%pair, error = %e, "refetching the rules failed; retrying");
-                        tokio::time::sleep(Duration::from_millis(1000)).await;
-                        refresh = Some(task.start_refresh());
-                        continue;
-                    }
-                };
-                let old = {
-                    let b = read(&book);
-                    (b.book.price_grid, b.book.size_grid)
-                };
-                if (price, size) == old {
-                    task.give_up(format!(
-                        "its data is off the tick size {} / step size {} the exchange lists",
-                        price.step(),
-                        size.step()
-                    ));
-                    return;
-                }
-                tracing::info!(%pair, tick = %price.step(), step = %size.step(), "the pair's rules changed; book rebuilt on the new grids");
-                *write(&book) = SyncedBook::new(&task.symbol, price, size);
-                snapshot = Some(task.start_snapshot(Duration::ZERO));
+            Ok(Some(UpdateOutcome::Buffered)) => Next::Snapshot,
+            Ok(Some(UpdateOutcome::Gap { expected, got })) => {
+                tracing::warn!(%pair, expected, got, "gap in the depth stream; resyncing");
+                Next::Resync("book out of sequence")
             }
-            res = pending_or_never(&mut snapshot) => {
-                snapshot = None;
-                let body = match res {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::error!(%pair, error = %e, "depth snapshot failed; retrying");
-                        snapshot = Some(task.start_snapshot(Duration::from_millis(500)));
-                        continue;
-                    }
-                };
-                let r = write(&book).on_snapshot(&body);
-                match r {
-                    Ok(SnapshotOutcome::Synced { id }) => {
-                        task.resyncs.fetch_add(1, Ordering::Relaxed);
-                        tracing::debug!(%pair, id, "book synced");
-                        task.hub.publish(VenueEvent::Resynced { what: format!("book {pair}") });
-                    }
-                    Ok(SnapshotOutcome::TooOld { id, first_buffered }) => {
-                        tracing::debug!(%pair, id, first_buffered, "snapshot older than the stream; refetching");
-                        snapshot = Some(task.start_snapshot(Duration::from_millis(50)));
-                    }
-                    Ok(SnapshotOutcome::Gap { expected, got }) => {
-                        tracing::warn!(%pair, expected, got, "gap in buffered updates; resyncing");
-                        snapshot = Some(task.start_snapshot(Duration::from_millis(50)));
-                    }
-                    Err(e) if is_off_grid(&e) => {
-                        tracing::warn!(%pair, error = %e, "snapshot off the cached grid; refetching the rules");
-                        write(&book).reset();
-                        refresh = Some(task.start_refresh());
-                    }
-                    Err(e) => {
-                        tracing::error!(%pair, error = %e, "bad depth snapshot; retrying");
-                        write(&book).reset();
-                        snapshot = Some(task.start_snapshot(Duration::from_millis(500)));
-                    }
-                }
+            Ok(Some(UpdateOutcome::TooLarge {
+                side,
+                levels,
+                chunks,
+            })) => {
+                tracing::warn!(%pair, side, levels, chunks, "book over its size limit; resyncing");
+                Next::Resync("book over its size limit")
+            }
+            Err(e) if is_off_grid(&e) => {
+                tracing::warn!(%pair, error = %e, "depth update off the cached grid; refetching the rules");
+                self.reset();
+                Next::OffGrid
+            }
+            Err(e) => {
+                tracing::error!(%pair, error = %e, "bad depth message ({}); resyncing", CexError::snippet(m));
+                self.reset();
+                Next::Resync("bad depth message")
             }
         }
+    }
+
+    fn on_snapshot(&mut self, body: &[u8]) -> SnapshotStep {
+        match SyncedBook::on_snapshot(self, body) {
+            Ok(SnapshotOutcome::Synced { id }) => SnapshotStep::Synced { id },
+            Ok(SnapshotOutcome::TooOld { id, first_buffered }) => SnapshotStep::Again {
+                why: format!("snapshot {id} older than the first buffered update {first_buffered}"),
+            },
+            Ok(SnapshotOutcome::Gap { expected, got }) => SnapshotStep::Again {
+                why: format!("gap in buffered updates (expected {expected}, got {got})"),
+            },
+            Err(e) if is_off_grid(&e) => SnapshotStep::OffGrid(e.to_string()),
+            Err(e) => SnapshotStep::Bad(e.to_string()),
+        }
+    }
+
+    fn reset(&mut self) {
+        SyncedBook::reset(self);
+    }
+
+    fn is_synced(&self) -> bool {
+        SyncedBook::is_synced(self)
+    }
+
+    fn order_book(&self) -> &OrderBook {
+        &self.book
+    }
+
+    fn last_update_id(&self) -> Option<u64> {
+        SyncedBook::last_update_id(self)
+    }
+
+    fn rebuilt(&self, price: Grid, size: Grid) -> Self {
+        SyncedBook::new(self.parser.symbol(), price, size)
     }
 }

@@ -1,0 +1,423 @@
+//! A live order book of the "REST snapshot + diff stream" kind (Binance, Gate.io, KuCoin, …): one
+//! task per pair follows the venue's diff stream, takes a REST snapshot whenever the book is not
+//! synced (after each connect — diffs are buffered meanwhile —, after a gap, after a bad message)
+//! and publishes `BookChanged`, `ConnectionLost` and `Resynced`. Readers take the book under a read
+//! lock through [`LiveBook`].
+//!
+//! Data off the pair's cached tick/step grid (the exchange changed its rules) makes the task
+//! refetch the rules and rebuild the book on the new grids; if the data still does not fit, or the
+//! pair is no longer traded, the market is reported unavailable ([`MarketUnavailable`], a
+//! `ConnectionLost` event, an error log) and the task stops instead of retrying forever.
+//!
+//! A venue brings its synced book ([`DiffBook`]: its parser, sequence rule and snapshot reader)
+//! and its [`DiffFeed`] (the stream, the subscription, the snapshot request, an optional
+//! application-level ping); the state machine is this module's.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tokio::task::JoinHandle;
+
+use crate::cex::book::OrderBook;
+use crate::cex::error::CexError;
+use crate::cex::grid::Grid;
+use crate::cex::stream::{self, StreamConfig, StreamEvent};
+use crate::cex::venue::{LiveBookView, MarketUnavailable, RulesRefresher};
+use crate::core::{Pair, VenueEvent};
+use crate::venue::EventHub;
+
+/// What one stream message asks of the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing changed (a stale diff, a subscription reply, a pong).
+    Nothing,
+    /// The book changed.
+    Changed,
+    /// The message was buffered while unsynced: a snapshot is needed.
+    Snapshot,
+    /// Out of sequence or unreadable: the book was reset; a snapshot is needed and the loss is
+    /// announced with this reason.
+    Resync(&'static str),
+    /// A value off the pair's grid: the book was reset; the rules must be refetched.
+    OffGrid,
+}
+
+/// What a REST snapshot did to the book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotStep {
+    /// The book is synced at this update id.
+    Synced { id: u64 },
+    /// The snapshot cannot be used yet (older than the buffered stream, or a gap in the buffer):
+    /// take another one shortly.
+    Again { why: String },
+    /// A value off the pair's grid: the book was reset; the rules must be refetched.
+    OffGrid(String),
+    /// Unreadable: the book was reset; retry later.
+    Bad(String),
+}
+
+/// A venue's book synced from a REST snapshot and a diff stream.
+pub trait DiffBook: fmt::Debug + Send + Sync + 'static {
+    /// Applies one stream message (logging what the venue wants logged).
+    fn on_message(&mut self, pair: &Pair, m: &[u8]) -> Next;
+    /// Applies a REST snapshot body to the buffered diffs.
+    fn on_snapshot(&mut self, body: &[u8]) -> SnapshotStep;
+    /// Forgets the book and the buffer: not synced until the next snapshot.
+    fn reset(&mut self);
+    fn is_synced(&self) -> bool;
+    /// The book (trusted only when synced).
+    fn order_book(&self) -> &OrderBook;
+    /// The id of the last update applied, when synced.
+    fn last_update_id(&self) -> Option<u64>;
+    /// An empty book of the same pair on new grids (the exchange changed its rules).
+    fn rebuilt(&self, price: Grid, size: Grid) -> Self;
+}
+
+/// Fetches the pair's REST snapshot body.
+pub type SnapshotFetcher =
+    Arc<dyn Fn() -> BoxFuture<'static, Result<Bytes, CexError>> + Send + Sync>;
+
+/// An application-level ping the venue wants sent on the stream, and how often.
+#[derive(Clone)]
+pub struct AppPing {
+    pub every: Duration,
+    pub message: Arc<dyn Fn() -> String + Send + Sync>,
+}
+
+/// Where and how a venue's diff stream is followed.
+pub struct DiffFeed {
+    pub pair: Pair,
+    pub stream: StreamConfig,
+    pub subscribe: stream::Subscriber,
+    pub snapshot: SnapshotFetcher,
+    pub ping: Option<AppPing>,
+    pub hub: Arc<EventHub>,
+    pub refresh_rules: RulesRefresher,
+}
+
+impl fmt::Debug for DiffFeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiffFeed")
+            .field("pair", &self.pair)
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the handle and the task share.
+#[derive(Debug)]
+struct Shared<B> {
+    pair: Pair,
+    book: RwLock<B>,
+    resyncs: AtomicU64,
+    unavailable: Mutex<Option<MarketUnavailable>>,
+    hub: Arc<EventHub>,
+}
+
+impl<B> Shared<B> {
+    fn read(&self) -> RwLockReadGuard<'_, B> {
+        self.book.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, B> {
+        self.book.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lost(&self, why: &str) {
+        self.hub.publish(VenueEvent::ConnectionLost {
+            reason: format!("depth {}: {why}", self.pair),
+        });
+    }
+}
+
+/// A running book subscription; dropping it stops the task.
+#[derive(Debug)]
+pub struct LiveBook<B> {
+    pub pair: Pair,
+    shared: Arc<Shared<B>>,
+    task: JoinHandle<()>,
+}
+
+impl<B> Drop for LiveBook<B> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl<B: DiffBook> LiveBookView for LiveBook<B> {
+    fn with_synced<R>(&self, f: impl FnOnce(&OrderBook, Option<u64>) -> R) -> Option<R> {
+        let b = self.read();
+        b.is_synced().then(|| f(b.order_book(), b.last_update_id()))
+    }
+
+    fn unavailable(&self) -> Option<MarketUnavailable> {
+        LiveBook::unavailable(self)
+    }
+}
+
+impl<B: DiffBook> LiveBook<B> {
+    /// Starts following `feed` into `book` (an empty book on the pair's grids).
+    pub fn spawn(feed: DiffFeed, book: B) -> Self {
+        let shared = Arc::new(Shared {
+            pair: feed.pair.clone(),
+            book: RwLock::new(book),
+            resyncs: AtomicU64::new(0),
+            unavailable: Mutex::new(None),
+            hub: feed.hub.clone(),
+        });
+        let pair = feed.pair.clone();
+        let task = tokio::spawn(run(Arc::clone(&shared), feed));
+        Self { pair, shared, task }
+    }
+
+    /// The book (check `is_synced()` before trusting it).
+    pub fn read(&self) -> RwLockReadGuard<'_, B> {
+        self.shared.read()
+    }
+
+    /// How many times the book was (re)built from a snapshot.
+    pub fn resync_count(&self) -> u64 {
+        self.shared.resyncs.load(Ordering::Relaxed)
+    }
+
+    /// Why the book was given up, if it was (the task has then stopped).
+    pub fn unavailable(&self) -> Option<MarketUnavailable> {
+        self.shared
+            .unavailable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Waits until the book is synced (or `timeout` passes, or the market is unavailable).
+    pub async fn wait_synced(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if self.read().is_synced() {
+                return true;
+            }
+            if self.unavailable().is_some() {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+}
+
+type Pending<T> = Option<BoxFuture<'static, T>>;
+type Refresh = Result<Option<(Grid, Grid)>, CexError>;
+
+/// Waits for a pending future, or forever if there is none.
+async fn pending_or_never<T>(f: &mut Pending<T>) -> T {
+    match f.as_mut() {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+fn after<T: Send + 'static>(delay: Duration, f: BoxFuture<'static, T>) -> BoxFuture<'static, T> {
+    async move {
+        tokio::time::sleep(delay).await;
+        f.await
+    }
+    .boxed()
+}
+
+/// The task's own state: the feed and what it is waiting for (while the rules are refetched no
+/// snapshot is taken: it would be read on the old grids).
+struct Task<B> {
+    shared: Arc<Shared<B>>,
+    feed: DiffFeed,
+    snapshot: Pending<Result<Bytes, CexError>>,
+    refresh: Pending<Refresh>,
+}
+
+impl<B: DiffBook> Task<B> {
+    fn take_snapshot(&mut self, delay: Duration) {
+        self.snapshot = Some(after(delay, (self.feed.snapshot)()));
+    }
+
+    fn refetch_rules(&mut self, delay: Duration) {
+        self.snapshot = None;
+        self.refresh = Some(after(delay, (self.feed.refresh_rules)()));
+    }
+
+    /// Gives the market up: recorded, logged, announced; the task then ends.
+    fn give_up(&self, reason: String) {
+        let s = &self.shared;
+        let e = MarketUnavailable {
+            pair: s.pair.clone(),
+            reason,
+        };
+        tracing::error!(pair = %s.pair, error = %e, "book given up");
+        s.write().reset();
+        *s.unavailable.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+        s.hub.publish(VenueEvent::ConnectionLost {
+            reason: e.to_string(),
+        });
+    }
+
+    fn on_stream(&mut self, ev: StreamEvent) {
+        let pair = self.shared.pair.clone();
+        match ev {
+            StreamEvent::Connected { reconnect } => {
+                // Diffs are buffered from now on; the snapshot is taken after that.
+                self.shared.write().reset();
+                if self.refresh.is_none() {
+                    self.take_snapshot(Duration::ZERO);
+                }
+                if reconnect {
+                    tracing::info!(%pair, "depth stream reconnected; resyncing the book");
+                }
+            }
+            StreamEvent::Disconnected { reason } => {
+                self.shared.write().reset();
+                self.snapshot = None;
+                self.shared.lost(&reason);
+            }
+            StreamEvent::Message(m) => {
+                let next = self.shared.write().on_message(&pair, &m);
+                match next {
+                    Next::Nothing => {}
+                    Next::Changed => self.shared.hub.publish(VenueEvent::BookChanged { pair }),
+                    Next::Snapshot => {
+                        if self.snapshot.is_none() && self.refresh.is_none() {
+                            self.take_snapshot(Duration::ZERO);
+                        }
+                    }
+                    Next::Resync(why) => {
+                        self.shared.lost(why);
+                        if self.refresh.is_none() {
+                            self.take_snapshot(Duration::ZERO);
+                        }
+                    }
+                    Next::OffGrid => {
+                        if self.refresh.is_none() {
+                            self.shared
+                                .lost("data off the cached tick/step grid; refetching the rules");
+                            self.refetch_rules(Duration::ZERO);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The rules came back; `false` when the task must end.
+    fn on_rules(&mut self, res: Refresh) -> bool {
+        let pair = self.shared.pair.clone();
+        let (price, size) = match res {
+            Ok(Some(grids)) => grids,
+            Ok(None) => {
+                self.give_up("the exchange no longer lists it as trading".into());
+                return false;
+            }
+            Err(e) => {
+                tracing::warn!(%pair, error = %e, "refetching the rules failed; retrying");
+                self.refetch_rules(Duration::from_millis(1000));
+                return true;
+            }
+        };
+        let old = {
+            let b = self.shared.read();
+            (b.order_book().price_grid, b.order_book().size_grid)
+        };
+        if (price, size) == old {
+            self.give_up(format!(
+                "its data is off the tick size {} / step size {} the exchange lists",
+                price.step(),
+                size.step()
+            ));
+            return false;
+        }
+        tracing::info!(
+            %pair,
+            old_tick = %old.0.step(), tick = %price.step(),
+            old_step = %old.1.step(), step = %size.step(),
+            "the exchange changed the pair's rules; book rebuilt on the new grids"
+        );
+        let rebuilt = self.shared.read().rebuilt(price, size);
+        *self.shared.write() = rebuilt;
+        self.take_snapshot(Duration::ZERO);
+        true
+    }
+
+    fn on_snapshot(&mut self, res: Result<Bytes, CexError>) {
+        let pair = self.shared.pair.clone();
+        let body = match res {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(%pair, error = %e, "depth snapshot failed; retrying");
+                self.take_snapshot(Duration::from_millis(500));
+                return;
+            }
+        };
+        let step = self.shared.write().on_snapshot(&body);
+        match step {
+            SnapshotStep::Synced { id } => {
+                self.shared.resyncs.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%pair, id, "book synced");
+                self.shared.hub.publish(VenueEvent::Resynced {
+                    what: format!("book {pair}"),
+                });
+            }
+            SnapshotStep::Again { why } => {
+                tracing::debug!(%pair, "{why}; taking another snapshot");
+                self.take_snapshot(Duration::from_millis(50));
+            }
+            SnapshotStep::OffGrid(e) => {
+                tracing::warn!(%pair, error = %e, "depth snapshot off the cached grid; refetching the rules");
+                self.shared.write().reset();
+                self.refetch_rules(Duration::ZERO);
+            }
+            SnapshotStep::Bad(e) => {
+                tracing::error!(%pair, error = %e, "bad depth snapshot; retrying");
+                self.shared.write().reset();
+                self.take_snapshot(Duration::from_millis(500));
+            }
+        }
+    }
+}
+
+async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed) {
+    let (handle, mut rx) = stream::spawn(feed.stream.clone(), feed.subscribe.clone());
+    let ping = feed.ping.clone();
+    // Without a ping the ticker is never polled (its period only has to be valid).
+    let mut ticker =
+        tokio::time::interval(ping.as_ref().map_or(Duration::from_secs(3600), |p| p.every));
+    let mut task = Task {
+        shared,
+        feed,
+        snapshot: None,
+        refresh: None,
+    };
+    loop {
+        tokio::select! {
+            _ = ticker.tick(), if ping.is_some() => {
+                if let Some(p) = &ping {
+                    handle.send((p.message)());
+                }
+            }
+            ev = rx.recv() => {
+                let Some(ev) = ev else { return };
+                task.on_stream(ev);
+            }
+            res = pending_or_never(&mut task.refresh) => {
+                task.refresh = None;
+                if !task.on_rules(res) {
+                    return;
+                }
+            }
+            res = pending_or_never(&mut task.snapshot) => {
+                task.snapshot = None;
+                task.on_snapshot(res);
+            }
+        }
+    }
+}
