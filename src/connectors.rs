@@ -37,6 +37,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::gate_io::connect::GATE_IO,
     &crate::cex::exchanges::kraken::KRAKEN,
     &crate::cex::exchanges::okx::OKX,
+    &crate::cex::exchanges::kucoin::KUCOIN,
 ];
 
 /// Every connector compiled into this build.
