@@ -174,9 +174,16 @@ impl DepthParser {
     /// leaves its changes in [`Self::bids`] and [`Self::asks`].
     #[inline]
     pub fn parse_frame(&mut self, buf: &[u8]) -> Result<Frame, DepthError> {
+        self.with_buffers(|p, bids, asks| p.parse_frame_into(buf, bids, asks))
+    }
+
+    /// Runs `parse` with the change buffers lent out of `self` (the parser reads its grids and
+    /// symbol while it fills them).
+    #[inline]
+    fn with_buffers<R>(&mut self, parse: impl FnOnce(&Self, &mut Changes, &mut Changes) -> R) -> R {
         let mut bids = std::mem::take(&mut self.bids);
         let mut asks = std::mem::take(&mut self.asks);
-        let r = self.parse_frame_into(buf, &mut bids, &mut asks);
+        let r = parse(self, &mut bids, &mut asks);
         self.bids = bids;
         self.asks = asks;
         r
@@ -311,12 +318,7 @@ impl DepthParser {
     /// Parses a REST snapshot (`{"code":"200000","data":{"sequence":"…","bids":[…],"asks":[…]}}`)
     /// into the buffers and returns its `sequence`. A non-success `code` is refused.
     pub fn parse_snapshot(&mut self, buf: &[u8]) -> Result<u64, DepthError> {
-        let mut bids = std::mem::take(&mut self.bids);
-        let mut asks = std::mem::take(&mut self.asks);
-        let r = self.parse_snapshot_into(buf, &mut bids, &mut asks);
-        self.bids = bids;
-        self.asks = asks;
-        r
+        self.with_buffers(|p, bids, asks| p.parse_snapshot_into(buf, bids, asks))
     }
 
     fn parse_snapshot_into(

@@ -39,6 +39,19 @@ mod tests {
         kucoin_signer(&c).unwrap()
     }
 
+    /// `req` as the connector sends it at the vectors' time.
+    fn prepared(req: &ApiRequest) -> crate::cex::http::PreparedRequest {
+        prepare_request(
+            &Endpoint::new("https://api.kucoin.com"),
+            None,
+            Some(&signer()),
+            req,
+            1_547_015_186_532,
+            NonceSource::Derived,
+        )
+        .unwrap()
+    }
+
     fn header(p: &crate::cex::http::PreparedRequest, n: &str) -> Option<String> {
         p.headers
             .iter()
@@ -52,15 +65,7 @@ mod tests {
         let req = ApiRequest::new(Method::GET, "/api/v1/deposit-addresses")
             .param("currency", "BTC")
             .signed();
-        let p = prepare_request(
-            &Endpoint::new("https://api.kucoin.com"),
-            None,
-            Some(&signer()),
-            &req,
-            1_547_015_186_532,
-            NonceSource::Derived,
-        )
-        .unwrap();
+        let p = prepared(&req);
         assert_eq!(
             p.url,
             "https://api.kucoin.com/api/v1/deposit-addresses?currency=BTC"
@@ -89,15 +94,7 @@ mod tests {
         let req = ApiRequest::new(Method::POST, "/api/v1/orders")
             .body(RequestBody::Json(body.into()))
             .signed();
-        let p = prepare_request(
-            &Endpoint::new("https://api.kucoin.com"),
-            None,
-            Some(&signer()),
-            &req,
-            1_547_015_186_532,
-            NonceSource::Derived,
-        )
-        .unwrap();
+        let p = prepared(&req);
         assert_eq!(header(&p, "KC-API-SIGN").as_deref(), Some(POST_SIGN));
         assert_eq!(p.body.as_deref(), Some(body.as_bytes()));
     }
