@@ -35,6 +35,26 @@ fn at(list: &[&str], mock: &MockKuCoin) -> Vec<String> {
     v
 }
 
+/// `order place` of a 0.1 BTC buy at 99 with this client id.
+fn buy_at_99(client_id: &str, extra: &[&str], mock: &MockKuCoin) -> Vec<String> {
+    let mut args = vec![
+        "order",
+        "place",
+        "--pair",
+        "BTC-USDT",
+        "--side",
+        "buy",
+        "--amount",
+        "0.1",
+        "--price",
+        "99",
+        "--client-id",
+        client_id,
+    ];
+    args.extend(extra);
+    at(&args, mock)
+}
+
 fn json(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
@@ -98,24 +118,7 @@ async fn kucoin_book_order_and_balance_from_the_command_line() {
     let placed = json(
         &CLI.output(
             home.path(),
-            at(
-                &[
-                    "order",
-                    "place",
-                    "--pair",
-                    "BTC-USDT",
-                    "--side",
-                    "buy",
-                    "--amount",
-                    "0.1",
-                    "--price",
-                    "99",
-                    "--client-id",
-                    "cli-kucoin-1",
-                    "--json",
-                ],
-                &mock,
-            ),
+            buy_at_99("cli-kucoin-1", &["--json"], &mock),
             None,
         )
         .await,
@@ -154,23 +157,7 @@ async fn kucoin_book_order_and_balance_from_the_command_line() {
     let bad = CLI
         .output(
             home.path(),
-            at(
-                &[
-                    "order",
-                    "place",
-                    "--pair",
-                    "BTC-USDT",
-                    "--side",
-                    "buy",
-                    "--amount",
-                    "0.1",
-                    "--price",
-                    "99",
-                    "--client-id",
-                    "a-client-id-far-too-long-for-kucoin-clientOid",
-                ],
-                &mock,
-            ),
+            buy_at_99("a-client-id-far-too-long-for-kucoin-clientOid", &[], &mock),
             None,
         )
         .await;

@@ -74,29 +74,6 @@ fn page(query: &str, items: Vec<Value>) -> Value {
     json!({"currentPage": current, "pageSize": size, "totalNum": total, "totalPage": pages, "items": shown})
 }
 
-/// The fee an order paid so far (from its trades) and its currency.
-fn order_fee(ex: &Exchange, o: &Order) -> (Decimal, String) {
-    let fee = ex
-        .trades
-        .get(&o.symbol)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| match o.side {
-            Side::Buy if t.buyer.0 == o.id => Some(t.commissions.0),
-            Side::Sell if t.seller.0 == o.id => Some(t.commissions.1),
-            _ => None,
-        })
-        .sum();
-    let currency = ex
-        .specs
-        .get(&o.symbol)
-        .map_or_else(String::new, |s| match o.side {
-            Side::Buy => s.base.clone(),
-            Side::Sell => s.quote.clone(),
-        });
-    (fee, currency)
-}
-
 /// The account's most recent order with this client id.
 fn by_client_oid<'a>(ex: &'a Exchange, account: usize, oid: &str) -> Option<&'a Order> {
     ex.orders
@@ -180,7 +157,7 @@ pub fn route(
             let acct = need(account)?;
             let o = by_client_oid(&ex, acct, &p[CLIENT_ORDER.len()..])
                 .ok_or_else(KuCoinError::order_not_exist)?;
-            let (fee, cur) = order_fee(&ex, o);
+            let (fee, cur) = ex.fee_paid(o);
             Ok(ok(order_json(o, fee, &cur)))
         }
         ("GET", "/api/v1/orders") => {
@@ -199,7 +176,7 @@ pub fn route(
                 .into_iter()
                 .rev()
                 .map(|o| {
-                    let (fee, cur) = order_fee(&ex, o);
+                    let (fee, cur) = ex.fee_paid(o);
                     order_json(o, fee, &cur)
                 })
                 .collect();
