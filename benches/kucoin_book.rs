@@ -1,11 +1,12 @@
 //! KuCoin book bench: raw `/market/level2` pushes (`trade.l2update`) → the connector's real
 //! parser → the real book (the sequence rule included), per `/work/shared/bench/README.md`. The
 //! frames are generated (untimed) from the shared Binance dataset's events: `U`/`u` become
-//! `sequenceStart`/`sequenceEnd`, each level `[price, size, u]` in KuCoin's `changes`; the
-//! snapshot's `lastUpdateId` becomes the REST snapshot's `sequence`. Data: `python3
-//! ../shared/bench/gen_depth_data.py --out target/bench-data` (or `BENCH_DATA=dir`). Run pinned:
-//! `taskset -c 1 cargo bench --bench kucoin_book`. The final book is checked against the expected
-//! sha256 before any figure is printed.
+//! `sequenceStart`/`sequenceEnd`, each level `[price, size, sequence]` in KuCoin's `changes`
+//! (sequences counted from `U`, one per change, capped at `u`); the snapshot's `lastUpdateId`
+//! becomes the REST snapshot's `sequence`. Data: `python3 ../shared/bench/gen_depth_data.py --out
+//! target/bench-data` (or `BENCH_DATA=dir`). Run pinned: `taskset -c 1 cargo bench --bench
+//! kucoin_book`. The final book is checked against the expected sha256 before any figure is
+//! printed.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -47,8 +48,9 @@ fn load_lines(dir: &Path, name: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Binance levels `[[p, q], …]` with KuCoin's per-change sequence appended.
-fn with_seq(levels: &Value, seq: u64) -> Value {
+/// Binance levels `[[p, q], …]` with KuCoin's per-change sequence appended: one sequence per
+/// change from `*next` on (as KuCoin numbers the changes of a push), never past `last`.
+fn with_seq(levels: &Value, next: &mut u64, last: u64) -> Value {
     Value::Array(
         levels
             .as_array()
@@ -56,7 +58,8 @@ fn with_seq(levels: &Value, seq: u64) -> Value {
             .iter()
             .map(|l| {
                 let mut l = l.as_array().expect("level").clone();
-                l.push(Value::String(seq.to_string()));
+                l.push(Value::String((*next).min(last).to_string()));
+                *next += 1;
                 Value::Array(l)
             })
             .collect(),
@@ -67,12 +70,12 @@ fn with_seq(levels: &Value, seq: u64) -> Value {
 fn kucoin_frame(line: &[u8]) -> Vec<u8> {
     let v: Value = serde_json::from_slice(line).expect("binance line");
     let e = v["E"].as_u64().expect("E");
-    let u = v["u"].as_u64().expect("u");
+    let (first, u) = (v["U"].as_u64().expect("U"), v["u"].as_u64().expect("u"));
+    let mut next = first;
+    let bids = with_seq(&v["b"], &mut next, u);
+    let asks = with_seq(&v["a"], &mut next, u);
     format!(
-        r#"{{"type":"message","topic":"/market/level2:BTC-USDT","subject":"trade.l2update","data":{{"changes":{{"asks":{},"bids":{}}},"sequenceEnd":{u},"sequenceStart":{},"symbol":"BTC-USDT","time":{e}}}}}"#,
-        with_seq(&v["a"], u),
-        with_seq(&v["b"], u),
-        v["U"],
+        r#"{{"type":"message","topic":"/market/level2:BTC-USDT","subject":"trade.l2update","data":{{"changes":{{"asks":{asks},"bids":{bids}}},"sequenceEnd":{u},"sequenceStart":{first},"symbol":"BTC-USDT","time":{e}}}}}"#,
     )
     .into_bytes()
 }
