@@ -38,6 +38,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::kraken::KRAKEN,
     &crate::cex::exchanges::okx::OKX,
     &crate::amm::terra_swap::connect::TERRA_SWAP,
+    &crate::cex::exchanges::kucoin::KUCOIN,
 ];
 
 /// Every connector compiled into this build.

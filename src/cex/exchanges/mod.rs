@@ -5,6 +5,7 @@ pub mod binance;
 pub mod gate_io;
 pub mod keys;
 pub mod kraken;
+pub mod kucoin;
 pub mod okx;
 
 // The paths of Binance's rooms before they moved into `binance/`.

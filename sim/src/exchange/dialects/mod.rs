@@ -4,4 +4,5 @@
 pub mod binance;
 pub mod gate_io;
 pub mod kraken;
+pub mod kucoin;
 pub mod okx;

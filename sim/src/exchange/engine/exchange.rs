@@ -476,6 +476,31 @@ impl Exchange {
             .ok_or(EngineError::UnknownOrder(Operation::Query))
     }
 
+    /// The commission an order paid so far, summed over its trades, and its asset (a buy pays in
+    /// the base asset, a sell in the quote asset, as the matching charges them); empty when the
+    /// symbol is not listed.
+    pub fn fee_paid(&self, order: &Order) -> (Decimal, String) {
+        let fee = self
+            .trades
+            .get(&order.symbol)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| match order.side {
+                Side::Buy if t.buyer.0 == order.id => Some(t.commissions.0),
+                Side::Sell if t.seller.0 == order.id => Some(t.commissions.1),
+                _ => None,
+            })
+            .sum();
+        let asset = self
+            .specs
+            .get(&order.symbol)
+            .map_or_else(String::new, |s| match order.side {
+                Side::Buy => s.base.clone(),
+                Side::Sell => s.quote.clone(),
+            });
+        (fee, asset)
+    }
+
     /// Open orders of an account (all symbols when `symbol` is `None`).
     pub fn open_orders(&self, account: usize, symbol: Option<&str>) -> Vec<&Order> {
         self.orders
