@@ -35,6 +35,7 @@ mod binance_user_stream;
 mod celo_fee_currency;
 mod celo_router02;
 mod cli_basics;
+mod coinbase_advanced_book;
 mod connectors;
 mod cosmos_cli;
 mod cosmos_node;
