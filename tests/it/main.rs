@@ -36,6 +36,7 @@ mod celo_fee_currency;
 mod celo_router02;
 mod cli_basics;
 mod coinbase_advanced_book;
+mod coinbase_advanced_cli;
 mod coinbase_advanced_http;
 mod coinbase_advanced_orders;
 mod connectors;

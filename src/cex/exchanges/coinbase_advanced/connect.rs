@@ -1,6 +1,8 @@
 //! Coinbase Advanced Trade builds itself: the `[connect.coinbase_advanced]` table (`rest_url`,
 //! `ws_url`, `user_ws_url`, `client_id_prefix`; the production endpoints by default) and, when
-//! trading, the CDP key (key name and PEM private key) from the home's key store.
+//! trading, the CDP key (key name and PEM private key) from the home's key store. A table that
+//! moves `ws_url` but not `user_ws_url` (a local simulator, `sluice book --ws-url`) serves the
+//! `user` channel on `ws_url` too: the market endpoint takes every channel.
 
 use std::sync::Arc;
 
@@ -19,7 +21,8 @@ pub struct CoinbaseAdvancedConnect {
     pub rest_url: Option<String>,
     /// Market-data websocket (default `wss://advanced-trade-ws.coinbase.com`).
     pub ws_url: Option<String>,
-    /// User-order websocket (default `wss://advanced-trade-ws-user.coinbase.com`).
+    /// User-order websocket (default `wss://advanced-trade-ws-user.coinbase.com`, or `ws_url` when
+    /// only that is set).
     pub user_ws_url: Option<String>,
     /// Prefix of generated client order ids (default `sl-`).
     pub client_id_prefix: Option<String>,
@@ -132,6 +135,12 @@ mod tests {
                 "ws://127.0.0.1:9/",
                 "ws://127.0.0.1:9/user"
             )
+        );
+        let only_ws: toml::Table = "ws_url = \"ws://127.0.0.1:9/\"".parse().unwrap();
+        let cfg = c.config(&id, &only_ws, &ctx()).unwrap();
+        assert_eq!(
+            cfg.user_ws_url, "ws://127.0.0.1:9/",
+            "the market endpoint serves user too"
         );
         let bad = |text: &str| c.config(&id, &text.parse().unwrap(), &ctx()).unwrap_err();
         match bad("passphrase = \"x\"") {
