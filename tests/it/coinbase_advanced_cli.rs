@@ -279,3 +279,54 @@ async fn coinbase_advanced_keys_sign_prints_the_documented_jwt_that_the_venue_ac
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
 }
+
+/// `sluice demo --exchange coinbase_advanced`: the demo against the simulated Coinbase Advanced
+/// Trade (its routes, shapes and JWT checks), through the registry: both legs of each trade are of
+/// the order size on their venue, and the run earns USDT.
+#[test]
+fn sluice_demo_trades_against_coinbase_advanced() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args([
+            "demo",
+            "--json",
+            "--timeout-secs",
+            "90",
+            "--exchange",
+            "coinbase_advanced",
+        ])
+        .arg("--home")
+        .arg(home.path())
+        .env_remove("SLUICE_HOME")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "sluice demo failed:\n{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["summary"]["trades"].as_u64().unwrap() >= 1,
+        "{stderr}"
+    );
+    assert_eq!(report["summary"]["failures"].as_u64(), Some(0), "{stderr}");
+    let fills = report["trades"].as_array().unwrap();
+    let volume = |venue: &str| -> Decimal {
+        fills
+            .iter()
+            .filter(|f| f["venue"] == venue)
+            .map(|f| f["amount"].as_str().unwrap().parse::<Decimal>().unwrap())
+            .sum()
+    };
+    let amm = volume("uniswap_v3@sim-anvil");
+    assert!(amm > Decimal::ZERO, "{report}");
+    assert_eq!(volume("sim-coinbase_advanced"), amm, "{report}");
+    let net_usdt = report["summary"]["pnl_net"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["asset"] == "USDT")
+        .map(|f| f["net"].as_str().unwrap().parse::<Decimal>().unwrap())
+        .unwrap_or_default();
+    assert!(net_usdt > Decimal::ZERO, "{report}");
+    assert!(stderr.contains("sim-coinbase_advanced"), "{stderr}");
+}

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
 
-use super::handle::{CoinbaseConfig, MockCoinbaseAdvanced};
+use super::handle::{CoinbaseConfig, MockCoinbaseAdvanced, product_spec};
 use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange};
 
 fn product(base: &str, quote: &str) -> String {
@@ -23,13 +23,12 @@ impl SimExchange for MockCoinbaseAdvanced {
     async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
         let id = product(&listing.base, &listing.quote);
         let mut cfg = CoinbaseConfig::default();
-        let listed = cfg.symbols.iter().any(|s| s.symbol == id);
-        match listing.extra {
-            Some(mut spec) if !listed => {
-                spec.symbol = id;
-                cfg.symbols.push(spec);
-            }
-            _ => {}
+        if !cfg.symbols.iter().any(|s| s.symbol == id) {
+            let mut spec = listing
+                .extra
+                .unwrap_or_else(|| product_spec(&listing.base, &listing.quote));
+            spec.symbol = id;
+            cfg.symbols.push(spec);
         }
         for spec in &mut cfg.symbols {
             (spec.maker_fee, spec.taker_fee) = (listing.fee, listing.fee);

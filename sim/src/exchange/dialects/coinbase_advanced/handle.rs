@@ -45,24 +45,26 @@ impl From<EngineError> for CoinbaseMockError {
     }
 }
 
-/// Products as the simulator lists them by default: BTC-USD (tick 0.01, step 0.00000001) and
-/// ETH-USD (tick 0.01, step 0.00000001), minimum order 1 USD, fees 0.4 % maker / 0.6 % taker.
+/// A product as the simulator lists it: tick 0.01, step 0.00000001, minimum order 1 of the quote
+/// asset, fees 0.4 % maker / 0.6 % taker.
+pub fn product_spec(base: &str, quote: &str) -> SymbolSpec {
+    let mut s = SymbolSpec::new(base, quote);
+    s.symbol = format!("{base}-{quote}");
+    s.tick_size = dec!(0.01);
+    s.min_price = dec!(0.01);
+    s.step_size = dec!(0.00000001);
+    s.min_qty = dec!(0.00000001);
+    s.max_qty = dec!(10000);
+    s.min_notional = dec!(1);
+    s.notional_filter = NotionalFilter::MinNotional;
+    s.maker_fee = dec!(0.004);
+    s.taker_fee = dec!(0.006);
+    s
+}
+
+/// Products as the simulator lists them by default: BTC-USD and ETH-USD ([`product_spec`]).
 pub fn coinbase_products() -> Vec<SymbolSpec> {
-    let product = |base: &str| {
-        let mut s = SymbolSpec::new(base, "USD");
-        s.symbol = format!("{base}-USD");
-        s.tick_size = dec!(0.01);
-        s.min_price = dec!(0.01);
-        s.step_size = dec!(0.00000001);
-        s.min_qty = dec!(0.00000001);
-        s.max_qty = dec!(10000);
-        s.min_notional = dec!(1);
-        s.notional_filter = NotionalFilter::MinNotional;
-        s.maker_fee = dec!(0.004);
-        s.taker_fee = dec!(0.006);
-        s
-    };
-    vec![product("BTC"), product("ETH")]
+    vec![product_spec("BTC", "USD"), product_spec("ETH", "USD")]
 }
 
 /// A fresh CDP key: its PEM private key (SEC1, one line with `\n` escapes, as Coinbase's key file

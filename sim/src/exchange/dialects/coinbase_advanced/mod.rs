@@ -47,6 +47,6 @@ pub use auth::{Expect, LEEWAY_S, MAX_LIFETIME_S};
 pub use error::CbError;
 pub use handle::{
     CoinbaseBook, CoinbaseConfig, CoinbaseMockError, CoinbaseOrderView, MockCoinbaseAdvanced,
-    coinbase_products, new_cdp_key,
+    coinbase_products, new_cdp_key, product_spec,
 };
 pub use shared::{CoinbaseLimits, HttpFault};
