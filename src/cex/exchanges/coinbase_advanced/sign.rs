@@ -33,7 +33,7 @@ mod tests {
 
     fn signer() -> Signer {
         coinbase_advanced_signer(
-            &ApiCredentials::new(KEY_NAME, &p256_sec1_escaped([7; 32])).unwrap(),
+            &ApiCredentials::new(KEY_NAME, p256_sec1_escaped([7; 32])).unwrap(),
         )
         .unwrap()
     }

@@ -24,12 +24,12 @@ fn msg(seq: u64, kind: &str, levels: &[(&str, &str, &str)]) -> String {
     )
 }
 
-fn top(
-    b: &SyncedBook,
-) -> (
-    Vec<(rust_decimal::Decimal, rust_decimal::Decimal)>,
-    Vec<(rust_decimal::Decimal, rust_decimal::Decimal)>,
-) {
+type Sides = (
+    Vec<crate::cex::book::DecimalLevel>,
+    Vec<crate::cex::book::DecimalLevel>,
+);
+
+fn top(b: &SyncedBook) -> Sides {
     b.book.top(10)
 }
 
