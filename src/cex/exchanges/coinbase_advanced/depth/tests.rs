@@ -1,0 +1,174 @@
+use super::*;
+use rust_decimal_macros::dec;
+
+fn book() -> SyncedBook {
+    SyncedBook::new(
+        "BTC-USD",
+        Grid::new(dec!(0.01)).unwrap(),
+        Grid::new(dec!(0.00000001)).unwrap(),
+    )
+}
+
+fn msg(seq: u64, kind: &str, levels: &[(&str, &str, &str)]) -> String {
+    let updates: Vec<String> = levels
+        .iter()
+        .map(|(side, p, q)| {
+            format!(
+                r#"{{"side":"{side}","event_time":"2023-02-09T20:32:50.714964855Z","price_level":"{p}","new_quantity":"{q}"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":{seq},"events":[{{"type":"{kind}","product_id":"BTC-USD","updates":[{}]}}]}}"#,
+        updates.join(",")
+    )
+}
+
+type Sides = (
+    Vec<crate::cex::book::DecimalLevel>,
+    Vec<crate::cex::book::DecimalLevel>,
+);
+
+fn top(b: &SyncedBook) -> Sides {
+    b.book.top(10)
+}
+
+/// The documented snapshot then update, in the documented shape.
+#[test]
+fn snapshot_then_updates_in_sequence() {
+    let mut b = book();
+    let sub = r#"{"channel":"subscriptions","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,"events":[{"subscriptions":{"level2":["BTC-USD"]}}]}"#;
+    assert_eq!(b.on_message(sub.as_bytes()).unwrap(), Outcome::Nothing);
+    let early = msg(1, "update", &[("bid", "21921.70", "1")]);
+    // an update before any snapshot is not applied
+    assert_eq!(b.on_message(early.as_bytes()).unwrap(), Outcome::Nothing);
+    let snap = msg(
+        2,
+        "snapshot",
+        &[
+            ("bid", "21921.73", "0.06317902"),
+            ("offer", "21921.74", "0.5"),
+        ],
+    );
+    assert_eq!(b.on_message(snap.as_bytes()).unwrap(), Outcome::Synced);
+    assert!(b.is_synced());
+    let up = msg(
+        3,
+        "update",
+        &[("bid", "21921.73", "0"), ("offer", "21921.75", "1.25")],
+    );
+    assert_eq!(b.on_message(up.as_bytes()).unwrap(), Outcome::Applied);
+    let (bids, asks) = top(&b);
+    assert!(bids.is_empty());
+    assert_eq!(
+        asks,
+        vec![(dec!(21921.74), dec!(0.5)), (dec!(21921.75), dec!(1.25))]
+    );
+    // a duplicate is dropped, a heartbeat advances the sequence
+    assert_eq!(b.on_message(up.as_bytes()).unwrap(), Outcome::Stale);
+    let hb = r#"{"channel":"heartbeats","client_id":"","timestamp":"2023-06-23T20:31:26.122969572Z","sequence_num":4,"events":[{"current_time":"2023-06-23 20:31:56.121961769 +0000 UTC m=+91717.525857105","heartbeat_counter":"3049"}]}"#;
+    assert_eq!(b.on_message(hb.as_bytes()).unwrap(), Outcome::Nothing);
+    assert_eq!(b.last_sequence(), Some(4));
+}
+
+#[test]
+fn a_gap_resets_the_book_until_a_new_snapshot() {
+    let mut b = book();
+    b.on_message(msg(0, "snapshot", &[("bid", "1.00", "1")]).as_bytes())
+        .unwrap();
+    let got = b
+        .on_message(msg(2, "update", &[("bid", "1.01", "1")]).as_bytes())
+        .unwrap();
+    assert_eq!(
+        got,
+        Outcome::Gap {
+            expected: 1,
+            got: 2
+        }
+    );
+    assert!(!b.is_synced() && b.book.bids.is_empty());
+    // the late message is stale; updates wait for the snapshot
+    assert_eq!(
+        b.on_message(msg(1, "update", &[("bid", "1.02", "1")]).as_bytes())
+            .unwrap(),
+        Outcome::Stale
+    );
+    assert_eq!(
+        b.on_message(msg(3, "update", &[("bid", "1.03", "1")]).as_bytes())
+            .unwrap(),
+        Outcome::Nothing
+    );
+    assert_eq!(
+        b.on_message(msg(4, "snapshot", &[("offer", "1.05", "2")]).as_bytes())
+            .unwrap(),
+        Outcome::Synced
+    );
+    assert_eq!(top(&b).1, vec![(dec!(1.05), dec!(2))]);
+    // a new connection starts its sequence over
+    b.new_connection();
+    assert_eq!(
+        b.on_message(msg(0, "snapshot", &[("offer", "1.06", "2")]).as_bytes())
+            .unwrap(),
+        Outcome::Synced
+    );
+}
+
+#[test]
+fn any_field_order_and_unknown_fields_read_alike() {
+    let mut a = book();
+    let mut b = book();
+    let canonical = msg(
+        7,
+        "snapshot",
+        &[("bid", "100.5", "2"), ("offer", "100.6", "3")],
+    );
+    let shuffled = r#"{ "events": [ { "updates": [ { "new_quantity": "2", "price_level": "100.5", "side": "bid", "extra": [1,{"x":null}] },
+        {"price_level":"100.6","side":"offer","new_quantity":"3"} ], "product_id": "BTC-USD", "type": "snapshot" } ],
+        "sequence_num": 7, "new": true, "channel": "l2_data" }"#;
+    assert_eq!(a.on_message(canonical.as_bytes()).unwrap(), Outcome::Synced);
+    assert_eq!(b.on_message(shuffled.as_bytes()).unwrap(), Outcome::Synced);
+    assert_eq!(a.book, b.book);
+}
+
+#[test]
+fn hostile_messages_are_errors_that_reset_the_book() {
+    let bad = [
+        r#"{"channel":"l2_data","sequence_num":1,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"1.001","new_quantity":"1"}]}]}"#,
+        r#"{"channel":"l2_data","sequence_num":1,"events":[{"type":"update","product_id":"ETH-USD","updates":[]}]}"#,
+        r#"{"channel":"l2_data","sequence_num":1,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"sideways","price_level":"1","new_quantity":"1"}]}]}"#,
+        r#"{"channel":"l2_data","sequence_num":1,"events":[{"type":"weird","product_id":"BTC-USD","updates":[]}]}"#,
+        r#"{"channel":"l2_data","sequence_num":1,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"1e400","new_quantity":"1"}]}]}"#,
+        r#"{"channel":"l2_data","sequence_num":99999999999999999999999}"#,
+        r#"{"channel":"l2_data","sequence_num":1,"events":[{"type":"update","product_id":"BTC-USD","upd"#,
+        "<html><body>502 Bad Gateway</body></html>",
+        r#"{"channel":"l2_data","sequence_num":1}"#,
+    ];
+    for m in bad {
+        let mut b = book();
+        b.on_message(msg(0, "snapshot", &[("bid", "1.00", "1")]).as_bytes())
+            .unwrap();
+        assert!(b.on_message(m.as_bytes()).is_err(), "{m}");
+        assert!(!b.is_synced(), "{m}");
+    }
+    let mut b = book();
+    let e = br#"{"type":"error","message":"failure to subscribe"}"#;
+    assert_eq!(b.on_message(e).unwrap(), Outcome::VenueError);
+    assert_eq!(b.parser.error, "failure to subscribe");
+}
+
+#[test]
+fn a_book_over_its_limit_is_dropped() {
+    let mut b = book();
+    let levels: Vec<(String, String)> = (0..(MAX_BOOK_LEVELS_PER_SIDE + 1))
+        .map(|i| (format!("{}.00", 1 + i), "1".to_string()))
+        .collect();
+    let refs: Vec<(&str, &str, &str)> = levels
+        .iter()
+        .map(|(p, q)| ("bid", p.as_str(), q.as_str()))
+        .collect();
+    assert_eq!(
+        b.on_message(msg(0, "snapshot", &refs).as_bytes()).unwrap(),
+        Outcome::TooLarge
+    );
+    assert!(!b.is_synced());
+}
