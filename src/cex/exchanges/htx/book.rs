@@ -130,7 +130,7 @@ impl HtxBook {
         let seq = m.seq.ok_or(BookError::Missing("seqNum"))?;
         if m.snapshot {
             self.book.clear();
-            self.apply(&m.bids.clone(), &m.asks.clone(), seq);
+            self.apply(&m.bids, &m.asks, seq);
             let mut first = true;
             while let Some(p) = self.pending.pop_front() {
                 let (Some(ps), Some(pp)) = (p.seq, p.prev) else {
