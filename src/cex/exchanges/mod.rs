@@ -3,6 +3,7 @@
 
 pub mod binance;
 pub mod gate_io;
+pub mod htx;
 pub mod keys;
 pub mod kraken;
 pub mod okx;

@@ -1,0 +1,243 @@
+//! HTX's REST endpoints as the framework asks for them (typed request → typed answer): markets
+//! from `/v1/common/symbols`, `/v1/order/orders/place` (then read back by client id),
+//! `/v1/order/orders/{id}/submitcancel`, `/v1/order/orders/getClientOrder`,
+//! `/v1/order/openOrders`, `/v1/order/orders/{id}/matchresults`, and the spot account's
+//! `/v1/account/accounts/{id}/balance` (the account id read once from `/v1/account/accounts`).
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use tokio::sync::OnceCell;
+
+use crate::cex::error::{ApiErrorKind, CexError};
+use crate::cex::http::{ApiRequest, RequestBody, RestClient};
+use crate::cex::venue::{Market, Markets, OrderAck};
+use crate::core::{Balance, ClientOrderId, Fill, Order, OrderRequest, OrderState};
+
+use super::HtxConfig;
+use super::api::{
+    Account, AccountBalance, MatchResult, OrderDetail, PlaceOrder, Symbol, decode_data, limit,
+    order_state,
+};
+
+/// The spot account id, read once per connector.
+#[derive(Debug, Clone, Default)]
+pub struct AccountId(Arc<OnceCell<String>>);
+
+impl AccountId {
+    /// The `spot` account of the key (`GET /v1/account/accounts`).
+    pub async fn get(&self, rest: &RestClient) -> Result<String, CexError> {
+        self.0
+            .get_or_try_init(|| async {
+                let req = ApiRequest::new(Method::GET, "/v1/account/accounts")
+                    .signed()
+                    .cost(limit::ACCOUNT, 1);
+                let accounts: Vec<Account> = decode_data("accounts", &rest.request(&req).await?)?;
+                accounts
+                    .into_iter()
+                    .find(|a| a.kind == "spot")
+                    .map(|a| a.id)
+                    .ok_or_else(|| CexError::decode("accounts", "no spot account"))
+            })
+            .await
+            .cloned()
+    }
+}
+
+fn market_of(cfg: &HtxConfig, s: &Symbol) -> Option<Market> {
+    Market::new(s.rules(cfg.maker_fee, cfg.taker_fee)?)
+}
+
+/// Every online spot symbol; an item that cannot be read is logged and left out.
+pub async fn load_markets(cfg: &HtxConfig, rest: &RestClient) -> Result<Vec<Market>, CexError> {
+    let req = ApiRequest::new(Method::GET, "/v1/common/symbols").cost(limit::PUBLIC, 1);
+    let body = rest.request(&req).await?;
+    let items: Vec<Box<serde_json::value::RawValue>> = decode_data("symbols", &body)?;
+    let mut out = Vec::new();
+    for raw in items {
+        match serde_json::from_str::<Symbol>(raw.get()) {
+            Ok(s) => out.extend(market_of(cfg, &s)),
+            Err(e) => tracing::warn!(error = %e, "unreadable symbol skipped"),
+        }
+    }
+    Ok(out)
+}
+
+/// One symbol now; `None` when HTX no longer lists it or it is not online.
+pub async fn load_market(
+    cfg: &HtxConfig,
+    rest: &RestClient,
+    symbol: &str,
+) -> Result<Option<Market>, CexError> {
+    Ok(load_markets(cfg, rest)
+        .await?
+        .into_iter()
+        .find(|m| m.rules.venue_symbol == symbol))
+}
+
+/// The signed place request for `order`.
+pub fn order_request(
+    order: &OrderRequest,
+    symbol: &str,
+    account_id: &str,
+) -> Result<ApiRequest, CexError> {
+    let body = serde_json::to_string(&PlaceOrder::of(order, symbol, account_id)?)
+        .map_err(|e| CexError::Invalid(format!("order body: {e}")))?;
+    Ok(ApiRequest::new(Method::POST, "/v1/order/orders/place")
+        .body(RequestBody::Json(body))
+        .signed()
+        .cost(limit::PLACE, 1))
+}
+
+fn ack_of(d: &OrderDetail, fills: Vec<Fill>) -> OrderAck {
+    OrderAck {
+        venue_order_id: d.id.clone(),
+        status: d.state.clone(),
+        state: order_state(&d.state, d.filled()),
+        executed: d.filled,
+        fills,
+    }
+}
+
+/// Places `order`. HTX answers with the order id only, so the order is read back (state,
+/// executed quantity and, if it traded, its fills); if that read fails the order is known to
+/// exist and is reported open, to be reconciled.
+pub async fn submit(
+    rest: &RestClient,
+    account: &AccountId,
+    order: &OrderRequest,
+    market: &Market,
+) -> Result<OrderAck, CexError> {
+    let account_id = account.get(rest).await?;
+    let req = order_request(order, &market.rules.venue_symbol, &account_id)?;
+    let id: String = decode_data("new order", &rest.request(&req).await?)?;
+    let placed = OrderAck {
+        venue_order_id: id,
+        status: "submitted".into(),
+        state: Some(OrderState::Open),
+        executed: None,
+        fills: Vec::new(),
+    };
+    let detail = match order_detail(rest, &order.client_id).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(order = %order.client_id, error = %e, "placed; reading it back failed");
+            return Ok(placed);
+        }
+    };
+    let fills = if detail.filled().is_zero() {
+        Vec::new()
+    } else {
+        match order_trades(rest, &order.client_id, &detail.id, market).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(order = %order.client_id, error = %e, "fills of a new order unread");
+                Vec::new()
+            }
+        }
+    };
+    Ok(ack_of(&detail, fills))
+}
+
+/// `GET /v1/order/orders/getClientOrder` (`base-record-invalid`: no such order).
+pub async fn order_detail(rest: &RestClient, id: &ClientOrderId) -> Result<OrderDetail, CexError> {
+    let req = ApiRequest::new(Method::GET, "/v1/order/orders/getClientOrder")
+        .param("clientOrderId", id)
+        .signed()
+        .cost(limit::QUERY, 1);
+    decode_data("order", &rest.request(&req).await?)
+}
+
+/// Cancels by client id: the order is looked up (`getClientOrder`), then
+/// `POST /v1/order/orders/{id}/submitcancel`.
+pub async fn cancel(rest: &RestClient, id: &ClientOrderId) -> Result<OrderAck, CexError> {
+    let d = order_detail(rest, id).await?;
+    let path = format!("/v1/order/orders/{}/submitcancel", d.id);
+    if !d.id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(CexError::decode("order", format!("order id {:?}", d.id)));
+    }
+    let req = ApiRequest::new(Method::POST, &path)
+        .body(RequestBody::Json("{}".into()))
+        .signed()
+        .cost(limit::CANCEL, 1);
+    let _: Box<serde_json::value::RawValue> = decode_data("cancel", &rest.request(&req).await?)?;
+    Ok(OrderAck {
+        venue_order_id: d.id,
+        status: "canceling".into(),
+        state: None,
+        executed: None,
+        fills: Vec::new(),
+    })
+}
+
+/// The order's state now, by client id.
+pub async fn query(rest: &RestClient, id: &ClientOrderId) -> Result<OrderAck, CexError> {
+    Ok(ack_of(&order_detail(rest, id).await?, Vec::new()))
+}
+
+/// `GET /v1/order/openOrders` (the spot account; one symbol or all) as shared orders. Orders of
+/// a symbol not in `markets` are left out.
+pub async fn open_orders(
+    rest: &RestClient,
+    account: &AccountId,
+    markets: &Markets,
+    symbol: Option<&str>,
+) -> Result<Vec<Order>, CexError> {
+    let mut req = ApiRequest::new(Method::GET, "/v1/order/openOrders")
+        .param("account-id", account.get(rest).await?)
+        .signed()
+        .cost(limit::QUERY, 1);
+    if let Some(s) = symbol {
+        req = req.param("symbol", s);
+    }
+    let listed: Vec<OrderDetail> = decode_data("openOrders", &rest.request(&req).await?)?;
+    let mut orders = Vec::with_capacity(listed.len());
+    for o in listed {
+        let Some(pair) = markets.pair_of(&o.symbol) else {
+            continue;
+        };
+        let mut order = Order::new(o.to_request(pair)?);
+        order.venue_order_id = Some(o.id.clone());
+        order.filled = o.filled();
+        order.state = o.state()?;
+        orders.push(order);
+    }
+    Ok(orders)
+}
+
+/// `GET /v1/order/orders/{id}/matchresults`: the fills of one order.
+pub async fn order_trades(
+    rest: &RestClient,
+    id: &ClientOrderId,
+    venue_order_id: &str,
+    market: &Market,
+) -> Result<Vec<Fill>, CexError> {
+    if venue_order_id.is_empty() || !venue_order_id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(CexError::Invalid(format!("order id {venue_order_id:?}")));
+    }
+    let path = format!("/v1/order/orders/{venue_order_id}/matchresults");
+    let req = ApiRequest::new(Method::GET, &path)
+        .signed()
+        .cost(limit::QUERY, 1);
+    let trades: Vec<MatchResult> = match decode_data("matchresults", &rest.request(&req).await?) {
+        Err(CexError::Api {
+            kind: ApiErrorKind::UnknownOrder,
+            ..
+        }) => Vec::new(),
+        other => other?,
+    };
+    trades
+        .iter()
+        .map(|t| t.to_fill(id, &market.rules.pair))
+        .collect()
+}
+
+/// The spot account's balances.
+pub async fn balances(rest: &RestClient, account: &AccountId) -> Result<Vec<Balance>, CexError> {
+    let path = format!("/v1/account/accounts/{}/balance", account.get(rest).await?);
+    let req = ApiRequest::new(Method::GET, &path)
+        .signed()
+        .cost(limit::ACCOUNT, 1);
+    let b: AccountBalance = decode_data("balance", &rest.request(&req).await?)?;
+    b.to_balances()
+}
