@@ -330,20 +330,19 @@ pub struct PlaceOrder {
 
 impl PlaceOrder {
     /// The body for `order` on `symbol` from spot account `account_id`. A market buy's `amount`
-    /// is in the quote asset on HTX: the connector sends market orders in base units only for
-    /// sells, and a market buy's amount is its size times its limit price (required), rounded
-    /// up to the quote step `quote_places`.
-    pub fn of(order: &OrderRequest, symbol: &str, account_id: &str) -> Result<Self, CexError> {
+    /// is in the quote asset on HTX: `quote_amount` (what the base amount costs on the book,
+    /// priced by the caller) is required for it; every other order is sized in the base asset.
+    pub fn of(
+        order: &OrderRequest,
+        symbol: &str,
+        account_id: &str,
+        quote_amount: Option<Decimal>,
+    ) -> Result<Self, CexError> {
         let market = order.order_type == OrderType::Market;
         let amount = if market && order.side == Side::Buy {
-            let px = order.price.ok_or_else(|| {
-                CexError::Invalid("an HTX market buy needs a price to size its quote amount".into())
-            })?;
-            order
-                .amount
-                .checked_mul(px)
-                .ok_or_else(|| CexError::Invalid("market buy amount overflows".into()))?
-                .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::AwayFromZero)
+            quote_amount.ok_or_else(|| {
+                CexError::Invalid("an HTX market buy needs its quote amount".into())
+            })?
         } else {
             order.amount
         };

@@ -182,6 +182,22 @@ impl HtxBook {
     }
 }
 
+/// The book of a REST depth answer (`GET /market/depth`: `{"status":"ok","ch":…,"tick":{"bids":…,
+/// "asks":…,"version":…}}`), on the market's grids. An error body is refused.
+pub fn rest_depth(body: &[u8], price: Grid, size: Grid) -> Result<OrderBook, BookError> {
+    let mut m = Msg::default();
+    if !parse(body, &price, &size, &mut m)? {
+        return Err(BookError::Missing("tick"));
+    }
+    if let Some(why) = m.refused {
+        return Err(BookError::Refused(why));
+    }
+    let mut book = OrderBook::new(price, size);
+    book.bids.set_all(&m.bids);
+    book.asks.set_all(&m.asks);
+    Ok(book)
+}
+
 /// Reads an MBP push (`ch` + `tick`) or a `req` answer (`rep` + `data`); `false` for anything
 /// else.
 fn parse(msg: &[u8], price: &Grid, size: &Grid, m: &mut Msg) -> Result<bool, BookError> {
@@ -225,12 +241,12 @@ fn parse(msg: &[u8], price: &Grid, size: &Grid, m: &mut Msg) -> Result<bool, Boo
         }
     }
     s.finish()?;
-    if rep && !status_ok {
+    if (rep || body || err.is_some()) && !status_ok {
         m.refused = Some(err.unwrap_or_else(|| "status not ok".into()));
         return Ok(true);
     }
     m.snapshot = rep;
-    Ok(body)
+    Ok(body || m.refused.is_some())
 }
 
 fn parse_body(

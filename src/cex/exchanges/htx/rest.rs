@@ -9,15 +9,20 @@ use std::sync::Arc;
 use reqwest::Method;
 use tokio::sync::OnceCell;
 
+use crate::cex::book::OrderBook;
 use crate::cex::error::{ApiErrorKind, CexError};
 use crate::cex::http::{ApiRequest, RequestBody, RestClient};
 use crate::cex::venue::{Market, Markets, OrderAck};
-use crate::core::{Balance, ClientOrderId, Fill, Order, OrderRequest, OrderState};
+use crate::core::{Balance, ClientOrderId, Fill, Order, OrderRequest, OrderState, OrderType, Side};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::book::rest_depth;
+use super::errors::classify;
 
 use super::HtxConfig;
 use super::api::{
-    Account, AccountBalance, MatchResult, OrderDetail, PlaceOrder, Symbol, decode_data, limit,
-    order_state,
+    Account, AccountBalance, MatchResult, OrderDetail, PlaceOrder, Symbol, decode_data, error_of,
+    limit, order_state,
 };
 
 /// The spot account id, read once per connector.
@@ -75,13 +80,14 @@ pub async fn load_market(
         .find(|m| m.rules.venue_symbol == symbol))
 }
 
-/// The signed place request for `order`.
+/// The signed place request for `order` (`quote_amount`: what a market buy spends).
 pub fn order_request(
     order: &OrderRequest,
     symbol: &str,
     account_id: &str,
+    quote_amount: Option<Decimal>,
 ) -> Result<ApiRequest, CexError> {
-    let body = serde_json::to_string(&PlaceOrder::of(order, symbol, account_id)?)
+    let body = serde_json::to_string(&PlaceOrder::of(order, symbol, account_id, quote_amount)?)
         .map_err(|e| CexError::Invalid(format!("order body: {e}")))?;
     Ok(ApiRequest::new(Method::POST, "/v1/order/orders/place")
         .body(RequestBody::Json(body))
@@ -99,6 +105,51 @@ fn ack_of(d: &OrderDetail, fills: Vec<Fill>) -> OrderAck {
     }
 }
 
+/// `GET /market/depth?symbol=…&type=step0`: the top 150 levels.
+pub async fn snapshot_book(rest: &RestClient, market: &Market) -> Result<OrderBook, CexError> {
+    let req = ApiRequest::new(Method::GET, "/market/depth")
+        .param("symbol", &market.rules.venue_symbol)
+        .param("type", "step0")
+        .cost(limit::PUBLIC, 1);
+    let body = rest.request(&req).await?;
+    if let Some((code, msg)) = error_of(&body) {
+        return Err(CexError::Api {
+            status: 200,
+            code,
+            kind: classify(200, code),
+            msg,
+        });
+    }
+    rest_depth(&body, market.price, market.size).map_err(|e| {
+        CexError::decode(
+            "HTX depth",
+            format!("{e}; body starts {:?}", CexError::snippet(&body)),
+        )
+    })
+}
+
+/// What a market buy of `order.amount` base costs on the book now, rounded up to the price's
+/// decimals plus the amount's: the quote amount HTX is asked to spend.
+async fn market_buy_cost(
+    rest: &RestClient,
+    order: &OrderRequest,
+    market: &Market,
+) -> Result<Decimal, CexError> {
+    let q = snapshot_book(rest, market)
+        .await?
+        .quote(Side::Buy, order.amount, Decimal::ZERO)
+        .map_err(|e| CexError::Invalid(format!("market buy: {e}")))?;
+    if q.filled < order.amount {
+        return Err(CexError::Invalid(format!(
+            "market buy: the book holds {} of {}",
+            q.filled, order.amount
+        )));
+    }
+    let places = (market.price.decimals() + market.size.decimals()).min(28);
+    Ok(q.gross
+        .round_dp_with_strategy(places, RoundingStrategy::AwayFromZero))
+}
+
 /// Places `order`. HTX answers with the order id only, so the order is read back (state,
 /// executed quantity and, if it traded, its fills); if that read fails the order is known to
 /// exist and is reported open, to be reconciled.
@@ -109,7 +160,12 @@ pub async fn submit(
     market: &Market,
 ) -> Result<OrderAck, CexError> {
     let account_id = account.get(rest).await?;
-    let req = order_request(order, &market.rules.venue_symbol, &account_id)?;
+    let quote = if order.order_type == OrderType::Market && order.side == Side::Buy {
+        Some(market_buy_cost(rest, order, market).await?)
+    } else {
+        None
+    };
+    let req = order_request(order, &market.rules.venue_symbol, &account_id, quote)?;
     let id: String = decode_data("new order", &rest.request(&req).await?)?;
     let placed = OrderAck {
         venue_order_id: id,
