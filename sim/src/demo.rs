@@ -27,6 +27,7 @@ use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
 use crate::exchange::dialects::binance::MockBinance;
 use crate::exchange::dialects::gate_io::MockGateIo;
+use crate::exchange::dialects::htx::MockHtx;
 use crate::exchange::dialects::okx::MockOkx;
 use sluice::core::Balance;
 use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
@@ -119,6 +120,7 @@ type RunOn = for<'a> fn(
 const EXCHANGES: &[(&str, &str, RunOn)] = &[
     (MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>),
     (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
+    (MockHtx::CONNECTOR, "HTX", run_on::<MockHtx>),
     (MockOkx::CONNECTOR, "OKX", run_on::<MockOkx>),
 ];
 
@@ -363,7 +365,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_exchange_without_a_dialect_is_refused_by_name() {
-        assert_eq!(exchange_names(), ["binance", "gate_io", "okx"]);
+        assert_eq!(exchange_names(), ["binance", "gate_io", "htx", "okx"]);
         assert_eq!(exchange_title("binance"), Some("Binance"));
         assert_eq!(exchange_title("okx"), Some("OKX"));
         assert_eq!(exchange_title("kraken"), None);
@@ -378,7 +380,7 @@ mod tests {
         .await
         .unwrap_err();
         assert!(
-            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance, gate_io, okx"),
+            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance, gate_io, htx, okx"),
             "{e:?}"
         );
     }

@@ -3,5 +3,6 @@
 
 pub mod binance;
 pub mod gate_io;
+pub mod htx;
 pub mod kraken;
 pub mod okx;

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
 use crate::cex::book::OrderBook;
@@ -25,6 +26,29 @@ use super::api::{
     limit, order_state,
 };
 
+/// Sends `req` and reads the `data` of its answer. HTX refuses a skewed `Timestamp` with an
+/// error body under HTTP 200 (`invalid-timestamp`), which the HTTP layer cannot see: a signed
+/// request so refused (and so not executed) is sent once more after a clock sync.
+pub async fn call<T: DeserializeOwned>(
+    rest: &RestClient,
+    req: &ApiRequest,
+    what: &str,
+) -> Result<T, CexError> {
+    let body = rest.request(req).await?;
+    match decode_data(what, &body) {
+        Err(CexError::Api {
+            kind: ApiErrorKind::Timestamp,
+            code,
+            ..
+        }) if req.signed => {
+            tracing::warn!(code, path = %req.path, "timestamp refused by HTX; syncing the clock and retrying once");
+            rest.sync_clock().await?;
+            decode_data(what, &rest.request(req).await?)
+        }
+        other => other,
+    }
+}
+
 /// The spot account id, read once per connector.
 #[derive(Debug, Clone, Default)]
 pub struct AccountId(Arc<OnceCell<String>>);
@@ -37,7 +61,7 @@ impl AccountId {
                 let req = ApiRequest::new(Method::GET, "/v1/account/accounts")
                     .signed()
                     .cost(limit::ACCOUNT, 1);
-                let accounts: Vec<Account> = decode_data("accounts", &rest.request(&req).await?)?;
+                let accounts: Vec<Account> = call(rest, &req, "accounts").await?;
                 accounts
                     .into_iter()
                     .find(|a| a.kind == "spot")
@@ -56,8 +80,7 @@ fn market_of(cfg: &HtxConfig, s: &Symbol) -> Option<Market> {
 /// Every online spot symbol; an item that cannot be read is logged and left out.
 pub async fn load_markets(cfg: &HtxConfig, rest: &RestClient) -> Result<Vec<Market>, CexError> {
     let req = ApiRequest::new(Method::GET, "/v1/common/symbols").cost(limit::PUBLIC, 1);
-    let body = rest.request(&req).await?;
-    let items: Vec<Box<serde_json::value::RawValue>> = decode_data("symbols", &body)?;
+    let items: Vec<Box<serde_json::value::RawValue>> = call(rest, &req, "symbols").await?;
     let mut out = Vec::new();
     for raw in items {
         match serde_json::from_str::<Symbol>(raw.get()) {
@@ -166,7 +189,7 @@ pub async fn submit(
         None
     };
     let req = order_request(order, &market.rules.venue_symbol, &account_id, quote)?;
-    let id: String = decode_data("new order", &rest.request(&req).await?)?;
+    let id: String = call(rest, &req, "new order").await?;
     let placed = OrderAck {
         venue_order_id: id,
         status: "submitted".into(),
@@ -201,7 +224,7 @@ pub async fn order_detail(rest: &RestClient, id: &ClientOrderId) -> Result<Order
         .param("clientOrderId", id)
         .signed()
         .cost(limit::QUERY, 1);
-    decode_data("order", &rest.request(&req).await?)
+    call(rest, &req, "order").await
 }
 
 /// Cancels by client id: the order is looked up (`getClientOrder`), then
@@ -216,7 +239,7 @@ pub async fn cancel(rest: &RestClient, id: &ClientOrderId) -> Result<OrderAck, C
         .body(RequestBody::Json("{}".into()))
         .signed()
         .cost(limit::CANCEL, 1);
-    let _: Box<serde_json::value::RawValue> = decode_data("cancel", &rest.request(&req).await?)?;
+    let _: Box<serde_json::value::RawValue> = call(rest, &req, "cancel").await?;
     Ok(OrderAck {
         venue_order_id: d.id,
         status: "canceling".into(),
@@ -246,7 +269,7 @@ pub async fn open_orders(
     if let Some(s) = symbol {
         req = req.param("symbol", s);
     }
-    let listed: Vec<OrderDetail> = decode_data("openOrders", &rest.request(&req).await?)?;
+    let listed: Vec<OrderDetail> = call(rest, &req, "openOrders").await?;
     let mut orders = Vec::with_capacity(listed.len());
     for o in listed {
         let Some(pair) = markets.pair_of(&o.symbol) else {
@@ -275,7 +298,7 @@ pub async fn order_trades(
     let req = ApiRequest::new(Method::GET, &path)
         .signed()
         .cost(limit::QUERY, 1);
-    let trades: Vec<MatchResult> = match decode_data("matchresults", &rest.request(&req).await?) {
+    let trades: Vec<MatchResult> = match call(rest, &req, "matchresults").await {
         Err(CexError::Api {
             kind: ApiErrorKind::UnknownOrder,
             ..
@@ -294,6 +317,6 @@ pub async fn balances(rest: &RestClient, account: &AccountId) -> Result<Vec<Bala
     let req = ApiRequest::new(Method::GET, &path)
         .signed()
         .cost(limit::ACCOUNT, 1);
-    let b: AccountBalance = decode_data("balance", &rest.request(&req).await?)?;
+    let b: AccountBalance = call(rest, &req, "balance").await?;
     b.to_balances()
 }

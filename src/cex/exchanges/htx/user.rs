@@ -4,8 +4,9 @@
 //! fees) and `accounts.update#1` (balance and available on every change). The server's
 //! `{"action":"ping"}` is answered with `{"action":"pong"}` carrying the same `ts`. A relay task
 //! between the socket and the framework holds each connect back until `orders#*` is confirmed
-//! (so the framework's reconcile after a reconnect happens once events flow) and reports a
-//! refused `auth`. [`parse_frame`] turns one push into the framework's [`UserEvent`]: an
+//! (so the framework's reconcile after a reconnect happens once events flow; a refused
+//! subscription releases it at once, so that polling covers what the stream cannot say) and
+//! reports a refused `auth`. [`parse_frame`] turns one push into the framework's [`UserEvent`]: an
 //! `orders#` trade reports the executed quantity (fills the stream missed are then polled), a
 //! `trade.clearing#` trade carries the fill itself.
 
@@ -196,6 +197,16 @@ async fn relay(
                         }
                         None => continue,
                     },
+                    ("sub", ch) if !ok => {
+                        tracing::error!(ch, code = c.code, msg = %c.message, "subscription refused");
+                        // events cannot flow on this connection: the framework polls what the
+                        // stream would have said (its reconcile on a connect), then the
+                        // reconnect tries again
+                        match pending_connect.take() {
+                            Some(reconnect) => StreamEvent::Connected { reconnect },
+                            None => continue,
+                        }
+                    }
                     (action, ch) if !ok => {
                         let code = c.code.unwrap_or(-1);
                         tracing::error!(action, ch, code, msg = %c.message, "user stream error");
