@@ -230,7 +230,9 @@ async fn relay(
     }
 }
 
-/// `orders#…` push data.
+/// The data of an `orders#…` push (`creation`, `trade`, `cancellation`: the order's state and
+/// executed total) or a `trade.clearing#…` push (`trade`: one fill with its fee); the fields one
+/// of them lacks are left empty.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OrderPush {
@@ -244,20 +246,6 @@ struct OrderPush {
     order_status: String,
     #[serde(default, deserialize_with = "opt_num")]
     exec_amt: Option<Decimal>,
-}
-
-/// `trade.clearing#…` push data.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ClearingPush {
-    event_type: String,
-    symbol: String,
-    #[serde(deserialize_with = "id_text")]
-    order_id: String,
-    #[serde(default)]
-    client_order_id: String,
-    #[serde(default)]
-    order_status: String,
     #[serde(default, deserialize_with = "opt_num")]
     trade_price: Option<Decimal>,
     #[serde(default, deserialize_with = "opt_num")]
@@ -309,7 +297,7 @@ pub fn parse_frame(frame: &[u8], markets: &Markets) -> Result<UserEvent, CexErro
         let o: OrderPush = decode("orders push", data)?;
         order_event(o, markets)
     } else if p.ch.starts_with("trade.clearing#") {
-        let c: ClearingPush = decode("trade.clearing push", data)?;
+        let c: OrderPush = decode("trade.clearing push", data)?;
         clearing_event(c, markets)
     } else if p.ch.starts_with("accounts.update#") {
         let a: AccountPush = decode("accounts.update push", data)?;
@@ -353,7 +341,7 @@ fn order_event(o: OrderPush, markets: &Markets) -> Result<UserEvent, CexError> {
     })))
 }
 
-fn clearing_event(c: ClearingPush, markets: &Markets) -> Result<UserEvent, CexError> {
+fn clearing_event(c: OrderPush, markets: &Markets) -> Result<UserEvent, CexError> {
     if c.event_type != "trade" {
         return Ok(UserEvent::Ignored);
     }

@@ -162,20 +162,28 @@ async fn market(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>) {
                 Some(Ok(_)) => continue,
             },
         };
-        let mut failed = false;
-        for t in out {
-            if ws.send(Message::Binary(gzip(&t))).await.is_err() {
-                failed = true;
-                break;
-            }
-        }
-        if failed {
+        if !send_all(
+            &mut ws,
+            out.iter().map(|t| Message::Binary(gzip(t))).collect(),
+        )
+        .await
+        {
             break;
         }
     }
     if counted {
         shared.market_connections.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// Sends `frames` in order; false when the connection failed.
+async fn send_all(ws: &mut WebSocketStream<TcpStream>, frames: Vec<Message>) -> bool {
+    for f in frames {
+        if ws.send(f).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 async fn user_recv(rx: &mut Option<broadcast::Receiver<Arc<str>>>) -> Result<Arc<str>, RecvError> {
@@ -270,14 +278,7 @@ async fn private(mut ws: WebSocketStream<TcpStream>, shared: Arc<Shared>, host: 
                 Some(Ok(_)) => continue,
             },
         };
-        let mut failed = false;
-        for t in out {
-            if ws.send(Message::text(t)).await.is_err() {
-                failed = true;
-                break;
-            }
-        }
-        if failed || close {
+        if !send_all(&mut ws, out.into_iter().map(Message::text).collect()).await || close {
             break;
         }
     }
