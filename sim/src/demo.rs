@@ -28,6 +28,7 @@ use crate::arb_toml::StrategyToml;
 use crate::exchange::dialects::binance::MockBinance;
 use crate::exchange::dialects::coinbase_advanced::MockCoinbaseAdvanced;
 use crate::exchange::dialects::gate_io::MockGateIo;
+use crate::exchange::dialects::htx::MockHtx;
 use crate::exchange::dialects::kucoin::MockKuCoin;
 use crate::exchange::dialects::okx::MockOkx;
 use sluice::core::Balance;
@@ -126,6 +127,7 @@ const EXCHANGES: &[(&str, &str, RunOn)] = &[
         run_on::<MockCoinbaseAdvanced>,
     ),
     (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
+    (MockHtx::CONNECTOR, "HTX", run_on::<MockHtx>),
     (MockKuCoin::CONNECTOR, "KuCoin", run_on::<MockKuCoin>),
     (MockOkx::CONNECTOR, "OKX", run_on::<MockOkx>),
 ];

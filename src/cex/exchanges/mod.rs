@@ -4,6 +4,7 @@
 pub mod binance;
 pub mod coinbase_advanced;
 pub mod gate_io;
+pub mod htx;
 pub mod keys;
 pub mod kraken;
 pub mod kucoin;
