@@ -24,6 +24,7 @@ mod balancer_connect;
 mod balancer_hostile;
 mod balancer_quotes;
 mod balancer_swaps;
+mod balancer_xdai;
 mod binance_book;
 mod binance_cli;
 mod binance_http;
