@@ -32,6 +32,8 @@ pub enum BalancerMathError {
     StableInvariantDidntConverge,
     #[error("stable balance did not converge (BAL#322)")]
     StableGetBalanceDidntConverge,
+    #[error("more tokens than a pool can hold (BAL#201 MAX_TOKENS)")]
+    MaxTokens,
     #[error("the pool is paused (BAL#402)")]
     Paused,
     #[error("token not in the pool (BAL#521)")]

@@ -26,7 +26,20 @@ pub fn sub(a: U256, b: U256) -> Result<U256, E> {
 }
 
 pub fn mul_down(a: U256, b: U256) -> Result<U256, E> {
+    if let Some((high, low)) = narrow_product(a, b) {
+        return Ok(match D_ONE.div(high, low) {
+            Some(q) => U256::from(q),
+            None => from_words(high, low) / ONE,
+        });
+    }
     Ok(div_by_one(a.checked_mul(b).ok_or(E::MulOverflow)?))
+}
+
+/// `a * b` as (high, low) words when both fit 128 bits (the product then fits 256).
+#[inline(always)]
+fn narrow_product(a: U256, b: U256) -> Option<(u128, u128)> {
+    let ((ah, al), (bh, bl)) = (words(a), words(b));
+    (ah == 0 && bh == 0).then(|| mul_wide(al, bl))
 }
 
 /// The high and low 128-bit words of `v`.
@@ -61,6 +74,21 @@ fn div_by_one(v: U256) -> U256 {
 }
 
 pub fn mul_up(a: U256, b: U256) -> Result<U256, E> {
+    if let Some((high, low)) = narrow_product(a, b) {
+        if high == 0 && low == 0 {
+            return Ok(U256::ZERO);
+        }
+        let (high, low) = if low == 0 {
+            (high - 1, u128::MAX)
+        } else {
+            (high, low - 1)
+        };
+        let q = match D_ONE.div(high, low) {
+            Some(q) => U256::from(q),
+            None => from_words(high, low) / ONE,
+        };
+        return Ok(q + U256::from(1u8));
+    }
     let product = a.checked_mul(b).ok_or(E::MulOverflow)?;
     if product.is_zero() {
         Ok(U256::ZERO)

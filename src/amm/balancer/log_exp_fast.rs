@@ -142,12 +142,17 @@ fn exp(x: i128) -> Option<i128> {
             product = mul_div(product, d.value() as i128, &D_ONE_20)?;
         }
     }
-    let mut series_sum = ONE_20.checked_add(x)?;
-    let mut term = x;
+    // x is non-negative here, so every term is: the series on unsigned words (no signs to
+    // carry), each step the contract's `(term * x) / ONE_20 / i`.
+    let xu = x.unsigned_abs();
+    let mut series_sum = ONE_20.checked_add(x)?.unsigned_abs();
+    let mut term = xu;
     for d in &D_SMALL[2..=12] {
-        term = div(mul_div(term, x, &D_ONE_20)?, d)?;
+        let (high, low) = mul_wide(term, xu);
+        term = d.div_word(D_ONE_20.div(high, low)?);
         series_sum = series_sum.checked_add(term)?;
     }
+    let series_sum = i128::try_from(series_sum).ok()?;
     mul_div(mul_div(product, series_sum, &D_ONE_20)?, first_an, &D_100)
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - [`fixed_point`], [`log_exp`]: `FixedPoint` and `LogExpMath`, the rounding and the power
 //!   (on `u128` words where the values fit: `log_exp_fast`, `words`);
-//! - [`weighted_math`], [`stable_math`]: the pools' swap formulas;
+//! - [`weighted_math`], [`stable_math`]: the pools' swap formulas (the stable ones on `u128`
+//!   words where the values fit: `stable_words`);
 //! - [`pool`]: a pool's `onSwap` as the Vault calls it (fee, scaling, the Vault's checks);
 //! - [`route`]: one pool or two joined by a shared token, priced as the Vault's batch computes;
 //! - [`state`]: pools discovered from the Vault's `TokensRegistered` logs, loaded in batches and
@@ -20,6 +21,7 @@ mod log_exp_fast;
 pub mod pool;
 pub mod route;
 pub mod stable_math;
+mod stable_words;
 pub mod state;
 pub mod weighted_math;
 mod words;

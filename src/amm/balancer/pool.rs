@@ -9,6 +9,7 @@ use alloy::primitives::{Address, B256, U256};
 
 use super::error::BalancerMathError as E;
 use super::fixed_point::{self as fp, math};
+use super::stable_math::Given;
 use super::{stable_math, weighted_math};
 
 /// The Vault stores each balance in 112 bits.
@@ -108,12 +109,17 @@ impl PoolState {
         self.balances.get(i).copied().ok_or(E::TokenNotRegistered)
     }
 
-    fn upscaled_balances(&self) -> Result<Vec<U256>, E> {
-        self.balances
-            .iter()
-            .zip(&self.scaling)
-            .map(|(b, s)| math::mul(*b, *s))
-            .collect()
+    /// The balances scaled to 18 decimals, written into `buf` (no allocation per quote).
+    fn upscaled_balances<'a>(
+        &self,
+        buf: &'a mut [U256; stable_math::MAX_TOKENS],
+    ) -> Result<&'a [U256], E> {
+        let n = self.balances.len().min(self.scaling.len());
+        let out = buf.get_mut(..n).ok_or(E::MaxTokens)?;
+        for (slot, (b, s)) in out.iter_mut().zip(self.balances.iter().zip(&self.scaling)) {
+            *slot = math::mul(*b, *s)?;
+        }
+        Ok(out)
     }
 
     /// `amount_in` of `token_in` in: how much of `token_out` comes out (`GIVEN_IN`).
@@ -145,9 +151,10 @@ impl PoolState {
             )?,
             Curve::Stable { amp } => {
                 let amp = amp.at(timestamp);
-                let mut balances = self.upscaled_balances()?;
-                let inv = self.invariant.get(amp, &balances)?;
-                stable_math::out_given_in(amp, &mut balances, i, o, scaled_in, inv)?
+                let mut buf = [U256::ZERO; stable_math::MAX_TOKENS];
+                let balances = self.upscaled_balances(&mut buf)?;
+                let inv = self.invariant.get(amp, balances)?;
+                stable_math::swap(Given::In, amp, balances, (i, o), scaled_in, inv)?
             }
         };
         let out = math::div_down(out, sf_out)?;
@@ -182,9 +189,10 @@ impl PoolState {
             )?,
             Curve::Stable { amp } => {
                 let amp = amp.at(timestamp);
-                let mut balances = self.upscaled_balances()?;
-                let inv = self.invariant.get(amp, &balances)?;
-                stable_math::in_given_out(amp, &mut balances, i, o, scaled_out, inv)?
+                let mut buf = [U256::ZERO; stable_math::MAX_TOKENS];
+                let balances = self.upscaled_balances(&mut buf)?;
+                let inv = self.invariant.get(amp, balances)?;
+                stable_math::swap(Given::Out, amp, balances, (i, o), scaled_out, inv)?
             }
         };
         let amount_in = math::div_up(amount_in, sf_in)?;

@@ -9,6 +9,8 @@ use alloy::primitives::U256;
 
 use super::error::BalancerMathError as E;
 use super::fixed_point::{self as fp, math};
+use super::stable_words;
+pub use super::stable_words::MAX_TOKENS;
 
 /// `_AMP_PRECISION`.
 pub const AMP_PRECISION: U256 = U256::from_limbs([1_000, 0, 0, 0]);
@@ -147,38 +149,89 @@ fn balance_given_invariant(
     Err(E::StableGetBalanceDidntConverge)
 }
 
-/// `_calcOutGivenIn`: tokens out for `amount_in` in (fee already taken off).
-pub fn out_given_in(
-    amp: U256,
-    balances: &mut [U256],
-    index_in: usize,
-    index_out: usize,
-    amount_in: U256,
-    invariant: U256,
-) -> Result<U256, E> {
-    let bal_in = *balances.get(index_in).ok_or(E::TokenNotRegistered)?;
-    balances[index_in] = fp::add(bal_in, amount_in)?;
-    let final_out = balance_given_invariant(amp, balances, invariant, index_out);
-    balances[index_in] = bal_in;
-    let bal_out = *balances.get(index_out).ok_or(E::TokenNotRegistered)?;
-    fp::sub(fp::sub(bal_out, final_out?)?, one())
+/// The `u128` word of a value that fits one.
+#[inline(always)]
+fn word(v: U256) -> Option<u128> {
+    let l = v.as_limbs();
+    (l[2] == 0 && l[3] == 0).then(|| (u128::from(l[1]) << 64) | u128::from(l[0]))
 }
 
-/// `_calcInGivenOut`: tokens in for `amount_out` out (before the fee is added).
-pub fn in_given_out(
+/// Which amount of a swap is given: the input (`_calcOutGivenIn`) or the output
+/// (`_calcInGivenOut`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    In,
+    Out,
+}
+
+impl Given {
+    /// (the balance the given amount moves, the balance solved for).
+    pub(super) fn indexes(self, index_in: usize, index_out: usize) -> (usize, usize) {
+        match self {
+            Given::In => (index_in, index_out),
+            Given::Out => (index_out, index_in),
+        }
+    }
+}
+
+/// The balances as words, when they all fit and the pool has at most [`MAX_TOKENS`].
+#[inline(always)]
+fn balance_words(balances: &[U256], out: &mut [u128; MAX_TOKENS]) -> Option<usize> {
+    let slots = out.get_mut(..balances.len())?;
+    for (slot, b) in slots.iter_mut().zip(balances) {
+        *slot = word(*b)?;
+    }
+    Some(balances.len())
+}
+
+/// [`swap`] on `U256` only: the contract's steps (the reference of the word path).
+pub(super) fn swap_wide(
+    given: Given,
     amp: U256,
-    balances: &mut [U256],
-    index_in: usize,
-    index_out: usize,
-    amount_out: U256,
+    balances: &[U256],
+    (index_in, index_out): (usize, usize),
+    amount: U256,
     invariant: U256,
 ) -> Result<U256, E> {
-    let bal_out = *balances.get(index_out).ok_or(E::TokenNotRegistered)?;
-    balances[index_out] = fp::sub(bal_out, amount_out)?;
-    let final_in = balance_given_invariant(amp, balances, invariant, index_in);
-    balances[index_out] = bal_out;
-    let bal_in = *balances.get(index_in).ok_or(E::TokenNotRegistered)?;
-    fp::add(fp::sub(final_in?, bal_in)?, one())
+    let (moved_index, solved_index) = given.indexes(index_in, index_out);
+    let mut buf = [U256::ZERO; MAX_TOKENS];
+    let moved = buf.get_mut(..balances.len()).ok_or(E::MaxTokens)?;
+    moved.copy_from_slice(balances);
+    let slot = moved.get_mut(moved_index).ok_or(E::TokenNotRegistered)?;
+    *slot = match given {
+        Given::In => fp::add(*slot, amount)?,
+        Given::Out => fp::sub(*slot, amount)?,
+    };
+    let solved = balance_given_invariant(amp, moved, invariant, solved_index)?;
+    let before = *balances.get(solved_index).ok_or(E::TokenNotRegistered)?;
+    match given {
+        Given::In => fp::sub(fp::sub(before, solved)?, one()),
+        Given::Out => fp::add(fp::sub(solved, before)?, one()),
+    }
+}
+
+/// `_calcOutGivenIn` (`Given::In`: tokens out for `amount` in, the fee already taken off) or
+/// `_calcInGivenOut` (`Given::Out`: tokens in for `amount` out, before the fee is added), on
+/// `u128` words when the values fit ([`stable_words`]), else on `U256`.
+pub fn swap(
+    given: Given,
+    amp: U256,
+    balances: &[U256],
+    indexes: (usize, usize),
+    amount: U256,
+    invariant: U256,
+) -> Result<U256, E> {
+    let mut words = [0u128; MAX_TOKENS];
+    if let (Some(n), Some(a), Some(x), Some(inv)) = (
+        balance_words(balances, &mut words),
+        word(amp),
+        word(amount),
+        word(invariant),
+    ) && let Some(v) = stable_words::swap(given, a, &words[..n], indexes, x, inv)
+    {
+        return Ok(U256::from(v));
+    }
+    swap_wide(given, amp, balances, indexes, amount, invariant)
 }
 
 #[cfg(test)]
@@ -189,13 +242,21 @@ mod tests {
     #[test]
     fn a_balanced_pool_trades_near_one_to_one() {
         let amp = U256::from(200u32) * AMP_PRECISION;
-        let mut balances = vec![U256::from(1_000_000u64) * ONE; 3];
+        let balances = vec![U256::from(1_000_000u64) * ONE; 3];
         let inv = invariant(amp, &balances).unwrap();
         assert!(inv.abs_diff(U256::from(3_000_000u64) * ONE) <= U256::from(3u8));
-        let out = out_given_in(amp, &mut balances, 0, 1, U256::from(1000u64) * ONE, inv).unwrap();
+        let out = swap(
+            Given::In,
+            amp,
+            &balances,
+            (0, 1),
+            U256::from(1000u64) * ONE,
+            inv,
+        )
+        .unwrap();
         assert!(out < U256::from(1000u64) * ONE);
         assert!(out > U256::from(999u64) * ONE, "{out}");
-        let back = in_given_out(amp, &mut balances, 0, 1, out, inv).unwrap();
+        let back = swap(Given::Out, amp, &balances, (0, 1), out, inv).unwrap();
         assert!(
             back.abs_diff(U256::from(1000u64) * ONE) < U256::from(1_000_000u64),
             "{back}"
@@ -217,11 +278,11 @@ mod tests {
         );
         // Taking the whole balance out underflows, as in the contract.
         assert!(
-            in_given_out(
+            swap(
+                Given::Out,
                 amp,
-                &mut balances,
-                0,
-                1,
+                &balances,
+                (0, 1),
                 U256::from(1_000_000u64) * ONE,
                 inv
             )

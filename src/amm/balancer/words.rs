@@ -1,7 +1,8 @@
 //! 256-bit products and divisions on `u128` words, for the fast paths of Balancer's math: a
 //! product of two `u128` as a (high, low) pair, its quotient by a divisor known in advance (a
 //! precomputed reciprocal, Möller & Granlund's `div_2by1` with 128-bit words: no division
-//! instruction) or by any `u128` (Hacker's Delight `divlu` on 64-bit half-words). Each returns
+//! instruction; a 128-bit dividend by one high product, Granlund & Montgomery's multiplier) or by
+//! any `u128` (Hacker's Delight `divlu` on 64-bit half-words). Each returns
 //! `None` when the quotient does not fit 128 bits; the callers then take the `U256` path, whose
 //! result is the contract's by construction. Tests check every function against `ruint`.
 
@@ -23,14 +24,43 @@ pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
     (high, low)
 }
 
+/// The high word of `a * b`.
+#[inline(always)]
+fn mul_high(a: u128, b: u128) -> u128 {
+    mul_wide(a, b).0
+}
+
+/// `floor((high * 2^128) / d)` for `high < d`, by restoring division (compile time only).
+const fn div_shifted(high: u128, d: u128) -> u128 {
+    let mut rem = high;
+    let mut quotient = 0u128;
+    let mut i = 0;
+    while i < 128 {
+        let carry = rem >> 127;
+        rem <<= 1;
+        quotient <<= 1;
+        if carry == 1 || rem >= d {
+            rem = rem.wrapping_sub(d);
+            quotient |= 1;
+        }
+        i += 1;
+    }
+    quotient
+}
+
 /// A divisor known in advance: normalized (top bit set) with its reciprocal
-/// `floor((2^256 - 1) / d) - 2^128`, all computed at compile time.
+/// `floor((2^256 - 1) / d) - 2^128` for 256-bit dividends, and Granlund & Montgomery's multiplier
+/// for 128-bit ones (1994, figure 4.1: `m = floor(2^128 (2^l - d) / d) + 1`, `l = ceil(log2 d)`),
+/// all computed at compile time.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Divisor {
     value: u128,
     shift: u32,
     normalized: u128,
     reciprocal: u128,
+    magic: u128,
+    /// `min(l, 1)` and `l - min(l, 1)`.
+    magic_shifts: (u32, u32),
 }
 
 impl Divisor {
@@ -55,12 +85,34 @@ impl Divisor {
             }
             i += 1;
         }
+        // l = ceil(log2 d); 2^l - d < d, so the multiplier fits 128 bits.
+        let l = if d == 1 {
+            0
+        } else {
+            128 - (d - 1).leading_zeros()
+        };
+        let excess = if l == 128 {
+            d.wrapping_neg()
+        } else {
+            (1u128 << l) - d
+        };
+        let magic = div_shifted(excess, d).wrapping_add(1);
+        let sh1 = if l > 0 { 1 } else { 0 };
         Self {
             value: d,
             shift,
             normalized,
             reciprocal: quotient,
+            magic,
+            magic_shifts: (sh1, l - sh1),
         }
+    }
+
+    /// `n / d` for a 128-bit `n`: one high product, no division instruction.
+    #[inline(always)]
+    pub(crate) fn div_word(&self, n: u128) -> u128 {
+        let t = mul_high(self.magic, n);
+        (t + ((n - t) >> self.magic_shifts.0)) >> self.magic_shifts.1
     }
 
     pub(crate) const fn value(&self) -> u128 {
@@ -72,6 +124,10 @@ impl Divisor {
     pub(crate) fn div_rem(&self, high: u128, low: u128) -> Option<(u128, u128)> {
         if high >= self.value {
             return None;
+        }
+        if high == 0 {
+            let q = self.div_word(low);
+            return Some((q, low - q.wrapping_mul(self.value)));
         }
         let s = self.shift;
         let (u1, u0) = if s == 0 {
@@ -193,6 +249,17 @@ mod tests {
         fn the_wide_product_is_ruints(a in word(), b in word()) {
             let (h, l) = mul_wide(a, b);
             prop_assert_eq!(wide(h, l), U256::from(a) * U256::from(b));
+        }
+
+        #[test]
+        fn the_word_division_is_the_machines(n in word(), d in word()) {
+            prop_assume!(d != 0);
+            let div = Divisor::new(d);
+            prop_assert_eq!(div.div_word(n), n / d);
+            prop_assert_eq!(div.div_rem(0, n), Some((n / d, n % d)));
+            prop_assert_eq!(div.div_word(u128::MAX), u128::MAX / d);
+            prop_assert_eq!(div.div_word(d), 1);
+            prop_assert_eq!(div.div_word(d - 1), 0);
         }
 
         #[test]

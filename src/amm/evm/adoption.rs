@@ -7,7 +7,7 @@
 //! so these are all the transactions a killed process can have sent; this module tells what each one
 //! did.
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Log, TransactionReceipt};
 use alloy::sol_types::SolEvent;
@@ -85,6 +85,20 @@ pub async fn resolve(
         info: out,
         receipt: None,
     })
+}
+
+/// The calldata of a transaction the node serves.
+pub async fn tx_input(provider: &DynProvider, hash: B256) -> Result<Bytes, AmmError> {
+    use alloy::consensus::Transaction as _;
+    provider
+        .get_transaction_by_hash(hash)
+        .await
+        .map_err(AmmError::rpc)?
+        .map(|tx| tx.input().clone())
+        .ok_or_else(|| AmmError::Decode {
+            what: "mined transaction",
+            reason: format!("the node no longer serves {hash}"),
+        })
 }
 
 /// The account's transaction count in the latest block.

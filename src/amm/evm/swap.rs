@@ -41,6 +41,27 @@ pub type FillAmounts = (U256, U256, U256);
 /// Reads a mined swap's amounts from its receipt's logs.
 pub type FillDecoder = fn(&[Log], &SwapPlan) -> Result<FillAmounts, AmmError>;
 
+/// How [`SwapExecutor::adopt`] reads the (amount in, amount out) of a mined transaction sent by
+/// an earlier process.
+#[derive(Clone, Copy)]
+pub enum AdoptedAmounts<'a> {
+    /// From the account's ERC-20 transfers, and a native leg from the router's wrapping: a swap
+    /// through any router.
+    Transfers(NativeLeg),
+    /// By the venue, from the receipt's logs, the contract called and the mined calldata: for a
+    /// venue whose trade moves no token the way a swap does (Perp: margin, not the trade).
+    Decoded(&'a (dyn Fn(&[Log], Address, &Bytes) -> Result<(U256, U256), AmmError> + Sync)),
+}
+
+impl std::fmt::Debug for AdoptedAmounts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Transfers(leg) => f.debug_tuple("Transfers").field(leg).finish(),
+            Self::Decoded(_) => f.write_str("Decoded"),
+        }
+    }
+}
+
 /// Everything needed to send one swap, computed by the connector from its local state.
 #[derive(Debug, Clone)]
 pub struct SwapPlan {

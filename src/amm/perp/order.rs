@@ -14,7 +14,7 @@
 //!
 //! [`decode_fill`] reads the fill back from the ClearingHouse's `PositionChanged` log.
 
-use alloy::primitives::{I256, U256};
+use alloy::primitives::{Address, I256, U256};
 use alloy::rpc::types::Log;
 use alloy::sol_types::{SolCall, SolEvent};
 
@@ -311,9 +311,7 @@ pub fn close_quote_limit(
 }
 
 /// (amount in, amount out, fee) of a mined order from the ClearingHouse's `PositionChanged` log
-/// of the plan's Amm, with the fee inside the price as a swap's: a `Buy` pays notional + fee for
-/// the base, a `Sell` gives the base for notional − fee. An `openPosition` must have exchanged
-/// exactly its base-asset limit (the order's base); anything else is reported, never recorded.
+/// of the plan's Amm (see [`decode_position_change`]).
 pub fn decode_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmError> {
     let amm = plan
         .pools
@@ -323,9 +321,25 @@ pub fn decode_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmErro
             what: "PositionChanged",
             reason: "the plan names no Amm".into(),
         })?;
+    decode_position_change(logs, plan.router, amm, plan.side, &plan.calldata)
+}
+
+/// (amount in, amount out, fee) of a mined order, from the `PositionChanged` log that
+/// `clearing_house` emitted for `amm`, with the fee inside the price as a swap's: a `Buy` pays
+/// notional + fee for the base, a `Sell` gives the base for notional − fee. An `openPosition`
+/// (`calldata`, the call as sent) must have exchanged exactly its base-asset limit (the order's
+/// base); anything else is reported, never recorded. The same reading serves a live order and
+/// one adopted after a restart.
+pub fn decode_position_change(
+    logs: &[Log],
+    clearing_house: Address,
+    amm: Address,
+    side: Side,
+    calldata: &[u8],
+) -> Result<FillAmounts, AmmError> {
     let e = logs
         .iter()
-        .filter(|l| l.address() == plan.router)
+        .filter(|l| l.address() == clearing_house)
         .filter_map(|l| IPerpClearingHouse::PositionChanged::decode_log(&l.inner).ok())
         .map(|l| l.data)
         .find(|e| e.amm == amm)
@@ -339,13 +353,13 @@ pub fn decode_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmErro
     };
     let base = e.exchangedPositionSize.unsigned_abs();
     let bought = e.exchangedPositionSize.is_positive();
-    if base.is_zero() || bought != (plan.side == Side::Buy) {
+    if base.is_zero() || bought != (side == Side::Buy) {
         return Err(bad(format!(
-            "the position changed by {} for a {}",
-            e.exchangedPositionSize, plan.side
+            "the position changed by {} for a {side}",
+            e.exchangedPositionSize
         )));
     }
-    if let Ok(call) = IPerpClearingHouse::openPositionCall::abi_decode(&plan.calldata) {
+    if let Ok(call) = IPerpClearingHouse::openPositionCall::abi_decode(calldata) {
         let wanted = call._baseAssetAmountLimit.d;
         if base != wanted {
             return Err(bad(format!(
@@ -354,7 +368,7 @@ pub fn decode_fill(logs: &[Log], plan: &SwapPlan) -> Result<FillAmounts, AmmErro
             )));
         }
     }
-    let (amount_in, amount_out) = match plan.side {
+    let (amount_in, amount_out) = match side {
         Side::Buy => (
             e.positionNotional
                 .checked_add(e.fee)

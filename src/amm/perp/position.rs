@@ -1,12 +1,14 @@
 //! A trader's position in one Perp v1 Amm: read from the ClearingHouse at a block (size, margin,
 //! open notional, last cumulative premium fraction; the latest fraction; the margin ratio), its
 //! spot notional, unrealized PnL and unsettled funding computed locally from the Amm's reserves
-//! with the contracts' own rounding, and converted to the venue interface's [`Position`].
+//! with the contracts' own rounding, the liquidation price from the maintenance margin ratio
+//! ([`liquidation`]), and converted to the venue interface's [`Position`].
 
 use alloy::primitives::{Address, I256, U256};
 use alloy::providers::DynProvider;
 
 use super::abi::IPerpClearingHouse;
+use super::liquidation;
 use super::math::{self, Reserves};
 use crate::amm::AmmError;
 use crate::amm::evm::rpc::{ReadCall, batch_call, decode};
@@ -29,6 +31,11 @@ pub struct PositionView {
     pub margin_with_funding: U256,
     /// The ClearingHouse's `getMarginRatio` (`None` for an empty position, where it reverts).
     pub margin_ratio: Option<I256>,
+    /// The ClearingHouse's `maintenanceMarginRatio` (set by [`PositionView::with_maintenance`]).
+    pub maintenance_margin_ratio: Option<U256>,
+    /// The spot price at which the margin ratio reaches the maintenance ratio
+    /// ([`liquidation::liquidation_price`]; `None` when no price does, or not computed).
+    pub liquidation_price: Option<U256>,
 }
 
 fn math_err(what: &'static str) -> impl Fn(math::PerpMathError) -> AmmError {
@@ -66,6 +73,10 @@ pub async fn read_position(
                 _trader: trader,
             },
         ),
+        ReadCall::new(
+            clearing_house,
+            &IPerpClearingHouse::maintenanceMarginRatioCall {},
+        ),
     ];
     let mut results = batch_call(provider, &calls, block).await?.into_iter();
     let mut next = || {
@@ -81,6 +92,11 @@ pub async fn read_position(
     )?
     .d;
     let ratio = next();
+    let mmr = decode::<IPerpClearingHouse::maintenanceMarginRatioCall>(
+        next(),
+        clearing_house,
+        "maintenanceMarginRatio",
+    )?;
     let margin_ratio = if p.size.d.is_zero() {
         None
     } else {
@@ -102,6 +118,7 @@ pub async fn read_position(
         margin_ratio,
         reserves,
     )
+    .map(|v| v.with_maintenance(mmr, reserves))
 }
 
 /// The local part of [`read_position`]: notional, PnL and funding from the raw fields.
@@ -132,6 +149,8 @@ pub fn view(
         funding_paid,
         margin_with_funding,
         margin_ratio,
+        maintenance_margin_ratio: None,
+        liquidation_price: None,
     })
 }
 
@@ -141,6 +160,26 @@ fn signed(x: I256) -> Result<rust_decimal::Decimal, CoreError> {
 }
 
 impl PositionView {
+    /// With the ClearingHouse's maintenance margin ratio and the liquidation price it gives at
+    /// the Amm's `reserves`. A price the math cannot give (an overflow on absurd values) is left
+    /// `None` and logged: the position itself is still reported.
+    pub fn with_maintenance(mut self, mmr: U256, reserves: Reserves) -> Self {
+        self.maintenance_margin_ratio = Some(mmr);
+        self.liquidation_price = liquidation::liquidation_price(
+            self.size,
+            self.open_notional,
+            self.margin,
+            self.funding_paid,
+            reserves,
+            mmr,
+        )
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, size = %self.size, "perp: no liquidation price");
+            None
+        });
+        self
+    }
+
     /// The venue interface's form (18-decimal integers to decimals, exact or an error).
     pub fn to_position(&self, pair: Pair, margin_asset: Asset) -> Result<Position, CoreError> {
         let size = signed(self.size)?;
@@ -155,7 +194,10 @@ impl PositionView {
             margin_asset,
             unrealized_pnl: signed(self.unrealized_pnl)?,
             margin_ratio: self.margin_ratio.map(signed).transpose()?,
-            liquidation_price: None,
+            liquidation_price: self
+                .liquidation_price
+                .map(|p| from_units(p, 18))
+                .transpose()?,
             funding_paid: Some(signed(self.funding_paid)?),
         })
     }

@@ -4,7 +4,9 @@
 //! approval of the ClearingHouse, nonce, journal before broadcast, receipt), balances and events
 //! come from the kit. What is Perp's own: quotes from the vAMM math on the synced reserves, the
 //! order planned as `openPosition` / `closePosition` ([`super::order`]), its fill read from
-//! `PositionChanged`, and [`Venue::positions`] read from the ClearingHouse.
+//! `PositionChanged` (live, and for an order sent before a restart, adopted from the journal's
+//! records and the chain by [`Venue::order_status`]: found, never resent), and
+//! [`Venue::positions`] read from the ClearingHouse with the liquidation price.
 //!
 //! A `Buy` of `x` base goes long by `x` (opens or increases a long, or reduces or closes a
 //! short); a `Sell` goes short by `x`. The ClearingHouse takes no deadline: an order whose
@@ -16,19 +18,20 @@ use std::time::Duration;
 
 mod orders;
 
-use alloy::primitives::{Address, I256, U256};
+use alloy::primitives::{Address, Bytes, I256, U256};
 use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::Log;
 use alloy::sol_types::SolCall;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
 use super::abi::IPerpClearingHouse;
-use super::math;
 use super::position::read_position;
 use super::state::{AmmState, PerpAmms};
+use super::{math, order};
 use crate::amm::AmmError;
 use crate::amm::evm::follow::{ChainFollower, Follower, FollowerParts};
-use crate::amm::evm::swap::{SwapExecutor, venue_parts};
+use crate::amm::evm::swap::{AdoptedAmounts, SwapExecutor, venue_parts};
 use crate::amm::evm::tokens::TokenBook;
 use crate::amm::evm::venue::lock_err;
 use crate::amm::evm::{Tracked, head};
@@ -433,14 +436,27 @@ impl Venue for PerpVenue {
         Err(venue_parts::cannot_cancel(id))
     }
 
-    /// An order of this process. One sent by an earlier process is not adopted (its fill would be
-    /// read from token transfers, which for Perp are margin, not the trade): its effect is the
-    /// position, which [`Venue::positions`] reads.
+    /// An order of this process; one sent by an earlier process (before a crash or restart) is
+    /// adopted from the journal's records of its transactions and the chain, its fill decoded
+    /// from the ClearingHouse's `PositionChanged` log as a live order's (margin moves are not the
+    /// trade). An order whose transaction was never recorded (never broadcast) is `UnknownOrder`.
     async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
-        self.executor
-            .as_ref()
-            .and_then(|e| e.order(&order.client_id))
-            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+        let unknown = || VenueError::UnknownOrder(order.client_id.clone());
+        let executor = self.executor.as_ref().ok_or_else(unknown)?;
+        let amm = self.market(&order.pair)?.amm;
+        let side = order.side;
+        let decode = move |logs: &[Log], clearing_house: Address, calldata: &Bytes| {
+            order::decode_position_change(logs, clearing_house, amm, side, calldata)
+                .map(|(paid, received, _fee)| (paid, received))
+        };
+        let tokens = (
+            &self.base_token(&order.pair, amm),
+            &self.quote_token_18(&order.pair),
+        );
+        executor
+            .adopt(order, tokens, AdoptedAmounts::Decoded(&decode))
+            .await?
+            .ok_or_else(unknown)
     }
 
     async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {

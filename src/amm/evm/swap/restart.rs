@@ -119,13 +119,14 @@ impl SwapExecutor {
     /// Reads back an order sent by an earlier process from the journal's records of its
     /// transactions and the chain. `None` when no transaction was ever recorded for it (it was
     /// never broadcast) or no journal is attached. Orders of this process are returned as they are.
-    /// `base` and `quote` are the tokens traded (the native asset as its wrapped token) and `leg`
-    /// which of them, if any, is paid or received as native coin.
+    /// `base` and `quote` are the tokens traded (the native asset as its wrapped token, or the
+    /// tokens the venue's own fills are expressed in) and `amounts` how a mined transaction's
+    /// amounts are read.
     pub async fn adopt(
         &self,
         request: &OrderRequest,
         (base, quote): (&Token, &Token),
-        leg: NativeLeg,
+        amounts: AdoptedAmounts<'_>,
     ) -> Result<Option<Order>, AmmError> {
         let id = &request.client_id;
         let adopted = lock(&self.adopted).contains(id);
@@ -171,24 +172,38 @@ impl SwapExecutor {
                 if let Some(block) = receipt.block_number {
                     self.pools_changed_at_adopted(block);
                 }
-                // Amounts are read from the account's ERC-20 transfers; a native ETH leg moves no
-                // token to or from the account and is read from the router's wrapping instead.
-                let amounts = match (base.erc20(), quote.erc20(), receipt.to) {
-                    (Some(b), Some(q), Some(router)) => {
-                        let tokens = match request.side {
-                            Side::Sell => (b, q),
-                            Side::Buy => (q, b),
-                        };
-                        let logs = receipt.inner.logs();
-                        adoption::swap_amounts(logs, (sender, router), tokens, leg)
-                            .map_err(|e| e.to_string())
+                let amounts = match amounts {
+                    // Read from the account's ERC-20 transfers; a native ETH leg moves no token to
+                    // or from the account and is read from the router's wrapping instead.
+                    AdoptedAmounts::Transfers(leg) => {
+                        match (base.erc20(), quote.erc20(), receipt.to) {
+                            (Some(b), Some(q), Some(router)) => {
+                                let tokens = match request.side {
+                                    Side::Sell => (b, q),
+                                    Side::Buy => (q, b),
+                                };
+                                let logs = receipt.inner.logs();
+                                adoption::swap_amounts(logs, (sender, router), tokens, leg)
+                                    .map_err(|e| e.to_string())
+                            }
+                            (_, _, None) => Err("the transaction names no router".to_string()),
+                            _ => Err(format!(
+                                "{}: a token without an address (the native asset must be given \
+                                 as its wrapped token)",
+                                request.pair
+                            )),
+                        }
                     }
-                    (_, _, None) => Err("the transaction names no router".to_string()),
-                    _ => Err(format!(
-                        "{}: a token without an address (the native asset must be given as its \
-                         wrapped token)",
-                        request.pair
-                    )),
+                    // Read by the venue's decoder, from the logs and the mined call, as live.
+                    AdoptedAmounts::Decoded(decode) => {
+                        match (receipt.to, adoption::tx_input(provider, hash).await) {
+                            (Some(to), Ok(input)) => {
+                                decode(receipt.inner.logs(), to, &input).map_err(|e| e.to_string())
+                            }
+                            (None, _) => Err("the transaction names no contract".to_string()),
+                            (_, Err(e)) => Err(e.to_string()),
+                        }
+                    }
                 };
                 let logs = receipt.inner.logs().to_vec();
                 let gas = c.info.fee_native.unwrap_or_default();

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use alloy::primitives::Address;
 use alloy::providers::DynProvider;
 
-use super::{SwapExecutor, SwapPlan};
+use super::{AdoptedAmounts, SwapExecutor, SwapPlan};
 use crate::amm::AmmError;
 use crate::amm::native::NativeLeg;
 use crate::amm::tokens::TokenBook;
@@ -93,7 +93,7 @@ pub async fn order_status(
     let executor = executor.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))?;
     let (base, quote, leg) = pair_tokens(tokens, order)?;
     executor
-        .adopt(order, (&base, &quote), leg)
+        .adopt(order, (&base, &quote), AdoptedAmounts::Transfers(leg))
         .await?
         .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
 }
