@@ -34,7 +34,7 @@ impl Connector for TerraSwapConnector {
             name: "terra_swap",
             module: "amm::terra_swap",
             state: ImplState::Partial(
-                "Terraswap pairs (native and CW20): quotes, swaps, balances; no Astroport pairs, no journal adoption",
+                "Terraswap pairs (native and CW20): quotes, swaps, balances, the deepest pool of several factories, journal adoption; Astroport pairs found and chosen, quoted with the Terraswap math",
             ),
         }
     }
@@ -122,16 +122,20 @@ impl Connector for TerraSwapConnector {
             }
             _ => (None, None),
         };
-        let factory = c.factory.clone().or_else(|| {
-            spec.protocols
-                .get("terraswap")
-                .and_then(|p| p.get("factory").cloned())
-        });
+        let mut factories: Vec<String> = c.factory.iter().chain(&c.factories).cloned().collect();
+        if factories.is_empty() {
+            factories = ["terraswap", "astroport"]
+                .iter()
+                .filter_map(|p| spec.protocols.get(*p)?.get("factory").cloned())
+                .collect();
+        }
+        factories.dedup();
         Ok(Arc::new(TerraSwapVenue::new(VenueParts {
             id: id.clone(),
             spec: spec.clone(),
             client: PairClient::new(lcd),
-            factory,
+            factories,
+            named_pair: c.pair.clone(),
             named: c.pairs.clone(),
             sender,
             address,
