@@ -20,7 +20,6 @@ use crate::venue::{
     Access, ConnectContext, ConnectError, Connector, ConnectorDescriptor, ImplState, Venue,
     VenueError, VenueId,
 };
-use crate::wallet::store::WalletStore;
 
 /// The `terra_swap` connector (its line in `src/connectors.rs`).
 pub static TERRA_SWAP: TerraSwapConnector = TerraSwapConnector;
@@ -100,13 +99,9 @@ impl Connector for TerraSwapConnector {
         let hrp = spec.bech32_prefix.clone().unwrap_or_else(|| "terra".into());
         let (sender, address) = match (ctx.access, &c.wallet) {
             (Access::Trade, Some(name)) => {
-                let password = ctx
-                    .secrets
-                    .wallet_password()
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                let signer = WalletStore::new(&ctx.home)
-                    .unlock(name, &password)
-                    .map_err(|e| ConnectError::secrets(id, e))?
+                // in memory (the demo, the tests), else unlocked from the home
+                let signer = ctx
+                    .wallet(id, name)?
                     .cosmos_signer(&spec, c.account_index)
                     .map_err(|e| ConnectError::secrets(id, e))?;
                 let sender = CosmosSender::new(
