@@ -203,22 +203,10 @@ impl TerraSwapVenue {
     }
 
     async fn reserves(&self, m: &Market) -> Result<Reserves, VenueError> {
-        let pool = self
-            .client
-            .pool(&m.info.contract_addr)
-            .await
-            .map_err(chain_err)?;
-        let of = |info: &AssetInfo| {
-            pool.assets
-                .iter()
-                .find(|a| &a.info == info)
-                .map(|a| a.amount)
-                .ok_or_else(|| VenueError::Protocol("pool answer lacks an asset".into()))
-        };
-        Ok(Reserves {
-            base: of(&m.base.info)?,
-            quote: of(&m.quote.info)?,
-        })
+        let (base, quote) = self
+            .pool_of(&m.info.contract_addr, &m.base, &m.quote)
+            .await?;
+        Ok(Reserves { base, quote })
     }
 
     fn gas_cost(&self) -> Result<GasCost, VenueError> {

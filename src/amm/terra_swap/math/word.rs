@@ -17,14 +17,11 @@ use super::{Dec18, MathError, ReverseOut, SwapOut};
 /// 10^18 as a word.
 const ONE: u128 = 1_000_000_000_000_000_000;
 
-fn in_range(values: [u128; 4]) -> bool {
-    values.iter().all(|v| *v <= u128::from(u64::MAX))
-}
-
-/// The commission's atomics when they fit in a word.
-fn word_of(d: Dec18) -> Option<u128> {
-    let [low, rest @ ..] = *d.0.as_limbs();
-    (rest == [0, 0, 0]).then_some(u128::from(low))
+/// The commission's atomics, when it and the three amounts are all within 64 bits.
+fn commission_in_range(amounts: [u128; 3], commission: Dec18) -> Option<u128> {
+    let [low, rest @ ..] = *commission.0.as_limbs();
+    let small = |v: &u128| *v <= u128::from(u64::MAX);
+    (rest == [0, 0, 0] && amounts.iter().all(small)).then_some(u128::from(low))
 }
 
 /// `floor(x · floor(ask·10¹⁸/offer_pool) / 10¹⁸)`; `None` when `x·w` overflows a word.
@@ -47,10 +44,7 @@ pub(super) fn simulate(
     offer: u128,
     commission: Dec18,
 ) -> Option<Result<SwapOut, MathError>> {
-    let c = word_of(commission)?;
-    if !in_range([offer_pool, ask_pool, offer, c]) {
-        return None;
-    }
+    let c = commission_in_range([offer_pool, ask_pool, offer], commission)?;
     let n = offer_pool + offer;
     if n == 0 {
         return Some(Err(MathError::DivisionByZero));
@@ -85,10 +79,7 @@ pub(super) fn reverse_simulate(
     ask: u128,
     commission: Dec18,
 ) -> Option<Result<ReverseOut, MathError>> {
-    let c = word_of(commission)?;
-    if !in_range([offer_pool, ask_pool, ask, c]) {
-        return None;
-    }
+    let c = commission_in_range([offer_pool, ask_pool, ask], commission)?;
     let Some(keep) = ONE.checked_sub(c) else {
         return Some(Err(MathError::Underflow));
     };
@@ -125,39 +116,29 @@ mod tests {
     use super::super::{reverse_simulate_wide, simulate_wide};
     use super::*;
     use alloy::primitives::U256;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
 
-    /// xorshift64: reproducible inputs without a dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        /// A value of a random bit width (0..=64), so that zeros, small pools, near-empty
-        /// pools and 64-bit extremes all occur.
-        fn amount(&mut self) -> u128 {
-            let bits = self.next() % 65;
-            if bits == 0 {
-                0
-            } else {
-                u128::from(self.next() >> (64 - bits))
-            }
+    /// A value of a random bit width (0..=64), so that zeros, small pools, near-empty pools and
+    /// 64-bit extremes all occur.
+    fn amount(rng: &mut StdRng) -> u128 {
+        let bits = rng.gen_range(0..=64u32);
+        if bits == 0 {
+            0
+        } else {
+            u128::from(rng.r#gen::<u64>() >> (64 - bits))
         }
     }
 
     #[test]
     fn words_give_the_contract_steps_results_and_refusals() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = StdRng::seed_from_u64(0x9e37_79b9_7f4a_7c15);
         let (mut fast_sim, mut fast_rev) = (0, 0);
         for i in 0..60_000 {
-            let (op, ap, x) = (rng.amount(), rng.amount(), rng.amount());
+            let (op, ap, x) = (amount(&mut rng), amount(&mut rng), amount(&mut rng));
             let c = if i % 4 == 0 {
                 // any commission up to 2 (above 1 the contract underflows)
-                Dec18(U256::from(rng.next() % 2_000_000_000_000_000_000))
+                Dec18(U256::from(rng.gen_range(0..2_000_000_000_000_000_000u64)))
             } else {
                 Dec18::commission()
             };

@@ -241,6 +241,12 @@ impl TerraSwapVenue {
             .collect())
     }
 
+    /// The account's next sequence on the node.
+    async fn next_sequence(&self, ledger: &Ledger) -> Result<u64, VenueError> {
+        let account = self.client.lcd().account(&ledger.from).await;
+        Ok(account.map_err(chain_err)?.sequence)
+    }
+
     /// `rec` checked against the node: in a block (the result), or not (status pending, or
     /// replaced once the account's `next_sequence` has passed its sequence).
     async fn resolve(
@@ -275,13 +281,7 @@ impl TerraSwapVenue {
             return Ok(None);
         }
         // the sequence first: a transaction missing after it was read cannot be included later
-        let next = self
-            .client
-            .lcd()
-            .account(&ledger.from)
-            .await
-            .map_err(chain_err)?
-            .sequence;
+        let next = self.next_sequence(&ledger).await?;
         let m = self.market(&order.pair).await?;
         let mut pending = None;
         let mut failed = None;
@@ -342,13 +342,7 @@ impl TerraSwapVenue {
         if pending.is_empty() {
             return Ok(0);
         }
-        let next = self
-            .client
-            .lcd()
-            .account(&ledger.from)
-            .await
-            .map_err(chain_err)?
-            .sequence;
+        let next = self.next_sequence(&ledger).await?;
         let mut left = 0;
         for rec in &pending {
             let (now, _) = self.resolve(rec, next).await?;

@@ -101,8 +101,8 @@ impl TerraSwapVenue {
         Ok(candidates.swap_remove(best))
     }
 
-    /// A pair's (base, quote) reserves.
-    async fn pool_of(
+    /// A pair's (base, quote) reserves, by smart query.
+    pub(super) async fn pool_of(
         &self,
         contract: &str,
         base: &Leg,
