@@ -18,6 +18,7 @@
 
 mod amm;
 mod controls;
+mod cosmos_leg;
 mod exchange;
 
 use std::collections::BTreeMap;
@@ -43,7 +44,8 @@ use sluice::venue::connector::MemoryKeys;
 use sluice::venue::{ConnectContext, ConnectError, Venue, VenueError, VenueId};
 use sluice::wallet::{Mnemonic, SecretString, UnlockedWallet};
 
-pub use amm::{ArbAmm, UnknownAmm};
+pub use amm::{ArbAmm, LocalChain, UnknownAmm};
+pub use cosmos_leg::CosmosLeg;
 pub use exchange::{ExchangeListing, SimExchange};
 
 /// The exchange's symbol of the default (Uniswap v3) environment.
@@ -128,15 +130,16 @@ impl ArbEnvOptions {
     /// The venue ids of the two legs on the simulated exchange served by `connector`:
     /// (`sim-<connector>` or `<connector>`, `<amm>@sim-anvil` or `<amm>@anvil`).
     pub fn venue_ids_on(&self, connector: &str) -> (String, String) {
+        let chain = self.amm.local_chain();
         if self.simulated_names {
             (
                 format!("sim-{connector}"),
-                format!("{}@{SIMULATED_CHAIN}", self.amm.connector()),
+                format!("{}@{}", self.amm.connector(), chain.simulated_label()),
             )
         } else {
             (
                 connector.to_string(),
-                format!("{}@anvil", self.amm.connector()),
+                format!("{}@{}", self.amm.connector(), chain.spec_name()),
             )
         }
     }
@@ -212,9 +215,12 @@ pub struct ArbEnv<X: SimExchange = MockBinance> {
     pub client: EvmClient,
     /// The trader's on-chain address.
     pub trader: Address,
-    /// The pool's tokens: base (WETH, CELO) and quote (USDC, cUSD).
+    /// The pool's tokens: base (WETH, CELO) and quote (USDC, cUSD); zero when the pool is not
+    /// on anvil.
     pub amm_base: Address,
     pub amm_quote: Address,
+    /// The local Cosmos chain of an AMM leg off anvil (`terra_swap`), beside the anvil.
+    pub cosmos: Option<CosmosLeg>,
     options: ArbEnvOptions,
     /// Holds the deployment manifest the AMM connector reads.
     files: tempfile::TempDir,
@@ -289,11 +295,22 @@ impl<X: SimExchange> ArbEnv<X> {
                 .ok_or_else(|| setup(format!("{s} is not in the deployment manifest")))
         };
         let (base_symbol, quote_symbol) = amm.tokens();
-        let (amm_base, amm_quote) = (token(base_symbol)?, token(quote_symbol)?);
-        let spender = amm
-            .spender(&env.manifest)
-            .ok_or_else(|| setup(format!("{amm} is not in the deployment manifest")))?;
-        controls::prepare_account(&env, trader, [amm_base, amm_quote], spender, &options).await?;
+        let (cosmos, amm_base, amm_quote) = match amm.local_chain() {
+            LocalChain::Cosmos(flavor) => (
+                Some(CosmosLeg::start(flavor, options.account_index).await?),
+                Address::ZERO,
+                Address::ZERO,
+            ),
+            LocalChain::Anvil => {
+                let (amm_base, amm_quote) = (token(base_symbol)?, token(quote_symbol)?);
+                let spender = amm
+                    .spender(&env.manifest)
+                    .ok_or_else(|| setup(format!("{amm} is not in the deployment manifest")))?;
+                controls::prepare_account(&env, trader, [amm_base, amm_quote], spender, &options)
+                    .await?;
+                (None, amm_base, amm_quote)
+            }
+        };
 
         // 4. The venues, through the registry, with the mock's keys and the wallet in memory.
         let files = tempfile::tempdir().map_err(|e| setup(format!("a temporary folder: {e}")))?;
@@ -306,7 +323,7 @@ impl<X: SimExchange> ArbEnv<X> {
             .with_wallet(wallet);
         let ctx =
             ConnectContext::new(files.path(), specs.clone(), Path::new("arb-env")).with_keys(keys);
-        let tables = Tables::new(&mock, &env, &manifest, &options);
+        let tables = Tables::new(&mock, &env, &manifest, &options, cosmos.as_ref());
         let exchange = connect(&exchange_id, &tables.exchange, &ctx).await?;
         exchange.start(&[pair(&amm.exchange_pair())?]).await?;
         let amm_venue = connect(&amm_id, &tables.amm, &ctx).await?;
@@ -321,6 +338,7 @@ impl<X: SimExchange> ArbEnv<X> {
             trader,
             amm_base,
             amm_quote,
+            cosmos,
             options,
             files,
         })
@@ -383,6 +401,11 @@ impl<X: SimExchange> ArbEnv<X> {
         for asset in [base, quote] {
             h.exchange.insert(asset.into(), self.mock.holding(asset)?);
         }
+        if let Some(leg) = &self.cosmos {
+            let (base, quote) = self.options.amm.tokens();
+            h.chain = leg.holdings(&[base, quote])?;
+            return Ok(h);
+        }
         let wei = self
             .client
             .provider()
@@ -416,7 +439,13 @@ impl<X: SimExchange> ArbEnv<X> {
     pub fn connect_toml(&self, wallet: &str, manifest: &Path) -> Result<String, ArbEnvError> {
         std::fs::write(manifest, self.chain.manifest.to_json_pretty())
             .map_err(|e| setup(format!("writing {}: {e}", manifest.display())))?;
-        let mut tables = Tables::new(&self.mock, &self.chain, manifest, &self.options);
+        let mut tables = Tables::new(
+            &self.mock,
+            &self.chain,
+            manifest,
+            &self.options,
+            self.cosmos.as_ref(),
+        );
         // the environment's own tuning stays here: the CLI's defaults apply
         for key in ["maker_fee", "taker_fee", "reconcile_interval_ms"] {
             tables.exchange.remove(key);
@@ -463,7 +492,13 @@ struct Tables {
 }
 
 impl Tables {
-    fn new<X: SimExchange>(mock: &X, env: &LocalEnv, manifest: &Path, o: &ArbEnvOptions) -> Self {
+    fn new<X: SimExchange>(
+        mock: &X,
+        env: &LocalEnv,
+        manifest: &Path,
+        o: &ArbEnvOptions,
+        cosmos: Option<&CosmosLeg>,
+    ) -> Self {
         let s = |v: &str| toml::Value::String(v.to_string());
         let ms =
             |d: Duration| toml::Value::Integer(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -473,6 +508,12 @@ impl Tables {
         }
         exchange.extend(mock.endpoints());
         exchange.extend(X::tuning(o.exchange_fee, o.reconcile_interval));
+        if let Some(leg) = cosmos {
+            return Self {
+                exchange,
+                amm: leg.table(o),
+            };
+        }
         let mut amm = toml::Table::new();
         if o.simulated_names {
             amm.insert(sluice::connectors::CHAIN_KEY.into(), s("anvil"));

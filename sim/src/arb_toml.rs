@@ -67,7 +67,7 @@ impl StrategyToml {
     /// The defaults with `amm`'s pairs, aliases, order size and gas pricing.
     pub fn for_amm(amm: ArbAmm) -> Self {
         Self {
-            venue_b: format!("{}@anvil", amm.connector()),
+            venue_b: format!("{}@{}", amm.connector(), amm.local_chain().spec_name()),
             pair_a: amm.exchange_pair(),
             pair_b: amm.amm_pair(),
             aliases: amm.aliases(),

@@ -27,7 +27,10 @@ fn flow(pnl: &[AssetFlow], asset: &str) -> Decimal {
 
 async fn the_mispricing_is_traded_and_closed(amm: ArbAmm) {
     let env = ArbEnv::start(ArbEnvOptions::for_amm(amm)).await.unwrap();
-    assert_eq!(env.amm.id().to_string(), format!("{amm}@anvil"));
+    assert_eq!(
+        env.amm.id().to_string(),
+        format!("{amm}@{}", amm.local_chain().spec_name())
+    );
     let before = env.holdings().await.unwrap();
     let cfg = StrategyToml {
         max_trades: Some(20),
@@ -149,4 +152,9 @@ async fn arb_amm_balancer_trades_the_gap_closed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arb_amm_mento_trades_the_gap_closed() {
     the_mispricing_is_traded_and_closed(ArbAmm::Mento).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arb_amm_terra_swap_trades_the_gap_closed() {
+    the_mispricing_is_traded_and_closed(ArbAmm::TerraSwap).await;
 }

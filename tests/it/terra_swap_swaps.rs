@@ -32,6 +32,17 @@ fn context(home: &Path) -> ConnectContext {
 }
 
 async fn trader(t: &LocalTerra, home: &Path, index: u64) -> Arc<dyn Venue> {
+    trader_with(t, home, index, "").await
+}
+
+/// `terra_swap@terra_local` for dev account `index`, its wallet saved in `home`, with `extra`
+/// lines in its table.
+pub(crate) async fn trader_with(
+    t: &LocalTerra,
+    home: &Path,
+    index: u64,
+    extra: &str,
+) -> Arc<dyn Venue> {
     WalletStore::with_params(home, ScryptParams::new(10, 8, 1).unwrap())
         .save(
             &UnlockedWallet::Mnemonic {
@@ -44,7 +55,7 @@ async fn trader(t: &LocalTerra, home: &Path, index: u64) -> Arc<dyn Venue> {
         .unwrap();
     let id: VenueId = "terra_swap@terra_local".parse().unwrap();
     let table = format!(
-        "lcd_url = \"{}\"\nwallet = \"dev\"\naccount_index = {index}\n",
+        "lcd_url = \"{}\"\nwallet = \"dev\"\naccount_index = {index}\n{extra}",
         t.lcd_url()
     );
     match sluice::connectors::connect(&id, &table.parse().unwrap(), &context(home)).await {
@@ -53,7 +64,7 @@ async fn trader(t: &LocalTerra, home: &Path, index: u64) -> Arc<dyn Venue> {
     }
 }
 
-fn order(pair: &Pair, side: Side, amount: Decimal, price: Decimal) -> OrderRequest {
+pub(crate) fn order(pair: &Pair, side: Side, amount: Decimal, price: Decimal) -> OrderRequest {
     OrderRequest {
         client_id: ClientOrderId::generate("ts-"),
         pair: pair.clone(),
@@ -72,7 +83,7 @@ fn order(pair: &Pair, side: Side, amount: Decimal, price: Decimal) -> OrderReque
     }
 }
 
-async fn final_order(v: &dyn Venue, o: &OrderRequest) -> Order {
+pub(crate) async fn final_order(v: &dyn Venue, o: &OrderRequest) -> Order {
     for _ in 0..300 {
         let s = v.order_status(o).await.unwrap();
         if s.state.is_terminal() || s.state == OrderState::Unknown {

@@ -15,9 +15,16 @@ pub struct TerraSwapConfig {
     /// Account index within the wallet.
     #[serde(default)]
     pub account_index: u64,
-    /// The factory listing the pairs; default: the chain spec's `[protocols.terraswap] factory`.
+    /// A factory listing the pairs; default: the chain spec's `[protocols.terraswap]` and
+    /// `[protocols.astroport]` factories.
     pub factory: Option<String>,
-    /// Pairs named by hand: `"BASE-QUOTE" = "terra1…pair"` (else found through the factory).
+    /// More factories (with `factory`, all are asked; when several list a market's two assets,
+    /// the deepest pool trades it).
+    #[serde(default)]
+    pub factories: Vec<String>,
+    /// The pair contract that trades the market of its two assets, whatever the factories list.
+    pub pair: Option<String>,
+    /// Pairs named by hand: `"BASE-QUOTE" = "terra1…pair"` (else found through the factories).
     #[serde(default)]
     pub pairs: std::collections::BTreeMap<String, String>,
     /// `max_spread` of a swap sent without a price bound (default 0.01 = 1 %).

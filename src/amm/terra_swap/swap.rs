@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::math::Dec18;
 use super::msg::{Asset, AssetInfo};
-use crate::chain::cosmos::sender::Included;
+use crate::chain::cosmos::lcd::Event;
 use crate::chain::cosmos::{Coin, Msg};
 use crate::venue::VenueError;
 
@@ -70,8 +70,8 @@ pub fn swap_msg(
 }
 
 /// The pair's swap in a transaction's events: (offer_amount, return_amount).
-pub fn swap_of(inc: &Included, pair: &str) -> Option<(u128, u128)> {
-    inc.events.iter().find_map(|e| {
+pub fn swap_of(events: &[Event], pair: &str) -> Option<(u128, u128)> {
+    events.iter().find_map(|e| {
         (e.kind == "wasm"
             && e.attr("_contract_address") == Some(pair)
             && e.attr("action") == Some("swap"))

@@ -5,6 +5,9 @@
 //! first: a breach is refused before anything is sent), sent through the chain layer's sender;
 //! the fill is read from the pair's `wasm` event in the transaction's result.
 
+mod adoption;
+mod pair_choice;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -17,13 +20,15 @@ use super::msg::{Asset, AssetInfo, PairInfo};
 pub use super::swap::{from_units, swap_msg, swap_of, to_units};
 use crate::chain::ChainSpec;
 use crate::chain::cosmos::fees::GasPrice;
-use crate::chain::cosmos::sender::CosmosSender;
+use crate::chain::cosmos::sender::{CosmosSender, Signed};
 use crate::chain::cosmos::{CosmosError, Msg};
 use crate::core::{
     Asset as Sym, Balance, ClientOrderId, Fill, GasCost, MarketRules, Order, OrderRequest,
     OrderState, Pair, Quote, QuoteRequest, Side, VenueEvent,
 };
-use crate::venue::{EventHub, EventReceiver, Execution, Venue, VenueError, VenueId, VenueKind};
+use crate::venue::{
+    EventHub, EventReceiver, Execution, TxJournal, Venue, VenueError, VenueId, VenueKind,
+};
 
 /// Gas a swap takes, for quotes (the sender simulates the real figure).
 const SWAP_GAS: u64 = 300_000;
@@ -59,7 +64,8 @@ pub struct TerraSwapVenue {
     id: VenueId,
     spec: ChainSpec,
     client: PairClient,
-    factory: Option<String>,
+    factories: Vec<String>,
+    named_pair: Option<String>,
     named: BTreeMap<String, String>,
     markets: Mutex<HashMap<Pair, Market>>,
     sender: Option<Arc<CosmosSender>>,
@@ -68,6 +74,8 @@ pub struct TerraSwapVenue {
     gas_price: GasPrice,
     events: Arc<EventHub>,
     orders: Arc<Mutex<HashMap<ClientOrderId, Tracked>>>,
+    /// Where swaps are recorded before their broadcast (attached by the strategy's runner).
+    journal: Mutex<Option<Arc<dyn TxJournal>>>,
 }
 
 /// What [`TerraSwapVenue::new`] takes.
@@ -75,7 +83,10 @@ pub struct VenueParts {
     pub id: VenueId,
     pub spec: ChainSpec,
     pub client: PairClient,
-    pub factory: Option<String>,
+    /// Every factory asked for a market's pairs (the deepest pool wins).
+    pub factories: Vec<String>,
+    /// `pair`: the contract that trades the market of its two assets.
+    pub named_pair: Option<String>,
     pub named: BTreeMap<String, String>,
     pub sender: Option<CosmosSender>,
     pub address: Option<String>,
@@ -109,7 +120,8 @@ impl TerraSwapVenue {
             id: p.id,
             spec: p.spec,
             client: p.client,
-            factory: p.factory,
+            factories: p.factories,
+            named_pair: p.named_pair,
             named: p.named,
             markets: Mutex::new(HashMap::new()),
             sender: p.sender.map(Arc::new),
@@ -118,7 +130,29 @@ impl TerraSwapVenue {
             gas_price: p.gas_price,
             events: Arc::new(EventHub::new()),
             orders: Arc::new(Mutex::new(HashMap::new())),
+            journal: Mutex::new(None),
         }
+    }
+
+    /// What the records and fills of this venue's swaps need (the signing account's).
+    fn ledger(&self) -> Result<adoption::Ledger, VenueError> {
+        Ok(adoption::Ledger {
+            venue: self.id.to_string(),
+            chain: self
+                .id
+                .chain
+                .clone()
+                .unwrap_or_else(|| self.spec.name.clone()),
+            from: self.address.clone().unwrap_or_default(),
+            native: Sym::new(&self.spec.native.symbol)?,
+            native_decimals: self.spec.native.decimals,
+            native_denom: self.spec.native.denom.clone(),
+            journal: self
+                .journal
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        })
     }
 
     fn leg(&self, symbol: &Sym) -> Result<Leg, VenueError> {
@@ -153,27 +187,7 @@ impl TerraSwapVenue {
             return Ok(m.clone());
         }
         let (base, quote) = (self.leg(&pair.base)?, self.leg(&pair.quote)?);
-        let named = self
-            .named
-            .get(&pair.to_string())
-            .or_else(|| self.named.get(&pair.inverse().to_string()));
-        let info = match (named, &self.factory) {
-            (Some(addr), _) => self.client.pair_info(addr).await.map_err(chain_err)?,
-            (None, Some(f)) => self
-                .client
-                .find_pair(f, &[base.info.clone(), quote.info.clone()])
-                .await
-                .map_err(|_| VenueError::UnknownPair {
-                    venue: self.id.to_string(),
-                    pair: pair.clone(),
-                })?,
-            (None, None) => {
-                return Err(VenueError::UnknownPair {
-                    venue: self.id.to_string(),
-                    pair: pair.clone(),
-                });
-            }
-        };
+        let info = self.choose_pair(pair, &base, &quote).await?;
         if !info.asset_infos.contains(&base.info) || !info.asset_infos.contains(&quote.info) {
             return Err(VenueError::Protocol(format!(
                 "pair {} does not hold {pair}",
@@ -189,22 +203,10 @@ impl TerraSwapVenue {
     }
 
     async fn reserves(&self, m: &Market) -> Result<Reserves, VenueError> {
-        let pool = self
-            .client
-            .pool(&m.info.contract_addr)
-            .await
-            .map_err(chain_err)?;
-        let of = |info: &AssetInfo| {
-            pool.assets
-                .iter()
-                .find(|a| &a.info == info)
-                .map(|a| a.amount)
-                .ok_or_else(|| VenueError::Protocol("pool answer lacks an asset".into()))
-        };
-        Ok(Reserves {
-            base: of(&m.base.info)?,
-            quote: of(&m.quote.info)?,
-        })
+        let (base, quote) = self
+            .pool_of(&m.info.contract_addr, &m.base, &m.quote)
+            .await?;
+        Ok(Reserves { base, quote })
     }
 
     fn gas_cost(&self) -> Result<GasCost, VenueError> {
@@ -460,81 +462,25 @@ impl Venue for TerraSwapVenue {
                 },
             );
         let (orders, events) = (self.orders.clone(), self.events.clone());
-        let venue = self.id.to_string();
-        let native = Sym::new(&self.spec.native.symbol)?;
-        let native_dec = self.spec.native.decimals;
-        let native_denom = self.spec.native.denom.clone();
+        let ledger = self.ledger()?;
+        let client_id = id.clone();
         tokio::spawn(async move {
+            let record = |signed: &Signed| ledger.record_signed(&id, signed);
             let outcome = sender
-                .send(std::slice::from_ref(&plan.msg), id.as_str())
+                .send_recorded(std::slice::from_ref(&plan.msg), id.as_str(), &record)
                 .await;
+            let settled = ledger.settle(&order, &m, outcome);
             let mut guard = orders.lock().unwrap_or_else(|p| p.into_inner());
             let Some(t) = guard.get_mut(&id) else { return };
-            match outcome {
-                Ok(inc) => match swap_of(&inc, &m.info.contract_addr) {
-                    Some((offered, returned)) => {
-                        let (base_u, quote_u) = match order.side {
-                            Side::Sell => (offered, returned),
-                            Side::Buy => (returned, offered),
-                        };
-                        let fee_units = inc
-                            .fee
-                            .iter()
-                            .find(|c| Some(&c.denom) == native_denom.as_ref())
-                            .map_or(0, |c| c.amount);
-                        let fill = (|| -> Result<Fill, VenueError> {
-                            let base = from_units(base_u, m.base.decimals)?;
-                            let quote = from_units(quote_u, m.quote.decimals)?;
-                            Ok(Fill {
-                                venue: venue.clone(),
-                                trade_id: format!("{}-0", inc.txhash),
-                                client_id: Some(id.clone()),
-                                venue_order_id: Some(inc.txhash.clone()),
-                                pair: order.pair.clone(),
-                                side: order.side,
-                                price: quote.checked_div(base).unwrap_or_default(),
-                                amount: base,
-                                fee_asset: native.clone(),
-                                fee_amount: from_units(fee_units, native_dec)?,
-                                is_maker: false,
-                                timestamp_ms: now_ms(),
-                            })
-                        })();
-                        t.order.venue_order_id = Some(inc.txhash.clone());
-                        match fill {
-                            Ok(f) => {
-                                let _ = t.order.apply_fill(&f);
-                                let _ = t.order.transition(OrderState::Filled);
-                                t.fills.push(f.clone());
-                                events.publish(VenueEvent::Fill(f));
-                            }
-                            Err(e) => {
-                                t.order.reason = Some(e.to_string());
-                                let _ = t.order.transition(OrderState::Unknown);
-                            }
-                        }
-                    }
-                    None => {
-                        t.order.venue_order_id = Some(inc.txhash.clone());
-                        t.order.reason = Some("included, but no swap event from the pair".into());
-                        let _ = t.order.transition(OrderState::Failed);
-                    }
-                },
-                Err(e) => {
-                    if let CosmosError::Failed { txhash, .. }
-                    | CosmosError::Expired { txhash, .. } = &e
-                    {
-                        t.order.venue_order_id = Some(txhash.clone());
-                    }
-                    let state = match e {
-                        CosmosError::Unconfirmed { .. } | CosmosError::Lcd { .. } => {
-                            OrderState::Unknown
-                        }
-                        _ => OrderState::Failed,
-                    };
-                    t.order.reason = Some(e.to_string());
-                    let _ = t.order.transition(state);
-                }
+            t.order.venue_order_id = settled.txhash.clone();
+            t.order.reason = settled.reason.clone();
+            if let Some(f) = &settled.fill {
+                let _ = t.order.apply_fill(f);
+                t.fills.push(f.clone());
+            }
+            let _ = t.order.transition(settled.state);
+            if let Some(f) = settled.fill {
+                events.publish(VenueEvent::Fill(f));
             }
             events.publish(VenueEvent::Order {
                 client_id: id.clone(),
@@ -543,7 +489,7 @@ impl Venue for TerraSwapVenue {
                 reason: t.order.reason.clone(),
             });
         });
-        Ok(order.client_id)
+        Ok(client_id)
     }
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
@@ -553,16 +499,43 @@ impl Venue for TerraSwapVenue {
         )))
     }
 
+    /// The order as this process tracks it; an order sent before a restart (or left `Unknown`)
+    /// is looked up from the journal's records of its transactions ([`adoption`]).
     async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {
-        self.tracked_order(&order.client_id)
-            .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+        let known = self.tracked_order(&order.client_id);
+        if let Some(o) = &known
+            && o.state != OrderState::Unknown
+        {
+            return Ok(o.clone());
+        }
+        match self.adopt(order).await? {
+            Some(t) => {
+                let o = t.order.clone();
+                self.orders
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(order.client_id.clone(), t);
+                Ok(o)
+            }
+            None => known.ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone())),
+        }
     }
 
     async fn order_fills(&self, order: &OrderRequest) -> Result<Vec<Fill>, VenueError> {
+        self.order_status(order).await?;
         let g = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         g.get(&order.client_id)
             .map(|t| t.fills.clone())
             .ok_or_else(|| VenueError::UnknownOrder(order.client_id.clone()))
+    }
+
+    fn attach_tx_journal(&self, journal: Arc<dyn TxJournal>) -> bool {
+        *self.journal.lock().unwrap_or_else(|p| p.into_inner()) = Some(journal);
+        self.sender.is_some()
+    }
+
+    async fn reconcile_transactions(&self) -> Result<usize, VenueError> {
+        self.reconcile_records().await
     }
 
     fn tracked_order(&self, id: &ClientOrderId) -> Option<Order> {

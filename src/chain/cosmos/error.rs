@@ -64,6 +64,9 @@ pub enum CosmosError {
     /// The wallet key could not give an address.
     #[error("key: {0}")]
     Key(String),
+    /// The signed transaction could not be recorded before its broadcast: it was not sent.
+    #[error("transaction {txhash} not recorded, so not sent: {detail}")]
+    NotRecorded { txhash: String, detail: String },
 }
 
 impl CosmosError {

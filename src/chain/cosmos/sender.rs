@@ -91,6 +91,19 @@ pub struct Included {
     pub broadcasts: u32,
 }
 
+/// A signed transaction about to be broadcast: what a journal records first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub txhash: String,
+    pub sequence: u64,
+    pub timeout_height: u64,
+    /// The fee the transaction pays once in a block, whatever its outcome.
+    pub fee: Vec<Coin>,
+}
+
+/// Called with each signed transaction before it is broadcast; an error stops the broadcast.
+pub type BeforeBroadcast<'a> = &'a (dyn Fn(&Signed) -> Result<(), String> + Send + Sync);
+
 /// Sends transactions of one key through one LCD.
 #[derive(Debug)]
 pub struct CosmosSender {
@@ -133,6 +146,18 @@ impl CosmosSender {
 
     /// Sends `msgs` and waits until they are in a block (see the module doc).
     pub async fn send(&self, msgs: &[Msg], memo: &str) -> Result<Included, CosmosError> {
+        self.send_recorded(msgs, memo, &|_| Ok(())).await
+    }
+
+    /// As [`CosmosSender::send`], each signed transaction handed to `record` before its
+    /// broadcast (both, when a sequence mismatch has it signed again): a transaction `record`
+    /// refuses is not sent ([`CosmosError::NotRecorded`]).
+    pub async fn send_recorded(
+        &self,
+        msgs: &[Msg],
+        memo: &str,
+        record: BeforeBroadcast<'_>,
+    ) -> Result<Included, CosmosError> {
         let mut account = self.lcd.account(&self.address).await?;
         let mut resigned = false;
         let mut broadcasts = 0;
@@ -164,6 +189,16 @@ impl CosmosSender {
             }
             params.timeout_height = self.lcd.latest_height().await? + self.cfg.timeout_blocks;
             let signed = sign_tx(&self.signer, &self.hrp, msgs, &params, self.cfg.sign_mode)?;
+            record(&Signed {
+                txhash: signed.txhash.clone(),
+                sequence: params.sequence,
+                timeout_height: params.timeout_height,
+                fee: params.fee.clone(),
+            })
+            .map_err(|detail| CosmosError::NotRecorded {
+                txhash: signed.txhash.clone(),
+                detail,
+            })?;
             broadcasts += 1;
             match self.lcd.broadcast_sync(&signed.tx_bytes).await? {
                 Broadcast::Answered(r) if r.code == 0 => {}
