@@ -41,6 +41,10 @@ pub type FillAmounts = (U256, U256, U256);
 /// Reads a mined swap's amounts from its receipt's logs.
 pub type FillDecoder = fn(&[Log], &SwapPlan) -> Result<FillAmounts, AmmError>;
 
+/// Reads a mined transaction's (amount in, amount out) from its receipt's logs, the contract
+/// called and the mined calldata.
+pub type AmountsDecoder = dyn Fn(&[Log], Address, &Bytes) -> Result<(U256, U256), AmmError> + Sync;
+
 /// How [`SwapExecutor::adopt`] reads the (amount in, amount out) of a mined transaction sent by
 /// an earlier process.
 #[derive(Clone, Copy)]
@@ -50,7 +54,7 @@ pub enum AdoptedAmounts<'a> {
     Transfers(NativeLeg),
     /// By the venue, from the receipt's logs, the contract called and the mined calldata: for a
     /// venue whose trade moves no token the way a swap does (Perp: margin, not the trade).
-    Decoded(&'a (dyn Fn(&[Log], Address, &Bytes) -> Result<(U256, U256), AmmError> + Sync)),
+    Decoded(&'a AmountsDecoder),
 }
 
 impl std::fmt::Debug for AdoptedAmounts<'_> {
