@@ -35,6 +35,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::binance::connect::BINANCE,
     &crate::cex::exchanges::binance::connect::BINANCE_US,
     &crate::cex::exchanges::gate_io::connect::GATE_IO,
+    &crate::cex::exchanges::coinbase_pro::connect::COINBASE_PRO,
     &crate::cex::exchanges::kraken::KRAKEN,
     &crate::cex::exchanges::okx::OKX,
     &crate::amm::terra_swap::connect::TERRA_SWAP,

@@ -10,7 +10,7 @@ use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::http::HttpProtocol;
 use crate::cex::sign::recipes::{
-    AscendEx, BitMart, BybitV5, CoinbaseAdvanced, CoinbaseExchange, GateV4, HtxV2, KuCoinV2, Okx,
+    AscendEx, BitMart, BybitV5, CoinbaseAdvanced, GateV4, HtxV2, KuCoinV2, Okx,
 };
 use crate::cex::sign::{KeyForm, Signer, SigningRecipe};
 
@@ -81,12 +81,12 @@ pub fn key_schemes() -> Vec<KeyScheme> {
         binance_like("binance_us"),
         scheme!("okx", true, Okx, KeyForm::HmacRaw),
         scheme!("kucoin", true, KuCoinV2, KeyForm::HmacRaw),
-        scheme!(
-            "coinbase_exchange",
-            true,
-            CoinbaseExchange,
-            KeyForm::HmacBase64
-        ),
+        KeyScheme {
+            venue: "coinbase_pro",
+            needs_passphrase: true,
+            signer: super::coinbase_pro::coinbase_signer,
+            protocol: Some(|| Arc::new(super::coinbase_pro::api::CoinbaseProtocol)),
+        },
         scheme!("coinbase", false, CoinbaseAdvanced, KeyForm::EcP256Pem),
         KeyScheme {
             venue: "kraken",

@@ -2,6 +2,7 @@
 //! mapping, rules) on top of the shared framework.
 
 pub mod binance;
+pub mod coinbase_pro;
 pub mod gate_io;
 pub mod keys;
 pub mod kraken;
