@@ -26,6 +26,7 @@ use tokio::sync::watch;
 use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
 use crate::exchange::dialects::binance::MockBinance;
+use crate::exchange::dialects::coinbase_pro::MockCoinbasePro;
 use crate::exchange::dialects::gate_io::MockGateIo;
 use crate::exchange::dialects::okx::MockOkx;
 use sluice::core::Balance;
@@ -118,6 +119,11 @@ type RunOn = for<'a> fn(
 /// [`SimExchange`]).
 const EXCHANGES: &[(&str, &str, RunOn)] = &[
     (MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>),
+    (
+        MockCoinbasePro::CONNECTOR,
+        "Coinbase Exchange",
+        run_on::<MockCoinbasePro>,
+    ),
     (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
     (MockOkx::CONNECTOR, "OKX", run_on::<MockOkx>),
 ];
@@ -363,7 +369,10 @@ mod tests {
 
     #[tokio::test]
     async fn an_exchange_without_a_dialect_is_refused_by_name() {
-        assert_eq!(exchange_names(), ["binance", "gate_io", "okx"]);
+        assert_eq!(
+            exchange_names(),
+            ["binance", "coinbase_pro", "gate_io", "okx"]
+        );
         assert_eq!(exchange_title("binance"), Some("Binance"));
         assert_eq!(exchange_title("okx"), Some("OKX"));
         assert_eq!(exchange_title("kraken"), None);
@@ -378,7 +387,7 @@ mod tests {
         .await
         .unwrap_err();
         assert!(
-            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance, gate_io, okx"),
+            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance, coinbase_pro, gate_io, okx"),
             "{e:?}"
         );
     }

@@ -2,6 +2,7 @@
 //! signature verification by its documented recipe) over the venue-neutral engine.
 
 pub mod binance;
+pub mod coinbase_pro;
 pub mod gate_io;
 pub mod kraken;
 pub mod okx;

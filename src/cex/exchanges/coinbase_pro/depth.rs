@@ -146,6 +146,53 @@ impl DepthParser {
         }
     }
 
+    /// `["buy","price","size"]` (or `"sell"`) without blanks, read in one pass; `None` (cursor
+    /// unmoved) otherwise.
+    #[inline(always)]
+    fn change_fast(&self, s: &mut Scanner<'_>) -> Option<(bool, Level)> {
+        let buf = s.input();
+        let i = s.position();
+        let (buy, i) = if buf.get(i..i + 8)? == b"[\"buy\",\"" {
+            (true, i + 8)
+        } else if buf.get(i..i + 9)? == b"[\"sell\",\"" {
+            (false, i + 9)
+        } else {
+            return None;
+        };
+        let (ticks, i) = self.price.parse_quoted(buf, i)?;
+        if buf.get(i..i + 2)? != b",\"" {
+            return None;
+        }
+        let (lots, i) = self.size.parse_quoted(buf, i + 2)?;
+        if *buf.get(i)? != b']' {
+            return None;
+        }
+        s.set_position(i + 1);
+        Some((buy, Level { ticks, lots }))
+    }
+
+    /// One change in any layout the scanner accepts, with the precise error.
+    fn change_checked(&self, s: &mut Scanner<'_>) -> Result<(bool, Level), DepthError> {
+        s.expect(b'[', "expected a [side, price, size] change")?;
+        let side = s.string()?;
+        s.expect(b',', "expected ',' in a change")?;
+        let p = s.string()?;
+        s.expect(b',', "expected ',' in a change")?;
+        let q = s.string()?;
+        s.expect(b']', "expected ']' after a change")?;
+        let level = Level {
+            ticks: self.price.parse(p)?,
+            lots: self.size.parse(q)?,
+        };
+        match side {
+            b"buy" => Ok((true, level)),
+            b"sell" => Ok((false, level)),
+            other => Err(DepthError::BadSide(
+                String::from_utf8_lossy(other).into_owned(),
+            )),
+        }
+    }
+
     /// `[["buy","price","size"],…]` into bids and asks.
     fn changes(
         &self,
@@ -160,26 +207,11 @@ impl DepthParser {
             return Ok(s.expect(b']', "")?);
         }
         loop {
-            s.expect(b'[', "expected a [side, price, size] change")?;
-            let side = s.string()?;
-            s.expect(b',', "expected ',' in a change")?;
-            let p = s.string()?;
-            s.expect(b',', "expected ',' in a change")?;
-            let q = s.string()?;
-            s.expect(b']', "expected ']' after a change")?;
-            let level = Level {
-                ticks: self.price.parse(p)?,
-                lots: self.size.parse(q)?,
+            let (buy, level) = match self.change_fast(s) {
+                Some(c) => c,
+                None => self.change_checked(s)?,
             };
-            let out = match side {
-                b"buy" => &mut *bids,
-                b"sell" => &mut *asks,
-                other => {
-                    return Err(DepthError::BadSide(
-                        String::from_utf8_lossy(other).into_owned(),
-                    ));
-                }
-            };
+            let out = if buy { &mut *bids } else { &mut *asks };
             if out.len() >= MAX_LEVELS_PER_MESSAGE {
                 return Err(DepthError::TooManyLevels {
                     max: MAX_LEVELS_PER_MESSAGE,
