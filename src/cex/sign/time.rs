@@ -34,6 +34,40 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (y, m, d)
 }
 
+/// Milliseconds since the epoch of an RFC 3339 UTC time (`2019-08-14T20:42:27.265Z`, any number
+/// of fraction digits; Coinbase's times); `None` if it is not one. The inverse of
+/// [`iso8601_millis`].
+pub fn rfc3339_ms(t: &str) -> Option<u64> {
+    let b = t.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut ms = 0i64;
+    if b.get(19) == Some(&b'.') {
+        let frac: String = t[20..].chars().take_while(char::is_ascii_digit).collect();
+        let f3: String = frac.chars().chain("000".chars()).take(3).collect();
+        ms = f3.parse().ok()?;
+    }
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // days from the civil date (Howard Hinnant's algorithm)
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(((days * 24 + h) * 60 + mi) * 60 + s)
+        .ok()?
+        .checked_mul(1000)?
+        .checked_add(u64::try_from(ms).ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +80,20 @@ mod tests {
             "2020-12-08T09:08:57.715Z"
         );
         assert_eq!(iso8601_seconds(1_494_515_970_000), "2017-05-11T15:19:30");
+    }
+
+    #[test]
+    fn rfc3339_read_back() {
+        for ms in [0, 951_782_400_000, 1_607_418_537_715, 4_107_542_400_999] {
+            assert_eq!(rfc3339_ms(&iso8601_millis(ms)), Some(ms));
+        }
+        assert_eq!(
+            rfc3339_ms("2014-11-07T22:19:28.578544Z"),
+            Some(1_415_398_768_578)
+        );
+        assert_eq!(rfc3339_ms("1970-01-01T00:00:01Z"), Some(1000));
+        assert_eq!(rfc3339_ms("2014-13-07T22:19:28Z"), None);
+        assert_eq!(rfc3339_ms("yesterday"), None);
     }
 
     #[test]
