@@ -150,38 +150,7 @@ fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
-/// Milliseconds since the epoch of an RFC 3339 UTC time (`2019-08-14T20:42:27.265Z`); `None` if
-/// it is not one.
-pub fn rfc3339_ms(t: &str) -> Option<u64> {
-    let b = t.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut ms = 0i64;
-    if b.get(19) == Some(&b'.') {
-        let frac: String = t[20..].chars().take_while(char::is_ascii_digit).collect();
-        let f3: String = frac.chars().chain("000".chars()).take(3).collect();
-        ms = f3.parse().ok()?;
-    }
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    // days from the civil date (Howard Hinnant's algorithm)
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(((days * 24 + h) * 60 + mi) * 60 + s)
-        .ok()?
-        .checked_mul(1000)?
-        .checked_add(u64::try_from(ms).ok()?)
-}
+pub use crate::cex::sign::time::rfc3339_ms;
 
 // ---- markets ----
 

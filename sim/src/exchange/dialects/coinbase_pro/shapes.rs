@@ -73,28 +73,8 @@ pub fn d(v: Decimal) -> String {
     v.normalize().to_string()
 }
 
-/// An RFC 3339 UTC time of `ms` since the epoch.
-pub fn iso(ms: u64) -> String {
-    let secs = i64::try_from(ms / 1000).unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // civil date from days (Howard Hinnant's algorithm)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        ms % 1000
-    )
-}
+/// An RFC 3339 UTC time of `ms` since the epoch, as Coinbase writes times.
+pub use sluice::cex::sign::time::iso8601_millis as iso;
 
 /// The `heartbeat` message of `product` at `sequence`.
 pub fn heartbeat(product: &str, sequence: u64, last_trade_id: u64, time: u64) -> String {
