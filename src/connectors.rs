@@ -37,6 +37,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::gate_io::connect::GATE_IO,
     &crate::cex::exchanges::coinbase_advanced::COINBASE_ADVANCED,
     &crate::cex::exchanges::htx::HTX,
+    &crate::cex::exchanges::coinbase_pro::connect::COINBASE_PRO,
     &crate::cex::exchanges::kraken::KRAKEN,
     &crate::cex::exchanges::okx::OKX,
     &crate::amm::terra_swap::connect::TERRA_SWAP,

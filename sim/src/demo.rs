@@ -27,6 +27,7 @@ use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
 use crate::exchange::dialects::binance::MockBinance;
 use crate::exchange::dialects::coinbase_advanced::MockCoinbaseAdvanced;
+use crate::exchange::dialects::coinbase_pro::MockCoinbasePro;
 use crate::exchange::dialects::gate_io::MockGateIo;
 use crate::exchange::dialects::htx::MockHtx;
 use crate::exchange::dialects::kucoin::MockKuCoin;
@@ -125,6 +126,11 @@ const EXCHANGES: &[(&str, &str, RunOn)] = &[
         MockCoinbaseAdvanced::CONNECTOR,
         "Coinbase Advanced Trade",
         run_on::<MockCoinbaseAdvanced>,
+    ),
+    (
+        MockCoinbasePro::CONNECTOR,
+        "Coinbase Exchange",
+        run_on::<MockCoinbasePro>,
     ),
     (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
     (MockHtx::CONNECTOR, "HTX", run_on::<MockHtx>),
@@ -379,6 +385,7 @@ mod tests {
         for n in ["binance", "gate_io", "okx"] {
             assert!(names.contains(&n), "{names:?}");
         }
+        assert_eq!(exchange_names(),);
         assert_eq!(exchange_title("binance"), Some("Binance"));
         assert_eq!(exchange_title("okx"), Some("OKX"));
         assert_eq!(exchange_title("no_such_exchange"), None);

@@ -9,9 +9,7 @@ use std::sync::Arc;
 use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::http::HttpProtocol;
-use crate::cex::sign::recipes::{
-    AscendEx, BitMart, BybitV5, CoinbaseExchange, GateV4, HtxV2, KuCoinV2, Okx,
-};
+use crate::cex::sign::recipes::{AscendEx, BitMart, BybitV5, GateV4, HtxV2, KuCoinV2, Okx};
 use crate::cex::sign::{KeyForm, Signer, SigningRecipe};
 
 use super::binance::api::BinanceProtocol;
@@ -81,12 +79,12 @@ pub fn key_schemes() -> Vec<KeyScheme> {
         binance_like("binance_us"),
         scheme!("okx", true, Okx, KeyForm::HmacRaw),
         scheme!("kucoin", true, KuCoinV2, KeyForm::HmacRaw),
-        scheme!(
-            "coinbase_exchange",
-            true,
-            CoinbaseExchange,
-            KeyForm::HmacBase64
-        ),
+        KeyScheme {
+            venue: "coinbase_pro",
+            needs_passphrase: true,
+            signer: super::coinbase_pro::coinbase_signer,
+            protocol: Some(|| Arc::new(super::coinbase_pro::api::CoinbaseProtocol)),
+        },
         KeyScheme {
             venue: "coinbase_advanced",
             needs_passphrase: false,

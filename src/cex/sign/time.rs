@@ -35,41 +35,43 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (y, m, d)
 }
 
-/// Milliseconds of an RFC 3339 UTC timestamp (`2023-09-27T08:01:51.111111Z`; 0 if unreadable).
-pub fn rfc3339_ms(t: Option<&str>) -> u64 {
-    fn num(s: &str) -> Option<i64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
+/// Milliseconds since the epoch of an RFC 3339 UTC time (`2019-08-14T20:42:27.265Z`, any number
+/// of fraction digits; Coinbase's times); `None` if it is not one. The inverse of
+/// [`iso8601_millis`].
+pub fn rfc3339_ms(t: &str) -> Option<u64> {
+    let b = t.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
     }
-    let parse = |t: &str| -> Option<u64> {
-        let t = t.strip_suffix('Z')?;
-        let (date, time) = t.split_once('T')?;
-        let mut d = date.split('-');
-        let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
-        let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
-        let mut h = hms.split(':');
-        let (hh, mm, ss) = (num(h.next()?)?, num(h.next()?)?, num(h.next()?)?);
-        if !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mm > 59 || ss > 60 {
+    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut ms = 0i64;
+    if b.get(19) == Some(&b'.') {
+        let frac: String = t[20..].chars().take_while(char::is_ascii_digit).collect();
+        let f3: String = frac.chars().chain("000".chars()).take(3).collect();
+        ms = f3.parse().ok()?;
+        if t.get(20 + frac.len()..) != Some("Z") {
             return None;
         }
-        // days from the civil date (Howard Hinnant's algorithm)
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        let ms_frac = match frac.get(..3) {
-            Some(f) => num(f)?,
-            None if frac.is_empty() => 0,
-            None => num(frac)? * 10i64.pow(3 - u32::try_from(frac.len()).ok()?),
-        };
-        let ms = ((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + ms_frac;
-        u64::try_from(ms).ok()
-    };
-    t.and_then(parse).unwrap_or(0)
+    } else if t.get(19..) != Some("Z") {
+        return None;
+    }
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // days from the civil date (Howard Hinnant's algorithm)
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(((days * 24 + h) * 60 + mi) * 60 + s)
+        .ok()?
+        .checked_mul(1000)?
+        .checked_add(u64::try_from(ms).ok()?)
 }
 
 #[cfg(test)]
@@ -87,18 +89,26 @@ mod tests {
     }
 
     #[test]
-    fn rfc3339_reads_back() {
+    fn rfc3339_read_back() {
+        for ms in [0, 951_782_400_000, 1_607_418_537_715, 4_107_542_400_999] {
+            assert_eq!(rfc3339_ms(&iso8601_millis(ms)), Some(ms));
+        }
         assert_eq!(
-            rfc3339_ms(Some("2020-12-08T09:08:57.715Z")),
-            1_607_418_537_715
+            rfc3339_ms("2014-11-07T22:19:28.578544Z"),
+            Some(1_415_398_768_578)
         );
+        assert_eq!(rfc3339_ms("1970-01-01T00:00:01Z"), Some(1000));
+        assert_eq!(rfc3339_ms("2014-13-07T22:19:28Z"), None);
+        assert_eq!(rfc3339_ms("yesterday"), None);
+        // Kraken's and Coinbase Advanced's forms; an offset or a blank is not one.
         assert_eq!(
-            rfc3339_ms(Some("2023-09-27T08:01:51.111111Z")),
-            1_695_801_711_111
+            rfc3339_ms("2023-09-27T08:01:51.111111Z"),
+            Some(1_695_801_711_111)
         );
-        assert_eq!(rfc3339_ms(Some("2017-05-11T15:19:30Z")), 1_494_515_970_000);
-        assert_eq!(rfc3339_ms(Some("2017-05-11 15:19:30")), 0);
-        assert_eq!(rfc3339_ms(None), 0);
+        assert_eq!(rfc3339_ms("2017-05-11T15:19:30Z"), Some(1_494_515_970_000));
+        assert_eq!(rfc3339_ms("2017-05-11 15:19:30"), None);
+        assert_eq!(rfc3339_ms("2017-05-11T15:19:30.5+02:00"), None);
+        assert_eq!(rfc3339_ms("2017-05-11T15:19:30"), None);
     }
 
     #[test]

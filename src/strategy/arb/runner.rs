@@ -529,10 +529,26 @@ impl ArbRunner {
             self.skip(r);
             return Ok(());
         }
-        let ids = [
-            ClientOrderId::generate("sla"),
-            ClientOrderId::generate("slb"),
-        ];
+        // each leg's id from its own venue, so that it fits that venue's id rules (length,
+        // characters, a UUID-borne id)
+        let ids = match (
+            self.venues[0].new_client_id(),
+            self.venues[1].new_client_id(),
+        ) {
+            (Ok(a), Ok(b)) => [a, b],
+            (a, b) => {
+                let (i, e) = match (a, b) {
+                    (Err(e), _) => (0, e),
+                    (_, Err(e)) => (1, e),
+                    _ => return Ok(()),
+                };
+                self.skip(SkipReason::Rule {
+                    venue: self.names[i].clone(),
+                    violation: format!("no client order id: {e}"),
+                });
+                return Ok(());
+            }
+        };
         let orders = match self.eval.orders(
             &proposal,
             self.executions,

@@ -3,6 +3,7 @@
 
 pub mod binance;
 pub mod coinbase_advanced;
+pub mod coinbase_pro;
 pub mod gate_io;
 pub mod htx;
 pub mod kraken;

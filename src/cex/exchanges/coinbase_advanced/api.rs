@@ -412,7 +412,7 @@ impl CbFill {
             fee_asset: pair.quote.clone(),
             fee_amount: self.commission,
             is_maker: self.liquidity_indicator.as_deref() == Some("MAKER"),
-            timestamp_ms: rfc3339_ms(self.trade_time.as_deref()),
+            timestamp_ms: self.trade_time.as_deref().and_then(rfc3339_ms).unwrap_or(0),
         })
     }
 }

@@ -342,7 +342,7 @@ fn execution(e: Execution, markets: &Markets) -> Result<UserEvent, CexError> {
                 },
                 fee_amount: fee.and_then(|f| f.qty).unwrap_or_default(),
                 is_maker: e.liquidity_ind.as_deref() == Some("m"),
-                timestamp_ms: rfc3339_ms(e.timestamp.as_deref()),
+                timestamp_ms: e.timestamp.as_deref().and_then(rfc3339_ms).unwrap_or(0),
             })
         }
         _ => None,
