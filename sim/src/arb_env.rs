@@ -44,7 +44,7 @@ use sluice::venue::{ConnectContext, ConnectError, Venue, VenueError, VenueId};
 use sluice::wallet::{Mnemonic, SecretString, UnlockedWallet};
 
 pub use amm::{ArbAmm, UnknownAmm};
-pub use exchange::{ExchangeListing, SimExchange};
+pub use exchange::{ExchangeListing, SimExchange, list_pair, setup_error, url_table};
 
 /// The exchange's symbol of the default (Uniswap v3) environment.
 pub const EXCHANGE_SYMBOL: &str = "ETHUSDT";

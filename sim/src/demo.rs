@@ -27,6 +27,7 @@ use crate::arb_env::{ArbAmm, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange};
 use crate::arb_toml::StrategyToml;
 use crate::exchange::dialects::binance::MockBinance;
 use crate::exchange::dialects::gate_io::MockGateIo;
+use crate::exchange::dialects::kraken::MockKraken;
 use crate::exchange::dialects::okx::MockOkx;
 use sluice::core::Balance;
 use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
@@ -120,6 +121,7 @@ const EXCHANGES: &[(&str, &str, RunOn)] = &[
     (MockBinance::CONNECTOR, "Binance", run_on::<MockBinance>),
     (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
     (MockOkx::CONNECTOR, "OKX", run_on::<MockOkx>),
+    (MockKraken::CONNECTOR, "Kraken", run_on::<MockKraken>),
 ];
 
 /// The exchanges the demo can simulate.
@@ -363,13 +365,14 @@ mod tests {
 
     #[tokio::test]
     async fn an_exchange_without_a_dialect_is_refused_by_name() {
-        assert_eq!(exchange_names(), ["binance", "gate_io", "okx"]);
+        assert_eq!(exchange_names(), ["binance", "gate_io", "okx", "kraken"]);
         assert_eq!(exchange_title("binance"), Some("Binance"));
         assert_eq!(exchange_title("okx"), Some("OKX"));
-        assert_eq!(exchange_title("kraken"), None);
+        assert_eq!(exchange_title("kraken"), Some("Kraken"));
+        assert_eq!(exchange_title("bitstamp"), None);
         let e = run(
             DemoOptions {
-                exchange: "kraken".into(),
+                exchange: "bitstamp".into(),
                 home: std::env::temp_dir().join("sluice-demo-never-created"),
                 ..DemoOptions::default()
             },
@@ -378,7 +381,7 @@ mod tests {
         .await
         .unwrap_err();
         assert!(
-            matches!(&e, DemoError::UnknownExchange { name, known } if name == "kraken" && known == "binance, gate_io, okx"),
+            matches!(&e, DemoError::UnknownExchange { name, known } if name == "bitstamp" && known == "binance, gate_io, okx, kraken"),
             "{e:?}"
         );
     }

@@ -529,10 +529,17 @@ impl ArbRunner {
             self.skip(r);
             return Ok(());
         }
-        let ids = [
-            ClientOrderId::generate("sla"),
-            ClientOrderId::generate("slb"),
-        ];
+        // each leg's id from its own venue, within that venue's length and character rules
+        // (Kraken takes at most 18 characters)
+        let id = |i: usize| {
+            self.venues[i]
+                .new_client_id()
+                .map_err(|source| ArbError::Venue {
+                    venue: self.names[i].clone(),
+                    source,
+                })
+        };
+        let ids = [id(0)?, id(1)?];
         let orders = match self.eval.orders(
             &proposal,
             self.executions,

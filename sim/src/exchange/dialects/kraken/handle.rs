@@ -43,12 +43,12 @@ pub enum MockError {
     UnknownAccount(usize),
 }
 
-/// Kraken's spot pairs as the simulator lists them by default: `XBTUSD` (tick 0.1, 8 lot
-/// decimals, `ordermin` 0.0001, `costmin` 0.5) and `ETHUSD` (tick 0.01, `ordermin` 0.002), fees
-/// 0.25 % maker / 0.40 % taker (Kraken's first tier).
-pub fn kraken_symbols() -> Vec<SymbolSpec> {
-    let pair = |base: &str, quote: &str, alt: &str, tick: Decimal, min: Decimal| SymbolSpec {
-        symbol: alt.to_string(),
+/// A Kraken spot pair of the asset codes `base` and `quote` (`XETH`, `USDT`) as the simulator
+/// lists it: named by its `altname` (`ETHUSDT`), price tick `tick`, `ordermin` `min`, 8 lot
+/// decimals, `costmin` 0.5, fees 0.25 % maker / 0.40 % taker (Kraken's first tier).
+pub fn kraken_pair(base: &str, quote: &str, tick: Decimal, min: Decimal) -> SymbolSpec {
+    SymbolSpec {
+        symbol: altname(base, quote),
         base: base.to_string(),
         quote: quote.to_string(),
         tick_size: tick,
@@ -62,10 +62,24 @@ pub fn kraken_symbols() -> Vec<SymbolSpec> {
         notional_filter: NotionalFilter::MinNotional,
         maker_fee: dec!(0.0025),
         taker_fee: dec!(0.004),
-    };
+    }
+}
+
+/// The `altname` of the pair of asset codes `base`/`quote` (`XXBT`, `ZUSD` → `XBTUSD`).
+pub fn altname(base: &str, quote: &str) -> String {
+    format!(
+        "{}{}",
+        names::asset_names(base).0,
+        names::asset_names(quote).0
+    )
+}
+
+/// Kraken's spot pairs as the simulator lists them by default: `XBTUSD` (tick 0.1, `ordermin`
+/// 0.0001) and `ETHUSD` (tick 0.01, `ordermin` 0.002), see [`kraken_pair`].
+pub fn kraken_symbols() -> Vec<SymbolSpec> {
     vec![
-        pair("XXBT", "ZUSD", "XBTUSD", dec!(0.1), dec!(0.0001)),
-        pair("XETH", "ZUSD", "ETHUSD", dec!(0.01), dec!(0.002)),
+        kraken_pair("XXBT", "ZUSD", dec!(0.1), dec!(0.0001)),
+        kraken_pair("XETH", "ZUSD", dec!(0.01), dec!(0.002)),
     ]
 }
 
