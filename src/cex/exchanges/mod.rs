@@ -2,6 +2,7 @@
 //! mapping, rules) on top of the shared framework.
 
 pub mod binance;
+pub(crate) mod book_fuzz;
 pub mod gate_io;
 pub mod keys;
 pub mod kraken;

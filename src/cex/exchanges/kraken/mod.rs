@@ -9,6 +9,8 @@
 
 pub mod api;
 pub mod book;
+mod book_checksum;
+mod book_fast;
 mod book_json;
 pub mod errors;
 pub mod live_book;
