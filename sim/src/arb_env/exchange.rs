@@ -76,12 +76,12 @@ pub trait SimExchange: Debug + Send + Sync + Sized + 'static {
 /// the pair's maker and taker fees become the listing's. The part of [`SimExchange::start`] every
 /// dialect shares.
 pub fn list_pair(symbols: &mut Vec<SymbolSpec>, name: &str, listing: &ExchangeListing) {
-    if let Some(extra) = &listing.extra {
-        if !symbols.iter().any(|s| s.symbol == name) {
-            let mut extra = extra.clone();
-            extra.symbol = name.to_string();
-            symbols.push(extra);
-        }
+    if let Some(extra) = &listing.extra
+        && !symbols.iter().any(|s| s.symbol == name)
+    {
+        let mut extra = extra.clone();
+        extra.symbol = name.to_string();
+        symbols.push(extra);
     }
     for s in symbols.iter_mut().filter(|s| s.symbol == name) {
         s.maker_fee = listing.fee;

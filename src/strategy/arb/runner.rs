@@ -531,15 +531,20 @@ impl ArbRunner {
         }
         // each leg's id from its own venue, within that venue's length and character rules
         // (Kraken takes at most 18 characters)
-        let id = |i: usize| {
-            self.venues[i]
-                .new_client_id()
-                .map_err(|source| ArbError::Venue {
-                    venue: self.names[i].clone(),
-                    source,
-                })
+        let ids = match (
+            self.venues[0].new_client_id(),
+            self.venues[1].new_client_id(),
+        ) {
+            (Ok(a), Ok(b)) => [a, b],
+            (Err(source), _) => {
+                let venue = self.names[0].clone();
+                return Err(ArbError::Venue { venue, source });
+            }
+            (_, Err(source)) => {
+                let venue = self.names[1].clone();
+                return Err(ArbError::Venue { venue, source });
+            }
         };
-        let ids = [id(0)?, id(1)?];
         let orders = match self.eval.orders(
             &proposal,
             self.executions,

@@ -140,14 +140,14 @@ mod tests {
 
     /// One message: the update's levels, whether its checksum is the right one, and an edit
     /// (a byte replaced, or none).
-    fn step() -> impl Strategy<
-        Value = (
-            Vec<(u64, u64, bool)>,
-            Vec<(u64, u64, bool)>,
-            bool,
-            Option<(usize, u8)>,
-        ),
-    > {
+    type Step = (
+        Vec<(u64, u64, bool)>,
+        Vec<(u64, u64, bool)>,
+        bool,
+        Option<(usize, u8)>,
+    );
+
+    fn step() -> impl Strategy<Value = Step> {
         (
             book_levels(),
             book_levels(),

@@ -28,8 +28,6 @@ use crate::exchange::engine::server::{
 };
 use crate::exchange::engine::spec::{RateLimits, SymbolSpec, default_symbols};
 
-/// Balance the market maker holds of every asset.
-
 /// Errors of the mock's handle.
 #[derive(Debug, thiserror::Error)]
 pub enum MockError {

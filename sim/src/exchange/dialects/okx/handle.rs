@@ -25,8 +25,6 @@ use crate::exchange::engine::server::{
 };
 use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
 
-/// Balance the market maker holds of every asset.
-
 /// Errors of the handle.
 #[derive(Debug, thiserror::Error)]
 pub enum MockOkxError {
