@@ -1,6 +1,7 @@
 //! OKX book bench: raw `books` pushes → the connector's real parser and continuity rule
 //! ([`OkxBook::on_message`]) → the real book, per `/work/shared/bench/README.md`. The pushes are
-//! generated (untimed) from the same events as the shared Binance dataset, in OKX's own shape:
+//! generated (untimed) from the same events as the shared Binance dataset, in OKX's own shape and
+//! documented key order:
 //! `{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[[px,sz,"0",
 //! "1"],…],"bids":[…],"ts":…,"checksum":0,"prevSeqId":…,"seqId":…}]}` with `prevSeqId` the
 //! previous push's `seqId` (the checksum is 0, as OKX sends since June 2026). Data: `python3
@@ -59,14 +60,12 @@ fn okx_levels(v: &Value) -> Value {
     )
 }
 
+/// One push with OKX's documented key order (`arg`, `action`, `data`: `asks`, `bids`, `ts`,
+/// `checksum`, `prevSeqId`, `seqId`), as the exchange sends it.
 fn push(action: &str, asks: Value, bids: Value, ts: &Value, prev: i64, seq: i64) -> Vec<u8> {
-    json!({
-        "arg": {"channel": "books", "instId": "BTC-USDT"},
-        "action": action,
-        "data": [{"asks": asks, "bids": bids, "ts": ts.to_string(), "checksum": 0,
-                  "prevSeqId": prev, "seqId": seq}]
-    })
-    .to_string()
+    format!(
+        r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"{action}","data":[{{"asks":{asks},"bids":{bids},"ts":"{ts}","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
+    )
     .into_bytes()
 }
 

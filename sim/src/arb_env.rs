@@ -46,7 +46,7 @@ use sluice::wallet::{Mnemonic, SecretString, UnlockedWallet};
 
 pub use amm::{ArbAmm, LocalChain, UnknownAmm};
 pub use cosmos_leg::CosmosLeg;
-pub use exchange::{ExchangeListing, SimExchange};
+pub use exchange::{ExchangeListing, SimExchange, list_pair, setup_error, url_table};
 
 /// The exchange's symbol of the default (Uniswap v3) environment.
 pub const EXCHANGE_SYMBOL: &str = "ETHUSDT";

@@ -31,6 +31,7 @@ use crate::exchange::dialects::coinbase_pro::MockCoinbasePro;
 use crate::exchange::dialects::gate_io::MockGateIo;
 use crate::exchange::dialects::htx::MockHtx;
 use crate::exchange::dialects::kucoin::MockKuCoin;
+use crate::exchange::dialects::kraken::MockKraken;
 use crate::exchange::dialects::okx::MockOkx;
 use sluice::core::Balance;
 use sluice::store::{HomeLock, Journal, LockError, RunKind, StoreError, TradeRow};
@@ -134,6 +135,7 @@ const EXCHANGES: &[(&str, &str, RunOn)] = &[
     ),
     (MockGateIo::CONNECTOR, "Gate.io", run_on::<MockGateIo>),
     (MockHtx::CONNECTOR, "HTX", run_on::<MockHtx>),
+    (MockKraken::CONNECTOR, "Kraken", run_on::<MockKraken>),
     (MockKuCoin::CONNECTOR, "KuCoin", run_on::<MockKuCoin>),
     (MockOkx::CONNECTOR, "OKX", run_on::<MockOkx>),
 ];
@@ -392,6 +394,9 @@ mod tests {
         let e = run(
             DemoOptions {
                 exchange: "no_such_exchange".into(),
+        assert_eq!(exchange_title("kraken"), Some("Kraken"));
+        assert_eq!(exchange_title("bitstamp"), None);
+                exchange: "bitstamp".into(),
                 home: std::env::temp_dir().join("sluice-demo-never-created"),
                 ..DemoOptions::default()
             },

@@ -149,16 +149,25 @@ impl Grid {
     /// the same answer.
     #[inline(always)]
     pub fn parse_quoted(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
-        match self.parse_quoted_words(buf, start) {
+        self.parse_ended(buf, start, b'"')
+    }
+
+    /// [`Grid::parse_quoted`] for a value ended by the byte `end` instead of a quote: a bare JSON
+    /// number followed by `,`, `}` or `]` (Kraken's `{"price":45283.5,"qty":0.1}`). Returns the
+    /// grid count and the position after `end`; `None` for anything unusual, as
+    /// [`Grid::parse_quoted`] (the caller then runs [`Grid::parse`] for the exact error).
+    #[inline(always)]
+    pub fn parse_ended(&self, buf: &[u8], start: usize, end: u8) -> Option<(u64, usize)> {
+        match self.parse_words(buf, start, end) {
             Some(r) => Some(r),
-            None => self.parse_quoted_scalar(buf, start),
+            None => self.parse_scalar(buf, start, end),
         }
     }
 
-    /// [`Grid::parse_quoted`] for up to 8 integer digits and up to 8 fraction digits read a word
+    /// [`Grid::parse_ended`] for up to 8 integer digits and up to 8 fraction digits read a word
     /// at a time; `None` when the layout is anything else (the scalar reader then decides).
     #[inline(always)]
-    fn parse_quoted_words(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
+    fn parse_words(&self, buf: &[u8], start: usize, end_byte: u8) -> Option<(u64, usize)> {
         let scale = self.scale as usize;
         let word = load8(buf, start)?;
         let n_int = leading_digits(word);
@@ -168,7 +177,7 @@ impl Grid {
         }
         let mut end = start + n_int;
         match *buf.get(end)? {
-            b'"' => {
+            b if b == end_byte => {
                 let v = value_of_first(word.wrapping_sub(ZEROS), n_int) * POW10[scale];
                 Some((self.on_unit(v)?, end + 1))
             }
@@ -176,7 +185,7 @@ impl Grid {
                 let frac_word = load8(buf, end + 1)?;
                 let n_frac = leading_digits(frac_word);
                 end += 1 + n_frac;
-                if n_frac == 0 || *buf.get(end)? != b'"' {
+                if n_frac == 0 || *buf.get(end)? != end_byte {
                     return None;
                 }
                 Some((
@@ -259,6 +268,12 @@ impl Grid {
     /// The byte-at-a-time reader behind [`Grid::parse_quoted`]: any digit counts.
     #[inline]
     pub fn parse_quoted_scalar(&self, buf: &[u8], start: usize) -> Option<(u64, usize)> {
+        self.parse_scalar(buf, start, b'"')
+    }
+
+    /// The byte-at-a-time reader behind [`Grid::parse_ended`]: any digit counts.
+    #[inline]
+    fn parse_scalar(&self, buf: &[u8], start: usize, end: u8) -> Option<(u64, usize)> {
         let mut i = start;
         let mut v: u64 = 0;
         // integer part: at most 18 digits, so that v * 10^scale cannot overflow (checked below)
@@ -299,7 +314,7 @@ impl Grid {
                 return None;
             }
         }
-        if *buf.get(i)? != b'"' {
+        if *buf.get(i)? != end {
             return None;
         }
         v = v.checked_mul(POW10[(self.scale - frac) as usize])?;
@@ -611,6 +626,12 @@ mod tests {
         let g = Grid::new(dec!(0.01)).unwrap();
         assert_eq!(g.parse_quoted(b"1.5\",", 0), Some((150, 4)));
         assert_eq!(g.parse_quoted(b"1.5", 0), None, "no closing quote");
+        assert_eq!(g.parse_ended(b"1.5,\"qty\"", 0, b','), Some((150, 4)));
+        assert_eq!(
+            g.parse_ended(b"60000.01}],\"asks\"", 0, b'}'),
+            Some((6_000_001, 9))
+        );
+        assert_eq!(g.parse_ended(b"1.5}", 0, b','), None, "another end");
     }
 
     proptest::proptest! {
@@ -639,17 +660,27 @@ mod tests {
         /// any bytes (digits, dots, quotes, other characters, any length, any position).
         #[test]
         fn word_and_scalar_readers_agree(
-            bytes in proptest::collection::vec(proptest::sample::select(b"0123456789000000.\"x,-\xff".to_vec()), 0..40),
+            bytes in proptest::collection::vec(proptest::sample::select(b"0123456789000000.\"x,}-\xff".to_vec()), 0..40),
             start in 0usize..4,
             step in proptest::sample::select(vec![dec!(0.01), dec!(0.00001), dec!(0.05), dec!(1), dec!(0.00000001), dec!(100), dec!(0.000000000001)]),
+            end in proptest::sample::select(b"\",}".to_vec()),
         ) {
             let g = Grid::new(step).unwrap();
-            let words = g.parse_quoted_words(&bytes, start);
-            let scalar = g.parse_quoted_scalar(&bytes, start);
+            let words = g.parse_words(&bytes, start, end);
+            let scalar = g.parse_scalar(&bytes, start, end);
             if words.is_some() {
                 proptest::prop_assert_eq!(words, scalar);
             }
-            proptest::prop_assert_eq!(g.parse_quoted(&bytes, start), scalar);
+            proptest::prop_assert_eq!(g.parse_ended(&bytes, start, end), scalar);
+            if end == b'"' {
+                proptest::prop_assert_eq!(g.parse_quoted(&bytes, start), scalar);
+                proptest::prop_assert_eq!(g.parse_quoted_scalar(&bytes, start), scalar);
+            }
+            // an answer is the exact parser's on the bytes before `end`
+            if let Some((v, after)) = scalar {
+                proptest::prop_assert_eq!(bytes[after - 1], end);
+                proptest::prop_assert_eq!(g.parse(&bytes[start..after - 1]).ok(), Some(v));
+            }
         }
 
         /// A compiled shape plan answers exactly as `parse_shaped` does (which the tests above

@@ -1,7 +1,9 @@
 //! A small borrowed JSON scanner for the hot path: walks raw websocket bytes without allocating,
 //! so a connector can read the few fields of a high-rate message (a depth diff) directly. It accepts
 //! standard JSON (any field order, whitespace, unknown fields skipped) and rejects malformed input
-//! with an error that says where.
+//! with an error that says where. Beside it, the pieces of a connector's fixed-layout reader
+//! (the exact bytes a venue sends, read without a scanner): [`literal`], [`plain_string_end`],
+//! [`canonical_int`]; each answers `None` where the layout differs, for the scanner to decide.
 
 /// Malformed input, with the byte offset where the scanner gave up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -242,9 +244,75 @@ pub fn event_type(buf: &[u8]) -> Result<Option<&[u8]>, ScanError> {
     }
 }
 
+/// The position after `lit` if `buf` has it at `i`.
+#[inline(always)]
+pub fn literal(buf: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
+    let end = i.checked_add(lit.len())?;
+    (buf.get(i..end)? == lit).then_some(end)
+}
+
+/// The position of the quote that closes a string whose content starts at `at`, if the string
+/// has no escape and no control character (`None` at a backslash, a byte below 0x20, or without
+/// a closing quote).
+#[inline(always)]
+pub fn plain_string_end(buf: &[u8], at: usize) -> Option<usize> {
+    let rest = buf.get(at..)?;
+    let end = rest
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    (rest[end] == b'"').then_some(at + end)
+}
+
+/// An integer written the canonical JSON way at `i` — an optional `-`, then `0` or 1 to 18
+/// digits without a leading zero — and the position after it.
+#[inline(always)]
+pub fn canonical_int(buf: &[u8], i: usize) -> Option<(i64, usize)> {
+    let neg = buf.get(i) == Some(&b'-');
+    let start = i + usize::from(neg);
+    let mut v: i64 = 0;
+    let mut j = start;
+    while let Some(d) = buf.get(j).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+        if j - start == 18 {
+            return None;
+        }
+        v = v * 10 + i64::from(d);
+        j += 1;
+    }
+    let n = j - start;
+    if n == 0 || (n > 1 && buf[start] == b'0') {
+        return None;
+    }
+    Some((if neg { -v } else { v }, j))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_layout_pieces() {
+        assert_eq!(literal(b"{\"a\":1}", 0, b"{\"a\":"), Some(5));
+        assert_eq!(literal(b"{\"a\"", 0, b"{\"a\":"), None);
+        assert_eq!(literal(b"x", usize::MAX, b"x"), None);
+        assert_eq!(plain_string_end(b"\"BTC-USDT\"}", 1), Some(9));
+        assert_eq!(plain_string_end(b"\"BTC\\\"X\"}", 1), None);
+        assert_eq!(plain_string_end(b"\"BTC", 1), None);
+        assert_eq!(plain_string_end(b"\"BT\nC\"}", 1), None);
+        for (text, want) in [
+            ("0,", Some((0, 1))),
+            ("-1}", Some((-1, 2))),
+            ("123456789012345678,", Some((123_456_789_012_345_678, 18))),
+            ("-855196043,", Some((-855_196_043, 10))),
+            ("1234567890123456789", None),
+            ("01", None),
+            ("-", None),
+            ("", None),
+            ("+1", None),
+            ("x", None),
+        ] {
+            assert_eq!(canonical_int(text.as_bytes(), 0), want, "{text}");
+        }
+    }
 
     #[test]
     fn skips_any_value() {

@@ -195,12 +195,12 @@ fn sluice_demo_refuses_an_unknown_amm() {
     );
 }
 
-/// `sluice demo --exchange gate_io|okx`: the same demo against another exchange's simulated
+/// `sluice demo --exchange gate_io|okx|kraken`: the same demo against another exchange's simulated
 /// dialect (its own routes, message shapes and signature checks), through the registry. Both legs
 /// of each trade are of the order size on their venue, and the run earns USDT.
 #[test]
 fn sluice_demo_trades_against_gate_io_and_okx() {
-    for exchange in ["gate_io", "okx"] {
+    for exchange in ["gate_io", "okx", "kraken"] {
         let home = tempfile::tempdir().unwrap();
         let (report, stderr) = run_demo_with(home.path(), &["--exchange", exchange]);
         let trades = report["summary"]["trades"].as_u64().unwrap();

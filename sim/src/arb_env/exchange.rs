@@ -71,20 +71,44 @@ pub trait SimExchange: Debug + Send + Sync + Sized + 'static {
     fn stop(&self);
 }
 
+/// Lists the environment's pair in a dialect's `symbols` under the dialect's own `name` for it:
+/// `listing.extra` (renamed `name`) is added when the dialect does not list `name` already, and
+/// the pair's maker and taker fees become the listing's. The part of [`SimExchange::start`] every
+/// dialect shares.
+pub fn list_pair(symbols: &mut Vec<SymbolSpec>, name: &str, listing: &ExchangeListing) {
+    if let Some(extra) = &listing.extra
+        && !symbols.iter().any(|s| s.symbol == name)
+    {
+        let mut extra = extra.clone();
+        extra.symbol = name.to_string();
+        symbols.push(extra);
+    }
+    for s in symbols.iter_mut().filter(|s| s.symbol == name) {
+        s.maker_fee = listing.fee;
+        s.taker_fee = listing.fee;
+    }
+}
+
+/// A `[connect.<id>]` table of URL keys (`rest_url`, `ws_url`, …), for [`SimExchange::endpoints`].
+pub fn url_table<'a>(urls: impl IntoIterator<Item = (&'a str, String)>) -> toml::Table {
+    urls.into_iter()
+        .map(|(key, url)| (key.to_string(), toml::Value::String(url)))
+        .collect()
+}
+
+/// The environment's error for a simulated exchange's failure, naming it (`simulated OKX: …`).
+pub fn setup_error(exchange: &str, e: impl std::fmt::Display) -> ArbEnvError {
+    ArbEnvError::Setup(format!("simulated {exchange}: {e}"))
+}
+
 impl SimExchange for MockBinance {
     const CONNECTOR: &'static str = "binance";
 
     async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
         let symbol = format!("{}{}", listing.base, listing.quote);
         let mut cfg = MockConfig::default();
-        if let Some(extra) = listing.extra {
-            cfg.symbols.push(extra);
-        }
+        list_pair(&mut cfg.symbols, &symbol, &listing);
         cfg.balances.extend(listing.balances);
-        for s in cfg.symbols.iter_mut().filter(|s| s.symbol == symbol) {
-            s.maker_fee = listing.fee;
-            s.taker_fee = listing.fee;
-        }
         Ok(MockBinance::start_with(cfg).await?)
     }
 
@@ -108,15 +132,11 @@ impl SimExchange for MockBinance {
     }
 
     fn endpoints(&self) -> toml::Table {
-        let mut t = toml::Table::new();
-        for (key, url) in [
+        url_table([
             ("rest_url", self.rest_url()),
             ("ws_url", self.ws_url()),
             ("ws_api_url", self.ws_api_url()),
-        ] {
-            t.insert(key.into(), toml::Value::String(url));
-        }
-        t
+        ])
     }
 
     fn trader_key(&self) -> ApiKey {

@@ -18,6 +18,8 @@ use rust_decimal::Decimal;
 use crate::cex::book::{BookSide, Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
 
+use super::book_checksum::ChecksumText;
+use super::book_fast;
 use super::book_json::{Cur, levels, parse_u32};
 
 /// Levels the checksum covers on each side.
@@ -149,39 +151,53 @@ impl KrakenBook {
         (b[..nb].to_vec(), a[..na].to_vec())
     }
 
-    /// The CRC32 of the top 10 levels as Kraken computes it.
+    /// The CRC32 of the top 10 levels as Kraken computes it: the digits of the asks (best
+    /// first) then the bids, written into one buffer and hashed once.
     pub fn checksum(&self) -> u32 {
-        let mut h = crc32fast::Hasher::new();
-        let mut buf = [0u8; 40];
-        let mut put = |n: u128, h: &mut crc32fast::Hasher| {
-            let mut i = buf.len();
-            let mut n = n;
-            loop {
-                i -= 1;
-                buf[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            h.update(&buf[i..]);
-        };
+        let mut text = ChecksumText::new();
         let mut top = [Level { ticks: 0, lots: 0 }; CHECKSUM_LEVELS];
         let n = top_levels(&self.book.asks, &mut top);
         for l in &top[..n] {
-            put(u128::from(l.ticks) * self.price_mult, &mut h);
-            put(u128::from(l.lots) * self.size_mult, &mut h);
+            text.level(*l, self.price_mult, self.size_mult);
         }
         let n = top_levels(&self.book.bids, &mut top);
         for l in &top[..n] {
-            put(u128::from(l.ticks) * self.price_mult, &mut h);
-            put(u128::from(l.lots) * self.size_mult, &mut h);
+            text.level(*l, self.price_mult, self.size_mult);
         }
-        h.finalize()
+        crc32fast::hash(text.bytes())
     }
 
     /// Parses and applies one message of the book channel.
     pub fn on_message(&mut self, msg: &[u8]) -> Result<BookOutcome, BookError> {
+        if let Some(outcome) = self.fixed_layout(msg) {
+            return Ok(outcome);
+        }
+        self.on_message_general(msg)
+    }
+
+    /// A message in Kraken's exact layout, read and applied by the fixed-layout reader; `None`
+    /// (nothing changed) for any other.
+    #[inline]
+    fn fixed_layout(&mut self, msg: &[u8]) -> Option<BookOutcome> {
+        let mut bids = std::mem::take(&mut self.scratch_bids);
+        let mut asks = std::mem::take(&mut self.scratch_asks);
+        let read = book_fast::read(
+            msg,
+            self.symbol.as_bytes(),
+            &self.book.price_grid,
+            &self.book.size_grid,
+            &mut bids,
+            &mut asks,
+        );
+        let outcome = read.map(|r| self.apply(r.snapshot, &bids, &asks, Some(r.checksum)));
+        self.scratch_bids = bids;
+        self.scratch_asks = asks;
+        outcome
+    }
+
+    /// [`KrakenBook::on_message`] by the general reader only (any key order, white space,
+    /// unknown fields), which gives the exact error on a malformed message.
+    pub fn on_message_general(&mut self, msg: &[u8]) -> Result<BookOutcome, BookError> {
         let r = self.apply_message(msg);
         if r.is_err() {
             self.reset();
@@ -306,12 +322,8 @@ impl KrakenBook {
         } else if !self.synced {
             return BookOutcome::Ignored;
         }
-        for l in bids {
-            self.worst_bid = set_level(&mut self.book.bids, self.worst_bid, *l);
-        }
-        for l in asks {
-            self.worst_ask = set_level(&mut self.book.asks, self.worst_ask, *l);
-        }
+        self.worst_bid = set_levels(&mut self.book.bids, self.worst_bid, bids);
+        self.worst_ask = set_levels(&mut self.book.asks, self.worst_ask, asks);
         self.worst_bid = truncate(&mut self.book.bids, self.worst_bid, self.depth);
         self.worst_ask = truncate(&mut self.book.asks, self.worst_ask, self.depth);
         if let Some(expected) = checksum {
@@ -396,20 +408,28 @@ fn new_worst<const BID: bool>(side: &BookSide<BID>, gone: u64) -> Option<u64> {
     side.iter_best_first().last().map(|l| l.ticks)
 }
 
-/// Sets one level (0 lots removes it) and returns the side's worst level.
+/// Sets a side's levels of one message in order (0 lots removes one) and returns the side's
+/// worst level: the levels through [`BookSide::set_all`], the worst followed over them and
+/// searched for only when the old worst was removed and nothing worse came.
 #[inline]
-fn set_level<const BID: bool>(
+fn set_levels<const BID: bool>(
     side: &mut BookSide<BID>,
     worst: Option<u64>,
-    l: Level,
+    levels: &[Level],
 ) -> Option<u64> {
-    side.set(l.ticks, l.lots);
+    side.set_all(levels);
+    let (mut worst, mut removed) = (worst, false);
+    for l in levels {
+        if l.lots != 0 {
+            if worst.is_none_or(|w| worse::<BID>(l.ticks, w)) {
+                worst = Some(l.ticks);
+            }
+        } else if worst == Some(l.ticks) {
+            removed = true;
+        }
+    }
     match worst {
-        _ if l.lots != 0 => match worst {
-            Some(w) if !worse::<BID>(l.ticks, w) => Some(w),
-            _ => Some(l.ticks),
-        },
-        Some(w) if w == l.ticks => new_worst(side, w),
+        Some(w) if removed && side.lots_at(w).is_none() => new_worst(side, w),
         other => other,
     }
 }
@@ -430,11 +450,12 @@ fn truncate<const BID: bool>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    fn btc_book(depth: usize) -> KrakenBook {
+    /// A BTC/USD book (tick 0.1, lot 10^-8, Kraken's precisions) kept to `depth` levels.
+    pub(in crate::cex::exchanges::kraken) fn btc_book(depth: usize) -> KrakenBook {
         KrakenBook::new(
             "BTC/USD",
             Grid::new(dec!(0.1)).unwrap(),

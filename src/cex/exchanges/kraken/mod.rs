@@ -9,6 +9,8 @@
 
 pub mod api;
 pub mod book;
+mod book_checksum;
+mod book_fast;
 mod book_json;
 pub mod errors;
 pub mod live_book;
@@ -61,6 +63,8 @@ pub const BOOK_DEPTHS: [usize; 5] = [10, 25, 100, 500, 1000];
 /// Where Kraken lives and the account's parameters.
 #[derive(Debug, Clone)]
 pub struct KrakenConfig {
+    /// Venue name (`kraken`, or the label it is connected as, such as `sim-kraken`).
+    pub name: String,
     pub rest_url: String,
     /// Public WebSocket v2 endpoint.
     pub ws_url: String,
@@ -82,6 +86,7 @@ pub struct KrakenConfig {
 impl Default for KrakenConfig {
     fn default() -> Self {
         Self {
+            name: DESCRIPTOR.name.into(),
             rest_url: "https://api.kraken.com".into(),
             ws_url: "wss://ws.kraken.com/v2".into(),
             ws_auth_url: "wss://ws-auth.kraken.com/v2".into(),
@@ -173,7 +178,7 @@ impl ExchangeVenue<Kraken> {
             signer,
             limiter,
         )?;
-        let id: VenueId = DESCRIPTOR
+        let id: VenueId = cfg
             .name
             .parse()
             .map_err(|e: VenueError| CexError::Invalid(e.to_string()))?;
@@ -392,6 +397,8 @@ impl KrakenConnector {
             tier: c.tier.unwrap_or(base.tier),
             public_per_second,
             book_depth,
+            // the venue is named by the id it is connected as (a label such as `sim-kraken`)
+            name: id.to_string(),
             ..base
         })
     }
@@ -436,6 +443,13 @@ mod tests {
         let cfg = KRAKEN.config(&id, &toml::Table::new(), &ctx()).unwrap();
         assert_eq!(cfg.rest_url, "https://api.kraken.com");
         assert_eq!((cfg.tier, cfg.book_depth), (Tier::Starter, 10));
+        assert_eq!(cfg.name, "kraken");
+        // a label names the venue
+        let sim: VenueId = "sim-kraken".parse().unwrap();
+        let cfg = KRAKEN.config(&sim, &toml::Table::new(), &ctx()).unwrap();
+        assert_eq!(cfg.name, "sim-kraken");
+        let venue = KrakenSpot::new(cfg, None).unwrap();
+        assert_eq!(venue.id(), &sim);
         let t: toml::Table = "rest_url = \"http://127.0.0.1:9\"\nws_url = \"ws://127.0.0.1:9/v2\"\ntier = \"pro\"\nbook_depth = 25"
             .parse()
             .unwrap();

@@ -16,6 +16,7 @@
 //! resets the book like a gap. The parser reads the raw bytes with the framework's scanner and
 //! keys levels on the market's integer grids (no allocation once warm).
 
+use super::book_fast;
 use crate::cex::book::{Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
 use crate::cex::json_scan::{ScanError, Scanner};
@@ -99,7 +100,39 @@ impl OkxBook {
 
     /// Applies one message of the `books` channel by the continuity rule.
     pub fn on_message(&mut self, msg: &[u8]) -> Result<BookOutcome, BookError> {
-        let push = match self.parse(msg) {
+        let parsed = match self.fixed_layout(msg) {
+            Some(push) => Ok(Some(push)),
+            None => self.parse(msg),
+        };
+        self.on_parsed(parsed)
+    }
+
+    /// [`OkxBook::on_message`] by the general scanner only (any key order, white space,
+    /// unknown fields), which gives the exact error on a malformed message.
+    pub fn on_message_general(&mut self, msg: &[u8]) -> Result<BookOutcome, BookError> {
+        let parsed = self.parse(msg);
+        self.on_parsed(parsed)
+    }
+
+    /// A push in OKX's exact layout, read by the fixed-layout reader (levels in `bids` and
+    /// `asks`); `None` for any other message.
+    #[inline]
+    fn fixed_layout(&mut self, msg: &[u8]) -> Option<Push> {
+        let (price, size) = (self.book.price_grid, self.book.size_grid);
+        let r = book_fast::read(msg, &price, &size, &mut self.bids, &mut self.asks)?;
+        Some(Push {
+            snapshot: r.snapshot,
+            prev_seq: Some(r.prev_seq),
+            seq: Some(r.seq),
+            checksum: r.checksum,
+        })
+    }
+
+    fn on_parsed(
+        &mut self,
+        parsed: Result<Option<Push>, BookError>,
+    ) -> Result<BookOutcome, BookError> {
+        let push = match parsed {
             Ok(Some(p)) => p,
             Ok(None) => return Ok(BookOutcome::Other),
             Err(e) => {

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod book;
+mod book_fast;
 pub mod connect;
 pub mod errors;
 pub mod live;

@@ -2,20 +2,13 @@
 //! (liquidity, balances, inspection, faults). See the module doc of this dialect (`dialects::binance`) for the list.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use rand::Rng;
-use rand::distributions::Alphanumeric;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use super::error::ApiError;
@@ -30,10 +23,10 @@ use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
 use crate::exchange::engine::order::OrderStatus;
 use crate::exchange::engine::random::{RandomUpdater, seed_book};
 use crate::exchange::engine::rate_limit::RateLimiter;
+use crate::exchange::engine::server::{
+    Servers, market_maker_account, release_held_diffs, serve_http, trading_account,
+};
 use crate::exchange::engine::spec::{RateLimits, SymbolSpec, default_symbols};
-
-/// Balance the market maker holds of every asset.
-const MARKET_MAKER_FUNDS: Decimal = dec!(1000000000000);
 
 /// Errors of the mock's handle.
 #[derive(Debug, thiserror::Error)]
@@ -191,9 +184,7 @@ pub struct TradeView {
 /// A running mock Binance. Dropping it stops the servers.
 pub struct MockBinance {
     shared: Arc<Shared>,
-    http_addr: SocketAddr,
-    ws_addr: SocketAddr,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    servers: Servers,
     depth_batch_interval: Option<Duration>,
     api_key: String,
     api_secret: Zeroizing<String>,
@@ -212,11 +203,7 @@ impl fmt::Debug for MockBinance {
 }
 
 fn random_token() -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(64)
-        .map(char::from)
-        .collect()
+    crate::exchange::engine::server::random_token(64)
 }
 
 impl MockBinance {
@@ -227,12 +214,11 @@ impl MockBinance {
 
     /// Starts a mock with `config`.
     pub async fn start_with(config: MockConfig) -> Result<Self, MockError> {
-        let mut mm = Account::new(random_token(), Zeroizing::new(random_token()));
-        for s in &config.symbols {
-            mm.balance_mut(&s.base).free = MARKET_MAKER_FUNDS;
-            mm.balance_mut(&s.quote).free = MARKET_MAKER_FUNDS;
-        }
-        mm.touched.clear();
+        let mm = market_maker_account(
+            &config.symbols,
+            random_token(),
+            Zeroizing::new(random_token()),
+        );
         let mut exchange = Exchange::new(
             config.symbols.clone(),
             mm,
@@ -246,11 +232,7 @@ impl MockBinance {
             .api_secret
             .clone()
             .unwrap_or_else(|| Zeroizing::new(random_token()));
-        let mut trader = Account::new(api_key.clone(), api_secret.clone());
-        for (asset, amount) in &config.balances {
-            trader.balance_mut(asset).free = *amount;
-        }
-        trader.touched.clear();
+        let trader = trading_account(api_key.clone(), api_secret.clone(), &config.balances);
         let account = AccountId(exchange.add_account(trader));
         let shared = Arc::new(Shared::new(
             exchange,
@@ -258,14 +240,10 @@ impl MockBinance {
             config.ping_interval,
             config.user_streams.clone(),
         ));
-        let http = TcpListener::bind("127.0.0.1:0").await?;
-        let wsl = TcpListener::bind("127.0.0.1:0").await?;
-        let (http_addr, ws_addr) = (http.local_addr()?, wsl.local_addr()?);
+        let (servers, http, wsl) = Servers::bind().await?;
         let mock = Self {
             shared,
-            http_addr,
-            ws_addr,
-            tasks: Mutex::new(Vec::new()),
+            servers,
             depth_batch_interval: config.depth_batch_interval,
             api_key,
             api_secret,
@@ -278,48 +256,46 @@ impl MockBinance {
 
     fn spawn(&self, http: TcpListener, wsl: TcpListener) {
         let shared = self.shared.clone();
-        let http_task = tokio::spawn(serve_http(http, shared.clone()));
-        let ws_task = tokio::spawn(ws::serve(wsl, shared.clone()));
-        let release_task = tokio::spawn(release_held_diffs(shared.clone()));
-        let mut tasks = lock(&self.tasks);
-        tasks.extend([http_task, ws_task, release_task]);
+        let rest_shared = shared.clone();
+        self.servers.track([
+            tokio::spawn(serve_http(http, shared.shutdown.subscribe(), move |req| {
+                rest::handle(rest_shared.clone(), req)
+            })),
+            tokio::spawn(ws::serve(wsl, shared.clone())),
+            tokio::spawn(release_held_diffs(shared.clone(), Shared::exchange)),
+        ]);
         if let Some(interval) = self.depth_batch_interval {
-            tasks.push(tokio::spawn(flush_depth_batches(shared, interval)));
+            self.servers
+                .track([tokio::spawn(flush_depth_batches(shared, interval))]);
         }
     }
 
     /// Stops the servers and closes every connection; state is kept for [`MockBinance::restart`].
     pub fn stop(&self) {
-        self.shared.shutdown.send_replace(true);
-        for t in lock(&self.tasks).drain(..) {
-            t.abort();
-        }
+        self.servers.stop(&self.shared.shutdown);
     }
 
     /// Starts the servers again on the same ports with the same state.
     pub async fn restart(&self) -> Result<(), MockError> {
-        self.stop();
-        self.shared.shutdown.send_replace(false);
-        let http = bind_again(self.http_addr).await?;
-        let wsl = bind_again(self.ws_addr).await?;
+        let (http, wsl) = self.servers.rebind(&self.shared.shutdown).await?;
         self.spawn(http, wsl);
         Ok(())
     }
 
     /// Base REST URL, `http://127.0.0.1:<port>` (endpoints under `/api/v3/...`).
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.http_addr)
+        format!("http://{}", self.servers.http_addr())
     }
 
     /// Base market-stream URL, `ws://127.0.0.1:<port>` (append `/ws/<stream>` or
     /// `/stream?streams=a/b`).
     pub fn ws_url(&self) -> String {
-        format!("ws://{}", self.ws_addr)
+        format!("ws://{}", self.servers.ws_addr())
     }
 
     /// WebSocket API URL, `ws://127.0.0.1:<port>/ws-api/v3`.
     pub fn ws_api_url(&self) -> String {
-        format!("ws://{}/ws-api/v3", self.ws_addr)
+        format!("ws://{}/ws-api/v3", self.servers.ws_addr())
     }
 
     /// API key of the default trading account.
@@ -684,65 +660,11 @@ impl Drop for MockBinance {
     }
 }
 
-/// Binds `addr` again; the aborted listener may take a moment to be dropped, so a busy address
-/// is retried for up to half a second.
-async fn bind_again(addr: SocketAddr) -> Result<TcpListener, MockError> {
-    let mut attempts = 0;
-    loop {
-        match TcpListener::bind(addr).await {
-            Ok(l) => return Ok(l),
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 50 => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// How long a diff held by the swap fault waits for a second one before it goes out alone.
-const HELD_DIFF_MAX_AGE: Duration = Duration::from_millis(50);
-
-async fn release_held_diffs(shared: Arc<Shared>) {
-    let mut tick = tokio::time::interval(HELD_DIFF_MAX_AGE / 2);
-    loop {
-        tick.tick().await;
-        shared
-            .exchange()
-            .publisher
-            .release_stale_held(HELD_DIFF_MAX_AGE);
-    }
-}
-
 async fn flush_depth_batches(shared: Arc<Shared>, interval: Duration) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     loop {
         tick.tick().await;
         let now = shared.now_ms();
         shared.exchange().publisher.flush_batches(now);
-    }
-}
-
-async fn serve_http(listener: TcpListener, shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown.subscribe();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                let mut conn_shutdown = shared.shutdown.subscribe();
-                tokio::spawn(async move {
-                    let svc_shared = shared.clone();
-                    let service = service_fn(move |req| rest::handle(svc_shared.clone(), req));
-                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = conn_shutdown.changed() => {}
-                    }
-                });
-            }
-            _ = shutdown.changed() => break,
-        }
     }
 }

@@ -6,14 +6,16 @@ use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
 
 use super::handle::{GateConfig, MockGateIo};
-use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange};
+use crate::arb_env::{
+    ArbEnvError, ExchangeListing, SimExchange, list_pair, setup_error, url_table,
+};
 
 fn pair(base: &str, quote: &str) -> String {
     format!("{base}_{quote}")
 }
 
 fn env_error(e: impl std::fmt::Display) -> ArbEnvError {
-    ArbEnvError::Setup(format!("simulated Gate.io: {e}"))
+    setup_error("Gate.io", e)
 }
 
 impl SimExchange for MockGateIo {
@@ -22,16 +24,7 @@ impl SimExchange for MockGateIo {
     async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
         let name = pair(&listing.base, &listing.quote);
         let mut cfg = GateConfig::default();
-        if let Some(mut extra) = listing.extra {
-            extra.symbol = name.clone();
-            if !cfg.symbols.iter().any(|s| s.symbol == name) {
-                cfg.symbols.push(extra);
-            }
-        }
-        for s in cfg.symbols.iter_mut().filter(|s| s.symbol == name) {
-            s.maker_fee = listing.fee;
-            s.taker_fee = listing.fee;
-        }
+        list_pair(&mut cfg.symbols, &name, &listing);
         cfg.balances.extend(listing.balances);
         MockGateIo::start_with(cfg).await.map_err(env_error)
     }
@@ -50,10 +43,7 @@ impl SimExchange for MockGateIo {
     }
 
     fn endpoints(&self) -> toml::Table {
-        let mut t = toml::Table::new();
-        t.insert("rest_url".into(), toml::Value::String(self.rest_url()));
-        t.insert("ws_url".into(), toml::Value::String(self.ws_url()));
-        t
+        url_table([("rest_url", self.rest_url()), ("ws_url", self.ws_url())])
     }
 
     fn trader_key(&self) -> ApiKey {

@@ -4,20 +4,15 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use rand::RngCore;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use super::names;
@@ -25,11 +20,12 @@ use super::rest;
 use super::shapes::{KrakenEvents, SymbolNames};
 use super::shared::{BookFaults, HttpFault, KrakenLimits, Shared, lock};
 use super::ws;
-use crate::exchange::engine::account::{Account, Balance};
+use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::server::{Servers, market_maker_account, serve_http, trading_account};
 use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
 
 /// Errors of the handle.
@@ -43,12 +39,12 @@ pub enum MockError {
     UnknownAccount(usize),
 }
 
-/// Kraken's spot pairs as the simulator lists them by default: `XBTUSD` (tick 0.1, 8 lot
-/// decimals, `ordermin` 0.0001, `costmin` 0.5) and `ETHUSD` (tick 0.01, `ordermin` 0.002), fees
-/// 0.25 % maker / 0.40 % taker (Kraken's first tier).
-pub fn kraken_symbols() -> Vec<SymbolSpec> {
-    let pair = |base: &str, quote: &str, alt: &str, tick: Decimal, min: Decimal| SymbolSpec {
-        symbol: alt.to_string(),
+/// A Kraken spot pair of the asset codes `base` and `quote` (`XETH`, `USDT`) as the simulator
+/// lists it: named by its `altname` (`ETHUSDT`), price tick `tick`, `ordermin` `min`, 8 lot
+/// decimals, `costmin` 0.5, fees 0.25 % maker / 0.40 % taker (Kraken's first tier).
+pub fn kraken_pair(base: &str, quote: &str, tick: Decimal, min: Decimal) -> SymbolSpec {
+    SymbolSpec {
+        symbol: altname(base, quote),
         base: base.to_string(),
         quote: quote.to_string(),
         tick_size: tick,
@@ -62,10 +58,24 @@ pub fn kraken_symbols() -> Vec<SymbolSpec> {
         notional_filter: NotionalFilter::MinNotional,
         maker_fee: dec!(0.0025),
         taker_fee: dec!(0.004),
-    };
+    }
+}
+
+/// The `altname` of the pair of asset codes `base`/`quote` (`XXBT`, `ZUSD` → `XBTUSD`).
+pub fn altname(base: &str, quote: &str) -> String {
+    format!(
+        "{}{}",
+        names::asset_names(base).0,
+        names::asset_names(quote).0
+    )
+}
+
+/// Kraken's spot pairs as the simulator lists them by default: `XBTUSD` (tick 0.1, `ordermin`
+/// 0.0001) and `ETHUSD` (tick 0.01, `ordermin` 0.002), see [`kraken_pair`].
+pub fn kraken_symbols() -> Vec<SymbolSpec> {
     vec![
-        pair("XXBT", "ZUSD", "XBTUSD", dec!(0.1), dec!(0.0001)),
-        pair("XETH", "ZUSD", "ETHUSD", dec!(0.01), dec!(0.002)),
+        kraken_pair("XXBT", "ZUSD", dec!(0.1), dec!(0.0001)),
+        kraken_pair("XETH", "ZUSD", dec!(0.01), dec!(0.002)),
     ]
 }
 
@@ -128,9 +138,7 @@ pub struct KrakenOrderView {
 /// A running simulated Kraken. Dropping it stops the servers.
 pub struct MockKraken {
     shared: Arc<Shared>,
-    http_addr: SocketAddr,
-    ws_addr: SocketAddr,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    servers: Servers,
     api_key: String,
     api_secret: Zeroizing<String>,
     account: usize,
@@ -163,12 +171,7 @@ impl MockKraken {
     }
 
     pub async fn start_with(config: KrakenMockConfig) -> Result<Self, MockError> {
-        let mut mm = Account::new(random_key(), random_secret());
-        for s in &config.symbols {
-            mm.balance_mut(&s.base).free = dec!(1000000000000);
-            mm.balance_mut(&s.quote).free = dec!(1000000000000);
-        }
-        mm.touched.clear();
+        let mm = market_maker_account(&config.symbols, random_key(), random_secret());
         let symbols: HashMap<String, SymbolNames> = config
             .symbols
             .iter()
@@ -181,20 +184,13 @@ impl MockKraken {
         );
         let api_key = config.api_key.clone().unwrap_or_else(random_key);
         let api_secret = config.api_secret.clone().unwrap_or_else(random_secret);
-        let mut trader = Account::new(api_key.clone(), api_secret.clone());
-        for (asset, amount) in &config.balances {
-            trader.balance_mut(asset).free = *amount;
-        }
-        trader.touched.clear();
+        let trader = trading_account(api_key.clone(), api_secret.clone(), &config.balances);
         let account = exchange.add_account(trader);
         let shared = Arc::new(Shared::new(exchange, config.limits, config.heartbeat));
-        let http = TcpListener::bind("127.0.0.1:0").await?;
-        let wsl = TcpListener::bind("127.0.0.1:0").await?;
+        let (servers, http, wsl) = Servers::bind().await?;
         let mock = Self {
             shared,
-            http_addr: http.local_addr()?,
-            ws_addr: wsl.local_addr()?,
-            tasks: Mutex::new(Vec::new()),
+            servers,
             api_key,
             api_secret,
             account,
@@ -205,32 +201,35 @@ impl MockKraken {
     }
 
     fn spawn(&self, http: TcpListener, wsl: TcpListener) {
-        let mut tasks = lock(&self.tasks);
-        tasks.push(tokio::spawn(serve_http(http, self.shared.clone())));
-        tasks.push(tokio::spawn(ws::serve(wsl, self.shared.clone())));
+        let rest_shared = self.shared.clone();
+        self.servers.track([
+            tokio::spawn(serve_http(
+                http,
+                self.shared.shutdown.subscribe(),
+                move |req| rest::handle(rest_shared.clone(), req),
+            )),
+            tokio::spawn(ws::serve(wsl, self.shared.clone())),
+        ]);
     }
 
     /// Stops the servers and closes every connection (state kept).
     pub fn stop(&self) {
-        self.shared.shutdown.send_replace(true);
-        for t in lock(&self.tasks).drain(..) {
-            t.abort();
-        }
+        self.servers.stop(&self.shared.shutdown);
     }
 
     /// REST base URL, `http://127.0.0.1:<port>` (`/0/public/…`, `/0/private/…`).
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.http_addr)
+        format!("http://{}", self.servers.http_addr())
     }
 
     /// Public WebSocket v2 URL.
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/v2", self.ws_addr)
+        format!("ws://{}/v2", self.servers.ws_addr())
     }
 
     /// Private WebSocket v2 URL.
     pub fn ws_auth_url(&self) -> String {
-        format!("ws://{}/auth/v2", self.ws_addr)
+        format!("ws://{}/auth/v2", self.servers.ws_addr())
     }
 
     /// A `[connect.kraken]` table pointing the connector here (`public_per_second` as limited).
@@ -427,29 +426,5 @@ impl MockKraken {
 impl Drop for MockKraken {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-async fn serve_http(listener: TcpListener, shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown.subscribe();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                let mut conn_shutdown = shared.shutdown.subscribe();
-                tokio::spawn(async move {
-                    let svc = shared.clone();
-                    let service = service_fn(move |req| rest::handle(svc.clone(), req));
-                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = conn_shutdown.changed() => {}
-                    }
-                });
-            }
-            _ = shutdown.changed() => break,
-        }
     }
 }

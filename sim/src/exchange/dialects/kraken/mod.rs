@@ -35,6 +35,7 @@
 //! Fees are reported in the quote asset (a buyer's base-asset commission valued at the trade
 //! price; the engine itself keeps charging the buyer in base).
 
+mod demo;
 mod handle;
 pub mod names;
 mod rest;
@@ -42,5 +43,7 @@ pub mod shapes;
 mod shared;
 mod ws;
 
-pub use handle::{KrakenMockConfig, KrakenOrderView, MockError, MockKraken, kraken_symbols};
+pub use handle::{
+    KrakenMockConfig, KrakenOrderView, MockError, MockKraken, altname, kraken_pair, kraken_symbols,
+};
 pub use shared::{BookFaults, CounterLimit, HttpFault, KrakenLimits};

@@ -56,15 +56,22 @@ pub fn asset_names(code: &str) -> (&str, &str) {
     }
 }
 
+/// The legacy `X`/`Z`-prefixed asset codes the simulator knows ([`asset_names`]).
+const PREFIXED_CODES: [&str; 7] = ["XXBT", "XXDG", "XETH", "XLTC", "ZUSD", "ZEUR", "ZGBP"];
+
+/// Kraken's asset code of a common ticker or alternative name (`ETH` → `XETH`, `BTC` and `XBT`
+/// → `XXBT`, `USD` → `ZUSD`); a name without a legacy code is its own code (`USDT`, `CELO`).
+pub fn code_of_name(name: &str) -> String {
+    asset_code(name, PREFIXED_CODES).unwrap_or(name).to_string()
+}
+
 /// The asset code of a WebSocket v2 or alternative name among `codes`.
-pub fn asset_code<'a>(name: &str, codes: impl IntoIterator<Item = &'a String>) -> Option<String> {
-    codes
-        .into_iter()
-        .find(|c| {
-            let (alt, v2) = asset_names(c);
-            c.as_str() == name || alt == name || v2 == name
-        })
-        .cloned()
+pub fn asset_code<C: AsRef<str>>(name: &str, codes: impl IntoIterator<Item = C>) -> Option<C> {
+    codes.into_iter().find(|c| {
+        let c = c.as_ref();
+        let (alt, v2) = asset_names(c);
+        c == name || alt == name || v2 == name
+    })
 }
 
 /// The REST key of a pair (`XXBTZUSD`).
@@ -181,5 +188,20 @@ mod tests {
         assert_eq!(fixed(Decimal::new(1, 1), 8), "0.10000000");
         assert_eq!(rfc3339(1_695_801_711_111), "2023-09-27T08:01:51.111000Z");
         assert_eq!(secs(1_688_667_796_880), "1688667796.8800");
+    }
+
+    #[test]
+    fn common_names_map_to_kraken_codes() {
+        for (name, code) in [
+            ("ETH", "XETH"),
+            ("BTC", "XXBT"),
+            ("XBT", "XXBT"),
+            ("USD", "ZUSD"),
+            ("XETH", "XETH"),
+            ("USDT", "USDT"),
+            ("CELO", "CELO"),
+        ] {
+            assert_eq!(code_of_name(name), code, "{name}");
+        }
     }
 }

@@ -6,14 +6,16 @@ use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
 
 use super::handle::{MockOkx, OkxMockConfig};
-use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange};
+use crate::arb_env::{
+    ArbEnvError, ExchangeListing, SimExchange, list_pair, setup_error, url_table,
+};
 
 fn instrument(base: &str, quote: &str) -> String {
     format!("{base}-{quote}")
 }
 
 fn env_error(e: impl std::fmt::Display) -> ArbEnvError {
-    ArbEnvError::Setup(format!("simulated OKX: {e}"))
+    setup_error("OKX", e)
 }
 
 impl SimExchange for MockOkx {
@@ -22,16 +24,7 @@ impl SimExchange for MockOkx {
     async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
         let name = instrument(&listing.base, &listing.quote);
         let mut cfg = OkxMockConfig::default();
-        if let Some(mut extra) = listing.extra {
-            extra.symbol = name.clone();
-            if !cfg.symbols.iter().any(|s| s.symbol == name) {
-                cfg.symbols.push(extra);
-            }
-        }
-        for s in cfg.symbols.iter_mut().filter(|s| s.symbol == name) {
-            s.maker_fee = listing.fee;
-            s.taker_fee = listing.fee;
-        }
+        list_pair(&mut cfg.symbols, &name, &listing);
         cfg.balances.extend(listing.balances);
         MockOkx::start_with(cfg).await.map_err(env_error)
     }
@@ -57,10 +50,7 @@ impl SimExchange for MockOkx {
     }
 
     fn endpoints(&self) -> toml::Table {
-        let mut t = toml::Table::new();
-        t.insert("rest_url".into(), toml::Value::String(self.rest_url()));
-        t.insert("ws_url".into(), toml::Value::String(self.ws_url()));
-        t
+        url_table([("rest_url", self.rest_url()), ("ws_url", self.ws_url())])
     }
 
     fn trader_key(&self) -> ApiKey {

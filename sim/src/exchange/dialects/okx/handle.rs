@@ -1,20 +1,13 @@
 //! The test-facing handle of the simulated OKX: start/stop, URLs, credentials (with the
 //! passphrase), and the controls (liquidity, balances, inspection, faults, clock).
 
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use rand::Rng;
-use rand::distributions::Alphanumeric;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use super::error::OkxError;
@@ -26,10 +19,11 @@ use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
 use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::server::{
+    Servers, default_balances, market_maker_account, random_token, release_held_diffs, serve_http,
+    trading_account,
+};
 use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
-
-/// Balance the market maker holds of every asset.
-const MARKET_MAKER_FUNDS: Decimal = dec!(1000000000000);
 
 /// Errors of the handle.
 #[derive(Debug, thiserror::Error)]
@@ -112,14 +106,7 @@ impl std::fmt::Debug for OkxMockConfig {
 impl Default for OkxMockConfig {
     fn default() -> Self {
         let symbols = okx_symbols();
-        let mut balances: Vec<(String, Decimal)> = Vec::new();
-        for s in &symbols {
-            for (asset, amount) in [(&s.base, dec!(100)), (&s.quote, dec!(10000))] {
-                if !balances.iter().any(|(a, _)| a == asset) {
-                    balances.push((asset.clone(), amount));
-                }
-            }
-        }
+        let balances = default_balances(&symbols);
         Self {
             symbols,
             api_key: None,
@@ -155,20 +142,10 @@ pub struct OkxOrderView {
     pub size: Decimal,
 }
 
-fn random_token(n: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(n)
-        .map(char::from)
-        .collect()
-}
-
 /// A running simulated OKX.
 pub struct MockOkx {
     shared: Arc<Shared>,
-    http_addr: SocketAddr,
-    ws_addr: SocketAddr,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    servers: Servers,
     api_key: String,
     api_secret: Zeroizing<String>,
     passphrase: Zeroizing<String>,
@@ -178,8 +155,8 @@ pub struct MockOkx {
 impl std::fmt::Debug for MockOkx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockOkx")
-            .field("http", &self.http_addr)
-            .field("ws", &self.ws_addr)
+            .field("http", &self.servers.http_addr())
+            .field("ws", &self.servers.ws_addr())
             .finish_non_exhaustive()
     }
 }
@@ -192,12 +169,11 @@ impl MockOkx {
 
     /// Starts a simulated OKX with `config`.
     pub async fn start_with(config: OkxMockConfig) -> Result<Self, MockOkxError> {
-        let mut mm = Account::new(random_token(36), Zeroizing::new(random_token(32)));
-        for s in &config.symbols {
-            mm.balance_mut(&s.base).free = MARKET_MAKER_FUNDS;
-            mm.balance_mut(&s.quote).free = MARKET_MAKER_FUNDS;
-        }
-        mm.touched.clear();
+        let mm = market_maker_account(
+            &config.symbols,
+            random_token(36),
+            Zeroizing::new(random_token(32)),
+        );
         let mut exchange = Exchange::new(config.symbols.clone(), mm, Arc::new(OkxEvents));
         let api_key = config.api_key.clone().unwrap_or_else(|| random_token(36));
         let api_secret = config
@@ -208,22 +184,14 @@ impl MockOkx {
             .passphrase
             .clone()
             .unwrap_or_else(|| Zeroizing::new(random_token(12)));
-        let mut trader = Account::new(api_key.clone(), api_secret.clone());
-        for (asset, amount) in &config.balances {
-            trader.balance_mut(asset).free = *amount;
-        }
-        trader.touched.clear();
+        let trader = trading_account(api_key.clone(), api_secret.clone(), &config.balances);
         let account = OkxAccount(exchange.add_account(trader));
         let shared = Arc::new(Shared::new(exchange, config.checksums));
         lock(&shared.passphrases).insert(api_key.clone(), passphrase.clone());
-        let http = TcpListener::bind("127.0.0.1:0").await?;
-        let wsl = TcpListener::bind("127.0.0.1:0").await?;
-        let (http_addr, ws_addr) = (http.local_addr()?, wsl.local_addr()?);
+        let (servers, http, wsl) = Servers::bind().await?;
         let mock = Self {
             shared,
-            http_addr,
-            ws_addr,
-            tasks: Mutex::new(Vec::new()),
+            servers,
             api_key,
             api_secret,
             passphrase,
@@ -235,38 +203,36 @@ impl MockOkx {
 
     fn spawn(&self, http: TcpListener, wsl: TcpListener) {
         let shared = self.shared.clone();
-        let mut tasks = lock(&self.tasks);
-        tasks.push(tokio::spawn(serve_http(http, shared.clone())));
-        tasks.push(tokio::spawn(ws::serve(wsl, shared.clone())));
-        tasks.push(tokio::spawn(release_held_diffs(shared)));
+        let rest_shared = shared.clone();
+        self.servers.track([
+            tokio::spawn(serve_http(http, shared.shutdown.subscribe(), move |req| {
+                rest::handle(rest_shared.clone(), req)
+            })),
+            tokio::spawn(ws::serve(wsl, shared.clone())),
+            tokio::spawn(release_held_diffs(shared, Shared::exchange)),
+        ]);
     }
 
     /// Stops the servers and closes every connection; state is kept for [`MockOkx::restart`].
     pub fn stop(&self) {
-        self.shared.shutdown.send_replace(true);
-        for t in lock(&self.tasks).drain(..) {
-            t.abort();
-        }
+        self.servers.stop(&self.shared.shutdown);
     }
 
     /// Starts the servers again on the same ports with the same state.
     pub async fn restart(&self) -> Result<(), MockOkxError> {
-        self.stop();
-        self.shared.shutdown.send_replace(false);
-        let http = bind_again(self.http_addr).await?;
-        let wsl = bind_again(self.ws_addr).await?;
+        let (http, wsl) = self.servers.rebind(&self.shared.shutdown).await?;
         self.spawn(http, wsl);
         Ok(())
     }
 
     /// `http://127.0.0.1:<port>` (endpoints under `/api/v5/...`): the `rest_url` of `[connect.okx]`.
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.http_addr)
+        format!("http://{}", self.servers.http_addr())
     }
 
     /// `ws://127.0.0.1:<port>` (`/ws/v5/public`, `/ws/v5/private`): the `ws_url` of `[connect.okx]`.
     pub fn ws_url(&self) -> String {
-        format!("ws://{}", self.ws_addr)
+        format!("ws://{}", self.servers.ws_addr())
     }
 
     pub fn api_key(&self) -> &str {
@@ -522,57 +488,5 @@ impl MockOkx {
 impl Drop for MockOkx {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-async fn bind_again(addr: SocketAddr) -> Result<TcpListener, MockOkxError> {
-    let mut attempts = 0;
-    loop {
-        match TcpListener::bind(addr).await {
-            Ok(l) => return Ok(l),
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 50 => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// How long a diff held by the swap fault waits for a second one.
-const HELD_DIFF_MAX_AGE: Duration = Duration::from_millis(50);
-
-async fn release_held_diffs(shared: Arc<Shared>) {
-    let mut tick = tokio::time::interval(HELD_DIFF_MAX_AGE / 2);
-    loop {
-        tick.tick().await;
-        shared
-            .exchange()
-            .publisher
-            .release_stale_held(HELD_DIFF_MAX_AGE);
-    }
-}
-
-async fn serve_http(listener: TcpListener, shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown.subscribe();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                let mut conn_shutdown = shared.shutdown.subscribe();
-                tokio::spawn(async move {
-                    let svc_shared = shared.clone();
-                    let service = service_fn(move |req| rest::handle(svc_shared.clone(), req));
-                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = conn_shutdown.changed() => {}
-                    }
-                });
-            }
-            _ = shutdown.changed() => break,
-        }
     }
 }
