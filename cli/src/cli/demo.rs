@@ -1,6 +1,7 @@
 //! `sluice demo`: the arbitrage end to end on a local anvil and a mock Binance, no keys and no
 //! internet needed. Prints each action and trade, then the final PnL. `--amm uniswap_v2|
-//! uniswap_v3|balancer|mento` picks the AMM leg (default Uniswap v3).
+//! uniswap_v3|balancer|mento|terra_swap` picks the AMM leg (default Uniswap v3), `--exchange` the
+//! simulated exchange (default Binance).
 //!
 //! Where it journals: in a new throwaway home (printed) unless `--home` is given on the command
 //! line. An inherited `SLUICE_HOME` does not count: it usually names the user's real home, and a
@@ -17,14 +18,17 @@ use super::{CliError, Context, Table, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The simulated exchange, by its connector's name (binance, gate_io, okx).
+    /// The simulated exchange, by its connector's name (binance, coinbase_advanced, coinbase_pro,
+    /// gate_io, htx, kraken, kucoin, okx).
     #[arg(long, default_value = "binance", value_parser = parse_exchange)]
     exchange: String,
     /// The AMM leg: uniswap_v2, uniswap_v3, balancer (WETH/USDC pools at 3000 USDC, against
-    /// ETH-USDT) or mento (CELO/cUSD at 0.50 cUSD, against CELO-USDT).
+    /// ETH-USDT), mento (CELO/cUSD at 0.50 cUSD, against CELO-USDT) or terra_swap (LUNA/axlUSDC at
+    /// 0.50 on a local Terra, against LUNA-USDT).
     #[arg(long, default_value = "uniswap_v3", value_parser = parse_amm)]
     amm: ArbAmm,
-    /// Base asset per trade [default: 1 ETH; 0.25 with balancer; 1000 CELO with mento].
+    /// Base asset per trade [default: 1 ETH; 0.25 with balancer; 1000 CELO with mento; 5000 LUNA
+    /// with terra_swap].
     #[arg(long)]
     size: Option<Decimal>,
     /// Centre of the mock exchange's book [default: 3100 USDT; 0.51 with mento].
