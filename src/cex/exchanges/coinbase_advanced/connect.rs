@@ -62,16 +62,16 @@ impl CoinbaseAdvancedConnector {
             Some(p) => p,
             None => base.client_id_prefix.clone(),
         };
+        // A moved market endpoint serves the user channel too unless `user_ws_url` says otherwise.
+        let ws_moved = c.ws_url.is_some();
+        let ws_url = url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?;
+        let user_default = if ws_moved { &ws_url } else { &base.user_ws_url };
+        let user_ws_url = url("user_ws_url", c.user_ws_url, user_default, &["ws", "wss"])?;
         Ok(CoinbaseAdvancedConfig {
             name: id.to_string(),
             rest_url: url("rest_url", c.rest_url, &base.rest_url, &["http", "https"])?,
-            ws_url: url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?,
-            user_ws_url: url(
-                "user_ws_url",
-                c.user_ws_url,
-                &base.user_ws_url,
-                &["ws", "wss"],
-            )?,
+            ws_url,
+            user_ws_url,
             client_id_prefix: prefix,
             ..base
         })
