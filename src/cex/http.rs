@@ -323,11 +323,14 @@ pub fn prepare_request(
         })?;
         protocol.identify(signer, &mut headers);
     }
-    let url = if query.is_empty() {
-        format!("{}{}", endpoint.base_url(), req.path)
-    } else {
-        format!("{}{}?{}", endpoint.base_url(), req.path, query)
-    };
+    let mut url =
+        String::with_capacity(endpoint.base_url().len() + req.path.len() + 1 + query.len());
+    url.push_str(endpoint.base_url());
+    url.push_str(&req.path);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
     Ok(PreparedRequest {
         method: req.method.clone(),
         url,

@@ -264,7 +264,6 @@ impl<B: DiffBook> Task<B> {
     }
 
     fn on_stream(&mut self, ev: StreamEvent) {
-        let pair = self.shared.pair.clone();
         match ev {
             StreamEvent::Connected { reconnect } => {
                 // Diffs are buffered from now on; the snapshot is taken after that.
@@ -273,7 +272,7 @@ impl<B: DiffBook> Task<B> {
                     self.take_snapshot(Duration::ZERO);
                 }
                 if reconnect {
-                    tracing::info!(%pair, "depth stream reconnected; resyncing the book");
+                    tracing::info!(pair = %self.shared.pair, "depth stream reconnected; resyncing the book");
                 }
             }
             StreamEvent::Disconnected { reason } => {
@@ -282,10 +281,16 @@ impl<B: DiffBook> Task<B> {
                 self.shared.lost(&reason);
             }
             StreamEvent::Message(m) => {
-                let next = self.shared.write().on_message(&pair, &m);
+                // The hot path: the pair is cloned only for an event that carries it.
+                let next = {
+                    let s = &self.shared;
+                    s.write().on_message(&s.pair, &m)
+                };
                 match next {
                     Next::Nothing => {}
-                    Next::Changed => self.shared.hub.publish(VenueEvent::BookChanged { pair }),
+                    Next::Changed => self.shared.hub.publish(VenueEvent::BookChanged {
+                        pair: self.shared.pair.clone(),
+                    }),
                     Next::Snapshot => {
                         if self.snapshot.is_none() && self.refresh.is_none() {
                             self.take_snapshot(Duration::ZERO);
