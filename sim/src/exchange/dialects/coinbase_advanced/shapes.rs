@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sluice::cex::sign::time::iso8601_millis;
 
+use crate::exchange::dialects::coinbase_pro::shapes::{quote_commission, trades_of};
 use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::events::EventShapes;
@@ -96,19 +97,12 @@ fn average(o: &Order) -> Decimal {
     }
 }
 
-/// The fees an order paid so far (from its trades) and how many fills it had.
+/// The fees an order paid so far, in the quote asset (the engine's commissions of its trades,
+/// valued as [`quote_commission`] does), and how many fills it had.
 pub fn order_fees(ex: &Exchange, o: &Order) -> (Decimal, usize) {
-    let mut fee = Decimal::ZERO;
-    let mut n = 0;
-    for t in ex.trades.get(&o.symbol).into_iter().flatten() {
-        match o.side {
-            Side::Buy if t.buyer.0 == o.id => fee += t.commissions.0,
-            Side::Sell if t.seller.0 == o.id => fee += t.commissions.1,
-            _ => continue,
-        }
-        n += 1;
-    }
-    (fee, n)
+    trades_of(ex, o).fold((Decimal::ZERO, 0), |(fee, n), t| {
+        (fee + quote_commission(t, o.side), n + 1)
+    })
 }
 
 /// The order document of `/orders/historical/…`.
@@ -193,12 +187,13 @@ pub fn user_order_json(o: &Order, fees: Decimal, fills: usize) -> Value {
     })
 }
 
-/// One trade of `account` as `/orders/historical/fills` writes it.
+/// One trade of `account` as `/orders/historical/fills` writes it, the commission in the quote
+/// asset.
 pub fn fill_json(t: &Trade, account: usize) -> Option<Value> {
-    let (order, which, fee, maker) = if t.buyer.1 == account {
-        (t.buyer.0, Side::Buy, t.commissions.0, t.buyer_is_maker)
+    let (order, which, maker) = if t.buyer.1 == account {
+        (t.buyer.0, Side::Buy, t.buyer_is_maker)
     } else if t.seller.1 == account {
-        (t.seller.0, Side::Sell, t.commissions.1, !t.buyer_is_maker)
+        (t.seller.0, Side::Sell, !t.buyer_is_maker)
     } else {
         return None;
     };
@@ -210,7 +205,7 @@ pub fn fill_json(t: &Trade, account: usize) -> Option<Value> {
         "trade_type": "FILL",
         "price": d(t.price),
         "size": d(t.qty),
-        "commission": d(fee),
+        "commission": d(quote_commission(t, which)),
         "product_id": t.symbol,
         "sequence_timestamp": iso8601_millis(t.time),
         "liquidity_indicator": if maker { "MAKER" } else { "TAKER" },
@@ -350,6 +345,31 @@ mod tests {
     use rust_decimal_macros::dec;
     use sluice::cex::Grid;
     use sluice::cex::exchanges::coinbase_advanced::depth::{Outcome, SyncedBook};
+
+    /// A fill's commission is in the quote asset, whichever side the account took: the buyer's
+    /// commission, charged by the engine in the base asset, is valued at the trade's price (it
+    /// was reported as a quote amount without it, 100 times too small here).
+    #[test]
+    fn fills_report_the_engines_commission_in_the_quote_asset() {
+        let t = Trade {
+            id: 9,
+            symbol: "BTC-USD".into(),
+            price: dec!(100),
+            qty: dec!(0.5),
+            time: 1_700_000_000_000,
+            buyer: (1, 3),
+            seller: (2, 4),
+            buyer_is_maker: true,
+            commissions: (dec!(0.002), dec!(0.3)),
+            assets: ("BTC".into(), "USD".into()),
+        };
+        let buyer = fill_json(&t, 3).unwrap();
+        assert_eq!(buyer["commission"], "0.2");
+        assert_eq!(buyer["liquidity_indicator"], "MAKER");
+        let seller = fill_json(&t, 4).unwrap();
+        assert_eq!(seller["commission"], "0.3");
+        assert!(fill_json(&t, 5).is_none());
+    }
 
     /// The simulator's messages are what the connector's parser reads.
     #[test]

@@ -32,8 +32,10 @@
 //!
 //! Faults: book update skip / duplicate / swap, raw frames, dropped book or private connections,
 //! a private-stream outage with fills during it, HTTP 429 / HTML pages / truncated JSON / huge
-//! numbers / a lost acknowledgement, slow acks, a clock offset. Fees are charged at `/fees`'
-//! rates in the quote asset in every document; the engine's balances keep its own commission.
+//! numbers / a lost acknowledgement, slow acks, a clock offset. The REST documents (`fee`,
+//! `fill_fees`) report the engine's commission of each trade valued in the quote asset
+//! ([`shapes::quote_commission`]: what the balances were charged); the `match` message carries
+//! `/fees`' rate.
 
 mod auth;
 mod demo;

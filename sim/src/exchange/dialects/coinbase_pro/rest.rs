@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::auth::{self, Received};
 use super::error::CbError;
 use super::shapes::{
-    account_uuid, d, fill_json, iso, order_id_of, order_json, order_uuid, product_json,
+    account_uuid, d, fill_json, iso, order_fee, order_id_of, order_json, order_uuid, product_json,
 };
 use super::shared::{HttpFault, Shared, lock};
 use crate::exchange::engine::error::{EngineError, Operation};
@@ -226,7 +226,7 @@ fn route(
             Ok(Value::Array(
                 ex.open_orders(acct, product.as_deref())
                     .into_iter()
-                    .map(|o| order_json(o, fees_of(ex, c.shared, o.id, acct)))
+                    .map(|o| order_json(o, order_fee(ex, o)))
                     .collect(),
             ))
         }
@@ -247,7 +247,7 @@ fn route(
                 return Ok(json!(order_uuid(id)));
             }
             let o = ex.orders.get(&id).ok_or_else(CbError::not_found)?;
-            Ok(order_json(o, fees_of(ex, c.shared, id, acct)))
+            Ok(order_json(o, order_fee(ex, o)))
         }
         ("GET", "/fills") => {
             let acct = c.account()?;
@@ -256,15 +256,13 @@ fn route(
             if order.is_none() && product.is_none() {
                 return Err(CbError::bad_request("order_id or product_id is required"));
             }
-            let (maker_rate, taker_rate) = c.shared.fee_rates;
-            let rate = |maker: bool| if maker { maker_rate } else { taker_rate };
             Ok(Value::Array(
                 ex.trades
                     .iter()
                     .filter(|(s, _)| product.as_deref().is_none_or(|p| p == s.as_str()))
                     .flat_map(|(_, ts)| ts.iter())
                     .filter(|t| order.is_none_or(|o| t.buyer == (o, acct) || t.seller == (o, acct)))
-                    .filter_map(|t| fill_json(t, acct, rate))
+                    .filter_map(|t| fill_json(t, acct))
                     .collect(),
             ))
         }
@@ -299,33 +297,6 @@ fn book(ex: &Exchange, c: &Ctx<'_>, product: &str) -> Result<Value, CbError> {
     Ok(json!({"bids": lv(&bids), "asks": lv(&asks),
               "sequence": c.shared.sequences.current(product),
               "auction_mode": false, "auction": null, "time": iso(c.now)}))
-}
-
-/// The fees an order paid so far, at `/fees`' rates in the quote asset.
-fn fees_of(ex: &Exchange, shared: &Shared, id: u64, acct: usize) -> Decimal {
-    let Some(o) = ex.orders.get(&id) else {
-        return Decimal::ZERO;
-    };
-    ex.trades
-        .get(&o.symbol)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            let maker = if t.buyer == (id, acct) {
-                t.buyer_is_maker
-            } else if t.seller == (id, acct) {
-                !t.buyer_is_maker
-            } else {
-                return None;
-            };
-            let rate = if maker {
-                shared.fee_rates.0
-            } else {
-                shared.fee_rates.1
-            };
-            Some(t.price * t.qty * rate)
-        })
-        .sum()
 }
 
 /// The engine id of `/orders/{id}` or `/orders/client:{client_oid}` of `acct`.

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::events::EventShapes;
+use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::order::{
     ExecType, Execution, Order, OrderStatus, OrderType, Side, TimeInForce, Trade,
 };
@@ -155,8 +156,8 @@ pub fn product_json(s: &SymbolSpec) -> Value {
     })
 }
 
-/// Coinbase's rendering of the engine's events: fee rates per product (Coinbase charges the
-/// fee in the quote asset at these rates) and the products' sequences.
+/// Coinbase's rendering of the engine's events: fee rates per product (the `match` message's
+/// `maker_fee_rate` / `taker_fee_rate`) and the products' sequences.
 #[derive(Debug)]
 pub struct CoinbaseEvents {
     pub sequences: Sequences,
@@ -173,9 +174,41 @@ impl CoinbaseEvents {
     }
 }
 
-/// One trade of `account` as `/fills` writes it, the fee at the product's rate in the quote
-/// asset.
-pub fn fill_json(t: &Trade, account: usize, rate: impl Fn(bool) -> Decimal) -> Option<Value> {
+/// The commission the engine charged the `side` of trade `t`, valued in the quote asset as
+/// Coinbase reports every fee: a seller's is in the quote asset already, a buyer's (in the base
+/// asset) is valued at the trade's price, to 8 decimals. Both Coinbase dialects report this, so
+/// that a fee in a document is what the account's balances were charged.
+pub fn quote_commission(t: &Trade, side: Side) -> Decimal {
+    match side {
+        Side::Buy => t
+            .commissions
+            .0
+            .checked_mul(t.price)
+            .map(|v| v.round_dp(8))
+            .unwrap_or_default(),
+        Side::Sell => t.commissions.1,
+    }
+}
+
+/// The trades of order `o` so far.
+pub fn trades_of<'a>(ex: &'a Exchange, o: &'a Order) -> impl Iterator<Item = &'a Trade> + 'a {
+    ex.trades
+        .get(&o.symbol)
+        .into_iter()
+        .flatten()
+        .filter(move |t| match o.side {
+            Side::Buy => t.buyer.0 == o.id,
+            Side::Sell => t.seller.0 == o.id,
+        })
+}
+
+/// The fees order `o` paid so far, in the quote asset ([`quote_commission`] of its trades).
+pub fn order_fee(ex: &Exchange, o: &Order) -> Decimal {
+    trades_of(ex, o).map(|t| quote_commission(t, o.side)).sum()
+}
+
+/// One trade of `account` as `/fills` writes it, the fee in the quote asset.
+pub fn fill_json(t: &Trade, account: usize) -> Option<Value> {
     let (order, which, maker) = if t.buyer.1 == account {
         (t.buyer.0, Side::Buy, t.buyer_is_maker)
     } else if t.seller.1 == account {
@@ -192,7 +225,7 @@ pub fn fill_json(t: &Trade, account: usize, rate: impl Fn(bool) -> Decimal) -> O
         "liquidity": if maker { "M" } else { "T" },
         "price": d(t.price),
         "size": d(t.qty),
-        "fee": d(t.price * t.qty * rate(maker)),
+        "fee": d(quote_commission(t, which)),
         "created_at": iso(t.time),
         "side": side(which),
         "settled": true,
