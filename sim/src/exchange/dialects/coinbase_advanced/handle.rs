@@ -3,6 +3,7 @@
 //! HTTP faults, clock).
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,11 +19,10 @@ use super::error::CbError;
 use super::shapes::{CoinbaseEvents, order_id, status};
 use super::shared::{CoinbaseLimits, HttpFault, Shared, lock};
 use super::{rest, ws};
-use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
-use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
-use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::server::{
     Servers, market_maker_account, random_token, release_held_diffs, serve_http, trading_account,
 };
@@ -216,7 +216,7 @@ impl MockCoinbaseAdvanced {
                 rest::handle(rest_shared.clone(), req)
             })),
             tokio::spawn(ws::serve(wsl, shared.clone())),
-            tokio::spawn(release_held_diffs(shared, Shared::exchange)),
+            tokio::spawn(release_held_diffs(shared, |s: &Shared| s.exchange())),
         ]);
     }
 
@@ -269,22 +269,11 @@ impl MockCoinbaseAdvanced {
         asset: &str,
         free: Decimal,
     ) -> Result<(), CoinbaseMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        if account >= ex.accounts.len() {
-            return Err(CoinbaseMockError::UnknownAccount(account));
+        if self.shared.set_free_balance(account, asset, free) {
+            Ok(())
+        } else {
+            Err(CoinbaseMockError::UnknownAccount(account))
         }
-        ex.set_balance(account, asset, free, now);
-        Ok(())
-    }
-
-    pub fn balance(&self, account: usize, asset: &str) -> Balance {
-        self.shared
-            .exchange()
-            .accounts
-            .get(account)
-            .and_then(|a| a.balances.get(asset).copied())
-            .unwrap_or_default()
     }
 
     /// The simulator's own book of `product`, every level.
@@ -325,14 +314,13 @@ impl MockCoinbaseAdvanced {
         spacing_ticks: u64,
         qty: Decimal,
     ) -> Result<(), CoinbaseMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        seed_book(&mut ex, product, mid, levels, spacing_ticks, qty, now)?;
-        Ok(())
+        Ok(self
+            .shared
+            .seed_book(product, mid, levels, spacing_ticks, qty)?)
     }
 
     /// `count` random book operations on `product`, one every `pause`, releasing the engine in
-    /// between; how many changed the book.
+    /// between so that clients can snapshot and trade meanwhile; how many changed the book.
     pub async fn random_book_updates_paced(
         &self,
         product: &str,
@@ -340,36 +328,10 @@ impl MockCoinbaseAdvanced {
         count: usize,
         pause: Duration,
     ) -> Result<usize, CoinbaseMockError> {
-        let mut up = RandomUpdater::new(&self.shared.exchange(), product, seed);
-        let mut changed = 0;
-        for _ in 0..count {
-            {
-                let mut ex = self.shared.exchange();
-                if up.step(&mut ex, self.shared.now_ms())? {
-                    changed += 1;
-                }
-            }
-            tokio::time::sleep(pause).await;
-        }
-        Ok(changed)
-    }
-
-    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
-    pub fn fill_order(&self, id: u64, qty: Option<Decimal>) -> Decimal {
-        let now = self.shared.now_ms();
-        self.shared.exchange().fill_resting(id, qty, now)
-    }
-
-    /// Drops the user connections, refuses new `user` subscriptions, then fills: the updates are
-    /// lost.
-    pub fn fill_order_while_user_streams_down(&self, id: u64, qty: Option<Decimal>) -> Decimal {
-        self.set_user_streams_down(true);
-        self.drop_user_streams();
-        self.fill_order(id, qty)
-    }
-
-    pub fn set_user_streams_down(&self, down: bool) {
-        self.shared.user_streams_down.store(down, Ordering::SeqCst);
+        Ok(self
+            .shared
+            .random_book_updates_paced(product, seed, count, pause)
+            .await?)
     }
 
     /// Loses the next `n` user-channel messages (their sequence numbers are used: a gap).
@@ -377,71 +339,24 @@ impl MockCoinbaseAdvanced {
         self.shared.user_skips.fetch_add(n, Ordering::SeqCst);
     }
 
-    /// Closes every connection with a `user` subscription, abruptly.
-    pub fn drop_user_streams(&self) {
-        self.shared.user_kill.send_modify(|g| *g += 1);
-    }
-
-    /// Closes every connection with a `level2` subscription, abruptly.
-    pub fn drop_market_streams(&self) {
-        self.shared.market_kill.send_modify(|g| *g += 1);
-    }
-
-    pub fn user_connections(&self) -> usize {
-        self.shared.user_connections.load(Ordering::SeqCst)
-    }
-
-    pub fn market_connections(&self) -> usize {
-        self.shared.market_connections.load(Ordering::SeqCst)
-    }
-
-    /// Loses the next book change of `product` (a sequence gap for the client).
-    pub fn skip_next_diff(&self, product: &str) {
-        self.shared.exchange().publisher.skip_next_diff(product);
-    }
-
-    /// Sends the next book change of `product` twice (under the same sequence number).
-    pub fn duplicate_next_diff(&self, product: &str) {
-        self.shared
-            .exchange()
-            .publisher
-            .duplicate_next_diff(product);
-    }
-
-    /// Sends the next two book changes of `product` in reverse order.
-    pub fn swap_next_diffs(&self, product: &str) {
-        self.shared.exchange().publisher.swap_next_diffs(product);
-    }
-
-    /// Sends `text` as is to every connection with a `level2` subscription.
-    pub fn push_raw_market_message(&self, text: &str) {
-        self.shared.exchange().publisher.raw(text);
-    }
-
-    /// Serves `fault` instead of the next REST answer (one per request, in order).
-    pub fn inject_http_fault(&self, fault: HttpFault) {
-        lock(&self.shared.http_faults).push_back(fault);
-    }
-
     /// Delays the answers to order creation and cancels (they execute at once).
     pub fn set_ack_delay(&self, delay: Duration) {
         *lock(&self.shared.ack_delay) = delay;
-    }
-
-    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
-        self.shared
-            .clock_offset_ms
-            .store(offset_ms, Ordering::Relaxed);
     }
 
     /// Requests answered 429 by the rate limits so far.
     pub fn rejected_429(&self) -> usize {
         self.shared.rejected_429.load(Ordering::SeqCst)
     }
+}
 
-    /// The market maker's account.
-    pub fn market_maker(&self) -> usize {
-        MARKET_MAKER
+/// The controls every simulated exchange shares (faults, connections, clock, fills, balances,
+/// liquidity): [`Controls`].
+impl Deref for MockCoinbaseAdvanced {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.shared
     }
 }
 

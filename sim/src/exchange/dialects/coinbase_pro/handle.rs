@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,11 +19,10 @@ use super::error::CbError;
 use super::shapes::{CoinbaseEvents, Sequences, order_uuid, status};
 use super::shared::{CbLimits, HttpFault, Shared, lock};
 use super::{rest, ws};
-use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
-use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
-use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::server::{
     Servers, market_maker_account, random_token, release_held_diffs, serve_http, trading_account,
 };
@@ -217,7 +217,7 @@ impl MockCoinbasePro {
             })),
             tokio::spawn(ws::serve(wsl, shared.clone())),
             tokio::spawn(ws::heartbeats(shared.clone())),
-            tokio::spawn(release_held_diffs(shared, Shared::exchange)),
+            tokio::spawn(release_held_diffs(shared, |s: &Shared| s.exchange())),
         ]);
     }
 
@@ -261,11 +261,6 @@ impl MockCoinbasePro {
         self.account
     }
 
-    /// The market maker's account.
-    pub fn market_maker(&self) -> usize {
-        MARKET_MAKER
-    }
-
     /// Sets an account's free balance of `asset` (a `balance` message follows).
     pub fn set_balance(
         &self,
@@ -273,22 +268,11 @@ impl MockCoinbasePro {
         asset: &str,
         free: Decimal,
     ) -> Result<(), CbMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        if account >= ex.accounts.len() {
-            return Err(CbMockError::UnknownAccount(account));
+        if self.shared.set_free_balance(account, asset, free) {
+            Ok(())
+        } else {
+            Err(CbMockError::UnknownAccount(account))
         }
-        ex.set_balance(account, asset, free, now);
-        Ok(())
-    }
-
-    pub fn balance(&self, account: usize, asset: &str) -> Balance {
-        self.shared
-            .exchange()
-            .accounts
-            .get(account)
-            .and_then(|a| a.balances.get(asset).copied())
-            .unwrap_or_default()
     }
 
     /// The simulator's own book of `product`, every level, with its sequence.
@@ -329,14 +313,13 @@ impl MockCoinbasePro {
         spacing_ticks: u64,
         qty: Decimal,
     ) -> Result<(), CbMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        seed_book(&mut ex, product, mid, levels, spacing_ticks, qty, now)?;
-        Ok(())
+        Ok(self
+            .shared
+            .seed_book(product, mid, levels, spacing_ticks, qty)?)
     }
 
-    /// `count` random book operations on `product`, one every `pause` (releasing the engine in
-    /// between so that clients read and trade meanwhile); how many changed the book.
+    /// `count` random book operations on `product`, one every `pause`, releasing the engine in
+    /// between so that clients can snapshot and trade meanwhile; how many changed the book.
     pub async fn random_book_updates_paced(
         &self,
         product: &str,
@@ -344,87 +327,10 @@ impl MockCoinbasePro {
         count: usize,
         pause: Duration,
     ) -> Result<usize, CbMockError> {
-        let mut up = RandomUpdater::new(&self.shared.exchange(), product, seed);
-        let mut changed = 0;
-        for _ in 0..count {
-            {
-                let mut ex = self.shared.exchange();
-                if up.step(&mut ex, self.shared.now_ms())? {
-                    changed += 1;
-                }
-            }
-            if !pause.is_zero() {
-                tokio::time::sleep(pause).await;
-            }
-        }
-        Ok(changed)
-    }
-
-    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
-    pub fn fill_order(&self, order_id: u64, qty: Option<Decimal>) -> Decimal {
-        let now = self.shared.now_ms();
-        self.shared.exchange().fill_resting(order_id, qty, now)
-    }
-
-    /// Drops the private connections, refuses new subscriptions, then fills: the events are lost.
-    pub fn fill_order_while_user_streams_down(
-        &self,
-        order_id: u64,
-        qty: Option<Decimal>,
-    ) -> Decimal {
-        self.set_user_streams_down(true);
-        self.drop_user_streams();
-        self.fill_order(order_id, qty)
-    }
-
-    pub fn set_user_streams_down(&self, down: bool) {
-        self.shared.user_streams_down.store(down, Ordering::SeqCst);
-    }
-
-    /// Closes every connection with a private subscription, abruptly.
-    pub fn drop_user_streams(&self) {
-        self.shared.user_kill.send_modify(|g| *g += 1);
-    }
-
-    /// Closes every connection with a book subscription, abruptly.
-    pub fn drop_market_streams(&self) {
-        self.shared.market_kill.send_modify(|g| *g += 1);
-    }
-
-    pub fn user_connections(&self) -> usize {
-        self.shared.user_connections.load(Ordering::SeqCst)
-    }
-
-    pub fn market_connections(&self) -> usize {
-        self.shared.market_connections.load(Ordering::SeqCst)
-    }
-
-    /// Drops the next book update of `product` (and its heartbeat).
-    pub fn skip_next_diff(&self, product: &str) {
-        self.shared.exchange().publisher.skip_next_diff(product);
-    }
-
-    /// Sends the next book update of `product` twice.
-    pub fn duplicate_next_diff(&self, product: &str) {
-        self.shared
-            .exchange()
-            .publisher
-            .duplicate_next_diff(product);
-    }
-
-    /// Sends the next two book updates of `product` in reverse order.
-    pub fn swap_next_diffs(&self, product: &str) {
-        self.shared.exchange().publisher.swap_next_diffs(product);
-    }
-
-    /// Sends `text` as is to every connection with a book subscription.
-    pub fn push_raw_market_message(&self, text: &str) {
-        self.shared.exchange().publisher.raw(text);
-    }
-
-    /// Serves `fault` instead of the next REST answer (one per request, in order).
-    pub fn inject_http_fault(&self, fault: HttpFault) {
-        lock(&self.shared.http_faults).push_back(fault);
+        Ok(self
+            .shared
+            .random_book_updates_paced(product, seed, count, pause)
+            .await?)
     }
 
     /// Delays the answers to orders and cancels (they execute at once).
@@ -432,20 +338,19 @@ impl MockCoinbasePro {
         *lock(&self.shared.ack_delay) = delay;
     }
 
-    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
-        self.shared
-            .clock_offset_ms
-            .store(offset_ms, Ordering::Relaxed);
-    }
-
     /// Requests answered 429 by the rate limits so far.
     pub fn rejected_429(&self) -> usize {
         self.shared.rejected_429.load(Ordering::SeqCst)
     }
+}
 
-    /// `f` over the engine.
-    pub fn with_exchange<R>(&self, f: impl FnOnce(&Exchange) -> R) -> R {
-        f(&self.shared.exchange())
+/// The controls every simulated exchange shares (faults, connections, clock, fills, balances,
+/// liquidity): [`Controls`].
+impl Deref for MockCoinbasePro {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.shared
     }
 }
 

@@ -3,17 +3,17 @@
 //! documents them), the clock, HTTP faults, and the signals that drop websocket connections or
 //! stop everything.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use tokio::sync::watch;
 
 use super::shapes::Sequences;
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::server::clock_ms;
 
 pub use crate::exchange::engine::server::lock;
 
@@ -88,10 +88,11 @@ impl Buckets {
     }
 }
 
-/// Everything the servers share.
+/// Everything the servers share: the engine, faults, connections and clock every dialect has
+/// ([`Controls`], reached through `Deref`), and the dialect's own state.
 #[derive(Debug)]
 pub struct Shared {
-    pub exchange: Mutex<Exchange>,
+    pub controls: Controls<HttpFault>,
     pub sequences: Sequences,
     /// The passphrase of each API key.
     pub passphrases: Mutex<HashMap<String, String>>,
@@ -100,16 +101,7 @@ pub struct Shared {
     pub limits: CbLimits,
     pub buckets: Mutex<Buckets>,
     pub rejected_429: AtomicUsize,
-    pub http_faults: Mutex<VecDeque<HttpFault>>,
     pub ack_delay: Mutex<Duration>,
-    pub clock_offset_ms: AtomicI64,
-    pub market_kill: watch::Sender<u64>,
-    pub user_kill: watch::Sender<u64>,
-    pub shutdown: watch::Sender<bool>,
-    /// While set, new authenticated subscriptions are refused and user events are lost.
-    pub user_streams_down: AtomicBool,
-    pub market_connections: AtomicUsize,
-    pub user_connections: AtomicUsize,
 }
 
 impl Shared {
@@ -120,36 +112,23 @@ impl Shared {
         limits: CbLimits,
     ) -> Self {
         Self {
-            exchange: Mutex::new(exchange),
+            controls: Controls::new(exchange),
             sequences,
             passphrases: Mutex::new(HashMap::new()),
             fee_rates,
             limits,
             buckets: Mutex::new(Buckets::default()),
             rejected_429: AtomicUsize::new(0),
-            http_faults: Mutex::new(VecDeque::new()),
             ack_delay: Mutex::new(Duration::ZERO),
-            clock_offset_ms: AtomicI64::new(0),
-            market_kill: watch::channel(0).0,
-            user_kill: watch::channel(0).0,
-            shutdown: watch::channel(false).0,
-            user_streams_down: AtomicBool::new(false),
-            market_connections: AtomicUsize::new(0),
-            user_connections: AtomicUsize::new(0),
         }
     }
+}
 
-    /// The simulator's clock, ms since the epoch.
-    pub fn now_ms(&self) -> u64 {
-        clock_ms(&self.clock_offset_ms)
-    }
+impl Deref for Shared {
+    type Target = Controls<HttpFault>;
 
-    pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
-        lock(&self.exchange)
-    }
-
-    pub fn next_http_fault(&self) -> Option<HttpFault> {
-        lock(&self.http_faults).pop_front()
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.controls
     }
 }
 

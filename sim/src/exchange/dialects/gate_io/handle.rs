@@ -2,6 +2,7 @@
 //! (liquidity, balances, inspection, depth and connection faults, HTTP faults, clock).
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -15,11 +16,10 @@ use super::error::GateError;
 use super::shapes::{GateEvents, status};
 use super::shared::{GateLimits, HttpFault, Shared, lock};
 use super::{rest, ws};
-use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
-use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
-use crate::exchange::engine::random::{RandomUpdater, seed_book};
+use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::server::{
     Servers, market_maker_account, random_token, release_held_diffs, serve_http, trading_account,
 };
@@ -181,7 +181,7 @@ impl MockGateIo {
                 rest::handle(rest_shared.clone(), req)
             })),
             tokio::spawn(ws::serve(wsl, shared.clone())),
-            tokio::spawn(release_held_diffs(shared, Shared::exchange)),
+            tokio::spawn(release_held_diffs(shared, |s: &Shared| s.exchange())),
         ]);
     }
 
@@ -227,22 +227,11 @@ impl MockGateIo {
         asset: &str,
         free: Decimal,
     ) -> Result<(), GateMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        if account >= ex.accounts.len() {
-            return Err(GateMockError::UnknownAccount(account));
+        if self.shared.set_free_balance(account, asset, free) {
+            Ok(())
+        } else {
+            Err(GateMockError::UnknownAccount(account))
         }
-        ex.set_balance(account, asset, free, now);
-        Ok(())
-    }
-
-    pub fn balance(&self, account: usize, asset: &str) -> Balance {
-        self.shared
-            .exchange()
-            .accounts
-            .get(account)
-            .and_then(|a| a.balances.get(asset).copied())
-            .unwrap_or_default()
     }
 
     /// The simulator's own book of `pair`, every level, with its update id.
@@ -282,10 +271,9 @@ impl MockGateIo {
         spacing_ticks: u64,
         qty: Decimal,
     ) -> Result<(), GateMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        seed_book(&mut ex, pair, mid, levels, spacing_ticks, qty, now)?;
-        Ok(())
+        Ok(self
+            .shared
+            .seed_book(pair, mid, levels, spacing_ticks, qty)?)
     }
 
     /// `count` random book operations on `pair`, deterministic for a seed; how many changed it.
@@ -295,19 +283,11 @@ impl MockGateIo {
         seed: u64,
         count: usize,
     ) -> Result<usize, GateMockError> {
-        let mut ex = self.shared.exchange();
-        let mut up = RandomUpdater::new(&ex, pair, seed);
-        let mut changed = 0;
-        for _ in 0..count {
-            if up.step(&mut ex, self.shared.now_ms())? {
-                changed += 1;
-            }
-        }
-        Ok(changed)
+        Ok(self.shared.random_book_updates(pair, seed, count)?)
     }
 
-    /// Like [`MockGateIo::random_book_updates`], one operation every `pause`, releasing the
-    /// engine in between so that clients can snapshot and trade meanwhile.
+    /// `count` random book operations on `pair`, one every `pause`, releasing the engine in
+    /// between so that clients can snapshot and trade meanwhile; how many changed the book.
     pub async fn random_book_updates_paced(
         &self,
         pair: &str,
@@ -315,82 +295,10 @@ impl MockGateIo {
         count: usize,
         pause: Duration,
     ) -> Result<usize, GateMockError> {
-        let mut up = RandomUpdater::new(&self.shared.exchange(), pair, seed);
-        let mut changed = 0;
-        for _ in 0..count {
-            {
-                let mut ex = self.shared.exchange();
-                if up.step(&mut ex, self.shared.now_ms())? {
-                    changed += 1;
-                }
-            }
-            tokio::time::sleep(pause).await;
-        }
-        Ok(changed)
-    }
-
-    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
-    pub fn fill_order(&self, order_id: u64, qty: Option<Decimal>) -> Decimal {
-        let now = self.shared.now_ms();
-        self.shared.exchange().fill_resting(order_id, qty, now)
-    }
-
-    /// Drops the private connections, refuses new subscriptions, then fills: the events are lost.
-    pub fn fill_order_while_user_streams_down(
-        &self,
-        order_id: u64,
-        qty: Option<Decimal>,
-    ) -> Decimal {
-        self.set_user_streams_down(true);
-        self.drop_user_streams();
-        self.fill_order(order_id, qty)
-    }
-
-    pub fn set_user_streams_down(&self, down: bool) {
-        self.shared.user_streams_down.store(down, Ordering::SeqCst);
-    }
-
-    /// Closes every connection with a private subscription, abruptly.
-    pub fn drop_user_streams(&self) {
-        self.shared.user_kill.send_modify(|g| *g += 1);
-    }
-
-    /// Closes every connection with a book subscription, abruptly.
-    pub fn drop_market_streams(&self) {
-        self.shared.market_kill.send_modify(|g| *g += 1);
-    }
-
-    pub fn user_connections(&self) -> usize {
-        self.shared.user_connections.load(Ordering::SeqCst)
-    }
-
-    pub fn market_connections(&self) -> usize {
-        self.shared.market_connections.load(Ordering::SeqCst)
-    }
-
-    /// Drops the next depth update of `pair` (a gap for the client).
-    pub fn skip_next_diff(&self, pair: &str) {
-        self.shared.exchange().publisher.skip_next_diff(pair);
-    }
-
-    /// Sends the next depth update of `pair` twice.
-    pub fn duplicate_next_diff(&self, pair: &str) {
-        self.shared.exchange().publisher.duplicate_next_diff(pair);
-    }
-
-    /// Sends the next two depth updates of `pair` in reverse order.
-    pub fn swap_next_diffs(&self, pair: &str) {
-        self.shared.exchange().publisher.swap_next_diffs(pair);
-    }
-
-    /// Sends `text` as is to every connection with a book subscription.
-    pub fn push_raw_market_message(&self, text: &str) {
-        self.shared.exchange().publisher.raw(text);
-    }
-
-    /// Serves `fault` instead of the next REST answer (one per request, in order).
-    pub fn inject_http_fault(&self, fault: HttpFault) {
-        lock(&self.shared.http_faults).push_back(fault);
+        Ok(self
+            .shared
+            .random_book_updates_paced(pair, seed, count, pause)
+            .await?)
     }
 
     /// Delays the answers to orders and cancels (they execute at once).
@@ -398,25 +306,19 @@ impl MockGateIo {
         *lock(&self.shared.ack_delay) = delay;
     }
 
-    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
-        self.shared
-            .clock_offset_ms
-            .store(offset_ms, Ordering::Relaxed);
-    }
-
     /// Requests answered `429 TOO_MANY_REQUESTS` by the rate limits so far.
     pub fn rejected_429(&self) -> usize {
         self.shared.rejected_429.load(Ordering::SeqCst)
     }
+}
 
-    /// `f` over the engine (to run the dialect's verifier on a request in a test, say).
-    pub fn with_exchange<R>(&self, f: impl FnOnce(&Exchange) -> R) -> R {
-        f(&self.shared.exchange())
-    }
+/// The controls every simulated exchange shares (faults, connections, clock, fills, balances,
+/// liquidity): [`Controls`].
+impl Deref for MockGateIo {
+    type Target = Controls<HttpFault>;
 
-    /// The market maker's account.
-    pub fn market_maker(&self) -> usize {
-        MARKET_MAKER
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.shared
     }
 }
 

@@ -2,15 +2,14 @@
 //! (counted per group in fixed windows), the clock, HTTP faults, and the signals that drop
 //! WebSocket connections or stop everything.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use tokio::sync::watch;
-
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::server::clock_ms;
 
 pub use crate::exchange::engine::server::lock;
 
@@ -81,22 +80,14 @@ impl Counters {
     }
 }
 
-/// Everything the servers share.
+/// Everything the servers share: the engine, faults, connections and clock every dialect has
+/// ([`Controls`], reached through `Deref`), and the dialect's own state.
 #[derive(Debug)]
 pub struct Shared {
-    pub exchange: Mutex<Exchange>,
+    pub controls: Controls<HttpFault>,
     pub limits: HtxLimits,
     pub counters: Mutex<Counters>,
     pub rejected_429: AtomicUsize,
-    pub http_faults: Mutex<VecDeque<HttpFault>>,
-    pub clock_offset_ms: AtomicI64,
-    pub market_kill: watch::Sender<u64>,
-    pub user_kill: watch::Sender<u64>,
-    pub shutdown: watch::Sender<bool>,
-    /// While set, private subscriptions are refused and user events are lost.
-    pub user_streams_down: AtomicBool,
-    pub market_connections: AtomicUsize,
-    pub user_connections: AtomicUsize,
     /// How often the servers ping (HTX: 5 s on the market feeds, 20 s on `/ws/v2`).
     pub ping_every: Duration,
 }
@@ -104,32 +95,20 @@ pub struct Shared {
 impl Shared {
     pub fn new(exchange: Exchange, limits: HtxLimits) -> Self {
         Self {
-            exchange: Mutex::new(exchange),
+            controls: Controls::new(exchange),
             limits,
             counters: Mutex::new(Counters::default()),
             rejected_429: AtomicUsize::new(0),
-            http_faults: Mutex::new(VecDeque::new()),
-            clock_offset_ms: AtomicI64::new(0),
-            market_kill: watch::channel(0).0,
-            user_kill: watch::channel(0).0,
-            shutdown: watch::channel(false).0,
-            user_streams_down: AtomicBool::new(false),
-            market_connections: AtomicUsize::new(0),
-            user_connections: AtomicUsize::new(0),
             ping_every: Duration::from_secs(5),
         }
     }
+}
 
-    pub fn now_ms(&self) -> u64 {
-        clock_ms(&self.clock_offset_ms)
-    }
+impl Deref for Shared {
+    type Target = Controls<HttpFault>;
 
-    pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
-        lock(&self.exchange)
-    }
-
-    pub fn next_http_fault(&self) -> Option<HttpFault> {
-        lock(&self.http_faults).pop_front()
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.controls
     }
 }
 

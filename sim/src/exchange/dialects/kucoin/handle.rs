@@ -3,6 +3,7 @@
 //! faults, clock).
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -16,12 +17,11 @@ use super::error::KuCoinError;
 use super::shapes::KuCoinEvents;
 use super::shared::{HttpFault, KuCoinLimits, Shared, lock};
 use super::{rest, ws};
-use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
-use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
+use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::order::OrderStatus;
-use crate::exchange::engine::random::{RandomUpdater, seed_book};
 use crate::exchange::engine::server::{
     Servers, default_balances, market_maker_account, random_token, release_held_diffs, serve_http,
     trading_account,
@@ -197,7 +197,7 @@ impl MockKuCoin {
                 rest::handle(rest_shared.clone(), req)
             })),
             tokio::spawn(ws::serve(wsl, shared.clone())),
-            tokio::spawn(release_held_diffs(shared, Shared::exchange)),
+            tokio::spawn(release_held_diffs(shared, |s: &Shared| s.exchange())),
         ]);
     }
 
@@ -247,22 +247,11 @@ impl MockKuCoin {
         asset: &str,
         free: Decimal,
     ) -> Result<(), KuCoinMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        if account >= ex.accounts.len() {
-            return Err(KuCoinMockError::UnknownAccount(account));
+        if self.shared.set_free_balance(account, asset, free) {
+            Ok(())
+        } else {
+            Err(KuCoinMockError::UnknownAccount(account))
         }
-        ex.set_balance(account, asset, free, now);
-        Ok(())
-    }
-
-    pub fn balance(&self, account: usize, asset: &str) -> Balance {
-        self.shared
-            .exchange()
-            .accounts
-            .get(account)
-            .and_then(|a| a.balances.get(asset).copied())
-            .unwrap_or_default()
     }
 
     /// The simulator's own book of `symbol`, every level, with its sequence.
@@ -302,10 +291,9 @@ impl MockKuCoin {
         spacing_ticks: u64,
         qty: Decimal,
     ) -> Result<(), KuCoinMockError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        seed_book(&mut ex, symbol, mid, levels, spacing_ticks, qty, now)?;
-        Ok(())
+        Ok(self
+            .shared
+            .seed_book(symbol, mid, levels, spacing_ticks, qty)?)
     }
 
     /// `count` random book operations on `symbol`, one every `pause`, releasing the engine in
@@ -317,58 +305,10 @@ impl MockKuCoin {
         count: usize,
         pause: Duration,
     ) -> Result<usize, KuCoinMockError> {
-        let mut up = RandomUpdater::new(&self.shared.exchange(), symbol, seed);
-        let mut changed = 0;
-        for _ in 0..count {
-            {
-                let mut ex = self.shared.exchange();
-                if up.step(&mut ex, self.shared.now_ms())? {
-                    changed += 1;
-                }
-            }
-            tokio::time::sleep(pause).await;
-        }
-        Ok(changed)
-    }
-
-    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
-    pub fn fill_order(&self, order_id: u64, qty: Option<Decimal>) -> Decimal {
-        let now = self.shared.now_ms();
-        self.shared.exchange().fill_resting(order_id, qty, now)
-    }
-
-    /// Drops the private connections, refuses new private subscriptions, then fills: the pushes
-    /// are lost.
-    pub fn fill_order_while_user_streams_down(
-        &self,
-        order_id: u64,
-        qty: Option<Decimal>,
-    ) -> Decimal {
-        self.set_user_streams_down(true);
-        self.drop_user_streams();
-        self.fill_order(order_id, qty)
-    }
-
-    pub fn set_user_streams_down(&self, down: bool) {
-        self.shared.user_streams_down.store(down, Ordering::SeqCst);
-    }
-
-    /// Closes every connection with a private subscription, abruptly.
-    pub fn drop_user_streams(&self) {
-        self.shared.user_kill.send_modify(|g| *g += 1);
-    }
-
-    /// Closes every connection with a book subscription, abruptly.
-    pub fn drop_market_streams(&self) {
-        self.shared.market_kill.send_modify(|g| *g += 1);
-    }
-
-    pub fn user_connections(&self) -> usize {
-        self.shared.user_connections.load(Ordering::SeqCst)
-    }
-
-    pub fn market_connections(&self) -> usize {
-        self.shared.market_connections.load(Ordering::SeqCst)
+        Ok(self
+            .shared
+            .random_book_updates_paced(symbol, seed, count, pause)
+            .await?)
     }
 
     /// Connections closed because the client stopped pinging.
@@ -376,50 +316,24 @@ impl MockKuCoin {
         self.shared.ping_timeouts.load(Ordering::SeqCst)
     }
 
-    /// Drops the next depth push of `symbol` (a gap for the client).
-    pub fn skip_next_diff(&self, symbol: &str) {
-        self.shared.exchange().publisher.skip_next_diff(symbol);
-    }
-
-    /// Sends the next depth push of `symbol` twice.
-    pub fn duplicate_next_diff(&self, symbol: &str) {
-        self.shared.exchange().publisher.duplicate_next_diff(symbol);
-    }
-
-    /// Sends the next two depth pushes of `symbol` in reverse order.
-    pub fn swap_next_diffs(&self, symbol: &str) {
-        self.shared.exchange().publisher.swap_next_diffs(symbol);
-    }
-
-    /// Sends `text` as is to every connection with a book subscription.
-    pub fn push_raw_market_message(&self, text: &str) {
-        self.shared.exchange().publisher.raw(text);
-    }
-
-    /// Serves `fault` instead of the next REST answer (one per request, in order).
-    pub fn inject_http_fault(&self, fault: HttpFault) {
-        lock(&self.shared.http_faults).push_back(fault);
-    }
-
     /// Delays the answers to orders and cancels (they execute at once).
     pub fn set_ack_delay(&self, delay: Duration) {
         *lock(&self.shared.ack_delay) = delay;
-    }
-
-    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
-        self.shared
-            .clock_offset_ms
-            .store(offset_ms, Ordering::Relaxed);
     }
 
     /// Requests answered 429 by the resource pools so far.
     pub fn rejected_429(&self) -> usize {
         self.shared.rejected_429.load(Ordering::SeqCst)
     }
+}
 
-    /// The market maker's account.
-    pub fn market_maker(&self) -> usize {
-        MARKET_MAKER
+/// The controls every simulated exchange shares (faults, connections, clock, fills, balances,
+/// liquidity): [`Controls`].
+impl Deref for MockKuCoin {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.shared
     }
 }
 

@@ -3,16 +3,16 @@
 //! connection tokens handed out by the bullet endpoints, the clock, HTTP faults, and the signals
 //! that drop websocket connections or stop everything.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use tokio::sync::watch;
 use zeroize::Zeroizing;
 
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::server::clock_ms;
 
 pub use crate::exchange::engine::server::lock;
 
@@ -108,10 +108,11 @@ impl Pools {
     }
 }
 
-/// Everything the servers share.
+/// Everything the servers share: the engine, faults, connections and clock every dialect has
+/// ([`Controls`], reached through `Deref`), and the dialect's own state.
 #[derive(Debug)]
 pub struct Shared {
-    pub exchange: Mutex<Exchange>,
+    pub controls: Controls<HttpFault>,
     pub limits: KuCoinLimits,
     pub pools: Mutex<Pools>,
     /// Passphrase of each API key.
@@ -125,17 +126,8 @@ pub struct Shared {
     pub ping_timeout_ms: u64,
     /// Requests answered 429 so far.
     pub rejected_429: AtomicUsize,
-    pub http_faults: Mutex<VecDeque<HttpFault>>,
     /// Delay before answering order placement and cancels (after they executed).
     pub ack_delay: Mutex<Duration>,
-    pub clock_offset_ms: AtomicI64,
-    pub market_kill: watch::Sender<u64>,
-    pub user_kill: watch::Sender<u64>,
-    pub shutdown: watch::Sender<bool>,
-    /// While set, private subscriptions are refused and private pushes are lost.
-    pub user_streams_down: AtomicBool,
-    pub market_connections: AtomicUsize,
-    pub user_connections: AtomicUsize,
     /// Connections closed for want of a ping.
     pub ping_timeouts: AtomicUsize,
 }
@@ -149,7 +141,7 @@ impl Shared {
     ) -> Self {
         Self {
             ws_endpoint,
-            exchange: Mutex::new(exchange),
+            controls: Controls::new(exchange),
             limits,
             pools: Mutex::new(Pools::default()),
             passphrases: Mutex::new(HashMap::new()),
@@ -157,30 +149,17 @@ impl Shared {
             ping_interval_ms,
             ping_timeout_ms: ping_interval_ms,
             rejected_429: AtomicUsize::new(0),
-            http_faults: Mutex::new(VecDeque::new()),
             ack_delay: Mutex::new(Duration::ZERO),
-            clock_offset_ms: AtomicI64::new(0),
-            market_kill: watch::channel(0).0,
-            user_kill: watch::channel(0).0,
-            shutdown: watch::channel(false).0,
-            user_streams_down: AtomicBool::new(false),
-            market_connections: AtomicUsize::new(0),
-            user_connections: AtomicUsize::new(0),
             ping_timeouts: AtomicUsize::new(0),
         }
     }
+}
 
-    /// The simulator's clock, ms since the epoch.
-    pub fn now_ms(&self) -> u64 {
-        clock_ms(&self.clock_offset_ms)
-    }
+impl Deref for Shared {
+    type Target = Controls<HttpFault>;
 
-    pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
-        lock(&self.exchange)
-    }
-
-    pub fn next_http_fault(&self) -> Option<HttpFault> {
-        lock(&self.http_faults).pop_front()
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.controls
     }
 }
 
