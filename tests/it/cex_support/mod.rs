@@ -16,6 +16,8 @@ use sluice::core::{
 use sluice::{Venue, VenueError};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+pub mod book;
+
 /// Polls `cond` every 10 ms; fails the test after 20 s, naming `what`.
 pub async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
