@@ -9,10 +9,10 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::Venue;
-use sluice::cex::exchanges::htx::live::LiveBook;
-use sluice::cex::exchanges::htx::{HtxConfig, HtxSpot};
-use sluice::core::{Pair, QuoteRequest, Side, VenueEvent};
+use sluice::cex::exchanges::htx::{Htx, HtxConfig, HtxSpot};
 use sluice_sim::exchange::dialects::htx::{HtxMockConfig, MockHtx};
+
+use crate::cex_support::book::{self, BookSim, Levels, book_sim_controls, norm};
 
 pub(crate) const SYMBOL: &str = "btcusdt";
 
@@ -24,38 +24,23 @@ pub(crate) fn config(mock: &MockHtx) -> HtxConfig {
     }
 }
 
-type Levels = Vec<(Decimal, Decimal)>;
+impl BookSim for MockHtx {
+    type Api = Htx;
+    const SYMBOL: &'static str = SYMBOL;
+    const PAIR: &'static str = "BTC-USDT";
+    /// Junk frames (gzip, like every frame of the feed).
+    const JUNK: &'static [&'static str] = &[
+        r#"{"ch":"market.btcusdt.mbp.150","ts":1,"tick":{"seqNum":"#,
+        r#"{"ch":"market.btcusdt.mbp.150","tick":{"seqNum":1e400}}"#,
+        "<html><body>502 Bad Gateway</body></html>",
+    ];
 
-fn norm(v: &[(Decimal, Decimal)]) -> Levels {
-    v.iter()
-        .map(|(p, q)| (p.normalize(), q.normalize()))
-        .collect()
-}
-
-fn ours(live: &LiveBook) -> Option<(u64, Levels, Levels)> {
-    let b = live.read();
-    let seq = b.seq_num()?;
-    let (bids, asks) = b.book.top(usize::MAX);
-    Some((seq, norm(&bids), norm(&asks)))
-}
-
-async fn assert_same_book(mock: &MockHtx, live: &LiveBook, when: &str) {
-    let (seq, bids, asks) = mock.book(SYMBOL).unwrap();
-    let want = (seq, norm(&bids), norm(&asks));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(got) = ours(live)
-            && got.0 >= want.0
-        {
-            assert_eq!(got, want, "books differ {when}");
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "book did not catch up {when}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    /// HTX's MBP book is numbered by `seqNum`.
+    fn theirs(&self) -> (Option<u64>, Levels, Levels) {
+        let (seq, bids, asks) = self.book(Self::SYMBOL).unwrap();
+        (Some(seq), norm(&bids), norm(&asks))
     }
+    book_sim_controls!();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,85 +54,10 @@ async fn htx_book_matches_the_simulator_through_10000_updates_with_faults() {
     .unwrap();
     mock.seed_book(SYMBOL, dec!(100), 50, 1, dec!(1)).unwrap();
     let venue = HtxSpot::new(config(&mock), None).unwrap();
-    let pair: Pair = "BTC-USDT".parse().unwrap();
-    let mut events = venue.events();
-    let live = venue.watch_book(&pair).await.unwrap();
-    assert!(
-        live.wait_synced(Duration::from_secs(10)).await,
-        "never synced"
-    );
-    assert_same_book(&mock, &live, "after the first sync").await;
-
-    let mut total = 0;
-    for round in 0..20u64 {
-        let before = live.resync_count();
-        let fault = round % 5;
-        match fault {
-            0 => mock.skip_next_diff(SYMBOL),
-            1 => mock.duplicate_next_diff(SYMBOL),
-            2 => mock.swap_next_diffs(SYMBOL),
-            3 => mock.drop_market_streams(),
-            _ => {
-                mock.push_raw_market_message(
-                    r#"{"ch":"market.btcusdt.mbp.150","ts":1,"tick":{"seqNum":"#,
-                );
-                mock.push_raw_market_message(
-                    r#"{"ch":"market.btcusdt.mbp.150","tick":{"seqNum":1e400}}"#,
-                );
-                mock.push_raw_market_message("<html><body>502 Bad Gateway</body></html>");
-            }
-        }
-        total += 500;
-        mock.random_book_updates_paced(SYMBOL, round + 1, 500, Duration::from_micros(50))
-            .await
-            .unwrap();
-        assert_same_book(
-            &mock,
-            &live,
-            &format!("after round {round} (fault {fault})"),
-        )
-        .await;
-        if matches!(fault, 0 | 2 | 3 | 4) {
-            assert!(
-                live.resync_count() > before,
-                "round {round}: fault {fault} must force a resync"
-            );
-        }
-    }
-    assert_eq!(total, 10_000);
-    assert!(
-        live.resync_count() >= 17,
-        "resyncs: {}",
-        live.resync_count()
-    );
+    book::book_matches_the_simulator_through_10000_updates_with_faults(&mock, &venue).await;
     // the client answered every ping: one connection, dropped only by the fault rounds
     assert_eq!(mock.market_connections(), 1);
-    let (mut lost, mut resynced) = (0, 0);
-    while let Ok(e) = events.try_recv() {
-        match e {
-            VenueEvent::ConnectionLost { .. } => lost += 1,
-            VenueEvent::Resynced { .. } => resynced += 1,
-            _ => {}
-        }
-    }
-    assert!(
-        lost >= 16 && resynced >= 17,
-        "lost {lost}, resynced {resynced}"
-    );
 
-    // quotes walk the synced book
-    let q = venue
-        .quote(&QuoteRequest {
-            pair: pair.clone(),
-            side: Side::Buy,
-            base_amount: dec!(0.5),
-        })
-        .await
-        .unwrap();
-    let best_ask = mock.book(SYMBOL).unwrap().2[0].0;
-    assert!(q.worst_price >= best_ask, "{q:?}");
-    let top = venue.book_top(&pair, 3).await.unwrap().unwrap();
-    assert_eq!(top.asks[0].0, best_ask);
     // the one-off REST snapshot (`/market/depth`, 150 levels) agrees with the simulator too
     let rules = venue
         .markets()

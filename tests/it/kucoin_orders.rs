@@ -3,297 +3,99 @@
 //! state, fills carry fees and trade ids; a lost acknowledgement leaves the order unknown, then
 //! polling finds it by `clientOid` and it is never sent twice; fills made during a private-stream
 //! outage are reconciled by polling and counted once; a restarted connector adopts its orders by
-//! client id.
-
-use std::collections::HashSet;
-use std::time::Duration;
+//! client id. The scenarios are the shared ones of `cex_support`; this file says how KuCoin
+//! differs.
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
-use sluice::cex::exchanges::kucoin::KuCoinSpot;
-use sluice::core::{
-    ClientOrderId, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce, VenueEvent,
-};
-use sluice::{Venue, VenueError};
+use sluice::cex::exchanges::kucoin::{KuCoin, KuCoinSpot};
+use sluice::core::{ClientOrderId, Fill};
 use sluice_sim::exchange::dialects::kucoin::{HttpFault, MockKuCoin};
-use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::cex_support::{self as cex, OrderSim, Refusal};
 use crate::kucoin_book::config;
 
-fn pair() -> Pair {
-    "BTC-USDT".parse().unwrap()
-}
+impl OrderSim for MockKuCoin {
+    type Api = KuCoin;
+    const PAIR: &'static str = "BTC-USDT";
+    /// A market buy is sent as a base `size`.
+    const MARKET_BUY_EXACT: bool = true;
+    const NO_BALANCE: Refusal = Refusal::Code("200004");
+    const POST_ONLY_TAKES: Refusal = Refusal::Code("400350");
 
-fn order(
-    v: &KuCoinSpot,
-    side: Side,
-    ty: OrderType,
-    amount: Decimal,
-    price: Option<Decimal>,
-) -> OrderRequest {
-    OrderRequest {
-        client_id: v.new_client_id().unwrap(),
-        pair: pair(),
-        side,
-        order_type: ty,
-        amount,
-        price,
-        time_in_force: TimeInForce::Gtc,
-        deadline: None,
+    async fn start() -> Self {
+        let mock = MockKuCoin::start().await.unwrap();
+        mock.seed_book("BTC-USDT", dec!(100), 10, 1, dec!(1))
+            .unwrap();
+        mock
     }
-}
-
-pub(crate) fn connector(mock: &MockKuCoin) -> KuCoinSpot {
-    KuCoinSpot::new(
-        config(mock),
-        Some(
-            ApiCredentials::new(mock.api_key(), mock.api_secret())
-                .unwrap()
-                .with_passphrase(mock.passphrase())
-                .unwrap(),
-        ),
-    )
-    .unwrap()
-}
-
-async fn setup() -> (MockKuCoin, KuCoinSpot, UnboundedReceiver<VenueEvent>) {
-    let mock = MockKuCoin::start().await.unwrap();
-    mock.seed_book("BTC-USDT", dec!(100), 10, 1, dec!(1))
-        .unwrap();
-    let v = connector(&mock);
-    let events = v.events();
-    v.start_user_stream().await.unwrap();
-    wait_for("the private stream", || mock.user_connections() == 1).await;
-    (mock, v, events)
-}
-
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !cond() {
+    fn connector(&self) -> KuCoinSpot {
+        KuCoinSpot::new(
+            config(self),
+            Some(
+                ApiCredentials::new(self.api_key(), self.api_secret())
+                    .unwrap()
+                    .with_passphrase(self.passphrase())
+                    .unwrap(),
+            ),
+        )
+        .unwrap()
+    }
+    /// KuCoin's `clientOid`.
+    fn client_ref(id: &ClientOrderId) -> String {
+        id.to_string()
+    }
+    fn orders(&self) -> Vec<(u64, String)> {
+        let orders = self.orders_of(self.account()).into_iter();
+        orders.map(|o| (o.id, o.client_oid)).collect()
+    }
+    fn fill(&self, id: u64, qty: Option<Decimal>) {
+        self.fill_order(id, qty);
+    }
+    fn fill_while_streams_down(&self, id: u64, qty: Option<Decimal>) {
+        self.fill_order_while_user_streams_down(id, qty);
+    }
+    fn streams_up(&self) {
+        self.set_user_streams_down(false);
+    }
+    fn private_connections(&self) -> usize {
+        self.user_connections()
+    }
+    fn lose_next_ack(&self) {
+        self.inject_http_fault(HttpFault::LostAck);
+    }
+    /// A maker fill's trade id is the symbol's: `BTC-USDT:<n>`.
+    fn check_maker_fills(fills: &[Fill]) {
         assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
+            fills
+                .iter()
+                .all(|f| f.trade_id.starts_with("BTC-USDT:") && f.is_maker)
         );
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-async fn wait_state(v: &KuCoinSpot, id: &ClientOrderId, state: OrderState, filled: Decimal) {
-    wait_for(&format!("{id} to be {state} with {filled}"), || {
-        v.tracked(id)
-            .is_some_and(|o| o.state == state && o.filled == filled)
-    })
-    .await;
-}
-
-fn venue_order_id(v: &KuCoinSpot, id: &ClientOrderId) -> u64 {
-    v.tracked(id)
-        .unwrap()
-        .venue_order_id
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-fn drain_fills(rx: &mut UnboundedReceiver<VenueEvent>, seen: &mut HashSet<String>) -> Decimal {
-    let mut total = Decimal::ZERO;
-    while let Ok(e) = rx.try_recv() {
-        if let VenueEvent::Fill(f) = e {
-            assert!(
-                seen.insert(f.trade_id.clone()),
-                "fill {} counted twice",
-                f.trade_id
-            );
-            assert!(
-                f.fee_amount > Decimal::ZERO,
-                "a fill carries its fee: {f:?}"
-            );
-            total += f.amount;
-        }
-    }
-    total
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kucoin_place_partial_fill_fill_cancel_reject() {
-    let (mock, v, mut events) = setup().await;
-    let mut trades = HashSet::new();
-    // a resting buy, filled in two steps by the simulator
-    let buy = v
-        .submit(order(
-            &v,
-            Side::Buy,
-            OrderType::Limit,
-            dec!(0.5),
-            Some(dec!(99.5)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &buy, OrderState::Open, dec!(0)).await;
-    let oid = venue_order_id(&v, &buy);
-    assert_eq!(
-        mock.orders_of(mock.account()).last().unwrap().client_oid,
-        buy.to_string()
-    );
-    mock.fill_order(oid, Some(dec!(0.2)));
-    wait_state(&v, &buy, OrderState::PartiallyFilled, dec!(0.2)).await;
-    mock.fill_order(oid, None);
-    wait_state(&v, &buy, OrderState::Filled, dec!(0.5)).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(drain_fills(&mut events, &mut trades), dec!(0.5));
-    let fills = v
-        .order_fills(&v.tracked(&buy).unwrap().request)
-        .await
-        .unwrap();
-    assert_eq!(fills.len(), 2);
-    assert!(fills.iter().all(|f| {
-        f.venue_order_id.as_deref() == Some(oid.to_string().as_str())
-            && f.trade_id.starts_with("BTC-USDT:")
-            && f.is_maker
-    }));
-
-    // a taker IOC sell crossing the book fills at once
-    let mut ioc = order(&v, Side::Sell, OrderType::Limit, dec!(0.3), Some(dec!(99)));
-    ioc.time_in_force = TimeInForce::Ioc;
-    let ioc = v.submit(ioc).await.unwrap();
-    wait_state(&v, &ioc, OrderState::Filled, dec!(0.3)).await;
-
-    // a market buy of a base amount (KuCoin's `size`)
-    let mkt = v
-        .submit(order(&v, Side::Buy, OrderType::Market, dec!(0.1), None))
-        .await
-        .unwrap();
-    wait_state(&v, &mkt, OrderState::Filled, dec!(0.1)).await;
-
-    // cancel a resting sell
-    let sell = v
-        .submit(order(
-            &v,
-            Side::Sell,
-            OrderType::Limit,
-            dec!(0.2),
-            Some(dec!(102)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &sell, OrderState::Open, dec!(0)).await;
-    v.cancel(&sell).await.unwrap();
-    wait_state(&v, &sell, OrderState::Cancelled, dec!(0)).await;
-    // cancelling it again is KuCoin's refusal, the order stays cancelled
-    assert!(v.cancel(&sell).await.is_err());
-    assert_eq!(v.tracked(&sell).unwrap().state, OrderState::Cancelled);
-
-    // rejects: not enough balance, a post-only order that would take
-    let big = order(&v, Side::Buy, OrderType::Limit, dec!(5000), Some(dec!(99)));
-    let big_id = big.client_id.clone();
-    match v.submit(big).await {
-        Err(VenueError::Rejected { code, reason }) => {
-            assert_eq!(code.as_deref(), Some("200004"), "{reason}")
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(v.tracked(&big_id).unwrap().state, OrderState::Failed);
-    let post = order(
-        &v,
-        Side::Buy,
-        OrderType::LimitMaker,
-        dec!(0.1),
-        Some(dec!(101)),
-    );
-    let post_id = post.client_id.clone();
-    match v.submit(post).await {
-        Err(VenueError::Rejected { code, reason }) => {
-            assert_eq!(code.as_deref(), Some("400350"), "{reason}")
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(v.tracked(&post_id).unwrap().state, OrderState::Failed);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    drain_fills(&mut events, &mut trades);
+    let (mock, v, mut events) = cex::started::<MockKuCoin>().await;
+    cex::place_partial_fill_fill_cancel_reject(&mock, &v, &mut events).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kucoin_a_lost_acknowledgement_is_reconciled_never_resent() {
-    let (mock, v, _events) = setup().await;
+    let (mock, v, _events) = cex::started::<MockKuCoin>().await;
     v.sync_clock().await.unwrap();
-    mock.inject_http_fault(HttpFault::LostAck);
-    let o = order(&v, Side::Buy, OrderType::Limit, dec!(0.1), Some(dec!(98)));
-    let id = o.client_id.clone();
-    assert!(v.submit(o.clone()).await.is_err(), "no answer came");
-    assert_eq!(v.tracked(&id).unwrap().state, OrderState::Unknown);
-    // the order exists at the exchange: polling finds it by clientOid
-    v.reconcile().await.unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
-    let ours: Vec<_> = mock
-        .orders_of(mock.account())
-        .into_iter()
-        .filter(|o| o.client_oid == id.to_string())
-        .collect();
-    assert_eq!(ours.len(), 1, "sent exactly once");
-    // submitting the same client id again is refused before the wire
-    assert!(v.submit(o).await.is_err());
-    assert_eq!(mock.orders_of(mock.account()).len(), 1);
+    cex::a_lost_acknowledgement_is_reconciled_never_resent(&mock, &v).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kucoin_fills_during_a_stream_outage_are_reconciled_once() {
-    let (mock, v, mut events) = setup().await;
-    let id = v
-        .submit(order(
-            &v,
-            Side::Sell,
-            OrderType::Limit,
-            dec!(0.4),
-            Some(dec!(101)),
-        ))
-        .await
-        .unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
-    let oid = venue_order_id(&v, &id);
-    mock.fill_order_while_user_streams_down(oid, Some(dec!(0.1)));
-    mock.fill_order(oid, None);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(mock.user_connections(), 0, "the private stream is down");
-    wait_state(&v, &id, OrderState::Filled, dec!(0.4)).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut trades = HashSet::new();
-    assert_eq!(drain_fills(&mut events, &mut trades), dec!(0.4));
-    assert_eq!(trades.len(), 2);
-    // the outage ends: the stream comes back, nothing is counted again
-    mock.set_user_streams_down(false);
-    wait_for("the private stream again", || mock.user_connections() == 1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    v.reconcile().await.unwrap();
-    assert_eq!(v.tracked(&id).unwrap().filled, dec!(0.4));
-    assert_eq!(drain_fills(&mut events, &mut trades), dec!(0));
+    let (mock, v, mut events) = cex::started::<MockKuCoin>().await;
+    cex::fills_during_a_stream_outage_are_reconciled_once(&mock, &v, &mut events).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kucoin_a_restarted_connector_adopts_its_orders_by_client_id() {
-    let (mock, v, _events) = setup().await;
-    let req = order(&v, Side::Buy, OrderType::Limit, dec!(0.3), Some(dec!(99.5)));
-    let id = v.submit(req.clone()).await.unwrap();
-    wait_state(&v, &id, OrderState::Open, dec!(0)).await;
-    mock.fill_order(venue_order_id(&v, &id), Some(dec!(0.1)));
-    // a new connector (a restart) knows nothing of the order, yet finds it by its clientOid
-    let fresh = connector(&mock);
-    let listed = fresh.list_open_orders(Some(&pair())).await.unwrap();
-    assert!(listed.iter().any(|o| o.request.client_id == id));
-    let adopted = fresh.adopt_order(&id).await.unwrap();
-    assert_eq!(adopted.request.price, Some(dec!(99.5)));
-    let o = fresh.order_status(&req).await.unwrap();
-    assert_eq!(
-        (o.state, o.filled),
-        (OrderState::PartiallyFilled, dec!(0.1))
-    );
-    assert_eq!(fresh.order_fills(&req).await.unwrap().len(), 1);
-    let unknown = OrderRequest {
-        client_id: ClientOrderId::new("never-sent").unwrap(),
-        ..req.clone()
-    };
-    assert!(matches!(
-        fresh.order_status(&unknown).await,
-        Err(VenueError::UnknownOrder(_))
-    ));
+    let (mock, v, _events) = cex::started::<MockKuCoin>().await;
+    cex::a_restarted_connector_adopts_its_orders_by_client_id(&mock, &v, |fresh| fresh).await;
 }

@@ -3,6 +3,7 @@
 //! after what it tests; `cargo test --test it <module>::` runs one of them.
 
 mod anvil_support;
+mod cex_support;
 mod cli_support;
 mod evm_support;
 mod mento_support;

@@ -11,12 +11,12 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
 use sluice::cex::exchanges::okx::{OkxConfig, OkxSpot};
-use sluice::core::{
-    ClientOrderId, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce, VenueEvent,
-};
+use sluice::core::{ClientOrderId, OrderRequest, OrderState, OrderType, Pair, Side, VenueEvent};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::okx::{HttpFault, MockOkx};
 use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::cex_support::{self as cex, drain_fills, venue_order_id, wait_for, wait_state};
 
 pub(crate) fn okx_config(mock: &MockOkx) -> OkxConfig {
     OkxConfig {
@@ -45,60 +45,7 @@ fn order(
     amount: Decimal,
     price: Option<Decimal>,
 ) -> OrderRequest {
-    OrderRequest {
-        client_id: v.new_client_id().unwrap(),
-        pair: pair(),
-        side,
-        order_type: ty,
-        amount,
-        price,
-        time_in_force: TimeInForce::Gtc,
-        deadline: None,
-    }
-}
-
-pub(crate) async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-async fn wait_state(v: &OkxSpot, id: &ClientOrderId, state: OrderState, filled: Decimal) {
-    wait_for(&format!("{id} to be {state} with {filled}"), || {
-        v.tracked(id)
-            .is_some_and(|o| o.state == state && o.filled == filled)
-    })
-    .await;
-}
-
-fn venue_order_id(v: &OkxSpot, id: &ClientOrderId) -> u64 {
-    v.tracked(id)
-        .unwrap()
-        .venue_order_id
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-/// Every fill event seen so far; panics on a trade id seen twice.
-fn drain_fills(rx: &mut UnboundedReceiver<VenueEvent>, seen: &mut HashSet<String>) -> Decimal {
-    let mut total = Decimal::ZERO;
-    while let Ok(e) = rx.try_recv() {
-        if let VenueEvent::Fill(f) = e {
-            assert!(
-                seen.insert(f.trade_id.clone()),
-                "fill {} counted twice",
-                f.trade_id
-            );
-            total += f.amount;
-        }
-    }
-    total
+    cex::order(v, &pair(), side, ty, amount, price)
 }
 
 async fn setup() -> (MockOkx, OkxSpot, UnboundedReceiver<VenueEvent>) {
@@ -138,7 +85,7 @@ async fn place_partial_fills_cancel_and_refusals() {
     wait_state(&v, &id, OrderState::Filled, dec!(0.5)).await;
     assert_eq!(v.tracked(&id).unwrap().average_price(), Some(dec!(99)));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(drain_fills(&mut events, &mut trades), dec!(0.5));
+    assert_eq!(drain_fills(&mut events, &mut trades, |_| {}), dec!(0.5));
 
     // cancel
     let c = resting(&v, Side::Sell, dec!(0.1), dec!(101)).await;
@@ -197,7 +144,7 @@ async fn place_partial_fills_cancel_and_refusals() {
     assert_eq!(o.filled, dec!(1.5), "no fill counted twice");
     // 1 at 100.1, 0.5 at 100.2
     assert_eq!(o.filled_quote, dec!(150.2));
-    assert_eq!(drain_fills(&mut events, &mut trades), dec!(1.5));
+    assert_eq!(drain_fills(&mut events, &mut trades, |_| {}), dec!(1.5));
     let fills = v.order_fills(&m).await.unwrap();
     assert_eq!(fills.iter().map(|f| f.amount).sum::<Decimal>(), dec!(1.5));
     assert!(
@@ -263,11 +210,11 @@ async fn fill_during_a_stream_outage_is_reconciled_once() {
     wait_for("a second login", || mock.logins() >= 2).await;
     let mut trades = HashSet::new();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(drain_fills(&mut events, &mut trades), dec!(0.4));
+    assert_eq!(drain_fills(&mut events, &mut trades, |_| {}), dec!(0.4));
     v.reconcile().await.unwrap();
     assert_eq!(v.tracked(&id).unwrap().filled, dec!(0.4));
     assert_eq!(
-        drain_fills(&mut events, &mut trades),
+        drain_fills(&mut events, &mut trades, |_| {}),
         dec!(0),
         "fills counted once"
     );
