@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
 use alloy::providers::ext::AnvilApi;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -33,6 +33,41 @@ async fn connect(id: &str, text: &str, ctx: &ConnectContext) -> Arc<dyn Venue> {
         Ok(v) => v,
         Err(e) => panic!("{id}: {e}"),
     }
+}
+
+/// Saves a wallet `trader` (the private key of 32 `key` bytes) in `home` under `password`, and
+/// funds its account on the anvil with 10 of the native coin (for gas) and 10 000 USDC from the
+/// deployer; returns its address.
+pub(crate) async fn funded_trader(env: &LocalEnv, home: &Path, key: u8, password: &str) -> Address {
+    let key = PrivateKey::from_bytes(&[key; 32]).unwrap();
+    let address = key.evm_signer().address();
+    WalletStore::with_params(home, ScryptParams::new(10, 8, 1).unwrap())
+        .save(
+            &UnlockedWallet::PrivateKey {
+                name: "trader".into(),
+                key,
+            },
+            &SecretString::from(password),
+        )
+        .unwrap();
+    let p = env.anvil.provider();
+    p.anvil_set_balance(address, U256::from(10u64).pow(U256::from(19u8)))
+        .await
+        .unwrap();
+    let usdc = env.manifest.token_address("USDC").unwrap();
+    trades::send(
+        &p,
+        env.manifest.deployer,
+        usdc,
+        &IErc20::transferCall {
+            to: address,
+            amount: U256::from(10_000_000_000u64),
+        },
+        U256::ZERO,
+    )
+    .await
+    .unwrap();
+    address
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,34 +105,7 @@ async fn balancer_builds_itself_through_the_registry_quotes_and_swaps() {
     );
 
     // A trader from a wallet of the home, with ETH for gas and USDC from the deployer.
-    let key = PrivateKey::from_bytes(&[0x5b; 32]).unwrap();
-    let address = key.evm_signer().address();
-    WalletStore::with_params(home.path(), ScryptParams::new(10, 8, 1).unwrap())
-        .save(
-            &UnlockedWallet::PrivateKey {
-                name: "trader".into(),
-                key,
-            },
-            &SecretString::from(PASSWORD),
-        )
-        .unwrap();
-    let p = env.anvil.provider();
-    p.anvil_set_balance(address, U256::from(10u64).pow(U256::from(19u8)))
-        .await
-        .unwrap();
-    let usdc = env.manifest.token_address("USDC").unwrap();
-    trades::send(
-        &p,
-        env.manifest.deployer,
-        usdc,
-        &IErc20::transferCall {
-            to: address,
-            amount: U256::from(10_000_000_000u64),
-        },
-        U256::ZERO,
-    )
-    .await
-    .unwrap();
+    funded_trader(&env, home.path(), 0x5b, PASSWORD).await;
     let trading =
         context(home.path()).trading(Arc::new(FixedPassword(SecretString::from(PASSWORD))));
     let trader = connect(

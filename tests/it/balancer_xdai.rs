@@ -7,10 +7,8 @@ use std::sync::Arc;
 
 use alloy::primitives::U256;
 use alloy::providers::Provider;
-use alloy::providers::ext::AnvilApi;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use sluice::amm::evm::abi::IERC20 as IErc20;
 use sluice::chain::ChainSpecs;
 use sluice::core::{
     Asset, ClientOrderId, OrderRequest, OrderState, OrderType, Pair, QuoteRequest, Side,
@@ -18,11 +16,11 @@ use sluice::core::{
 };
 use sluice::venue::connector::FixedPassword;
 use sluice::venue::{ConnectContext, VenueId};
-use sluice::wallet::{PrivateKey, ScryptParams, SecretString, UnlockedWallet, WalletStore};
+use sluice::wallet::SecretString;
 use sluice_sim::anvil::AnvilOptions;
 use sluice_sim::deploy::LocalEnv;
 
-use crate::anvil_support::trades;
+use crate::balancer_connect::funded_trader;
 
 const PASSWORD: &str = "balancer on xdai test password";
 
@@ -39,29 +37,8 @@ async fn balancer_on_xdai_quotes_and_swaps_with_gas_in_xdai() {
     std::fs::write(&manifest, env.manifest.to_json_pretty()).unwrap();
 
     // A trader from a wallet of the home, with xDAI for gas and USDC from the deployer.
-    let key = PrivateKey::from_bytes(&[0x5c; 32]).unwrap();
-    let address = key.evm_signer().address();
-    WalletStore::with_params(home.path(), ScryptParams::new(10, 8, 1).unwrap())
-        .save(
-            &UnlockedWallet::PrivateKey {
-                name: "trader".into(),
-                key,
-            },
-            &SecretString::from(PASSWORD),
-        )
-        .unwrap();
+    let address = funded_trader(&env, home.path(), 0x5c, PASSWORD).await;
     let p = env.anvil.provider();
-    p.anvil_set_balance(address, U256::from(10u64).pow(U256::from(19u8)))
-        .await
-        .unwrap();
-    let usdc = env.manifest.token_address("USDC").unwrap();
-    let transfer = IErc20::transferCall {
-        to: address,
-        amount: U256::from(10_000_000_000u64),
-    };
-    trades::send(&p, env.manifest.deployer, usdc, &transfer, U256::ZERO)
-        .await
-        .unwrap();
 
     let table = format!(
         "rpc_url = \"{}\"\nmanifest = \"{}\"\nsync_interval_ms = 50\nwallet = \"trader\"\n",

@@ -180,6 +180,19 @@ async fn native_and_cw20_swaps_fill_at_their_quote_and_a_breach_sends_nothing() 
         tst_before - t.contracts.token_balance(&tst, &me),
         777_000_000
     );
+    // The same client id again: refused, and the filled swap is not broadcast twice.
+    let sent_before = t.node.chain().broadcast_log.len();
+    match v.submit(o.clone()).await {
+        Err(VenueError::InvalidRequest(reason)) => {
+            assert!(reason.contains("already submitted"), "{reason}")
+        }
+        other => panic!("expected the repeated id refused, got {other:?}"),
+    }
+    assert_eq!(
+        t.node.chain().broadcast_log.len(),
+        sent_before,
+        "nothing sent again"
+    );
 
     // balances: bank coins and the CW20
     let balances = v.balances().await.unwrap();

@@ -38,8 +38,14 @@ pub fn mul_down(a: U256, b: U256) -> Result<U256, E> {
 /// `a * b` as (high, low) words when both fit 128 bits (the product then fits 256).
 #[inline(always)]
 fn narrow_product(a: U256, b: U256) -> Option<(u128, u128)> {
-    let ((ah, al), (bh, bl)) = (words(a), words(b));
-    (ah == 0 && bh == 0).then(|| mul_wide(al, bl))
+    Some(mul_wide(word(a)?, word(b)?))
+}
+
+/// `v` as one `u128` word, when it fits.
+#[inline(always)]
+pub(crate) fn word(v: U256) -> Option<u128> {
+    let (high, low) = words(v);
+    (high == 0).then_some(low)
 }
 
 /// The high and low 128-bit words of `v`.
@@ -143,13 +149,11 @@ pub fn complement(x: U256) -> U256 {
 
 /// `Math`: checked integer operations (not fixed point).
 pub mod math {
-    use super::{E, div_var, from_words, mul_wide, words};
+    use super::{E, div_var, from_words, narrow_product, words};
     use alloy::primitives::U256;
 
     pub fn mul(a: U256, b: U256) -> Result<U256, E> {
-        let ((ah, al), (bh, bl)) = (words(a), words(b));
-        if ah == 0 && bh == 0 {
-            let (high, low) = mul_wide(al, bl);
+        if let Some((high, low)) = narrow_product(a, b) {
             return Ok(from_words(high, low));
         }
         a.checked_mul(b).ok_or(E::MulOverflow)

@@ -7,6 +7,7 @@
 use alloy::primitives::{I256, U256};
 
 use super::error::BalancerMathError as E;
+use super::fixed_point::word;
 
 const fn c(v: i128) -> I256 {
     // Non-negative constants only: the two's-complement limbs of a positive i128.
@@ -119,15 +120,8 @@ fn small(v: i64) -> I256 {
 /// `x^y` in 18-decimal fixed point (`LogExpMath.pow`): on `i128` words where every step fits
 /// ([`super::log_exp_fast`]), else on `I256`; both give the contract's result.
 pub fn pow(x: U256, y: U256) -> Result<U256, E> {
-    let (xl, yl) = (x.as_limbs(), y.as_limbs());
-    if xl[2] == 0
-        && xl[3] == 0
-        && yl[2] == 0
-        && yl[3] == 0
-        && let Some(v) = super::log_exp_fast::pow(
-            (u128::from(xl[1]) << 64) | u128::from(xl[0]),
-            (u128::from(yl[1]) << 64) | u128::from(yl[0]),
-        )
+    if let (Some(x), Some(y)) = (word(x), word(y))
+        && let Some(v) = super::log_exp_fast::pow(x, y)
     {
         return Ok(U256::from(v));
     }

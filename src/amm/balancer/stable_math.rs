@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use alloy::primitives::U256;
 
 use super::error::BalancerMathError as E;
-use super::fixed_point::{self as fp, math};
+use super::fixed_point::{self as fp, math, word};
 use super::stable_words;
 pub use super::stable_words::MAX_TOKENS;
 
@@ -147,13 +147,6 @@ fn balance_given_invariant(
         }
     }
     Err(E::StableGetBalanceDidntConverge)
-}
-
-/// The `u128` word of a value that fits one.
-#[inline(always)]
-fn word(v: U256) -> Option<u128> {
-    let l = v.as_limbs();
-    (l[2] == 0 && l[3] == 0).then(|| (u128::from(l[1]) << 64) | u128::from(l[0]))
 }
 
 /// Which amount of a swap is given: the input (`_calcOutGivenIn`) or the output

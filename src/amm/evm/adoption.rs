@@ -87,18 +87,15 @@ pub async fn resolve(
     })
 }
 
-/// The calldata of a transaction the node serves.
-pub async fn tx_input(provider: &DynProvider, hash: B256) -> Result<Bytes, AmmError> {
+/// The calldata of a transaction, `None` when the node does not serve it; an error when the node
+/// did not answer.
+pub async fn tx_input(provider: &DynProvider, hash: B256) -> Result<Option<Bytes>, AmmError> {
     use alloy::consensus::Transaction as _;
-    provider
+    Ok(provider
         .get_transaction_by_hash(hash)
         .await
         .map_err(AmmError::rpc)?
-        .map(|tx| tx.input().clone())
-        .ok_or_else(|| AmmError::Decode {
-            what: "mined transaction",
-            reason: format!("the node no longer serves {hash}"),
-        })
+        .map(|tx| tx.input().clone()))
 }
 
 /// The account's transaction count in the latest block.

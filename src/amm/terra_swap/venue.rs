@@ -8,6 +8,7 @@
 mod adoption;
 mod pair_choice;
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -444,23 +445,32 @@ impl Venue for TerraSwapVenue {
 
     async fn submit(&self, order: OrderRequest) -> Result<ClientOrderId, VenueError> {
         order.check_shape()?;
+        let id = order.client_id.clone();
+        let already = || VenueError::InvalidRequest(format!("order {id} was already submitted"));
+        // an id this process tracks is never sent again (checked first, and again on insert)
+        if self.tracked_order(&id).is_some() {
+            return Err(already());
+        }
         let sender = self.sender()?.clone();
         let m = self.market(&order.pair).await?;
         let plan = self.plan(&order, &m, sender.address()).await?;
-        let id = order.client_id.clone();
         let mut tracked = Order::new(order.clone());
         tracked.transition(OrderState::Open)?;
-        self.publish_order(&tracked);
-        self.orders
+        match self
+            .orders
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                id.clone(),
-                Tracked {
+            .entry(id.clone())
+        {
+            Entry::Occupied(_) => return Err(already()),
+            Entry::Vacant(slot) => {
+                self.publish_order(&tracked);
+                slot.insert(Tracked {
                     order: tracked,
                     fills: vec![],
-                },
-            );
+                });
+            }
+        }
         let (orders, events) = (self.orders.clone(), self.events.clone());
         let ledger = self.ledger()?;
         let client_id = id.clone();

@@ -93,6 +93,15 @@ async fn sleep_until_opt(t: Option<Instant>) {
     }
 }
 
+/// Both legs' results, or the first failing leg's index and error.
+fn both<T, E>(a: Result<T, E>, b: Result<T, E>) -> Result<[T; 2], (usize, E)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok([a, b]),
+        (Err(e), _) => Err((0, e)),
+        (_, Err(e)) => Err((1, e)),
+    }
+}
+
 fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -510,14 +519,9 @@ impl ArbRunner {
         let (ba, bb) = tokio::join!(self.venues[0].balances(), self.venues[1].balances());
         // Balances that cannot be read now (an exchange error page, a node hiccup) skip this
         // evaluation; the next event evaluates again. They never end the run.
-        let (ba, bb) = match (ba, bb) {
-            (Ok(a), Ok(b)) => (a, b),
-            (a, b) => {
-                let (i, e) = match (a, b) {
-                    (Err(e), _) => (0, e),
-                    (_, Err(e)) => (1, e),
-                    _ => return Ok(()),
-                };
+        let [ba, bb] = match both(ba, bb) {
+            Ok(v) => v,
+            Err((i, e)) => {
                 self.skip(SkipReason::BalancesUnavailable {
                     venue: self.names[i].clone(),
                     error: e.to_string(),
@@ -531,17 +535,12 @@ impl ArbRunner {
         }
         // each leg's id from its own venue, so that it fits that venue's id rules (length,
         // characters, a UUID-borne id)
-        let ids = match (
+        let ids = match both(
             self.venues[0].new_client_id(),
             self.venues[1].new_client_id(),
         ) {
-            (Ok(a), Ok(b)) => [a, b],
-            (a, b) => {
-                let (i, e) = match (a, b) {
-                    (Err(e), _) => (0, e),
-                    (_, Err(e)) => (1, e),
-                    _ => return Ok(()),
-                };
+            Ok(ids) => ids,
+            Err((i, e)) => {
                 self.skip(SkipReason::Rule {
                     venue: self.names[i].clone(),
                     violation: format!("no client order id: {e}"),

@@ -195,15 +195,17 @@ impl SwapExecutor {
                         }
                     }
                     // Read by the venue's decoder, from the logs and the mined call, as live.
-                    AdoptedAmounts::Decoded(decode) => {
-                        match (receipt.to, adoption::tx_input(provider, hash).await) {
-                            (Some(to), Ok(input)) => {
+                    // A node that does not answer is an error (the next call asks again), not a
+                    // fill that cannot be read.
+                    AdoptedAmounts::Decoded(decode) => match receipt.to {
+                        Some(to) => match adoption::tx_input(provider, hash).await? {
+                            Some(input) => {
                                 decode(receipt.inner.logs(), to, &input).map_err(|e| e.to_string())
                             }
-                            (None, _) => Err("the transaction names no contract".to_string()),
-                            (_, Err(e)) => Err(e.to_string()),
-                        }
-                    }
+                            None => Err(format!("the node no longer serves {hash}")),
+                        },
+                        None => Err("the transaction names no contract".to_string()),
+                    },
                 };
                 let logs = receipt.inner.logs().to_vec();
                 let gas = c.info.fee_native.unwrap_or_default();
