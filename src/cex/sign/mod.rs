@@ -30,7 +30,7 @@ pub mod time;
 pub use credentials::{Credentials, CredentialsError, KeyForm};
 pub use pem::looks_like_pem;
 pub use recipes::SigningRecipe;
-pub use request::{NonceSource, SignRequest, SignedParts, encode_pairs};
+pub use request::{NonceSource, SignRequest, SignedParts, append_pair, encode_pairs};
 
 /// Why a request could not be signed. Never carries secret material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

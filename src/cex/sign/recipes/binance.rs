@@ -6,8 +6,8 @@
 
 use super::{Credentials, KeyForm, SignError, SignRequest, SignedParts, SigningRecipe, wrong_form};
 use crate::cex::sign::ed25519::ed25519_base64;
-use crate::cex::sign::encode_pairs;
 use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+use crate::cex::sign::{append_pair, encode_pairs};
 
 /// Binance with an HMAC key.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,9 +63,13 @@ fn signed(
     sign: impl FnOnce(&[u8]) -> String,
 ) -> SignedParts {
     let mut query = added_params(req, recv_window_ms);
-    let mut encoded = encode_pairs(&query);
+    // Room for the signature too (`signature=` and 64 hex digits, or base64 escaped).
+    let mut encoded = String::with_capacity(160);
+    for (k, v) in &query {
+        append_pair(&mut encoded, k, v);
+    }
     let signature = sign(&total_params(&req.encoded_query(), &encoded, req.body));
-    url::form_urlencoded::Serializer::new(&mut encoded).append_pair("signature", &signature);
+    append_pair(&mut encoded, "signature", &signature);
     query.push(("signature".to_string(), signature));
     SignedParts {
         headers: vec![("X-MBX-APIKEY", creds.api_key().to_string())],
