@@ -8,19 +8,19 @@
 //! Run pinned: `taskset -c 1 cargo bench --bench coinbase_advanced_book`. The final book is
 //! checked against the expected sha256 before any figure is printed.
 
+// each bench uses a part of the shared support
 #[path = "support/depth_data.rs"]
+#[allow(dead_code)]
 mod depth_data;
 
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use rust_decimal::Decimal;
 use serde_json::Value;
-use sluice::cex::Grid;
 use sluice::cex::exchanges::coinbase_advanced::depth::{Outcome, SyncedBook};
 
-use depth_data::{RUNS, sha256_hex, stats, thread_cpu_ms};
+use depth_data::{ParseApply, RUNS, stats};
 
 /// A millisecond time as Coinbase writes it (nanoseconds), fixed width.
 fn event_time(ms: u64) -> String {
@@ -56,11 +56,8 @@ fn message(seq: u64, kind: &str, v: &Value, bids: &str, asks: &str, ms: u64) -> 
 }
 
 fn new_book(snapshot: &[u8]) -> SyncedBook {
-    let mut b = SyncedBook::new(
-        "BTC-USD",
-        Grid::new(Decimal::new(1, 2)).expect("tick"),
-        Grid::new(Decimal::new(1, 5)).expect("step"),
-    );
+    let (tick, step) = depth_data::grids(5);
+    let mut b = SyncedBook::new("BTC-USD", tick, step);
     match b.on_message(snapshot).expect("snapshot parses") {
         Outcome::Synced => b,
         other => panic!("snapshot not applied: {other:?}"),
@@ -79,58 +76,24 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
         .collect();
     let want_sha = depth_data::expected_sha(dir, name);
     let n = lines.len();
-    let (mut per_event, mut cpu_per_event) = (Vec::new(), Vec::new());
-    for run in 0..RUNS {
-        let mut book = new_book(snapshot);
-        let mut not_applied = 0usize;
-        let cpu0 = thread_cpu_ms();
-        let t = Instant::now();
-        for line in &lines {
-            if !matches!(book.on_message(black_box(line)), Ok(Outcome::Applied)) {
-                not_applied += 1;
-            }
-        }
-        let el = t.elapsed();
-        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ms()) {
-            cpu_per_event.push((b - a) * 1e3 / n as f64);
-        }
-        assert_eq!(not_applied, 0, "every event must apply");
-        if run == 0 {
-            let got = sha256_hex(&book.book.canonical_dump(2, 8));
-            assert_eq!(
-                got, want_sha,
-                "{name}: final book differs from the expected one"
-            );
-            println!(
-                "{name}: {n} coinbase_advanced messages, final book sha256 {got} matches the expected file"
-            );
-        }
-        per_event.push(el.as_secs_f64() * 1e6 / n as f64);
-    }
-    let (med, min, max) = stats(per_event);
-    println!(
-        "{name} coinbase_advanced parse+apply: median {med:.3} us/event (min {min:.3}, max {max:.3}) over {RUNS} runs, {:.0} events/s",
-        1e6 / med
+    ParseApply::expected(
+        name,
+        format!("{name} coinbase_advanced"),
+        want_sha.clone(),
+        format!(
+            "{name}: {n} coinbase_advanced messages, final book sha256 {want_sha} matches the expected file"
+        ),
+    )
+    .run(
+        &lines,
+        || new_book(snapshot),
+        |book, line| matches!(book.on_message(line), Ok(Outcome::Applied)),
+        |book| &book.book,
     );
-    if cpu_per_event.len() == RUNS {
-        let (med, min, max) = stats(cpu_per_event);
-        println!(
-            "{name} coinbase_advanced parse+apply, thread CPU time: median {med:.3} us/event (min {min:.3}, max {max:.3})"
-        );
-    }
     let mut parser = new_book(snapshot).parser;
-    let mut per_event = Vec::new();
-    for _ in 0..RUNS {
-        let t = Instant::now();
-        for line in &lines {
-            black_box(parser.parse(black_box(line)).expect("parse"));
-        }
-        per_event.push(t.elapsed().as_secs_f64() * 1e6 / n as f64);
-    }
-    let (med, min, max) = stats(per_event);
-    println!(
-        "{name} coinbase_advanced parse only: median {med:.3} us/event (min {min:.3}, max {max:.3})"
-    );
+    depth_data::parse_only(&format!("{name} coinbase_advanced"), &lines, |line| {
+        parser.parse(line).expect("parse")
+    });
     // apply only: the levels parsed beforehand (untimed), set into a fresh book
     let pre: Vec<Vec<(bool, sluice::cex::book::Level)>> = lines
         .iter()
@@ -175,7 +138,7 @@ fn main() {
     let dir = depth_data::data_dir();
     let snap: Value = serde_json::from_slice(&depth_data::snapshot(&dir)).expect("snapshot");
     let snapshot = message(0, "snapshot", &snap, "bids", "asks", 0);
-    for name in depth_data::selected(&["depth_10x10", "depth_1x1"]) {
+    for name in depth_data::selected(depth_data::DATASETS) {
         bench_dataset(&dir, name, &snapshot);
     }
 }

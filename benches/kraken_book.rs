@@ -9,57 +9,27 @@
 //! is Kraken's top 1000 of the Binance snapshot. Run pinned: `taskset -c 1 cargo bench --bench
 //! kraken_book`. The final book is compared with the reference before any figure is printed.
 
+// each bench uses a part of the shared support
+#[path = "support/depth_data.rs"]
+#[allow(dead_code)]
+mod depth_data;
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Instant;
 
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
+use sluice::cex::Level;
 use sluice::cex::exchanges::kraken::book::{BookOutcome, KrakenBook};
-use sluice::cex::{Grid, Level};
 
-const RUNS: usize = 5;
+use depth_data::{ParseApply, RUNS, book_sha, grids, sha256_hex, stats};
+
 const DEPTH: usize = 1000;
 const SYMBOL: &str = "BTC/USDT";
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("BENCH_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data"))
-}
-
-fn load_lines(dir: &Path, name: &str) -> Vec<Vec<u8>> {
-    let plain = dir.join(format!("{name}.jsonl"));
-    let bytes = if plain.exists() {
-        std::fs::read(&plain).expect("read jsonl")
-    } else {
-        let gz = dir.join(format!("{name}.jsonl.gz"));
-        let out = Command::new("gzip")
-            .arg("-dc")
-            .arg(&gz)
-            .output()
-            .expect("gzip -dc");
-        assert!(out.status.success(), "gzip -dc {} failed", gz.display());
-        out.stdout
-    };
-    bytes
-        .split(|&c| c == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect()
-}
-
-fn grids() -> (Grid, Grid) {
-    (
-        Grid::new(Decimal::new(1, 2)).expect("tick"),
-        Grid::new(Decimal::new(1, 8)).expect("step"),
-    )
-}
-
 fn new_book() -> KrakenBook {
-    let (p, s) = grids();
+    let (p, s) = grids(8);
     KrakenBook::new(SYMBOL, p, s, DEPTH, (Some(2), Some(8)))
 }
 
@@ -143,7 +113,7 @@ fn message(kind: &str, bids: &[(u64, u64)], asks: &[(u64, u64)], checksum: u32) 
 
 /// `[["p","q"],…]` of a Binance message onto the grids.
 fn binance_levels(v: &serde_json::Value) -> Vec<(u64, u64)> {
-    let (pg, sg) = grids();
+    let (pg, sg) = grids(8);
     v.as_array()
         .expect("levels")
         .iter()
@@ -189,23 +159,6 @@ fn kraken_feed(snapshot: &[u8], lines: &[Vec<u8>]) -> (Vec<u8>, Vec<Vec<u8>>, St
     (first, out, r.dump())
 }
 
-fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[0], v[v.len() - 1])
-}
-
-/// CPU time this thread has used, in ms (Linux `/proc/thread-self/schedstat`): on a shared
-/// machine the elapsed time also counts the time spent waiting for a core.
-fn thread_cpu_ms() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns as f64 / 1e6)
-}
-
-fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
 fn synced(snapshot: &[u8]) -> KrakenBook {
     let mut b = new_book();
     assert_eq!(
@@ -217,52 +170,27 @@ fn synced(snapshot: &[u8]) -> KrakenBook {
 }
 
 fn bench_dataset(dir: &Path, name: &str, binance_snapshot: &[u8]) {
-    let lines = load_lines(dir, name);
+    let lines = depth_data::load_lines(dir, name);
     let (snapshot, feed, want) = kraken_feed(binance_snapshot, &lines);
     let want_sha = sha256_hex(&want);
     let n = feed.len();
 
-    let mut per_event = Vec::new();
-    let mut cpu_per_event = Vec::new();
-    for run in 0..RUNS {
-        let mut book = synced(&snapshot);
-        let mut not_applied = 0usize;
-        let cpu0 = thread_cpu_ms();
-        let t = Instant::now();
-        for line in &feed {
-            match book.on_message(black_box(line)) {
-                Ok(BookOutcome::Applied) => {}
-                _ => not_applied += 1,
-            }
-        }
-        let el = t.elapsed();
-        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ms()) {
-            cpu_per_event.push((b - a) * 1e3 / n as f64);
-        }
-        assert_eq!(not_applied, 0, "every update must apply with its checksum");
-        if run == 0 {
-            let got = sha256_hex(&book.book.canonical_dump(2, 8));
-            assert_eq!(
-                got, want_sha,
-                "{name}: final book differs from the reference"
-            );
-            println!(
-                "kraken {name}: {n} updates, every checksum verified, final book sha256 {got} matches the reference"
-            );
-        }
-        per_event.push(el.as_secs_f64() * 1e6 / n as f64);
+    ParseApply {
+        label: format!("kraken {name}"),
+        step: "parse+apply+checksum",
+        all_apply: "every update must apply with its checksum",
+        want_sha: want_sha.clone(),
+        differs: format!("{name}: final book differs from the reference"),
+        matched: format!(
+            "kraken {name}: {n} updates, every checksum verified, final book sha256 {want_sha} matches the reference"
+        ),
     }
-    let (med, min, max) = stats(per_event);
-    println!(
-        "kraken {name} parse+apply+checksum: median {med:.3} us/event (min {min:.3}, max {max:.3}) over {RUNS} runs, {:.0} events/s",
-        1e6 / med
+    .run(
+        &feed,
+        || synced(&snapshot),
+        |book, line| matches!(book.on_message(line), Ok(BookOutcome::Applied)),
+        |book| &book.book,
     );
-    if cpu_per_event.len() == RUNS {
-        let (med, min, max) = stats(cpu_per_event);
-        println!(
-            "kraken {name} parse+apply+checksum, thread CPU time: median {med:.3} us/event (min {min:.3}, max {max:.3})"
-        );
-    }
 
     // apply + checksum only: levels pre-parsed (untimed)
     let parsed: Vec<(Vec<Level>, Vec<Level>, u32)> = feed
@@ -270,7 +198,7 @@ fn bench_dataset(dir: &Path, name: &str, binance_snapshot: &[u8]) {
         .map(|l| {
             let v: serde_json::Value = serde_json::from_slice(l).expect("json");
             let d = &v["data"][0];
-            let (pg, sg) = grids();
+            let (pg, sg) = grids(8);
             let side = |k: &str| -> Vec<Level> {
                 d[k].as_array()
                     .expect("side")
@@ -293,7 +221,7 @@ fn bench_dataset(dir: &Path, name: &str, binance_snapshot: &[u8]) {
             black_box(book.apply(false, b, a, Some(*sum)));
         }
         per_event.push(t.elapsed().as_secs_f64() * 1e6 / n as f64);
-        assert_eq!(sha256_hex(&book.book.canonical_dump(2, 8)), want_sha);
+        assert_eq!(book_sha(&book.book), want_sha);
     }
     let (med, min, max) = stats(per_event);
     println!(
@@ -302,20 +230,9 @@ fn bench_dataset(dir: &Path, name: &str, binance_snapshot: &[u8]) {
 }
 
 fn main() {
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let dir = data_dir();
-    let snapshot = std::fs::read(dir.join("snapshot.json")).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; generate with python3 ../shared/bench/gen_depth_data.py --out target/bench-data",
-            dir.display()
-        )
-    });
-    for name in ["depth_10x10", "depth_1x1"] {
-        if filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())) {
-            bench_dataset(&dir, name, &snapshot);
-        }
+    let dir = depth_data::data_dir();
+    let snapshot = depth_data::snapshot(&dir);
+    for name in depth_data::selected(depth_data::DATASETS) {
+        bench_dataset(&dir, name, &snapshot);
     }
 }

@@ -9,45 +9,17 @@
 //! `taskset -c 1 cargo bench --bench okx_book`. The final book is checked against the expected
 //! sha256 before any figure is printed.
 
-use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+// each bench uses a part of the shared support
+#[path = "support/depth_data.rs"]
+#[allow(dead_code)]
+mod depth_data;
 
-use rust_decimal::Decimal;
+use std::path::Path;
+
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use sluice::cex::Grid;
 use sluice::cex::exchanges::okx::book::{BookOutcome, OkxBook};
 
-const RUNS: usize = 5;
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("BENCH_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data"))
-}
-
-fn load_lines(dir: &Path, name: &str) -> Vec<Vec<u8>> {
-    let plain = dir.join(format!("{name}.jsonl"));
-    let bytes = if plain.exists() {
-        std::fs::read(&plain).expect("read jsonl")
-    } else {
-        let gz = dir.join(format!("{name}.jsonl.gz"));
-        let out = Command::new("gzip")
-            .arg("-dc")
-            .arg(&gz)
-            .output()
-            .unwrap_or_else(|e| panic!("gzip -dc {}: {e}", gz.display()));
-        assert!(out.status.success(), "gzip -dc {} failed", gz.display());
-        out.stdout
-    };
-    bytes
-        .split(|&c| c == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect()
-}
+use depth_data::ParseApply;
 
 /// `[[px, sz], …]` as OKX's `[[px, sz, "0", "1"], …]`.
 fn okx_levels(v: &Value) -> Value {
@@ -103,100 +75,43 @@ fn okx_pushes(snapshot: &[u8], lines: &[Vec<u8>]) -> (Vec<u8>, Vec<Vec<u8>>) {
 }
 
 fn new_book(snap: &[u8]) -> OkxBook {
-    let mut b = OkxBook::new(
-        Grid::new(Decimal::new(1, 2)).expect("tick"),
-        Grid::new(Decimal::new(1, 8)).expect("lot"),
-    );
+    let (tick, step) = depth_data::grids(8);
+    let mut b = OkxBook::new(tick, step);
     match b.on_message(snap).expect("snapshot parses") {
         BookOutcome::Snapshot { .. } => b,
         other => panic!("snapshot not applied: {other:?}"),
     }
 }
 
-fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[0], v[v.len() - 1])
-}
-
-/// CPU time this thread has used, in ms (`/proc/thread-self/schedstat`): on a machine shared
-/// with other work the elapsed time counts the time the bench waited for a core; this does not.
-fn thread_cpu_ms() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns as f64 / 1e6)
-}
-
 fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
-    let (snap, pushes) = okx_pushes(snapshot, &load_lines(dir, name));
-    let expected: Value = serde_json::from_slice(
-        &std::fs::read(dir.join(format!("{name}.expected.json"))).expect("expected file"),
-    )
-    .expect("expected json");
-    let want_sha = expected["final"]["canonical_book_sha256"]
-        .as_str()
-        .expect("canonical_book_sha256")
-        .to_string();
+    let (snap, pushes) = okx_pushes(snapshot, &depth_data::load_lines(dir, name));
+    let want_sha = depth_data::expected_sha(dir, name);
     let n = pushes.len();
     let bytes: usize = pushes.iter().map(Vec::len).sum();
-    let mut per_event = Vec::new();
-    let mut cpu_per_event = Vec::new();
-    for run in 0..RUNS {
-        let mut book = new_book(&snap);
-        let mut not_applied = 0usize;
-        let cpu0 = thread_cpu_ms();
-        let t = Instant::now();
-        for p in &pushes {
-            match book.on_message(black_box(p)) {
-                Ok(BookOutcome::Applied) => {}
-                _ => not_applied += 1,
-            }
-        }
-        let el = t.elapsed();
-        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ms()) {
-            cpu_per_event.push((b - a) * 1e3 / n as f64);
-        }
-        assert_eq!(not_applied, 0, "every push must apply");
-        if run == 0 {
-            let got = hex::encode(Sha256::digest(book.book.canonical_dump(2, 8).as_bytes()));
-            assert_eq!(
-                got, want_sha,
-                "{name}: final book differs from the expected one"
-            );
-            println!(
-                "{name} (okx shape): {n} pushes, {} bytes each on average, final book sha256 {got} matches",
-                bytes / n.max(1)
-            );
-        }
-        per_event.push(el.as_secs_f64() * 1e6 / n as f64);
+    ParseApply {
+        all_apply: "every push must apply",
+        ..ParseApply::expected(
+        name,
+        format!("{name} (okx)"),
+        want_sha.clone(),
+        format!(
+            "{name} (okx shape): {n} pushes, {} bytes each on average, final book sha256 {want_sha} matches",
+            bytes / n.max(1)
+        ),
+    )
     }
-    let (med, min, max) = stats(per_event);
-    println!(
-        "{name} (okx) parse+apply: median {med:.3} us/event (min {min:.3}, max {max:.3}) over {RUNS} runs, {:.0} events/s",
-        1e6 / med
+    .run(
+        &pushes,
+        || new_book(&snap),
+        |book, push| matches!(book.on_message(push), Ok(BookOutcome::Applied)),
+        |book| &book.book,
     );
-    if cpu_per_event.len() == RUNS {
-        let (med, min, max) = stats(cpu_per_event);
-        println!(
-            "{name} (okx) parse+apply, thread CPU time: median {med:.3} us/event (min {min:.3}, max {max:.3})"
-        );
-    }
 }
 
 fn main() {
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let dir = data_dir();
-    let snapshot = std::fs::read(dir.join("snapshot.json")).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; generate with python3 ../shared/bench/gen_depth_data.py --out target/bench-data",
-            dir.display()
-        )
-    });
-    for name in ["depth_10x10", "depth_1x1"] {
-        if filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())) {
-            bench_dataset(&dir, name, &snapshot);
-        }
+    let dir = depth_data::data_dir();
+    let snapshot = depth_data::snapshot(&dir);
+    for name in depth_data::selected(depth_data::DATASETS) {
+        bench_dataset(&dir, name, &snapshot);
     }
 }
