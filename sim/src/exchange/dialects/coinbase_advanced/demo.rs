@@ -7,14 +7,14 @@ use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
 
 use super::handle::{CoinbaseConfig, MockCoinbaseAdvanced, product_spec};
-use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange};
+use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange, setup_error};
 
 fn product(base: &str, quote: &str) -> String {
     format!("{base}-{quote}")
 }
 
-fn setup_error(e: impl std::fmt::Display) -> ArbEnvError {
-    ArbEnvError::Setup(format!("simulated Coinbase Advanced Trade: {e}"))
+fn env_error(e: impl std::fmt::Display) -> ArbEnvError {
+    setup_error("Coinbase Advanced Trade", e)
 }
 
 impl SimExchange for MockCoinbaseAdvanced {
@@ -36,7 +36,7 @@ impl SimExchange for MockCoinbaseAdvanced {
         cfg.balances.extend(listing.balances);
         MockCoinbaseAdvanced::start_with(cfg)
             .await
-            .map_err(setup_error)
+            .map_err(env_error)
     }
 
     fn seed_book(
@@ -50,7 +50,7 @@ impl SimExchange for MockCoinbaseAdvanced {
     ) -> Result<(), ArbEnvError> {
         let id = product(base, quote);
         MockCoinbaseAdvanced::seed_book(self, &id, mid, levels, spacing_ticks, qty)
-            .map_err(setup_error)
+            .map_err(env_error)
     }
 
     fn endpoints(&self) -> toml::Table {
@@ -75,7 +75,7 @@ impl SimExchange for MockCoinbaseAdvanced {
 
     fn set_free(&self, asset: &str, free: Decimal) -> Result<(), ArbEnvError> {
         let account = self.account();
-        self.set_balance(account, asset, free).map_err(setup_error)
+        self.set_balance(account, asset, free).map_err(env_error)
     }
 
     fn stop(&self) {

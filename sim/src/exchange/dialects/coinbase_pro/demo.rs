@@ -7,14 +7,16 @@ use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
 
 use super::handle::{CbConfig, MockCoinbasePro, product_spec};
-use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange};
+use crate::arb_env::{
+    ArbEnvError, ExchangeListing, SimExchange, list_pair, setup_error, url_table,
+};
 
 fn product(base: &str, quote: &str) -> String {
     format!("{base}-{quote}")
 }
 
 fn env_error(e: impl std::fmt::Display) -> ArbEnvError {
-    ArbEnvError::Setup(format!("simulated Coinbase Exchange: {e}"))
+    setup_error("Coinbase Exchange", e)
 }
 
 impl SimExchange for MockCoinbasePro {
@@ -23,23 +25,14 @@ impl SimExchange for MockCoinbasePro {
     async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
         let name = product(&listing.base, &listing.quote);
         let mut cfg = CbConfig::default();
-        if let Some(mut extra) = listing.extra {
-            extra.symbol = name.clone();
-            if !cfg.symbols.iter().any(|s| s.symbol == name) {
-                cfg.symbols.push(extra);
-            }
-        }
-        if !cfg.symbols.iter().any(|s| s.symbol == name) {
+        if listing.extra.is_none() && !cfg.symbols.iter().any(|s| s.symbol == name) {
             cfg.symbols.push(product_spec(
                 &listing.base,
                 &listing.quote,
                 Decimal::new(1, 3),
             ));
         }
-        for s in cfg.symbols.iter_mut().filter(|s| s.symbol == name) {
-            s.maker_fee = listing.fee;
-            s.taker_fee = listing.fee;
-        }
+        list_pair(&mut cfg.symbols, &name, &listing);
         cfg.fee_rates = (listing.fee, listing.fee);
         cfg.balances.extend(listing.balances);
         MockCoinbasePro::start_with(cfg).await.map_err(env_error)
@@ -59,13 +52,8 @@ impl SimExchange for MockCoinbasePro {
     }
 
     fn endpoints(&self) -> toml::Table {
-        let mut t = toml::Table::new();
-        t.insert("rest_url".into(), toml::Value::String(self.rest_url()));
-        t.insert("ws_url".into(), toml::Value::String(self.ws_url()));
-        t.insert(
-            "heartbeat_check".into(),
-            toml::Value::String("count".into()),
-        );
+        let mut t = url_table([("rest_url", self.rest_url()), ("ws_url", self.ws_url())]);
+        t.insert("heartbeat_check".into(), "count".into());
         t
     }
 

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::auth::{self, Received};
 use super::error::GateError;
-use super::shapes::{my_trade_json, order_fee, order_json, pair_json};
+use super::shapes::{my_trade_json, order_json, pair_json};
 use super::shared::{HttpFault, Shared};
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::Exchange;
@@ -241,7 +241,7 @@ fn route(
                 .open_orders(acct, Some(&pair))
                 .into_iter()
                 .map(|o| {
-                    let (fee, cur) = order_fee(ex, o);
+                    let (fee, cur) = ex.fee_paid(o);
                     order_json(o, fee, &cur, None)
                 })
                 .collect();
@@ -251,7 +251,7 @@ fn route(
             let acct = need(account)?;
             let mut by_pair: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
             for o in ex.open_orders(acct, None) {
-                let (fee, cur) = order_fee(ex, o);
+                let (fee, cur) = ex.fee_paid(o);
                 by_pair
                     .entry(o.symbol.clone())
                     .or_default()
@@ -281,7 +281,7 @@ fn route(
             let o = ex.orders.get(&id).ok_or(EngineError::UnknownOrder(
                 crate::exchange::engine::error::Operation::Query,
             ))?;
-            let (fee, cur) = order_fee(ex, o);
+            let (fee, cur) = ex.fee_paid(o);
             Ok(order_json(o, fee, &cur, None))
         }
         ("GET", "/my_trades") => {
@@ -396,6 +396,6 @@ fn place(ex: &mut Exchange, account: usize, body: &[u8], now: u64) -> Result<Val
     let o = ex.orders.get(&placed.id).ok_or(EngineError::UnknownOrder(
         crate::exchange::engine::error::Operation::Place,
     ))?;
-    let (fee, cur) = order_fee(ex, o);
+    let (fee, cur) = ex.fee_paid(o);
     Ok(order_json(o, fee, &cur, None))
 }

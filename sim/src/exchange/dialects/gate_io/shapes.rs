@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::events::EventShapes;
-use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::order::{
     ExecType, Execution, Order, OrderStatus, OrderType, Side, TimeInForce, Trade,
 };
@@ -110,27 +109,6 @@ pub fn order_json(o: &Order, fee: Decimal, fee_currency: &str, event: Option<&st
         }
     }
     v
-}
-
-/// The fee an order paid so far (from its trades) and its currency.
-pub fn order_fee(ex: &Exchange, o: &Order) -> (Decimal, String) {
-    let spec = ex.specs.get(&o.symbol);
-    let currency = spec.map_or_else(String::new, |s| match o.side {
-        Side::Buy => s.base.clone(),
-        Side::Sell => s.quote.clone(),
-    });
-    let fee = ex
-        .trades
-        .get(&o.symbol)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| match o.side {
-            Side::Buy if t.buyer.0 == o.id => Some(t.commissions.0),
-            Side::Sell if t.seller.0 == o.id => Some(t.commissions.1),
-            _ => None,
-        })
-        .sum();
-    (fee, currency)
 }
 
 /// One trade of `account` as `/spot/my_trades` and `spot.usertrades` write it.

@@ -8,14 +8,16 @@ use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
 
 use super::handle::{HtxMockConfig, MockHtx};
-use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange};
+use crate::arb_env::{
+    ArbEnvError, ExchangeListing, SimExchange, list_pair, setup_error, url_table,
+};
 
 fn pair(base: &str, quote: &str) -> String {
     format!("{base}{quote}").to_ascii_lowercase()
 }
 
 fn env_error(e: impl std::fmt::Display) -> ArbEnvError {
-    ArbEnvError::Setup(format!("simulated HTX: {e}"))
+    setup_error("HTX", e)
 }
 
 impl SimExchange for MockHtx {
@@ -24,16 +26,7 @@ impl SimExchange for MockHtx {
     async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
         let name = pair(&listing.base, &listing.quote);
         let mut cfg = HtxMockConfig::default();
-        if let Some(mut extra) = listing.extra {
-            extra.symbol = name.clone();
-            if !cfg.symbols.iter().any(|s| s.symbol == name) {
-                cfg.symbols.push(extra);
-            }
-        }
-        for s in cfg.symbols.iter_mut().filter(|s| s.symbol == name) {
-            s.maker_fee = listing.fee;
-            s.taker_fee = listing.fee;
-        }
+        list_pair(&mut cfg.symbols, &name, &listing);
         cfg.balances.extend(listing.balances);
         MockHtx::start_with(cfg).await.map_err(env_error)
     }
@@ -52,10 +45,7 @@ impl SimExchange for MockHtx {
     }
 
     fn endpoints(&self) -> toml::Table {
-        let mut t = toml::Table::new();
-        t.insert("rest_url".into(), toml::Value::String(self.rest_url()));
-        t.insert("ws_url".into(), toml::Value::String(self.ws_url()));
-        t
+        url_table([("rest_url", self.rest_url()), ("ws_url", self.ws_url())])
     }
 
     fn trader_key(&self) -> ApiKey {

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -22,9 +23,9 @@ use super::shared::{BookFaults, HttpFault, KrakenLimits, Shared, lock};
 use super::ws;
 use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::random::{RandomUpdater, seed_book};
 use crate::exchange::engine::server::{Servers, market_maker_account, serve_http, trading_account};
 use crate::exchange::engine::spec::{NotionalFilter, SymbolSpec};
 
@@ -261,21 +262,13 @@ impl MockKraken {
         spacing_ticks: u64,
         qty: Decimal,
     ) -> Result<(), MockError> {
-        let now = self.shared.now_ms();
-        seed_book(
-            &mut self.shared.exchange(),
-            symbol,
-            mid,
-            levels,
-            spacing_ticks,
-            qty,
-            now,
-        )?;
-        Ok(())
+        Ok(self
+            .shared
+            .seed_book(symbol, mid, levels, spacing_ticks, qty)?)
     }
 
-    /// `count` random book operations, one every `pause` (deterministic for a seed); how many
-    /// changed the book.
+    /// `count` random book operations on `symbol`, one every `pause`, releasing the engine in
+    /// between so that clients can snapshot and trade meanwhile; how many changed the book.
     pub async fn random_book_updates_paced(
         &self,
         symbol: &str,
@@ -283,17 +276,10 @@ impl MockKraken {
         count: usize,
         pause: Duration,
     ) -> Result<usize, MockError> {
-        let mut updater = RandomUpdater::new(&self.shared.exchange(), symbol, seed);
-        let mut changed = 0;
-        for _ in 0..count {
-            if updater.step(&mut self.shared.exchange(), self.shared.now_ms())? {
-                changed += 1;
-            }
-            if !pause.is_zero() {
-                tokio::time::sleep(pause).await;
-            }
-        }
-        Ok(changed)
+        Ok(self
+            .shared
+            .random_book_updates_paced(symbol, seed, count, pause)
+            .await?)
     }
 
     /// The true book's top `n` levels per side, best first.
@@ -321,23 +307,6 @@ impl MockKraken {
                 vol_exec: o.executed_qty,
             })
             .collect()
-    }
-
-    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
-    pub fn fill_order(&self, engine_id: u64, qty: Option<Decimal>) -> Decimal {
-        let now = self.shared.now_ms();
-        self.shared.exchange().fill_resting(engine_id, qty, now)
-    }
-
-    /// Drops the private connections, refuses new ones, then fills: the events are lost.
-    pub fn fill_order_while_user_streams_down(
-        &self,
-        engine_id: u64,
-        qty: Option<Decimal>,
-    ) -> Decimal {
-        self.set_user_streams_down(true);
-        self.drop_user_streams();
-        self.fill_order(engine_id, qty)
     }
 
     /// Sets the trading account's free balance of `asset` (a Kraken code).
@@ -371,42 +340,10 @@ impl MockKraken {
         *lock(&self.shared.book_faults)
     }
 
-    /// Sends `text` to every public connection as is.
-    pub fn push_raw_market_message(&self, text: &str) {
-        self.shared.exchange().publisher.raw(text);
-    }
-
-    /// Closes every public connection abruptly.
-    pub fn drop_market_streams(&self) {
-        self.shared.market_kill.send_modify(|g| *g += 1);
-    }
-
-    /// Closes every private connection abruptly.
-    pub fn drop_user_streams(&self) {
-        self.shared.user_kill.send_modify(|g| *g += 1);
-    }
-
     pub fn set_market_streams_down(&self, down: bool) {
         self.shared
             .market_streams_down
             .store(down, Ordering::SeqCst);
-    }
-
-    pub fn set_user_streams_down(&self, down: bool) {
-        self.shared.user_streams_down.store(down, Ordering::SeqCst);
-    }
-
-    pub fn market_connections(&self) -> usize {
-        self.shared.market_connections.load(Ordering::SeqCst)
-    }
-
-    pub fn user_connections(&self) -> usize {
-        self.shared.user_connections.load(Ordering::SeqCst)
-    }
-
-    /// Serves `fault` instead of (or around) the next REST answer.
-    pub fn inject_http_fault(&self, fault: HttpFault) {
-        lock(&self.shared.http_faults).push_back(fault);
     }
 
     /// Requests refused for a rate limit so far (REST counters, engine counters, public 429s).
@@ -420,6 +357,16 @@ impl MockKraken {
         lock(&self.shared.api_counters)
             .get(&self.account)
             .map_or(0, |c| c.calls(self.shared.limits.api, now))
+    }
+}
+
+/// The controls every simulated exchange shares (faults, connections, clock, fills, balances,
+/// liquidity): [`Controls`].
+impl Deref for MockKraken {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.shared
     }
 }
 

@@ -4,15 +4,14 @@
 //! key, WebSocket tokens, the book-feed and HTTP faults, and the signals that drop or refuse
 //! connections.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::watch;
-
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::server::clock_ms;
 
 /// A counter of maximum `max` that decays by `decay_centi / 100` per second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,10 +155,11 @@ pub enum HttpFault {
     DropAfterExecuting,
 }
 
-/// Everything the servers share.
+/// Everything the servers share: the engine, faults, connections and clock every dialect has
+/// ([`Controls`], reached through `Deref`), and the dialect's own state.
 #[derive(Debug)]
 pub struct Shared {
-    pub exchange: Mutex<Exchange>,
+    pub controls: Controls<HttpFault>,
     pub limits: KrakenLimits,
     pub api_counters: Mutex<HashMap<usize, Counter>>,
     pub trading_counters: Mutex<HashMap<(usize, String), Counter>>,
@@ -169,15 +169,7 @@ pub struct Shared {
     /// WebSocket tokens: token → (account, issued at ms).
     pub tokens: Mutex<HashMap<String, (usize, u64)>>,
     pub book_faults: Mutex<BookFaults>,
-    pub http_faults: Mutex<VecDeque<HttpFault>>,
-    pub clock_offset_ms: AtomicI64,
-    pub market_kill: watch::Sender<u64>,
-    pub user_kill: watch::Sender<u64>,
-    pub shutdown: watch::Sender<bool>,
     pub market_streams_down: AtomicBool,
-    pub user_streams_down: AtomicBool,
-    pub market_connections: AtomicUsize,
-    pub user_connections: AtomicUsize,
     /// Requests refused for a rate limit (REST and engine), for tests.
     pub rate_limited: AtomicUsize,
     pub heartbeat: Duration,
@@ -186,7 +178,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(exchange: Exchange, limits: KrakenLimits, heartbeat: Duration) -> Self {
         Self {
-            exchange: Mutex::new(exchange),
+            controls: Controls::new(exchange),
             limits,
             api_counters: Mutex::default(),
             trading_counters: Mutex::default(),
@@ -194,27 +186,10 @@ impl Shared {
             nonces: Mutex::default(),
             tokens: Mutex::default(),
             book_faults: Mutex::default(),
-            http_faults: Mutex::default(),
-            clock_offset_ms: AtomicI64::new(0),
-            market_kill: watch::channel(0).0,
-            user_kill: watch::channel(0).0,
-            shutdown: watch::channel(false).0,
             market_streams_down: AtomicBool::new(false),
-            user_streams_down: AtomicBool::new(false),
-            market_connections: AtomicUsize::new(0),
-            user_connections: AtomicUsize::new(0),
             rate_limited: AtomicUsize::new(0),
             heartbeat,
         }
-    }
-
-    /// The simulator's clock, ms since the epoch.
-    pub fn now_ms(&self) -> u64 {
-        clock_ms(&self.clock_offset_ms)
-    }
-
-    pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
-        lock(&self.exchange)
     }
 
     /// Charges the account's REST counter; `false`: `EAPI:Rate limit exceeded`.
@@ -282,6 +257,14 @@ impl Shared {
             return None;
         };
         Some(pick)
+    }
+}
+
+impl Deref for Shared {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.controls
     }
 }
 

@@ -9,14 +9,16 @@ use rust_decimal::Decimal;
 use sluice::venue::connector::ApiKey;
 
 use super::handle::{KuCoinConfig, MockKuCoin};
-use crate::arb_env::{ArbEnvError, ExchangeListing, SimExchange};
+use crate::arb_env::{
+    ArbEnvError, ExchangeListing, SimExchange, list_pair, setup_error, url_table,
+};
 
 fn symbol(base: &str, quote: &str) -> String {
     format!("{base}-{quote}")
 }
 
 fn env_error(e: impl std::fmt::Display) -> ArbEnvError {
-    ArbEnvError::Setup(format!("simulated KuCoin: {e}"))
+    setup_error("KuCoin", e)
 }
 
 impl SimExchange for MockKuCoin {
@@ -25,16 +27,7 @@ impl SimExchange for MockKuCoin {
     async fn start(listing: ExchangeListing) -> Result<Self, ArbEnvError> {
         let name = symbol(&listing.base, &listing.quote);
         let mut cfg = KuCoinConfig::default();
-        if let Some(mut extra) = listing.extra {
-            extra.symbol = name.clone();
-            if !cfg.symbols.iter().any(|s| s.symbol == name) {
-                cfg.symbols.push(extra);
-            }
-        }
-        for s in cfg.symbols.iter_mut().filter(|s| s.symbol == name) {
-            s.maker_fee = listing.fee;
-            s.taker_fee = listing.fee;
-        }
+        list_pair(&mut cfg.symbols, &name, &listing);
         cfg.balances.extend(listing.balances);
         MockKuCoin::start_with(cfg).await.map_err(env_error)
     }
@@ -53,9 +46,7 @@ impl SimExchange for MockKuCoin {
     }
 
     fn endpoints(&self) -> toml::Table {
-        let mut t = toml::Table::new();
-        t.insert("rest_url".into(), toml::Value::String(self.rest_url()));
-        t
+        url_table([("rest_url", self.rest_url())])
     }
 
     fn trader_key(&self) -> ApiKey {

@@ -1,6 +1,7 @@
 //! The test-facing handle of the simulated OKX: start/stop, URLs, credentials (with the
 //! passphrase), and the controls (liquidity, balances, inspection, faults, clock).
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -16,9 +17,9 @@ use super::shared::{HttpFault, Shared, lock};
 use super::{rest, ws};
 use crate::exchange::engine::account::{Account, Balance};
 use crate::exchange::engine::book::PriceLevel;
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::{Exchange, MARKET_MAKER};
-use crate::exchange::engine::random::{RandomUpdater, seed_book};
 use crate::exchange::engine::server::{
     Servers, default_balances, market_maker_account, random_token, release_held_diffs, serve_http,
     trading_account,
@@ -209,7 +210,7 @@ impl MockOkx {
                 rest::handle(rest_shared.clone(), req)
             })),
             tokio::spawn(ws::serve(wsl, shared.clone())),
-            tokio::spawn(release_held_diffs(shared, Shared::exchange)),
+            tokio::spawn(release_held_diffs(shared, |s: &Shared| s.exchange())),
         ]);
     }
 
@@ -331,15 +332,13 @@ impl MockOkx {
         spacing_ticks: u64,
         qty: Decimal,
     ) -> Result<(), MockOkxError> {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        seed_book(&mut ex, inst, mid, levels, spacing_ticks, qty, now)?;
-        ex.first_fills.clear();
-        Ok(())
+        Ok(self
+            .shared
+            .seed_book(inst, mid, levels, spacing_ticks, qty)?)
     }
 
-    /// `count` random book operations, one every `pause`, deterministic for a seed. Returns how
-    /// many changed the book.
+    /// `count` random book operations on `inst`, one every `pause`, releasing the engine in
+    /// between so that clients can snapshot and trade meanwhile; how many changed the book.
     pub async fn random_book_updates_paced(
         &self,
         inst: &str,
@@ -347,69 +346,16 @@ impl MockOkx {
         count: usize,
         pause: Duration,
     ) -> Result<usize, MockOkxError> {
-        let mut updater = RandomUpdater::new(&self.shared.exchange(), inst, seed);
-        let mut changed = 0;
-        for _ in 0..count {
-            {
-                let mut ex = self.shared.exchange();
-                if updater.step(&mut ex, self.shared.now_ms())? {
-                    changed += 1;
-                }
-                ex.first_fills.clear();
-            }
-            tokio::time::sleep(pause).await;
-        }
-        Ok(changed)
-    }
-
-    /// Fills a resting order by `qty` (all of it when `None`) against the market maker.
-    pub fn fill_order(&self, ord_id: u64, qty: Option<Decimal>) -> Decimal {
-        let now = self.shared.now_ms();
-        let mut ex = self.shared.exchange();
-        let f = ex.fill_resting(ord_id, qty, now);
-        ex.first_fills.clear();
-        f
-    }
-
-    /// Drops every private connection, refuses new ones, then fills the order: its pushes are
-    /// lost. `set_user_streams_down(false)` ends the outage.
-    pub fn fill_order_while_user_streams_down(&self, ord_id: u64, qty: Option<Decimal>) -> Decimal {
-        self.set_user_streams_down(true);
-        self.drop_user_streams();
-        self.fill_order(ord_id, qty)
-    }
-
-    pub fn drop_market_streams(&self) {
-        self.shared.market_kill.send_modify(|g| *g += 1);
-    }
-
-    pub fn drop_user_streams(&self) {
-        self.shared.user_kill.send_modify(|g| *g += 1);
+        Ok(self
+            .shared
+            .random_book_updates_paced(inst, seed, count, pause)
+            .await?)
     }
 
     pub fn set_market_streams_down(&self, down: bool) {
         self.shared
             .market_streams_down
             .store(down, Ordering::SeqCst);
-    }
-
-    pub fn set_user_streams_down(&self, down: bool) {
-        self.shared.user_streams_down.store(down, Ordering::SeqCst);
-    }
-
-    /// Drops the next books update of `inst` (a `prevSeqId` gap for the client).
-    pub fn skip_next_diff(&self, inst: &str) {
-        self.shared.exchange().publisher.skip_next_diff(inst);
-    }
-
-    /// Sends the next books update of `inst` twice.
-    pub fn duplicate_next_diff(&self, inst: &str) {
-        self.shared.exchange().publisher.duplicate_next_diff(inst);
-    }
-
-    /// Sends the next two books updates of `inst` in reverse order.
-    pub fn swap_next_diffs(&self, inst: &str) {
-        self.shared.exchange().publisher.swap_next_diffs(inst);
     }
 
     /// The next books push carries a wrong non-zero checksum.
@@ -445,22 +391,6 @@ impl MockOkx {
         Ok(())
     }
 
-    /// Sends `text` as is on every public connection (junk, truncated pushes).
-    pub fn push_raw_market_message(&self, text: &str) {
-        self.shared.exchange().publisher.raw(text);
-    }
-
-    /// Serves `fault` on the next REST request (faults queue up).
-    pub fn inject_http_fault(&self, fault: HttpFault) {
-        lock(&self.shared.http_faults).push_back(fault);
-    }
-
-    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
-        self.shared
-            .clock_offset_ms
-            .store(offset_ms, Ordering::Relaxed);
-    }
-
     /// Requests refused with 429 so far.
     pub fn rate_limited_count(&self) -> u64 {
         lock(&self.shared.limits).rejected
@@ -471,17 +401,19 @@ impl MockOkx {
         self.shared.logins.load(Ordering::SeqCst)
     }
 
-    pub fn market_connections(&self) -> usize {
-        self.shared.market_connections.load(Ordering::SeqCst)
-    }
-
-    pub fn user_connections(&self) -> usize {
-        self.shared.user_connections.load(Ordering::SeqCst)
-    }
-
     /// The market maker (its orders make the seeded and random liquidity).
     pub fn market_maker(&self) -> OkxAccount {
         OkxAccount(MARKET_MAKER)
+    }
+}
+
+/// The controls every simulated exchange shares (faults, connections, clock, fills, balances,
+/// liquidity): [`Controls`].
+impl Deref for MockOkx {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.shared
     }
 }
 

@@ -2,15 +2,16 @@
 //! limits, the clock, passphrases, injected HTTP faults, the books feed's sequence resets and
 //! checksum settings, and the signals that drop websocket connections or stop everything.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize};
 
 use tokio::sync::watch;
 use zeroize::Zeroizing;
 
+use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::server::clock_ms;
 
 /// An HTTP fault served on the next REST request. Every fault but `TooManyRequests` is applied
 /// after the request was carried out (an order is placed, then its answer is lost or garbled).
@@ -73,13 +74,12 @@ impl EndpointLimits {
     }
 }
 
-/// Everything the servers share.
+/// Everything the servers share: the engine, faults, connections and clock every dialect has
+/// ([`Controls`], reached through `Deref`), and the dialect's own state.
 #[derive(Debug)]
 pub struct Shared {
-    pub exchange: Mutex<Exchange>,
+    pub controls: Controls<HttpFault>,
     pub limits: Mutex<EndpointLimits>,
-    pub http_faults: Mutex<VecDeque<HttpFault>>,
-    pub clock_offset_ms: AtomicI64,
     /// Passphrase of each API key.
     pub passphrases: Mutex<HashMap<String, Zeroizing<String>>>,
     /// Sequence resets per instrument: (engine update id R, new seqId B) — ids after R are
@@ -89,15 +89,9 @@ pub struct Shared {
     pub checksums: AtomicBool,
     /// Pushes still to send with a wrong non-zero checksum.
     pub corrupt_checksums: AtomicU32,
-    pub market_kill: watch::Sender<u64>,
-    pub user_kill: watch::Sender<u64>,
     /// Bumped to send an idle push (same seqId) on every books subscription.
     pub idle_push: watch::Sender<u64>,
-    pub shutdown: watch::Sender<bool>,
-    pub user_streams_down: AtomicBool,
     pub market_streams_down: AtomicBool,
-    pub market_connections: AtomicUsize,
-    pub user_connections: AtomicUsize,
     /// Successful logins on the private WebSocket.
     pub logins: AtomicUsize,
 }
@@ -105,33 +99,16 @@ pub struct Shared {
 impl Shared {
     pub fn new(exchange: Exchange, checksums: bool) -> Self {
         Self {
-            exchange: Mutex::new(exchange),
+            controls: Controls::new(exchange),
             limits: Mutex::new(EndpointLimits::default()),
-            http_faults: Mutex::new(VecDeque::new()),
-            clock_offset_ms: AtomicI64::new(0),
             passphrases: Mutex::new(HashMap::new()),
             seq_resets: Mutex::new(HashMap::new()),
             checksums: AtomicBool::new(checksums),
             corrupt_checksums: AtomicU32::new(0),
-            market_kill: watch::channel(0).0,
-            user_kill: watch::channel(0).0,
             idle_push: watch::channel(0).0,
-            shutdown: watch::channel(false).0,
-            user_streams_down: AtomicBool::new(false),
             market_streams_down: AtomicBool::new(false),
-            market_connections: AtomicUsize::new(0),
-            user_connections: AtomicUsize::new(0),
             logins: AtomicUsize::new(0),
         }
-    }
-
-    /// The simulator's clock, ms since the epoch.
-    pub fn now_ms(&self) -> u64 {
-        clock_ms(&self.clock_offset_ms)
-    }
-
-    pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
-        lock(&self.exchange)
     }
 
     /// (secret, passphrase) of an API key.
@@ -162,9 +139,13 @@ impl Shared {
             None => v,
         }
     }
+}
 
-    pub fn next_http_fault(&self) -> Option<HttpFault> {
-        lock(&self.http_faults).pop_front()
+impl Deref for Shared {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Controls<HttpFault> {
+        &self.controls
     }
 }
 
