@@ -17,6 +17,7 @@ use sluice::{Venue, VenueError};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub mod book;
+pub mod cli;
 
 /// Polls `cond` every 10 ms; fails the test after 20 s, naming `what`.
 pub async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
