@@ -3,19 +3,12 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::time::Duration;
 
-use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice_sim::exchange::dialects::binance::MockBinance;
 
+use crate::cex_support::cli::{CLI, add_keys, dec, home_with_keys, json, strings};
 use crate::cli_support::Cli;
-
-const PASSWORD: &str = "correct horse battery staple";
-const CLI: Cli = Cli {
-    password: PASSWORD,
-    wait: Duration::from_secs(300),
-};
 
 async fn sluice(home: &Path, args: Vec<String>, stdin: Option<String>) -> Output {
     CLI.output(home, args, stdin.as_deref()).await
@@ -34,20 +27,6 @@ fn args(list: &[&str], mock: &MockBinance) -> Vec<String> {
         mock.ws_api_url(),
     ]);
     v
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    v.as_str().unwrap().parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,24 +190,6 @@ const DOC_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju9
 const DOC_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 const DOC_PARAMS: &str = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
 
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-async fn add_keys(home: &Path, venue: &str, lines: &str) {
-    let out = sluice(
-        home,
-        strings(&["keys", "add", "--venue", venue, "--stdin"]),
-        Some(lines.to_string()),
-    )
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 async fn keys_sign(
     home: &Path,
     venue: &str,
@@ -245,13 +206,7 @@ async fn keys_sign(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_sign_reproduces_binance_documented_hmac_examples() {
-    let home = tempfile::tempdir().unwrap();
-    add_keys(
-        home.path(),
-        "binance",
-        &format!("{DOC_KEY}\n{DOC_SECRET}\n"),
-    )
-    .await;
+    let home = home_with_keys("binance", &[DOC_KEY, DOC_SECRET]).await;
     let base = "https://api.binance.com/api/v3/order";
     let time = ["--time-ms", "1499827319559"];
     let want = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
@@ -349,7 +304,7 @@ async fn keys_sign_signs_binance_ed25519_and_okx_passphrase_keys() {
         "-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n",
         b64.encode(&der)
     );
-    add_keys(home.path(), "binance", &format!("{DOC_KEY}\n{pem}\n")).await;
+    add_keys(home.path(), "binance", &[DOC_KEY, &pem]).await;
     // Binance's Ed25519 example request (catalog, Binance section).
     let params = "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1&price=0.2&timestamp=1668481559918&recvWindow=5000";
     let s = keys_sign(
@@ -383,7 +338,12 @@ async fn keys_sign_signs_binance_ed25519_and_okx_passphrase_keys() {
     assert!(!out.status.success());
 
     // OKX keys come with a passphrase, read as a third line.
-    add_keys(home.path(), "okx", "okx-key\nokx-secret\nmy pass phrase\n").await;
+    add_keys(
+        home.path(),
+        "okx",
+        &["okx-key", "okx-secret", "my pass phrase"],
+    )
+    .await;
     let s = keys_sign(
         home.path(),
         "okx",

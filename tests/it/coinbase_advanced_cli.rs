@@ -4,36 +4,20 @@
 //! one-line PEM; `sluice keys sign --venue coinbase_advanced` prints the documented JWT (header and
 //! claims checked) and a request it signs is accepted by the simulator's verifier.
 
-use std::path::Path;
-use std::process::Output;
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice_sim::exchange::dialects::coinbase_advanced::MockCoinbaseAdvanced;
 
-use crate::cli_support::Cli;
-
-const CLI: Cli = Cli {
-    password: "correct horse battery staple",
-    wait: Duration::from_secs(300),
-};
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
+use crate::cex_support::cli::{CLI, at_venue, dec, home_with_keys, json, strings};
 
 fn rest_at(list: &[&str], mock: &MockCoinbaseAdvanced) -> Vec<String> {
-    let mut v = strings(list);
-    v.extend([
-        "--venue".into(),
-        "coinbase_advanced".into(),
-        "--base-url".into(),
-        mock.rest_url(),
-    ]);
-    v
+    at_venue(
+        list,
+        "coinbase_advanced",
+        &[("--base-url", mock.rest_url())],
+    )
 }
 
 fn at(list: &[&str], mock: &MockCoinbaseAdvanced) -> Vec<String> {
@@ -42,42 +26,12 @@ fn at(list: &[&str], mock: &MockCoinbaseAdvanced) -> Vec<String> {
     v
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    v.as_str().unwrap().parse().unwrap()
-}
-
-async fn add_keys(home: &Path, key: &str, secret: &str) {
-    let out = CLI
-        .output(
-            home,
-            strings(&["keys", "add", "--venue", "coinbase_advanced", "--stdin"]),
-            Some(&format!("{key}\n{secret}\n")),
-        )
-        .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coinbase_advanced_book_order_and_balance_from_the_command_line() {
     let mock = MockCoinbaseAdvanced::start().await.unwrap();
     mock.seed_book("BTC-USD", dec!(100), 10, 1, dec!(1))
         .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    add_keys(home.path(), mock.api_key(), mock.api_secret()).await;
+    let home = home_with_keys("coinbase_advanced", &[mock.api_key(), mock.api_secret()]).await;
 
     let book = json(
         &CLI.output(
@@ -195,8 +149,7 @@ fn jwt_part(token: &str, i: usize) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coinbase_advanced_keys_sign_prints_the_documented_jwt_that_the_venue_accepts() {
     let mock = MockCoinbaseAdvanced::start().await.unwrap();
-    let home = tempfile::tempdir().unwrap();
-    add_keys(home.path(), mock.api_key(), mock.api_secret()).await;
+    let home = home_with_keys("coinbase_advanced", &[mock.api_key(), mock.api_secret()]).await;
     let sign = |method: &str, url: &str, extra: &[&str]| {
         let mut a = strings(&[
             "keys",

@@ -6,21 +6,22 @@
 //! unknown fields) reported as typed errors, never a panic.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
+use sluice::cex::CexError;
 use sluice::cex::exchanges::coinbase_advanced::api::{self, CoinbaseProtocol};
 use sluice::cex::exchanges::coinbase_advanced::{CoinbaseAdvancedSpot, coinbase_advanced_signer};
-use sluice::cex::http::{ApiRequest, HttpProtocol, RestClient};
-use sluice::cex::{CexError, RateLimiter};
+use sluice::cex::http::{ApiRequest, HttpProtocol};
 use sluice::core::{OrderRequest, OrderState, OrderType, Pair, QuoteRequest, Side, TimeInForce};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::coinbase_advanced::{
     HttpFault, MockCoinbaseAdvanced, new_cdp_key,
 };
 
+use crate::cex_support::rate_limit::{self, Burst};
 use crate::coinbase_advanced_book::config;
 
 fn connector(mock: &MockCoinbaseAdvanced, key: &str, pem: &str) -> CoinbaseAdvancedSpot {
@@ -128,26 +129,14 @@ async fn coinbase_advanced_jwts_are_verified_and_refusals_are_typed() {
 async fn coinbase_advanced_a_burst_of_500_requests_gets_no_429() {
     let mock = MockCoinbaseAdvanced::start().await.unwrap();
     mock.seed_book("BTC-USD", dec!(100), 5, 1, dec!(1)).unwrap();
-    let signer = Arc::new(
-        coinbase_advanced_signer(&ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap())
-            .unwrap(),
-    );
-    let limiter = Arc::new(RateLimiter::new(&api::default_limits()));
-    let mut rest = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(CoinbaseProtocol),
-        Some(signer),
-        limiter,
-    )
-    .unwrap();
-    rest.max_retries = 0; // a single 429 would fail a request
-    rest.sync_clock().await.unwrap();
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    // 400 account requests (30 per second) and 100 book requests (10 per second)
-    for i in 0..500 {
-        let rest = rest.clone();
-        tasks.push(tokio::spawn(async move {
+    let creds = ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap();
+    let burst = Burst {
+        url: mock.rest_url(),
+        protocol: Arc::new(CoinbaseProtocol),
+        signer: coinbase_advanced_signer(&creds).unwrap(),
+        limits: api::default_limits(),
+        // 400 account requests (30 per second) and 100 book requests (10 per second)
+        request: |i| {
             let req = if i % 5 == 0 {
                 ApiRequest::new(Method::GET, "/api/v3/brokerage/market/product_book")
                     .param("product_id", "BTC-USD")
@@ -157,37 +146,13 @@ async fn coinbase_advanced_a_burst_of_500_requests_gets_no_429() {
                     .signed()
                     .cost(api::PRIVATE, 1)
             };
-            rest.request(&req.max_wait(Duration::from_secs(60)))
-                .await
-                .map(|_| ())
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().expect("no request may be rejected");
-    }
-    assert_eq!(mock.rejected_429(), 0);
-    assert!(
-        start.elapsed() >= Duration::from_secs(9),
-        "a burst over the limit must be spread"
-    );
-    // the simulator does enforce the limit: the same burst without the client's limiter meets 429s
-    let unlimited = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(CoinbaseProtocol),
-        None,
-        Arc::new(RateLimiter::new(&[])),
-    )
-    .unwrap();
-    let mut refused = 0;
-    for _ in 0..40 {
-        let req = ApiRequest::new(Method::GET, "/api/v3/brokerage/time");
-        if let Err(CexError::RateLimited { .. }) =
-            unlimited.request(&req.max_wait(Duration::ZERO)).await
-        {
-            refused += 1;
-        }
-    }
-    assert!(refused > 0 && mock.rejected_429() > 0);
+            req.max_wait(Duration::from_secs(60))
+        },
+        spread_at_least: Duration::from_secs(9),
+        probe: ApiRequest::new(Method::GET, "/api/v3/brokerage/time"),
+        probes: 40,
+    };
+    rate_limit::a_burst_of_500_requests_gets_no_429(burst, || mock.rejected_429()).await;
 }
 
 #[tokio::test]

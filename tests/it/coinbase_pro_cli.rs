@@ -4,9 +4,7 @@
 //! request the connector sends, signed by Coinbase's recipe; `sluice demo --exchange
 //! coinbase_pro` trades the gap and earns.
 
-use std::path::Path;
-use std::process::{Command, Output};
-use std::time::Duration;
+use std::process::Command;
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -16,26 +14,10 @@ use sluice::cex::exchanges::coinbase_pro::api::client_oid;
 use sluice::core::ClientOrderId;
 use sluice_sim::exchange::dialects::coinbase_pro::MockCoinbasePro;
 
-use crate::cli_support::Cli;
-
-const CLI: Cli = Cli {
-    password: "correct horse battery staple",
-    wait: Duration::from_secs(300),
-};
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
+use crate::cex_support::cli::{CLI, at_venue, dec, home_with_keys, json, strings};
 
 fn at(list: &[&str], mock: &MockCoinbasePro) -> Vec<String> {
-    let mut v = strings(list);
-    v.extend([
-        "--venue".into(),
-        "coinbase_pro".into(),
-        "--base-url".into(),
-        mock.rest_url(),
-    ]);
-    v
+    at_venue(list, "coinbase_pro", &[("--base-url", mock.rest_url())])
 }
 
 fn with_ws(list: &[&str], mock: &MockCoinbasePro) -> Vec<String> {
@@ -44,46 +26,14 @@ fn with_ws(list: &[&str], mock: &MockCoinbasePro) -> Vec<String> {
     v
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    v.as_str().unwrap().parse().unwrap()
-}
-
-async fn add_keys(home: &Path, key: &str, secret: &str, passphrase: &str) {
-    let out = CLI
-        .output(
-            home,
-            strings(&["keys", "add", "--venue", "coinbase_pro", "--stdin"]),
-            Some(&format!("{key}\n{secret}\n{passphrase}\n")),
-        )
-        .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coinbase_pro_book_order_and_balance_from_the_command_line() {
     let mock = MockCoinbasePro::start().await.unwrap();
     mock.seed_book("BTC-USD", dec!(100), 10, 1, dec!(1))
         .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    add_keys(
-        home.path(),
-        mock.api_key(),
-        mock.api_secret(),
-        mock.passphrase(),
+    let home = home_with_keys(
+        "coinbase_pro",
+        &[mock.api_key(), mock.api_secret(), mock.passphrase()],
     )
     .await;
 
@@ -199,8 +149,7 @@ async fn coinbase_pro_book_order_and_balance_from_the_command_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coinbase_pro_keys_sign_prints_the_request_the_connector_sends() {
     let secret = "c2VjcmV0LWJ5dGVzLWZvci1jb2luYmFzZS1leGNoYW5nZQ==";
-    let home = tempfile::tempdir().unwrap();
-    add_keys(home.path(), "cb-key", secret, "cb-pass").await;
+    let home = home_with_keys("coinbase_pro", &["cb-key", secret, "cb-pass"]).await;
     let body = r#"{"price":"1.0","size":"1.0","side":"buy","product_id":"BTC-USD"}"#;
     let s = json(
         &CLI.output(

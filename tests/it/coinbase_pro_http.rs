@@ -6,22 +6,23 @@
 //! truncated JSON, huge numbers, unknown fields) are typed errors, never a panic.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
+use sluice::cex::CexError;
 use sluice::cex::exchanges::coinbase_pro::api::{self, CoinbaseProtocol};
 use sluice::cex::exchanges::coinbase_pro::{CoinbaseProSpot, coinbase_signer};
-use sluice::cex::http::{ApiRequest, RestClient};
+use sluice::cex::http::ApiRequest;
 use sluice::cex::sign::SignRequest;
-use sluice::cex::{CexError, RateLimiter};
 use sluice::core::{Pair, QuoteRequest, Side};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::coinbase_pro::{
     CbConfig, HttpFault, MockCoinbasePro, Received, verify,
 };
 
+use crate::cex_support::rate_limit::{self, Burst};
 use crate::coinbase_pro_book::config;
 use crate::coinbase_pro_orders::credentials;
 
@@ -176,24 +177,14 @@ async fn coinbase_pro_bad_keys_are_typed_errors_and_the_clock_is_resynced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coinbase_pro_a_burst_of_500_requests_gets_no_429() {
     let mock = MockCoinbasePro::start().await.unwrap();
-    let signer = Arc::new(coinbase_signer(&credentials(&mock)).unwrap());
-    let limiter = Arc::new(RateLimiter::new(&api::default_limits()));
-    let mut rest = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(CoinbaseProtocol),
-        Some(signer),
-        limiter,
-    )
-    .unwrap();
-    rest.max_retries = 0; // a single 429 would fail a request
-    rest.sync_clock().await.unwrap();
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    // 300 private requests (15/s) and 200 public ones (10/s): the limiter must spread them
-    for i in 0..500 {
-        let rest = rest.clone();
-        tasks.push(tokio::spawn(async move {
-            let req = if i % 5 < 2 {
+    let burst = Burst {
+        url: mock.rest_url(),
+        protocol: Arc::new(CoinbaseProtocol),
+        signer: coinbase_signer(&credentials(&mock)).unwrap(),
+        limits: api::default_limits(),
+        // 300 private requests (15/s) and 200 public ones (10/s): the limiter must spread them
+        request: |i| {
+            if i % 5 < 2 {
                 ApiRequest::new(Method::GET, "/products/BTC-USD/book")
                     .param("level", 2)
                     .cost(api::PUBLIC, 1)
@@ -201,36 +192,13 @@ async fn coinbase_pro_a_burst_of_500_requests_gets_no_429() {
                 ApiRequest::new(Method::GET, "/accounts")
                     .signed()
                     .cost(api::PRIVATE, 1)
-            };
-            rest.request(&req).await.map(|_| ())
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().expect("no request may be rejected");
-    }
-    assert_eq!(mock.rejected_429(), 0);
-    assert!(
-        start.elapsed() >= Duration::from_secs(15),
-        "a burst over the limit must be spread"
-    );
-    // the simulator does enforce the limit: the same burst without the client's limiter meets 429s
-    let unlimited = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(CoinbaseProtocol),
-        None,
-        Arc::new(RateLimiter::new(&[])),
-    )
-    .unwrap();
-    let mut refused = 0;
-    for _ in 0..100 {
-        let req = ApiRequest::new(Method::GET, "/time");
-        if let Err(CexError::RateLimited { .. }) =
-            unlimited.request(&req.max_wait(Duration::ZERO)).await
-        {
-            refused += 1;
-        }
-    }
-    assert!(refused > 0 && mock.rejected_429() > 0);
+            }
+        },
+        spread_at_least: Duration::from_secs(15),
+        probe: ApiRequest::new(Method::GET, "/time"),
+        probes: 100,
+    };
+    rate_limit::a_burst_of_500_requests_gets_no_429(burst, || mock.rejected_429()).await;
 }
 
 #[tokio::test]

@@ -3,34 +3,13 @@
 //! temporary sluice home; `sluice keys sign --venue gate_io` reproduces Gate.io's documented
 //! signature examples.
 
-use std::path::Path;
-use std::process::Output;
-use std::time::Duration;
-
-use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice_sim::exchange::dialects::gate_io::MockGateIo;
 
-use crate::cli_support::Cli;
-
-const CLI: Cli = Cli {
-    password: "correct horse battery staple",
-    wait: Duration::from_secs(300),
-};
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
+use crate::cex_support::cli::{CLI, at_venue, dec, home_with_keys, json, strings};
 
 fn at(list: &[&str], mock: &MockGateIo) -> Vec<String> {
-    let mut v = strings(list);
-    v.extend([
-        "--venue".into(),
-        "gate_io".into(),
-        "--base-url".into(),
-        mock.rest_url(),
-    ]);
-    v
+    at_venue(list, "gate_io", &[("--base-url", mock.rest_url())])
 }
 
 fn with_ws(list: &[&str], mock: &MockGateIo) -> Vec<String> {
@@ -39,42 +18,12 @@ fn with_ws(list: &[&str], mock: &MockGateIo) -> Vec<String> {
     v
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    v.as_str().unwrap().parse().unwrap()
-}
-
-async fn add_keys(home: &Path, key: &str, secret: &str) {
-    let out = CLI
-        .output(
-            home,
-            strings(&["keys", "add", "--venue", "gate_io", "--stdin"]),
-            Some(&format!("{key}\n{secret}\n")),
-        )
-        .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gate_io_book_order_and_balance_from_the_command_line() {
     let mock = MockGateIo::start().await.unwrap();
     mock.seed_book("BTC_USDT", dec!(100), 10, 1, dec!(1))
         .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    add_keys(home.path(), mock.api_key(), mock.api_secret()).await;
+    let home = home_with_keys("gate_io", &[mock.api_key(), mock.api_secret()]).await;
 
     let book = json(
         &CLI.output(
@@ -187,8 +136,7 @@ async fn gate_io_book_order_and_balance_from_the_command_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gate_io_keys_sign_reproduces_the_documented_examples() {
-    let home = tempfile::tempdir().unwrap();
-    add_keys(home.path(), "key", "secret").await;
+    let home = home_with_keys("gate_io", &["key", "secret"]).await;
     let sign = |method: &str, url: &str, extra: &[&str]| {
         let mut a = strings(&[
             "keys", "sign", "--venue", "gate_io", "--method", method, "--url", url, "--json",

@@ -6,22 +6,23 @@
 //! reported as typed errors, never a panic.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
+use sluice::cex::CexError;
 use sluice::cex::exchanges::gate_io::api::{self, GateProtocol};
 use sluice::cex::exchanges::gate_io::{GateIoSpot, gate_signer};
-use sluice::cex::http::{ApiRequest, RestClient};
+use sluice::cex::http::ApiRequest;
 use sluice::cex::sign::SignRequest;
-use sluice::cex::{CexError, RateLimiter};
 use sluice::core::{Pair, QuoteRequest, Side};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::gate_io::{
     GateConfig, HttpFault, MockGateIo, Received, verify_rest,
 };
 
+use crate::cex_support::rate_limit::{self, Burst};
 use crate::gate_io_book::config;
 
 fn connector(mock: &MockGateIo, secret: &str) -> GateIoSpot {
@@ -201,26 +202,16 @@ async fn gate_io_bad_keys_are_typed_errors_and_the_clock_is_resynced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gate_io_a_burst_of_500_requests_gets_no_429() {
     let mock = MockGateIo::start().await.unwrap();
-    let signer = Arc::new(
-        gate_signer(&ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap()).unwrap(),
-    );
-    let limiter = Arc::new(RateLimiter::new(&api::default_limits()));
-    let mut rest = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(GateProtocol),
-        Some(signer),
-        limiter,
-    )
-    .unwrap();
-    rest.max_retries = 0; // a single 429 would fail a request
-    rest.sync_clock().await.unwrap();
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    // 400 balance requests (200 per 10 s) and 100 order-book requests: the limiter must spread them
-    for i in 0..500 {
-        let rest = rest.clone();
-        tasks.push(tokio::spawn(async move {
-            let req = if i % 5 == 0 {
+    let creds = ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap();
+    let burst = Burst {
+        url: mock.rest_url(),
+        protocol: Arc::new(GateProtocol),
+        signer: gate_signer(&creds).unwrap(),
+        limits: api::default_limits(),
+        // 400 balance requests (200 per 10 s) and 100 order-book requests: the limiter must
+        // spread them
+        request: |i| {
+            if i % 5 == 0 {
                 ApiRequest::new(Method::GET, "/api/v4/spot/order_book")
                     .param("currency_pair", "BTC_USDT")
                     .param("with_id", "true")
@@ -229,36 +220,13 @@ async fn gate_io_a_burst_of_500_requests_gets_no_429() {
                 ApiRequest::new(Method::GET, "/api/v4/spot/accounts")
                     .signed()
                     .cost(api::ACCOUNTS, 1)
-            };
-            rest.request(&req).await.map(|_| ())
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().expect("no request may be rejected");
-    }
-    assert_eq!(mock.rejected_429(), 0);
-    assert!(
-        start.elapsed() >= Duration::from_secs(10),
-        "a burst over the limit must be spread"
-    );
-    // the simulator does enforce the limit: the same burst without the client's limiter meets 429s
-    let unlimited = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(GateProtocol),
-        None,
-        Arc::new(RateLimiter::new(&[])),
-    )
-    .unwrap();
-    let mut refused = 0;
-    for _ in 0..250 {
-        let req = ApiRequest::new(Method::GET, "/api/v4/spot/time");
-        if let Err(CexError::RateLimited { .. }) =
-            unlimited.request(&req.max_wait(Duration::ZERO)).await
-        {
-            refused += 1;
-        }
-    }
-    assert!(refused > 0 && mock.rejected_429() > 0);
+            }
+        },
+        spread_at_least: Duration::from_secs(10),
+        probe: ApiRequest::new(Method::GET, "/api/v4/spot/time"),
+        probes: 250,
+    };
+    rate_limit::a_burst_of_500_requests_gets_no_429(burst, || mock.rejected_429()).await;
 }
 
 #[tokio::test]

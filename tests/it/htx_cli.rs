@@ -3,35 +3,15 @@
 //! sluice home; `sluice keys sign --venue htx` reproduces HTX's documented pre-sign text (the
 //! catalog's recomputed signature, in the query).
 
-use std::path::Path;
-use std::process::Output;
-use std::time::Duration;
-
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice_sim::exchange::dialects::htx::MockHtx;
 
-use crate::cli_support::Cli;
+use crate::cex_support::cli::{CLI, add_keys, at_venue, dec, home_with_keys, json, strings};
 use crate::htx_book::SYMBOL;
 
-const CLI: Cli = Cli {
-    password: "correct horse battery staple",
-    wait: Duration::from_secs(300),
-};
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
 fn at(list: &[&str], mock: &MockHtx) -> Vec<String> {
-    let mut v = strings(list);
-    v.extend([
-        "--venue".into(),
-        "htx".into(),
-        "--base-url".into(),
-        mock.rest_url(),
-    ]);
-    v
+    at_venue(list, "htx", &[("--base-url", mock.rest_url())])
 }
 
 fn with_ws(list: &[&str], mock: &MockHtx) -> Vec<String> {
@@ -40,41 +20,11 @@ fn with_ws(list: &[&str], mock: &MockHtx) -> Vec<String> {
     v
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    v.as_str().unwrap().parse().unwrap()
-}
-
-async fn add_keys(home: &Path, key: &str, secret: &str) {
-    let out = CLI
-        .output(
-            home,
-            strings(&["keys", "add", "--venue", "htx", "--stdin"]),
-            Some(&format!("{key}\n{secret}\n")),
-        )
-        .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn htx_book_order_and_balance_from_the_command_line() {
     let mock = MockHtx::start().await.unwrap();
     mock.seed_book(SYMBOL, dec!(100), 10, 1, dec!(1)).unwrap();
-    let home = tempfile::tempdir().unwrap();
-    add_keys(home.path(), mock.api_key(), mock.api_secret()).await;
+    let home = home_with_keys("htx", &[mock.api_key(), mock.api_secret()]).await;
     let run = |args: &[&str]| CLI.output(home.path(), with_ws(args, &mock), None);
 
     let book = json(&run(&["book", "BTC-USDT", "--once", "--json", "--depth", "3"]).await);
@@ -136,8 +86,11 @@ async fn htx_keys_sign_reproduces_the_documented_example() {
     // the docs' redacted example key and secret (catalog §2.10)
     add_keys(
         home.path(),
-        "e2xxxxxx-99xxxxxx-84xxxxxx-7xxxx",
-        "b0xxxxxx-c6xxxxxx-94xxxxxx-dxxxx",
+        "htx",
+        &[
+            "e2xxxxxx-99xxxxxx-84xxxxxx-7xxxx",
+            "b0xxxxxx-c6xxxxxx-94xxxxxx-dxxxx",
+        ],
     )
     .await;
     let s = json(

@@ -6,21 +6,22 @@
 //! typed errors, never a panic.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
+use sluice::cex::CexError;
 use sluice::cex::error::ApiErrorKind;
 use sluice::cex::exchanges::htx::api::{self, HtxProtocol, limit};
 use sluice::cex::exchanges::htx::{HtxSpot, htx_signer};
-use sluice::cex::http::{ApiRequest, Endpoint, HttpProtocol, RestClient, prepare_request};
+use sluice::cex::http::{ApiRequest, Endpoint, HttpProtocol, prepare_request};
 use sluice::cex::sign::NonceSource;
-use sluice::cex::{CexError, RateLimiter};
 use sluice::core::{OrderRequest, OrderState, OrderType, Pair, QuoteRequest, Side, TimeInForce};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::htx::{HttpFault, HtxMockConfig, MockHtx, verify_rest};
 
+use crate::cex_support::rate_limit::{self, Burst};
 use crate::htx_book::{SYMBOL, config};
 
 const KEY: &str = "e2xxxxxx-99xxxxxx-84xxxxxx-7xxxx";
@@ -144,61 +145,28 @@ async fn htx_bad_keys_are_typed_errors_and_the_clock_is_resynced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn htx_a_burst_of_500_requests_gets_no_429() {
     let mock = MockHtx::start().await.unwrap();
-    let signer = Arc::new(
-        htx_signer(&ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap()).unwrap(),
-    );
-    let limiter = Arc::new(RateLimiter::new(&api::default_limits()));
-    let mut rest = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(HtxProtocol),
-        Some(signer),
-        limiter,
-    )
-    .unwrap();
-    rest.max_retries = 0; // a single 429 would fail a request
-    rest.sync_clock().await.unwrap();
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    // 450 account requests (100 per 2 s) and 50 symbol lists (10 per second): spread by the limiter
-    for i in 0..500 {
-        let rest = rest.clone();
-        tasks.push(tokio::spawn(async move {
-            let req = if i % 10 == 0 {
+    let creds = ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap();
+    let burst = Burst {
+        url: mock.rest_url(),
+        protocol: Arc::new(HtxProtocol),
+        signer: htx_signer(&creds).unwrap(),
+        limits: api::default_limits(),
+        // 450 account requests (100 per 2 s) and 50 symbol lists (10 per second): spread by the
+        // limiter
+        request: |i| {
+            if i % 10 == 0 {
                 ApiRequest::new(Method::GET, "/v1/common/symbols").cost(limit::PUBLIC, 1)
             } else {
                 ApiRequest::new(Method::GET, "/v1/account/accounts")
                     .signed()
                     .cost(limit::ACCOUNT, 1)
-            };
-            rest.request(&req).await.map(|_| ())
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().expect("no request may be rejected");
-    }
-    assert_eq!(mock.rejected_429(), 0);
-    assert!(
-        start.elapsed() >= Duration::from_secs(6),
-        "a burst over the limit must be spread"
-    );
-    // the simulator does enforce the limit: the same burst without the client's limiter meets 429s
-    let unlimited = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(HtxProtocol),
-        None,
-        Arc::new(RateLimiter::new(&[])),
-    )
-    .unwrap();
-    let mut refused = 0;
-    for _ in 0..50 {
-        let req = ApiRequest::new(Method::GET, "/v1/common/timestamp");
-        if let Err(CexError::RateLimited { .. }) =
-            unlimited.request(&req.max_wait(Duration::ZERO)).await
-        {
-            refused += 1;
-        }
-    }
-    assert!(refused > 0 && mock.rejected_429() > 0);
+            }
+        },
+        spread_at_least: Duration::from_secs(6),
+        probe: ApiRequest::new(Method::GET, "/v1/common/timestamp"),
+        probes: 50,
+    };
+    rate_limit::a_burst_of_500_requests_gets_no_429(burst, || mock.rejected_429()).await;
 }
 
 #[tokio::test]

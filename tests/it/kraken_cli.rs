@@ -4,20 +4,13 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::time::Duration;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice_sim::exchange::dialects::kraken::MockKraken;
 
-use crate::cli_support::{Cli, strings};
+use crate::cex_support::cli::{CLI, at_venue, json, strings};
 use crate::kraken_support::start;
-
-const PASSWORD: &str = "correct horse battery staple";
-const CLI: Cli = Cli {
-    password: PASSWORD,
-    wait: Duration::from_secs(300),
-};
 
 // reference/cex-catalog.md §2.3: Kraken's documented example (not a real account).
 const DOC_SECRET: &str =
@@ -29,25 +22,8 @@ async fn sluice(home: &Path, args: Vec<String>, stdin: Option<String>) -> Output
     CLI.output(home, args, stdin.as_deref()).await
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn at(list: &[&str], mock: &MockKraken) -> Vec<String> {
-    let mut v = strings(list);
-    v.extend([
-        "--venue".into(),
-        "kraken".into(),
-        "--base-url".into(),
-        mock.rest_url(),
-    ]);
-    v
+    at_venue(list, "kraken", &[("--base-url", mock.rest_url())])
 }
 
 fn dec(v: &serde_json::Value) -> Decimal {

@@ -5,34 +5,16 @@
 //! simulator's, an order placed, listed and cancelled, the balances; and `sluice demo --exchange
 //! kucoin` trading against the simulated KuCoin and printing its PnL.
 
-use std::path::Path;
-use std::process::{Command, Output};
-use std::time::Duration;
+use std::process::Command;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice_sim::exchange::dialects::kucoin::MockKuCoin;
 
-use crate::cli_support::Cli;
-
-const CLI: Cli = Cli {
-    password: "correct horse battery staple",
-    wait: Duration::from_secs(300),
-};
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
+use crate::cex_support::cli::{CLI, at_venue, dec, home_with_keys, json, strings};
 
 fn at(list: &[&str], mock: &MockKuCoin) -> Vec<String> {
-    let mut v = strings(list);
-    v.extend([
-        "--venue".into(),
-        "kucoin".into(),
-        "--base-url".into(),
-        mock.rest_url(),
-    ]);
-    v
+    at_venue(list, "kucoin", &[("--base-url", mock.rest_url())])
 }
 
 /// `order place` of a 0.1 BTC buy at 99 with this client id.
@@ -55,46 +37,14 @@ fn buy_at_99(client_id: &str, extra: &[&str], mock: &MockKuCoin) -> Vec<String> 
     at(&args, mock)
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    v.as_str().unwrap().parse().unwrap()
-}
-
-async fn add_keys(home: &Path, key: &str, secret: &str, passphrase: &str) {
-    let out = CLI
-        .output(
-            home,
-            strings(&["keys", "add", "--venue", "kucoin", "--stdin"]),
-            Some(&format!("{key}\n{secret}\n{passphrase}\n")),
-        )
-        .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kucoin_book_order_and_balance_from_the_command_line() {
     let mock = MockKuCoin::start().await.unwrap();
     mock.seed_book("BTC-USDT", dec!(100), 10, 1, dec!(1))
         .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    add_keys(
-        home.path(),
-        mock.api_key(),
-        mock.api_secret(),
-        mock.passphrase(),
+    let home = home_with_keys(
+        "kucoin",
+        &[mock.api_key(), mock.api_secret(), mock.passphrase()],
     )
     .await;
 
@@ -175,8 +125,7 @@ async fn kucoin_book_order_and_balance_from_the_command_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kucoin_keys_sign_reproduces_the_recipe_vectors() {
-    let home = tempfile::tempdir().unwrap();
-    add_keys(home.path(), "k1", "kucoin-test-secret", "my-passphrase").await;
+    let home = home_with_keys("kucoin", &["k1", "kucoin-test-secret", "my-passphrase"]).await;
     let sign = |method: &str, url: &str, extra: &[&str]| {
         let mut a = strings(&[
             "keys", "sign", "--venue", "kucoin", "--method", method, "--url", url, "--json",

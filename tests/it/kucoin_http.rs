@@ -7,23 +7,24 @@
 //! read past, never a panic.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use rust_decimal_macros::dec;
 use sluice::cex::ApiCredentials;
+use sluice::cex::CexError;
 use sluice::cex::error::ApiErrorKind;
 use sluice::cex::exchanges::kucoin::api::{self, KuCoinProtocol, limit};
 use sluice::cex::exchanges::kucoin::{KuCoinSpot, kucoin_signer};
-use sluice::cex::http::{ApiRequest, Endpoint, HttpProtocol, RestClient, prepare_request};
+use sluice::cex::http::{ApiRequest, Endpoint, HttpProtocol, prepare_request};
 use sluice::cex::sign::NonceSource;
-use sluice::cex::{CexError, RateLimiter};
 use sluice::core::{OrderRequest, OrderState, OrderType, Pair, QuoteRequest, Side, TimeInForce};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::kucoin::{
     HttpFault, KeyRecord, MockKuCoin, Received, code, verify_rest,
 };
 
+use crate::cex_support::rate_limit::{self, Burst};
 use crate::kucoin_book::config;
 
 fn creds(key: &str, secret: &str, pass: &str) -> ApiCredentials {
@@ -172,26 +173,15 @@ async fn kucoin_bad_keys_are_typed_errors_and_the_clock_is_resynced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kucoin_a_burst_of_500_requests_gets_no_429() {
     let mock = MockKuCoin::start().await.unwrap();
-    let signer = Arc::new(
-        kucoin_signer(&creds(mock.api_key(), mock.api_secret(), mock.passphrase())).unwrap(),
-    );
-    let limiter = Arc::new(RateLimiter::new(&api::default_limits()));
-    let mut rest = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(KuCoinProtocol),
-        Some(signer),
-        limiter,
-    )
-    .unwrap();
-    rest.max_retries = 0; // a single 429 would fail a request
-    rest.sync_clock().await.unwrap();
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    // 420 balance requests (weight 5: 2100 of the management pool's 2000 per 30 s) and 80 book
-    // snapshots (public pool): the limiter must hold some back to the next window
-    for i in 0..500 {
-        let rest = rest.clone();
-        tasks.push(tokio::spawn(async move {
+    let burst = Burst {
+        url: mock.rest_url(),
+        protocol: Arc::new(KuCoinProtocol),
+        signer: kucoin_signer(&creds(mock.api_key(), mock.api_secret(), mock.passphrase()))
+            .unwrap(),
+        limits: api::default_limits(),
+        // 420 balance requests (weight 5: 2100 of the management pool's 2000 per 30 s) and 80
+        // book snapshots (public pool): the limiter must hold some back to the next window
+        request: |i| {
             let req = if i % 25 < 4 {
                 ApiRequest::new(Method::GET, "/api/v1/market/orderbook/level2_100")
                     .param("symbol", "BTC-USDT")
@@ -202,41 +192,15 @@ async fn kucoin_a_burst_of_500_requests_gets_no_429() {
                     .signed()
                     .cost(limit::MANAGEMENT, limit::W_ACCOUNTS)
             };
-            rest.request(&req.max_wait(Duration::from_secs(70)))
-                .await
-                .map(|_| ())
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().expect("no request may be rejected");
-    }
-    assert_eq!(mock.rejected_429(), 0);
-    // the last 20 balance requests wait for the oldest to leave the sliding 30 s window
-    assert!(
-        start.elapsed() >= Duration::from_secs(25),
-        "a burst over the pool must be spread: {:?}",
-        start.elapsed()
-    );
-    // the simulator does enforce the pools: the same burst without the client's limiter meets 429s
-    let unlimited = RestClient::new(
-        &mock.rest_url(),
-        Arc::new(KuCoinProtocol),
-        None,
-        Arc::new(RateLimiter::new(&[])),
-    )
-    .unwrap();
-    // weight 3 each: 2000 a window is spent within 667 requests, whichever window they fall in
-    let mut refused = false;
-    for _ in 0..1400 {
-        let req = ApiRequest::new(Method::GET, "/api/v1/timestamp");
-        if let Err(CexError::RateLimited { .. }) =
-            unlimited.request(&req.max_wait(Duration::ZERO)).await
-        {
-            refused = true;
-            break;
-        }
-    }
-    assert!(refused && mock.rejected_429() > 0);
+            req.max_wait(Duration::from_secs(70))
+        },
+        // the last 20 balance requests wait for the oldest to leave the sliding 30 s window
+        spread_at_least: Duration::from_secs(25),
+        // weight 3 each: 2000 a window is spent within 667 requests, whichever window they fall in
+        probe: ApiRequest::new(Method::GET, "/api/v1/timestamp"),
+        probes: 1400,
+    };
+    rate_limit::a_burst_of_500_requests_gets_no_429(burst, || mock.rejected_429()).await;
 }
 
 #[tokio::test]

@@ -6,77 +6,35 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::time::Duration;
 
-use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice_sim::exchange::dialects::okx::MockOkx;
 
-use crate::cli_support::Cli;
-
-const PASSWORD: &str = "correct horse battery staple";
-const CLI: Cli = Cli {
-    password: PASSWORD,
-    wait: Duration::from_secs(300),
-};
+use crate::cex_support::cli::{CLI, at_venue, dec, home_with_keys, json, strings};
 
 async fn sluice(home: &Path, args: Vec<String>, stdin: Option<String>) -> Output {
     CLI.output(home, args, stdin.as_deref()).await
 }
 
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    v.as_str().unwrap().parse().unwrap()
-}
-
-async fn add_keys(home: &Path, lines: String) {
-    let out = sluice(
-        home,
-        strings(&["keys", "add", "--venue", "okx", "--stdin"]),
-        Some(lines),
-    )
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn at(list: &[&str], mock: &MockOkx) -> Vec<String> {
-    let mut v = strings(list);
-    v.extend([
-        "--venue".into(),
-        "okx".into(),
-        "--base-url".into(),
-        mock.rest_url(),
-        "--ws-url".into(),
-        mock.ws_url(),
-    ]);
-    v
+    at_venue(
+        list,
+        "okx",
+        &[("--base-url", mock.rest_url()), ("--ws-url", mock.ws_url())],
+    )
 }
 
 /// The docs' GET example (`2020-12-08T09:08:57.715Z`, `/api/v5/account/balance?ccy=BTC`) with a
 /// known secret; the value computed independently with openssl.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_sign_reproduces_the_documented_okx_request() {
-    let home = tempfile::tempdir().unwrap();
-    add_keys(
-        home.path(),
-        "985d5b66-57ce-40fb-b714-afc0b9787083\nokx-test-secret\n123456\n".into(),
+    let home = home_with_keys(
+        "okx",
+        &[
+            "985d5b66-57ce-40fb-b714-afc0b9787083",
+            "okx-test-secret",
+            "123456",
+        ],
     )
     .await;
     let s = json(
@@ -152,15 +110,9 @@ async fn book_orders_and_balances_from_the_command_line() {
     let mock = MockOkx::start().await.unwrap();
     mock.seed_book("BTC-USDT", dec!(100), 10, 1, dec!(1))
         .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    add_keys(
-        home.path(),
-        format!(
-            "{}\n{}\n{}\n",
-            mock.api_key(),
-            mock.api_secret(),
-            mock.passphrase()
-        ),
+    let home = home_with_keys(
+        "okx",
+        &[mock.api_key(), mock.api_secret(), mock.passphrase()],
     )
     .await;
     let text = std::fs::read_to_string(home.path().join("keys/okx.json")).unwrap();

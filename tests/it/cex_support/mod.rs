@@ -17,6 +17,8 @@ use sluice::{Venue, VenueError};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub mod book;
+pub mod cli;
+pub mod rate_limit;
 
 /// Polls `cond` every 10 ms; fails the test after 20 s, naming `what`.
 pub async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
