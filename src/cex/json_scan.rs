@@ -253,14 +253,33 @@ pub fn literal(buf: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
 
 /// The position of the quote that closes a string whose content starts at `at`, if the string
 /// has no escape and no control character (`None` at a backslash, a byte below 0x20, or without
-/// a closing quote).
+/// a closing quote). Eight bytes are looked at a time (a flag per byte that is a quote, a
+/// backslash or below 0x20; the first flag is exact), the last few one at a time.
 #[inline(always)]
 pub fn plain_string_end(buf: &[u8], at: usize) -> Option<usize> {
-    let rest = buf.get(at..)?;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // the top bit of each byte of `x` that is below `n` (n <= 0x80): exact up to the first one
+    #[inline(always)]
+    fn below(x: u64, n: u8) -> u64 {
+        x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
+    }
+    let mut i = at;
+    while let Some(word) = crate::cex::grid::load8(buf, i) {
+        let flags = below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1)
+            | below(word, 0x20);
+        if flags != 0 {
+            let end = i + (flags.trailing_zeros() / 8) as usize;
+            return (buf[end] == b'"').then_some(end);
+        }
+        i += 8;
+    }
+    let rest = buf.get(i..)?;
     let end = rest
         .iter()
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-    (rest[end] == b'"').then_some(at + end)
+    (rest[end] == b'"').then_some(i + end)
 }
 
 /// An integer written the canonical JSON way at `i` — an optional `-`, then `0` or 1 to 18
@@ -311,6 +330,27 @@ mod tests {
             ("x", None),
         ] {
             assert_eq!(canonical_int(text.as_bytes(), 0), want, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time search finds what a byte-at-a-time one finds, from any start, on
+        /// strings of the bytes that matter to it (and their neighbours).
+        #[test]
+        fn plain_string_end_as_byte_by_byte(
+            bytes in proptest::collection::vec(proptest::sample::select(
+                b"\"\\\x00\x1f\x20\x21\x7f\x80\x9f\xa0\xdf\xffa0".to_vec()), 0..40),
+            plain in 0usize..30,
+            at in 0usize..8,
+        ) {
+            // a run of plain bytes first, so that the first special byte falls in any lane
+            let mut buf = vec![b'x'; plain];
+            buf.extend(bytes);
+            let want = buf.get(at..).and_then(|rest| {
+                let end = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+                (rest[end] == b'"').then_some(at + end)
+            });
+            proptest::prop_assert_eq!(plain_string_end(&buf, at), want);
         }
     }
 

@@ -15,7 +15,7 @@
 
 use crate::cex::book::{Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
-use crate::cex::json_scan::{ScanError, Scanner};
+use crate::cex::json_scan::{ScanError, Scanner, literal as lit, plain_string_end};
 
 /// Levels one message may hold (a snapshot holds the whole book).
 pub const MAX_LEVELS_PER_MESSAGE: usize = 50_000;
@@ -103,10 +103,6 @@ pub struct DepthParser {
     pub error: String,
 }
 
-fn lit(buf: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
-    (buf.get(i..i + lit.len())? == lit).then_some(i + lit.len())
-}
-
 impl DepthParser {
     pub fn new(product: &str, price: Grid, size: Grid) -> Self {
         Self {
@@ -134,6 +130,7 @@ impl DepthParser {
         let mut channel: Option<&[u8]> = None;
         let mut msg_type: Option<&[u8]> = None;
         let mut events_at = None;
+        let mut read_inline = false;
         if s.peek() != Some(b'}') {
             loop {
                 let key = s.string()?;
@@ -147,8 +144,19 @@ impl DepthParser {
                         self.error = String::from_utf8_lossy(m).into_owned();
                     }
                     b"events" => {
-                        events_at = Some(s.position());
-                        s.skip_value()?;
+                        // a repeated key: the last one counts, as ever
+                        let at = s.position();
+                        (events_at, read_inline) = (None, false);
+                        self.levels.clear();
+                        self.events.clear();
+                        if channel == Some(L2_DATA.as_bytes()) && self.events_inline(&mut s) {
+                            read_inline = true;
+                        } else {
+                            // read after the whole message: the channel is not known yet
+                            events_at = Some(at);
+                            s.set_position(at);
+                            s.skip_value()?;
+                        }
                     }
                     _ => s.skip_value()?,
                 }
@@ -160,6 +168,11 @@ impl DepthParser {
             s.expect(b'}', "")?;
         }
         s.finish()?;
+        if read_inline && (msg_type == Some(b"error") || channel != Some(L2_DATA.as_bytes())) {
+            // not an l2_data message after all: nothing of it in the buffers, as ever
+            self.levels.clear();
+            self.events.clear();
+        }
         if msg_type == Some(b"error") {
             return Ok(Frame {
                 sequence,
@@ -172,7 +185,15 @@ impl DepthParser {
                 kind: Kind::Other,
             });
         }
+        if read_inline {
+            return Ok(Frame {
+                sequence,
+                kind: Kind::L2,
+            });
+        }
         let at = events_at.ok_or(DepthError::Missing("events"))?;
+        self.levels.clear();
+        self.events.clear();
         let mut s = Scanner::new(buf);
         s.set_position(at);
         self.events_list(&mut s)?;
@@ -182,9 +203,24 @@ impl DepthParser {
         })
     }
 
+    /// The events read in the same pass as the rest of the message (the channel came first, as
+    /// Coinbase sends it): `true` if they were read; `false` (buffers cleared) on any error, for
+    /// the caller to skip them and read them again after the whole message, which gives the
+    /// exact error in the same order as ever.
+    #[inline]
+    fn events_inline(&mut self, s: &mut Scanner<'_>) -> bool {
+        if self.events_list(s).is_ok() {
+            return true;
+        }
+        self.levels.clear();
+        self.events.clear();
+        false
+    }
+
     fn events_list(&mut self, s: &mut Scanner<'_>) -> Result<(), DepthError> {
         s.expect(b'[', "expected a list of events")?;
         if s.peek() == Some(b']') {
+            s.expect(b']', "")?;
             return Ok(());
         }
         loop {
@@ -289,13 +325,10 @@ impl DepthParser {
             b'o' => (false, lit(buf, i, b"offer\"")?),
             _ => return None,
         };
-        let mut i = lit(buf, i, b",\"event_time\":\"")?;
-        while *buf.get(i)? != b'"' {
-            if buf[i] == b'\\' {
-                return None;
-            }
-            i += 1;
-        }
+        // the time is not read: a string without escapes or control characters, as the
+        // general reader requires
+        let i = lit(buf, i, b",\"event_time\":\"")?;
+        let i = plain_string_end(buf, i)?;
         let i = lit(buf, i + 1, b",\"price_level\":\"")?;
         let (ticks, i) = self.price.parse_quoted(buf, i)?;
         let i = lit(buf, i, b",\"new_quantity\":\"")?;

@@ -106,10 +106,28 @@ impl HtxBook {
     }
 
     /// Applies one (decompressed) message by the continuity rule. An unreadable message resets
-    /// the book: it is never silently wrong.
+    /// the book: it is never silently wrong. A push in HTX's exact layout is read by the
+    /// fixed-layout reader (`book/fast.rs`), anything else by the general scanner.
+    #[inline]
     pub fn on_message(&mut self, msg: &[u8]) -> Result<BookOutcome, BookError> {
+        self.on_message_with(msg, true)
+    }
+
+    /// [`HtxBook::on_message`] by the general scanner only (any key order, white space, unknown
+    /// fields), which gives the exact error on a malformed message.
+    pub fn on_message_general(&mut self, msg: &[u8]) -> Result<BookOutcome, BookError> {
+        self.on_message_with(msg, false)
+    }
+
+    #[inline(always)]
+    fn on_message_with(&mut self, msg: &[u8], fixed: bool) -> Result<BookOutcome, BookError> {
         let mut m = std::mem::take(&mut self.scratch);
-        let parsed = parse(msg, &self.book.price_grid, &self.book.size_grid, &mut m);
+        let (price, size) = (&self.book.price_grid, &self.book.size_grid);
+        let parsed = if fixed && fast::read(msg, price, size, &mut m) {
+            Ok(true)
+        } else {
+            parse(msg, price, size, &mut m)
+        };
         let out = match parsed {
             Ok(true) => self.on_parsed(&mut m),
             Ok(false) => Ok(BookOutcome::Other),
@@ -323,6 +341,8 @@ fn number(s: &mut Scanner<'_>, grid: &Grid) -> Result<u64, BookError> {
     s.set_position(end);
     Ok(v)
 }
+
+mod fast;
 
 #[cfg(test)]
 mod tests;

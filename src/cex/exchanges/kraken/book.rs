@@ -62,9 +62,10 @@ pub struct KrakenBook {
     /// The worst bid and ask kept (what truncation to `depth` removes first).
     worst_bid: Option<u64>,
     worst_ask: Option<u64>,
-    /// `tick_size × 10^price_precision`: ticks to the checksum's price digits.
-    price_mult: u128,
-    size_mult: u128,
+    /// `tick_size × 10^price_precision`: ticks to the checksum's price digits (at most
+    /// `u64::MAX`, so that `ticks × price_mult` always fits a `u128`).
+    price_mult: u64,
+    size_mult: u64,
     synced: bool,
     /// Messages applied since the last snapshot.
     applied: u64,
@@ -72,8 +73,9 @@ pub struct KrakenBook {
     scratch_asks: Vec<Level>,
 }
 
-/// `step × 10^precision` as an integer, if it is one.
-fn multiplier(grid: &Grid, precision: u32) -> Result<u128, BookError> {
+/// `step × 10^precision` as an integer, if it is one and fits a `u64` (a larger scale is
+/// refused: a count times it could overflow the checksum's arithmetic).
+fn multiplier(grid: &Grid, precision: u32) -> Result<u64, BookError> {
     let err = || BookError::Precision(precision);
     if precision > 18 {
         return Err(err());
@@ -86,12 +88,13 @@ fn multiplier(grid: &Grid, precision: u32) -> Result<u128, BookError> {
     if !m.fract().is_zero() || m <= Decimal::ZERO {
         return Err(err());
     }
-    u128::try_from(m.mantissa()).map_err(|_| err())
+    u64::try_from(m.mantissa()).map_err(|_| err())
 }
 
-/// `step × 10^decimals(step)`: the step's own digits (a normalized step's mantissa).
-fn grid_multiplier(grid: &Grid) -> u128 {
-    u128::try_from(grid.step().normalize().mantissa()).unwrap_or(1)
+/// `step × 10^decimals(step)`: the step's own digits (a normalized step's mantissa, which a
+/// [`Grid`] holds in a `u64`).
+fn grid_multiplier(grid: &Grid) -> u64 {
+    u64::try_from(grid.step().normalize().mantissa()).unwrap_or(1)
 }
 
 impl KrakenBook {
@@ -526,6 +529,39 @@ pub(super) mod tests {
             b.on_message(upd.as_bytes()),
             Ok(BookOutcome::Ignored),
             "unsynced until a snapshot"
+        );
+    }
+
+    /// A scale that does not fit a `u64` is a typed error (the book then writes the grid's own
+    /// digits); the largest counts times the largest scales are still written exactly.
+    #[test]
+    fn a_huge_scale_is_an_error_not_an_overflow() {
+        let coarse = Grid::new(dec!(1000000000000000000)).unwrap();
+        assert_eq!(multiplier(&coarse, 1), Ok(10_000_000_000_000_000_000));
+        assert_eq!(multiplier(&coarse, 2), Err(BookError::Precision(2)));
+        assert_eq!(multiplier(&coarse, 19), Err(BookError::Precision(19)));
+        let fine = Grid::new(dec!(0.00000001)).unwrap();
+        let mut b = KrakenBook::new("X/Y", coarse, fine, 10, (Some(2), Some(18)));
+        assert_eq!(
+            (b.price_mult, b.size_mult),
+            (1_000_000_000_000_000_000, 10_000_000_000)
+        );
+        let top = Level {
+            ticks: u64::MAX,
+            lots: u64::MAX,
+        };
+        let mut text = ChecksumText::new();
+        text.level(top, b.price_mult, b.size_mult);
+        let want = format!(
+            "{}{}",
+            u128::from(u64::MAX) * 1_000_000_000_000_000_000,
+            u128::from(u64::MAX) * 10_000_000_000
+        );
+        assert_eq!(text.bytes(), want.as_bytes());
+        b.apply(true, &[Level { ticks: 5, lots: 7 }], &[], None);
+        assert_eq!(
+            b.checksum(),
+            crc32fast::hash(format!("{}{}", 5 * 10u64.pow(18), 7 * 10u64.pow(10)).as_bytes())
         );
     }
 

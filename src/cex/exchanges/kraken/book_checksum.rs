@@ -50,19 +50,19 @@ impl ChecksumText {
 
     /// One level's price and quantity (`ticks × price_mult`, `lots × size_mult`).
     #[inline]
-    pub(super) fn level(&mut self, l: Level, price_mult: u128, size_mult: u128) {
+    pub(super) fn level(&mut self, l: Level, price_mult: u64, size_mult: u64) {
         self.push(l.ticks, price_mult);
         self.push(l.lots, size_mult);
     }
 
     /// Appends the digits of `n × mult` (no leading zeros; `0` for zero). Past the buffer's
-    /// capacity (more levels than the checksum covers) nothing is written.
+    /// capacity (more levels than the checksum covers) nothing is written. Both factors are
+    /// `u64`, so the product always fits a `u128`: no scale can overflow it.
     #[inline]
-    pub(super) fn push(&mut self, n: u64, mult: u128) {
-        let v = u128::from(n) * mult;
-        match u64::try_from(v) {
-            Ok(v) => self.push_u64(v),
-            Err(_) => self.push_u128(v),
+    pub(super) fn push(&mut self, n: u64, mult: u64) {
+        match n.checked_mul(mult) {
+            Some(v) => self.push_u64(v),
+            None => self.push_u128(u128::from(n) * u128::from(mult)),
         }
     }
 
@@ -132,7 +132,7 @@ mod tests {
     fn digits_as_decimal_formatting_writes_them() {
         let mut t = ChecksumText::new();
         let mut want = String::new();
-        let values: [(u64, u128); 9] = [
+        let values: [(u64, u64); 9] = [
             (0, 1),
             (7, 1),
             (10, 1),
@@ -140,12 +140,12 @@ mod tests {
             (99, 100),
             (u64::MAX, 1),
             (u64::MAX, 10),
-            (u64::MAX, u128::from(u64::MAX)),
+            (u64::MAX, u64::MAX),
             (1_234_567_890_123, 1_000_000),
         ];
         for (n, mult) in values {
             t.push(n, mult);
-            want.push_str(&(u128::from(n) * mult).to_string());
+            want.push_str(&(u128::from(n) * u128::from(mult)).to_string());
         }
         assert_eq!(std::str::from_utf8(t.bytes()).unwrap(), want);
     }
@@ -176,7 +176,7 @@ mod tests {
     fn a_full_buffer_takes_no_more() {
         let mut t = ChecksumText::new();
         for _ in 0..200 {
-            t.push(u64::MAX, u128::from(u64::MAX));
+            t.push(u64::MAX, u64::MAX);
         }
         assert_eq!(t.bytes().len(), CAPACITY);
         let mut t = ChecksumText::new();

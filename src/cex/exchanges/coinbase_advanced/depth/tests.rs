@@ -172,3 +172,97 @@ fn a_book_over_its_limit_is_dropped() {
     );
     assert!(!b.is_synced());
 }
+
+/// A parse's answer with the byte offset of a JSON error counted from the (last) `events` value,
+/// so that messages laid out differently around it compare.
+fn from_events(r: Result<Frame, DepthError>, msg: &str) -> Result<Frame, DepthError> {
+    let base = msg.rfind(r#""events":"#).map_or(0, |at| at + 9);
+    r.map_err(|e| match e {
+        DepthError::Json(ScanError { at, what }) => DepthError::Json(ScanError {
+            at: at.wrapping_sub(base),
+            what,
+        }),
+        other => other,
+    })
+}
+
+/// The events read in the same pass as the message (the channel first, as Coinbase sends it) and
+/// read after it (the channel last) give the same answer, good or hostile, with a repeated
+/// `events` key counting its last value and a type `error` winning over bad events.
+#[test]
+fn one_pass_and_deferred_reads_agree() {
+    let time = "2023-02-09T20:32:50.714964855Z";
+    let level = |side: &str, t: &str, p: &str, q: &str| {
+        format!(
+            r#"{{"side":"{side}","event_time":"{t}","price_level":"{p}","new_quantity":"{q}"}}"#
+        )
+    };
+    let event = |kind: &str, product: &str, ups: &[String]| {
+        format!(
+            r#"{{"type":"{kind}","product_id":"{product}","updates":[{}]}}"#,
+            ups.join(",")
+        )
+    };
+    let good = [
+        level("bid", time, "100.5", "2"),
+        level("offer", time, "100.6", "0"),
+    ];
+    let events = [
+        format!("[{}]", event("update", "BTC-USD", &good)),
+        format!(
+            "[{},{}]",
+            event("snapshot", "BTC-USD", &good),
+            event("update", "BTC-USD", &good[..1])
+        ),
+        "[]".to_string(),
+        format!("[{}]", event("update", "BTC-USD", &[])),
+        format!("[{}]", event("update", "ETH-USD", &good)),
+        format!("[{}]", event("weird", "BTC-USD", &good)),
+        format!(
+            "[{}]",
+            event("update", "BTC-USD", &[level("bid", time, "1.001", "1")])
+        ),
+        format!(
+            "[{}]",
+            event("update", "BTC-USD", &[level("up", time, "1", "1")])
+        ),
+        format!(
+            "[{}]",
+            event("update", "BTC-USD", &[level("bid", "2023\u{1}Z", "1", "1")])
+        ),
+        format!(
+            "[{}]",
+            event("update", "BTC-USD", &[level("bid", "20\\\"23", "1", "1")])
+        ),
+        format!(
+            "[{}]",
+            event("update", "BTC-USD", &[level("bid", time, "1", "1e3")])
+        ),
+        r#"[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid"}]}]"#.to_string(),
+        r#"[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","#.to_string(),
+        r#"[{"type":"update","updates":[]}]"#.to_string(),
+        "{}".to_string(),
+    ];
+    let mut checked = 0;
+    for ev in &events {
+        for tail in ["", r#","type":"error""#] {
+            let first = format!(r#"{{"channel":"l2_data","sequence_num":5,"events":{ev}{tail}}}"#);
+            let last = format!(r#"{{"sequence_num":5,"events":{ev},"channel":"l2_data"{tail}}}"#);
+            let twice = format!(
+                r#"{{"channel":"l2_data","sequence_num":5,"events":[{}],"events":{ev}{tail}}}"#,
+                event("update", "BTC-USD", &good)
+            );
+            let mut want = book().parser;
+            let want_frame = from_events(want.parse(last.as_bytes()), &last);
+            for m in [&first, &twice] {
+                let mut p = book().parser;
+                assert_eq!(from_events(p.parse(m.as_bytes()), m), want_frame, "{m}");
+                if want_frame.is_ok() {
+                    assert_eq!((&p.levels, &p.events), (&want.levels, &want.events), "{m}");
+                }
+            }
+            checked += usize::from(want_frame.is_err());
+        }
+    }
+    assert!(checked >= 9, "the hostile cases are errors: {checked}");
+}
