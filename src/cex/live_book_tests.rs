@@ -82,6 +82,8 @@ async fn serve(drop_after_one: bool) -> (std::net::SocketAddr, Arc<Seen>) {
         while let Ok((tcp, _)) = listener.accept().await {
             let uri = Arc::new(Mutex::new(String::new()));
             let captured = Arc::clone(&uri);
+            // the error type is tungstenite's handshake callback's, not ours
+            #[allow(clippy::result_large_err)]
             let callback = move |req: &Request, resp: Response| {
                 *captured.lock().unwrap() = req.uri().to_string();
                 Ok(resp)
