@@ -11,7 +11,10 @@
 //!
 //! A venue brings its synced book ([`DiffBook`]: its parser, sequence rule and snapshot reader)
 //! and its [`DiffFeed`] (the stream, the subscription, the snapshot request, an optional
-//! application-level ping); the state machine is this module's.
+//! application-level ping); the state machine is this module's. A venue whose stream URL is a
+//! short-lived connection ticket (KuCoin's `bullet`: a token in the URL, the ping interval in the
+//! answer) starts the book with [`LiveBook::spawn_ticketed`]: every connection, the first and
+//! each reconnect, then uses a fresh ticket, so an expired token is never retried.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,12 +24,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::cex::book::OrderBook;
 use crate::cex::error::CexError;
 use crate::cex::grid::Grid;
-use crate::cex::stream::{self, StreamConfig, StreamEvent};
+use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
 use crate::cex::venue::{LiveBookView, MarketUnavailable, RulesRefresher};
 use crate::core::{Pair, VenueEvent};
 use crate::venue::EventHub;
@@ -88,6 +92,26 @@ pub struct AppPing {
     pub every: Duration,
     pub message: Arc<dyn Fn() -> String + Send + Sync>,
 }
+
+/// One connection's ticket: the URL to connect to (it carries a token: never logged) and the
+/// application ping that connection wants.
+#[derive(Clone)]
+pub struct Ticket {
+    pub url: String,
+    pub ping: Option<AppPing>,
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticket")
+            .field("ping_every", &self.ping.as_ref().map(|p| p.every))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Asks the venue for a connection ticket.
+pub type TicketFetcher =
+    Arc<dyn Fn() -> BoxFuture<'static, Result<Ticket, CexError>> + Send + Sync>;
 
 /// Where and how a venue's diff stream is followed.
 pub struct DiffFeed {
@@ -163,6 +187,17 @@ impl<B: DiffBook> LiveBookView for LiveBook<B> {
 impl<B: DiffBook> LiveBook<B> {
     /// Starts following `feed` into `book` (an empty book on the pair's grids).
     pub fn spawn(feed: DiffFeed, book: B) -> Self {
+        Self::start(feed, book, None)
+    }
+
+    /// Starts following `feed` into `book`, each connection on a fresh ticket from `ticket`
+    /// (its URL replaces `feed.stream.url`, its ping `feed.ping`). A ticket that cannot be had
+    /// is announced (`ConnectionLost`) and asked for again with the stream's backoff.
+    pub fn spawn_ticketed(feed: DiffFeed, book: B, ticket: TicketFetcher) -> Self {
+        Self::start(feed, book, Some(ticket))
+    }
+
+    fn start(feed: DiffFeed, book: B, ticket: Option<TicketFetcher>) -> Self {
         let shared = Arc::new(Shared {
             pair: feed.pair.clone(),
             book: RwLock::new(book),
@@ -171,7 +206,7 @@ impl<B: DiffBook> LiveBook<B> {
             hub: feed.hub.clone(),
         });
         let pair = feed.pair.clone();
-        let task = tokio::spawn(run(Arc::clone(&shared), feed));
+        let task = tokio::spawn(run(Arc::clone(&shared), feed, ticket));
         Self { pair, shared, task }
     }
 
@@ -390,12 +425,38 @@ impl<B: DiffBook> Task<B> {
     }
 }
 
-async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed) {
-    let (handle, mut rx) = stream::spawn(feed.stream.clone(), feed.subscribe.clone());
-    let ping = feed.ping.clone();
-    // Without a ping the ticker is never polled (its period only has to be valid).
-    let mut ticker =
-        tokio::time::interval(ping.as_ref().map_or(Duration::from_secs(3600), |p| p.every));
+/// The connection followed: its handle and its events.
+type Conn = (StreamHandle, mpsc::Receiver<StreamEvent>);
+
+/// The next event of the connection, or never while there is none (a ticket is awaited).
+async fn recv_or_never(conn: &mut Option<Conn>) -> Option<StreamEvent> {
+    match conn.as_mut() {
+        Some((_, rx)) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The ticker of `ping` (without one the ticker is never polled: its period only has to be
+/// valid).
+fn ticker(ping: Option<&AppPing>) -> tokio::time::Interval {
+    tokio::time::interval(ping.map_or(Duration::from_secs(3600), |p| p.every))
+}
+
+async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed, ticket: Option<TicketFetcher>) {
+    let mut conn: Option<Conn> = None;
+    let mut ping = None;
+    let mut wanted: Pending<Result<Ticket, CexError>> = None;
+    match &ticket {
+        Some(fetch) => wanted = Some(fetch()),
+        None => {
+            conn = Some(stream::spawn(feed.stream.clone(), feed.subscribe.clone()));
+            ping = feed.ping.clone();
+        }
+    }
+    let mut ticks = ticker(ping.as_ref());
+    // Consecutive connections lost (or tickets refused) since the last connect: the backoff.
+    let mut attempt = 0u32;
+    let mut connected_before = false;
     let mut task = Task {
         shared,
         feed,
@@ -404,14 +465,46 @@ async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed) {
     };
     loop {
         tokio::select! {
-            _ = ticker.tick(), if ping.is_some() => {
-                if let Some(p) = &ping {
+            _ = ticks.tick(), if ping.is_some() && conn.is_some() => {
+                if let (Some(p), Some((handle, _))) = (&ping, &conn) {
                     handle.send((p.message)());
                 }
             }
-            ev = rx.recv() => {
-                let Some(ev) = ev else { return };
+            ev = recv_or_never(&mut conn) => {
+                let Some(mut ev) = ev else { return };
+                let down = matches!(ev, StreamEvent::Disconnected { .. });
+                if let StreamEvent::Connected { reconnect } = &mut ev {
+                    attempt = 0;
+                    // A ticketed reconnect is a new stream's first connect: still a reconnect.
+                    *reconnect |= connected_before;
+                    connected_before = true;
+                }
                 task.on_stream(ev);
+                if let (true, Some(fetch)) = (down, &ticket) {
+                    // The stream would reconnect on the spent ticket: a fresh one instead.
+                    conn = None;
+                    wanted = Some(after(stream::backoff_delay(&task.feed.stream, attempt), fetch()));
+                    attempt = attempt.saturating_add(1);
+                }
+            }
+            res = pending_or_never(&mut wanted) => {
+                wanted = None;
+                match res {
+                    Ok(t) => {
+                        let cfg = StreamConfig { url: t.url, ..task.feed.stream.clone() };
+                        conn = Some(stream::spawn(cfg, task.feed.subscribe.clone()));
+                        ping = t.ping;
+                        ticks = ticker(ping.as_ref());
+                    }
+                    Err(e) => {
+                        tracing::warn!(pair = %task.shared.pair, error = %e, "no connection ticket; retrying");
+                        task.shared.lost("no connection ticket");
+                        if let Some(fetch) = &ticket {
+                            wanted = Some(after(stream::backoff_delay(&task.feed.stream, attempt), fetch()));
+                            attempt = attempt.saturating_add(1);
+                        }
+                    }
+                }
             }
             res = pending_or_never(&mut task.refresh) => {
                 task.refresh = None;
@@ -426,3 +519,7 @@ async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "live_book_tests.rs"]
+mod tests;

@@ -15,6 +15,11 @@
 //!
 //! Bounds as for every book: at most [`MAX_LEVELS_PER_MESSAGE`] levels per side of a message,
 //! [`MAX_BOOK_LEVELS_PER_SIDE`] per side of the book, and a bounded buffer.
+//!
+//! A push in KuCoin's exact byte layout is read by the fast path (`layout.rs`); anything else by
+//! the general scanner here, which gives the same answer on what the fast path reads.
+
+mod layout;
 
 use crate::cex::book::Level;
 use crate::cex::grid::{Grid, GridError};
@@ -97,6 +102,7 @@ pub struct DepthParser {
     price: Grid,
     size: Grid,
     symbol: String,
+    layout: layout::Layout,
     pub bids: Changes,
     pub asks: Changes,
 }
@@ -123,6 +129,7 @@ impl DepthParser {
             price,
             size,
             symbol: symbol.to_string(),
+            layout: layout::Layout::new(symbol),
             bids: Changes::default(),
             asks: Changes::default(),
         }
@@ -174,6 +181,17 @@ impl DepthParser {
     /// leaves its changes in [`Self::bids`] and [`Self::asks`].
     #[inline]
     pub fn parse_frame(&mut self, buf: &[u8]) -> Result<Frame, DepthError> {
+        self.with_buffers(|p, bids, asks| {
+            match layout::read(&p.layout, &p.price, &p.size, buf, bids, asks) {
+                Some(ids) => Ok(Frame::Update(ids)),
+                None => p.parse_frame_into(buf, bids, asks),
+            }
+        })
+    }
+
+    /// [`Self::parse_frame`] by the general scanner only (what the fast path is held to).
+    #[cfg(test)]
+    fn parse_frame_general(&mut self, buf: &[u8]) -> Result<Frame, DepthError> {
         self.with_buffers(|p, bids, asks| p.parse_frame_into(buf, bids, asks))
     }
 
