@@ -5,7 +5,8 @@
 //!   (on `u128` words where the values fit: `fixed_words`, `log_exp_fast`, `words`; the power's
 //!   `ln` of bases near one bracketed and decided exactly: `log_bracket`);
 //! - [`weighted_math`], [`stable_math`]: the pools' swap formulas (on `u128` words where the
-//!   values fit: `weighted_words`, `stable_words`);
+//!   values fit: `weighted_words`, `stable_words`; the stable Newton iteration's end found and
+//!   proven directly: `stable_root`);
 //! - [`pool`]: a pool's `onSwap` as the Vault calls it (fee, scaling, the Vault's checks), on
 //!   words first;
 //! - [`route`]: one pool or two joined by a shared token, priced as the Vault's batch computes;
@@ -25,6 +26,7 @@ mod log_exp_fast;
 pub mod pool;
 pub mod route;
 pub mod stable_math;
+mod stable_root;
 mod stable_words;
 pub mod state;
 pub mod weighted_math;

@@ -11,7 +11,7 @@ use super::error::BalancerMathError as E;
 use super::fixed_point::{self as fp, math};
 use super::stable_math::Given;
 use super::weighted_words::WeightedPair;
-use super::{stable_math, weighted_math};
+use super::{stable_math, stable_words, weighted_math};
 
 /// The Vault stores each balance in 112 bits.
 const MAX_BALANCE_EXCLUSIVE: U256 = U256::from_limbs([0, 1 << 48, 0, 0]);
@@ -148,6 +148,12 @@ impl PoolState {
             )
             && let Some(amount) = fp::word(amount_in)
             && let Some(out) = pair.out_given_in(amount)
+        {
+            return Ok(U256::from(out));
+        }
+        if let Curve::Stable { amp } = &self.curve
+            && let Some(out) =
+                stable_words::pool_out_given_in(self, (i, o), amount_in, amp.at(timestamp))
         {
             return Ok(U256::from(out));
         }

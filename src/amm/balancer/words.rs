@@ -51,7 +51,7 @@ const fn div_shifted(high: u128, d: u128) -> u128 {
 /// `floor((2^256 - 1) / d) - 2^128` for 256-bit dividends, and Granlund & Montgomery's multiplier
 /// for 128-bit ones (1994, figure 4.1: `m = floor(2^128 (2^l - d) / d) + 1`, `l = ceil(log2 d)`),
 /// all computed at compile time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Divisor {
     value: u128,
     shift: u32,
@@ -105,6 +105,38 @@ impl Divisor {
             magic,
             magic_shifts: (sh1, l - sh1),
         }
+    }
+
+    /// [`Self::new`] at run time (a divisor known once per pool state): the reciprocal and the
+    /// multiplier each by one long division; `None` for zero.
+    pub(crate) fn at_run_time(d: u128) -> Option<Self> {
+        if d == 0 {
+            return None;
+        }
+        let shift = d.leading_zeros();
+        let normalized = d << shift;
+        // floor((2^256 - 1) / n) - 2^128 = floor(((2^128 - 1 - n) 2^128 + 2^128 - 1) / n).
+        let reciprocal = div_var(u128::MAX - normalized, u128::MAX, normalized)?;
+        let l = if d == 1 {
+            0
+        } else {
+            128 - (d - 1).leading_zeros()
+        };
+        let excess = if l == 128 {
+            d.wrapping_neg()
+        } else {
+            (1u128 << l) - d
+        };
+        let magic = div_var(excess, 0, d)?.wrapping_add(1);
+        let sh1 = if l > 0 { 1 } else { 0 };
+        Some(Self {
+            value: d,
+            shift,
+            normalized,
+            reciprocal,
+            magic,
+            magic_shifts: (sh1, l - sh1),
+        })
     }
 
     /// `n / d` for a 128-bit `n`: one high product, no division instruction.
@@ -322,6 +354,12 @@ mod tests {
             prop_assert!(want.is_some());
             prop_assert_eq!(Divisor::new(d).div_rem(high, low), want);
             prop_assert_eq!(div_var(high, low, d), want.map(|w| w.0));
+        }
+
+        #[test]
+        fn a_run_time_divisor_is_the_compile_time_one(d in word()) {
+            prop_assume!(d != 0);
+            prop_assert_eq!(Divisor::at_run_time(d), Some(Divisor::new(d)));
         }
 
         #[test]
