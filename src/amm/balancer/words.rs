@@ -84,27 +84,8 @@ impl Divisor {
             }
             i += 1;
         }
-        // l = ceil(log2 d); 2^l - d < d, so the multiplier fits 128 bits.
-        let l = if d == 1 {
-            0
-        } else {
-            128 - (d - 1).leading_zeros()
-        };
-        let excess = if l == 128 {
-            d.wrapping_neg()
-        } else {
-            (1u128 << l) - d
-        };
-        let magic = div_shifted(excess, d).wrapping_add(1);
-        let sh1 = if l > 0 { 1 } else { 0 };
-        Self {
-            value: d,
-            shift,
-            normalized,
-            reciprocal: quotient,
-            magic,
-            magic_shifts: (sh1, l - sh1),
-        }
+        let (l, excess) = Self::excess(d);
+        Self::from_parts(d, quotient, div_shifted(excess, d).wrapping_add(1), l)
     }
 
     /// [`Self::new`] at run time (a divisor known once per pool state): the reciprocal and the
@@ -113,10 +94,16 @@ impl Divisor {
         if d == 0 {
             return None;
         }
-        let shift = d.leading_zeros();
-        let normalized = d << shift;
+        let normalized = d << d.leading_zeros();
         // floor((2^256 - 1) / n) - 2^128 = floor(((2^128 - 1 - n) 2^128 + 2^128 - 1) / n).
         let reciprocal = div_var(u128::MAX - normalized, u128::MAX, normalized)?;
+        let (l, excess) = Self::excess(d);
+        let magic = div_var(excess, 0, d)?.wrapping_add(1);
+        Some(Self::from_parts(d, reciprocal, magic, l))
+    }
+
+    /// `l = ceil(log2 d)` and `2^l - d`, below `d`, so the multiplier fits 128 bits.
+    const fn excess(d: u128) -> (u32, u128) {
         let l = if d == 1 {
             0
         } else {
@@ -127,16 +114,20 @@ impl Divisor {
         } else {
             (1u128 << l) - d
         };
-        let magic = div_var(excess, 0, d)?.wrapping_add(1);
+        (l, excess)
+    }
+
+    const fn from_parts(d: u128, reciprocal: u128, magic: u128, l: u32) -> Self {
+        let shift = d.leading_zeros();
         let sh1 = if l > 0 { 1 } else { 0 };
-        Some(Self {
+        Self {
             value: d,
             shift,
-            normalized,
+            normalized: d << shift,
             reciprocal,
             magic,
             magic_shifts: (sh1, l - sh1),
-        })
+        }
     }
 
     /// `n / d` for a 128-bit `n`: one high product, no division instruction.
