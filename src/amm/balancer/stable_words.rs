@@ -170,14 +170,14 @@ pub(super) fn pool_out_given_in(
 ) -> Option<u128> {
     let (amount_in, amp) = (word(amount_in)?, word(amp)?);
     let n = pool.balances.len();
-    if pool.scaling.len() != n {
+    if pool.scaling.len() != n || n > MAX_TOKENS {
         return None;
     }
     let mut raw = [0u128; MAX_TOKENS];
     let mut upscaled = [0u128; MAX_TOKENS];
-    for k in 0..n {
-        raw[k] = word(*pool.balances.get(k)?)?;
-        upscaled[k] = raw[k].checked_mul(word(*pool.scaling.get(k)?)?)?;
+    for (k, (r, u)) in raw.iter_mut().zip(upscaled.iter_mut()).take(n).enumerate() {
+        *r = word(*pool.balances.get(k)?)?;
+        *u = r.checked_mul(word(*pool.scaling.get(k)?)?)?;
     }
     let (scale_in, scale_out) = (word(*pool.scaling.get(i)?)?, word(*pool.scaling.get(o)?)?);
     let fee = mul_up(amount_in, word(pool.swap_fee)?)?;
@@ -243,6 +243,37 @@ mod tests {
         // Whether the word path answered the given input, and the given output wherever the
         // `U256` path did.
         Ok(answered[0].0 && answered[1].0 == answered[1].1)
+    }
+
+    #[test]
+    fn more_tokens_than_a_pool_holds_is_an_error_not_a_panic() {
+        use super::super::error::BalancerMathError;
+        use super::super::pool::{Amp, Curve};
+        use alloy::primitives::{Address, B256};
+        let n = MAX_TOKENS + 1;
+        let pool = PoolState {
+            id: B256::ZERO,
+            address: Address::ZERO,
+            tokens: (0..n as u8).map(Address::with_last_byte).collect(),
+            balances: vec![U256::from(10u128.pow(24)); n],
+            scaling: vec![U256::from(1u8); n],
+            swap_fee: U256::ZERO,
+            paused: false,
+            curve: Curve::Stable {
+                amp: Amp::fixed(U256::from(200_000u32)),
+            },
+            invariant: Default::default(),
+        };
+        let amount = U256::from(10u128.pow(18));
+        assert_eq!(
+            pool_out_given_in(&pool, (0, 1), amount, U256::from(200_000u32)),
+            None
+        );
+        let (a, b) = (pool.tokens[0], pool.tokens[1]);
+        assert_eq!(
+            pool.out_given_in(a, b, amount, 0),
+            Err(BalancerMathError::MaxTokens)
+        );
     }
 
     proptest! {
