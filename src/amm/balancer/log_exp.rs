@@ -235,7 +235,7 @@ pub fn ln(mut a: I256) -> Result<I256, E> {
 }
 
 /// Natural log with 36 decimals, for arguments near 1 (`LogExpMath._ln_36`).
-fn ln_36(mut x: I256) -> Result<I256, E> {
+pub(super) fn ln_36(mut x: I256) -> Result<I256, E> {
     x = mul(x, ONE_18);
     let z = div(mul(x.wrapping_sub(ONE_36), ONE_36), x.wrapping_add(ONE_36))?;
     let z_squared = div(mul(z, z), ONE_36)?;

@@ -4,6 +4,7 @@
 //! value leaves `i128` (or the contract would revert) this returns `None` and the caller takes the
 //! `I256` path; a pool's swaps (bases within 0.7–1.5, exponents the weights' ratios) stay here.
 
+use super::log_bracket;
 use super::words::{Divisor, div_var, mul_wide};
 
 const ONE_18: i128 = 1_000_000_000_000_000_000;
@@ -62,6 +63,17 @@ const D_SMALL: [Divisor; 16] = {
     out
 };
 
+/// `ONE_20 * n` for n = 2..=12 as divisors (`exp`'s series, both divisions of a step at once).
+const D_SERIES: [Divisor; 11] = {
+    let mut out = [Divisor::new(1); 11];
+    let mut i = 0;
+    while i < 11 {
+        out[i] = Divisor::new(ONE_20 as u128 * (i as u128 + 2));
+        i += 1;
+    }
+    out
+};
+
 /// Solidity's `(a * b) / d` for a positive divisor: the exact product, truncated toward zero.
 #[inline(always)]
 fn mul_div(a: i128, b: i128, d: &Divisor) -> Option<i128> {
@@ -100,21 +112,28 @@ pub(super) fn pow(x: u128, y: u128) -> Option<u128> {
     if x <= 0 || y <= 0 {
         return None;
     }
-    let mut logx_times_y = if LN_36_LOWER_BOUND < x && x < LN_36_UPPER_BOUND {
-        let ln_36_x = ln_36(x)?;
-        let whole = div(ln_36_x, &D_ONE_18)?;
-        let rest = ln_36_x - whole * ONE_18;
-        whole
-            .checked_mul(y)?
-            .checked_add(mul_div(rest, y, &D_ONE_18)?)?
+    let logx_times_y = if LN_36_LOWER_BOUND < x && x < LN_36_UPPER_BOUND {
+        match log_bracket::logx_times_y(x.unsigned_abs(), y.unsigned_abs()) {
+            Some(v) => v,
+            None => div(ln_36_times_y(x, y)?, &D_ONE_18)?,
+        }
     } else {
-        ln(x)?.checked_mul(y)?
+        div(ln(x)?.checked_mul(y)?, &D_ONE_18)?
     };
-    logx_times_y = div(logx_times_y, &D_ONE_18)?;
     if !(MIN_NATURAL_EXPONENT..=MAX_NATURAL_EXPONENT).contains(&logx_times_y) {
         return None;
     }
     u128::try_from(exp(logx_times_y)?).ok()
+}
+
+/// `_ln_36(x) / 1e18 * y + (_ln_36(x) % 1e18) * y / 1e18`, step by step.
+fn ln_36_times_y(x: i128, y: i128) -> Option<i128> {
+    let ln_36_x = ln_36(x)?;
+    let whole = div(ln_36_x, &D_ONE_18)?;
+    let rest = ln_36_x - whole * ONE_18;
+    whole
+        .checked_mul(y)?
+        .checked_add(mul_div(rest, y, &D_ONE_18)?)
 }
 
 /// `LogExpMath.exp(x)`; `None` from `x0` on (its `a0` needs more than 128 bits).
@@ -145,15 +164,47 @@ fn exp(x: i128) -> Option<i128> {
     // x is non-negative here, so every term is: the series on unsigned words (no signs to
     // carry), each step the contract's `(term * x) / ONE_20 / i`.
     let xu = x.unsigned_abs();
-    let mut series_sum = ONE_20.checked_add(x)?.unsigned_abs();
-    let mut term = xu;
+    let series_sum = match u64::try_from(xu) {
+        Ok(x64) => series_narrow(x64),
+        Err(_) => series_wide(xu)?,
+    };
+    let series_sum = i128::try_from(series_sum).ok()?;
+    if product == ONE_20 && first_an == 1 {
+        // (ONE_20 * s) / ONE_20 is s.
+        return Some(D_100.div_word(series_sum.unsigned_abs()) as i128);
+    }
+    mul_div(mul_div(product, series_sum, &D_ONE_20)?, first_an, &D_100)
+}
+
+/// `ONE_20 + x + Σ term_n` of `exp` for `x < 2^64` (then every term is: each is at most the
+/// previous times `x / (2 ONE_20)`, `x < x9`). `⌊⌊a / ONE_20⌋ / n⌋ = ⌊a / (ONE_20 n)⌋`, so
+/// each step is one 64-by-64-bit product and one division by a constant; once a term is zero
+/// every later one is too (`0 * x / …`), and the sum is complete.
+#[inline(always)]
+fn series_narrow(x: u64) -> u128 {
+    let mut series_sum = ONE_20.unsigned_abs() + u128::from(x);
+    let mut term = x;
+    for d in &D_SERIES {
+        // term * x < 2^128; the quotient is below term (x < ONE_20 * n), so it fits 64 bits.
+        term = d.div_word(u128::from(term) * u128::from(x)) as u64;
+        if term == 0 {
+            break;
+        }
+        series_sum += u128::from(term);
+    }
+    series_sum
+}
+
+/// [`series_narrow`] for `x` up to `x9` (`(term * x)` may pass 128 bits).
+fn series_wide(x: u128) -> Option<u128> {
+    let mut series_sum = ONE_20.unsigned_abs().checked_add(x)?;
+    let mut term = x;
     for d in &D_SMALL[2..=12] {
-        let (high, low) = mul_wide(term, xu);
+        let (high, low) = mul_wide(term, x);
         term = d.div_word(D_ONE_20.div(high, low)?);
         series_sum = series_sum.checked_add(term)?;
     }
-    let series_sum = i128::try_from(series_sum).ok()?;
-    mul_div(mul_div(product, series_sum, &D_ONE_20)?, first_an, &D_100)
+    Some(series_sum)
 }
 
 /// `LogExpMath._ln(a)` for `a` within `i128` (so never above `a1 * 1e18`).

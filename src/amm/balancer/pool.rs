@@ -10,7 +10,8 @@ use alloy::primitives::{Address, B256, U256};
 use super::error::BalancerMathError as E;
 use super::fixed_point::{self as fp, math};
 use super::stable_math::Given;
-use super::{stable_math, weighted_math};
+use super::weighted_words::WeightedPair;
+use super::{stable_math, stable_words, weighted_math};
 
 /// The Vault stores each balance in 112 bits.
 const MAX_BALANCE_EXCLUSIVE: U256 = U256::from_limbs([0, 1 << 48, 0, 0]);
@@ -137,6 +138,36 @@ impl PoolState {
         if self.paused {
             return Err(E::Paused);
         }
+        if let Curve::Weighted { weights } = &self.curve
+            && let Some(pair) = WeightedPair::new(
+                &self.balances,
+                &self.scaling,
+                weights,
+                self.swap_fee,
+                (i, o),
+            )
+            && let Some(amount) = fp::word(amount_in)
+            && let Some(out) = pair.out_given_in(amount)
+        {
+            return Ok(U256::from(out));
+        }
+        if let Curve::Stable { amp } = &self.curve
+            && let Some(out) =
+                stable_words::pool_out_given_in(self, (i, o), amount_in, amp.at(timestamp))
+        {
+            return Ok(U256::from(out));
+        }
+        self.out_given_in_wide((i, o), amount_in, timestamp)
+    }
+
+    /// [`Self::out_given_in`] on `U256` only, for valid indexes, a non-zero amount and a pool
+    /// not paused (the reference of the word path).
+    pub(super) fn out_given_in_wide(
+        &self,
+        (i, o): (usize, usize),
+        amount_in: U256,
+        timestamp: u64,
+    ) -> Result<U256, E> {
         let fee = fp::mul_up(amount_in, self.swap_fee)?;
         let net = fp::sub(amount_in, fee)?;
         let (sf_in, sf_out) = (self.scaling_of(i)?, self.scaling_of(o)?);

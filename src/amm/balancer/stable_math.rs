@@ -9,8 +9,8 @@ use alloy::primitives::U256;
 
 use super::error::BalancerMathError as E;
 use super::fixed_point::{self as fp, math, word};
-use super::stable_words;
 pub use super::stable_words::MAX_TOKENS;
+use super::stable_words::{self, WordInvariant};
 
 /// `_AMP_PRECISION`.
 pub const AMP_PRECISION: U256 = U256::from_limbs([1_000, 0, 0, 0]);
@@ -63,31 +63,76 @@ pub fn invariant(amp: U256, balances: &[U256]) -> Result<U256, E> {
 /// amplification are unchanged the stored value is the one it would compute. Clones start empty;
 /// it never makes two pools unequal.
 #[derive(Debug, Default)]
-pub struct InvariantCache(Mutex<Option<(U256, Vec<U256>, U256)>>);
+pub struct InvariantCache(Mutex<Option<CachedInvariant>>);
+
+/// The cache's entry: the invariant, what it was computed from, and its word form.
+#[derive(Debug)]
+struct CachedInvariant {
+    amp: U256,
+    balances: Vec<U256>,
+    invariant: U256,
+    /// Filled on the word path's first use.
+    words: Option<WordInvariant>,
+}
 
 impl InvariantCache {
     /// `invariant(amp, balances)`, from the cache when it is for these values.
     pub fn get(&self, amp: U256, balances: &[U256]) -> Result<U256, E> {
         if let Ok(guard) = self.0.try_lock()
-            && let Some((a, b, inv)) = guard.as_ref()
-            && *a == amp
-            && b.as_slice() == balances
+            && let Some(entry) = guard.as_ref()
+            && entry.amp == amp
+            && entry.balances.as_slice() == balances
         {
-            return Ok(*inv);
+            return Ok(entry.invariant);
         }
         let inv = invariant(amp, balances)?;
         if let Ok(mut guard) = self.0.try_lock() {
             match guard.as_mut() {
                 Some(entry) => {
-                    entry.0 = amp;
-                    entry.1.clear();
-                    entry.1.extend_from_slice(balances);
-                    entry.2 = inv;
+                    entry.amp = amp;
+                    entry.balances.clear();
+                    entry.balances.extend_from_slice(balances);
+                    entry.invariant = inv;
+                    entry.words = None;
                 }
-                None => *guard = Some((amp, balances.to_vec(), inv)),
+                None => {
+                    *guard = Some(CachedInvariant {
+                        amp,
+                        balances: balances.to_vec(),
+                        invariant: inv,
+                        words: None,
+                    })
+                }
             }
         }
         Ok(inv)
+    }
+    /// [`Self::get`] for `u128` amplification and upscaled balances, with what the word path
+    /// derives from the invariant (kept with it); `None` when the invariant fails or leaves the
+    /// words (the caller then takes the `U256` path and gets the error).
+    pub(super) fn get_words(&self, amp: u128, balances: &[u128]) -> Option<WordInvariant> {
+        if let Ok(mut guard) = self.0.try_lock()
+            && let Some(entry) = guard.as_mut()
+            && word(entry.amp) == Some(amp)
+            && entry.balances.len() == balances.len()
+            && entry
+                .balances
+                .iter()
+                .zip(balances)
+                .all(|(x, y)| word(*x) == Some(*y))
+        {
+            if entry.words.is_none() {
+                entry.words = WordInvariant::new(word(entry.invariant)?, amp, balances.len());
+            }
+            return entry.words;
+        }
+        let mut buf = [U256::ZERO; MAX_TOKENS];
+        let wide = buf.get_mut(..balances.len())?;
+        for (w, b) in wide.iter_mut().zip(balances) {
+            *w = U256::from(*b);
+        }
+        let inv = word(self.get(U256::from(amp), wide).ok()?)?;
+        WordInvariant::new(inv, amp, balances.len())
     }
 }
 
@@ -220,7 +265,8 @@ pub fn swap(
         word(amp),
         word(amount),
         word(invariant),
-    ) && let Some(v) = stable_words::swap(given, a, &words[..n], indexes, x, inv)
+    ) && let Some(inv) = WordInvariant::new(inv, a, n)
+        && let Some(v) = stable_words::swap(given, a, &words[..n], indexes, x, &inv)
     {
         return Ok(U256::from(v));
     }

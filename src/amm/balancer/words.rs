@@ -2,12 +2,11 @@
 //! product of two `u128` as a (high, low) pair, its quotient by a divisor known in advance (a
 //! precomputed reciprocal, Möller & Granlund's `div_2by1` with 128-bit words: no division
 //! instruction; a 128-bit dividend by one high product, Granlund & Montgomery's multiplier) or by
-//! any `u128` (Hacker's Delight `divlu` on 64-bit half-words). Each returns
+//! any `u128` (Knuth's algorithm D on 64-bit digits, each digit one `div`). Each returns
 //! `None` when the quotient does not fit 128 bits; the callers then take the `U256` path, whose
 //! result is the contract's by construction. Tests check every function against `ruint`.
 
 const LOW: u128 = u64::MAX as u128;
-const HALF: u128 = 1 << 64;
 
 /// `a * b` as (high, low) 128-bit words.
 #[inline(always)]
@@ -26,7 +25,7 @@ pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
 
 /// The high word of `a * b`.
 #[inline(always)]
-fn mul_high(a: u128, b: u128) -> u128 {
+pub(crate) fn mul_high(a: u128, b: u128) -> u128 {
     mul_wide(a, b).0
 }
 
@@ -52,7 +51,7 @@ const fn div_shifted(high: u128, d: u128) -> u128 {
 /// `floor((2^256 - 1) / d) - 2^128` for 256-bit dividends, and Granlund & Montgomery's multiplier
 /// for 128-bit ones (1994, figure 4.1: `m = floor(2^128 (2^l - d) / d) + 1`, `l = ceil(log2 d)`),
 /// all computed at compile time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Divisor {
     value: u128,
     shift: u32,
@@ -85,7 +84,26 @@ impl Divisor {
             }
             i += 1;
         }
-        // l = ceil(log2 d); 2^l - d < d, so the multiplier fits 128 bits.
+        let (l, excess) = Self::excess(d);
+        Self::from_parts(d, quotient, div_shifted(excess, d).wrapping_add(1), l)
+    }
+
+    /// [`Self::new`] at run time (a divisor known once per pool state): the reciprocal and the
+    /// multiplier each by one long division; `None` for zero.
+    pub(crate) fn at_run_time(d: u128) -> Option<Self> {
+        if d == 0 {
+            return None;
+        }
+        let normalized = d << d.leading_zeros();
+        // floor((2^256 - 1) / n) - 2^128 = floor(((2^128 - 1 - n) 2^128 + 2^128 - 1) / n).
+        let reciprocal = div_var(u128::MAX - normalized, u128::MAX, normalized)?;
+        let (l, excess) = Self::excess(d);
+        let magic = div_var(excess, 0, d)?.wrapping_add(1);
+        Some(Self::from_parts(d, reciprocal, magic, l))
+    }
+
+    /// `l = ceil(log2 d)` and `2^l - d`, below `d`, so the multiplier fits 128 bits.
+    const fn excess(d: u128) -> (u32, u128) {
         let l = if d == 1 {
             0
         } else {
@@ -96,13 +114,17 @@ impl Divisor {
         } else {
             (1u128 << l) - d
         };
-        let magic = div_shifted(excess, d).wrapping_add(1);
+        (l, excess)
+    }
+
+    const fn from_parts(d: u128, reciprocal: u128, magic: u128, l: u32) -> Self {
+        let shift = d.leading_zeros();
         let sh1 = if l > 0 { 1 } else { 0 };
         Self {
             value: d,
             shift,
-            normalized,
-            reciprocal: quotient,
+            normalized: d << shift,
+            reciprocal,
             magic,
             magic_shifts: (sh1, l - sh1),
         }
@@ -161,46 +183,95 @@ impl Divisor {
 }
 
 /// `(high, low) / d` for any `d`, or `None` when `d` is zero or the quotient needs more than
-/// 128 bits (Hacker's Delight `divlu`, base 2^64).
+/// 128 bits (Knuth's algorithm D with 64-bit digits: a one-digit divisor takes two 128-by-64-bit
+/// divisions, a two-digit one a normalized estimate per quotient digit, made exact by the
+/// divisor's second digit).
 #[inline]
 pub(crate) fn div_var(high: u128, low: u128, d: u128) -> Option<u128> {
     if high >= d {
         return None;
     }
-    if high == 0 {
-        return Some(low / d);
+    if d <= LOW {
+        // high < d < 2^64: the dividend's top digit is already below the divisor.
+        let d = d as u64;
+        let middle = (low >> 64) as u64;
+        if high == 0 && middle < d {
+            // A one-digit quotient.
+            return Some(u128::from(div_2by1(middle, low as u64, d).0));
+        }
+        let (q1, r) = div_2by1(high as u64, middle, d);
+        let (q0, _) = div_2by1(r, low as u64, d);
+        return Some((u128::from(q1) << 64) | u128::from(q0));
     }
     let s = d.leading_zeros();
     let v = d << s;
-    let (vn1, vn0) = (v >> 64, v & LOW);
     let un32 = if s == 0 {
         high
     } else {
         (high << s) | (low >> (128 - s))
     };
     let un10 = low << s;
-    let (un1, un0) = (un10 >> 64, un10 & LOW);
-    let q1 = half_digit(un32, un1, vn1, vn0);
-    let un21 = (un32 << 64)
-        .wrapping_add(un1)
-        .wrapping_sub(q1.wrapping_mul(v));
-    let q0 = half_digit(un21, un0, vn1, vn0);
-    Some((q1 << 64) | q0)
+    let un1 = (un10 >> 64) as u64;
+    if un32 >> 64 == 0 && ((un32 << 64) | u128::from(un1)) < v {
+        // A one-digit quotient: the first digit is zero.
+        return Some(u128::from(
+            quotient_digit((un32 << 64) | u128::from(un1), un10 as u64, v).0,
+        ));
+    }
+    let (q1, rem) = quotient_digit(un32, un1, v);
+    let (q0, _) = quotient_digit(rem, un10 as u64, v);
+    Some((u128::from(q1) << 64) | u128::from(q0))
 }
 
-/// One 64-bit quotient digit of `(u, next) / (vn1, vn0)` (`u < v`, `v` normalized).
+/// The quotient digit and remainder of `(u * 2^64 + next) / v`, for a normalized `v` (top bit
+/// set) of two digits and `u < v`.
 #[inline(always)]
-fn half_digit(u: u128, next: u128, vn1: u128, vn0: u128) -> u128 {
-    let mut q = u / vn1;
-    let mut rhat = u - q * vn1;
-    while q >= HALF || q * vn0 > (rhat << 64) + next {
+fn quotient_digit(u: u128, next: u64, v: u128) -> (u64, u128) {
+    let (u1, u0) = ((u >> 64) as u64, u as u64);
+    let (vn1, vn0) = ((v >> 64) as u64, u128::from(v as u64));
+    // u < v, so u1 <= vn1; when equal the digit estimate is 2^64 - 1 (Knuth's q̂ = b - 1).
+    let (mut q, mut rhat) = if u1 < vn1 {
+        let (q, r) = div_2by1(u1, u0, vn1);
+        (q, u128::from(r))
+    } else {
+        (u64::MAX, u128::from(u0) + u128::from(vn1))
+    };
+    // At most two corrections; with a two-digit divisor the digit is then exact.
+    while rhat <= LOW && u128::from(q) * vn0 > (rhat << 64) | u128::from(next) {
         q -= 1;
-        rhat += vn1;
-        if rhat >= HALF {
-            break;
-        }
+        rhat += u128::from(vn1);
     }
-    q
+    let rem = ((u << 64) | u128::from(next)).wrapping_sub(u128::from(q).wrapping_mul(v));
+    (q, rem)
+}
+
+/// `(high * 2^64 + low) / d` and its remainder, for `high < d` (so the quotient fits 64 bits):
+/// one `div` instruction on x86-64.
+#[inline(always)]
+pub(crate) fn div_2by1(high: u64, low: u64, d: u64) -> (u64, u64) {
+    debug_assert!(high < d);
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (q, r): (u64, u64);
+        // SAFETY: `high < d` (every caller's precondition), so `d` is non-zero and the quotient
+        // fits 64 bits: `div` cannot fault. It reads and writes registers only.
+        unsafe {
+            core::arch::asm!(
+                "div {d}",
+                d = in(reg) d,
+                inout("rax") low => q,
+                inout("rdx") high => r,
+                options(pure, nomem, nostack),
+            );
+        }
+        (q, r)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let n = (u128::from(high) << 64) | u128::from(low);
+        let d = u128::from(d);
+        ((n / d) as u64, (n % d) as u64)
+    }
 }
 
 #[cfg(test)]
@@ -274,6 +345,21 @@ mod tests {
             prop_assert!(want.is_some());
             prop_assert_eq!(Divisor::new(d).div_rem(high, low), want);
             prop_assert_eq!(div_var(high, low, d), want.map(|w| w.0));
+        }
+
+        #[test]
+        fn a_run_time_divisor_is_the_compile_time_one(d in word()) {
+            prop_assume!(d != 0);
+            prop_assert_eq!(Divisor::at_run_time(d), Some(Divisor::new(d)));
+        }
+
+        #[test]
+        fn the_two_by_one_division_is_the_machines(high in any::<u64>(), low in any::<u64>(), d in any::<u64>()) {
+            prop_assume!(d != 0);
+            let high = high % d;
+            let n = (u128::from(high) << 64) | u128::from(low);
+            let (q, r) = div_2by1(high, low, d);
+            prop_assert_eq!((u128::from(q), u128::from(r)), (n / u128::from(d), n % u128::from(d)));
         }
     }
 }
