@@ -15,10 +15,17 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Signed (`private.rs`, verified by Binance's HMAC recipe): orders with `positionSide` and
+//! `reduceOnly`, open orders, trades, balance, `positionRisk`, leverage, margin type, position
+//! mode. Positions are replayed from the engine's trades (`account.rs`): size, average entry,
+//! realized PnL and fees; unrealized PnL at the mark.
+//!
 //! Faults (the engine's, through [`Controls`]): depth skip / duplicate / swap, raw frames,
-//! dropped market connections. Not served yet: signed endpoints (orders, positions, leverage) and
-//! the user data stream.
+//! dropped market connections. Not served yet: the user data stream, funding settlement and
+//! liquidation.
 
+mod account;
+mod private;
 mod server;
 pub mod shapes;
 
@@ -38,13 +45,20 @@ use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::server::{
-    Servers, lock, market_maker_account, random_token, release_held_diffs, serve_http,
+    MARKET_MAKER_FUNDS, Servers, lock, market_maker_account, random_token, release_held_diffs,
+    serve_http, trading_account,
 };
+
+/// The trading account's USDT deposit.
+pub const DEPOSIT: Decimal = rust_decimal_macros::dec!(10000);
 
 /// A running simulated futures exchange. Dropping it stops the servers.
 pub struct MockBinancePerp {
     shared: Arc<Shared>,
     servers: Servers,
+    api_key: String,
+    api_secret: Zeroizing<String>,
+    account: usize,
 }
 
 impl std::fmt::Debug for MockBinancePerp {
@@ -63,13 +77,32 @@ impl MockBinancePerp {
 
     pub async fn start_with(symbols: Vec<SymbolSpec>) -> std::io::Result<Self> {
         let mm = market_maker_account(&symbols, random_token(32), Zeroizing::new(random_token(64)));
-        let exchange = Exchange::new(symbols, mm, Arc::new(shapes::PerpEvents));
+        // the engine matches; margin, PnL and fees are the dialect's (`account.rs`), so the
+        // trader holds enough of every asset for the spot accounting underneath never to refuse
+        let funds: Vec<(String, Decimal)> = symbols
+            .iter()
+            .flat_map(|s| [s.base.clone(), s.quote.clone()])
+            .map(|a| (a, MARKET_MAKER_FUNDS))
+            .collect();
+        let mut exchange = Exchange::new(symbols, mm, Arc::new(shapes::PerpEvents));
+        let api_key = random_token(32);
+        let api_secret = Zeroizing::new(random_token(64));
+        let account =
+            exchange.add_account(trading_account(api_key.clone(), api_secret.clone(), &funds));
         let shared = Arc::new(Shared {
             controls: Controls::new(exchange),
             marks: Mutex::new(HashMap::new()),
+            futures: Mutex::new(account::Futures::default()),
+            deposit: DEPOSIT,
         });
         let (servers, http, wsl) = Servers::bind().await?;
-        let mock = Self { shared, servers };
+        let mock = Self {
+            shared,
+            servers,
+            api_key,
+            api_secret,
+            account,
+        };
         mock.spawn(http, wsl);
         Ok(mock)
     }
@@ -98,6 +131,25 @@ impl MockBinancePerp {
     /// `ws://127.0.0.1:<port>` (streams under `/ws/`).
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.servers.ws_addr())
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    pub fn api_secret(&self) -> &str {
+        &self.api_secret
+    }
+
+    /// The trading account's positions: (symbol, position side, size, entry price, realized PnL,
+    /// fees), replayed from the engine's trades.
+    pub fn positions(&self) -> Vec<(String, &'static str, Decimal, Decimal, Decimal, Decimal)> {
+        let ex = self.shared.exchange();
+        lock(&self.shared.futures)
+            .positions(&ex, self.account)
+            .into_iter()
+            .map(|((s, side), p)| (s, side.name(), p.size, p.entry, p.realized, p.fees))
+            .collect()
     }
 
     /// The simulator's own book of `symbol`, every level, with its update id.

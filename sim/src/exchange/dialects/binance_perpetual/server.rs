@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use rust_decimal::Decimal;
@@ -24,6 +24,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{
 use super::shapes;
 use crate::exchange::dialects::binance::ApiError;
 use crate::exchange::engine::controls::Controls;
+use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::publish::{MarketMsg, StreamKind};
 
 /// Funding every 8 hours, as Binance's USDⓈ-M perpetuals by default.
@@ -43,6 +44,10 @@ pub struct MarkState {
 pub struct Shared {
     pub controls: Controls<Infallible>,
     pub marks: std::sync::Mutex<HashMap<String, MarkState>>,
+    /// The trading account's futures settings and order sides.
+    pub futures: std::sync::Mutex<super::account::Futures>,
+    /// The trading account's deposit (USDT), before realized PnL and fees.
+    pub deposit: Decimal,
 }
 
 impl std::ops::Deref for Shared {
@@ -82,10 +87,15 @@ fn query_params(req: &Request<Incoming>) -> HashMap<String, String> {
 impl Shared {
     /// The mark state of `symbol` now.
     pub fn mark_state(&self, symbol: &str) -> Option<MarkState> {
+        let ex = self.exchange();
+        self.mark_state_locked(&ex, symbol)
+    }
+
+    /// [`Shared::mark_state`] with the engine already locked.
+    pub fn mark_state_locked(&self, ex: &Exchange, symbol: &str) -> Option<MarkState> {
         if let Some(m) = crate::exchange::engine::server::lock(&self.marks).get(symbol) {
             return Some(*m);
         }
-        let ex = self.exchange();
         let book = ex.books.get(symbol)?;
         let (bid, ask) = (book.best_bid()?, book.best_ask()?);
         let mid = (book.price(bid) + book.price(ask)) / Decimal::TWO;
@@ -97,13 +107,51 @@ impl Shared {
     }
 }
 
+/// The paths that need a signature.
+fn is_signed(path: &str) -> bool {
+    matches!(
+        path,
+        "/fapi/v1/order"
+            | "/fapi/v1/openOrders"
+            | "/fapi/v1/userTrades"
+            | "/fapi/v2/balance"
+            | "/fapi/v2/positionRisk"
+            | "/fapi/v1/leverage"
+            | "/fapi/v1/marginType"
+            | "/fapi/v1/positionSide/dual"
+    )
+}
+
 /// One REST request.
 pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     let now = shared.now_ms();
-    let q = query_params(&req);
+    let mut q = query_params(&req);
+    let path = req.uri().path().to_string();
+    if is_signed(&path) {
+        let method = req.method().as_str().to_string();
+        let query = req.uri().query().unwrap_or("").to_string();
+        let key = req
+            .headers()
+            .get("x-mbx-apikey")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = match req.into_body().collect().await {
+            Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
+            Err(_) => return Ok(error(&ApiError::new(400, -1000, "Unreadable body."))),
+        };
+        for (k, v) in url::form_urlencoded::parse(body.as_bytes()).into_owned() {
+            q.entry(k).or_insert(v);
+        }
+        let answer = super::private::authenticate(&shared, key.as_deref(), &query, &body, &q)
+            .and_then(|account| super::private::route(&shared, account, &method, &path, &q));
+        return Ok(match answer {
+            Ok(v) => respond(200, v.to_string()),
+            Err(e) => error(&e),
+        });
+    }
     let symbol = q.get("symbol").cloned();
     let unknown = || ApiError::new(400, -1121, "Invalid symbol.");
-    let out = match (req.method().as_str(), req.uri().path()) {
+    let out = match (req.method().as_str(), path.as_str()) {
         ("GET", "/fapi/v1/ping") => respond(200, "{}".into()),
         ("GET", "/fapi/v1/time") => respond(200, format!("{{\"serverTime\":{now}}}")),
         ("GET", "/fapi/v1/exchangeInfo") => {
