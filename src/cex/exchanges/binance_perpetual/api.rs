@@ -69,19 +69,13 @@ impl HttpProtocol for FuturesProtocol {
     }
 
     fn observe_headers(&self, headers: &reqwest::header::HeaderMap, limiter: &RateLimiter) {
-        let get = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u32>().ok())
-        };
-        if let Some(w) = get("x-mbx-used-weight-1m") {
-            limiter.observe_used(REQUEST_WEIGHT, Duration::from_secs(60), w);
-        }
-        if let Some(o) = get("x-mbx-order-count-10s") {
-            limiter.observe_used(ORDERS, Duration::from_secs(10), o);
-        }
-        if let Some(o) = get("x-mbx-order-count-1m") {
+        // spot's headers (weight per minute, orders per 10 s), then the futures' orders per minute
+        self.spot.observe_headers(headers, limiter);
+        if let Some(o) = headers
+            .get("x-mbx-order-count-1m")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u32>().ok())
+        {
             limiter.observe_used(ORDERS, Duration::from_secs(60), o);
         }
     }
