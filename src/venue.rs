@@ -16,8 +16,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{
-    Balance, ClientOrderId, CoreError, Fill, MarketRules, Order, OrderRequest, Pair, Position,
-    Quote, QuoteRequest, RuleViolation, TxInfo,
+    Balance, ClientOrderId, CoreError, Fill, FundingInfo, LeverageSetting, MarginMode, MarketRules,
+    Order, OrderRequest, Pair, PerpOrder, Position, PositionMode, Quote, QuoteRequest,
+    RuleViolation, TxInfo,
 };
 
 pub use background::BackgroundTasks;
@@ -311,11 +312,59 @@ pub trait Venue: Send + Sync {
     }
     /// The account's open positions (of `pair`, or all) on a perpetual venue: signed size, entry
     /// notional and price, margin, unrealized PnL, margin ratio, liquidation price and unsettled
-    /// funding where the venue reports them. Venues without positions (spot exchanges, AMMs) keep
+    /// funding, position side, mark price, leverage and margin mode where the venue reports them. Venues without positions (spot exchanges, AMMs) keep
     /// this default, which says so.
     async fn positions(&self, _pair: Option<&Pair>) -> Result<Vec<Position>, VenueError> {
         Err(VenueError::NotSupported(format!(
             "{}: positions",
+            self.id()
+        )))
+    }
+    /// Sends an order on a perpetual market with its options (position side, reduce-only; a
+    /// close-position order is [`PerpOrder::close`]). Tracked and reported like [`Venue::submit`].
+    async fn submit_perp(&self, order: PerpOrder) -> Result<ClientOrderId, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: perpetual order {}",
+            self.id(),
+            order.order.client_id
+        )))
+    }
+    /// The mark and index prices of a perpetual market, its funding rate and next funding time.
+    async fn funding(&self, pair: &Pair) -> Result<FundingInfo, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: funding and mark price of {pair}",
+            self.id()
+        )))
+    }
+    /// Sets the leverage of a perpetual market; returns what the venue applied.
+    async fn set_leverage(
+        &self,
+        pair: &Pair,
+        _leverage: u32,
+    ) -> Result<LeverageSetting, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: leverage of {pair}",
+            self.id()
+        )))
+    }
+    /// Sets a perpetual market's margin mode (cross or isolated).
+    async fn set_margin_mode(&self, pair: &Pair, mode: MarginMode) -> Result<(), VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: {mode} margin on {pair}",
+            self.id()
+        )))
+    }
+    /// The account's position mode (one-way or hedge).
+    async fn position_mode(&self) -> Result<PositionMode, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: position mode",
+            self.id()
+        )))
+    }
+    /// Sets the account's position mode (venues refuse it while positions or orders are open).
+    async fn set_position_mode(&self, mode: PositionMode) -> Result<(), VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: {mode} position mode",
             self.id()
         )))
     }

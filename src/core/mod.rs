@@ -1,5 +1,5 @@
 //! Domain types shared by every venue: assets, pairs, sides, amounts, orders and their state machine,
-//! fills, balances, positions, quotes, venue events and market rules.
+//! fills, balances, positions and perpetual terms, quotes, venue events and market rules.
 
 pub mod asset;
 pub mod balance;
@@ -8,6 +8,7 @@ pub mod event;
 pub mod fill;
 pub mod order;
 pub mod pair;
+pub mod perp;
 pub mod position;
 pub mod quote;
 pub mod rules;
@@ -20,6 +21,7 @@ pub use event::{TxInfo, TxState, VenueEvent};
 pub use fill::Fill;
 pub use order::{ClientOrderId, Order, OrderRequest, OrderState, OrderType, TimeInForce};
 pub use pair::{Pair, Side};
+pub use perp::{FundingInfo, LeverageSetting, MarginMode, PerpOrder, PositionMode, PositionSide};
 pub use position::Position;
 pub use quote::{GasCost, Quote, QuoteRequest};
 pub use rules::{MarketRules, Rounding, RuleViolation};

@@ -1,10 +1,11 @@
 //! An open position on a perpetual venue (a vAMM such as Perp v1, or a futures exchange), in the
-//! venue's own quote units. One shape for every perpetual venue: what one cannot report is `None`.
+//! venue's own quote units. One shape for every perpetual venue: what one cannot report is `None`
+//! (the fields added for futures exchanges default when read from an older document).
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Asset, Pair};
+use super::{Asset, MarginMode, Pair, PositionSide};
 
 /// One position of the account: signed size (positive long, negative short) in the base asset, what
 /// it cost to open, the margin behind it, and the venue's risk figures.
@@ -31,6 +32,18 @@ pub struct Position {
     pub liquidation_price: Option<Decimal>,
     /// Funding the position owes since its last settlement (positive: the account pays), where known.
     pub funding_paid: Option<Decimal>,
+    /// Which position this is: the net one (one-way mode) or a hedge-mode side.
+    #[serde(default)]
+    pub position_side: PositionSide,
+    /// The venue's mark price now, where it reports one.
+    #[serde(default)]
+    pub mark_price: Option<Decimal>,
+    /// The leverage set for the market, where the venue has one.
+    #[serde(default)]
+    pub leverage: Option<Decimal>,
+    /// Cross or isolated margin, where the venue says.
+    #[serde(default)]
+    pub margin_mode: Option<MarginMode>,
 }
 
 impl Position {
@@ -73,9 +86,19 @@ mod tests {
             margin_ratio: None,
             liquidation_price: None,
             funding_paid: None,
+            position_side: PositionSide::Net,
+            mark_price: None,
+            leverage: None,
+            margin_mode: None,
         };
         assert!(!p.is_long());
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<Position>(&json).unwrap(), p);
+        // a document written before the futures fields existed still reads
+        let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for k in ["position_side", "mark_price", "leverage", "margin_mode"] {
+            old.as_object_mut().unwrap().remove(k);
+        }
+        assert_eq!(serde_json::from_value::<Position>(old).unwrap(), p);
     }
 }

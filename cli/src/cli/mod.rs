@@ -12,6 +12,7 @@ mod cosmos;
 mod demo;
 mod history;
 mod keys;
+mod leverage;
 mod order;
 mod output;
 mod positions;
@@ -88,6 +89,8 @@ pub enum Command {
     Swap(swap::Args),
     /// Open positions at a perpetual venue (size, entry, margin, PnL, margin ratio, funding).
     Positions(positions::Args),
+    /// Set the leverage of a perpetual market at an exchange (`sluice leverage --venue V PAIR N`).
+    Leverage(leverage::Args),
     /// Trades, fees, gas and realized PnL per run, from the journal.
     History(history::Args),
     /// Settle an interrupted run by hand: `--close` flattens its exposure, `--abandon` leaves it to you.
@@ -204,6 +207,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Quote(a) => quote::run(a, &ctx).await,
         Command::Swap(a) => swap::run(a, &ctx).await,
         Command::Positions(a) => positions::run(a, &ctx).await,
+        Command::Leverage(a) => leverage::run(a, &ctx).await,
         Command::History(a) => history::run(a, &ctx),
         Command::Recover(a) => recover::run(a, &ctx).await,
         Command::Wallet(a) => wallet::run(a, &ctx),

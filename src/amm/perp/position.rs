@@ -199,6 +199,10 @@ impl PositionView {
                 .map(|p| from_units(p, 18))
                 .transpose()?,
             funding_paid: Some(signed(self.funding_paid)?),
+            position_side: crate::core::PositionSide::Net,
+            mark_price: None,
+            leverage: None,
+            margin_mode: None,
         })
     }
 }

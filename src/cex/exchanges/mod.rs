@@ -2,6 +2,7 @@
 //! mapping, rules) on top of the shared framework.
 
 pub mod binance;
+pub mod binance_perpetual;
 pub(crate) mod book_fuzz;
 pub mod coinbase_advanced;
 pub mod coinbase_pro;

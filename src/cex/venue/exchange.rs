@@ -1,7 +1,8 @@
 //! What an exchange supplies to the generic [`ExchangeVenue`](super::ExchangeVenue): the
 //! [`ExchangeApi`] trait (its own protocol only: markets, order requests, open orders, trades,
-//! balances, book snapshot and depth stream, private stream, client-id rules) and the
-//! framework's typed messages it answers with.
+//! balances, book snapshot and depth stream, private stream, client-id rules; for a perpetuals
+//! exchange its positions, funding, leverage, margin and position modes and perpetual orders) and
+//! the framework's typed messages it answers with.
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,7 +19,8 @@ use crate::cex::http::RestClient;
 use crate::cex::order_tracker::ClientIdRule;
 use crate::cex::stream::StreamEvent;
 use crate::core::{
-    Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, OrderState, Pair,
+    Balance, ClientOrderId, Fill, FundingInfo, LeverageSetting, MarginMode, MarketRules, Order,
+    OrderRequest, OrderState, Pair, PerpOrder, Position, PositionMode,
 };
 use crate::venue::{EventHub, Execution, VenueError, VenueId, VenueKind};
 
@@ -237,5 +239,82 @@ pub trait ExchangeApi: Send + Sync + fmt::Debug + 'static {
     /// Logged on each connect of the private stream.
     fn user_stream_connected(&self, id: &VenueId, mechanism: Self::Mechanism) {
         tracing::info!(venue = %id, %mechanism, "user data stream connected");
+    }
+
+    // ---- perpetuals: a spot exchange keeps every default below ----
+
+    /// Whether the exchange trades perpetuals (its orders may carry [`PerpOrder`] options).
+    fn perpetuals(&self) -> bool {
+        false
+    }
+    /// Sends a perpetual order (already checked like [`ExchangeApi::submit`]'s, and its options
+    /// by [`PerpOrder::check_shape`]). Called only when [`ExchangeApi::perpetuals`] says so.
+    async fn submit_perp(
+        &self,
+        _rest: &RestClient,
+        order: &PerpOrder,
+        _market: &Market,
+    ) -> Result<OrderAck, CexError> {
+        Err(CexError::Invalid(format!(
+            "perpetual order {}: not supported by this exchange",
+            order.order.client_id
+        )))
+    }
+    /// The account's open positions (of one symbol, or all); positions of a symbol not in
+    /// `markets` are left out.
+    async fn positions(
+        &self,
+        _rest: &RestClient,
+        _markets: &Markets,
+        _symbol: Option<&str>,
+    ) -> Result<Vec<Position>, VenueError> {
+        Err(VenueError::NotSupported("positions".into()))
+    }
+    /// Mark and index price, funding rate and next funding time of a market.
+    async fn funding(
+        &self,
+        _rest: &RestClient,
+        market: &Market,
+    ) -> Result<FundingInfo, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "funding of {}",
+            market.rules.pair
+        )))
+    }
+    /// Sets a market's leverage.
+    async fn set_leverage(
+        &self,
+        _rest: &RestClient,
+        market: &Market,
+        _leverage: u32,
+    ) -> Result<LeverageSetting, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "leverage of {}",
+            market.rules.pair
+        )))
+    }
+    /// Sets a market's margin mode.
+    async fn set_margin_mode(
+        &self,
+        _rest: &RestClient,
+        market: &Market,
+        mode: MarginMode,
+    ) -> Result<(), VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{mode} margin on {}",
+            market.rules.pair
+        )))
+    }
+    /// The account's position mode.
+    async fn position_mode(&self, _rest: &RestClient) -> Result<PositionMode, VenueError> {
+        Err(VenueError::NotSupported("position mode".into()))
+    }
+    /// Sets the account's position mode.
+    async fn set_position_mode(
+        &self,
+        _rest: &RestClient,
+        mode: PositionMode,
+    ) -> Result<(), VenueError> {
+        Err(VenueError::NotSupported(format!("{mode} position mode")))
     }
 }

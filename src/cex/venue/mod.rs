@@ -2,14 +2,16 @@
 //! every exchange `E: ExchangeApi`. It owns the glue every exchange shares — the markets cache,
 //! the order tracker and its "unknown outcome → reconcile, never resend" rules, adoption of
 //! orders sent by an earlier process, the reconciler, the private-stream consumer, the live books,
-//! the events and the background tasks — so an exchange writes only its own protocol
-//! ([`ExchangeApi`]).
+//! the events and the background tasks, and for perpetuals exchanges positions, funding and the
+//! leverage / margin / position-mode settings (`perp.rs`) — so an exchange writes only its own
+//! protocol ([`ExchangeApi`]).
 
 mod books;
 pub mod credentials;
 pub mod exchange;
 pub mod markets;
 mod orders;
+mod perp;
 mod user_stream;
 
 #[cfg(test)]
@@ -26,8 +28,8 @@ use crate::cex::error::CexError;
 use crate::cex::http::RestClient;
 use crate::cex::order_tracker::{OrderReport, OrderTracker};
 use crate::core::{
-    Balance, ClientOrderId, Fill, MarketRules, Order, OrderRequest, Pair, Quote, QuoteRequest,
-    VenueEvent,
+    Balance, ClientOrderId, Fill, FundingInfo, LeverageSetting, MarginMode, MarketRules, Order,
+    OrderRequest, Pair, PerpOrder, Position, PositionMode, Quote, QuoteRequest, VenueEvent,
 };
 use crate::venue::{
     BackgroundTasks, BookTop, EventHub, EventReceiver, Execution, Venue, VenueError, VenueId,
@@ -261,6 +263,38 @@ impl<E: ExchangeApi> Venue for ExchangeVenue<E> {
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
         self.cancel_order(id).await
+    }
+
+    async fn submit_perp(&self, order: PerpOrder) -> Result<ClientOrderId, VenueError> {
+        self.submit_perp_order(order).await
+    }
+
+    async fn positions(&self, pair: Option<&Pair>) -> Result<Vec<Position>, VenueError> {
+        self.exchange_positions(pair).await
+    }
+
+    async fn funding(&self, pair: &Pair) -> Result<FundingInfo, VenueError> {
+        self.exchange_funding(pair).await
+    }
+
+    async fn set_leverage(
+        &self,
+        pair: &Pair,
+        leverage: u32,
+    ) -> Result<LeverageSetting, VenueError> {
+        self.exchange_set_leverage(pair, leverage).await
+    }
+
+    async fn set_margin_mode(&self, pair: &Pair, mode: MarginMode) -> Result<(), VenueError> {
+        self.exchange_set_margin_mode(pair, mode).await
+    }
+
+    async fn position_mode(&self) -> Result<PositionMode, VenueError> {
+        self.exchange_position_mode().await
+    }
+
+    async fn set_position_mode(&self, mode: PositionMode) -> Result<(), VenueError> {
+        self.exchange_set_position_mode(mode).await
     }
 
     async fn order_status(&self, order: &OrderRequest) -> Result<Order, VenueError> {

@@ -10,7 +10,9 @@ use tokio::task::JoinHandle;
 
 use crate::cex::error::{ApiErrorKind, CexError};
 use crate::cex::order_tracker::OrderReport;
-use crate::core::{ClientOrderId, Order, OrderRequest, OrderState, OrderType, Pair, Side};
+use crate::core::{
+    ClientOrderId, Order, OrderRequest, OrderState, OrderType, Pair, PerpOrder, Side,
+};
 use crate::venue::VenueError;
 
 use super::exchange::{ExchangeApi, OrderAck};
@@ -55,6 +57,30 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
         &self,
         order: OrderRequest,
     ) -> Result<ClientOrderId, VenueError> {
+        self.submit_tracked(order, None).await
+    }
+
+    /// A perpetual order: its options checked, then the same path as any order.
+    pub(super) async fn submit_perp_order(
+        &self,
+        order: PerpOrder,
+    ) -> Result<ClientOrderId, VenueError> {
+        if !self.inner.exchange.perpetuals() {
+            return Err(VenueError::NotSupported(format!(
+                "{}: perpetual order {}",
+                self.inner.id, order.order.client_id
+            )));
+        }
+        order.check_shape()?;
+        self.submit_tracked(order.order.clone(), Some(&order)).await
+    }
+
+    /// Tracks `order`, then sends it (with its perpetual options, if any).
+    async fn submit_tracked(
+        &self,
+        order: OrderRequest,
+        perp: Option<&PerpOrder>,
+    ) -> Result<ClientOrderId, VenueError> {
         let market = self.market(&order.pair).await?;
         self.inner
             .exchange
@@ -67,12 +93,21 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
         market.rules.validate(&order, reference)?;
         let id = order.client_id.clone();
         lock(&self.inner.tracker).track(order.clone())?;
-        match self
-            .inner
-            .exchange
-            .submit(&self.inner.rest, &order, &market)
-            .await
-        {
+        let sent = match perp {
+            None => {
+                self.inner
+                    .exchange
+                    .submit(&self.inner.rest, &order, &market)
+                    .await
+            }
+            Some(p) => {
+                self.inner
+                    .exchange
+                    .submit_perp(&self.inner.rest, p, &market)
+                    .await
+            }
+        };
+        match sent {
             Ok(ack) => {
                 let state = ack.state.unwrap_or(OrderState::Unknown);
                 for fill in &ack.fills {

@@ -2,6 +2,7 @@
 //! signature verification by its documented recipe) over the venue-neutral engine.
 
 pub mod binance;
+pub mod binance_perpetual;
 pub mod coinbase_advanced;
 pub mod coinbase_pro;
 pub mod gate_io;

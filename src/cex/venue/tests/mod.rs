@@ -4,6 +4,7 @@
 //! and resync; the markets reloaded for a symbol the cache lacks.
 
 mod fake;
+mod perp;
 
 use std::time::Duration;
 

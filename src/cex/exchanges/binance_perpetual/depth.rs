@@ -1,0 +1,347 @@
+//! The USDⓈ-M futures depth stream `<symbol>@depth@100ms` and its continuity rule, on top of
+//! Binance spot's parser and book ([`SyncedBook`]: the same level format, the same size limits):
+//!
+//! 1. buffer events while the snapshot (`GET /fapi/v1/depth`) is fetched;
+//! 2. drop events with `u < lastUpdateId`;
+//! 3. the first event applied after the snapshot has `U <= lastUpdateId <= u` (Binance's rule);
+//!    an event starting right after the snapshot (`U == lastUpdateId + 1`) continues it too — the
+//!    only way a book that was quiet while the snapshot was taken can sync; a later `U` means the
+//!    snapshot is too old (fetch another);
+//! 4. from then on each event's `pu` must equal the previous event's `u`: an event with
+//!    `u <= local` is a duplicate or late (ignored), any other break is a gap (resync).
+//!
+//! Futures update ids are not contiguous between events (`U` need not be the previous `u + 1`):
+//! `pu` is the link. The spot book below is told each accepted event as continuing its own id, so
+//! its rule never refuses what this one accepted.
+
+use std::collections::VecDeque;
+
+use crate::cex::book::{Level, OrderBook};
+use crate::cex::exchanges::binance::depth::{
+    DepthError, DiffHeader, DiffOutcome, MAX_BUFFERED_DIFFS, MAX_BUFFERED_LEVELS, SnapshotOutcome,
+    SyncedBook,
+};
+use crate::cex::grid::Grid;
+use crate::cex::json_scan::Scanner;
+
+/// One futures depth event's ids: `U`, `u` and `pu`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerpHeader {
+    pub first_update_id: u64,
+    pub final_update_id: u64,
+    /// `pu`: the final update id of the exchange's previous event of this symbol.
+    pub prev_final_update_id: u64,
+    pub event_time: u64,
+}
+
+/// What one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerpOutcome {
+    Applied,
+    /// Older than the book: a duplicate or a late event, ignored.
+    Stale,
+    /// No snapshot yet: kept until one arrives.
+    Buffered,
+    /// `pu` does not continue the book (or the first event after the snapshot starts past it):
+    /// the book was reset.
+    Gap {
+        expected: u64,
+        got: u64,
+    },
+    /// The book went over its size limits and was reset.
+    TooLarge {
+        side: &'static str,
+        levels: usize,
+        chunks: usize,
+    },
+}
+
+/// What a snapshot did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerpSnapshot {
+    Synced {
+        last_update_id: u64,
+    },
+    /// The buffered events start after the snapshot: fetch a newer one.
+    TooOld {
+        last_update_id: u64,
+        first: u64,
+    },
+    /// The buffered events do not chain by `pu`.
+    Gap {
+        expected: u64,
+        got: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Buffered {
+    header: PerpHeader,
+    bids: Vec<Level>,
+    asks: Vec<Level>,
+}
+
+/// Where the book stands after a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// Buffering for a snapshot.
+    Unsynced,
+    /// Snapshot at this id applied; the first event must straddle it.
+    AfterSnapshot(u64),
+    /// Chained: the next event's `pu` must be this `u`.
+    Live(u64),
+}
+
+/// A futures book kept in sync by the `pu` rule.
+#[derive(Debug, Clone)]
+pub struct PerpBook {
+    /// Spot's parser and book, reused as they are.
+    pub inner: SyncedBook,
+    sync: Sync,
+    buffer: VecDeque<Buffered>,
+    buffered_levels: usize,
+}
+
+/// `pu` of an event (top level, or inside a combined stream's `data`).
+pub fn prev_final_update_id(buf: &[u8]) -> Result<u64, DepthError> {
+    let mut s = Scanner::new(buf);
+    s.expect(b'{', "expected an object")?;
+    if s.peek() == Some(b'}') {
+        return Err(DepthError::Missing("pu"));
+    }
+    loop {
+        let key = s.string()?;
+        s.expect(b':', "expected ':'")?;
+        match key {
+            b"pu" => return Ok(s.u64()?),
+            b"data" if s.peek() == Some(b'{') => {
+                let start = s.position();
+                s.skip_value()?;
+                return prev_final_update_id(&buf[start..s.position()]);
+            }
+            _ => s.skip_value()?,
+        }
+        if !s.next_or_close(b'}')? {
+            return Err(DepthError::Missing("pu"));
+        }
+    }
+}
+
+impl PerpBook {
+    pub fn new(symbol: &str, price: Grid, size: Grid) -> Self {
+        Self {
+            inner: SyncedBook::new(symbol, price, size),
+            sync: Sync::Unsynced,
+            buffer: VecDeque::new(),
+            buffered_levels: 0,
+        }
+    }
+
+    pub fn symbol(&self) -> &str {
+        self.inner.parser.symbol()
+    }
+
+    pub fn book(&self) -> &OrderBook {
+        &self.inner.book
+    }
+
+    /// Synced once the first event after the snapshot is in (or the snapshot alone, until then).
+    pub fn is_synced(&self) -> bool {
+        self.sync != Sync::Unsynced
+    }
+
+    /// The `u` of the last event applied (or the snapshot's id).
+    pub fn last_update_id(&self) -> Option<u64> {
+        match self.sync {
+            Sync::Unsynced => None,
+            Sync::AfterSnapshot(id) | Sync::Live(id) => Some(id),
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.inner.reset();
+        self.sync = Sync::Unsynced;
+        self.buffer.clear();
+        self.buffered_levels = 0;
+    }
+
+    /// Parses one event: its ids (with `pu`), its levels into the parser's buffers.
+    pub fn parse(&mut self, frame: &[u8]) -> Result<PerpHeader, DepthError> {
+        let h = self.inner.parser.parse_diff(frame)?;
+        Ok(PerpHeader {
+            first_update_id: h.first_update_id,
+            final_update_id: h.final_update_id,
+            prev_final_update_id: prev_final_update_id(frame)?,
+            event_time: h.event_time,
+        })
+    }
+
+    /// One websocket frame: parse, check continuity, apply. The hot path.
+    pub fn on_frame(&mut self, frame: &[u8]) -> Result<PerpOutcome, DepthError> {
+        let h = self.parse(frame)?;
+        Ok(self.on_parsed(h))
+    }
+
+    /// Applies the event in the parser's buffers.
+    pub fn on_parsed(&mut self, h: PerpHeader) -> PerpOutcome {
+        match self.sync {
+            Sync::Unsynced => {
+                self.buffer_event(h);
+                PerpOutcome::Buffered
+            }
+            Sync::AfterSnapshot(id) => self.first_after(id, h),
+            Sync::Live(local) => {
+                if h.final_update_id <= local {
+                    return PerpOutcome::Stale;
+                }
+                if h.prev_final_update_id != local {
+                    self.reset();
+                    return PerpOutcome::Gap {
+                        expected: local,
+                        got: h.prev_final_update_id,
+                    };
+                }
+                self.apply_parsed(local, h)
+            }
+        }
+    }
+
+    /// The first event after a snapshot at `id`: older ones dropped, one that starts past
+    /// `id + 1` is a gap.
+    fn first_after(&mut self, id: u64, h: PerpHeader) -> PerpOutcome {
+        if h.final_update_id < id {
+            return PerpOutcome::Stale;
+        }
+        if h.first_update_id > id.saturating_add(1) {
+            self.reset();
+            return PerpOutcome::Gap {
+                expected: id,
+                got: h.first_update_id,
+            };
+        }
+        self.apply_parsed(id, h)
+    }
+
+    /// Hands an accepted event to the spot book as continuing its id `local`.
+    fn apply_parsed(&mut self, local: u64, h: PerpHeader) -> PerpOutcome {
+        let spot = DiffHeader {
+            first_update_id: local.saturating_add(1).min(h.final_update_id),
+            final_update_id: h.final_update_id,
+            event_time: h.event_time,
+        };
+        match self.inner.on_parsed(spot) {
+            DiffOutcome::Applied | DiffOutcome::Stale => {
+                self.sync = Sync::Live(h.final_update_id);
+                PerpOutcome::Applied
+            }
+            DiffOutcome::TooLarge {
+                side,
+                levels,
+                chunks,
+            } => {
+                self.reset();
+                PerpOutcome::TooLarge {
+                    side,
+                    levels,
+                    chunks,
+                }
+            }
+            // the spot book is synced whenever this one is, and told a continuing id
+            DiffOutcome::Buffered | DiffOutcome::Gap { .. } => {
+                self.reset();
+                PerpOutcome::Gap {
+                    expected: local,
+                    got: h.first_update_id,
+                }
+            }
+        }
+    }
+
+    fn buffer_event(&mut self, header: PerpHeader) {
+        let p = &self.inner.parser;
+        let n = p.bids.len() + p.asks.len();
+        while !self.buffer.is_empty()
+            && (self.buffer.len() >= MAX_BUFFERED_DIFFS
+                || self.buffered_levels + n > MAX_BUFFERED_LEVELS)
+        {
+            if let Some(old) = self.buffer.pop_front() {
+                self.buffered_levels -= old.bids.len() + old.asks.len();
+            }
+        }
+        self.buffered_levels += n;
+        self.buffer.push_back(Buffered {
+            header,
+            bids: p.bids.clone(),
+            asks: p.asks.clone(),
+        });
+    }
+
+    /// Applies a REST snapshot, then the buffered events that follow it.
+    pub fn on_snapshot(&mut self, body: &[u8]) -> Result<PerpSnapshot, DepthError> {
+        // the spot book holds no buffer of its own: it takes the snapshot alone
+        self.inner.reset();
+        let id = match self.inner.on_snapshot(body) {
+            Ok(SnapshotOutcome::Synced { last_update_id }) => last_update_id,
+            Ok(SnapshotOutcome::TooOld {
+                last_update_id,
+                first_buffered,
+            }) => {
+                self.reset();
+                return Ok(PerpSnapshot::TooOld {
+                    last_update_id,
+                    first: first_buffered,
+                });
+            }
+            Ok(SnapshotOutcome::Gap { expected, got }) => {
+                self.reset();
+                return Ok(PerpSnapshot::Gap { expected, got });
+            }
+            Err(e) => {
+                self.reset();
+                return Err(e);
+            }
+        };
+        let relevant = |b: &Buffered| b.header.final_update_id >= id;
+        if let Some(first) = self.buffer.iter().find(|b| relevant(b))
+            && first.header.first_update_id > id.saturating_add(1)
+        {
+            let first = first.header.first_update_id;
+            self.inner.reset();
+            return Ok(PerpSnapshot::TooOld {
+                last_update_id: id,
+                first,
+            });
+        }
+        self.sync = Sync::AfterSnapshot(id);
+        self.buffered_levels = 0;
+        for b in std::mem::take(&mut self.buffer) {
+            self.inner.parser.bids.clone_from(&b.bids);
+            self.inner.parser.asks.clone_from(&b.asks);
+            match self.on_parsed(b.header) {
+                PerpOutcome::Applied | PerpOutcome::Stale => {}
+                PerpOutcome::Gap { expected, got } => {
+                    return Ok(PerpSnapshot::Gap { expected, got });
+                }
+                PerpOutcome::TooLarge {
+                    side,
+                    levels,
+                    chunks,
+                } => {
+                    return Err(DepthError::BookTooLarge {
+                        side,
+                        levels,
+                        chunks,
+                    });
+                }
+                PerpOutcome::Buffered => {}
+            }
+        }
+        Ok(PerpSnapshot::Synced {
+            last_update_id: self.last_update_id().unwrap_or(id),
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "depth_tests.rs"]
+mod tests;
