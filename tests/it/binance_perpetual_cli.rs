@@ -78,3 +78,41 @@ async fn book_once_and_leverage_without_keys() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
 }
+
+// Catalog §2.2: Binance USDⓈ-M Futures' documented example key (not a real account).
+const FUTURES_DOC_KEY: &str = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83";
+const FUTURES_DOC_SECRET: &str = "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_sign_reproduces_the_futures_documented_hmac_example() {
+    use crate::cex_support::cli::{home_with_keys, json, strings};
+    let home = home_with_keys("binance_perpetual", &[FUTURES_DOC_KEY, FUTURES_DOC_SECRET]).await;
+    let base = "https://fapi.binance.com/fapi/v1/order";
+    let params = "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943";
+    let url = format!("{base}?{params}");
+    let out = CLI
+        .output(
+            home.path(),
+            strings(&[
+                "keys",
+                "sign",
+                "--venue",
+                "binance_perpetual",
+                "--method",
+                "POST",
+                "--url",
+                &url,
+                "--time-ms",
+                "1591702613943",
+                "--json",
+            ]),
+            None,
+        )
+        .await;
+    let s = json(&out);
+    assert_eq!(
+        s["url"],
+        format!("{url}&signature=3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9")
+    );
+    assert_eq!(s["headers"]["X-MBX-APIKEY"], FUTURES_DOC_KEY);
+}

@@ -77,6 +77,7 @@ pub fn key_schemes() -> Vec<KeyScheme> {
     vec![
         binance_like("binance"),
         binance_like("binance_us"),
+        binance_like("binance_perpetual"),
         scheme!("okx", true, Okx, KeyForm::HmacRaw),
         scheme!("kucoin", true, KuCoinV2, KeyForm::HmacRaw),
         KeyScheme {
