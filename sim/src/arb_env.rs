@@ -215,15 +215,30 @@ pub struct ArbEnv<X: SimExchange = MockBinance> {
     pub client: EvmClient,
     /// The trader's on-chain address.
     pub trader: Address,
-    /// The pool's tokens: base (WETH, CELO) and quote (USDC, cUSD); zero when the pool is not
-    /// on anvil.
-    pub amm_base: Address,
-    pub amm_quote: Address,
-    /// The local Cosmos chain of an AMM leg off anvil (`terra_swap`), beside the anvil.
-    pub cosmos: Option<CosmosLeg>,
+    /// Where the AMM leg's pool is: its tokens on the anvil, or a local Cosmos chain.
+    pub amm_leg: AmmLeg,
     options: ArbEnvOptions,
     /// Holds the deployment manifest the AMM connector reads.
     files: tempfile::TempDir,
+}
+
+/// Where the AMM leg's pool is.
+#[derive(Debug)]
+pub enum AmmLeg {
+    /// On the anvil: the pool's base (WETH, CELO) and quote (USDC, cUSD) tokens.
+    Anvil { base: Address, quote: Address },
+    /// On a local Cosmos chain started beside the anvil (`terra_swap`).
+    Cosmos(Box<CosmosLeg>),
+}
+
+impl AmmLeg {
+    /// The local Cosmos chain, when the pool is on one.
+    pub fn cosmos(&self) -> Option<&CosmosLeg> {
+        match self {
+            AmmLeg::Cosmos(leg) => Some(leg),
+            AmmLeg::Anvil { .. } => None,
+        }
+    }
 }
 
 impl<X: SimExchange> std::fmt::Debug for ArbEnv<X> {
@@ -295,20 +310,17 @@ impl<X: SimExchange> ArbEnv<X> {
                 .ok_or_else(|| setup(format!("{s} is not in the deployment manifest")))
         };
         let (base_symbol, quote_symbol) = amm.tokens();
-        let (cosmos, amm_base, amm_quote) = match amm.local_chain() {
-            LocalChain::Cosmos(flavor) => (
-                Some(CosmosLeg::start(flavor, options.account_index).await?),
-                Address::ZERO,
-                Address::ZERO,
-            ),
+        let amm_leg = match amm.local_chain() {
+            LocalChain::Cosmos(flavor) => AmmLeg::Cosmos(Box::new(
+                CosmosLeg::start(flavor, options.account_index).await?,
+            )),
             LocalChain::Anvil => {
-                let (amm_base, amm_quote) = (token(base_symbol)?, token(quote_symbol)?);
+                let (base, quote) = (token(base_symbol)?, token(quote_symbol)?);
                 let spender = amm
                     .spender(&env.manifest)
                     .ok_or_else(|| setup(format!("{amm} is not in the deployment manifest")))?;
-                controls::prepare_account(&env, trader, [amm_base, amm_quote], spender, &options)
-                    .await?;
-                (None, amm_base, amm_quote)
+                controls::prepare_account(&env, trader, [base, quote], spender, &options).await?;
+                AmmLeg::Anvil { base, quote }
             }
         };
 
@@ -323,7 +335,7 @@ impl<X: SimExchange> ArbEnv<X> {
             .with_wallet(wallet);
         let ctx =
             ConnectContext::new(files.path(), specs.clone(), Path::new("arb-env")).with_keys(keys);
-        let tables = Tables::new(&mock, &env, &manifest, &options, cosmos.as_ref());
+        let tables = Tables::new(&mock, &env, &manifest, &options, amm_leg.cosmos());
         let exchange = connect(&exchange_id, &tables.exchange, &ctx).await?;
         exchange.start(&[pair(&amm.exchange_pair())?]).await?;
         let amm_venue = connect(&amm_id, &tables.amm, &ctx).await?;
@@ -336,9 +348,7 @@ impl<X: SimExchange> ArbEnv<X> {
             amm: amm_venue,
             client,
             trader,
-            amm_base,
-            amm_quote,
-            cosmos,
+            amm_leg,
             options,
             files,
         })
@@ -401,11 +411,14 @@ impl<X: SimExchange> ArbEnv<X> {
         for asset in [base, quote] {
             h.exchange.insert(asset.into(), self.mock.holding(asset)?);
         }
-        if let Some(leg) = &self.cosmos {
-            let (base, quote) = self.options.amm.tokens();
-            h.chain = leg.holdings(&[base, quote])?;
-            return Ok(h);
-        }
+        let (base, quote) = self.options.amm.tokens();
+        let (base_token, quote_token) = match &self.amm_leg {
+            AmmLeg::Cosmos(leg) => {
+                h.chain = leg.holdings(&[base, quote])?;
+                return Ok(h);
+            }
+            AmmLeg::Anvil { base, quote } => (*base, *quote),
+        };
         let wei = self
             .client
             .provider()
@@ -414,8 +427,7 @@ impl<X: SimExchange> ArbEnv<X> {
             .map_err(|e| setup(format!("eth_getBalance: {e}")))?;
         h.chain
             .insert("ETH".into(), from_units(wei, 18).map_err(setup)?);
-        let (base, quote) = self.options.amm.tokens();
-        for (symbol, address) in [(base, self.amm_base), (quote, self.amm_quote)] {
+        for (symbol, address) in [(base, base_token), (quote, quote_token)] {
             let erc20 = Erc20::new(self.client.clone(), address);
             h.chain
                 .insert(symbol.into(), erc20.balance_decimal(self.trader).await?);
@@ -444,7 +456,7 @@ impl<X: SimExchange> ArbEnv<X> {
             &self.chain,
             manifest,
             &self.options,
-            self.cosmos.as_ref(),
+            self.amm_leg.cosmos(),
         );
         // the environment's own tuning stays here: the CLI's defaults apply
         for key in ["maker_fee", "taker_fee", "reconcile_interval_ms"] {

@@ -19,7 +19,8 @@ use sluice::venue::ConnectContext;
 use sluice::venue::connector::{ApiKey, MemoryKeys};
 
 use super::{
-    ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange, connect, dev_address, pair, setup, wrap,
+    AmmLeg, ArbEnv, ArbEnvError, ArbEnvOptions, SimExchange, connect, dev_address, pair, setup,
+    wrap,
 };
 use crate::deploy::tokens::{self, IERC20};
 use crate::deploy::{Deployer, LocalEnv};
@@ -73,9 +74,18 @@ impl<X: SimExchange> ArbEnv<X> {
     /// Moves all of the trader's `symbol` tokens (one of the pool's two) to dev account 0.
     pub async fn drain_token(&self, symbol: &str) -> Result<(), ArbEnvError> {
         let (base, quote) = self.options.amm.tokens();
+        let AmmLeg::Anvil {
+            base: base_token,
+            quote: quote_token,
+        } = &self.amm_leg
+        else {
+            return Err(setup(format!(
+                "no token {symbol} on the anvil: the pool is not there"
+            )));
+        };
         let token = match symbol {
-            s if s == base => self.amm_base,
-            s if s == quote => self.amm_quote,
+            s if s == base => *base_token,
+            s if s == quote => *quote_token,
             other => return Err(setup(format!("no token {other} in this environment"))),
         };
         let amount = Erc20::new(self.client.clone(), token)
