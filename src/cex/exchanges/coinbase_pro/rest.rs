@@ -20,42 +20,52 @@ use crate::core::{
 use super::CoinbaseProConfig;
 use super::api::{CbAccount, CbFill, CbOrder, FILLS, PRIVATE, PUBLIC, Product, client_oid, decode};
 
-/// Coinbase's order ids of the orders this process heard of, both ways: the private stream names
-/// orders by Coinbase's id only.
+/// The orders of this process Coinbase's ids name (the private stream names orders by Coinbase's
+/// id only): each one's client id and, once known, its base size (to tell a `done` or `open`
+/// message's filled amount).
 #[derive(Debug, Default)]
-pub struct OrderIds(Mutex<IdMaps>);
+pub struct OrderIds(Mutex<HashMap<String, Known>>);
 
-#[derive(Debug, Default)]
-struct IdMaps {
-    venue: HashMap<ClientOrderId, String>,
-    client: HashMap<String, ClientOrderId>,
-    /// Base size of each order (to tell a `done` message's filled amount).
-    size: HashMap<String, Decimal>,
+#[derive(Debug)]
+struct Known {
+    client: ClientOrderId,
+    size: Option<Decimal>,
 }
 
 impl OrderIds {
-    /// Records the base size of Coinbase's order `venue_id`.
-    pub fn remember_size(&self, venue_id: &str, size: Decimal) {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        m.size.insert(venue_id.to_string(), size);
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Known>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records that Coinbase's order `venue_id` is ours, `id`, of base `size` when the answer
+    /// says (a size already known is kept otherwise).
+    pub fn remember(&self, id: &ClientOrderId, venue_id: &str, size: Option<Decimal>) {
+        let mut m = self.lock();
+        match m.get_mut(venue_id) {
+            Some(k) => {
+                k.client = id.clone();
+                k.size = size.or(k.size);
+            }
+            None => {
+                m.insert(
+                    venue_id.to_string(),
+                    Known {
+                        client: id.clone(),
+                        size,
+                    },
+                );
+            }
+        }
     }
 
     /// The base size of Coinbase's order `venue_id`, if known.
     pub fn size_of(&self, venue_id: &str) -> Option<Decimal> {
-        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        m.size.get(venue_id).copied()
-    }
-
-    pub fn remember(&self, id: &ClientOrderId, venue_id: &str) {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        m.venue.insert(id.clone(), venue_id.to_string());
-        m.client.insert(venue_id.to_string(), id.clone());
+        self.lock().get(venue_id).and_then(|k| k.size)
     }
 
     /// The client id of Coinbase's order `venue_id`, if this process heard of it.
     pub fn client_id(&self, venue_id: &str) -> Option<ClientOrderId> {
-        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        m.client.get(venue_id).cloned()
+        self.lock().get(venue_id).map(|k| k.client.clone())
     }
 }
 
@@ -182,8 +192,7 @@ pub async fn submit(
 ) -> Result<OrderAck, CexError> {
     let req = order_request(order, &market.rules.venue_symbol)?;
     let o: CbOrder = decode("new order", &rest.request(&req).await?)?;
-    ids.remember(&order.client_id, &o.id);
-    ids.remember_size(&o.id, order.amount);
+    ids.remember(&order.client_id, &o.id, Some(order.amount));
     Ok(ack(&o))
 }
 
@@ -207,7 +216,7 @@ pub async fn cancel(
         .request(&by_client(Method::DELETE, id, market)?)
         .await?;
     let venue_id: String = decode("cancel", &body)?;
-    ids.remember(id, &venue_id);
+    ids.remember(id, &venue_id, None);
     Ok(OrderAck {
         venue_order_id: venue_id,
         status: "canceled".into(),
@@ -226,10 +235,7 @@ pub async fn query(
 ) -> Result<OrderAck, CexError> {
     let body = rest.request(&by_client(Method::GET, id, market)?).await?;
     let o: CbOrder = decode("order", &body)?;
-    ids.remember(id, &o.id);
-    if let Some(size) = o.size {
-        ids.remember_size(&o.id, size);
-    }
+    ids.remember(id, &o.id, o.size);
     Ok(ack(&o))
 }
 
@@ -255,8 +261,7 @@ pub async fn open_orders(
         let Some(request) = o.to_request(pair)? else {
             continue;
         };
-        ids.remember(&request.client_id, &o.id);
-        ids.remember_size(&o.id, request.amount);
+        ids.remember(&request.client_id, &o.id, Some(request.amount));
         let mut order = Order::new(request);
         order.venue_order_id = Some(o.id.clone());
         order.filled = o.filled_size.unwrap_or_default();
@@ -347,11 +352,11 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_remembered_both_ways() {
+    fn ids_are_remembered_by_coinbases_id() {
         let ids = OrderIds::default();
         let id = ClientOrderId::new("sl-7").unwrap();
         assert_eq!(ids.client_id("abc"), None);
-        ids.remember(&id, "abc");
+        ids.remember(&id, "abc", None);
         assert_eq!(ids.client_id("abc"), Some(id));
     }
 }

@@ -260,13 +260,10 @@ pub fn parse_frame(frame: &[u8], markets: &Markets, ids: &OrderIds) -> Result<Us
 fn order_message(m: UserMsg, markets: &Markets, ids: &OrderIds) -> Result<UserEvent, CexError> {
     let order_id = m.order_id.clone().ok_or_else(|| missing("order_id"))?;
     let product = m.product_id.clone().ok_or_else(|| missing("product_id"))?;
-    if m.kind == "received" {
-        if let Some(id) = m.client_oid.as_deref().and_then(client_id_of) {
-            ids.remember(&id, &order_id);
-        }
-        if let Some(size) = m.size {
-            ids.remember_size(&order_id, size);
-        }
+    if m.kind == "received"
+        && let Some(id) = m.client_oid.as_deref().and_then(client_id_of)
+    {
+        ids.remember(&id, &order_id, m.size);
     }
     let Some(client_id) = ids.client_id(&order_id) else {
         return Ok(UserEvent::Ignored);
