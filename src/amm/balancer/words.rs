@@ -246,15 +246,17 @@ fn quotient_digit(u: u128, next: u64, v: u128) -> (u64, u128) {
 }
 
 /// `(high * 2^64 + low) / d` and its remainder, for `high < d` (so the quotient fits 64 bits):
-/// one `div` instruction on x86-64.
+/// one `div` instruction on x86-64. The precondition is checked, not trusted: were a caller ever
+/// to break it, the portable division runs (its quotient truncated) instead of a `div` that would
+/// fault and kill the process.
 #[inline(always)]
 pub(crate) fn div_2by1(high: u64, low: u64, d: u64) -> (u64, u64) {
     debug_assert!(high < d);
     #[cfg(target_arch = "x86_64")]
-    {
+    if high < d {
         let (q, r): (u64, u64);
-        // SAFETY: `high < d` (every caller's precondition), so `d` is non-zero and the quotient
-        // fits 64 bits: `div` cannot fault. It reads and writes registers only.
+        // SAFETY: `high < d`, checked just above, so `d` is non-zero and the quotient fits 64
+        // bits: `div` cannot fault. It reads and writes registers only.
         unsafe {
             core::arch::asm!(
                 "div {d}",
@@ -264,14 +266,11 @@ pub(crate) fn div_2by1(high: u64, low: u64, d: u64) -> (u64, u64) {
                 options(pure, nomem, nostack),
             );
         }
-        (q, r)
+        return (q, r);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let n = (u128::from(high) << 64) | u128::from(low);
-        let d = u128::from(d);
-        ((n / d) as u64, (n % d) as u64)
-    }
+    let n = (u128::from(high) << 64) | u128::from(low);
+    let d = u128::from(d);
+    ((n / d) as u64, (n % d) as u64)
 }
 
 #[cfg(test)]
