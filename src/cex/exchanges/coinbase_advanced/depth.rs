@@ -297,8 +297,10 @@ impl DepthParser {
             s.expect(b']', "")?;
             return Ok(());
         }
+        // the last event_time the fast reader found plain (Coinbase repeats one time per event)
+        let mut plain_time: &[u8] = &[];
         loop {
-            let level = match self.update_fast(s) {
+            let level = match self.update_fast(s, &mut plain_time) {
                 Some(l) => l,
                 None => self.update_checked(s)?,
             };
@@ -315,9 +317,15 @@ impl DepthParser {
     }
 
     /// `{"side":"bid"|"offer","event_time":"…","price_level":"…","new_quantity":"…"}` exactly, read
-    /// in one pass; `None` (cursor unmoved) for any other layout.
+    /// in one pass; `None` (cursor unmoved) for any other layout. `plain_time` is a time already
+    /// found plain in this message: a time with the same bytes (and its closing quote) is not
+    /// scanned again; any other is scanned and, if plain, becomes `plain_time`.
     #[inline(always)]
-    fn update_fast(&self, s: &mut Scanner<'_>) -> Option<SidedLevel> {
+    fn update_fast<'a>(
+        &self,
+        s: &mut Scanner<'a>,
+        plain_time: &mut &'a [u8],
+    ) -> Option<SidedLevel> {
         let buf = s.input();
         let i = lit(buf, s.position(), b"{\"side\":\"")?;
         let (bid, i) = match buf.get(i)? {
@@ -328,7 +336,14 @@ impl DepthParser {
         // the time is not read: a string without escapes or control characters, as the
         // general reader requires
         let i = lit(buf, i, b",\"event_time\":\"")?;
-        let i = plain_string_end(buf, i)?;
+        let end = i + plain_time.len();
+        let i = if buf.get(i..end) == Some(*plain_time) && buf.get(end) == Some(&b'"') {
+            end
+        } else {
+            let end = plain_string_end(buf, i)?;
+            *plain_time = buf.get(i..end)?;
+            end
+        };
         let i = lit(buf, i + 1, b",\"price_level\":\"")?;
         let (ticks, i) = self.price.parse_quoted(buf, i)?;
         let i = lit(buf, i, b",\"new_quantity\":\"")?;

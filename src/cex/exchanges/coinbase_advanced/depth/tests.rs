@@ -266,3 +266,39 @@ fn one_pass_and_deferred_reads_agree() {
     }
     assert!(checked >= 9, "the hostile cases are errors: {checked}");
 }
+
+/// A level's event_time that repeats the one before it is taken as read; any other (shorter,
+/// longer, with an escape or a control character after the same start) is read as the first one
+/// was: escapes go to the general reader and read alike, a control character is an error.
+#[test]
+fn a_repeated_event_time_is_checked_like_any_other() {
+    let time = "2023-02-09T20:32:50.714964855Z";
+    let message = |second: &str| {
+        format!(
+            r#"{{"channel":"l2_data","sequence_num":5,"events":[{{"type":"update","product_id":"BTC-USD","updates":[{{"side":"bid","event_time":"{time}","price_level":"100.5","new_quantity":"2"}},{{"side":"offer","event_time":"{second}","price_level":"100.6","new_quantity":"0"}}]}}]}}"#
+        )
+    };
+    let mut base = book().parser;
+    base.parse(message(time).as_bytes()).unwrap();
+    assert_eq!(base.levels.len(), 2);
+    let cases = [
+        (time.to_string(), true),
+        (String::new(), true),
+        ("2023-02-09".to_string(), true),
+        (format!("{time}x"), true),
+        (format!("{}Y", &time[..time.len() - 1]), true),
+        (format!("{time}\u{1}"), false),
+        (format!("{}\u{1}", &time[..time.len() - 1]), false),
+        (format!("{time}\\\"x"), true),
+        (format!("{}\\\"", &time[..time.len() - 2]), true),
+    ];
+    for (second, plain) in cases {
+        let m = message(&second);
+        let mut p = book().parser;
+        let r = p.parse(m.as_bytes());
+        assert_eq!(r.is_ok(), plain, "{m}");
+        if plain {
+            assert_eq!(p.levels, base.levels, "{m}");
+        }
+    }
+}
