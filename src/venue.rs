@@ -16,9 +16,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{
-    Balance, ClientOrderId, CoreError, Fill, FundingInfo, LeverageSetting, MarginMode, MarketRules,
-    Order, OrderRequest, Pair, PerpOrder, Position, PositionMode, Quote, QuoteRequest,
-    RuleViolation, TxInfo,
+    Balance, ClientOrderId, CoreError, Fill, FundingInfo, FundingPayment, LeverageSetting,
+    MarginMode, MarketRules, Order, OrderRequest, Pair, PerpOrder, Position, PositionMode, Quote,
+    QuoteRequest, RuleViolation, TxInfo,
 };
 
 pub use background::BackgroundTasks;
@@ -347,6 +347,20 @@ pub trait Venue: Send + Sync {
             self.id()
         )))
     }
+    /// The funding settlements booked on the account's positions (of `pair`, or all) since
+    /// `since_ms` (Unix milliseconds), oldest first, each with the venue's id so that a caller
+    /// merging these with a stream's counts each once.
+    async fn funding_payments(
+        &self,
+        pair: Option<&Pair>,
+        _since_ms: u64,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        Err(VenueError::NotSupported(match pair {
+            Some(p) => format!("{}: funding payments of {p}", self.id()),
+            None => format!("{}: funding payments", self.id()),
+        }))
+    }
+
     /// Sets a perpetual market's margin mode (cross or isolated).
     async fn set_margin_mode(&self, pair: &Pair, mode: MarginMode) -> Result<(), VenueError> {
         Err(VenueError::NotSupported(format!(

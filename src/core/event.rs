@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use rust_decimal::Decimal;
 
-use super::{Balance, ClientOrderId, Fill, OrderState, Pair};
+use super::{Balance, ClientOrderId, Fill, FundingPayment, OrderState, Pair, Position};
 
 /// What a chain venue knows of a transaction it sent for an order (a swap, an approval, a replacement).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,10 @@ pub enum VenueEvent {
     },
     Fill(Fill),
     Balance(Balance),
+    /// A funding settlement on a perpetual position (counted once by its id).
+    Funding(FundingPayment),
+    /// A perpetual position changed (size, entry, margin); the venue's view after the change.
+    Position(Box<Position>),
     /// A chain venue sent or followed a transaction (hash, nonce, status, gas).
     Transaction(TxInfo),
     /// The order book of a pair changed.

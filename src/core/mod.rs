@@ -21,7 +21,9 @@ pub use event::{TxInfo, TxState, VenueEvent};
 pub use fill::Fill;
 pub use order::{ClientOrderId, Order, OrderRequest, OrderState, OrderType, TimeInForce};
 pub use pair::{Pair, Side};
-pub use perp::{FundingInfo, LeverageSetting, MarginMode, PerpOrder, PositionMode, PositionSide};
+pub use perp::{
+    FundingInfo, FundingPayment, LeverageSetting, MarginMode, PerpOrder, PositionMode, PositionSide,
+};
 pub use position::Position;
 pub use quote::{GasCost, Quote, QuoteRequest};
 pub use rules::{MarketRules, Rounding, RuleViolation};

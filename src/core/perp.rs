@@ -9,7 +9,9 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{ClientOrderId, CoreError, OrderRequest, OrderType, Pair, Position, Side, TimeInForce};
+use super::{
+    Asset, ClientOrderId, CoreError, OrderRequest, OrderType, Pair, Position, Side, TimeInForce,
+};
 
 /// How an account holds positions in one market: one net position (one-way), or a long and a
 /// short side held apart (hedge).
@@ -94,6 +96,23 @@ pub struct FundingInfo {
     pub funding_rate: Decimal,
     /// Unix milliseconds of the next settlement.
     pub next_funding_time_ms: u64,
+}
+
+/// One funding settlement on a position, as the venue booked it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingPayment {
+    pub pair: Pair,
+    /// Signed, in `asset`: positive when the account received funding, negative when it paid.
+    pub amount: Decimal,
+    pub asset: Asset,
+    /// Unix milliseconds of the settlement.
+    pub time_ms: u64,
+    /// The venue's id of the payment (its transaction or bill id): the key that counts it once,
+    /// whether it arrived on a stream, by polling, or both.
+    pub id: String,
+    /// The position side it settled (hedge mode), `Net` in one-way mode.
+    #[serde(default)]
+    pub position_side: PositionSide,
 }
 
 /// The leverage a venue applied to a market, and the largest notional it allows at it.

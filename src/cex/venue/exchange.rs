@@ -19,8 +19,8 @@ use crate::cex::http::RestClient;
 use crate::cex::order_tracker::ClientIdRule;
 use crate::cex::stream::StreamEvent;
 use crate::core::{
-    Balance, ClientOrderId, Fill, FundingInfo, LeverageSetting, MarginMode, MarketRules, Order,
-    OrderRequest, OrderState, Pair, PerpOrder, Position, PositionMode,
+    Balance, ClientOrderId, Fill, FundingInfo, FundingPayment, LeverageSetting, MarginMode,
+    MarketRules, Order, OrderRequest, OrderState, Pair, PerpOrder, Position, PositionMode,
 };
 use crate::venue::{EventHub, Execution, VenueError, VenueId, VenueKind};
 
@@ -280,6 +280,17 @@ pub trait ExchangeApi: Send + Sync + fmt::Debug + 'static {
             "funding of {}",
             market.rules.pair
         )))
+    }
+    /// The funding settlements booked since `since_ms` (of one symbol, or all), oldest first;
+    /// those of a symbol not in `markets` are left out.
+    async fn funding_payments(
+        &self,
+        _rest: &RestClient,
+        _markets: &Markets,
+        _symbol: Option<&str>,
+        _since_ms: u64,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        Err(VenueError::NotSupported("funding payments".into()))
     }
     /// Sets a market's leverage.
     async fn set_leverage(

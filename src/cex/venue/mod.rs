@@ -28,8 +28,9 @@ use crate::cex::error::CexError;
 use crate::cex::http::RestClient;
 use crate::cex::order_tracker::{OrderReport, OrderTracker};
 use crate::core::{
-    Balance, ClientOrderId, Fill, FundingInfo, LeverageSetting, MarginMode, MarketRules, Order,
-    OrderRequest, Pair, PerpOrder, Position, PositionMode, Quote, QuoteRequest, VenueEvent,
+    Balance, ClientOrderId, Fill, FundingInfo, FundingPayment, LeverageSetting, MarginMode,
+    MarketRules, Order, OrderRequest, Pair, PerpOrder, Position, PositionMode, Quote, QuoteRequest,
+    VenueEvent,
 };
 use crate::venue::{
     BackgroundTasks, BookTop, EventHub, EventReceiver, Execution, Venue, VenueError, VenueId,
@@ -275,6 +276,14 @@ impl<E: ExchangeApi> Venue for ExchangeVenue<E> {
 
     async fn funding(&self, pair: &Pair) -> Result<FundingInfo, VenueError> {
         self.exchange_funding(pair).await
+    }
+
+    async fn funding_payments(
+        &self,
+        pair: Option<&Pair>,
+        since_ms: u64,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        self.exchange_funding_payments(pair, since_ms).await
     }
 
     async fn set_leverage(

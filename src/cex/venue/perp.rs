@@ -2,7 +2,9 @@
 //! funding, leverage, margin and position modes, each resolved from the venue's pairs to the
 //! exchange's markets and handed to its [`ExchangeApi`] (whose defaults say "not supported").
 
-use crate::core::{FundingInfo, LeverageSetting, MarginMode, Pair, Position, PositionMode};
+use crate::core::{
+    FundingInfo, FundingPayment, LeverageSetting, MarginMode, Pair, Position, PositionMode,
+};
 use crate::venue::VenueError;
 
 use super::ExchangeVenue;
@@ -38,6 +40,28 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
             .funding(&self.inner.rest, &market)
             .await
             .map_err(|e| self.named(e))
+    }
+
+    pub(super) async fn exchange_funding_payments(
+        &self,
+        pair: Option<&Pair>,
+        since_ms: u64,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        let symbol = match pair {
+            Some(p) => Some(self.market(p).await?.rules.venue_symbol),
+            None => None,
+        };
+        let markets = self.load_markets().await?;
+        let all = self
+            .inner
+            .exchange
+            .funding_payments(&self.inner.rest, &markets, symbol.as_deref(), since_ms)
+            .await
+            .map_err(|e| self.named(e))?;
+        Ok(all
+            .into_iter()
+            .filter(|f| pair.is_none_or(|want| &f.pair == want))
+            .collect())
     }
 
     pub(super) async fn exchange_set_leverage(

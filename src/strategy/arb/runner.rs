@@ -427,7 +427,8 @@ impl ArbRunner {
                 }
             }
             VenueEvent::Transaction(tx) => self.journal.record_tx(self.run_id, &tx)?,
-            VenueEvent::Balance(_) => {}
+            // Neither leg of the CEX/AMM arbitrage holds positions.
+            VenueEvent::Balance(_) | VenueEvent::Funding(_) | VenueEvent::Position(_) => {}
         }
         Ok(())
     }
