@@ -5,7 +5,6 @@
 
 use serde::Serialize;
 use sluice::clob::dydx_v3::onboarding::derive_stark_key;
-use sluice::wallet::WalletStore;
 
 use super::{CliError, Context, print_json};
 
@@ -58,12 +57,7 @@ pub fn derive(a: DeriveArgs, ctx: &Context) -> Result<(), CliError> {
     }
     let network_id = a.network_id.unwrap_or(1);
     let chain = ctx.chain("ethereum")?;
-    let store = WalletStore::new(&ctx.home);
-    let wallet = store.unlock(
-        &a.wallet,
-        &super::wallet::password("Wallet password: ", false)?,
-    )?;
-    let signer = wallet.account(chain, a.index)?.key.evm_signer();
+    let signer = super::wallet::account_key(ctx, &a.wallet, chain, a.index)?.evm_signer();
     let key = derive_stark_key(&signer, network_id)?;
     let out = DydxV3Out {
         stark_public_key: key.public_key_hex(),

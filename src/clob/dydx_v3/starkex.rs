@@ -362,13 +362,7 @@ impl StarkWithdrawal {
         client_id: &str,
         expiration_ms: u64,
     ) -> Result<Self, StarkExError> {
-        collateral_asset_id(network_id)?;
-        let quantums = quantize(
-            "amount",
-            parse_amount("amount", amount)?,
-            COLLATERAL_EXPONENT,
-            Round::Exact,
-        )?;
+        let quantums = collateral_quantums(network_id, amount)?;
         Ok(Self {
             network_id,
             position_id,
@@ -419,14 +413,8 @@ impl StarkTransfer {
         client_id: &str,
         expiration_ms: u64,
     ) -> Result<Self, StarkExError> {
-        collateral_asset_id(network_id)?;
+        let quantums = collateral_quantums(network_id, amount)?;
         let key = super::stark::felt_from_hex(receiver_public_key)?;
-        let quantums = quantize(
-            "amount",
-            parse_amount("amount", amount)?,
-            COLLATERAL_EXPONENT,
-            Round::Exact,
-        )?;
         Ok(Self {
             network_id,
             sender_position_id,
@@ -458,6 +446,17 @@ impl StarkTransfer {
     pub fn sign(&self, key: &StarkKey) -> Result<StarkSignature, StarkExError> {
         Ok(key.sign(&self.hash()?)?)
     }
+}
+
+/// A collateral amount in quantums, exact, on a network with a collateral asset.
+fn collateral_quantums(network_id: u64, amount: &str) -> Result<u64, StarkExError> {
+    collateral_asset_id(network_id)?;
+    quantize(
+        "amount",
+        parse_amount("amount", amount)?,
+        COLLATERAL_EXPONENT,
+        Round::Exact,
+    )
 }
 
 fn hours32(h: u64) -> Result<u32, StarkExError> {
