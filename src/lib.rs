@@ -4,6 +4,7 @@
 pub mod amm;
 pub mod cex;
 pub mod chain;
+pub mod clob;
 pub mod connectors;
 pub mod core;
 pub mod logging;

@@ -13,7 +13,11 @@
 //! channel ([`StreamHandle::send`]) is bounded too: a full one refuses the message.
 //!
 //! A URL's path or query can be a credential (a listenKey): errors and logs name the stream by
-//! scheme and host only (see [`scrub_url`]).
+//! scheme and host only (see [`scrub_url`]). A venue whose URL carries a token good for one
+//! connection (KuCoin's `bullet`) starts the stream with [`spawn_with_urls`]: every connection,
+//! the first and each reconnect, asks a [`UrlSource`] for its URL, so a spent token is never
+//! reused; a URL that cannot be had counts as a failed connect (announced, then retried with
+//! backoff).
 
 use std::fmt;
 use std::sync::Arc;
@@ -44,6 +48,11 @@ pub use crate::redact::scrub_url;
 
 /// Builds the messages sent right after each connect.
 pub type Subscriber = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
+/// Gives the URL of the next connection (a fresh ticket), or why there is none; asked before
+/// every connect.
+pub type UrlSource =
+    Arc<dyn Fn() -> futures::future::BoxFuture<'static, Result<String, String>> + Send + Sync>;
 
 /// Connection settings. `Debug` shows the URL's scheme and host only: a path can carry a
 /// credential (Binance's legacy user stream is `/ws/<listenKey>`).
@@ -152,9 +161,27 @@ pub fn spawn(
     cfg: StreamConfig,
     subscribe: Subscriber,
 ) -> (StreamHandle, mpsc::Receiver<StreamEvent>) {
+    start(cfg, subscribe, None)
+}
+
+/// Starts the stream task with each connection's URL from `urls` (`cfg.url` is not used to
+/// connect; it names the stream's origin in logs).
+pub fn spawn_with_urls(
+    cfg: StreamConfig,
+    subscribe: Subscriber,
+    urls: UrlSource,
+) -> (StreamHandle, mpsc::Receiver<StreamEvent>) {
+    start(cfg, subscribe, Some(urls))
+}
+
+fn start(
+    cfg: StreamConfig,
+    subscribe: Subscriber,
+    urls: Option<UrlSource>,
+) -> (StreamHandle, mpsc::Receiver<StreamEvent>) {
     let (tx, rx) = mpsc::channel(cfg.buffer.max(1));
     let (out_tx, out_rx) = mpsc::channel(OUTGOING_BUFFER);
-    let task = tokio::spawn(run(cfg, subscribe, tx, out_rx));
+    let task = tokio::spawn(run(cfg, subscribe, urls, tx, out_rx));
     (
         StreamHandle {
             task,
@@ -164,28 +191,48 @@ pub fn spawn(
     )
 }
 
+/// The URL of the next connection: `cfg.url`, or a fresh one from `urls`.
+async fn next_url(cfg: &StreamConfig, urls: Option<&UrlSource>) -> Result<String, String> {
+    let Some(source) = urls else {
+        return Ok(cfg.url.clone());
+    };
+    match tokio::time::timeout(cfg.connect_timeout, source()).await {
+        Ok(Ok(url)) => Ok(url),
+        Ok(Err(e)) => Err(format!("no connection ticket: {e}")),
+        Err(_) => Err("no connection ticket: timed out".to_string()),
+    }
+}
+
 async fn run(
     cfg: StreamConfig,
     subscribe: Subscriber,
+    urls: Option<UrlSource>,
     tx: mpsc::Sender<StreamEvent>,
     mut outgoing: mpsc::Receiver<String>,
 ) {
     let mut connected_before = false;
     let mut attempt = 0u32;
     loop {
-        let reason = match tokio::time::timeout(
-            cfg.connect_timeout,
-            tokio_tungstenite::connect_async_with_config(
-                cfg.url.as_str(),
-                Some(StreamConfig::websocket_config()),
-                false,
-            ),
-        )
-        .await
-        {
-            Err(_) => "connect timed out".to_string(),
-            Ok(Err(e)) => format!("connect failed: {e}"),
-            Ok(Ok((ws, _))) => {
+        let url = next_url(&cfg, urls.as_ref()).await;
+        let connect = async {
+            match &url {
+                Ok(u) => Ok(tokio::time::timeout(
+                    cfg.connect_timeout,
+                    tokio_tungstenite::connect_async_with_config(
+                        u.as_str(),
+                        Some(StreamConfig::websocket_config()),
+                        false,
+                    ),
+                )
+                .await),
+                Err(e) => Err(e.clone()),
+            }
+        };
+        let reason = match connect.await {
+            Err(no_url) => no_url,
+            Ok(Err(_)) => "connect timed out".to_string(),
+            Ok(Ok(Err(e))) => format!("connect failed: {e}"),
+            Ok(Ok(Ok((ws, _)))) => {
                 attempt = 0;
                 let reason =
                     session(&cfg, ws, &subscribe, &tx, &mut outgoing, connected_before).await;
@@ -199,7 +246,10 @@ async fn run(
         if tx.is_closed() {
             return;
         }
-        let reason = scrub_url(&reason, &cfg.url);
+        let reason = match &url {
+            Ok(u) => scrub_url(&scrub_url(&reason, u), &cfg.url),
+            Err(_) => scrub_url(&reason, &cfg.url),
+        };
         tracing::warn!(stream = %cfg.name, "websocket down: {reason}");
         if tx.send(StreamEvent::Disconnected { reason }).await.is_err() {
             return;
@@ -360,6 +410,87 @@ mod tests {
         assert_eq!(seen[3], StreamEvent::Connected { reconnect: true });
         assert_eq!(seen[4], StreamEvent::Message(Bytes::from_static(b"msg1")));
         assert_eq!(server.await.unwrap(), vec!["SUB", "SUB"]);
+    }
+
+    /// With a URL source, each connection (the first and each reconnect) connects to a fresh
+    /// URL, and a URL that cannot be had is a failed connect, announced and retried; the token is
+    /// not in the reason.
+    #[tokio::test]
+    // the handshake callback's error type is tungstenite's, not ours
+    #[allow(clippy::result_large_err)]
+    async fn every_connection_asks_the_url_source() {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let seen_paths = Arc::clone(&paths);
+        tokio::spawn(async move {
+            for _ in 0..2 {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let p = Arc::clone(&seen_paths);
+                let cb = move |req: &tokio_tungstenite::tungstenite::handshake::server::Request,
+                               resp| {
+                    p.lock().unwrap().push(req.uri().to_string());
+                    Ok(resp)
+                };
+                let mut ws = tokio_tungstenite::accept_hdr_async(tcp, cb).await.unwrap();
+                let _ = ws.next().await; // the subscription
+                ws.send(Message::text("hello")).await.unwrap();
+                // dropped: the client reconnects
+            }
+        });
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let urls: UrlSource = Arc::new(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if n == 0 {
+                    Err("ticket refused (secret-ish detail)".to_string())
+                } else {
+                    Ok(format!("ws://{addr}/ws?token=TOKEN{n}"))
+                }
+            })
+        });
+        let mut cfg = StreamConfig::new("ticketed", &format!("ws://{addr}/ws"));
+        cfg.backoff_initial = Duration::from_millis(10);
+        let (_h, mut rx) = spawn_with_urls(cfg, Arc::new(|| vec!["SUB".to_string()]), urls);
+        match next(&mut rx).await {
+            StreamEvent::Disconnected { reason } => {
+                assert!(reason.contains("no connection ticket"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            next(&mut rx).await,
+            StreamEvent::Connected { reconnect: false }
+        );
+        assert_eq!(
+            next(&mut rx).await,
+            StreamEvent::Message(Bytes::from_static(b"hello"))
+        );
+        match next(&mut rx).await {
+            StreamEvent::Disconnected { reason } => {
+                assert!(!reason.contains("TOKEN"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            next(&mut rx).await,
+            StreamEvent::Connected { reconnect: true }
+        );
+        assert_eq!(
+            next(&mut rx).await,
+            StreamEvent::Message(Bytes::from_static(b"hello"))
+        );
+        assert_eq!(
+            *paths.lock().unwrap(),
+            vec![
+                "/ws?token=TOKEN1".to_string(),
+                "/ws?token=TOKEN2".to_string()
+            ]
+        );
+        assert!(calls.load(Ordering::SeqCst) >= 3);
     }
 
     #[test]

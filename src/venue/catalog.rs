@@ -116,8 +116,16 @@ pub const CATALOG: &[VenueInfo] = &[
         "dYdX",
         Clob,
         &[],
-        "v4 Cosmos app chain; v3 StarkEx REST (closed 2024)",
+        "v4 Cosmos app chain (indexer + chain transactions)",
         Live,
+    ),
+    v(
+        "dydx_v3",
+        "dYdX v3",
+        Clob,
+        &["ethereum"],
+        "StarkEx REST + websocket, STARK-signed orders (closed 2024)",
+        Closed,
     ),
     v(
         "loopring",

@@ -48,6 +48,7 @@ fn venues_json_lists_the_reference_table() {
         "mento",
         "terra_swap",
         "dydx",
+        "dydx_v3",
         "loopring",
         "ascend_ex",
         "beaxy",

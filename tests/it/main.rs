@@ -53,6 +53,7 @@ mod cosmos_cli;
 mod cosmos_node;
 mod cosmos_up;
 mod demo;
+mod dydx_v3_keys;
 mod evm_amm_own_swap;
 mod evm_balance_cli;
 mod evm_broadcast_hook;

@@ -33,6 +33,8 @@ pub enum KeysCommand {
     /// Print a request signed with the stored keys at a given time, exactly as the connector
     /// would send it (to reproduce an exchange's documented signature example).
     Sign(SignArgs),
+    /// Derive a layer-2 venue's keys from the wallet's Ethereum key and print their public parts.
+    Derive(super::keys_derive::DeriveArgs),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -115,6 +117,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         KeysCommand::Add(a) => add(a, &store),
         KeysCommand::List(a) => list(a, &store),
         KeysCommand::Sign(a) => sign(a, ctx),
+        KeysCommand::Derive(a) => super::keys_derive::derive(a, ctx),
     }
 }
 

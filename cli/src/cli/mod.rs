@@ -12,6 +12,7 @@ mod cosmos;
 mod demo;
 mod history;
 mod keys;
+mod keys_derive;
 mod leverage;
 mod order;
 mod output;

@@ -23,7 +23,6 @@ use sluice::chain::cosmos::tx::sign_tx;
 use sluice::chain::cosmos::{Coin, Msg, SignMode, TxParams};
 use sluice::chain::evm::{OfflineTx, sign_offline};
 use sluice::chain::{ChainFamily, ChainId, ChainSpec};
-use sluice::wallet::WalletStore;
 
 use super::{CliError, Context, print_json};
 
@@ -314,12 +313,7 @@ async fn sign(a: SignArgs, ctx: &Context) -> Result<(), CliError> {
         return sign_cosmos(&a, chain, ctx);
     }
     let tx = a.evm.to_tx(chain)?;
-    let store = WalletStore::new(&ctx.home);
-    let wallet = store.unlock(
-        &a.wallet,
-        &super::wallet::password("Wallet password: ", false)?,
-    )?;
-    let signer = wallet.account(chain, a.index)?.key.evm_signer();
+    let signer = super::wallet::account_key(ctx, &a.wallet, chain, a.index)?.evm_signer();
     let signed = sign_offline(chain, tx, signer).await?;
     let out = SignedOut {
         from: signed.from.to_checksum(None),
@@ -346,12 +340,7 @@ fn sign_cosmos(a: &SignArgs, chain: &ChainSpec, ctx: &Context) -> Result<(), Cli
         .bech32_prefix
         .as_deref()
         .ok_or_else(|| format!("chain {:?} has no bech32 prefix", chain.name))?;
-    let store = WalletStore::new(&ctx.home);
-    let wallet = store.unlock(
-        &a.wallet,
-        &super::wallet::password("Wallet password: ", false)?,
-    )?;
-    let signer = wallet.account(chain, a.index)?.key.cosmos_signer();
+    let signer = super::wallet::account_key(ctx, &a.wallet, chain, a.index)?.cosmos_signer();
     let address = signer.address(hrp)?;
     let signed = sign_tx(&signer, hrp, &msgs, &params, mode)?;
     let out = CosmosSignedOut {

@@ -350,6 +350,19 @@ fn ensure_free(store: &WalletStore, name: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The key of account `index` of wallet `name` on `chain`, the wallet unlocked with its password
+/// (`SLUICE_PASSWORD`, else a prompt).
+pub(super) fn account_key(
+    ctx: &Context,
+    name: &str,
+    chain: &sluice::chain::ChainSpec,
+    index: u64,
+) -> Result<sluice::wallet::PrivateKey, CliError> {
+    let store = WalletStore::new(&ctx.home);
+    let wallet = store.unlock(name, &password("Wallet password: ", false)?)?;
+    Ok(wallet.account(chain, index)?.key)
+}
+
 /// The wallet password: `SLUICE_PASSWORD` if it was set at start-up, else a prompt.
 pub(super) fn password(prompt: &str, confirm: bool) -> Result<SecretString, CliError> {
     if let Some(value) = secret_input::password_from_env()? {

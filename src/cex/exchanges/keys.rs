@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::cex::auth::ApiCredentials;
 use crate::cex::error::CexError;
 use crate::cex::http::HttpProtocol;
-use crate::cex::sign::recipes::{AscendEx, BitMart, BybitV5, GateV4, HtxV2, KuCoinV2, Okx};
+use crate::cex::sign::recipes::{AscendEx, BitMart, BybitV5, DydxV3, GateV4, HtxV2, KuCoinV2, Okx};
 use crate::cex::sign::{KeyForm, Signer, SigningRecipe};
 
 use super::binance::api::BinanceProtocol;
@@ -110,6 +110,7 @@ pub fn key_schemes() -> Vec<KeyScheme> {
         scheme!("htx", false, HtxV2, KeyForm::HmacRaw),
         scheme!("bitmart", true, BitMart, KeyForm::HmacRaw),
         scheme!("ascend_ex", false, AscendEx, KeyForm::HmacRaw),
+        scheme!("dydx_v3", true, DydxV3, KeyForm::HmacBase64Url),
     ]
 }
 

@@ -18,6 +18,8 @@ pub enum KeyForm {
     HmacRaw,
     /// An HMAC key given in base64 and used decoded (Kraken, Coinbase Exchange).
     HmacBase64,
+    /// An HMAC key given in URL-safe base64 and used decoded (dYdX v3's API secrets).
+    HmacBase64Url,
     /// An Ed25519 private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`): Binance Ed25519 keys.
     Ed25519Pem,
     /// An EC P-256 private key, SEC1 (`BEGIN EC PRIVATE KEY`) or PKCS#8 PEM: Coinbase CDP keys.
@@ -82,6 +84,11 @@ impl Credentials {
             KeyForm::HmacRaw => Secret::Hmac(Zeroizing::new(secret.as_bytes().to_vec())),
             KeyForm::HmacBase64 => Secret::Hmac(Zeroizing::new(
                 base64::engine::general_purpose::STANDARD
+                    .decode(secret.trim())
+                    .map_err(|_| CredentialsError::SecretNotBase64)?,
+            )),
+            KeyForm::HmacBase64Url => Secret::Hmac(Zeroizing::new(
+                base64::engine::general_purpose::URL_SAFE
                     .decode(secret.trim())
                     .map_err(|_| CredentialsError::SecretNotBase64)?,
             )),
@@ -200,6 +207,13 @@ pub(crate) mod tests {
         assert_eq!(raw.hmac_key(), Some(&b"s3cr3t"[..]));
         let b64 = Credentials::parse(KeyForm::HmacBase64, "k", " czNjcjN0 \n", None).unwrap();
         assert_eq!(b64.hmac_key(), Some(&b"s3cr3t"[..]));
+        // URL-safe: `-` and `_` where standard base64 has `+` and `/`
+        let url = Credentials::parse(KeyForm::HmacBase64Url, "k", "-_-_", None).unwrap();
+        assert_eq!(url.hmac_key(), Some(&[0xfb, 0xff, 0xbf][..]));
+        assert_eq!(
+            Credentials::parse(KeyForm::HmacBase64Url, "k", "+/+/", None).unwrap_err(),
+            CredentialsError::SecretNotBase64
+        );
         assert_eq!(
             Credentials::parse(KeyForm::HmacBase64, "k", "s3cr3t!", None).unwrap_err(),
             CredentialsError::SecretNotBase64

@@ -22,6 +22,8 @@ pub enum Encoding {
     Hex,
     /// Standard base64 with padding.
     Base64,
+    /// URL-safe base64 with padding (dYdX v3).
+    Base64Url,
 }
 
 impl Encoding {
@@ -29,6 +31,7 @@ impl Encoding {
         match self {
             Encoding::Hex => hex::encode(bytes),
             Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(bytes),
+            Encoding::Base64Url => base64::engine::general_purpose::URL_SAFE.encode(bytes),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! (the stream's only authentication), one websocket subscribed to `/spotMarket/tradeOrdersV2`
 //! (orders and their matches) and `/account/balance` (`privateChannel: true`, acknowledged by
 //! `ack`), `ping` every `pingInterval`, reconnects by the framework's stream (re-subscribing on
-//! each connect). A `match` push carries no fee: it reports the order's filled size without a
+//! each connect), each connection on a fresh ticket (a token is good for one connection). A `match` push carries no fee: it reports the order's filled size without a
 //! fill, and the framework fetches the trades (with fees and trade ids) from `/api/v1/fills`.
 
 use std::sync::Arc;
@@ -90,9 +90,26 @@ pub async fn open(
             .map(|t| ws::topic_op("subscribe", t, true))
             .collect()
     });
-    let (handle, mut raw) = stream::spawn(
+    // The first connection uses the ticket just checked; every later one asks for a new one.
+    let first_url = Arc::new(std::sync::Mutex::new(Some(bullet.url.clone())));
+    let ticket_rest = rest.clone();
+    let urls: stream::UrlSource = Arc::new(move || {
+        let first = first_url.lock().ok().and_then(|mut u| u.take());
+        let rest = ticket_rest.clone();
+        Box::pin(async move {
+            match first {
+                Some(url) => Ok(url),
+                None => ws::bullet(&rest, true)
+                    .await
+                    .map(|b| b.url)
+                    .map_err(|e| e.to_string()),
+            }
+        })
+    });
+    let (handle, mut raw) = stream::spawn_with_urls(
         StreamConfig::new(&format!("{name} user stream"), &bullet.url),
         subscribe,
+        urls,
     );
     let deadline = tokio::time::Instant::now() + timeout;
     let mut first = None;
