@@ -6,15 +6,19 @@
 //! transaction runs on a saved copy of the contract state: a failed one, or a simulation, leaves
 //! nothing behind.
 //!
-//! No published, permissively licensed crate holds the Terraswap pair contract (the
-//! `terraswap` crate has only its message types; Astroport's pair is GPL-3.0 and may not be linked
-//! into the `sluice` binary), so these contracts are written here from the pair's documented
-//! messages and its arithmetic (see [`pair`]).
+//! Astroport pairs run Astroport's own published pair contract, `astroport-pair` 1.3.3 (MIT, so
+//! it may be linked into the `sluice` binary; its 1.5 and 2.x releases are GPL-3.0), hosted natively
+//! ([`astroport`], [`wasm_host`]). No Terraswap pair contract crate is published (the `terraswap`
+//! crate has only its message types), so the Terraswap pair is written here from its documented
+//! messages and its arithmetic ([`pair`]), as are the CW20 token ([`cw20`]) and the factories
+//! ([`factory`]).
 
+pub mod astroport;
 pub mod bignum;
 pub mod cw20;
 pub mod factory;
 pub mod pair;
+pub mod wasm_host;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -27,7 +31,7 @@ use sluice::chain::cosmos::Coin;
 use super::chain::{Balances, ContractEvent, ContractExecutor, ExecError, transfer};
 
 pub use cw20::Token;
-pub use factory::Factory;
+pub use factory::{AstroportFees, Factory};
 pub use pair::Pair;
 
 /// A contract's error (its `ContractError`/`StdError` text).
@@ -44,6 +48,7 @@ impl ContractError {
 pub enum Contract {
     Token(Token),
     Pair(Pair),
+    AstroportPair(astroport::AstroportPair),
     Factory(Factory),
 }
 
@@ -90,7 +95,7 @@ impl Env<'_> {
     }
 
     /// `addr_validate`: a bech32 address of this chain.
-    fn check_address(&self, addr: &str) -> Result<(), ContractError> {
+    pub(crate) fn check_address(&self, addr: &str) -> Result<(), ContractError> {
         match bech32::decode(addr) {
             Ok((hrp, data))
                 if hrp.as_str() == self.hrp && (data.len() == 20 || data.len() == 32) =>
@@ -103,14 +108,14 @@ impl Env<'_> {
         }
     }
 
-    fn wasm_event(&mut self, contract: &str, attrs: &[(&str, &str)]) {
+    pub(crate) fn wasm_event(&mut self, contract: &str, attrs: &[(&str, &str)]) {
         let mut all = vec![("_contract_address".to_string(), contract.to_string())];
         all.extend(attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         self.events.push(("wasm".into(), all));
     }
 
     /// Pays `amount` of `info` from contract `from` to `to`: a bank send or a CW20 transfer.
-    fn pay(
+    pub(crate) fn pay(
         &mut self,
         from: &str,
         to: &str,
@@ -176,6 +181,9 @@ impl Env<'_> {
                 let info = p.info.clone();
                 pair::execute(self, &info, sender, kind, body, funds)
             }
+            Some(Contract::AstroportPair(_)) => {
+                astroport::execute(self, contract, sender, msg, funds)
+            }
             Some(Contract::Factory(_)) => Err(ContractError(format!(
                 "{kind}: not supported by the local factory (pairs are created at genesis)"
             ))),
@@ -195,7 +203,8 @@ pub fn query(
     match state.contracts.get(contract) {
         Some(Contract::Token(t)) => t.query(kind, body),
         Some(Contract::Pair(p)) => pair::query(state, bank, &p.info, kind, body),
-        Some(Contract::Factory(f)) => f.query(state, kind, body),
+        Some(Contract::AstroportPair(p)) => astroport::query(state, bank, p, msg),
+        Some(Contract::Factory(f)) => f.query(state, bank, kind, body),
         None => Err(no_contract(contract)),
     }
 }
@@ -337,6 +346,7 @@ impl TerraContracts {
             contract_addr: addr.clone(),
             liquidity_token: lp,
             asset_decimals: decimals,
+            pair_type: None,
         };
         lock(&self.state)
             .contracts
@@ -354,9 +364,61 @@ impl TerraContracts {
                 pair_code_id: 2,
                 token_code_id: 1,
                 pairs: pairs.to_vec(),
+                astroport: None,
             }),
         );
         addr
+    }
+
+    /// Instantiates an Astroport factory charging `fees`, with no pairs yet.
+    pub fn add_astroport_factory(&self, label: &str, owner: &str, fees: AstroportFees) -> String {
+        let addr = contract_address(&self.hrp, label);
+        lock(&self.state).contracts.insert(
+            addr.clone(),
+            Contract::Factory(Factory {
+                owner: owner.into(),
+                pair_code_id: 2,
+                token_code_id: 1,
+                pairs: vec![],
+                astroport: Some(fees),
+            }),
+        );
+        addr
+    }
+
+    /// Instantiates `astroport-pair` for `assets` at the address of `label` and lists it in
+    /// `factory`; its LP token is created by the pair's instantiation. Returns the pair's own
+    /// `pair` answer.
+    pub fn add_astroport_pair(
+        &self,
+        label: &str,
+        assets: [AssetInfo; 2],
+        factory: &str,
+    ) -> Result<PairInfo, ContractError> {
+        let addr = contract_address(&self.hrp, label);
+        let mut state = lock(&self.state);
+        let mut work = state.clone();
+        let mut bank = Balances::new();
+        let mut env = Env {
+            bank: &mut bank,
+            state: &mut work,
+            hrp: &self.hrp,
+            events: vec![],
+        };
+        astroport::instantiate(&mut env, &addr, &format!("{label}/lp"), &assets, factory)?;
+        match work.contracts.get_mut(factory) {
+            Some(Contract::Factory(f)) if f.astroport.is_some() => f.pairs.push(addr.clone()),
+            _ => {
+                return Err(ContractError(format!(
+                    "{factory}: not an Astroport factory"
+                )));
+            }
+        }
+        let info = query(&work, &bank, &addr, &serde_json::json!({"pair": {}}))?;
+        let info: PairInfo = serde_json::from_value(info)
+            .map_err(|e| ContractError(format!("the pair's own pair answer: {e}")))?;
+        *state = work;
+        Ok(info)
     }
 
     /// Credits CW20 `amount` to `to` (genesis balances; the supply grows).
