@@ -11,6 +11,7 @@ use std::str::FromStr;
 use alloy::primitives::U256;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+pub mod astroport;
 mod word;
 
 /// 10^18: one in 18-decimal fixed point.
@@ -29,6 +30,14 @@ pub enum MathError {
     MaxSpread,
     #[error("invalid decimal {0:?}")]
     BadDecimal(String),
+    #[error("one of the pools is empty")]
+    EmptyPool,
+    #[error("the swap amount must not be zero")]
+    ZeroAmount,
+    #[error("max_spread is above the pair's ceiling (50 %)")]
+    SpreadLimitTooLarge,
+    #[error("the belief price must not be zero")]
+    ZeroBeliefPrice,
 }
 
 /// A CosmWasm `Decimal`/`Decimal256`: an unsigned value with 18 fractional digits, held as its
