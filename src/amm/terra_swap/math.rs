@@ -127,6 +127,18 @@ pub struct SwapOut {
     pub commission_amount: u128,
 }
 
+impl SwapOut {
+    /// The three amounts from their 256-bit steps (each must fit `Uint128`, as the contracts
+    /// convert them).
+    fn narrowed(net: U256, spread: U256, fee: U256) -> Result<Self, MathError> {
+        Ok(SwapOut {
+            return_amount: narrow(net)?,
+            spread_amount: narrow(spread)?,
+            commission_amount: narrow(fee)?,
+        })
+    }
+}
+
 /// `reverse_simulation`'s answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReverseOut {
@@ -207,11 +219,7 @@ pub fn simulate_wide(
     let spread = sub(at_price, gross)?;
     let fee = scale(gross, commission.0)?;
     let net = sub(gross, fee)?;
-    Ok(SwapOut {
-        return_amount: narrow(net)?,
-        spread_amount: narrow(spread)?,
-        commission_amount: narrow(fee)?,
-    })
+    SwapOut::narrowed(net, spread, fee)
 }
 
 /// What must be offered to receive `ask_amount` (commission included):

@@ -260,6 +260,22 @@ mod tests {
         (c, bank, user, pair.contract_addr, tst)
     }
 
+    /// A CW20 `send` of `amount` TST from `user` to `pair` with the swap `hook`.
+    fn send_swap(
+        c: &TerraContracts,
+        bank: &mut Balances,
+        (user, tst, pair): (&str, &str, &str),
+        amount: u128,
+        hook: &[u8],
+    ) -> Result<Vec<crate::cosmos::chain::ContractEvent>, String> {
+        use base64::Engine as _;
+        let hook = base64::engine::general_purpose::STANDARD.encode(hook);
+        let send = json!({"send": {"contract": pair, "amount": amount.to_string(), "msg": hook}});
+        let send = serde_json::to_vec(&send).map_err(|e| e.to_string())?;
+        c.execute(bank, user, tst, &send, &[], false)
+            .map_err(|e| e.log)
+    }
+
     fn query(c: &TerraContracts, bank: &Balances, to: &str, q: Value) -> Result<Value, String> {
         c.query(bank, to, &serde_json::to_vec(&q).unwrap())
             .map(|b| serde_json::from_slice(&b).unwrap())
@@ -307,17 +323,13 @@ mod tests {
             && a.contains(&("return_amount".into(), ret.to_string()))));
         assert_eq!(c.token_balance(&tst, &user), 1_000 * UNIT + ret);
         // a CW20 send with the swap hook: LUNA back
-        use base64::Engine as _;
-        let hook = base64::engine::general_purpose::STANDARD.encode(br#"{"swap":{}}"#);
-        let send = json!({"send": {"contract": pair, "amount": "2000000", "msg": hook}});
         let luna_before = bank[&user]["uluna"];
-        c.execute(
+        send_swap(
+            &c,
             &mut bank,
-            &user,
-            &tst,
-            &serde_json::to_vec(&send).unwrap(),
-            &[],
-            false,
+            (&user, &tst, &pair),
+            2 * UNIT,
+            br#"{"swap":{}}"#,
         )
         .unwrap();
         assert!(bank[&user]["uluna"] > luna_before);
@@ -328,21 +340,9 @@ mod tests {
         let (c, mut bank, user, pair, tst) = setup();
         let before = (bank.clone(), c.token_balance(&tst, &user));
         // a belief price the pool is far from: the contract's max spread assertion
-        use base64::Engine as _;
-        let hook = base64::engine::general_purpose::STANDARD
-            .encode(br#"{"swap":{"belief_price":"0.1","max_spread":"0.01"}}"#);
-        let send = json!({"send": {"contract": pair, "amount": "2000000", "msg": hook}});
-        let err = c
-            .execute(
-                &mut bank,
-                &user,
-                &tst,
-                &serde_json::to_vec(&send).unwrap(),
-                &[],
-                false,
-            )
-            .unwrap_err();
-        assert!(err.log.contains("max spread"), "{}", err.log);
+        let hook = br#"{"swap":{"belief_price":"0.1","max_spread":"0.01"}}"#;
+        let err = send_swap(&c, &mut bank, (&user, &tst, &pair), 2 * UNIT, hook).unwrap_err();
+        assert!(err.contains("max spread"), "{err}");
         // funds that do not match the offer
         let offer = json!({"info": {"native_token": {"denom": "uluna"}}, "amount": "10"});
         let swap = serde_json::to_vec(&json!({"swap": {"offer_asset": offer}})).unwrap();
@@ -357,16 +357,28 @@ mod tests {
             )
             .unwrap_err();
         assert!(!err.log.is_empty());
-        assert_eq!((bank, c.token_balance(&tst, &user)), before);
-        // a query the contract refuses (an empty offer) is an error, not a panic of the node
+        assert_eq!((bank.clone(), c.token_balance(&tst, &user)), before);
+        // a query the contract refuses (a zero offer) is an error, not a panic of the node
         let zero = json!({"info": {"native_token": {"denom": "uluna"}}, "amount": "0"});
-        let before = (Balances::new(), ());
         let r = query(
             &c,
-            &before.0,
+            &bank,
             &pair,
             json!({"simulation": {"offer_asset": zero}}),
         );
-        assert!(r.is_err());
+        assert!(r.unwrap_err().contains("Swap amount must not be zero"));
+        // a panic inside the contract (its 128-bit price of a 10^30 : 1 pool overflows) is the
+        // wasm VM's abort: an error, and the node goes on
+        c.mint(&tst, &pair, 10u128.pow(30)).unwrap();
+        bank.insert(pair.clone(), [("uluna".to_string(), 1)].into());
+        let ask = json!({"info": {"token": {"contract_addr": tst}}, "amount": "1"});
+        let r = query(
+            &c,
+            &bank,
+            &pair,
+            json!({"reverse_simulation": {"ask_asset": ask}}),
+        );
+        assert!(r.unwrap_err().contains("panicked"));
+        assert!(query(&c, &bank, &pair, json!({"pool": {}})).is_ok());
     }
 }

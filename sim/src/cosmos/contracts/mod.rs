@@ -354,8 +354,23 @@ impl TerraContracts {
         info
     }
 
-    /// Instantiates a factory listing `pairs`.
+    /// Instantiates a (Terraswap) factory listing `pairs`.
     pub fn add_factory(&self, label: &str, owner: &str, pairs: &[String]) -> String {
+        self.insert_factory(label, owner, pairs, None)
+    }
+
+    /// Instantiates an Astroport factory charging `fees`, with no pairs yet.
+    pub fn add_astroport_factory(&self, label: &str, owner: &str, fees: AstroportFees) -> String {
+        self.insert_factory(label, owner, &[], Some(fees))
+    }
+
+    fn insert_factory(
+        &self,
+        label: &str,
+        owner: &str,
+        pairs: &[String],
+        astroport: Option<AstroportFees>,
+    ) -> String {
         let addr = contract_address(&self.hrp, label);
         lock(&self.state).contracts.insert(
             addr.clone(),
@@ -364,23 +379,7 @@ impl TerraContracts {
                 pair_code_id: 2,
                 token_code_id: 1,
                 pairs: pairs.to_vec(),
-                astroport: None,
-            }),
-        );
-        addr
-    }
-
-    /// Instantiates an Astroport factory charging `fees`, with no pairs yet.
-    pub fn add_astroport_factory(&self, label: &str, owner: &str, fees: AstroportFees) -> String {
-        let addr = contract_address(&self.hrp, label);
-        lock(&self.state).contracts.insert(
-            addr.clone(),
-            Contract::Factory(Factory {
-                owner: owner.into(),
-                pair_code_id: 2,
-                token_code_id: 1,
-                pairs: vec![],
-                astroport: Some(fees),
+                astroport,
             }),
         );
         addr

@@ -10,10 +10,7 @@
 
 use alloy::primitives::{U256, U512};
 
-use super::{Dec18, MathError, ReverseOut, SwapOut};
-
-/// 10^18: one in 18-decimal fixed point.
-const ONE: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+use super::{Dec18, MathError, ONE, ReverseOut, SwapOut, narrow};
 /// `max_spread` when a swap names none (`DEFAULT_SLIPPAGE`, 0.005).
 pub const DEFAULT_MAX_SPREAD: Dec18 = Dec18(U256::from_limbs([5_000_000_000_000_000, 0, 0, 0]));
 /// The largest `max_spread` a swap may name (`MAX_ALLOWED_SLIPPAGE`, 0.5).
@@ -51,11 +48,6 @@ fn ratio(n: U256, d: U256) -> Result<U256, MathError> {
     multiply_ratio(n, ONE, d)
 }
 
-/// A `Uint128` result (`try_into`, `Uint128` arithmetic).
-fn narrow(v: U256) -> Result<u128, MathError> {
-    u128::try_from(v).map_err(|_| MathError::Overflow)
-}
-
 /// `check_swap_parameters`.
 fn check(offer_pool: u128, ask_pool: u128, amount: u128) -> Result<(), MathError> {
     if offer_pool == 0 || ask_pool == 0 {
@@ -87,12 +79,7 @@ pub fn simulate(
     let at_price = times(oa, ratio(ap, op)?)?;
     let spread = at_price.checked_sub(gross).ok_or(MathError::Underflow)?;
     let fee = times(gross, commission.0)?;
-    let net = gross - fee;
-    Ok(SwapOut {
-        return_amount: narrow(net)?,
-        spread_amount: narrow(spread)?,
-        commission_amount: narrow(fee)?,
-    })
+    SwapOut::narrowed(gross - fee, spread, fee)
 }
 
 /// `compute_offer_amount`: what must be offered to receive `ask_amount`.
