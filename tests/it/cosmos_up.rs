@@ -73,6 +73,33 @@ async fn cosmos_up_prints_its_line_serves_the_pools_and_stops_on_ctrl_c() {
     let client = PairClient::new(lcd);
     let pool = client.pool(&pair_addr).await.unwrap();
     assert!(pool.assets.iter().all(|a| a.amount > 0));
+    // the Astroport pairs (the published astroport-pair contract) are seeded and listed too
+    let astro = doc["contracts"]["astroport_pair_LUNA_axlUSDC"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(doc["contracts"]["astroport_pair_TST_LUNA"].is_string());
+    let listed = client
+        .find_pair(
+            doc["contracts"]["astroport_factory"].as_str().unwrap(),
+            &[AssetInfo::native("uluna"), pool.assets[1].info.clone()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.contract_addr, astro);
+    assert_eq!(
+        listed.pair_type,
+        Some(sluice::amm::terra_swap::msg::PairType::Xyk {})
+    );
+    assert!(
+        client
+            .pool(&astro)
+            .await
+            .unwrap()
+            .assets
+            .iter()
+            .all(|a| a.amount > 0)
+    );
     let sim = client
         .simulation(
             &pair_addr,

@@ -98,6 +98,7 @@ mod perp_quotes;
 mod perp_venue;
 mod secret_leaks;
 mod swap_approval;
+mod terra_swap_astroport;
 mod terra_swap_demo;
 mod terra_swap_pairs;
 mod terra_swap_quotes;

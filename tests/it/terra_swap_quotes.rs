@@ -12,10 +12,10 @@ use sluice::chain::cosmos::lcd::{LcdClient, LcdConfig};
 use sluice_sim::cosmos::{Flavor, LocalTerra};
 
 /// A small deterministic generator (xorshift64*), so a failure replays.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -23,11 +23,20 @@ impl Rng {
     }
 
     /// 1..10 × 10^k for k in 0..=9: 1 to ~10^10 micro units.
-    fn amount(&mut self) -> u128 {
+    pub(crate) fn amount(&mut self) -> u128 {
         let k = (self.next() % 10) as u32;
         let mantissa = 1 + self.next() % 9_999;
         u128::from(mantissa) * 10u128.pow(k) / 1000 + 1
     }
+}
+
+/// Moves a pool: a bank donation of `amount` `denom` from dev account 1 to `pair` (the pair reads
+/// its balance).
+pub(crate) fn donate(t: &LocalTerra, pair: &str, denom: &str, amount: u128) {
+    let donor = t.accounts[1].address.clone();
+    let mut chain = t.node.chain();
+    let coins = [sluice::chain::cosmos::Coin::new(amount, denom)];
+    sluice_sim::cosmos::chain::transfer(&mut chain.bank, &donor, pair, &coins).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,23 +111,14 @@ async fn local_math_equals_the_pair_contracts_simulations() {
         }
         // Move the pools: a dev account sells into the native pair's first asset by a bank
         // donation (the pair reads its balance), so the next round sees other reserves.
-        let donor = t.accounts[1].address.clone();
         let pair = &t.pairs[0];
-        {
-            let mut chain = t.node.chain();
-            let denom = pair.asset_infos[round % 2].key().to_string();
-            let coins = [sluice::chain::cosmos::Coin::new(
-                7_777_777_777 * (round as u128 + 1),
-                denom,
-            )];
-            sluice_sim::cosmos::chain::transfer(
-                &mut chain.bank,
-                &donor,
-                &pair.contract_addr,
-                &coins,
-            )
-            .unwrap();
-        }
+        let denom = pair.asset_infos[round % 2].key();
+        donate(
+            &t,
+            &pair.contract_addr,
+            denom,
+            7_777_777_777 * (round as u128 + 1),
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(cases, 240);

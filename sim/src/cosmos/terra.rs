@@ -3,7 +3,10 @@
 //! (`chains/terra_local.toml`, `chains/terra_classic_local.toml`: chain id, gas price, burn tax),
 //! the dev mnemonic's first accounts funded, and pools seeded as the demo needs: a native pair
 //! (LUNA/axlUSDC, or LUNC/USTC on Classic) and a CW20 pair (TST/LUNA, TST/LUNC), listed by a
-//! factory. Nothing here is secret: the dev mnemonic is public test material.
+//! Terraswap factory, and the same two markets as Astroport pairs (the published
+//! `astroport-pair` contract, 0.3 % fee) listed by an Astroport factory, a tenth as deep, so the
+//! deepest-pool choice still trades the Terraswap ones unless an Astroport pair is named.
+//! Nothing here is secret: the dev mnemonic is public test material.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,7 +21,7 @@ use sluice::chain::{ChainSpec, ChainSpecs};
 use sluice::wallet::{Mnemonic, account_path, derive_key};
 
 use super::chain::ChainConfig;
-use super::contracts::TerraContracts;
+use super::contracts::{AstroportFees, TerraContracts};
 use super::server::LocalNode;
 
 /// The dev mnemonic (anvil's, public): its accounts are funded on every local chain.
@@ -89,7 +92,10 @@ pub struct LocalTerra {
     pub chain_id: String,
     /// Contract name (`terraswap_factory`, `pair_LUNA_axlUSDC`, `token_TST`, …) → address.
     pub addresses: BTreeMap<String, String>,
+    /// The Terraswap pairs: native, then CW20.
     pub pairs: Vec<PairInfo>,
+    /// The Astroport pairs (`astroport-pair`): native, then CW20.
+    pub astroport_pairs: Vec<PairInfo>,
     pub accounts: Vec<DevAccount>,
 }
 
@@ -184,6 +190,15 @@ impl LocalTerra {
                 token_pair.contract_addr.clone(),
             ],
         );
+        let genesis = |e: super::contracts::ContractError| LocalTerraError::Genesis(e.0);
+        // Astroport on Terra only (Terra Classic's pairs are Terraswap's)
+        let astroport = match flavor {
+            Flavor::Terra => Some(
+                seed_astroport(&contracts, &owner, &native, &stable, &tst, flavor)
+                    .map_err(genesis)?,
+            ),
+            Flavor::Classic => None,
+        };
         let node = LocalNode::start(cfg, contracts.clone(), port).await?;
         {
             let mut chain = node.chain();
@@ -201,15 +216,36 @@ impl LocalTerra {
                 &token_pair.contract_addr,
                 &[Coin::new(500_000 * UNIT, native.clone())],
             );
+            if let Some((_, [n, t])) = &astroport {
+                chain.fund(
+                    &n.contract_addr,
+                    &[
+                        Coin::new(200_000 * UNIT, native.clone()),
+                        Coin::new(100_000 * UNIT, stable.clone()),
+                    ],
+                );
+                chain.fund(
+                    &t.contract_addr,
+                    &[Coin::new(50_000 * UNIT, native.clone())],
+                );
+            }
         }
         contracts
             .mint(&tst, &token_pair.contract_addr, 1_000_000 * UNIT)
             .map_err(|e| LocalTerraError::Genesis(e.0))?;
-        // LP shares to the owner: sqrt(a·b), as the pair's first provision mints.
-        for (p, a, b) in [
+        let mut lp_shares = vec![
             (&native_pair, 2_000_000 * UNIT, 1_000_000 * UNIT),
             (&token_pair, 1_000_000 * UNIT, 500_000 * UNIT),
-        ] {
+        ];
+        if let Some((_, [n, t])) = &astroport {
+            contracts
+                .mint(&tst, &t.contract_addr, 100_000 * UNIT)
+                .map_err(genesis)?;
+            lp_shares.push((n, 200_000 * UNIT, 100_000 * UNIT));
+            lp_shares.push((t, 100_000 * UNIT, 50_000 * UNIT));
+        }
+        // LP shares to the owner: sqrt(a·b), as the pair's first provision mints.
+        for (p, a, b) in lp_shares {
             let share = isqrt(a * b);
             contracts
                 .mint(&p.liquidity_token, &owner, share)
@@ -226,6 +262,19 @@ impl LocalTerra {
             format!("pair_TST_{native_sym}"),
             token_pair.contract_addr.clone(),
         );
+        let mut astroport_pairs = vec![];
+        if let Some((factory, [n, t])) = astroport {
+            addresses.insert("astroport_factory".to_string(), factory);
+            addresses.insert(
+                format!("astroport_pair_{native_sym}_{stable_sym}"),
+                n.contract_addr.clone(),
+            );
+            addresses.insert(
+                format!("astroport_pair_TST_{native_sym}"),
+                t.contract_addr.clone(),
+            );
+            astroport_pairs = vec![n, t];
+        }
         Ok(Self {
             node,
             contracts,
@@ -233,6 +282,7 @@ impl LocalTerra {
             chain_id,
             addresses,
             pairs: vec![native_pair, token_pair],
+            astroport_pairs,
             accounts,
         })
     }
@@ -271,6 +321,35 @@ impl LocalTerra {
             "accounts": accounts,
         })
     }
+}
+
+/// The Astroport factory (0.3 % fee) and its two pairs, native and CW20, instantiated from
+/// `astroport-pair` (unfunded: the caller funds them).
+fn seed_astroport(
+    contracts: &TerraContracts,
+    owner: &str,
+    native: &str,
+    stable: &str,
+    tst: &str,
+    flavor: Flavor,
+) -> Result<(String, [PairInfo; 2]), super::contracts::ContractError> {
+    let (native_sym, stable_sym) = flavor.assets();
+    let fees = AstroportFees {
+        total_fee_bps: 30,
+        maker_fee_bps: 0,
+    };
+    let factory = contracts.add_astroport_factory("astroport/factory", owner, fees);
+    let n = contracts.add_astroport_pair(
+        &format!("astroport/pair/{native_sym}-{stable_sym}"),
+        [AssetInfo::native(native), AssetInfo::native(stable)],
+        &factory,
+    )?;
+    let t = contracts.add_astroport_pair(
+        &format!("astroport/pair/TST-{native_sym}"),
+        [AssetInfo::token(tst), AssetInfo::native(native)],
+        &factory,
+    )?;
+    Ok((factory, [n, t]))
 }
 
 fn isqrt(n: u128) -> u128 {
@@ -318,6 +397,10 @@ mod tests {
             assert_eq!(
                 spec.protocols["terraswap"]["factory"],
                 t.addresses["terraswap_factory"]
+            );
+            assert_eq!(
+                spec.protocols.get("astroport").map(|p| &p["factory"]),
+                t.addresses.get("astroport_factory")
             );
             assert_eq!(
                 spec.token("TST").and_then(|t| t.address.clone()),

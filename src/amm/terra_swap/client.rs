@@ -1,5 +1,5 @@
 //! The pair and token queries over the LCD (`/cosmwasm/wasm/v1/contract/{addr}/smart/{query}`):
-//! a pair found through the factory, its pool, the contract's own `simulation` and
+//! a pair found through the factory, its pool, an Astroport pair's factory and that factory's fees, the contract's own `simulation` and
 //! `reverse_simulation`, CW20 balances. Answers are parsed into [`super::msg`] types; a malformed
 //! one is a protocol error, never a panic.
 
@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::msg::{
-    Asset, AssetInfo, BalanceResponse, PairInfo, PoolResponse, ReverseSimulationResponse,
-    SimulationResponse,
+    Asset, AssetInfo, BalanceResponse, FeeInfoResponse, PairConfigResponse, PairInfo, PairType,
+    PoolResponse, ReverseSimulationResponse, SimulationResponse,
 };
 use crate::chain::cosmos::CosmosError;
 use crate::chain::cosmos::lcd::LcdClient;
@@ -78,6 +78,23 @@ impl PairClient {
     ) -> Result<ReverseSimulationResponse, CosmosError> {
         let q = json!({"reverse_simulation": {"ask_asset": ask}});
         parse("reverse simulation", self.lcd.smart_query(pair, &q).await?)
+    }
+
+    /// An Astroport factory's fees for its pairs of `pair_type`.
+    pub async fn fee_info(
+        &self,
+        factory: &str,
+        pair_type: &PairType,
+    ) -> Result<FeeInfoResponse, CosmosError> {
+        let q = json!({"fee_info": {"pair_type": pair_type}});
+        parse("fee info", self.lcd.smart_query(factory, &q).await?)
+    }
+
+    /// The factory of an Astroport pair (its `config`).
+    pub async fn pair_factory(&self, pair: &str) -> Result<String, CosmosError> {
+        let q = json!({"config": {}});
+        let c: PairConfigResponse = parse("pair config", self.lcd.smart_query(pair, &q).await?)?;
+        Ok(c.factory_addr)
     }
 
     /// A CW20 balance.

@@ -33,7 +33,7 @@ impl Connector for TerraSwapConnector {
             name: "terra_swap",
             module: "amm::terra_swap",
             state: ImplState::Partial(
-                "Terraswap pairs (native and CW20): quotes, swaps, balances, the deepest pool of several factories, journal adoption; Astroport pairs found and chosen, quoted with the Terraswap math",
+                "Terraswap and Astroport XYK pairs (native and CW20), each quoted with its own contract's math (Astroport's fee from its factory): quotes, swaps, balances, the deepest pool of several factories, journal adoption; Astroport stable pairs are refused",
             ),
         }
     }

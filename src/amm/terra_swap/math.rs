@@ -11,6 +11,7 @@ use std::str::FromStr;
 use alloy::primitives::U256;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+pub mod astroport;
 mod word;
 
 /// 10^18: one in 18-decimal fixed point.
@@ -29,6 +30,14 @@ pub enum MathError {
     MaxSpread,
     #[error("invalid decimal {0:?}")]
     BadDecimal(String),
+    #[error("one of the pools is empty")]
+    EmptyPool,
+    #[error("the swap amount must not be zero")]
+    ZeroAmount,
+    #[error("max_spread is above the pair's ceiling (50 %)")]
+    SpreadLimitTooLarge,
+    #[error("the belief price must not be zero")]
+    ZeroBeliefPrice,
 }
 
 /// A CosmWasm `Decimal`/`Decimal256`: an unsigned value with 18 fractional digits, held as its
@@ -118,6 +127,18 @@ pub struct SwapOut {
     pub commission_amount: u128,
 }
 
+impl SwapOut {
+    /// The three amounts from their 256-bit steps (each must fit `Uint128`, as the contracts
+    /// convert them).
+    fn narrowed(net: U256, spread: U256, fee: U256) -> Result<Self, MathError> {
+        Ok(SwapOut {
+            return_amount: narrow(net)?,
+            spread_amount: narrow(spread)?,
+            commission_amount: narrow(fee)?,
+        })
+    }
+}
+
 /// `reverse_simulation`'s answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReverseOut {
@@ -198,11 +219,7 @@ pub fn simulate_wide(
     let spread = sub(at_price, gross)?;
     let fee = scale(gross, commission.0)?;
     let net = sub(gross, fee)?;
-    Ok(SwapOut {
-        return_amount: narrow(net)?,
-        spread_amount: narrow(spread)?,
-        commission_amount: narrow(fee)?,
-    })
+    SwapOut::narrowed(net, spread, fee)
 }
 
 /// What must be offered to receive `ask_amount` (commission included):

@@ -73,6 +73,16 @@ pub struct Asset {
     pub amount: u128,
 }
 
+/// An Astroport pair's type, as its factory and the pair itself answer it (Terraswap pairs have
+/// none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairType {
+    Xyk {},
+    Stable {},
+    Custom(String),
+}
+
 /// A pair as its contract and the factory describe it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairInfo {
@@ -81,6 +91,9 @@ pub struct PairInfo {
     pub liquidity_token: String,
     #[serde(default = "default_decimals")]
     pub asset_decimals: [u8; 2],
+    /// `Some` for an Astroport pair (its factory's answer says which kind), `None` for Terraswap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_type: Option<PairType>,
 }
 
 fn default_decimals() -> [u8; 2] {
@@ -121,6 +134,20 @@ pub struct ReverseSimulationResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairsResponse {
     pub pairs: Vec<PairInfo>,
+}
+
+/// An Astroport factory's `{"fee_info":{"pair_type":…}}` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeInfoResponse {
+    pub fee_address: Option<String>,
+    pub total_fee_bps: u16,
+    pub maker_fee_bps: u16,
+}
+
+/// The part of an Astroport pair's `{"config":{}}` answer that names its factory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairConfigResponse {
+    pub factory_addr: String,
 }
 
 /// A CW20 `{"balance":{"address":…}}` answer.

@@ -13,10 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use super::client::PairClient;
-use super::math::{self, Dec18};
+use super::kind::PairKind;
+use super::math;
 use super::msg::{Asset, AssetInfo, PairInfo};
 pub use super::swap::{from_units, swap_msg, swap_of, to_units};
 use crate::chain::ChainSpec;
@@ -41,12 +42,14 @@ struct Leg {
     decimals: u8,
 }
 
-/// A pair resolved for a market: the contract and which of its assets is the base.
+/// A pair resolved for a market: the contract, which of its assets is the base, and which
+/// contract (so which math) it runs.
 #[derive(Debug, Clone)]
 struct Market {
     info: PairInfo,
     base: Leg,
     quote: Leg,
+    kind: PairKind,
 }
 
 /// The reserves of a market, base first.
@@ -188,14 +191,20 @@ impl TerraSwapVenue {
             return Ok(m.clone());
         }
         let (base, quote) = (self.leg(&pair.base)?, self.leg(&pair.quote)?);
-        let info = self.choose_pair(pair, &base, &quote).await?;
+        let (info, factory) = self.choose_pair(pair, &base, &quote).await?;
         if !info.asset_infos.contains(&base.info) || !info.asset_infos.contains(&quote.info) {
             return Err(VenueError::Protocol(format!(
                 "pair {} does not hold {pair}",
                 info.contract_addr
             )));
         }
-        let m = Market { info, base, quote };
+        let kind = self.kind_of(&info, factory).await?;
+        let m = Market {
+            info,
+            base,
+            quote,
+            kind,
+        };
         self.markets
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -244,7 +253,6 @@ struct Plan {
 impl TerraSwapVenue {
     async fn plan(&self, order: &OrderRequest, m: &Market, me: &str) -> Result<Plan, VenueError> {
         let r = self.reserves(m).await?;
-        let c = Dec18::commission();
         let base_units = to_units(order.amount, m.base.decimals)?;
         if base_units == 0 {
             return Err(VenueError::InvalidRequest("amount rounds to zero".into()));
@@ -253,30 +261,19 @@ impl TerraSwapVenue {
         let (offer_leg, ask_leg, offer, op, ap) = match order.side {
             Side::Sell => (&m.base, &m.quote, base_units, r.base, r.quote),
             Side::Buy => {
-                let rev =
-                    math::reverse_simulate(r.quote, r.base, base_units, c).map_err(math_err)?;
+                let rev = m
+                    .kind
+                    .reverse_simulate(r.quote, r.base, base_units)
+                    .map_err(math_err)?;
                 (&m.quote, &m.base, rev.offer_amount, r.quote, r.base)
             }
         };
-        let out = math::simulate(op, ap, offer, c).map_err(math_err)?;
+        let out = m.kind.simulate(op, ap, offer).map_err(math_err)?;
         if out.return_amount == 0 {
             return Err(VenueError::InsufficientLiquidity(
                 "the swap returns nothing".into(),
             ));
         }
-        // Both amounts at the larger decimals, as the pair compares them.
-        let (od, ad) = (offer_leg.decimals, ask_leg.decimals);
-        let top = od.max(ad);
-        let scale = |v: u128, d: u8| {
-            v.checked_mul(10u128.pow((top - d).into()))
-                .ok_or_else(|| VenueError::InvalidRequest("amount too large".into()))
-        };
-        let (offer_s, ret_s) = (scale(offer, od)?, scale(out.return_amount, ad)?);
-        let belief = Dec18(
-            (alloy::primitives::U256::from(offer_s)
-                * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18)))
-            .div_ceil(alloy::primitives::U256::from(ret_s)),
-        );
         // The least the order accepts, in ask units.
         let min_return = match order.price {
             None => None,
@@ -287,31 +284,19 @@ impl TerraSwapVenue {
                     // base received ≥ quote paid / price
                     Side::Buy => from_units(offer, m.quote.decimals)? / p,
                 };
-                Some(scale(to_units(min, ask_leg.decimals)?, ad)?)
+                Some(to_units(min, ask_leg.decimals)?)
             }
         };
-        let max_spread = match min_return {
-            None => Dec18::from_decimal(self.default_max_spread, RoundingStrategy::ToZero)
-                .map_err(math_err)?,
-            // The pool already returns less than the bound: no max_spread can hold it.
-            Some(min) if min > ret_s => return Err(math_err(math::MathError::MaxSpread)),
-            Some(min) if min == ret_s => Dec18::ZERO,
-            Some(min) => {
-                let ratio = Decimal::from(min) / Decimal::from(ret_s);
-                Dec18::from_decimal(Decimal::ONE - ratio, RoundingStrategy::ToZero)
-                    .map_err(math_err)?
-            }
-        };
-        math::check_max_spread(
-            Some(belief),
-            Some(max_spread),
-            offer,
-            out.return_amount,
-            out.spread_amount,
-            od,
-            ad,
-        )
-        .map_err(math_err)?;
+        let bounds = m
+            .kind
+            .bounds(
+                offer,
+                &out,
+                (offer_leg.decimals, ask_leg.decimals),
+                min_return,
+                self.default_max_spread,
+            )
+            .map_err(math_err)?;
         let offer_asset = Asset {
             info: offer_leg.info.clone(),
             amount: offer,
@@ -321,8 +306,8 @@ impl TerraSwapVenue {
                 me,
                 &m.info.contract_addr,
                 &offer_asset,
-                Some(belief),
-                Some(max_spread),
+                Some(bounds.belief_price),
+                Some(bounds.max_spread),
             )?,
         })
     }
@@ -353,6 +338,9 @@ impl Venue for TerraSwapVenue {
         let mut out = Vec::new();
         for pair in known {
             let m = self.market(&pair).await?;
+            let fee = m.kind.commission().to_decimal().ok_or_else(|| {
+                VenueError::Protocol(format!("{}: commission out of range", m.info.contract_addr))
+            })?;
             out.push(MarketRules {
                 pair: pair.clone(),
                 venue_symbol: m.info.contract_addr.clone(),
@@ -361,8 +349,8 @@ impl Venue for TerraSwapVenue {
                 min_size: Decimal::new(1, m.base.decimals.into()),
                 max_size: None,
                 min_notional: Decimal::ZERO,
-                maker_fee: Decimal::new(3, 3),
-                taker_fee: Decimal::new(3, 3),
+                maker_fee: fee,
+                taker_fee: fee,
             });
         }
         Ok(out)
@@ -371,14 +359,13 @@ impl Venue for TerraSwapVenue {
     async fn quote(&self, req: &QuoteRequest) -> Result<Quote, VenueError> {
         let m = self.market(&req.pair).await?;
         let r = self.reserves(&m).await?;
-        let c = Dec18::commission();
         let units = to_units(req.base_amount, m.base.decimals)?;
         if units == 0 {
             return Err(VenueError::InvalidRequest("amount rounds to zero".into()));
         }
         let (quote_units, fee_asset, fee_units, base_after, quote_after) = match req.side {
             Side::Sell => {
-                let s = math::simulate(r.base, r.quote, units, c).map_err(math_err)?;
+                let s = m.kind.simulate(r.base, r.quote, units).map_err(math_err)?;
                 (
                     s.return_amount,
                     &req.pair.quote,
@@ -388,7 +375,10 @@ impl Venue for TerraSwapVenue {
                 )
             }
             Side::Buy => {
-                let s = math::reverse_simulate(r.quote, r.base, units, c).map_err(math_err)?;
+                let s = m
+                    .kind
+                    .reverse_simulate(r.quote, r.base, units)
+                    .map_err(math_err)?;
                 (
                     s.offer_amount,
                     &req.pair.base,

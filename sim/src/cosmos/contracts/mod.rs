@@ -6,15 +6,19 @@
 //! transaction runs on a saved copy of the contract state: a failed one, or a simulation, leaves
 //! nothing behind.
 //!
-//! No published, permissively licensed crate holds the Terraswap pair contract (the
-//! `terraswap` crate has only its message types; Astroport's pair is GPL-3.0 and may not be linked
-//! into the `sluice` binary), so these contracts are written here from the pair's documented
-//! messages and its arithmetic (see [`pair`]).
+//! Astroport pairs run Astroport's own published pair contract, `astroport-pair` 1.3.3 (MIT, so
+//! it may be linked into the `sluice` binary; its 1.5 and 2.x releases are GPL-3.0), hosted natively
+//! ([`astroport`], [`wasm_host`]). No Terraswap pair contract crate is published (the `terraswap`
+//! crate has only its message types), so the Terraswap pair is written here from its documented
+//! messages and its arithmetic ([`pair`]), as are the CW20 token ([`cw20`]) and the factories
+//! ([`factory`]).
 
+pub mod astroport;
 pub mod bignum;
 pub mod cw20;
 pub mod factory;
 pub mod pair;
+pub mod wasm_host;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -27,7 +31,7 @@ use sluice::chain::cosmos::Coin;
 use super::chain::{Balances, ContractEvent, ContractExecutor, ExecError, transfer};
 
 pub use cw20::Token;
-pub use factory::Factory;
+pub use factory::{AstroportFees, Factory};
 pub use pair::Pair;
 
 /// A contract's error (its `ContractError`/`StdError` text).
@@ -44,6 +48,7 @@ impl ContractError {
 pub enum Contract {
     Token(Token),
     Pair(Pair),
+    AstroportPair(astroport::AstroportPair),
     Factory(Factory),
 }
 
@@ -90,7 +95,7 @@ impl Env<'_> {
     }
 
     /// `addr_validate`: a bech32 address of this chain.
-    fn check_address(&self, addr: &str) -> Result<(), ContractError> {
+    pub(crate) fn check_address(&self, addr: &str) -> Result<(), ContractError> {
         match bech32::decode(addr) {
             Ok((hrp, data))
                 if hrp.as_str() == self.hrp && (data.len() == 20 || data.len() == 32) =>
@@ -103,14 +108,14 @@ impl Env<'_> {
         }
     }
 
-    fn wasm_event(&mut self, contract: &str, attrs: &[(&str, &str)]) {
+    pub(crate) fn wasm_event(&mut self, contract: &str, attrs: &[(&str, &str)]) {
         let mut all = vec![("_contract_address".to_string(), contract.to_string())];
         all.extend(attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         self.events.push(("wasm".into(), all));
     }
 
     /// Pays `amount` of `info` from contract `from` to `to`: a bank send or a CW20 transfer.
-    fn pay(
+    pub(crate) fn pay(
         &mut self,
         from: &str,
         to: &str,
@@ -176,6 +181,9 @@ impl Env<'_> {
                 let info = p.info.clone();
                 pair::execute(self, &info, sender, kind, body, funds)
             }
+            Some(Contract::AstroportPair(_)) => {
+                astroport::execute(self, contract, sender, msg, funds)
+            }
             Some(Contract::Factory(_)) => Err(ContractError(format!(
                 "{kind}: not supported by the local factory (pairs are created at genesis)"
             ))),
@@ -195,7 +203,8 @@ pub fn query(
     match state.contracts.get(contract) {
         Some(Contract::Token(t)) => t.query(kind, body),
         Some(Contract::Pair(p)) => pair::query(state, bank, &p.info, kind, body),
-        Some(Contract::Factory(f)) => f.query(state, kind, body),
+        Some(Contract::AstroportPair(p)) => astroport::query(state, bank, p, msg),
+        Some(Contract::Factory(f)) => f.query(state, bank, kind, body),
         None => Err(no_contract(contract)),
     }
 }
@@ -337,6 +346,7 @@ impl TerraContracts {
             contract_addr: addr.clone(),
             liquidity_token: lp,
             asset_decimals: decimals,
+            pair_type: None,
         };
         lock(&self.state)
             .contracts
@@ -344,8 +354,23 @@ impl TerraContracts {
         info
     }
 
-    /// Instantiates a factory listing `pairs`.
+    /// Instantiates a (Terraswap) factory listing `pairs`.
     pub fn add_factory(&self, label: &str, owner: &str, pairs: &[String]) -> String {
+        self.insert_factory(label, owner, pairs, None)
+    }
+
+    /// Instantiates an Astroport factory charging `fees`, with no pairs yet.
+    pub fn add_astroport_factory(&self, label: &str, owner: &str, fees: AstroportFees) -> String {
+        self.insert_factory(label, owner, &[], Some(fees))
+    }
+
+    fn insert_factory(
+        &self,
+        label: &str,
+        owner: &str,
+        pairs: &[String],
+        astroport: Option<AstroportFees>,
+    ) -> String {
         let addr = contract_address(&self.hrp, label);
         lock(&self.state).contracts.insert(
             addr.clone(),
@@ -354,9 +379,45 @@ impl TerraContracts {
                 pair_code_id: 2,
                 token_code_id: 1,
                 pairs: pairs.to_vec(),
+                astroport,
             }),
         );
         addr
+    }
+
+    /// Instantiates `astroport-pair` for `assets` at the address of `label` and lists it in
+    /// `factory`; its LP token is created by the pair's instantiation. Returns the pair's own
+    /// `pair` answer.
+    pub fn add_astroport_pair(
+        &self,
+        label: &str,
+        assets: [AssetInfo; 2],
+        factory: &str,
+    ) -> Result<PairInfo, ContractError> {
+        let addr = contract_address(&self.hrp, label);
+        let mut state = lock(&self.state);
+        let mut work = state.clone();
+        let mut bank = Balances::new();
+        let mut env = Env {
+            bank: &mut bank,
+            state: &mut work,
+            hrp: &self.hrp,
+            events: vec![],
+        };
+        astroport::instantiate(&mut env, &addr, &format!("{label}/lp"), &assets, factory)?;
+        match work.contracts.get_mut(factory) {
+            Some(Contract::Factory(f)) if f.astroport.is_some() => f.pairs.push(addr.clone()),
+            _ => {
+                return Err(ContractError(format!(
+                    "{factory}: not an Astroport factory"
+                )));
+            }
+        }
+        let info = query(&work, &bank, &addr, &serde_json::json!({"pair": {}}))?;
+        let info: PairInfo = serde_json::from_value(info)
+            .map_err(|e| ContractError(format!("the pair's own pair answer: {e}")))?;
+        *state = work;
+        Ok(info)
     }
 
     /// Credits CW20 `amount` to `to` (genesis balances; the supply grows).
@@ -441,110 +502,4 @@ impl ContractExecutor for TerraContracts {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn setup() -> (TerraContracts, Balances, String, PairInfo, String) {
-        let c = TerraContracts::new("terra");
-        let user = contract_address("terra", "user");
-        let tst = c.add_token("t", "Test", "TST", 6, &[(user.clone(), 1_000_000)], None);
-        let pair = c.add_pair(
-            "p",
-            [AssetInfo::token(&tst), AssetInfo::native("uluna")],
-            [6, 6],
-        );
-        c.mint(&tst, &pair.contract_addr, 10_000_000).unwrap();
-        let mut bank = Balances::new();
-        bank.entry(pair.contract_addr.clone())
-            .or_default()
-            .insert("uluna".into(), 5_000_000);
-        bank.entry(user.clone())
-            .or_default()
-            .insert("uluna".into(), 1_000_000);
-        (c, bank, user, pair, tst)
-    }
-
-    fn send_swap(pair: &str, amount: u128) -> Vec<u8> {
-        use base64::Engine as _;
-        let hook = base64::engine::general_purpose::STANDARD.encode(br#"{"swap":{}}"#);
-        serde_json::to_vec(&serde_json::json!({"send": {"contract": pair, "amount": amount.to_string(), "msg": hook}}))
-            .unwrap()
-    }
-
-    #[test]
-    fn a_cw20_swap_moves_tokens_and_coins_and_the_pool_query_sees_both() {
-        let (c, mut bank, user, pair, tst) = setup();
-        let pool = |bank: &Balances| -> serde_json::Value {
-            serde_json::from_slice(
-                &c.query(bank, &pair.contract_addr, br#"{"pool":{}}"#)
-                    .unwrap(),
-            )
-            .unwrap()
-        };
-        assert_eq!(pool(&bank)["assets"][1]["amount"], "5000000");
-        c.begin();
-        let events = c
-            .execute(
-                &mut bank,
-                &user,
-                &tst,
-                &send_swap(&pair.contract_addr, 100_000),
-                &[],
-                false,
-            )
-            .unwrap();
-        c.end(true);
-        let (ret, _, _) = pair::compute_swap(10_000_000, 5_000_000, 100_000).unwrap();
-        assert!(events.iter().any(|(k, a)| k == "wasm"
-            && a.contains(&("return_amount".into(), ret.to_string()))));
-        assert_eq!(c.token_balance(&tst, &user), 900_000);
-        assert_eq!(c.token_balance(&tst, &pair.contract_addr), 10_100_000);
-        assert_eq!(bank[&user]["uluna"], 1_000_000 + ret);
-        assert_eq!(
-            pool(&bank)["assets"][1]["amount"],
-            (5_000_000 - ret).to_string()
-        );
-    }
-
-    #[test]
-    fn a_failed_or_rolled_back_execution_leaves_nothing() {
-        let (c, mut bank, user, pair, tst) = setup();
-        let before = bank.clone();
-        // more than the user holds: refused, nothing moved
-        let r = c.execute(
-            &mut bank,
-            &user,
-            &tst,
-            &send_swap(&pair.contract_addr, 2_000_000),
-            &[],
-            false,
-        );
-        assert!(r.is_err());
-        assert_eq!(bank, before);
-        assert_eq!(c.token_balance(&tst, &user), 1_000_000);
-        // a native swap whose funds do not match its offer
-        let msg = br#"{"swap":{"offer_asset":{"info":{"native_token":{"denom":"uluna"}},"amount":"10"}}}"#;
-        let r = c.execute(
-            &mut bank,
-            &user,
-            &pair.contract_addr,
-            msg,
-            &[Coin::new(9, "uluna")],
-            false,
-        );
-        assert!(r.unwrap_err().log.contains("Native token balance mismatch"));
-        // a successful execution undone by `end(false)` (a simulation, or a later message failed)
-        c.begin();
-        c.execute(
-            &mut bank,
-            &user,
-            &tst,
-            &send_swap(&pair.contract_addr, 1000),
-            &[],
-            true,
-        )
-        .unwrap();
-        c.end(false);
-        assert_eq!(c.token_balance(&tst, &user), 1_000_000);
-    }
-}
+mod tests;

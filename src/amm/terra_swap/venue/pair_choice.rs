@@ -4,12 +4,15 @@
 //! pairs on `terra`). Deepest: the larger product of the two reserves (the pool's constant
 //! product, which is what a trade's price impact depends on); equal products go to the smaller
 //! contract address, so the choice does not depend on the factories' order. The choice is logged
-//! with the reserves and the pairs passed over; `markets()` shows the chosen contract.
+//! with the reserves and the pairs passed over; `markets()` shows the chosen contract. The
+//! chosen pair comes with the factory that listed it, which says what the pair runs
+//! ([`TerraSwapVenue::kind_of`]).
 
 use alloy::primitives::U256;
 
 use super::{Leg, TerraSwapVenue, chain_err};
-use crate::amm::terra_swap::msg::{AssetInfo, PairInfo};
+use crate::amm::terra_swap::kind::PairKind;
+use crate::amm::terra_swap::msg::{AssetInfo, PairInfo, PairType};
 use crate::chain::cosmos::CosmosError;
 use crate::core::Pair;
 use crate::venue::VenueError;
@@ -26,28 +29,31 @@ fn depth_key(product: U256, address: &str) -> (U256, std::cmp::Reverse<&str>) {
 }
 
 impl TerraSwapVenue {
+    /// The pair trading `pair`, and the factory that listed it (`None` when named).
     pub(super) async fn choose_pair(
         &self,
         pair: &Pair,
         base: &Leg,
         quote: &Leg,
-    ) -> Result<PairInfo, VenueError> {
+    ) -> Result<(PairInfo, Option<String>), VenueError> {
         let named = self
             .named
             .get(&pair.to_string())
             .or_else(|| self.named.get(&pair.inverse().to_string()));
         if let Some(addr) = named {
-            return self.client.pair_info(addr).await.map_err(chain_err);
+            let info = self.client.pair_info(addr).await.map_err(chain_err)?;
+            return Ok((info, None));
         }
         if let Some(addr) = &self.named_pair {
             let info = self.client.pair_info(addr).await.map_err(chain_err)?;
             if holds(&info, base, quote) {
                 tracing::info!(venue = %self.id, %pair, pair_contract = %addr, "trading the pair named in the table");
-                return Ok(info);
+                return Ok((info, None));
             }
         }
         let assets = [base.info.clone(), quote.info.clone()];
         let mut candidates: Vec<PairInfo> = Vec::new();
+        let mut listed_by: Vec<String> = Vec::new();
         for factory in &self.factories {
             match self.client.find_pair(factory, &assets).await {
                 Ok(info) if holds(&info, base, quote) => {
@@ -56,6 +62,7 @@ impl TerraSwapVenue {
                         .any(|c| c.contract_addr == info.contract_addr)
                     {
                         candidates.push(info);
+                        listed_by.push(factory.clone());
                     }
                 }
                 Ok(info) => {
@@ -72,10 +79,11 @@ impl TerraSwapVenue {
             }
         }
         if candidates.len() <= 1 {
-            return candidates.pop().ok_or_else(|| VenueError::UnknownPair {
+            let only = candidates.pop().ok_or_else(|| VenueError::UnknownPair {
                 venue: self.id.to_string(),
                 pair: pair.clone(),
-            });
+            })?;
+            return Ok((only, listed_by.pop()));
         }
         let mut depths = Vec::with_capacity(candidates.len());
         for c in &candidates {
@@ -98,7 +106,37 @@ impl TerraSwapVenue {
             passed_over = %passed.join(", "),
             "the deepest of {} pools listing {pair}", candidates.len()
         );
-        Ok(candidates.swap_remove(best))
+        Ok((
+            candidates.swap_remove(best),
+            Some(listed_by.swap_remove(best)),
+        ))
+    }
+
+    /// What `info` runs: Terraswap's pair when its factory's answer has no `pair_type`, else
+    /// Astroport's, whose fee is that factory's `fee_info` (a named pair's factory is the one
+    /// its `config` names).
+    pub(super) async fn kind_of(
+        &self,
+        info: &PairInfo,
+        factory: Option<String>,
+    ) -> Result<PairKind, VenueError> {
+        let unsupported = |e| VenueError::NotSupported(format!("{}: {e}", self.id));
+        let bps = match &info.pair_type {
+            Some(t @ PairType::Xyk {}) => {
+                let factory = match factory {
+                    Some(f) => f,
+                    None => self
+                        .client
+                        .pair_factory(&info.contract_addr)
+                        .await
+                        .map_err(chain_err)?,
+                };
+                let fees = self.client.fee_info(&factory, t).await.map_err(chain_err)?;
+                Some(fees.total_fee_bps)
+            }
+            _ => None,
+        };
+        PairKind::of(info, bps).map_err(unsupported)
     }
 
     /// A pair's (base, quote) reserves, by smart query.
