@@ -2,7 +2,7 @@
 //! snapshots from the stream) stays identical to the simulator's through 10,000 random updates
 //! with gaps, duplicates, reorderings, dropped connections, junk frames and a service-restart
 //! snapshot; markets and mark / index / funding come from Bybit's documents; hostile REST answers
-//! are typed errors; the registry builds the venue from its table.
+//! are typed errors (the registry and `book_top` are exercised by `cli.rs`).
 
 use std::time::Duration;
 
@@ -177,41 +177,4 @@ async fn markets_funding_and_hostile_answers() {
     ));
     // without keys nothing private is sent
     assert!(venue.positions(None).await.is_err());
-}
-
-#[tokio::test]
-async fn the_registry_builds_it_and_its_book_top_reads_the_stream() {
-    let mock = MockBybitPerp::start().await.unwrap();
-    mock.seed_book("BTCUSDT", dec!(100), 5, 1, dec!(1)).unwrap();
-    let id: sluice::venue::VenueId = "bybit_perpetual".parse().unwrap();
-    let table: toml::Table = format!(
-        "rest_url = \"{}\"\nws_url = \"{}\"",
-        mock.rest_url(),
-        mock.ws_url()
-    )
-    .parse()
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let ctx = sluice::venue::ConnectContext::new(
-        home.path(),
-        sluice::chain::ChainSpecs::builtin().unwrap(),
-        std::path::Path::new("test.toml"),
-    );
-    let venue = sluice::connectors::connect(&id, &table, &ctx)
-        .await
-        .unwrap();
-    let pair: Pair = "BTC-USDT".parse().unwrap();
-    venue.start(std::slice::from_ref(&pair)).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let top = loop {
-        if let Some(top) = venue.book_top(&pair, 3).await.unwrap() {
-            break top;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no book");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    let s = mock.book("BTCUSDT").unwrap();
-    assert_eq!(top.bids[0].0.normalize(), s.bids[0].0.normalize());
-    assert_eq!(top.asks[0].0.normalize(), s.asks[0].0.normalize());
-    venue.close().await;
 }

@@ -23,6 +23,26 @@ fn at(list: &[&str], mock: &MockBybitPerp) -> Vec<String> {
     )
 }
 
+/// `order place` of a 0.1 buy at 99 with `client_id`.
+async fn place(home: &Path, mock: &MockBybitPerp, client_id: &str) -> Output {
+    let args = [
+        "order",
+        "place",
+        "--pair",
+        "BTC-USDT",
+        "--side",
+        "buy",
+        "--amount",
+        "0.1",
+        "--price",
+        "99",
+        "--client-id",
+        client_id,
+        "--json",
+    ];
+    sluice(home, at(&args, mock)).await
+}
+
 fn hmac_hex(secret: &str, text: &str) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(text.as_bytes());
@@ -85,30 +105,7 @@ async fn book_orders_and_leverage_from_the_command_line() {
     assert_eq!(dec(&book["bids"][0][0]), theirs.bids[0].0);
     assert_eq!(dec(&book["asks"][0][0]), theirs.asks[0].0);
 
-    let placed = json(
-        &sluice(
-            home.path(),
-            at(
-                &[
-                    "order",
-                    "place",
-                    "--pair",
-                    "BTC-USDT",
-                    "--side",
-                    "buy",
-                    "--amount",
-                    "0.1",
-                    "--price",
-                    "99",
-                    "--client-id",
-                    "cli-bybit-1",
-                    "--json",
-                ],
-                &mock,
-            ),
-        )
-        .await,
-    );
+    let placed = json(&place(home.path(), &mock, "cli-bybit-1").await);
     assert_eq!(placed[0]["state"], "open");
     assert!(mock.order_id("cli-bybit-1").is_some());
     let listed = json(&sluice(home.path(), at(&["order", "list", "--json"], &mock)).await);
@@ -135,27 +132,7 @@ async fn book_orders_and_leverage_from_the_command_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     // a client id Bybit would refuse never reaches the wire
-    let bad = sluice(
-        home.path(),
-        at(
-            &[
-                "order",
-                "place",
-                "--pair",
-                "BTC-USDT",
-                "--side",
-                "buy",
-                "--amount",
-                "0.1",
-                "--price",
-                "99",
-                "--client-id",
-                "has.dot",
-            ],
-            &mock,
-        ),
-    )
-    .await;
+    let bad = place(home.path(), &mock, "has.dot").await;
     assert!(!bad.status.success());
     assert!(mock.order_id("has.dot").is_none());
 }
