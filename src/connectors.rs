@@ -35,6 +35,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::binance::connect::BINANCE,
     &crate::cex::exchanges::binance::connect::BINANCE_US,
     &crate::cex::exchanges::binance_perpetual::connect::BINANCE_PERPETUAL,
+    &crate::cex::exchanges::bybit_perpetual::connect::BYBIT_PERPETUAL,
     &crate::cex::exchanges::gate_io::connect::GATE_IO,
     &crate::cex::exchanges::coinbase_advanced::COINBASE_ADVANCED,
     &crate::cex::exchanges::htx::HTX,

@@ -14,7 +14,11 @@
 //! application-level ping); the state machine is this module's. A venue whose stream URL is a
 //! short-lived connection ticket (KuCoin's `bullet`: a token in the URL, the ping interval in the
 //! answer) starts the book with [`LiveBook::spawn_ticketed`]: every connection, the first and
-//! each reconnect, then uses a fresh ticket, so an expired token is never retried.
+//! each reconnect, then uses a fresh ticket, so an expired token is never retried. A venue whose
+//! stream itself carries the snapshots (Bybit: a subscription is answered by a snapshot, then
+//! deltas) starts it with [`LiveBook::spawn_stream_snapshots`]: no REST snapshot is taken; a
+//! resync sends the venue's resubscription messages and waits for the snapshot on the stream
+//! ([`Next::Synced`]).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,9 +35,16 @@ use crate::cex::book::OrderBook;
 use crate::cex::error::CexError;
 use crate::cex::grid::Grid;
 use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
-use crate::cex::venue::{LiveBookView, MarketUnavailable, RulesRefresher};
+use crate::cex::venue::{LiveBookView, MarketUnavailable};
 use crate::core::{Pair, VenueEvent};
 use crate::venue::EventHub;
+
+pub use self::feed::{
+    AppPing, DiffFeed, Resubscriber, STREAM_SNAPSHOT_WAIT, SnapshotFetcher, Ticket, TicketFetcher,
+};
+
+#[path = "live_book_feed.rs"]
+mod feed;
 
 /// What one stream message asks of the task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +60,9 @@ pub enum Next {
     Resync(&'static str),
     /// A value off the pair's grid: the book was reset; the rules must be refetched.
     OffGrid,
+    /// A snapshot carried by the stream: the book is synced at this update id (stream-snapshot
+    /// mode, [`LiveBook::spawn_stream_snapshots`]).
+    Synced(u64),
 }
 
 /// What a REST snapshot did to the book.
@@ -80,57 +94,6 @@ pub trait DiffBook: fmt::Debug + Send + Sync + 'static {
     fn last_update_id(&self) -> Option<u64>;
     /// An empty book of the same pair on new grids (the exchange changed its rules).
     fn rebuilt(&self, price: Grid, size: Grid) -> Self;
-}
-
-/// Fetches the pair's REST snapshot body.
-pub type SnapshotFetcher =
-    Arc<dyn Fn() -> BoxFuture<'static, Result<Bytes, CexError>> + Send + Sync>;
-
-/// An application-level ping the venue wants sent on the stream, and how often.
-#[derive(Clone)]
-pub struct AppPing {
-    pub every: Duration,
-    pub message: Arc<dyn Fn() -> String + Send + Sync>,
-}
-
-/// One connection's ticket: the URL to connect to (it carries a token: never logged) and the
-/// application ping that connection wants.
-#[derive(Clone)]
-pub struct Ticket {
-    pub url: String,
-    pub ping: Option<AppPing>,
-}
-
-impl fmt::Debug for Ticket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ticket")
-            .field("ping_every", &self.ping.as_ref().map(|p| p.every))
-            .finish_non_exhaustive()
-    }
-}
-
-/// Asks the venue for a connection ticket.
-pub type TicketFetcher =
-    Arc<dyn Fn() -> BoxFuture<'static, Result<Ticket, CexError>> + Send + Sync>;
-
-/// Where and how a venue's diff stream is followed.
-pub struct DiffFeed {
-    pub pair: Pair,
-    pub stream: StreamConfig,
-    pub subscribe: stream::Subscriber,
-    pub snapshot: SnapshotFetcher,
-    pub ping: Option<AppPing>,
-    pub hub: Arc<EventHub>,
-    pub refresh_rules: RulesRefresher,
-}
-
-impl fmt::Debug for DiffFeed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DiffFeed")
-            .field("pair", &self.pair)
-            .field("stream", &self.stream)
-            .finish_non_exhaustive()
-    }
 }
 
 /// What the handle and the task share.
@@ -187,17 +150,31 @@ impl<B: DiffBook> LiveBookView for LiveBook<B> {
 impl<B: DiffBook> LiveBook<B> {
     /// Starts following `feed` into `book` (an empty book on the pair's grids).
     pub fn spawn(feed: DiffFeed, book: B) -> Self {
-        Self::start(feed, book, None)
+        Self::start(feed, book, None, None)
     }
 
     /// Starts following `feed` into `book`, each connection on a fresh ticket from `ticket`
     /// (its URL replaces `feed.stream.url`, its ping `feed.ping`). A ticket that cannot be had
     /// is announced (`ConnectionLost`) and asked for again with the stream's backoff.
     pub fn spawn_ticketed(feed: DiffFeed, book: B, ticket: TicketFetcher) -> Self {
-        Self::start(feed, book, Some(ticket))
+        Self::start(feed, book, Some(ticket), None)
     }
 
-    fn start(feed: DiffFeed, book: B, ticket: Option<TicketFetcher>) -> Self {
+    /// Starts following `feed` into `book` where the stream carries the snapshots: each
+    /// (re)subscription is answered by one, which the book reports as [`Next::Synced`].
+    /// `feed.snapshot` is never called; a resync (a gap, a bad message, new grids) sends the
+    /// messages of `resubscribe` on the connection instead, again after
+    /// [`STREAM_SNAPSHOT_WAIT`] if no snapshot came.
+    pub fn spawn_stream_snapshots(feed: DiffFeed, book: B, resubscribe: Resubscriber) -> Self {
+        Self::start(feed, book, None, Some(resubscribe))
+    }
+
+    fn start(
+        feed: DiffFeed,
+        book: B,
+        ticket: Option<TicketFetcher>,
+        resubscribe: Option<Resubscriber>,
+    ) -> Self {
         let shared = Arc::new(Shared {
             pair: feed.pair.clone(),
             book: RwLock::new(book),
@@ -206,7 +183,7 @@ impl<B: DiffBook> LiveBook<B> {
             hub: feed.hub.clone(),
         });
         let pair = feed.pair.clone();
-        let task = tokio::spawn(run(Arc::clone(&shared), feed, ticket));
+        let task = tokio::spawn(run(Arc::clone(&shared), feed, ticket, resubscribe));
         Self { pair, shared, task }
     }
 
@@ -271,11 +248,39 @@ struct Task<B> {
     feed: DiffFeed,
     snapshot: Pending<Result<Bytes, CexError>>,
     refresh: Pending<Refresh>,
+    /// Stream-snapshot mode: the resubscription, and since when a snapshot is awaited.
+    resubscribe: Option<Resubscriber>,
+    awaiting_since: Option<std::time::Instant>,
+    /// Resubscription messages to send on the connection.
+    outbox: Vec<String>,
 }
 
 impl<B: DiffBook> Task<B> {
     fn take_snapshot(&mut self, delay: Duration) {
+        if let Some(resubscribe) = &self.resubscribe {
+            // one resubscription at a time, repeated only when its snapshot is late
+            if self
+                .awaiting_since
+                .is_none_or(|t| t.elapsed() >= STREAM_SNAPSHOT_WAIT)
+            {
+                self.outbox.extend(resubscribe());
+                self.awaiting_since = Some(std::time::Instant::now());
+            }
+            return;
+        }
         self.snapshot = Some(after(delay, (self.feed.snapshot)()));
+    }
+
+    /// A snapshot carried by the stream synced the book.
+    fn on_stream_snapshot(&mut self, id: u64) {
+        self.awaiting_since = None;
+        let pair = self.shared.pair.clone();
+        self.shared.resyncs.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(%pair, id, "book synced from the stream's snapshot");
+        self.shared.hub.publish(VenueEvent::Resynced {
+            what: format!("book {pair}"),
+        });
+        self.shared.hub.publish(VenueEvent::BookChanged { pair });
     }
 
     fn refetch_rules(&mut self, delay: Duration) {
@@ -301,9 +306,12 @@ impl<B: DiffBook> Task<B> {
     fn on_stream(&mut self, ev: StreamEvent) {
         match ev {
             StreamEvent::Connected { reconnect } => {
-                // Diffs are buffered from now on; the snapshot is taken after that.
+                // Diffs are buffered from now on; the snapshot is taken after that (or, in
+                // stream-snapshot mode, answers the subscription).
                 self.shared.write().reset();
-                if self.refresh.is_none() {
+                if self.resubscribe.is_some() {
+                    self.awaiting_since = Some(std::time::Instant::now());
+                } else if self.refresh.is_none() {
                     self.take_snapshot(Duration::ZERO);
                 }
                 if reconnect {
@@ -313,6 +321,8 @@ impl<B: DiffBook> Task<B> {
             StreamEvent::Disconnected { reason } => {
                 self.shared.write().reset();
                 self.snapshot = None;
+                self.awaiting_since = None;
+                self.outbox.clear();
                 self.shared.lost(&reason);
             }
             StreamEvent::Message(m) => {
@@ -337,6 +347,7 @@ impl<B: DiffBook> Task<B> {
                             self.take_snapshot(Duration::ZERO);
                         }
                     }
+                    Next::Synced(id) => self.on_stream_snapshot(id),
                     Next::OffGrid => {
                         if self.refresh.is_none() {
                             self.shared
@@ -442,7 +453,25 @@ fn ticker(ping: Option<&AppPing>) -> tokio::time::Interval {
     tokio::time::interval(ping.map_or(Duration::from_secs(3600), |p| p.every))
 }
 
-async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed, ticket: Option<TicketFetcher>) {
+/// Sends the task's pending resubscription messages on the connection (kept for the next one
+/// when there is none: a reconnect subscribes anew anyway, so they are dropped then).
+fn send_outbox<B>(task: &mut Task<B>, conn: &Option<Conn>) {
+    if task.outbox.is_empty() {
+        return;
+    }
+    if let Some((handle, _)) = conn {
+        for m in task.outbox.drain(..) {
+            handle.send(m);
+        }
+    }
+}
+
+async fn run<B: DiffBook>(
+    shared: Arc<Shared<B>>,
+    feed: DiffFeed,
+    ticket: Option<TicketFetcher>,
+    resubscribe: Option<Resubscriber>,
+) {
     let mut conn: Option<Conn> = None;
     let mut ping = None;
     let mut wanted: Pending<Result<Ticket, CexError>> = None;
@@ -462,8 +491,12 @@ async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed, ticket: Option
         feed,
         snapshot: None,
         refresh: None,
+        resubscribe,
+        awaiting_since: None,
+        outbox: Vec::new(),
     };
     loop {
+        send_outbox(&mut task, &conn);
         tokio::select! {
             _ = ticks.tick(), if ping.is_some() && conn.is_some() => {
                 if let (Some(p), Some((handle, _))) = (&ping, &conn) {
@@ -523,3 +556,7 @@ async fn run<B: DiffBook>(shared: Arc<Shared<B>>, feed: DiffFeed, ticket: Option
 #[cfg(test)]
 #[path = "live_book_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "live_book_stream_tests.rs"]
+mod stream_tests;

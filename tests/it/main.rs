@@ -37,6 +37,7 @@ mod binance_perpetual_book;
 mod binance_perpetual_cli;
 mod binance_perpetual_positions;
 mod binance_user_stream;
+mod bybit_perpetual;
 mod celo_fee_currency;
 mod celo_router02;
 mod cli_basics;

@@ -106,6 +106,12 @@ pub fn key_schemes() -> Vec<KeyScheme> {
             },
             KeyForm::HmacRaw
         ),
+        scheme!(
+            "bybit_perpetual",
+            false,
+            BybitV5::default(),
+            KeyForm::HmacRaw
+        ),
         scheme!("gate_io", false, GateV4, KeyForm::HmacRaw),
         scheme!("htx", false, HtxV2, KeyForm::HmacRaw),
         scheme!("bitmart", true, BitMart, KeyForm::HmacRaw),

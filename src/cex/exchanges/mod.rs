@@ -4,6 +4,7 @@
 pub mod binance;
 pub mod binance_perpetual;
 pub(crate) mod book_fuzz;
+pub mod bybit_perpetual;
 pub mod coinbase_advanced;
 pub mod coinbase_pro;
 pub mod gate_io;

@@ -3,6 +3,7 @@
 
 pub mod binance;
 pub mod binance_perpetual;
+pub mod bybit_perpetual;
 pub mod coinbase_advanced;
 pub mod coinbase_pro;
 pub mod gate_io;

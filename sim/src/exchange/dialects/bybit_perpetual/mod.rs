@@ -1,0 +1,262 @@
+//! A simulated Bybit v5 (linear perpetuals) for tests: REST and websocket servers on 127.0.0.1
+//! (random ports) over the venue-neutral engine, speaking Bybit's shapes.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use rust_decimal_macros::dec;
+//! use sluice_sim::exchange::dialects::bybit_perpetual::MockBybitPerp;
+//! let mock = MockBybitPerp::start().await?;
+//! mock.seed_book("BTCUSDT", dec!(100), 10, 1, dec!(1)).expect("listed");
+//! // [connect.bybit_perpetual] rest_url = mock.rest_url(), ws_url = mock.ws_url()
+//! # Ok(()) }
+//! ```
+//!
+//! Public: `GET /v5/market/time`, `instruments-info`, `tickers` (mark, index, funding rate, next
+//! funding time on the interval's grid), `orderbook`; the stream `/v5/public/linear` with
+//! `orderbook.50.<SYMBOL>` (a snapshot per subscription, then deltas with `u` + 1 each and `seq`).
+//! Signed (`private.rs`, Bybit's HMAC recipe verified on every request, per-endpoint limits per
+//! second with 10006): orders, cancels, `order/realtime`, `execution/list`, `position/list` (both
+//! position modes, marked), leverage, position and margin modes, the unified wallet, the
+//! transaction log's funding settlements; funding settles every interval (`server.rs`).
+//!
+//! Faults: the engine's (depth skip / duplicate / swap, raw frames, dropped market connections)
+//! through [`Controls`], and HTTP faults (HTML page, truncated JSON, any body, 10006, a dropped
+//! answer). Not served: the private stream, liquidation. The book stream carries every level of
+//! the engine's book, not only the top 50.
+
+mod account;
+mod private;
+mod server;
+pub mod shapes;
+
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use zeroize::Zeroizing;
+
+use self::server::Shared;
+pub use self::server::{FUNDING_INTERVAL_MS, MarkState};
+use crate::exchange::dialects::binance::{PriceLevel, SymbolSpec, default_symbols};
+use crate::exchange::dialects::okx::HttpFault;
+use crate::exchange::engine::controls::Controls;
+use crate::exchange::engine::error::EngineError;
+use crate::exchange::engine::exchange::Exchange;
+use crate::exchange::engine::server::{
+    MARKET_MAKER_FUNDS, Servers, lock, market_maker_account, random_token, release_held_diffs,
+    serve_http, trading_account,
+};
+
+/// The trading account's USDT deposit.
+pub const DEPOSIT: Decimal = rust_decimal_macros::dec!(10000);
+
+/// The simulator's book of a symbol: its `u`, bids and asks (best first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BybitBookView {
+    pub u: u64,
+    pub bids: Vec<PriceLevel>,
+    pub asks: Vec<PriceLevel>,
+}
+
+/// One position of the trading account as the simulator keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionView {
+    pub symbol: String,
+    pub position_idx: u8,
+    /// Signed.
+    pub size: Decimal,
+    pub entry: Decimal,
+    pub realized: Decimal,
+    pub fees: Decimal,
+}
+
+/// A running simulated Bybit. Dropping it stops the servers.
+pub struct MockBybitPerp {
+    shared: Arc<Shared>,
+    servers: Servers,
+    api_key: String,
+    api_secret: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for MockBybitPerp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockBybitPerp")
+            .field("rest_url", &self.rest_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockBybitPerp {
+    /// The default symbols (BTCUSDT, ETHUSDT, …) listed as linear perpetuals.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(default_symbols()).await
+    }
+
+    pub async fn start_with(symbols: Vec<SymbolSpec>) -> std::io::Result<Self> {
+        let mm = market_maker_account(&symbols, random_token(32), Zeroizing::new(random_token(64)));
+        // the engine matches; margin, PnL, fees and funding are the dialect's (`account.rs`), so
+        // the trader holds enough of every asset for the spot accounting underneath never to
+        // refuse
+        let funds: Vec<(String, Decimal)> = symbols
+            .iter()
+            .flat_map(|s| [s.base.clone(), s.quote.clone()])
+            .map(|a| (a, MARKET_MAKER_FUNDS))
+            .collect();
+        let events = Arc::new(shapes::BybitEvents::default());
+        let mut exchange = Exchange::new(symbols, mm, events.clone());
+        let api_key = random_token(18);
+        let api_secret = Zeroizing::new(random_token(36));
+        let account =
+            exchange.add_account(trading_account(api_key.clone(), api_secret.clone(), &funds));
+        let shared = Arc::new(Shared {
+            controls: Controls::new(exchange),
+            events,
+            marks: Mutex::new(HashMap::new()),
+            derivatives: Mutex::new(account::Derivatives::default()),
+            deposit: DEPOSIT,
+            account,
+            funding_interval_ms: AtomicU64::new(FUNDING_INTERVAL_MS),
+            windows: Mutex::new(HashMap::new()),
+            rate_limited: AtomicU64::new(0),
+        });
+        let (servers, http, wsl) = Servers::bind().await?;
+        let mock = Self {
+            shared,
+            servers,
+            api_key,
+            api_secret,
+        };
+        let shared = mock.shared.clone();
+        let rest_shared = shared.clone();
+        mock.servers.track([
+            tokio::spawn(serve_http(http, shared.shutdown.subscribe(), move |req| {
+                server::handle(rest_shared.clone(), req)
+            })),
+            tokio::spawn(server::serve_ws(wsl, shared.clone())),
+            tokio::spawn(server::funding_clock(shared.clone())),
+            tokio::spawn(release_held_diffs(shared, |s: &Shared| s.exchange())),
+        ]);
+        Ok(mock)
+    }
+
+    pub fn stop(&self) {
+        self.servers.stop(&self.shared.shutdown);
+    }
+
+    /// `http://127.0.0.1:<port>` (endpoints under `/v5`).
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.servers.http_addr())
+    }
+
+    /// `ws://127.0.0.1:<port>/v5/public/linear`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/v5/public/linear", self.servers.ws_addr())
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    pub fn api_secret(&self) -> &str {
+        &self.api_secret
+    }
+
+    /// The simulator's own book of `symbol`, every level, with the `u` of its last message.
+    pub fn book(&self, symbol: &str) -> Result<BybitBookView, EngineError> {
+        let ex = self.shared.exchange();
+        let book = ex.books.get(symbol).ok_or(EngineError::UnknownSymbol)?;
+        let (bids, asks) = book.levels(usize::MAX);
+        Ok(BybitBookView {
+            u: self.shared.events.current_u(symbol),
+            bids,
+            asks,
+        })
+    }
+
+    /// The trading account's positions (open or not), replayed from the engine's trades.
+    pub fn positions(&self) -> Vec<PositionView> {
+        let ex = self.shared.exchange();
+        lock(&self.shared.derivatives)
+            .positions(&ex, self.shared.account)
+            .into_iter()
+            .map(|((symbol, position_idx), l)| PositionView {
+                symbol,
+                position_idx,
+                size: l.size,
+                entry: l.entry(),
+                realized: l.realized,
+                fees: l.fees,
+            })
+            .collect()
+    }
+
+    /// The wallet: deposit + realized PnL − fees + funding.
+    pub fn wallet(&self) -> Decimal {
+        let ex = self.shared.exchange();
+        let d = lock(&self.shared.derivatives);
+        d.wallet(self.shared.deposit, &d.positions(&ex, self.shared.account))
+    }
+
+    /// The funding booked so far: (id, symbol, positionIdx, change).
+    pub fn settlements(&self) -> Vec<(String, String, u8, Decimal)> {
+        lock(&self.shared.derivatives)
+            .settlements
+            .iter()
+            .map(|s| (s.id.clone(), s.symbol.clone(), s.idx, s.change))
+            .collect()
+    }
+
+    /// Settles funding of `symbol` now; the settlements booked.
+    pub fn settle_funding(&self, symbol: &str) -> usize {
+        self.shared.settle_funding(symbol)
+    }
+
+    /// Funding every `every` from now on (8 h by default).
+    pub fn set_funding_interval(&self, every: Duration) {
+        let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.shared.funding_interval_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Sets a symbol's mark and index prices and funding rate (else the mid, at rate 0).
+    pub fn set_mark(&self, symbol: &str, state: MarkState) {
+        lock(&self.shared.marks).insert(symbol.to_string(), state);
+    }
+
+    /// The engine's id of the trading account's order `order_link_id`.
+    pub fn order_id(&self, order_link_id: &str) -> Option<u64> {
+        let ex = self.shared.exchange();
+        ex.orders
+            .values()
+            .find(|o| o.account == self.shared.account && o.client_order_id == order_link_id)
+            .map(|o| o.id)
+    }
+
+    /// Requests refused with 10006 so far.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.shared.rate_limited.load(Ordering::Relaxed)
+    }
+
+    /// Serves `fault` instead of the next REST answer.
+    pub fn inject_fault(&self, fault: HttpFault) {
+        self.shared.inject_http_fault(fault);
+    }
+}
+
+/// The controls every simulated exchange shares (liquidity, depth faults, dropped connections,
+/// clock).
+impl Deref for MockBybitPerp {
+    type Target = Controls<HttpFault>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.shared
+    }
+}
+
+impl Drop for MockBybitPerp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
