@@ -116,6 +116,14 @@ impl From<CexError> for VenueError {
                 kind: ApiErrorKind::Authentication,
                 ..
             } => VenueError::Auth(format!("code {code}: {msg}")),
+            // a limit reported in an error body (Bybit's 10006, OKX's 50011, …) is a rate limit
+            // like an HTTP 429, with no wait stated
+            CexError::Api {
+                kind: ApiErrorKind::RateLimited,
+                ..
+            } => VenueError::RateLimited {
+                retry_after_ms: None,
+            },
             CexError::Api { code, msg, .. } => VenueError::Rejected {
                 code: Some(code.to_string()),
                 reason: msg,
@@ -131,5 +139,37 @@ impl From<CexError> for VenueError {
             | CexError::Clock(_)
             | CexError::Json(_) => VenueError::Protocol(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(kind: ApiErrorKind) -> CexError {
+        CexError::Api {
+            status: 200,
+            code: 10006,
+            msg: "Too many visits!".into(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn api_errors_become_the_venue_errors_of_their_kind() {
+        assert_eq!(
+            VenueError::from(api(ApiErrorKind::RateLimited)),
+            VenueError::RateLimited {
+                retry_after_ms: None
+            }
+        );
+        assert!(matches!(
+            VenueError::from(api(ApiErrorKind::Authentication)),
+            VenueError::Auth(_)
+        ));
+        assert!(matches!(
+            VenueError::from(api(ApiErrorKind::RejectedByRule)),
+            VenueError::Rejected { code: Some(c), .. } if c == "10006"
+        ));
     }
 }
