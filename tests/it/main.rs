@@ -35,6 +35,7 @@ mod binance_mock_streams;
 mod binance_orders;
 mod binance_perpetual_book;
 mod binance_perpetual_cli;
+mod binance_perpetual_funding;
 mod binance_perpetual_positions;
 mod binance_user_stream;
 mod celo_fee_currency;

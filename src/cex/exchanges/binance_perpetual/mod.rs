@@ -3,7 +3,8 @@
 //! spot's recipe (the same HMAC over `totalParams`, `X-MBX-APIKEY`), error codes are spot's
 //! table plus the futures codes (`errors.rs`); markets come from `/fapi/v1/exchangeInfo`, the book
 //! from `<symbol>@depth@100ms` under the `pu` rule (`depth.rs`, `book.rs`), orders, positions,
-//! funding and the leverage / margin / position-mode settings from `/fapi` (`rest.rs`, `api.rs`).
+//! funding and the leverage / margin / position-mode settings from `/fapi` (`rest.rs`, `api.rs`),
+//! funding payments from the income history (`income.rs`).
 //!
 //! Private stream: not yet followed (the listenKey stream with `ORDER_TRADE_UPDATE` and
 //! `ACCOUNT_UPDATE` is the next step); the venue opens none and the framework's reconciler
@@ -14,6 +15,7 @@ pub mod book;
 pub mod connect;
 pub mod depth;
 pub mod errors;
+pub mod income;
 pub mod rest;
 
 use std::fmt;
@@ -35,8 +37,8 @@ use crate::cex::venue::{
     BookFeed, ExchangeApi, ExchangeVenue, Market, Markets, OrderAck, UserEvent, UserStream,
 };
 use crate::core::{
-    Balance, ClientOrderId, Fill, FundingInfo, LeverageSetting, MarginMode, Order, OrderRequest,
-    PerpOrder, Position, PositionMode,
+    Balance, ClientOrderId, Fill, FundingInfo, FundingPayment, LeverageSetting, MarginMode, Order,
+    OrderRequest, PerpOrder, Position, PositionMode,
 };
 use crate::venue::{ConnectorDescriptor, Execution, ImplState, VenueError, VenueId, VenueKind};
 
@@ -49,7 +51,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "binance_perpetual",
     module: "cex::exchanges::binance_perpetual",
     state: ImplState::Partial(
-        "markets, the depth book (pu rule), orders with position side and reduce-only, positions, funding, leverage, margin and position modes; no private stream yet (orders followed by polling)",
+        "markets, the depth book (pu rule), orders with position side and reduce-only, positions, funding and funding payments, leverage, margin and position modes; no private stream yet (orders followed by polling)",
     ),
 };
 
@@ -285,6 +287,16 @@ impl ExchangeApi for BinancePerp {
 
     async fn funding(&self, rest: &RestClient, market: &Market) -> Result<FundingInfo, VenueError> {
         Ok(rest::funding(rest, market).await?)
+    }
+
+    async fn funding_payments(
+        &self,
+        rest: &RestClient,
+        markets: &Markets,
+        symbol: Option<&str>,
+        since_ms: u64,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        Ok(income::funding_payments(rest, markets, symbol, since_ms).await?)
     }
 
     async fn set_leverage(

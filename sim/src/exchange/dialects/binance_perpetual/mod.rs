@@ -20,11 +20,16 @@
 //! mode. Positions are replayed from the engine's trades (`account.rs`): size, average entry,
 //! realized PnL and fees; unrealized PnL at the mark.
 //!
+//! Funding (`funding.rs`): settled at each funding time of the simulator's clock (advance it with
+//! `set_clock_offset_ms`) or at once with [`MockBinancePerp::settle_funding`], from each position's
+//! size at the mark and the rate; booked as income records (`GET /fapi/v1/income`) that move the
+//! wallet balance.
+//!
 //! Faults (the engine's, through [`Controls`]): depth skip / duplicate / swap, raw frames,
-//! dropped market connections. Not served yet: the user data stream, funding settlement and
-//! liquidation.
+//! dropped market connections. Not served yet: the user data stream and liquidation.
 
 mod account;
+mod funding;
 mod private;
 mod server;
 pub mod shapes;
@@ -94,6 +99,7 @@ impl MockBinancePerp {
             marks: Mutex::new(HashMap::new()),
             futures: Mutex::new(account::Futures::default()),
             deposit: DEPOSIT,
+            trader: account,
         });
         let (servers, http, wsl) = Servers::bind().await?;
         let mock = Self {
@@ -149,6 +155,28 @@ impl MockBinancePerp {
             .positions(&ex, self.account)
             .into_iter()
             .map(|((s, side), p)| (s, side.name(), p.size, p.entry, p.realized, p.fees))
+            .collect()
+    }
+
+    /// Settles funding now on every open position (at each symbol's mark and rate): the records
+    /// booked as (symbol, position side, amount, tranId).
+    pub fn settle_funding(&self) -> Vec<(String, &'static str, Decimal, u64)> {
+        let now = self.shared.now_ms();
+        self.shared
+            .settle_funding_now(now)
+            .into_iter()
+            .map(|i| (i.symbol, i.side.name(), i.amount, i.tran_id))
+            .collect()
+    }
+
+    /// Every funding record booked so far, oldest first, as [`MockBinancePerp::settle_funding`]
+    /// gives them.
+    pub fn funding_records(&self) -> Vec<(String, &'static str, Decimal, u64)> {
+        lock(&self.shared.futures)
+            .funding
+            .incomes
+            .iter()
+            .map(|i| (i.symbol.clone(), i.side.name(), i.amount, i.tran_id))
             .collect()
     }
 

@@ -4,7 +4,8 @@
 //! `reduceOnly` refused when it would grow the position: -2022), `GET /fapi/v1/openOrders`,
 //! `GET /fapi/v1/userTrades`, `GET /fapi/v2/balance` (wallet = deposit + realized PnL − fees),
 //! `GET /fapi/v2/positionRisk`, `POST /fapi/v1/leverage` (1..=125), `POST /fapi/v1/marginType`
-//! (-4046 when unchanged), `GET`/`POST /fapi/v1/positionSide/dual` (-4059 when unchanged).
+//! (-4046 when unchanged), `GET`/`POST /fapi/v1/positionSide/dual` (-4059 when unchanged),
+//! `GET /fapi/v1/income` (the funding records, `funding.rs`).
 
 use std::collections::HashMap;
 
@@ -113,7 +114,7 @@ pub fn route(
             let ex = shared.exchange();
             let positions = lock(&shared.futures).positions(&ex, account);
             let pnl: Decimal = positions.values().map(|x| x.realized - x.fees).sum();
-            let wallet = shared.deposit + pnl;
+            let wallet = shared.deposit + pnl + lock(&shared.futures).funding.total();
             Ok(
                 json!([{ "accountAlias": "sim", "asset": "USDT", "balance": fmt8(wallet),
                         "crossWalletBalance": fmt8(wallet), "availableBalance": fmt8(wallet),
@@ -121,6 +122,10 @@ pub fn route(
             )
         }
         ("GET", "/fapi/v2/positionRisk") => position_risk(shared, account, p),
+        ("GET", "/fapi/v1/income") if account == shared.trader => {
+            super::funding::income(shared, p, now)
+        }
+        ("GET", "/fapi/v1/income") => Ok(Value::Array(Vec::new())),
         ("POST", "/fapi/v1/leverage") => {
             let symbol = need(p, "symbol")?;
             shared.exchange().spec(symbol)?;

@@ -46,8 +46,10 @@ pub struct Shared {
     pub marks: std::sync::Mutex<HashMap<String, MarkState>>,
     /// The trading account's futures settings and order sides.
     pub futures: std::sync::Mutex<super::account::Futures>,
-    /// The trading account's deposit (USDT), before realized PnL and fees.
+    /// The trading account's deposit (USDT), before realized PnL, fees and funding.
     pub deposit: Decimal,
+    /// The trading account (the one whose positions, funding and margin the dialect keeps).
+    pub trader: usize,
 }
 
 impl std::ops::Deref for Shared {
@@ -119,12 +121,15 @@ fn is_signed(path: &str) -> bool {
             | "/fapi/v1/leverage"
             | "/fapi/v1/marginType"
             | "/fapi/v1/positionSide/dual"
+            | "/fapi/v1/income"
     )
 }
 
 /// One REST request.
 pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     let now = shared.now_ms();
+    // funding falls due on the simulator's clock, whatever the request
+    shared.settle_due_funding(now);
     let mut q = query_params(&req);
     let path = req.uri().path().to_string();
     if is_signed(&path) {
