@@ -37,6 +37,7 @@ mod binance_perpetual_book;
 mod binance_perpetual_cli;
 mod binance_perpetual_funding;
 mod binance_perpetual_positions;
+mod binance_perpetual_user_stream;
 mod binance_user_stream;
 mod celo_fee_currency;
 mod celo_router02;

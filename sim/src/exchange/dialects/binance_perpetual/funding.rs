@@ -53,29 +53,39 @@ impl Shared {
     /// current mark and rate; the records booked (none for a zero rate or no position).
     pub fn settle_funding_now(&self, now: u64) -> Vec<Income> {
         let ex = self.exchange();
-        let mut f = lock(&self.futures);
-        let positions = f.positions(&ex, self.trader);
-        let mut booked = Vec::new();
-        for ((symbol, side), pos) in positions {
-            if pos.size.is_zero() {
-                continue;
+        let booked = {
+            let mut f = lock(&self.futures);
+            let positions = f.positions(&ex, self.trader);
+            let mut booked = Vec::new();
+            for ((symbol, side), pos) in positions {
+                if pos.size.is_zero() {
+                    continue;
+                }
+                let Some(m) = self.mark_state_locked(&ex, &symbol) else {
+                    continue;
+                };
+                let amount = funding_of(pos.size, m.mark, m.funding_rate);
+                if amount.is_zero() {
+                    continue;
+                }
+                booked.push(book(
+                    &mut f,
+                    symbol,
+                    side,
+                    amount,
+                    now,
+                    m.funding_rate,
+                    m.mark,
+                ));
             }
-            let Some(m) = self.mark_state_locked(&ex, &symbol) else {
-                continue;
-            };
-            let amount = funding_of(pos.size, m.mark, m.funding_rate);
-            if amount.is_zero() {
-                continue;
+            booked
+        };
+        let mut told: Vec<&str> = Vec::new();
+        for i in &booked {
+            if !told.contains(&i.symbol.as_str()) {
+                told.push(&i.symbol);
+                self.push_account_update(&ex, &i.symbol, "FUNDING_FEE", now);
             }
-            booked.push(book(
-                &mut f,
-                symbol,
-                side,
-                amount,
-                now,
-                m.funding_rate,
-                m.mark,
-            ));
         }
         booked
     }

@@ -25,14 +25,20 @@
 //! size at the mark and the rate; booked as income records (`GET /fapi/v1/income`) that move the
 //! wallet balance.
 //!
+//! User data stream (`user.rs`): listenKeys at `/fapi/v1/listenKey`, the socket at
+//! `/ws?listenKey=`, `ORDER_TRADE_UPDATE` for every execution, `ACCOUNT_UPDATE` after each order
+//! and funding settlement, `listenKeyExpired` when a key lapses ([`MockBinancePerp::expire_listen_keys`]).
+//!
 //! Faults (the engine's, through [`Controls`]): depth skip / duplicate / swap, raw frames,
-//! dropped market connections. Not served yet: the user data stream and liquidation.
+//! dropped market and user connections, user streams down. Not served yet: liquidation.
 
 mod account;
 mod funding;
+mod margin;
 mod private;
 mod server;
 pub mod shapes;
+mod user;
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -45,7 +51,9 @@ use zeroize::Zeroizing;
 
 use self::server::Shared;
 pub use self::server::{FUNDING_INTERVAL_MS, MarkState};
-use crate::exchange::dialects::binance::{BookSnapshot, SymbolSpec, default_symbols};
+use crate::exchange::dialects::binance::{
+    BookSnapshot, ListenKeyCounts, ListenKeys, SymbolSpec, default_symbols,
+};
 use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::Exchange;
@@ -81,6 +89,7 @@ impl MockBinancePerp {
     }
 
     pub async fn start_with(symbols: Vec<SymbolSpec>) -> std::io::Result<Self> {
+        let specs = symbols.clone();
         let mm = market_maker_account(&symbols, random_token(32), Zeroizing::new(random_token(64)));
         // the engine matches; margin, PnL and fees are the dialect's (`account.rs`), so the
         // trader holds enough of every asset for the spot accounting underneath never to refuse
@@ -89,7 +98,7 @@ impl MockBinancePerp {
             .flat_map(|s| [s.base.clone(), s.quote.clone()])
             .map(|a| (a, MARKET_MAKER_FUNDS))
             .collect();
-        let mut exchange = Exchange::new(symbols, mm, Arc::new(shapes::PerpEvents));
+        let mut exchange = Exchange::new(symbols, mm, Arc::new(shapes::PerpEvents::new(&specs)));
         let api_key = random_token(32);
         let api_secret = Zeroizing::new(random_token(64));
         let account =
@@ -100,6 +109,7 @@ impl MockBinancePerp {
             futures: Mutex::new(account::Futures::default()),
             deposit: DEPOSIT,
             trader: account,
+            listen_keys: Mutex::new(ListenKeys::default()),
         });
         let (servers, http, wsl) = Servers::bind().await?;
         let mock = Self {
@@ -178,6 +188,16 @@ impl MockBinancePerp {
             .iter()
             .map(|i| (i.symbol.clone(), i.side.name(), i.amount, i.tran_id))
             .collect()
+    }
+
+    /// Makes every listenKey lapse now (its sockets get `listenKeyExpired` and close).
+    pub fn expire_listen_keys(&self) {
+        lock(&self.shared.listen_keys).expire_all();
+    }
+
+    /// What happened to listenKeys so far.
+    pub fn listen_key_counts(&self) -> ListenKeyCounts {
+        lock(&self.shared.listen_keys).counts
     }
 
     /// The simulator's own book of `symbol`, every level, with its update id.

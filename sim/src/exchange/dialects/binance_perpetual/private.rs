@@ -5,7 +5,8 @@
 //! `GET /fapi/v1/userTrades`, `GET /fapi/v2/balance` (wallet = deposit + realized PnL − fees),
 //! `GET /fapi/v2/positionRisk`, `POST /fapi/v1/leverage` (1..=125), `POST /fapi/v1/marginType`
 //! (-4046 when unchanged), `GET`/`POST /fapi/v1/positionSide/dual` (-4059 when unchanged),
-//! `GET /fapi/v1/income` (the funding records, `funding.rs`).
+//! `GET /fapi/v1/income` (the funding records, `funding.rs`); orders checked for initial margin
+//! (`margin.rs`, -2019).
 
 use std::collections::HashMap;
 
@@ -231,6 +232,21 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
             return Err(ApiError::new(400, -2022, "ReduceOnly Order is rejected."));
         }
     }
+    drop(f);
+    super::margin::check_initial_margin(
+        shared,
+        &ex,
+        account,
+        &super::margin::MarginAsk {
+            symbol: &symbol,
+            side,
+            position_side: pos_side,
+            qty,
+            price: decimal(p, "price")?,
+            reduce_only,
+        },
+    )?;
+    let mut f = lock(&shared.futures);
     let order = NewOrder {
         symbol,
         side,
@@ -243,6 +259,10 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
     };
     let placed = ex.place(account, order, now, true)?;
     f.order_sides.insert(placed.id, pos_side);
+    drop(f);
+    if account == shared.trader {
+        shared.push_account_update(&ex, &symbol_of(p)?, "ORDER", now);
+    }
     let mut doc = ex
         .query(account, &symbol_of(p)?, Some(placed.id), None)?
         .query_json();
