@@ -16,7 +16,8 @@ mod depth_data;
 use std::path::Path;
 
 use serde_json::Value;
-use sluice::cex::exchanges::binance_perpetual::depth::{PerpBook, PerpOutcome, PerpSnapshot};
+use sluice::cex::exchanges::binance::depth::{DiffOutcome, SnapshotOutcome};
+use sluice::cex::exchanges::binance_perpetual::depth::PerpBook;
 
 use depth_data::ParseApply;
 
@@ -56,7 +57,7 @@ fn new_book(snap: &[u8]) -> PerpBook {
     let (tick, step) = depth_data::grids(5);
     let mut b = PerpBook::new("BTCUSDT", tick, step);
     match b.on_snapshot(snap).expect("snapshot parses") {
-        PerpSnapshot::Synced { .. } => b,
+        SnapshotOutcome::Synced { .. } => b,
         other => panic!("snapshot not applied: {other:?}"),
     }
 }
@@ -78,7 +79,7 @@ fn bench_dataset(dir: &Path, name: &str, snapshot: &[u8]) {
     .run(
         &events,
         || new_book(&snap),
-        |book, e| matches!(book.on_frame(e), Ok(PerpOutcome::Applied)),
+        |book, e| matches!(book.on_frame(e), Ok(DiffOutcome::Applied)),
         |book| book.book(),
     );
     let mut parser = new_book(&snap);
