@@ -6,8 +6,7 @@
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::Venue;
-use sluice::cex::auth::ApiCredentials;
-use sluice::cex::exchanges::binance_perpetual::{BinancePerpConfig, BinancePerpetual};
+use sluice::cex::exchanges::binance_perpetual::BinancePerpetual;
 use sluice::core::TimeInForce;
 use sluice::core::{OrderRequest, OrderType, Pair, PerpOrder, PositionMode, PositionSide, Side};
 use sluice_sim::exchange::dialects::binance_perpetual::{
@@ -15,13 +14,7 @@ use sluice_sim::exchange::dialects::binance_perpetual::{
 };
 
 fn venue(mock: &MockBinancePerp) -> BinancePerpetual {
-    let cfg = BinancePerpConfig {
-        rest_url: mock.rest_url(),
-        ws_url: mock.ws_url(),
-        ..BinancePerpConfig::default()
-    };
-    let creds = ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap();
-    BinancePerpetual::new(cfg, Some(creds)).unwrap()
+    crate::binance_perpetual_positions::venue(mock, mock.api_secret())
 }
 
 async fn market(v: &BinancePerpetual, side: Side, amount: Decimal, ps: PositionSide) {

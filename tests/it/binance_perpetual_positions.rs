@@ -14,10 +14,13 @@ use sluice::core::{
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::binance_perpetual::{MarkState, MockBinancePerp};
 
-fn venue(mock: &MockBinancePerp, secret: &str) -> BinancePerpetual {
+/// A connector on the simulator's trading account signing with `secret`, every URL the
+/// simulator's.
+pub(crate) fn venue(mock: &MockBinancePerp, secret: &str) -> BinancePerpetual {
     let cfg = BinancePerpConfig {
         rest_url: mock.rest_url(),
         ws_url: mock.ws_url(),
+        user_ws_url: mock.ws_url(),
         ..BinancePerpConfig::default()
     };
     BinancePerpetual::new(

@@ -10,8 +10,7 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::Venue;
-use sluice::cex::auth::ApiCredentials;
-use sluice::cex::exchanges::binance_perpetual::{BinancePerpConfig, BinancePerpetual};
+use sluice::cex::exchanges::binance_perpetual::BinancePerpetual;
 use sluice::core::{
     ClientOrderId, OrderRequest, OrderState, OrderType, Pair, PerpOrder, Side, TimeInForce,
     VenueEvent,
@@ -22,14 +21,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::binance_orders::wait_for;
 
 fn venue(mock: &MockBinancePerp) -> BinancePerpetual {
-    let cfg = BinancePerpConfig {
-        rest_url: mock.rest_url(),
-        ws_url: mock.ws_url(),
-        user_ws_url: mock.ws_url(),
-        ..BinancePerpConfig::default()
-    };
-    let creds = ApiCredentials::new(mock.api_key(), mock.api_secret()).unwrap();
-    BinancePerpetual::new(cfg, Some(creds)).unwrap()
+    crate::binance_perpetual_positions::venue(mock, mock.api_secret())
 }
 
 fn order(v: &BinancePerpetual, side: Side, amount: Decimal, price: Option<Decimal>) -> PerpOrder {

@@ -97,7 +97,7 @@ struct Frame {
     #[serde(default)]
     cw: Option<Decimal>,
     #[serde(default)]
-    p: Vec<MarginCallPosition>,
+    p: Vec<StreamPosition>,
 }
 
 #[derive(Deserialize)]
@@ -120,80 +120,74 @@ struct WalletBalance {
     cross_wallet: Option<Decimal>,
 }
 
+/// A position in `ACCOUNT_UPDATE` (`P`, with the entry price) or `MARGIN_CALL` (`p`, with the
+/// mark price).
 #[derive(Deserialize)]
 struct StreamPosition {
     #[serde(rename = "s")]
     symbol: String,
     #[serde(rename = "pa")]
     amount: Decimal,
-    #[serde(rename = "ep")]
-    entry_price: Decimal,
-    #[serde(rename = "up", default)]
-    unrealized: Decimal,
-    #[serde(rename = "mt", default)]
-    margin_type: Option<String>,
-    #[serde(rename = "iw", default)]
-    isolated_wallet: Option<Decimal>,
-    #[serde(rename = "ps", default)]
-    position_side: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct MarginCallPosition {
-    #[serde(rename = "s")]
-    symbol: String,
-    #[serde(rename = "ps", default)]
-    position_side: Option<String>,
-    #[serde(rename = "pa")]
-    amount: Decimal,
-    #[serde(rename = "mp")]
-    mark_price: Decimal,
-    #[serde(rename = "up", default)]
-    unrealized: Decimal,
-    #[serde(rename = "mt", default)]
-    margin_type: Option<String>,
-    #[serde(rename = "iw", default)]
-    isolated_wallet: Option<Decimal>,
-}
-
-/// A position as an account frame reports it (no mark, leverage or liquidation price: those come
-/// from `positionRisk`).
-#[allow(clippy::too_many_arguments)]
-fn position(
-    pair: &Pair,
-    amount: Decimal,
+    #[serde(rename = "ep", default)]
     entry_price: Option<Decimal>,
-    unrealized: Decimal,
-    margin_type: Option<&str>,
-    isolated_wallet: Option<Decimal>,
-    side: Option<&str>,
+    #[serde(rename = "mp", default)]
     mark_price: Option<Decimal>,
-) -> Result<Position, CexError> {
-    let margin_mode = margin_type
-        .map(|m| m.parse::<MarginMode>())
-        .transpose()
-        .map_err(|e| CexError::decode("ACCOUNT_UPDATE", e))?;
-    let entry_notional = entry_price.map_or(Decimal::ZERO, |p| p * amount.abs());
-    Ok(Position {
-        pair: pair.clone(),
-        size: amount,
-        entry_notional,
-        entry_price: entry_price.filter(|_| !amount.is_zero()),
-        mark_notional: mark_price.map(|m| (m * amount).abs()),
-        margin: match margin_mode {
-            Some(MarginMode::Isolated) => isolated_wallet.unwrap_or_default(),
-            _ => Decimal::ZERO,
-        },
-        margin_asset: pair.quote.clone(),
-        unrealized_pnl: unrealized,
-        margin_ratio: None,
-        liquidation_price: None,
-        funding_paid: None,
-        position_side: position_side_of(side.unwrap_or("BOTH"))?,
-        mark_price,
-        leverage: None,
-        margin_mode,
-    })
+    #[serde(rename = "up", default)]
+    unrealized: Decimal,
+    #[serde(rename = "mt", default)]
+    margin_type: Option<String>,
+    #[serde(rename = "iw", default)]
+    isolated_wallet: Option<Decimal>,
+    #[serde(rename = "ps", default)]
+    position_side: Option<String>,
+}
+
+impl StreamPosition {
+    /// The shared form (no leverage or liquidation price: those come from `positionRisk`).
+    fn to_position(&self, pair: &Pair) -> Result<Position, CexError> {
+        let margin_mode = self
+            .margin_type
+            .as_deref()
+            .map(str::parse::<MarginMode>)
+            .transpose()
+            .map_err(|e| CexError::decode("user stream position", e))?;
+        let size = self.amount;
+        let entry_notional = self.entry_price.map_or(Decimal::ZERO, |p| p * size.abs());
+        Ok(Position {
+            pair: pair.clone(),
+            size,
+            entry_notional,
+            entry_price: self.entry_price.filter(|_| !size.is_zero()),
+            mark_notional: self.mark_price.map(|m| (m * size).abs()),
+            margin: match margin_mode {
+                Some(MarginMode::Isolated) => self.isolated_wallet.unwrap_or_default(),
+                _ => Decimal::ZERO,
+            },
+            margin_asset: pair.quote.clone(),
+            unrealized_pnl: self.unrealized,
+            margin_ratio: None,
+            liquidation_price: None,
+            funding_paid: None,
+            position_side: position_side_of(self.position_side.as_deref().unwrap_or("BOTH"))?,
+            mark_price: self.mark_price,
+            leverage: None,
+            margin_mode,
+        })
+    }
+}
+
+/// Position events of the positions on known symbols.
+fn position_events(
+    positions: &[StreamPosition],
+    markets: &Markets,
+) -> Result<Vec<VenueEvent>, CexError> {
+    let mut out = Vec::with_capacity(positions.len());
+    for p in positions {
+        if let Some(pair) = markets.pair_of(&p.symbol) {
+            out.push(VenueEvent::Position(Box::new(p.to_position(pair)?)));
+        }
+    }
+    Ok(out)
 }
 
 /// One frame as the framework's event.
@@ -216,32 +210,17 @@ pub fn parse_frame(frame: &[u8], markets: &Markets) -> Result<UserEvent, CexErro
             account_update(a, f.transaction_time, markets)
         }
         "MARGIN_CALL" => {
-            let mut events = Vec::new();
             for p in &f.p {
                 tracing::warn!(
                     symbol = %p.symbol,
                     size = %p.amount,
-                    mark = %p.mark_price,
+                    mark = ?p.mark_price,
                     cross_wallet = ?f.cw,
                     "margin call"
                 );
-                let Some(pair) = markets.pair_of(&p.symbol) else {
-                    continue;
-                };
-                let pos = position(
-                    pair,
-                    p.amount,
-                    None,
-                    p.unrealized,
-                    p.margin_type.as_deref(),
-                    p.isolated_wallet,
-                    p.position_side.as_deref(),
-                    Some(p.mark_price),
-                )?;
-                events.push(VenueEvent::Position(Box::new(pos)));
             }
             Ok(UserEvent::Account(Box::new(AccountUpdate {
-                events,
+                events: position_events(&f.p, markets)?,
                 funding_at_ms: None,
             })))
         }
@@ -289,25 +268,112 @@ fn account_update(a: AccountData, time: u64, markets: &Markets) -> Result<UserEv
             asset, b.wallet, available,
         )));
     }
-    for p in &a.positions {
-        let Some(pair) = markets.pair_of(&p.symbol) else {
-            continue;
-        };
-        let pos = position(
-            pair,
-            p.amount,
-            Some(p.entry_price),
-            p.unrealized,
-            p.margin_type.as_deref(),
-            p.isolated_wallet,
-            p.position_side.as_deref(),
-            None,
-        )?;
-        events.push(VenueEvent::Position(Box::new(pos)));
-    }
+    events.extend(position_events(&a.positions, markets)?);
     let funding_at_ms = (a.reason == "FUNDING_FEE").then_some(time);
     Ok(UserEvent::Account(Box::new(AccountUpdate {
         events,
         funding_at_ms,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cex::venue::Market;
+    use crate::core::{MarketRules, OrderState, PositionSide};
+
+    fn markets() -> Markets {
+        let rules = MarketRules {
+            pair: "BTC-USDT".parse().unwrap(),
+            venue_symbol: "BTCUSDT".into(),
+            tick_size: Decimal::new(1, 2),
+            step_size: Decimal::new(1, 3),
+            min_size: Decimal::new(1, 3),
+            max_size: None,
+            min_notional: Decimal::ONE,
+            maker_fee: Decimal::new(2, 4),
+            taker_fee: Decimal::new(5, 4),
+        };
+        Markets::new(vec![Market::new(rules).unwrap()])
+    }
+
+    fn account(frame: &str) -> AccountUpdate {
+        match parse_frame(frame.as_bytes(), &markets()).unwrap() {
+            UserEvent::Account(a) => *a,
+            other => panic!("not an account update: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn order_trade_update_is_an_order_update_with_its_fill() {
+        let frame = r#"{"e":"ORDER_TRADE_UPDATE","E":1568879465651,"T":1568879465650,"o":{
+            "s":"BTCUSDT","c":"sluice-1","S":"SELL","o":"MARKET","f":"GTC","q":"0.002","p":"0",
+            "ap":"9000","sp":"0","x":"TRADE","X":"FILLED","i":8886774,"l":"0.002","z":"0.002",
+            "L":"9000","N":"USDT","n":"0.009","T":1568879465650,"t":12,"b":"0","a":"0",
+            "m":false,"R":true,"wt":"CONTRACT_PRICE","ot":"MARKET","ps":"BOTH","cp":false,
+            "rp":"0"}}"#;
+        let UserEvent::Order(u) = parse_frame(frame.as_bytes(), &markets()).unwrap() else {
+            panic!("not an order update");
+        };
+        assert_eq!(u.state, OrderState::Filled);
+        assert_eq!(u.venue_order_id, "8886774");
+        let fill = u.fill.unwrap();
+        assert_eq!(fill.amount, Decimal::new(2, 3));
+        assert_eq!(fill.fee_amount, Decimal::new(9, 3));
+        assert_eq!(fill.fee_asset.to_string(), "USDT");
+    }
+
+    #[test]
+    fn account_updates_give_balances_positions_and_funding() {
+        let a = account(
+            r#"{"e":"ACCOUNT_UPDATE","E":1564745798939,"T":1564745798938,"a":{"m":"FUNDING_FEE",
+            "B":[{"a":"USDT","wb":"122624.12345678","cw":"100.12345678","bc":"-0.5"}],
+            "P":[{"s":"BTCUSDT","pa":"-1","ep":"9000","cr":"0","up":"-1.2","mt":"isolated",
+                  "iw":"450","ps":"SHORT"},{"s":"XYZUSDT","pa":"1","ep":"1","ps":"LONG"}]}}"#,
+        );
+        assert_eq!(a.funding_at_ms, Some(1_564_745_798_938));
+        assert_eq!(
+            a.events.len(),
+            2,
+            "the unknown symbol's position is left out"
+        );
+        let VenueEvent::Position(p) = &a.events[1] else {
+            panic!("not a position");
+        };
+        assert_eq!(p.size, Decimal::NEGATIVE_ONE);
+        assert_eq!(p.position_side, PositionSide::Short);
+        assert_eq!(p.margin, Decimal::new(450, 0));
+        assert_eq!(p.entry_notional, Decimal::new(9000, 0));
+        let order =
+            account(r#"{"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"ORDER","B":[],"P":[]}}"#);
+        assert_eq!(order.funding_at_ms, None);
+        let call = account(
+            r#"{"e":"MARGIN_CALL","E":1,"cw":"3.16","p":[{"s":"BTCUSDT","ps":"LONG","pa":"1.327",
+            "mt":"CROSSED","iw":"0","mp":"187.17","up":"-1.166","mm":"1.614"}]}"#,
+        );
+        let VenueEvent::Position(p) = &call.events[0] else {
+            panic!("not a position");
+        };
+        assert_eq!(p.mark_price, Some(Decimal::new(18717, 2)));
+    }
+
+    #[test]
+    fn hostile_frames_are_typed_errors() {
+        let m = markets();
+        for bad in [
+            &b"not json"[..],
+            br#"{"e":"ORDER_TRADE_UPDATE","E":1}"#,
+            br#"{"e":"ACCOUNT_UPDATE","E":1}"#,
+            br#"{"e":"ACCOUNT_UPDATE","T":1,"a":{"m":"ORDER","P":[{"s":"BTCUSDT","pa":"x","ep":"1"}]}}"#,
+            br#"{"e":"ACCOUNT_UPDATE","T":1,"a":{"m":"ORDER","P":[{"s":"BTCUSDT","pa":"1","ep":"1","ps":"UP"}]}}"#,
+            br#"{"e":"ORDER_TRADE_UPDATE","o":{"s":"BTCUSDT","c":"a b","S":"BUY","x":"NEW","X":"NEW","i":1,"l":"0","z":"0","L":"0"}}"#,
+            br#"{"e":"ORDER_TRADE_UPDATE","o":{"s":"BTCUSDT","c":"ok","S":"BUY","x":"NEW","X":"WEIRD","i":1,"l":"0","z":"0","L":"0"}}"#,
+        ] {
+            assert!(parse_frame(bad, &m).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        assert!(matches!(
+            parse_frame(br#"{"e":"listenKeyExpired","E":1}"#, &m),
+            Ok(UserEvent::Ignored)
+        ));
+    }
 }

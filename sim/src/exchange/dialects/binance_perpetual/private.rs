@@ -204,7 +204,7 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
     };
     let qty = decimal(p, "quantity")?.ok_or_else(|| ApiError::mandatory("quantity"))?;
     let mut ex = shared.exchange();
-    let mut f = lock(&shared.futures);
+    let f = lock(&shared.futures);
     if f.hedge == (pos_side == PosSide::Both) {
         return Err(ApiError::new(
             400,
