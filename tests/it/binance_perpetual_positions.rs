@@ -14,10 +14,13 @@ use sluice::core::{
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::binance_perpetual::{MarkState, MockBinancePerp};
 
-fn venue(mock: &MockBinancePerp, secret: &str) -> BinancePerpetual {
+/// A connector on the simulator's trading account signing with `secret`, every URL the
+/// simulator's.
+pub(crate) fn venue(mock: &MockBinancePerp, secret: &str) -> BinancePerpetual {
     let cfg = BinancePerpConfig {
         rest_url: mock.rest_url(),
         ws_url: mock.ws_url(),
+        user_ws_url: mock.ws_url(),
         ..BinancePerpConfig::default()
     };
     BinancePerpetual::new(
@@ -165,4 +168,45 @@ async fn a_wrong_secret_is_an_authentication_error() {
         v.set_leverage(&"BTC-USDT".parse().unwrap(), 5).await,
         Err(VenueError::Auth(_))
     ));
+}
+
+/// An order whose initial margin (notional over the leverage) the wallet cannot cover is refused
+/// with Binance's -2019, which the connector classes as insufficient balance; at a higher leverage
+/// the same order goes through, and an order that only reduces needs no margin.
+#[tokio::test]
+async fn initial_margin_is_checked_on_orders() {
+    let mock = MockBinancePerp::start().await.unwrap();
+    mock.seed_book("BTCUSDT", dec!(100), 20, 1, dec!(1))
+        .unwrap();
+    let v = venue(&mock, mock.api_secret());
+    let pair: Pair = "BTC-USDT".parse().unwrap();
+    v.set_leverage(&pair, 1).await.unwrap();
+    let limit = |amount: Decimal| OrderRequest {
+        order_type: OrderType::Limit,
+        price: Some(dec!(99)),
+        ..market(&v, Side::Buy, amount)
+    };
+    // 150 × 99 / 1 = 14,850 USDT of margin against a 10,000 deposit
+    match v.submit_perp(PerpOrder::plain(limit(dec!(150)))).await {
+        Err(VenueError::Rejected { code, reason }) => {
+            assert_eq!(code.as_deref(), Some("-2019"), "{reason}");
+        }
+        other => panic!("expected -2019, got {other:?}"),
+    }
+    assert!(mock.positions().is_empty());
+    v.set_leverage(&pair, 2).await.unwrap();
+    v.submit_perp(PerpOrder::plain(limit(dec!(150))))
+        .await
+        .unwrap();
+    // a long of 10 at 20x leaves room; a reduce-only sell of it needs none
+    v.set_leverage(&pair, 20).await.unwrap();
+    v.submit_perp(PerpOrder::plain(market(&v, Side::Buy, dec!(10))))
+        .await
+        .unwrap();
+    v.set_leverage(&pair, 1).await.unwrap();
+    let close = PerpOrder {
+        reduce_only: true,
+        ..PerpOrder::plain(market(&v, Side::Sell, dec!(10)))
+    };
+    v.submit_perp(close).await.unwrap();
 }

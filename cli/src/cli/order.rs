@@ -7,11 +7,15 @@
 //! ends with the command. An order whose outcome is unknown (a timeout) stays in flight in the
 //! journal and the next `sluice arb` on that venue and pair adopts it; a manual order's position is
 //! the user's and is never corrected.
+//!
+//! `place --reduce-only` (one-way mode) and `place --position-side long|short` (hedge mode) make
+//! a perpetual order, sent through `Venue::submit_perp`; a venue without perpetuals refuses it.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sluice::core::{
-    ClientOrderId, Order, OrderRequest, OrderState, OrderType, Pair, Side, TimeInForce,
+    ClientOrderId, Order, OrderRequest, OrderState, OrderType, Pair, PerpOrder, PositionSide, Side,
+    TimeInForce,
 };
 use sluice::store::{Journal, RunId, RunKind, RunLeg, RunScope};
 use sluice::venue::{Access, Venue, VenueError};
@@ -72,8 +76,32 @@ pub struct PlaceArgs {
     /// Client order id (generated if absent; at most 36 characters for Binance).
     #[arg(long)]
     pub client_id: Option<String>,
+    /// Perpetuals, one-way mode: only reduce the position, never open or grow one.
+    #[arg(long, conflicts_with = "position_side")]
+    pub reduce_only: bool,
+    /// Perpetuals, hedge mode: the position side the order acts on.
+    #[arg(long, value_enum)]
+    pub position_side: Option<PositionSideArg>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PositionSideArg {
+    Long,
+    Short,
+}
+
+impl PlaceArgs {
+    /// The perpetual options given, if any (`None`: a plain order through `Venue::submit`).
+    fn perp_options(&self) -> Option<(PositionSide, bool)> {
+        let side = match self.position_side {
+            None => PositionSide::Net,
+            Some(PositionSideArg::Long) => PositionSide::Long,
+            Some(PositionSideArg::Short) => PositionSide::Short,
+        };
+        (self.reduce_only || side != PositionSide::Net).then_some((side, self.reduce_only))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,9 +218,19 @@ async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
         },
         deadline: None,
     };
+    let perp = a
+        .perp_options()
+        .map(|(position_side, reduce_only)| PerpOrder {
+            order: request.clone(),
+            position_side,
+            reduce_only,
+        });
+    if let Some(p) = &perp {
+        p.check_shape()?;
+    }
     let journal = Journal::open(&ctx.journal_path())?;
     let run = manual_run(&journal, venue.as_ref(), &a.pair, "order place")?;
-    let placed = place_journaled(venue.as_ref(), &journal, run, request).await;
+    let placed = place_journaled(venue.as_ref(), &journal, run, request, perp).await;
     let outcome = match &placed {
         Ok(o) => format!("order {client_id}: {}", o.state),
         Err(e) => format!("order {client_id}: {e}"),
@@ -229,17 +267,23 @@ pub(super) fn start_manual_run(
     Ok(journal.start_scoped_run(label, "", &scope)?)
 }
 
-/// Journals the intent, sends the order, journals what the venue answered.
+/// Journals the intent, sends the order (with its perpetual options through
+/// `Venue::submit_perp` when it has any), journals what the venue answered.
 async fn place_journaled(
     venue: &dyn Venue,
     journal: &Journal,
     run: RunId,
     request: OrderRequest,
+    perp: Option<PerpOrder>,
 ) -> Result<Order, CliError> {
     let id = request.client_id.clone();
     let name = venue.id().to_string();
     journal.record_intent(run, &name, &request)?;
-    if let Err(e) = venue.submit(request.clone()).await {
+    let sent = match perp {
+        Some(p) => venue.submit_perp(p).await,
+        None => venue.submit(request.clone()).await,
+    };
+    if let Err(e) = sent {
         let reason = e.to_string();
         let unknown = matches!(e, VenueError::Timeout(_) | VenueError::Network(_));
         let state = if unknown {

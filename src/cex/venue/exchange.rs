@@ -18,6 +18,7 @@ use crate::cex::grid::Grid;
 use crate::cex::http::RestClient;
 use crate::cex::order_tracker::ClientIdRule;
 use crate::cex::stream::StreamEvent;
+use crate::core::VenueEvent;
 use crate::core::{
     Balance, ClientOrderId, Fill, FundingInfo, FundingPayment, LeverageSetting, MarginMode,
     MarketRules, Order, OrderRequest, OrderState, Pair, PerpOrder, Position, PositionMode,
@@ -82,11 +83,26 @@ pub enum UserEvent {
     Order(Box<OrderUpdate>),
     /// Balances the exchange reports as changed.
     Balances(Vec<Balance>),
+    /// What an account frame of a perpetuals exchange reports: events published as they are
+    /// (balances, positions, margin calls), and funding settled at a time (see [`AccountUpdate`]).
+    Account(Box<AccountUpdate>),
     /// An order update for a symbol `markets` does not know: the framework reloads the markets
     /// (the exchange may have listed it since) and parses the frame once more.
     UnknownSymbol(String),
     /// A control frame or an event with no use here (logged by the exchange, then ignored).
     Ignored,
+}
+
+/// An account frame of a perpetuals exchange.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccountUpdate {
+    /// Published unchanged, in this order.
+    pub events: Vec<VenueEvent>,
+    /// Funding was settled at this time (Unix ms) but the frame does not carry the payments'
+    /// ids: the framework reads the payments since then ([`ExchangeApi::funding_payments`]) and
+    /// publishes each one it has not published before, so that the stream and polling count a
+    /// payment once.
+    pub funding_at_ms: Option<u64>,
 }
 
 /// A connected (or connecting) private stream, as the exchange opened it.

@@ -38,8 +38,8 @@ use crate::venue::{
 };
 
 pub use self::exchange::{
-    BookFeed, ExchangeApi, LiveBookView, Market, MarketUnavailable, OrderAck, OrderUpdate,
-    RulesRefresher, UserEvent, UserStream,
+    AccountUpdate, BookFeed, ExchangeApi, LiveBookView, Market, MarketUnavailable, OrderAck,
+    OrderUpdate, RulesRefresher, UserEvent, UserStream,
 };
 pub use self::markets::{Markets, RELOAD_MIN_INTERVAL};
 
@@ -68,6 +68,8 @@ struct Inner<E: ExchangeApi> {
     background: BackgroundTasks,
     /// How often the reconciler `Venue::start` runs polls (default [`RECONCILE_EVERY`]).
     reconcile_every: Mutex<Duration>,
+    /// The funding payments the private stream published (perpetuals), each once.
+    funding_seen: Mutex<user_stream::FundingSeen>,
 }
 
 impl<E: ExchangeApi> Drop for Inner<E> {
@@ -111,6 +113,7 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
                 user_stream_start: tokio::sync::Mutex::new(()),
                 background: BackgroundTasks::new(),
                 reconcile_every: Mutex::new(RECONCILE_EVERY),
+                funding_seen: Mutex::new(user_stream::FundingSeen::default()),
             }),
         }
     }

@@ -4,7 +4,13 @@
 //! skipped is fetched by reconciling), publishes balances, and after each reconnect reconciles
 //! every open order and publishes `Resynced` (after a drop, `ConnectionLost`). The consumer holds
 //! the venue weakly: dropping the venue ends it.
+//!
+//! Perpetuals: an account frame's events are published as they are; funding the stream reports
+//! without ids is read back by polling (`ExchangeApi::funding_payments`) and each payment, keyed
+//! by the venue's id, is published once, whether the stream or the poll after a reconnect (which
+//! covers what an outage missed) found it first.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -15,7 +21,7 @@ use crate::cex::stream::StreamEvent;
 use crate::core::VenueEvent;
 use crate::venue::VenueError;
 
-use super::exchange::{ExchangeApi, UserEvent, UserStream};
+use super::exchange::{AccountUpdate, ExchangeApi, UserEvent, UserStream};
 use super::{ExchangeVenue, lock};
 
 /// The running private stream.
@@ -42,7 +48,56 @@ impl<M> UserStreamTask<M> {
     }
 }
 
+/// The funding payments published from the private stream, and the newest one's time.
+#[derive(Debug, Default)]
+pub(super) struct FundingSeen {
+    ids: HashSet<String>,
+    /// Payments at or after this time are looked for after a reconnect (the stream's start, then
+    /// the newest payment published).
+    since_ms: u64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 impl<E: ExchangeApi> ExchangeVenue<E> {
+    /// Publishes the funding payments since `since_ms` not published before (perpetuals only).
+    async fn publish_new_funding(&self, since_ms: u64) {
+        let paid = match self.exchange_funding_payments(None, since_ms).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "funding payments not read; the next settlement or reconnect reads them");
+                return;
+            }
+        };
+        let fresh: Vec<_> = {
+            let mut seen = lock(&self.inner.funding_seen);
+            paid.into_iter()
+                .filter(|p| {
+                    seen.since_ms = seen.since_ms.max(p.time_ms);
+                    seen.ids.insert(p.id.clone())
+                })
+                .collect()
+        };
+        for p in fresh {
+            self.inner.hub.publish(VenueEvent::Funding(p));
+        }
+    }
+
+    /// An account frame: its events, then the funding it reports.
+    async fn on_account(&self, update: AccountUpdate) {
+        for ev in update.events {
+            self.inner.hub.publish(ev);
+        }
+        if let Some(at) = update.funding_at_ms {
+            self.publish_new_funding(at).await;
+        }
+    }
+
     /// Starts the private stream (needs credentials) and returns once it is subscribed (or
     /// retrying in the background, as the exchange decides). Idempotent.
     pub async fn start_user_stream(&self) -> Result<(), VenueError> {
@@ -59,6 +114,12 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
             .exchange
             .open_user_stream(&self.inner.id, &self.inner.rest)
             .await?;
+        {
+            let mut seen = lock(&self.inner.funding_seen);
+            if seen.since_ms == 0 {
+                seen.since_ms = now_ms();
+            }
+        }
         let task = self.consume(stream);
         *lock(&self.inner.user_stream) = Some(task);
         Ok(())
@@ -109,6 +170,10 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
                             .user_stream_connected(&me.inner.id, mechanism);
                         if reconnect {
                             let _ = me.reconcile().await;
+                            if me.inner.exchange.perpetuals() {
+                                let since = lock(&me.inner.funding_seen).since_ms;
+                                me.publish_new_funding(since).await;
+                            }
                             me.inner.hub.publish(VenueEvent::Resynced {
                                 what: "orders".into(),
                             });
@@ -190,6 +255,7 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
                     self.inner.hub.publish(VenueEvent::Balance(b));
                 }
             }
+            UserEvent::Account(update) => self.on_account(*update).await,
             UserEvent::UnknownSymbol(_) | UserEvent::Ignored => {}
         }
     }

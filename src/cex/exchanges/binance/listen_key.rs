@@ -13,7 +13,8 @@
 //! - on stop, `DELETE /api/v3/userDataStream?listenKey=…` closes the key.
 //!
 //! The driver reports the same [`StreamEvent`]s as a WebSocket API stream, so the connector
-//! consumes both the same way. Each request weighs 2 (REQUEST_WEIGHT), as Binance documents.
+//! consumes both the same way. USDⓈ-M futures keep their keys the same way at another path
+//! (`/fapi/v1/listenKey`, weight 1) with the key in the stream URL's query: [`ListenKeyApi`]. Each request weighs 2 (REQUEST_WEIGHT), as Binance documents.
 //!
 //! The key is a credential: it is never logged, and the REST client keeps it out of errors. The
 //! driver's channel is bounded (the socket's capacity, [`crate::cex::stream::DEFAULT_BUFFER`]):
@@ -48,21 +49,57 @@ const MIN_KEEPALIVE: Duration = Duration::from_millis(10);
 /// Longest wait for the `DELETE` on stop.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn request(method: Method) -> ApiRequest {
-    ApiRequest::new(method, PATH)
+/// Where one Binance API keeps its listenKeys: spot's ([`SPOT`]) or USDⓈ-M futures'
+/// (`/fapi/v1/listenKey`, streams named `/ws?listenKey=<key>` on the private stream host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenKeyApi {
+    /// REST path of the create / keepalive / close endpoints.
+    pub path: &'static str,
+    /// Request weight of each of them.
+    pub weight: u32,
+    /// The stream URL names the key as a query (`<ws_url>/ws?listenKey=<key>`) rather than a path
+    /// segment (`<ws_url>/ws/<key>`).
+    pub key_in_query: bool,
+}
+
+/// Binance spot's listenKey API.
+pub const SPOT: ListenKeyApi = ListenKeyApi {
+    path: PATH,
+    weight: WEIGHT,
+    key_in_query: false,
+};
+
+impl ListenKeyApi {
+    /// The stream of `key` under the stream host `ws_url`.
+    pub fn stream_url(&self, ws_url: &str, key: &str) -> String {
+        if self.key_in_query {
+            format!("{ws_url}/ws?listenKey={key}")
+        } else {
+            format!("{ws_url}/ws/{key}")
+        }
+    }
+}
+
+fn request(api: &ListenKeyApi, method: Method) -> ApiRequest {
+    ApiRequest::new(method, api.path)
         .keyed()
-        .cost(REQUEST_WEIGHT, WEIGHT)
+        .cost(REQUEST_WEIGHT, api.weight)
         .cost(RAW_REQUESTS, 1)
 }
 
 /// `POST /api/v3/userDataStream`: a listenKey for the account.
 pub async fn create_key(rest: &RestClient) -> Result<String, CexError> {
+    create_key_at(rest, &SPOT).await
+}
+
+/// `POST <api.path>`: a listenKey for the account.
+pub async fn create_key_at(rest: &RestClient, api: &ListenKeyApi) -> Result<String, CexError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Created {
         listen_key: String,
     }
-    let body = rest.request(&request(Method::POST)).await?;
+    let body = rest.request(&request(api, Method::POST)).await?;
     let created: Created = decode("listenKey", &body)?;
     if created.listen_key.is_empty()
         || !created
@@ -80,14 +117,27 @@ pub async fn create_key(rest: &RestClient) -> Result<String, CexError> {
 
 /// `PUT /api/v3/userDataStream?listenKey=…`: keeps the key alive.
 pub async fn keep_alive(rest: &RestClient, key: &str) -> Result<(), CexError> {
-    rest.request(&request(Method::PUT).param("listenKey", key))
+    keep_alive_at(rest, &SPOT, key).await
+}
+
+/// `PUT <api.path>?listenKey=…`: keeps the key alive.
+pub async fn keep_alive_at(
+    rest: &RestClient,
+    api: &ListenKeyApi,
+    key: &str,
+) -> Result<(), CexError> {
+    rest.request(&request(api, Method::PUT).param("listenKey", key))
         .await
         .map(|_| ())
 }
 
-/// `DELETE /api/v3/userDataStream?listenKey=…`: closes the key.
-pub async fn close_key(rest: &RestClient, key: &str) -> Result<(), CexError> {
-    rest.request(&request(Method::DELETE).param("listenKey", key))
+/// `DELETE <api.path>?listenKey=…`: closes the key.
+pub async fn close_key_at(
+    rest: &RestClient,
+    api: &ListenKeyApi,
+    key: &str,
+) -> Result<(), CexError> {
+    rest.request(&request(api, Method::DELETE).param("listenKey", key))
         .await
         .map(|_| ())
 }
@@ -101,6 +151,8 @@ pub struct ListenKeySettings {
     pub ws_url: String,
     /// Interval of the keepalive `PUT`s.
     pub keepalive: Duration,
+    /// Which API's keys ([`SPOT`], or the futures').
+    pub api: ListenKeyApi,
 }
 
 /// Starts the driver with a key already obtained (so that the caller sees the first `POST`'s
@@ -150,7 +202,7 @@ async fn run(
     loop {
         let key = match next_key.take() {
             Some(k) => k,
-            None => match create_key(&rest).await {
+            None => match create_key_at(&rest, &settings.api).await {
                 Ok(k) => k,
                 Err(e) => {
                     let reason = format!("listenKey request failed: {e}");
@@ -177,7 +229,9 @@ async fn run(
         .await;
         let reason = match ended {
             Ended::Stop => {
-                match tokio::time::timeout(CLOSE_TIMEOUT, close_key(&rest, &key)).await {
+                match tokio::time::timeout(CLOSE_TIMEOUT, close_key_at(&rest, &settings.api, &key))
+                    .await
+                {
                     Ok(Ok(())) => tracing::info!(stream = %settings.name, "listenKey closed"),
                     Ok(Err(e)) => {
                         tracing::warn!(stream = %settings.name, error = %e, "closing the listenKey failed")
@@ -258,7 +312,10 @@ async fn one_key(
     connected_before: &mut bool,
     attempt: &mut u32,
 ) -> Ended {
-    let cfg = StreamConfig::new(&settings.name, &format!("{}/ws/{key}", settings.ws_url));
+    let cfg = StreamConfig::new(
+        &settings.name,
+        &settings.api.stream_url(&settings.ws_url, key),
+    );
     let (_handle, mut rx) = stream::spawn(cfg, Arc::new(Vec::new));
     let every = settings.keepalive.max(MIN_KEEPALIVE);
     let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
@@ -273,7 +330,7 @@ async fn one_key(
                     return Ended::Stop;
                 }
             }
-            _ = keepalive.tick() => match keep_alive(rest, key).await {
+            _ = keepalive.tick() => match keep_alive_at(rest, &settings.api, key).await {
                 Ok(()) => tracing::debug!(stream = %settings.name, "listenKey kept alive"),
                 Err(CexError::Api { code: code::INVALID_LISTEN_KEY, msg, .. }) => {
                     return Ended::KeyGone(format!("keepalive refused: {msg}"));
@@ -326,9 +383,19 @@ mod tests {
 
     #[test]
     fn requests_carry_the_key_without_a_signature_and_weigh_2() {
-        let r = request(Method::PUT).param("listenKey", "k");
+        let r = request(&SPOT, Method::PUT).param("listenKey", "k");
         assert!(r.keyed && !r.signed);
         assert_eq!(r.path, PATH);
         assert!(r.costs.contains(&(REQUEST_WEIGHT, 2)));
+        assert_eq!(SPOT.stream_url("ws://h", "k"), "ws://h/ws/k");
+        let futures = ListenKeyApi {
+            path: "/fapi/v1/listenKey",
+            weight: 1,
+            key_in_query: true,
+        };
+        assert_eq!(
+            futures.stream_url("ws://h/private", "k"),
+            "ws://h/private/ws?listenKey=k"
+        );
     }
 }

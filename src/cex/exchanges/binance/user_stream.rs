@@ -108,6 +108,7 @@ async fn start_listen_key(
         name: format!("{} user stream (listenKey)", cfg.name),
         ws_url: cfg.ws_url.trim_end_matches('/').to_string(),
         keepalive: cfg.listen_key_keepalive,
+        api: listen_key::SPOT,
     };
     let (driver, mut rx) = listen_key::spawn(rest.clone(), settings, key, stop_rx);
     // Return once the socket is up (events sent before it would only be found by polling);

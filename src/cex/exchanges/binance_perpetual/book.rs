@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures::FutureExt;
 
 use crate::cex::error::CexError;
-use crate::cex::exchanges::binance::depth::DepthError;
+use crate::cex::exchanges::binance::depth::{DepthError, DiffOutcome, SnapshotOutcome};
 use crate::cex::grid::{Grid, GridError};
 use crate::cex::http::{ApiRequest, RestClient};
 use crate::cex::json_scan::event_type;
@@ -19,7 +19,7 @@ use crate::core::Pair;
 use crate::venue::EventHub;
 
 use super::api::{REQUEST_WEIGHT, depth_weight};
-use super::depth::{PerpBook, PerpOutcome, PerpSnapshot};
+use super::depth::PerpBook;
 
 /// Levels asked for in the REST snapshot (weight 20).
 pub const SNAPSHOT_LIMIT: u32 = 1000;
@@ -46,7 +46,7 @@ pub async fn snapshot_book(rest: &RestClient, market: &Market) -> Result<PerpBoo
     let body = fetch_snapshot(rest, symbol, SNAPSHOT_LIMIT).await?;
     let mut book = PerpBook::new(symbol, market.price, market.size);
     match book.on_snapshot(&body)? {
-        PerpSnapshot::Synced { .. } => Ok(book),
+        SnapshotOutcome::Synced { .. } => Ok(book),
         other => Err(CexError::Invalid(format!(
             "snapshot not applied: {other:?}"
         ))),
@@ -103,14 +103,14 @@ impl DiffBook for PerpBook {
             }
         }
         match self.on_frame(m) {
-            Ok(PerpOutcome::Applied) => Next::Changed,
-            Ok(PerpOutcome::Stale) => Next::Nothing,
-            Ok(PerpOutcome::Buffered) => Next::Snapshot,
-            Ok(PerpOutcome::Gap { expected, got }) => {
+            Ok(DiffOutcome::Applied) => Next::Changed,
+            Ok(DiffOutcome::Stale) => Next::Nothing,
+            Ok(DiffOutcome::Buffered) => Next::Snapshot,
+            Ok(DiffOutcome::Gap { expected, got }) => {
                 tracing::warn!(%pair, expected, got, "futures depth: pu does not continue the book; resyncing");
                 Next::Resync("book out of sequence")
             }
-            Ok(PerpOutcome::TooLarge {
+            Ok(DiffOutcome::TooLarge {
                 side,
                 levels,
                 chunks,
@@ -133,16 +133,16 @@ impl DiffBook for PerpBook {
 
     fn on_snapshot(&mut self, body: &[u8]) -> SnapshotStep {
         match PerpBook::on_snapshot(self, body) {
-            Ok(PerpSnapshot::Synced { last_update_id }) => {
+            Ok(SnapshotOutcome::Synced { last_update_id }) => {
                 SnapshotStep::Synced { id: last_update_id }
             }
-            Ok(PerpSnapshot::TooOld {
+            Ok(SnapshotOutcome::TooOld {
                 last_update_id,
-                first,
+                first_buffered: first,
             }) => SnapshotStep::Again {
                 why: format!("snapshot {last_update_id} older than the buffered event {first}"),
             },
-            Ok(PerpSnapshot::Gap { expected, got }) => SnapshotStep::Again {
+            Ok(SnapshotOutcome::Gap { expected, got }) => SnapshotStep::Again {
                 why: format!("buffered events do not chain (pu {got}, expected {expected})"),
             },
             Err(e) if is_off_grid(&e) => SnapshotStep::OffGrid(e.to_string()),

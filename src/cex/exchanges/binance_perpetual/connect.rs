@@ -20,6 +20,9 @@ pub struct BinancePerpConnect {
     /// Public market streams (default `wss://fstream.binance.com/public`; `/ws/<stream>` is
     /// appended).
     pub ws_url: Option<String>,
+    /// Private stream host (default: `ws_url` with its last `/public` segment made `/private`, so
+    /// Binance's production hosts pair up and a simulator serving both on one host needs no key).
+    pub user_ws_url: Option<String>,
     /// Prefix of generated client ids (default `sluice-`).
     pub client_id_prefix: Option<String>,
 }
@@ -57,13 +60,26 @@ impl BinancePerpConnector {
             Some(p) => p,
             None => base.client_id_prefix.clone(),
         };
+        let ws_url = url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?;
+        let private = private_host(&ws_url);
         Ok(BinancePerpConfig {
             name: id.to_string(),
             rest_url: url("rest_url", c.rest_url, &base.rest_url, &["http", "https"])?,
-            ws_url: url("ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?,
+            user_ws_url: url("user_ws_url", c.user_ws_url, &private, &["ws", "wss"])?,
+            ws_url,
             client_id_prefix: prefix,
             ..base
         })
+    }
+}
+
+/// The private stream host paired with a public one: a trailing `/public` becomes `/private`;
+/// any other host serves both.
+fn private_host(ws_url: &str) -> String {
+    let trimmed = ws_url.trim_end_matches('/');
+    match trimmed.strip_suffix("/public") {
+        Some(host) => format!("{host}/private"),
+        None => trimmed.to_string(),
     }
 }
 
@@ -113,6 +129,11 @@ mod tests {
             .unwrap();
         let cfg = BINANCE_PERPETUAL.config(&id, &t, &ctx()).unwrap();
         assert_eq!(cfg.rest_url, "http://127.0.0.1:9");
+        assert_eq!(cfg.user_ws_url, "ws://127.0.0.1:9");
+        let default = BINANCE_PERPETUAL
+            .config(&id, &toml::Table::new(), &ctx())
+            .unwrap();
+        assert_eq!(default.user_ws_url, "wss://fstream.binance.com/private");
         let bad = |text: &str| {
             BINANCE_PERPETUAL
                 .config(&id, &text.parse().unwrap(), &ctx())

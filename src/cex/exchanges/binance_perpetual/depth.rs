@@ -34,45 +34,9 @@ pub struct PerpHeader {
     pub event_time: u64,
 }
 
-/// What one event did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PerpOutcome {
-    Applied,
-    /// Older than the book: a duplicate or a late event, ignored.
-    Stale,
-    /// No snapshot yet: kept until one arrives.
-    Buffered,
-    /// `pu` does not continue the book (or the first event after the snapshot starts past it):
-    /// the book was reset.
-    Gap {
-        expected: u64,
-        got: u64,
-    },
-    /// The book went over its size limits and was reset.
-    TooLarge {
-        side: &'static str,
-        levels: usize,
-        chunks: usize,
-    },
-}
-
-/// What a snapshot did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PerpSnapshot {
-    Synced {
-        last_update_id: u64,
-    },
-    /// The buffered events start after the snapshot: fetch a newer one.
-    TooOld {
-        last_update_id: u64,
-        first: u64,
-    },
-    /// The buffered events do not chain by `pu`.
-    Gap {
-        expected: u64,
-        got: u64,
-    },
-}
+// What an event or a snapshot did: spot's outcomes, which say the same for this rule
+// (`Gap` is a `pu` that does not continue the book; `TooOld` a snapshot older than the buffered
+// events).
 
 #[derive(Debug, Clone)]
 struct Buffered {
@@ -177,26 +141,26 @@ impl PerpBook {
     }
 
     /// One websocket frame: parse, check continuity, apply. The hot path.
-    pub fn on_frame(&mut self, frame: &[u8]) -> Result<PerpOutcome, DepthError> {
+    pub fn on_frame(&mut self, frame: &[u8]) -> Result<DiffOutcome, DepthError> {
         let h = self.parse(frame)?;
         Ok(self.on_parsed(h))
     }
 
     /// Applies the event in the parser's buffers.
-    pub fn on_parsed(&mut self, h: PerpHeader) -> PerpOutcome {
+    pub fn on_parsed(&mut self, h: PerpHeader) -> DiffOutcome {
         match self.sync {
             Sync::Unsynced => {
                 self.buffer_event(h);
-                PerpOutcome::Buffered
+                DiffOutcome::Buffered
             }
             Sync::AfterSnapshot(id) => self.first_after(id, h),
             Sync::Live(local) => {
                 if h.final_update_id <= local {
-                    return PerpOutcome::Stale;
+                    return DiffOutcome::Stale;
                 }
                 if h.prev_final_update_id != local {
                     self.reset();
-                    return PerpOutcome::Gap {
+                    return DiffOutcome::Gap {
                         expected: local,
                         got: h.prev_final_update_id,
                     };
@@ -208,13 +172,13 @@ impl PerpBook {
 
     /// The first event after a snapshot at `id`: older ones dropped, one that starts past
     /// `id + 1` is a gap.
-    fn first_after(&mut self, id: u64, h: PerpHeader) -> PerpOutcome {
+    fn first_after(&mut self, id: u64, h: PerpHeader) -> DiffOutcome {
         if h.final_update_id < id {
-            return PerpOutcome::Stale;
+            return DiffOutcome::Stale;
         }
         if h.first_update_id > id.saturating_add(1) {
             self.reset();
-            return PerpOutcome::Gap {
+            return DiffOutcome::Gap {
                 expected: id,
                 got: h.first_update_id,
             };
@@ -223,7 +187,7 @@ impl PerpBook {
     }
 
     /// Hands an accepted event to the spot book as continuing its id `local`.
-    fn apply_parsed(&mut self, local: u64, h: PerpHeader) -> PerpOutcome {
+    fn apply_parsed(&mut self, local: u64, h: PerpHeader) -> DiffOutcome {
         let spot = DiffHeader {
             first_update_id: local.saturating_add(1).min(h.final_update_id),
             final_update_id: h.final_update_id,
@@ -232,7 +196,7 @@ impl PerpBook {
         match self.inner.on_parsed(spot) {
             DiffOutcome::Applied | DiffOutcome::Stale => {
                 self.sync = Sync::Live(h.final_update_id);
-                PerpOutcome::Applied
+                DiffOutcome::Applied
             }
             DiffOutcome::TooLarge {
                 side,
@@ -240,7 +204,7 @@ impl PerpBook {
                 chunks,
             } => {
                 self.reset();
-                PerpOutcome::TooLarge {
+                DiffOutcome::TooLarge {
                     side,
                     levels,
                     chunks,
@@ -249,7 +213,7 @@ impl PerpBook {
             // the spot book is synced whenever this one is, and told a continuing id
             DiffOutcome::Buffered | DiffOutcome::Gap { .. } => {
                 self.reset();
-                PerpOutcome::Gap {
+                DiffOutcome::Gap {
                     expected: local,
                     got: h.first_update_id,
                 }
@@ -277,7 +241,7 @@ impl PerpBook {
     }
 
     /// Applies a REST snapshot, then the buffered events that follow it.
-    pub fn on_snapshot(&mut self, body: &[u8]) -> Result<PerpSnapshot, DepthError> {
+    pub fn on_snapshot(&mut self, body: &[u8]) -> Result<SnapshotOutcome, DepthError> {
         // the spot book holds no buffer of its own: it takes the snapshot alone
         self.inner.reset();
         let id = match self.inner.on_snapshot(body) {
@@ -287,14 +251,14 @@ impl PerpBook {
                 first_buffered,
             }) => {
                 self.reset();
-                return Ok(PerpSnapshot::TooOld {
+                return Ok(SnapshotOutcome::TooOld {
                     last_update_id,
-                    first: first_buffered,
+                    first_buffered,
                 });
             }
             Ok(SnapshotOutcome::Gap { expected, got }) => {
                 self.reset();
-                return Ok(PerpSnapshot::Gap { expected, got });
+                return Ok(SnapshotOutcome::Gap { expected, got });
             }
             Err(e) => {
                 self.reset();
@@ -307,9 +271,9 @@ impl PerpBook {
         {
             let first = first.header.first_update_id;
             self.inner.reset();
-            return Ok(PerpSnapshot::TooOld {
+            return Ok(SnapshotOutcome::TooOld {
                 last_update_id: id,
-                first,
+                first_buffered: first,
             });
         }
         self.sync = Sync::AfterSnapshot(id);
@@ -318,11 +282,11 @@ impl PerpBook {
             self.inner.parser.bids.clone_from(&b.bids);
             self.inner.parser.asks.clone_from(&b.asks);
             match self.on_parsed(b.header) {
-                PerpOutcome::Applied | PerpOutcome::Stale => {}
-                PerpOutcome::Gap { expected, got } => {
-                    return Ok(PerpSnapshot::Gap { expected, got });
+                DiffOutcome::Applied | DiffOutcome::Stale => {}
+                DiffOutcome::Gap { expected, got } => {
+                    return Ok(SnapshotOutcome::Gap { expected, got });
                 }
-                PerpOutcome::TooLarge {
+                DiffOutcome::TooLarge {
                     side,
                     levels,
                     chunks,
@@ -333,10 +297,10 @@ impl PerpBook {
                         chunks,
                     });
                 }
-                PerpOutcome::Buffered => {}
+                DiffOutcome::Buffered => {}
             }
         }
-        Ok(PerpSnapshot::Synced {
+        Ok(SnapshotOutcome::Synced {
             last_update_id: self.last_update_id().unwrap_or(id),
         })
     }

@@ -37,12 +37,12 @@ fn the_first_event_straddles_the_snapshot_then_pu_chains() {
     ] {
         assert_eq!(
             b.on_frame(event(f, l, p, bid).as_bytes()).unwrap(),
-            PerpOutcome::Buffered
+            DiffOutcome::Buffered
         );
     }
     assert_eq!(
         b.on_snapshot(SNAPSHOT.as_bytes()).unwrap(),
-        PerpSnapshot::Synced {
+        SnapshotOutcome::Synced {
             last_update_id: 112
         }
     );
@@ -52,16 +52,16 @@ fn the_first_event_straddles_the_snapshot_then_pu_chains() {
     // a duplicate is ignored; the next pu continues
     assert_eq!(
         b.on_frame(event(110, 112, 104, "9.6").as_bytes()).unwrap(),
-        PerpOutcome::Stale
+        DiffOutcome::Stale
     );
     assert_eq!(
         b.on_frame(event(120, 121, 112, "9.7").as_bytes()).unwrap(),
-        PerpOutcome::Applied
+        DiffOutcome::Applied
     );
     // a missing event: pu 125 is not the last u 121
     assert_eq!(
         b.on_frame(event(130, 131, 125, "9.8").as_bytes()).unwrap(),
-        PerpOutcome::Gap {
+        DiffOutcome::Gap {
             expected: 121,
             got: 125
         }
@@ -77,13 +77,13 @@ fn a_quiet_book_syncs_on_the_event_right_after_the_snapshot_and_not_later() {
     assert_eq!(b.last_update_id(), Some(100));
     assert_eq!(
         b.on_frame(event(101, 101, 100, "9.9").as_bytes()).unwrap(),
-        PerpOutcome::Applied
+        DiffOutcome::Applied
     );
     let mut b = book();
     b.on_snapshot(SNAPSHOT.as_bytes()).unwrap();
     assert!(matches!(
         b.on_frame(event(102, 103, 101, "9.9").as_bytes()).unwrap(),
-        PerpOutcome::Gap { .. }
+        DiffOutcome::Gap { .. }
     ));
 }
 
@@ -93,9 +93,9 @@ fn a_snapshot_older_than_the_buffer_is_refused() {
     b.on_frame(event(150, 160, 149, "9.0").as_bytes()).unwrap();
     assert_eq!(
         b.on_snapshot(SNAPSHOT.as_bytes()).unwrap(),
-        PerpSnapshot::TooOld {
+        SnapshotOutcome::TooOld {
             last_update_id: 100,
-            first: 150
+            first_buffered: 150
         }
     );
     assert!(!b.is_synced());
@@ -103,7 +103,7 @@ fn a_snapshot_older_than_the_buffer_is_refused() {
     let newer = SNAPSHOT.replace("100", "155");
     assert_eq!(
         b.on_snapshot(newer.as_bytes()).unwrap(),
-        PerpSnapshot::Synced {
+        SnapshotOutcome::Synced {
             last_update_id: 160
         }
     );
@@ -139,6 +139,6 @@ fn hostile_events_are_typed_errors() {
     );
     assert_eq!(
         b.on_frame(wrapped.as_bytes()).unwrap(),
-        PerpOutcome::Applied
+        DiffOutcome::Applied
     );
 }

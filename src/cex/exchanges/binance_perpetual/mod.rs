@@ -3,25 +3,27 @@
 //! spot's recipe (the same HMAC over `totalParams`, `X-MBX-APIKEY`), error codes are spot's
 //! table plus the futures codes (`errors.rs`); markets come from `/fapi/v1/exchangeInfo`, the book
 //! from `<symbol>@depth@100ms` under the `pu` rule (`depth.rs`, `book.rs`), orders, positions,
-//! funding and the leverage / margin / position-mode settings from `/fapi` (`rest.rs`, `api.rs`).
+//! funding and the leverage / margin / position-mode settings from `/fapi` (`rest.rs`, `api.rs`),
+//! funding payments from the income history (`income.rs`).
 //!
-//! Private stream: not yet followed (the listenKey stream with `ORDER_TRADE_UPDATE` and
-//! `ACCOUNT_UPDATE` is the next step); the venue opens none and the framework's reconciler
-//! follows its orders by polling `GET /fapi/v1/order`, which it logs once per start.
+//! Private stream (`user.rs`): the listenKey stream with `ORDER_TRADE_UPDATE` (orders and
+//! fills), `ACCOUNT_UPDATE` (balances, positions, funding) and `MARGIN_CALL`; the framework's
+//! reconciler polls beside it, and after a reconnect orders and funding are reconciled by polling,
+//! each fill and payment counted once.
 
 pub mod api;
 pub mod book;
 pub mod connect;
 pub mod depth;
 pub mod errors;
+pub mod income;
 pub mod rest;
+pub mod user;
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use tokio::sync::mpsc;
 
 use crate::cex::auth::ApiCredentials;
 use crate::cex::book::OrderBook;
@@ -35,21 +37,22 @@ use crate::cex::venue::{
     BookFeed, ExchangeApi, ExchangeVenue, Market, Markets, OrderAck, UserEvent, UserStream,
 };
 use crate::core::{
-    Balance, ClientOrderId, Fill, FundingInfo, LeverageSetting, MarginMode, Order, OrderRequest,
-    PerpOrder, Position, PositionMode,
+    Balance, ClientOrderId, Fill, FundingInfo, FundingPayment, LeverageSetting, MarginMode, Order,
+    OrderRequest, PerpOrder, Position, PositionMode,
 };
 use crate::venue::{ConnectorDescriptor, Execution, ImplState, VenueError, VenueId, VenueKind};
 
 use self::api::FuturesProtocol;
 use self::book::LiveBook;
 use self::depth::PerpBook;
+use self::user::ListenKeyStream;
 
 /// Binance USDⓈ-M futures in the registry.
 pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "binance_perpetual",
     module: "cex::exchanges::binance_perpetual",
     state: ImplState::Partial(
-        "markets, the depth book (pu rule), orders with position side and reduce-only, positions, funding, leverage, margin and position modes; no private stream yet (orders followed by polling)",
+        "markets, the depth book (pu rule), orders with position side and reduce-only, positions, funding and funding payments, leverage, margin and position modes; no private stream yet (orders followed by polling)",
     ),
 };
 
@@ -60,6 +63,10 @@ pub struct BinancePerpConfig {
     pub rest_url: String,
     /// Public market streams base (`/ws/<stream>` is appended).
     pub ws_url: String,
+    /// Private stream base (`/ws?listenKey=<key>` is appended).
+    pub user_ws_url: String,
+    /// Interval of the listenKey keepalives (a key lapses after 60 minutes without one).
+    pub listen_key_keepalive: std::time::Duration,
     pub recv_window_ms: u64,
     pub maker_fee: Decimal,
     pub taker_fee: Decimal,
@@ -72,6 +79,8 @@ impl Default for BinancePerpConfig {
             name: "binance_perpetual".into(),
             rest_url: "https://fapi.binance.com".into(),
             ws_url: "wss://fstream.binance.com/public".into(),
+            user_ws_url: "wss://fstream.binance.com/private".into(),
+            listen_key_keepalive: std::time::Duration::from_secs(30 * 60),
             recv_window_ms: 5000,
             // the base tier: 0.02 % maker, 0.05 % taker
             maker_fee: Decimal::new(2, 4),
@@ -122,19 +131,9 @@ impl ExchangeVenue<BinancePerp> {
     }
 }
 
-/// The private stream this venue has: none yet (polling only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PollingOnly;
-
-impl fmt::Display for PollingOnly {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("none (orders reconciled by polling)")
-    }
-}
-
 #[async_trait]
 impl ExchangeApi for BinancePerp {
-    type Mechanism = PollingOnly;
+    type Mechanism = ListenKeyStream;
     type Book = LiveBook;
 
     fn kind(&self) -> VenueKind {
@@ -238,27 +237,18 @@ impl ExchangeApi for BinancePerp {
 
     async fn open_user_stream(
         &self,
-        _id: &VenueId,
-        _rest: &RestClient,
-    ) -> Result<UserStream<PollingOnly>, VenueError> {
-        // No private stream yet: a channel that stays open and silent (its sender is kept), so
-        // the framework's reconciler alone follows the orders.
-        let (tx, events) = mpsc::channel(1);
-        Ok(UserStream {
-            mechanism: PollingOnly,
-            keep: Box::new(tx),
-            first: None,
-            events,
-            stop: None,
-        })
+        id: &VenueId,
+        rest: &RestClient,
+    ) -> Result<UserStream<ListenKeyStream>, VenueError> {
+        user::open(&self.cfg, id, rest).await
     }
 
-    fn parse_user_frame(&self, _frame: &[u8], _markets: &Markets) -> Result<UserEvent, CexError> {
-        Ok(UserEvent::Ignored)
+    fn parse_user_frame(&self, frame: &[u8], markets: &Markets) -> Result<UserEvent, CexError> {
+        user::parse_frame(frame, markets)
     }
 
-    fn user_stream_connected(&self, id: &VenueId, mechanism: PollingOnly) {
-        tracing::warn!(venue = %id, "private stream: {mechanism}");
+    fn user_stream_connected(&self, id: &VenueId, mechanism: ListenKeyStream) {
+        tracing::info!(venue = %id, "user data stream connected: {mechanism}");
     }
 
     fn perpetuals(&self) -> bool {
@@ -285,6 +275,16 @@ impl ExchangeApi for BinancePerp {
 
     async fn funding(&self, rest: &RestClient, market: &Market) -> Result<FundingInfo, VenueError> {
         Ok(rest::funding(rest, market).await?)
+    }
+
+    async fn funding_payments(
+        &self,
+        rest: &RestClient,
+        markets: &Markets,
+        symbol: Option<&str>,
+        since_ms: u64,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        Ok(income::funding_payments(rest, markets, symbol, since_ms).await?)
     }
 
     async fn set_leverage(

@@ -149,5 +149,5 @@ pub use error::ApiError;
 pub use handle::{
     AccountId, BookSnapshot, MockBinance, MockConfig, MockError, OrderView, TradeView,
 };
-pub use listen_key::{ListenKeyCounts, UserStreams, WsApiUserStream};
+pub use listen_key::{KeyStatus, ListenKeyCounts, ListenKeys, UserStreams, WsApiUserStream};
 pub use shared::HttpFault;

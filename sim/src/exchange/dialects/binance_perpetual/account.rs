@@ -87,6 +87,8 @@ pub struct Futures {
     pub leverage: HashMap<String, u32>,
     pub isolated: HashMap<String, bool>,
     pub order_sides: HashMap<u64, Side>,
+    /// Funding booked on the positions.
+    pub funding: super::funding::Ledger,
 }
 
 /// The leverage a symbol starts at.

@@ -20,14 +20,25 @@
 //! mode. Positions are replayed from the engine's trades (`account.rs`): size, average entry,
 //! realized PnL and fees; unrealized PnL at the mark.
 //!
+//! Funding (`funding.rs`): settled at each funding time of the simulator's clock (advance it with
+//! `set_clock_offset_ms`) or at once with [`MockBinancePerp::settle_funding`], from each position's
+//! size at the mark and the rate; booked as income records (`GET /fapi/v1/income`) that move the
+//! wallet balance.
+//!
+//! User data stream (`user.rs`): listenKeys at `/fapi/v1/listenKey`, the socket at
+//! `/ws?listenKey=`, `ORDER_TRADE_UPDATE` for every execution, `ACCOUNT_UPDATE` after each order
+//! and funding settlement, `listenKeyExpired` when a key lapses ([`MockBinancePerp::expire_listen_keys`]).
+//!
 //! Faults (the engine's, through [`Controls`]): depth skip / duplicate / swap, raw frames,
-//! dropped market connections. Not served yet: the user data stream, funding settlement and
-//! liquidation.
+//! dropped market and user connections, user streams down. Not served yet: liquidation.
 
 mod account;
+mod funding;
+mod margin;
 mod private;
 mod server;
 pub mod shapes;
+mod user;
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -40,7 +51,9 @@ use zeroize::Zeroizing;
 
 use self::server::Shared;
 pub use self::server::{FUNDING_INTERVAL_MS, MarkState};
-use crate::exchange::dialects::binance::{BookSnapshot, SymbolSpec, default_symbols};
+use crate::exchange::dialects::binance::{
+    BookSnapshot, ListenKeyCounts, ListenKeys, SymbolSpec, default_symbols,
+};
 use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::error::EngineError;
 use crate::exchange::engine::exchange::Exchange;
@@ -76,6 +89,7 @@ impl MockBinancePerp {
     }
 
     pub async fn start_with(symbols: Vec<SymbolSpec>) -> std::io::Result<Self> {
+        let specs = symbols.clone();
         let mm = market_maker_account(&symbols, random_token(32), Zeroizing::new(random_token(64)));
         // the engine matches; margin, PnL and fees are the dialect's (`account.rs`), so the
         // trader holds enough of every asset for the spot accounting underneath never to refuse
@@ -84,7 +98,7 @@ impl MockBinancePerp {
             .flat_map(|s| [s.base.clone(), s.quote.clone()])
             .map(|a| (a, MARKET_MAKER_FUNDS))
             .collect();
-        let mut exchange = Exchange::new(symbols, mm, Arc::new(shapes::PerpEvents));
+        let mut exchange = Exchange::new(symbols, mm, Arc::new(shapes::PerpEvents::new(&specs)));
         let api_key = random_token(32);
         let api_secret = Zeroizing::new(random_token(64));
         let account =
@@ -94,6 +108,8 @@ impl MockBinancePerp {
             marks: Mutex::new(HashMap::new()),
             futures: Mutex::new(account::Futures::default()),
             deposit: DEPOSIT,
+            trader: account,
+            listen_keys: Mutex::new(ListenKeys::default()),
         });
         let (servers, http, wsl) = Servers::bind().await?;
         let mock = Self {
@@ -150,6 +166,38 @@ impl MockBinancePerp {
             .into_iter()
             .map(|((s, side), p)| (s, side.name(), p.size, p.entry, p.realized, p.fees))
             .collect()
+    }
+
+    /// Settles funding now on every open position (at each symbol's mark and rate): the records
+    /// booked as (symbol, position side, amount, tranId).
+    pub fn settle_funding(&self) -> Vec<(String, &'static str, Decimal, u64)> {
+        let now = self.shared.now_ms();
+        self.shared
+            .settle_funding_now(now)
+            .into_iter()
+            .map(|i| (i.symbol, i.side.name(), i.amount, i.tran_id))
+            .collect()
+    }
+
+    /// Every funding record booked so far, oldest first, as [`MockBinancePerp::settle_funding`]
+    /// gives them.
+    pub fn funding_records(&self) -> Vec<(String, &'static str, Decimal, u64)> {
+        lock(&self.shared.futures)
+            .funding
+            .incomes
+            .iter()
+            .map(|i| (i.symbol.clone(), i.side.name(), i.amount, i.tran_id))
+            .collect()
+    }
+
+    /// Makes every listenKey lapse now (its sockets get `listenKeyExpired` and close).
+    pub fn expire_listen_keys(&self) {
+        lock(&self.shared.listen_keys).expire_all();
+    }
+
+    /// What happened to listenKeys so far.
+    pub fn listen_key_counts(&self) -> ListenKeyCounts {
+        lock(&self.shared.listen_keys).counts
     }
 
     /// The simulator's own book of `symbol`, every level, with its update id.

@@ -4,7 +4,9 @@
 //! `reduceOnly` refused when it would grow the position: -2022), `GET /fapi/v1/openOrders`,
 //! `GET /fapi/v1/userTrades`, `GET /fapi/v2/balance` (wallet = deposit + realized PnL − fees),
 //! `GET /fapi/v2/positionRisk`, `POST /fapi/v1/leverage` (1..=125), `POST /fapi/v1/marginType`
-//! (-4046 when unchanged), `GET`/`POST /fapi/v1/positionSide/dual` (-4059 when unchanged).
+//! (-4046 when unchanged), `GET`/`POST /fapi/v1/positionSide/dual` (-4059 when unchanged),
+//! `GET /fapi/v1/income` (the funding records, `funding.rs`); orders checked for initial margin
+//! (`margin.rs`, -2019).
 
 use std::collections::HashMap;
 
@@ -113,7 +115,7 @@ pub fn route(
             let ex = shared.exchange();
             let positions = lock(&shared.futures).positions(&ex, account);
             let pnl: Decimal = positions.values().map(|x| x.realized - x.fees).sum();
-            let wallet = shared.deposit + pnl;
+            let wallet = shared.deposit + pnl + lock(&shared.futures).funding.total();
             Ok(
                 json!([{ "accountAlias": "sim", "asset": "USDT", "balance": fmt8(wallet),
                         "crossWalletBalance": fmt8(wallet), "availableBalance": fmt8(wallet),
@@ -121,6 +123,10 @@ pub fn route(
             )
         }
         ("GET", "/fapi/v2/positionRisk") => position_risk(shared, account, p),
+        ("GET", "/fapi/v1/income") if account == shared.trader => {
+            super::funding::income(shared, p, now)
+        }
+        ("GET", "/fapi/v1/income") => Ok(Value::Array(Vec::new())),
         ("POST", "/fapi/v1/leverage") => {
             let symbol = need(p, "symbol")?;
             shared.exchange().spec(symbol)?;
@@ -198,7 +204,7 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
     };
     let qty = decimal(p, "quantity")?.ok_or_else(|| ApiError::mandatory("quantity"))?;
     let mut ex = shared.exchange();
-    let mut f = lock(&shared.futures);
+    let f = lock(&shared.futures);
     if f.hedge == (pos_side == PosSide::Both) {
         return Err(ApiError::new(
             400,
@@ -226,6 +232,21 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
             return Err(ApiError::new(400, -2022, "ReduceOnly Order is rejected."));
         }
     }
+    drop(f);
+    super::margin::check_initial_margin(
+        shared,
+        &ex,
+        account,
+        &super::margin::MarginAsk {
+            symbol: &symbol,
+            side,
+            position_side: pos_side,
+            qty,
+            price: decimal(p, "price")?,
+            reduce_only,
+        },
+    )?;
+    let mut f = lock(&shared.futures);
     let order = NewOrder {
         symbol,
         side,
@@ -238,6 +259,10 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
     };
     let placed = ex.place(account, order, now, true)?;
     f.order_sides.insert(placed.id, pos_side);
+    drop(f);
+    if account == shared.trader {
+        shared.push_account_update(&ex, &symbol_of(p)?, "ORDER", now);
+    }
     let mut doc = ex
         .query(account, &symbol_of(p)?, Some(placed.id), None)?
         .query_json();

@@ -46,8 +46,12 @@ pub struct Shared {
     pub marks: std::sync::Mutex<HashMap<String, MarkState>>,
     /// The trading account's futures settings and order sides.
     pub futures: std::sync::Mutex<super::account::Futures>,
-    /// The trading account's deposit (USDT), before realized PnL and fees.
+    /// The trading account's deposit (USDT), before realized PnL, fees and funding.
     pub deposit: Decimal,
+    /// The trading account (the one whose positions, funding and margin the dialect keeps).
+    pub trader: usize,
+    /// The listenKeys of the user data stream.
+    pub listen_keys: std::sync::Mutex<crate::exchange::dialects::binance::ListenKeys>,
 }
 
 impl std::ops::Deref for Shared {
@@ -119,14 +123,31 @@ fn is_signed(path: &str) -> bool {
             | "/fapi/v1/leverage"
             | "/fapi/v1/marginType"
             | "/fapi/v1/positionSide/dual"
+            | "/fapi/v1/income"
     )
 }
 
 /// One REST request.
 pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     let now = shared.now_ms();
+    // funding falls due on the simulator's clock, whatever the request
+    shared.settle_due_funding(now);
     let mut q = query_params(&req);
     let path = req.uri().path().to_string();
+    if path == "/fapi/v1/listenKey" {
+        let key = req
+            .headers()
+            .get("x-mbx-apikey")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let method = req.method().as_str().to_string();
+        return Ok(
+            match super::user::listen_key(&shared, key.as_deref(), &method, &q) {
+                Ok(v) => respond(200, v.to_string()),
+                Err(e) => error(&e),
+            },
+        );
+    }
     if is_signed(&path) {
         let method = req.method().as_str().to_string();
         let query = req.uri().query().unwrap_or("").to_string();
@@ -227,12 +248,22 @@ fn depth_symbols(path: &str) -> Option<HashSet<String>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// What a websocket connection asked for.
+enum Wanted {
+    Depth(HashSet<String>),
+    User(String, tokio::sync::broadcast::Receiver<Arc<str>>),
+}
+
 #[allow(clippy::result_large_err)] // the callback's error type is tungstenite's
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
     let mut wanted = None;
     let callback = |req: &WsRequest, resp: WsResponse| -> Result<WsResponse, ErrorResponse> {
-        wanted = depth_symbols(req.uri().path());
+        let uri = req.uri();
+        wanted = match super::user::key_of(uri.path(), uri.query()) {
+            Some(key) => super::user::subscribe(&shared, &key).map(|rx| Wanted::User(key, rx)),
+            None => depth_symbols(uri.path()).map(Wanted::Depth),
+        };
         if wanted.is_some() {
             Ok(resp)
         } else {
@@ -241,10 +272,21 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
             Err(err)
         }
     };
-    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
+    let Ok(ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
         return;
     };
-    let Some(symbols) = wanted else { return };
+    match wanted {
+        Some(Wanted::Depth(symbols)) => depth_connection(ws, shared, symbols).await,
+        Some(Wanted::User(key, rx)) => super::user::run(ws, shared, key, rx).await,
+        None => {}
+    }
+}
+
+async fn depth_connection(
+    mut ws: tokio_tungstenite::WebSocketStream<TcpStream>,
+    shared: Arc<Shared>,
+    symbols: HashSet<String>,
+) {
     let mut market = shared.exchange().publisher.subscribe_market();
     let mut kill = shared.market_kill.subscribe();
     let mut shutdown = shared.shutdown.subscribe();

@@ -1,21 +1,46 @@
 //! USDⓈ-M futures' JSON of what the engine publishes and of the public documents: the
 //! `depthUpdate` event with `T` and `pu` (the previous event's `u`: the engine numbers its diffs
 //! without holes, so `pu = U - 1`), the `exchangeInfo` listing of perpetual contracts, the depth
-//! snapshot and `premiumIndex`. Trades and account events are Binance spot's shapes.
+//! snapshot and `premiumIndex`; an order's execution as `ORDER_TRADE_UPDATE` (spot's
+//! `executionReport` letters under `o`, the commission in the quote asset at the symbol's maker or
+//! taker rate, as `userTrades` and the positions count it). Trades and the engine's spot balance
+//! events are Binance spot's shapes (the user socket does not send the latter: `user.rs`).
+
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::exchange::dialects::binance::shapes::{BinanceEvents, fmt8, levels_json};
+use crate::exchange::dialects::binance::shapes::{
+    BinanceEvents, execution_report, fmt8, levels_json,
+};
 use crate::exchange::engine::account::Balance;
 use crate::exchange::engine::book::PriceLevel;
 use crate::exchange::engine::events::EventShapes;
 use crate::exchange::engine::order::{Execution, Order, Trade};
 use crate::exchange::engine::spec::SymbolSpec;
 
-/// The futures rendering of the engine's events.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PerpEvents;
+/// The futures rendering of the engine's events, with each symbol's fee rates (maker, taker) and
+/// quote asset for the commission of fills.
+#[derive(Debug, Clone, Default)]
+pub struct PerpEvents {
+    fees: HashMap<String, (Decimal, Decimal, String)>,
+}
+
+impl PerpEvents {
+    pub fn new(symbols: &[SymbolSpec]) -> Self {
+        let fees = symbols
+            .iter()
+            .map(|s| {
+                (
+                    s.symbol.clone(),
+                    (s.maker_fee, s.taker_fee, s.quote.clone()),
+                )
+            })
+            .collect();
+        Self { fees }
+    }
+}
 
 impl EventShapes for PerpEvents {
     fn depth_diff(
@@ -46,7 +71,23 @@ impl EventShapes for PerpEvents {
     }
 
     fn execution(&self, order: &Order, execution: &Execution) -> String {
-        BinanceEvents.execution(order, execution)
+        let mut o = execution_report(order, execution);
+        if let Some(m) = o.as_object_mut() {
+            m.remove("e");
+            m.remove("E");
+            let (qty, price, maker) = execution
+                .last_fill
+                .as_ref()
+                .map_or((Decimal::ZERO, Decimal::ZERO, false), |f| (f.0, f.1, f.5));
+            if let Some((maker_fee, taker_fee, quote)) = self.fees.get(&order.symbol) {
+                let rate = if maker { *maker_fee } else { *taker_fee };
+                m.insert("n".into(), json!(fmt8((price * qty * rate).round_dp(8))));
+                m.insert("N".into(), json!(quote));
+            }
+            m.insert("ap".into(), json!(fmt8(avg_price(order))));
+        }
+        json!({ "e": "ORDER_TRADE_UPDATE", "E": execution.time, "T": execution.time, "o": o })
+            .to_string()
     }
 
     fn account_position(&self, changed: &[(String, Balance)], event_time: u64) -> String {
@@ -55,6 +96,15 @@ impl EventShapes for PerpEvents {
 
     fn balance_delta(&self, asset: &str, delta: Decimal, event_time: u64) -> String {
         BinanceEvents.balance_delta(asset, delta, event_time)
+    }
+}
+
+/// The average fill price of an order so far (zero before any fill).
+fn avg_price(o: &Order) -> Decimal {
+    if o.executed_qty.is_zero() {
+        Decimal::ZERO
+    } else {
+        (o.cum_quote / o.executed_qty).round_dp(8)
     }
 }
 
