@@ -1,0 +1,16 @@
+//! Spot–perpetual arbitrage (`strategy = "spot_perp"` in a `sluice arb` file): holds a spot leg and
+//! the opposite perpetual leg while the perpetual's basis over spot, net of both legs' fees and of
+//! the funding expected until a horizon, pays more than a threshold, and closes both when the basis
+//! converges. See DESIGN.md §7.
+
+mod config;
+mod decision;
+
+pub use config::{SpotPerpConfig, SpotPerpLeg, StrategyKind};
+pub use decision::{
+    Carry, CloseBasis, Holding, LegOrderError, LegQuotes, OpenEdge, SizeError, SpotPerpDecision,
+    SpotPerpEvaluator, settlements_within,
+};
+
+#[cfg(test)]
+mod tests;
