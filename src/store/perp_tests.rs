@@ -144,3 +144,21 @@ fn a_journal_from_before_the_tables_gains_them_on_open() {
     assert_eq!(j.funding_of_run(1).unwrap().len(), 1);
     assert_eq!(j.positions_of_run(1).unwrap().len(), 1);
 }
+
+#[test]
+fn history_lists_positions_and_counts_funding_in_the_pnl() {
+    let j = Journal::in_memory().unwrap();
+    let run = j.start_run("sp", "").unwrap();
+    j.record_position(run, "bp", &position(dec!(-1), dec!(3030)))
+        .unwrap();
+    j.record_funding(run, "bp", &payment("f1", dec!(0.3)))
+        .unwrap();
+    j.record_funding(run, "bp", &payment("f2", dec!(-0.1)))
+        .unwrap();
+    let r = j.history(Some(run)).unwrap().runs.pop().unwrap();
+    assert_eq!(r.positions.len(), 1);
+    assert_eq!(r.positions[0].size, dec!(-1));
+    assert_eq!(r.funding.len(), 2);
+    assert_eq!(r.pnl.len(), 1);
+    assert_eq!((r.pnl[0].asset.as_str(), r.pnl[0].net), ("USDT", dec!(0.2)));
+}
