@@ -5,12 +5,17 @@
 
 mod config;
 mod decision;
+mod recovery;
+mod report;
+mod runner;
 
 pub use config::{SpotPerpConfig, SpotPerpLeg, StrategyKind};
 pub use decision::{
     Carry, CloseBasis, Holding, LegOrderError, LegQuotes, OpenEdge, SizeError, SpotPerpDecision,
     SpotPerpEvaluator, settlements_within,
 };
+pub use report::{SpotPerpError, SpotPerpEvent, SpotPerpSummary};
+pub use runner::SpotPerpRunner;
 
 #[cfg(test)]
 mod tests;
