@@ -9,6 +9,7 @@ mod evm_support;
 mod mento_support;
 mod perp_support;
 mod spot_perp_e2e;
+mod spot_perp_restart;
 mod uniswap_support;
 
 mod amm_adoption;

@@ -20,7 +20,7 @@ use sluice::strategy::spot_perp::{Carry, Holding, SpotPerpConfig, SpotPerpEvent,
 use sluice_sim::spot_perp_env::SpotPerpEnv;
 use tokio::sync::{mpsc, watch};
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 order_size = "0.5"
 open_threshold_pct = "0.5"
 close_threshold_pct = "0.3"
@@ -40,11 +40,11 @@ pair = "ETH-USDT"
 slippage_pct = "0.5"
 "#;
 
-fn pair() -> Pair {
+pub(crate) fn pair() -> Pair {
     "ETH-USDT".parse().unwrap()
 }
 
-async fn venues(env: &SpotPerpEnv) -> [Arc<dyn Venue>; 2] {
+pub(crate) async fn venues(env: &SpotPerpEnv) -> [Arc<dyn Venue>; 2] {
     let spot = BinanceSpot::new(
         BinanceConfig {
             rest_url: env.spot.rest_url(),
@@ -72,7 +72,7 @@ async fn venues(env: &SpotPerpEnv) -> [Arc<dyn Venue>; 2] {
 }
 
 /// Waits for the first event `pick` accepts, failing after 60 s with what was seen.
-async fn wait_event(
+pub(crate) async fn wait_event(
     rx: &mut mpsc::UnboundedReceiver<SpotPerpEvent>,
     what: &str,
     pick: impl Fn(&SpotPerpEvent) -> bool,
