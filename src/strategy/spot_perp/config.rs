@@ -74,14 +74,7 @@ fn default_interval() -> u32 {
 impl FromStr for SpotPerpConfig {
     type Err = ConfigError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let cfg: SpotPerpConfig = toml::from_str(s).map_err(|e| {
-            let key = e
-                .span()
-                .and_then(|sp| s.get(..sp.start))
-                .map(|before| format!("line {}", before.lines().count().max(1)))
-                .unwrap_or_else(|| "file".into());
-            bad(&key, e.message().to_string())
-        })?;
+        let cfg: SpotPerpConfig = crate::strategy::parse_toml(s)?;
         cfg.validate()?;
         Ok(cfg)
     }

@@ -26,7 +26,7 @@ async fn rules_of(venue: &dyn Venue, pair: &Pair) -> Result<MarketRules, SpotPer
         .await
         .map_err(|source| SpotPerpError::Venue {
             venue: name.clone(),
-            source,
+            source: Box::new(source),
         })?
         .into_iter()
         .find(|m| &m.pair == pair)
@@ -149,9 +149,9 @@ impl SpotPerpRunner {
                     run,
                     venue: o.venue.clone(),
                     client_id: o.request.client_id.to_string(),
-                    source: crate::venue::VenueError::InvalidRequest(
+                    source: Box::new(crate::venue::VenueError::InvalidRequest(
                         "not a venue of this configuration".into(),
-                    ),
+                    )),
                 });
             };
             self.follow(i, &o.request).await?;

@@ -67,7 +67,10 @@ pub enum SpotPerpEvent {
 #[derive(Debug, thiserror::Error)]
 pub enum SpotPerpError {
     #[error("{venue}: {source}")]
-    Venue { venue: String, source: VenueError },
+    Venue {
+        venue: String,
+        source: Box<VenueError>,
+    },
     #[error("{venue} has no market {pair}")]
     NoMarket { venue: String, pair: String },
     #[error(transparent)]
@@ -89,7 +92,7 @@ pub enum SpotPerpError {
         run: RunId,
         venue: String,
         client_id: String,
-        source: VenueError,
+        source: Box<VenueError>,
     },
 }
 

@@ -98,7 +98,7 @@ impl SpotPerpRunner {
     pub(super) fn venue_err(&self, i: usize, source: VenueError) -> SpotPerpError {
         SpotPerpError::Venue {
             venue: self.names[i].clone(),
-            source,
+            source: Box::new(source),
         }
     }
 
@@ -146,14 +146,8 @@ impl SpotPerpRunner {
         self.poll_funding().await?;
         let outcome = self.outcome.clone().unwrap_or(RunOutcome::Stopped);
         if self.holding == Holding::Flat {
-            let label = match &outcome {
-                RunOutcome::Stopped => "stopped".to_string(),
-                RunOutcome::MaxTrades => "max_trades".to_string(),
-                RunOutcome::TooManyFailures(d) => format!("too_many_failures: {d}"),
-                RunOutcome::PolicyStop(d) => format!("policy_stop: {d}"),
-                RunOutcome::VenueGone(d) => format!("venue_gone: {d}"),
-            };
-            self.journal.end_run(self.run_id, &label)?;
+            self.journal
+                .end_run(self.run_id, &crate::strategy::outcome_label(&outcome))?;
         } else {
             info!(run = self.run_id, holding = ?self.holding, "position held: the run stays open for the next start");
         }
@@ -509,7 +503,7 @@ impl SpotPerpRunner {
                     run: self.run_id,
                     venue: self.names[i].clone(),
                     client_id: order.client_id.to_string(),
-                    source: VenueError::Timeout("order not final".into()),
+                    source: Box::new(VenueError::Timeout("order not final".into())),
                 });
             }
             tokio::time::sleep(self.poll_every).await;
