@@ -16,7 +16,9 @@ use sluice::cex::exchanges::binance::{BinanceConfig, BinanceSpot};
 use sluice::cex::exchanges::binance_perpetual::{BinancePerpConfig, BinancePerpetual};
 use sluice::core::Pair;
 use sluice::store::Journal;
-use sluice::strategy::spot_perp::{Carry, Holding, SpotPerpConfig, SpotPerpEvent, SpotPerpRunner};
+use sluice::strategy::spot_perp::{
+    Carry, Holding, SpotPerpConfig, SpotPerpError, SpotPerpEvent, SpotPerpRunner, SpotPerpSummary,
+};
 use sluice_sim::spot_perp_env::SpotPerpEnv;
 use tokio::sync::{mpsc, watch};
 
@@ -71,6 +73,32 @@ pub(crate) async fn venues(env: &SpotPerpEnv) -> [Arc<dyn Venue>; 2] {
     venues
 }
 
+/// A runner on `venues` journaling to `journal` (the test config, polling every 200 ms), and
+/// its events.
+pub(crate) async fn runner(
+    venues: &[Arc<dyn Venue>; 2],
+    journal: &Journal,
+) -> (SpotPerpRunner, mpsc::UnboundedReceiver<SpotPerpEvent>) {
+    let cfg: SpotPerpConfig = CONFIG.parse().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut runner = SpotPerpRunner::new(venues.clone(), cfg, journal.clone(), "sp", CONFIG, tx)
+        .await
+        .unwrap();
+    runner.set_poll_interval(Duration::from_millis(200));
+    (runner, rx)
+}
+
+/// The summary of a spawned run, which must end within 60 s.
+pub(crate) async fn finished(
+    handle: tokio::task::JoinHandle<Result<SpotPerpSummary, SpotPerpError>>,
+) -> SpotPerpSummary {
+    tokio::time::timeout(Duration::from_secs(60), handle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+}
+
 /// Waits for the first event `pick` accepts, failing after 60 s with what was seen.
 pub(crate) async fn wait_event(
     rx: &mut mpsc::UnboundedReceiver<SpotPerpEvent>,
@@ -103,12 +131,7 @@ async fn opens_on_a_wide_basis_closes_on_convergence_and_pnl_matches_balances() 
     );
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
-    let cfg: SpotPerpConfig = CONFIG.parse().unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut runner = SpotPerpRunner::new(venues, cfg, journal.clone(), "sp", CONFIG, tx)
-        .await
-        .unwrap();
-    runner.set_poll_interval(Duration::from_millis(200));
+    let (runner, mut rx) = runner(&venues, &journal).await;
     let run_id = runner.run_id();
     let (_stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(runner.run(stop_rx));
@@ -129,11 +152,7 @@ async fn opens_on_a_wide_basis_closes_on_convergence_and_pnl_matches_balances() 
         matches!(e, SpotPerpEvent::Closed { .. })
     })
     .await;
-    let summary = tokio::time::timeout(Duration::from_secs(60), handle)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let summary = finished(handle).await;
     assert_eq!((summary.opens, summary.closes, summary.failures), (1, 1, 0));
     assert_eq!(summary.holding, Holding::Flat);
     assert_eq!(env.perp_position(), Decimal::ZERO);

@@ -9,11 +9,11 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::core::{OrderRequest, OrderType, PerpOrder, PositionSide, Side, TimeInForce};
 use sluice::store::Journal;
-use sluice::strategy::spot_perp::{Carry, Holding, SpotPerpConfig, SpotPerpEvent, SpotPerpRunner};
+use sluice::strategy::spot_perp::{Carry, Holding, SpotPerpEvent};
 use sluice_sim::spot_perp_env::SpotPerpEnv;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-use crate::spot_perp_e2e::{CONFIG, pair, venues, wait_event};
+use crate::spot_perp_e2e::{finished, pair, runner, venues, wait_event};
 
 /// Opens the forward carry on a 2 % basis, then stops the runner (the position stays held).
 async fn open_then_stop(
@@ -21,12 +21,7 @@ async fn open_then_stop(
     venues: &[std::sync::Arc<dyn sluice::Venue>; 2],
     journal: &Journal,
 ) -> i64 {
-    let cfg: SpotPerpConfig = CONFIG.parse().unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut runner = SpotPerpRunner::new(venues.clone(), cfg, journal.clone(), "sp", CONFIG, tx)
-        .await
-        .unwrap();
-    runner.set_poll_interval(Duration::from_millis(200));
+    let (runner, mut rx) = runner(venues, journal).await;
     let run = runner.run_id();
     let (stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(runner.run(stop_rx));
@@ -59,20 +54,9 @@ async fn a_held_position_is_resumed_and_closed_once() {
 
     // a new process (a new journal handle on the same file) resumes the same run
     let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut runner = SpotPerpRunner::new(
-        venues.clone(),
-        CONFIG.parse().unwrap(),
-        journal.clone(),
-        "sp",
-        CONFIG,
-        tx,
-    )
-    .await
-    .unwrap();
+    let (runner, mut rx) = runner(&venues, &journal).await;
     assert_eq!(runner.run_id(), run);
     assert!(matches!(runner.holding(), Holding::Open { size, .. } if size == dec!(0.5)));
-    runner.set_poll_interval(Duration::from_millis(200));
     let (_stop_tx, stop_rx) = watch::channel(false);
     let handle = tokio::spawn(runner.run(stop_rx));
     env.move_perp(dec!(3000)).unwrap();
@@ -80,11 +64,7 @@ async fn a_held_position_is_resumed_and_closed_once() {
         matches!(e, SpotPerpEvent::Closed { .. })
     })
     .await;
-    let summary = tokio::time::timeout(Duration::from_secs(60), handle)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let summary = finished(handle).await;
     assert_eq!((summary.opens, summary.closes), (0, 1));
     assert_eq!(env.perp_position(), Decimal::ZERO);
     let orders = journal.orders_of_run(run).unwrap();
@@ -138,17 +118,7 @@ async fn a_close_sent_before_a_crash_is_adopted_not_sent_again() {
     drop(journal);
 
     let journal = Journal::open(&path).unwrap();
-    let (tx, _rx) = mpsc::unbounded_channel();
-    let runner = SpotPerpRunner::new(
-        venues.clone(),
-        CONFIG.parse().unwrap(),
-        journal.clone(),
-        "sp",
-        CONFIG,
-        tx,
-    )
-    .await
-    .unwrap();
+    let (runner, _rx) = runner(&venues, &journal).await;
     assert_eq!(runner.run_id(), run);
     // the close was adopted from the venues: flat, nothing more to close
     assert_eq!(runner.holding(), Holding::Flat);

@@ -15,7 +15,7 @@ use tracing::{info, warn};
 use super::decision::{Carry, Holding, LegQuotes, SpotPerpDecision, SpotPerpEvaluator};
 use super::report::{SpotPerpError, SpotPerpEvent, SpotPerpSummary};
 use crate::core::{
-    ClientOrderId, OrderRequest, OrderState, OrderType, Pair, PerpOrder, Position, PositionSide,
+    ClientOrderId, OrderRequest, OrderState, OrderType, PerpOrder, Position, PositionSide,
     QuoteRequest, Side, TimeInForce, VenueEvent,
 };
 use crate::store::{Journal, RunId};
@@ -25,27 +25,6 @@ use crate::venue::{Venue, VenueError};
 /// Index of the spot leg in the runner's arrays; the perpetual is 1.
 pub(super) const SPOT: usize = 0;
 pub(super) const PERP: usize = 1;
-
-/// No position on `pair` (one-way mode).
-fn flat_position(pair: &Pair) -> Position {
-    Position {
-        pair: pair.clone(),
-        size: Decimal::ZERO,
-        entry_notional: Decimal::ZERO,
-        entry_price: None,
-        mark_notional: None,
-        margin: Decimal::ZERO,
-        margin_asset: pair.quote.clone(),
-        unrealized_pnl: Decimal::ZERO,
-        margin_ratio: None,
-        liquidation_price: None,
-        funding_paid: None,
-        position_side: PositionSide::Net,
-        mark_price: None,
-        leverage: None,
-        margin_mode: None,
-    }
-}
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -518,7 +497,7 @@ impl SpotPerpRunner {
                 let mut ours: Vec<Position> = ps.into_iter().filter(|p| &p.pair == pair).collect();
                 // Venues list open positions only: none on the pair is a flat one.
                 if ours.is_empty() {
-                    ours.push(flat_position(pair));
+                    ours.push(Position::flat(pair.clone(), PositionSide::Net));
                 }
                 for p in &ours {
                     if let Err(e) = self
