@@ -31,3 +31,11 @@ pub(crate) fn outcome_label(outcome: &RunOutcome) -> String {
         RunOutcome::VenueGone(d) => format!("venue_gone: {d}"),
     }
 }
+
+/// A [`ConfigError`] naming `key`.
+pub(crate) fn config_error(key: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}

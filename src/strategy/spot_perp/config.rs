@@ -12,12 +12,7 @@ use crate::core::Pair;
 use crate::strategy::arb::{ConfigError, FailurePolicy};
 use crate::venue::VenueId;
 
-fn bad(key: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        key: key.into(),
-        problem: problem.into(),
-    }
-}
+use crate::strategy::config_error as bad;
 
 /// One leg: where and what it trades.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
