@@ -8,6 +8,7 @@ mod decision;
 mod recovery;
 mod report;
 mod runner;
+mod settle;
 
 pub use config::{SpotPerpConfig, SpotPerpLeg, StrategyKind};
 pub use decision::{
