@@ -11,3 +11,4 @@ pub mod cosmos;
 pub mod demo;
 pub mod deploy;
 pub mod exchange;
+pub mod spot_perp_env;

@@ -52,6 +52,29 @@ impl Position {
         self.size.is_sign_positive() && !self.size.is_zero()
     }
 
+    /// No position on `pair` (on `side`): what a venue that lists open positions only means by
+    /// listing none. Margined in the pair's quote asset.
+    pub fn flat(pair: Pair, position_side: PositionSide) -> Self {
+        let margin_asset = pair.quote.clone();
+        Self {
+            pair,
+            size: Decimal::ZERO,
+            entry_notional: Decimal::ZERO,
+            entry_price: None,
+            mark_notional: None,
+            margin: Decimal::ZERO,
+            margin_asset,
+            unrealized_pnl: Decimal::ZERO,
+            margin_ratio: None,
+            liquidation_price: None,
+            funding_paid: None,
+            position_side,
+            mark_price: None,
+            leverage: None,
+            margin_mode: None,
+        }
+    }
+
     /// `entry_notional / |size|`, or `None` for an empty position.
     pub fn entry_price_of(size: Decimal, entry_notional: Decimal) -> Option<Decimal> {
         if size.is_zero() {
@@ -92,6 +115,9 @@ mod tests {
             margin_mode: None,
         };
         assert!(!p.is_long());
+        let flat = Position::flat("ETH-USDC".parse().unwrap(), PositionSide::Net);
+        assert!(flat.size.is_zero() && !flat.is_long());
+        assert_eq!(flat.margin_asset, Asset::new("USDC").unwrap());
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<Position>(&json).unwrap(), p);
         // a document written before the futures fields existed still reads

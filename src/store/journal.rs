@@ -250,6 +250,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         // Runs from before scopes keep NULL: they cannot be attributed to a config.
         conn.execute_batch("ALTER TABLE runs ADD COLUMN scope TEXT")?;
     }
+    super::perp_journal::create_tables(conn)?;
     Ok(())
 }
 

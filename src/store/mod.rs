@@ -5,6 +5,7 @@
 mod exposure;
 mod journal;
 pub(crate) mod lock;
+mod perp_journal;
 mod queries;
 mod report;
 mod scope;
@@ -15,9 +16,12 @@ pub use exposure::{
 };
 pub use journal::{Journal, JournalOrder, RunId, StoreError};
 pub use lock::{HomeLock, LockError};
+pub use perp_journal::{FundingRow, PositionRow};
 pub use report::{AssetFlow, HistoryReport, RunReport, TradeRow};
 pub use scope::{RunAlias, RunKind, RunLeg, RunScope};
 pub use tx_journal::RunTxJournal;
 
+#[cfg(test)]
+mod perp_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! The `history` report: per run, the trades, fees, gas and realized PnL read from the journal.
 //! Realized PnL is reported as the net flow of each asset (what the run's fills, fees and gas added to or
 //! took from the accounts), so it can be compared directly with balance changes. A swap's fill carries its
-//! gas as its fee; other transactions' gas is counted from the transactions table.
+//! gas as its fee; other transactions' gas is counted from the transactions table. Funding payments
+//! count as flows of their asset, and each run lists its last perpetual positions.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 use super::exposure::LegPosition;
 use super::journal::{Journal, RunId, StoreError};
+use super::perp_journal::{FundingRow, PositionRow};
 use super::scope::RunScope;
 use crate::core::TxState;
 use crate::core::{Pair, Side};
@@ -60,6 +62,10 @@ pub struct RunReport {
     pub exposure: Vec<LegPosition>,
     /// Orders not in a final state.
     pub orders_in_flight: usize,
+    /// The last recorded perpetual position of each (venue, pair, side) the run changed.
+    pub positions: Vec<PositionRow>,
+    /// Funding payments booked on the run's positions (counted in `pnl`).
+    pub funding: Vec<FundingRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -181,6 +187,11 @@ impl Journal {
                     }
                 }
             }
+            // Funding is a flow of its asset like a fee, received or paid.
+            let funding = self.funding_of_run(id)?;
+            for f in &funding {
+                *pnl.entry(f.asset.clone()).or_default() += f.amount;
+            }
             let orders = self.orders_of_run(id)?;
             out.push(RunReport {
                 run_id: id,
@@ -200,6 +211,8 @@ impl Journal {
                 orders: orders.len(),
                 scope: self.run_scope(id)?,
                 exposure: self.run_positions(id)?,
+                positions: self.positions_of_run(id)?,
+                funding,
             });
         }
         Ok(HistoryReport { runs: out })

@@ -21,6 +21,9 @@ pub enum RunKind {
     Manual,
     /// `sluice demo` on simulated venues: nothing real to recover, ever.
     Demo,
+    /// The spot–perpetual strategy: its run stays open while it holds a position, and only a
+    /// later spot–perpetual start on the same legs resumes it.
+    SpotPerp,
 }
 
 impl RunKind {
@@ -29,6 +32,7 @@ impl RunKind {
             RunKind::Arb => "arb",
             RunKind::Manual => "manual",
             RunKind::Demo => "demo",
+            RunKind::SpotPerp => "spot_perp",
         }
     }
 }

@@ -8,6 +8,8 @@ mod cli_support;
 mod evm_support;
 mod mento_support;
 mod perp_support;
+mod spot_perp_e2e;
+mod spot_perp_restart;
 mod uniswap_support;
 
 mod amm_adoption;

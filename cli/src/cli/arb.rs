@@ -48,6 +48,10 @@
 //! `[connect.binance-sub] connector = "binance"` (and `chain = "anvil"` for a chain venue whose
 //! chain label is not a chain spec's name).
 //!
+//! With `strategy = "spot_perp"` the file holds the spot–perpetual strategy instead (see
+//! `strategy::spot_perp::SpotPerpConfig`): `[spot]` and `[perp]` legs, the thresholds and the
+//! position limit, and the same `[connect.<venue>]` tables; an unknown `strategy` is refused by name.
+//!
 //! The journal stores the strategy part of the file only: the `[connect]` table (URLs, wallets,
 //! manifests) is stripped first. Before trading, the start settles what earlier runs left (see
 //! `strategy::arb`'s recovery); a run it may not act on, or exposure it could not close, makes it
@@ -57,8 +61,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use sluice::core::Pair;
 use sluice::store::Journal;
-use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, Evaluator};
+use sluice::strategy::arb::{ArbConfig, ArbEvent, ArbRunner, ConfigError, Evaluator};
+use sluice::strategy::spot_perp::{SpotPerpConfig, SpotPerpEvent, SpotPerpRunner, StrategyKind};
 use sluice::venue::{Access, Venue, VenueId};
 use tokio::sync::{mpsc, watch};
 
@@ -78,6 +84,8 @@ pub struct Args {
 /// table, so no URLs, wallets or manifests) and the connections: each venue's own table, read
 /// by its connector (which rejects keys it does not know).
 struct SplitConfig {
+    /// The top-level `strategy` key (taken out of `strategy_text`).
+    kind: StrategyKind,
     strategy_text: String,
     connect: BTreeMap<String, toml::Table>,
 }
@@ -96,7 +104,10 @@ fn split_config(text: &str, path: &Path) -> Result<SplitConfig, CliError> {
         })?,
         None => BTreeMap::new(),
     };
+    let kind =
+        StrategyKind::take_from(&mut table).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(SplitConfig {
+        kind,
         strategy_text: toml::to_string(&table)?,
         connect,
     })
@@ -129,29 +140,59 @@ pub(super) async fn load_and_connect(
     path: &Path,
     ctx: &Context,
 ) -> Result<(ArbConfig, String, [Arc<dyn Venue>; 2]), CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let SplitConfig {
+        kind,
         strategy_text,
         connect,
-    } = split_config(&text, path)?;
+    } = read_config(path)?;
+    if kind != StrategyKind::Arb {
+        return Err(format!(
+            "{}: strategy = \"spot_perp\": this command settles CEX↔AMM arbitrage runs; a \
+             spot–perpetual run is resumed by `sluice arb --config` with the same file",
+            path.display()
+        )
+        .into());
+    }
     let cfg: ArbConfig = strategy_text
         .parse()
         .map_err(|e: sluice::strategy::arb::ConfigError| format!("{}: {e}", path.display()))?;
     check_tables(&connect, &[&cfg.venue_a.venue, &cfg.venue_b.venue], path)?;
-    let cc = super::connect::context(ctx, path, Access::Trade);
-    let empty = toml::Table::new();
-    let mut venues = Vec::new();
-    for leg in [&cfg.venue_a, &cfg.venue_b] {
-        let table = connect.get(&leg.venue.to_string()).unwrap_or(&empty);
-        let pairs = std::slice::from_ref(&leg.pair);
-        venues.push(super::connect::open(&leg.venue, table, &cc, pairs).await?);
-    }
-    let venues: [Arc<dyn Venue>; 2] = [venues[0].clone(), venues[1].clone()];
+    let legs = [
+        (&cfg.venue_a.venue, &cfg.venue_a.pair),
+        (&cfg.venue_b.venue, &cfg.venue_b.pair),
+    ];
+    let venues = connect_legs(legs, &connect, path, ctx).await?;
     Ok((cfg, strategy_text, venues))
 }
 
+fn read_config(path: &Path) -> Result<SplitConfig, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    split_config(&text, path)
+}
+
+/// Connects both legs through the registry, each started on its pair.
+async fn connect_legs(
+    legs: [(&VenueId, &Pair); 2],
+    connect: &BTreeMap<String, toml::Table>,
+    path: &Path,
+    ctx: &Context,
+) -> Result<[Arc<dyn Venue>; 2], CliError> {
+    let cc = super::connect::context(ctx, path, Access::Trade);
+    let empty = toml::Table::new();
+    let mut venues = Vec::new();
+    for (venue, pair) in legs {
+        let table = connect.get(&venue.to_string()).unwrap_or(&empty);
+        let pairs = std::slice::from_ref(pair);
+        venues.push(super::connect::open(venue, table, &cc, pairs).await?);
+    }
+    Ok([venues[0].clone(), venues[1].clone()])
+}
+
 pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
+    if read_config(&args.config)?.kind == StrategyKind::SpotPerp {
+        return run_spot_perp(&args, ctx).await;
+    }
     let (cfg, strategy_text, venues) = load_and_connect(&args.config, ctx).await?;
     // The Ctrl-C handler is installed before the run starts: `ctrl_c()` installs it only when first
     // polled, and the select! below may take an event first, so until then a Ctrl-C would have
@@ -200,6 +241,93 @@ pub async fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
         super::history::flows(&summary.pnl_net, 8),
         super::history::flows(&summary.pnl, 18),
     );
+    Ok(())
+}
+
+/// `strategy = "spot_perp"`: the spot–perpetual strategy on the file's `[spot]` and `[perp]` legs.
+async fn run_spot_perp(args: &Args, ctx: &Context) -> Result<(), CliError> {
+    let path = &args.config;
+    let SplitConfig {
+        strategy_text,
+        connect,
+        ..
+    } = read_config(path)?;
+    let cfg: SpotPerpConfig = strategy_text
+        .parse()
+        .map_err(|e: ConfigError| format!("{}: {e}", path.display()))?;
+    check_tables(&connect, &[&cfg.spot.venue, &cfg.perp.venue], path)?;
+    let legs = [
+        (&cfg.spot.venue, &cfg.spot.pair),
+        (&cfg.perp.venue, &cfg.perp.pair),
+    ];
+    let venues = connect_legs(legs, &connect, path, ctx).await?;
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let interrupted_early = futures::poll!(&mut ctrl_c).is_ready();
+    let journal = Journal::open(&ctx.journal_path())?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let text = format!("strategy = \"spot_perp\"\n{strategy_text}");
+    let runner = SpotPerpRunner::new(venues, cfg, journal, "spot_perp", &text, tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    let run_id = runner.run_id();
+    let (stop_tx, stop_rx) = watch::channel(interrupted_early);
+    let handle = tokio::spawn(runner.run(stop_rx));
+    eprintln!("spot_perp run {run_id} started; Ctrl-C stops (no new orders)");
+    loop {
+        tokio::select! {
+            _ = &mut ctrl_c, if !*stop_tx.borrow() => {
+                eprintln!("stopping: no new orders");
+                let _ = stop_tx.send(true);
+            }
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                if args.json {
+                    println!("{}", serde_json::to_string(&ev)?);
+                } else {
+                    print_spot_perp_event(&ev)?;
+                }
+                if matches!(ev, SpotPerpEvent::Stopped { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    let summary = handle
+        .await
+        .map_err(|e| format!("strategy task: {e}"))?
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "run {}: {} opened, {} closed, {} failures, {:?}, holding {:?}; realized PnL: {}",
+        summary.run_id,
+        summary.opens,
+        summary.closes,
+        summary.failures,
+        summary.outcome,
+        summary.holding,
+        super::history::flows(&summary.pnl, 18),
+    );
+    Ok(())
+}
+
+fn print_spot_perp_event(ev: &SpotPerpEvent) -> Result<(), CliError> {
+    let line = match ev {
+        SpotPerpEvent::Basis { edges, basis } => {
+            let mut parts: Vec<String> = edges
+                .iter()
+                .map(|e| format!("open {}: {}%", e.carry, e.net_pct.round_dp(3)))
+                .collect();
+            if let Some(b) = basis {
+                parts.push(format!(
+                    "held {}: basis {}%",
+                    b.carry,
+                    b.basis_pct.round_dp(3)
+                ));
+            }
+            parts.join(" | ")
+        }
+        other => serde_json::to_string(other)?,
+    };
+    println!("{line}");
     Ok(())
 }
 
@@ -262,6 +390,31 @@ manifest = "/home/u/manifest.json"
                 .get("wallet")
                 .and_then(|v| v.as_str()),
             Some("main")
+        );
+    }
+
+    #[test]
+    fn the_strategy_key_selects_and_is_not_journaled() {
+        let split = split_config(
+            "strategy = \"spot_perp\"\norder_size = \"1\"\n",
+            Path::new("a.toml"),
+        )
+        .unwrap();
+        assert_eq!(split.kind, StrategyKind::SpotPerp);
+        assert!(!split.strategy_text.contains("strategy"));
+        assert_eq!(
+            split_config("order_size = 1\n", Path::new("a.toml"))
+                .unwrap()
+                .kind,
+            StrategyKind::Arb
+        );
+        let e = split_config("strategy = \"grid\"\n", Path::new("a.toml"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("a.toml") && e.contains("strategy") && e.contains("grid"),
+            "{e}"
         );
     }
 

@@ -1,8 +1,9 @@
 //! `sluice history [--run ID] [--json]`: trades, fees, gas and realized PnL per run, from the journal,
 //! with each run's kind, scope (venues, pairs), whether it ended, and its net exposure per (venue,
-//! pair): what `sluice recover` would settle.
+//! pair): what `sluice recover` would settle; for runs that held perpetual positions, the last
+//! position of each and the funding payments (counted in the realized PnL).
 
-use sluice::store::{AssetFlow, Journal, describe_positions, describe_scope};
+use sluice::store::{AssetFlow, Journal, RunReport, describe_positions, describe_scope};
 
 use super::{CliError, Context, Table, print_json};
 
@@ -85,12 +86,50 @@ pub fn run(args: Args, ctx: &Context) -> Result<(), CliError> {
             ]);
         }
         t.print()?;
+        print_positions_and_funding(r)?;
         println!(
             "fees: {}\ngas: {}\nrealized PnL: {}\n",
             flows(&r.fees, 18),
             flows(&r.gas, 18),
             flows(&r.pnl, 18)
         );
+    }
+    Ok(())
+}
+
+/// The run's perpetual positions (last recorded) and funding payments, when it has any.
+fn print_positions_and_funding(r: &RunReport) -> Result<(), CliError> {
+    if !r.positions.is_empty() {
+        let mut t = Table::new(&["venue", "pair", "side", "size", "entry", "mark", "uPnL"]);
+        let opt = |d: Option<rust_decimal::Decimal>| d.map_or("-".into(), |v| v.to_string());
+        for p in &r.positions {
+            t.row(vec![
+                p.venue.clone(),
+                p.pair.clone(),
+                p.position_side.clone(),
+                p.size.to_string(),
+                opt(p.entry_price),
+                opt(p.mark_price),
+                p.unrealized_pnl.to_string(),
+            ]);
+        }
+        println!("positions:");
+        t.print()?;
+    }
+    if !r.funding.is_empty() {
+        let mut t = Table::new(&["venue", "payment id", "pair", "side", "amount", "time ms"]);
+        for f in &r.funding {
+            t.row(vec![
+                f.venue.clone(),
+                f.payment_id.clone(),
+                f.pair.clone(),
+                f.position_side.clone(),
+                format!("{} {}", f.amount, f.asset),
+                f.time_ms.to_string(),
+            ]);
+        }
+        println!("funding:");
+        t.print()?;
     }
     Ok(())
 }

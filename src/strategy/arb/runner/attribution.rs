@@ -100,7 +100,7 @@ impl ArbRunner {
             };
         }
         match (scope.kind, ours) {
-            (RunKind::Demo, _) => Standing::Demo,
+            (RunKind::Demo, _) | (RunKind::SpotPerp, _) => Standing::Demo,
             (_, false) => Standing::Foreign,
             (RunKind::Arb, true) => Standing::Ours,
             (RunKind::Manual, true) => Standing::Manual,
