@@ -119,6 +119,32 @@ pub struct UserStream<M> {
     pub stop: Option<watch::Sender<bool>>,
 }
 
+/// The private-stream mechanism of a venue that has none (yet): its orders are followed by the
+/// framework's reconciler alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollingOnly;
+
+impl fmt::Display for PollingOnly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("none (orders reconciled by polling)")
+    }
+}
+
+impl UserStream<PollingOnly> {
+    /// A stream that stays open and silent (its sender is kept), so that the reconciler alone
+    /// follows the orders.
+    pub fn polling_only() -> Self {
+        let (tx, events) = mpsc::channel(1);
+        Self {
+            mechanism: PollingOnly,
+            keep: Box::new(tx),
+            first: None,
+            events,
+            stop: None,
+        }
+    }
+}
+
 impl<M: fmt::Debug> fmt::Debug for UserStream<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserStream")

@@ -39,7 +39,7 @@ use crate::venue::{
 
 pub use self::exchange::{
     AccountUpdate, BookFeed, ExchangeApi, LiveBookView, Market, MarketUnavailable, OrderAck,
-    OrderUpdate, RulesRefresher, UserEvent, UserStream,
+    OrderUpdate, PollingOnly, RulesRefresher, UserEvent, UserStream,
 };
 pub use self::markets::{Markets, RELOAD_MIN_INTERVAL};
 

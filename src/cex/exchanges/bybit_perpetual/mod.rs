@@ -21,17 +21,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use tokio::sync::mpsc;
 
 use crate::cex::auth::ApiCredentials;
 use crate::cex::book::OrderBook;
 use crate::cex::error::CexError;
-use crate::cex::exchanges::binance_perpetual::PollingOnly;
 use crate::cex::http::RestClient;
 use crate::cex::order_tracker::ClientIdRule;
 use crate::cex::rate_limit::RateLimiter;
 use crate::cex::sign::recipes::BybitV5;
 use crate::cex::sign::{KeyForm, Signer};
+use crate::cex::venue::PollingOnly;
 use crate::cex::venue::{
     BookFeed, ExchangeApi, ExchangeVenue, Market, Markets, OrderAck, UserEvent, UserStream,
 };
@@ -230,16 +229,8 @@ impl ExchangeApi for BybitPerp {
         _id: &VenueId,
         _rest: &RestClient,
     ) -> Result<UserStream<PollingOnly>, VenueError> {
-        // No private stream yet: a channel that stays open and silent (its sender is kept), so
-        // the framework's reconciler alone follows the orders.
-        let (tx, events) = mpsc::channel(1);
-        Ok(UserStream {
-            mechanism: PollingOnly,
-            keep: Box::new(tx),
-            first: None,
-            events,
-            stop: None,
-        })
+        // No private stream yet (see the module doc): the reconciler follows the orders.
+        Ok(UserStream::polling_only())
     }
 
     fn parse_user_frame(&self, _frame: &[u8], _markets: &Markets) -> Result<UserEvent, CexError> {
