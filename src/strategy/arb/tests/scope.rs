@@ -242,7 +242,12 @@ async fn a_killed_runs_exposure_counts_through_its_own_aliases_not_the_new_confi
         }
     }
     // the new config says a WETH is worth 2 ETH: by it, the trade would look 1 ETH short
-    let cfg = config("").clone_with(|c| c.assets[0].rate = Decimal::TWO);
+    // and it does not trade (by it a WETH bought at 2000 would be worth 3998): only the killed
+    // run's recovery is under test, not a new trade's legs racing the end of the attempt
+    let cfg = config("").clone_with(|c| {
+        c.assets[0].rate = Decimal::TWO;
+        c.min_profit_pct = dec!(1000);
+    });
     let t = attempt(cfg, a.clone(), b.clone(), Some(dir), |_| {}).await;
     assert_eq!(outcome_of(&t.journal_path, killed), "interrupted");
     let all: Vec<OrderRequest> = a
