@@ -28,6 +28,22 @@ fn multiply_ratio(a: U256, b: U256, d: U256) -> Result<U256, MathError> {
     if d.is_zero() {
         return Err(MathError::DivisionByZero);
     }
+    // the same floor division in the narrowest words the product fits (pools of real size stay
+    // within 256 bits, most within 128)
+    if let Some(p) = a.checked_mul(b) {
+        if p <= U256::from(u128::MAX) && d <= U256::from(u128::MAX) {
+            return Ok(U256::from(p.to::<u128>() / d.to::<u128>()));
+        }
+        return Ok(p / d);
+    }
+    wide_multiply_ratio(a, b, d)
+}
+
+/// [`multiply_ratio`] through a 512-bit product.
+fn wide_multiply_ratio(a: U256, b: U256, d: U256) -> Result<U256, MathError> {
+    if d.is_zero() {
+        return Err(MathError::DivisionByZero);
+    }
     let q = U512::from(a) * U512::from(b) / U512::from(d);
     if q > U512::from(U256::MAX) {
         return Err(MathError::Overflow);
@@ -165,6 +181,22 @@ mod tests {
 
     fn d(s: &str) -> Dec18 {
         s.parse().unwrap()
+    }
+
+    proptest::proptest! {
+        /// The narrow-word paths give the 512-bit product's quotient, for values of every size.
+        #[test]
+        fn multiply_ratio_equals_the_wide_product(
+            a in proptest::prelude::any::<[u64; 4]>(),
+            b in proptest::prelude::any::<[u64; 4]>(),
+            d in proptest::prelude::any::<[u64; 4]>(),
+            shift in 0usize..256,
+        ) {
+            let a = U256::from_limbs(a) >> shift;
+            let b = U256::from_limbs(b) >> (255 - shift);
+            let d = U256::from_limbs(d) >> (shift / 2);
+            proptest::prop_assert_eq!(multiply_ratio(a, b, d), wide_multiply_ratio(a, b, d));
+        }
     }
 
     #[test]
