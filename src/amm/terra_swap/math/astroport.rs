@@ -83,6 +83,21 @@ pub fn simulate(
     commission: Dec18,
 ) -> Result<SwapOut, MathError> {
     check(offer_pool, ask_pool, offer_amount)?;
+    // Astroport's compute_swap takes the same Decimal256 steps as Terraswap's: amounts and a
+    // commission within 64 bits go through the word-level form of those steps
+    if let Some(out) = super::word::simulate(offer_pool, ask_pool, offer_amount, commission) {
+        return out;
+    }
+    simulate_wide(offer_pool, ask_pool, offer_amount, commission)
+}
+
+/// [`simulate`] by the contract's own 256-bit steps.
+fn simulate_wide(
+    offer_pool: u128,
+    ask_pool: u128,
+    offer_amount: u128,
+    commission: Dec18,
+) -> Result<SwapOut, MathError> {
     let (op, ap, oa) = (
         U256::from(offer_pool),
         U256::from(ask_pool),
@@ -184,6 +199,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The word-level simulation equals the contract's steps (results and refusals) for
+        /// pools, amounts and commissions within 64 bits.
+        #[test]
+        fn word_simulation_equals_the_contract_steps(
+            op in 1u64.., ap in 1u64.., oa in 1u64..,
+            fee in 0u64..1_000_000_000_000_000_000,
+        ) {
+            let c = Dec18(U256::from(fee));
+            let (op, ap, oa) = (u128::from(op), u128::from(ap), u128::from(oa));
+            proptest::prop_assert_eq!(simulate(op, ap, oa, c), simulate_wide(op, ap, oa, c));
+        }
+
         /// The narrow-word paths give the 512-bit product's quotient, for values of every size.
         #[test]
         fn multiply_ratio_equals_the_wide_product(
