@@ -73,6 +73,8 @@ pub struct DiffHeader {
     pub first_update_id: u64,
     pub final_update_id: u64,
     pub event_time: u64,
+    /// `pu`, the previous event's `u`, where the event has one (USDⓈ-M futures; spot has none).
+    pub prev_final_update_id: Option<u64>,
 }
 
 /// Parses depth messages into reusable level buffers.
@@ -204,7 +206,7 @@ impl DepthParser {
         asks: &mut Vec<Level>,
     ) -> Result<DiffHeader, DepthError> {
         let mut s = Scanner::new(buf);
-        let (mut first, mut last, mut time) = (None, None, 0);
+        let (mut first, mut last, mut prev, mut time) = (None, None, None, 0);
         let (mut has_b, mut has_a, mut has_e) = (false, false, false);
         s.expect(b'{', "expected an object")?;
         if s.peek() != Some(b'}') {
@@ -233,6 +235,7 @@ impl DepthParser {
                     }
                     b"U" => first = Some(s.u64()?),
                     b"u" => last = Some(s.u64()?),
+                    b"pu" => prev = Some(s.u64()?),
                     b"b" => {
                         self.levels(&mut s, bids)?;
                         has_b = true;
@@ -276,6 +279,7 @@ impl DepthParser {
             first_update_id: first,
             final_update_id: last,
             event_time: time,
+            prev_final_update_id: prev,
         })
     }
 
@@ -594,6 +598,20 @@ mod tests {
     const SNAP: &str = r#"{"lastUpdateId":100,"bids":[["10.00","1.0"],["9.99","2"]],"asks":[["10.01","3.00000"]]}"#;
 
     #[test]
+    fn a_futures_event_gives_its_pu_in_the_same_pass() {
+        let mut p = DepthParser::new(
+            "BTCUSDT",
+            Grid::new(dec!(0.01)).unwrap(),
+            Grid::new(dec!(0.00001)).unwrap(),
+        );
+        let msg =
+            br#"{"e":"depthUpdate","E":5,"T":4,"s":"BTCUSDT","U":7,"u":9,"pu":6,"b":[],"a":[]}"#;
+        assert_eq!(p.parse_diff(msg).unwrap().prev_final_update_id, Some(6));
+        let spot = br#"{"e":"depthUpdate","E":5,"s":"BTCUSDT","U":7,"u":9,"b":[],"a":[]}"#;
+        assert_eq!(p.parse_diff(spot).unwrap().prev_final_update_id, None);
+    }
+
+    #[test]
     fn parses_in_any_field_order() {
         let mut p = DepthParser::new(
             "BTCUSDT",
@@ -607,7 +625,8 @@ mod tests {
             DiffHeader {
                 first_update_id: 7,
                 final_update_id: 9,
-                event_time: 5
+                event_time: 5,
+                prev_final_update_id: None,
             }
         );
         assert!(p.bids.is_empty());

@@ -132,10 +132,16 @@ impl PerpBook {
     /// Parses one event: its ids (with `pu`), its levels into the parser's buffers.
     pub fn parse(&mut self, frame: &[u8]) -> Result<PerpHeader, DepthError> {
         let h = self.inner.parser.parse_diff(frame)?;
+        // the general parser reads `pu` in its one pass; only spot's fixed-layout reader (which
+        // declines the futures layout) leaves it unread, and then the event is scanned for it
+        let prev = match h.prev_final_update_id {
+            Some(pu) => pu,
+            None => prev_final_update_id(frame)?,
+        };
         Ok(PerpHeader {
             first_update_id: h.first_update_id,
             final_update_id: h.final_update_id,
-            prev_final_update_id: prev_final_update_id(frame)?,
+            prev_final_update_id: prev,
             event_time: h.event_time,
         })
     }
@@ -192,6 +198,7 @@ impl PerpBook {
             first_update_id: local.saturating_add(1).min(h.final_update_id),
             final_update_id: h.final_update_id,
             event_time: h.event_time,
+            prev_final_update_id: Some(h.prev_final_update_id),
         };
         match self.inner.on_parsed(spot) {
             DiffOutcome::Applied | DiffOutcome::Stale => {

@@ -52,6 +52,7 @@ pub(super) fn parse_diff(
         first_update_id: first,
         final_update_id: last,
         event_time,
+        prev_final_update_id: None,
     })
 }
 
