@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::{Asset, Pair};
 use crate::store::AssetFlow;
+use crate::strategy::config_error as bad;
 use crate::venue::VenueId;
 
 /// An invalid configuration, naming the key.
@@ -17,13 +18,6 @@ use crate::venue::VenueId;
 pub struct ConfigError {
     pub key: String,
     pub problem: String,
-}
-
-fn bad(key: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        key: key.into(),
-        problem: problem.into(),
-    }
 }
 
 /// One side of the arbitrage.
@@ -121,14 +115,7 @@ fn default_deadline() -> u64 {
 impl FromStr for ArbConfig {
     type Err = ConfigError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let cfg: ArbConfig = toml::from_str(s).map_err(|e| {
-            let key = e
-                .span()
-                .and_then(|sp| s.get(..sp.start))
-                .map(|before| format!("line {}", before.lines().count().max(1)))
-                .unwrap_or_else(|| "file".into());
-            bad(&key, e.message().to_string())
-        })?;
+        let cfg: ArbConfig = crate::strategy::parse_toml(s)?;
         cfg.validate()?;
         Ok(cfg)
     }

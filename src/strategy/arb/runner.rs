@@ -299,13 +299,7 @@ impl ArbRunner {
             }
         }
         let outcome = self.outcome.clone().unwrap_or(RunOutcome::Stopped);
-        let label = match &outcome {
-            RunOutcome::Stopped => "stopped".to_string(),
-            RunOutcome::MaxTrades => "max_trades".to_string(),
-            RunOutcome::TooManyFailures(d) => format!("too_many_failures: {d}"),
-            RunOutcome::PolicyStop(d) => format!("policy_stop: {d}"),
-            RunOutcome::VenueGone(d) => format!("venue_gone: {d}"),
-        };
+        let label = crate::strategy::outcome_label(&outcome);
         self.journal.end_run(self.run_id, &label)?;
         self.emit(ArbEvent::Stopped {
             outcome: outcome.clone(),
