@@ -123,6 +123,7 @@ impl SpotPerpRunner {
             stale: [false; 2],
             last_skip: None,
             quote_requests,
+            funding: None,
         };
         // Older unfinished runs of the same legs: settled the same way, one after the other.
         for run in earlier.iter().skip(1).rev() {

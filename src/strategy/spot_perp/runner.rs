@@ -53,7 +53,13 @@ pub struct SpotPerpRunner {
     pub(super) stale: [bool; 2],
     pub(super) last_skip: Option<String>,
     pub(super) quote_requests: [QuoteRequest; 4],
+    /// The perpetual's funding figures and when they were read: re-read once they are
+    /// [`FUNDING_MAX_AGE`] old or their settlement time has passed, not on every book event.
+    pub(super) funding: Option<(Instant, crate::core::FundingInfo)>,
 }
+
+/// How long the funding rate and next funding time read from the venue are used.
+const FUNDING_MAX_AGE: Duration = Duration::from_secs(30);
 
 impl SpotPerpRunner {
     pub fn run_id(&self) -> RunId {
@@ -241,12 +247,21 @@ impl SpotPerpRunner {
         }
         let r = &self.quote_requests;
         let pair = &self.eval.config().perp.pair;
-        let (sb, ss, pb, ps, funding) = tokio::join!(
+        let fresh = self.funding.as_ref().is_some_and(|(at, f)| {
+            at.elapsed() < FUNDING_MAX_AGE && now_ms() < f.next_funding_time_ms
+        });
+        let read_funding = async {
+            match fresh {
+                true => None,
+                false => Some(self.venues[PERP].funding(pair).await),
+            }
+        };
+        let (sb, ss, pb, ps, read) = tokio::join!(
             self.venues[SPOT].quote(&r[0]),
             self.venues[SPOT].quote(&r[1]),
             self.venues[PERP].quote(&r[2]),
             self.venues[PERP].quote(&r[3]),
-            self.venues[PERP].funding(pair),
+            read_funding,
         );
         let q = LegQuotes {
             spot_buy: sb.as_ref().ok(),
@@ -254,7 +269,13 @@ impl SpotPerpRunner {
             perp_buy: pb.as_ref().ok(),
             perp_sell: ps.as_ref().ok(),
         };
-        let funding = funding.ok();
+        match read {
+            Some(Ok(f)) => self.funding = Some((Instant::now(), f)),
+            // an unreadable rate is not used (the decision counts no funding), and asked again
+            Some(Err(_)) => self.funding = None,
+            None => {}
+        }
+        let funding = self.funding.as_ref().map(|(_, f)| f.clone());
         let decision = self
             .eval
             .decide(&q, funding.as_ref(), now_ms(), self.holding);
