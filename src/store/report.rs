@@ -88,6 +88,16 @@ fn dec(s: &str) -> Result<Decimal, StoreError> {
 }
 
 impl Journal {
+    /// One run's realized PnL (empty for a run the journal does not have).
+    pub fn run_pnl(&self, run: RunId) -> Result<Vec<AssetFlow>, StoreError> {
+        Ok(self
+            .history(Some(run))?
+            .runs
+            .pop()
+            .map(|r| r.pnl)
+            .unwrap_or_default())
+    }
+
     /// The report for one run, or for every run.
     pub fn history(&self, run: Option<RunId>) -> Result<HistoryReport, StoreError> {
         let runs = {

@@ -304,13 +304,7 @@ impl ArbRunner {
         self.emit(ArbEvent::Stopped {
             outcome: outcome.clone(),
         });
-        let pnl = self
-            .journal
-            .history(Some(self.run_id))?
-            .runs
-            .pop()
-            .map(|r| r.pnl)
-            .unwrap_or_default();
+        let pnl = self.journal.run_pnl(self.run_id)?;
         Ok(RunSummary {
             run_id: self.run_id,
             trades: self.trades,

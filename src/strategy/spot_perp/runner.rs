@@ -139,13 +139,7 @@ impl SpotPerpRunner {
             outcome: outcome.clone(),
             holding: self.holding,
         });
-        let pnl = self
-            .journal
-            .history(Some(self.run_id))?
-            .runs
-            .pop()
-            .map(|r| r.pnl)
-            .unwrap_or_default();
+        let pnl = self.journal.run_pnl(self.run_id)?;
         Ok(SpotPerpSummary {
             run_id: self.run_id,
             opens: self.opens,
