@@ -11,16 +11,24 @@ use super::ExchangeVenue;
 use super::exchange::ExchangeApi;
 
 impl<E: ExchangeApi> ExchangeVenue<E> {
+    /// The venue symbol of `pair` (none: every market) and the markets the answer is read with.
+    async fn symbol_and_markets(
+        &self,
+        pair: Option<&Pair>,
+    ) -> Result<(Option<String>, std::sync::Arc<super::Markets>), VenueError> {
+        let symbol = match pair {
+            Some(p) => Some(self.market(p).await?.rules.venue_symbol),
+            None => None,
+        };
+        Ok((symbol, self.load_markets().await?))
+    }
+
     /// Positions of `pair` (or all), with the venue's label; empty positions left out.
     pub(super) async fn exchange_positions(
         &self,
         pair: Option<&Pair>,
     ) -> Result<Vec<Position>, VenueError> {
-        let symbol = match pair {
-            Some(p) => Some(self.market(p).await?.rules.venue_symbol),
-            None => None,
-        };
-        let markets = self.load_markets().await?;
+        let (symbol, markets) = self.symbol_and_markets(pair).await?;
         let all = self
             .inner
             .exchange
@@ -47,11 +55,7 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
         pair: Option<&Pair>,
         since_ms: u64,
     ) -> Result<Vec<FundingPayment>, VenueError> {
-        let symbol = match pair {
-            Some(p) => Some(self.market(p).await?.rules.venue_symbol),
-            None => None,
-        };
-        let markets = self.load_markets().await?;
+        let (symbol, markets) = self.symbol_and_markets(pair).await?;
         let all = self
             .inner
             .exchange
