@@ -362,7 +362,13 @@ pub async fn a_lost_acknowledgement_is_reconciled_never_resent<S: OrderSim>(
     );
     let id = o.client_id.clone();
     assert!(v.submit(o.clone()).await.is_err(), "no answer came");
-    assert_eq!(v.tracked(&id).unwrap().state, OrderState::Unknown);
+    // Unknown, unless the private stream already reported the order while the answer was being
+    // waited for (a venue whose stream runs in the test can win that race): never Failed
+    let state = v.tracked(&id).unwrap().state;
+    assert!(
+        matches!(state, OrderState::Unknown | OrderState::Open),
+        "{state:?}"
+    );
     // the order exists at the exchange: polling finds it by client id
     v.reconcile().await.unwrap();
     wait_state(v, &id, OrderState::Open, dec!(0)).await;
