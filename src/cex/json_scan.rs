@@ -251,6 +251,34 @@ pub fn literal(buf: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
     (buf.get(i..end)? == lit).then_some(end)
 }
 
+/// Whether `buf` holds `want` at `at`. A `want` of 8 to 32 bytes (a timestamp a feed repeats, of
+/// a length known only at run time) is compared as two overlapping 8- or 16-byte words from each
+/// end, without a call to `memcmp`; other lengths compare as slices.
+#[inline(always)]
+pub fn same_bytes_at(buf: &[u8], at: usize, want: &[u8]) -> bool {
+    let Some(got) = at.checked_add(want.len()).and_then(|end| buf.get(at..end)) else {
+        return false;
+    };
+    let n = want.len();
+    #[inline(always)]
+    fn w8(b: &[u8], i: usize) -> u64 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(a)
+    }
+    #[inline(always)]
+    fn w16(b: &[u8], i: usize) -> u128 {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&b[i..i + 16]);
+        u128::from_le_bytes(a)
+    }
+    match n {
+        8..=16 => w8(got, 0) == w8(want, 0) && w8(got, n - 8) == w8(want, n - 8),
+        17..=32 => w16(got, 0) == w16(want, 0) && w16(got, n - 16) == w16(want, n - 16),
+        _ => got == want,
+    }
+}
+
 /// The position of the quote that closes a string whose content starts at `at`, if the string
 /// has no escape and no control character (`None` at a backslash, a byte below 0x20, or without
 /// a closing quote). Eight bytes are looked at a time (a flag per byte that is a quote, a
@@ -307,6 +335,25 @@ pub fn canonical_int(buf: &[u8], i: usize) -> Option<(i64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_bytes_at_equals_a_slice_compare_for_every_length_and_place() {
+        let buf: Vec<u8> = (0u8..80).map(|b| b.wrapping_mul(37)).collect();
+        for n in 0..40 {
+            for at in 0..buf.len() {
+                let mut want = buf[at..(at + n).min(buf.len())].to_vec();
+                want.resize(n, 0);
+                let exact = buf.get(at..at + n) == Some(&want[..]);
+                assert_eq!(same_bytes_at(&buf, at, &want), exact, "n {n} at {at}");
+                for flip in 0..n {
+                    let mut w = want.clone();
+                    w[flip] ^= 1;
+                    assert!(!same_bytes_at(&buf, at, &w), "n {n} at {at} byte {flip}");
+                }
+            }
+        }
+        assert!(!same_bytes_at(&buf, usize::MAX, b"12345678"));
+    }
 
     #[test]
     fn fixed_layout_pieces() {

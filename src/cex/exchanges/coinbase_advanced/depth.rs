@@ -15,7 +15,9 @@
 
 use crate::cex::book::{Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
-use crate::cex::json_scan::{ScanError, Scanner, literal as lit, plain_string_end};
+use crate::cex::json_scan::{
+    ScanError, Scanner, literal as lit, plain_string_end, same_bytes_at,
+};
 
 /// Levels one message may hold (a snapshot holds the whole book).
 pub const MAX_LEVELS_PER_MESSAGE: usize = 50_000;
@@ -337,7 +339,7 @@ impl DepthParser {
         // general reader requires
         let i = lit(buf, i, b",\"event_time\":\"")?;
         let end = i + plain_time.len();
-        let i = if buf.get(i..end) == Some(*plain_time) && buf.get(end) == Some(&b'"') {
+        let i = if same_bytes_at(buf, i, plain_time) && buf.get(end) == Some(&b'"') {
             end
         } else {
             let end = plain_string_end(buf, i)?;
