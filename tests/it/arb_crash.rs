@@ -59,7 +59,7 @@ fn sluice(home: &Path) -> Command {
     cmd
 }
 
-fn run_with_stdin(home: &Path, args: &[&str], stdin: &str) {
+pub(crate) fn run_with_stdin(home: &Path, args: &[&str], stdin: &str) {
     use std::io::Write;
     let mut child = sluice(home)
         .args(args)
@@ -117,12 +117,19 @@ manifest = "{manifest}"
 /// Waits (up to 60 s) until the `sluice arb --json` child prints its first `edges` event; its
 /// stdout is drained by a thread from then on, so the child never blocks on a full pipe.
 async fn wait_first_evaluation(child: &mut Child, log: &Path) {
+    wait_for_event(child, log, "edges").await;
+}
+
+/// Waits (up to 60 s) until the `sluice arb --json` child prints its first `event` line; its
+/// stdout is drained by a thread from then on, so the child never blocks on a full pipe.
+pub(crate) async fn wait_for_event(child: &mut Child, log: &Path, event: &str) {
     let stdout = child.stdout.take().expect("piped stdout");
+    let needle = format!(r#""event":"{event}""#);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains(r#""event":"edges""#)
+            if line.contains(&needle)
                 && let Some(tx) = tx.take()
             {
                 let _ = tx.send(());
@@ -133,14 +140,14 @@ async fn wait_first_evaluation(child: &mut Child, log: &Path) {
     while rx.try_recv().is_err() {
         assert!(
             Instant::now() < deadline && child.try_wait().unwrap().is_none(),
-            "sluice arb did not evaluate within 60 s (or exited):\n{}",
+            "sluice arb printed no {event} event within 60 s (or exited):\n{}",
             std::fs::read_to_string(log).unwrap_or_default()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
-fn spawn_arb(home: &Path, config: &Path, log: &Path, stdout: Stdio) -> Child {
+pub(crate) fn spawn_arb(home: &Path, config: &Path, log: &Path, stdout: Stdio) -> Child {
     let stderr = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -156,7 +163,7 @@ fn spawn_arb(home: &Path, config: &Path, log: &Path, stdout: Stdio) -> Child {
         .unwrap()
 }
 
-fn signal(child: &Child, sig: libc::c_int) {
+pub(crate) fn signal(child: &Child, sig: libc::c_int) {
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet.
     let rc = unsafe { libc::kill(pid, sig) };
@@ -209,7 +216,7 @@ async fn restart_and_reconcile(home: &Path, config: &Path, log: &Path) {
     );
 }
 
-async fn wait_child(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+pub(crate) async fn wait_child(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     let until = Instant::now() + limit;
     loop {
         if let Some(s) = child.try_wait().unwrap() {

@@ -102,6 +102,7 @@ mod perp_positions;
 mod perp_quotes;
 mod perp_venue;
 mod secret_leaks;
+mod spot_perp_crash;
 mod swap_approval;
 mod terra_swap_astroport;
 mod terra_swap_demo;
