@@ -38,6 +38,7 @@ mod binance_orders;
 mod binance_perpetual_book;
 mod binance_perpetual_cli;
 mod binance_perpetual_funding;
+mod binance_perpetual_margin;
 mod binance_perpetual_positions;
 mod binance_perpetual_user_stream;
 mod binance_user_stream;

@@ -52,6 +52,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::exchange::engine::perp::margin::binance_brackets;
 use crate::exchange::engine::perp::{Liquidation, PerpLedger, Venue};
+pub use crate::exchange::engine::perp::{MarginMode, PosSide, PositionRisk};
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -195,6 +196,14 @@ impl MockBinancePerp {
     pub fn ledger(&self) -> PerpLedger {
         let ex = self.shared.exchange();
         self.shared.ledger(&ex).clone()
+    }
+
+    /// The trading account's open positions as the venue reports them (size, entry, mark,
+    /// unrealized PnL, margin, maintenance, leverage, margin mode, liquidation and bankruptcy
+    /// prices), from the ledger.
+    pub fn position_risks(&self) -> Vec<PositionRisk> {
+        let ex = self.shared.exchange();
+        self.shared.ledger(&ex).position_risks(&ex, self.account)
     }
 
     /// The engine's account number of the trading account (the ledger's key).

@@ -38,6 +38,7 @@ use std::collections::HashMap;
 
 use crate::exchange::engine::perp::margin::bybit_risk_limits;
 use crate::exchange::engine::perp::{Liquidation, PerpLedger, Venue};
+pub use crate::exchange::engine::perp::{MarginMode, PosSide, PositionRisk};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -211,6 +212,16 @@ impl MockBybitPerp {
     pub fn ledger(&self) -> PerpLedger {
         let ex = self.shared.exchange();
         self.shared.ledger(&ex).clone()
+    }
+
+    /// The trading account's open positions as the venue reports them (size, entry, mark,
+    /// unrealized PnL, margin, maintenance, leverage, margin mode, liquidation and bankruptcy
+    /// prices), from the ledger.
+    pub fn position_risks(&self) -> Vec<PositionRisk> {
+        let ex = self.shared.exchange();
+        self.shared
+            .ledger(&ex)
+            .position_risks(&ex, self.shared.account)
     }
 
     /// The engine's account number of the trading account (the ledger's key).

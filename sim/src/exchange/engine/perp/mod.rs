@@ -18,7 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 pub use self::margin::RiskTier;
 pub use self::position::{PosSide, Position};
-pub use self::risk::{MarginShortfall, OrderAsk};
+pub use self::risk::{MarginShortfall, OrderAsk, PositionRisk};
 use super::exchange::Exchange;
 
 /// The places fees and funding are rounded to.

@@ -22,6 +22,28 @@ pub struct MarginShortfall {
     pub available: Decimal,
 }
 
+/// One position as the venue would report it: what a connector's reading is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionRisk {
+    pub symbol: String,
+    pub side: PosSide,
+    /// Signed.
+    pub size: Decimal,
+    pub entry: Decimal,
+    pub mark: Decimal,
+    pub unrealized: Decimal,
+    /// The isolated wallet, or the cross initial margin.
+    pub margin: Decimal,
+    pub maintenance: Decimal,
+    pub leverage: u32,
+    pub mode: MarginMode,
+    pub liquidation_price: Option<Decimal>,
+    pub bankruptcy_price: Option<Decimal>,
+    pub realized: Decimal,
+    pub fees: Decimal,
+    pub funding: Decimal,
+}
+
 /// What an order asks of the account.
 #[derive(Debug, Clone, Copy)]
 pub struct OrderAsk<'a> {
@@ -176,6 +198,37 @@ impl PerpLedger {
         }
         let (collateral, legs) = self.legs_of(ex, account, symbol, side, false);
         solve_price(collateral, &without_maintenance(&legs))
+    }
+
+    /// Every open position of `account`, as the venue would report it.
+    pub fn position_risks(&self, ex: &Exchange, account: usize) -> Vec<PositionRisk> {
+        let Some(acct) = self.account(account) else {
+            return Vec::new();
+        };
+        acct.positions
+            .iter()
+            .filter(|(_, p)| !p.size.is_zero())
+            .map(|((symbol, side), p)| {
+                let mark = self.mark(ex, symbol);
+                PositionRisk {
+                    symbol: symbol.clone(),
+                    side: *side,
+                    size: p.size,
+                    entry: p.entry(),
+                    mark,
+                    unrealized: p.unrealized(mark),
+                    margin: self.position_margin(ex, account, symbol, *side),
+                    maintenance: self.maintenance(ex, account, symbol, *side),
+                    leverage: self.leverage(account, symbol),
+                    mode: self.margin_mode(account, symbol),
+                    liquidation_price: self.liquidation_price(ex, account, symbol, *side),
+                    bankruptcy_price: self.bankruptcy_price(ex, account, symbol, *side),
+                    realized: p.realized,
+                    fees: p.fees,
+                    funding: p.funding,
+                }
+            })
+            .collect()
     }
 
     /// Refuses an order whose opening part's initial margin (at its limit price, else the mark,
