@@ -12,11 +12,11 @@ use rust_decimal_macros::dec;
 use sluice::Venue;
 use sluice::cex::exchanges::binance_perpetual::BinancePerpetual;
 use sluice::core::{
-    MarginMode, OrderRequest, OrderState, OrderType, Pair, PerpOrder, Position, PositionMode,
-    PositionSide, Side, TimeInForce, VenueEvent,
+    MarginMode, OrderRequest, OrderState, OrderType, Pair, PerpOrder, PositionMode, PositionSide,
+    Side, TimeInForce, VenueEvent,
 };
 use sluice_sim::exchange::dialects::binance_perpetual::{
-    MarginMode as SimMode, MarkState, MockBinancePerp, PosSide, PositionRisk,
+    MarginMode as SimMode, MarkState, MockBinancePerp, PerpHandle, PosSide,
 };
 
 use crate::binance_orders::wait_for;
@@ -27,7 +27,8 @@ fn venue(mock: &MockBinancePerp) -> BinancePerpetual {
     crate::binance_perpetual_positions::venue(mock, mock.api_secret())
 }
 
-fn market(v: &BinancePerpetual, side: Side, amount: Decimal, ps: PositionSide) -> PerpOrder {
+/// A market order on BTC-USDT for the position `ps`.
+pub(crate) fn taker(v: &dyn Venue, side: Side, amount: Decimal, ps: PositionSide) -> PerpOrder {
     PerpOrder {
         position_side: ps,
         ..PerpOrder::plain(OrderRequest {
@@ -43,11 +44,28 @@ fn market(v: &BinancePerpetual, side: Side, amount: Decimal, ps: PositionSide) -
     }
 }
 
-fn mark(m: Decimal) -> MarkState {
+/// One-way mode: open, add, partial reduce, flip.
+pub(crate) const ONE_WAY: [(Side, Decimal, PositionSide); 4] = [
+    (Side::Buy, dec!(2), PositionSide::Net),
+    (Side::Buy, dec!(1), PositionSide::Net),
+    (Side::Sell, dec!(1.5), PositionSide::Net),
+    (Side::Sell, dec!(3), PositionSide::Net),
+];
+
+/// Hedge mode: open a long and a short, reduce each.
+pub(crate) const HEDGE: [(Side, Decimal, PositionSide); 4] = [
+    (Side::Buy, dec!(2), PositionSide::Long),
+    (Side::Sell, dec!(1.5), PositionSide::Short),
+    (Side::Sell, dec!(0.5), PositionSide::Long),
+    (Side::Buy, dec!(0.5), PositionSide::Short),
+];
+
+/// A mark at `m` with a funding rate.
+pub(crate) fn mark(m: Decimal) -> MarkState {
     MarkState {
         mark: m,
         index: m,
-        funding_rate: dec!(0.0001),
+        funding_rate: dec!(-0.0002),
     }
 }
 
@@ -56,15 +74,17 @@ pub(crate) fn round8(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(8, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// The connector's positions equal the simulator's, figure by figure; `render` is how the
-/// venue writes a PnL figure.
-pub(crate) fn assert_positions_equal(
-    ours: &[Position],
-    theirs: &[PositionRisk],
+/// The connector's positions and wallet equal the simulator's ledger, figure by figure;
+/// `render` is how the venue writes a PnL or wallet figure.
+pub(crate) async fn assert_matches(
+    v: &dyn Venue,
+    mock: &dyn PerpHandle,
     render: fn(Decimal) -> Decimal,
 ) {
+    let ours = v.positions(None).await.unwrap();
+    let theirs = mock.position_risks();
     assert_eq!(ours.len(), theirs.len(), "{ours:#?} vs {theirs:#?}");
-    for t in theirs {
+    for t in &theirs {
         let side = match t.side {
             PosSide::Both => PositionSide::Net,
             PosSide::Long => PositionSide::Long,
@@ -94,17 +114,34 @@ pub(crate) fn assert_positions_equal(
             "liquidation of {t:?}"
         );
     }
-}
-
-async fn assert_matches(v: &BinancePerpetual, mock: &MockBinancePerp) {
-    let ours = v.positions(None).await.unwrap();
-    assert_positions_equal(&ours, &mock.position_risks(), round8);
     let balances = v.balances().await.unwrap();
     let usdt = balances
         .iter()
         .find(|b| b.asset.to_string() == "USDT")
         .map_or(Decimal::ZERO, |b| b.total);
-    assert_eq!(usdt, round8(mock.ledger().wallet(mock.account())));
+    assert_eq!(usdt, render(mock.ledger().wallet(mock.account())));
+}
+
+/// Places `steps` one by one, the connector checked against the ledger after each.
+pub(crate) async fn trade_and_compare(
+    v: &dyn Venue,
+    mock: &dyn PerpHandle,
+    steps: &[(Side, Decimal, PositionSide)],
+    render: fn(Decimal) -> Decimal,
+) {
+    for &(side, amount, ps) in steps {
+        v.submit_perp(taker(v, side, amount, ps)).await.unwrap();
+        assert_matches(v, mock, render).await;
+    }
+}
+
+/// Closes the position on `pair` (the only one) with a close-position order.
+pub(crate) async fn close(v: &dyn Venue, pair: &Pair) {
+    let p = v.positions(Some(pair)).await.unwrap().remove(0);
+    v.submit_perp(PerpOrder::close(&p, v.new_client_id().unwrap()).unwrap())
+        .await
+        .unwrap();
+    assert!(v.positions(None).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -120,47 +157,27 @@ async fn positions_equal_the_ledger_in_both_modes_isolated_and_cross() {
         .unwrap();
 
     // one-way, isolated: open, add, partial reduce, flip
-    for (side, amount) in [
-        (Side::Buy, dec!(2)),
-        (Side::Buy, dec!(1)),
-        (Side::Sell, dec!(1.5)),
-        (Side::Sell, dec!(3)),
-    ] {
-        v.submit_perp(market(&v, side, amount, PositionSide::Net))
-            .await
-            .unwrap();
-        assert_matches(&v, &mock).await;
-    }
+    trade_and_compare(&v, &mock, &ONE_WAY, round8).await;
     let risks = mock.position_risks();
     assert_eq!(risks[0].size, dec!(-1.5));
     assert!(risks[0].liquidation_price.is_some_and(|p| p > dec!(100)));
     assert!(!risks[0].realized.is_zero());
+    mock.settle_funding();
+    assert_matches(&v, &mock, round8).await;
 
     // cross: the short's liquidation price is now against the whole wallet
     v.set_margin_mode(&pair, MarginMode::Cross).await.unwrap();
-    assert_matches(&v, &mock).await;
-    let p = v.positions(Some(&pair)).await.unwrap().remove(0);
-    v.submit_perp(PerpOrder::close(&p, v.new_client_id().unwrap()).unwrap())
-        .await
-        .unwrap();
-    assert!(v.positions(None).await.unwrap().is_empty());
+    assert_matches(&v, &mock, round8).await;
+    close(&v, &pair).await;
 
     // hedge, cross then isolated: a long and a short held apart
     v.set_position_mode(PositionMode::Hedge).await.unwrap();
     assert!(mock.set_mark(SYMBOL, mark(dec!(99.5))).is_empty());
-    for (side, amount, ps) in [
-        (Side::Buy, dec!(2), PositionSide::Long),
-        (Side::Sell, dec!(1.5), PositionSide::Short),
-        (Side::Sell, dec!(0.5), PositionSide::Long),
-        (Side::Buy, dec!(0.5), PositionSide::Short),
-    ] {
-        v.submit_perp(market(&v, side, amount, ps)).await.unwrap();
-        assert_matches(&v, &mock).await;
-    }
+    trade_and_compare(&v, &mock, &HEDGE, round8).await;
     v.set_margin_mode(&pair, MarginMode::Isolated)
         .await
         .unwrap();
-    assert_matches(&v, &mock).await;
+    assert_matches(&v, &mock, round8).await;
     assert_eq!(mock.position_risks().len(), 2);
 }
 
@@ -178,11 +195,11 @@ async fn a_mark_past_the_liquidation_price_liquidates_an_isolated_long() {
     v.set_margin_mode(&pair, MarginMode::Isolated)
         .await
         .unwrap();
-    let ours = market(&v, Side::Buy, dec!(2), PositionSide::Net);
+    let ours = taker(&v, Side::Buy, dec!(2), PositionSide::Net);
     let id = ours.order.client_id.clone();
     v.submit_perp(ours).await.unwrap();
     assert!(mock.set_mark(SYMBOL, mark(dec!(95))).is_empty());
-    assert_matches(&v, &mock).await;
+    assert_matches(&v, &mock, round8).await;
     let before = mock.position_risks().remove(0);
     let lp = before.liquidation_price.unwrap();
     let bankruptcy = before.bankruptcy_price.unwrap();
@@ -195,7 +212,7 @@ async fn a_mark_past_the_liquidation_price_liquidates_an_isolated_long() {
     assert_eq!((liq[0].size, liq[0].price), (dec!(2), bankruptcy));
     assert_eq!(liq[0].pnl, -before.margin);
     assert!(v.positions(None).await.unwrap().is_empty());
-    assert_matches(&v, &mock).await;
+    assert_matches(&v, &mock, round8).await;
 
     // the stream: the position gone and the wallet reduced; the venue's autoclose- order is
     // neither a fill nor an order of ours
@@ -238,11 +255,11 @@ async fn a_cross_position_is_liquidated_against_the_whole_wallet() {
     let v = venue(&mock);
     let pair: Pair = "BTC-USDT".parse().unwrap();
     v.set_leverage(&pair, 20).await.unwrap();
-    v.submit_perp(market(&v, Side::Buy, dec!(1000), PositionSide::Net))
+    v.submit_perp(taker(&v, Side::Buy, dec!(1000), PositionSide::Net))
         .await
         .unwrap();
     assert!(mock.set_mark(SYMBOL, mark(dec!(100))).is_empty());
-    assert_matches(&v, &mock).await;
+    assert_matches(&v, &mock, round8).await;
     let before = mock.position_risks().remove(0);
     // a notional of 100,000 is in the second bracket (0.5%, cum 50)
     assert_eq!(
@@ -255,7 +272,7 @@ async fn a_cross_position_is_liquidated_against_the_whole_wallet() {
     assert_eq!(liq.len(), 1);
     assert_eq!(Some(liq[0].price), before.bankruptcy_price);
     assert!(v.positions(None).await.unwrap().is_empty());
-    assert_matches(&v, &mock).await;
+    assert_matches(&v, &mock, round8).await;
     // the cross wallet is spent: what is left is below one fee's worth
     let wallet = mock.ledger().wallet(mock.account());
     assert!(wallet.abs() < dec!(1), "{wallet}");

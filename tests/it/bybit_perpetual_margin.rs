@@ -10,13 +10,17 @@ use rust_decimal_macros::dec;
 use sluice::Venue;
 use sluice::cex::auth::ApiCredentials;
 use sluice::cex::exchanges::bybit_perpetual::{BybitPerpConfig, BybitPerpetual};
-use sluice::core::{
-    MarginMode, OrderRequest, OrderState, OrderType, Pair, PerpOrder, PositionMode, PositionSide,
-    Side, TimeInForce,
-};
-use sluice_sim::exchange::dialects::bybit_perpetual::{MarkState, MockBybitPerp};
+use sluice::core::{MarginMode, OrderState, Pair, PositionMode, PositionSide, Side};
+use sluice_sim::exchange::dialects::bybit_perpetual::{MockBybitPerp, PerpHandle};
 
-use crate::binance_perpetual_margin::{assert_positions_equal, round8};
+use crate::binance_perpetual_margin::{
+    HEDGE, ONE_WAY, assert_matches, close, mark, round8, taker, trade_and_compare,
+};
+
+/// Bybit writes its figures as they are.
+fn same(d: Decimal) -> Decimal {
+    d
+}
 
 const SYMBOL: &str = "BTCUSDT";
 
@@ -30,102 +34,35 @@ fn connect(mock: &MockBybitPerp) -> BybitPerpetual {
     BybitPerpetual::new(cfg, Some(credentials)).unwrap()
 }
 
-fn taker(
-    v: &BybitPerpetual,
-    side: Side,
-    amount: Decimal,
-    position_side: PositionSide,
-) -> PerpOrder {
-    let order = OrderRequest {
-        client_id: v.new_client_id().unwrap(),
-        pair: "BTC-USDT".parse().unwrap(),
-        side,
-        order_type: OrderType::Market,
-        amount,
-        price: None,
-        time_in_force: TimeInForce::Gtc,
-        deadline: None,
-    };
-    PerpOrder {
-        position_side,
-        ..PerpOrder::plain(order)
-    }
-}
-
-fn at(m: Decimal) -> MarkState {
-    MarkState {
-        mark: m,
-        index: m,
-        funding_rate: dec!(-0.0002),
-    }
-}
-
-async fn assert_ledger_equal(v: &BybitPerpetual, mock: &MockBybitPerp) {
-    let ours = v.positions(None).await.unwrap();
-    assert_positions_equal(&ours, &mock.position_risks(), |d| d);
-    let wallet = v
-        .balances()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.asset.to_string() == "USDT")
-        .map_or(Decimal::ZERO, |b| b.total);
-    assert_eq!(wallet, mock.wallet());
-    assert_eq!(mock.wallet(), mock.ledger().wallet(mock.account()));
-}
-
 #[tokio::test]
 async fn positions_equal_the_ledger_in_both_modes_isolated_and_cross() {
     let mock = MockBybitPerp::start().await.unwrap();
     mock.seed_book(SYMBOL, dec!(100), 20, 10, dec!(1)).unwrap();
     let v = connect(&mock);
     let pair: Pair = "BTC-USDT".parse().unwrap();
-    assert!(mock.set_mark(SYMBOL, at(dec!(99.97))).is_empty());
+    assert!(mock.set_mark(SYMBOL, mark(dec!(99.97))).is_empty());
     v.set_leverage(&pair, 8).await.unwrap();
     v.set_margin_mode(&pair, MarginMode::Isolated)
         .await
         .unwrap();
-    for (side, amount) in [
-        (Side::Sell, dec!(2)),
-        (Side::Sell, dec!(1)),
-        (Side::Buy, dec!(1.5)),
-        (Side::Buy, dec!(3)),
-    ] {
-        v.submit_perp(taker(&v, side, amount, PositionSide::Net))
-            .await
-            .unwrap();
-        assert_ledger_equal(&v, &mock).await;
-    }
-    let long = mock.position_risks().remove(0);
-    assert_eq!(long.size, dec!(1.5));
-    // Bybit's isolated form: entry × (1 − 1/leverage + MMR)
-    let documented = long.entry * (dec!(1) - dec!(0.125) + dec!(0.005));
-    assert_eq!(long.liquidation_price, Some(round8(documented)));
+    trade_and_compare(&v, &mock, &ONE_WAY, same).await;
+    let short = mock.position_risks().remove(0);
+    assert_eq!(short.size, dec!(-1.5));
+    // Bybit's isolated form: entry × (1 + 1/leverage − MMR)
+    let documented = short.entry * (dec!(1) + dec!(0.125) - dec!(0.005));
+    assert_eq!(short.liquidation_price, Some(round8(documented)));
     mock.settle_funding(SYMBOL);
-    assert_ledger_equal(&v, &mock).await;
+    assert_matches(&v, &mock, same).await;
 
     v.set_margin_mode(&pair, MarginMode::Cross).await.unwrap();
-    assert_ledger_equal(&v, &mock).await;
-    let p = v.positions(Some(&pair)).await.unwrap().remove(0);
-    v.submit_perp(PerpOrder::close(&p, v.new_client_id().unwrap()).unwrap())
-        .await
-        .unwrap();
-    assert!(v.positions(None).await.unwrap().is_empty());
-
+    assert_matches(&v, &mock, same).await;
+    close(&v, &pair).await;
     v.set_position_mode(PositionMode::Hedge).await.unwrap();
-    for (side, amount, ps) in [
-        (Side::Buy, dec!(2), PositionSide::Long),
-        (Side::Sell, dec!(1.5), PositionSide::Short),
-        (Side::Sell, dec!(0.5), PositionSide::Long),
-        (Side::Buy, dec!(0.5), PositionSide::Short),
-    ] {
-        v.submit_perp(taker(&v, side, amount, ps)).await.unwrap();
-        assert_ledger_equal(&v, &mock).await;
-    }
+    trade_and_compare(&v, &mock, &HEDGE, same).await;
     v.set_margin_mode(&pair, MarginMode::Isolated)
         .await
         .unwrap();
-    assert_ledger_equal(&v, &mock).await;
+    assert_matches(&v, &mock, same).await;
     assert_eq!(mock.position_risks().len(), 2);
 }
 
@@ -135,7 +72,7 @@ async fn a_mark_past_the_liquidation_price_liquidates_isolated_then_cross() {
     mock.seed_book(SYMBOL, dec!(100), 20, 1, dec!(100)).unwrap();
     let v = connect(&mock);
     let pair: Pair = "BTC-USDT".parse().unwrap();
-    assert!(mock.set_mark(SYMBOL, at(dec!(100))).is_empty());
+    assert!(mock.set_mark(SYMBOL, mark(dec!(100))).is_empty());
     v.set_leverage(&pair, 20).await.unwrap();
     v.set_margin_mode(&pair, MarginMode::Isolated)
         .await
@@ -149,33 +86,33 @@ async fn a_mark_past_the_liquidation_price_liquidates_isolated_then_cross() {
     let before = mock.position_risks().remove(0);
     let lp = before.liquidation_price.unwrap();
     assert_eq!(lp, round8(before.entry * dec!(1.045)));
-    assert!(mock.set_mark(SYMBOL, at(lp - dec!(0.01))).is_empty());
+    assert!(mock.set_mark(SYMBOL, mark(lp - dec!(0.01))).is_empty());
     let wallet = mock.wallet();
-    let liq = mock.set_mark(SYMBOL, at(lp));
+    let liq = mock.set_mark(SYMBOL, mark(lp));
     assert_eq!(liq.len(), 1);
     assert_eq!(liq[0].price, round8(before.entry * dec!(1.05)));
     assert_eq!(liq[0].pnl, -before.margin);
     assert_eq!(mock.wallet(), wallet - before.margin);
     assert!(v.positions(None).await.unwrap().is_empty());
-    assert_ledger_equal(&v, &mock).await;
+    assert_matches(&v, &mock, same).await;
     // our order is as it was: filled by its own trades, not the venue's bust trade
     let ours = v.order_status(&request).await.unwrap();
     assert_eq!((ours.state, ours.filled), (OrderState::Filled, dec!(10)));
 
     // cross: a long of 1,000 at 20x against the whole wallet
     v.set_margin_mode(&pair, MarginMode::Cross).await.unwrap();
-    assert!(mock.set_mark(SYMBOL, at(dec!(100))).is_empty());
+    assert!(mock.set_mark(SYMBOL, mark(dec!(100))).is_empty());
     v.submit_perp(taker(&v, Side::Buy, dec!(1000), PositionSide::Net))
         .await
         .unwrap();
-    assert_ledger_equal(&v, &mock).await;
+    assert_matches(&v, &mock, same).await;
     let before = mock.position_risks().remove(0);
     let lp = before.liquidation_price.unwrap();
     assert!(lp > dec!(90) && lp < dec!(100), "{lp}");
-    let liq = mock.set_mark(SYMBOL, at(lp - dec!(0.1)));
+    let liq = mock.set_mark(SYMBOL, mark(lp - dec!(0.1)));
     assert_eq!(liq.len(), 1);
     assert_eq!(Some(liq[0].price), before.bankruptcy_price);
     assert!(v.positions(None).await.unwrap().is_empty());
-    assert_ledger_equal(&v, &mock).await;
+    assert_matches(&v, &mock, same).await;
     assert!(mock.wallet().abs() < dec!(1), "{}", mock.wallet());
 }

@@ -52,7 +52,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::exchange::engine::perp::margin::binance_brackets;
 use crate::exchange::engine::perp::{Liquidation, PerpLedger, Venue};
-pub use crate::exchange::engine::perp::{MarginMode, PosSide, PositionRisk};
+pub use crate::exchange::engine::perp::{MarginMode, PerpHandle, PosSide, PositionRisk};
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -190,27 +190,6 @@ impl MockBinancePerp {
             .unwrap_or_default()
     }
 
-    /// The ledger behind the trading account (positions, settings, marks, funding,
-    /// liquidations), with the engine's trades so far applied: what the venue's answers are
-    /// checked against.
-    pub fn ledger(&self) -> PerpLedger {
-        let ex = self.shared.exchange();
-        self.shared.ledger(&ex).clone()
-    }
-
-    /// The trading account's open positions as the venue reports them (size, entry, mark,
-    /// unrealized PnL, margin, maintenance, leverage, margin mode, liquidation and bankruptcy
-    /// prices), from the ledger.
-    pub fn position_risks(&self) -> Vec<PositionRisk> {
-        let ex = self.shared.exchange();
-        self.shared.ledger(&ex).position_risks(&ex, self.account)
-    }
-
-    /// The engine's account number of the trading account (the ledger's key).
-    pub fn account(&self) -> usize {
-        self.account
-    }
-
     /// Settles funding now on every open position (at each symbol's mark and rate): the records
     /// booked as (symbol, position side, amount, tranId).
     pub fn settle_funding(&self) -> Vec<(String, &'static str, Decimal, u64)> {
@@ -305,6 +284,21 @@ impl MockBinancePerp {
         self.shared
             .random_book_updates_paced(symbol, seed, count, pause)
             .await
+    }
+}
+
+/// The tests' view of the ledger (`engine::perp`).
+impl PerpHandle for MockBinancePerp {
+    fn engine(&self) -> std::sync::MutexGuard<'_, Exchange> {
+        self.shared.exchange()
+    }
+
+    fn ledger_cell(&self) -> &Mutex<PerpLedger> {
+        &self.shared.ledger
+    }
+
+    fn account(&self) -> usize {
+        self.account
     }
 }
 

@@ -96,9 +96,7 @@ impl Shared {
 
     /// The ledger, with the engine's trades so far applied (the engine locked first).
     pub fn ledger(&self, ex: &Exchange) -> std::sync::MutexGuard<'_, PerpLedger> {
-        let mut l = lock(&self.ledger);
-        l.sync(ex);
-        l
+        crate::exchange::engine::perp::handle::synced(&self.ledger, ex)
     }
 }
 

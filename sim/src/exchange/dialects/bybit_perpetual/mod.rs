@@ -38,7 +38,7 @@ use std::collections::HashMap;
 
 use crate::exchange::engine::perp::margin::bybit_risk_limits;
 use crate::exchange::engine::perp::{Liquidation, PerpLedger, Venue};
-pub use crate::exchange::engine::perp::{MarginMode, PosSide, PositionRisk};
+pub use crate::exchange::engine::perp::{MarginMode, PerpHandle, PosSide, PositionRisk};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -207,28 +207,6 @@ impl MockBybitPerp {
             .unwrap_or_default()
     }
 
-    /// The ledger behind the unified account (positions, settings, marks, funding,
-    /// liquidations), with the engine's trades so far applied.
-    pub fn ledger(&self) -> PerpLedger {
-        let ex = self.shared.exchange();
-        self.shared.ledger(&ex).clone()
-    }
-
-    /// The trading account's open positions as the venue reports them (size, entry, mark,
-    /// unrealized PnL, margin, maintenance, leverage, margin mode, liquidation and bankruptcy
-    /// prices), from the ledger.
-    pub fn position_risks(&self) -> Vec<PositionRisk> {
-        let ex = self.shared.exchange();
-        self.shared
-            .ledger(&ex)
-            .position_risks(&ex, self.shared.account)
-    }
-
-    /// The engine's account number of the trading account (the ledger's key).
-    pub fn account(&self) -> usize {
-        self.shared.account
-    }
-
     /// The wallet: deposit + realized PnL − fees + funding.
     pub fn wallet(&self) -> Decimal {
         let ex = self.shared.exchange();
@@ -283,6 +261,21 @@ impl MockBybitPerp {
     /// Serves `fault` instead of the next REST answer.
     pub fn inject_fault(&self, fault: HttpFault) {
         self.shared.inject_http_fault(fault);
+    }
+}
+
+/// The tests' view of the ledger (`engine::perp`).
+impl PerpHandle for MockBybitPerp {
+    fn engine(&self) -> std::sync::MutexGuard<'_, Exchange> {
+        self.shared.exchange()
+    }
+
+    fn ledger_cell(&self) -> &Mutex<PerpLedger> {
+        &self.shared.derivatives
+    }
+
+    fn account(&self) -> usize {
+        self.shared.account
     }
 }
 

@@ -65,9 +65,7 @@ impl Shared {
 
     /// The ledger, with the engine's trades so far applied (the engine locked first).
     pub fn ledger(&self, ex: &Exchange) -> std::sync::MutexGuard<'_, PerpLedger> {
-        let mut l = lock(&self.derivatives);
-        l.sync(ex);
-        l
+        crate::exchange::engine::perp::handle::synced(&self.derivatives, ex)
     }
 
     pub fn next_funding_ms(&self, now: u64) -> u64 {

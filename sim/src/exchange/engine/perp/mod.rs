@@ -5,9 +5,10 @@
 //! the position side of its orders; marks (set by the test, else the book's mid); funding
 //! settlements; maintenance margin, liquidation and bankruptcy prices (`margin`), margin checks
 //! on orders and liquidation when the mark crosses a liquidation price (`risk`). A dialect keeps
-//! only its wire shapes. Money is `rust_decimal` in the quote asset; fees and funding are rounded
+//! only its wire shapes; its handle gets the tests' view through [`PerpHandle`]. Money is `rust_decimal` in the quote asset; fees and funding are rounded
 //! to 8 places (half to even), derived prices to 8 places (half away from zero).
 
+pub mod handle;
 pub mod margin;
 pub mod position;
 mod risk;
@@ -16,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+pub use self::handle::PerpHandle;
 pub use self::margin::RiskTier;
 pub use self::position::{PosSide, Position};
 pub use self::risk::{MarginShortfall, OrderAsk, PositionRisk};

@@ -56,14 +56,23 @@ pub struct OrderAsk<'a> {
 }
 
 impl PerpLedger {
+    /// The leverage as a divisor (at least 1).
+    fn leverage_factor(&self, account: usize, symbol: &str) -> Decimal {
+        Decimal::from(self.leverage(account, symbol).max(1))
+    }
+
+    /// A position's signed notional at the mark.
+    fn notional(&self, ex: &Exchange, account: usize, symbol: &str, side: PosSide) -> Decimal {
+        self.position(account, symbol, side).size * self.mark(ex, symbol)
+    }
+
     /// An isolated position's wallet: its entry notional over the leverage (8 places).
     pub fn isolated_wallet(&self, account: usize, symbol: &str, side: PosSide) -> Decimal {
         if self.margin_mode(account, symbol) != MarginMode::Isolated {
             return Decimal::ZERO;
         }
         let p = self.position(account, symbol, side);
-        let lev = Decimal::from(self.leverage(account, symbol).max(1));
-        (p.cost / lev).round_dp(MONEY_DP)
+        (p.cost / self.leverage_factor(account, symbol)).round_dp(MONEY_DP)
     }
 
     /// The margin a position holds: its isolated wallet, or in cross its mark notional over the
@@ -78,9 +87,8 @@ impl PerpLedger {
         if self.margin_mode(account, symbol) == MarginMode::Isolated {
             return self.isolated_wallet(account, symbol, side);
         }
-        let p = self.position(account, symbol, side);
-        let lev = Decimal::from(self.leverage(account, symbol).max(1));
-        (p.size.abs() * self.mark(ex, symbol) / lev).round_dp(MONEY_DP)
+        let notional = self.notional(ex, account, symbol, side).abs();
+        (notional / self.leverage_factor(account, symbol)).round_dp(MONEY_DP)
     }
 
     /// A position's maintenance margin at the mark.
@@ -91,8 +99,7 @@ impl PerpLedger {
         symbol: &str,
         side: PosSide,
     ) -> Decimal {
-        let p = self.position(account, symbol, side);
-        maintenance_margin(&self.tiers, p.size * self.mark(ex, symbol))
+        maintenance_margin(&self.tiers, self.notional(ex, account, symbol, side))
     }
 
     fn leg(&self, ex: &Exchange, account: usize, symbol: &str, side: PosSide) -> Option<Leg> {
@@ -100,7 +107,7 @@ impl PerpLedger {
         if p.size.is_zero() {
             return None;
         }
-        let tier = tier_of(&self.tiers, p.size * self.mark(ex, symbol))?;
+        let tier = tier_of(&self.tiers, self.notional(ex, account, symbol, side))?;
         Some(Leg {
             size: p.size,
             entry: p.entry(),
@@ -251,7 +258,7 @@ impl PerpLedger {
             return Ok(());
         }
         let price = ask.price.unwrap_or_else(|| self.mark(ex, ask.symbol));
-        let lev = |s: &str| Decimal::from(self.leverage(account, s).max(1));
+        let lev = |s: &str| self.leverage_factor(account, s);
         let needed = (opening * price / lev(ask.symbol)).round_dp(MONEY_DP);
         let mut used = Decimal::ZERO;
         if let Some(acct) = self.account(account) {
