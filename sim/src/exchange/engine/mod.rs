@@ -13,6 +13,7 @@ pub mod events;
 pub mod exchange;
 pub mod matching;
 pub mod order;
+pub mod perp;
 pub mod publish;
 pub mod random;
 pub mod rate_limit;

@@ -7,7 +7,9 @@
 //! Frames, as the framework's events:
 //! - `ORDER_TRADE_UPDATE`: its `o` object carries the letters of spot's `executionReport` (`s c S
 //!   x X i l z L n N T t m`), so it is read as one: order state and, on `TRADE`, the fill with its
-//!   fee and the same trade id as `GET /fapi/v1/userTrades` (the tracker counts it once);
+//!   fee and the same trade id as `GET /fapi/v1/userTrades` (the tracker counts it once); the
+//!   venue's own orders (client ids `autoclose-`, `adl_autoclose`, `settlement_autoclose-`: a
+//!   liquidation or auto-deleverage) are logged and not taken for ours;
 //! - `ACCOUNT_UPDATE`: balances (`B`: wallet `wb`), positions (`P`) as position events, and for the
 //!   reason (`m`) `FUNDING_FEE` the funding settled at `T`, read back with its `tranId`;
 //! - `MARGIN_CALL`: logged, and each position at risk published as a position event;
@@ -235,7 +237,30 @@ pub fn parse_frame(frame: &[u8], markets: &Markets) -> Result<UserEvent, CexErro
     }
 }
 
+/// The client id prefixes of the orders the venue places itself: a liquidation (`autoclose-`), an
+/// auto-deleverage (`adl_autoclose`) or a delisting settlement (`settlement_autoclose-`).
+const VENUE_ORDER_PREFIXES: [&str; 3] = ["autoclose-", "adl_autoclose", "settlement_autoclose-"];
+
+/// Whether an order's client id is one of the venue's own (never one of ours).
+pub fn is_venue_order(client_id: &str) -> bool {
+    VENUE_ORDER_PREFIXES
+        .iter()
+        .any(|p| client_id.starts_with(p))
+}
+
 fn order_update(o: &ExecutionReport, markets: &Markets) -> Result<UserEvent, CexError> {
+    if is_venue_order(o.order_client_id()) {
+        // the position and the wallet it changed come in the ACCOUNT_UPDATE that follows
+        tracing::warn!(
+            symbol = %o.symbol,
+            client_id = %o.order_client_id(),
+            side = %o.side,
+            qty = %o.last_qty,
+            price = %o.last_price,
+            "the exchange closed a position (liquidation or auto-deleverage)"
+        );
+        return Ok(UserEvent::Ignored);
+    }
     let Some(pair) = markets.pair_of(&o.symbol) else {
         return Ok(UserEvent::UnknownSymbol(o.symbol.clone()));
     };
@@ -355,6 +380,17 @@ mod tests {
             panic!("not a position");
         };
         assert_eq!(p.mark_price, Some(Decimal::new(18717, 2)));
+    }
+
+    #[test]
+    fn a_liquidation_order_is_not_taken_for_one_of_ours() {
+        let frame = br#"{"e":"ORDER_TRADE_UPDATE","E":1,"T":1,"o":{"s":"BTCUSDT","c":"autoclose-17","S":"SELL","o":"LIMIT","f":"IOC","q":"2","p":"90","x":"TRADE","X":"FILLED","i":8000000001,"l":"2","z":"2","L":"90","n":"0","N":"USDT","T":1,"t":8000000001,"m":false,"R":true,"ps":"BOTH"}}"#;
+        assert!(matches!(
+            parse_frame(frame, &markets()).unwrap(),
+            UserEvent::Ignored
+        ));
+        assert!(is_venue_order("adl_autoclose"));
+        assert!(!is_venue_order("x-autoclose-1"));
     }
 
     #[test]

@@ -4,81 +4,33 @@
 //! each settlement is booked as a `FUNDING_FEE` income record with its own `tranId`, moves the
 //! wallet balance, and is served by `GET /fapi/v1/income`.
 
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::account::{Futures, Side};
 use super::private::Params;
 use super::server::{FUNDING_INTERVAL_MS, Shared};
 use crate::exchange::dialects::binance::ApiError;
 use crate::exchange::dialects::binance::shapes::fmt8;
+use crate::exchange::engine::perp::FundingRecord;
 use crate::exchange::engine::server::lock;
 
-/// One booked funding settlement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Income {
-    pub tran_id: u64,
-    pub symbol: String,
-    pub side: Side,
-    /// Signed: positive when the account received funding.
-    pub amount: Decimal,
-    pub time: u64,
-    /// The rate and mark it was settled at.
-    pub rate: Decimal,
-    pub mark: Decimal,
-}
-
-/// The funding ledger: what was booked, and the last funding slot settled.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    pub incomes: Vec<Income>,
-    next_tran_id: u64,
-    settled_slot: Option<u64>,
-}
-
-impl Ledger {
-    /// The sum booked, the wallet's funding part.
-    pub fn total(&self) -> Decimal {
-        self.incomes.iter().map(|i| i.amount).sum()
-    }
-}
-
-/// What one position pays (negative) or receives at `mark` and `rate`.
-pub fn funding_of(size: Decimal, mark: Decimal, rate: Decimal) -> Decimal {
-    (-(size * mark * rate)).round_dp(8)
+/// A funding record's `tranId`.
+pub fn tran_id(r: &FundingRecord) -> u64 {
+    9_000_000_000 + r.seq
 }
 
 impl Shared {
     /// Settles funding for every open position of the trading account now, at each symbol's
     /// current mark and rate; the records booked (none for a zero rate or no position).
-    pub fn settle_funding_now(&self, now: u64) -> Vec<Income> {
+    pub fn settle_funding_now(&self, now: u64) -> Vec<FundingRecord> {
         let ex = self.exchange();
-        let booked = {
-            let mut f = lock(&self.futures);
-            let positions = f.positions(&ex, self.trader);
-            let mut booked = Vec::new();
-            for ((symbol, side), pos) in positions {
-                if pos.size.is_zero() {
-                    continue;
-                }
-                let Some(m) = self.mark_state_locked(&ex, &symbol) else {
-                    continue;
-                };
-                let amount = funding_of(pos.size, m.mark, m.funding_rate);
-                if amount.is_zero() {
-                    continue;
-                }
-                booked.push(book(
-                    &mut f,
-                    symbol,
-                    side,
-                    amount,
-                    now,
-                    m.funding_rate,
-                    m.mark,
-                ));
-            }
-            booked
+        let booked: Vec<FundingRecord> = {
+            let mut l = self.ledger(&ex);
+            let symbols: Vec<String> = ex.books.keys().cloned().collect();
+            symbols
+                .iter()
+                .flat_map(|s| l.settle_funding(&ex, s, now, false))
+                .filter(|r| r.account == self.trader)
+                .collect()
         };
         let mut told: Vec<&str> = Vec::new();
         for i in &booked {
@@ -92,44 +44,21 @@ impl Shared {
 
     /// Settles funding once if the clock crossed a funding time since the last settlement (the
     /// first call only notes the slot); what was booked.
-    pub fn settle_due_funding(&self, now: u64) -> Vec<Income> {
+    pub fn settle_due_funding(&self, now: u64) -> Vec<FundingRecord> {
         let slot = now / FUNDING_INTERVAL_MS;
         {
-            let mut f = lock(&self.futures);
-            match f.funding.settled_slot {
+            let mut settled = lock(&self.funding_slot);
+            match *settled {
                 Some(s) if s >= slot => return Vec::new(),
                 None => {
-                    f.funding.settled_slot = Some(slot);
+                    *settled = Some(slot);
                     return Vec::new();
                 }
-                Some(_) => f.funding.settled_slot = Some(slot),
+                Some(_) => *settled = Some(slot),
             }
         }
         self.settle_funding_now(slot * FUNDING_INTERVAL_MS)
     }
-}
-
-fn book(
-    f: &mut Futures,
-    symbol: String,
-    side: Side,
-    amount: Decimal,
-    time: u64,
-    rate: Decimal,
-    mark: Decimal,
-) -> Income {
-    f.funding.next_tran_id += 1;
-    let income = Income {
-        tran_id: 9_000_000_000 + f.funding.next_tran_id,
-        symbol,
-        side,
-        amount,
-        time,
-        rate,
-        mark,
-    };
-    f.funding.incomes.push(income.clone());
-    income
 }
 
 fn int_param(p: &Params, name: &str) -> Result<Option<u64>, ApiError> {
@@ -169,34 +98,20 @@ pub fn income(shared: &Shared, p: &Params, now: u64) -> Result<Value, ApiError> 
     if wanted_type.is_some_and(|t| t != "FUNDING_FEE") {
         return Ok(Value::Array(Vec::new()));
     }
-    let f = lock(&shared.futures);
-    let out: Vec<Value> = f
+    let l = lock(&shared.ledger);
+    let out: Vec<Value> = l
         .funding
-        .incomes
         .iter()
-        .filter(|i| i.time >= start && i.time <= end)
+        .filter(|i| i.account == shared.trader && i.time >= start && i.time <= end)
         .filter(|i| p.get("symbol").is_none_or(|s| *s == i.symbol))
         .take(usize::try_from(limit).unwrap_or(1000))
         .map(|i| {
             json!({
                 "symbol": i.symbol, "incomeType": "FUNDING_FEE", "income": fmt8(i.amount),
-                "asset": "USDT", "info": "FUNDING_FEE", "time": i.time, "tranId": i.tran_id,
+                "asset": "USDT", "info": "FUNDING_FEE", "time": i.time, "tranId": tran_id(i),
                 "tradeId": "",
             })
         })
         .collect();
     Ok(Value::Array(out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    #[test]
-    fn longs_pay_shorts_at_a_positive_rate() {
-        assert_eq!(funding_of(dec!(2), dec!(100), dec!(0.0001)), dec!(-0.02));
-        assert_eq!(funding_of(dec!(-2), dec!(100), dec!(0.0001)), dec!(0.02));
-        assert_eq!(funding_of(dec!(1), dec!(100), dec!(-0.0003)), dec!(0.03));
-    }
 }

@@ -1,69 +1,59 @@
-//! Margin in the simulated futures exchange: an order that opens or grows a position must be
-//! covered by initial margin (its notional at the limit price, or at the mark for a market order,
-//! over the symbol's leverage) out of what the wallet has left after the initial margin of the
-//! positions already open (each at the mark over its leverage); otherwise Binance's
-//! `-2019 Margin is insufficient.`. Orders that only reduce a position need none.
+//! Margin in the simulated futures exchange, Binance's face of the engine ledger's check
+//! (`engine::perp`): an order's opening part must be covered by initial margin (its notional at
+//! the limit price, or the mark for a market order, over the symbol's leverage) out of the wallet
+//! less the margin of the open positions and resting orders, else `-2019 Margin is
+//! insufficient.`; orders that only reduce need none. `GET /fapi/v1/leverageBracket` serves the
+//! ledger's maintenance tiers (figures as decimal strings).
 
 use rust_decimal::Decimal;
+use serde_json::{Value, json};
 
-use super::account::Side as PosSide;
 use super::server::Shared;
 use crate::exchange::dialects::binance::ApiError;
+use crate::exchange::dialects::binance::shapes::fmt8;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::order::Side;
-use crate::exchange::engine::server::lock;
-
-/// What the order asks of the account.
-pub struct MarginAsk<'a> {
-    pub symbol: &'a str,
-    pub side: Side,
-    pub position_side: PosSide,
-    pub qty: Decimal,
-    pub price: Option<Decimal>,
-    pub reduce_only: bool,
-}
+use crate::exchange::engine::perp::OrderAsk;
 
 /// Refuses an order whose initial margin the wallet cannot cover (`-2019`).
 pub fn check_initial_margin(
     shared: &Shared,
     ex: &Exchange,
     account: usize,
-    ask: &MarginAsk<'_>,
+    ask: &OrderAsk<'_>,
 ) -> Result<(), ApiError> {
-    if ask.reduce_only {
-        return Ok(());
+    shared
+        .ledger(ex)
+        .check_open(ex, account, ask)
+        .map_err(|_| ApiError::new(400, -2019, "Margin is insufficient."))
+}
+
+/// `GET /fapi/v1/leverageBracket[?symbol=]`: each symbol's notional brackets (floor, cap, MMR,
+/// `cum`, initial leverage).
+pub fn leverage_brackets(shared: &Shared, symbol: Option<&str>) -> Result<Value, ApiError> {
+    let ex = shared.exchange();
+    if let Some(s) = symbol {
+        ex.spec(s)?;
     }
-    let f = lock(&shared.futures);
-    let positions = f.positions(ex, account);
-    let held = positions
-        .get(&(ask.symbol.to_string(), ask.position_side))
-        .map_or(Decimal::ZERO, |p| p.size);
-    // the part of the order that opens or grows a position
-    let opening = match (ask.position_side, ask.side) {
-        (PosSide::Long, Side::Sell) | (PosSide::Short, Side::Buy) => Decimal::ZERO,
-        (PosSide::Both, Side::Sell) if held > Decimal::ZERO => (ask.qty - held).max(Decimal::ZERO),
-        (PosSide::Both, Side::Buy) if held < Decimal::ZERO => (ask.qty + held).max(Decimal::ZERO),
-        _ => ask.qty,
-    };
-    if opening.is_zero() {
-        return Ok(());
-    }
-    let mark_of = |symbol: &str| {
-        shared
-            .mark_state_locked(ex, symbol)
-            .map_or(Decimal::ZERO, |m| m.mark)
-    };
-    let price = ask.price.unwrap_or_else(|| mark_of(ask.symbol));
-    let needed = opening * price / Decimal::from(f.leverage_of(ask.symbol));
-    let mut used = Decimal::ZERO;
-    let mut realized = Decimal::ZERO;
-    for ((symbol, _), p) in &positions {
-        realized += p.realized - p.fees;
-        used += (p.size * mark_of(symbol)).abs() / Decimal::from(f.leverage_of(symbol));
-    }
-    let wallet = shared.deposit + realized + f.funding.total();
-    if needed > wallet - used {
-        return Err(ApiError::new(400, -2019, "Margin is insufficient."));
-    }
-    Ok(())
+    let tiers = shared.ledger(&ex).tiers.clone();
+    let mut floor = Decimal::ZERO;
+    let brackets: Vec<Value> = tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let b = json!({
+                "bracket": i + 1, "initialLeverage": t.max_leverage,
+                "notionalCap": fmt8(t.notional_cap), "notionalFloor": fmt8(floor),
+                "maintMarginRatio": fmt8(t.mmr), "cum": fmt8(t.maint_amount),
+            });
+            floor = t.notional_cap;
+            b
+        })
+        .collect();
+    let out: Vec<Value> = ex
+        .books
+        .keys()
+        .filter(|s| symbol.is_none_or(|want| want == s.as_str()))
+        .map(|s| json!({ "symbol": s, "brackets": brackets }))
+        .collect();
+    Ok(Value::Array(out))
 }

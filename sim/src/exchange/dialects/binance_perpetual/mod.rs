@@ -17,8 +17,10 @@
 //!
 //! Signed (`private.rs`, verified by Binance's HMAC recipe): orders with `positionSide` and
 //! `reduceOnly`, open orders, trades, balance, `positionRisk`, leverage, margin type, position
-//! mode. Positions are replayed from the engine's trades (`account.rs`): size, average entry,
-//! realized PnL and fees; unrealized PnL at the mark.
+//! mode, `leverageBracket`. Positions, margin, funding and liquidation are the engine's perpetual
+//! ledger's (`engine::perp`, Binance's formulas): size, average entry, realized PnL and fees,
+//! unrealized PnL at the mark, isolated wallet, maintenance margin by bracket and the
+//! liquidation price in `positionRisk`.
 //!
 //! Funding (`funding.rs`): settled at each funding time of the simulator's clock (advance it with
 //! `set_clock_offset_ms`) or at once with [`MockBinancePerp::settle_funding`], from each position's
@@ -30,19 +32,27 @@
 //! and funding settlement, `listenKeyExpired` when a key lapses ([`MockBinancePerp::expire_listen_keys`]).
 //!
 //! Faults (the engine's, through [`Controls`]): depth skip / duplicate / swap, raw frames,
-//! dropped market and user connections, user streams down. Not served yet: liquidation.
+//! dropped market and user connections, user streams down.
+//!
+//! Liquidation (`liquidation.rs`): [`MockBinancePerp::set_mark`] past a position's liquidation
+//! price closes it at its bankruptcy price, with an `autoclose-` `ORDER_TRADE_UPDATE` and an
+//! `ACCOUNT_UPDATE`.
 
 mod account;
 mod funding;
+mod liquidation;
 mod margin;
 mod private;
 mod server;
 pub mod shapes;
 mod user;
 
-use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
+
+use crate::exchange::engine::perp::margin::binance_brackets;
+use crate::exchange::engine::perp::{Liquidation, PerpLedger, Venue};
+pub use crate::exchange::engine::perp::{MarginMode, PerpHandle, PosSide, PositionRisk};
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -103,11 +113,16 @@ impl MockBinancePerp {
         let api_secret = Zeroizing::new(random_token(64));
         let account =
             exchange.add_account(trading_account(api_key.clone(), api_secret.clone(), &funds));
+        let mut ledger = PerpLedger::new(
+            Venue::Binance,
+            binance_brackets(),
+            account::DEFAULT_LEVERAGE,
+        );
+        ledger.add_account(account, DEPOSIT);
         let shared = Arc::new(Shared {
             controls: Controls::new(exchange),
-            marks: Mutex::new(HashMap::new()),
-            futures: Mutex::new(account::Futures::default()),
-            deposit: DEPOSIT,
+            ledger: Mutex::new(ledger),
+            funding_slot: Mutex::new(None),
             trader: account,
             listen_keys: Mutex::new(ListenKeys::default()),
         });
@@ -158,14 +173,21 @@ impl MockBinancePerp {
     }
 
     /// The trading account's positions: (symbol, position side, size, entry price, realized PnL,
-    /// fees), replayed from the engine's trades.
+    /// fees), as the ledger keeps them (closed ones too).
     pub fn positions(&self) -> Vec<(String, &'static str, Decimal, Decimal, Decimal, Decimal)> {
         let ex = self.shared.exchange();
-        lock(&self.shared.futures)
-            .positions(&ex, self.account)
-            .into_iter()
-            .map(|((s, side), p)| (s, side.name(), p.size, p.entry, p.realized, p.fees))
-            .collect()
+        let l = self.shared.ledger(&ex);
+        l.account(self.account)
+            .map(|a| {
+                a.positions
+                    .iter()
+                    .map(|((s, side), p)| {
+                        let side = account::side_name(*side);
+                        (s.clone(), side, p.size, p.entry(), p.realized, p.fees)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Settles funding now on every open position (at each symbol's mark and rate): the records
@@ -175,18 +197,32 @@ impl MockBinancePerp {
         self.shared
             .settle_funding_now(now)
             .into_iter()
-            .map(|i| (i.symbol, i.side.name(), i.amount, i.tran_id))
+            .map(|i| {
+                (
+                    i.symbol.clone(),
+                    account::side_name(i.side),
+                    i.amount,
+                    funding::tran_id(&i),
+                )
+            })
             .collect()
     }
 
     /// Every funding record booked so far, oldest first, as [`MockBinancePerp::settle_funding`]
     /// gives them.
     pub fn funding_records(&self) -> Vec<(String, &'static str, Decimal, u64)> {
-        lock(&self.shared.futures)
+        lock(&self.shared.ledger)
             .funding
-            .incomes
             .iter()
-            .map(|i| (i.symbol.clone(), i.side.name(), i.amount, i.tran_id))
+            .filter(|i| i.account == self.account)
+            .map(|i| {
+                (
+                    i.symbol.clone(),
+                    account::side_name(i.side),
+                    i.amount,
+                    funding::tran_id(i),
+                )
+            })
             .collect()
     }
 
@@ -212,9 +248,11 @@ impl MockBinancePerp {
         })
     }
 
-    /// Sets a symbol's mark and index prices and funding rate (else the mid, at rate 0).
-    pub fn set_mark(&self, symbol: &str, state: MarkState) {
-        lock(&self.shared.marks).insert(symbol.to_string(), state);
+    /// Sets a symbol's mark and index prices and funding rate (else the mid, at rate 0); a
+    /// position whose liquidation price the mark crossed is liquidated: the liquidations.
+    pub fn set_mark(&self, symbol: &str, state: MarkState) -> Vec<Liquidation> {
+        lock(&self.shared.ledger).set_mark(symbol, state);
+        self.shared.liquidate_due(self.shared.now_ms())
     }
 
     /// The mark state `premiumIndex` reports now.
@@ -246,6 +284,21 @@ impl MockBinancePerp {
         self.shared
             .random_book_updates_paced(symbol, seed, count, pause)
             .await
+    }
+}
+
+/// The tests' view of the ledger (`engine::perp`).
+impl PerpHandle for MockBinancePerp {
+    fn engine(&self) -> std::sync::MutexGuard<'_, Exchange> {
+        self.shared.exchange()
+    }
+
+    fn ledger_cell(&self) -> &Mutex<PerpLedger> {
+        &self.shared.ledger
+    }
+
+    fn account(&self) -> usize {
+        self.account
     }
 }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::account::Side as PosSide;
+use super::account::{margin_name, parse_side, side_name};
 use super::server::Shared;
 use crate::exchange::dialects::binance::ApiError;
 use crate::exchange::dialects::binance::shapes::{OrderJson, fmt8};
@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 
 use crate::exchange::engine::account::AccountKey;
 use crate::exchange::engine::order::{NewOrder, OrderType, Side, TimeInForce};
-use crate::exchange::engine::server::lock;
+use crate::exchange::engine::perp::{MarginMode, OrderAsk, PerpAccount, PerpLedger, PosSide};
 
 /// The parameters of a request, query and body together (the query's value wins).
 pub type Params = HashMap<String, String>;
@@ -113,9 +113,7 @@ pub fn route(
         ("GET", "/fapi/v1/userTrades") => user_trades(shared, account, p),
         ("GET", "/fapi/v2/balance") => {
             let ex = shared.exchange();
-            let positions = lock(&shared.futures).positions(&ex, account);
-            let pnl: Decimal = positions.values().map(|x| x.realized - x.fees).sum();
-            let wallet = shared.deposit + pnl + lock(&shared.futures).funding.total();
+            let wallet = shared.ledger(&ex).wallet(account);
             Ok(
                 json!([{ "accountAlias": "sim", "asset": "USDT", "balance": fmt8(wallet),
                         "crossWalletBalance": fmt8(wallet), "availableBalance": fmt8(wallet),
@@ -127,6 +125,9 @@ pub fn route(
             super::funding::income(shared, p, now)
         }
         ("GET", "/fapi/v1/income") => Ok(Value::Array(Vec::new())),
+        ("GET", "/fapi/v1/leverageBracket") => {
+            super::margin::leverage_brackets(shared, p.get("symbol").map(String::as_str))
+        }
         ("POST", "/fapi/v1/leverage") => {
             let symbol = need(p, "symbol")?;
             shared.exchange().spec(symbol)?;
@@ -135,7 +136,10 @@ pub fn route(
                 .ok()
                 .filter(|n| (1..=125).contains(n))
                 .ok_or_else(|| ApiError::new(400, -4028, "Leverage is not valid"))?;
-            lock(&shared.futures).leverage.insert(symbol.to_string(), n);
+            let ex = shared.exchange();
+            settings(&mut shared.ledger(&ex), account)
+                .leverage
+                .insert(symbol.to_string(), n);
             Ok(json!({ "leverage": n, "maxNotionalValue": "1000000", "symbol": symbol }))
         }
         ("POST", "/fapi/v1/marginType") => {
@@ -146,15 +150,25 @@ pub fn route(
                 "CROSSED" => false,
                 _ => return Err(ApiError::new(400, -1116, "Invalid marginType.")),
             };
-            let mut f = lock(&shared.futures);
-            if f.is_isolated(symbol) == isolated {
+            let mode = if isolated {
+                MarginMode::Isolated
+            } else {
+                MarginMode::Cross
+            };
+            let ex = shared.exchange();
+            let mut l = shared.ledger(&ex);
+            if l.margin_mode(account, symbol) == mode {
                 return Err(ApiError::new(400, -4046, "No need to change margin type."));
             }
-            f.isolated.insert(symbol.to_string(), isolated);
+            settings(&mut l, account)
+                .margin
+                .insert(symbol.to_string(), mode);
             Ok(json!({ "code": 200, "msg": "success" }))
         }
         ("GET", "/fapi/v1/positionSide/dual") => {
-            Ok(json!({ "dualSidePosition": lock(&shared.futures).hedge }))
+            let ex = shared.exchange();
+            let hedge = shared.ledger(&ex).account(account).is_some_and(|a| a.hedge);
+            Ok(json!({ "dualSidePosition": hedge }))
         }
         ("POST", "/fapi/v1/positionSide/dual") => {
             let hedge = match need(p, "dualSidePosition")? {
@@ -168,7 +182,9 @@ pub fn route(
                     ));
                 }
             };
-            let mut f = lock(&shared.futures);
+            let ex = shared.exchange();
+            let mut l = shared.ledger(&ex);
+            let f = settings(&mut l, account);
             if f.hedge == hedge {
                 return Err(ApiError::new(
                     400,
@@ -190,7 +206,7 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
         "SELL" => Side::Sell,
         _ => return Err(ApiError::invalid_side()),
     };
-    let pos_side = PosSide::parse(p.get("positionSide").map_or("BOTH", String::as_str))
+    let pos_side = parse_side(p.get("positionSide").map_or("BOTH", String::as_str))
         .ok_or_else(|| ApiError::new(400, -4003, "Invalid positionSide."))?;
     let reduce_only = p.get("reduceOnly").map(String::as_str) == Some("true");
     let (order_type, tif) = match (need(p, "type")?, p.get("timeInForce").map(String::as_str)) {
@@ -204,8 +220,8 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
     };
     let qty = decimal(p, "quantity")?.ok_or_else(|| ApiError::mandatory("quantity"))?;
     let mut ex = shared.exchange();
-    let f = lock(&shared.futures);
-    if f.hedge == (pos_side == PosSide::Both) {
+    let hedge = shared.ledger(&ex).account(account).is_some_and(|a| a.hedge);
+    if hedge == (pos_side == PosSide::Both) {
         return Err(ApiError::new(
             400,
             -4061,
@@ -213,17 +229,17 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
         ));
     }
     if reduce_only {
-        if f.hedge {
+        if hedge {
             return Err(ApiError::new(
                 400,
                 -1106,
                 "Parameter 'reduceonly' sent when not required.",
             ));
         }
-        let size = f
-            .positions(&ex, account)
-            .get(&(symbol.clone(), PosSide::Both))
-            .map_or(Decimal::ZERO, |x| x.size);
+        let size = shared
+            .ledger(&ex)
+            .position(account, &symbol, PosSide::Both)
+            .size;
         let reduces = match side {
             Side::Buy => size < Decimal::ZERO && qty <= -size,
             Side::Sell => size > Decimal::ZERO && qty <= size,
@@ -231,22 +247,16 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
         if !reduces {
             return Err(ApiError::new(400, -2022, "ReduceOnly Order is rejected."));
         }
-    }
-    drop(f);
-    super::margin::check_initial_margin(
-        shared,
-        &ex,
-        account,
-        &super::margin::MarginAsk {
+    } else {
+        let ask = OrderAsk {
             symbol: &symbol,
-            side,
-            position_side: pos_side,
+            buy: side == Side::Buy,
+            side: pos_side,
             qty,
             price: decimal(p, "price")?,
-            reduce_only,
-        },
-    )?;
-    let mut f = lock(&shared.futures);
+        };
+        super::margin::check_initial_margin(shared, &ex, account, &ask)?;
+    }
     let order = NewOrder {
         symbol,
         side,
@@ -257,9 +267,15 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
         price: decimal(p, "price")?,
         client_order_id: p.get("newClientOrderId").cloned(),
     };
-    let placed = ex.place(account, order, now, true)?;
-    f.order_sides.insert(placed.id, pos_side);
-    drop(f);
+    // the order's side is noted before it can fill, so its trades land on that side
+    let placed = {
+        let mut l = lock_ledger(shared);
+        let placed = ex.place(account, order, now, true)?;
+        settings(&mut l, account)
+            .order_sides
+            .insert(placed.id, pos_side);
+        placed
+    };
     if account == shared.trader {
         shared.push_account_update(&ex, &symbol_of(p)?, "ORDER", now);
     }
@@ -267,7 +283,7 @@ fn place(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value,
         .query(account, &symbol_of(p)?, Some(placed.id), None)?
         .query_json();
     if let Some(m) = doc.as_object_mut() {
-        m.insert("positionSide".into(), json!(pos_side.name()));
+        m.insert("positionSide".into(), json!(side_name(pos_side)));
         m.insert("reduceOnly".into(), json!(reduce_only));
     }
     Ok(doc)
@@ -310,45 +326,44 @@ fn user_trades(shared: &Shared, account: usize, p: &Params) -> Result<Value, Api
 
 fn position_risk(shared: &Shared, account: usize, p: &Params) -> Result<Value, ApiError> {
     let ex = shared.exchange();
-    let f = lock(&shared.futures);
-    let positions = f.positions(&ex, account);
-    let sides: &[PosSide] = if f.hedge {
-        &[PosSide::Long, PosSide::Short]
-    } else {
-        &[PosSide::Both]
-    };
+    let l = shared.ledger(&ex);
     let mut out = Vec::new();
     for symbol in ex.books.keys() {
         if p.get("symbol").is_some_and(|s| s != symbol) {
             continue;
         }
-        let mark = shared
-            .mark_state_locked(&ex, symbol)
-            .map_or(Decimal::ZERO, |m| m.mark);
-        let leverage = f.leverage_of(symbol);
-        for &side in sides {
-            let pos = positions
-                .get(&(symbol.clone(), side))
-                .copied()
-                .unwrap_or_default();
-            let notional = pos.size * mark;
-            let isolated = f.is_isolated(symbol);
-            let wallet = if isolated {
-                notional.abs() / Decimal::from(leverage)
+        let mark = l.mark(&ex, symbol);
+        let leverage = l.leverage(account, symbol);
+        let mode = l.margin_mode(account, symbol);
+        for &side in l.sides(account) {
+            let pos = l.position(account, symbol, side);
+            let wallet = l.isolated_wallet(account, symbol, side);
+            let isolated_margin = if mode == MarginMode::Isolated {
+                wallet + pos.unrealized(mark)
             } else {
                 Decimal::ZERO
             };
+            let liq = l.liquidation_price(&ex, account, symbol, side);
             out.push(json!({
-                "symbol": symbol, "positionAmt": fmt8(pos.size), "entryPrice": fmt8(pos.entry),
+                "symbol": symbol, "positionAmt": fmt8(pos.size), "entryPrice": fmt8(pos.entry()),
                 "markPrice": fmt8(mark), "unRealizedProfit": fmt8(pos.unrealized(mark)),
-                "liquidationPrice": "0", "leverage": leverage.to_string(),
-                "maxNotionalValue": "1000000",
-                "marginType": if isolated { "isolated" } else { "cross" },
-                "isolatedMargin": fmt8(wallet + if isolated { pos.unrealized(mark) } else { Decimal::ZERO }),
+                "liquidationPrice": liq.map_or_else(|| "0".to_string(), fmt8),
+                "leverage": leverage.to_string(), "maxNotionalValue": "1000000",
+                "marginType": margin_name(mode), "isolatedMargin": fmt8(isolated_margin),
                 "isolatedWallet": fmt8(wallet), "isAutoAddMargin": "false",
-                "positionSide": side.name(), "notional": fmt8(notional), "updateTime": 0,
+                "positionSide": side_name(side), "notional": fmt8(pos.size * mark),
+                "updateTime": 0,
             }));
         }
     }
     Ok(Value::Array(out))
+}
+
+/// The futures settings of `account` (registered at the first change).
+fn settings(l: &mut PerpLedger, account: usize) -> &mut PerpAccount {
+    l.accounts.entry(account).or_default()
+}
+
+fn lock_ledger(shared: &Shared) -> std::sync::MutexGuard<'_, PerpLedger> {
+    crate::exchange::engine::server::lock(&shared.ledger)
 }

@@ -13,7 +13,6 @@ use futures::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use rust_decimal::Decimal;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::tungstenite::Message;
@@ -25,29 +24,24 @@ use super::shapes;
 use crate::exchange::dialects::binance::ApiError;
 use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
+use crate::exchange::engine::perp::PerpLedger;
 use crate::exchange::engine::publish::{MarketMsg, StreamKind};
+use crate::exchange::engine::server::lock;
 
 /// Funding every 8 hours, as Binance's USDⓈ-M perpetuals by default.
 pub const FUNDING_INTERVAL_MS: u64 = 8 * 3_600_000;
 
-/// A symbol's mark, index and funding rate, set by the test (else the book's mid is the mark and
-/// the index, at a zero rate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MarkState {
-    pub mark: Decimal,
-    pub index: Decimal,
-    pub funding_rate: Decimal,
-}
+pub use crate::exchange::engine::perp::MarkState;
 
 /// What the servers and the handle share.
 #[derive(Debug)]
 pub struct Shared {
     pub controls: Controls<Infallible>,
-    pub marks: std::sync::Mutex<HashMap<String, MarkState>>,
-    /// The trading account's futures settings and order sides.
-    pub futures: std::sync::Mutex<super::account::Futures>,
-    /// The trading account's deposit (USDT), before realized PnL, fees and funding.
-    pub deposit: Decimal,
+    /// The futures side of the trading account (positions, settings, marks, funding,
+    /// liquidations): the engine's perpetual ledger.
+    pub ledger: std::sync::Mutex<PerpLedger>,
+    /// The last funding slot settled (`None` until the first request notes one).
+    pub funding_slot: std::sync::Mutex<Option<u64>>,
     /// The trading account (the one whose positions, funding and margin the dialect keeps).
     pub trader: usize,
     /// The listenKeys of the user data stream.
@@ -97,17 +91,12 @@ impl Shared {
 
     /// [`Shared::mark_state`] with the engine already locked.
     pub fn mark_state_locked(&self, ex: &Exchange, symbol: &str) -> Option<MarkState> {
-        if let Some(m) = crate::exchange::engine::server::lock(&self.marks).get(symbol) {
-            return Some(*m);
-        }
-        let book = ex.books.get(symbol)?;
-        let (bid, ask) = (book.best_bid()?, book.best_ask()?);
-        let mid = (book.price(bid) + book.price(ask)) / Decimal::TWO;
-        Some(MarkState {
-            mark: mid,
-            index: mid,
-            funding_rate: Decimal::ZERO,
-        })
+        lock(&self.ledger).mark_state(ex, symbol)
+    }
+
+    /// The ledger, with the engine's trades so far applied (the engine locked first).
+    pub fn ledger(&self, ex: &Exchange) -> std::sync::MutexGuard<'_, PerpLedger> {
+        crate::exchange::engine::perp::handle::synced(&self.ledger, ex)
     }
 }
 
@@ -124,6 +113,7 @@ fn is_signed(path: &str) -> bool {
             | "/fapi/v1/marginType"
             | "/fapi/v1/positionSide/dual"
             | "/fapi/v1/income"
+            | "/fapi/v1/leverageBracket"
     )
 }
 

@@ -1,8 +1,9 @@
 //! The simulated futures user data stream: `POST`/`PUT`/`DELETE /fapi/v1/listenKey` (`X-MBX-APIKEY`
 //! only; 60-minute keys, spot's key registry), the stream at `/ws?listenKey=<key>` (also under
 //! `/private`), and the account frames the dialect renders: `ACCOUNT_UPDATE` (wallet balance and
-//! the symbol's positions, with the reason `ORDER` or `FUNDING_FEE`) after each order and each
-//! funding settlement. Orders' `ORDER_TRADE_UPDATE` come from the engine (`shapes.rs`); the
+//! the symbol's positions, with the reason `ORDER` or `FUNDING_FEE`; no liquidation price, as
+//! Binance's carries none) after each order, funding settlement and liquidation, and a
+//! liquidation's `ORDER_TRADE_UPDATE` (`liquidation.rs`). Orders' `ORDER_TRADE_UPDATE` come from the engine (`shapes.rs`); the
 //! engine's spot balance events are not futures events and are not sent. A lapsed key gets
 //! `listenKeyExpired` and its socket is closed; `drop_user_streams` drops the sockets and while
 //! `set_user_streams_down(true)` holds new ones are refused (events in between are lost).
@@ -12,7 +13,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio::sync::broadcast;
@@ -20,7 +20,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::account::Side;
+use super::account::{margin_name, side_name};
 use super::private::Params;
 use super::server::Shared;
 use crate::exchange::dialects::binance::shapes::fmt8;
@@ -164,40 +164,25 @@ impl Shared {
         if !acct.has_listeners() {
             return;
         }
-        let (wallet, positions, isolated, hedge) = {
-            let f = lock(&self.futures);
-            let positions = f.positions(ex, self.trader);
-            let pnl: Decimal = positions.values().map(|p| p.realized - p.fees).sum();
-            (
-                self.deposit + pnl + f.funding.total(),
-                positions,
-                f.is_isolated(symbol),
-                f.hedge,
-            )
-        };
-        let sides: &[Side] = if hedge {
-            &[Side::Long, Side::Short]
-        } else {
-            &[Side::Both]
-        };
-        let mark = self
-            .mark_state_locked(ex, symbol)
-            .map_or(Decimal::ZERO, |m| m.mark);
-        let p: Vec<Value> = sides
+        let l = self.ledger(ex);
+        let wallet = l.wallet(self.trader);
+        let mark = l.mark(ex, symbol);
+        let mode = l.margin_mode(self.trader, symbol);
+        let p: Vec<Value> = l
+            .sides(self.trader)
             .iter()
             .map(|&side| {
-                let pos = positions
-                    .get(&(symbol.to_string(), side))
-                    .copied()
-                    .unwrap_or_default();
+                let pos = l.position(self.trader, symbol, side);
                 json!({
-                    "s": symbol, "pa": fmt8(pos.size), "ep": fmt8(pos.entry),
+                    "s": symbol, "pa": fmt8(pos.size), "ep": fmt8(pos.entry()),
                     "cr": fmt8(pos.realized), "up": fmt8(pos.unrealized(mark)),
-                    "mt": if isolated { "isolated" } else { "cross" }, "iw": "0",
-                    "ps": side.name(),
+                    "mt": margin_name(mode),
+                    "iw": fmt8(l.isolated_wallet(self.trader, symbol, side)),
+                    "ps": side_name(side),
                 })
             })
             .collect();
+        drop(l);
         let event = json!({
             "e": "ACCOUNT_UPDATE", "E": now, "T": now,
             "a": {

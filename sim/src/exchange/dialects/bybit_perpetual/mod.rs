@@ -16,20 +16,29 @@
 //! `orderbook.50.<SYMBOL>` (a snapshot per subscription, then deltas with `u` + 1 each and `seq`).
 //! Signed (`private.rs`, Bybit's HMAC recipe verified on every request, per-endpoint limits per
 //! second with 10006): orders, cancels, `order/realtime`, `execution/list`, `position/list` (both
-//! position modes, marked), leverage, position and margin modes, the unified wallet, the
-//! transaction log's funding settlements; funding settles every interval (`server.rs`).
+//! position modes, marked, with `liqPrice`, `bustPrice`, `positionIM` / `positionMM`), leverage,
+//! position and margin modes, the unified wallet, the transaction log's funding settlements;
+//! funding settles every interval (`server.rs`). Positions, margin, funding and liquidation are
+//! the engine's perpetual ledger's (`engine::perp`, Bybit's isolated formula); the risk limits
+//! at `/v5/market/risk-limit`; [`MockBybitPerp::set_mark`] past a liquidation price liquidates
+//! at the bankruptcy price, shown as a `BustTrade` execution (`risk.rs`).
 //!
 //! Faults: the engine's (depth skip / duplicate / swap, raw frames, dropped market connections)
 //! through [`Controls`], and HTTP faults (HTML page, truncated JSON, any body, 10006, a dropped
-//! answer). Not served: the private stream, liquidation. The book stream carries every level of
+//! answer). Not served: the private stream. The book stream carries every level of
 //! the engine's book, not only the top 50.
 
 mod account;
 mod private;
+mod risk;
 mod server;
 pub mod shapes;
 
 use std::collections::HashMap;
+
+use crate::exchange::engine::perp::margin::bybit_risk_limits;
+use crate::exchange::engine::perp::{Liquidation, PerpLedger, Venue};
+pub use crate::exchange::engine::perp::{MarginMode, PerpHandle, PosSide, PositionRisk};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -111,12 +120,13 @@ impl MockBybitPerp {
         let api_secret = Zeroizing::new(random_token(36));
         let account =
             exchange.add_account(trading_account(api_key.clone(), api_secret.clone(), &funds));
+        let mut ledger =
+            PerpLedger::new(Venue::Bybit, bybit_risk_limits(), account::DEFAULT_LEVERAGE);
+        ledger.add_account(account, DEPOSIT);
         let shared = Arc::new(Shared {
             controls: Controls::new(exchange),
             events,
-            marks: Mutex::new(HashMap::new()),
-            derivatives: Mutex::new(account::Derivatives::default()),
-            deposit: DEPOSIT,
+            derivatives: Mutex::new(ledger),
             account,
             funding_interval_ms: AtomicU64::new(FUNDING_INTERVAL_MS),
             windows: Mutex::new(HashMap::new()),
@@ -176,36 +186,43 @@ impl MockBybitPerp {
         })
     }
 
-    /// The trading account's positions (open or not), replayed from the engine's trades.
+    /// The trading account's positions (open or not), as the ledger keeps them.
     pub fn positions(&self) -> Vec<PositionView> {
         let ex = self.shared.exchange();
-        lock(&self.shared.derivatives)
-            .positions(&ex, self.shared.account)
-            .into_iter()
-            .map(|((symbol, position_idx), l)| PositionView {
-                symbol,
-                position_idx,
-                size: l.size,
-                entry: l.entry(),
-                realized: l.realized,
-                fees: l.fees,
+        let l = self.shared.ledger(&ex);
+        l.account(self.shared.account)
+            .map(|a| {
+                a.positions
+                    .iter()
+                    .map(|((symbol, side), p)| PositionView {
+                        symbol: symbol.clone(),
+                        position_idx: account::idx_of(*side),
+                        size: p.size,
+                        entry: p.entry(),
+                        realized: p.realized,
+                        fees: p.fees,
+                    })
+                    .collect()
             })
-            .collect()
+            .unwrap_or_default()
     }
 
     /// The wallet: deposit + realized PnL − fees + funding.
     pub fn wallet(&self) -> Decimal {
         let ex = self.shared.exchange();
-        let d = lock(&self.shared.derivatives);
-        d.wallet(self.shared.deposit, &d.positions(&ex, self.shared.account))
+        self.shared.ledger(&ex).wallet(self.shared.account)
     }
 
     /// The funding booked so far: (id, symbol, positionIdx, change).
     pub fn settlements(&self) -> Vec<(String, String, u8, Decimal)> {
         lock(&self.shared.derivatives)
-            .settlements
+            .funding
             .iter()
-            .map(|s| (s.id.clone(), s.symbol.clone(), s.idx, s.change))
+            .filter(|s| s.account == self.shared.account)
+            .map(|s| {
+                let id = account::settlement_id(s);
+                (id, s.symbol.clone(), account::idx_of(s.side), s.amount)
+            })
             .collect()
     }
 
@@ -220,9 +237,11 @@ impl MockBybitPerp {
         self.shared.funding_interval_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Sets a symbol's mark and index prices and funding rate (else the mid, at rate 0).
-    pub fn set_mark(&self, symbol: &str, state: MarkState) {
-        lock(&self.shared.marks).insert(symbol.to_string(), state);
+    /// Sets a symbol's mark and index prices and funding rate (else the mid, at rate 0); a
+    /// position whose liquidation price the mark crossed is liquidated: the liquidations.
+    pub fn set_mark(&self, symbol: &str, state: MarkState) -> Vec<Liquidation> {
+        lock(&self.shared.derivatives).set_mark(symbol, state);
+        self.shared.liquidate_due(self.shared.now_ms())
     }
 
     /// The engine's id of the trading account's order `order_link_id`.
@@ -242,6 +261,21 @@ impl MockBybitPerp {
     /// Serves `fault` instead of the next REST answer.
     pub fn inject_fault(&self, fault: HttpFault) {
         self.shared.inject_http_fault(fault);
+    }
+}
+
+/// The tests' view of the ledger (`engine::perp`).
+impl PerpHandle for MockBybitPerp {
+    fn engine(&self) -> std::sync::MutexGuard<'_, Exchange> {
+        self.shared.exchange()
+    }
+
+    fn ledger_cell(&self) -> &Mutex<PerpLedger> {
+        &self.shared.derivatives
+    }
+
+    fn account(&self) -> usize {
+        self.shared.account
     }
 }
 

@@ -18,7 +18,10 @@ use super::shapes::{BybitError, num};
 use crate::exchange::dialects::binance::verify_hmac_hex;
 use crate::exchange::engine::account::AccountKey;
 use crate::exchange::engine::order::{NewOrder, Order, OrderStatus, OrderType, Side, TimeInForce};
+use crate::exchange::engine::perp::{MarginMode, OrderAsk, PerpAccount, PerpLedger};
 use crate::exchange::engine::server::lock;
+
+use super::account::{idx_of, settlement_id, side_name, side_of, trade_mode};
 
 /// The authentication headers of a request.
 #[derive(Debug, Default)]
@@ -165,11 +168,14 @@ pub fn route(
                 .ok()
                 .filter(|n| (1..=100).contains(n) && buy == sell)
                 .ok_or_else(|| BybitError::new(10001, "params error: leverage invalid"))?;
-            let mut d = lock(&shared.derivatives);
-            if d.leverage_of(symbol) == n {
+            let ex = shared.exchange();
+            let mut d = shared.ledger(&ex);
+            if d.leverage(account, symbol) == n {
                 return Err(BybitError::new(110043, "Set leverage not modified"));
             }
-            d.leverage.insert(symbol.to_string(), n);
+            settings(&mut d, account)
+                .leverage
+                .insert(symbol.to_string(), n);
             Ok(json!({}))
         }
         ("POST", "/v5/position/switch-mode") => {
@@ -178,11 +184,13 @@ pub fn route(
                 "3" => true,
                 _ => return Err(BybitError::params("params error: mode invalid")),
             };
-            let mut d = lock(&shared.derivatives);
-            if d.hedge == hedge {
+            let ex = shared.exchange();
+            let mut d = shared.ledger(&ex);
+            let a = settings(&mut d, account);
+            if a.hedge == hedge {
                 return Err(BybitError::new(110025, "Position mode is not modified"));
             }
-            d.hedge = hedge;
+            a.hedge = hedge;
             Ok(json!({}))
         }
         ("POST", "/v5/account/set-margin-mode") => {
@@ -191,11 +199,19 @@ pub fn route(
                 "REGULAR_MARGIN" => false,
                 _ => return Err(BybitError::params("params error: setMarginMode invalid")),
             };
-            lock(&shared.derivatives).isolated = isolated;
+            let ex = shared.exchange();
+            let mut d = shared.ledger(&ex);
+            let a = settings(&mut d, account);
+            a.default_margin = if isolated {
+                MarginMode::Isolated
+            } else {
+                MarginMode::Cross
+            };
+            a.margin.clear();
             Ok(json!({"reasons": []}))
         }
         ("GET", "/v5/account/wallet-balance") => wallet(shared, account, &p),
-        ("GET", "/v5/account/transaction-log") => transactions(shared, &p),
+        ("GET", "/v5/account/transaction-log") => transactions(shared, account, &p),
         _ => Err(BybitError::new(10001, "Not found")),
     }
 }
@@ -230,22 +246,16 @@ fn create(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value
             .map_err(|_| BybitError::params("params error: positionIdx invalid"))
     })?;
     let reduce_only = p.get("reduceOnly").map(String::as_str) == Some("true");
+    let side_idx =
+        side_of(idx).ok_or_else(|| BybitError::params("position idx not match position mode"))?;
     let mut ex = shared.exchange();
-    let mark = shared.mark_locked(&ex, &symbol).map(|m| m.mark);
-    let mut d = lock(&shared.derivatives);
-    let idx_ok = match idx {
-        0 => !d.hedge,
-        1 | 2 => d.hedge,
-        _ => false,
-    };
-    if !idx_ok {
+    let mut d = shared.ledger(&ex);
+    let hedge = d.account(account).is_some_and(|a| a.hedge);
+    if hedge == (idx == 0) {
         return Err(BybitError::params("position idx not match position mode"));
     }
-    let positions = d.positions(&ex, account);
-    let size = positions
-        .get(&(symbol.clone(), idx))
-        .map_or(Decimal::ZERO, |x| x.size);
     if reduce_only {
+        let size = d.position(account, &symbol, side_idx).size;
         let reduces = match side {
             Side::Buy => size < Decimal::ZERO && qty <= -size,
             Side::Sell => size > Decimal::ZERO && qty <= size,
@@ -254,24 +264,15 @@ fn create(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value
             return Err(BybitError::new(110017, "Reduce-only rule not satisfied"));
         }
     } else {
-        // the initial margin of the order against what the wallet has free
-        let at = price.or(mark).unwrap_or_default();
-        let leverage = Decimal::from(d.leverage_of(&symbol));
-        let held: Decimal = positions
-            .iter()
-            .map(|((s, _), l)| l.size.abs() * l.entry() / Decimal::from(d.leverage_of(s)))
-            .sum::<Decimal>()
-            + ex.open_orders(account, None)
-                .iter()
-                .map(|o| {
-                    (o.orig_qty - o.executed_qty) * o.price
-                        / Decimal::from(d.leverage_of(&o.symbol))
-                })
-                .sum::<Decimal>();
-        let free = d.wallet(shared.deposit, &positions) - held;
-        if qty * at / leverage > free {
-            return Err(BybitError::new(110007, "ab not enough for new order"));
-        }
+        let ask = OrderAsk {
+            symbol: &symbol,
+            buy: side == Side::Buy,
+            side: side_idx,
+            qty,
+            price,
+        };
+        d.check_open(&ex, account, &ask)
+            .map_err(|_| BybitError::new(110007, "ab not enough for new order"))?;
     }
     let order = NewOrder {
         symbol: symbol.clone(),
@@ -287,8 +288,11 @@ fn create(shared: &Shared, account: usize, p: &Params, now: u64) -> Result<Value
         },
         client_order_id: p.get("orderLinkId").cloned(),
     };
+    // the order's side is noted before the ledger next applies the engine's trades
     let placed = ex.place(account, order, now, true)?;
-    d.order_idx.insert(placed.id, idx);
+    settings(&mut d, account)
+        .order_sides
+        .insert(placed.id, side_idx);
     let o = ex.query(account, &symbol, Some(placed.id), None)?;
     Ok(json!({"orderId": o.id.to_string(), "orderLinkId": o.client_order_id}))
 }
@@ -323,7 +327,8 @@ fn order_json(o: &Order, idx: u8) -> Value {
 
 fn realtime(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitError> {
     let ex = shared.exchange();
-    let d = lock(&shared.derivatives);
+    let d = shared.ledger(&ex);
+    let sides = d.account(account).map(|a| &a.order_sides);
     let symbol = p.get("symbol").map(String::as_str);
     let link = p.get("orderLinkId").map(String::as_str);
     let list: Vec<Value> = ex
@@ -334,7 +339,10 @@ fn realtime(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitE
         .filter(|o| {
             link.is_some() || matches!(o.status, OrderStatus::New | OrderStatus::PartiallyFilled)
         })
-        .map(|o| order_json(o, d.order_idx.get(&o.id).copied().unwrap_or(0)))
+        .map(|o| {
+            let side = sides.and_then(|s| s.get(&o.id)).copied();
+            order_json(o, side.map_or(0, idx_of))
+        })
         .collect();
     Ok(json!({"category": "linear", "list": list, "nextPageCursor": ""}))
 }
@@ -372,42 +380,40 @@ fn executions(shared: &Shared, account: usize, p: &Params) -> Result<Value, Bybi
             }));
         }
     }
+    // the venue's liquidations of the account's positions: bust trades of the venue's orders
+    let d = shared.ledger(&ex);
+    list.extend(
+        d.liquidations
+            .iter()
+            .filter(|l| l.account == account && l.symbol == symbol)
+            .filter(|l| order_id.is_none_or(|o| o == super::risk::liquidation_order_id(l)))
+            .map(super::risk::bust_execution),
+    );
     Ok(json!({"category": "linear", "list": list, "nextPageCursor": ""}))
 }
 
 fn positions(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitError> {
     let ex = shared.exchange();
-    let d = lock(&shared.derivatives);
-    let ledgers = d.positions(&ex, account);
-    let idxs: &[u8] = if d.hedge { &[1, 2] } else { &[0] };
+    let d = shared.ledger(&ex);
     let mut list = Vec::new();
     for symbol in ex.books.keys() {
         if p.get("symbol").is_some_and(|s| s != symbol) {
             continue;
         }
-        let mark = shared
-            .mark_locked(&ex, symbol)
-            .map_or(Decimal::ZERO, |m| m.mark);
-        let leverage = d.leverage_of(symbol);
-        for &idx in idxs {
-            let l = ledgers
-                .get(&(symbol.clone(), idx))
-                .copied()
-                .unwrap_or_default();
-            let side = if l.size.is_zero() {
-                ""
-            } else if l.size > Decimal::ZERO {
-                "Buy"
-            } else {
-                "Sell"
-            };
-            let value = l.size.abs() * mark;
+        let mark = d.mark(&ex, symbol);
+        let mode = d.margin_mode(account, symbol);
+        for &side in d.sides(account) {
+            let l = d.position(account, symbol, side);
+            let price = |p: Option<Decimal>| p.map_or_else(String::new, num);
             list.push(json!({
-                "positionIdx": idx, "symbol": symbol, "side": side, "size": num(l.size.abs()),
-                "avgPrice": num(l.entry()), "positionValue": num(value),
-                "tradeMode": u8::from(d.isolated), "leverage": leverage.to_string(),
-                "markPrice": num(mark), "liqPrice": "",
-                "positionIM": num((value / Decimal::from(leverage)).round_dp(8)),
+                "positionIdx": idx_of(side), "symbol": symbol, "side": side_name(l.size),
+                "size": num(l.size.abs()), "avgPrice": num(l.entry()),
+                "positionValue": num(l.size.abs() * mark), "tradeMode": trade_mode(mode),
+                "leverage": d.leverage(account, symbol).to_string(), "markPrice": num(mark),
+                "liqPrice": price(d.liquidation_price(&ex, account, symbol, side)),
+                "bustPrice": price(d.bankruptcy_price(&ex, account, symbol, side)),
+                "positionIM": num(d.position_margin(&ex, account, symbol, side)),
+                "positionMM": num(d.maintenance(&ex, account, symbol, side)),
                 "unrealisedPnl": num(l.unrealized(mark)), "cumRealisedPnl": num(l.realized - l.fees),
             }));
         }
@@ -422,41 +428,46 @@ fn wallet(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitErr
         ));
     }
     let ex = shared.exchange();
-    let d = lock(&shared.derivatives);
-    let ledgers = d.positions(&ex, account);
-    let wallet = d.wallet(shared.deposit, &ledgers);
-    let im: Decimal = ledgers
-        .iter()
-        .map(|((s, _), l)| {
-            let mark = shared.mark_locked(&ex, s).map_or(l.entry(), |m| m.mark);
-            (l.size.abs() * mark / Decimal::from(d.leverage_of(s))).round_dp(8)
-        })
-        .sum();
+    let d = shared.ledger(&ex);
+    let wallet = d.wallet(account);
+    let (mut im, mut mm) = (Decimal::ZERO, Decimal::ZERO);
+    if let Some(a) = d.account(account) {
+        for (s, side) in a.positions.keys() {
+            im += d.position_margin(&ex, account, s, *side);
+            mm += d.maintenance(&ex, account, s, *side);
+        }
+    }
     Ok(json!({"list": [{"accountType": "UNIFIED", "coin": [{
         "coin": "USDT", "walletBalance": num(wallet), "equity": num(wallet), "locked": "0",
-        "totalOrderIM": "0", "totalPositionIM": num(im),
+        "totalOrderIM": "0", "totalPositionIM": num(im), "totalPositionMM": num(mm),
     }]}]}))
 }
 
-fn transactions(shared: &Shared, p: &Params) -> Result<Value, BybitError> {
+fn transactions(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitError> {
     let since: u64 = p.get("startTime").and_then(|t| t.parse().ok()).unwrap_or(0);
     let kind = p.get("type").map(String::as_str);
     let d = lock(&shared.derivatives);
     let list: Vec<Value> = d
-        .settlements
+        .funding
         .iter()
+        .filter(|s| s.account == account)
         .filter(|s| s.time >= since && kind.is_none_or(|k| k == "SETTLEMENT"))
         .filter(|s| p.get("symbol").is_none_or(|want| *want == s.symbol))
         .map(|s| {
-            let side = match s.idx {
+            let side = match idx_of(s.side) {
                 1 => "Buy",
                 2 => "Sell",
                 _ => "None",
             };
-            json!({"id": s.id, "symbol": s.symbol, "category": "linear", "side": side,
+            json!({"id": settlement_id(s), "symbol": s.symbol, "category": "linear", "side": side,
                 "transactionTime": s.time.to_string(), "type": "SETTLEMENT", "currency": "USDT",
-                "change": num(s.change), "funding": num(-s.change), "cashFlow": "0", "fee": "0"})
+                "change": num(s.amount), "funding": num(-s.amount), "cashFlow": "0", "fee": "0"})
         })
         .collect();
     Ok(json!({"list": list, "nextPageCursor": ""}))
+}
+
+/// The derivatives settings of `account` (registered at the first change).
+fn settings(l: &mut PerpLedger, account: usize) -> &mut PerpAccount {
+    l.accounts.entry(account).or_default()
 }

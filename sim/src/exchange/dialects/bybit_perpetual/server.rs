@@ -21,35 +21,27 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::account::Derivatives;
 use super::shapes::{self, BybitError, BybitEvents, num, ok};
 use crate::exchange::dialects::okx::HttpFault;
 use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
+use crate::exchange::engine::perp::PerpLedger;
 use crate::exchange::engine::publish::{MarketMsg, StreamKind};
 use crate::exchange::engine::server::lock;
 
 /// Funding every 8 hours by default, as Bybit's USDT perpetuals.
 pub const FUNDING_INTERVAL_MS: u64 = 8 * 3_600_000;
 
-/// A symbol's mark, index and funding rate, set by the test (else the book's mid is the mark and
-/// the index, at a zero rate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MarkState {
-    pub mark: Decimal,
-    pub index: Decimal,
-    pub funding_rate: Decimal,
-}
+pub use crate::exchange::engine::perp::MarkState;
 
 /// What the servers and the handle share.
 #[derive(Debug)]
 pub struct Shared {
     pub controls: Controls<HttpFault>,
     pub events: Arc<BybitEvents>,
-    pub marks: std::sync::Mutex<HashMap<String, MarkState>>,
-    pub derivatives: std::sync::Mutex<Derivatives>,
-    /// The trading account's deposit (USDT), before PnL, fees and funding.
-    pub deposit: Decimal,
+    /// The derivatives side of the unified account (positions, settings, marks, funding,
+    /// liquidations): the engine's perpetual ledger.
+    pub derivatives: std::sync::Mutex<PerpLedger>,
     pub account: usize,
     pub funding_interval_ms: AtomicU64,
     /// Per endpoint: (second, requests in it).
@@ -68,17 +60,12 @@ impl std::ops::Deref for Shared {
 impl Shared {
     /// The mark state of `symbol` now, with the engine locked.
     pub fn mark_locked(&self, ex: &Exchange, symbol: &str) -> Option<MarkState> {
-        if let Some(m) = lock(&self.marks).get(symbol) {
-            return Some(*m);
-        }
-        let book = ex.books.get(symbol)?;
-        let (bid, ask) = (book.best_bid()?, book.best_ask()?);
-        let mid = (book.price(bid) + book.price(ask)) / Decimal::TWO;
-        Some(MarkState {
-            mark: mid,
-            index: mid,
-            funding_rate: Decimal::ZERO,
-        })
+        lock(&self.derivatives).mark_state(ex, symbol)
+    }
+
+    /// The ledger, with the engine's trades so far applied (the engine locked first).
+    pub fn ledger(&self, ex: &Exchange) -> std::sync::MutexGuard<'_, PerpLedger> {
+        crate::exchange::engine::perp::handle::synced(&self.derivatives, ex)
     }
 
     pub fn next_funding_ms(&self, now: u64) -> u64 {
@@ -90,12 +77,8 @@ impl Shared {
     pub fn settle_funding(&self, symbol: &str) -> usize {
         let now = self.now_ms();
         let ex = self.exchange();
-        let Some(m) = self.mark_locked(&ex, symbol) else {
-            return 0;
-        };
-        let mut d = lock(&self.derivatives);
-        let positions = d.positions(&ex, self.account);
-        d.settle(&positions, symbol, m.mark, m.funding_rate, now)
+        let booked = self.ledger(&ex).settle_funding(&ex, symbol, now, true);
+        booked.iter().filter(|r| r.account == self.account).count()
     }
 
     /// Counts a private request of `path` against its per-second limit.
@@ -289,6 +272,7 @@ fn public(
                 json!({"s": s, "b": lv(&b), "a": lv(&a), "ts": now, "u": shared.events.current_u(s), "seq": book.update_id}),
             )
         }
+        "/v5/market/risk-limit" => super::risk::risk_limit(shared, &ex, symbol),
         _ => Err(BybitError::new(10001, "Not found")),
     }
 }
