@@ -1,0 +1,290 @@
+//! Bybit v5's private stream (`wss://stream.bybit.com/v5/private`): on every connect, the first
+//! and each reconnect, an `auth` op signed then (`{"op":"auth","args":[apiKey, expires,
+//! signature]}`, the signature the hex HMAC-SHA256 of `GET/realtime{expires}`, `expires` a few
+//! seconds ahead on the exchange's clock); once Bybit answers it with `success: true`, the
+//! subscription to `order`, `execution`, `position` and `wallet`; `{"op":"ping"}` every 20 s.
+//!
+//! A relay between the socket and the framework holds each connect back until the subscription
+//! is confirmed (so that the framework's reconcile after a reconnect, which covers what the
+//! outage missed, happens once events flow), consumes the op answers (pong, auth, subscribe),
+//! reports a refused auth to [`open`] (an authentication error) or in the log after a
+//! reconnect, and splits a push of several `order` or `execution` items into one frame each
+//! (the framework takes one order update per frame). Frames are read by `user_frames.rs`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::cex::clock::ServerClock;
+use crate::cex::error::CexError;
+use crate::cex::http::RestClient;
+use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
+use crate::cex::sign::{KeyForm, SignError, Signer};
+use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
+use crate::cex::venue::UserStream;
+use crate::venue::{VenueError, VenueId};
+
+/// The private topics, subscribed in one op after the auth.
+pub const TOPICS: [&str; 4] = ["order", "execution", "position", "wallet"];
+
+/// Bybit asks for a ping every 20 s.
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// How far ahead of the exchange's clock an auth's `expires` is.
+pub const AUTH_EXPIRES_IN_MS: u64 = 10_000;
+
+/// How long [`open`] waits for the subscription before returning (the stream goes on trying in
+/// the background).
+pub const CONNECT_WAIT: Duration = Duration::from_secs(10);
+
+/// The private stream's one mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrivateWs;
+
+impl std::fmt::Display for PrivateWs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "private websocket (auth; {})", TOPICS.join(", "))
+    }
+}
+
+/// The text an auth signs.
+pub fn auth_text(expires_ms: u64) -> String {
+    format!("GET/realtime{expires_ms}")
+}
+
+/// The auth's signature: hex HMAC-SHA256, keyed by the secret, of [`auth_text`].
+pub fn auth_signature(signer: &Signer, expires_ms: u64) -> Result<String, CexError> {
+    let creds = signer.credentials();
+    let key = match creds.hmac_key() {
+        Some(k) if creds.key_form() == KeyForm::HmacRaw => k,
+        _ => {
+            return Err(SignError::WrongKeyForm {
+                recipe: signer.recipe().name(),
+                need: KeyForm::HmacRaw,
+                have: creds.key_form(),
+            }
+            .into());
+        }
+    };
+    Ok(hmac_encoded(
+        HmacHash::Sha256,
+        key,
+        &[auth_text(expires_ms).as_bytes()],
+        Encoding::Hex,
+    ))
+}
+
+/// The auth op valid until `expires_ms`. It carries a signature: never logged.
+pub fn auth_message(signer: &Signer, expires_ms: u64) -> Result<String, CexError> {
+    let sign = auth_signature(signer, expires_ms)?;
+    Ok(serde_json::json!({"op": "auth", "args": [signer.api_key(), expires_ms, sign]}).to_string())
+}
+
+/// The subscription sent once the auth is accepted.
+pub fn subscribe_message() -> String {
+    serde_json::json!({"op": "subscribe", "args": TOPICS}).to_string()
+}
+
+/// How the first connect ended.
+enum Start {
+    Subscribed,
+    AuthRefused(String),
+    SubscribeRefused(String),
+}
+
+/// Opens the private stream: returns once it is subscribed, with an authentication error when
+/// Bybit refuses the auth, or (no answer within `wait`) with the stream trying in the
+/// background.
+pub async fn open(
+    id: &VenueId,
+    rest: &RestClient,
+    url: &str,
+    wait: Duration,
+) -> Result<UserStream<PrivateWs>, VenueError> {
+    let signer = rest
+        .signer()
+        .cloned()
+        .ok_or_else(|| VenueError::Auth("the user stream needs API keys".into()))?;
+    // signed once now, to fail before connecting when the keys cannot sign it
+    auth_message(&signer, 0)?;
+    let auth = auth_builder(signer, rest.clock.clone());
+    let (handle, raw) = stream::spawn(StreamConfig::new(&format!("{id} user stream"), url), auth);
+    let (tx, events) = mpsc::channel(stream::DEFAULT_BUFFER);
+    let (first_tx, first_rx) = oneshot::channel();
+    let keep = RelayTask(tokio::spawn(relay(handle, raw, tx, first_tx)));
+    match tokio::time::timeout(wait, first_rx).await {
+        Ok(Ok(Start::Subscribed)) => {}
+        Ok(Ok(Start::AuthRefused(msg))) => {
+            tracing::error!(venue = %id, %msg, "private stream auth refused");
+            return Err(VenueError::Auth(format!(
+                "bybit refused the private stream's auth: {msg}"
+            )));
+        }
+        Ok(Ok(Start::SubscribeRefused(msg))) => {
+            return Err(VenueError::Rejected {
+                code: None,
+                reason: format!("bybit refused the private subscription: {msg}"),
+            });
+        }
+        Ok(Err(_)) | Err(_) => {
+            tracing::warn!(venue = %id, "private stream not subscribed yet; retrying in the background");
+        }
+    }
+    Ok(UserStream {
+        mechanism: PrivateWs,
+        keep: Box::new(keep),
+        first: None,
+        events,
+        stop: None,
+    })
+}
+
+/// Aborts the relay (and with it the socket) when dropped.
+struct RelayTask(tokio::task::JoinHandle<()>);
+
+impl Drop for RelayTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The auth sent on each connect, signed at that moment on the exchange's clock.
+fn auth_builder(signer: Arc<Signer>, clock: Arc<ServerClock>) -> stream::Subscriber {
+    Arc::new(move || {
+        let now = u64::try_from(clock.now_ms()).unwrap_or(0);
+        match auth_message(&signer, now.saturating_add(AUTH_EXPIRES_IN_MS)) {
+            Ok(m) => vec![m],
+            Err(e) => {
+                tracing::error!(error = %e, "cannot sign the private stream's auth");
+                Vec::new()
+            }
+        }
+    })
+}
+
+/// An op answer: `{"success":…,"ret_msg":…,"op":…}`, or a pong `{"op":"pong",…}`.
+#[derive(Deserialize)]
+struct OpAnswer {
+    op: String,
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default)]
+    ret_msg: String,
+}
+
+/// A topic push, its items left unread.
+#[derive(Deserialize)]
+struct Push<'a> {
+    topic: &'a str,
+    #[serde(borrow)]
+    data: Vec<&'a RawValue>,
+    #[serde(default, rename = "creationTime")]
+    creation_time: Option<u64>,
+    #[serde(default)]
+    id: Option<&'a str>,
+}
+
+/// What a frame is to the relay.
+enum Frame {
+    Op(OpAnswer),
+    /// Passed on (one frame per item for `order` and `execution`).
+    Data(Vec<Bytes>),
+}
+
+fn frame_of(m: Bytes) -> Frame {
+    if let Ok(op) = serde_json::from_slice::<OpAnswer>(&m) {
+        return Frame::Op(op);
+    }
+    let split = match serde_json::from_slice::<Push<'_>>(&m) {
+        Ok(p) if p.data.len() > 1 && matches!(p.topic, "order" | "execution") => p
+            .data
+            .iter()
+            .map(|item| {
+                let one = serde_json::json!({
+                    "id": p.id, "topic": p.topic, "creationTime": p.creation_time, "data": [item],
+                });
+                Bytes::from(one.to_string())
+            })
+            .collect(),
+        // anything else (one item, other topics, unreadable) is the parser's to judge
+        _ => vec![m],
+    };
+    Frame::Data(split)
+}
+
+async fn relay(
+    handle: StreamHandle,
+    mut raw: mpsc::Receiver<StreamEvent>,
+    tx: mpsc::Sender<StreamEvent>,
+    first: oneshot::Sender<Start>,
+) {
+    let mut first = Some(first);
+    let mut report = |start: Start| {
+        if let Some(f) = first.take() {
+            let _ = f.send(start);
+        }
+    };
+    // a connect is announced once the subscription is confirmed
+    let mut pending: Option<bool> = None;
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let ev = tokio::select! {
+            ev = raw.recv() => match ev { Some(ev) => ev, None => return },
+            _ = ping.tick() => {
+                handle.send(r#"{"op":"ping"}"#.into());
+                continue;
+            }
+        };
+        let out = match ev {
+            StreamEvent::Connected { reconnect } => {
+                pending = Some(reconnect);
+                continue;
+            }
+            StreamEvent::Disconnected { reason } => {
+                pending = None;
+                vec![StreamEvent::Disconnected { reason }]
+            }
+            StreamEvent::Message(m) => match frame_of(m) {
+                Frame::Data(frames) => frames.into_iter().map(StreamEvent::Message).collect(),
+                Frame::Op(a) => match (a.op.as_str(), a.success) {
+                    ("auth", Some(true)) => {
+                        handle.send(subscribe_message());
+                        continue;
+                    }
+                    ("auth", _) => {
+                        tracing::error!(msg = %a.ret_msg, "private stream auth refused");
+                        report(Start::AuthRefused(a.ret_msg));
+                        continue;
+                    }
+                    ("subscribe", Some(true)) => match pending.take() {
+                        Some(reconnect) => {
+                            report(Start::Subscribed);
+                            vec![StreamEvent::Connected { reconnect }]
+                        }
+                        None => continue,
+                    },
+                    ("subscribe", _) => {
+                        tracing::error!(msg = %a.ret_msg, "private subscription refused");
+                        report(Start::SubscribeRefused(a.ret_msg));
+                        continue;
+                    }
+                    ("pong" | "ping", _) => continue,
+                    (other, _) => {
+                        tracing::debug!(op = other, msg = %a.ret_msg, "private stream answer ignored");
+                        continue;
+                    }
+                },
+            },
+        };
+        for ev in out {
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+        }
+    }
+}
