@@ -17,15 +17,18 @@
 //! Signed (`private.rs`, Bybit's HMAC recipe verified on every request, per-endpoint limits per
 //! second with 10006): orders, cancels, `order/realtime`, `execution/list`, `position/list` (both
 //! position modes, marked), leverage, position and margin modes, the unified wallet, the
-//! transaction log's funding settlements; funding settles every interval (`server.rs`).
+//! transaction log's funding settlements; funding settles every interval (`server.rs`). The
+//! private stream `/v5/private` (`private_ws.rs`): the auth op verified, `order`, `execution`,
+//! `position` and `wallet` pushed from the engine's executions and the funding settlements.
 //!
 //! Faults: the engine's (depth skip / duplicate / swap, raw frames, dropped market connections)
 //! through [`Controls`], and HTTP faults (HTML page, truncated JSON, any body, 10006, a dropped
-//! answer). Not served: the private stream, liquidation. The book stream carries every level of
+//! answer), and the private streams' (down / up, dropped sockets). Not served: liquidation. The book stream carries every level of
 //! the engine's book, not only the top 50.
 
 mod account;
 mod private;
+mod private_ws;
 mod server;
 pub mod shapes;
 
@@ -149,6 +152,11 @@ impl MockBybitPerp {
     /// `http://127.0.0.1:<port>` (endpoints under `/v5`).
     pub fn rest_url(&self) -> String {
         format!("http://{}", self.servers.http_addr())
+    }
+
+    /// `ws://127.0.0.1:<port>/v5/private` (the public stream's port).
+    pub fn private_ws_url(&self) -> String {
+        format!("ws://{}/v5/private", self.servers.ws_addr())
     }
 
     /// `ws://127.0.0.1:<port>/v5/public/linear`.

@@ -303,7 +303,7 @@ fn status_name(o: &Order) -> &'static str {
     }
 }
 
-fn order_json(o: &Order, idx: u8) -> Value {
+pub(super) fn order_json(o: &Order, idx: u8) -> Value {
     let (kind, tif) = match (o.order_type, o.tif) {
         (OrderType::Market, _) => ("Market", "IOC"),
         (OrderType::LimitMaker, _) => ("Limit", "PostOnly"),
