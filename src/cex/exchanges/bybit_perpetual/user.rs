@@ -11,7 +11,6 @@
 //! reconnect, and splits a push of several `order` or `execution` items into one frame each
 //! (the framework takes one order update per frame). Frames are read by `user_frames.rs`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,13 +18,13 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::cex::clock::ServerClock;
 use crate::cex::error::CexError;
 use crate::cex::http::RestClient;
 use crate::cex::sign::hmac::{Encoding, HmacHash, hmac_encoded};
 use crate::cex::sign::{KeyForm, SignError, Signer};
 use crate::cex::stream::{self, StreamConfig, StreamEvent, StreamHandle};
 use crate::cex::venue::UserStream;
+use crate::cex::venue::exchange::signed_on_connect;
 use crate::venue::{VenueError, VenueId};
 
 /// The private topics, subscribed in one op after the auth.
@@ -111,11 +110,21 @@ pub async fn open(
         .ok_or_else(|| VenueError::Auth("the user stream needs API keys".into()))?;
     // signed once now, to fail before connecting when the keys cannot sign it
     auth_message(&signer, 0)?;
-    let auth = auth_builder(signer, rest.clock.clone());
+    // on each connect, an auth valid a few seconds from then on the exchange's clock
+    let auth = signed_on_connect(rest.clock.clone(), move |now| {
+        Ok(vec![auth_message(
+            &signer,
+            now.saturating_add(AUTH_EXPIRES_IN_MS),
+        )?])
+    });
     let (handle, raw) = stream::spawn(StreamConfig::new(&format!("{id} user stream"), url), auth);
     let (tx, events) = mpsc::channel(stream::DEFAULT_BUFFER);
     let (first_tx, first_rx) = oneshot::channel();
-    let keep = RelayTask(tokio::spawn(relay(handle, raw, tx, first_tx)));
+    let stream = UserStream::relayed(
+        PrivateWs,
+        tokio::spawn(relay(handle, raw, tx, first_tx)),
+        events,
+    );
     match tokio::time::timeout(wait, first_rx).await {
         Ok(Ok(Start::Subscribed)) => {}
         Ok(Ok(Start::AuthRefused(msg))) => {
@@ -134,36 +143,7 @@ pub async fn open(
             tracing::warn!(venue = %id, "private stream not subscribed yet; retrying in the background");
         }
     }
-    Ok(UserStream {
-        mechanism: PrivateWs,
-        keep: Box::new(keep),
-        first: None,
-        events,
-        stop: None,
-    })
-}
-
-/// Aborts the relay (and with it the socket) when dropped.
-struct RelayTask(tokio::task::JoinHandle<()>);
-
-impl Drop for RelayTask {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// The auth sent on each connect, signed at that moment on the exchange's clock.
-fn auth_builder(signer: Arc<Signer>, clock: Arc<ServerClock>) -> stream::Subscriber {
-    Arc::new(move || {
-        let now = u64::try_from(clock.now_ms()).unwrap_or(0);
-        match auth_message(&signer, now.saturating_add(AUTH_EXPIRES_IN_MS)) {
-            Ok(m) => vec![m],
-            Err(e) => {
-                tracing::error!(error = %e, "cannot sign the private stream's auth");
-                Vec::new()
-            }
-        }
-    })
+    Ok(stream)
 }
 
 /// An op answer: `{"success":…,"ret_msg":…,"op":…}`, or a pong `{"op":"pong",…}`.
