@@ -6,33 +6,20 @@
 //! reconnected with a fresh auth and resynced; a bad signature refused by the simulator and
 //! reported as an authentication error.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sluice::cex::auth::ApiCredentials;
-use sluice::cex::exchanges::bybit_perpetual::{BybitPerp, BybitPerpConfig, BybitPerpetual};
-use sluice::core::{ClientOrderId, Fill, OrderState, OrderType, Side, VenueEvent};
+use sluice::cex::exchanges::bybit_perpetual::{BybitPerp, BybitPerpetual};
+use sluice::core::{ClientOrderId, Fill, OrderState, OrderType, Side};
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::bybit_perpetual::{MarkState, MockBybitPerp};
 use sluice_sim::exchange::dialects::okx::HttpFault;
-use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::bybit_perpetual::positions::venue;
+use crate::cex_support::perp::PerpEvents;
 use crate::cex_support::{self as cex, OrderSim, Refusal, wait_for, wait_state};
-
-fn venue(mock: &MockBybitPerp, secret: &str) -> BybitPerpetual {
-    let cfg = BybitPerpConfig {
-        rest_url: mock.rest_url(),
-        ws_url: mock.ws_url(),
-        ..BybitPerpConfig::default()
-    };
-    BybitPerpetual::new(
-        cfg,
-        Some(ApiCredentials::new(mock.api_key(), secret).unwrap()),
-    )
-    .unwrap()
-}
 
 impl OrderSim for MockBybitPerp {
     type Api = BybitPerp;
@@ -124,62 +111,6 @@ async fn bybit_a_restarted_connector_adopts_its_orders_by_client_id() {
     cex::a_restarted_connector_adopts_its_orders_by_client_id(&mock, &v, |fresh| fresh).await;
 }
 
-/// What the events said: fills by trade id (each once), funding by id (each once), the last
-/// position size, the last USDT wallet, the resyncs.
-#[derive(Default)]
-struct Seen {
-    fills: HashMap<String, Decimal>,
-    funding: HashMap<String, Decimal>,
-    position: Option<Decimal>,
-    wallet: Option<Decimal>,
-    resynced: usize,
-}
-
-impl Seen {
-    fn drain(&mut self, rx: &mut UnboundedReceiver<VenueEvent>) {
-        while let Ok(e) = rx.try_recv() {
-            match e {
-                VenueEvent::Fill(f) => {
-                    assert_eq!(f.fee_asset.to_string(), "USDT");
-                    assert!(f.fee_amount > Decimal::ZERO, "{f:?}");
-                    let again = self.fills.insert(f.trade_id.clone(), f.amount);
-                    assert!(again.is_none(), "fill {} counted twice", f.trade_id);
-                }
-                VenueEvent::Funding(p) => {
-                    let again = self.funding.insert(p.id.clone(), p.amount);
-                    assert!(again.is_none(), "funding {} counted twice", p.id);
-                }
-                VenueEvent::Position(p) => self.position = Some(p.size),
-                VenueEvent::Balance(b) if b.asset.to_string() == "USDT" => {
-                    self.wallet = Some(b.total)
-                }
-                VenueEvent::Resynced { .. } => self.resynced += 1,
-                _ => {}
-            }
-        }
-    }
-
-    async fn until(
-        &mut self,
-        rx: &mut UnboundedReceiver<VenueEvent>,
-        what: &str,
-        cond: impl Fn(&Seen) -> bool,
-    ) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            self.drain(rx);
-            if cond(self) {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_carries_orders_fills_positions_wallet_and_funding_and_survives_a_drop() {
     let mock = <MockBybitPerp as OrderSim>::start().await;
@@ -189,7 +120,7 @@ async fn the_stream_carries_orders_fills_positions_wallet_and_funding_and_surviv
     let mut rx = v.events();
     v.start_user_stream().await.unwrap();
     wait_for("the private stream", || mock.user_connections() == 1).await;
-    let mut seen = Seen::default();
+    let mut seen = PerpEvents::default();
     let pair = MockBybitPerp::pair();
 
     // a resting buy filled in two steps by the simulator: state, fills and position by the stream
@@ -221,7 +152,7 @@ async fn the_stream_carries_orders_fills_positions_wallet_and_funding_and_surviv
     })
     .await;
     wait_state(&v, &buy, OrderState::Filled, dec!(0.5)).await;
-    assert_eq!(seen.fills.values().sum::<Decimal>(), dec!(0.5));
+    assert_eq!(seen.filled(), dec!(0.5));
     // the stream's fills are the REST ones: polling adds none
     v.reconcile().await.unwrap();
     seen.drain(&mut rx);
@@ -267,7 +198,7 @@ async fn the_stream_carries_orders_fills_positions_wallet_and_funding_and_surviv
         .await
         .unwrap();
     seen.until(&mut rx, "the closing sell's fills and flat position", |s| {
-        s.fills.values().sum::<Decimal>() == dec!(1) && s.position == Some(dec!(0))
+        s.filled() == dec!(1) && s.position == Some(dec!(0))
     })
     .await;
     wait_state(&v, &sell, OrderState::Filled, dec!(0.5)).await;
@@ -276,6 +207,7 @@ async fn the_stream_carries_orders_fills_positions_wallet_and_funding_and_surviv
     tokio::time::sleep(Duration::from_millis(200)).await;
     seen.drain(&mut rx);
     assert_eq!(seen.funding.len(), 1);
+    assert!(seen.fills.values().all(|f| f.fee_amount > Decimal::ZERO));
     assert_eq!(
         mock.positions().iter().map(|p| p.size).sum::<Decimal>(),
         dec!(0)
