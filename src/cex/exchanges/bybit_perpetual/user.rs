@@ -268,3 +268,43 @@ async fn relay(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(frame: &str) -> Vec<String> {
+        match frame_of(Bytes::from(frame.to_string())) {
+            Frame::Data(f) => f
+                .iter()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .collect(),
+            Frame::Op(a) => vec![format!("op {}", a.op)],
+        }
+    }
+
+    #[test]
+    fn pushes_of_several_orders_or_executions_are_split_and_answers_consumed() {
+        let two = r#"{"id":"x","topic":"execution","creationTime":5,"data":[{"execId":"a"},{"execId":"b"}]}"#;
+        let split = texts(two);
+        assert_eq!(split.len(), 2);
+        for (text, id) in split.iter().zip(["a", "b"]) {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(v["topic"], "execution");
+            assert_eq!(v["creationTime"], 5);
+            assert_eq!(v["data"], serde_json::json!([{"execId": id}]));
+        }
+        // positions and wallets go as they are (one account update), as does what is unreadable
+        let positions = r#"{"topic":"position","data":[{"symbol":"A"},{"symbol":"B"}]}"#;
+        assert_eq!(texts(positions), vec![positions.to_string()]);
+        assert_eq!(texts("<html>"), vec!["<html>".to_string()]);
+        assert_eq!(
+            texts(r#"{"success":false,"ret_msg":"Params Error","op":"auth","conn_id":"c"}"#),
+            vec!["op auth".to_string()]
+        );
+        assert_eq!(
+            texts(r#"{"req_id":"","op":"pong","args":["1"],"conn_id":"c"}"#),
+            vec!["op pong".to_string()]
+        );
+    }
+}
