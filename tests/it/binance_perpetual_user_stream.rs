@@ -4,7 +4,7 @@
 //! outage is reconciled by polling with every fill and funding payment counted once; an expired
 //! key is replaced and the stream resumes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -13,12 +13,11 @@ use sluice::Venue;
 use sluice::cex::exchanges::binance_perpetual::BinancePerpetual;
 use sluice::core::{
     ClientOrderId, OrderRequest, OrderState, OrderType, Pair, PerpOrder, Side, TimeInForce,
-    VenueEvent,
 };
 use sluice_sim::exchange::dialects::binance_perpetual::{MarkState, MockBinancePerp};
-use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::binance_orders::wait_for;
+use crate::cex_support::perp::PerpEvents;
 
 fn venue(mock: &MockBinancePerp) -> BinancePerpetual {
     crate::binance_perpetual_positions::venue(mock, mock.api_secret())
@@ -41,69 +40,6 @@ fn order(v: &BinancePerpetual, side: Side, amount: Decimal, price: Option<Decima
     })
 }
 
-/// What the events said so far: fills by trade id (each once), funding by id (each once), the
-/// last position size and the last USDT wallet balance.
-#[derive(Default)]
-struct Seen {
-    fills: HashMap<String, Decimal>,
-    funding: HashMap<String, Decimal>,
-    position: Option<Decimal>,
-    wallet: Option<Decimal>,
-    resynced: usize,
-}
-
-impl Seen {
-    fn drain(&mut self, rx: &mut UnboundedReceiver<VenueEvent>) {
-        while let Ok(e) = rx.try_recv() {
-            match e {
-                VenueEvent::Fill(f) => {
-                    assert!(
-                        self.fills
-                            .insert(f.trade_id.clone(), f.fee_amount)
-                            .is_none(),
-                        "fill {} counted twice",
-                        f.trade_id
-                    );
-                    assert_eq!(f.fee_asset.to_string(), "USDT");
-                }
-                VenueEvent::Funding(p) => {
-                    assert!(
-                        self.funding.insert(p.id.clone(), p.amount).is_none(),
-                        "funding {} counted twice",
-                        p.id
-                    );
-                }
-                VenueEvent::Position(p) => self.position = Some(p.size),
-                VenueEvent::Balance(b) if b.asset.to_string() == "USDT" => {
-                    self.wallet = Some(b.total)
-                }
-                VenueEvent::Resynced { .. } => self.resynced += 1,
-                _ => {}
-            }
-        }
-    }
-}
-
-async fn settle(
-    seen: &mut Seen,
-    rx: &mut UnboundedReceiver<VenueEvent>,
-    what: &str,
-    cond: impl Fn(&Seen) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        seen.drain(rx);
-        if cond(seen) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn state(v: &BinancePerpetual, id: &ClientOrderId) -> Option<(OrderState, Decimal)> {
     v.tracked(id).map(|o| (o.state, o.filled))
 }
@@ -121,14 +57,14 @@ async fn the_user_stream_carries_fills_positions_and_funding_and_survives_outage
     v.start(std::slice::from_ref(&pair)).await.unwrap();
     wait_for("the user stream", || mock.user_connections() == 1).await;
     assert_eq!(mock.listen_key_counts().created, 1);
-    let mut seen = Seen::default();
+    let mut seen = PerpEvents::default();
 
     // a market buy: its fills (with fees) and the position arrive on the stream
     let id = v
         .submit_perp(order(&v, Side::Buy, dec!(2.5), None))
         .await
         .unwrap();
-    settle(&mut seen, &mut rx, "the buy's fills and position", |s| {
+    seen.until(&mut rx, "the buy's fills and position", |s| {
         s.fills.len() >= 3 && s.position == Some(dec!(2.5))
     })
     .await;
@@ -150,10 +86,8 @@ async fn the_user_stream_carries_fills_positions_and_funding_and_survives_outage
     );
     let booked = mock.settle_funding();
     assert_eq!(booked.len(), 1);
-    settle(&mut seen, &mut rx, "the funding payment", |s| {
-        s.funding.len() == 1
-    })
-    .await;
+    seen.until(&mut rx, "the funding payment", |s| s.funding.len() == 1)
+        .await;
     assert_eq!(seen.funding[&booked[0].3.to_string()], dec!(-0.02525));
 
     // an outage: a resting order fills and funding settles while the stream is down
@@ -177,7 +111,7 @@ async fn the_user_stream_carries_fills_positions_and_funding_and_survives_outage
     assert_eq!(missed.len(), 1);
     mock.set_user_streams_down(false);
     // the reconnect reconciles: the order's fill and the missed payment, each once
-    settle(&mut seen, &mut rx, "the outage reconciled", |s| {
+    seen.until(&mut rx, "the outage reconciled", |s| {
         s.resynced >= 1 && s.funding.len() == 2
     })
     .await;
@@ -185,10 +119,8 @@ async fn the_user_stream_carries_fills_positions_and_funding_and_survives_outage
         state(&v, &rest_id) == Some((OrderState::Filled, dec!(1)))
     })
     .await;
-    settle(&mut seen, &mut rx, "the sell's fill", |s| {
-        s.fills.len() >= 4
-    })
-    .await;
+    seen.until(&mut rx, "the sell's fill", |s| s.fills.len() >= 4)
+        .await;
 
     // an expired key: a new one, and the stream carries the next order
     mock.expire_listen_keys();
@@ -198,7 +130,7 @@ async fn the_user_stream_carries_fills_positions_and_funding_and_survives_outage
     v.submit_perp(order(&v, Side::Sell, dec!(0.5), None))
         .await
         .unwrap();
-    settle(&mut seen, &mut rx, "the last fill", |s| {
+    seen.until(&mut rx, "the last fill", |s| {
         s.fills.len() > before && s.position == Some(dec!(1))
     })
     .await;
@@ -211,15 +143,13 @@ async fn the_user_stream_carries_fills_positions_and_funding_and_survives_outage
         .collect();
     let ours: HashSet<String> = seen.funding.keys().cloned().collect();
     assert_eq!(ours, theirs);
-    let fees: Decimal = seen.fills.values().sum();
+    let fees = seen.fees();
     let sim = mock.positions();
     assert_eq!(sim[0].2, dec!(1));
     assert_eq!(fees, sim[0].5);
     let funding: Decimal = seen.funding.values().sum();
     let wallet = dec!(10000) + sim[0].4 - sim[0].5 + funding;
-    settle(&mut seen, &mut rx, "the wallet", |s| {
-        s.wallet == Some(wallet)
-    })
-    .await;
+    seen.until(&mut rx, "the wallet", |s| s.wallet == Some(wallet))
+        .await;
     v.close();
 }

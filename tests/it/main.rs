@@ -44,6 +44,7 @@ mod binance_perpetual_user_stream;
 mod binance_user_stream;
 mod bybit_perpetual;
 mod bybit_perpetual_margin;
+mod bybit_perpetual_stream;
 mod celo_fee_currency;
 mod celo_router02;
 mod cli_basics;

@@ -13,11 +13,12 @@ use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 
 use crate::cex::book::OrderBook;
+use crate::cex::clock::ServerClock;
 use crate::cex::error::CexError;
 use crate::cex::grid::Grid;
 use crate::cex::http::RestClient;
 use crate::cex::order_tracker::ClientIdRule;
-use crate::cex::stream::StreamEvent;
+use crate::cex::stream::{StreamEvent, Subscriber};
 use crate::core::VenueEvent;
 use crate::core::{
     Balance, ClientOrderId, Fill, FundingInfo, FundingPayment, LeverageSetting, MarginMode,
@@ -143,6 +144,50 @@ impl UserStream<PollingOnly> {
             stop: None,
         }
     }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<M> UserStream<M> {
+    /// A stream whose events a relay task sends (the task owning the socket, between it and the
+    /// consumer): the relay, and with it the socket, is aborted when the consumer ends.
+    pub fn relayed(
+        mechanism: M,
+        relay: tokio::task::JoinHandle<()>,
+        events: mpsc::Receiver<StreamEvent>,
+    ) -> Self {
+        Self {
+            mechanism,
+            keep: Box::new(AbortOnDrop(relay)),
+            first: None,
+            events,
+            stop: None,
+        }
+    }
+}
+
+/// The subscriber of a private stream that signs in on each connect (a login or auth message):
+/// `sign` gets the exchange's time then (Unix ms) and makes the messages, so that a reconnect
+/// never resends a stale signature; a message that cannot be signed is logged (never its
+/// content) and the connect sends nothing.
+pub fn signed_on_connect(
+    clock: Arc<ServerClock>,
+    sign: impl Fn(u64) -> Result<Vec<String>, CexError> + Send + Sync + 'static,
+) -> Subscriber {
+    Arc::new(move || {
+        let now = u64::try_from(clock.now_ms()).unwrap_or(0);
+        sign(now).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot sign the private stream's login");
+            Vec::new()
+        })
+    })
 }
 
 impl<M: fmt::Debug> fmt::Debug for UserStream<M> {

@@ -3,4 +3,4 @@
 
 mod book;
 mod cli;
-mod positions;
+pub(crate) mod positions;

@@ -17,7 +17,7 @@ use sluice::core::{
 use sluice::{Venue, VenueError};
 use sluice_sim::exchange::dialects::bybit_perpetual::{MarkState, MockBybitPerp};
 
-fn venue(mock: &MockBybitPerp, secret: &str) -> BybitPerpetual {
+pub(crate) fn venue(mock: &MockBybitPerp, secret: &str) -> BybitPerpetual {
     let cfg = BybitPerpConfig {
         rest_url: mock.rest_url(),
         ws_url: mock.ws_url(),

@@ -18,6 +18,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 pub mod book;
 pub mod cli;
+pub mod perp;
 pub mod rate_limit;
 
 /// Polls `cond` every 10 ms; fails the test after 20 s, naming `what`.

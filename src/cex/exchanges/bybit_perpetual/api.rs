@@ -261,6 +261,13 @@ pub struct OrderItem {
     pub position_idx: u8,
     #[serde(default)]
     pub reduce_only: bool,
+    /// Why the order was refused or ended (`EC_NoError` when it was not); the private stream's
+    /// `order` topic carries it.
+    #[serde(default)]
+    pub reject_reason: String,
+    /// `linear`, `spot`, … (the private stream's all-category topics carry it).
+    #[serde(default)]
+    pub category: String,
 }
 
 /// One item of `GET /v5/execution/list`.
@@ -284,6 +291,18 @@ pub struct ExecutionItem {
     #[serde(default)]
     pub exec_type: String,
     pub is_maker: bool,
+    /// The order's quantity and what it has left after this execution (the private stream's
+    /// `execution` topic carries them).
+    #[serde(default, deserialize_with = "opt_dec")]
+    pub order_qty: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt_dec")]
+    pub leaves_qty: Option<Decimal>,
+    /// The fee's coin when Bybit names it (empty for contracts: the settle coin).
+    #[serde(default)]
+    pub fee_currency: String,
+    /// `linear`, `spot`, … (the private stream's all-category topics carry it).
+    #[serde(default)]
+    pub category: String,
 }
 
 /// One item of `GET /v5/position/list`.
@@ -299,6 +318,9 @@ pub struct PositionItem {
     pub size: Decimal,
     #[serde(default, deserialize_with = "opt_dec")]
     pub avg_price: Option<Decimal>,
+    /// The entry price as the private stream's `position` topic names it (`avgPrice` in REST).
+    #[serde(default, deserialize_with = "opt_dec")]
+    pub entry_price: Option<Decimal>,
     #[serde(default, deserialize_with = "opt_dec")]
     pub position_value: Option<Decimal>,
     /// 0 cross margin, 1 isolated.
@@ -314,6 +336,9 @@ pub struct PositionItem {
     pub position_im: Option<Decimal>,
     #[serde(default, deserialize_with = "opt_dec")]
     pub unrealised_pnl: Option<Decimal>,
+    /// `linear`, `inverse`, … (the private stream's all-category topic carries it).
+    #[serde(default)]
+    pub category: String,
 }
 
 /// One coin of `GET /v5/account/wallet-balance?accountType=UNIFIED`.

@@ -1,5 +1,5 @@
 //! `bybit_perpetual` builds itself: the `[connect.bybit_perpetual]` table (`rest_url`, `ws_url`,
-//! `recv_window_ms`, `client_id_prefix`; Bybit's production endpoints by default) and, when
+//! `private_ws_url`, `recv_window_ms`, `client_id_prefix`; Bybit's production endpoints by default) and, when
 //! trading, the API keys stored under `bybit_perpetual`.
 
 use std::sync::Arc;
@@ -19,6 +19,8 @@ pub struct BybitPerpConnect {
     pub rest_url: Option<String>,
     /// The public linear stream (default `wss://stream.bybit.com/v5/public/linear`).
     pub ws_url: Option<String>,
+    /// The private stream (default `/v5/private` on `ws_url`'s host).
+    pub private_ws_url: Option<String>,
     /// `X-BAPI-RECV-WINDOW` in ms (default 5000, at most 60000).
     pub recv_window_ms: Option<u32>,
     /// Prefix of generated `orderLinkId`s (default `sluice-`).
@@ -69,10 +71,15 @@ impl BybitPerpConnector {
             &["http", "https"],
         )?;
         let ws_url = url_value(id, ctx, "ws_url", c.ws_url, &base.ws_url, &["ws", "wss"])?;
+        let private_ws_url = c
+            .private_ws_url
+            .map(|u| url_value(id, ctx, "private_ws_url", Some(u), "", &["ws", "wss"]))
+            .transpose()?;
         Ok(BybitPerpConfig {
             name: id.to_string(),
             rest_url,
             ws_url,
+            private_ws_url,
             recv_window_ms,
             client_id_prefix,
             ..base
@@ -117,6 +124,15 @@ mod tests {
         let cfg = conf("").unwrap();
         assert_eq!(cfg.rest_url, "https://api.bybit.com");
         assert_eq!(cfg.ws_url, "wss://stream.bybit.com/v5/public/linear");
+        assert_eq!(cfg.private_url(), "wss://stream.bybit.com/v5/private");
+        let cfg = conf("ws_url = \"ws://127.0.0.1:9/v5/public/linear\"").unwrap();
+        assert_eq!(cfg.private_url(), "ws://127.0.0.1:9/v5/private");
+        let cfg = conf("private_ws_url = \"ws://127.0.0.1:8/p\"").unwrap();
+        assert_eq!(cfg.private_url(), "ws://127.0.0.1:8/p");
+        assert!(matches!(
+            conf("private_ws_url = \"https://x\""),
+            Err(ConnectError::BadValue { .. })
+        ));
         let cfg = conf("rest_url = \"http://127.0.0.1:9\"\nrecv_window_ms = 20000").unwrap();
         assert_eq!(
             (cfg.rest_url.as_str(), cfg.recv_window_ms),

@@ -6,8 +6,10 @@
 //! `reduceOnly`), executions, positions, settings, the unified wallet and funding settlements
 //! from the private REST endpoints (`rest.rs`, `positions.rs`); `retCode`s in `errors.rs`.
 //!
-//! Private stream: not followed yet; the venue opens none and the framework's reconciler follows
-//! its orders by polling `GET /v5/order/realtime`, which it logs once per start.
+//! Private stream (`user.rs`, `user_frames.rs`): `/v5/private` with an `auth` op on every
+//! connect, `order`, `execution`, `position` and `wallet`; the framework's reconciler polls
+//! beside it, and after a reconnect orders and funding are reconciled by polling, each fill and
+//! payment counted once.
 
 pub mod api;
 pub mod book;
@@ -16,6 +18,8 @@ pub mod depth;
 pub mod errors;
 pub mod positions;
 pub mod rest;
+pub mod user;
+pub mod user_frames;
 
 use std::sync::Arc;
 
@@ -30,7 +34,6 @@ use crate::cex::order_tracker::ClientIdRule;
 use crate::cex::rate_limit::RateLimiter;
 use crate::cex::sign::recipes::BybitV5;
 use crate::cex::sign::{KeyForm, Signer};
-use crate::cex::venue::PollingOnly;
 use crate::cex::venue::{
     BookFeed, ExchangeApi, ExchangeVenue, Market, Markets, OrderAck, UserEvent, UserStream,
 };
@@ -42,13 +45,14 @@ use crate::venue::{ConnectorDescriptor, Execution, ImplState, VenueError, VenueI
 
 use self::book::{LiveBook, STREAM_DEPTH};
 use self::depth::BybitBook;
+use self::user::PrivateWs;
 
 /// Bybit linear perpetuals in the registry.
 pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "bybit_perpetual",
     module: "cex::exchanges::bybit_perpetual",
     state: ImplState::Partial(
-        "markets, the orderbook.50 book (u rule, stream snapshots), orders with positionIdx and reduce-only, positions, funding and settlements, leverage, margin and position modes; no private stream yet (orders followed by polling)",
+        "markets, the orderbook.50 book (u rule, stream snapshots), orders with positionIdx and reduce-only, positions, funding and settlements, leverage, margin and position modes, the private stream (order, execution, position, wallet) reconciled by polling",
     ),
 };
 
@@ -59,6 +63,9 @@ pub struct BybitPerpConfig {
     pub rest_url: String,
     /// The public linear stream (`wss://stream.bybit.com/v5/public/linear`).
     pub ws_url: String,
+    /// The private stream (`wss://stream.bybit.com/v5/private`); `None`: `/v5/private` on the
+    /// public stream's host.
+    pub private_ws_url: Option<String>,
     pub recv_window_ms: u32,
     pub maker_fee: Decimal,
     pub taker_fee: Decimal,
@@ -71,11 +78,30 @@ impl Default for BybitPerpConfig {
             name: "bybit_perpetual".into(),
             rest_url: "https://api.bybit.com".into(),
             ws_url: "wss://stream.bybit.com/v5/public/linear".into(),
+            private_ws_url: None,
             recv_window_ms: 5000,
             // the base tier of derivatives: 0.02 % maker, 0.055 % taker
             maker_fee: Decimal::new(2, 4),
             taker_fee: Decimal::new(55, 5),
             client_id_prefix: "sluice-".into(),
+        }
+    }
+}
+
+impl BybitPerpConfig {
+    /// The private stream's URL: the one configured, else `/v5/private` on the host of the
+    /// public stream.
+    pub fn private_url(&self) -> String {
+        if let Some(u) = &self.private_ws_url {
+            return u.clone();
+        }
+        match url::Url::parse(&self.ws_url) {
+            Ok(mut u) => {
+                u.set_path("/v5/private");
+                u.set_query(None);
+                u.to_string()
+            }
+            Err(_) => "wss://stream.bybit.com/v5/private".into(),
         }
     }
 }
@@ -120,7 +146,7 @@ impl ExchangeVenue<BybitPerp> {
 
 #[async_trait]
 impl ExchangeApi for BybitPerp {
-    type Mechanism = PollingOnly;
+    type Mechanism = PrivateWs;
     type Book = LiveBook;
 
     fn kind(&self) -> VenueKind {
@@ -226,19 +252,14 @@ impl ExchangeApi for BybitPerp {
 
     async fn open_user_stream(
         &self,
-        _id: &VenueId,
-        _rest: &RestClient,
-    ) -> Result<UserStream<PollingOnly>, VenueError> {
-        // No private stream yet (see the module doc): the reconciler follows the orders.
-        Ok(UserStream::polling_only())
+        id: &VenueId,
+        rest: &RestClient,
+    ) -> Result<UserStream<PrivateWs>, VenueError> {
+        user::open(id, rest, &self.cfg.private_url(), user::CONNECT_WAIT).await
     }
 
-    fn parse_user_frame(&self, _frame: &[u8], _markets: &Markets) -> Result<UserEvent, CexError> {
-        Ok(UserEvent::Ignored)
-    }
-
-    fn user_stream_connected(&self, id: &VenueId, mechanism: PollingOnly) {
-        tracing::warn!(venue = %id, "private stream: {mechanism}");
+    fn parse_user_frame(&self, frame: &[u8], markets: &Markets) -> Result<UserEvent, CexError> {
+        user_frames::parse_frame(frame, markets)
     }
 
     fn perpetuals(&self) -> bool {

@@ -34,7 +34,10 @@ impl PositionItem {
             1 => MarginMode::Isolated,
             other => return Err(bad(format!("unknown tradeMode {other}"))),
         };
-        let entry = self.avg_price.filter(|p| !p.is_zero() && !size.is_zero());
+        let entry = self
+            .avg_price
+            .or(self.entry_price)
+            .filter(|p| !p.is_zero() && !size.is_zero());
         let entry_notional = entry.map_or(Decimal::ZERO, |p| p * self.size);
         let mark_notional = self
             .position_value

@@ -363,30 +363,43 @@ pub async fn order_trades(
         .param("orderId", venue_order_id)
         .param("limit", 100);
     let page: Page<ExecutionItem> = decode_result("execution/list", &rest.request(&req).await?)?;
-    let pair = &market.rules.pair;
     page.list
         .iter()
-        .filter(|e| {
-            e.order_id == venue_order_id && (e.exec_type.is_empty() || e.exec_type == "Trade")
-        })
-        .map(|e| {
-            Ok(Fill {
-                venue: String::new(),
-                trade_id: format!("{pair}:{}", e.exec_id),
-                client_id: Some(id.clone()),
-                venue_order_id: Some(e.order_id.clone()),
-                pair: pair.clone(),
-                side: side_of(&e.side)?,
-                price: e.exec_price,
-                amount: e.exec_qty,
-                // linear contracts charge their fees in the settle coin, the quote
-                fee_asset: pair.quote.clone(),
-                fee_amount: e.exec_fee,
-                is_maker: e.is_maker,
-                timestamp_ms: e.exec_time,
-            })
-        })
+        .filter(|e| e.order_id == venue_order_id && e.is_trade())
+        .map(|e| e.to_fill(id, &market.rules.pair))
         .collect()
+}
+
+impl ExecutionItem {
+    /// Whether it is a trade of an order (not funding, a delivery or a liquidation's).
+    pub fn is_trade(&self) -> bool {
+        self.exec_type.is_empty() || self.exec_type == "Trade"
+    }
+
+    /// The fill of our order `id`, keyed `<pair>:<execId>` whether REST or the private stream
+    /// reported it, so that the tracker counts it once.
+    pub fn to_fill(&self, id: &ClientOrderId, pair: &Pair) -> Result<Fill, CexError> {
+        let fee_asset = if self.fee_currency.is_empty() {
+            // linear contracts charge their fees in the settle coin, the quote
+            pair.quote.clone()
+        } else {
+            Asset::new(&self.fee_currency)?
+        };
+        Ok(Fill {
+            venue: String::new(),
+            trade_id: format!("{pair}:{}", self.exec_id),
+            client_id: Some(id.clone()),
+            venue_order_id: Some(self.order_id.clone()),
+            pair: pair.clone(),
+            side: side_of(&self.side)?,
+            price: self.exec_price,
+            amount: self.exec_qty,
+            fee_asset,
+            fee_amount: self.exec_fee,
+            is_maker: self.is_maker,
+            timestamp_ms: self.exec_time,
+        })
+    }
 }
 
 /// `GET /v5/account/wallet-balance?accountType=UNIFIED`: available is the wallet less what
@@ -400,8 +413,13 @@ pub async fn balances(rest: &RestClient) -> Result<Vec<Balance>, CexError> {
     )
     .param("accountType", "UNIFIED");
     let page: Page<WalletAccount> = decode_result("wallet-balance", &rest.request(&req).await?)?;
+    wallet_balances(&page.list)
+}
+
+/// The balances of wallet accounts (the REST answer's or the private stream's `wallet` topic's).
+pub fn wallet_balances(accounts: &[WalletAccount]) -> Result<Vec<Balance>, CexError> {
     let mut out = Vec::new();
-    for c in page.list.iter().flat_map(|a| &a.coin) {
+    for c in accounts.iter().flat_map(|a| &a.coin) {
         let held = c.locked.unwrap_or_default()
             + c.total_order_im.unwrap_or_default()
             + c.total_position_im.unwrap_or_default();

@@ -15,9 +15,7 @@
 
 use crate::cex::book::{Level, OrderBook};
 use crate::cex::grid::{Grid, GridError};
-use crate::cex::json_scan::{
-    ScanError, Scanner, literal as lit, plain_string_end, same_bytes_at,
-};
+use crate::cex::json_scan::{ScanError, Scanner, literal as lit, plain_string_end, same_bytes_at};
 
 /// Levels one message may hold (a snapshot holds the whole book).
 pub const MAX_LEVELS_PER_MESSAGE: usize = 50_000;

@@ -21,15 +21,18 @@
 //! funding settles every interval (`server.rs`). Positions, margin, funding and liquidation are
 //! the engine's perpetual ledger's (`engine::perp`, Bybit's isolated formula); the risk limits
 //! at `/v5/market/risk-limit`; [`MockBybitPerp::set_mark`] past a liquidation price liquidates
-//! at the bankruptcy price, shown as a `BustTrade` execution (`risk.rs`).
+//! at the bankruptcy price, shown as a `BustTrade` execution (`risk.rs`). The private stream
+//! `/v5/private` (`private_ws.rs`): the auth op verified, `order`, `execution`, `position` and
+//! `wallet` pushed from the engine's executions and the funding settlements.
 //!
 //! Faults: the engine's (depth skip / duplicate / swap, raw frames, dropped market connections)
-//! through [`Controls`], and HTTP faults (HTML page, truncated JSON, any body, 10006, a dropped
-//! answer). Not served: the private stream. The book stream carries every level of
+//! through [`Controls`], HTTP faults (HTML page, truncated JSON, any body, 10006, a dropped
+//! answer), and the private streams' (down / up, dropped sockets). The book stream carries every level of
 //! the engine's book, not only the top 50.
 
 mod account;
 mod private;
+mod private_ws;
 mod risk;
 mod server;
 pub mod shapes;
@@ -159,6 +162,11 @@ impl MockBybitPerp {
     /// `http://127.0.0.1:<port>` (endpoints under `/v5`).
     pub fn rest_url(&self) -> String {
         format!("http://{}", self.servers.http_addr())
+    }
+
+    /// `ws://127.0.0.1:<port>/v5/private` (the public stream's port).
+    pub fn private_ws_url(&self) -> String {
+        format!("ws://{}/v5/private", self.servers.ws_addr())
     }
 
     /// `ws://127.0.0.1:<port>/v5/public/linear`.

@@ -17,8 +17,9 @@ use super::server::Shared;
 use super::shapes::{BybitError, num};
 use crate::exchange::dialects::binance::verify_hmac_hex;
 use crate::exchange::engine::account::AccountKey;
+use crate::exchange::engine::exchange::Exchange;
 use crate::exchange::engine::order::{NewOrder, Order, OrderStatus, OrderType, Side, TimeInForce};
-use crate::exchange::engine::perp::{MarginMode, OrderAsk, PerpAccount, PerpLedger};
+use crate::exchange::engine::perp::{MarginMode, OrderAsk, PerpAccount, PerpLedger, PosSide};
 use crate::exchange::engine::server::lock;
 
 use super::account::{idx_of, settlement_id, side_name, side_of, trade_mode};
@@ -307,7 +308,7 @@ fn status_name(o: &Order) -> &'static str {
     }
 }
 
-fn order_json(o: &Order, idx: u8) -> Value {
+pub(super) fn order_json(o: &Order, idx: u8) -> Value {
     let (kind, tif) = match (o.order_type, o.tif) {
         (OrderType::Market, _) => ("Market", "IOC"),
         (OrderType::LimitMaker, _) => ("Limit", "PostOnly"),
@@ -400,25 +401,37 @@ fn positions(shared: &Shared, account: usize, p: &Params) -> Result<Value, Bybit
         if p.get("symbol").is_some_and(|s| s != symbol) {
             continue;
         }
-        let mark = d.mark(&ex, symbol);
-        let mode = d.margin_mode(account, symbol);
         for &side in d.sides(account) {
-            let l = d.position(account, symbol, side);
-            let price = |p: Option<Decimal>| p.map_or_else(String::new, num);
-            list.push(json!({
-                "positionIdx": idx_of(side), "symbol": symbol, "side": side_name(l.size),
-                "size": num(l.size.abs()), "avgPrice": num(l.entry()),
-                "positionValue": num(l.size.abs() * mark), "tradeMode": trade_mode(mode),
-                "leverage": d.leverage(account, symbol).to_string(), "markPrice": num(mark),
-                "liqPrice": price(d.liquidation_price(&ex, account, symbol, side)),
-                "bustPrice": price(d.bankruptcy_price(&ex, account, symbol, side)),
-                "positionIM": num(d.position_margin(&ex, account, symbol, side)),
-                "positionMM": num(d.maintenance(&ex, account, symbol, side)),
-                "unrealisedPnl": num(l.unrealized(mark)), "cumRealisedPnl": num(l.realized - l.fees),
-            }));
+            list.push(position_item(&d, &ex, account, symbol, side));
         }
     }
     Ok(json!({"category": "linear", "list": list, "nextPageCursor": ""}))
+}
+
+/// One position of `account` as `position/list` lists it (the `position` topic adds its own
+/// fields to the same item).
+pub(super) fn position_item(
+    d: &PerpLedger,
+    ex: &Exchange,
+    account: usize,
+    symbol: &str,
+    side: PosSide,
+) -> Value {
+    let mark = d.mark(ex, symbol);
+    let mode = d.margin_mode(account, symbol);
+    let l = d.position(account, symbol, side);
+    let price = |p: Option<Decimal>| p.map_or_else(String::new, num);
+    json!({
+        "positionIdx": idx_of(side), "symbol": symbol, "side": side_name(l.size),
+        "size": num(l.size.abs()), "avgPrice": num(l.entry()),
+        "positionValue": num(l.size.abs() * mark), "tradeMode": trade_mode(mode),
+        "leverage": d.leverage(account, symbol).to_string(), "markPrice": num(mark),
+        "liqPrice": price(d.liquidation_price(ex, account, symbol, side)),
+        "bustPrice": price(d.bankruptcy_price(ex, account, symbol, side)),
+        "positionIM": num(d.position_margin(ex, account, symbol, side)),
+        "positionMM": num(d.maintenance(ex, account, symbol, side)),
+        "unrealisedPnl": num(l.unrealized(mark)), "cumRealisedPnl": num(l.realized - l.fees),
+    })
 }
 
 fn wallet(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitError> {
@@ -429,18 +442,23 @@ fn wallet(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitErr
     }
     let ex = shared.exchange();
     let d = shared.ledger(&ex);
+    Ok(json!({"list": [wallet_item(&d, &ex, account)]}))
+}
+
+/// The unified wallet of `account` as `wallet-balance` lists it and the `wallet` topic pushes it.
+pub(super) fn wallet_item(d: &PerpLedger, ex: &Exchange, account: usize) -> Value {
     let wallet = d.wallet(account);
     let (mut im, mut mm) = (Decimal::ZERO, Decimal::ZERO);
     if let Some(a) = d.account(account) {
         for (s, side) in a.positions.keys() {
-            im += d.position_margin(&ex, account, s, *side);
-            mm += d.maintenance(&ex, account, s, *side);
+            im += d.position_margin(ex, account, s, *side);
+            mm += d.maintenance(ex, account, s, *side);
         }
     }
-    Ok(json!({"list": [{"accountType": "UNIFIED", "coin": [{
+    json!({"accountType": "UNIFIED", "totalWalletBalance": num(wallet), "coin": [{
         "coin": "USDT", "walletBalance": num(wallet), "equity": num(wallet), "locked": "0",
         "totalOrderIM": "0", "totalPositionIM": num(im), "totalPositionMM": num(mm),
-    }]}]}))
+    }]})
 }
 
 fn transactions(shared: &Shared, account: usize, p: &Params) -> Result<Value, BybitError> {

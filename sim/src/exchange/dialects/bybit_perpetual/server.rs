@@ -2,8 +2,9 @@
 //! `private.rs`), each private answer with its `X-Bapi-Limit*` headers and injected HTTP faults
 //! served instead of answers; the public linear websocket `/v5/public/linear` (`subscribe` /
 //! `unsubscribe` of `orderbook.50.<SYMBOL>`, each subscription answered by a snapshot, then the
-//! engine's deltas; `{"op":"ping"}` answered by a pong; the drop fault closes it abruptly); and
-//! the funding clock, settling every interval.
+//! engine's deltas; `{"op":"ping"}` answered by a pong; the drop fault closes it abruptly); the
+//! private stream `/v5/private` on the same port (`private_ws.rs`); and the funding clock,
+//! settling every interval.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -366,11 +367,27 @@ fn on_client(shared: &Shared, text: &str, topics: &mut HashSet<String>) -> Vec<S
     }
 }
 
+#[allow(clippy::result_large_err)] // the callback's error type is tungstenite's
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
     let _ = stream.set_nodelay(true);
-    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+    let mut private = false;
+    let route = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+        private = req.uri().path() == super::private_ws::PRIVATE_PATH;
+        if private && shared.user_streams_down.load(Ordering::SeqCst) {
+            let mut err = ErrorResponse::new(Some("Service Unavailable".into()));
+            *err.status_mut() =
+                tokio_tungstenite::tungstenite::http::StatusCode::SERVICE_UNAVAILABLE;
+            return Err(err);
+        }
+        Ok(resp)
+    };
+    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, route).await else {
         return;
     };
+    if private {
+        return super::private_ws::run(ws, shared).await;
+    }
     // subscribed before any snapshot is taken: a delta published meanwhile is queued here, and
     // the client finds it stale after the snapshot
     let mut market = shared.exchange().publisher.subscribe_market();

@@ -89,13 +89,13 @@ impl EventShapes for BybitEvents {
         book_message("delta", symbol, bids, asks, u, final_update_id, event_time)
     }
 
-    // the private stream is not served: the account events keep Binance's shapes
+    // no public trade stream is served, nor spot balance events: they keep Binance's shapes
     fn trade(&self, trade: &Trade, event_time: u64) -> String {
         BinanceEvents.trade(trade, event_time)
     }
 
     fn execution(&self, order: &Order, execution: &Execution) -> String {
-        BinanceEvents.execution(order, execution)
+        super::private_ws::execution_event(order, execution)
     }
 
     fn account_position(&self, changed: &[(String, Balance)], event_time: u64) -> String {
