@@ -110,7 +110,16 @@ fn keys_derive_refusals_are_clear() {
             "nobody",
         ),
         (
-            &["keys", "derive", "--venue", "loopring", "--wallet", "k"],
+            &[
+                "keys",
+                "derive",
+                "--venue",
+                "loopring",
+                "--wallet",
+                "k",
+                "--network-id",
+                "1",
+            ],
             "loopring",
         ),
     ];

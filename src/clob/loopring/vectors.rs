@@ -304,3 +304,27 @@ fn json_and_query_encodings_follow_the_js_sdk() {
         "POST&http%3A%2F%2Fh%2Fp&%7B%22a%22%3A%22%28x%29%21*%27%22%7D"
     );
 }
+
+/// Ganache's first account (public test material) and its L2 key for mainnet's exchange, nonce 0:
+/// the key-seed signature below (RFC 6979, v = 27/28) run through the JS SDK's steps in python
+/// (sha256, bytes summed little-endian mod L, times hello_loopring's generator) gives this key.
+pub(crate) const GANACHE_KEY: &str =
+    "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
+const GANACHE_KEY_SEED_SIG: &str = "9eb50e4ffe136ea0d33a918efde3169ee96c96655329d3f7cffdbf96785e47403d35b9c9820fef8d8f0e5e2c1a625a5457c6e2cb0a8555e8c531c9346eeb9c7f1b";
+const GANACHE_L2_X: &str = "0x05efbecc183ca95d5067ac026abc004eb2803bb4586af749c5ea97e0978bfe23";
+const GANACHE_L2_Y: &str = "0x2084c36a301ba90e75b97ebcf0d7de996ce1b20a943c84fc1413f15bf86e200d";
+
+#[test]
+fn l2_key_of_an_l1_key() {
+    use super::keys::{MAINNET_EXCHANGE, derive_l2_key, personal_signature};
+    let signer: alloy::signers::local::PrivateKeySigner = GANACHE_KEY.parse().unwrap();
+    let sig = personal_signature(&signer, &key_seed(MAINNET_EXCHANGE, 0)).unwrap();
+    assert_eq!(hex::encode(sig.as_slice()), GANACHE_KEY_SEED_SIG);
+    let key = derive_l2_key(&signer, MAINNET_EXCHANGE, 0).unwrap();
+    assert_eq!(
+        key.public_key_hex(),
+        (GANACHE_L2_X.to_string(), GANACHE_L2_Y.to_string())
+    );
+    let next = derive_l2_key(&signer, MAINNET_EXCHANGE, 1).unwrap();
+    assert_ne!(next.public_key_hex().0, GANACHE_L2_X);
+}
