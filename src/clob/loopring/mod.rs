@@ -3,9 +3,12 @@
 //! permutation with the exchange's parameter sets ([`poseidon`]), Poseidon EdDSA on Baby Jubjub
 //! ([`eddsa`]), the L2 key derived from the Ethereum key ([`keys`]) and what that key signs:
 //! orders and `X-API-SIG` ([`sign`]); each equal to the official SDKs' vectors ([`vectors`]).
+//! The REST messages ([`api`]) and signed limit orders in token units ([`order`]).
 
+pub mod api;
 pub mod eddsa;
 pub mod keys;
+pub mod order;
 pub mod poseidon;
 pub mod sign;
 
