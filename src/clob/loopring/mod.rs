@@ -6,6 +6,7 @@
 //! The REST messages ([`api`]) and signed limit orders in token units ([`order`]).
 
 pub mod api;
+pub mod book;
 pub mod eddsa;
 pub mod keys;
 pub mod order;
