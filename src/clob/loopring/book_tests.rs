@@ -27,7 +27,9 @@ fn update(start: u64, end: u64, bids: &str, asks: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn best(b: &LoopringBook) -> (Option<(Decimal, Decimal)>, Option<(Decimal, Decimal)>) {
+type Top = Option<(Decimal, Decimal)>;
+
+fn best(b: &LoopringBook) -> (Top, Top) {
     let ob = b.order_book();
     let d = |l: Level| (ob.price(l.ticks), ob.size(l.lots));
     (ob.best_bid().map(d), ob.best_ask().map(d))
