@@ -4,40 +4,14 @@
 
 use std::path::Path;
 
-use crate::cli_support::{Cli, Run};
+use crate::cli_support::Run;
+use crate::dydx_v3_keys::{CLI, home};
 
-const PASSWORD: &str = "loopring keys password 1";
-/// Ganache's first account and the mnemonic Ganache derives it from (account 0): public test
-/// material.
-const GANACHE_KEY: &str = "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
-const GANACHE_MNEMONIC: &str =
-    "myth like bonus scare over problem client lizard pioneer submit female collect";
-/// Its L2 key for nonce 0: the key-seed signature taken through the JS SDK's derivation steps by
-/// hello_loopring's python code (see `clob::loopring::vectors`).
+/// Ganache's key, imported as wallet `k`, and its mnemonic as wallet `m` (account 0 is that key):
+/// the dYdX v3 key tests' fixture. Its L2 key for nonce 0: the key-seed signature taken through
+/// the JS SDK's derivation steps by hello_loopring's python code (see `clob::loopring::vectors`).
 const L2_X: &str = "0x05efbecc183ca95d5067ac026abc004eb2803bb4586af749c5ea97e0978bfe23";
 const L2_Y: &str = "0x2084c36a301ba90e75b97ebcf0d7de996ce1b20a943c84fc1413f15bf86e200d";
-
-const CLI: Cli = Cli {
-    password: PASSWORD,
-    wait: std::time::Duration::from_secs(60),
-};
-
-fn home() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let r = CLI.run(
-        dir.path(),
-        &["wallet", "import-key", "--name", "k", "--key-stdin"],
-        &format!("{GANACHE_KEY}\n"),
-    );
-    assert!(r.ok, "import-key: {}", r.stderr);
-    let r = CLI.run(
-        dir.path(),
-        &["wallet", "import", "--name", "m", "--mnemonic-stdin"],
-        GANACHE_MNEMONIC,
-    );
-    assert!(r.ok, "import: {}", r.stderr);
-    dir
-}
 
 fn derive(home: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["keys", "derive", "--venue", "loopring"];
