@@ -2,3 +2,4 @@
 //! documented protocol so that its cryptography is exact).
 
 pub mod dydx_v3;
+pub mod loopring;

@@ -18,7 +18,8 @@ const GANACHE_MNEMONIC: &str =
 const MAINNET_STARK: &str = "0x39d88860b99b1809a63add01f7dfa59676ae006bbcdf38ff30b6a69dcf55ed3";
 const SEPOLIA_STARK: &str = "0x15e2e074a7ac9e78edb2ee9f11a0c0c0a080c79758ab81616eea9c032c75265";
 
-const CLI: Cli = Cli {
+/// Also the Loopring key tests' runner (the same Ganache wallets).
+pub(crate) const CLI: Cli = Cli {
     password: PASSWORD,
     wait: std::time::Duration::from_secs(60),
 };
@@ -27,7 +28,8 @@ fn sluice(home: &Path, args: &[&str], stdin: &str) -> Run {
     CLI.run(home, args, stdin)
 }
 
-fn home() -> tempfile::TempDir {
+/// A home with Ganache's key imported as wallet `k` and its mnemonic as wallet `m`.
+pub(crate) fn home() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let r = sluice(
         dir.path(),
@@ -110,7 +112,16 @@ fn keys_derive_refusals_are_clear() {
             "nobody",
         ),
         (
-            &["keys", "derive", "--venue", "loopring", "--wallet", "k"],
+            &[
+                "keys",
+                "derive",
+                "--venue",
+                "loopring",
+                "--wallet",
+                "k",
+                "--network-id",
+                "1",
+            ],
             "loopring",
         ),
     ];

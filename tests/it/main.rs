@@ -87,6 +87,7 @@ mod kucoin_book;
 mod kucoin_cli;
 mod kucoin_http;
 mod kucoin_orders;
+mod loopring_keys;
 mod manifest_check;
 mod mento_cli;
 mod mento_hostile;

@@ -43,10 +43,28 @@ pub fn derive(a: DeriveArgs, ctx: &Context) -> Result<(), CliError> {
             }
         }
         "loopring" => {
-            return Err(
-                "keys derive --venue loopring: Loopring's EdDSA key derivation is not in this build yet (dydx_v3 is)"
-                    .into(),
-            );
+            // The key seed names Loopring v3's mainnet exchange contract (the only one it ran):
+            // the key is the one Loopring's web app derived for this account and nonce.
+            if a.network_id.is_some() {
+                return Err("--network-id is dYdX v3's; loopring takes --key-nonce".into());
+            }
+            let chain = ctx.chain("ethereum")?;
+            let signer = super::wallet::account_key(ctx, &a.wallet, chain, a.index)?.evm_signer();
+            let nonce = a.key_nonce.unwrap_or(0);
+            let key = sluice::clob::loopring::keys::derive_l2_key(
+                &signer,
+                sluice::clob::loopring::keys::MAINNET_EXCHANGE,
+                nonce,
+            )?;
+            let (x, y) = key.public_key_hex();
+            if a.json {
+                return print_json(&serde_json::json!({
+                    "eddsa_public_key_x": x,
+                    "eddsa_public_key_y": y,
+                }));
+            }
+            println!("Loopring L2 EdDSA public key (key nonce {nonce}): x {x}, y {y}");
+            return Ok(());
         }
         other => {
             return Err(format!(
