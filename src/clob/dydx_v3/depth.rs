@@ -70,6 +70,8 @@ struct RawMessage {
     #[serde(default)]
     id: Option<String>,
     #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
     message_id: Option<u64>,
     #[serde(default)]
     message: Option<String>,
@@ -206,6 +208,10 @@ impl DydxBook {
                     "unknown message type {other:?}"
                 )));
             }
+        }
+        if m.channel.as_deref().is_some_and(|c| c != "v3_orderbook") {
+            // another channel's message on this connection: not the book's
+            return Ok(BookOutcome::Control);
         }
         if m.id.as_deref() != Some(self.market.as_str()) {
             return Err(DydxBookError::Malformed(format!(

@@ -74,6 +74,9 @@ pub struct DydxV3Config {
     pub maker_fee: Decimal,
     pub taker_fee: Decimal,
     pub client_id_prefix: String,
+    /// A market order without a price is sent with this worst price: the oracle price this
+    /// fraction above (a buy) or below (a sell), on the tick grid.
+    pub market_slippage: Decimal,
 }
 
 impl Default for DydxV3Config {
@@ -90,6 +93,7 @@ impl Default for DydxV3Config {
             maker_fee: Decimal::new(2, 4),
             taker_fee: Decimal::new(5, 4),
             client_id_prefix: "sluice-".into(),
+            market_slippage: Decimal::new(5, 2),
         }
     }
 }
@@ -208,6 +212,26 @@ impl DydxV3 {
             ))
         })?;
         let position_id = self.account_ref(rest).await?.position_id;
+        let priced;
+        let order = match (order.order.order_type, order.order.price) {
+            (crate::core::OrderType::Market, None) => {
+                let oracle = rest::funding(rest, market).await?.mark_price;
+                priced = PerpOrder {
+                    order: OrderRequest {
+                        price: Some(worst_price(
+                            oracle,
+                            order.order.side,
+                            self.cfg.market_slippage,
+                            market.rules.tick_size,
+                        )),
+                        ..order.order.clone()
+                    },
+                    ..order.clone()
+                };
+                &priced
+            }
+            _ => order,
+        };
         let ttl = self.cfg.order_ttl.as_secs();
         let cx = OrderContext {
             network_id: self.cfg.network_id,
@@ -218,6 +242,30 @@ impl DydxV3 {
         };
         order::submit(rest, order, market, &cx).await
     }
+}
+
+/// The worst price of a market order: `oracle` moved by `slippage` against the taker, rounded
+/// outwards to the tick (up for a buy, down for a sell; never below one tick).
+pub fn worst_price(
+    oracle: Decimal,
+    side: crate::core::Side,
+    slippage: Decimal,
+    tick: Decimal,
+) -> Decimal {
+    use crate::core::Side;
+    if tick <= Decimal::ZERO {
+        return oracle;
+    }
+    let raw = match side {
+        Side::Buy => oracle * (Decimal::ONE + slippage),
+        Side::Sell => oracle * (Decimal::ONE - slippage),
+    };
+    let ticks = raw / tick;
+    let ticks = match side {
+        Side::Buy => ticks.ceil(),
+        Side::Sell => ticks.floor(),
+    };
+    (ticks * tick).max(tick).normalize()
 }
 
 #[async_trait]
@@ -376,5 +424,32 @@ impl ExchangeApi for DydxV3 {
         since_ms: u64,
     ) -> Result<Vec<FundingPayment>, VenueError> {
         Ok(rest::funding_payments(rest, markets, symbol, since_ms).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Side;
+
+    #[test]
+    fn market_orders_are_priced_against_the_taker_on_the_tick() {
+        let t = Decimal::new(1, 1);
+        assert_eq!(
+            worst_price(Decimal::new(1000, 0), Side::Buy, Decimal::new(5, 2), t),
+            Decimal::new(1050, 0)
+        );
+        assert_eq!(
+            worst_price(Decimal::new(10001, 1), Side::Buy, Decimal::new(5, 2), t),
+            Decimal::new(10502, 1)
+        );
+        assert_eq!(
+            worst_price(Decimal::new(10001, 1), Side::Sell, Decimal::new(5, 2), t),
+            Decimal::new(9500, 1)
+        );
+        assert_eq!(
+            worst_price(Decimal::new(1, 2), Side::Sell, Decimal::new(5, 2), t),
+            t
+        );
     }
 }
