@@ -304,7 +304,10 @@ mod tests {
         .into_bytes()
     }
 
-    fn top(b: &DydxBook) -> (Option<(u64, u64)>, Option<(u64, u64)>) {
+    /// (ticks, lots) of a best level.
+    type Best = Option<(u64, u64)>;
+
+    fn top(b: &DydxBook) -> (Best, Best) {
         (
             b.book.best_bid().map(|l| (l.ticks, l.lots)),
             b.book.best_ask().map(|l| (l.ticks, l.lots)),
