@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use futures::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -18,16 +17,13 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sluice::cex::sign::time::iso8601_millis;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast::error::RecvError;
-use tokio_tungstenite::tungstenite::Message;
 
 use super::auth::{Received, Registered, verify_request};
 use super::shapes::{self, DydxError, DydxEvents, num};
 use crate::exchange::dialects::okx::HttpFault;
 use crate::exchange::engine::controls::Controls;
 use crate::exchange::engine::exchange::Exchange;
-use crate::exchange::engine::publish::{MarketMsg, StreamKind};
-use crate::exchange::engine::server::lock;
+use crate::exchange::engine::server::{lock, serve_market_socket};
 
 /// One funding payment booked on the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,57 +284,9 @@ fn on_client(shared: &Shared, text: &str, markets: &mut HashSet<String>) -> Vec<
 }
 
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
-    let _ = stream.set_nodelay(true);
-    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-        return;
-    };
-    // subscribed before any book is answered: an update published meanwhile is queued here and
-    // the client finds its message id already seen
-    let mut market = shared.exchange().publisher.subscribe_market();
-    let mut kill = shared.market_kill.subscribe();
-    let mut shutdown = shared.shutdown.subscribe();
-    let mut markets: HashSet<String> = HashSet::new();
-    shared.market_connections.fetch_add(1, Ordering::SeqCst);
     let hello = json!({"type": "connected", "connection_id": "sim", "message_id": 0}).to_string();
-    if ws.send(Message::text(hello)).await.is_ok() {
-        loop {
-            tokio::select! {
-                biased;
-                _ = kill.changed() => break,
-                _ = shutdown.changed() => break,
-                incoming = ws.next() => match incoming {
-                    Some(Ok(Message::Text(t))) => {
-                        let mut failed = false;
-                        for m in on_client(&shared, t.as_str(), &mut markets) {
-                            failed |= ws.send(Message::text(m)).await.is_err();
-                        }
-                        if failed {
-                            break;
-                        }
-                    }
-                    Some(Ok(Message::Ping(p))) => {
-                        let _ = ws.send(Message::Pong(p)).await;
-                    }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                    Some(Ok(_)) => {}
-                },
-                msg = market.recv() => {
-                    let text = match msg {
-                        Ok(MarketMsg::Event { symbol, kind: StreamKind::Depth, data }) => {
-                            markets.contains(&symbol.to_ascii_uppercase()).then(|| data.to_string())
-                        }
-                        Ok(MarketMsg::Event { .. }) => None,
-                        Ok(MarketMsg::Raw(t)) => (!markets.is_empty()).then(|| t.to_string()),
-                        Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => break,
-                    };
-                    if let Some(t) = text
-                        && ws.send(Message::text(t)).await.is_err()
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    shared.market_connections.fetch_sub(1, Ordering::SeqCst);
+    serve_market_socket(stream, &shared.controls, Some(hello), |text, markets| {
+        on_client(&shared, text, markets)
+    })
+    .await;
 }
