@@ -176,6 +176,13 @@ async fn tampered_signatures_are_refused() {
     doc["size"] = "0.5".into();
     v.rest().request(&post(&doc)).await.unwrap();
     assert_eq!(mock.orders().len(), 1);
+    let active = sluice::clob::dydx_v3::rest::active_order_ids(v.rest(), "ETH-USD")
+        .await
+        .unwrap();
+    assert_eq!(active, vec![mock.orders()[0].0.to_string()]);
+    // an HTML gateway page instead of an answer is a typed error, not a panic
+    mock.inject_fault(HttpFault::HtmlPage { status: 502 });
+    assert!(v.balances().await.is_err());
 
     // a request signed with another secret (the right key and passphrase)
     let passphrase = derive_api_key(&signer(), 1).unwrap().passphrase;
