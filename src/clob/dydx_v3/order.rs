@@ -11,7 +11,7 @@ use crate::cex::error::CexError;
 use crate::cex::http::{ApiRequest, RequestBody, RestClient};
 use crate::cex::sign::time::iso8601_millis;
 use crate::cex::venue::{Market, OrderAck};
-use crate::core::{OrderType, PerpOrder, Side, TimeInForce};
+use crate::core::{OrderType, PerpOrder, PositionSide, Side, TimeInForce};
 
 use super::api::{OrderEnvelope, decode, limit};
 use super::rest::ack;
@@ -37,6 +37,12 @@ pub fn order_body(
     cx: &OrderContext<'_>,
 ) -> Result<Value, CexError> {
     let o = &order.order;
+    if order.position_side != PositionSide::Net {
+        return Err(CexError::Invalid(format!(
+            "{}: dYdX v3 keeps one net position per market: no {:?} position side (use reduce-only)",
+            o.client_id, order.position_side
+        )));
+    }
     let price = o.price.ok_or_else(|| {
         CexError::Invalid(format!(
             "{}: dYdX v3 orders carry a price (a market order's worst price): give one",
@@ -192,5 +198,9 @@ mod tests {
         let mut no_price = order.clone();
         no_price.order.price = None;
         assert!(order_body(&no_price, &market(), &cx).is_err());
+        let mut hedged = order.clone();
+        hedged.position_side = crate::core::PositionSide::Long;
+        let e = order_body(&hedged, &market(), &cx).unwrap_err().to_string();
+        assert!(e.contains("one net position"), "{e}");
     }
 }
