@@ -44,6 +44,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::cex::exchanges::okx::OKX,
     &crate::amm::terra_swap::connect::TERRA_SWAP,
     &crate::cex::exchanges::kucoin::KUCOIN,
+    &crate::clob::dydx_v3::connect::DYDX_V3,
 ];
 
 /// Every connector compiled into this build.

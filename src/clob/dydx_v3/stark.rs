@@ -7,7 +7,7 @@
 use std::fmt;
 
 use alloy::primitives::{U256, keccak256};
-use starknet_crypto::Felt;
+pub use starknet_crypto::Felt;
 use zeroize::Zeroizing;
 
 /// A message hash or field element that StarkWare's signer would refuse, or a key out of range.

@@ -223,3 +223,78 @@ pub async fn release_held_diffs<S: Send + Sync + 'static>(
             .release_stale_held(HELD_DIFF_MAX_AGE);
     }
 }
+
+/// Serves one market-data websocket connection of a dialect until the client leaves, the market
+/// streams are dropped (`market_kill`) or the servers stop: `greeting` first if any; each text the
+/// client sends is answered with what `on_text` returns (it keeps the connection's subscribed
+/// symbols, upper case); the engine's depth events of a subscribed symbol and every raw market
+/// frame (while something is subscribed) go out as published; pings are answered. The market
+/// stream is subscribed before any client message is read, so an update published while a
+/// subscription is answered is queued, never lost.
+pub async fn serve_market_socket<F>(
+    stream: tokio::net::TcpStream,
+    controls: &super::controls::Controls<F>,
+    greeting: Option<String>,
+    mut on_text: impl FnMut(&str, &mut std::collections::HashSet<String>) -> Vec<String>,
+) {
+    use futures::{SinkExt, StreamExt};
+    use tokio::sync::broadcast::error::RecvError;
+    use tokio_tungstenite::tungstenite::Message;
+
+    use super::publish::{MarketMsg, StreamKind};
+
+    let _ = stream.set_nodelay(true);
+    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    let mut market = lock(&controls.exchange).publisher.subscribe_market();
+    let mut kill = controls.market_kill.subscribe();
+    let mut shutdown = controls.shutdown.subscribe();
+    let mut symbols = std::collections::HashSet::new();
+    controls.market_connections.fetch_add(1, Ordering::SeqCst);
+    if let Some(g) = greeting
+        && ws.send(Message::text(g)).await.is_err()
+    {
+        controls.market_connections.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
+    loop {
+        tokio::select! {
+            biased;
+            _ = kill.changed() => break,
+            _ = shutdown.changed() => break,
+            incoming = ws.next() => match incoming {
+                Some(Ok(Message::Text(t))) => {
+                    let mut failed = false;
+                    for m in on_text(t.as_str(), &mut symbols) {
+                        failed |= ws.send(Message::text(m)).await.is_err();
+                    }
+                    if failed {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Ping(p))) => {
+                    let _ = ws.send(Message::Pong(p)).await;
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            msg = market.recv() => {
+                let text = match msg {
+                    Ok(MarketMsg::Event { symbol, kind: StreamKind::Depth, data }) => {
+                        symbols.contains(&symbol.to_ascii_uppercase()).then(|| data.to_string())
+                    }
+                    Ok(MarketMsg::Event { .. }) => None,
+                    Ok(MarketMsg::Raw(t)) => (!symbols.is_empty()).then(|| t.to_string()),
+                    Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => break,
+                };
+                if let Some(t) = text
+                    && ws.send(Message::text(t)).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+    controls.market_connections.fetch_sub(1, Ordering::SeqCst);
+}
