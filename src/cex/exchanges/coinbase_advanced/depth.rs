@@ -14,7 +14,7 @@
 //! side of the book (beyond, it is dropped and resynced).
 
 use crate::cex::book::{Level, OrderBook};
-use crate::cex::grid::{Grid, GridError};
+use crate::cex::grid::{Grid, GridError, Shape, ShapePlan};
 use crate::cex::json_scan::{ScanError, Scanner, literal as lit, plain_string_end, same_bytes_at};
 
 /// Levels one message may hold (a snapshot holds the whole book).
@@ -101,6 +101,44 @@ pub struct DepthParser {
     pub events: Vec<EventSpan>,
     /// The text of the last error message.
     pub error: String,
+    /// The shapes of the last price and size the fast reader read (a feed keeps them).
+    predicted: (Option<Predicted>, Option<Predicted>),
+}
+
+/// A value's shape (`<digits>.<digits>`) as the last value of its kind had it, planned on its
+/// grid: a value of that shape is read without searching for its end.
+#[derive(Debug, Clone, Copy)]
+struct Predicted {
+    len: usize,
+    plan: ShapePlan,
+}
+
+/// The quoted value at `i` on `grid` (its count, and the position after its closing quote),
+/// read by `last`'s plan when it has that shape, else by [`Grid::parse_quoted`] (whose shape
+/// becomes `last`). Both give the same answer; `None` as [`Grid::parse_quoted`].
+#[inline(always)]
+fn quoted_predicted(
+    grid: &Grid,
+    buf: &[u8],
+    i: usize,
+    last: &mut Option<Predicted>,
+) -> Option<(u64, usize)> {
+    if let Some(p) = *last {
+        let end = i + p.len;
+        if buf.get(end) == Some(&b'"')
+            && let Some((0, v)) = p.plan.read(buf, i)
+        {
+            return Some((v, end + 1));
+        }
+    }
+    let (v, next) = grid.parse_quoted(buf, i)?;
+    *last = buf.get(i..next - 1).and_then(Shape::of).and_then(|shape| {
+        Some(Predicted {
+            len: shape.len(),
+            plan: grid.plan(shape)?,
+        })
+    });
+    Some((v, next))
 }
 
 impl DepthParser {
@@ -112,6 +150,7 @@ impl DepthParser {
             levels: Vec::with_capacity(64),
             events: Vec::with_capacity(4),
             error: String::new(),
+            predicted: (None, None),
         }
     }
 
@@ -299,8 +338,10 @@ impl DepthParser {
         }
         // the last event_time the fast reader found plain (Coinbase repeats one time per event)
         let mut plain_time: &[u8] = &[];
+        let mut predicted = self.predicted;
         loop {
-            let level = match self.update_fast(s, &mut plain_time) {
+            let fast = update_fast(&self.price, &self.size, s, &mut plain_time, &mut predicted);
+            let level = match fast {
                 Some(l) => l,
                 None => self.update_checked(s)?,
             };
@@ -311,46 +352,10 @@ impl DepthParser {
             }
             self.levels.push(level);
             if !s.next_or_close(b']')? {
+                self.predicted = predicted;
                 return Ok(());
             }
         }
-    }
-
-    /// `{"side":"bid"|"offer","event_time":"…","price_level":"…","new_quantity":"…"}` exactly, read
-    /// in one pass; `None` (cursor unmoved) for any other layout. `plain_time` is a time already
-    /// found plain in this message: a time with the same bytes (and its closing quote) is not
-    /// scanned again; any other is scanned and, if plain, becomes `plain_time`.
-    #[inline(always)]
-    fn update_fast<'a>(
-        &self,
-        s: &mut Scanner<'a>,
-        plain_time: &mut &'a [u8],
-    ) -> Option<SidedLevel> {
-        let buf = s.input();
-        let i = lit(buf, s.position(), b"{\"side\":\"")?;
-        let (bid, i) = match buf.get(i)? {
-            b'b' => (true, lit(buf, i, b"bid\"")?),
-            b'o' => (false, lit(buf, i, b"offer\"")?),
-            _ => return None,
-        };
-        // the time is not read: a string without escapes or control characters, as the
-        // general reader requires
-        let i = lit(buf, i, b",\"event_time\":\"")?;
-        let end = i + plain_time.len();
-        let i = if same_bytes_at(buf, i, plain_time) && buf.get(end) == Some(&b'"') {
-            end
-        } else {
-            let end = plain_string_end(buf, i)?;
-            *plain_time = buf.get(i..end)?;
-            end
-        };
-        let i = lit(buf, i + 1, b",\"price_level\":\"")?;
-        let (ticks, i) = self.price.parse_quoted(buf, i)?;
-        let i = lit(buf, i, b",\"new_quantity\":\"")?;
-        let (lots, i) = self.size.parse_quoted(buf, i)?;
-        let i = lit(buf, i, b"}")?;
-        s.set_position(i);
-        Some((bid, Level { ticks, lots }))
     }
 
     fn update_checked(&self, s: &mut Scanner<'_>) -> Result<SidedLevel, DepthError> {
@@ -390,6 +395,46 @@ impl DepthParser {
             },
         ))
     }
+}
+
+/// `{"side":"bid"|"offer","event_time":"…","price_level":"…","new_quantity":"…"}` exactly, read
+/// in one pass; `None` (cursor unmoved) for any other layout. `plain_time` is a time already
+/// found plain in this message: a time with the same bytes (and its closing quote) is not
+/// scanned again; any other is scanned and, if plain, becomes `plain_time`. Prices and sizes are
+/// read in the shapes of the last ones (`predicted`) when they have them, else searched.
+#[inline(always)]
+fn update_fast<'a>(
+    price: &Grid,
+    size: &Grid,
+    s: &mut Scanner<'a>,
+    plain_time: &mut &'a [u8],
+    predicted: &mut (Option<Predicted>, Option<Predicted>),
+) -> Option<SidedLevel> {
+    let buf = s.input();
+    let i = lit(buf, s.position(), b"{\"side\":\"")?;
+    let (bid, i) = match buf.get(i)? {
+        b'b' => (true, lit(buf, i, b"bid\"")?),
+        b'o' => (false, lit(buf, i, b"offer\"")?),
+        _ => return None,
+    };
+    // the time is not read: a string without escapes or control characters, as the
+    // general reader requires
+    let i = lit(buf, i, b",\"event_time\":\"")?;
+    let end = i + plain_time.len();
+    let i = if same_bytes_at(buf, i, plain_time) && buf.get(end) == Some(&b'"') {
+        end
+    } else {
+        let end = plain_string_end(buf, i)?;
+        *plain_time = buf.get(i..end)?;
+        end
+    };
+    let i = lit(buf, i + 1, b",\"price_level\":\"")?;
+    let (ticks, i) = quoted_predicted(price, buf, i, &mut predicted.0)?;
+    let i = lit(buf, i, b",\"new_quantity\":\"")?;
+    let (lots, i) = quoted_predicted(size, buf, i, &mut predicted.1)?;
+    let i = lit(buf, i, b"}")?;
+    s.set_position(i);
+    Some((bid, Level { ticks, lots }))
 }
 
 /// What a message did to the book.

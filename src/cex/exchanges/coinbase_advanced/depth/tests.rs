@@ -302,3 +302,79 @@ fn a_repeated_event_time_is_checked_like_any_other() {
         }
     }
 }
+
+/// Prices and sizes read in the shape of the value before them (one parser across messages, so
+/// the shapes carry over) equal the grid's own reading of each value, whatever the next value's
+/// shape: longer, shorter, no point, off the grid, or a non-digit where the last shape had one.
+#[test]
+fn values_read_in_a_predicted_shape_equal_the_grids_reading() {
+    let pool = [
+        "59999.99",
+        "59999.9",
+        "1.5",
+        "100",
+        "0.00515000",
+        "0.000000010",
+        "0.000000011",
+        "007.50",
+        "1e3",
+        "123456789.12",
+        "5999a.99",
+        "59999.9a",
+        "59999,99",
+        "12345678.00000001",
+        "0.1",
+        "",
+    ];
+    let mut parser = book().parser;
+    let (price, size) = (parser.price, parser.size);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut pick = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        pool[(x % pool.len() as u64) as usize]
+    };
+    let (mut good, mut bad) = (0, 0);
+    for seq in 0..3_000u64 {
+        let n = 1 + (seq % 5) as usize;
+        // mostly one shape repeated (as a feed sends), sometimes another
+        let (p0, q0) = (pick(), pick());
+        let levels: Vec<(&str, &str, &str)> = (0..n)
+            .map(|i| {
+                let side = if i % 2 == 0 { "bid" } else { "offer" };
+                if seq % 3 == 0 {
+                    (side, pick(), pick())
+                } else {
+                    (side, p0, q0)
+                }
+            })
+            .collect();
+        let want: Result<Vec<SidedLevel>, GridError> = levels
+            .iter()
+            .map(|(side, p, q)| {
+                Ok((
+                    *side == "bid",
+                    Level {
+                        ticks: price.parse(p.as_bytes())?,
+                        lots: size.parse(q.as_bytes())?,
+                    },
+                ))
+            })
+            .collect();
+        let m = msg(seq, "update", &levels);
+        let got = parser.parse(m.as_bytes());
+        match want {
+            Ok(levels) => {
+                assert!(got.is_ok(), "{m}: {got:?}");
+                assert_eq!(parser.levels, levels, "{m}");
+                good += 1;
+            }
+            Err(_) => {
+                assert!(got.is_err(), "{m}: {:?}", parser.levels);
+                bad += 1;
+            }
+        }
+    }
+    assert!(good > 300 && bad > 300, "{good} good, {bad} bad");
+}
