@@ -440,6 +440,49 @@ impl Grid {
     }
 }
 
+/// The shape of the last value a reader read of one kind (a feed writes its prices, and its
+/// sizes, in one shape), planned on its grid: [`Grid::parse_ended_guessed`] reads a value of that
+/// shape without searching where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ShapeGuess {
+    len: usize,
+    plan: ShapePlan,
+}
+
+impl Grid {
+    /// [`Grid::parse_ended`] through `guess`: a value of the guessed shape followed by `end` is
+    /// read by its plan; any other by [`Grid::parse_ended`], whose shape becomes the guess (or
+    /// none, for a value without a plan). The answer is [`Grid::parse_ended`]'s either way.
+    #[inline(always)]
+    pub(crate) fn parse_ended_guessed(
+        &self,
+        buf: &[u8],
+        start: usize,
+        end: u8,
+        guess: &mut Option<ShapeGuess>,
+    ) -> Option<(u64, usize)> {
+        if let Some(g) = *guess {
+            let at = start + g.len;
+            if buf.get(at) == Some(&end)
+                && let Some((0, v)) = g.plan.read(buf, start)
+            {
+                return Some((v, at + 1));
+            }
+        }
+        let (v, next) = self.parse_ended(buf, start, end)?;
+        *guess = buf
+            .get(start..next - 1)
+            .and_then(Shape::of)
+            .and_then(|shape| {
+                Some(ShapeGuess {
+                    len: shape.len(),
+                    plan: self.plan(shape)?,
+                })
+            });
+        Some((v, next))
+    }
+}
+
 impl ShapePlan {
     /// Bytes [`ShapePlan::read`] loads from the value's start (its words reach past the value).
     pub(crate) fn span(&self) -> usize {

@@ -14,7 +14,7 @@
 //! side of the book (beyond, it is dropped and resynced).
 
 use crate::cex::book::{Level, OrderBook};
-use crate::cex::grid::{Grid, GridError, Shape, ShapePlan};
+use crate::cex::grid::{Grid, GridError, ShapeGuess};
 use crate::cex::json_scan::{ScanError, Scanner, literal as lit, plain_string_end, same_bytes_at};
 
 /// Levels one message may hold (a snapshot holds the whole book).
@@ -102,43 +102,7 @@ pub struct DepthParser {
     /// The text of the last error message.
     pub error: String,
     /// The shapes of the last price and size the fast reader read (a feed keeps them).
-    predicted: (Option<Predicted>, Option<Predicted>),
-}
-
-/// A value's shape (`<digits>.<digits>`) as the last value of its kind had it, planned on its
-/// grid: a value of that shape is read without searching for its end.
-#[derive(Debug, Clone, Copy)]
-struct Predicted {
-    len: usize,
-    plan: ShapePlan,
-}
-
-/// The quoted value at `i` on `grid` (its count, and the position after its closing quote),
-/// read by `last`'s plan when it has that shape, else by [`Grid::parse_quoted`] (whose shape
-/// becomes `last`). Both give the same answer; `None` as [`Grid::parse_quoted`].
-#[inline(always)]
-fn quoted_predicted(
-    grid: &Grid,
-    buf: &[u8],
-    i: usize,
-    last: &mut Option<Predicted>,
-) -> Option<(u64, usize)> {
-    if let Some(p) = *last {
-        let end = i + p.len;
-        if buf.get(end) == Some(&b'"')
-            && let Some((0, v)) = p.plan.read(buf, i)
-        {
-            return Some((v, end + 1));
-        }
-    }
-    let (v, next) = grid.parse_quoted(buf, i)?;
-    *last = buf.get(i..next - 1).and_then(Shape::of).and_then(|shape| {
-        Some(Predicted {
-            len: shape.len(),
-            plan: grid.plan(shape)?,
-        })
-    });
-    Some((v, next))
+    predicted: (Option<ShapeGuess>, Option<ShapeGuess>),
 }
 
 impl DepthParser {
@@ -408,7 +372,7 @@ fn update_fast<'a>(
     size: &Grid,
     s: &mut Scanner<'a>,
     plain_time: &mut &'a [u8],
-    predicted: &mut (Option<Predicted>, Option<Predicted>),
+    predicted: &mut (Option<ShapeGuess>, Option<ShapeGuess>),
 ) -> Option<SidedLevel> {
     let buf = s.input();
     let i = lit(buf, s.position(), b"{\"side\":\"")?;
@@ -429,9 +393,9 @@ fn update_fast<'a>(
         end
     };
     let i = lit(buf, i + 1, b",\"price_level\":\"")?;
-    let (ticks, i) = quoted_predicted(price, buf, i, &mut predicted.0)?;
+    let (ticks, i) = price.parse_ended_guessed(buf, i, b'"', &mut predicted.0)?;
     let i = lit(buf, i, b",\"new_quantity\":\"")?;
-    let (lots, i) = quoted_predicted(size, buf, i, &mut predicted.1)?;
+    let (lots, i) = size.parse_ended_guessed(buf, i, b'"', &mut predicted.1)?;
     let i = lit(buf, i, b"}")?;
     s.set_position(i);
     Some((bid, Level { ticks, lots }))

@@ -71,6 +71,8 @@ pub struct KrakenBook {
     applied: u64,
     scratch_bids: Vec<Level>,
     scratch_asks: Vec<Level>,
+    /// The shapes the fixed-layout reader expects numbers in (those of the last ones).
+    guesses: book_fast::Guesses,
 }
 
 /// `step × 10^precision` as an integer, if it is one and fits a `u64` (a larger scale is
@@ -125,6 +127,7 @@ impl KrakenBook {
             applied: 0,
             scratch_bids: Vec::with_capacity(depth),
             scratch_asks: Vec::with_capacity(depth),
+            guesses: (None, None),
         }
     }
 
@@ -191,6 +194,7 @@ impl KrakenBook {
             &self.book.size_grid,
             &mut bids,
             &mut asks,
+            &mut self.guesses,
         );
         let outcome = read.map(|r| self.apply(r.snapshot, &bids, &asks, Some(r.checksum)));
         self.scratch_bids = bids;

@@ -7,7 +7,7 @@
 //! same answer on what this one reads (tested on random messages) and the exact error on the rest.
 
 use crate::cex::book::Level;
-use crate::cex::grid::Grid;
+use crate::cex::grid::{Grid, ShapeGuess};
 use crate::cex::json_scan::{canonical_int, literal as expect, plain_string_end};
 
 const HEAD: &[u8] = br#"{"channel":"book","type":""#;
@@ -29,9 +29,14 @@ pub(super) struct Read {
     pub checksum: u32,
 }
 
+/// The shapes of the last price and quantity read (see [`Grid::parse_ended_guessed`]).
+pub(super) type Guesses = (Option<ShapeGuess>, Option<ShapeGuess>);
+
 /// Reads `msg` if it has Kraken's exact layout for `symbol`; the levels go to `bids` and `asks`
-/// (cleared first). `None`: not this layout (the caller reads it the general way).
+/// (cleared first), prices and quantities read in the shapes of `guesses` when they have them.
+/// `None`: not this layout (the caller reads it the general way).
 #[inline]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn read(
     msg: &[u8],
     symbol: &[u8],
@@ -39,6 +44,7 @@ pub(super) fn read(
     size: &Grid,
     bids: &mut Vec<Level>,
     asks: &mut Vec<Level>,
+    guesses: &mut Guesses,
 ) -> Option<Read> {
     bids.clear();
     asks.clear();
@@ -51,9 +57,9 @@ pub(super) fn read(
     i = expect(msg, i, if snapshot { SNAPSHOT } else { UPDATE })?;
     i = expect(msg, i, symbol)?;
     i = expect(msg, i, BIDS)?;
-    i = levels(msg, i, price, size, bids)?;
+    i = levels(msg, i, price, size, bids, guesses)?;
     i = expect(msg, i, ASKS)?;
-    i = levels(msg, i, price, size, asks)?;
+    i = levels(msg, i, price, size, asks, guesses)?;
     i = expect(msg, i, CHECKSUM)?;
     let (checksum, after) = canonical_int(msg, i)?;
     i = expect(msg, after, TIMESTAMP)?;
@@ -76,15 +82,16 @@ fn levels(
     price: &Grid,
     size: &Grid,
     out: &mut Vec<Level>,
+    guesses: &mut Guesses,
 ) -> Option<usize> {
     if *msg.get(i)? == b']' {
         return Some(i + 1);
     }
     loop {
         i = expect(msg, i, PRICE)?;
-        let (ticks, after) = price.parse_ended(msg, i, b',')?;
+        let (ticks, after) = price.parse_ended_guessed(msg, i, b',', &mut guesses.0)?;
         i = expect(msg, after, QTY)?;
-        let (lots, after) = size.parse_ended(msg, i, b'}')?;
+        let (lots, after) = size.parse_ended_guessed(msg, i, b'}', &mut guesses.1)?;
         out.push(Level { ticks, lots });
         match *msg.get(after)? {
             b',' => i = after + 1,
@@ -194,13 +201,24 @@ mod tests {
             Grid::new(dec!(0.00000001)).unwrap(),
         );
         let (mut b, mut a) = (Vec::new(), Vec::new());
+        // the guesses of the first read carry over to the others (read in the same shapes)
+        let mut gs = (None, None);
         let msg = message(
             "update",
             r#"[{"price":45283.5,"qty":0.10000000}]"#,
             r#"[{"price":45285.2,"qty":0.001},{"price":45286.4,"qty":0}]"#,
             "3310070434",
         );
-        let r = read(msg.as_bytes(), b"BTC/USD", &g.0, &g.1, &mut b, &mut a).unwrap();
+        let r = read(
+            msg.as_bytes(),
+            b"BTC/USD",
+            &g.0,
+            &g.1,
+            &mut b,
+            &mut a,
+            &mut gs,
+        )
+        .unwrap();
         assert_eq!(
             r,
             Read {
@@ -241,7 +259,15 @@ mod tests {
             msg[..msg.len() - 1].to_string(),
         ] {
             assert_eq!(
-                read(other.as_bytes(), b"BTC/USD", &g.0, &g.1, &mut b, &mut a),
+                read(
+                    other.as_bytes(),
+                    b"BTC/USD",
+                    &g.0,
+                    &g.1,
+                    &mut b,
+                    &mut a,
+                    &mut gs
+                ),
                 None,
                 "{other}"
             );
