@@ -52,7 +52,7 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
     name: "binance_perpetual",
     module: "cex::exchanges::binance_perpetual",
     state: ImplState::Partial(
-        "markets, the depth book (pu rule), orders with position side and reduce-only, positions, funding and funding payments, leverage, margin and position modes; no private stream yet (orders followed by polling)",
+        "markets, the depth book (pu rule), orders with position side and reduce-only, positions, funding and funding payments, leverage, margin and position modes, the user data stream (ORDER_TRADE_UPDATE, ACCOUNT_UPDATE, MARGIN_CALL) reconciled by polling",
     ),
 };
 
