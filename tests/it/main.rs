@@ -61,6 +61,7 @@ mod cosmos_cli;
 mod cosmos_node;
 mod cosmos_up;
 mod demo;
+mod dry_run_cex;
 mod dydx_v3_book;
 mod dydx_v3_cli;
 mod dydx_v3_keys;
