@@ -43,7 +43,9 @@ use super::fees::{Fees, cost_wei, wei_to_native};
 use super::nonce::NonceManager;
 use super::revert::RevertReason;
 
+mod dry_run;
 mod follow;
+pub use dry_run::SignedOnly;
 use follow::{Attempt, Follow};
 
 /// How the tracker follows transactions.
@@ -343,30 +345,7 @@ impl TxTracker {
     /// (unless the caller set the gas limit, which skips the estimate).
     pub async fn send(&self, tx: TransactionRequest) -> Result<TrackedTx, EvmError> {
         let inner = &self.inner;
-        let mut tx = tx.from(inner.account);
-        tx.nonce = None;
-        if tx.gas.is_none() {
-            let gas = match &inner.fee_currency {
-                None => inner.client.estimate_gas(&tx).await?,
-                Some(info) => inner.client.estimate_gas_in(&tx, info).await?,
-            };
-            tx.gas = Some(gas);
-        }
-        let fees = match (
-            tx.max_fee_per_gas,
-            tx.max_priority_fee_per_gas,
-            tx.gas_price,
-        ) {
-            (Some(max), Some(tip), _) => Fees::Eip1559 {
-                max_fee_per_gas: max,
-                max_priority_fee_per_gas: tip,
-            },
-            (_, _, Some(price)) if inner.fee_currency.is_none() => {
-                Fees::Legacy { gas_price: price }
-            }
-            _ => market_fees(inner).await?,
-        };
-        tx.chain_id = Some(inner.client.chain_id());
+        let (mut tx, fees) = complete(inner, tx).await?;
         let turn = inner.nonces.send_turn().await;
         let lease = inner.nonces.allocate().await?;
         let nonce = lease.nonce();
@@ -426,6 +405,37 @@ impl TxTracker {
             commands: cmd_tx,
         })
     }
+}
+
+/// What `send` fills in before the nonce: sender, gas limit (estimated unless given, which skips
+/// the estimate), fees (given or the market's) and chain id.
+async fn complete(
+    inner: &Inner,
+    tx: TransactionRequest,
+) -> Result<(TransactionRequest, Fees), EvmError> {
+    let mut tx = tx.from(inner.account);
+    tx.nonce = None;
+    if tx.gas.is_none() {
+        let gas = match &inner.fee_currency {
+            None => inner.client.estimate_gas(&tx).await?,
+            Some(info) => inner.client.estimate_gas_in(&tx, info).await?,
+        };
+        tx.gas = Some(gas);
+    }
+    let fees = match (
+        tx.max_fee_per_gas,
+        tx.max_priority_fee_per_gas,
+        tx.gas_price,
+    ) {
+        (Some(max), Some(tip), _) => Fees::Eip1559 {
+            max_fee_per_gas: max,
+            max_priority_fee_per_gas: tip,
+        },
+        (_, _, Some(price)) if inner.fee_currency.is_none() => Fees::Legacy { gas_price: price },
+        _ => market_fees(inner).await?,
+    };
+    tx.chain_id = Some(inner.client.chain_id());
+    Ok((tx, fees))
 }
 
 /// What the market asks now, in the currency gas is paid in.
