@@ -40,7 +40,7 @@ use super::client::EvmClient;
 use super::error::EvmError;
 use super::fee_currency::{FeeCurrencyInfo, sign_request_cip64};
 use super::fees::{Fees, cost_wei, wei_to_native};
-use super::nonce::NonceManager;
+use super::nonce::{NonceLease, NonceManager};
 use super::revert::RevertReason;
 
 mod dry_run;
@@ -347,16 +347,8 @@ impl TxTracker {
         let inner = &self.inner;
         let (mut tx, fees) = complete(inner, tx).await?;
         let turn = inner.nonces.send_turn().await;
-        let lease = inner.nonces.allocate().await?;
+        let (lease, hash, raw) = sign_with_next_nonce(inner, &mut tx, fees).await?;
         let nonce = lease.nonce();
-        tx.nonce = Some(nonce);
-        let (hash, raw) = match sign(inner, &tx, fees).await {
-            Ok(signed) => signed,
-            Err(e) => {
-                lease.release();
-                return Err(e);
-            }
-        };
         if let Err(e) = inner.before_broadcast(hash, nonce, &tx, false) {
             lease.release();
             return Err(e);
@@ -436,6 +428,24 @@ async fn complete(
     };
     tx.chain_id = Some(inner.client.chain_id());
     Ok((tx, fees))
+}
+
+/// Takes the account's next nonce (the caller holds the send turn) and signs `tx` with it; a
+/// failed signing gives the nonce back.
+async fn sign_with_next_nonce(
+    inner: &Inner,
+    tx: &mut TransactionRequest,
+    fees: Fees,
+) -> Result<(NonceLease, B256, Bytes), EvmError> {
+    let lease = inner.nonces.allocate().await?;
+    tx.nonce = Some(lease.nonce());
+    match sign(inner, tx, fees).await {
+        Ok((hash, raw)) => Ok((lease, hash, raw)),
+        Err(e) => {
+            lease.release();
+            Err(e)
+        }
+    }
 }
 
 /// What the market asks now, in the currency gas is paid in.

@@ -6,7 +6,7 @@
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::rpc::types::TransactionRequest;
 
-use super::{Fees, TxTracker, complete, sign};
+use super::{Fees, TxTracker, complete, sign_with_next_nonce};
 use crate::chain::evm::error::EvmError;
 
 /// A transaction signed as [`TxTracker::send`] would sign it, not sent.
@@ -44,13 +44,10 @@ impl TxTracker {
         let inner = &self.inner;
         let (mut tx, fees) = complete(inner, tx).await?;
         let turn = inner.nonces.send_turn().await;
-        let lease = inner.nonces.allocate().await?;
+        let (lease, hash, raw) = sign_with_next_nonce(inner, &mut tx, fees).await?;
         let nonce = lease.nonce();
-        tx.nonce = Some(nonce);
-        let signed = sign(inner, &tx, fees).await;
         lease.release();
         drop(turn);
-        let (hash, raw) = signed?;
         Ok(SignedOnly {
             hash,
             raw,
