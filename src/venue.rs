@@ -4,6 +4,7 @@
 mod background;
 mod catalog;
 pub mod connector;
+mod dry_run;
 mod events;
 mod registry;
 
@@ -24,6 +25,7 @@ use crate::core::{
 pub use background::BackgroundTasks;
 pub use catalog::{CATALOG, VenueInfo, VenueStatus};
 pub use connector::{Access, ConnectContext, ConnectError, Connector};
+pub use dry_run::{DryRun, EvmTxForm, WireForm};
 pub use events::{EventHub, EventReceiver};
 pub use registry::{ConnectorDescriptor, ImplState, Registry, RegistryEntry};
 
@@ -380,6 +382,17 @@ pub trait Venue: Send + Sync {
         Err(VenueError::NotSupported(format!(
             "{}: {mode} position mode",
             self.id()
+        )))
+    }
+    /// What `submit(order)` would send, built and signed by the same path but not sent: the signed
+    /// HTTP request of an exchange, the signed transaction of a chain venue (its nonce not
+    /// consumed). Nothing is tracked or journaled; reads the build needs (markets, a nonce, a gas
+    /// estimate) may go out. Venues that cannot keep this default, which says so.
+    async fn dry_run(&self, order: OrderRequest) -> Result<DryRun, VenueError> {
+        Err(VenueError::NotSupported(format!(
+            "{}: a dry run of order {} (this venue cannot build an order without sending it)",
+            self.id(),
+            order.client_id
         )))
     }
     /// What a chain venue did on chain for order `id` in this process: the approvals it sent

@@ -80,6 +80,10 @@ pub enum CexError {
     WebSocket(String),
     #[error("{0}")]
     Invalid(String),
+    /// Not sent: a client in capture mode ([`RestClient::capturing`](crate::cex::http::RestClient::capturing),
+    /// a dry run) stopped this state-changing request, prepared and signed, before it left.
+    #[error("dry run: {} {} was captured, not sent", .0.method, .0.url.split('?').next().unwrap_or_default())]
+    Captured(Box<crate::cex::http::PreparedRequest>),
 }
 
 impl CexError {
@@ -134,6 +138,7 @@ impl From<CexError> for VenueError {
             CexError::Core(c) => VenueError::Core(c),
             CexError::UnknownSymbol(s) => VenueError::InvalidRequest(format!("unknown symbol {s}")),
             CexError::Invalid(s) => VenueError::InvalidRequest(s),
+            CexError::Captured(_) => VenueError::InvalidRequest(e.to_string()),
             CexError::UnexpectedResponse { .. }
             | CexError::Decode { .. }
             | CexError::Clock(_)

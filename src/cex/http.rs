@@ -358,6 +358,9 @@ pub struct RestClient {
     pub max_wait: Duration,
     /// One clock sync at a time.
     sync_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Capture mode ([`RestClient::capturing`]): GETs go out, the first other request is
+    /// returned prepared and signed as [`CexError::Captured`] instead of being sent.
+    capture: bool,
 }
 
 impl RestClient {
@@ -385,6 +388,7 @@ impl RestClient {
             timeout: Duration::from_secs(10),
             max_wait: MAX_WAIT,
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
+            capture: false,
         })
     }
 
@@ -407,6 +411,16 @@ impl RestClient {
             time_ms,
             nonce,
         )
+    }
+
+    /// The same client (limiter, clock, signer shared) in capture mode, for dry runs: reads
+    /// (GETs) are sent as usual, and the first state-changing request is prepared and signed
+    /// exactly as it would be sent, then returned as [`CexError::Captured`] without being sent.
+    pub fn capturing(&self) -> Self {
+        Self {
+            capture: true,
+            ..self.clone()
+        }
     }
 
     pub fn signer(&self) -> Option<&Arc<Signer>> {
@@ -509,6 +523,9 @@ impl RestClient {
     async fn send_raw(&self, req: &ApiRequest, deadline: Instant) -> Result<Bytes, CexError> {
         self.limiter.acquire(&req.costs, deadline).await?;
         let prepared = self.prepare(req, self.clock.now_ms(), NonceSource::Derived)?;
+        if self.capture && req.method != Method::GET {
+            return Err(CexError::Captured(Box::new(prepared)));
+        }
         let query = prepared.query;
         let mut rb = self
             .http
@@ -619,6 +636,29 @@ mod tests {
         }
         assert!(clean.contains("failed"), "{clean}");
         assert_eq!(scrub_query("nothing", ""), "nothing");
+    }
+
+    #[tokio::test]
+    async fn capture_mode_returns_a_state_changing_request_unsent_and_sends_reads() {
+        let base = format!("http://127.0.0.1:{}", closed_port());
+        let rest = client(&base, Arc::new(RateLimiter::new(&[]))).capturing();
+        let post = ApiRequest::new(Method::POST, "/api/v3/order").param("symbol", "BTCUSDT");
+        match rest.request(&post).await {
+            Err(CexError::Captured(p)) => {
+                assert_eq!(p.method, Method::POST);
+                assert_eq!(p.url, format!("{base}/api/v3/order?symbol=BTCUSDT"));
+                let e = CexError::Captured(p);
+                assert!(e.to_string().starts_with("dry run: POST"), "{e}");
+                assert!(!e.to_string().contains("symbol="), "{e}");
+            }
+            other => panic!("expected the captured request: {other:?}"),
+        }
+        // a read goes out (and meets the closed port)
+        let get = ApiRequest::new(Method::GET, "/api/v3/ping");
+        assert!(matches!(
+            rest.request(&get).await,
+            Err(CexError::Network { .. })
+        ));
     }
 
     #[tokio::test]

@@ -61,6 +61,8 @@ mod cosmos_cli;
 mod cosmos_node;
 mod cosmos_up;
 mod demo;
+mod dry_run_cex;
+mod dry_run_evm;
 mod dydx_v3_book;
 mod dydx_v3_cli;
 mod dydx_v3_keys;

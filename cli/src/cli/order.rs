@@ -10,6 +10,9 @@
 //!
 //! `place --reduce-only` (one-way mode) and `place --position-side long|short` (hedge mode) make
 //! a perpetual order, sent through `Venue::submit_perp`; a venue without perpetuals refuses it.
+//!
+//! `place --dry-run` sends nothing and journals nothing: it prints the exact signed request (an
+//! exchange) or signed transaction (a chain venue) the order would send (`Venue::dry_run`).
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -18,7 +21,7 @@ use sluice::core::{
     TimeInForce,
 };
 use sluice::store::{Journal, RunId, RunKind, RunLeg, RunScope};
-use sluice::venue::{Access, Venue, VenueError};
+use sluice::venue::{Access, DryRun, Venue, VenueError, WireForm};
 
 use super::book::ExchangeArgs;
 use super::{CliError, Context, Table, print_json};
@@ -82,6 +85,9 @@ pub struct PlaceArgs {
     /// Perpetuals, hedge mode: the position side the order acts on.
     #[arg(long, value_enum)]
     pub position_side: Option<PositionSideArg>,
+    /// Print the exact signed request or transaction the order would send, without sending it.
+    #[arg(long, conflicts_with_all = ["reduce_only", "position_side"])]
+    pub dry_run: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -228,6 +234,10 @@ async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
     if let Some(p) = &perp {
         p.check_shape()?;
     }
+    if a.dry_run {
+        let dry = venue.dry_run(request).await?;
+        return show_dry_run(&dry, a.json);
+    }
     let journal = Journal::open(&ctx.journal_path())?;
     let run = manual_run(&journal, venue.as_ref(), &a.pair, "order place")?;
     let placed = place_journaled(venue.as_ref(), &journal, run, request, perp).await;
@@ -237,6 +247,49 @@ async fn place(a: PlaceArgs, ctx: &Context) -> Result<(), CliError> {
     };
     journal.end_run(run, &outcome)?;
     show(&[OrderView::from(&placed?)], a.json)
+}
+
+/// Prints a dry run: the JSON form, or the request as it would be written on the wire (an
+/// exchange) or the transaction's fields (a chain venue).
+fn show_dry_run(dry: &DryRun, json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(dry);
+    }
+    println!(
+        "dry run at {} ({}): nothing was sent",
+        dry.venue,
+        dry.wire.kind()
+    );
+    match &dry.wire {
+        WireForm::Http {
+            method,
+            url,
+            headers,
+            body,
+        } => {
+            println!("{method} {url}");
+            for (k, v) in headers {
+                println!("{k}: {v}");
+            }
+            if let Some(b) = body {
+                println!("\n{b}");
+            }
+        }
+        other => {
+            let fields =
+                serde_json::to_value(other).map_err(|e| format!("cannot show the dry run: {e}"))?;
+            if let serde_json::Value::Object(m) = fields {
+                for (k, v) in m.iter().filter(|(k, _)| k.as_str() != "kind") {
+                    match v {
+                        serde_json::Value::String(s) => println!("{k}: {s}"),
+                        serde_json::Value::Null => println!("{k}: -"),
+                        v => println!("{k}: {v}"),
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Starts the manual run of one command on one (venue, pair).

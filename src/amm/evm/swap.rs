@@ -92,6 +92,18 @@ pub struct SwapPlan {
     pub value: U256,
 }
 
+impl SwapPlan {
+    /// The swap transaction (router call, explicit gas limit, value), before the tracker completes
+    /// and signs it: what a live swap sends and a dry run signs.
+    pub fn transaction(&self) -> TransactionRequest {
+        TransactionRequest::default()
+            .to(self.router)
+            .input(self.calldata.clone().into())
+            .gas_limit(self.gas_limit)
+            .value(self.value)
+    }
+}
+
 /// An approval sent for a swap: shown to the user, never silent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApprovalRecord {

@@ -27,7 +27,7 @@ use crate::core::{
     QuoteRequest, Side, Token, VenueEvent,
 };
 use crate::venue::{
-    BackgroundTasks, ChainReport, ConnectorDescriptor, EventHub, EventReceiver, Execution,
+    BackgroundTasks, ChainReport, ConnectorDescriptor, DryRun, EventHub, EventReceiver, Execution,
     TxJournal, Venue, VenueError, VenueId, VenueKind,
 };
 
@@ -453,6 +453,14 @@ impl<M: PoolModel> Venue for EvmAmmVenue<M> {
         self.ensure_current().await?;
         let plan = M::plan(self, &order, executor.account()).await?;
         venue_parts::submit(executor, order, plan)
+    }
+
+    async fn dry_run(&self, order: OrderRequest) -> Result<DryRun, VenueError> {
+        order.check_shape()?;
+        let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
+        self.ensure_current().await?;
+        let plan = M::plan(self, &order, executor.account()).await?;
+        venue_parts::dry_run(&self.id, executor, &plan).await
     }
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {

@@ -41,8 +41,8 @@ use crate::core::{
     QuoteRequest, Token, TokenId, VenueEvent, from_units,
 };
 use crate::venue::{
-    BackgroundTasks, ChainReport, EventHub, EventReceiver, Execution, TxJournal, Venue, VenueError,
-    VenueId, VenueKind,
+    BackgroundTasks, ChainReport, DryRun, EventHub, EventReceiver, Execution, TxJournal, Venue,
+    VenueError, VenueId, VenueKind,
 };
 
 /// Gas of an `openPosition` / `closePosition` (the Amm swap, funding and margin checks, transfers).
@@ -430,6 +430,13 @@ impl Venue for PerpVenue {
         let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
         let plan = self.plan_order(&order, executor.account()).await?;
         venue_parts::submit(executor, order, plan)
+    }
+
+    async fn dry_run(&self, order: OrderRequest) -> Result<DryRun, VenueError> {
+        order.check_shape()?;
+        let executor = venue_parts::executor(&self.id, self.executor.as_ref())?;
+        let plan = self.plan_order(&order, executor.account()).await?;
+        venue_parts::dry_run(&self.id, executor, &plan).await
     }
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {

@@ -8,6 +8,7 @@
 
 mod books;
 pub mod credentials;
+mod dry_run;
 pub mod exchange;
 pub mod markets;
 mod orders;
@@ -33,8 +34,8 @@ use crate::core::{
     VenueEvent,
 };
 use crate::venue::{
-    BackgroundTasks, BookTop, EventHub, EventReceiver, Execution, Venue, VenueError, VenueId,
-    VenueKind,
+    BackgroundTasks, BookTop, DryRun, EventHub, EventReceiver, Execution, Venue, VenueError,
+    VenueId, VenueKind,
 };
 
 pub use self::exchange::{
@@ -267,6 +268,10 @@ impl<E: ExchangeApi> Venue for ExchangeVenue<E> {
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {
         self.cancel_order(id).await
+    }
+
+    async fn dry_run(&self, order: OrderRequest) -> Result<DryRun, VenueError> {
+        self.dry_run_order(order).await
     }
 
     async fn submit_perp(&self, order: PerpOrder) -> Result<ClientOrderId, VenueError> {

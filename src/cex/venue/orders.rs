@@ -15,7 +15,7 @@ use crate::core::{
 };
 use crate::venue::VenueError;
 
-use super::exchange::{ExchangeApi, OrderAck};
+use super::exchange::{ExchangeApi, Market, OrderAck};
 use super::{ExchangeVenue, LiveBookView, lock, spawn_weak_loop};
 
 /// `UnknownOrder` from the exchange: it has no such order.
@@ -75,12 +75,9 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
         self.submit_tracked(order.order.clone(), Some(&order)).await
     }
 
-    /// Tracks `order`, then sends it (with its perpetual options, if any).
-    async fn submit_tracked(
-        &self,
-        order: OrderRequest,
-        perp: Option<&PerpOrder>,
-    ) -> Result<ClientOrderId, VenueError> {
+    /// The market of `order`, once the order passed the id rule and the market's rules (what
+    /// every order is checked against before it is sent, or dry-run).
+    pub(super) async fn checked_market(&self, order: &OrderRequest) -> Result<Market, VenueError> {
         let market = self.market(&order.pair).await?;
         self.inner
             .exchange
@@ -90,7 +87,17 @@ impl<E: ExchangeApi> ExchangeVenue<E> {
             return Err(VenueError::NotSupported("swaps at a CEX".into()));
         }
         let reference = self.reference_price(&order.pair, order.side);
-        market.rules.validate(&order, reference)?;
+        market.rules.validate(order, reference)?;
+        Ok(market)
+    }
+
+    /// Tracks `order`, then sends it (with its perpetual options, if any).
+    async fn submit_tracked(
+        &self,
+        order: OrderRequest,
+        perp: Option<&PerpOrder>,
+    ) -> Result<ClientOrderId, VenueError> {
+        let market = self.checked_market(&order).await?;
         let id = order.client_id.clone();
         lock(&self.inner.tracker).track(order.clone())?;
         let sent = match perp {

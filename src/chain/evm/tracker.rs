@@ -40,10 +40,12 @@ use super::client::EvmClient;
 use super::error::EvmError;
 use super::fee_currency::{FeeCurrencyInfo, sign_request_cip64};
 use super::fees::{Fees, cost_wei, wei_to_native};
-use super::nonce::NonceManager;
+use super::nonce::{NonceLease, NonceManager};
 use super::revert::RevertReason;
 
+mod dry_run;
 mod follow;
+pub use dry_run::SignedOnly;
 use follow::{Attempt, Follow};
 
 /// How the tracker follows transactions.
@@ -343,41 +345,10 @@ impl TxTracker {
     /// (unless the caller set the gas limit, which skips the estimate).
     pub async fn send(&self, tx: TransactionRequest) -> Result<TrackedTx, EvmError> {
         let inner = &self.inner;
-        let mut tx = tx.from(inner.account);
-        tx.nonce = None;
-        if tx.gas.is_none() {
-            let gas = match &inner.fee_currency {
-                None => inner.client.estimate_gas(&tx).await?,
-                Some(info) => inner.client.estimate_gas_in(&tx, info).await?,
-            };
-            tx.gas = Some(gas);
-        }
-        let fees = match (
-            tx.max_fee_per_gas,
-            tx.max_priority_fee_per_gas,
-            tx.gas_price,
-        ) {
-            (Some(max), Some(tip), _) => Fees::Eip1559 {
-                max_fee_per_gas: max,
-                max_priority_fee_per_gas: tip,
-            },
-            (_, _, Some(price)) if inner.fee_currency.is_none() => {
-                Fees::Legacy { gas_price: price }
-            }
-            _ => market_fees(inner).await?,
-        };
-        tx.chain_id = Some(inner.client.chain_id());
+        let (mut tx, fees) = complete(inner, tx).await?;
         let turn = inner.nonces.send_turn().await;
-        let lease = inner.nonces.allocate().await?;
+        let (lease, hash, raw) = sign_with_next_nonce(inner, &mut tx, fees).await?;
         let nonce = lease.nonce();
-        tx.nonce = Some(nonce);
-        let (hash, raw) = match sign(inner, &tx, fees).await {
-            Ok(signed) => signed,
-            Err(e) => {
-                lease.release();
-                return Err(e);
-            }
-        };
         if let Err(e) = inner.before_broadcast(hash, nonce, &tx, false) {
             lease.release();
             return Err(e);
@@ -425,6 +396,55 @@ impl TxTracker {
             report: report_rx,
             commands: cmd_tx,
         })
+    }
+}
+
+/// What `send` fills in before the nonce: sender, gas limit (estimated unless given, which skips
+/// the estimate), fees (given or the market's) and chain id.
+async fn complete(
+    inner: &Inner,
+    tx: TransactionRequest,
+) -> Result<(TransactionRequest, Fees), EvmError> {
+    let mut tx = tx.from(inner.account);
+    tx.nonce = None;
+    if tx.gas.is_none() {
+        let gas = match &inner.fee_currency {
+            None => inner.client.estimate_gas(&tx).await?,
+            Some(info) => inner.client.estimate_gas_in(&tx, info).await?,
+        };
+        tx.gas = Some(gas);
+    }
+    let fees = match (
+        tx.max_fee_per_gas,
+        tx.max_priority_fee_per_gas,
+        tx.gas_price,
+    ) {
+        (Some(max), Some(tip), _) => Fees::Eip1559 {
+            max_fee_per_gas: max,
+            max_priority_fee_per_gas: tip,
+        },
+        (_, _, Some(price)) if inner.fee_currency.is_none() => Fees::Legacy { gas_price: price },
+        _ => market_fees(inner).await?,
+    };
+    tx.chain_id = Some(inner.client.chain_id());
+    Ok((tx, fees))
+}
+
+/// Takes the account's next nonce (the caller holds the send turn) and signs `tx` with it; a
+/// failed signing gives the nonce back.
+async fn sign_with_next_nonce(
+    inner: &Inner,
+    tx: &mut TransactionRequest,
+    fees: Fees,
+) -> Result<(NonceLease, B256, Bytes), EvmError> {
+    let lease = inner.nonces.allocate().await?;
+    tx.nonce = Some(lease.nonce());
+    match sign(inner, tx, fees).await {
+        Ok((hash, raw)) => Ok((lease, hash, raw)),
+        Err(e) => {
+            lease.release();
+            Err(e)
+        }
     }
 }
 

@@ -10,8 +10,11 @@ use super::{AdoptedAmounts, SwapExecutor, SwapPlan};
 use crate::amm::AmmError;
 use crate::amm::native::NativeLeg;
 use crate::amm::tokens::TokenBook;
+use crate::chain::evm::erc20::Erc20;
+use crate::chain::evm::fees::Fees;
+use crate::chain::evm::tracker::SignedOnly;
 use crate::core::{Asset, Balance, ClientOrderId, Fill, Order, OrderRequest, Token, TokenId};
-use crate::venue::{TxJournal, VenueError, VenueId};
+use crate::venue::{DryRun, EvmTxForm, TxJournal, VenueError, VenueId, WireForm};
 
 /// Every token of the book plus the native asset (which pays the gas; read with eth_getBalance).
 pub async fn balances(
@@ -56,6 +59,69 @@ pub fn submit(
     plan: SwapPlan,
 ) -> Result<ClientOrderId, VenueError> {
     Ok(executor.submit(order, plan)?)
+}
+
+/// A dry run of a planned swap: the swap transaction signed with the account's next nonce, not
+/// sent (the nonce stays free, nothing is recorded). A swap whose router still needs an approval
+/// is refused: the live swap would send the approval first and the swap with a later nonce.
+pub async fn dry_run(
+    id: &VenueId,
+    executor: &SwapExecutor,
+    plan: &SwapPlan,
+) -> Result<DryRun, VenueError> {
+    let tracker = &executor.tracker;
+    if !plan.max_in.is_zero() {
+        let token = Erc20::new(tracker.client().clone(), plan.token_in);
+        let allowed = token
+            .allowance(tracker.account(), plan.router)
+            .await
+            .map_err(|e| VenueError::Chain(e.to_string()))?;
+        if allowed < plan.max_in {
+            return Err(VenueError::InvalidRequest(format!(
+                "{id}: a dry run cannot show this swap yet: the router {} needs an approval of \
+                 token {} first (allowance {allowed}, swap needs up to {}); a live swap sends \
+                 the approval, then the swap with the next nonce",
+                plan.router, plan.token_in, plan.max_in
+            )));
+        }
+    }
+    let signed = tracker
+        .sign_only(plan.transaction())
+        .await
+        .map_err(|e| VenueError::Chain(e.to_string()))?;
+    Ok(DryRun {
+        venue: id.to_string(),
+        wire: WireForm::EvmTx(evm_tx_form(&signed)),
+    })
+}
+
+/// The printed fields of a signed EVM transaction (amounts in wei, decimal).
+pub fn evm_tx_form(s: &SignedOnly) -> EvmTxForm {
+    let (max_fee, tip, price) = match s.fees {
+        Fees::Eip1559 {
+            max_fee_per_gas,
+            max_priority_fee_per_gas,
+        } => (
+            Some(max_fee_per_gas.to_string()),
+            Some(max_priority_fee_per_gas.to_string()),
+            None,
+        ),
+        Fees::Legacy { gas_price } => (None, None, Some(gas_price.to_string())),
+    };
+    EvmTxForm {
+        raw_tx: s.raw.to_string(),
+        hash: s.hash.to_string(),
+        chain_id: s.chain_id,
+        from: s.from.to_string(),
+        to: s.to.map(|a| a.to_string()),
+        nonce: s.nonce,
+        gas: s.gas,
+        value: s.value.to_string(),
+        max_fee_per_gas: max_fee,
+        max_priority_fee_per_gas: tip,
+        gas_price: price,
+        input: s.input.to_string(),
+    }
 }
 
 pub fn cannot_cancel(id: &ClientOrderId) -> VenueError {
