@@ -29,7 +29,8 @@ use crate::core::{
     OrderState, Pair, Quote, QuoteRequest, Side, VenueEvent,
 };
 use crate::venue::{
-    EventHub, EventReceiver, Execution, TxJournal, Venue, VenueError, VenueId, VenueKind,
+    DryRun, EventHub, EventReceiver, Execution, TxJournal, Venue, VenueError, VenueId, VenueKind,
+    WireForm,
 };
 
 /// Gas a swap takes, for quotes (the sender simulates the real figure).
@@ -490,6 +491,30 @@ impl Venue for TerraSwapVenue {
             });
         });
         Ok(client_id)
+    }
+
+    /// The swap's transaction built and signed exactly as [`Venue::submit`] sends it (the same
+    /// plan, message, memo, gas by simulation and fee), at the account's current sequence, not
+    /// broadcast: the sequence is not used up.
+    async fn dry_run(&self, order: OrderRequest) -> Result<DryRun, VenueError> {
+        order.check_shape()?;
+        let sender = self.sender()?;
+        let m = self.market(&order.pair).await?;
+        let plan = self.plan(&order, &m, sender.address()).await?;
+        let (signed, params) = sender
+            .sign_only(std::slice::from_ref(&plan.msg), order.client_id.as_str())
+            .await
+            .map_err(chain_err)?;
+        Ok(DryRun {
+            venue: self.id.to_string(),
+            wire: WireForm::CosmosTx {
+                tx_bytes: signed.tx_bytes_base64(),
+                txhash: signed.txhash,
+                from: sender.address().to_string(),
+                account_number: params.account_number,
+                sequence: params.sequence,
+            },
+        })
     }
 
     async fn cancel(&self, id: &ClientOrderId) -> Result<(), VenueError> {

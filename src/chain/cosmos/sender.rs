@@ -17,7 +17,7 @@ use super::coin::Coin;
 use super::fees::{GasPrice, add_coins, classic_tax, default_gas_price, gas_limit};
 use super::lcd::{AccountInfo, Broadcast, Event, LcdClient};
 use super::msgs::Msg;
-use super::tx::{SignMode, TxParams, sign_tx};
+use super::tx::{SignMode, SignedTx, TxParams, sign_tx};
 use crate::wallet::CosmosSigner;
 
 /// The SDK's `ErrWrongSequence`.
@@ -162,18 +162,8 @@ impl CosmosSender {
         let mut resigned = false;
         let mut broadcasts = 0;
         loop {
-            let mut params = TxParams {
-                chain_id: self.chain_id.clone(),
-                account_number: account.account_number,
-                sequence: account.sequence,
-                fee: vec![],
-                gas_limit: 0,
-                memo: memo.into(),
-                timeout_height: 0,
-            };
-            let probe = sign_tx(&self.signer, &self.hrp, msgs, &params, self.cfg.sign_mode)?;
-            let gas_used = match self.lcd.simulate(&probe.tx_bytes).await {
-                Ok(g) => g,
+            let (signed, params) = match self.build(msgs, memo, &account).await {
+                Ok(built) => built,
                 Err(CosmosError::Simulation(d)) if is_wrong_sequence(&d) && !resigned => {
                     resigned = true;
                     account = self.reread(account, &d).await?;
@@ -181,14 +171,6 @@ impl CosmosSender {
                 }
                 Err(e) => return Err(e),
             };
-            params.gas_limit = gas_limit(gas_used, self.cfg.gas_margin)?;
-            params.fee = vec![self.cfg.gas_price.fee(params.gas_limit)?];
-            if self.cfg.classic_tax {
-                let rate = self.lcd.tax_rate().await?;
-                params.fee = add_coins(&params.fee, &classic_tax(msgs, rate)?)?;
-            }
-            params.timeout_height = self.lcd.latest_height().await? + self.cfg.timeout_blocks;
-            let signed = sign_tx(&self.signer, &self.hrp, msgs, &params, self.cfg.sign_mode)?;
             record(&Signed {
                 txhash: signed.txhash.clone(),
                 sequence: params.sequence,
@@ -226,6 +208,48 @@ impl CosmosSender {
             inc.broadcasts = broadcasts;
             return Ok(inc);
         }
+    }
+
+    /// `msgs` built and signed at `account`'s number and sequence exactly as they are sent: gas
+    /// by simulation with the margin, the fee at the gas price (Terra Classic's tax added), a
+    /// timeout height. Nothing is broadcast.
+    async fn build(
+        &self,
+        msgs: &[Msg],
+        memo: &str,
+        account: &AccountInfo,
+    ) -> Result<(SignedTx, TxParams), CosmosError> {
+        let mut params = TxParams {
+            chain_id: self.chain_id.clone(),
+            account_number: account.account_number,
+            sequence: account.sequence,
+            fee: vec![],
+            gas_limit: 0,
+            memo: memo.into(),
+            timeout_height: 0,
+        };
+        let probe = sign_tx(&self.signer, &self.hrp, msgs, &params, self.cfg.sign_mode)?;
+        let gas_used = self.lcd.simulate(&probe.tx_bytes).await?;
+        params.gas_limit = gas_limit(gas_used, self.cfg.gas_margin)?;
+        params.fee = vec![self.cfg.gas_price.fee(params.gas_limit)?];
+        if self.cfg.classic_tax {
+            let rate = self.lcd.tax_rate().await?;
+            params.fee = add_coins(&params.fee, &classic_tax(msgs, rate)?)?;
+        }
+        params.timeout_height = self.lcd.latest_height().await? + self.cfg.timeout_blocks;
+        let signed = sign_tx(&self.signer, &self.hrp, msgs, &params, self.cfg.sign_mode)?;
+        Ok((signed, params))
+    }
+
+    /// `msgs` built and signed as [`CosmosSender::send`] would send them now (the account's
+    /// current sequence read from the node), and not broadcast: `sluice order place --dry-run`.
+    pub async fn sign_only(
+        &self,
+        msgs: &[Msg],
+        memo: &str,
+    ) -> Result<(SignedTx, TxParams), CosmosError> {
+        let account = self.lcd.account(&self.address).await?;
+        self.build(msgs, memo, &account).await
     }
 
     /// Polls the transaction until it is in a block, or the chain is past `timeout_height`.
