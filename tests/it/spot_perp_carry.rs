@@ -17,7 +17,7 @@ use sluice::cex::exchanges::bybit_perpetual::{BybitPerpConfig, BybitPerpetual};
 use sluice::core::{PositionMode, PositionSide};
 use sluice::store::Journal;
 use sluice::strategy::spot_perp::{Carry, Holding, SpotPerpEvent};
-use sluice_sim::exchange::dialects::bybit_perpetual::{MockBybitPerp, PerpHandle, PosSide};
+use sluice_sim::exchange::dialects::bybit_perpetual::{MockBybitPerp, PosSide};
 use sluice_sim::spot_perp_env::{PerpSim, SYMBOL, SpotPerpEnv};
 use tokio::sync::watch;
 
