@@ -8,7 +8,9 @@ mod cli_support;
 mod evm_support;
 mod mento_support;
 mod perp_support;
+mod spot_perp_carry;
 mod spot_perp_e2e;
+mod spot_perp_hedge;
 mod spot_perp_restart;
 mod uniswap_support;
 

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::config::SpotPerpConfig;
 use crate::core::{
-    ClientOrderId, FundingInfo, MarketRules, OrderRequest, OrderType, PerpOrder, PositionSide,
-    Quote, Rounding, RuleViolation, Side, TimeInForce,
+    ClientOrderId, FundingInfo, MarketRules, OrderRequest, OrderType, PerpOrder, PositionMode,
+    PositionSide, Quote, Rounding, RuleViolation, Side, TimeInForce,
 };
 
 const HOUR_MS: u64 = 3_600_000;
@@ -37,6 +37,14 @@ impl Carry {
         match self {
             Carry::Forward => Side::Buy,
             Carry::Reverse => Side::Sell,
+        }
+    }
+
+    /// The perpetual position side the carry holds in hedge mode: SHORT (forward), LONG (reverse).
+    pub fn perp_position_side(self) -> PositionSide {
+        match self {
+            Carry::Forward => PositionSide::Short,
+            Carry::Reverse => PositionSide::Long,
         }
     }
 
@@ -172,6 +180,8 @@ pub struct SpotPerpEvaluator {
     cfg: SpotPerpConfig,
     rules: [MarketRules; 2],
     size: Decimal,
+    /// The perpetual account's position mode (one-way until told otherwise).
+    position_mode: PositionMode,
 }
 
 impl SpotPerpEvaluator {
@@ -205,7 +215,29 @@ impl SpotPerpEvaluator {
             cfg,
             rules: [spot, perp],
             size,
+            position_mode: PositionMode::OneWay,
         })
+    }
+
+    /// The perpetual account's position mode, as the venue reported it when the run started.
+    pub fn set_position_mode(&mut self, mode: PositionMode) {
+        self.position_mode = mode;
+    }
+
+    pub fn position_mode(&self) -> PositionMode {
+        self.position_mode
+    }
+
+    /// How a perpetual order of `carry` acts on the position: (position side, reduce-only). In
+    /// one-way mode the net position, reduce-only when `reduce`; in hedge mode the carry's own
+    /// side (SHORT forward, LONG reverse) for the open and the close alike, never reduce-only:
+    /// the opposite side's order on that position only ever reduces it (Binance refuses
+    /// `reduceOnly` in hedge mode).
+    pub fn perp_order_options(&self, carry: Carry, reduce: bool) -> (PositionSide, bool) {
+        match self.position_mode {
+            PositionMode::OneWay => (PositionSide::Net, reduce),
+            PositionMode::Hedge => (carry.perp_position_side(), false),
+        }
     }
 
     pub fn config(&self) -> &SpotPerpConfig {
@@ -413,10 +445,11 @@ impl SpotPerpEvaluator {
             deadline: None,
         };
         let spot = ioc(spot_id, &self.cfg.spot.pair, spot_side, spot_limit);
+        let (position_side, reduce_only) = self.perp_order_options(carry, !open);
         let perp = PerpOrder {
             order: ioc(perp_id, &self.cfg.perp.pair, perp_side, perp_limit),
-            position_side: PositionSide::Net,
-            reduce_only: !open,
+            position_side,
+            reduce_only,
         };
         Ok((spot, perp))
     }

@@ -5,6 +5,7 @@
 
 mod config;
 mod decision;
+mod funding;
 mod recovery;
 mod report;
 mod runner;

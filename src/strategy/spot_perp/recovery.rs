@@ -15,9 +15,9 @@ use super::config::SpotPerpConfig;
 use super::decision::{Holding, SpotPerpEvaluator};
 use super::report::{SpotPerpError, SpotPerpEvent};
 use super::runner::{PERP, SPOT, SpotPerpRunner};
-use crate::core::{MarketRules, Pair, QuoteRequest, Side};
+use crate::core::{MarketRules, Pair, PositionMode, QuoteRequest, Side};
 use crate::store::{Journal, RunId, RunKind, RunLeg, RunScope};
-use crate::venue::Venue;
+use crate::venue::{Venue, VenueError};
 
 async fn rules_of(venue: &dyn Venue, pair: &Pair) -> Result<MarketRules, SpotPerpError> {
     let name = venue.id().to_string();
@@ -34,6 +34,19 @@ async fn rules_of(venue: &dyn Venue, pair: &Pair) -> Result<MarketRules, SpotPer
             venue: name,
             pair: pair.to_string(),
         })
+}
+
+/// The perpetual account's position mode, read once when a run starts: the orders' position side
+/// follows it. A venue without modes (one net position per market) is one-way.
+async fn position_mode_of(venue: &dyn Venue) -> Result<PositionMode, SpotPerpError> {
+    match venue.position_mode().await {
+        Ok(mode) => Ok(mode),
+        Err(VenueError::NotSupported(_)) => Ok(PositionMode::OneWay),
+        Err(source) => Err(SpotPerpError::Venue {
+            venue: venue.id().to_string(),
+            source: Box::new(source),
+        }),
+    }
 }
 
 /// The unfinished spot–perpetual run on exactly these legs, newest first.
@@ -65,7 +78,8 @@ impl SpotPerpRunner {
         let names = [venues[SPOT].id().to_string(), venues[PERP].id().to_string()];
         let spot_rules = rules_of(venues[SPOT].as_ref(), &cfg.spot.pair).await?;
         let perp_rules = rules_of(venues[PERP].as_ref(), &cfg.perp.pair).await?;
-        let eval = SpotPerpEvaluator::new(cfg, spot_rules, perp_rules)?;
+        let mut eval = SpotPerpEvaluator::new(cfg, spot_rules, perp_rules)?;
+        eval.set_position_mode(position_mode_of(venues[PERP].as_ref()).await?);
         let c = eval.config();
         let size = eval.size();
         let req = |pair: &Pair, side| QuoteRequest {
@@ -124,6 +138,7 @@ impl SpotPerpRunner {
             last_skip: None,
             quote_requests,
             funding: None,
+            funding_polled: None,
         };
         // Older unfinished runs of the same legs: settled the same way, one after the other.
         for run in earlier.iter().skip(1).rev() {

@@ -15,7 +15,8 @@ use tracing::{info, warn};
 use super::decision::{Carry, Holding, LegQuotes, SpotPerpDecision, SpotPerpEvaluator};
 use super::report::{SpotPerpError, SpotPerpEvent, SpotPerpSummary};
 use crate::core::{
-    ClientOrderId, OrderRequest, OrderState, Position, PositionSide, QuoteRequest, VenueEvent,
+    ClientOrderId, OrderRequest, OrderState, Position, PositionMode, PositionSide, QuoteRequest,
+    VenueEvent,
 };
 use crate::store::{Journal, RunId};
 use crate::strategy::arb::RunOutcome;
@@ -25,7 +26,7 @@ use crate::venue::{Venue, VenueError};
 pub(super) const SPOT: usize = 0;
 pub(super) const PERP: usize = 1;
 
-fn now_ms() -> u64 {
+pub(super) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -56,6 +57,8 @@ pub struct SpotPerpRunner {
     /// The perpetual's funding figures and when they were read: re-read once they are
     /// [`FUNDING_MAX_AGE`] old or their settlement time has passed, not on every book event.
     pub(super) funding: Option<(Instant, crate::core::FundingInfo)>,
+    /// When the funding history was last read (monotonic, and Unix milliseconds).
+    pub(super) funding_polled: Option<(Instant, u64)>,
 }
 
 /// How long the funding rate and next funding time read from the venue are used.
@@ -115,7 +118,9 @@ impl SpotPerpRunner {
                 ev = rx_s.recv() => self.on_event(SPOT, ev).await?,
                 ev = rx_p.recv() => self.on_event(PERP, ev).await?,
                 _ = tick.tick() => {
-                    self.poll_funding().await?;
+                    if self.funding_poll_due() {
+                        self.poll_funding().await?;
+                    }
                     if self.cooldown_until.is_some_and(|t| Instant::now() >= t) {
                         self.cooldown_until = None;
                         self.evaluate().await?;
@@ -191,34 +196,6 @@ impl SpotPerpRunner {
             | VenueEvent::Position(_)
             | VenueEvent::Transaction(_)
             | VenueEvent::PoolChanged { .. } => {}
-        }
-        Ok(())
-    }
-
-    fn record_funding(&self, p: &crate::core::FundingPayment) -> Result<(), SpotPerpError> {
-        if p.pair == self.eval.config().perp.pair
-            && self
-                .journal
-                .record_funding(self.run_id, &self.names[PERP], p)?
-        {
-            self.emit(SpotPerpEvent::Funding { payment: p.clone() });
-        }
-        Ok(())
-    }
-
-    /// Journals the funding the perpetual venue booked since the run started (each payment once).
-    async fn poll_funding(&mut self) -> Result<(), SpotPerpError> {
-        let pair = self.eval.config().perp.pair.clone();
-        match self.venues[PERP]
-            .funding_payments(Some(&pair), self.run_started_ms)
-            .await
-        {
-            Ok(payments) => {
-                for p in payments {
-                    self.record_funding(&p)?;
-                }
-            }
-            Err(e) => info!(venue = %self.names[PERP], error = %e, "funding payments not read"),
         }
         Ok(())
     }
@@ -509,9 +486,15 @@ impl SpotPerpRunner {
         match self.venues[PERP].positions(Some(pair)).await {
             Ok(ps) => {
                 let mut ours: Vec<Position> = ps.into_iter().filter(|p| &p.pair == pair).collect();
-                // Venues list open positions only: none on the pair is a flat one.
-                if ours.is_empty() {
-                    ours.push(Position::flat(pair.clone(), PositionSide::Net));
+                // Venues list open positions only: a side of the mode not listed is flat.
+                let sides: &[PositionSide] = match self.eval.position_mode() {
+                    PositionMode::OneWay => &[PositionSide::Net],
+                    PositionMode::Hedge => &[PositionSide::Long, PositionSide::Short],
+                };
+                for side in sides {
+                    if !ours.iter().any(|p| p.position_side == *side) {
+                        ours.push(Position::flat(pair.clone(), *side));
+                    }
                 }
                 for p in &ours {
                     if let Err(e) = self

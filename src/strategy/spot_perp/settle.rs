@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 
+use super::decision::Carry;
 use super::report::SpotPerpError;
 use super::runner::{PERP, SPOT, SpotPerpRunner};
 use crate::core::{OrderRequest, OrderType, PerpOrder, PositionSide, Side, TimeInForce};
@@ -60,8 +61,14 @@ impl SpotPerpRunner {
             time_in_force: TimeInForce::Gtc,
             deadline: None,
         };
-        // On the perpetual, unwinding only ever reduces the position it opened.
-        let reduce_only = leg == PERP && policy == FailurePolicy::Unwind;
+        // On the perpetual, unwinding only ever reduces the position it opened; in hedge mode the
+        // order acts on the carry's side (the one the perpetual leg holds, else the one the spot
+        // leg calls for).
+        let carry = Carry::of_spot_position(-legs[PERP]).or(Carry::of_spot_position(legs[SPOT]));
+        let unwind = leg == PERP && policy == FailurePolicy::Unwind;
+        let (position_side, reduce_only) = carry.map_or((PositionSide::Net, unwind), |c| {
+            self.eval.perp_order_options(c, unwind)
+        });
         self.journal
             .record_intent(self.run_id, &self.names[leg], &order)?;
         self.emit_sent(leg, &order, reduce_only);
@@ -71,7 +78,7 @@ impl SpotPerpRunner {
             self.venues[PERP]
                 .submit_perp(PerpOrder {
                     order: order.clone(),
-                    position_side: PositionSide::Net,
+                    position_side,
                     reduce_only,
                 })
                 .await

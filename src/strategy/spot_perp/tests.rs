@@ -7,7 +7,8 @@ use rust_decimal_macros::dec;
 
 use super::*;
 use crate::core::{
-    Asset, ClientOrderId, FundingInfo, MarketRules, Pair, Quote, RuleViolation, Side,
+    Asset, ClientOrderId, FundingInfo, MarketRules, Pair, PositionMode, PositionSide, Quote,
+    RuleViolation, Side,
 };
 use crate::strategy::arb::FailurePolicy;
 
@@ -379,4 +380,41 @@ fn orders_sit_on_each_markets_grid_and_the_close_is_reduce_only() {
         Err(LegOrderError::NoQuote { leg: "spot", .. })
     ));
     let _: Pair = spot.pair;
+}
+
+#[test]
+fn in_hedge_mode_both_perpetual_orders_act_on_the_carrys_side_without_reduce_only() {
+    let mut e = eval(cfg());
+    assert_eq!(e.position_mode(), PositionMode::OneWay);
+    e.set_position_mode(PositionMode::Hedge);
+    let b = book(
+        (dec!(2999.5), dec!(3000.005)),
+        (dec!(3030.04), dec!(3030.15)),
+    );
+    for (carry, side) in [
+        (Carry::Forward, PositionSide::Short),
+        (Carry::Reverse, PositionSide::Long),
+    ] {
+        for open in [true, false] {
+            let (_, perp) = e.orders(carry, open, dec!(1), &b.quotes(), ids()).unwrap();
+            assert_eq!(perp.position_side, side, "{carry} open={open}");
+            assert!(!perp.reduce_only, "{carry} open={open}");
+            perp.check_shape().unwrap();
+        }
+    }
+    // the forward carry's close buys back the SHORT side
+    let (_, close) = e
+        .orders(Carry::Forward, false, dec!(1), &b.quotes(), ids())
+        .unwrap();
+    assert_eq!(close.order.side, Side::Buy);
+    // one-way: the net position, the close reduce-only
+    e.set_position_mode(PositionMode::OneWay);
+    assert_eq!(
+        e.perp_order_options(Carry::Reverse, true),
+        (PositionSide::Net, true)
+    );
+    assert_eq!(
+        e.perp_order_options(Carry::Forward, false),
+        (PositionSide::Net, false)
+    );
 }
