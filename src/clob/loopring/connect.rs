@@ -10,15 +10,13 @@ use std::time::Duration;
 
 use alloy::primitives::Address;
 use async_trait::async_trait;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::keys::{MAINNET_EXCHANGE, derive_l2_key};
 use super::recipe::LoopringRecipe;
-use super::venue::{Loopring, LoopringAccount, LoopringConfig};
-use super::{DESCRIPTOR, LoopringVenue, rest_client};
+use super::venue::{LoopringAccount, LoopringConfig};
+use super::{DESCRIPTOR, loopring_venue, rest_client};
 use crate::cex::sign::{Credentials, Signer};
-use crate::cex::venue::ExchangeVenue;
 use crate::venue::connector::{Access, off_chain, parse_config, url_value};
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
@@ -122,15 +120,11 @@ impl LoopringConnector {
         };
         let cfg = LoopringConfig {
             name: id.to_string(),
-            rest_url,
-            ws_url,
             exchange,
             max_fee_bips,
             order_ttl,
-            // the exchange's base tier: no maker fee, 0.25 % taker
-            maker_fee: Decimal::ZERO,
-            taker_fee: Decimal::new(25, 4),
             client_id_prefix: prefix,
+            ..LoopringConfig::new(&rest_url, &ws_url)
         };
         Ok((cfg, c))
     }
@@ -195,12 +189,7 @@ impl Connector for LoopringConnector {
         let (cfg, table) = self.config(id, config, ctx)?;
         let venue_err = |e| ConnectError::venue(id, e);
         let Some((owner, key)) = self.l2_key(id, &table, &cfg, ctx)? else {
-            let rest = rest_client(&cfg.rest_url, None).map_err(venue_err)?;
-            return Ok(Arc::new(ExchangeVenue::from_parts(
-                id.clone(),
-                Loopring::new(cfg, None),
-                rest,
-            )));
+            return Ok(Arc::new(loopring_venue(cfg, None).map_err(venue_err)?));
         };
         let key = Arc::new(key);
         // the account of the owner, and its API key asked with the L2 key's signature alone
@@ -218,14 +207,11 @@ impl Connector for LoopringConnector {
                     .api_key,
             ),
         };
-        let signer = loopring_signer(key.clone(), &cfg.rest_url, &api_key).map_err(venue_err)?;
-        let rest = rest_client(&cfg.rest_url, Some(Arc::new(signer))).map_err(venue_err)?;
         let account = LoopringAccount {
             account_id: account.account_id,
             key,
         };
-        let venue: LoopringVenue =
-            ExchangeVenue::from_parts(id.clone(), Loopring::new(cfg, Some(account)), rest);
+        let venue = loopring_venue(cfg, Some((account, api_key.as_str()))).map_err(venue_err)?;
         Ok(Arc::new(venue))
     }
 }

@@ -49,6 +49,35 @@ pub const DESCRIPTOR: ConnectorDescriptor = ConnectorDescriptor {
 /// The venue: the framework's exchange venue over [`venue::Loopring`].
 pub type LoopringVenue = ExchangeVenue<venue::Loopring>;
 
+/// The venue `cfg.name` at `cfg`'s URLs: public data only without an account; with one (and its
+/// API key), trading.
+pub fn loopring_venue(
+    cfg: venue::LoopringConfig,
+    account: Option<(venue::LoopringAccount, &str)>,
+) -> Result<LoopringVenue, CexError> {
+    let id: crate::venue::VenueId = cfg
+        .name
+        .parse()
+        .map_err(|e: crate::venue::VenueError| CexError::Invalid(e.to_string()))?;
+    let (signer, account) = match account {
+        Some((a, api_key)) => (
+            Some(Arc::new(connect::loopring_signer(
+                a.key.clone(),
+                &cfg.rest_url,
+                api_key,
+            )?)),
+            Some(a),
+        ),
+        None => (None, None),
+    };
+    let rest = rest_client(&cfg.rest_url, signer)?;
+    Ok(ExchangeVenue::from_parts(
+        id,
+        venue::Loopring::new(cfg, account),
+        rest,
+    ))
+}
+
 /// A REST client for Loopring's API at `base_url`.
 pub fn rest_client(base_url: &str, signer: Option<Arc<Signer>>) -> Result<RestClient, CexError> {
     RestClient::new(

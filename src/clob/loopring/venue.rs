@@ -56,6 +56,26 @@ pub struct LoopringConfig {
     pub client_id_prefix: String,
 }
 
+impl LoopringConfig {
+    /// A venue named `loopring` at these URLs, with the defaults: the mainnet exchange, a 50 bips
+    /// fee cap, orders valid 28 days, no maker fee and 0.25 % taker (the base tier).
+    pub fn new(rest_url: &str, ws_url: &str) -> Self {
+        Self {
+            name: "loopring".into(),
+            rest_url: rest_url.into(),
+            ws_url: ws_url.into(),
+            exchange: super::keys::MAINNET_EXCHANGE
+                .parse()
+                .unwrap_or_else(|_| unreachable!("a valid address literal")),
+            max_fee_bips: 50,
+            order_ttl: Duration::from_secs(28 * 24 * 3600),
+            maker_fee: Decimal::ZERO,
+            taker_fee: Decimal::new(25, 4),
+            client_id_prefix: "sluice-".into(),
+        }
+    }
+}
+
 /// The account trading: its id and L2 key.
 pub struct LoopringAccount {
     pub account_id: u32,
