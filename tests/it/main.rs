@@ -91,6 +91,7 @@ mod kucoin_cli;
 mod kucoin_http;
 mod kucoin_orders;
 mod loopring_book;
+mod loopring_cli;
 mod loopring_keys;
 mod loopring_orders;
 mod manifest_check;
