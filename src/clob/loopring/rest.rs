@@ -55,7 +55,7 @@ pub fn private_get(path: &str, account_id: u32) -> ApiRequest {
 pub fn from_units(what: &'static str, amount: &str, decimals: u8) -> Result<Decimal, CexError> {
     let bad = || CexError::decode(what, format!("{amount:?} is not an amount in token units"));
     let units: i128 = amount.trim().parse().map_err(|_| bad())?;
-    if units < 0 || units >= (1i128 << 96) {
+    if !(0..(1i128 << 96)).contains(&units) {
         return Err(bad());
     }
     Decimal::try_from_i128_with_scale(units, u32::from(decimals.min(28)))
