@@ -45,6 +45,7 @@ static BUILTIN: &[&dyn Connector] = &[
     &crate::amm::terra_swap::connect::TERRA_SWAP,
     &crate::cex::exchanges::kucoin::KUCOIN,
     &crate::clob::dydx_v3::connect::DYDX_V3,
+    &crate::clob::loopring::connect::LOOPRING,
 ];
 
 /// Every connector compiled into this build.

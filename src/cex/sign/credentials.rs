@@ -24,6 +24,10 @@ pub enum KeyForm {
     Ed25519Pem,
     /// An EC P-256 private key, SEC1 (`BEGIN EC PRIVATE KEY`) or PKCS#8 PEM: Coinbase CDP keys.
     EcP256Pem,
+    /// No secret here: the signing key is held by the venue's recipe (Loopring's L2 EdDSA key,
+    /// derived from the wallet); the credentials carry only the API key, which may still be
+    /// empty while the venue has not issued it. Built with [`Credentials::key_only`].
+    External,
 }
 
 /// Why credentials could not be built. No variant carries secret material.
@@ -44,6 +48,7 @@ pub enum CredentialsError {
 }
 
 enum Secret {
+    None,
     Hmac(Zeroizing<Vec<u8>>),
     Ed25519(ed25519_dalek::SigningKey),
     EcP256(p256::ecdsa::SigningKey),
@@ -94,12 +99,27 @@ impl Credentials {
             )),
             KeyForm::Ed25519Pem => Secret::Ed25519(ed25519_from_pem(secret)?),
             KeyForm::EcP256Pem => Secret::EcP256(p256_from_pem(secret)?),
+            KeyForm::External => Secret::None,
         };
         Ok(Self {
             api_key: Zeroizing::new(api_key.to_string()),
             secret,
             form,
             passphrase,
+        })
+    }
+
+    /// Credentials of [`KeyForm::External`]: the API key alone (empty: not issued yet), for a
+    /// recipe that holds its own signing key.
+    pub fn key_only(api_key: &str) -> Result<Self, CredentialsError> {
+        if !api_key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(CredentialsError::BadApiKey);
+        }
+        Ok(Self {
+            api_key: Zeroizing::new(api_key.to_string()),
+            secret: Secret::None,
+            form: KeyForm::External,
+            passphrase: None,
         })
     }
 
@@ -199,6 +219,18 @@ pub(crate) mod tests {
         let der = key.to_sec1_der().unwrap();
         let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_slice());
         format!("-----BEGIN EC PRIVATE KEY-----\\n{b64}\\n-----END EC PRIVATE KEY-----\\n")
+    }
+
+    #[test]
+    fn key_only_credentials_hold_no_secret() {
+        let c = Credentials::key_only("abc").unwrap();
+        assert_eq!((c.api_key(), c.key_form()), ("abc", KeyForm::External));
+        assert!(c.hmac_key().is_none() && c.ed25519_key().is_none() && c.p256_key().is_none());
+        assert_eq!(Credentials::key_only("").unwrap().api_key(), "");
+        assert_eq!(
+            Credentials::key_only("a b").unwrap_err(),
+            CredentialsError::BadApiKey
+        );
     }
 
     #[test]

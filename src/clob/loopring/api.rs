@@ -83,6 +83,8 @@ struct RawToken {
     address: String,
     decimals: u8,
     order_amounts: RawOrderAmounts,
+    #[serde(default)]
+    precision_for_order: Option<u32>,
     #[serde(default = "yes")]
     enabled: bool,
 }
@@ -102,6 +104,8 @@ pub struct Token {
     pub order_minimum: U256,
     pub order_maximum: U256,
     pub dust: U256,
+    /// Decimal places of order amounts (`precisionForOrder`; the decimals, at most 8, if absent).
+    pub order_precision: u32,
     pub enabled: bool,
 }
 
@@ -117,8 +121,13 @@ pub fn parse_tokens(body: &[u8]) -> Result<Vec<Token>, ApiError> {
                     reason: format!("token {} has {} decimals", t.symbol, t.decimals),
                 });
             }
+            let order_precision = t
+                .precision_for_order
+                .unwrap_or(u32::from(t.decimals).min(8))
+                .min(u32::from(t.decimals));
             Ok(Token {
                 id: t.token_id,
+                order_precision,
                 order_minimum: units(E, "orderAmounts.minimum", &t.order_amounts.minimum)?,
                 order_maximum: units(E, "orderAmounts.maximum", &t.order_amounts.maximum)?,
                 dust: units(E, "orderAmounts.dust", &t.order_amounts.dust)?,
@@ -238,6 +247,7 @@ mod tests {
         assert_eq!(t[1].decimals, 18);
         assert_eq!(t[0].order_minimum, U256::from(5_000_000_000_000_000u64));
         assert!(t[1].enabled);
+        assert_eq!((t[0].order_precision, t[1].order_precision), (3, 8));
         let markets = br#"{"markets":[{"market":"LRC-ETH","baseTokenId":1,"quoteTokenId":0,
             "precisionForPrice":6,"orderbookAggLevels":5,"enabled":true}]}"#;
         let m = parse_markets(markets).unwrap();

@@ -233,6 +233,7 @@ mod tests {
             order_minimum: U256::ZERO,
             order_maximum: U256::MAX,
             dust: U256::ZERO,
+            order_precision: u32::from(decimals).min(8),
             enabled: true,
         }
     }

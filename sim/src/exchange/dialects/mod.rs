@@ -11,4 +11,5 @@ pub mod gate_io;
 pub mod htx;
 pub mod kraken;
 pub mod kucoin;
+pub mod loopring;
 pub mod okx;
