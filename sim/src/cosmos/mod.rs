@@ -1,4 +1,4 @@
-//! A local Cosmos SDK chain (Terra, Terra Classic) for tests and the demo: a node on 127.0.0.1
+//! A local Cosmos SDK chain (Terra, Terra Classic, dYdX) for tests and the demo: a node on 127.0.0.1
 //! speaking the LCD paths sluice uses ([`server`]) over a chain state ([`chain`]) that checks
 //! every transaction as the SDK's ante handler does (decoding, timeout height, signature in both
 //! sign modes over the node's chain id and account number, sequence, minimum gas price, Terra

@@ -16,6 +16,7 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{
 use prost::Message;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
+use sluice::chain::cosmos::Coin;
 use sluice::chain::cosmos::lcd::{Broadcast, LcdClient, LcdConfig};
 use sluice::wallet::{CosmosSigner, Mnemonic, account_path, derive_key};
 
@@ -445,4 +446,116 @@ async fn conditional_order_is_accepted_and_stored_off_the_book() {
         "clob",
         6000,
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ioc_and_post_only_orders_follow_their_time_in_force() {
+    let (n, a, b) = node().await;
+    let (num_a, _) = account(&n, &a);
+    let (num_b, _) = account(&n, &b);
+    let gtb = GoodTil::GoodTilBlock(n.height() as u32 + 5);
+    let maker = oid(&a.address, 70, FLAG_SHORT_TERM, 0);
+    let o = order(&maker, SIDE_SELL, TENTH_BTC, P50K, gtb);
+    broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num_a, 0))).unwrap();
+    // a post-only buy at the ask would take: refused, nothing rests
+    let post = oid(&b.address, 71, FLAG_SHORT_TERM, 0);
+    let o = Order {
+        time_in_force: TIF_POST_ONLY,
+        ..order(&post, SIDE_BUY, TENTH_BTC, P50K, gtb)
+    };
+    assert_code(
+        broadcast(&n, &sign(&b, vec![place(&o)], &Opts::new(num_b, 0))),
+        "clob",
+        2003,
+    );
+    assert_eq!(book(&n).0, vec![]);
+    // an IOC buy of 0.3 fills 0.1 and its rest does not rest
+    let ioc = oid(&b.address, 72, FLAG_SHORT_TERM, 0);
+    let o = Order {
+        time_in_force: TIF_IOC,
+        ..order(&ioc, SIDE_BUY, 3 * TENTH_BTC, P50K, gtb)
+    };
+    broadcast(&n, &sign(&b, vec![place(&o)], &Opts::new(num_b, 0))).unwrap();
+    assert_eq!(n.engine.filled(&ioc), dec!(0.1));
+    assert!(!n.engine.is_open(&ioc));
+    assert_eq!(book(&n), (vec![], vec![]));
+    assert_eq!(
+        n.engine.position(&sub(&b.address, 0), "BTC-USD").size,
+        dec!(0.1)
+    );
+    // the maker's order is fully filled: placing the same id again says so
+    let again = order(
+        &maker,
+        SIDE_SELL,
+        TENTH_BTC,
+        P50K,
+        GoodTil::GoodTilBlock(n.height() as u32 + 6),
+    );
+    assert_code(
+        broadcast(&n, &sign(&a, vec![place(&again)], &Opts::new(num_a, 0))),
+        "clob",
+        24,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_come_on_the_timer_and_the_lcd_serves_simulate_and_balances() {
+    let cfg = DydxConfig {
+        block_time: Duration::from_millis(40),
+        ..DydxConfig::default()
+    };
+    let key = sluice::wallet::PrivateKey::from_hex(
+        "80e81ea269e66a0a05b11236df7919fb7fbeedba87452d667489d7403a02f005",
+    )
+    .unwrap();
+    let address = key.cosmos_address("dydx").unwrap();
+    let genesis = GenesisAccount {
+        key: GenesisKey::Private(key.clone()),
+        bank: vec![Coin::new(7_000_000, USDC_DENOM)],
+        subaccount_usdc: 0,
+    };
+    let n = LocalDydx::start(cfg, &[genesis], 0).await.unwrap();
+    assert_eq!(n.accounts[0].address, address);
+    let k = Key {
+        signer: key.cosmos_signer(),
+        address: address.clone(),
+    };
+    let lcd = LcdClient::connect(n.url(), "localdydxprotocol", LcdConfig::default())
+        .await
+        .unwrap();
+    let balances = lcd.balances(&address).await.unwrap();
+    assert_eq!(balances, vec![Coin::new(7_000_000, USDC_DENOM)]);
+    let h = lcd.latest_height().await.unwrap();
+    let id = oid(&address, 80, FLAG_SHORT_TERM, 1);
+    // ETH-USD: $3,000 is 3,000,000,000 subticks, 0.01 ETH 10,000,000 quantums
+    let o = order(
+        &id,
+        SIDE_BUY,
+        10_000_000,
+        3_000_000_000,
+        GoodTil::GoodTilBlock(h as u32 + 3),
+    );
+    let info = lcd.account(&address).await.unwrap();
+    let tx = sign(
+        &k,
+        vec![place(&o)],
+        &Opts::new(info.account_number, info.sequence),
+    );
+    assert!(lcd.simulate(&tx).await.unwrap() > 0);
+    let Broadcast::Answered(r) = lcd.broadcast_sync(&tx).await.unwrap() else {
+        panic!("no answer")
+    };
+    assert_eq!(r.code, 0, "{}", r.raw_log);
+    assert_eq!(
+        n.engine.book("ETH-USD").unwrap().0,
+        vec![(dec!(3000), dec!(0.01))]
+    );
+    // the timer makes blocks; the order expires with block h + 3
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while n.modules.short_term_live(&id) {
+        assert!(std::time::Instant::now() < deadline, "no expiry");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(lcd.latest_height().await.unwrap() >= h + 3);
+    assert_eq!(n.engine.book("ETH-USD").unwrap().0, vec![]);
 }
