@@ -418,7 +418,7 @@ async fn long_term_order_is_sequence_checked_and_placed_in_the_block() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conditional_order_is_accepted_and_stored_off_the_book() {
+async fn conditional_order_is_stored_off_the_book_and_stateful_orders_expire_by_time() {
     let (n, a, _) = node().await;
     let (num, _) = account(&n, &a);
     let gtbt = (n.chain().block_time + 600) as u32;
@@ -446,6 +446,27 @@ async fn conditional_order_is_accepted_and_stored_off_the_book() {
         "clob",
         6000,
     );
+    // stateful orders expire with the block time: a long-term one beside it, then the clock
+    // jumps past both good-til-block-times
+    let long = oid(&a.address, 7, FLAG_LONG_TERM, 0);
+    let o = order(
+        &long,
+        SIDE_BUY,
+        TENTH_BTC,
+        P49_999,
+        GoodTil::GoodTilBlockTime(gtbt),
+    );
+    broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num, 1))).unwrap();
+    n.produce_block();
+    assert_eq!(book(&n).0, vec![(dec!(49999), dec!(0.1))]);
+    n.chain().block_time = u64::from(gtbt) - 1;
+    n.produce_block();
+    assert!(n.modules.stateful_in_state(&long), "not yet");
+    n.chain().block_time = u64::from(gtbt);
+    n.produce_block();
+    assert!(!n.modules.stateful_in_state(&id));
+    assert!(!n.modules.stateful_in_state(&long));
+    assert_eq!(book(&n), (vec![], vec![]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
