@@ -1,17 +1,24 @@
 //! The local chain's state: accounts (number, sequence, public key), bank balances, the mempool,
 //! blocks and transaction results; transaction checking (CheckTx), simulation and execution
-//! (a block's DeliverTx). Codes and logs are the Cosmos SDK's (`sdkerrors`).
+//! (a block's DeliverTx). Codes and logs are the Cosmos SDK's (`sdkerrors`). Messages that are
+//! neither bank nor CosmWasm go to the app's [`ModuleExecutor`], which also sets per transaction
+//! whether the sequence is checked, fees are charged and the transaction goes into a block.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use sluice::chain::cosmos::fees::{GasPrice, add_coins, classic_tax};
-use sluice::chain::cosmos::tx::{DecodedTx, decode_tx, sign_bytes_of, tx_hash};
+use sluice::chain::cosmos::fees::GasPrice;
+use sluice::chain::cosmos::tx::tx_hash;
 use sluice::chain::cosmos::{Coin, Msg};
+
 use sluice::wallet::keys::cosmos_address;
-use sluice::wallet::verify_cosmos_signature;
+
+use super::modules::{BlockInfo, ModuleExecutor, NoModules, NodeTx, TxMsg, decode_node_tx};
+
+#[path = "chain_ante.rs"]
+mod ante;
 
 /// A failed message: the SDK code and log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,10 +195,12 @@ struct Account {
 
 struct Pending {
     hash: String,
-    tx: DecodedTx,
+    tx: NodeTx,
     signer: String,
     gas_used: u64,
     fee: Vec<Coin>,
+    /// Whether the gas limit applies.
+    metered: bool,
 }
 
 /// The chain state behind the node.
@@ -207,10 +216,25 @@ pub struct LocalChain {
     pub broadcast_log: Vec<String>,
     pub faults: Faults,
     contracts: Arc<dyn ContractExecutor>,
+    modules: Arc<dyn ModuleExecutor>,
+    /// The last block's time, Unix seconds.
+    pub block_time: u64,
+    /// Further minimum gas prices: a fee meeting any one of these (or the configured one) is
+    /// enough, as the SDK's `IsAnyGTE` check accepts.
+    pub alt_gas_prices: Vec<GasPrice>,
 }
 
 impl LocalChain {
     pub fn new(cfg: ChainConfig, contracts: Arc<dyn ContractExecutor>) -> Self {
+        Self::with_modules(cfg, contracts, Arc::new(NoModules))
+    }
+
+    /// A chain whose other messages go to `modules`.
+    pub fn with_modules(
+        cfg: ChainConfig,
+        contracts: Arc<dyn ContractExecutor>,
+        modules: Arc<dyn ModuleExecutor>,
+    ) -> Self {
         Self {
             cfg,
             height: 1,
@@ -222,6 +246,17 @@ impl LocalChain {
             broadcast_log: vec![],
             faults: Faults::default(),
             contracts,
+            modules,
+            block_time: unix_now(),
+            alt_gas_prices: vec![],
+        }
+    }
+
+    /// The last committed block.
+    pub fn last_block(&self) -> BlockInfo {
+        BlockInfo {
+            height: self.height,
+            time: self.block_time,
         }
     }
 
@@ -278,126 +313,23 @@ impl LocalChain {
         self.contracts.query(&self.bank, contract, msg)
     }
 
-    fn gas_of(tx: &DecodedTx) -> u64 {
-        60_000 + 20_000 * tx.msgs.len() as u64 + 10 * tx.raw.body_bytes.len() as u64
-    }
-
-    /// The ante handler's checks; the signature only when `verify_sig`.
-    fn check(
-        &self,
-        tx_bytes: &[u8],
-        verify_sig: bool,
-    ) -> Result<(DecodedTx, String, u64), ExecError> {
-        let tx =
-            decode_tx(tx_bytes).map_err(|e| ExecError::sdk(2, format!("tx parse error: {e}")))?;
-        if tx.timeout_height > 0 && self.height >= tx.timeout_height {
-            return Err(ExecError::sdk(
-                30,
-                format!(
-                    "block height: {}, timeout height: {}: tx timeout height",
-                    self.height, tx.timeout_height
-                ),
-            ));
-        }
-        let pk: [u8; 33] = tx.pubkey.as_slice().try_into().map_err(|_| {
-            ExecError::sdk(8, "invalid secp256k1 public key length: invalid pubkey")
-        })?;
-        let signer = cosmos_address(&pk, &self.cfg.hrp)
-            .map_err(|e| ExecError::sdk(8, format!("{e}: invalid pubkey")))?;
-        if let Some(m) = tx.msgs.iter().find(|m| m.signer() != signer) {
-            return Err(ExecError::sdk(
-                4,
-                format!(
-                    "pubkey does not match signer address {}: unauthorized",
-                    m.signer()
-                ),
-            ));
-        }
-        let acc = self.accounts.get(&signer).ok_or_else(|| {
-            ExecError::sdk(
-                9,
-                format!("account {signer} does not exist: unknown address"),
-            )
-        })?;
-        if tx.sequence != acc.sequence {
-            return Err(ExecError::sdk(
-                32,
-                format!(
-                    "account sequence mismatch, expected {}, got {}: incorrect account sequence",
-                    acc.sequence, tx.sequence
-                ),
-            ));
-        }
-        if verify_sig {
-            let bytes = sign_bytes_of(&tx, &self.cfg.chain_id, acc.number)
-                .map_err(|e| ExecError::sdk(2, e.to_string()))?;
-            if !verify_cosmos_signature(&tx.pubkey, &bytes, &tx.signature) {
-                return Err(ExecError::sdk(
-                    4,
-                    format!(
-                        "signature verification failed; please verify account number ({}) and chain-id ({}): unauthorized",
-                        acc.number, self.cfg.chain_id
-                    ),
-                ));
-            }
-            let mut required = vec![
-                self.cfg
-                    .min_gas_price
-                    .fee(tx.gas_limit)
-                    .map_err(|e| ExecError::sdk(13, e.to_string()))?,
-            ];
-            if let Some(rate) = self.cfg.tax_rate {
-                let tax =
-                    classic_tax(&tx.msgs, rate).map_err(|e| ExecError::sdk(13, e.to_string()))?;
-                required =
-                    add_coins(&required, &tax).map_err(|e| ExecError::sdk(13, e.to_string()))?;
-            }
-            for r in &required {
-                let paid = tx
-                    .fee
-                    .iter()
-                    .find(|c| c.denom == r.denom)
-                    .map_or(0, |c| c.amount);
-                if paid < r.amount {
-                    return Err(ExecError::sdk(
-                        13,
-                        format!(
-                            "insufficient fees; got: {} required: {}: insufficient fee",
-                            coins_str(&tx.fee),
-                            coins_str(&required)
-                        ),
-                    ));
-                }
-            }
-            for c in &tx.fee {
-                if self.balance(&signer, &c.denom) < c.amount {
-                    return Err(ExecError::sdk(
-                        5,
-                        format!(
-                            "{} is smaller than {c}: insufficient funds",
-                            self.balance(&signer, &c.denom)
-                        ),
-                    ));
-                }
-            }
-        }
-        let gas = Self::gas_of(&tx);
-        Ok((tx, signer, gas))
-    }
-
     /// `/simulate`: the checks without the signature, then the messages on a copy of the bank.
     pub fn simulate(&self, tx_bytes: &[u8]) -> Result<u64, ExecError> {
-        let (tx, signer, gas) = self.check(tx_bytes, false)?;
+        let (tx, signer, gas, _) = self.check(tx_bytes, false)?;
         let mut bank = self.bank.clone();
         self.contracts.begin();
+        self.modules.begin();
         let outcome = self.run_msgs(&mut bank, &signer, &tx.msgs, true);
+        self.modules.end(false);
         self.contracts.end(false);
         outcome?;
         Ok(gas)
     }
 
     /// A sync broadcast: `(txhash, Ok(()) | Err(code…))`. Accepted transactions pay their fee
-    /// and use their sequence now (as CheckTx's state does) and are executed in the next block.
+    /// and use their sequence now (as CheckTx's state does), have their admission effects
+    /// ([`ModuleExecutor::check_tx`]) and are executed in the next block, unless their rules say
+    /// they are executed on admission only.
     pub fn broadcast(&mut self, tx_bytes: &[u8]) -> (String, Result<(), ExecError>) {
         let hash = tx_hash(tx_bytes);
         self.broadcast_log.push(hash.clone());
@@ -405,15 +337,15 @@ impl LocalChain {
             return (hash, Err(ExecError::sdk(19, "tx already exists in cache")));
         }
         if self.faults.bump_sequence > 0
-            && let Ok(tx) = decode_tx(tx_bytes)
-            && let Ok(pk) = <[u8; 33]>::try_from(tx.pubkey.as_slice())
+            && let Ok(tx) = decode_node_tx(tx_bytes, self.modules.as_ref())
+            && let Ok(pk) = <[u8; 33]>::try_from(tx.tx.pubkey.as_slice())
             && let Ok(addr) = cosmos_address(&pk, &self.cfg.hrp)
             && let Some(acc) = self.accounts.get_mut(&addr)
         {
             self.faults.bump_sequence -= 1;
             acc.sequence += 1;
         }
-        let (tx, signer, gas_used) = match self.check(tx_bytes, true) {
+        let (tx, signer, gas_used, rules) = match self.check(tx_bytes, true) {
             Ok(x) => x,
             Err(e) => return (hash, Err(e)),
         };
@@ -421,10 +353,22 @@ impl LocalChain {
             self.faults.drop_txs -= 1;
             return (hash, Ok(()));
         }
-        if let Some(acc) = self.accounts.get_mut(&signer) {
+        if let Err(e) = self.modules.check_tx(&tx, &self.last_block()) {
+            return (hash, Err(e));
+        }
+        if rules.sequence
+            && let Some(acc) = self.accounts.get_mut(&signer)
+        {
             acc.sequence += 1;
         }
-        let fee = tx.fee.clone();
+        if rules.admission_only {
+            return (hash, Ok(()));
+        }
+        let fee = if rules.fees {
+            tx.tx.fee.clone()
+        } else {
+            vec![]
+        };
         let _ = transfer(&mut self.bank, &signer, "fee_collector", &fee);
         self.mempool.push(Pending {
             hash: hash.clone(),
@@ -432,6 +376,7 @@ impl LocalChain {
             signer,
             gas_used,
             fee,
+            metered: rules.fees,
         });
         (hash, Ok(()))
     }
@@ -440,10 +385,11 @@ impl LocalChain {
         &self,
         bank: &mut Balances,
         signer: &str,
-        msgs: &[Msg],
+        msgs: &[TxMsg],
         simulate: bool,
     ) -> Result<Vec<Value>, ExecError> {
         let mut events = vec![];
+        let last = self.last_block();
         for (i, m) in msgs.iter().enumerate() {
             events.push(event(
                 "message",
@@ -453,6 +399,19 @@ impl LocalChain {
                     ("msg_index", &i.to_string()),
                 ],
             ));
+            let m = match m {
+                TxMsg::Known(m) => m,
+                TxMsg::Module(m) => {
+                    for (kind, attrs) in self.modules.deliver(bank, m, &last, simulate)? {
+                        let attrs: Vec<(&str, &str)> = attrs
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
+                        events.push(event(&kind, &attrs));
+                    }
+                    continue;
+                }
+            };
             match m {
                 Msg::Send { from, to, amount } => {
                     transfer(bank, from, to, amount)?;
@@ -503,6 +462,10 @@ impl LocalChain {
             return;
         }
         self.height += 1;
+        let block = BlockInfo {
+            height: self.height,
+            time: unix_now().max(self.block_time),
+        };
         for p in std::mem::take(&mut self.mempool) {
             let mut bank = self.bank.clone();
             let mut events = vec![
@@ -512,20 +475,22 @@ impl LocalChain {
                 ),
                 event(
                     "tx",
-                    &[("acc_seq", &format!("{}/{}", p.signer, p.tx.sequence))],
+                    &[("acc_seq", &format!("{}/{}", p.signer, p.tx.tx.sequence))],
                 ),
             ];
-            let outcome = if p.tx.gas_limit < p.gas_used {
+            let outcome = if p.metered && p.tx.tx.gas_limit < p.gas_used {
                 Err(ExecError::sdk(
                     11,
                     format!(
                         "out of gas; gasWanted: {}, gasUsed: {}: out of gas",
-                        p.tx.gas_limit, p.gas_used
+                        p.tx.tx.gas_limit, p.gas_used
                     ),
                 ))
             } else {
                 self.contracts.begin();
+                self.modules.begin();
                 let outcome = self.run_msgs(&mut bank, &p.signer, &p.tx.msgs, false);
+                self.modules.end(outcome.is_ok());
                 self.contracts.end(outcome.is_ok());
                 outcome
             };
@@ -542,11 +507,13 @@ impl LocalChain {
                 json!({
                     "txhash": p.hash, "height": self.height.to_string(), "code": code,
                     "codespace": codespace, "raw_log": log,
-                    "gas_wanted": p.tx.gas_limit.to_string(), "gas_used": p.gas_used.to_string(),
+                    "gas_wanted": p.tx.tx.gas_limit.to_string(), "gas_used": p.gas_used.to_string(),
                     "events": events,
                 }),
             );
         }
+        self.block_time = block.time;
+        self.modules.end_block(&block);
     }
 
     /// A transaction's result in a block (`tx_response`).
@@ -565,4 +532,10 @@ fn coins_str(coins: &[Coin]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(",")
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

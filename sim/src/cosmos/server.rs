@@ -1,6 +1,6 @@
 //! The local node's LCD: the gRPC-gateway paths sluice uses, on 127.0.0.1 (a random port unless
 //! given), answers and errors in the gateway's JSON form (`{"code","message","details"}`), and a
-//! block timer. Faults (see [`Faults`](super::Faults)) are applied here and in the chain.
+//! block timer (none when the block time is zero: blocks are then made by hand). Faults (see [`Faults`](super::Faults)) are applied here and in the chain.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use super::chain::{ChainConfig, ContractExecutor, LocalChain};
+use super::modules::{ModuleExecutor, NoModules};
 
 type Shared = Arc<Mutex<LocalChain>>;
 
@@ -45,18 +46,33 @@ impl LocalNode {
         contracts: Arc<dyn ContractExecutor>,
         port: u16,
     ) -> std::io::Result<Self> {
+        Self::start_with_modules(cfg, contracts, Arc::new(NoModules), port).await
+    }
+
+    /// Starts a node whose other messages go to `modules`.
+    pub async fn start_with_modules(
+        cfg: ChainConfig,
+        contracts: Arc<dyn ContractExecutor>,
+        modules: Arc<dyn ModuleExecutor>,
+        port: u16,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let addr = listener.local_addr()?;
         let block_time = cfg.block_time;
-        let chain: Shared = Arc::new(Mutex::new(LocalChain::new(cfg, contracts)));
-        let c = chain.clone();
-        let blocks = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(block_time);
-            loop {
-                tick.tick().await;
-                lock(&c).produce_block();
-            }
-        });
+        let chain: Shared = Arc::new(Mutex::new(LocalChain::with_modules(
+            cfg, contracts, modules,
+        )));
+        let mut tasks = vec![];
+        if !block_time.is_zero() {
+            let c = chain.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(block_time);
+                loop {
+                    tick.tick().await;
+                    lock(&c).produce_block();
+                }
+            }));
+        }
         let c = chain.clone();
         let server = tokio::spawn(async move {
             loop {
@@ -72,10 +88,11 @@ impl LocalNode {
                 });
             }
         });
+        tasks.push(server);
         Ok(Self {
             lcd_url: format!("http://{addr}"),
             chain,
-            tasks: vec![blocks, server],
+            tasks,
         })
     }
 
@@ -151,7 +168,9 @@ async fn handle(
             ],
         ) => {
             let c = lock(&chain);
-            let header = json!({"chain_id": c.cfg.chain_id, "height": c.height.to_string()});
+            let time = rfc3339_utc(c.block_time);
+            let header =
+                json!({"chain_id": c.cfg.chain_id, "height": c.height.to_string(), "time": time});
             reply(
                 200,
                 &json!({"block": {"header": header}, "sdk_block": {"header": header}}),
@@ -253,4 +272,26 @@ async fn handle(
 fn tx_bytes_of(body: &[u8]) -> Option<Vec<u8>> {
     let v: Value = serde_json::from_slice(body).ok()?;
     B64.decode(v.get("tx_bytes")?.as_str()?).ok()
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds (UTC), as block headers show their time.
+fn rfc3339_utc(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // civil-from-days (Howard Hinnant's algorithm), for days since 1970-01-01
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        (rem % 3_600) / 60,
+        rem % 60
+    )
 }
