@@ -19,7 +19,10 @@ fn top(b: &IndexerBook) -> Top {
     )
 }
 
-fn levels(b: &IndexerBook) -> (Vec<(u64, u64)>, Vec<(u64, u64)>) {
+/// Bids and asks, best first, as (ticks, lots).
+type Sides = (Vec<(u64, u64)>, Vec<(u64, u64)>);
+
+fn levels(b: &IndexerBook) -> Sides {
     (
         b.book
             .bids
