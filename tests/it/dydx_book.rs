@@ -271,6 +271,14 @@ async fn the_rest_client_reads_markets_and_the_book_and_types_faults() {
         rest.orderbook_raw("../v4/time").await.is_err(),
         "a ticker is not a path"
     );
+    // a market the indexer does not list: no book, a clear error
+    let pair: Pair = "NOPE-USD".parse().unwrap();
+    let hub = Arc::new(EventHub::new());
+    let e = IndexerBook::connect(&mock.rest_url(), &mock.ws_url(), "NOPE-USD", pair, hub)
+        .await
+        .err()
+        .expect("no book of an unlisted market");
+    assert!(e.to_string().contains("NOPE-USD"), "{e}");
     // a gateway page and a cut body are typed errors, never a book
     mock.inject_fault(HttpFault::HtmlPage { status: 502 });
     assert!(rest.snapshot_book(TICKER).await.is_err());

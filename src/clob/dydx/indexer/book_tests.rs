@@ -294,3 +294,31 @@ fn subscribe_messages() {
     let v: serde_json::Value = serde_json::from_str(&b.unsubscribe_message()).unwrap();
     assert_eq!(v["type"], "unsubscribe");
 }
+
+proptest::proptest! {
+    /// Any frame cut short or with a byte changed: a typed error, or a frame that still reads;
+    /// never a panic, and on an error the book and its message id are as they were.
+    #[test]
+    fn mangled_frames_never_panic_or_half_apply(
+        cut in 0usize..200,
+        at in 0usize..200,
+        byte in proptest::prelude::any::<u8>(),
+        which in 0usize..3,
+    ) {
+        let frames = [
+            data(2, r#"{"bids":[["28190","1.9861"],["28191","0"]],"asks":[["28300","2"]]}"#),
+            br#"{"type":"channel_batch_data","connection_id":"c","message_id":2,"id":"BTC-USD","channel":"v4_orderbook","version":"1.0.0","contents":[{"asks":[["28197","1"]]},{"bids":[["28193","0"]]}]}"#.to_vec(),
+            subscribed(2, r#"[{"price":"28100","size":"1"}]"#, r#"[{"price":"28400","size":"1"}]"#),
+        ];
+        let mut frame = frames[which].clone();
+        if at < frame.len() {
+            frame[at] = byte;
+        }
+        frame.truncate(frame.len().saturating_sub(cut % 40));
+        let mut b = synced();
+        let before = (levels(&b), b.last_update_id());
+        if b.on_frame(&frame).is_err() {
+            proptest::prop_assert_eq!((levels(&b), b.last_update_id()), before);
+        }
+    }
+}
