@@ -276,8 +276,7 @@ async fn the_rest_client_reads_markets_and_the_book_and_types_faults() {
     let hub = Arc::new(EventHub::new());
     let e = IndexerBook::connect(&mock.rest_url(), &mock.ws_url(), "NOPE-USD", pair, hub)
         .await
-        .err()
-        .expect("no book of an unlisted market");
+        .expect_err("no book of an unlisted market");
     assert!(e.to_string().contains("NOPE-USD"), "{e}");
     // a gateway page and a cut body are typed errors, never a book
     mock.inject_fault(HttpFault::HtmlPage { status: 502 });
@@ -310,4 +309,29 @@ async fn the_heartbeat_is_answered_and_the_book_stays_synced() {
         }
     }
     assert!(closed, "a client that never answered was not dropped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_subscription_is_sent_again_and_the_book_syncs() {
+    let mock = MockDydxIndexer::start().await.unwrap();
+    mock.seed_book(TICKER, dec!(30000), 5, 1, dec!(1)).unwrap();
+    mock.refuse_next_subscriptions(1);
+    let pair: Pair = TICKER.parse().unwrap();
+    let hub = Arc::new(EventHub::new());
+    let mut events = hub.subscribe();
+    let live = IndexerBook::connect(&mock.rest_url(), &mock.ws_url(), TICKER, pair, hub)
+        .await
+        .unwrap();
+    // refused: no data comes; the subscription is sent again after the wait, unprompted
+    assert!(!live.wait_synced(Duration::from_secs(2)).await);
+    assert!(
+        live.wait_synced(Duration::from_secs(10)).await,
+        "never synced"
+    );
+    book::assert_same_book(&mock, &live, "after the refused subscription").await;
+    let mut lost = 0;
+    while let Ok(e) = events.try_recv() {
+        lost += usize::from(matches!(e, sluice::core::VenueEvent::ConnectionLost { .. }));
+    }
+    assert!(lost >= 1, "the refusal was announced");
 }

@@ -102,6 +102,7 @@ impl MockDydxIndexer {
             oracle: std::sync::Mutex::new(HashMap::new()),
             heartbeat_ms: AtomicU64::new(30_000),
             heartbeat_timeout_ms: AtomicU64::new(10_000),
+            refuse_subscriptions: AtomicU64::new(0),
         });
         let (servers, http, wsl) = Servers::bind().await?;
         let rest_shared = shared.clone();
@@ -157,6 +158,13 @@ impl MockDydxIndexer {
         self.shared
             .heartbeat_timeout_ms
             .store(ms(timeout), Ordering::Relaxed);
+    }
+
+    /// Answers the next `n` book subscriptions with socks' error for a failed initial fetch
+    /// (`Internal error, could not fetch data for subscription: v4_orderbook.`), subscribing
+    /// nothing.
+    pub fn refuse_next_subscriptions(&self, n: u64) {
+        self.shared.refuse_subscriptions.store(n, Ordering::SeqCst);
     }
 
     /// Serves `fault` instead of the next REST answer.

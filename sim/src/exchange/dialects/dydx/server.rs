@@ -34,6 +34,8 @@ pub struct Shared {
     /// How often the websocket pings, and how long it waits for the pong, in ms.
     pub heartbeat_ms: AtomicU64,
     pub heartbeat_timeout_ms: AtomicU64,
+    /// Subscriptions still to refuse (socks' answer when comlink's initial fetch fails).
+    pub refuse_subscriptions: AtomicU64,
 }
 
 impl std::ops::Deref for Shared {

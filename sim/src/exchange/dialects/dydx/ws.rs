@@ -114,7 +114,11 @@ impl Conn {
             ];
         }
         self.counter += 1;
-        if channel != CHANNEL {
+        let refused = shared
+            .refuse_subscriptions
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if channel != CHANNEL || refused {
             return vec![self.error(&format!(
                 "Internal error, could not fetch data for subscription: {channel}."
             ))];
