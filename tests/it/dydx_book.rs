@@ -30,6 +30,9 @@ impl FaultFeed for MockDydxIndexer {
         r#"{"type":"channel_data","connection_id":"x","message_id":"#,
         "<html><body>502 Bad Gateway</body></html>",
         r#"{"type":"error","message":"Internal error","connection_id":"x","message_id":0}"#,
+        r#"{"type":"channel_data","connection_id":"x","message_id":1,"id":"BTC-USD","channel":"v4_orderbook","version":"1.0.0","contents":{"bids":[["1e400","1"]],"extra":{"nested":[1,2,{"a":null}]}}}"#,
+        r#"{"type":"channel_data","connection_id":"x","message_id":184467440737095516160,"id":"BTC-USD","channel":"v4_orderbook","contents":{}}"#,
+        r#"{"type":"channel_data","connection_id":"x","message_id":1,"id":"BTC-USD","channel":"v4_orderbook","contents":{"asks":[["99999999999999999999999999","1"]]}}"#,
     ];
     const DUPLICATE_RESYNCS: Option<bool> = Some(false);
     const CATCH_UP: Duration = Duration::from_secs(15);

@@ -194,7 +194,13 @@ fn hostile_input_is_a_typed_error_never_a_corrupted_book() {
         br#"{"type":"channel_data","message_id":2,"id":"BTC-USD","channel":"v4_orderbook","contents":{"bids":[["1","1"]]}} trailing"#,
         br#"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["#,
     ];
-    for bad in hostile {
+    let deep = format!(
+        r#"{{"type":"channel_data","message_id":2,"id":"BTC-USD","channel":"v4_orderbook","x":{}{},"contents":{{}}}}"#,
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    let hostile: Vec<&[u8]> = hostile.iter().copied().chain([deep.as_bytes()]).collect();
+    for bad in &hostile {
         let mut b = synced();
         let before = levels(&b);
         assert!(
