@@ -447,6 +447,14 @@ async fn recv_or_never(conn: &mut Option<Conn>) -> Option<StreamEvent> {
     }
 }
 
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_or_never(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The ticker of `ping` (without one the ticker is never polled: its period only has to be
 /// valid).
 fn ticker(ping: Option<&AppPing>) -> tokio::time::Interval {
@@ -497,11 +505,22 @@ async fn run<B: DiffBook>(
     };
     loop {
         send_outbox(&mut task, &conn);
+        // stream-snapshot mode: a (re)subscription unanswered for STREAM_SNAPSHOT_WAIT is sent
+        // again even when nothing else arrives (a refused subscription sends no data)
+        let snapshot_due = task
+            .awaiting_since
+            .filter(|_| task.resubscribe.is_some() && conn.is_some())
+            .map(|t| tokio::time::Instant::from_std(t + STREAM_SNAPSHOT_WAIT));
         tokio::select! {
             _ = ticks.tick(), if ping.is_some() && conn.is_some() => {
                 if let (Some(p), Some((handle, _))) = (&ping, &conn) {
                     handle.send((p.message)());
                 }
+            }
+            _ = sleep_until_or_never(snapshot_due) => {
+                // due: sent again now (and awaited from now)
+                task.awaiting_since = None;
+                task.take_snapshot(Duration::ZERO);
             }
             ev = recv_or_never(&mut conn) => {
                 let Some(mut ev) = ev else { return };

@@ -90,10 +90,62 @@ macro_rules! book_sim_controls {
 }
 pub(crate) use book_sim_controls;
 
+/// A simulated market feed with its faults, and the connector's live book of it: what the
+/// scenario needs whether or not the connector is a framework exchange venue. Every [`BookSim`]
+/// is one; a venue outside the framework (dYdX v4's indexer book) implements it directly.
+pub trait FaultFeed {
+    /// The connector's live book.
+    type Live: LiveBookView;
+    const JUNK: &'static [&'static str];
+    const DUPLICATE_RESYNCS: Option<bool>;
+    const CATCH_UP: Duration;
+
+    fn theirs(&self) -> (Option<u64>, Levels, Levels);
+    fn skip_next(&self);
+    fn duplicate_next(&self);
+    fn swap_next(&self);
+    fn drop_streams(&self);
+    fn push_raw(&self, frame: &str);
+    fn updates(&self, seed: u64, n: usize, pace: Duration) -> impl Future<Output = usize>;
+    fn resyncs(live: &Self::Live) -> u64;
+}
+
+impl<S: BookSim> FaultFeed for S {
+    type Live = Book<S>;
+    const JUNK: &'static [&'static str] = S::JUNK;
+    const DUPLICATE_RESYNCS: Option<bool> = S::DUPLICATE_RESYNCS;
+    const CATCH_UP: Duration = S::CATCH_UP;
+
+    fn theirs(&self) -> (Option<u64>, Levels, Levels) {
+        BookSim::theirs(self)
+    }
+    fn skip_next(&self) {
+        BookSim::skip_next(self)
+    }
+    fn duplicate_next(&self) {
+        BookSim::duplicate_next(self)
+    }
+    fn swap_next(&self) {
+        BookSim::swap_next(self)
+    }
+    fn drop_streams(&self) {
+        BookSim::drop_streams(self)
+    }
+    fn push_raw(&self, frame: &str) {
+        BookSim::push_raw(self, frame)
+    }
+    fn updates(&self, seed: u64, n: usize, pace: Duration) -> impl Future<Output = usize> {
+        BookSim::updates(self, seed, n, pace)
+    }
+    fn resyncs(live: &Self::Live) -> u64 {
+        S::resyncs(live)
+    }
+}
+
 /// Waits until the connector's synced book has reached the simulator's sequence, then asserts the
 /// two equal level by level; a simulator without a sequence must come to equal it. The simulator
 /// is quiet when this is called.
-pub async fn assert_same_book<S: BookSim>(mock: &S, live: &Book<S>, when: &str) {
+pub async fn assert_same_book<S: FaultFeed>(mock: &S, live: &S::Live, when: &str) {
     let (want_seq, bids, asks) = mock.theirs();
     let want = (bids, asks);
     let deadline = tokio::time::Instant::now() + S::CATCH_UP;
@@ -134,11 +186,37 @@ pub async fn book_matches_the_simulator_through_10000_updates_with_faults<S: Boo
         S::wait_synced(&live, Duration::from_secs(10)).await,
         "never synced"
     );
-    assert_same_book(mock, &live, "after the first sync").await;
+    live_book_matches_the_simulator_through_10000_updates_with_faults(mock, &live, &mut events)
+        .await;
 
+    // quotes walk the synced book
+    let q = venue
+        .quote(&QuoteRequest {
+            pair: pair.clone(),
+            side: Side::Buy,
+            base_amount: dec!(0.5),
+        })
+        .await
+        .unwrap();
+    let best_ask = BookSim::theirs(mock).2[0].0;
+    assert!(q.worst_price >= best_ask, "{q:?}");
+    let top = venue.book_top(&pair, 3).await.unwrap().unwrap();
+    assert_eq!(top.asks[0].0, best_ask);
+}
+
+/// The rounds of [`book_matches_the_simulator_through_10000_updates_with_faults`] over a synced
+/// live book `live` whose events arrive on `events`: 20 rounds of 500 updates after a fault each,
+/// the books compared after every round, every continuity fault a resync announced by
+/// `ConnectionLost` and `Resynced`.
+pub async fn live_book_matches_the_simulator_through_10000_updates_with_faults<S: FaultFeed>(
+    mock: &S,
+    live: &S::Live,
+    events: &mut sluice::venue::EventReceiver,
+) {
+    assert_same_book(mock, live, "after the first sync").await;
     let mut total = 0;
     for round in 0..20u64 {
-        let before = S::resyncs(&live);
+        let before = S::resyncs(live);
         let fault = round % 5;
         match fault {
             0 => mock.skip_next(),
@@ -150,16 +228,16 @@ pub async fn book_matches_the_simulator_through_10000_updates_with_faults<S: Boo
         total += 500;
         mock.updates(round + 1, 500, Duration::from_micros(50))
             .await;
-        assert_same_book(mock, &live, &format!("after round {round} (fault {fault})")).await;
+        assert_same_book(mock, live, &format!("after round {round} (fault {fault})")).await;
         match (fault, S::DUPLICATE_RESYNCS) {
             (1, None) => {}
             (1, Some(false)) => assert_eq!(
-                S::resyncs(&live),
+                S::resyncs(live),
                 before,
                 "round {round}: a duplicate is dropped, not a resync"
             ),
             _ => assert!(
-                S::resyncs(&live) > before,
+                S::resyncs(live) > before,
                 "round {round}: fault {fault} must force a resync"
             ),
         }
@@ -171,7 +249,7 @@ pub async fn book_matches_the_simulator_through_10000_updates_with_faults<S: Boo
     } else {
         16
     };
-    assert!(S::resyncs(&live) > forced, "resyncs: {}", S::resyncs(&live));
+    assert!(S::resyncs(live) > forced, "resyncs: {}", S::resyncs(live));
     let (mut lost, mut resynced) = (0, 0);
     while let Ok(e) = events.try_recv() {
         match e {
@@ -184,18 +262,4 @@ pub async fn book_matches_the_simulator_through_10000_updates_with_faults<S: Boo
         lost >= forced && resynced > forced,
         "lost {lost}, resynced {resynced}"
     );
-
-    // quotes walk the synced book
-    let q = venue
-        .quote(&QuoteRequest {
-            pair: pair.clone(),
-            side: Side::Buy,
-            base_amount: dec!(0.5),
-        })
-        .await
-        .unwrap();
-    let best_ask = mock.theirs().2[0].0;
-    assert!(q.worst_price >= best_ask, "{q:?}");
-    let top = venue.book_top(&pair, 3).await.unwrap().unwrap();
-    assert_eq!(top.asks[0].0, best_ask);
 }

@@ -6,6 +6,7 @@ pub mod binance_perpetual;
 pub mod bybit_perpetual;
 pub mod coinbase_advanced;
 pub mod coinbase_pro;
+pub mod dydx;
 pub mod dydx_v3;
 pub mod gate_io;
 pub mod htx;
