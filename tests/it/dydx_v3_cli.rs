@@ -3,7 +3,8 @@
 //! table; the API key, secret and passphrase the clients derive from the trader's Ethereum key
 //! stored with `sluice keys add`); an order placed through the library with the STARK key shows
 //! in `order list` and is cancelled from the command line; `order place` without the STARK key
-//! is refused before the wire, naming the `wallet` key; no URL is the closed venue's error.
+//! is refused before the wire, naming `--wallet`, and with `--wallet` (the trader's key imported)
+//! it is signed and accepted; no URL is the closed venue's error.
 
 use std::path::Path;
 use std::process::Output;
@@ -143,8 +144,57 @@ async fn book_positions_and_orders_from_the_command_line() {
     .await;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("STARK key") && err.contains("wallet"), "{err}");
+    assert!(
+        err.contains("STARK key") && err.contains("--wallet"),
+        "{err}"
+    );
     assert!(mock.order_id("cli-dydx-1").is_none(), "nothing sent");
+
+    // with the trader's Ethereum key imported as a wallet and named: the keys derived from it, the
+    // order signed with the STARK key, accepted by the simulator (which checks that signature)
+    let imported = CLI
+        .output(
+            home.path(),
+            strings(&["wallet", "import-key", "--name", "trader", "--key-stdin"]),
+            Some(&format!("{TRADER_ETH_KEY}\n")),
+        )
+        .await;
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let placed = json(
+        &sluice(
+            home.path(),
+            at(
+                &[
+                    "order",
+                    "place",
+                    "--pair",
+                    "ETH-USD",
+                    "--side",
+                    "buy",
+                    "--amount",
+                    "0.1",
+                    "--price",
+                    "97",
+                    "--client-id",
+                    "cli-dydx-2",
+                    "--wallet",
+                    "trader",
+                    "--json",
+                ],
+                &mock,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(placed[0]["client_id"], "cli-dydx-2", "{placed}");
+    assert!(
+        mock.order_id("cli-dydx-2").is_some(),
+        "the order reached the simulator"
+    );
 
     // no URL: the closed venue's error names the key
     let out = sluice(

@@ -30,6 +30,14 @@ pub struct ExchangeArgs {
     /// WebSocket API URL override (ws://127.0.0.1:PORT/ws-api/v3).
     #[arg(long)]
     pub ws_api_url: Option<String>,
+    /// For venues that sign with keys derived from a wallet (dydx_v3's STARK key, Loopring's L2
+    /// key): the wallet (its password from SLUICE_PASSWORD or a prompt), the connect table's
+    /// `wallet`.
+    #[arg(long)]
+    pub wallet: Option<String>,
+    /// The account index under the wallet's Ethereum key path (the table's `wallet_index`).
+    #[arg(long, requires = "wallet")]
+    pub wallet_index: Option<u64>,
 }
 
 impl ExchangeArgs {
@@ -37,10 +45,16 @@ impl ExchangeArgs {
     /// `Access::Trade` loads the stored API keys (`sluice keys add`). Nothing is started.
     pub async fn connect(&self, ctx: &Context, access: Access) -> Result<Arc<dyn Venue>, CliError> {
         let id = connect::venue_id(&self.venue, None)?;
+        let wallet_index = self
+            .wallet_index
+            .map(|i| i64::try_from(i).map_err(|_| format!("--wallet-index {i} is out of range")))
+            .transpose()?;
         let table = FlagTable::new()
             .put("rest_url", self.base_url.clone())
             .put("ws_url", self.ws_url.clone())
-            .put("ws_api_url", self.ws_api_url.clone());
+            .put("ws_api_url", self.ws_api_url.clone())
+            .put("wallet", self.wallet.clone())
+            .put("wallet_index", wallet_index);
         let cc = connect::context(ctx, Path::new(connect::COMMAND_LINE), access);
         Ok(sluice::connectors::connect(&id, table.table(), &cc).await?)
     }

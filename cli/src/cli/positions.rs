@@ -90,6 +90,8 @@ async fn connect_exchange(
         base_url: args.base_url.clone(),
         ws_url: args.ws_url.clone(),
         ws_api_url: None,
+        wallet: None,
+        wallet_index: None,
     };
     exchange.connect(ctx, Access::Trade).await
 }

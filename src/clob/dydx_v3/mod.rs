@@ -207,7 +207,7 @@ impl DydxV3 {
     ) -> Result<OrderAck, CexError> {
         let key = self.stark.as_ref().ok_or_else(|| {
             CexError::Invalid(format!(
-                "{}: dYdX v3 orders are signed with the STARK key: name the wallet it is derived from (`wallet` in [connect.{}])",
+                "{}: dYdX v3 orders are signed with the STARK key: name the wallet it is derived from (`wallet` in [connect.{}], or `--wallet NAME`)",
                 order.order.client_id, self.cfg.name
             ))
         })?;
