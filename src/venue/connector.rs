@@ -17,7 +17,7 @@ use super::{ConnectorDescriptor, Venue, VenueError, VenueId};
 use crate::chain::{ChainSpec, ChainSpecs};
 use crate::wallet::{UnlockedWallet, WalletStore};
 
-pub use config::{config_keys, off_chain, parse_config, table_name, url_value};
+pub use config::{closed_venue_urls, config_keys, off_chain, parse_config, table_name, url_value};
 pub use keys::{ApiKey, MemoryKeys};
 pub use secrets::{FixedPassword, NoSecrets, PasswordOnce, SecretError, SecretSource};
 

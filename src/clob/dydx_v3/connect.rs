@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::onboarding::{derive_api_key, derive_stark_key};
 use super::{DESCRIPTOR, DydxV3Config, DydxV3Keys, DydxV3Venue};
 use crate::cex::auth::ApiCredentials;
-use crate::venue::connector::{Access, off_chain, parse_config, url_value};
+use crate::venue::connector::{Access, closed_venue_urls, off_chain, parse_config};
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// The `[connect.dydx_v3]` table.
@@ -47,12 +47,8 @@ pub struct DydxV3Connector;
 /// dYdX v3.
 pub static DYDX_V3: DydxV3Connector = DydxV3Connector;
 
-/// Why a closed venue has no default URL.
-pub fn closed_reason(key: &str) -> String {
-    format!(
-        "dYdX v3 closed in 2024 and has no public endpoint any more; set `{key}` to the server to use (a simulator or an archive)"
-    )
-}
+/// Why the venue has no default URL.
+const CLOSED: &str = "dYdX v3 closed in 2024";
 
 impl DydxV3Connector {
     /// The venue's configuration from its table.
@@ -65,12 +61,8 @@ impl DydxV3Connector {
         off_chain(id, DESCRIPTOR.name)?;
         let c: DydxV3Connect = parse_config(id, table, ctx)?;
         let base = DydxV3Config::default();
-        let url = |key: &str, value: Option<String>, schemes: &[&str]| match value {
-            None => Err(ConnectError::missing(id, ctx, key, &closed_reason(key))),
-            Some(v) => url_value(id, ctx, key, Some(v), "", schemes),
-        };
-        let rest_url = url("rest_url", c.rest_url.clone(), &["http", "https"])?;
-        let ws_url = url("ws_url", c.ws_url.clone(), &["ws", "wss"])?;
+        let (rest_url, ws_url) =
+            closed_venue_urls(id, ctx, CLOSED, c.rest_url.clone(), c.ws_url.clone())?;
         let network_id = c.network_id.unwrap_or(base.network_id);
         if ![
             super::starkex::NETWORK_MAINNET,

@@ -17,7 +17,7 @@ use super::recipe::LoopringRecipe;
 use super::venue::{LoopringAccount, LoopringConfig};
 use super::{DESCRIPTOR, loopring_venue, rest_client};
 use crate::cex::sign::{Credentials, Signer};
-use crate::venue::connector::{Access, off_chain, parse_config, url_value};
+use crate::venue::connector::{Access, closed_venue_urls, off_chain, parse_config};
 use crate::venue::{ConnectContext, ConnectError, Connector, ConnectorDescriptor, Venue, VenueId};
 
 /// The `[connect.loopring]` table.
@@ -53,12 +53,8 @@ pub struct LoopringConnector;
 /// Loopring.
 pub static LOOPRING: LoopringConnector = LoopringConnector;
 
-/// Why a closed venue has no default URL.
-pub fn closed_reason(key: &str) -> String {
-    format!(
-        "Loopring's exchange shut on 2026-06-28 and has no public endpoint any more; set `{key}` to the server to use (a simulator or an archive)"
-    )
-}
+/// Why the venue has no default URL.
+const CLOSED: &str = "Loopring's exchange shut on 2026-06-28";
 
 impl LoopringConnector {
     /// The venue's configuration from its table.
@@ -70,12 +66,8 @@ impl LoopringConnector {
     ) -> Result<(LoopringConfig, LoopringConnect), ConnectError> {
         off_chain(id, DESCRIPTOR.name)?;
         let c: LoopringConnect = parse_config(id, table, ctx)?;
-        let url = |key: &str, value: Option<String>, schemes: &[&str]| match value {
-            None => Err(ConnectError::missing(id, ctx, key, &closed_reason(key))),
-            Some(v) => url_value(id, ctx, key, Some(v), "", schemes),
-        };
-        let rest_url = url("rest_url", c.rest_url.clone(), &["http", "https"])?;
-        let ws_url = url("ws_url", c.ws_url.clone(), &["ws", "wss"])?;
+        let (rest_url, ws_url) =
+            closed_venue_urls(id, ctx, CLOSED, c.rest_url.clone(), c.ws_url.clone())?;
         let exchange: Address = c
             .exchange
             .as_deref()

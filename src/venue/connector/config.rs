@@ -44,6 +44,33 @@ pub fn url_value(
     }
 }
 
+/// A closed venue's REST and websocket URLs (`rest_url`, `ws_url` of its table): it has no public
+/// endpoint any more, so both are required, and a missing one is an error that says why
+/// (`closed`, e.g. "dYdX v3 closed in 2024") and names the key.
+pub fn closed_venue_urls(
+    id: &VenueId,
+    ctx: &ConnectContext,
+    closed: &str,
+    rest_url: Option<String>,
+    ws_url: Option<String>,
+) -> Result<(String, String), ConnectError> {
+    let url = |key: &str, value: Option<String>, schemes: &[&str]| match value {
+        None => Err(ConnectError::missing(
+            id,
+            ctx,
+            key,
+            &format!(
+                "{closed} and has no public endpoint any more; set `{key}` to the server to use (a simulator or an archive)"
+            ),
+        )),
+        Some(v) => url_value(id, ctx, key, Some(v), "", schemes),
+    };
+    Ok((
+        url("rest_url", rest_url, &["http", "https"])?,
+        url("ws_url", ws_url, &["ws", "wss"])?,
+    ))
+}
+
 /// Refuses a chain label on an exchange's id (`binance@ethereum`): `name` is an exchange.
 pub fn off_chain(id: &VenueId, name: &str) -> Result<(), ConnectError> {
     match id.chain {
