@@ -336,7 +336,7 @@ fn fee_and_gas_rule() {
     assert_eq!(fee[0].amount, 1_334);
     assert_eq!(fee[0].denom, usdc.denom);
     let adydx = GasPrice::parse("25000000000adydx").unwrap();
-    let (fee, gas) = fee_and_gas(&[transfer.clone()], Some(100_000), &adydx).unwrap();
+    let (fee, gas) = fee_and_gas(std::slice::from_ref(&transfer), Some(100_000), &adydx).unwrap();
     assert_eq!(
         (fee, gas),
         (vec![Coin::new(4_000_000_000_000_000, "adydx")], 160_000)
