@@ -19,6 +19,15 @@ use reader::{Reader, check_bech32, check_evm_address, check_key_path};
 const BUILTIN: &[(&str, &str)] = &[
     ("anvil.toml", include_str!("../../chains/anvil.toml")),
     ("celo.toml", include_str!("../../chains/celo.toml")),
+    ("dydx.toml", include_str!("../../chains/dydx.toml")),
+    (
+        "dydx_local.toml",
+        include_str!("../../chains/dydx_local.toml"),
+    ),
+    (
+        "dydx_testnet.toml",
+        include_str!("../../chains/dydx_testnet.toml"),
+    ),
     ("ethereum.toml", include_str!("../../chains/ethereum.toml")),
     ("terra.toml", include_str!("../../chains/terra.toml")),
     (

@@ -67,6 +67,7 @@ mod dry_run_cex;
 mod dry_run_evm;
 mod dry_run_terra;
 mod dydx_book;
+mod dydx_tx_sign;
 mod dydx_v3_book;
 mod dydx_v3_cli;
 mod dydx_v3_keys;

@@ -10,10 +10,16 @@
 //! The wallet is unlocked as the other wallet commands do (`SLUICE_PASSWORD`, else a prompt).
 //!
 //! Cosmos form: `sluice tx sign --chain terra|terra_classic --wallet NAME [--index N]
-//! --account-number N --sequence S --fee AMOUNTDENOM[,AMOUNTDENOM…] --gas N [--memo M]
+//! --account-number N --sequence S --fee AMOUNTDENOM[,AMOUNTDENOM…]|none --gas N [--memo M]
 //! [--timeout-height H] [--sign-mode direct|amino-json] --messages FILE --json`, FILE a JSON array
 //! of messages in proto-JSON with their `"@type"` (as `terrad tx … --generate-only` writes them);
 //! it prints `{"tx_bytes":"<base64>","txhash":"<HEX>","signer":"terra1…"}`.
+//!
+//! On dYdX's chain (`--chain dydx|dydx_testnet|dydx_local`, bech32 prefix `dydx`) the same form
+//! signs dYdX v4 messages (`/dydxprotocol.clob.MsgPlaceOrder`, `MsgCancelOrder`,
+//! `/dydxprotocol.sending.MsgCreateTransfer`, `MsgDepositToSubaccount`,
+//! `MsgWithdrawFromSubaccount`, and bank `MsgSend`) as the official v4 client builds the
+//! transaction (`SIGN_MODE_DIRECT` only, the non-critical `TxExtension` option included).
 
 use alloy::eips::eip2930::AccessList;
 use alloy::primitives::{Address, Bytes, U256};
@@ -23,6 +29,7 @@ use sluice::chain::cosmos::tx::sign_tx;
 use sluice::chain::cosmos::{Coin, Msg, SignMode, TxParams};
 use sluice::chain::evm::{OfflineTx, sign_offline};
 use sluice::chain::{ChainFamily, ChainId, ChainSpec};
+use sluice::clob::dydx::{self, DydxMsg};
 
 use super::{CliError, Context, print_json};
 
@@ -93,7 +100,7 @@ struct CosmosFlags {
     account_number: Option<u64>,
     #[arg(long, value_name = "S")]
     sequence: Option<u64>,
-    /// Fee coins, e.g. 4500uluna or 10uluna,5uusd.
+    /// Fee coins, e.g. 4500uluna or 10uluna,5uusd; `none` for no coins (a dYdX order).
     #[arg(long, value_name = "AMOUNTDENOM[,…]")]
     fee: Option<String>,
     #[arg(long, value_name = "M")]
@@ -125,12 +132,13 @@ impl CosmosFlags {
         .collect()
     }
 
-    /// The transaction's parameters, messages and sign mode, every missing flag named at once.
+    /// The transaction's parameters, sign mode and messages file (its path and text), every
+    /// missing flag named at once.
     fn to_tx(
         &self,
         chain: &ChainSpec,
         gas: Option<u64>,
-    ) -> Result<(TxParams, Vec<Msg>, SignMode), CliError> {
+    ) -> Result<(TxParams, SignMode, MessagesFile), CliError> {
         let missing: Vec<&str> = [
             ("--account-number", self.account_number.is_none()),
             ("--sequence", self.sequence.is_none()),
@@ -156,13 +164,14 @@ impl CosmosFlags {
             )
             .into());
         };
-        let fee = Coin::parse_list(fee).map_err(|e| format!("--fee: {e}"))?;
+        let fee = match fee.as_str() {
+            "none" => vec![],
+            list => Coin::parse_list(list).map_err(|e| format!("--fee: {e}"))?,
+        };
         let mode = SignMode::parse(self.sign_mode.as_deref().unwrap_or("direct"))
             .map_err(|e| format!("--sign-mode: {e}"))?;
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("--messages: cannot read {}: {e}", file.display()))?;
-        let msgs =
-            Msg::parse_file(&text).map_err(|e| format!("--messages {}: {e}", file.display()))?;
         let chain_id = match &chain.chain_id {
             ChainId::Cosmos(id) => id.clone(),
             other => {
@@ -180,8 +189,18 @@ impl CosmosFlags {
             memo: self.memo.clone().unwrap_or_default(),
             timeout_height: self.timeout_height.unwrap_or(0),
         };
-        Ok((params, msgs, mode))
+        let file = MessagesFile {
+            path: file.display().to_string(),
+            text,
+        };
+        Ok((params, mode, file))
     }
+}
+
+/// The `--messages` file, read.
+struct MessagesFile {
+    path: String,
+    text: String,
 }
 
 impl EvmFlags {
@@ -335,14 +354,37 @@ struct CosmosSignedOut {
 }
 
 fn sign_cosmos(a: &SignArgs, chain: &ChainSpec, ctx: &Context) -> Result<(), CliError> {
-    let (params, msgs, mode) = a.cosmos.to_tx(chain, a.evm.gas)?;
+    let (params, mode, file) = a.cosmos.to_tx(chain, a.evm.gas)?;
     let hrp = chain
         .bech32_prefix
         .as_deref()
         .ok_or_else(|| format!("chain {:?} has no bech32 prefix", chain.name))?;
-    let signer = super::wallet::account_key(ctx, &a.wallet, chain, a.index)?.cosmos_signer();
-    let address = signer.address(hrp)?;
-    let signed = sign_tx(&signer, hrp, &msgs, &params, mode)?;
+    let dydx_chain = hrp == dydx::tx::BECH32_PREFIX;
+    let signed = if dydx_chain {
+        if mode != SignMode::Direct {
+            return Err(format!(
+                "--sign-mode: chain {:?} (dYdX) signs in direct mode only, as the v4 clients do",
+                chain.name
+            )
+            .into());
+        }
+        let msgs = DydxMsg::parse_file(&file.text)
+            .map_err(|e| format!("--messages {}: {e}", file.path))?;
+        let signer = super::wallet::account_key(ctx, &a.wallet, chain, a.index)?.cosmos_signer();
+        (
+            dydx::sign_tx(&signer, &msgs, &params, &[])?,
+            signer.address(hrp)?,
+        )
+    } else {
+        let msgs =
+            Msg::parse_file(&file.text).map_err(|e| format!("--messages {}: {e}", file.path))?;
+        let signer = super::wallet::account_key(ctx, &a.wallet, chain, a.index)?.cosmos_signer();
+        (
+            sign_tx(&signer, hrp, &msgs, &params, mode)?,
+            signer.address(hrp)?,
+        )
+    };
+    let (signed, address) = signed;
     let out = CosmosSignedOut {
         tx_bytes: signed.tx_bytes_base64(),
         txhash: signed.txhash,

@@ -164,7 +164,40 @@ pub fn sign_tx(
     })
 }
 
-fn direct_sign_bytes(body_bytes: &[u8], auth_info_bytes: &[u8], p: &TxParams) -> Vec<u8> {
+/// Builds and signs in `SIGN_MODE_DIRECT` a transaction whose messages are already packed in
+/// `Any` (a chain's own modules, e.g. dYdX's), with the body's non-critical extension options (in
+/// the order given). The caller checks that the messages are the signer's.
+pub fn sign_direct_any(
+    signer: &CosmosSigner,
+    messages: Vec<Any>,
+    non_critical_extension_options: Vec<Any>,
+    p: &TxParams,
+) -> SignedTx {
+    let body_bytes = TxBody {
+        messages,
+        memo: p.memo.clone(),
+        timeout_height: p.timeout_height,
+        extension_options: vec![],
+        non_critical_extension_options,
+    }
+    .encode_to_vec();
+    let auth_info_bytes = auth_info(&signer.public_key(), p, SignMode::Direct).encode_to_vec();
+    let doc = direct_sign_bytes(&body_bytes, &auth_info_bytes, p);
+    let signature = signer.sign(&doc).to_vec();
+    let tx_bytes = TxRaw {
+        body_bytes,
+        auth_info_bytes,
+        signatures: vec![signature],
+    }
+    .encode_to_vec();
+    SignedTx {
+        txhash: tx_hash(&tx_bytes),
+        tx_bytes,
+    }
+}
+
+/// The `SIGN_MODE_DIRECT` sign bytes: the protobuf `SignDoc` of the body and auth info bytes.
+pub fn direct_sign_bytes(body_bytes: &[u8], auth_info_bytes: &[u8], p: &TxParams) -> Vec<u8> {
     SignDoc {
         body_bytes: body_bytes.to_vec(),
         auth_info_bytes: auth_info_bytes.to_vec(),

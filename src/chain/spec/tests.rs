@@ -8,6 +8,9 @@ fn builtin_specs_load() {
         [
             "anvil",
             "celo",
+            "dydx",
+            "dydx_local",
+            "dydx_testnet",
             "ethereum",
             "terra",
             "terra_classic",
