@@ -70,7 +70,7 @@ pub fn route(cx: &Context<'_>, path: &str, query: &str) -> Option<(u16, String)>
                 owner: (*address).to_string(),
                 number,
             };
-            if cx.engine.registry().accounts.get(&sub).is_none() {
+            if !cx.engine.registry().accounts.contains_key(&sub) {
                 return Some(error(
                     404,
                     &format!("No subaccount found with address {address} and subaccountNumber {number}"),
