@@ -381,3 +381,91 @@ async fn hostile_indexer_answers_are_typed_errors() {
     // and the service recovers
     assert!(client.fills(None, None).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn funding_and_mark_reach_equity_positions_and_funding_payments() {
+    use sluice_sim::exchange::engine::perp::MarkState;
+    use sluice_sim::exchange::engine::server::lock;
+
+    let cfg = DydxConfig {
+        block_time: Duration::ZERO,
+        ..DydxConfig::default()
+    };
+    let accounts = [
+        GenesisAccount::mnemonic(DEV_MNEMONIC, 0, 100_000_000_000),
+        GenesisAccount::mnemonic(DEV_MNEMONIC, 1, 100_000_000_000),
+    ];
+    let n = LocalDydx::start(cfg, &accounts, 0).await.unwrap();
+    let indexer = IndexerAccountSim::start(n.engine.clone()).await.unwrap();
+    let (a, b) = (n.accounts[0].address.clone(), n.accounts[1].address.clone());
+    let gtb = (n.height() + 10) as u32;
+    broadcast(
+        &n,
+        &signer(0),
+        &a,
+        place(&oid(&a, 1), SIDE_SELL, TENTH_BTC, P50K, gtb),
+    );
+    broadcast(
+        &n,
+        &signer(1),
+        &b,
+        place(&oid(&b, 2), SIDE_BUY, TENTH_BTC, P50K, gtb),
+    );
+    {
+        let ex = n.engine.exchange();
+        let mut ledger = lock(&n.engine.ledger);
+        ledger.sync(&ex);
+        let state = MarkState {
+            mark: dec!(51000),
+            index: dec!(51000),
+            funding_rate: dec!(0.0001),
+        };
+        ledger.set_mark("BTC-USD", state);
+        ledger.settle_funding(&ex, "BTC-USD", 1_700_000_000_000, false);
+    }
+    let client = IndexerAccount::new(&indexer.url(), &b, 0).unwrap();
+    // the long pays 0.1 × 51,000 × 0.0001 = 0.51
+    let payments = client
+        .funding_payments(Some("BTC-USD"), None)
+        .await
+        .unwrap();
+    assert_eq!(payments.len(), 1);
+    assert_eq!(
+        (
+            payments[0].payment,
+            payments[0].rate,
+            payments[0].oracle_price
+        ),
+        (dec!(-0.51), dec!(0.0001), dec!(51000))
+    );
+    let p = funding_payment_of(&payments[0]).unwrap();
+    assert_eq!((p.amount, p.time_ms), (dec!(-0.51), 1_700_000_000_000));
+    let pos = client.positions(None).await.unwrap();
+    assert_eq!(
+        (pos[0].net_funding, pos[0].unrealized_pnl),
+        (dec!(-0.51), Some(dec!(100)))
+    );
+    assert_eq!(position_of(&pos[0]).unwrap().funding_paid, Some(dec!(0.51)));
+    // equity = collateral (100,000 − 2.5 fee − 0.51 funding) + 100 unrealized; free = equity − 5 % of 5,100
+    let s = client.subaccount().await.unwrap();
+    let sub_b = SubaccountId {
+        owner: b.clone(),
+        number: 0,
+    };
+    assert_eq!(s.equity, n.engine.collateral(&sub_b) + dec!(100));
+    assert_eq!(
+        (s.equity, s.free_collateral),
+        (dec!(100096.99), dec!(99841.99))
+    );
+    // the same handler, mounted without the server
+    let (status, body) = indexer
+        .answer(
+            "/v4/fundingPayments",
+            &format!("address={b}&subaccountNumber=0&ticker=BTC-USD"),
+        )
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("\"payment\":\"-0.51\""), "{body}");
+    assert_eq!(indexer.answer("/v4/perpetualMarkets", ""), None);
+    assert_eq!(indexer.answer("/v4/orders", "address=").unwrap().0, 400);
+}
