@@ -97,7 +97,7 @@ pub struct PerpetualPositionDoc {
     pub subaccount_number: Option<u32>,
 }
 
-/// `AssetPositionResponseObject` (USDC, asset id 0).
+/// `AssetPositionResponseObject` (USDC, asset id 0): `size` unsigned, the sign in `side`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssetPositionDoc {
@@ -107,6 +107,16 @@ pub struct AssetPositionDoc {
     pub asset_id: String,
     #[serde(default)]
     pub subaccount_number: Option<u32>,
+}
+
+impl AssetPositionDoc {
+    /// The size, negative when `SHORT`.
+    pub fn signed_size(&self) -> Decimal {
+        match self.side {
+            PositionSideDoc::Long => self.size.abs(),
+            PositionSideDoc::Short => -self.size.abs(),
+        }
+    }
 }
 
 /// An order of `GET /v4/orders` and `GET /v4/orders/{id}` (`OrderResponseObject`).

@@ -105,3 +105,16 @@ fn hostile_documents_are_typed_errors() {
     assert!(parse_subaccount_message(b"{\"type\":\"channel_data\",\"channel\":\"v4_subaccounts\",\"contents\":{\"fills\":[{\"id\":1}]}}").is_err());
     assert!(parse_subaccount_message(b"not json").is_err());
 }
+
+#[test]
+fn asset_positions_carry_their_sign_in_the_side() {
+    let a: AssetPositionDoc = serde_json::from_str(
+        r#"{"symbol":"USDC","side":"SHORT","size":"10","assetId":"0","subaccountNumber":0}"#,
+    )
+    .unwrap();
+    assert_eq!(a.signed_size(), dec!(-10));
+    let l: AssetPositionDoc =
+        serde_json::from_str(r#"{"symbol":"USDC","side":"LONG","size":"10","assetId":"0"}"#)
+            .unwrap();
+    assert_eq!(l.signed_size(), dec!(10));
+}

@@ -378,9 +378,10 @@ pub fn position_update_json(p: &PositionRow, sub: &SubaccountId) -> Value {
     doc
 }
 
-/// The USDC asset position.
+/// The USDC asset position: unsigned size, the sign in `side` (unlike perpetual positions,
+/// whose size is signed).
 pub fn usdc_json(v: &SubaccountView) -> Value {
-    json!({"symbol": "USDC", "side": side(v.usdc), "size": num(v.usdc), "assetId": "0",
+    json!({"symbol": "USDC", "side": side(v.usdc), "size": num(v.usdc.abs()), "assetId": "0",
         "subaccountNumber": v.sub.number})
 }
 
