@@ -66,6 +66,7 @@ mod demo;
 mod dry_run_cex;
 mod dry_run_evm;
 mod dry_run_terra;
+mod dydx_account;
 mod dydx_book;
 mod dydx_tx_sign;
 mod dydx_v3_book;

@@ -10,9 +10,12 @@
 //! - [`tx`]: the transaction as the official v4 client builds it (its non-critical `TxExtension`,
 //!   memo, fee-less orders, gas and fee rule, sequence of short-term orders) and [`sign_tx`];
 //! - [`proto`]: the protobuf messages, declared from `dydxprotocol/v4-chain`'s `.proto` files;
+//! - [`account`]: the indexer's account side (subaccount, orders, fills, positions, funding
+//!   payments; the `v4_subaccounts` stream), [`account::IndexerAccount`];
 //! - [`indexer`]: the indexer's order book (`v4_orderbook`, [`indexer::IndexerBook`]) and its REST
 //!   client.
 
+pub mod account;
 pub mod error;
 pub mod indexer;
 pub mod json;

@@ -26,6 +26,7 @@
 pub mod clob;
 pub mod engine;
 pub mod errors;
+pub mod indexer;
 pub mod markets;
 pub mod msgs;
 pub mod proto;
