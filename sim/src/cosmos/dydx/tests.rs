@@ -153,13 +153,13 @@ fn oid(owner: &str, client_id: u32, flags: u32, clob: u32) -> OrderId {
     }
 }
 
-fn order(id: &OrderId, side: i32, quantums: u64, subticks: u64, good_til: GoodTil) -> Order {
+fn order(id: &OrderId, side: i32, quantums: u64, subticks: u64, good_til: GoodTilOneof) -> Order {
     Order {
         order_id: Some(id.clone()),
         side,
         quantums,
         subticks,
-        good_til: Some(good_til),
+        good_til_oneof: Some(good_til),
         ..Order::default()
     }
 }
@@ -178,7 +178,7 @@ fn cancel(id: &OrderId, good_til: CancelGoodTil) -> Any {
         MSG_CANCEL_ORDER_URL,
         &MsgCancelOrder {
             order_id: Some(id.clone()),
-            good_til: Some(good_til),
+            good_til_oneof: Some(good_til),
         },
     )
 }
@@ -242,7 +242,7 @@ async fn short_term_order_partly_filled_against_a_resting_order_then_cancelled()
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlock((h + 10) as u32),
+            GoodTilOneof::GoodTilBlock((h + 10) as u32),
         ))],
         &Opts::new(info.account_number, info.sequence),
     );
@@ -261,7 +261,7 @@ async fn short_term_order_partly_filled_against_a_resting_order_then_cancelled()
             SIDE_BUY,
             3 * TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlock((h + 10) as u32),
+            GoodTilOneof::GoodTilBlock((h + 10) as u32),
         ))],
         &Opts::new(info_b.account_number, info_b.sequence),
     );
@@ -321,7 +321,7 @@ async fn short_term_order_expires_when_its_good_til_block_passes() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlock(gtb as u32),
+            GoodTilOneof::GoodTilBlock(gtb as u32),
         ))],
         &Opts::new(num, 0),
     );
@@ -354,7 +354,7 @@ async fn long_term_order_is_sequence_checked_and_placed_in_the_block() {
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlockTime(gtbt),
+            GoodTilOneof::GoodTilBlockTime(gtbt),
         ))],
         &Opts::new(num, 0),
     );
@@ -370,7 +370,7 @@ async fn long_term_order_is_sequence_checked_and_placed_in_the_block() {
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlockTime(gtbt),
+            GoodTilOneof::GoodTilBlockTime(gtbt),
         ))],
         &Opts::new(num, 0),
     );
@@ -392,7 +392,7 @@ async fn long_term_order_is_sequence_checked_and_placed_in_the_block() {
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlockTime(gtbt + 1),
+            GoodTilOneof::GoodTilBlockTime(gtbt + 1),
         ))],
         &Opts::new(num, 1),
     );
@@ -428,7 +428,7 @@ async fn conditional_order_is_stored_off_the_book_and_stateful_orders_expire_by_
         SIDE_SELL,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlockTime(gtbt),
+        GoodTilOneof::GoodTilBlockTime(gtbt),
     );
     o.condition_type = CONDITION_STOP_LOSS;
     o.conditional_order_trigger_subticks = P50K;
@@ -454,7 +454,7 @@ async fn conditional_order_is_stored_off_the_book_and_stateful_orders_expire_by_
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlockTime(gtbt),
+        GoodTilOneof::GoodTilBlockTime(gtbt),
     );
     broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num, 1))).unwrap();
     n.produce_block();
@@ -474,7 +474,7 @@ async fn ioc_and_post_only_orders_follow_their_time_in_force() {
     let (n, a, b) = node().await;
     let (num_a, _) = account(&n, &a);
     let (num_b, _) = account(&n, &b);
-    let gtb = GoodTil::GoodTilBlock(n.height() as u32 + 5);
+    let gtb = GoodTilOneof::GoodTilBlock(n.height() as u32 + 5);
     let maker = oid(&a.address, 70, FLAG_SHORT_TERM, 0);
     let o = order(&maker, SIDE_SELL, TENTH_BTC, P50K, gtb);
     broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num_a, 0))).unwrap();
@@ -510,7 +510,7 @@ async fn ioc_and_post_only_orders_follow_their_time_in_force() {
         SIDE_SELL,
         TENTH_BTC,
         P50K,
-        GoodTil::GoodTilBlock(n.height() as u32 + 6),
+        GoodTilOneof::GoodTilBlock(n.height() as u32 + 6),
     );
     assert_code(
         broadcast(&n, &sign(&a, vec![place(&again)], &Opts::new(num_a, 0))),
@@ -554,7 +554,7 @@ async fn blocks_come_on_the_timer_and_the_lcd_serves_simulate_and_balances() {
         SIDE_BUY,
         10_000_000,
         3_000_000_000,
-        GoodTil::GoodTilBlock(h as u32 + 3),
+        GoodTilOneof::GoodTilBlock(h as u32 + 3),
     );
     let info = lcd.account(&address).await.unwrap();
     let tx = sign(

@@ -16,7 +16,7 @@ async fn wrong_signature_chain_id_or_account_number_is_refused() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlock((h + 5) as u32),
+            GoodTilOneof::GoodTilBlock((h + 5) as u32),
         ))]
     };
     let wrong_chain = Opts {
@@ -64,7 +64,7 @@ async fn short_term_orders_are_accepted_at_any_sequence_and_do_not_move_it() {
                 SIDE_BUY,
                 TENTH_BTC,
                 P49_999,
-                GoodTil::GoodTilBlock((h + 3) as u32),
+                GoodTilOneof::GoodTilBlock((h + 3) as u32),
             ))],
             &Opts::new(num, seq),
         );
@@ -80,7 +80,7 @@ async fn short_term_orders_are_accepted_at_any_sequence_and_do_not_move_it() {
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlock((h + 3) as u32),
+        GoodTilOneof::GoodTilBlock((h + 3) as u32),
     );
     let mut o2 = o.clone();
     o2.order_id = Some(oid(&a.address, 14, FLAG_SHORT_TERM, 0));
@@ -111,7 +111,7 @@ async fn sequence_mismatch_on_a_long_term_order_changes_nothing() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
+            GoodTilOneof::GoodTilBlockTime(gtbt),
         ))],
         &Opts::new(num, 5),
     );
@@ -126,7 +126,7 @@ async fn sequence_mismatch_on_a_long_term_order_changes_nothing() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
+            GoodTilOneof::GoodTilBlockTime(gtbt),
         ))],
         &Opts::new(num, 0),
     );
@@ -143,7 +143,7 @@ async fn sequence_mismatch_on_a_long_term_order_changes_nothing() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
+            GoodTilOneof::GoodTilBlockTime(gtbt),
         ))],
         &Opts::new(num, 1),
     );
@@ -167,7 +167,7 @@ async fn a_transaction_never_included_leaves_nothing_placed() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlock((h + 5) as u32),
+            GoodTilOneof::GoodTilBlock((h + 5) as u32),
         ))],
         &Opts::new(num, 0),
     );
@@ -181,7 +181,7 @@ async fn a_transaction_never_included_leaves_nothing_placed() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
+            GoodTilOneof::GoodTilBlockTime(gtbt),
         ))],
         &Opts::new(num, 0),
     );
@@ -206,7 +206,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
     let h = n.height() as u32;
     let gtbt = (n.chain().block_time + 3600) as u32;
     let st = |client_id: u32| oid(&a.address, client_id, FLAG_SHORT_TERM, 0);
-    let gtb = GoodTil::GoodTilBlock(h + 5);
+    let gtb = GoodTilOneof::GoodTilBlock(h + 5);
     let try_place = |o: Order| broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num, 0)));
     let cases: Vec<(Order, &str, u32)> = vec![
         (order(&st(40), SIDE_BUY, 0, P50K, gtb), "clob", 4),
@@ -228,13 +228,19 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
                 SIDE_BUY,
                 TENTH_BTC,
                 P50K,
-                GoodTil::GoodTilBlock(h + 42),
+                GoodTilOneof::GoodTilBlock(h + 42),
             ),
             "clob",
             11,
         ),
         (
-            order(&st(46), SIDE_BUY, TENTH_BTC, P50K, GoodTil::GoodTilBlock(h)),
+            order(
+                &st(46),
+                SIDE_BUY,
+                TENTH_BTC,
+                P50K,
+                GoodTilOneof::GoodTilBlock(h),
+            ),
             "clob",
             10,
         ),
@@ -265,7 +271,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
                 SIDE_BUY,
                 TENTH_BTC,
                 P50K,
-                GoodTil::GoodTilBlockTime(gtbt + 96 * 24 * 3600),
+                GoodTilOneof::GoodTilBlockTime(gtbt + 96 * 24 * 3600),
             ),
             "clob",
             3004,
@@ -278,7 +284,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
                     SIDE_BUY,
                     TENTH_BTC,
                     P50K,
-                    GoodTil::GoodTilBlockTime(gtbt),
+                    GoodTilOneof::GoodTilBlockTime(gtbt),
                 )
             },
             "clob",
@@ -324,13 +330,13 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlock(h + 6),
+        GoodTilOneof::GoodTilBlock(h + 6),
     );
     try_place(ok.clone()).unwrap();
     assert_code(try_place(ok.clone()), "clob", 30);
     assert_code(
         try_place(Order {
-            good_til: Some(GoodTil::GoodTilBlock(h + 5)),
+            good_til_oneof: Some(GoodTilOneof::GoodTilBlock(h + 5)),
             ..ok.clone()
         }),
         "clob",
@@ -348,7 +354,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
     .unwrap();
     assert_code(
         try_place(Order {
-            good_til: Some(GoodTil::GoodTilBlock(h + 7)),
+            good_til_oneof: Some(GoodTilOneof::GoodTilBlock(h + 7)),
             ..ok
         }),
         "clob",
@@ -399,7 +405,7 @@ async fn the_official_clients_tx_extension_is_accepted() {
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlock(h + 5),
+        GoodTilOneof::GoodTilBlock(h + 5),
     );
     let with = |ext: Any| Opts {
         non_critical: vec![ext],
