@@ -238,42 +238,94 @@ pub struct DecodedTx {
     pub signature: Vec<u8>,
 }
 
-/// Decodes transaction bytes with exactly one secp256k1 signer in a supported sign mode.
-pub fn decode_tx(tx_bytes: &[u8]) -> Result<DecodedTx, CosmosError> {
-    let err = |what: &'static str| {
-        move |e: prost::DecodeError| CosmosError::Decode {
-            what,
-            detail: e.to_string(),
+/// Why a transaction's envelope (raw bytes, body, auth info, its one signer) was refused; each
+/// chain family's decoder turns it into its own error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("cannot decode {what}: {detail}")]
+    Decode { what: &'static str, detail: String },
+    #[error("{0}")]
+    Invalid(&'static str),
+}
+
+impl From<EnvelopeError> for CosmosError {
+    fn from(e: EnvelopeError) -> Self {
+        match e {
+            EnvelopeError::Decode { what, detail } => CosmosError::Decode { what, detail },
+            EnvelopeError::Invalid(m) => CosmosError::invalid(m),
         }
-    };
-    let raw = TxRaw::decode(tx_bytes).map_err(err("TxRaw"))?;
-    let body = TxBody::decode(raw.body_bytes.as_slice()).map_err(err("TxBody"))?;
-    let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).map_err(err("AuthInfo"))?;
+    }
+}
+
+fn envelope_decode(what: &'static str) -> impl Fn(prost::DecodeError) -> EnvelopeError {
+    move |e| EnvelopeError::Decode {
+        what,
+        detail: e.to_string(),
+    }
+}
+
+/// `TxRaw`, its `TxBody` and its `AuthInfo`, decoded.
+pub fn decode_envelope(tx_bytes: &[u8]) -> Result<(TxRaw, TxBody, AuthInfo), EnvelopeError> {
+    let raw = TxRaw::decode(tx_bytes).map_err(envelope_decode("TxRaw"))?;
+    let body = TxBody::decode(raw.body_bytes.as_slice()).map_err(envelope_decode("TxBody"))?;
+    let auth =
+        AuthInfo::decode(raw.auth_info_bytes.as_slice()).map_err(envelope_decode("AuthInfo"))?;
+    Ok((raw, body, auth))
+}
+
+/// The one signer of a transaction, as its auth info and signatures give it.
+#[derive(Debug, Clone)]
+pub struct SingleSigner {
+    /// The compressed secp256k1 public key.
+    pub pubkey: Vec<u8>,
+    pub sequence: u64,
+    /// `None` for a sign mode sluice does not produce.
+    pub mode: Option<SignMode>,
+    pub signature: Vec<u8>,
+    /// Checked by the caller after the sign mode, in that order.
+    pub fee: Option<Fee>,
+}
+
+/// Checks that `auth` has exactly one secp256k1 signer and `raw` exactly one signature.
+pub fn single_signer(raw: &TxRaw, auth: &AuthInfo) -> Result<SingleSigner, EnvelopeError> {
     let [si] = auth.signer_infos.as_slice() else {
-        return Err(CosmosError::invalid("exactly one signer is supported"));
+        return Err(EnvelopeError::Invalid("exactly one signer is supported"));
     };
     let [signature] = raw.signatures.as_slice() else {
-        return Err(CosmosError::invalid("exactly one signature is expected"));
+        return Err(EnvelopeError::Invalid("exactly one signature is expected"));
     };
     let pk = si
         .public_key
         .as_ref()
         .filter(|a| a.type_url == SECP256K1_PUBKEY_URL)
-        .ok_or_else(|| CosmosError::invalid("the signer's key is not secp256k1"))?;
+        .ok_or(EnvelopeError::Invalid("the signer's key is not secp256k1"))?;
     let pubkey = PubKey::decode(pk.value.as_slice())
-        .map_err(err("PubKey"))?
+        .map_err(envelope_decode("PubKey"))?
         .key;
     let mode = match si.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
-        Some(Sum::Single(s)) if s.mode == ProtoSignMode::Direct as i32 => SignMode::Direct,
+        Some(Sum::Single(s)) if s.mode == ProtoSignMode::Direct as i32 => Some(SignMode::Direct),
         Some(Sum::Single(s)) if s.mode == ProtoSignMode::LegacyAminoJson as i32 => {
-            SignMode::AminoJson
+            Some(SignMode::AminoJson)
         }
-        _ => return Err(CosmosError::invalid("unsupported sign mode")),
+        _ => None,
     };
-    let fee = auth
-        .fee
-        .as_ref()
-        .ok_or_else(|| CosmosError::invalid("no fee"))?;
+    Ok(SingleSigner {
+        pubkey,
+        sequence: si.sequence,
+        mode,
+        signature: signature.clone(),
+        fee: auth.fee.clone(),
+    })
+}
+
+/// Decodes transaction bytes with exactly one secp256k1 signer in a supported sign mode.
+pub fn decode_tx(tx_bytes: &[u8]) -> Result<DecodedTx, CosmosError> {
+    let (raw, body, auth) = decode_envelope(tx_bytes)?;
+    let signer = single_signer(&raw, &auth)?;
+    let mode = signer
+        .mode
+        .ok_or_else(|| CosmosError::invalid("unsupported sign mode"))?;
+    let fee = signer.fee.ok_or_else(|| CosmosError::invalid("no fee"))?;
     Ok(DecodedTx {
         msgs: body
             .messages
@@ -288,10 +340,10 @@ pub fn decode_tx(tx_bytes: &[u8]) -> Result<DecodedTx, CosmosError> {
             .map(Coin::from_proto)
             .collect::<Result<_, _>>()?,
         gas_limit: fee.gas_limit,
-        pubkey,
-        sequence: si.sequence,
+        pubkey: signer.pubkey,
+        sequence: signer.sequence,
         mode,
-        signature: signature.clone(),
+        signature: signer.signature,
         raw,
     })
 }

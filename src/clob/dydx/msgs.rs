@@ -17,12 +17,7 @@ use super::proto::{
 };
 use crate::chain::cosmos::Msg;
 
-/// Order flags of a short-term order.
-pub const ORDER_FLAGS_SHORT_TERM: u32 = 0;
-/// Order flags of a conditional order.
-pub const ORDER_FLAGS_CONDITIONAL: u32 = 32;
-/// Order flags of a long-term order.
-pub const ORDER_FLAGS_LONG_TERM: u32 = 64;
+pub use super::proto::{ORDER_FLAGS_CONDITIONAL, ORDER_FLAGS_LONG_TERM, ORDER_FLAGS_SHORT_TERM};
 /// The USDC asset id (quantums are micro-USDC).
 pub const USDC_ASSET_ID: u32 = 0;
 

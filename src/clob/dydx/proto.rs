@@ -18,8 +18,17 @@ pub const MSG_WITHDRAW_FROM_SUBACCOUNT_URL: &str =
     "/dydxprotocol.sending.MsgWithdrawFromSubaccount";
 pub const TX_EXTENSION_URL: &str = "/dydxprotocol.accountplus.TxExtension";
 
+/// `OrderId.order_flags` of a short-term order.
+pub const ORDER_FLAGS_SHORT_TERM: u32 = 0;
+/// `OrderId.order_flags` of a conditional order.
+pub const ORDER_FLAGS_CONDITIONAL: u32 = 32;
+/// `OrderId.order_flags` of a long-term order.
+pub const ORDER_FLAGS_LONG_TERM: u32 = 64;
+/// `OrderId.order_flags` of a TWAP order.
+pub const ORDER_FLAGS_TWAP: u32 = 128;
+
 /// `dydxprotocol.subaccounts.SubaccountId`.
-#[derive(Clone, PartialEq, Eq, prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Message)]
 pub struct SubaccountId {
     #[prost(string, tag = "1")]
     pub owner: String,
@@ -28,7 +37,7 @@ pub struct SubaccountId {
 }
 
 /// `dydxprotocol.clob.OrderId` (`client_id` is `fixed32`).
-#[derive(Clone, PartialEq, Eq, prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Message)]
 pub struct OrderId {
     #[prost(message, optional, tag = "1")]
     pub subaccount_id: Option<SubaccountId>,
@@ -208,4 +217,55 @@ pub struct MsgWithdrawFromSubaccount {
 pub struct TxExtension {
     #[prost(uint64, repeated, tag = "1")]
     pub selected_authenticators: Vec<u64>,
+}
+
+impl OrderId {
+    /// Short-term: kept in memory only, replay-protected by its good-til block.
+    pub fn is_short_term(&self) -> bool {
+        self.order_flags == ORDER_FLAGS_SHORT_TERM
+    }
+
+    /// Long-term, conditional or TWAP: kept in state, replay-protected by the sequence.
+    pub fn is_stateful(&self) -> bool {
+        matches!(
+            self.order_flags,
+            ORDER_FLAGS_LONG_TERM | ORDER_FLAGS_CONDITIONAL | ORDER_FLAGS_TWAP
+        )
+    }
+}
+
+impl Order {
+    /// `good_til_block`, 0 when the order carries a block time instead (or nothing).
+    pub fn good_til_block(&self) -> u32 {
+        match self.good_til_oneof {
+            Some(GoodTilOneof::GoodTilBlock(b)) => b,
+            _ => 0,
+        }
+    }
+
+    /// `good_til_block_time`, 0 when the order carries a block instead (or nothing).
+    pub fn good_til_block_time(&self) -> u32 {
+        match self.good_til_oneof {
+            Some(GoodTilOneof::GoodTilBlockTime(t)) => t,
+            _ => 0,
+        }
+    }
+}
+
+impl MsgCancelOrder {
+    /// `good_til_block`, 0 when the cancel carries a block time instead (or nothing).
+    pub fn good_til_block(&self) -> u32 {
+        match self.good_til_oneof {
+            Some(CancelGoodTil::GoodTilBlock(b)) => b,
+            _ => 0,
+        }
+    }
+
+    /// `good_til_block_time`, 0 when the cancel carries a block instead (or nothing).
+    pub fn good_til_block_time(&self) -> u32 {
+        match self.good_til_oneof {
+            Some(CancelGoodTil::GoodTilBlockTime(t)) => t,
+            _ => 0,
+        }
+    }
 }

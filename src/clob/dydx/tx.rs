@@ -18,10 +18,7 @@
 //!   ([`sequence_checked`]).
 
 use cosmos_sdk_proto::Any;
-use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
-use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode as ProtoSignMode;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::mode_info::Sum;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, TxBody, TxRaw};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::TxRaw;
 use prost::Message;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -31,7 +28,8 @@ use super::proto::{TX_EXTENSION_URL, TxExtension};
 use crate::chain::cosmos::Coin;
 use crate::chain::cosmos::fees::GasPrice;
 use crate::chain::cosmos::tx::{
-    SECP256K1_PUBKEY_URL, SignedTx, TxParams, direct_sign_bytes, sign_direct_any,
+    EnvelopeError, SignMode, SignedTx, TxParams, decode_envelope, direct_sign_bytes,
+    sign_direct_any, single_signer,
 };
 use crate::wallet::CosmosSigner;
 
@@ -145,12 +143,8 @@ impl DecodedTx {
 /// Decodes a transaction of dYdX (and bank) messages with one secp256k1 signer in
 /// `SIGN_MODE_DIRECT`; a critical extension option or an unknown non-critical one is refused.
 pub fn decode_tx(tx_bytes: &[u8]) -> Result<DecodedTx, DydxError> {
-    let err = |what: &'static str| {
-        move |e: prost::DecodeError| DydxError::message(format!("cannot decode {what}: {e}"))
-    };
-    let raw = TxRaw::decode(tx_bytes).map_err(err("TxRaw"))?;
-    let body = TxBody::decode(raw.body_bytes.as_slice()).map_err(err("TxBody"))?;
-    let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).map_err(err("AuthInfo"))?;
+    let refused = |e: EnvelopeError| DydxError::message(e.to_string());
+    let (raw, body, auth) = decode_envelope(tx_bytes).map_err(refused)?;
     if let Some(o) = body.extension_options.first() {
         return Err(DydxError::message(format!(
             "critical extension option {} is not supported",
@@ -165,31 +159,15 @@ pub fn decode_tx(tx_bytes: &[u8]) -> Result<DecodedTx, DydxError> {
                 o.type_url
             )));
         }
-        let ext = TxExtension::decode(o.value.as_slice()).map_err(err("TxExtension"))?;
+        let ext = TxExtension::decode(o.value.as_slice())
+            .map_err(|e| DydxError::message(format!("cannot decode TxExtension: {e}")))?;
         authenticators = Some(ext.selected_authenticators);
     }
-    let [si] = auth.signer_infos.as_slice() else {
-        return Err(DydxError::message("exactly one signer is supported"));
-    };
-    let [signature] = raw.signatures.as_slice() else {
-        return Err(DydxError::message("exactly one signature is expected"));
-    };
-    let pk = si
-        .public_key
-        .as_ref()
-        .filter(|a| a.type_url == SECP256K1_PUBKEY_URL)
-        .ok_or_else(|| DydxError::message("the signer's key is not secp256k1"))?;
-    let pubkey = PubKey::decode(pk.value.as_slice())
-        .map_err(err("PubKey"))?
-        .key;
-    match si.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
-        Some(Sum::Single(s)) if s.mode == ProtoSignMode::Direct as i32 => {}
-        _ => return Err(DydxError::message("sign mode is not SIGN_MODE_DIRECT")),
+    let signer = single_signer(&raw, &auth).map_err(refused)?;
+    if signer.mode != Some(SignMode::Direct) {
+        return Err(DydxError::message("sign mode is not SIGN_MODE_DIRECT"));
     }
-    let fee = auth
-        .fee
-        .as_ref()
-        .ok_or_else(|| DydxError::message("no fee"))?;
+    let fee = signer.fee.ok_or_else(|| DydxError::message("no fee"))?;
     Ok(DecodedTx {
         msgs: body
             .messages
@@ -205,9 +183,9 @@ pub fn decode_tx(tx_bytes: &[u8]) -> Result<DecodedTx, DydxError> {
             .map(Coin::from_proto)
             .collect::<Result<_, _>>()?,
         gas_limit: fee.gas_limit,
-        pubkey,
-        sequence: si.sequence,
-        signature: signature.clone(),
+        pubkey: signer.pubkey,
+        sequence: signer.sequence,
+        signature: signer.signature,
         raw,
     })
 }

@@ -17,6 +17,7 @@ use crate::clob::dydx::msgs::{
 use crate::wallet::{
     Mnemonic, PrivateKey, SecretString, account_path, derive_key, verify_cosmos_signature,
 };
+use cosmos_sdk_proto::cosmos::tx::v1beta1::TxBody;
 
 const PY_KEY: &str = "e92a6595c934c991d3b3e987ea9b3125bf61a076deab3a9cb519787b7b3e8d77";
 const PY_ADDRESS: &str = "dydx14zzueazeh0hj67cghhf9jypslcf9sh2n5k6art";

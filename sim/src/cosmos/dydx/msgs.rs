@@ -35,8 +35,8 @@ pub const HANDLED: [&str; 5] = [
     MSG_PLACE_ORDER_URL,
     MSG_CANCEL_ORDER_URL,
     MSG_CREATE_TRANSFER_URL,
-    MSG_DEPOSIT_URL,
-    MSG_WITHDRAW_URL,
+    MSG_DEPOSIT_TO_SUBACCOUNT_URL,
+    MSG_WITHDRAW_FROM_SUBACCOUNT_URL,
 ];
 
 fn parse_err(type_url: &str, e: prost::DecodeError) -> ExecError {
@@ -201,7 +201,7 @@ impl DydxMsg {
                 check_asset_and_amount(t.asset_id, t.amount)?;
                 DydxMsg::Transfer(t)
             }
-            MSG_DEPOSIT_URL => {
+            MSG_DEPOSIT_TO_SUBACCOUNT_URL => {
                 let m = MsgDepositToSubaccount::decode(v).map_err(|e| parse_err(url, e))?;
                 if !is_address(&m.sender, hrp) {
                     return Err(sending(6, &format!("sender {:?}", m.sender)));
@@ -210,7 +210,7 @@ impl DydxMsg {
                 check_asset_and_amount(m.asset_id, m.quantums)?;
                 DydxMsg::Deposit(m)
             }
-            MSG_WITHDRAW_URL => {
+            MSG_WITHDRAW_FROM_SUBACCOUNT_URL => {
                 let m = MsgWithdrawFromSubaccount::decode(v).map_err(|e| parse_err(url, e))?;
                 check_subaccount(&m.sender.clone().unwrap_or_default(), hrp)?;
                 if !is_address(&m.recipient, hrp) {

@@ -153,15 +153,20 @@ fn oid(owner: &str, client_id: u32, flags: u32, clob: u32) -> OrderId {
     }
 }
 
-fn order(id: &OrderId, side: i32, quantums: u64, subticks: u64, good_til: GoodTil) -> Order {
+fn order(id: &OrderId, side: i32, quantums: u64, subticks: u64, good_til: GoodTilOneof) -> Order {
     Order {
         order_id: Some(id.clone()),
         side,
         quantums,
         subticks,
-        good_til: Some(good_til),
+        good_til_oneof: Some(good_til),
         ..Order::default()
     }
+}
+
+/// One transaction placing one order.
+fn sign_place(key: &Key, o: &Order, opts: &Opts) -> Vec<u8> {
+    sign(key, vec![place(o)], opts)
 }
 
 fn place(o: &Order) -> Any {
@@ -178,7 +183,7 @@ fn cancel(id: &OrderId, good_til: CancelGoodTil) -> Any {
         MSG_CANCEL_ORDER_URL,
         &MsgCancelOrder {
             order_id: Some(id.clone()),
-            good_til: Some(good_til),
+            good_til_oneof: Some(good_til),
         },
     )
 }
@@ -235,15 +240,15 @@ async fn short_term_order_partly_filled_against_a_resting_order_then_cancelled()
     // A rests 0.1 BTC for sale at $50,000
     let info = lcd.account(&a.address).await.unwrap();
     let resting = oid(&a.address, 1, FLAG_SHORT_TERM, 0);
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &resting,
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlock((h + 10) as u32),
-        ))],
+            GoodTilOneof::GoodTilBlock((h + 10) as u32),
+        ),
         &Opts::new(info.account_number, info.sequence),
     );
     let Broadcast::Answered(r) = lcd.broadcast_sync(&tx).await.unwrap() else {
@@ -254,15 +259,15 @@ async fn short_term_order_partly_filled_against_a_resting_order_then_cancelled()
     // B buys 0.3 at $50,000: 0.1 fills at once, 0.2 rests
     let info_b = lcd.account(&b.address).await.unwrap();
     let taker = oid(&b.address, 7, FLAG_SHORT_TERM, 0);
-    let tx = sign(
+    let tx = sign_place(
         &b,
-        vec![place(&order(
+        &order(
             &taker,
             SIDE_BUY,
             3 * TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlock((h + 10) as u32),
-        ))],
+            GoodTilOneof::GoodTilBlock((h + 10) as u32),
+        ),
         &Opts::new(info_b.account_number, info_b.sequence),
     );
     let Broadcast::Answered(r) = lcd.broadcast_sync(&tx).await.unwrap() else {
@@ -314,15 +319,15 @@ async fn short_term_order_expires_when_its_good_til_block_passes() {
     let h = n.height();
     let id = oid(&a.address, 2, FLAG_SHORT_TERM, 0);
     let gtb = h + 2;
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &id,
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlock(gtb as u32),
-        ))],
+            GoodTilOneof::GoodTilBlock(gtb as u32),
+        ),
         &Opts::new(num, 0),
     );
     broadcast(&n, &tx).unwrap();
@@ -347,15 +352,15 @@ async fn long_term_order_is_sequence_checked_and_placed_in_the_block() {
     assert_eq!(seq, 0);
     let gtbt = (n.chain().block_time + 3600) as u32;
     let id = oid(&a.address, 3, FLAG_LONG_TERM, 0);
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &id,
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlockTime(gtbt),
-        ))],
+            GoodTilOneof::GoodTilBlockTime(gtbt),
+        ),
         &Opts::new(num, 0),
     );
     broadcast(&n, &tx).unwrap();
@@ -363,15 +368,15 @@ async fn long_term_order_is_sequence_checked_and_placed_in_the_block() {
     assert_eq!(book(&n).1, vec![], "placed in the block, not before");
     // a second stateful order at the same (now stale) sequence is refused
     let other = oid(&a.address, 4, FLAG_LONG_TERM, 0);
-    let stale = sign(
+    let stale = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &other,
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlockTime(gtbt),
-        ))],
+            GoodTilOneof::GoodTilBlockTime(gtbt),
+        ),
         &Opts::new(num, 0),
     );
     let log = assert_code(broadcast(&n, &stale), "sdk", 32);
@@ -385,15 +390,15 @@ async fn long_term_order_is_sequence_checked_and_placed_in_the_block() {
     let hash = sluice::chain::cosmos::tx::tx_hash(&tx);
     assert_eq!(n.chain().tx_result(&hash).unwrap()["code"], 0);
     // the same id again is a duplicate
-    let again = sign(
+    let again = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &id,
             SIDE_SELL,
             TENTH_BTC,
             P50K,
-            GoodTil::GoodTilBlockTime(gtbt + 1),
-        ))],
+            GoodTilOneof::GoodTilBlockTime(gtbt + 1),
+        ),
         &Opts::new(num, 1),
     );
     assert_code(broadcast(&n, &again), "clob", 3005);
@@ -428,11 +433,11 @@ async fn conditional_order_is_stored_off_the_book_and_stateful_orders_expire_by_
         SIDE_SELL,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlockTime(gtbt),
+        GoodTilOneof::GoodTilBlockTime(gtbt),
     );
     o.condition_type = CONDITION_STOP_LOSS;
     o.conditional_order_trigger_subticks = P50K;
-    let tx = sign(&a, vec![place(&o)], &Opts::new(num, 0));
+    let tx = sign_place(&a, &o, &Opts::new(num, 0));
     broadcast(&n, &tx).unwrap();
     n.produce_block();
     assert!(n.modules.stateful_in_state(&id));
@@ -442,7 +447,7 @@ async fn conditional_order_is_stored_off_the_book_and_stateful_orders_expire_by_
     bad.order_id = Some(oid(&a.address, 6, FLAG_CONDITIONAL, 0));
     bad.condition_type = CONDITION_UNSPECIFIED;
     assert_code(
-        broadcast(&n, &sign(&a, vec![place(&bad)], &Opts::new(num, 1))),
+        broadcast(&n, &sign_place(&a, &bad, &Opts::new(num, 1))),
         "clob",
         6000,
     );
@@ -454,9 +459,9 @@ async fn conditional_order_is_stored_off_the_book_and_stateful_orders_expire_by_
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlockTime(gtbt),
+        GoodTilOneof::GoodTilBlockTime(gtbt),
     );
-    broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num, 1))).unwrap();
+    broadcast(&n, &sign_place(&a, &o, &Opts::new(num, 1))).unwrap();
     n.produce_block();
     assert_eq!(book(&n).0, vec![(dec!(49999), dec!(0.1))]);
     n.chain().block_time = u64::from(gtbt) - 1;
@@ -474,10 +479,10 @@ async fn ioc_and_post_only_orders_follow_their_time_in_force() {
     let (n, a, b) = node().await;
     let (num_a, _) = account(&n, &a);
     let (num_b, _) = account(&n, &b);
-    let gtb = GoodTil::GoodTilBlock(n.height() as u32 + 5);
+    let gtb = GoodTilOneof::GoodTilBlock(n.height() as u32 + 5);
     let maker = oid(&a.address, 70, FLAG_SHORT_TERM, 0);
     let o = order(&maker, SIDE_SELL, TENTH_BTC, P50K, gtb);
-    broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num_a, 0))).unwrap();
+    broadcast(&n, &sign_place(&a, &o, &Opts::new(num_a, 0))).unwrap();
     // a post-only buy at the ask would take: refused, nothing rests
     let post = oid(&b.address, 71, FLAG_SHORT_TERM, 0);
     let o = Order {
@@ -485,7 +490,7 @@ async fn ioc_and_post_only_orders_follow_their_time_in_force() {
         ..order(&post, SIDE_BUY, TENTH_BTC, P50K, gtb)
     };
     assert_code(
-        broadcast(&n, &sign(&b, vec![place(&o)], &Opts::new(num_b, 0))),
+        broadcast(&n, &sign_place(&b, &o, &Opts::new(num_b, 0))),
         "clob",
         2003,
     );
@@ -496,7 +501,7 @@ async fn ioc_and_post_only_orders_follow_their_time_in_force() {
         time_in_force: TIF_IOC,
         ..order(&ioc, SIDE_BUY, 3 * TENTH_BTC, P50K, gtb)
     };
-    broadcast(&n, &sign(&b, vec![place(&o)], &Opts::new(num_b, 0))).unwrap();
+    broadcast(&n, &sign_place(&b, &o, &Opts::new(num_b, 0))).unwrap();
     assert_eq!(n.engine.filled(&ioc), dec!(0.1));
     assert!(!n.engine.is_open(&ioc));
     assert_eq!(book(&n), (vec![], vec![]));
@@ -510,10 +515,10 @@ async fn ioc_and_post_only_orders_follow_their_time_in_force() {
         SIDE_SELL,
         TENTH_BTC,
         P50K,
-        GoodTil::GoodTilBlock(n.height() as u32 + 6),
+        GoodTilOneof::GoodTilBlock(n.height() as u32 + 6),
     );
     assert_code(
-        broadcast(&n, &sign(&a, vec![place(&again)], &Opts::new(num_a, 0))),
+        broadcast(&n, &sign_place(&a, &again, &Opts::new(num_a, 0))),
         "clob",
         24,
     );
@@ -554,14 +559,10 @@ async fn blocks_come_on_the_timer_and_the_lcd_serves_simulate_and_balances() {
         SIDE_BUY,
         10_000_000,
         3_000_000_000,
-        GoodTil::GoodTilBlock(h as u32 + 3),
+        GoodTilOneof::GoodTilBlock(h as u32 + 3),
     );
     let info = lcd.account(&address).await.unwrap();
-    let tx = sign(
-        &k,
-        vec![place(&o)],
-        &Opts::new(info.account_number, info.sequence),
-    );
+    let tx = sign_place(&k, &o, &Opts::new(info.account_number, info.sequence));
     assert!(lcd.simulate(&tx).await.unwrap() > 0);
     let Broadcast::Answered(r) = lcd.broadcast_sync(&tx).await.unwrap() else {
         panic!("no answer")

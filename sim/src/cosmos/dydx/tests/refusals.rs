@@ -16,7 +16,7 @@ async fn wrong_signature_chain_id_or_account_number_is_refused() {
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlock((h + 5) as u32),
+            GoodTilOneof::GoodTilBlock((h + 5) as u32),
         ))]
     };
     let wrong_chain = Opts {
@@ -57,15 +57,15 @@ async fn short_term_orders_are_accepted_at_any_sequence_and_do_not_move_it() {
     let h = n.height();
     for (client_id, seq) in [(10u32, 7u64), (11, 0), (12, 123_456)] {
         let id = oid(&a.address, client_id, FLAG_SHORT_TERM, 0);
-        let tx = sign(
+        let tx = sign_place(
             &a,
-            vec![place(&order(
+            &order(
                 &id,
                 SIDE_BUY,
                 TENTH_BTC,
                 P49_999,
-                GoodTil::GoodTilBlock((h + 3) as u32),
-            ))],
+                GoodTilOneof::GoodTilBlock((h + 3) as u32),
+            ),
             &Opts::new(num, seq),
         );
         broadcast(&n, &tx).unwrap();
@@ -80,7 +80,7 @@ async fn short_term_orders_are_accepted_at_any_sequence_and_do_not_move_it() {
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlock((h + 3) as u32),
+        GoodTilOneof::GoodTilBlock((h + 3) as u32),
     );
     let mut o2 = o.clone();
     o2.order_id = Some(oid(&a.address, 14, FLAG_SHORT_TERM, 0));
@@ -104,30 +104,30 @@ async fn sequence_mismatch_on_a_long_term_order_changes_nothing() {
     let (num, _) = account(&n, &a);
     let gtbt = (n.chain().block_time + 3600) as u32;
     let id = oid(&a.address, 20, FLAG_LONG_TERM, 0);
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &id,
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
-        ))],
+            GoodTilOneof::GoodTilBlockTime(gtbt),
+        ),
         &Opts::new(num, 5),
     );
     let log = assert_code(broadcast(&n, &tx), "sdk", 32);
     assert!(log.contains("expected 0, got 5"), "{log}");
     // the fault: another transaction of the signer lands first
     n.chain().faults.bump_sequence = 1;
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &id,
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
-        ))],
+            GoodTilOneof::GoodTilBlockTime(gtbt),
+        ),
         &Opts::new(num, 0),
     );
     assert_code(broadcast(&n, &tx), "sdk", 32);
@@ -136,15 +136,15 @@ async fn sequence_mismatch_on_a_long_term_order_changes_nothing() {
     assert!(!n.modules.stateful_in_state(&id));
     assert_eq!(book(&n), (vec![], vec![]));
     // signed again at the new sequence, it is accepted, once
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &id,
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
-        ))],
+            GoodTilOneof::GoodTilBlockTime(gtbt),
+        ),
         &Opts::new(num, 1),
     );
     broadcast(&n, &tx).unwrap();
@@ -160,29 +160,29 @@ async fn a_transaction_never_included_leaves_nothing_placed() {
     let h = n.height();
     n.chain().faults.drop_txs = 2;
     let short = oid(&a.address, 30, FLAG_SHORT_TERM, 0);
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &short,
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlock((h + 5) as u32),
-        ))],
+            GoodTilOneof::GoodTilBlock((h + 5) as u32),
+        ),
         &Opts::new(num, 0),
     );
     broadcast(&n, &tx).unwrap();
     let gtbt = (n.chain().block_time + 3600) as u32;
     let long = oid(&a.address, 31, FLAG_LONG_TERM, 0);
-    let tx = sign(
+    let tx = sign_place(
         &a,
-        vec![place(&order(
+        &order(
             &long,
             SIDE_BUY,
             TENTH_BTC,
             P49_999,
-            GoodTil::GoodTilBlockTime(gtbt),
-        ))],
+            GoodTilOneof::GoodTilBlockTime(gtbt),
+        ),
         &Opts::new(num, 0),
     );
     broadcast(&n, &tx).unwrap();
@@ -206,8 +206,8 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
     let h = n.height() as u32;
     let gtbt = (n.chain().block_time + 3600) as u32;
     let st = |client_id: u32| oid(&a.address, client_id, FLAG_SHORT_TERM, 0);
-    let gtb = GoodTil::GoodTilBlock(h + 5);
-    let try_place = |o: Order| broadcast(&n, &sign(&a, vec![place(&o)], &Opts::new(num, 0)));
+    let gtb = GoodTilOneof::GoodTilBlock(h + 5);
+    let try_place = |o: Order| broadcast(&n, &sign_place(&a, &o, &Opts::new(num, 0)));
     let cases: Vec<(Order, &str, u32)> = vec![
         (order(&st(40), SIDE_BUY, 0, P50K, gtb), "clob", 4),
         (order(&st(41), 0, TENTH_BTC, P50K, gtb), "clob", 3),
@@ -228,13 +228,19 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
                 SIDE_BUY,
                 TENTH_BTC,
                 P50K,
-                GoodTil::GoodTilBlock(h + 42),
+                GoodTilOneof::GoodTilBlock(h + 42),
             ),
             "clob",
             11,
         ),
         (
-            order(&st(46), SIDE_BUY, TENTH_BTC, P50K, GoodTil::GoodTilBlock(h)),
+            order(
+                &st(46),
+                SIDE_BUY,
+                TENTH_BTC,
+                P50K,
+                GoodTilOneof::GoodTilBlock(h),
+            ),
             "clob",
             10,
         ),
@@ -265,7 +271,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
                 SIDE_BUY,
                 TENTH_BTC,
                 P50K,
-                GoodTil::GoodTilBlockTime(gtbt + 96 * 24 * 3600),
+                GoodTilOneof::GoodTilBlockTime(gtbt + 96 * 24 * 3600),
             ),
             "clob",
             3004,
@@ -278,7 +284,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
                     SIDE_BUY,
                     TENTH_BTC,
                     P50K,
-                    GoodTil::GoodTilBlockTime(gtbt),
+                    GoodTilOneof::GoodTilBlockTime(gtbt),
                 )
             },
             "clob",
@@ -324,13 +330,13 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlock(h + 6),
+        GoodTilOneof::GoodTilBlock(h + 6),
     );
     try_place(ok.clone()).unwrap();
     assert_code(try_place(ok.clone()), "clob", 30);
     assert_code(
         try_place(Order {
-            good_til: Some(GoodTil::GoodTilBlock(h + 5)),
+            good_til_oneof: Some(GoodTilOneof::GoodTilBlock(h + 5)),
             ..ok.clone()
         }),
         "clob",
@@ -348,7 +354,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
     .unwrap();
     assert_code(
         try_place(Order {
-            good_til: Some(GoodTil::GoodTilBlock(h + 7)),
+            good_til_oneof: Some(GoodTilOneof::GoodTilBlock(h + 7)),
             ..ok
         }),
         "clob",
@@ -383,7 +389,7 @@ async fn malformed_messages_are_refused_with_the_chains_codes() {
         ..Opts::new(num, 0)
     };
     let o = order(&st(57), SIDE_BUY, TENTH_BTC, P49_999, gtb);
-    assert_code(broadcast(&n, &sign(&a, vec![place(&o)], &opts)), "sdk", 31);
+    assert_code(broadcast(&n, &sign_place(&a, &o, &opts)), "sdk", 31);
     assert_eq!(book(&n).0, vec![], "nothing of the refused orders rests");
     assert_eq!(account(&n, &a).1, 0);
 }
@@ -399,14 +405,14 @@ async fn the_official_clients_tx_extension_is_accepted() {
         SIDE_BUY,
         TENTH_BTC,
         P49_999,
-        GoodTil::GoodTilBlock(h + 5),
+        GoodTilOneof::GoodTilBlock(h + 5),
     );
     let with = |ext: Any| Opts {
         non_critical: vec![ext],
         ..Opts::new(num, 0)
     };
     let ext = any(TX_EXTENSION_URL, &TxExtension::default());
-    broadcast(&n, &sign(&a, vec![place(&o)], &with(ext))).unwrap();
+    broadcast(&n, &sign_place(&a, &o, &with(ext))).unwrap();
     assert!(n.modules.short_term_live(&id));
     // an option of a type the chain does not register fails to decode
     let other = Any {
@@ -417,9 +423,5 @@ async fn the_official_clients_tx_extension_is_accepted() {
         order_id: Some(oid(&a.address, 61, FLAG_SHORT_TERM, 0)),
         ..o
     };
-    assert_code(
-        broadcast(&n, &sign(&a, vec![place(&o2)], &with(other))),
-        "sdk",
-        2,
-    );
+    assert_code(broadcast(&n, &sign_place(&a, &o2, &with(other))), "sdk", 2);
 }

@@ -12,7 +12,7 @@ async fn deposits_withdrawals_and_transfers_move_collateral_and_pay_fees() {
     let before = n.engine.collateral(&me);
     assert_eq!(before, dec!(100000));
     let deposit = any(
-        MSG_DEPOSIT_URL,
+        MSG_DEPOSIT_TO_SUBACCOUNT_URL,
         &MsgDepositToSubaccount {
             sender: a.address.clone(),
             recipient: Some(sub(&a.address, 1)),
@@ -47,7 +47,7 @@ async fn deposits_withdrawals_and_transfers_move_collateral_and_pay_fees() {
         },
     );
     let withdraw = any(
-        MSG_WITHDRAW_URL,
+        MSG_WITHDRAW_FROM_SUBACCOUNT_URL,
         &MsgWithdrawFromSubaccount {
             sender: Some(me.clone()),
             recipient: a.address.clone(),
@@ -62,7 +62,7 @@ async fn deposits_withdrawals_and_transfers_move_collateral_and_pay_fees() {
     assert_eq!(n.engine.collateral(&sub(&b.address, 0)), dec!(100002.5));
     // more than the collateral: the transaction fails in the block, nothing moves
     let too_much = any(
-        MSG_WITHDRAW_URL,
+        MSG_WITHDRAW_FROM_SUBACCOUNT_URL,
         &MsgWithdrawFromSubaccount {
             sender: Some(sub(&a.address, 1)),
             recipient: a.address.clone(),
