@@ -97,7 +97,7 @@ fn place(id: &OrderId, side: i32, quantums: u64, subticks: u64, gtb: u32) -> Any
         side,
         quantums,
         subticks,
-        good_til: Some(GoodTil::GoodTilBlock(gtb)),
+        good_til_oneof: Some(GoodTilOneof::GoodTilBlock(gtb)),
         ..Order::default()
     };
     Any {
@@ -277,7 +277,7 @@ async fn crossing_orders_read_back_through_the_indexer_and_its_subaccount_channe
     // B cancels the rest: the channel shows it cancelled
     let cancel = MsgCancelOrder {
         order_id: Some(oid(&b, 7)),
-        good_til: Some(CancelGoodTil::GoodTilBlock(gtb)),
+        good_til_oneof: Some(CancelGoodTil::GoodTilBlock(gtb)),
     };
     broadcast(
         &n,

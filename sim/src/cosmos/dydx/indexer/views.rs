@@ -18,7 +18,7 @@ use sluice::cex::sign::time::iso8601_millis;
 use sluice::clob::dydx::account::{fill_uuid, indexer_uuid, order_uuid, subaccount_uuid};
 
 use super::super::engine::{DydxEngine, PlacedOrder};
-use super::super::proto::{self, GoodTil, SubaccountId};
+use super::super::proto::{self, GoodTilOneof, SubaccountId};
 use crate::exchange::engine::order::{Order, OrderStatus, Side};
 use crate::exchange::engine::perp::{PosSide, fee_of};
 use crate::exchange::engine::server::lock;
@@ -314,9 +314,9 @@ pub fn order_json(o: &OrderRow) -> Value {
         "updatedAt": iso8601_millis(o.engine.update_time),
         "updatedAtHeight": o.placed.height.to_string(),
     });
-    match o.placed.order.good_til {
-        Some(GoodTil::GoodTilBlock(b)) => doc["goodTilBlock"] = json!(b.to_string()),
-        Some(GoodTil::GoodTilBlockTime(t)) => {
+    match o.placed.order.good_til_oneof {
+        Some(GoodTilOneof::GoodTilBlock(b)) => doc["goodTilBlock"] = json!(b.to_string()),
+        Some(GoodTilOneof::GoodTilBlockTime(t)) => {
             doc["goodTilBlockTime"] = json!(iso8601_millis(u64::from(t) * 1000));
         }
         None => {}
